@@ -1,0 +1,35 @@
+# ota-service: the two commands of the README, and the rest.
+#   make demo      build (release) and run the ESP-ADF OTA example on an emulated device
+#   make check     build with -Werror + ASan/UBSan and run the whole test suite through CTest
+#   make install   install library, headers, pkg-config file and `ota` (PREFIX=/usr/local)
+#   make bench     benchmarks (bench/), results in BENCHMARKS.md
+# Each target installs the Debian packages it needs when they are missing (scripts/install-deps.sh).
+
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+RELEASE_DIR := build/release
+CHECK_DIR := build/check
+PREFIX ?= /usr/local
+
+.PHONY: all release demo check install clean
+
+all: release
+
+release:
+	@scripts/install-deps.sh build
+	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DOTA_BUILD_TESTS=OFF
+	cmake --build $(RELEASE_DIR) -j$(JOBS)
+
+demo: release
+	scripts/demo.sh $(RELEASE_DIR)/tools/ota/ota
+
+check:
+	@scripts/install-deps.sh test
+	cmake -S . -B $(CHECK_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOTA_WERROR=ON -DOTA_SANITIZE=ON
+	cmake --build $(CHECK_DIR) -j$(JOBS)
+	ctest --test-dir $(CHECK_DIR) --output-on-failure -j$(JOBS)
+
+install: release
+	cmake --install $(RELEASE_DIR) --prefix $(PREFIX)
+
+clean:
+	rm -rf build

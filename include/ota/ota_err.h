@@ -1,0 +1,132 @@
+/**
+ * @file ota_err.h
+ * @brief The one error enum of ota-service.
+ *
+ * Every function of the library that can fail returns an `int`: 0 (OTA_OK) or a negative value
+ * from this enum (functions that also return a count return it as a non-negative value). Codes
+ * are grouped in blocks of 100 per layer so that a code says where it came from; within a
+ * block, new codes are appended, never renumbered (they appear in `--json` output and logs).
+ *
+ * The list below is the single source of the enum, ota_err_name() and ota_strerror(): a code
+ * cannot exist without its message. Where more detail exists (the byte offset of a truncation,
+ * the line of a CSV error, an HTTP status) the layer that knows it reports it separately (log
+ * line, diagnostic struct, event field).
+ */
+#ifndef OTA_ERR_H
+#define OTA_ERR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* X(name, value, message) */
+#define OTA_ERR_LIST(X) \
+    X(OTA_OK, 0, "success") \
+    /* general (-1 .. -99) */ \
+    X(OTA_ERR_INVALID_ARG, -1, "invalid argument") \
+    X(OTA_ERR_NO_MEM, -2, "out of memory") \
+    X(OTA_ERR_NOT_FOUND, -3, "not found") \
+    X(OTA_ERR_NOT_SUPPORTED, -4, "not supported") \
+    X(OTA_ERR_INVALID_STATE, -5, "invalid state") \
+    X(OTA_ERR_IO, -6, "I/O error") \
+    X(OTA_ERR_TIMEOUT, -7, "timed out") \
+    X(OTA_ERR_BUFFER_TOO_SMALL, -8, "buffer too small") \
+    X(OTA_ERR_CANCELLED, -9, "cancelled") \
+    X(OTA_ERR_BUSY, -10, "busy") \
+    X(OTA_ERR_INVALID_SIZE, -11, "invalid size") \
+    X(OTA_ERR_PARSE, -12, "cannot parse input") \
+    /* flash (-100 .. -199) */ \
+    X(OTA_ERR_FLASH_OUT_OF_RANGE, -100, "flash: address out of range") \
+    X(OTA_ERR_FLASH_MISALIGNED, -101, "flash: erase not aligned to a sector/block boundary") \
+    X(OTA_ERR_FLASH_PROGRAM_ONE, -102, "flash: program would set a 0 bit back to 1 (erase first)") \
+    X(OTA_ERR_FLASH_POWER_LOST, -103, "flash: power lost") \
+    X(OTA_ERR_FLASH_READONLY, -104, "flash: partition is read-only") \
+    X(OTA_ERR_FLASH_GEOMETRY, -105, "flash: size must be a multiple of 64 KiB, at most 16 MiB") \
+    /* partition table (-200 .. -299) */ \
+    X(OTA_ERR_PT_SYNTAX, -200, "partition table: syntax error") \
+    X(OTA_ERR_PT_UNKNOWN_KEYWORD, -201, "partition table: unknown keyword") \
+    X(OTA_ERR_PT_OVERLAP, -202, "partition table: partitions overlap") \
+    X(OTA_ERR_PT_ALIGNMENT, -203, "partition table: offset or size not aligned") \
+    X(OTA_ERR_PT_DUPLICATE_NAME, -204, "partition table: partition names must be unique") \
+    X(OTA_ERR_PT_OTADATA, -205, "partition table: bad otadata partition") \
+    X(OTA_ERR_PT_TOO_MANY, -206, "partition table: too many partitions") \
+    X(OTA_ERR_PT_MD5_MISMATCH, -207, "partition table: MD5 checksum mismatch") \
+    X(OTA_ERR_PT_NO_END_MARKER, -208, "partition table: missing end-of-table marker") \
+    X(OTA_ERR_PT_BAD_MAGIC, -209, "partition table: invalid entry magic") \
+    X(OTA_ERR_PT_FLASH_SIZE, -210, "partition table: does not fit in flash") \
+    X(OTA_ERR_PT_INVALID, -211, "partition table: invalid") \
+    /* app image (-300 .. -399) */ \
+    X(OTA_ERR_IMG_BAD_MAGIC, -300, "image: bad magic (not 0xE9)") \
+    X(OTA_ERR_IMG_TOO_MANY_SEGMENTS, -301, "image: too many segments") \
+    X(OTA_ERR_IMG_SEGMENT, -302, "image: invalid segment") \
+    X(OTA_ERR_IMG_SEGMENT_PAST_END, -303, "image: segment extends past end") \
+    X(OTA_ERR_IMG_WRONG_CHIP, -304, "image: built for another chip") \
+    X(OTA_ERR_IMG_CHIP_REVISION, -305, "image: chip revision not supported") \
+    X(OTA_ERR_IMG_CHECKSUM, -306, "image: checksum mismatch") \
+    X(OTA_ERR_IMG_HASH, -307, "image: SHA-256 mismatch") \
+    X(OTA_ERR_IMG_TRUNCATED, -308, "image: truncated") \
+    X(OTA_ERR_IMG_TOO_LARGE, -309, "image: larger than the partition") \
+    X(OTA_ERR_IMG_APP_DESC, -310, "image: no app description (magic 0xABCD5432)") \
+    X(OTA_ERR_IMG_TRAILING_DATA, -311, "image: data after the end of the image") \
+    X(OTA_ERR_IMG_SIGNATURE, -312, "image: signature invalid") \
+    /* otadata, boot, rollback (-400 .. -499) */ \
+    X(OTA_ERR_OTADATA_INVALID, -400, "otadata: no valid entry") \
+    X(OTA_ERR_NO_BOOTABLE_APP, -401, "boot: no bootable app partition") \
+    X(OTA_ERR_PARTITION_CONFLICT, -402, "ota: target is the running partition") \
+    X(OTA_ERR_ROLLBACK_FAILED, -403, "ota: no valid app to roll back to") \
+    X(OTA_ERR_SECURE_VERSION, -404, "ota: secure version below the device's (anti-rollback)") \
+    X(OTA_ERR_NOT_AN_APP_SLOT, -405, "ota: not an app partition") \
+    X(OTA_ERR_DEVICE_STATE, -406, "device: state file unreadable") \
+    /* tone / data images (-500 .. -599) */ \
+    X(OTA_ERR_TONE_BAD_TAG, -500, "tone: header tag is not 0x2053") \
+    X(OTA_ERR_TONE_BAD_FORMAT, -501, "tone: unknown format") \
+    X(OTA_ERR_TONE_BAD_TABLE, -502, "tone: file table inconsistent") \
+    X(OTA_ERR_TONE_BAD_MAGIC, -503, "tone: description magic is not 0xF55F9876") \
+    X(OTA_ERR_TONE_BAD_CRC, -504, "tone: CRC mismatch") \
+    X(OTA_ERR_TONE_BAD_TAIL, -505, "tone: tail is not 0xDFAC") \
+    X(OTA_ERR_TONE_TRUNCATED, -506, "tone: truncated") \
+    X(OTA_ERR_DATA_INCOMPLETE, -507, "data partition holds an interrupted install") \
+    /* sources (-600 .. -699) */ \
+    X(OTA_ERR_SRC_URI, -600, "source: bad or unsupported URI") \
+    X(OTA_ERR_SRC_FILE_NOT_FOUND, -601, "source: file not found") \
+    X(OTA_ERR_SRC_PATH_ESCAPE, -602, "source: path leaves the sdcard root") \
+    X(OTA_ERR_SRC_IS_DIRECTORY, -603, "source: is a directory") \
+    X(OTA_ERR_SRC_PERMISSION, -604, "source: permission denied") \
+    X(OTA_ERR_SRC_HTTP_STATUS, -605, "source: HTTP error status") \
+    X(OTA_ERR_SRC_CONNECT, -606, "source: cannot connect") \
+    X(OTA_ERR_SRC_TLS, -607, "source: TLS handshake failed") \
+    X(OTA_ERR_SRC_TLS_VERIFY, -608, "source: server certificate not trusted") \
+    X(OTA_ERR_SRC_STALLED, -609, "source: transfer stalled") \
+    X(OTA_ERR_SRC_RESOURCE_CHANGED, -610, "source: resource changed on the server") \
+    X(OTA_ERR_SRC_TRUNCATED, -611, "source: connection closed before the end of the body") \
+    X(OTA_ERR_SRC_TOO_MANY_REDIRECTS, -612, "source: too many redirects") \
+    X(OTA_ERR_SRC_READ, -613, "source: transfer error") \
+    X(OTA_ERR_SRC_CONNECT_TIMEOUT, -614, "source: connect timed out") \
+    /* version check (-700 .. -799) */ \
+    X(OTA_ERR_VERSION_UNPARSEABLE, -700, "version: cannot parse") \
+    X(OTA_ERR_VERSION_NOT_COMPARABLE, -701, "version: cannot compare") \
+    X(OTA_ERR_VERSION_NOT_NEWER, -702, "version: not newer than the running one") \
+    X(OTA_ERR_PROJECT_MISMATCH, -703, "version: project name differs") \
+    /* service (-800 .. -899) */ \
+    X(OTA_ERR_SVC_NULL_STEP, -800, "service: item step missing") \
+    X(OTA_ERR_SVC_NO_LIST, -801, "service: no upgrade list") \
+    X(OTA_ERR_SVC_VERIFY_FAILED, -802, "service: flash read-back does not match") \
+    X(OTA_ERR_SVC_CHECKPOINT, -803, "service: resume checkpoint unusable") \
+    X(OTA_ERR_SVC_CONFIG, -804, "service: invalid configuration")
+
+typedef enum {
+#define OTA_ERR_ENUM_ENTRY(name, value, message) name = value,
+    OTA_ERR_LIST(OTA_ERR_ENUM_ENTRY)
+#undef OTA_ERR_ENUM_ENTRY
+} ota_err_t;
+
+/** Short message for an error code ("flash: address out of range"); never NULL. */
+const char *ota_strerror(int err);
+
+/** Symbolic name of an error code ("OTA_ERR_FLASH_OUT_OF_RANGE"), for --json; never NULL. */
+const char *ota_err_name(int err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OTA_ERR_H */

@@ -1,0 +1,74 @@
+/**
+ * @file ota_flash.h
+ * @brief The flash device interface: read, program, erase on a NOR chip.
+ *
+ * This layer knows sectors (4 KiB), blocks (64 KiB) and pages (256 B) and nothing about
+ * partitions. A backend (the emulator in ota_flash_emu.h, or an MCU port over its SPI flash
+ * driver) fills an ota_flash_t; everything above calls the ota_flash_* functions, which check
+ * bounds and alignment before the backend sees a request.
+ *
+ * NOR rules every backend must follow and every caller must respect:
+ *  - erase sets bytes to 0xFF, only whole sectors or whole aligned blocks;
+ *  - program can only clear bits (1 -> 0); a byte must be erased before it can take any value;
+ *  - one program call may span pages; one erase call is exactly one sector or one block.
+ */
+#ifndef OTA_FLASH_H
+#define OTA_FLASH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OTA_FLASH_SECTOR_SIZE 0x1000u  /**< smallest erasable unit */
+#define OTA_FLASH_BLOCK_SIZE 0x10000u  /**< large erase unit, cheaper per byte */
+#define OTA_FLASH_PAGE_SIZE 0x100u     /**< largest unit one program command writes */
+#define OTA_FLASH_ERASED_BYTE 0xFFu
+
+/** Backend operations. Addresses are absolute device addresses, already bounds-checked. */
+typedef struct ota_flash_ops {
+    int (*read)(void *ctx, uint32_t addr, void *buf, size_t len);
+    int (*program)(void *ctx, uint32_t addr, const void *buf, size_t len);
+    /** Erase one sector (len == sector_size) or one block (len == block_size) at aligned addr. */
+    int (*erase)(void *ctx, uint32_t addr, uint32_t len);
+} ota_flash_ops_t;
+
+/** A flash device: backend operations plus geometry. */
+typedef struct ota_flash {
+    const ota_flash_ops_t *ops;
+    void *ctx;
+    uint32_t size;        /**< bytes */
+    uint32_t sector_size; /**< OTA_FLASH_SECTOR_SIZE */
+    uint32_t block_size;  /**< OTA_FLASH_BLOCK_SIZE */
+    uint32_t page_size;   /**< OTA_FLASH_PAGE_SIZE */
+} ota_flash_t;
+
+/** Read @p len bytes at @p addr. OTA_ERR_FLASH_OUT_OF_RANGE past the end. */
+int ota_flash_read(const ota_flash_t *flash, uint32_t addr, void *buf, size_t len);
+
+/** Program (AND) @p len bytes at @p addr. */
+int ota_flash_program(const ota_flash_t *flash, uint32_t addr, const void *buf, size_t len);
+
+/** Erase one sector at a sector-aligned address. */
+int ota_flash_erase_sector(const ota_flash_t *flash, uint32_t addr);
+
+/** Erase one block at a block-aligned address. */
+int ota_flash_erase_block(const ota_flash_t *flash, uint32_t addr);
+
+/**
+ * Erase [addr, addr+len): both sector-aligned (else OTA_ERR_FLASH_MISALIGNED). Uses block erases
+ * for every whole aligned block in the range and sector erases for the rest, as ESP-IDF's
+ * esp_flash_erase_region does.
+ */
+int ota_flash_erase_range(const ota_flash_t *flash, uint32_t addr, uint32_t len);
+
+/** True if [addr, addr+len) reads as all 0xFF; *erased is set, the return value is an error code. */
+int ota_flash_is_erased(const ota_flash_t *flash, uint32_t addr, uint32_t len, bool *erased);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OTA_FLASH_H */

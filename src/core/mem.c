@@ -1,0 +1,90 @@
+/* Counting allocator: each block carries its size in a header so ota_free can update the
+ * counters. The header is 16 bytes to keep max_align_t alignment for the caller. */
+#include "ota/ota_mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define HEADER_SIZE 16u
+
+static uint64_t s_allocations;
+static uint64_t s_frees;
+static size_t s_current;
+static size_t s_peak;
+
+static void account_alloc(size_t size)
+{
+    __atomic_add_fetch(&s_allocations, 1, __ATOMIC_RELAXED);
+    size_t now = __atomic_add_fetch(&s_current, size, __ATOMIC_RELAXED);
+    size_t peak = __atomic_load_n(&s_peak, __ATOMIC_RELAXED);
+    while (now > peak &&
+           !__atomic_compare_exchange_n(&s_peak, &peak, now, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+    }
+}
+
+void *ota_malloc(size_t size)
+{
+    if (size > SIZE_MAX - HEADER_SIZE) {
+        return NULL;
+    }
+    unsigned char *block = malloc(size + HEADER_SIZE);
+    if (block == NULL) {
+        return NULL;
+    }
+    memcpy(block, &size, sizeof size);
+    account_alloc(size);
+    return block + HEADER_SIZE;
+}
+
+void *ota_calloc(size_t count, size_t size)
+{
+    if (size != 0 && count > SIZE_MAX / size) {
+        return NULL;
+    }
+    void *p = ota_malloc(count * size);
+    if (p != NULL) {
+        memset(p, 0, count * size);
+    }
+    return p;
+}
+
+void ota_free(void *ptr)
+{
+    if (ptr == NULL) {
+        return;
+    }
+    unsigned char *block = (unsigned char *)ptr - HEADER_SIZE;
+    size_t size;
+    memcpy(&size, block, sizeof size);
+    __atomic_sub_fetch(&s_current, size, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s_frees, 1, __ATOMIC_RELAXED);
+    free(block);
+}
+
+char *ota_strdup(const char *s)
+{
+    if (s == NULL) {
+        return NULL;
+    }
+    size_t n = strlen(s) + 1;
+    char *copy = ota_malloc(n);
+    if (copy != NULL) {
+        memcpy(copy, s, n);
+    }
+    return copy;
+}
+
+void ota_mem_get_stats(ota_mem_stats_t *out)
+{
+    out->allocations = __atomic_load_n(&s_allocations, __ATOMIC_RELAXED);
+    out->frees = __atomic_load_n(&s_frees, __ATOMIC_RELAXED);
+    out->current_bytes = __atomic_load_n(&s_current, __ATOMIC_RELAXED);
+    out->peak_bytes = __atomic_load_n(&s_peak, __ATOMIC_RELAXED);
+}
+
+void ota_mem_reset_peak(void)
+{
+    __atomic_store_n(&s_allocations, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s_frees, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s_peak, __atomic_load_n(&s_current, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+}

@@ -1,0 +1,63 @@
+/* ota_crypto.h on Mbed TLS (the microcontroller backend; ESP-IDF ships Mbed TLS). Built on the
+ * host into a test of its own so both backends are checked with the same vectors. CRC-32 comes
+ * from the platform (ROM on ESP32, zlib on the host), see crc32_zlib.c. */
+#include "ota/ota_crypto.h"
+
+#include <mbedtls/md5.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/version.h>
+
+_Static_assert(sizeof(mbedtls_sha256_context) <= sizeof(((ota_sha256_ctx_t *)0)->opaque),
+               "ota_sha256_ctx_t too small for mbedtls_sha256_context");
+
+/* Mbed TLS 2.x names the error-returning calls *_ret; 3.x dropped the suffix. */
+#if MBEDTLS_VERSION_MAJOR >= 3
+#define SHA256_STARTS mbedtls_sha256_starts
+#define SHA256_UPDATE mbedtls_sha256_update
+#define SHA256_FINISH mbedtls_sha256_finish
+#define SHA256_ONESHOT mbedtls_sha256
+#define MD5_ONESHOT mbedtls_md5
+#else
+#define SHA256_STARTS mbedtls_sha256_starts_ret
+#define SHA256_UPDATE mbedtls_sha256_update_ret
+#define SHA256_FINISH mbedtls_sha256_finish_ret
+#define SHA256_ONESHOT mbedtls_sha256_ret
+#define MD5_ONESHOT mbedtls_md5_ret
+#endif
+
+static mbedtls_sha256_context *state(ota_sha256_ctx_t *ctx)
+{
+    return (mbedtls_sha256_context *)(void *)ctx->opaque;
+}
+
+void ota_sha256_init(ota_sha256_ctx_t *ctx)
+{
+    mbedtls_sha256_init(state(ctx));
+    (void)SHA256_STARTS(state(ctx), 0);
+}
+
+void ota_sha256_update(ota_sha256_ctx_t *ctx, const void *data, size_t len)
+{
+    (void)SHA256_UPDATE(state(ctx), data, len);
+}
+
+void ota_sha256_final(ota_sha256_ctx_t *ctx, uint8_t out[OTA_SHA256_LEN])
+{
+    (void)SHA256_FINISH(state(ctx), out);
+    mbedtls_sha256_free(state(ctx));
+}
+
+void ota_sha256(const void *data, size_t len, uint8_t out[OTA_SHA256_LEN])
+{
+    (void)SHA256_ONESHOT(data, len, out, 0);
+}
+
+void ota_md5(const void *data, size_t len, uint8_t out[OTA_MD5_LEN])
+{
+    (void)MD5_ONESHOT(data, len, out);
+}
+
+const char *ota_crypto_backend(void)
+{
+    return "Mbed TLS " MBEDTLS_VERSION_STRING;
+}

@@ -1,0 +1,60 @@
+/* ota_crypto.h on OpenSSL libcrypto + zlib.
+ *
+ * The low-level SHA256_* calls are deprecated in OpenSSL 3 in favour of EVP, but EVP allocates a
+ * context per digest and adds a method dispatch per update; the low-level state is a plain struct
+ * we can embed, and it runs the same SHA-NI/AVX2 block function. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include "ota/ota_crypto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/md5.h>
+#include <openssl/opensslv.h>
+#include <openssl/sha.h>
+#include <zlib.h>
+
+_Static_assert(sizeof(SHA256_CTX) <= sizeof(((ota_sha256_ctx_t *)0)->opaque),
+               "ota_sha256_ctx_t too small for SHA256_CTX");
+
+void ota_sha256_init(ota_sha256_ctx_t *ctx)
+{
+    SHA256_Init((SHA256_CTX *)ctx->opaque);
+}
+
+void ota_sha256_update(ota_sha256_ctx_t *ctx, const void *data, size_t len)
+{
+    SHA256_Update((SHA256_CTX *)ctx->opaque, data, len);
+}
+
+void ota_sha256_final(ota_sha256_ctx_t *ctx, uint8_t out[OTA_SHA256_LEN])
+{
+    SHA256_Final(out, (SHA256_CTX *)ctx->opaque);
+}
+
+void ota_sha256(const void *data, size_t len, uint8_t out[OTA_SHA256_LEN])
+{
+    SHA256(data, len, out);
+}
+
+void ota_md5(const void *data, size_t len, uint8_t out[OTA_MD5_LEN])
+{
+    MD5(data, len, out);
+}
+
+uint32_t ota_crc32_le(uint32_t crc, const void *data, size_t len)
+{
+    /* zlib takes uInt lengths; feed large buffers in pieces. */
+    const unsigned char *p = data;
+    uLong c = crc;
+    while (len > 0) {
+        uInt n = len > 0x40000000u ? 0x40000000u : (uInt)len;
+        c = crc32(c, p, n);
+        p += n;
+        len -= n;
+    }
+    return (uint32_t)c;
+}
+
+const char *ota_crypto_backend(void)
+{
+    return OpenSSL_version(OPENSSL_VERSION);
+}

@@ -1,0 +1,137 @@
+/* Device image file mapped MAP_SHARED under the NOR emulator. */
+#include "ota/ota_flash_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ota/ota_err.h"
+#include "ota/ota_log.h"
+#include "ota/ota_mem.h"
+
+static const char *TAG = "flash_file";
+
+struct ota_flash_file {
+    int fd;
+    uint8_t *map;
+    size_t size;
+    ota_flash_emu_t *emu;
+};
+
+static int errno_to_err(int e)
+{
+    switch (e) {
+    case ENOENT: return OTA_ERR_NOT_FOUND;
+    case ENOMEM: return OTA_ERR_NO_MEM;
+    default: return OTA_ERR_IO;
+    }
+}
+
+int ota_flash_file_open(const char *path, const ota_flash_file_options_t *opts, ota_flash_file_t **out)
+{
+    if (path == NULL || opts == NULL || out == NULL || (opts->create && opts->readonly)) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    ota_flash_emu_config_t cfg = opts->emu;
+    cfg.readonly = cfg.readonly || opts->readonly;
+    if (opts->create) {
+        if (cfg.size == 0) {
+            cfg.size = OTA_FLASH_EMU_DEFAULT_SIZE;
+        }
+        if (cfg.size % OTA_FLASH_BLOCK_SIZE != 0 || cfg.size > OTA_FLASH_EMU_MAX_SIZE) {
+            return OTA_ERR_FLASH_GEOMETRY;
+        }
+    }
+
+    int flags = opts->readonly ? O_RDONLY : O_RDWR;
+    if (opts->create) {
+        flags |= O_CREAT;
+    }
+    int fd = open(path, flags | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int err = errno_to_err(errno);
+        OTA_LOGE(TAG, "cannot open device %s: %s", path, strerror(errno));
+        return err;
+    }
+    /* Exclusive for writers, shared for readers: a reader never sees a half-done update by
+     * another process mid-operation, and two writers cannot interleave. */
+    if (flock(fd, (opts->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
+        OTA_LOGE(TAG, "%s is in use by another process", path);
+        close(fd);
+        return OTA_ERR_BUSY;
+    }
+    if (opts->create) {
+        /* Truncate to zero first so the whole image reads back as erased flash. */
+        if (ftruncate(fd, 0) != 0 || ftruncate(fd, cfg.size) != 0) {
+            OTA_LOGE(TAG, "cannot size %s: %s", path, strerror(errno));
+            close(fd);
+            return OTA_ERR_IO;
+        }
+    } else {
+        struct stat st;
+        if (fstat(fd, &st) != 0) {
+            close(fd);
+            return OTA_ERR_IO;
+        }
+        if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size % OTA_FLASH_BLOCK_SIZE != 0 ||
+            st.st_size > (off_t)OTA_FLASH_EMU_MAX_SIZE) {
+            OTA_LOGE(TAG, "%s: size %lld is not a flash size (a multiple of 64 KiB up to 16 MiB)",
+                     path, (long long)st.st_size);
+            close(fd);
+            return OTA_ERR_FLASH_GEOMETRY;
+        }
+        cfg.size = (uint32_t)st.st_size;
+    }
+
+    int prot = opts->readonly ? PROT_READ : PROT_READ | PROT_WRITE;
+    uint8_t *map = mmap(NULL, cfg.size, prot, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        int err = errno_to_err(errno);
+        OTA_LOGE(TAG, "cannot map %s: %s", path, strerror(errno));
+        close(fd);
+        return err;
+    }
+    if (opts->create) {
+        memset(map, OTA_FLASH_ERASED_BYTE, cfg.size);
+    }
+
+    ota_flash_file_t *file = ota_calloc(1, sizeof *file);
+    int err = file ? ota_flash_emu_create(&cfg, map, &file->emu) : OTA_ERR_NO_MEM;
+    if (err != OTA_OK) {
+        ota_free(file);
+        munmap(map, cfg.size);
+        close(fd);
+        return err;
+    }
+    file->fd = fd;
+    file->map = map;
+    file->size = cfg.size;
+    *out = file;
+    return OTA_OK;
+}
+
+void ota_flash_file_close(ota_flash_file_t *file)
+{
+    if (file == NULL) {
+        return;
+    }
+    ota_flash_emu_destroy(file->emu);
+    munmap(file->map, file->size);
+    close(file->fd); /* releases the flock */
+    ota_free(file);
+}
+
+ota_flash_emu_t *ota_flash_file_emu(ota_flash_file_t *file)
+{
+    return file->emu;
+}
+
+ota_flash_t *ota_flash_file_flash(ota_flash_file_t *file)
+{
+    return ota_flash_emu_flash(file->emu);
+}

@@ -1,0 +1,91 @@
+/**
+ * @file cli.h
+ * @brief Helpers shared by the `ota` subcommands: exit codes, messages, parsing, output.
+ *
+ * Conventions every subcommand follows:
+ *  - exit status: 0 success, 1 the operation failed (bad image, failed update, I/O),
+ *    2 usage error (unknown option, missing argument, bad number);
+ *  - results on stdout; errors on stderr as "ota: error: ..." (cli_error);
+ *  - `--help` prints the command's usage on stdout and exits 0;
+ *  - `--json` prints machine-readable results on stdout (one JSON document, or one per line for
+ *    event streams), logs then go to stderr;
+ *  - a progress bar only when stderr is a terminal and --json is off.
+ */
+#ifndef OTA_CLI_H
+#define OTA_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_FAIL = 1,
+    CLI_EXIT_USAGE = 2,
+};
+
+/** "ota: error: <message>\n" on stderr. */
+__attribute__((format(printf, 1, 2))) void cli_error(const char *fmt, ...);
+/** "ota: warning: <message>\n" on stderr. */
+__attribute__((format(printf, 1, 2))) void cli_warn(const char *fmt, ...);
+/** Print "ota: error: <message>" and "Try 'ota <command> --help'." and return CLI_EXIT_USAGE. */
+__attribute__((format(printf, 2, 3))) int cli_usage_error(const char *command, const char *fmt, ...);
+
+/**
+ * Parse a size: decimal, 0x-hex, with optional suffix K/KB/KiB (x1024) or M/MB/MiB (x1048576),
+ * case-insensitive ("4MB", "1M", "0x400000", "64K"). Returns false on anything else.
+ */
+bool cli_parse_size(const char *text, uint64_t *out);
+/** Parse an unsigned integer (decimal or 0x-hex) no larger than @p max. */
+bool cli_parse_uint(const char *text, uint64_t max, uint64_t *out);
+
+/**
+ * Route library logs: to @p stream (stdout or stderr), level INFO, or DEBUG with @p verbose,
+ * ERROR only with @p quiet. Colour when the stream is a terminal.
+ */
+void cli_setup_log(FILE *stream, bool verbose, bool quiet);
+
+/** Read a whole file into a malloc'ed buffer (caller frees). Prints the error itself. */
+int cli_read_file(const char *path, uint8_t **data, size_t *len);
+/** Write a buffer to a file (created/truncated). Prints the error itself. */
+int cli_write_file(const char *path, const void *data, size_t len);
+
+/** Print @p json compactly on one line of stdout, then free it. */
+void cli_json_print(cJSON *json);
+/** Print @p json indented on stdout, then free it. */
+void cli_json_print_pretty(cJSON *json);
+/** JSON object {"error": name, "code": n, "message": text} for --json failures. */
+cJSON *cli_json_error(int err, const char *message);
+
+/** Lowercase hex of @p len bytes into @p out (2*len+1 bytes). */
+void cli_hex(const uint8_t *data, size_t len, char *out);
+
+/** Progress bar on stderr, redrawn at most 10 times a second, only on a terminal. */
+typedef struct {
+    bool enabled;
+    uint64_t last_draw_ms;
+    const char *label;
+} cli_progress_t;
+
+void cli_progress_init(cli_progress_t *p, const char *label, bool allowed);
+void cli_progress_update(cli_progress_t *p, uint64_t done, int64_t total);
+/** Erase the bar line (call before printing anything else on stderr/stdout). */
+void cli_progress_finish(cli_progress_t *p);
+
+/** A subcommand: argv[0] is the subcommand's own name. */
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} cli_command_t;
+
+/**
+ * Run the subcommand named argv[1] of @p group ("ota partition list ..." -> argv = {"partition",
+ * "list", ...}); prints the group's help for --help/-h or no argument.
+ */
+int cli_dispatch(const char *group, const cli_command_t *commands, size_t count, int argc, char **argv);
+
+#endif /* OTA_CLI_H */

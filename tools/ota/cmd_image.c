@@ -1,0 +1,11 @@
+/* STUB: `ota image` is not implemented yet; its owner replaces this file. */
+#include "cli.h"
+#include "commands.h"
+
+int cmd_image(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    cli_error("'ota image' is not implemented yet");
+    return CLI_EXIT_FAIL;
+}

@@ -1,0 +1,11 @@
+/* STUB: `ota tone` is not implemented yet; its owner replaces this file. */
+#include "cli.h"
+#include "commands.h"
+
+int cmd_tone(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    cli_error("'ota tone' is not implemented yet");
+    return CLI_EXIT_FAIL;
+}

@@ -1,0 +1,21 @@
+/**
+ * @file commands.h
+ * @brief Entry points of the `ota` subcommands, one file each (cmd_<name>.c).
+ * argv[0] is the command's own name; return an exit status (cli.h).
+ */
+#ifndef OTA_COMMANDS_H
+#define OTA_COMMANDS_H
+
+int cmd_flash(int argc, char **argv);     /* cmd_flash.c:     flash create */
+int cmd_partition(int argc, char **argv); /* cmd_partition.c: partition list|convert|read|write */
+int cmd_image(int argc, char **argv);     /* cmd_image.c:     image info|make */
+int cmd_tone(int argc, char **argv);      /* cmd_tone.c:      tone info|make */
+int cmd_info(int argc, char **argv);      /* cmd_device.c:    info */
+int cmd_boot(int argc, char **argv);      /* cmd_device.c:    boot */
+int cmd_set_boot(int argc, char **argv);  /* cmd_device.c:    set-boot */
+int cmd_confirm(int argc, char **argv);   /* cmd_device.c:    confirm */
+int cmd_rollback(int argc, char **argv);  /* cmd_device.c:    rollback */
+int cmd_fetch(int argc, char **argv);     /* cmd_fetch.c:     fetch */
+int cmd_run(int argc, char **argv);       /* cmd_run.c:       run */
+
+#endif /* OTA_COMMANDS_H */
