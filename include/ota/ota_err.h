@@ -55,6 +55,9 @@ extern "C" {
     X(OTA_ERR_PT_BAD_MAGIC, -209, "partition table: invalid entry magic") \
     X(OTA_ERR_PT_FLASH_SIZE, -210, "partition table: does not fit in flash") \
     X(OTA_ERR_PT_INVALID, -211, "partition table: invalid") \
+    X(OTA_ERR_PT_READONLY_NOT_ALLOWED, -212, "partition table: partition is always read-write") \
+    X(OTA_ERR_PT_NVS_TOO_SMALL, -213, "partition table: read/write NVS smaller than 0x3000") \
+    X(OTA_ERR_PT_VALUE_RANGE, -214, "partition table: value out of range") \
     /* app image (-300 .. -399) */ \
     X(OTA_ERR_IMG_BAD_MAGIC, -300, "image: bad magic (not 0xE9)") \
     X(OTA_ERR_IMG_TOO_MANY_SEGMENTS, -301, "image: too many segments") \
@@ -77,6 +80,7 @@ extern "C" {
     X(OTA_ERR_SECURE_VERSION, -404, "ota: secure version below the device's (anti-rollback)") \
     X(OTA_ERR_NOT_AN_APP_SLOT, -405, "ota: not an app partition") \
     X(OTA_ERR_DEVICE_STATE, -406, "device: state file unreadable") \
+    X(OTA_ERR_ROLLBACK_INVALID_STATE, -407, "ota: running app not confirmed yet (PENDING_VERIFY)") \
     /* tone / data images (-500 .. -599) */ \
     X(OTA_ERR_TONE_BAD_TAG, -500, "tone: header tag is not 0x2053") \
     X(OTA_ERR_TONE_BAD_FORMAT, -501, "tone: unknown format") \
@@ -86,6 +90,9 @@ extern "C" {
     X(OTA_ERR_TONE_BAD_TAIL, -505, "tone: tail is not 0xDFAC") \
     X(OTA_ERR_TONE_TRUNCATED, -506, "tone: truncated") \
     X(OTA_ERR_DATA_INCOMPLETE, -507, "data partition holds an interrupted install") \
+    X(OTA_ERR_TONE_BAD_PROJECT, -508, "tone: description project name is not ESP_TONE_BIN") \
+    X(OTA_ERR_TONE_BAD_PADDING, -509, "tone: padding after a file is not 0xFF") \
+    X(OTA_ERR_TONE_TOO_LARGE, -510, "tone: image larger than the partition") \
     /* sources (-600 .. -699) */ \
     X(OTA_ERR_SRC_URI, -600, "source: bad or unsupported URI") \
     X(OTA_ERR_SRC_FILE_NOT_FOUND, -601, "source: file not found") \
@@ -102,6 +109,7 @@ extern "C" {
     X(OTA_ERR_SRC_TOO_MANY_REDIRECTS, -612, "source: too many redirects") \
     X(OTA_ERR_SRC_READ, -613, "source: transfer error") \
     X(OTA_ERR_SRC_CONNECT_TIMEOUT, -614, "source: connect timed out") \
+    X(OTA_ERR_SRC_NOT_REGULAR_FILE, -615, "source: not a regular file") \
     /* version check (-700 .. -799) */ \
     X(OTA_ERR_VERSION_UNPARSEABLE, -700, "version: cannot parse") \
     X(OTA_ERR_VERSION_NOT_COMPARABLE, -701, "version: cannot compare") \
@@ -112,7 +120,8 @@ extern "C" {
     X(OTA_ERR_SVC_NO_LIST, -801, "service: no upgrade list") \
     X(OTA_ERR_SVC_VERIFY_FAILED, -802, "service: flash read-back does not match") \
     X(OTA_ERR_SVC_CHECKPOINT, -803, "service: resume checkpoint unusable") \
-    X(OTA_ERR_SVC_CONFIG, -804, "service: invalid configuration")
+    X(OTA_ERR_SVC_CONFIG, -804, "service: invalid configuration") \
+    X(OTA_ERR_SVC_UP_TO_DATE, -805, "service: already up to date")
 
 typedef enum {
 #define OTA_ERR_ENUM_ENTRY(name, value, message) name = value,

@@ -30,6 +30,9 @@ extern "C" {
 #define OTA_PARTITION_LABEL_MAX 16u          /**< label bytes on flash (not NUL-terminated when 16) */
 #define OTA_PARTITION_MAGIC 0x50AAu
 #define OTA_PARTITION_MAGIC_MD5 0xEBEBu
+#define OTA_PARTITION_TABLE_SECTOR_SIZE 0x1000u /**< the table's sector (ESP_PARTITION_TABLE_SIZE) */
+#define OTA_PARTITION_NVS_RW_MIN_SIZE 0x3000u   /**< smallest read/write NVS (gen_esp32part) */
+#define OTA_PARTITION_OTADATA_SIZE 0x2000u      /**< the only size an otadata partition may have */
 
 #define OTA_PART_TYPE_APP 0x00u
 #define OTA_PART_TYPE_DATA 0x01u
@@ -53,6 +56,13 @@ extern "C" {
 #define OTA_PART_SUBTYPE_DATA_SPIFFS 0x82u
 #define OTA_PART_SUBTYPE_DATA_LITTLEFS 0x83u
 #define OTA_PART_SUBTYPE_ANY 0xFFu           /**< search wildcard */
+#define OTA_PART_SUBTYPE_APP_TEE_0 0x30u     /**< tee_0, tee_1 = 0x30, 0x31 (ESP-TEE) */
+#define OTA_PART_SUBTYPE_DATA_TEE_OTA 0x90u  /**< TEE otadata */
+#define OTA_PART_SUBTYPE_BOOTLOADER_PRIMARY 0x00u
+#define OTA_PART_SUBTYPE_BOOTLOADER_OTA 0x01u
+#define OTA_PART_SUBTYPE_BOOTLOADER_RECOVERY 0x02u
+#define OTA_PART_SUBTYPE_PARTITION_TABLE_PRIMARY 0x00u
+#define OTA_PART_SUBTYPE_PARTITION_TABLE_OTA 0x01u
 
 #define OTA_PART_FLAG_ENCRYPTED (1u << 0)
 #define OTA_PART_FLAG_READONLY (1u << 1)
@@ -72,6 +82,7 @@ typedef struct {
     ota_partition_info_t entries[OTA_PARTITION_MAX_ENTRIES];
     size_t count;
     bool has_md5; /**< binary input carried an MD5 entry (it was checked) */
+    uint32_t line[OTA_PARTITION_MAX_ENTRIES]; /**< 1-based CSV line of each entry; 0 if not from CSV */
 } ota_partition_table_t;
 
 /** Where and why parsing or verification failed, worded like gen_esp32part.py. */
@@ -79,6 +90,12 @@ typedef struct {
     int line;          /**< 1-based CSV line of the problem, 0 when not tied to a line */
     char message[256]; /**< e.g. "Error at line 1: Value 'bogus' is not valid. Known keywords: ..." */
 } ota_partition_diag_t;
+
+/**
+ * Value of the environment variable @p name for `$NAME` / `${NAME}` in CSV lines, or NULL when it
+ * is not set. The formats layer never reads the environment itself; the caller decides.
+ */
+typedef const char *(*ota_partition_env_lookup_t)(void *ctx, const char *name);
 
 /** Options of the CSV parser (gen_esp32part.py's command-line switches). */
 typedef struct {
@@ -88,19 +105,33 @@ typedef struct {
     uint32_t recovery_bootloader_offset; /**< for recovery bootloader entries; 0 = not defined */
     bool secure_v1;              /**< --secure v1: app sizes aligned to 64 KiB */
     bool no_verify;              /**< --no-verify */
+    bool primary_bootloader_offset_set;  /**< primary_bootloader_offset is defined even when 0 */
+    bool recovery_bootloader_offset_set; /**< recovery_bootloader_offset is defined even when 0 */
+    /** `$VAR` expansion like os.path.expandvars; NULL = an empty environment (nothing expands,
+     *  and a line that starts with `$NAME` fails with "unknown variable 'NAME'"). */
+    ota_partition_env_lookup_t env_lookup;
+    void *env_ctx;               /**< passed to env_lookup */
 } ota_partition_csv_options_t;
 
 /* --- formats: pure conversions -------------------------------------------------------------- */
 
 /**
  * Parse CSV text (gen_esp32part.py rules: comments, auto offsets, K/M sizes, keywords or numbers
- * for type/subtype, flags, negative size = end address) and verify the result. On error returns
- * an OTA_ERR_PT_* code and fills @p diag (may be NULL).
+ * for type/subtype, flags, negative size = end address) and verify the result (unless
+ * opts->no_verify; the flash-size check runs anyway). @p opts may be NULL (defaults). Fills
+ * out->line[] with each entry's CSV line. On error returns an OTA_ERR_PT_* code and fills @p diag
+ * (may be NULL) with gen_esp32part's wording and the line, e.g. "Error at line 1: Value 'bogus' is
+ * not valid. Known keywords: ..." or "line 2: Partition names must be unique (also on line 1)".
  */
 int ota_partition_table_parse_csv(const char *text, size_t len, const ota_partition_csv_options_t *opts,
                                   ota_partition_table_t *out, ota_partition_diag_t *diag);
 
-/** gen_esp32part.py's verify() on a table (alignment, overlaps, names, otadata size...). */
+/**
+ * gen_esp32part.py's verify() on a table, in its order: per entry (offset alignment, app size
+ * alignment, readonly otadata/coredump, read/write NVS >= 0x3000), unique names, nothing below the
+ * table's sector or overlapping, one otadata of 0x2000 bytes (and TEE otadata), and
+ * opts->flash_size when set. Messages name table->line[] when the entry came from CSV.
+ */
 int ota_partition_table_verify(const ota_partition_table_t *table, const ota_partition_csv_options_t *opts,
                                ota_partition_diag_t *diag);
 
@@ -112,8 +143,11 @@ int ota_partition_table_to_binary(const ota_partition_table_t *table, bool with_
                                   uint8_t out[OTA_PARTITION_TABLE_MAX_LEN]);
 
 /**
- * Parse a binary table (a multiple of 32 bytes, at most one 4 KiB sector): stops at the all-0xFF
- * end marker; checks an MD5 entry against the entries before it.
+ * Parse a binary table like gen_esp32part.py's from_binary(): @p len a multiple of 32 bytes
+ * (0xC00 or the whole 4 KiB sector); entries until the all-0xFF end marker (none:
+ * OTA_ERR_PT_NO_END_MARKER); an MD5 entry is checked against the entries before it
+ * (OTA_ERR_PT_MD5_MISMATCH) and skipped; any other magic is OTA_ERR_PT_BAD_MAGIC. All 16 label
+ * bytes and all flag bits are kept, so to_binary() gives the same bytes back. No verify().
  */
 int ota_partition_table_from_binary(const uint8_t *data, size_t len, ota_partition_table_t *out,
                                     ota_partition_diag_t *diag);
@@ -124,13 +158,49 @@ int ota_partition_table_from_binary(const uint8_t *data, size_t len, ota_partiti
  */
 int ota_partition_table_to_csv(const ota_partition_table_t *table, char *buf, size_t size);
 
+/**
+ * Parse the 0xC00 bytes at the table offset the way the ESP-IDF app does (esp_partition's
+ * load_partitions): entries until the first magic that is not 0x50AA; an MD5 entry (0xEBEB) ends
+ * the list and its checksum must match (has_md5 set); an empty table (first entry not 0x50AA) is
+ * OTA_ERR_PT_BAD_MAGIC. Pure; no flash bounds check (see ota_partition_table_check_bounds).
+ */
+int ota_partition_table_parse_app(const uint8_t *data, size_t len, ota_partition_table_t *out,
+                                  ota_partition_diag_t *diag);
+
+/** Every entry lies within a flash of @p flash_size bytes (the bootloader's check), else
+ * OTA_ERR_PT_FLASH_SIZE. */
+int ota_partition_table_check_bounds(const ota_partition_table_t *table, uint32_t flash_size,
+                                     ota_partition_diag_t *diag);
+
+/**
+ * gen_esp32part's --flash-size check: the end of the entry with the highest offset must be within
+ * @p flash_size bytes (0 = no check), else OTA_ERR_PT_FLASH_SIZE. Also part of verify().
+ */
+int ota_partition_table_check_flash_size(const ota_partition_table_t *table, uint32_t flash_size,
+                                         ota_partition_diag_t *diag);
+
+/** gen_esp32part's size text: "%dM" if it divides by 1 MiB, "%dK" by 1 KiB, else "0x%x". */
+int ota_partition_format_size(uint32_t size, char *buf, size_t buf_size);
+
+/** Known flag names joined with ':' ("encrypted:readonly"); snprintf-style return. */
+int ota_partition_format_flags(uint32_t flags, char *buf, size_t buf_size);
+
+/**
+ * The @p index-th type keyword in gen_esp32part's order (bootloader, partition_table, app, data)
+ * and its value; NULL past the end.
+ */
+const char *ota_partition_type_keyword(size_t index, uint8_t *value);
+/** The @p index-th subtype keyword of @p type in gen_esp32part's order, and its value; NULL past the end. */
+const char *ota_partition_subtype_keyword(uint8_t type, size_t index, uint8_t *value);
+
 /** CSV keyword of a type ("app"), or NULL if it has none (custom types print as numbers). */
 const char *ota_partition_type_name(uint8_t type);
 /** CSV keyword of a subtype for its type ("ota_0", "nvs"), or NULL if numeric. */
 const char *ota_partition_subtype_name(uint8_t type, uint8_t subtype);
 
 /** First entry with this label, or NULL. */
-const ota_partition_info_t *ota_partition_find_by_label(const ota_partition_table_t *table, const char *label);
+const ota_partition_info_t *ota_partition_find_by_label(const ota_partition_table_t *table,
+                                                        const char *label);
 /**
  * First entry after @p after (NULL: from the start) matching @p type and @p subtype
  * (OTA_PART_*_ANY as wildcards) and, if non-NULL, @p label. Iterate by passing the previous match.

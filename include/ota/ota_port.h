@@ -20,6 +20,14 @@ uint64_t ota_port_uptime_ms(void);
 /** Sleep the calling thread (used for retry back-off). */
 void ota_port_sleep_ms(uint32_t ms);
 
+/** A joinable thread (pthread on the host, a FreeRTOS task on a device). */
+typedef struct ota_port_thread ota_port_thread_t;
+
+/** Start @p fn(@p arg) in a new thread. */
+int ota_port_thread_start(ota_port_thread_t **out, const char *name, void (*fn)(void *arg), void *arg);
+/** Wait for the thread to end and free it. */
+void ota_port_thread_join(ota_port_thread_t *thread);
+
 #ifdef __cplusplus
 }
 #endif

@@ -77,22 +77,37 @@ static int emu_read(void *ctx, uint32_t addr, void *buf, size_t len)
 
 /* Torn program: either a prefix is fully written and the byte at the cut gets some of its bits,
  * or every bit that should go 1->0 does so with probability 1/2. Both happen on real chips
- * depending on where in the page sequence the supply collapses. */
+ * depending on where in the page sequence the supply collapses. A torn program is by definition
+ * incomplete: if chance cleared every bit, one is left at 1 so a test can rely on it. */
 static void torn_program(ota_flash_emu_t *emu, uint32_t addr, const uint8_t *src, size_t len)
 {
     uint8_t *dst = emu->mem + addr;
+    size_t last_pending = len; /* a byte that still had bits to clear before the cut */
     if (rng_next(&emu->rng) & 1u) {
         size_t cut = (size_t)rng_below(&emu->rng, len);
         for (size_t i = 0; i < cut; i++) {
             dst[i] &= src[i];
+        }
+        for (size_t i = cut; i < len; i++) {
+            if (dst[i] & ~src[i]) {
+                last_pending = i;
+            }
         }
         uint8_t clear = (uint8_t)(dst[cut] & ~src[cut]);
         dst[cut] &= (uint8_t)~(clear & (uint8_t)rng_next(&emu->rng));
     } else {
         for (size_t i = 0; i < len; i++) {
             uint8_t clear = (uint8_t)(dst[i] & ~src[i]);
+            if (clear) {
+                last_pending = i;
+            }
             dst[i] &= (uint8_t)~(clear & (uint8_t)rng_next(&emu->rng));
         }
+    }
+    if (last_pending < len && memcmp(dst, src, len) == 0) {
+        /* put back the lowest bit that had to be cleared in that byte */
+        uint8_t was_one = (uint8_t)~src[last_pending];
+        dst[last_pending] |= (uint8_t)(was_one & (uint8_t)-was_one);
     }
 }
 

@@ -1,11 +1,414 @@
-/* STUB: `ota image` is not implemented yet; its owner replaces this file. */
+/* `ota image info|make`: inspect an app image (a file, or a partition of a device) the way esptool
+ * `image_info --version 2` does, and make synthetic esptool-compatible app images. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
 #include "commands.h"
+#include "image_report.h"
+#include "ota/ota_app_image.h"
+#include "ota/ota_app_image_builder.h"
+#include "ota/ota_err.h"
+#include "ota/ota_flash_file.h"
+
+static int option_error(const char *command, int c, char **argv)
+{
+    if (c == ':') {
+        return cli_usage_error(command, "option '%s' needs a value", argv[optind - 1]);
+    }
+    return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
+}
+
+/* --- image info ------------------------------------------------------------------------------- */
+
+static void info_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ota image info [--json] FILE\n"
+            "       ota image info [--json] DEVICE.bin --partition LABEL\n"
+            "\n"
+            "Decode and verify an ESP app image: header, extended header, segments, checksum,\n"
+            "appended SHA-256 and app description, as esptool 'image_info --version 2' shows them.\n"
+            "With --partition, the image at the start of that partition of a device image.\n"
+            "\n"
+            "Options:\n"
+            "  -p, --partition LABEL  read the image from this partition of DEVICE.bin\n"
+            "      --json             print the facts as one JSON document\n"
+            "  -h, --help             show this help\n"
+            "\n"
+            "Exit status: 0 valid image, 1 invalid image or unreadable input (what could be\n"
+            "decoded is still printed), 2 usage error.\n");
+}
+
+/* Validate FILE streaming it in 64 KiB reads. */
+static int validate_file(const char *path, ota_image_validator_t *v, uint64_t *file_size)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        cli_error("cannot open %s: %s", path, strerror(errno));
+        return errno == ENOENT ? OTA_ERR_NOT_FOUND : OTA_ERR_IO;
+    }
+    uint64_t size = 0;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long end = ftell(f);
+        size = end > 0 ? (uint64_t)end : 0;
+        rewind(f);
+    }
+    *file_size = size;
+    ota_image_validator_config_t cfg = {.keep_going = true,
+                                        .expected_size = size <= UINT32_MAX ? (uint32_t)size : 0};
+    ota_image_validator_init(v, &cfg, NULL, NULL);
+    static uint8_t buf[64 * 1024];
+    int err = OTA_OK;
+    for (;;) {
+        size_t n = fread(buf, 1, sizeof buf, f);
+        if (n == 0) {
+            break;
+        }
+        err = ota_image_validator_feed(v, buf, n);
+        if (err != OTA_OK) {
+            break; /* what was decoded up to here is still reported */
+        }
+    }
+    if (ferror(f)) {
+        cli_error("cannot read %s: %s", path, strerror(errno));
+        fclose(f);
+        return OTA_ERR_IO;
+    }
+    fclose(f);
+    if (err == OTA_OK) {
+        err = ota_image_validator_finish(v);
+    }
+    return err;
+}
+
+static int cmd_image_info(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"partition", required_argument, NULL, 'p'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *label = NULL;
+    bool json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":p:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': label = optarg; break;
+        case 'j': json = true; break;
+        case 'h': info_usage(stdout); return CLI_EXIT_OK;
+        default: return option_error("image info", c, argv);
+        }
+    }
+    if (argc - optind != 1) {
+        return cli_usage_error("image info", argc - optind < 1 ? "missing FILE" : "too many arguments");
+    }
+    const char *path = argv[optind];
+
+    static ota_image_validator_t v;
+    ota_image_info_t info;
+    ota_image_diag_t diag;
+    uint64_t file_size = 0;
+    int err;
+    const ota_partition_info_t *part_info = NULL;
+    ota_partition_table_t *table = NULL;
+    if (label != NULL) {
+        ota_flash_file_t *file = NULL;
+        ota_flash_file_options_t o = {.readonly = true, .emu = {.strict = true}};
+        err = ota_flash_file_open(path, &o, &file);
+        if (err != OTA_OK) {
+            cli_error("cannot open device %s: %s", path, ota_strerror(err));
+            return CLI_EXIT_FAIL;
+        }
+        table = malloc(sizeof *table);
+        ota_partition_diag_t pdiag = {0};
+        err = table ? ota_partition_table_load(ota_flash_file_flash(file), 0, table, &pdiag) : OTA_ERR_NO_MEM;
+        if (err != OTA_OK) {
+            cli_error("%s: no valid partition table: %s", path,
+                      pdiag.message[0] ? pdiag.message : ota_strerror(err));
+            ota_flash_file_close(file);
+            free(table);
+            return CLI_EXIT_FAIL;
+        }
+        part_info = ota_partition_find_by_label(table, label);
+        if (part_info == NULL) {
+            cli_error("no partition '%s' in %s", label, path);
+            ota_flash_file_close(file);
+            free(table);
+            return CLI_EXIT_FAIL;
+        }
+        ota_partition_t part;
+        ota_partition_init(&part, ota_flash_file_flash(file), part_info);
+        ota_image_validator_config_t cfg = {.keep_going = true};
+        err = ota_image_verify_partition(&part, &cfg, true, &info, &diag);
+        ota_flash_file_close(file);
+    } else {
+        err = validate_file(path, &v, &file_size);
+        if (err == OTA_ERR_NOT_FOUND || err == OTA_ERR_IO) {
+            return CLI_EXIT_FAIL;
+        }
+        info = v.info;
+        diag = v.diag;
+    }
+
+    if (json) {
+        cJSON *o = image_report_json(&info);
+        if (part_info != NULL) {
+            cJSON_AddStringToObject(o, "device", path);
+            cJSON *p = cJSON_AddObjectToObject(o, "partition");
+            cJSON_AddStringToObject(p, "label", part_info->label);
+            cJSON_AddNumberToObject(p, "offset", part_info->offset);
+            cJSON_AddNumberToObject(p, "size", part_info->size);
+        } else {
+            cJSON_AddStringToObject(o, "file", path);
+            cJSON_AddNumberToObject(o, "file_size", (double)file_size);
+        }
+        cJSON_AddBoolToObject(o, "valid", err == OTA_OK);
+        if (err == OTA_OK) {
+            cJSON_AddNullToObject(o, "error");
+        } else {
+            cJSON_AddItemToObject(o, "error", image_report_error_json(err, &diag));
+        }
+        cli_json_print_pretty(o);
+    } else {
+        if (part_info != NULL) {
+            printf("Partition: %s at 0x%x, size 0x%x (%u bytes)\n", part_info->label,
+                   (unsigned)part_info->offset, (unsigned)part_info->size, (unsigned)part_info->size);
+        } else {
+            printf("File size: %llu (bytes)\n", (unsigned long long)file_size);
+        }
+        image_report_text(stdout, &info);
+        if (err == OTA_OK) {
+            printf("\nImage is valid: %u bytes\n", (unsigned)info.image_len);
+        }
+        fflush(stdout);
+        if (err != OTA_OK) {
+            cli_error("%s: %s: %s", path, ota_strerror(err),
+                      diag.message[0] ? diag.message : ota_err_name(err));
+        }
+    }
+    free(table);
+    return err == OTA_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+/* --- image make -------------------------------------------------------------------------------- */
+
+static void make_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ota image make --version V --project NAME [OPTIONS] OUT.bin\n"
+            "\n"
+            "Write a synthetic ESP app image that esptool and the ESP-IDF bootloader accept: header,\n"
+            "extended header, DROM (app description first), DRAM, IROM and IRAM segments laid out\n"
+            "with esptool's 64 KiB MMU alignment rule, deterministic pseudo-random payload, XOR\n"
+            "checksum and appended SHA-256. Same options, same bytes.\n"
+            "\n"
+            "Options:\n"
+            "      --version V          app version (at most 31 characters)            [required]\n"
+            "      --project NAME       project name (at most 31 characters)           [required]\n"
+            "      --chip CHIP          esp32, esp32s2, esp32s3, esp32c3, esp32c6      [esp32]\n"
+            "      --secure-version N   anti-rollback secure_version                   [0]\n"
+            "      --size BYTES         total size (K/M suffixes); exact when a multiple of 16,\n"
+            "                           else rounded down; below 128K there is no IROM [1M]\n"
+            "      --seed N             payload seed                                   [0]\n"
+            "      --idf-version S      ESP-IDF version string                         [v5.5.4]\n"
+            "      --time T             compile time                                   [00:00:00]\n"
+            "      --date D             compile date                                   [Jan  1 2026]\n"
+            "      --flash-mode M       qio, qout, dio, dout                           [dio]\n"
+            "      --flash-freq F       e.g. 40m, 80m                                  [40m]\n"
+            "      --flash-size S       1MB .. 128MB                                   [4MB]\n"
+            "      --min-rev vX.Y       minimal chip revision                          [v0.0]\n"
+            "      --max-rev vX.Y       maximal chip revision               [the chip's default]\n"
+            "      --json               print the layout as JSON\n"
+            "  -h, --help               show this help\n");
+}
+
+static bool parse_rev(const char *text, uint16_t *out)
+{
+    if (*text == 'v' || *text == 'V') {
+        text++;
+    }
+    unsigned major = 0, minor = 0;
+    char extra;
+    if (sscanf(text, "%u.%u%c", &major, &minor, &extra) != 2 || minor > 99 || major * 100 + minor > 0xFFFF) {
+        return false;
+    }
+    *out = (uint16_t)(major * 100 + minor);
+    return true;
+}
+
+static int write_file_chunk(void *ctx, const void *data, size_t len)
+{
+    return fwrite(data, 1, len, (FILE *)ctx) == len ? OTA_OK : OTA_ERR_IO;
+}
+
+static int cmd_image_make(int argc, char **argv)
+{
+    enum {
+        O_VERSION = 256,
+        O_PROJECT,
+        O_CHIP,
+        O_SECVER,
+        O_SIZE,
+        O_SEED,
+        O_IDF,
+        O_TIME,
+        O_DATE,
+        O_MODE,
+        O_FREQ,
+        O_FSIZE,
+        O_MINREV,
+        O_MAXREV,
+        O_JSON
+    };
+    static const struct option opts[] = {
+        {"version", required_argument, NULL, O_VERSION}, {"project", required_argument, NULL, O_PROJECT},
+        {"chip", required_argument, NULL, O_CHIP}, {"secure-version", required_argument, NULL, O_SECVER},
+        {"size", required_argument, NULL, O_SIZE}, {"seed", required_argument, NULL, O_SEED},
+        {"idf-version", required_argument, NULL, O_IDF}, {"time", required_argument, NULL, O_TIME},
+        {"date", required_argument, NULL, O_DATE}, {"flash-mode", required_argument, NULL, O_MODE},
+        {"flash-freq", required_argument, NULL, O_FREQ}, {"flash-size", required_argument, NULL, O_FSIZE},
+        {"min-rev", required_argument, NULL, O_MINREV}, {"max-rev", required_argument, NULL, O_MAXREV},
+        {"json", no_argument, NULL, O_JSON}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+    };
+    ota_app_image_build_config_t cfg = {.chip_id = OTA_CHIP_ESP32};
+    bool json = false;
+    uint64_t v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_VERSION: cfg.version = optarg; break;
+        case O_PROJECT: cfg.project_name = optarg; break;
+        case O_CHIP: {
+            const ota_chip_info_t *chip = ota_chip_info_by_name(optarg);
+            if (chip == NULL || (chip->id != OTA_CHIP_ESP32 && chip->id != OTA_CHIP_ESP32S2 &&
+                                 chip->id != OTA_CHIP_ESP32S3 && chip->id != OTA_CHIP_ESP32C3 &&
+                                 chip->id != OTA_CHIP_ESP32C6)) {
+                return cli_usage_error(
+                    "image make", "--chip '%s': use esp32, esp32s2, esp32s3, esp32c3 or esp32c6", optarg);
+            }
+            cfg.chip_id = chip->id;
+            break;
+        }
+        case O_SECVER:
+            if (!cli_parse_uint(optarg, UINT32_MAX, &v)) {
+                return cli_usage_error("image make", "--secure-version '%s' is not a number", optarg);
+            }
+            cfg.secure_version = (uint32_t)v;
+            break;
+        case O_SIZE:
+            if (!cli_parse_size(optarg, &v) || v < OTA_APP_IMAGE_BUILD_MIN_SIZE ||
+                v > OTA_APP_IMAGE_BUILD_MAX_SIZE) {
+                return cli_usage_error("image make", "--size '%s': give %u bytes to 16M", optarg,
+                                       OTA_APP_IMAGE_BUILD_MIN_SIZE);
+            }
+            cfg.size = (uint32_t)v;
+            break;
+        case O_SEED:
+            if (!cli_parse_uint(optarg, UINT64_MAX, &v)) {
+                return cli_usage_error("image make", "--seed '%s' is not a number", optarg);
+            }
+            cfg.seed = v;
+            break;
+        case O_IDF: cfg.idf_ver = optarg; break;
+        case O_TIME: cfg.time = optarg; break;
+        case O_DATE: cfg.date = optarg; break;
+        case O_MODE: cfg.flash_mode = optarg; break;
+        case O_FREQ: cfg.flash_freq = optarg; break;
+        case O_FSIZE: cfg.flash_size = optarg; break;
+        case O_MINREV:
+            if (!parse_rev(optarg, &cfg.min_rev_full)) {
+                return cli_usage_error("image make", "--min-rev '%s': use vMAJOR.MINOR", optarg);
+            }
+            break;
+        case O_MAXREV:
+            if (!parse_rev(optarg, &cfg.max_rev_full)) {
+                return cli_usage_error("image make", "--max-rev '%s': use vMAJOR.MINOR", optarg);
+            }
+            break;
+        case O_JSON: json = true; break;
+        case 'h': make_usage(stdout); return CLI_EXIT_OK;
+        default: return option_error("image make", c, argv);
+        }
+    }
+    if (argc - optind != 1) {
+        return cli_usage_error("image make", argc - optind < 1 ? "missing OUT.bin" : "too many arguments");
+    }
+    if (cfg.version == NULL || cfg.project_name == NULL) {
+        return cli_usage_error("image make", "--version and --project are required");
+    }
+    struct { const char *name, *value; size_t max;
+    } strs[] = {
+        {"--version", cfg.version, 31},     {"--project", cfg.project_name, 31},
+        {"--idf-version", cfg.idf_ver, 31}, {"--time", cfg.time, 15},
+        {"--date", cfg.date, 15},
+    };
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+        if (strs[i].value != NULL && strlen(strs[i].value) > strs[i].max) {
+            return cli_usage_error("image make", "%s is longer than %zu characters", strs[i].name,
+                                   strs[i].max);
+        }
+    }
+    ota_app_image_build_plan_t plan;
+    int err = ota_app_image_build_plan(&cfg, &plan);
+    if (err != OTA_OK) {
+        return cli_usage_error("image make", "cannot make this image: %s (check --flash-mode/--flash-freq/"
+                               "--flash-size for the chip)", ota_strerror(err));
+    }
+    const char *out_path = argv[optind];
+    FILE *f = fopen(out_path, "wb");
+    if (f == NULL) {
+        cli_error("cannot create %s: %s", out_path, strerror(errno));
+        return CLI_EXIT_FAIL;
+    }
+    err = ota_app_image_build(&cfg, write_file_chunk, f, &plan);
+    if (fclose(f) != 0 && err == OTA_OK) {
+        err = OTA_ERR_IO;
+    }
+    if (err != OTA_OK) {
+        cli_error("cannot write %s: %s", out_path, ota_strerror(err));
+        remove(out_path);
+        return CLI_EXIT_FAIL;
+    }
+    const char *chip = ota_chip_display_name(cfg.chip_id);
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "file", out_path);
+        cJSON_AddNumberToObject(o, "size", plan.image_size);
+        cJSON_AddStringToObject(o, "chip", chip);
+        cJSON_AddStringToObject(o, "project_name", cfg.project_name);
+        cJSON_AddStringToObject(o, "version", cfg.version);
+        cJSON_AddNumberToObject(o, "secure_version", cfg.secure_version);
+        cJSON_AddNumberToObject(o, "entry_addr", plan.entry_addr);
+        cJSON *segs = cJSON_AddArrayToObject(o, "segments");
+        for (unsigned i = 0; i < plan.segment_count; i++) {
+            cJSON *s = cJSON_CreateObject();
+            cJSON_AddNumberToObject(s, "length", plan.segments[i].data_len);
+            cJSON_AddNumberToObject(s, "load_addr", plan.segments[i].load_addr);
+            cJSON_AddNumberToObject(s, "file_offset", plan.segments[i].header_offset);
+            cJSON_AddItemToArray(segs, s);
+        }
+        cli_json_print_pretty(o);
+    } else {
+        printf("Wrote %s: %u bytes, %s app '%s' version %s, secure_version %u, %u segments\n", out_path,
+               (unsigned)plan.image_size, chip, cfg.project_name, cfg.version, (unsigned)cfg.secure_version,
+               (unsigned)plan.segment_count);
+    }
+    return CLI_EXIT_OK;
+}
+
+static const cli_command_t k_image_commands[] = {
+    {"info", cmd_image_info, "decode and verify an app image (file or device partition)"},
+    {"make", cmd_image_make, "write a synthetic esptool-compatible app image"},
+};
 
 int cmd_image(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_error("'ota image' is not implemented yet");
-    return CLI_EXIT_FAIL;
+    return cli_dispatch("image", k_image_commands, sizeof k_image_commands / sizeof k_image_commands[0], argc,
+                        argv);
 }

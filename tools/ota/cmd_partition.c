@@ -1,11 +1,586 @@
-/* STUB: `ota partition` is not implemented yet; its owner replaces this file. */
+/* `ota partition list|convert|read|write`: partition tables (gen_esp32part.py's CSV <-> binary)
+ * and whole partitions of a device image (parttool.py's read_partition / write_partition). */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
 #include "commands.h"
+#include "ota/ota_err.h"
+#include "ota/ota_flash_file.h"
+#include "ota/ota_partition.h"
+
+/* --- helpers ----------------------------------------------------------------------------------- */
+
+static int option_error(const char *command, int c, char **argv)
+{
+    if (c == ':') {
+        return cli_usage_error(command, "option '%s' needs a value", argv[optind - 1]);
+    }
+    return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
+}
+
+static bool parse_table_offset(const char *text, uint32_t *out)
+{
+    uint64_t v;
+    if (!cli_parse_uint(text, UINT32_MAX, &v) || v % OTA_PARTITION_TABLE_SECTOR_SIZE != 0) {
+        return false;
+    }
+    *out = (uint32_t)v;
+    return true;
+}
+
+static const char *open_error_text(int err)
+{
+    switch (err) {
+    case OTA_ERR_NOT_FOUND: return "no such file";
+    case OTA_ERR_BUSY: return "in use by another process";
+    case OTA_ERR_FLASH_GEOMETRY:
+        return "not a flash image (size must be a multiple of 64 KiB, at most 16 MiB)";
+    default: return ota_strerror(err);
+    }
+}
+
+/* Open @p path and load its partition table; prints the error itself. */
+static int open_device(const char *path, bool writable, uint32_t table_offset, ota_flash_file_t **file,
+                       ota_partition_table_t *table)
+{
+    ota_flash_file_options_t o = {.readonly = !writable, .emu = {.strict = true}};
+    int err = ota_flash_file_open(path, &o, file);
+    if (err != OTA_OK) {
+        cli_error("cannot open device %s: %s", path, open_error_text(err));
+        return err;
+    }
+    ota_partition_diag_t diag = {0};
+    err = ota_partition_table_load(ota_flash_file_flash(*file), table_offset, table, &diag);
+    if (err != OTA_OK) {
+        cli_error("%s: no valid partition table at 0x%x: %s", path, (unsigned)table_offset,
+                  diag.message[0] ? diag.message : ota_strerror(err));
+        ota_flash_file_close(*file);
+        *file = NULL;
+    }
+    return err;
+}
+
+static const ota_partition_info_t *find_label(const ota_partition_table_t *table, const char *device,
+                                              const char *label)
+{
+    const ota_partition_info_t *p = ota_partition_find_by_label(table, label);
+    if (p == NULL) {
+        char known[OTA_PARTITION_MAX_ENTRIES * (OTA_PARTITION_LABEL_MAX + 2) + 1] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < table->count; i++) {
+            used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "",
+                                     table->entries[i].label);
+        }
+        cli_error("no partition '%s' in %s; known labels: %s", label, device, known);
+    }
+    return p;
+}
+
+static const char *env_lookup(void *ctx, const char *name)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+/* --- list --------------------------------------------------------------------------------------- */
+
+static void list_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ota partition list [OPTIONS] DEVICE.bin\n"
+            "\n"
+            "Show the partition table of a device image, read like the ESP-IDF app does (entries\n"
+            "up to the MD5 entry, whose checksum must match when present).\n"
+            "\n"
+            "Options:\n"
+            "      --csv          print the table as gen_esp32part.py's CSV\n"
+            "      --json         print a JSON array of {label, type, type_name, subtype,\n"
+            "                     subtype_name, offset, size, flags, encrypted, readonly}\n"
+            "      --offset ADDR  partition table offset (default 0x8000)\n"
+            "  -h, --help         show this help\n");
+}
+
+static void type_text(const ota_partition_info_t *p, char type[8], char subtype[8], const char **tname,
+                      const char **sname)
+{
+    *tname = ota_partition_type_name(p->type);
+    *sname = ota_partition_subtype_name(p->type, p->subtype);
+    snprintf(type, 8, "%u", p->type);
+    snprintf(subtype, 8, "%u", p->subtype);
+}
+
+static void print_human(const ota_partition_table_t *t, uint32_t table_offset)
+{
+    static const char *const head[6] = {"Label", "Type", "SubType", "Offset", "Size", "Flags"};
+    char cells[OTA_PARTITION_MAX_ENTRIES][6][24];
+    size_t width[6];
+    for (int c = 0; c < 6; c++) {
+        width[c] = strlen(head[c]);
+    }
+    for (size_t i = 0; i < t->count; i++) {
+        const ota_partition_info_t *p = &t->entries[i];
+        char type[8], subtype[8];
+        const char *tname, *sname;
+        type_text(p, type, subtype, &tname, &sname);
+        snprintf(cells[i][0], sizeof cells[i][0], "%s", p->label);
+        snprintf(cells[i][1], sizeof cells[i][1], "%s", tname ? tname : type);
+        snprintf(cells[i][2], sizeof cells[i][2], "%s", sname ? sname : subtype);
+        snprintf(cells[i][3], sizeof cells[i][3], "0x%x", (unsigned)p->offset);
+        ota_partition_format_size(p->size, cells[i][4], sizeof cells[i][4]);
+        ota_partition_format_flags(p->flags, cells[i][5], sizeof cells[i][5]);
+        for (int c = 0; c < 6; c++) {
+            size_t n = strlen(cells[i][c]);
+            width[c] = n > width[c] ? n : width[c];
+        }
+    }
+    for (int c = 0; c < 5; c++) {
+        printf("%-*s  ", (int)width[c], head[c]);
+    }
+    printf("%s\n", head[5]);
+    for (size_t i = 0; i < t->count; i++) {
+        /* Flags last and unpadded, so no line ends in blanks. */
+        for (int c = 0; c < 4; c++) {
+            printf("%-*s  ", (int)width[c], cells[i][c]);
+        }
+        if (cells[i][5][0] == '\0') {
+            printf("%s\n", cells[i][4]);
+        } else {
+            printf("%-*s  %s\n", (int)width[4], cells[i][4], cells[i][5]);
+        }
+    }
+    printf("%zu partitions, table at 0x%x %s\n", t->count, (unsigned)table_offset,
+           t->has_md5 ? "(MD5 entry checked)" : "(no MD5 entry)");
+}
+
+static cJSON *table_json(const ota_partition_table_t *t)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; i < t->count; i++) {
+        const ota_partition_info_t *p = &t->entries[i];
+        cJSON *o = cJSON_CreateObject();
+        const char *tname = ota_partition_type_name(p->type);
+        const char *sname = ota_partition_subtype_name(p->type, p->subtype);
+        cJSON_AddStringToObject(o, "label", p->label);
+        cJSON_AddNumberToObject(o, "type", p->type);
+        cJSON_AddItemToObject(o, "type_name", tname ? cJSON_CreateString(tname) : cJSON_CreateNull());
+        cJSON_AddNumberToObject(o, "subtype", p->subtype);
+        cJSON_AddItemToObject(o, "subtype_name", sname ? cJSON_CreateString(sname) : cJSON_CreateNull());
+        cJSON_AddNumberToObject(o, "offset", p->offset);
+        cJSON_AddNumberToObject(o, "size", p->size);
+        cJSON *flags = cJSON_AddArrayToObject(o, "flags");
+        if (p->flags & OTA_PART_FLAG_ENCRYPTED) {
+            cJSON_AddItemToArray(flags, cJSON_CreateString("encrypted"));
+        }
+        if (p->flags & OTA_PART_FLAG_READONLY) {
+            cJSON_AddItemToArray(flags, cJSON_CreateString("readonly"));
+        }
+        cJSON_AddBoolToObject(o, "encrypted", (p->flags & OTA_PART_FLAG_ENCRYPTED) != 0);
+        cJSON_AddBoolToObject(o, "readonly", (p->flags & OTA_PART_FLAG_READONLY) != 0);
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+static int cmd_partition_list(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"csv", no_argument, NULL, 'c'},          {"json", no_argument, NULL, 'j'},
+        {"offset", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool csv = false, json = false;
+    uint32_t table_offset = OTA_PARTITION_TABLE_OFFSET;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': csv = true; break;
+        case 'j': json = true; break;
+        case 'o':
+            if (!parse_table_offset(optarg, &table_offset)) {
+                return cli_usage_error("partition list", "invalid --offset '%s': a 4 KiB-aligned address",
+                                       optarg);
+            }
+            break;
+        case 'h': list_usage(stdout); return CLI_EXIT_OK;
+        default: return option_error("partition list", c, argv);
+        }
+    }
+    if (csv && json) {
+        return cli_usage_error("partition list", "--csv and --json exclude each other");
+    }
+    if (argc - optind != 1) {
+        return cli_usage_error("partition list", "%s",
+                               argc - optind == 0 ? "missing DEVICE.bin" : "too many arguments");
+    }
+    const char *device = argv[optind];
+    ota_partition_table_t *table = calloc(1, sizeof *table);
+    ota_flash_file_t *file = NULL;
+    int err = table ? open_device(device, false, table_offset, &file, table) : OTA_ERR_NO_MEM;
+    if (err != OTA_OK) {
+        if (json) {
+            cli_json_print(cli_json_error(err, NULL));
+        }
+        free(table);
+        return CLI_EXIT_FAIL;
+    }
+    ota_flash_file_close(file);
+    if (json) {
+        cli_json_print_pretty(table_json(table));
+    } else if (csv) {
+        char text[OTA_PARTITION_MAX_ENTRIES * 96 + 128];
+        int n = ota_partition_table_to_csv(table, text, sizeof text);
+        if (n > 0 && (size_t)n < sizeof text) {
+            fputs(text, stdout);
+        }
+    } else {
+        print_human(table, table_offset);
+    }
+    free(table);
+    return CLI_EXIT_OK;
+}
+
+/* --- convert ------------------------------------------------------------------------------------ */
+
+static void convert_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ota partition convert [OPTIONS] IN OUT\n"
+            "\n"
+            "Convert a partition table between CSV and binary, like gen_esp32part.py: IN is read\n"
+            "as binary when it starts with the bytes AA 50, else as CSV ($VAR expanded from the\n"
+            "environment). Binary output is 3072 bytes with an MD5 entry. OUT '-' is stdout.\n"
+            "\n"
+            "Options:\n"
+            "      --offset ADDR        partition table offset (default 0x8000)\n"
+            "      --flash-size SIZE    refuse a table that does not fit (e.g. 4MB)\n"
+            "      --no-md5, --disable-md5sum\n"
+            "                           no MD5 entry in binary output; an MD5 entry in binary\n"
+            "                           input is then an error, as in gen_esp32part.py\n"
+            "      --no-verify          skip verify() (alignment, overlaps, names, otadata...)\n"
+            "      --secure v1|v2       app size alignment of secure boot (v1: 64K, v2: 4K)\n"
+            "      --primary-bootloader-offset ADDR   for 'bootloader' entries\n"
+            "      --recovery-bootloader-offset ADDR  for recovery bootloader entries\n"
+            "  -h, --help               show this help\n");
+}
+
+/* With --disable-md5sum gen_esp32part reads an MD5 entry as an entry with bad magic. */
+static bool binary_has_md5_entry(const uint8_t *data, size_t len)
+{
+    static const uint8_t end[OTA_PARTITION_ENTRY_SIZE] = {
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    };
+    for (size_t pos = 0; pos + OTA_PARTITION_ENTRY_SIZE <= len; pos += OTA_PARTITION_ENTRY_SIZE) {
+        if (memcmp(data + pos, end, sizeof end) == 0) {
+            return false;
+        }
+        if (data[pos] == 0xEB && data[pos + 1] == 0xEB) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int write_output(const char *path, const void *data, size_t len)
+{
+    if (strcmp(path, "-") == 0) {
+        if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+            cli_error("cannot write to stdout");
+            return OTA_ERR_IO;
+        }
+        return OTA_OK;
+    }
+    return cli_write_file(path, data, len);
+}
+
+static int cmd_partition_convert(int argc, char **argv)
+{
+    enum {
+        OPT_OFFSET = 1000,
+        OPT_FLASH_SIZE,
+        OPT_NO_MD5,
+        OPT_NO_VERIFY,
+        OPT_SECURE,
+        OPT_PRIMARY,
+        OPT_RECOVERY
+    };
+    static const struct option longopts[] = {
+        {"offset", required_argument, NULL, OPT_OFFSET},
+        {"flash-size", required_argument, NULL, OPT_FLASH_SIZE},
+        {"no-md5", no_argument, NULL, OPT_NO_MD5},
+        {"disable-md5sum", no_argument, NULL, OPT_NO_MD5},
+        {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
+        {"secure", required_argument, NULL, OPT_SECURE},
+        {"primary-bootloader-offset", required_argument, NULL, OPT_PRIMARY},
+        {"recovery-bootloader-offset", required_argument, NULL, OPT_RECOVERY},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    ota_partition_csv_options_t opts = {.table_offset = OTA_PARTITION_TABLE_OFFSET, .env_lookup = env_lookup};
+    bool md5 = true;
+    uint64_t v;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_OFFSET:
+            if (!parse_table_offset(optarg, &opts.table_offset)) {
+                return cli_usage_error("partition convert", "invalid --offset '%s': a 4 KiB-aligned address",
+                                       optarg);
+            }
+            break;
+        case OPT_FLASH_SIZE:
+            if (!cli_parse_size(optarg, &v) || v == 0 || v > UINT32_MAX) {
+                return cli_usage_error("partition convert", "invalid --flash-size '%s' (e.g. 4MB)", optarg);
+            }
+            opts.flash_size = (uint32_t)v;
+            break;
+        case OPT_NO_MD5: md5 = false; break;
+        case OPT_NO_VERIFY: opts.no_verify = true; break;
+        case OPT_SECURE:
+            if (strcmp(optarg, "v1") != 0 && strcmp(optarg, "v2") != 0) {
+                return cli_usage_error("partition convert", "invalid --secure '%s': v1 or v2", optarg);
+            }
+            opts.secure_v1 = strcmp(optarg, "v1") == 0;
+            break;
+        case OPT_PRIMARY:
+        case OPT_RECOVERY:
+            if (!cli_parse_uint(optarg, UINT32_MAX, &v)) {
+                return cli_usage_error("partition convert", "invalid address '%s'", optarg);
+            }
+            if (c == OPT_PRIMARY) {
+                opts.primary_bootloader_offset = (uint32_t)v;
+                opts.primary_bootloader_offset_set = true;
+            } else {
+                opts.recovery_bootloader_offset = (uint32_t)v;
+                opts.recovery_bootloader_offset_set = true;
+            }
+            break;
+        case 'h': convert_usage(stdout); return CLI_EXIT_OK;
+        default: return option_error("partition convert", c, argv);
+        }
+    }
+    if (argc - optind != 2) {
+        return cli_usage_error("partition convert", "%s",
+                               argc - optind < 2 ? "need IN and OUT" : "too many arguments");
+    }
+    if (opts.primary_bootloader_offset_set && opts.primary_bootloader_offset >= opts.table_offset) {
+        return cli_usage_error(
+            "partition convert",
+            "Unsupported configuration. Primary bootloader must be below partition table.");
+    }
+    const char *in = argv[optind], *out = argv[optind + 1];
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (cli_read_file(in, &data, &len) != OTA_OK) {
+        return CLI_EXIT_FAIL;
+    }
+    ota_partition_table_t *table = calloc(1, sizeof *table);
+    ota_partition_diag_t diag = {0};
+    bool binary_in = len >= 2 && data[0] == 0xAA && data[1] == 0x50;
+    int err = table ? OTA_OK : OTA_ERR_NO_MEM;
+    if (err == OTA_OK && binary_in) {
+        if (!md5 && binary_has_md5_entry(data, len)) {
+            err = OTA_ERR_PT_BAD_MAGIC;
+            snprintf(diag.message, sizeof diag.message,
+                     "Invalid magic bytes (b'\\xeb\\xeb') for partition definition (MD5 entry, "
+                     "and --disable-md5sum is set)");
+        } else {
+            err = ota_partition_table_from_binary(data, len, table, &diag);
+        }
+        if (err == OTA_OK && !opts.no_verify) {
+            err = ota_partition_table_verify(table, &opts, &diag);
+        } else if (err == OTA_OK) {
+            err = ota_partition_table_check_flash_size(table, opts.flash_size, &diag);
+        }
+    } else if (err == OTA_OK) {
+        err = ota_partition_table_parse_csv((const char *)data, len, &opts, table, &diag);
+    }
+    free(data);
+    if (err != OTA_OK) {
+        cli_error("%s: %s", in, diag.message[0] ? diag.message : ota_strerror(err));
+        free(table);
+        return CLI_EXIT_FAIL;
+    }
+
+    if (binary_in) {
+        char text[OTA_PARTITION_MAX_ENTRIES * 96 + 128];
+        int n = ota_partition_table_to_csv(table, text, sizeof text);
+        err = n < 0 ? n : write_output(out, text, (size_t)n);
+    } else {
+        uint8_t bin[OTA_PARTITION_TABLE_MAX_LEN];
+        err = ota_partition_table_to_binary(table, md5, bin);
+        if (err == OTA_ERR_PT_TOO_MANY) {
+            cli_error("%s: Binary partition table length (%zu) longer than max", in,
+                      (table->count + (md5 ? 1u : 0u)) * OTA_PARTITION_ENTRY_SIZE);
+        } else if (err == OTA_OK) {
+            err = write_output(out, bin, sizeof bin);
+        }
+    }
+    if (err == OTA_OK && strcmp(out, "-") != 0) {
+        printf("%s: %zu partitions, %s -> %s\n", out, table->count, binary_in ? "binary" : "CSV",
+               binary_in ? "CSV"
+                         : (md5 ? "binary with MD5 entry (3072 bytes)" : "binary without MD5 (3072 bytes)"));
+    }
+    free(table);
+    return err == OTA_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+/* --- read / write ------------------------------------------------------------------------------- */
+
+static void read_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ota partition read [OPTIONS] DEVICE.bin LABEL FILE\n"
+            "\n"
+            "Copy the whole partition LABEL of DEVICE.bin into FILE (parttool.py read_partition).\n"
+            "\n"
+            "Options:\n"
+            "      --offset ADDR  partition table offset (default 0x8000)\n"
+            "  -h, --help         show this help\n");
+}
+
+static void write_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ota partition write [OPTIONS] DEVICE.bin LABEL FILE\n"
+            "\n"
+            "Erase the whole partition LABEL of DEVICE.bin, then program FILE at its start\n"
+            "(parttool.py write_partition). A FILE larger than the partition is refused and the\n"
+            "device is left untouched; so is a partition flagged readonly, unless\n"
+            "--ignore-readonly.\n"
+            "\n"
+            "Options:\n"
+            "      --offset ADDR      partition table offset (default 0x8000)\n"
+            "      --ignore-readonly  write a readonly partition anyway (factory provisioning)\n"
+            "  -h, --help             show this help\n");
+}
+
+static int read_or_write(int argc, char **argv, bool write)
+{
+    const char *command = write ? "partition write" : "partition read";
+    static const struct option longopts[] = {
+        {"offset", required_argument, NULL, 'o'},
+        {"ignore-readonly", no_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    uint32_t table_offset = OTA_PARTITION_TABLE_OFFSET;
+    bool ignore_readonly = false;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            if (!parse_table_offset(optarg, &table_offset)) {
+                return cli_usage_error(command, "invalid --offset '%s': a 4 KiB-aligned address", optarg);
+            }
+            break;
+        case 'r':
+            if (!write) {
+                return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
+            }
+            ignore_readonly = true;
+            break;
+        case 'h': write ? write_usage(stdout) : read_usage(stdout); return CLI_EXIT_OK;
+        default: return option_error(command, c, argv);
+        }
+    }
+    if (argc - optind != 3) {
+        return cli_usage_error(command, "%s",
+                               argc - optind < 3 ? "need DEVICE.bin, LABEL and FILE" : "too many arguments");
+    }
+    const char *device = argv[optind], *label = argv[optind + 1], *path = argv[optind + 2];
+
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (write && cli_read_file(path, &data, &len) != OTA_OK) {
+        return CLI_EXIT_FAIL;
+    }
+    ota_partition_table_t *table = calloc(1, sizeof *table);
+    ota_flash_file_t *file = NULL;
+    int err = table ? open_device(device, write, table_offset, &file, table) : OTA_ERR_NO_MEM;
+    const ota_partition_info_t *info = err == OTA_OK ? find_label(table, device, label) : NULL;
+    if (info == NULL) {
+        err = err == OTA_OK ? OTA_ERR_NOT_FOUND : err;
+    }
+    ota_partition_t part;
+    if (err == OTA_OK) {
+        ota_partition_init(&part, ota_flash_file_flash(file), info);
+        if (ignore_readonly) {
+            part.info.flags &= ~OTA_PART_FLAG_READONLY;
+        }
+    }
+    if (err == OTA_OK && !write) {
+        data = malloc(info->size ? info->size : 1);
+        err = data ? ota_partition_read(&part, 0, data, info->size) : OTA_ERR_NO_MEM;
+        if (err != OTA_OK) {
+            cli_error("%s: cannot read partition '%s': %s", device, label, ota_strerror(err));
+        } else if (cli_write_file(path, data, info->size) != OTA_OK) {
+            err = OTA_ERR_IO;
+        } else {
+            printf("Read partition '%s' (offset 0x%x, %u bytes) of %s into %s\n", label,
+                   (unsigned)info->offset, (unsigned)info->size, device, path);
+        }
+    } else if (err == OTA_OK) {
+        if (len > info->size) {
+            cli_error("%s is %zu bytes, larger than partition '%s' (%u bytes); nothing written", path, len,
+                      label, (unsigned)info->size);
+            err = OTA_ERR_INVALID_SIZE;
+        } else if (part.info.flags & OTA_PART_FLAG_READONLY) {
+            cli_error("partition '%s' is flagged readonly; nothing written (--ignore-readonly overrides)",
+                      label);
+            err = OTA_ERR_FLASH_READONLY;
+        } else if (info->size % OTA_FLASH_SECTOR_SIZE != 0 || info->offset % OTA_FLASH_SECTOR_SIZE != 0) {
+            cli_error(
+                "partition '%s' (0x%x, size 0x%x) is not made of whole 4 KiB sectors; it cannot be erased "
+                "without touching a neighbour",
+                label, (unsigned)info->offset, (unsigned)info->size);
+            err = OTA_ERR_FLASH_MISALIGNED;
+        } else {
+            err = ota_partition_erase_range(&part, 0, info->size);
+            if (err == OTA_OK) {
+                err = ota_partition_program(&part, 0, data, len);
+            }
+            if (err != OTA_OK) {
+                cli_error("%s: cannot write partition '%s': %s", device, label, ota_strerror(err));
+            } else {
+                printf("Wrote %zu bytes of %s to partition '%s' (offset 0x%x, %u bytes erased) of %s\n", len,
+                       path, label, (unsigned)info->offset, (unsigned)info->size, device);
+            }
+        }
+    }
+    if (file != NULL) {
+        ota_flash_file_close(file);
+    }
+    free(data);
+    free(table);
+    return err == OTA_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+static int cmd_partition_read(int argc, char **argv)
+{
+    return read_or_write(argc, argv, false);
+}
+
+static int cmd_partition_write(int argc, char **argv)
+{
+    return read_or_write(argc, argv, true);
+}
 
 int cmd_partition(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_error("'ota partition' is not implemented yet");
-    return CLI_EXIT_FAIL;
+    static const cli_command_t commands[] = {
+        {"list", cmd_partition_list, "show the partition table of a device image"},
+        {"convert", cmd_partition_convert, "convert a partition table CSV <-> binary"},
+        {"read", cmd_partition_read, "copy a whole partition into a file"},
+        {"write", cmd_partition_write, "erase a partition and program a file into it"},
+    };
+    return cli_dispatch("partition", commands, sizeof commands / sizeof commands[0], argc, argv);
 }

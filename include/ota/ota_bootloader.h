@@ -1,0 +1,64 @@
+/**
+ * @file ota_bootloader.h
+ * @brief The simulated ESP-IDF second-stage bootloader (reference §2.5, §2.7, §2.8).
+ *
+ * One run = one reset of the device: read the partition table and otadata, apply the rollback
+ * transitions (an entry still PENDING_VERIFY becomes ABORTED; the selected NEW entry becomes
+ * PENDING_VERIFY), select the slot (factory when otadata is blank or both entries invalid, else
+ * the highest valid seq; with anti-rollback only entries whose app secure_version >= eFuse), then
+ * try slots in ESP-IDF's fallback order (from the selected index down to factory, then upwards,
+ * then the test app), fully verifying each image (and its chip and secure version) before
+ * choosing it. A factory-less device with blank otadata writes otadata[0] for the slot it booted
+ * (set_actual_ota_seq); a VALID selected entry raises the anti-rollback eFuse.
+ *
+ * It logs what the real one logs, with its tags ("boot", "esp_image", "cpu_start"): the partition
+ * table, the segments, "Loaded app from partition at offset 0x...", the app information.
+ */
+#ifndef OTA_BOOTLOADER_H
+#define OTA_BOOTLOADER_H
+
+#include <stdbool.h>
+
+#include "ota/ota_app_image.h"
+#include "ota/ota_device.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Boot indices of bootloader_config.h; OTA slots are 0..15. */
+#define OTA_BOOT_INDEX_FACTORY (-1)
+#define OTA_BOOT_INDEX_TEST (-2)
+#define OTA_BOOT_INDEX_INVALID (-99)
+
+/** What a boot did. */
+typedef struct {
+    const ota_partition_info_t *partition; /**< the booted app (entry of dev->table); NULL if none */
+    int index;                  /**< its boot index: OTA slot, FACTORY or TEST */
+    int selected_index;         /**< the index selection chose before any fallback */
+    bool fell_back;             /**< the selected index did not boot, another one did */
+    bool otadata_written;       /**< otadata changed (ABORTED, PENDING_VERIFY, set_actual_ota_seq) */
+    bool efuse_burned;          /**< the anti-rollback eFuse went up */
+    ota_image_info_t image;     /**< the booted image's header, segments and app description */
+} ota_boot_result_t;
+
+/**
+ * Reset and boot @p dev: on success the booted partition becomes dev's running app and
+ * OTA_OK is returned. OTA_ERR_NO_BOOTABLE_APP when no slot holds a bootable image (the device is
+ * then not running anything); flash errors as they come. @p out may be NULL.
+ */
+int ota_bootloader_run(ota_device_t *dev, ota_boot_result_t *out);
+
+/**
+ * What the next boot would do, without writing flash or eFuses and without logging. The
+ * partition in @p out points into @p dev's table.
+ */
+int ota_bootloader_predict(const ota_device_t *dev, ota_boot_result_t *out);
+
+/** The bootloader's "Usage" column for a table entry ("OTA app", "WiFi data"...). */
+const char *ota_bootloader_partition_usage(const ota_partition_info_t *info);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OTA_BOOTLOADER_H */

@@ -1,0 +1,82 @@
+/**
+ * @file ota_device.h
+ * @brief One ESP32 device as the library sees it: flash, partition table, and the hardware state
+ *        that is not in flash (chip, eFuses, which app is running).
+ *
+ * Everything that reads or changes boot state (ota_ops.h, ota_bootloader.h, the OTA service)
+ * takes an ota_device_t; nothing is global, so several devices can live in one process. On the
+ * host, ota_device_file.h binds a device to a flash image file plus a state sidecar.
+ *
+ * The emulated eFuse secure version follows ESP-IDF's thermometer code: it can only go up, and
+ * only up to the width of the chip's field (32 bits on ESP32, 16 on most others).
+ */
+#ifndef OTA_DEVICE_H
+#define OTA_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ota/ota_flash.h"
+#include "ota/ota_partition.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OTA_DEVICE_DEFAULT_REVISION_ESP32 300u /**< v3.0, ESP32 ECO3 */
+
+/** A device. Initialise with ota_device_init(); fields may be changed afterwards. */
+typedef struct {
+    const ota_flash_t *flash;   /**< the whole flash (not owned) */
+    ota_partition_table_t table; /**< as loaded from table_offset */
+    uint32_t table_offset;      /**< CONFIG_PARTITION_TABLE_OFFSET, 0x8000 */
+    uint16_t chip_id;           /**< ota_chip_id_t of the chip (images must match) */
+    uint16_t chip_revision;     /**< major * 100 + minor */
+    uint32_t efuse_secure_version; /**< anti-rollback eFuse, as a number (bits burned) */
+    bool rollback_enabled;      /**< CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE (default on) */
+    bool anti_rollback_enabled; /**< CONFIG_BOOTLOADER_APP_ANTI_ROLLBACK (default on; needs rollback) */
+    int running_index;          /**< index in table of the running app, -1: not booted */
+} ota_device_t;
+
+/**
+ * Set @p dev to a freshly powered ESP32 on @p flash with @p table: chip ESP32 v3.0, eFuse secure
+ * version 0, rollback and anti-rollback on, nothing running. @p table may be NULL (empty table).
+ */
+void ota_device_init(ota_device_t *dev, const ota_flash_t *flash, const ota_partition_table_t *table);
+
+/** Load the table from the device's flash at table_offset (0 = 0x8000) into dev->table. */
+int ota_device_load_table(ota_device_t *dev, ota_partition_diag_t *diag);
+
+/** The running app partition, or NULL if the device has not booted. */
+const ota_partition_info_t *ota_device_running(const ota_device_t *dev);
+/** Record @p part (an entry of dev->table, or NULL) as the running app. */
+void ota_device_set_running(ota_device_t *dev, const ota_partition_info_t *part);
+
+/** Bind an entry of the device's table to its flash. */
+void ota_device_partition(const ota_device_t *dev, const ota_partition_info_t *info, ota_partition_t *out);
+
+/** Width of the chip's secure-version eFuse field. */
+uint32_t ota_device_secure_version_bits(const ota_device_t *dev);
+/** esp_efuse_check_secure_version: an app with @p secure_version may run. */
+bool ota_device_secure_version_ok(const ota_device_t *dev, uint32_t secure_version);
+/**
+ * esp_efuse_update_secure_version: raise the eFuse to @p secure_version (never lowers it).
+ * OTA_ERR_INVALID_ARG if it does not fit the field.
+ */
+int ota_device_burn_secure_version(ota_device_t *dev, uint32_t secure_version);
+
+/** The first partition of a type/subtype (OTA_PART_*), or NULL. */
+const ota_partition_info_t *ota_device_find(const ota_device_t *dev, uint8_t type, uint8_t subtype);
+/** The otadata partition, or NULL. */
+const ota_partition_info_t *ota_device_otadata(const ota_device_t *dev);
+/** esp_ota_get_app_partition_count: OTA slots contiguous from ota_0. */
+uint32_t ota_device_ota_slot_count(const ota_device_t *dev);
+/** The partition of OTA slot @p slot (subtype ota_<slot>), or NULL. */
+const ota_partition_info_t *ota_device_ota_slot(const ota_device_t *dev, uint32_t slot);
+/** True for app partitions with an OTA subtype (0x10..0x1F). */
+bool ota_partition_is_ota_app(const ota_partition_info_t *info);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OTA_DEVICE_H */

@@ -1,0 +1,76 @@
+/**
+ * @file ota_device_file.h
+ * @brief A device on the host: a flash image file plus its hardware-state sidecar (POSIX port).
+ *
+ * `DEVICE.bin` is the flash (ota_flash_file.h); `DEVICE.bin.state` (the path plus ".state")
+ * models what a real ESP32 keeps outside flash: the chip and its revision, the anti-rollback
+ * eFuse, the bootloader options that are fixed at build time, and which app is running (RAM
+ * state that a "reset" clears). It is text, one `key=value` per line, `#` comments:
+ *
+ *     chip=esp32
+ *     chip_revision=v3.0
+ *     efuse_secure_version=0
+ *     rollback=1
+ *     anti_rollback=1
+ *     running=ota_0
+ *
+ * A missing sidecar (or key) means the defaults of ota_device_init(): esp32 v3.0, eFuse 0,
+ * rollback and anti-rollback on, nothing running. Unknown keys are kept as they are on save.
+ * Saving writes a temporary file and renames it over the old one (atomic).
+ */
+#ifndef OTA_DEVICE_FILE_H
+#define OTA_DEVICE_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ota/ota_device.h"
+#include "ota/ota_flash_file.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OTA_DEVICE_STATE_SUFFIX ".state"
+
+typedef struct {
+    bool readonly;              /**< open the flash read-only (no lock against readers) */
+    ota_flash_emu_config_t emu; /**< emulator settings (strict mode, timing...) */
+} ota_device_file_options_t;
+
+typedef struct ota_device_file ota_device_file_t;
+
+/**
+ * Open DEVICE (flash file + sidecar) and load its partition table. Errors: those of
+ * ota_flash_file_open, OTA_ERR_DEVICE_STATE (sidecar unreadable or malformed; @p diag says why),
+ * the table's OTA_ERR_PT_* (@p diag says why). @p diag (may be NULL) gets a one-line message.
+ */
+int ota_device_file_open(const char *path, const ota_device_file_options_t *opts, ota_device_file_t **out,
+                         char *diag, size_t diag_size);
+
+/** The device (valid until close). */
+ota_device_t *ota_device_file_device(ota_device_file_t *file);
+/** The flash file underneath. */
+ota_flash_file_t *ota_device_file_flash(ota_device_file_t *file);
+/** Path of the sidecar ("DEVICE.bin.state"). */
+const char *ota_device_file_state_path(const ota_device_file_t *file);
+
+/** Write the device's hardware state to the sidecar, atomically. */
+int ota_device_file_save(ota_device_file_t *file);
+
+/** Close the flash; the sidecar is not written (call save first). */
+void ota_device_file_close(ota_device_file_t *file);
+
+/**
+ * Parse sidecar text into @p dev (fields present override; running is resolved by label in
+ * dev->table). Unknown keys are ignored here. OTA_ERR_DEVICE_STATE with a message in @p diag.
+ */
+int ota_device_state_parse(const char *text, size_t len, ota_device_t *dev, char *diag, size_t diag_size);
+
+/** Format @p dev's state as sidecar text; returns the length (snprintf-style). */
+int ota_device_state_format(const ota_device_t *dev, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OTA_DEVICE_FILE_H */

@@ -1,0 +1,88 @@
+/**
+ * @file ota_proc_default.h
+ * @brief Default procedures for app and data items, and helpers for custom ones (ESP-ADF's
+ *        ota_proc_default.h).
+ *
+ * App procedure (ota_app_get_default_proc): target = the OTA slot after the running one (never
+ * the running one). need_upgrade reads the image header and app description from the stream
+ * before anything is erased and refuses a wrong chip or chip revision, an image larger than the
+ * slot, an app description without its magic, a secure_version below the anti-rollback eFuse,
+ * and, with the service's version_check on, a version that is not newer than the running one
+ * (same or older: SKIPPED; cannot compare: refused). execute_upgrade streams into the slot with
+ * lazy erase, validating header, segments, checksum and SHA-256 on the fly. finished_check reads
+ * the image back from flash, re-verifies it, and only then switches otadata.
+ *
+ * Data procedure (ota_data_get_default_proc): target = the data partition named by node.label.
+ * Unlike ESP-ADF it has a default need_upgrade: an interrupted earlier install is always
+ * installed again; a tone image (ESP-ADF tone_partition format 0/1) replacing a valid tone
+ * image of format 1 must have a newer version (else SKIPPED); a partition holding a valid tone
+ * image accepts only tone images; other data is written as is. The stream is written in 2 KiB
+ * chunks (ESP-ADF's READER_BUF_LEN), verified by SHA-256 against a read-back of the flash (and,
+ * for tone images, by the strict tone validator) before the first sector, which holds the image
+ * header, is written last. A data partition is therefore never half written and valid-looking.
+ *
+ * Both write through the service's partition writer, which keeps an install journal in the first
+ * sector until the commit (see ota_install_journal.h).
+ */
+#ifndef OTA_PROC_DEFAULT_H
+#define OTA_PROC_DEFAULT_H
+
+#include <stddef.h>
+
+#include "ota/ota_partition.h"
+#include "ota/ota_service.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Fill prepare/need_upgrade/execute_upgrade/finished_check with the app procedure. */
+void ota_app_get_default_proc(ota_upgrade_ops_t *ops);
+/** Fill the four steps with the data procedure (need_upgrade included, see above). */
+void ota_data_get_default_proc(ota_upgrade_ops_t *ops);
+
+/* The steps one by one, to reuse in custom procedures. */
+int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr_t *node);
+int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node);
+int ota_app_default_execute(void *handle, ota_node_attr_t *node);
+int ota_app_default_finished_check(void *handle, ota_node_attr_t *node, int result);
+
+int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_attr_t *node);
+int ota_data_default_need_upgrade(void *handle, ota_node_attr_t *node);
+int ota_data_default_execute(void *handle, ota_node_attr_t *node);
+int ota_data_default_finished_check(void *handle, ota_node_attr_t *node, int result);
+
+/* --- helpers for a custom data need_upgrade (ESP-ADF names and meaning) -------------------- */
+
+/**
+ * Read exactly @p wanted bytes of the incoming data image. They are consumed: write them back
+ * with ota_data_partition_write() if they belong in the partition (as ESP-ADF's example does
+ * with the tone header). OTA_ERR_IMG_TRUNCATED if the stream is shorter.
+ */
+int ota_data_image_stream_read(void *handle, void *buf, size_t wanted);
+
+/** Append @p size bytes to the partition image at the current write offset. */
+int ota_data_partition_write(void *handle, const void *buf, size_t size);
+
+/**
+ * ESP-ADF: "the partition is erased, don't erase again". Here the writer erases lazily and never
+ * twice, so this only exists for source compatibility; it returns OTA_OK.
+ */
+int ota_data_partition_erase_mark(void *handle);
+
+/** The target data partition (to read its current content). */
+const ota_partition_t *ota_data_partition(void *handle);
+
+/**
+ * State of a data partition's content: OTA_ERR_DATA_INCOMPLETE if it holds an interrupted
+ * install (journal), else OTA_OK (which says nothing about the content's own validity).
+ */
+int ota_data_partition_state(const ota_partition_t *part);
+
+/** ESP-ADF's ota_get_version_number(): "vA.B.C" -> (A<<16)|(B<<8)|C, -1 if unparseable. */
+int ota_get_version_number(const char *version);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OTA_PROC_DEFAULT_H */

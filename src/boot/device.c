@@ -1,0 +1,109 @@
+/* The device context: table lookups, running app, emulated anti-rollback eFuse. */
+#include "ota/ota_device.h"
+
+#include <string.h>
+
+#include "ota/ota_app_image.h"
+#include "ota/ota_err.h"
+
+void ota_device_init(ota_device_t *dev, const ota_flash_t *flash, const ota_partition_table_t *table)
+{
+    memset(dev, 0, sizeof *dev);
+    dev->flash = flash;
+    if (table != NULL) {
+        dev->table = *table;
+    }
+    dev->table_offset = OTA_PARTITION_TABLE_OFFSET;
+    dev->chip_id = OTA_CHIP_ESP32;
+    dev->chip_revision = OTA_DEVICE_DEFAULT_REVISION_ESP32;
+    dev->efuse_secure_version = 0;
+    dev->rollback_enabled = true;
+    dev->anti_rollback_enabled = true;
+    dev->running_index = -1;
+}
+
+int ota_device_load_table(ota_device_t *dev, ota_partition_diag_t *diag)
+{
+    int err = ota_partition_table_load(dev->flash, dev->table_offset, &dev->table, diag);
+    if (err != OTA_OK) {
+        dev->table.count = 0;
+    }
+    dev->running_index = -1;
+    return err;
+}
+
+const ota_partition_info_t *ota_device_running(const ota_device_t *dev)
+{
+    if (dev->running_index < 0 || (size_t)dev->running_index >= dev->table.count) {
+        return NULL;
+    }
+    return &dev->table.entries[dev->running_index];
+}
+
+void ota_device_set_running(ota_device_t *dev, const ota_partition_info_t *part)
+{
+    dev->running_index = -1;
+    if (part != NULL && part >= dev->table.entries && part < dev->table.entries + dev->table.count) {
+        dev->running_index = (int)(part - dev->table.entries);
+    }
+}
+
+void ota_device_partition(const ota_device_t *dev, const ota_partition_info_t *info, ota_partition_t *out)
+{
+    ota_partition_init(out, dev->flash, info);
+}
+
+uint32_t ota_device_secure_version_bits(const ota_device_t *dev)
+{
+    const ota_chip_info_t *chip = ota_chip_info(dev->chip_id);
+    return chip != NULL ? chip->secure_version_bits : 16;
+}
+
+bool ota_device_secure_version_ok(const ota_device_t *dev, uint32_t secure_version)
+{
+    return secure_version >= dev->efuse_secure_version;
+}
+
+int ota_device_burn_secure_version(ota_device_t *dev, uint32_t secure_version)
+{
+    if (secure_version > ota_device_secure_version_bits(dev)) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (secure_version > dev->efuse_secure_version) {
+        dev->efuse_secure_version = secure_version;
+    }
+    return OTA_OK;
+}
+
+const ota_partition_info_t *ota_device_find(const ota_device_t *dev, uint8_t type, uint8_t subtype)
+{
+    return ota_partition_find_next(&dev->table, NULL, type, subtype, NULL);
+}
+
+const ota_partition_info_t *ota_device_otadata(const ota_device_t *dev)
+{
+    return ota_device_find(dev, OTA_PART_TYPE_DATA, OTA_PART_SUBTYPE_DATA_OTA);
+}
+
+uint32_t ota_device_ota_slot_count(const ota_device_t *dev)
+{
+    uint32_t n = 0;
+    while (n < 16 && ota_device_ota_slot(dev, n) != NULL) {
+        n++;
+    }
+    return n;
+}
+
+const ota_partition_info_t *ota_device_ota_slot(const ota_device_t *dev, uint32_t slot)
+{
+    if (slot >= 16) {
+        return NULL;
+    }
+    return ota_device_find(dev, OTA_PART_TYPE_APP, (uint8_t)(OTA_PART_SUBTYPE_APP_OTA_0 + slot));
+}
+
+bool ota_partition_is_ota_app(const ota_partition_info_t *info)
+{
+    return info != NULL && info->type == OTA_PART_TYPE_APP && info->subtype >= OTA_PART_SUBTYPE_APP_OTA_0 &&
+           info->subtype <= OTA_PART_SUBTYPE_APP_OTA_MAX;
+}

@@ -1,0 +1,431 @@
+/* esp_ota_ops.c semantics on an ota_device_t (reference §2.6, §2.7, §4.4). */
+#include "ota/ota_ops.h"
+
+#include <string.h>
+
+#include "ota/ota_err.h"
+#include "ota/ota_log.h"
+
+static const char *TAG = "esp_ota_ops";
+
+void ota_ops_validator_config(const ota_device_t *dev, ota_image_validator_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->check_chip = true;
+    cfg->chip_id = dev->chip_id;
+    cfg->chip_revision = dev->chip_revision;
+}
+
+int ota_ops_read_otadata(const ota_device_t *dev, ota_otadata_entry_t entries[2])
+{
+    const ota_partition_info_t *info = ota_device_otadata(dev);
+    if (info == NULL) {
+        OTA_LOGE(TAG, "not found otadata");
+        return OTA_ERR_NOT_FOUND;
+    }
+    ota_partition_t part;
+    ota_device_partition(dev, info, &part);
+    for (int i = 0; i < 2; i++) {
+        uint8_t raw[OTA_OTADATA_ENTRY_SIZE];
+        int err = ota_partition_read(&part, (uint32_t)i * OTA_OTADATA_SECTOR_SIZE, raw, sizeof raw);
+        if (err != OTA_OK) {
+            return err;
+        }
+        ota_otadata_entry_decode(raw, &entries[i]);
+    }
+    return OTA_OK;
+}
+
+int ota_ops_write_otadata(const ota_device_t *dev, int index, const ota_otadata_entry_t *entry)
+{
+    const ota_partition_info_t *info = ota_device_otadata(dev);
+    if (info == NULL) {
+        return OTA_ERR_NOT_FOUND;
+    }
+    if (index != 0 && index != 1) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    ota_partition_t part;
+    ota_device_partition(dev, info, &part);
+    uint32_t offset = (uint32_t)index * OTA_OTADATA_SECTOR_SIZE;
+    uint8_t raw[OTA_OTADATA_ENTRY_SIZE];
+    ota_otadata_entry_encode(entry, raw);
+    int err = ota_partition_erase_range(&part, offset, OTA_OTADATA_SECTOR_SIZE);
+    if (err == OTA_OK) {
+        err = ota_partition_program(&part, offset, raw, sizeof raw);
+    }
+    return err;
+}
+
+const ota_partition_info_t *ota_ops_get_running_partition(const ota_device_t *dev)
+{
+    return ota_device_running(dev);
+}
+
+uint32_t ota_ops_get_app_partition_count(const ota_device_t *dev)
+{
+    return ota_device_ota_slot_count(dev);
+}
+
+/* find_default_boot_partition(): factory, else the first OTA app, else the test app. */
+static const ota_partition_info_t *default_boot_partition(const ota_device_t *dev)
+{
+    const ota_partition_info_t *p = ota_device_find(dev, OTA_PART_TYPE_APP, OTA_PART_SUBTYPE_APP_FACTORY);
+    for (uint8_t s = OTA_PART_SUBTYPE_APP_OTA_0; p == NULL && s <= OTA_PART_SUBTYPE_APP_OTA_MAX; s++) {
+        p = ota_device_find(dev, OTA_PART_TYPE_APP, s);
+    }
+    if (p == NULL) {
+        p = ota_device_find(dev, OTA_PART_TYPE_APP, OTA_PART_SUBTYPE_APP_TEST);
+    }
+    return p;
+}
+
+const ota_partition_info_t *ota_ops_get_boot_partition(const ota_device_t *dev)
+{
+    ota_otadata_entry_t e[2];
+    if (ota_device_otadata(dev) == NULL || ota_ops_read_otadata(dev, e) != OTA_OK) {
+        return default_boot_partition(dev);
+    }
+    uint32_t count = ota_device_ota_slot_count(dev);
+    if ((ota_otadata_entry_is_invalid(&e[0]) && ota_otadata_entry_is_invalid(&e[1])) || count == 0) {
+        return default_boot_partition(dev);
+    }
+    int active = ota_otadata_active(e);
+    if (active < 0) {
+        OTA_LOGE(TAG, "ota data invalid, no current app. Assuming factory");
+        return default_boot_partition(dev);
+    }
+    return ota_device_ota_slot(dev, ota_otadata_slot(e[active].ota_seq, count));
+}
+
+const ota_partition_info_t *ota_ops_get_next_update_partition(const ota_device_t *dev,
+                                                              const ota_partition_info_t *start_from)
+{
+    if (start_from == NULL) {
+        start_from = ota_device_running(dev);
+    }
+    bool next_is_result = false;
+    const ota_partition_info_t *first = NULL;
+    for (uint8_t s = OTA_PART_SUBTYPE_APP_OTA_0; s <= OTA_PART_SUBTYPE_APP_OTA_MAX; s++) {
+        const ota_partition_info_t *p = ota_device_find(dev, OTA_PART_TYPE_APP, s);
+        if (p == NULL) {
+            continue;
+        }
+        if (first == NULL) {
+            first = p;
+        }
+        if (next_is_result) {
+            return p;
+        }
+        if (start_from != NULL && p->offset == start_from->offset && p->subtype == start_from->subtype) {
+            next_is_result = true;
+        }
+    }
+    return first;
+}
+
+int ota_ops_image_verify(const ota_device_t *dev, const ota_partition_info_t *part, bool silent,
+                         ota_image_info_t *info, ota_image_diag_t *diag)
+{
+    if (part == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    ota_image_validator_config_t cfg;
+    ota_ops_validator_config(dev, &cfg);
+    ota_partition_t p;
+    ota_device_partition(dev, part, &p);
+    return ota_image_verify_partition(&p, &cfg, silent, info, diag);
+}
+
+int ota_ops_get_partition_description(const ota_device_t *dev, const ota_partition_info_t *part,
+                                      ota_app_desc_t *out)
+{
+    if (part == NULL || out == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    ota_partition_t p;
+    ota_device_partition(dev, part, &p);
+    int err = ota_image_read_app_desc(&p, out);
+    return err == OTA_ERR_IMG_APP_DESC ? OTA_ERR_NOT_FOUND : err;
+}
+
+/* Anti-rollback check of the app in a partition (check_anti_rollback in the bootloader). */
+static bool secure_version_ok(const ota_device_t *dev, const ota_partition_info_t *part)
+{
+    ota_app_desc_t desc;
+    if (ota_ops_get_partition_description(dev, part, &desc) != OTA_OK) {
+        return false;
+    }
+    return ota_device_secure_version_ok(dev, desc.secure_version);
+}
+
+int ota_ops_check_update_target(const ota_device_t *dev, const ota_partition_info_t *target)
+{
+    if (target == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (target->type != OTA_PART_TYPE_APP) {
+        return OTA_OK;
+    }
+    if (!ota_partition_is_ota_app(target)) {
+        return OTA_ERR_NOT_AN_APP_SLOT;
+    }
+    const ota_partition_info_t *running = ota_device_running(dev);
+    if (running != NULL && running->offset == target->offset) {
+        return OTA_ERR_PARTITION_CONFLICT;
+    }
+    if (dev->rollback_enabled && running != NULL && ota_partition_is_ota_app(running)) {
+        uint32_t state;
+        if (ota_ops_get_state_partition(dev, running, &state) == OTA_OK && state == OTA_IMG_PENDING_VERIFY) {
+            OTA_LOGE(TAG, "Running app has not confirmed state (ESP_OTA_IMG_PENDING_VERIFY)");
+            return OTA_ERR_ROLLBACK_INVALID_STATE;
+        }
+    }
+    return OTA_OK;
+}
+
+int ota_ops_invalidate_inactive_ota_data_slot(const ota_device_t *dev)
+{
+    ota_otadata_entry_t e[2];
+    int err = ota_ops_read_otadata(dev, e);
+    if (err != OTA_OK) {
+        return err;
+    }
+    uint32_t count = ota_device_ota_slot_count(dev);
+    int active = ota_otadata_active(e);
+    if (active < 0 || count == 0) {
+        return OTA_OK;
+    }
+    int inactive = 1 - active;
+    if (e[inactive].ota_seq == OTA_OTADATA_SEQ_BLANK || !ota_otadata_entry_crc_ok(&e[inactive])) {
+        return OTA_OK;
+    }
+    const ota_partition_info_t *slot = ota_device_ota_slot(dev, ota_otadata_slot(e[inactive].ota_seq, count));
+    const ota_partition_info_t *running = ota_device_running(dev);
+    if (slot != NULL && (running == NULL || running->offset != slot->offset)) {
+        const ota_partition_info_t *info = ota_device_otadata(dev);
+        ota_partition_t part;
+        ota_device_partition(dev, info, &part);
+        return ota_partition_erase_range(&part, (uint32_t)inactive * OTA_OTADATA_SECTOR_SIZE,
+                                         OTA_OTADATA_SECTOR_SIZE);
+    }
+    return OTA_OK;
+}
+
+/* esp_rewrite_ota_data, v6.0+ semantics. */
+static int rewrite_ota_data(ota_device_t *dev, uint32_t slot)
+{
+    ota_otadata_entry_t e[2];
+    int err = ota_ops_read_otadata(dev, e);
+    if (err != OTA_OK) {
+        return err;
+    }
+    uint32_t count = ota_device_ota_slot_count(dev);
+    if (slot >= count) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    int active = ota_otadata_active(e);
+    int next;
+    uint32_t seq;
+    if (active >= 0) {
+        if (ota_otadata_slot(e[active].ota_seq, count) == slot) {
+            next = active; /* already selected: only the state is refreshed */
+            seq = e[active].ota_seq;
+        } else {
+            next = 1 - active;
+            seq = ota_otadata_seq_for_slot(e[active].ota_seq, slot, count);
+        }
+    } else {
+        next = 0;
+        seq = slot + 1;
+    }
+    /* Fields not set here (seq_label) keep what that sector held, as in ESP-IDF. */
+    e[next].ota_state = dev->rollback_enabled ? OTA_IMG_NEW : OTA_IMG_UNDEFINED;
+    e[next].ota_seq = seq;
+    e[next].crc = ota_otadata_crc(seq);
+    return ota_ops_write_otadata(dev, next, &e[next]);
+}
+
+int ota_ops_set_boot_partition(ota_device_t *dev, const ota_partition_info_t *part)
+{
+    if (part == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (part->type != OTA_PART_TYPE_APP) {
+        return OTA_ERR_NOT_AN_APP_SLOT;
+    }
+    ota_image_info_t info;
+    int err = ota_ops_image_verify(dev, part, false, &info, NULL);
+    if (err != OTA_OK) {
+        return err;
+    }
+    return ota_ops_set_boot_partition_verified(dev, part, &info);
+}
+
+int ota_ops_set_boot_partition_verified(ota_device_t *dev, const ota_partition_info_t *part,
+                                        const ota_image_info_t *info)
+{
+    if (part == NULL || info == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (part->type != OTA_PART_TYPE_APP) {
+        return OTA_ERR_NOT_AN_APP_SLOT;
+    }
+    const ota_partition_info_t *otadata = ota_device_otadata(dev);
+    if (part->subtype == OTA_PART_SUBTYPE_APP_FACTORY) {
+        if (otadata == NULL) {
+            return OTA_ERR_NOT_FOUND;
+        }
+        ota_partition_t p;
+        ota_device_partition(dev, otadata, &p);
+        return ota_partition_erase_range(&p, 0, otadata->size);
+    }
+    if (!ota_partition_is_ota_app(part)) {
+        return OTA_ERR_NOT_AN_APP_SLOT; /* test app: esp_ota_set_boot_partition refuses it too */
+    }
+    if (dev->anti_rollback_enabled && info->app_desc_valid &&
+        !ota_device_secure_version_ok(dev, info->app_desc.secure_version)) {
+        OTA_LOGE(TAG, "The current running firmware has a secure version %u higher than the new one %u",
+                 (unsigned)dev->efuse_secure_version, (unsigned)info->app_desc.secure_version);
+        ota_partition_t p;
+        ota_device_partition(dev, part, &p);
+        int e2 = ota_partition_erase_range(&p, 0, part->size);
+        return e2 != OTA_OK ? e2 : OTA_ERR_SECURE_VERSION;
+    }
+    return rewrite_ota_data(dev, (uint32_t)(part->subtype - OTA_PART_SUBTYPE_APP_OTA_0));
+}
+
+bool ota_ops_check_rollback_is_possible(const ota_device_t *dev)
+{
+    ota_otadata_entry_t e[2];
+    if (ota_device_otadata(dev) == NULL || ota_ops_read_otadata(dev, e) != OTA_OK) {
+        return false;
+    }
+    uint32_t count = ota_device_ota_slot_count(dev);
+    if (count == 0) {
+        return false;
+    }
+    bool valid[2] = {ota_otadata_entry_is_valid(&e[0]), ota_otadata_entry_is_valid(&e[1])};
+    int active = ota_otadata_select(e, valid, true);
+    if (active < 0) {
+        return false;
+    }
+    int last = 1 - active;
+    if (!dev->anti_rollback_enabled && !valid[last]) {
+        const ota_partition_info_t *factory =
+            ota_device_find(dev, OTA_PART_TYPE_APP, OTA_PART_SUBTYPE_APP_FACTORY);
+        if (factory != NULL && ota_ops_image_verify(dev, factory, true, NULL, NULL) == OTA_OK) {
+            return true;
+        }
+    }
+    if (valid[last]) {
+        const ota_partition_info_t *slot = ota_device_ota_slot(dev, ota_otadata_slot(e[last].ota_seq, count));
+        if (slot != NULL && ota_ops_image_verify(dev, slot, true, NULL, NULL) == OTA_OK) {
+            return !dev->anti_rollback_enabled || secure_version_ok(dev, slot);
+        }
+    }
+    return false;
+}
+
+/* esp_ota_current_ota_is_workable(valid) */
+static int current_ota_is_workable(ota_device_t *dev, bool valid)
+{
+    ota_otadata_entry_t e[2];
+    int err = ota_ops_read_otadata(dev, e);
+    if (err != OTA_OK) {
+        return err;
+    }
+    int active = ota_otadata_active(e);
+    uint32_t count = ota_device_ota_slot_count(dev);
+    if (active < 0 || count == 0) {
+        OTA_LOGE(TAG, "Running firmware is factory");
+        return OTA_ERR_INVALID_STATE;
+    }
+    const ota_partition_info_t *selected =
+        ota_device_ota_slot(dev, ota_otadata_slot(e[active].ota_seq, count));
+    const ota_partition_info_t *running = ota_device_running(dev);
+    if (running != NULL && selected != NULL && running->offset != selected->offset) {
+        /* ESP-IDF marks the active entry whatever runs; say so, it is rarely what the caller means. */
+        OTA_LOGW(TAG, "running app %s is not the one otadata selects (%s)", running->label, selected->label);
+    }
+    if (valid) {
+        if (e[active].ota_state != OTA_IMG_VALID) {
+            e[active].ota_state = OTA_IMG_VALID;
+            e[active].crc = ota_otadata_crc(e[active].ota_seq);
+            err = ota_ops_write_otadata(dev, active, &e[active]);
+            if (err != OTA_OK) {
+                return err;
+            }
+            if (dev->anti_rollback_enabled && running != NULL) {
+                ota_app_desc_t desc;
+                if (ota_ops_get_partition_description(dev, running, &desc) == OTA_OK) {
+                    return ota_device_burn_secure_version(dev, desc.secure_version);
+                }
+            }
+        }
+        return OTA_OK;
+    }
+    if (!ota_ops_check_rollback_is_possible(dev)) {
+        OTA_LOGE(TAG, "Rollback is not possible, do not have any suitable apps in slots");
+        return OTA_ERR_ROLLBACK_FAILED;
+    }
+    e[active].ota_state = OTA_IMG_INVALID;
+    e[active].crc = ota_otadata_crc(e[active].ota_seq);
+    return ota_ops_write_otadata(dev, active, &e[active]);
+}
+
+int ota_ops_mark_app_valid_cancel_rollback(ota_device_t *dev)
+{
+    return current_ota_is_workable(dev, true);
+}
+
+int ota_ops_mark_app_invalid_rollback(ota_device_t *dev)
+{
+    return current_ota_is_workable(dev, false);
+}
+
+int ota_ops_get_state_partition(const ota_device_t *dev, const ota_partition_info_t *part, uint32_t *state)
+{
+    if (part == NULL || state == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (!ota_partition_is_ota_app(part)) {
+        return OTA_ERR_NOT_SUPPORTED;
+    }
+    uint32_t count = ota_device_ota_slot_count(dev);
+    ota_otadata_entry_t e[2];
+    if (count == 0 || ota_device_otadata(dev) == NULL || ota_ops_read_otadata(dev, e) != OTA_OK) {
+        return OTA_ERR_NOT_FOUND;
+    }
+    uint32_t want = (uint32_t)(part->subtype - OTA_PART_SUBTYPE_APP_OTA_0);
+    for (int i = 0; i < 2; i++) {
+        if (ota_otadata_slot(e[i].ota_seq, count) == want && ota_otadata_entry_crc_ok(&e[i])) {
+            *state = e[i].ota_state;
+            return OTA_OK;
+        }
+    }
+    return OTA_ERR_NOT_FOUND;
+}
+
+const ota_partition_info_t *ota_ops_get_last_invalid_partition(const ota_device_t *dev)
+{
+    ota_otadata_entry_t e[2];
+    if (ota_device_otadata(dev) == NULL || ota_ops_read_otadata(dev, e) != OTA_OK) {
+        return NULL;
+    }
+    bool invalid[2];
+    for (int i = 0; i < 2; i++) {
+        invalid[i] = e[i].ota_seq != OTA_OTADATA_SEQ_BLANK && ota_otadata_entry_crc_ok(&e[i]) &&
+                     (e[i].ota_state == OTA_IMG_INVALID || e[i].ota_state == OTA_IMG_ABORTED);
+    }
+    int pick = ota_otadata_select(e, invalid, false);
+    uint32_t count = ota_device_ota_slot_count(dev);
+    if (pick < 0 || count == 0) {
+        return NULL;
+    }
+    const ota_partition_info_t *slot = ota_device_ota_slot(dev, ota_otadata_slot(e[pick].ota_seq, count));
+    if (slot != NULL && ota_ops_image_verify(dev, slot, true, NULL, NULL) == OTA_OK) {
+        return slot;
+    }
+    return NULL;
+}

@@ -1,0 +1,131 @@
+/* otadata entries and the selection rules of bootloader_common_loader.c. Pure. */
+#include "ota/ota_otadata.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ota/ota_crypto.h"
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+uint32_t ota_otadata_crc(uint32_t seq)
+{
+    uint8_t le[4];
+    wr32(le, seq);
+    return ota_crc32_le(0xFFFFFFFFu, le, sizeof le);
+}
+
+void ota_otadata_entry_decode(const uint8_t raw[OTA_OTADATA_ENTRY_SIZE], ota_otadata_entry_t *out)
+{
+    out->ota_seq = rd32(raw);
+    memcpy(out->seq_label, raw + 4, sizeof out->seq_label);
+    out->ota_state = rd32(raw + 24);
+    out->crc = rd32(raw + 28);
+}
+
+void ota_otadata_entry_encode(const ota_otadata_entry_t *e, uint8_t raw[OTA_OTADATA_ENTRY_SIZE])
+{
+    wr32(raw, e->ota_seq);
+    memcpy(raw + 4, e->seq_label, sizeof e->seq_label);
+    wr32(raw + 24, e->ota_state);
+    wr32(raw + 28, e->crc);
+}
+
+void ota_otadata_entry_make(ota_otadata_entry_t *out, uint32_t seq, uint32_t state)
+{
+    memset(out->seq_label, 0xFF, sizeof out->seq_label);
+    out->ota_seq = seq;
+    out->ota_state = state;
+    out->crc = ota_otadata_crc(seq);
+}
+
+bool ota_otadata_entry_crc_ok(const ota_otadata_entry_t *e)
+{
+    return e->crc == ota_otadata_crc(e->ota_seq);
+}
+
+bool ota_otadata_entry_is_invalid(const ota_otadata_entry_t *e)
+{
+    return e->ota_seq == OTA_OTADATA_SEQ_BLANK || e->ota_state == OTA_IMG_INVALID ||
+           e->ota_state == OTA_IMG_ABORTED;
+}
+
+bool ota_otadata_entry_is_valid(const ota_otadata_entry_t *e)
+{
+    return !ota_otadata_entry_is_invalid(e) && ota_otadata_entry_crc_ok(e);
+}
+
+bool ota_otadata_entry_is_initial(const ota_otadata_entry_t *e)
+{
+    return e->ota_seq == OTA_OTADATA_SEQ_BLANK || !ota_otadata_entry_crc_ok(e);
+}
+
+int ota_otadata_select(const ota_otadata_entry_t entries[2], const bool valid[2], bool max)
+{
+    if (valid[0] && valid[1]) {
+        uint32_t a = entries[0].ota_seq, b = entries[1].ota_seq;
+        if (a == b) {
+            return 0;
+        }
+        return (max ? a > b : a < b) ? 0 : 1;
+    }
+    if (valid[0]) {
+        return 0;
+    }
+    if (valid[1]) {
+        return 1;
+    }
+    return -1;
+}
+
+int ota_otadata_active(const ota_otadata_entry_t entries[2])
+{
+    bool valid[2] = {ota_otadata_entry_is_valid(&entries[0]), ota_otadata_entry_is_valid(&entries[1])};
+    return ota_otadata_select(entries, valid, true);
+}
+
+uint32_t ota_otadata_slot(uint32_t seq, uint32_t slot_count)
+{
+    return slot_count == 0 ? 0 : (seq - 1u) % slot_count;
+}
+
+uint32_t ota_otadata_seq_for_slot(uint32_t current_seq, uint32_t slot, uint32_t slot_count)
+{
+    if (slot_count == 0) {
+        return 0;
+    }
+    uint32_t base = (slot + 1u) % slot_count;
+    /* Smallest base + i * count >= current_seq; done arithmetically instead of ESP-IDF's loop so
+     * a seq near 0xFFFFFFFF cannot spin. */
+    if (current_seq <= base) {
+        return base;
+    }
+    uint32_t i = (current_seq - base + slot_count - 1u) / slot_count;
+    return base + i * slot_count;
+}
+
+const char *ota_otadata_state_name(uint32_t state, char buf[12])
+{
+    switch (state) {
+    case OTA_IMG_NEW: return "NEW";
+    case OTA_IMG_PENDING_VERIFY: return "PENDING_VERIFY";
+    case OTA_IMG_VALID: return "VALID";
+    case OTA_IMG_INVALID: return "INVALID";
+    case OTA_IMG_ABORTED: return "ABORTED";
+    case OTA_IMG_UNDEFINED: return "UNDEFINED";
+    default:
+        snprintf(buf, 12, "0x%08x", (unsigned)state);
+        return buf;
+    }
+}

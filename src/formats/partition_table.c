@@ -1,0 +1,628 @@
+/* ESP-IDF partition tables in their binary form, the keyword tables of gen_esp32part.py v6.0.2,
+ * its verify() rules, and the lookups everything above uses. Pure: no I/O, no allocation.
+ * Messages reuse gen_esp32part's wording so a user can search for them; a CSV line number is put
+ * in front when the table came from CSV (table->line[]). */
+#include "ota/ota_partition.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ota/ota_crypto.h"
+#include "ota/ota_err.h"
+
+/* --- keywords, in gen_esp32part's dictionary order (that order appears in its messages) ----- */
+
+typedef struct {
+    const char *name;
+    uint8_t value;
+} keyword_t;
+
+static const keyword_t k_types[] = {
+    {"bootloader", OTA_PART_TYPE_BOOTLOADER},
+    {"partition_table", OTA_PART_TYPE_PARTITION_TABLE},
+    {"app", OTA_PART_TYPE_APP},
+    {"data", OTA_PART_TYPE_DATA},
+};
+
+static const keyword_t k_bootloader_subtypes[] = {
+    {"primary", OTA_PART_SUBTYPE_BOOTLOADER_PRIMARY},
+    {"ota", OTA_PART_SUBTYPE_BOOTLOADER_OTA},
+    {"recovery", OTA_PART_SUBTYPE_BOOTLOADER_RECOVERY},
+};
+
+static const keyword_t k_partition_table_subtypes[] = {
+    {"primary", OTA_PART_SUBTYPE_PARTITION_TABLE_PRIMARY},
+    {"ota", OTA_PART_SUBTYPE_PARTITION_TABLE_OTA},
+};
+
+static const keyword_t k_app_subtypes[] = {
+    {"factory", 0x00}, {"test", 0x20},
+    {"ota_0", 0x10},   {"ota_1", 0x11},  {"ota_2", 0x12},  {"ota_3", 0x13},
+    {"ota_4", 0x14},   {"ota_5", 0x15},  {"ota_6", 0x16},  {"ota_7", 0x17},
+    {"ota_8", 0x18},   {"ota_9", 0x19},  {"ota_10", 0x1A}, {"ota_11", 0x1B},
+    {"ota_12", 0x1C},  {"ota_13", 0x1D}, {"ota_14", 0x1E}, {"ota_15", 0x1F},
+    {"tee_0", 0x30},   {"tee_1", 0x31},
+};
+
+static const keyword_t k_data_subtypes[] = {
+    {"ota", 0x00},      {"phy", 0x01},      {"nvs", 0x02},    {"coredump", 0x03},
+    {"nvs_keys", 0x04}, {"efuse", 0x05},    {"undefined", 0x06}, {"esphttpd", 0x80},
+    {"fat", 0x81},      {"spiffs", 0x82},   {"littlefs", 0x83}, {"tee_ota", 0x90},
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const keyword_t *subtype_table(uint8_t type, size_t *count)
+{
+    switch (type) {
+    case OTA_PART_TYPE_BOOTLOADER: *count = COUNT(k_bootloader_subtypes); return k_bootloader_subtypes;
+    case OTA_PART_TYPE_PARTITION_TABLE:
+        *count = COUNT(k_partition_table_subtypes);
+        return k_partition_table_subtypes;
+    case OTA_PART_TYPE_APP: *count = COUNT(k_app_subtypes); return k_app_subtypes;
+    case OTA_PART_TYPE_DATA: *count = COUNT(k_data_subtypes); return k_data_subtypes;
+    default: *count = 0; return NULL;
+    }
+}
+
+const char *ota_partition_type_keyword(size_t index, uint8_t *value)
+{
+    if (index >= COUNT(k_types)) {
+        return NULL;
+    }
+    if (value != NULL) {
+        *value = k_types[index].value;
+    }
+    return k_types[index].name;
+}
+
+const char *ota_partition_subtype_keyword(uint8_t type, size_t index, uint8_t *value)
+{
+    size_t count;
+    const keyword_t *table = subtype_table(type, &count);
+    if (index >= count) {
+        return NULL;
+    }
+    if (value != NULL) {
+        *value = table[index].value;
+    }
+    return table[index].name;
+}
+
+const char *ota_partition_type_name(uint8_t type)
+{
+    for (size_t i = 0; i < COUNT(k_types); i++) {
+        if (k_types[i].value == type) {
+            return k_types[i].name;
+        }
+    }
+    return NULL;
+}
+
+const char *ota_partition_subtype_name(uint8_t type, uint8_t subtype)
+{
+    size_t count;
+    const keyword_t *table = subtype_table(type, &count);
+    for (size_t i = 0; i < count; i++) {
+        if (table[i].value == subtype) {
+            return table[i].name;
+        }
+    }
+    return NULL;
+}
+
+/* --- small helpers ------------------------------------------------------------------------------ */
+
+static uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+/* Fill @p diag: "line N: " + message when @p line is known. Returns @p err for tail calls. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static int fail(ota_partition_diag_t *diag, int err, uint32_t line, const char *fmt, ...)
+{
+    if (diag != NULL) {
+        diag->line = (int)line;
+        size_t used = 0;
+        if (line != 0) {
+            int n = snprintf(diag->message, sizeof diag->message, "line %u: ", (unsigned)line);
+            used = n > 0 ? (size_t)n : 0;
+        }
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(diag->message + used, sizeof diag->message - used, fmt, ap);
+        va_end(ap);
+    }
+    return err;
+}
+
+static void diag_clear(ota_partition_diag_t *diag)
+{
+    if (diag != NULL) {
+        diag->line = 0;
+        diag->message[0] = '\0';
+    }
+}
+
+static void hex(const uint8_t *data, size_t len, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = digits[data[i] >> 4];
+        out[2 * i + 1] = digits[data[i] & 0xF];
+    }
+    out[2 * len] = '\0';
+}
+
+static bool all_ff(const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] != 0xFF) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void decode_entry(const uint8_t *e, ota_partition_info_t *info)
+{
+    memset(info, 0, sizeof *info);
+    info->type = e[2];
+    info->subtype = e[3];
+    info->offset = get32(e + 4);
+    info->size = get32(e + 8);
+    /* All 16 bytes are kept (even after a NUL) so binary -> struct -> binary is byte-identical. */
+    memcpy(info->label, e + 12, OTA_PARTITION_LABEL_MAX);
+    info->label[OTA_PARTITION_LABEL_MAX] = '\0';
+    info->flags = get32(e + 28);
+}
+
+static void encode_entry(const ota_partition_info_t *info, uint8_t *e)
+{
+    e[0] = 0xAA;
+    e[1] = 0x50;
+    e[2] = info->type;
+    e[3] = info->subtype;
+    put32(e + 4, info->offset);
+    put32(e + 8, info->size);
+    memcpy(e + 12, info->label, OTA_PARTITION_LABEL_MAX); /* NUL-padded (struct '16s') */
+    put32(e + 28, info->flags);
+}
+
+/* Python's repr() of a 2-byte bytes object, as in "Invalid magic bytes (b'\x12\x34') ...". */
+static void bytes_repr(const uint8_t *b, size_t len, char *out, size_t size)
+{
+    bool has_single = memchr(b, '\'', len) != NULL, has_double = memchr(b, '"', len) != NULL;
+    char quote = has_single && !has_double ? '"' : '\'';
+    size_t pos = 0;
+    pos += (size_t)snprintf(out + pos, size - pos, "b%c", quote);
+    for (size_t i = 0; i < len && pos < size; i++) {
+        uint8_t c = b[i];
+        if (c == '\\' || c == (uint8_t)quote) {
+            pos += (size_t)snprintf(out + pos, size - pos, "\\%c", c);
+        } else if (c == '\t') {
+            pos += (size_t)snprintf(out + pos, size - pos, "\\t");
+        } else if (c == '\n') {
+            pos += (size_t)snprintf(out + pos, size - pos, "\\n");
+        } else if (c == '\r') {
+            pos += (size_t)snprintf(out + pos, size - pos, "\\r");
+        } else if (c >= 0x20 && c < 0x7F) {
+            pos += (size_t)snprintf(out + pos, size - pos, "%c", c);
+        } else {
+            pos += (size_t)snprintf(out + pos, size - pos, "\\x%02x", c);
+        }
+    }
+    if (pos < size) {
+        snprintf(out + pos, size - pos, "%c", quote);
+    }
+}
+
+/* --- binary form -------------------------------------------------------------------------------- */
+
+int ota_partition_table_to_binary(const ota_partition_table_t *table, bool with_md5,
+                                  uint8_t out[OTA_PARTITION_TABLE_MAX_LEN])
+{
+    if (table == NULL || out == NULL || table->count > OTA_PARTITION_MAX_ENTRIES) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    /* gen_esp32part refuses len(result) >= 0xC00, so the last 32 bytes always stay an end marker. */
+    size_t used = (table->count + (with_md5 ? 1u : 0u)) * OTA_PARTITION_ENTRY_SIZE;
+    if (used >= OTA_PARTITION_TABLE_MAX_LEN) {
+        return OTA_ERR_PT_TOO_MANY;
+    }
+    memset(out, 0xFF, OTA_PARTITION_TABLE_MAX_LEN);
+    for (size_t i = 0; i < table->count; i++) {
+        encode_entry(&table->entries[i], out + i * OTA_PARTITION_ENTRY_SIZE);
+    }
+    if (with_md5) {
+        uint8_t *md5_entry = out + table->count * OTA_PARTITION_ENTRY_SIZE;
+        md5_entry[0] = 0xEB;
+        md5_entry[1] = 0xEB; /* bytes 2..15 stay 0xFF (MD5_PARTITION_BEGIN) */
+        ota_md5(out, table->count * OTA_PARTITION_ENTRY_SIZE, md5_entry + 16);
+    }
+    return OTA_OK;
+}
+
+int ota_partition_table_from_binary(const uint8_t *data, size_t len, ota_partition_table_t *out,
+                                    ota_partition_diag_t *diag)
+{
+    diag_clear(diag);
+    if (data == NULL || out == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    memset(out, 0, sizeof *out);
+    if (len % OTA_PARTITION_ENTRY_SIZE != 0) {
+        return fail(diag, OTA_ERR_PT_INVALID, 0, "Partition table length must be a multiple of 32 bytes");
+    }
+    /* gen_esp32part's from_binary(): the MD5 runs over every non-MD5 entry so far, an MD5 entry is
+     * checked and skipped, parsing goes on until the all-0xFF end marker. */
+    for (size_t pos = 0; pos < len; pos += OTA_PARTITION_ENTRY_SIZE) {
+        const uint8_t *e = data + pos;
+        if (all_ff(e, OTA_PARTITION_ENTRY_SIZE)) {
+            return OTA_OK;
+        }
+        if (e[0] == 0xEB && e[1] == 0xEB) {
+            /* The digest covers the entries kept so far (not earlier MD5 entries); re-encoding
+             * them gives their exact bytes back. */
+            uint8_t stream[OTA_PARTITION_MAX_ENTRIES * OTA_PARTITION_ENTRY_SIZE];
+            for (size_t i = 0; i < out->count; i++) {
+                encode_entry(&out->entries[i], stream + i * OTA_PARTITION_ENTRY_SIZE);
+            }
+            uint8_t digest[OTA_MD5_LEN];
+            ota_md5(stream, out->count * OTA_PARTITION_ENTRY_SIZE, digest);
+            if (memcmp(digest, e + 16, OTA_MD5_LEN) != 0) {
+                char computed[2 * OTA_MD5_LEN + 1], parsed[2 * OTA_MD5_LEN + 1];
+                hex(digest, OTA_MD5_LEN, computed);
+                hex(e + 16, OTA_MD5_LEN, parsed);
+                return fail(diag, OTA_ERR_PT_MD5_MISMATCH, 0,
+                            "MD5 checksums don't match! (computed: 0x%s, parsed: 0x%s)", computed, parsed);
+            }
+            out->has_md5 = true;
+            continue;
+        }
+        if (e[0] != 0xAA || e[1] != 0x50) {
+            char repr[32];
+            bytes_repr(e, 2, repr, sizeof repr);
+            return fail(diag, OTA_ERR_PT_BAD_MAGIC, 0,
+                        "Invalid magic bytes (%s) for partition definition (entry %zu at 0x%zx)", repr,
+                        pos / OTA_PARTITION_ENTRY_SIZE, pos);
+        }
+        if (out->count == OTA_PARTITION_MAX_ENTRIES) {
+            return fail(diag, OTA_ERR_PT_TOO_MANY, 0, "more than %u partitions in the table",
+                        (unsigned)OTA_PARTITION_MAX_ENTRIES);
+        }
+        decode_entry(e, &out->entries[out->count++]);
+    }
+    return fail(diag, OTA_ERR_PT_NO_END_MARKER, 0, "Partition table is missing an end-of-table marker");
+}
+
+int ota_partition_table_parse_app(const uint8_t *data, size_t len, ota_partition_table_t *out,
+                                  ota_partition_diag_t *diag)
+{
+    diag_clear(diag);
+    if (data == NULL || out == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    memset(out, 0, sizeof *out);
+    if (len > OTA_PARTITION_TABLE_MAX_LEN) {
+        len = OTA_PARTITION_TABLE_MAX_LEN;
+    }
+    for (size_t pos = 0; pos + OTA_PARTITION_ENTRY_SIZE <= len; pos += OTA_PARTITION_ENTRY_SIZE) {
+        const uint8_t *e = data + pos;
+        uint16_t magic = get16(e);
+        if (magic == OTA_PARTITION_MAGIC_MD5) {
+            uint8_t digest[OTA_MD5_LEN];
+            ota_md5(data, pos, digest);
+            if (memcmp(digest, e + 16, OTA_MD5_LEN) != 0) {
+                char computed[2 * OTA_MD5_LEN + 1], parsed[2 * OTA_MD5_LEN + 1];
+                hex(digest, OTA_MD5_LEN, computed);
+                hex(e + 16, OTA_MD5_LEN, parsed);
+                return fail(diag, OTA_ERR_PT_MD5_MISMATCH, 0,
+                            "MD5 checksums don't match! (computed: 0x%s, parsed: 0x%s)", computed, parsed);
+            }
+            out->has_md5 = true;
+            break;
+        }
+        if (magic != OTA_PARTITION_MAGIC) {
+            break; /* the end marker, or anything else: the app stops here */
+        }
+        if (out->count == OTA_PARTITION_MAX_ENTRIES) {
+            return fail(diag, OTA_ERR_PT_TOO_MANY, 0, "more than %u partitions in the table",
+                        (unsigned)OTA_PARTITION_MAX_ENTRIES);
+        }
+        decode_entry(e, &out->entries[out->count++]);
+    }
+    if (out->count == 0) {
+        uint16_t magic = len >= 2 ? get16(data) : 0xFFFFu;
+        return fail(diag, OTA_ERR_PT_BAD_MAGIC, 0,
+                    "no partition table (first entry magic 0x%04x, expected 0x%04x)", magic,
+                    OTA_PARTITION_MAGIC);
+    }
+    return OTA_OK;
+}
+
+int ota_partition_table_check_bounds(const ota_partition_table_t *table, uint32_t flash_size,
+                                     ota_partition_diag_t *diag)
+{
+    diag_clear(diag);
+    if (table == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < table->count; i++) {
+        const ota_partition_info_t *p = &table->entries[i];
+        if (p->offset > flash_size || p->size > flash_size - p->offset) {
+            return fail(diag, OTA_ERR_PT_FLASH_SIZE, table->line[i],
+                        "partition '%s' (0x%x, size 0x%x) ends past the end of the flash (0x%x bytes)",
+                        p->label, (unsigned)p->offset, (unsigned)p->size, (unsigned)flash_size);
+        }
+    }
+    return OTA_OK;
+}
+
+/* --- text helpers shared by the CSV writer and the CLI ------------------------------------------ */
+
+int ota_partition_format_size(uint32_t size, char *buf, size_t buf_size)
+{
+    if (size % 0x100000u == 0) {
+        return snprintf(buf, buf_size, "%uM", (unsigned)(size / 0x100000u));
+    }
+    if (size % 0x400u == 0) {
+        return snprintf(buf, buf_size, "%uK", (unsigned)(size / 0x400u));
+    }
+    return snprintf(buf, buf_size, "0x%x", (unsigned)size);
+}
+
+int ota_partition_format_flags(uint32_t flags, char *buf, size_t buf_size)
+{
+    static const char *const names[] = {"encrypted", "readonly"};
+    size_t used = 0;
+    if (buf_size > 0) {
+        buf[0] = '\0';
+    }
+    for (unsigned bit = 0; bit < COUNT(names); bit++) {
+        if (flags & (1u << bit)) {
+            int n = snprintf(used < buf_size ? buf + used : NULL, used < buf_size ? buf_size - used : 0,
+                             "%s%s", used ? ":" : "", names[bit]);
+            used += n > 0 ? (size_t)n : 0;
+        }
+    }
+    return (int)used;
+}
+
+/* --- lookups -------------------------------------------------------------------------------------- */
+
+const ota_partition_info_t *ota_partition_find_by_label(const ota_partition_table_t *table, const char *label)
+{
+    return ota_partition_find_next(table, NULL, OTA_PART_TYPE_ANY, OTA_PART_SUBTYPE_ANY, label);
+}
+
+const ota_partition_info_t *ota_partition_find_next(const ota_partition_table_t *table,
+                                                    const ota_partition_info_t *after, uint8_t type,
+                                                    uint8_t subtype, const char *label)
+{
+    if (table == NULL) {
+        return NULL;
+    }
+    size_t start = 0;
+    if (after != NULL) {
+        if (after < table->entries || after >= table->entries + table->count) {
+            return NULL;
+        }
+        start = (size_t)(after - table->entries) + 1;
+    }
+    for (size_t i = start; i < table->count; i++) {
+        const ota_partition_info_t *p = &table->entries[i];
+        if (type != OTA_PART_TYPE_ANY && p->type != type) {
+            continue;
+        }
+        if (subtype != OTA_PART_SUBTYPE_ANY && p->subtype != subtype) {
+            continue;
+        }
+        if (label != NULL && strncmp(p->label, label, OTA_PARTITION_LABEL_MAX + 1) != 0) {
+            continue;
+        }
+        return p;
+    }
+    return NULL;
+}
+
+/* --- verify(): gen_esp32part's rules, in its order ----------------------------------------------- */
+
+static uint32_t offset_alignment(uint8_t type)
+{
+    return type == OTA_PART_TYPE_APP ? 0x10000u : 0x1000u;
+}
+
+static bool is_primary_boot_or_table(const ota_partition_info_t *p)
+{
+    return (p->type == OTA_PART_TYPE_BOOTLOADER && p->subtype == OTA_PART_SUBTYPE_BOOTLOADER_PRIMARY) ||
+           (p->type == OTA_PART_TYPE_PARTITION_TABLE &&
+            p->subtype == OTA_PART_SUBTYPE_PARTITION_TABLE_PRIMARY);
+}
+
+static int verify_entry(const ota_partition_table_t *t, size_t i, const ota_partition_csv_options_t *opts,
+                        ota_partition_diag_t *diag)
+{
+    const ota_partition_info_t *p = &t->entries[i];
+    uint32_t line = t->line[i];
+    uint32_t align = offset_alignment(p->type);
+    if (p->offset % align != 0) {
+        return fail(diag, OTA_ERR_PT_ALIGNMENT, line,
+                    "Partition %s invalid: Offset 0x%x is not aligned to 0x%x", p->label, (unsigned)p->offset,
+                    (unsigned)align);
+    }
+    if (p->type == OTA_PART_TYPE_APP) {
+        uint32_t size_align = opts->secure_v1 ? 0x10000u : 0x1000u;
+        if (p->size % size_align != 0) {
+            return fail(diag, OTA_ERR_PT_ALIGNMENT, line,
+                        "Partition %s invalid: Size 0x%x is not aligned to 0x%x", p->label, (unsigned)p->size,
+                        (unsigned)size_align);
+        }
+    }
+    bool readonly = (p->flags & OTA_PART_FLAG_READONLY) != 0;
+    if (p->type == OTA_PART_TYPE_DATA && readonly &&
+        (p->subtype == OTA_PART_SUBTYPE_DATA_OTA || p->subtype == OTA_PART_SUBTYPE_DATA_COREDUMP)) {
+        return fail(diag, OTA_ERR_PT_READONLY_NOT_ALLOWED, line,
+                    "Partition %s invalid: '%s' partition of type %u and subtype %u is always read-write and "
+                    "cannot be read-only",
+                    p->label, p->label, p->type, p->subtype);
+    }
+    if (p->type == OTA_PART_TYPE_DATA && p->subtype == OTA_PART_SUBTYPE_DATA_NVS && !readonly &&
+        p->size < OTA_PARTITION_NVS_RW_MIN_SIZE) {
+        return fail(
+            diag, OTA_ERR_PT_NVS_TOO_SMALL, line,
+            "Partition %s invalid: '%s' partition of type %u and subtype %u of this size (0x%x) must be "
+            "flagged as 'readonly' (the size of read/write NVS has to be at least 0x%x)",
+            p->label, p->label, p->type, p->subtype, (unsigned)p->size,
+            (unsigned)OTA_PARTITION_NVS_RW_MIN_SIZE);
+    }
+    return OTA_OK;
+}
+
+static int verify_otadata(const ota_partition_table_t *t, uint8_t subtype, const char *what,
+                          const char *subtype_text, ota_partition_diag_t *diag)
+{
+    size_t found = 0, first = 0;
+    for (size_t i = 0; i < t->count; i++) {
+        const ota_partition_info_t *p = &t->entries[i];
+        if (p->type != OTA_PART_TYPE_DATA || p->subtype != subtype) {
+            continue;
+        }
+        if (found++ == 0) {
+            first = i;
+        } else {
+            return fail(
+                diag, OTA_ERR_PT_OTADATA, t->line[i],
+                "Found multiple %s partitions. Only one partition can be defined with type=\"data\"(1) "
+                "and subtype=%s.",
+                what, subtype_text);
+        }
+    }
+    if (found == 1 && t->entries[first].size != OTA_PARTITION_OTADATA_SIZE) {
+        return fail(diag, OTA_ERR_PT_OTADATA, t->line[first], "%s partition must have size = 0x%x", what,
+                    (unsigned)OTA_PARTITION_OTADATA_SIZE);
+    }
+    return OTA_OK;
+}
+
+/* End of the entry with the highest offset: what gen_esp32part calls the table's flash_size(). */
+/* The entry with the highest offset (the first of equals, as Python's stable sort picks): its end
+ * is what gen_esp32part calls the table's flash_size(). */
+static size_t highest_entry(const ota_partition_table_t *t)
+{
+    size_t last = 0;
+    for (size_t i = 1; i < t->count; i++) {
+        if (t->entries[i].offset > t->entries[last].offset) {
+            last = i;
+        }
+    }
+    return last;
+}
+
+int ota_partition_table_check_flash_size(const ota_partition_table_t *t, uint32_t flash_size,
+                                         ota_partition_diag_t *diag)
+{
+    if (t == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (t->count == 0 || flash_size == 0) {
+        return OTA_OK;
+    }
+    size_t last = highest_entry(t);
+    uint64_t used = (uint64_t)t->entries[last].offset + t->entries[last].size;
+    if (used > flash_size) {
+        const double mb = 1024.0 * 1024.0;
+        return fail(diag, OTA_ERR_PT_FLASH_SIZE, t->line[last],
+                    "Partitions tables occupies %.1fMB of flash (%llu bytes) which does not fit in configured "
+                    "flash size %uMB.",
+                    (double)used / mb, (unsigned long long)used, (unsigned)(flash_size / 0x100000u));
+    }
+    return OTA_OK;
+}
+
+int ota_partition_table_verify(const ota_partition_table_t *table, const ota_partition_csv_options_t *opts,
+                               ota_partition_diag_t *diag)
+{
+    diag_clear(diag);
+    if (table == NULL || table->count > OTA_PARTITION_MAX_ENTRIES) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    static const ota_partition_csv_options_t defaults = {0};
+    if (opts == NULL) {
+        opts = &defaults;
+    }
+    const ota_partition_table_t *t = table;
+    for (size_t i = 0; i < t->count; i++) {
+        int err = verify_entry(t, i, opts, diag);
+        if (err != OTA_OK) {
+            return err;
+        }
+    }
+    /* Labels as stored (16 bytes): two names that only differ past byte 16 collide on flash, which
+     * gen_esp32part (comparing the untruncated names) lets through; refusing them is safer. */
+    for (size_t i = 1; i < t->count; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (strncmp(t->entries[i].label, t->entries[j].label, OTA_PARTITION_LABEL_MAX) == 0) {
+                if (t->line[i] != 0 && t->line[j] != 0) {
+                    return fail(diag, OTA_ERR_PT_DUPLICATE_NAME, t->line[i],
+                                "Partition names must be unique (also on line %u)", (unsigned)t->line[j]);
+                }
+                return fail(diag, OTA_ERR_PT_DUPLICATE_NAME, t->line[i],
+                            "Partition names must be unique ('%s' is entry %zu and %zu)", t->entries[i].label,
+                            j, i);
+            }
+        }
+    }
+    /* Overlaps, in offset order (a stable sort like Python's sorted()). */
+    uint8_t order[OTA_PARTITION_MAX_ENTRIES];
+    for (size_t i = 0; i < t->count; i++) {
+        size_t k = i;
+        while (k > 0 && t->entries[order[k - 1]].offset > t->entries[i].offset) {
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = (uint8_t)i;
+    }
+    uint32_t table_offset = opts->table_offset ? opts->table_offset : OTA_PARTITION_TABLE_OFFSET;
+    uint64_t table_end = (uint64_t)table_offset + OTA_PARTITION_TABLE_SECTOR_SIZE;
+    const ota_partition_info_t *last = NULL;
+    for (size_t k = 0; k < t->count; k++) {
+        const ota_partition_info_t *p = &t->entries[order[k]];
+        uint32_t line = t->line[order[k]];
+        if (p->offset < table_end && !is_primary_boot_or_table(p)) {
+            return fail(diag, OTA_ERR_PT_OVERLAP, line, "Partition offset 0x%x is below 0x%llx",
+                        (unsigned)p->offset, (unsigned long long)table_end);
+        }
+        if (last != NULL && p->offset < (uint64_t)last->offset + last->size) {
+            return fail(diag, OTA_ERR_PT_OVERLAP, line, "Partition at 0x%x overlaps 0x%x-0x%llx",
+                        (unsigned)p->offset, (unsigned)last->offset,
+                        (unsigned long long)last->offset + last->size - 1);
+        }
+        last = p;
+    }
+    int err = verify_otadata(t, OTA_PART_SUBTYPE_DATA_OTA, "otadata", "\"ota\"(0)", diag);
+    if (err == OTA_OK) {
+        err = verify_otadata(t, OTA_PART_SUBTYPE_DATA_TEE_OTA, "TEE otadata", "\"tee_ota\"(0x90)", diag);
+    }
+    if (err == OTA_OK) {
+        err = ota_partition_table_check_flash_size(t, opts->flash_size, diag);
+    }
+    return err;
+}

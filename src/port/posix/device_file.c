@@ -1,0 +1,439 @@
+/* A device on the host: flash image file + `DEVICE.bin.state` sidecar (see ota_device_file.h). */
+#include "ota/ota_device_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "ota/ota_app_image.h"
+#include "ota/ota_err.h"
+#include "ota/ota_mem.h"
+
+struct ota_device_file {
+    ota_flash_file_t *flash;
+    ota_device_t dev;
+    char *state_path;
+    char *extra;       /* unknown lines of the sidecar, re-emitted on save */
+    size_t extra_len;
+};
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void set_diag(char *diag, size_t size, const char *fmt, ...)
+{
+    if (diag == NULL || size == 0) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(diag, size, fmt, ap);
+    va_end(ap);
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) {
+        s[--n] = '\0';
+    }
+    return s;
+}
+
+static bool parse_u32(const char *s, uint32_t *out)
+{
+    if (*s == '\0' || *s == '-') {
+        return false;
+    }
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno != 0 || *end != '\0' || v > UINT32_MAX) {
+        return false;
+    }
+    *out = (uint32_t)v;
+    return true;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+    static const char *const yes[] = {"1", "true", "on", "yes"};
+    static const char *const no[] = {"0", "false", "off", "no"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(s, yes[i]) == 0) {
+            *out = true;
+            return true;
+        }
+        if (strcasecmp(s, no[i]) == 0) {
+            *out = false;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* "v3.0", "3.0" (major.minor) or the full number ("300"). */
+static bool parse_revision(const char *s, uint16_t *out)
+{
+    if (*s == 'v' || *s == 'V') {
+        s++;
+    }
+    const char *dot = strchr(s, '.');
+    uint32_t major, minor;
+    if (dot == NULL) {
+        if (!parse_u32(s, &major) || major > 0xFFFF) {
+            return false;
+        }
+        *out = (uint16_t)major;
+        return true;
+    }
+    char buf[16];
+    size_t n = (size_t)(dot - s);
+    if (n == 0 || n >= sizeof buf) {
+        return false;
+    }
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (!parse_u32(buf, &major) || !parse_u32(dot + 1, &minor) || minor > 99 ||
+        major * 100 + minor > 0xFFFF) {
+        return false;
+    }
+    *out = (uint16_t)(major * 100 + minor);
+    return true;
+}
+
+/* Parse; unknown lines are appended to *extra when extra != NULL. */
+static int parse_state(const char *text, size_t len, ota_device_t *dev, char *diag, size_t diag_size,
+                       char **extra, size_t *extra_len)
+{
+    bool chip_set = false, rev_set = false;
+    uint16_t chip = dev->chip_id, rev = dev->chip_revision;
+    uint32_t efuse = dev->efuse_secure_version;
+    bool rollback = dev->rollback_enabled, anti = dev->anti_rollback_enabled;
+    char running[OTA_PARTITION_LABEL_MAX + 2] = "";
+    bool running_set = false;
+    int line_no = 0;
+
+    size_t pos = 0;
+    while (pos < len) {
+        size_t end = pos;
+        while (end < len && text[end] != '\n') {
+            end++;
+        }
+        line_no++;
+        size_t n = end - pos;
+        char line[512];
+        if (n >= sizeof line) {
+            set_diag(diag, diag_size, "line %d: too long", line_no);
+            return OTA_ERR_DEVICE_STATE;
+        }
+        memcpy(line, text + pos, n);
+        line[n] = '\0';
+        pos = end + 1;
+        char *l = trim(line);
+        if (*l == '\0' || *l == '#') {
+            continue;
+        }
+        char *eq = strchr(l, '=');
+        if (eq == NULL) {
+            set_diag(diag, diag_size, "line %d: expected key=value, got '%s'", line_no, l);
+            return OTA_ERR_DEVICE_STATE;
+        }
+        *eq = '\0';
+        char *key = trim(l), *value = trim(eq + 1);
+        bool ok = true;
+        if (strcmp(key, "chip") == 0) {
+            const ota_chip_info_t *c = ota_chip_info_by_name(value);
+            uint32_t id;
+            if (c != NULL) {
+                chip = c->id;
+            } else if (parse_u32(value, &id) && id <= 0xFFFF) {
+                chip = (uint16_t)id;
+            } else {
+                ok = false;
+            }
+            chip_set = ok;
+        } else if (strcmp(key, "chip_revision") == 0) {
+            ok = parse_revision(value, &rev);
+            rev_set = ok;
+        } else if (strcmp(key, "efuse_secure_version") == 0) {
+            ok = parse_u32(value, &efuse);
+        } else if (strcmp(key, "rollback") == 0) {
+            ok = parse_bool(value, &rollback);
+        } else if (strcmp(key, "anti_rollback") == 0) {
+            ok = parse_bool(value, &anti);
+        } else if (strcmp(key, "running") == 0) {
+            if (strlen(value) > OTA_PARTITION_LABEL_MAX) {
+                ok = false;
+            } else {
+                strcpy(running, strcmp(value, "none") == 0 ? "" : value);
+                running_set = true;
+            }
+        } else if (extra != NULL) {
+            /* Someone else's key: keep the line for the next save. */
+            char *grown = realloc(*extra, *extra_len + n + 2);
+            if (grown == NULL) {
+                return OTA_ERR_NO_MEM;
+            }
+            *extra = grown;
+            int w = snprintf(*extra + *extra_len, n + 2, "%s=%s\n", key, value);
+            *extra_len += (size_t)(w > 0 ? w : 0);
+        }
+        if (!ok) {
+            set_diag(diag, diag_size, "line %d: bad value '%s' for %s", line_no, value, key);
+            return OTA_ERR_DEVICE_STATE;
+        }
+    }
+    if (chip_set && !rev_set) {
+        rev = chip == OTA_CHIP_ESP32 ? OTA_DEVICE_DEFAULT_REVISION_ESP32 : 0;
+    }
+    dev->chip_id = chip;
+    dev->chip_revision = rev;
+    dev->efuse_secure_version = efuse;
+    dev->rollback_enabled = rollback;
+    dev->anti_rollback_enabled = anti;
+    if (running_set) {
+        const ota_partition_info_t *p =
+            running[0] != '\0' ? ota_partition_find_by_label(&dev->table, running) : NULL;
+        if (running[0] != '\0' && (p == NULL || p->type != OTA_PART_TYPE_APP)) {
+            set_diag(diag, diag_size, "running=%s: no app partition with that label", running);
+            return OTA_ERR_DEVICE_STATE;
+        }
+        ota_device_set_running(dev, p);
+    }
+    return OTA_OK;
+}
+
+int ota_device_state_parse(const char *text, size_t len, ota_device_t *dev, char *diag, size_t diag_size)
+{
+    if (text == NULL || dev == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    return parse_state(text, len, dev, diag, diag_size, NULL, NULL);
+}
+
+int ota_device_state_format(const ota_device_t *dev, char *buf, size_t size)
+{
+    const ota_chip_info_t *chip = ota_chip_info(dev->chip_id);
+    char chip_text[16];
+    if (chip != NULL) {
+        snprintf(chip_text, sizeof chip_text, "%s", chip->name);
+    } else {
+        snprintf(chip_text, sizeof chip_text, "0x%04x", (unsigned)dev->chip_id);
+    }
+    const ota_partition_info_t *running = ota_device_running(dev);
+    return snprintf(buf, size,
+                    "# ota-service device state: the hardware that is not in flash (ota_device_file.h)\n"
+                    "chip=%s\n"
+                    "chip_revision=v%u.%u\n"
+                    "efuse_secure_version=%u\n"
+                    "rollback=%d\n"
+                    "anti_rollback=%d\n"
+                    "running=%s\n",
+                    chip_text, dev->chip_revision / 100u, dev->chip_revision % 100u,
+                    (unsigned)dev->efuse_secure_version, dev->rollback_enabled ? 1 : 0,
+                    dev->anti_rollback_enabled ? 1 : 0, running ? running->label : "");
+}
+
+static int read_text_file(const char *path, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return errno == ENOENT ? OTA_ERR_NOT_FOUND : OTA_ERR_IO;
+    }
+    size_t cap = 1024, used = 0;
+    char *buf = malloc(cap);
+    int err = OTA_OK;
+    while (buf != NULL) {
+        size_t n = fread(buf + used, 1, cap - used, f);
+        used += n;
+        if (n == 0) {
+            break;
+        }
+        if (used == cap) {
+            if (cap >= (1u << 20)) {
+                err = OTA_ERR_DEVICE_STATE; /* not a state file */
+                break;
+            }
+            char *grown = realloc(buf, cap * 2);
+            if (grown == NULL) {
+                break;
+            }
+            buf = grown;
+            cap *= 2;
+        }
+    }
+    if (buf == NULL) {
+        err = OTA_ERR_NO_MEM;
+    } else if (ferror(f)) {
+        err = OTA_ERR_IO;
+    }
+    fclose(f);
+    if (err != OTA_OK) {
+        free(buf);
+        return err;
+    }
+    *out = buf;
+    *len = used;
+    return OTA_OK;
+}
+
+int ota_device_file_open(const char *path, const ota_device_file_options_t *opts, ota_device_file_t **out,
+                         char *diag, size_t diag_size)
+{
+    if (path == NULL || out == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    set_diag(diag, diag_size, "%s", "");
+    ota_device_file_t *f = calloc(1, sizeof *f);
+    if (f == NULL) {
+        return OTA_ERR_NO_MEM;
+    }
+    size_t plen = strlen(path);
+    f->state_path = malloc(plen + sizeof OTA_DEVICE_STATE_SUFFIX);
+    if (f->state_path == NULL) {
+        free(f);
+        return OTA_ERR_NO_MEM;
+    }
+    memcpy(f->state_path, path, plen);
+    memcpy(f->state_path + plen, OTA_DEVICE_STATE_SUFFIX, sizeof OTA_DEVICE_STATE_SUFFIX);
+
+    ota_flash_file_options_t fo = {0};
+    if (opts != NULL) {
+        fo.readonly = opts->readonly;
+        fo.emu = opts->emu;
+    }
+    int err = ota_flash_file_open(path, &fo, &f->flash);
+    if (err != OTA_OK) {
+        set_diag(diag, diag_size, "cannot open %s: %s", path, ota_strerror(err));
+        ota_device_file_close(f);
+        return err;
+    }
+    ota_device_init(&f->dev, ota_flash_file_flash(f->flash), NULL);
+    ota_partition_diag_t pdiag = {0};
+    err = ota_device_load_table(&f->dev, &pdiag);
+    if (err != OTA_OK) {
+        set_diag(diag, diag_size, "%s: no valid partition table at 0x%x: %s", path,
+                 OTA_PARTITION_TABLE_OFFSET, pdiag.message[0] ? pdiag.message : ota_strerror(err));
+        ota_device_file_close(f);
+        return err;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    err = read_text_file(f->state_path, &text, &len);
+    if (err == OTA_OK) {
+        char why[160] = "";
+        err = parse_state(text, len, &f->dev, why, sizeof why, &f->extra, &f->extra_len);
+        free(text);
+        if (err != OTA_OK) {
+            set_diag(diag, diag_size, "%s: %s", f->state_path, why);
+        }
+    } else if (err == OTA_ERR_NOT_FOUND) {
+        err = OTA_OK; /* a new device: defaults */
+    } else {
+        set_diag(diag, diag_size, "cannot read %s: %s", f->state_path, ota_strerror(err));
+        err = OTA_ERR_DEVICE_STATE;
+    }
+    if (err != OTA_OK) {
+        ota_device_file_close(f);
+        return err == OTA_ERR_NO_MEM ? err : OTA_ERR_DEVICE_STATE;
+    }
+    *out = f;
+    return OTA_OK;
+}
+
+ota_device_t *ota_device_file_device(ota_device_file_t *file)
+{
+    return &file->dev;
+}
+
+ota_flash_file_t *ota_device_file_flash(ota_device_file_t *file)
+{
+    return file->flash;
+}
+
+const char *ota_device_file_state_path(const ota_device_file_t *file)
+{
+    return file->state_path;
+}
+
+int ota_device_file_save(ota_device_file_t *file)
+{
+    int n = ota_device_state_format(&file->dev, NULL, 0);
+    if (n < 0) {
+        return OTA_ERR_INVALID_STATE;
+    }
+    size_t total = (size_t)n + file->extra_len;
+    char *text = malloc(total + 1);
+    if (text == NULL) {
+        return OTA_ERR_NO_MEM;
+    }
+    ota_device_state_format(&file->dev, text, (size_t)n + 1);
+    if (file->extra_len > 0) {
+        memcpy(text + n, file->extra, file->extra_len);
+    }
+    size_t tlen = strlen(file->state_path) + 32;
+    char *tmp = malloc(tlen);
+    if (tmp == NULL) {
+        free(text);
+        return OTA_ERR_NO_MEM;
+    }
+    snprintf(tmp, tlen, "%s.tmp.%ld", file->state_path, (long)getpid());
+    int err = OTA_OK;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        err = OTA_ERR_IO;
+    } else {
+        size_t done = 0;
+        while (done < total) {
+            ssize_t w = write(fd, text + done, total - done);
+            if (w < 0 && errno == EINTR) {
+                continue;
+            }
+            if (w <= 0) {
+                err = OTA_ERR_IO;
+                break;
+            }
+            done += (size_t)w;
+        }
+        if (err == OTA_OK && fsync(fd) != 0) {
+            err = OTA_ERR_IO;
+        }
+        if (close(fd) != 0 && err == OTA_OK) {
+            err = OTA_ERR_IO;
+        }
+        if (err == OTA_OK && rename(tmp, file->state_path) != 0) {
+            err = OTA_ERR_IO;
+        }
+        if (err != OTA_OK) {
+            unlink(tmp);
+        }
+    }
+    free(tmp);
+    free(text);
+    return err;
+}
+
+void ota_device_file_close(ota_device_file_t *file)
+{
+    if (file == NULL) {
+        return;
+    }
+    if (file->flash != NULL) {
+        ota_flash_file_close(file->flash);
+    }
+    free(file->extra);
+    free(file->state_path);
+    free(file);
+}

@@ -1,0 +1,238 @@
+/* file:// source: the ESP-ADF example's SD card (file://sdcard/x) or an absolute path. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ota/ota_err.h"
+#include "ota/ota_log.h"
+#include "ota/ota_mem.h"
+#include "ota/ota_source.h"
+#include "source/source_internal.h"
+
+static const char *TAG = "source";
+
+typedef struct {
+    ota_source_t base;
+    int fd;
+    int sticky_err; /* once a read failed, every later read returns the same error */
+} file_source_t;
+
+static int file_read(ota_source_t *src, void *buf, size_t len)
+{
+    file_source_t *f = (file_source_t *)src;
+    ota_source_info_t *info = &f->base.info;
+    if (f->sticky_err != OTA_OK) {
+        return f->sticky_err;
+    }
+    /* The size seen at open is the resource: a file that grows meanwhile is not read past it, so
+     * what is read always matches the total the caller was told. */
+    uint64_t left = (uint64_t)info->total_size - info->offset;
+    if (len > left) {
+        len = (size_t)left;
+    }
+    if (len > INT_MAX) {
+        len = INT_MAX;
+    }
+    if (len == 0) {
+        return 0;
+    }
+    ssize_t n;
+    do {
+        n = read(f->fd, buf, len);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        ota_source_set_error(info, "read at offset %llu: %s", (unsigned long long)info->offset, strerror(errno));
+        OTA_LOGE(TAG, "%s", info->error);
+        f->sticky_err = OTA_ERR_SRC_READ;
+        return f->sticky_err;
+    }
+    if (n == 0) {
+        ota_source_set_error(info, "file shrank to %llu bytes while being read (was %lld)",
+                             (unsigned long long)info->offset, (long long)info->total_size);
+        OTA_LOGE(TAG, "%s", info->error);
+        f->sticky_err = OTA_ERR_SRC_TRUNCATED;
+        return f->sticky_err;
+    }
+    info->offset += (uint64_t)n;
+    return (int)n;
+}
+
+static void file_close(ota_source_t *src)
+{
+    file_source_t *f = (file_source_t *)src;
+    close(f->fd);
+    ota_free(f);
+}
+
+static const ota_source_ops_t k_file_ops = {.read = file_read, .close = file_close};
+
+static int errno_to_err(int e)
+{
+    switch (e) {
+    case ENOENT:
+    case ENOTDIR:
+        return OTA_ERR_SRC_FILE_NOT_FOUND;
+    case EACCES:
+    case EPERM:
+        return OTA_ERR_SRC_PERMISSION;
+    case EISDIR:
+        return OTA_ERR_SRC_IS_DIRECTORY;
+    case ENAMETOOLONG:
+        return OTA_ERR_SRC_URI;
+    case ENOMEM:
+        return OTA_ERR_NO_MEM;
+    default:
+        return OTA_ERR_SRC_READ;
+    }
+}
+
+/* A validator like nginx's ("mtime-size" in hex), so a file that changed between two runs is told
+ * apart the same way as an HTTP resource. */
+static void file_validators(const struct stat *st, ota_source_info_t *info)
+{
+    snprintf(info->etag, sizeof info->etag, "\"%llx-%llx\"", (unsigned long long)st->st_mtim.tv_sec,
+             (unsigned long long)st->st_size);
+    struct tm tm;
+    time_t t = st->st_mtim.tv_sec;
+    if (gmtime_r(&t, &tm) != NULL) {
+        strftime(info->last_modified, sizeof info->last_modified, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    }
+}
+
+/* Resolve @p path (all symlinks) and require it inside the resolved @p root. */
+static int check_inside_root(const char *path, const char *root, char *resolved, ota_source_info_t *info)
+{
+    char root_real[PATH_MAX];
+    if (realpath(root, root_real) == NULL) {
+        int e = errno;
+        ota_source_set_error(info, "sdcard root %s: %s", root, strerror(e));
+        return errno_to_err(e);
+    }
+    if (realpath(path, resolved) == NULL) {
+        int e = errno;
+        ota_source_set_error(info, "%s: %s", path, strerror(e));
+        return e == ELOOP ? OTA_ERR_SRC_PATH_ESCAPE : errno_to_err(e);
+    }
+    size_t root_len = strlen(root_real);
+    bool root_is_slash = root_len == 1;
+    if (!root_is_slash && (strncmp(resolved, root_real, root_len) != 0 || resolved[root_len] != '/')) {
+        ota_source_set_error(info, "%s resolves to %s, outside the sdcard root %s", path, resolved, root_real);
+        return OTA_ERR_SRC_PATH_ESCAPE;
+    }
+    return OTA_OK;
+}
+
+int ota_source_file_open(const ota_source_config_t *cfg_in, const char *uri, uint64_t offset,
+                         const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag)
+{
+    ota_source_config_t cfg = ota_source_config_resolve(cfg_in);
+    ota_source_info_t info;
+    ota_source_info_init(&info, offset);
+    *out = NULL;
+
+    char path[PATH_MAX];
+    char resolved[PATH_MAX];
+    int fd = -1;
+    int err = ota_uri_file_path(uri, cfg.sdcard_root, path, sizeof path);
+    if (err != OTA_OK) {
+        ota_source_set_error(&info, "%s: %s", uri,
+                             err == OTA_ERR_SRC_PATH_ESCAPE ? "'..' is not allowed in a file URI"
+                             : err == OTA_ERR_BUFFER_TOO_SMALL ? "path too long"
+                                                               : "not file://sdcard/PATH or file:///PATH");
+        if (err == OTA_ERR_BUFFER_TOO_SMALL) {
+            err = OTA_ERR_SRC_URI;
+        }
+        goto fail;
+    }
+    /* file://sdcard/... must stay under the root even through symlinks; file:///abs is explicit. */
+    bool in_sdcard = uri[7] != '/';
+    if (in_sdcard) {
+        err = check_inside_root(path, cfg.sdcard_root, resolved, &info);
+        if (err != OTA_OK) {
+            goto fail;
+        }
+    } else {
+        ota_source_copy_string(resolved, sizeof resolved, path);
+    }
+
+    /* O_NONBLOCK: opening a FIFO must not hang the service; it is refused just below. */
+    fd = open(resolved, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (in_sdcard ? O_NOFOLLOW : 0));
+    if (fd < 0) {
+        int e = errno;
+        ota_source_set_error(&info, "%s: %s", path, strerror(e));
+        err = errno_to_err(e);
+        goto fail;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        ota_source_set_error(&info, "%s: %s", path, strerror(errno));
+        err = OTA_ERR_SRC_READ;
+        goto fail;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        ota_source_set_error(&info, "%s: %s", path, strerror(EISDIR));
+        err = OTA_ERR_SRC_IS_DIRECTORY;
+        goto fail;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ota_source_set_error(&info, "%s: not a regular file", path);
+        err = OTA_ERR_SRC_NOT_REGULAR_FILE;
+        goto fail;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) {
+        fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    }
+    info.total_size = (int64_t)st.st_size;
+    file_validators(&st, &info);
+    err = ota_source_check_expect(&info, expect, info.etag, info.total_size);
+    if (err != OTA_OK) {
+        goto fail;
+    }
+    if (offset > (uint64_t)st.st_size) {
+        ota_source_set_error(&info, "%s has %lld bytes, cannot resume at %llu", path, (long long)st.st_size,
+                             (unsigned long long)offset);
+        err = OTA_ERR_SRC_RESOURCE_CHANGED;
+        goto fail;
+    }
+    if (offset > 0 && lseek(fd, (off_t)offset, SEEK_SET) != (off_t)offset) {
+        ota_source_set_error(&info, "%s: seek to %llu: %s", path, (unsigned long long)offset, strerror(errno));
+        err = OTA_ERR_SRC_READ;
+        goto fail;
+    }
+
+    file_source_t *f = ota_calloc(1, sizeof *f);
+    if (f == NULL) {
+        err = OTA_ERR_NO_MEM;
+        goto fail;
+    }
+    f->base.ops = &k_file_ops;
+    f->base.info = info;
+    f->fd = fd;
+    OTA_LOGD(TAG, "open %s (%lld bytes) at offset %llu", path, (long long)info.total_size,
+             (unsigned long long)offset);
+    if (diag != NULL) {
+        *diag = info;
+    }
+    *out = &f->base;
+    return OTA_OK;
+
+fail:
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (info.error[0] == '\0') {
+        ota_source_set_error(&info, "%s", ota_strerror(err));
+    }
+    OTA_LOGE(TAG, "%s: %s", ota_strerror(err), info.error);
+    if (diag != NULL) {
+        *diag = info;
+    }
+    return err;
+}

@@ -1,0 +1,688 @@
+/*
+ * http:// and https:// source on libcurl's multi interface.
+ *
+ * read() drives curl only while the caller waits for bytes, so the body is pulled, never pushed:
+ * curl's write callback copies straight into the caller's buffer and keeps the rest of that one
+ * callback (at most CURL_MAX_WRITE_SIZE bytes) in a buffer allocated once at open; if more arrives
+ * before it is drained, the transfer is paused. Memory is bounded whatever the file size, and
+ * nothing is allocated per read.
+ *
+ * Resume rules (DESIGN.md §4 invariant 5): a request at offset N > 0 sends "Range: bytes=N-" and,
+ * when a strong ETag is known, "If-Range: <etag>". Only a 206 whose Content-Range starts at N, with
+ * the same ETag and total length as before, is accepted; a 200 to a Range request, a different
+ * ETag or length is OTA_ERR_SRC_RESOURCE_CHANGED, never appended. A transfer that breaks after the
+ * first response was accepted (reset, stall, body shorter than announced) is resumed from the next
+ * byte the caller has not got, at most max_retries times per source, with a doubling back-off.
+ * The rules themselves are pure and live in src/source/http_rules.c; this file drives libcurl.
+ *
+ * The stall timer is our own, not CURLOPT_LOW_SPEED_*: it has millisecond resolution and counts
+ * only the time spent waiting inside read()/open, so a caller that is slow between reads (erasing
+ * flash while curl is paused) is never taken for a stalled server. Proxies are libcurl's: the
+ * environment (http_proxy, https_proxy, all_proxy, no_proxy) unless cfg.proxy says otherwise.
+ */
+#include <curl/curl.h>
+#include <limits.h>
+#include <openssl/x509_vfy.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ota/ota_err.h"
+#include "ota/ota_log.h"
+#include "ota/ota_mem.h"
+#include "ota/ota_port.h"
+#include "ota/ota_source.h"
+#include "source/source_internal.h"
+
+static const char *TAG = "HTTP_CLIENT";
+
+#define CHUNK_SIZE CURL_MAX_WRITE_SIZE
+#define POLL_SLICE_MS 1000u
+
+typedef struct {
+    ota_source_t base;
+    ota_source_config_t cfg; /* resolved; its strings point into the copies below */
+    char *url;
+    char *ca_file;
+    char *cert_pem;
+    char *proxy;
+    bool https;
+
+    CURLM *multi;
+    CURL *easy;
+    struct curl_slist *headers;
+    char errbuf[CURL_ERROR_SIZE];
+
+    /* current request */
+    ota_http_response_t resp;
+    bool final;             /* resp is the response curl will not follow (not a redirect, not 1xx) */
+    bool done;              /* curl finished the transfer */
+    CURLcode result;
+    bool paused;            /* the write callback paused the transfer */
+    bool connected;         /* connection up for this request: the stall timer runs */
+    uint64_t last_activity_ms;
+    uint64_t response_end;  /* offset after this response's last byte; UINT64_MAX unknown */
+
+    /* identity established by the caller's expect or the first accepted response */
+    ota_source_expect_t identity;
+
+    /* body buffering: one curl callback's worth */
+    uint8_t *chunk;
+    size_t chunk_pos;
+    size_t chunk_len;
+    uint8_t *dst; /* the caller's buffer during read() */
+    size_t dst_len;
+    size_t dst_used;
+
+    bool eof;
+    int sticky_err;
+} http_source_t;
+
+/* ---- libcurl set-up, once per process ---------------------------------------------------- */
+
+static pthread_once_t g_curl_once = PTHREAD_ONCE_INIT;
+static CURLcode g_curl_init_result = CURLE_FAILED_INIT;
+
+static void curl_init_once(void)
+{
+    /* curl_global_init is not thread-safe; two services in one process may open sources at once. */
+    g_curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* ---- callbacks ---------------------------------------------------------------------------- */
+
+static size_t on_header(char *line, size_t size, size_t nmemb, void *userdata)
+{
+    http_source_t *s = userdata;
+    size_t n = size * nmemb;
+    s->last_activity_ms = ota_port_uptime_ms();
+    if (s->final && !(n >= 5 && memcmp(line, "HTTP/", 5) == 0)) {
+        return n; /* trailers after the body */
+    }
+    switch (ota_http_response_feed(&s->resp, line, n)) {
+    case OTA_HTTP_LINE_STATUS:
+        s->final = false;
+        break;
+    case OTA_HTTP_LINE_END:
+        if (s->resp.status >= 200 && !ota_http_response_is_redirect(&s->resp)) {
+            s->final = true;
+        } else if (s->resp.status >= 300) {
+            s->connected = false; /* curl connects again for the redirect: connect timeout applies */
+        }
+        break;
+    case OTA_HTTP_LINE_FIELD:
+        break;
+    }
+    return n;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    http_source_t *s = userdata;
+    size_t n = size * nmemb;
+    if (!s->final) {
+        return n; /* body of a redirect: not the resource */
+    }
+    s->last_activity_ms = ota_port_uptime_ms();
+    if (s->chunk_pos < s->chunk_len) {
+        s->paused = true; /* curl keeps this piece and hands it over again after unpausing */
+        return CURL_WRITEFUNC_PAUSE;
+    }
+    size_t room = s->dst != NULL ? s->dst_len - s->dst_used : 0;
+    size_t direct = n < room ? n : room;
+    if (n - direct > CHUNK_SIZE) {
+        /* curl never passes more than CURL_MAX_WRITE_SIZE at once (chop_write); refuse rather
+         * than grow if that ever changes. */
+        ota_source_set_error(&s->base.info, "libcurl delivered %zu bytes at once", n);
+        return 0;
+    }
+    if (direct > 0) {
+        memcpy(s->dst + s->dst_used, data, direct);
+        s->dst_used += direct;
+    }
+    s->chunk_pos = 0;
+    s->chunk_len = n - direct;
+    if (s->chunk_len > 0) {
+        memcpy(s->chunk, data + direct, s->chunk_len);
+    }
+    return n;
+}
+
+static int on_prereq(void *userdata, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+    (void)primary_ip;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    http_source_t *s = userdata;
+    s->connected = true;
+    s->last_activity_ms = ota_port_uptime_ms();
+    return CURL_PREREQFUNC_OK;
+}
+
+/* ---- errors ------------------------------------------------------------------------------- */
+
+static int tls_verify_error(http_source_t *s)
+{
+    long verify = X509_V_OK;
+    curl_easy_getinfo(s->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
+    const char *which;
+    /* The chain's verdict from OpenSSL; curl checks the name itself after a chain that verified,
+     * and its message is then the only witness ("no alternative certificate subject name
+     * matches target host name"). */
+    bool name_mismatch = verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH ||
+                         strstr(s->errbuf, "host name") != NULL || strstr(s->errbuf, "subject name") != NULL;
+    if (name_mismatch) {
+        which = "hostname mismatch: the certificate is not valid for this host name";
+    } else {
+        switch (verify) {
+        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+            which = "self-signed certificate not trusted";
+            break;
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+            which = "certificate not issued by a trusted CA";
+            break;
+        case X509_V_ERR_CERT_NOT_YET_VALID:
+        case X509_V_ERR_CERT_HAS_EXPIRED:
+            which = "certificate expired or not yet valid";
+            break;
+        default:
+            which = "certificate rejected";
+            break;
+        }
+    }
+    ota_source_set_error(&s->base.info, "%s (%s)", which, s->errbuf[0] ? s->errbuf : "no detail");
+    return OTA_ERR_SRC_TLS_VERIFY;
+}
+
+/* Map a finished transfer's CURLcode to OTA_ERR_SRC_* and fill info.error. */
+static int map_curl_error(http_source_t *s, CURLcode code)
+{
+    ota_source_info_t *info = &s->base.info;
+    const char *detail = s->errbuf[0] ? s->errbuf : curl_easy_strerror(code);
+    int err;
+    switch (code) {
+    case CURLE_OK:
+        return OTA_OK;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        err = OTA_ERR_SRC_URI;
+        break;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+        err = OTA_ERR_SRC_CONNECT;
+        break;
+    case CURLE_OPERATION_TIMEDOUT:
+        /* No overall or low-speed timeout is set, so curl times out only while connecting. */
+        err = OTA_ERR_SRC_CONNECT_TIMEOUT;
+        break;
+    case CURLE_PEER_FAILED_VERIFICATION:
+        return tls_verify_error(s);
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+        err = OTA_ERR_SRC_TLS_VERIFY;
+        break;
+    case CURLE_SSL_CACERT_BADFILE:
+        ota_source_set_error(info, "cannot load the trusted CA certificates (%s): %s",
+                             s->cfg.cert_pem ? "cert_pem" : s->cfg.ca_file ? s->cfg.ca_file : "system bundle",
+                             detail);
+        return OTA_ERR_SRC_TLS;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_USE_SSL_FAILED:
+        err = OTA_ERR_SRC_TLS;
+        break;
+    case CURLE_TOO_MANY_REDIRECTS:
+        err = OTA_ERR_SRC_TOO_MANY_REDIRECTS;
+        break;
+    case CURLE_PARTIAL_FILE: /* closed before Content-Length (or the last chunk) */
+        err = OTA_ERR_SRC_TRUNCATED;
+        break;
+    case CURLE_OUT_OF_MEMORY:
+        err = OTA_ERR_NO_MEM;
+        break;
+    default: /* RECV_ERROR (reset), SEND_ERROR, GOT_NOTHING, WEIRD_SERVER_REPLY, ... */
+        err = OTA_ERR_SRC_READ;
+        break;
+    }
+    ota_source_set_error(info, "%s", detail);
+    return err;
+}
+
+/* ---- driving curl ------------------------------------------------------------------------- */
+
+static bool have_final_headers(const http_source_t *s)
+{
+    return s->final;
+}
+
+static bool have_data(const http_source_t *s)
+{
+    return s->dst_used > 0 || s->chunk_pos < s->chunk_len;
+}
+
+/*
+ * Run curl until @p ready, the end of the transfer, or a stall: no byte (header or body) for
+ * stall_timeout_ms once connected. The idle time counts only while we wait here: a caller that
+ * takes its time between reads (erasing flash) does not make the server look stalled.
+ */
+static int pump(http_source_t *s, bool (*ready)(const http_source_t *))
+{
+    uint64_t wait_start = ota_port_uptime_ms();
+    for (;;) {
+        if (ready(s) || s->done) {
+            return OTA_OK;
+        }
+        if (s->paused && s->chunk_pos == s->chunk_len) {
+            s->paused = false;
+            if (curl_easy_pause(s->easy, CURLPAUSE_CONT) != CURLE_OK) {
+                ota_source_set_error(&s->base.info, "cannot resume the paused transfer");
+                return OTA_ERR_SRC_READ;
+            }
+            continue;
+        }
+        int running = 0;
+        CURLMcode mc = curl_multi_perform(s->multi, &running);
+        if (mc != CURLM_OK) {
+            ota_source_set_error(&s->base.info, "curl_multi_perform: %s", curl_multi_strerror(mc));
+            return OTA_ERR_SRC_READ;
+        }
+        int queued;
+        CURLMsg *msg;
+        while ((msg = curl_multi_info_read(s->multi, &queued)) != NULL) {
+            if (msg->msg == CURLMSG_DONE && msg->easy_handle == s->easy) {
+                s->done = true;
+                s->result = msg->data.result;
+            }
+        }
+        if (ready(s) || s->done) {
+            return OTA_OK;
+        }
+        uint32_t wait_ms = POLL_SLICE_MS;
+        if (s->connected) {
+            uint64_t now = ota_port_uptime_ms();
+            uint64_t idle_from = s->last_activity_ms > wait_start ? s->last_activity_ms : wait_start;
+            uint64_t idle = now > idle_from ? now - idle_from : 0;
+            if (idle >= s->cfg.stall_timeout_ms) {
+                ota_source_set_error(&s->base.info, "no data for %u ms at offset %llu", s->cfg.stall_timeout_ms,
+                                     (unsigned long long)(s->base.info.offset + s->dst_used));
+                return OTA_ERR_SRC_STALLED;
+            }
+            uint64_t left = s->cfg.stall_timeout_ms - idle;
+            if (left < wait_ms) {
+                wait_ms = (uint32_t)left;
+            }
+        }
+        /* curl_multi_poll also wakes for curl's own timers (connect timeout). */
+        mc = curl_multi_poll(s->multi, NULL, 0, (int)wait_ms, NULL);
+        if (mc != CURLM_OK) {
+            ota_source_set_error(&s->base.info, "curl_multi_poll: %s", curl_multi_strerror(mc));
+            return OTA_ERR_SRC_READ;
+        }
+    }
+}
+
+static void end_request(http_source_t *s)
+{
+    if (s->easy != NULL) {
+        curl_multi_remove_handle(s->multi, s->easy);
+        curl_easy_cleanup(s->easy);
+        s->easy = NULL;
+    }
+    curl_slist_free_all(s->headers);
+    s->headers = NULL;
+}
+
+#define SETOPT(opt, val)                                                                             \
+    do {                                                                                             \
+        if (ok && curl_easy_setopt(s->easy, opt, val) != CURLE_OK) {                                 \
+            ok = false;                                                                              \
+            failed_opt = #opt;                                                                       \
+        }                                                                                            \
+    } while (0)
+
+/* A fresh easy handle per request: a retry never inherits the state of a broken transfer. */
+static int start_request(http_source_t *s, uint64_t offset)
+{
+    end_request(s);
+    ota_http_response_reset(&s->resp);
+    s->final = false;
+    s->done = false;
+    s->result = CURLE_OK;
+    s->paused = false;
+    s->connected = false;
+    s->chunk_pos = s->chunk_len = 0;
+    s->errbuf[0] = '\0';
+    s->response_end = UINT64_MAX;
+    s->last_activity_ms = ota_port_uptime_ms();
+
+    char line[192];
+    if (offset > 0) {
+        snprintf(line, sizeof line, "Range: bytes=%llu-", (unsigned long long)offset);
+        struct curl_slist *l = curl_slist_append(s->headers, line);
+        if (l == NULL) {
+            return OTA_ERR_NO_MEM;
+        }
+        s->headers = l;
+        /* If-Range needs a strong validator; with none (or a weak one) the 206's ETag and
+         * Content-Range total are still compared below. */
+        if (ota_http_send_if_range(&s->identity)) {
+            snprintf(line, sizeof line, "If-Range: %s", s->identity.etag);
+            l = curl_slist_append(s->headers, line);
+            if (l == NULL) {
+                return OTA_ERR_NO_MEM;
+            }
+            s->headers = l;
+        }
+    }
+
+    s->easy = curl_easy_init();
+    if (s->easy == NULL) {
+        return OTA_ERR_NO_MEM;
+    }
+    bool ok = true;
+    const char *failed_opt = NULL;
+    const char *protocols = s->https ? "https" : "http,https"; /* never downgrade https to http */
+    SETOPT(CURLOPT_URL, s->url);
+    SETOPT(CURLOPT_PROTOCOLS_STR, protocols);
+    SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, protocols);
+    SETOPT(CURLOPT_ERRORBUFFER, s->errbuf);
+    SETOPT(CURLOPT_NOSIGNAL, 1L);
+    SETOPT(CURLOPT_USERAGENT, "ota-service");
+    /* HTTP/1.1: with HTTP/2 a paused stream keeps receiving into curl's buffers up to the window. */
+    SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    SETOPT(CURLOPT_FOLLOWLOCATION, 1L);
+    SETOPT(CURLOPT_MAXREDIRS, (long)s->cfg.max_redirects);
+    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, (long)s->cfg.connect_timeout_ms);
+    SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
+    SETOPT(CURLOPT_HEADERFUNCTION, on_header);
+    SETOPT(CURLOPT_HEADERDATA, s);
+    SETOPT(CURLOPT_WRITEFUNCTION, on_body);
+    SETOPT(CURLOPT_WRITEDATA, s);
+    SETOPT(CURLOPT_PREREQFUNCTION, on_prereq);
+    SETOPT(CURLOPT_PREREQDATA, s);
+    SETOPT(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L); /* a proxy's CONNECT answer is not the response */
+    if (s->headers != NULL) {
+        SETOPT(CURLOPT_HTTPHEADER, s->headers);
+    }
+    if (s->proxy != NULL) {
+        SETOPT(CURLOPT_PROXY, s->proxy);
+    }
+    if (s->cfg.insecure) {
+        SETOPT(CURLOPT_SSL_VERIFYPEER, 0L);
+        SETOPT(CURLOPT_SSL_VERIFYHOST, 0L);
+    } else {
+        SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+        SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+        if (s->cert_pem != NULL || s->ca_file != NULL) {
+            /* A CA given by the caller is the only trust anchor: the system directory is off too. */
+            SETOPT(CURLOPT_CAPATH, (char *)NULL);
+        }
+        if (s->cert_pem != NULL) {
+            struct curl_blob blob = {.data = s->cert_pem, .len = strlen(s->cert_pem), .flags = CURL_BLOB_COPY};
+            SETOPT(CURLOPT_CAINFO_BLOB, &blob);
+        } else if (s->ca_file != NULL) {
+            SETOPT(CURLOPT_CAINFO, s->ca_file);
+        }
+    }
+    if (!ok) {
+        ota_source_set_error(&s->base.info, "libcurl refused option %s", failed_opt);
+        return OTA_ERR_NOT_SUPPORTED;
+    }
+    if (curl_multi_add_handle(s->multi, s->easy) != CURLM_OK) {
+        return OTA_ERR_NO_MEM;
+    }
+    OTA_LOGD(TAG, "GET %s%s%s", s->url, offset > 0 ? " " : "", offset > 0 ? line : "");
+    return OTA_OK;
+}
+
+/* Decide whether the final response of a request for @p offset is the resource we want. */
+static int check_response(http_source_t *s, uint64_t offset)
+{
+    ota_source_info_t *info = &s->base.info;
+    if (!s->final) {
+        if (s->done && s->result != CURLE_OK) {
+            return map_curl_error(s, s->result);
+        }
+        long code = 0;
+        curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
+        info->http_status = (int)code;
+        ota_source_set_error(info, "no usable response (HTTP %ld)", code);
+        return code >= 300 && code < 400 ? OTA_ERR_SRC_TOO_MANY_REDIRECTS : OTA_ERR_SRC_HTTP_STATUS;
+    }
+    ota_http_accept_t accept;
+    int err = ota_http_check_response(&s->resp, offset, &s->identity, info, &accept);
+    if (err != OTA_OK) {
+        return err;
+    }
+    s->response_end = accept.response_end;
+    if (accept.complete) {
+        s->eof = true;
+        s->chunk_pos = s->chunk_len = 0; /* the 416's error page */
+        end_request(s);
+    }
+    return OTA_OK;
+}
+
+static int request(http_source_t *s, uint64_t offset)
+{
+    int err = start_request(s, offset);
+    if (err == OTA_OK) {
+        err = pump(s, have_final_headers);
+    }
+    if (err == OTA_OK) {
+        err = check_response(s, offset);
+    }
+    return err;
+}
+
+/* After the body ended: 0 if the resource is complete, else why not. */
+static int finish_response(http_source_t *s)
+{
+    if (s->result != CURLE_OK) {
+        return map_curl_error(s, s->result);
+    }
+    return ota_http_check_end(&s->base.info, s->response_end);
+}
+
+static int resume(http_source_t *s, int why)
+{
+    ota_source_info_t *info = &s->base.info;
+    while (info->retries < (uint32_t)s->cfg.max_retries) {
+        uint32_t backoff = ota_source_backoff_ms(s->cfg.retry_backoff_ms, info->retries);
+        OTA_LOGW(TAG, "%s at offset %llu of %lld (%s); resuming in %u ms (retry %u of %d)", ota_strerror(why),
+                 (unsigned long long)info->offset, (long long)info->total_size, info->error, backoff,
+                 info->retries + 1, s->cfg.max_retries);
+        ota_port_sleep_ms(backoff);
+        info->retries++;
+        int err = request(s, info->offset);
+        if (err == OTA_OK) {
+            info->error[0] = '\0';
+            OTA_LOGI(TAG, "resumed at offset %llu (HTTP %d)", (unsigned long long)info->offset, info->http_status);
+            return OTA_OK;
+        }
+        if (!ota_source_err_retryable(err, s->base.info.http_status)) {
+            OTA_LOGE(TAG, "resume at offset %llu refused: %s: %s", (unsigned long long)info->offset,
+                     ota_strerror(err), info->error);
+            return err;
+        }
+        why = err;
+    }
+    OTA_LOGE(TAG, "%s at offset %llu of %lld after %u retries: %s", ota_strerror(why),
+             (unsigned long long)info->offset, (long long)info->total_size, info->retries, info->error);
+    return why;
+}
+
+/* ---- ops ---------------------------------------------------------------------------------- */
+
+static int http_read(ota_source_t *src, void *buf, size_t len)
+{
+    http_source_t *s = (http_source_t *)src;
+    ota_source_info_t *info = &s->base.info;
+    if (s->sticky_err != OTA_OK) {
+        return s->sticky_err;
+    }
+    if (len > INT_MAX) {
+        len = INT_MAX;
+    }
+    if (len == 0) {
+        return 0;
+    }
+    for (;;) {
+        if (s->chunk_pos < s->chunk_len) {
+            size_t n = s->chunk_len - s->chunk_pos;
+            if (n > len) {
+                n = len;
+            }
+            memcpy(buf, s->chunk + s->chunk_pos, n);
+            s->chunk_pos += n;
+            info->offset += n;
+            return (int)n;
+        }
+        if (s->eof) {
+            return 0;
+        }
+        int err;
+        if (s->done) {
+            err = finish_response(s);
+            if (err == OTA_OK) {
+                s->eof = true;
+                end_request(s);
+                return 0;
+            }
+        } else {
+            s->dst = buf;
+            s->dst_len = len;
+            s->dst_used = 0;
+            err = pump(s, have_data);
+            size_t n = s->dst_used;
+            s->dst = NULL;
+            s->dst_used = 0;
+            if (n > 0) {
+                info->offset += n;
+                return (int)n;
+            }
+            if (err == OTA_OK) {
+                continue;
+            }
+        }
+        if (ota_source_err_retryable(err, s->base.info.http_status)) {
+            err = resume(s, err);
+            if (err == OTA_OK) {
+                continue;
+            }
+        } else {
+            OTA_LOGE(TAG, "%s at offset %llu: %s", ota_strerror(err), (unsigned long long)info->offset, info->error);
+        }
+        s->sticky_err = err;
+        end_request(s);
+        return err;
+    }
+}
+
+static void http_destroy(http_source_t *s)
+{
+    end_request(s);
+    if (s->multi != NULL) {
+        curl_multi_cleanup(s->multi);
+    }
+    ota_free(s->chunk);
+    ota_free(s->url);
+    ota_free(s->ca_file);
+    ota_free(s->cert_pem);
+    ota_free(s->proxy);
+    ota_free(s);
+}
+
+static void http_close(ota_source_t *src)
+{
+    http_destroy((http_source_t *)src);
+}
+
+static const ota_source_ops_t k_http_ops = {.read = http_read, .close = http_close};
+
+static bool dup_string(char **dst, const char *src)
+{
+    if (src == NULL) {
+        *dst = NULL;
+        return true;
+    }
+    *dst = ota_strdup(src);
+    return *dst != NULL;
+}
+
+int ota_source_http_open(const ota_source_config_t *cfg_in, const char *uri, uint64_t offset,
+                         const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag)
+{
+    *out = NULL;
+    pthread_once(&g_curl_once, curl_init_once);
+    if (g_curl_init_result != CURLE_OK) {
+        OTA_LOGE(TAG, "curl_global_init: %s", curl_easy_strerror(g_curl_init_result));
+        if (diag != NULL) {
+            ota_source_info_init(diag, offset);
+            ota_source_set_error(diag, "curl_global_init: %s", curl_easy_strerror(g_curl_init_result));
+        }
+        return OTA_ERR_NOT_SUPPORTED;
+    }
+    http_source_t *s = ota_calloc(1, sizeof *s);
+    if (s == NULL) {
+        return OTA_ERR_NO_MEM;
+    }
+    s->base.ops = &k_http_ops;
+    ota_source_info_init(&s->base.info, offset);
+    s->cfg = ota_source_config_resolve(cfg_in);
+    s->https = ota_uri_scheme(uri) == OTA_URI_HTTPS;
+    s->identity.total_size = -1;
+    if (expect != NULL) {
+        s->identity = *expect;
+        s->identity.etag[sizeof s->identity.etag - 1] = '\0';
+    }
+    int err = OTA_ERR_NO_MEM;
+    s->chunk = ota_malloc(CHUNK_SIZE);
+    s->multi = curl_multi_init();
+    if (s->chunk == NULL || s->multi == NULL || !dup_string(&s->url, uri) ||
+        !dup_string(&s->ca_file, s->cfg.ca_file) || !dup_string(&s->cert_pem, s->cfg.cert_pem) ||
+        !dup_string(&s->proxy, s->cfg.proxy)) {
+        goto fail;
+    }
+    s->cfg.ca_file = s->ca_file;
+    s->cfg.cert_pem = s->cert_pem;
+    s->cfg.proxy = s->proxy;
+    if (s->cfg.insecure && s->https) {
+        OTA_LOGW(TAG, "TLS certificate verification is OFF (insecure): the server of %s is not authenticated", uri);
+    }
+    err = request(s, offset);
+    if (err != OTA_OK) {
+        goto fail;
+    }
+    OTA_LOGD(TAG, "HTTP %d, %lld bytes, offset %llu, ETag %s", s->base.info.http_status,
+             (long long)s->base.info.total_size, (unsigned long long)offset,
+             s->base.info.etag[0] ? s->base.info.etag : "(none)");
+    if (diag != NULL) {
+        *diag = s->base.info;
+    }
+    *out = &s->base;
+    return OTA_OK;
+
+fail:
+    if (s->base.info.error[0] == '\0') {
+        ota_source_set_error(&s->base.info, "%s", ota_strerror(err));
+    }
+    OTA_LOGE(TAG, "%s: %s: %s", uri, ota_strerror(err), s->base.info.error);
+    if (diag != NULL) {
+        *diag = s->base.info;
+    }
+    http_destroy(s);
+    return err;
+}

@@ -1,0 +1,363 @@
+/* Default procedure for a data item (ESP-ADF ota_data_get_default_proc, plus a default
+ * need_upgrade and power-cut safety); see ota_proc_default.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "item.h"
+#include "ota/ota_crypto.h"
+#include "ota/ota_err.h"
+#include "ota/ota_log.h"
+#include "ota/ota_mem.h"
+#include "ota/ota_port.h"
+#include "ota/ota_proc_default.h"
+#include "ota/ota_tone.h"
+#include "ota/ota_version.h"
+#include "service_internal.h"
+
+static const char *TAG = "OTA_DEFAULT";
+
+/* ESP-ADF's READER_BUF_LEN: the data stream is read and written in 2 KiB pieces. */
+#define DATA_CHUNK 2048u
+
+typedef struct {
+    ota_item_t item;
+    const ota_partition_info_t *part;
+    ota_sha256_ctx_t sha;           /* over every byte written to the partition, in order */
+    uint8_t stream_hash[OTA_SHA256_LEN];
+    const char *uri;                /* the node's URI (the service owns it) */
+    uint64_t last_log_ms;
+} data_ctx_t;
+
+int ota_get_version_number(const char *version)
+{
+    return ota_version_espadf_number(version);
+}
+
+int ota_data_partition_erase_mark(void *handle)
+{
+    (void)handle;
+    return OTA_OK;
+}
+
+const ota_partition_t *ota_data_partition(void *handle)
+{
+    data_ctx_t *ctx = handle;
+    return ctx != NULL ? &ctx->item.target : NULL;
+}
+
+int ota_data_partition_state(const ota_partition_t *part)
+{
+    uint8_t head[4];
+    int err = ota_partition_read(part, 0, head, sizeof head);
+    if (err != OTA_OK) {
+        return err;
+    }
+    return ota_journal_is_present(head, sizeof head) ? OTA_ERR_DATA_INCOMPLETE : OTA_OK;
+}
+
+int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_attr_t *node)
+{
+    if (node->label == NULL || node->label[0] == '\0') {
+        OTA_LOGE(TAG, "data item without a partition label");
+        return OTA_ERR_INVALID_ARG;
+    }
+    ota_device_t *dev = ota_service_device(service);
+    const ota_partition_info_t *part =
+        ota_partition_find_next(&dev->table, NULL, OTA_PART_TYPE_DATA, OTA_PART_SUBTYPE_ANY, node->label);
+    if (part == NULL) {
+        OTA_LOGE(TAG, "data partition [%s] not found", node->label);
+        ota_service_set_item_detail(service, 0, "no data partition labelled '%s'", node->label);
+        return OTA_ERR_NOT_FOUND;
+    }
+    /* otadata and the partition table's neighbours are the device's own bookkeeping. */
+    if (part->subtype == OTA_PART_SUBTYPE_DATA_OTA) {
+        OTA_LOGE(TAG, "refusing to write the otadata partition [%s]", node->label);
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (part->flags & OTA_PART_FLAG_READONLY) {
+        OTA_LOGE(TAG, "data partition [%s] is read-only", node->label);
+        return OTA_ERR_FLASH_READONLY;
+    }
+    data_ctx_t *ctx = ota_calloc(1, sizeof *ctx);
+    if (ctx == NULL) {
+        return OTA_ERR_NO_MEM;
+    }
+    *handle = ctx;
+    ctx->part = part;
+    ota_sha256_init(&ctx->sha);
+    ctx->uri = node->uri;
+    OTA_LOGI(TAG, "data upgrade uri %s", node->uri ? node->uri : "(null)");
+    int err = ota_item_open(&ctx->item, service, node, TAG);
+    if (err != OTA_OK) {
+        return err;
+    }
+    ota_device_partition(dev, part, &ctx->item.target);
+    if (ctx->item.total > (int64_t)part->size) {
+        OTA_LOGE(TAG, "image of %lld bytes does not fit partition %s (%u bytes)", (long long)ctx->item.total,
+                 part->label, (unsigned)part->size);
+        ota_service_set_item_detail(service, 0, "image of %lld bytes larger than partition %s (%u bytes)",
+                                    (long long)ctx->item.total, part->label, (unsigned)part->size);
+        return OTA_ERR_IMG_TOO_LARGE;
+    }
+    return OTA_OK;
+}
+
+/* Read the partition's content (for the tone validator). */
+static int partition_read_cb(void *arg, uint32_t off, void *buf, size_t len)
+{
+    return ota_partition_read(arg, off, buf, len);
+}
+
+/* True if the partition holds a valid tone image (its layout and description in @p info). */
+static bool current_tone(const ota_partition_t *part, ota_tone_info_t *info)
+{
+    ota_tone_diag_t diag;
+    return ota_tone_validate(partition_read_cb, (void *)part, part->info.size, info, &diag) == OTA_OK;
+}
+
+static int refuse(data_ctx_t *ctx, int err, const char *detail)
+{
+    OTA_LOGE(TAG, "%s", detail);
+    ota_service_set_item_detail(ctx->item.service, 0, "%s", detail);
+    return err;
+}
+
+int ota_data_default_need_upgrade(void *handle, ota_node_attr_t *node)
+{
+    (void)node;
+    data_ctx_t *ctx = handle;
+    const ota_partition_t *part = &ctx->item.target;
+    int err = ota_data_partition_state(part);
+    if (err == OTA_ERR_DATA_INCOMPLETE) {
+        OTA_LOGW(TAG, "partition %s holds an interrupted install: installing it again", part->info.label);
+        return OTA_OK;
+    }
+    if (err != OTA_OK) {
+        return err;
+    }
+    ota_tone_info_t cur;
+    bool cur_is_tone = current_tone(part, &cur);
+
+    /* Peek at most header + description; a short stream is simply not a tone image. */
+    size_t want = OTA_TONE_HEADER_SIZE + OTA_TONE_DESC_SIZE;
+    if (ctx->item.total >= 0 && (uint64_t)ctx->item.total < want) {
+        want = (size_t)ctx->item.total;
+    }
+    err = want > 0 ? ota_item_peek(&ctx->item, want) : OTA_OK;
+    if (err != OTA_OK) {
+        return err;
+    }
+    ota_tone_header_t in_hdr;
+    ota_tone_diag_t diag;
+    bool in_tagged = want >= 2 && ctx->item.peek[0] == 0x53 && ctx->item.peek[1] == 0x20;
+    if (!in_tagged) {
+        if (cur_is_tone) {
+            return refuse(ctx, OTA_ERR_TONE_BAD_TAG, "partition holds a tone image; the incoming data is not one");
+        }
+        OTA_LOGI(TAG, "incoming data is not a tone image: writing it as is");
+        return OTA_OK;
+    }
+    err = ota_tone_header_parse(ctx->item.peek, want, &in_hdr, &diag);
+    if (err != OTA_OK) {
+        char text[160];
+        ota_tone_diag_format(err, &diag, text, sizeof text);
+        return refuse(ctx, err, text);
+    }
+    OTA_LOGI(TAG, "tone format %u : %u", cur_is_tone ? (unsigned)cur.header.format : 0u,
+             (unsigned)in_hdr.format);
+    if (in_hdr.format != OTA_TONE_FORMAT_1) {
+        ota_service_report_version_check(ctx->item.service, cur_is_tone ? cur.desc.version : "", "", false, OTA_OK);
+        return OTA_OK; /* format 0 has no version: always upgrade, as ESP-ADF's example */
+    }
+    ota_tone_desc_t in_desc;
+    err = ota_tone_desc_parse(ctx->item.peek + OTA_TONE_HEADER_SIZE, want - OTA_TONE_HEADER_SIZE, &in_desc, &diag);
+    if (err != OTA_OK) {
+        char text[160];
+        ota_tone_diag_format(err, &diag, text, sizeof text);
+        return refuse(ctx, err, text);
+    }
+    ota_version_t cur_version;
+    if (!cur_is_tone || cur.header.format != OTA_TONE_FORMAT_1 ||
+        ota_version_parse(cur.desc.version, &cur_version) != OTA_OK) {
+        /* Nothing comparable installed: the incoming image replaces it. */
+        ota_service_report_version_check(ctx->item.service, cur_is_tone ? cur.desc.version : "", in_desc.version,
+                                         true, OTA_OK);
+        return OTA_OK;
+    }
+    ota_version_cmp_t cmp;
+    int decision = ota_version_order_to_err(ota_version_compare(in_desc.version, cur.desc.version, &cmp));
+    OTA_LOGI(TAG, "current version %s, incoming version %s (%s)", cur.desc.version, in_desc.version, cmp.reason);
+    ota_service_report_version_check(ctx->item.service, cur.desc.version, in_desc.version, true, decision);
+    if (decision == OTA_ERR_VERSION_NOT_NEWER) {
+        OTA_LOGW(TAG, "The incoming version is same as or lower than the running version");
+        ota_service_set_item_detail(ctx->item.service, 0, "tone image %s is not newer than installed %s",
+                                    in_desc.version, cur.desc.version);
+    } else if (decision != OTA_OK) {
+        ota_service_set_item_detail(ctx->item.service, 0, "cannot compare tone versions %s and %s (%s)",
+                                    in_desc.version, cur.desc.version, cmp.reason);
+    }
+    return decision;
+}
+
+/* Every byte that goes to the partition passes here: hashed, then written. */
+static int data_write(data_ctx_t *ctx, const void *buf, size_t len)
+{
+    ota_item_t *item = &ctx->item;
+    if (!item->writer.begun) {
+        ota_journal_header_t journal;
+        ota_item_journal_header(item, ctx->uri, &journal);
+        int err = ota_pw_begin(&item->writer, &item->target, item->first_sector, item->total, &journal);
+        if (err != OTA_OK) {
+            return err;
+        }
+    }
+    ota_sha256_update(&ctx->sha, buf, len);
+    return ota_pw_write(&item->writer, buf, len);
+}
+
+int ota_data_image_stream_read(void *handle, void *buf, size_t wanted)
+{
+    data_ctx_t *ctx = handle;
+    if (ctx == NULL) {
+        OTA_LOGE(TAG, "run prepare first");
+        return OTA_ERR_INVALID_STATE;
+    }
+    return ota_item_read_exact(&ctx->item, buf, wanted);
+}
+
+int ota_data_partition_write(void *handle, const void *buf, size_t size)
+{
+    data_ctx_t *ctx = handle;
+    if (ctx == NULL) {
+        return OTA_ERR_INVALID_STATE;
+    }
+    OTA_LOGI(TAG, "write_offset %u, size %u", (unsigned)ctx->item.writer.written, (unsigned)size);
+    return data_write(ctx, buf, size);
+}
+
+int ota_data_default_execute(void *handle, ota_node_attr_t *node)
+{
+    (void)node;
+    data_ctx_t *ctx = handle;
+    ota_item_t *item = &ctx->item;
+    size_t buf_size;
+    uint8_t *buf = ota_service_work_buffer(item->service, &buf_size);
+    size_t chunk = buf_size < DATA_CHUNK ? buf_size : DATA_CHUNK;
+    ctx->last_log_ms = ota_port_uptime_ms();
+    for (;;) {
+        int n = ota_item_read(item, buf, chunk);
+        if (n < 0) {
+            OTA_LOGE(TAG, "read failed after %llu bytes: %s", (unsigned long long)item->consumed, ota_strerror(n));
+            return n;
+        }
+        if (n == 0) {
+            break;
+        }
+        uint32_t at = item->writer.written;
+        int err = data_write(ctx, buf, (size_t)n);
+        if (err != OTA_OK) {
+            OTA_LOGE(TAG, "write to %s at %u failed: %s", ctx->part->label, (unsigned)at, ota_strerror(err));
+            return err;
+        }
+        uint64_t now = ota_port_uptime_ms();
+        if (now - ctx->last_log_ms >= 1000) {
+            ctx->last_log_ms = now;
+            OTA_LOGI(TAG, "write_offset %u, r_size %d", (unsigned)at, n);
+        } else {
+            OTA_LOGD(TAG, "write_offset %u, r_size %d", (unsigned)at, n);
+        }
+        ota_service_report_progress(item->service, item->writer.written, item->total, false);
+    }
+    if (!item->writer.begun) {
+        return refuse(ctx, OTA_ERR_IMG_TRUNCATED, "the data image is empty");
+    }
+    ota_service_report_progress(item->service, item->writer.written, item->total, true);
+    ota_sha256_final(&ctx->sha, ctx->stream_hash);
+    return OTA_OK;
+}
+
+static int hash_consume(void *arg, const uint8_t *data, size_t len)
+{
+    ota_sha256_update(arg, data, len);
+    return OTA_OK;
+}
+
+/* The image as it will be after the commit: sector 0 from RAM, the rest from flash. */
+static int staged_read_cb(void *arg, uint32_t off, void *buf, size_t len)
+{
+    ota_partition_writer_t *w = arg;
+    uint8_t *out = buf;
+    if (off < w->sector) {
+        size_t n = w->sector - off < len ? w->sector - off : len;
+        memcpy(out, w->first + off, n);
+        out += n;
+        off += (uint32_t)n;
+        len -= n;
+    }
+    return len == 0 ? OTA_OK : ota_partition_read(&w->part, off, out, len);
+}
+
+static int commit(data_ctx_t *ctx)
+{
+    ota_item_t *item = &ctx->item;
+    ota_partition_writer_t *w = &item->writer;
+    size_t buf_size;
+    uint8_t *buf = ota_service_work_buffer(item->service, &buf_size);
+    ota_sha256_ctx_t check;
+    ota_sha256_init(&check);
+    int err = ota_pw_read_back(w, hash_consume, &check, buf, buf_size);
+    uint8_t flash_hash[OTA_SHA256_LEN];
+    ota_sha256_final(&check, flash_hash);
+    if (err == OTA_OK && memcmp(flash_hash, ctx->stream_hash, OTA_SHA256_LEN) != 0) {
+        err = OTA_ERR_SVC_VERIFY_FAILED;
+    }
+    if (err != OTA_OK) {
+        ota_service_set_item_detail(item->service, 0, "read-back of %s failed: %s", ctx->part->label,
+                                    ota_strerror(err));
+        return err;
+    }
+    /* A tone image must pass the strict validator before it is made to look valid. */
+    if (w->written >= 2 && w->first[0] == 0x53 && w->first[1] == 0x20) {
+        ota_tone_info_t info;
+        ota_tone_diag_t diag;
+        err = ota_tone_validate(staged_read_cb, w, w->written, &info, &diag);
+        if (err != OTA_OK) {
+            char text[160];
+            ota_tone_diag_format(err, &diag, text, sizeof text);
+            return refuse(ctx, err, text);
+        }
+    }
+    err = ota_pw_commit(w);
+    if (err != OTA_OK) {
+        ota_service_set_item_detail(item->service, 0, "committing %s failed: %s", ctx->part->label,
+                                    ota_strerror(err));
+        return err;
+    }
+    OTA_LOGI(TAG, "partition %s upgrade successes", ctx->part->label);
+    return OTA_OK;
+}
+
+int ota_data_default_finished_check(void *handle, ota_node_attr_t *node, int result)
+{
+    (void)node;
+    data_ctx_t *ctx = handle;
+    if (ctx == NULL) {
+        return result != OTA_OK ? result : OTA_ERR_INVALID_STATE;
+    }
+    if (result == OTA_OK) {
+        result = commit(ctx);
+    } else if (ctx->item.writer.begun) {
+        OTA_LOGW(TAG, "partition %s left as an interrupted install (will be installed again)", ctx->part->label);
+    }
+    ota_item_close(&ctx->item);
+    ota_free(ctx);
+    return result;
+}
+
+void ota_data_get_default_proc(ota_upgrade_ops_t *ops)
+{
+    ops->prepare = ota_data_default_prepare;
+    ops->need_upgrade = ota_data_default_need_upgrade;
+    ops->execute_upgrade = ota_data_default_execute;
+    ops->finished_check = ota_data_default_finished_check;
+}

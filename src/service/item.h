@@ -1,0 +1,54 @@
+/* What the default app and data procedures share (service internal): one item's source with a
+ * small look-ahead buffer (so need_upgrade can inspect the first bytes without consuming them),
+ * the target partition and its writer, progress and cancellation. */
+#ifndef OTA_ITEM_H
+#define OTA_ITEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ota/ota_service.h"
+#include "partition_writer.h"
+
+/* Enough for an app image's header + first segment header + app description (288 bytes) and a
+ * tone image's header + format-1 description (264 bytes). */
+#define OTA_ITEM_PEEK_MAX 512u
+
+typedef struct {
+    ota_service_t *service;
+    ota_device_t *device;
+    const char *tag;            /* log tag of the procedure ("OTA_DEFAULT") */
+    ota_source_t *source;
+    int64_t total;              /* stream size if known, else -1 */
+    uint64_t consumed;          /* stream bytes handed out by ota_item_read so far */
+    uint8_t peek[OTA_ITEM_PEEK_MAX];
+    size_t peek_len;            /* bytes in peek[] (stream offsets 0..peek_len) */
+    size_t peek_pos;            /* bytes of peek[] already handed out */
+    ota_partition_t target;
+    ota_partition_writer_t writer;
+    uint8_t *first_sector;      /* the writer's RAM sector (sector_size bytes, allocated) */
+} ota_item_t;
+
+/** Allocate the item's buffers and open @p node's URI (cert_pem of the node wins). */
+int ota_item_open(ota_item_t *item, ota_service_t *service, const ota_node_attr_t *node, const char *tag);
+/** Close the source and free the buffers (keeps the struct). */
+void ota_item_close(ota_item_t *item);
+
+/** Make sure the first @p len stream bytes are in item->peek (len <= OTA_ITEM_PEEK_MAX). Returns
+ * OTA_OK, OTA_ERR_IMG_TRUNCATED if the stream is shorter, or the source's error. */
+int ota_item_peek(ota_item_t *item, size_t len);
+
+/** Next stream bytes: the unread peeked ones first, then the source. > 0, 0 at end, < 0 error. */
+int ota_item_read(ota_item_t *item, void *buf, size_t len);
+
+/** Read exactly @p len bytes (OTA_ERR_IMG_TRUNCATED if the stream ends first). */
+int ota_item_read_exact(ota_item_t *item, void *buf, size_t len);
+
+/** The install journal header for this item (size, URI id, ETag if it fits). */
+void ota_item_journal_header(const ota_item_t *item, const char *uri, ota_journal_header_t *out);
+
+/** Record the source's error detail (HTTP status, message) on the item's RESULT event. */
+void ota_item_note_source_error(ota_item_t *item, int err);
+
+#endif /* OTA_ITEM_H */

@@ -1,0 +1,58 @@
+/* Sequential, power-cut-safe writing of one image into one partition (service internal).
+ *
+ * The order of flash operations is the safety argument (DESIGN.md §4):
+ *  1. begin: erase the first erase unit, program the install journal header into sector 0;
+ *     from here the partition is "an interrupted install", never "valid".
+ *  2. write: image bytes of sector 0 stay in RAM; later bytes are programmed as they come, each
+ *     sector erased just before its first byte (64 KiB block erases where the rest of the image
+ *     covers a whole aligned block), checkpoints appended to the journal.
+ *  3. read_back: the caller re-verifies the image from RAM (sector 0) + flash (the rest).
+ *  4. commit: erase sector 0, program its body, then its first 32 bytes (the header that makes
+ *     an image look like one), read back and compare.
+ * A cut anywhere before 4 ends leaves the journal or an erased/torn sector 0: invalid for the
+ * bootloader and the tone reader, and recognised by the service as incomplete. */
+#ifndef OTA_PARTITION_WRITER_H
+#define OTA_PARTITION_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ota/ota_install_journal.h"
+#include "ota/ota_partition.h"
+
+typedef struct {
+    ota_partition_t part;
+    uint8_t *first;          /* RAM copy of the image's first sector (sector_size bytes) */
+    uint32_t sector;         /* erase sector size */
+    uint32_t block;          /* erase block size */
+    uint32_t written;        /* image bytes accepted */
+    uint32_t erased_end;     /* partition offset up to which flash is erased ahead of writing */
+    int64_t expected;        /* image size if known, else -1 */
+    uint32_t journal_next;   /* sector-0 offset of the next free checkpoint slot */
+    uint32_t journal_end;
+    bool begun;
+} ota_partition_writer_t;
+
+/**
+ * Start writing an image of @p expected bytes (-1 unknown) into @p part. @p first_sector is a
+ * caller buffer of the flash's sector size. OTA_ERR_IMG_TOO_LARGE if expected exceeds the
+ * partition (nothing is erased then).
+ */
+int ota_pw_begin(ota_partition_writer_t *w, const ota_partition_t *part, uint8_t *first_sector,
+                 int64_t expected, const ota_journal_header_t *journal);
+
+/** Append image bytes (may alias w->first at the current offset: peeked header bytes). */
+int ota_pw_write(ota_partition_writer_t *w, const void *data, size_t len);
+
+/** Append a checkpoint to the journal (no-op when the journal is full). */
+int ota_pw_checkpoint(ota_partition_writer_t *w, const ota_journal_checkpoint_t *cp);
+
+/** Feed the written image, in order, to @p consume, reading flash through @p buf. */
+int ota_pw_read_back(ota_partition_writer_t *w, int (*consume)(void *ctx, const uint8_t *data, size_t len),
+                     void *ctx, uint8_t *buf, size_t buf_size);
+
+/** Write sector 0 last (see above) and check it. */
+int ota_pw_commit(ota_partition_writer_t *w);
+
+#endif /* OTA_PARTITION_WRITER_H */

@@ -1,0 +1,411 @@
+/* The service engine: walks the upgrade list, calls each item's four steps in ESP-ADF's order,
+ * reports events, decides the restart. It owns no flash or network logic; the procedures do. */
+#include "ota/ota_service.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ota/ota_err.h"
+#include "ota/ota_log.h"
+#include "ota/ota_mem.h"
+#include "ota/ota_port.h"
+#include "service_internal.h"
+
+static const char *TAG = "OTA_SERVICE";
+
+#define DEFAULT_WORK_BUFFER 4096u
+#define MIN_WORK_BUFFER 512u
+#define DEFAULT_PROGRESS_INTERVAL_MS 250u
+
+struct ota_service {
+    ota_service_config_t cfg;
+    uint8_t *work;
+    size_t work_size;
+
+    ota_upgrade_ops_t *list; /* copy; node strings owned (see copy_item) */
+    int count;
+
+    /* the item being run */
+    int current_id;
+    const ota_node_attr_t *current_node;
+    uint64_t last_progress_ms;
+    int item_http_status;
+    char item_detail[256];
+
+    /* worker thread */
+    ota_port_thread_t *worker;
+    int running;        /* atomic: a run is in progress (run or worker) */
+    int stop_requested; /* atomic */
+    int worker_result;
+    ota_service_summary_t worker_summary;
+};
+
+ota_item_result_t ota_item_result_of(int code)
+{
+    if (code == OTA_OK) {
+        return OTA_ITEM_SUCCESS;
+    }
+    if (code == OTA_ERR_VERSION_NOT_NEWER || code == OTA_ERR_SVC_UP_TO_DATE) {
+        return OTA_ITEM_SKIPPED;
+    }
+    return OTA_ITEM_FAILED;
+}
+
+const char *ota_item_result_name(ota_item_result_t result)
+{
+    switch (result) {
+    case OTA_ITEM_SUCCESS: return "success";
+    case OTA_ITEM_SKIPPED: return "skipped";
+    case OTA_ITEM_FAILED: return "failed";
+    case OTA_ITEM_NOT_RUN: return "not run";
+    }
+    return "?";
+}
+
+static void emit(ota_service_t *s, ota_event_t *ev)
+{
+    if (s->cfg.event_cb != NULL) {
+        s->cfg.event_cb(ev, s->cfg.event_ctx);
+    }
+}
+
+static void free_list(ota_service_t *s)
+{
+    for (int i = 0; i < s->count; i++) {
+        ota_free((char *)s->list[i].node.label);
+        ota_free((char *)s->list[i].node.uri);
+        ota_free((char *)s->list[i].node.cert_pem);
+    }
+    ota_free(s->list);
+    s->list = NULL;
+    s->count = 0;
+}
+
+int ota_service_create(const ota_service_config_t *cfg, ota_service_t **out)
+{
+    if (cfg == NULL || out == NULL || cfg->device == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    ota_service_t *s = ota_calloc(1, sizeof *s);
+    if (s == NULL) {
+        return OTA_ERR_NO_MEM;
+    }
+    s->cfg = *cfg;
+    if (s->cfg.work_buffer_size == 0) {
+        s->cfg.work_buffer_size = DEFAULT_WORK_BUFFER;
+    }
+    if (s->cfg.work_buffer_size < MIN_WORK_BUFFER) {
+        ota_free(s);
+        return OTA_ERR_INVALID_SIZE;
+    }
+    if (s->cfg.progress_interval_ms == 0) {
+        s->cfg.progress_interval_ms = DEFAULT_PROGRESS_INTERVAL_MS;
+    }
+    if (s->cfg.open_source == NULL) {
+        s->cfg.open_source = ota_source_open;
+    }
+    s->work_size = s->cfg.work_buffer_size;
+    s->work = ota_malloc(s->work_size);
+    if (s->work == NULL) {
+        ota_free(s);
+        return OTA_ERR_NO_MEM;
+    }
+    *out = s;
+    return OTA_OK;
+}
+
+void ota_service_destroy(ota_service_t *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    if (s->worker != NULL) {
+        ota_service_stop(s);
+        ota_service_wait(s, NULL);
+    }
+    free_list(s);
+    ota_free(s->work);
+    ota_free(s);
+}
+
+static int copy_string(const char *in, const char **out)
+{
+    *out = NULL;
+    if (in == NULL) {
+        return OTA_OK;
+    }
+    *out = ota_strdup(in);
+    return *out ? OTA_OK : OTA_ERR_NO_MEM;
+}
+
+int ota_service_set_upgrade_list(ota_service_t *s, const ota_upgrade_ops_t *list, int count)
+{
+    if (s == NULL || list == NULL || count <= 0) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (__atomic_load_n(&s->running, __ATOMIC_ACQUIRE)) {
+        return OTA_ERR_BUSY;
+    }
+    ota_upgrade_ops_t *copy = ota_calloc((size_t)count, sizeof *copy);
+    if (copy == NULL) {
+        return OTA_ERR_NO_MEM;
+    }
+    free_list(s);
+    s->list = copy;
+    for (int i = 0; i < count; i++) {
+        copy[i] = list[i];
+        copy[i].node.label = copy[i].node.uri = copy[i].node.cert_pem = NULL;
+        s->count = i + 1; /* so free_list releases what was copied if a later copy fails */
+        if (copy_string(list[i].node.label, &copy[i].node.label) != OTA_OK ||
+            copy_string(list[i].node.uri, &copy[i].node.uri) != OTA_OK ||
+            copy_string(list[i].node.cert_pem, &copy[i].node.cert_pem) != OTA_OK) {
+            free_list(s);
+            return OTA_ERR_NO_MEM;
+        }
+    }
+    return OTA_OK;
+}
+
+/* One item, in ESP-ADF's exact order (ota_service_process). */
+static int process_item(ota_service_t *s, ota_upgrade_ops_t *ops)
+{
+    if (ops->prepare == NULL || ops->need_upgrade == NULL || ops->execute_upgrade == NULL) {
+        /* As ESP-ADF: nothing is called, not even finished_check. */
+        OTA_LOGE(TAG, "upgrade_list[%d] lacks prepare/need_upgrade/execute_upgrade", s->current_id);
+        return OTA_ERR_SVC_NULL_STEP;
+    }
+    void *handle = NULL;
+    int ret = ops->prepare(s, &handle, &ops->node);
+    if (ret != OTA_OK) {
+        OTA_LOGE(TAG, "OTA prepared fail: %s", ota_strerror(ret));
+        goto end;
+    }
+    ret = ops->need_upgrade(handle, &ops->node);
+    if (ret != OTA_OK) {
+        if (ota_item_result_of(ret) == OTA_ITEM_SKIPPED) {
+            OTA_LOGI(TAG, "No need to upgrade: %s", ota_strerror(ret));
+        } else {
+            OTA_LOGE(TAG, "Upgrade refused: %s", ota_strerror(ret));
+        }
+        goto end;
+    }
+    ret = ops->execute_upgrade(handle, &ops->node);
+    if (ret != OTA_OK) {
+        OTA_LOGE(TAG, "Fail to execute upgrade: %s", ota_strerror(ret));
+    }
+end:
+    if (ops->finished_check == NULL) {
+        OTA_LOGE(TAG, "upgrade_list[%d] has no finished_check", s->current_id);
+        return OTA_ERR_SVC_NULL_STEP;
+    }
+    return ops->finished_check(handle, &ops->node, ret);
+}
+
+static int run_list(ota_service_t *s, ota_service_summary_t *summary)
+{
+    ota_service_summary_t sum = {0};
+    int first_restart_item = -1;
+
+    if (s->list == NULL) {
+        OTA_LOGE(TAG, "Please set upgrade list first");
+        if (summary != NULL) {
+            *summary = sum;
+        }
+        return OTA_ERR_SVC_NO_LIST;
+    }
+    int i = 0;
+    for (; i < s->count; i++) {
+        ota_upgrade_ops_t *ops = &s->list[i];
+        s->current_id = i;
+        s->current_node = &ops->node;
+        s->last_progress_ms = 0;
+        s->item_http_status = 0;
+        s->item_detail[0] = '\0';
+
+        ota_event_t begin = {.type = OTA_EVENT_ITEM_BEGIN, .id = i, .node = &ops->node};
+        emit(s, &begin);
+
+        int ret = __atomic_load_n(&s->stop_requested, __ATOMIC_ACQUIRE) ? OTA_ERR_CANCELLED
+                                                                        : process_item(s, ops);
+        ota_item_result_t result = ota_item_result_of(ret);
+        switch (result) {
+        case OTA_ITEM_SUCCESS: sum.succeeded++; break;
+        case OTA_ITEM_SKIPPED: sum.skipped++; break;
+        default:
+            sum.failed++;
+            if (sum.first_error == OTA_OK) {
+                sum.first_error = ret;
+            }
+            break;
+        }
+        if (result == OTA_ITEM_SUCCESS && ops->reboot_flag && first_restart_item < 0) {
+            first_restart_item = i;
+        }
+        ota_event_t ev = {.type = OTA_EVENT_RESULT, .id = i, .node = &ops->node};
+        ev.result.result = result;
+        ev.result.reason = ret;
+        ev.result.http_status = s->item_http_status;
+        ev.result.detail = s->item_detail;
+        emit(s, &ev);
+
+        if (result == OTA_ITEM_FAILED && (ops->break_after_fail || ret == OTA_ERR_CANCELLED)) {
+            OTA_LOGE(TAG, "upgrade_list[%d] OTA failed, break the update list", i);
+            i++;
+            break;
+        }
+    }
+    sum.not_run = s->count - i;
+    s->current_id = -1;
+    s->current_node = NULL;
+
+    OTA_LOGW(TAG, "OTA_END!");
+    bool restart = first_restart_item >= 0;
+    ota_event_t fin = {.type = OTA_EVENT_FINISH, .id = -1};
+    fin.finish.succeeded = sum.succeeded;
+    fin.finish.skipped = sum.skipped;
+    fin.finish.failed = sum.failed;
+    fin.finish.not_run = sum.not_run;
+    fin.finish.restart = restart;
+    emit(s, &fin);
+    if (restart) {
+        OTA_LOGW(TAG, "restart!");
+        if (s->cfg.restart != NULL) {
+            s->cfg.restart(s->cfg.restart_ctx);
+            sum.restarted = true;
+        } else {
+            OTA_LOGW(TAG, "no restart hook configured: the new firmware boots at the next reset");
+        }
+    }
+    if (summary != NULL) {
+        *summary = sum;
+    }
+    return sum.first_error;
+}
+
+static bool claim(ota_service_t *s)
+{
+    int expected = 0;
+    return __atomic_compare_exchange_n(&s->running, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+int ota_service_run(ota_service_t *s, ota_service_summary_t *summary)
+{
+    if (s == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (!claim(s)) {
+        return OTA_ERR_BUSY;
+    }
+    __atomic_store_n(&s->stop_requested, 0, __ATOMIC_RELEASE);
+    int ret = run_list(s, summary);
+    __atomic_store_n(&s->running, 0, __ATOMIC_RELEASE);
+    return ret;
+}
+
+static void worker_main(void *arg)
+{
+    ota_service_t *s = arg;
+    s->worker_result = run_list(s, &s->worker_summary);
+    __atomic_store_n(&s->running, 0, __ATOMIC_RELEASE);
+}
+
+int ota_service_start(ota_service_t *s)
+{
+    if (s == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (s->worker != NULL || !claim(s)) {
+        return OTA_ERR_BUSY;
+    }
+    __atomic_store_n(&s->stop_requested, 0, __ATOMIC_RELEASE);
+    memset(&s->worker_summary, 0, sizeof s->worker_summary);
+    int err = ota_port_thread_start(&s->worker, "ota_serv", worker_main, s);
+    if (err != OTA_OK) {
+        __atomic_store_n(&s->running, 0, __ATOMIC_RELEASE);
+        s->worker = NULL;
+    }
+    return err;
+}
+
+void ota_service_stop(ota_service_t *s)
+{
+    if (s != NULL) {
+        __atomic_store_n(&s->stop_requested, 1, __ATOMIC_RELEASE);
+    }
+}
+
+int ota_service_wait(ota_service_t *s, ota_service_summary_t *summary)
+{
+    if (s == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (s->worker == NULL) {
+        return OTA_ERR_INVALID_STATE;
+    }
+    ota_port_thread_join(s->worker);
+    s->worker = NULL;
+    if (summary != NULL) {
+        *summary = s->worker_summary;
+    }
+    return s->worker_result;
+}
+
+ota_device_t *ota_service_device(ota_service_t *s)
+{
+    return s->cfg.device;
+}
+
+const ota_service_config_t *ota_service_config(const ota_service_t *s)
+{
+    return &s->cfg;
+}
+
+/* --- for procedures ------------------------------------------------------------------------ */
+
+uint8_t *ota_service_work_buffer(ota_service_t *s, size_t *size)
+{
+    *size = s->work_size;
+    return s->work;
+}
+
+bool ota_service_stop_requested(const ota_service_t *s)
+{
+    return __atomic_load_n(&s->stop_requested, __ATOMIC_ACQUIRE) != 0;
+}
+
+void ota_service_report_progress(ota_service_t *s, uint64_t bytes, int64_t total, bool force)
+{
+    uint64_t now = ota_port_uptime_ms();
+    if (!force && s->last_progress_ms != 0 && now - s->last_progress_ms < s->cfg.progress_interval_ms) {
+        return;
+    }
+    s->last_progress_ms = now ? now : 1;
+    ota_event_t ev = {.type = OTA_EVENT_PROGRESS, .id = s->current_id, .node = s->current_node};
+    ev.progress.bytes = bytes;
+    ev.progress.total = total;
+    emit(s, &ev);
+}
+
+void ota_service_report_version_check(ota_service_t *s, const char *running, const char *incoming,
+                                      bool enforced, int decision)
+{
+    ota_event_t ev = {.type = OTA_EVENT_VERSION_CHECK, .id = s->current_id, .node = s->current_node};
+    ev.version_check.running = running ? running : "";
+    ev.version_check.incoming = incoming ? incoming : "";
+    ev.version_check.enforced = enforced;
+    ev.version_check.decision = decision;
+    emit(s, &ev);
+}
+
+void ota_service_set_item_detail(ota_service_t *s, int http_status, const char *fmt, ...)
+{
+    if (http_status != 0) {
+        s->item_http_status = http_status;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->item_detail, sizeof s->item_detail, fmt, ap);
+    va_end(ap);
+}

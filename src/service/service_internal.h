@@ -1,0 +1,28 @@
+/* What the default procedures need from the service engine; not public API. */
+#ifndef OTA_SERVICE_INTERNAL_H
+#define OTA_SERVICE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ota/ota_service.h"
+
+/** The service's working buffer (one per service, allocated at create). */
+uint8_t *ota_service_work_buffer(ota_service_t *service, size_t *size);
+
+/** True once ota_service_stop() was called for the current run. */
+bool ota_service_stop_requested(const ota_service_t *service);
+
+/** Emit PROGRESS for the current item, rate-limited (force: emit regardless, e.g. at 100%). */
+void ota_service_report_progress(ota_service_t *service, uint64_t bytes, int64_t total, bool force);
+
+/** Emit VERSION_CHECK for the current item. */
+void ota_service_report_version_check(ota_service_t *service, const char *running, const char *incoming,
+                                      bool enforced, int decision);
+
+/** Attach the HTTP status and a detail text to the current item's RESULT event. */
+void ota_service_set_item_detail(ota_service_t *service, int http_status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif /* OTA_SERVICE_INTERNAL_H */

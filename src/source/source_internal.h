@@ -1,0 +1,122 @@
+/**
+ * @file source_internal.h
+ * @brief What the source implementations (src/port/<platform>/source_*.c) share with the core.
+ *
+ * Not a public header: the per-scheme openers and the pure helpers (HTTP header values, resume
+ * checks) that every platform's sources use the same way, so the rules of a resume are written once.
+ */
+#ifndef OTA_SOURCE_INTERNAL_H
+#define OTA_SOURCE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ota/ota_source.h"
+
+/* Defaults of ota_source_config_t (zero fields). */
+#define OTA_SOURCE_DEFAULT_SDCARD_ROOT "./sdcard"
+#define OTA_SOURCE_DEFAULT_CONNECT_TIMEOUT_MS 10000u
+#define OTA_SOURCE_DEFAULT_STALL_TIMEOUT_MS 20000u
+#define OTA_SOURCE_DEFAULT_MAX_REDIRECTS 5
+#define OTA_SOURCE_DEFAULT_MAX_RETRIES 3
+#define OTA_SOURCE_DEFAULT_RETRY_BACKOFF_MS 500u
+/** A back-off never grows beyond this, whatever the retry count. */
+#define OTA_SOURCE_MAX_BACKOFF_MS 30000u
+
+/** The settings with every zero field replaced by its default (cfg may be NULL). */
+ota_source_config_t ota_source_config_resolve(const ota_source_config_t *cfg);
+
+/** Fresh info: status 0, total -1, offset @p offset, empty strings. */
+void ota_source_info_init(ota_source_info_t *info, uint64_t offset);
+
+/** printf into info->error (truncated to fit). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+void ota_source_set_error(ota_source_info_t *info, const char *fmt, ...);
+
+/** Copy a NUL-terminated string, truncating; returns false if it did not fit. */
+bool ota_source_copy_string(char *dst, size_t dst_size, const char *src);
+
+/**
+ * Parse an HTTP Content-Range value: "bytes FIRST-LAST/TOTAL", "bytes FIRST-LAST/ *" (TOTAL
+ * unknown: *total = -1) or "bytes * /TOTAL" (a 416 answer: *unsatisfied = true, first/last 0).
+ * Whitespace around the value is allowed. Returns OTA_OK or OTA_ERR_PARSE.
+ */
+int ota_http_parse_content_range(const char *value, size_t len, uint64_t *first, uint64_t *last,
+                                 int64_t *total, bool *unsatisfied);
+
+/** True for a weak validator (W/"..."), which If-Range must not carry (RFC 9110 13.1.5). */
+bool ota_http_etag_is_weak(const char *etag);
+
+/* ---- HTTP rules (http_rules.c): pure, shared by every HTTP client port ----------------- */
+
+/** What one response's header block said. */
+typedef struct {
+    int status;              /**< 0 until a status line was read */
+    bool has_location;
+    int64_t content_length;  /**< -1: none or unparseable */
+    bool has_content_range;  /**< a Content-Range that parsed */
+    uint64_t cr_first;
+    uint64_t cr_last;
+    int64_t cr_total;        /**< -1: "*" */
+    bool cr_unsatisfied;     /**< "bytes * /TOTAL" (416) */
+    char etag[128];          /**< "" if none, or too long to compare */
+    char last_modified[64];
+} ota_http_response_t;
+
+typedef enum {
+    OTA_HTTP_LINE_STATUS, /**< "HTTP/1.1 206 ...": a new response began (redirect, 1xx, final) */
+    OTA_HTTP_LINE_FIELD,  /**< a header field (the ones a source needs are kept) */
+    OTA_HTTP_LINE_END,    /**< the blank line ending the block */
+} ota_http_line_t;
+
+void ota_http_response_reset(ota_http_response_t *r);
+/** Feed one header line as received (CRLF optional). */
+ota_http_line_t ota_http_response_feed(ota_http_response_t *r, const char *line, size_t len);
+/** A 3xx with a Location that an HTTP client following redirects will follow. */
+bool ota_http_response_is_redirect(const ota_http_response_t *r);
+/** Whether a resume carries If-Range: only with a strong ETag known. */
+bool ota_http_send_if_range(const ota_source_expect_t *identity);
+
+typedef struct {
+    uint64_t response_end; /**< offset after the response's last byte; UINT64_MAX unknown */
+    bool complete;         /**< a 416 to bytes=N- of an N-byte resource: nothing is missing */
+} ota_http_accept_t;
+
+/**
+ * Is @p r, the final response to a GET at @p offset ("Range: bytes=offset-" when > 0), the resource
+ * @p identity names? 200 (offset 0 only), a 206 starting at offset, or a 416 meaning "complete";
+ * ETag and total must match @p identity where known. On OTA_OK the identity takes the response's
+ * ETag and total (so the first accepted response binds later resumes) and info gets status, ETag,
+ * Last-Modified and total. Errors: OTA_ERR_SRC_RESOURCE_CHANGED, OTA_ERR_SRC_HTTP_STATUS,
+ * OTA_ERR_SRC_READ (a 206 without a usable Content-Range), with info->error saying which.
+ */
+int ota_http_check_response(const ota_http_response_t *r, uint64_t offset, ota_source_expect_t *identity,
+                            ota_source_info_t *info, ota_http_accept_t *out);
+
+/** After a body ended cleanly at info->offset: OTA_OK, or OTA_ERR_SRC_TRUNCATED if bytes are missing. */
+int ota_http_check_end(ota_source_info_t *info, uint64_t response_end);
+
+/** Failures worth an automatic resume: truncation, stall, transfer/connect errors, HTTP 5xx. */
+bool ota_source_err_retryable(int err, int http_status);
+/** Back-off before resume number retries_done+1: first_ms doubled each time, capped. */
+uint32_t ota_source_backoff_ms(uint32_t first_ms, uint32_t retries_done);
+
+/**
+ * Check what a resume found against what it expected. @p etag / @p total_size are what the
+ * server (or file system) says now ("" / -1 when it says nothing). Returns OTA_OK or
+ * OTA_ERR_SRC_RESOURCE_CHANGED with info->error naming the difference. An expected ETag that the
+ * server no longer sends counts as a change: nothing proves the bytes are the same.
+ */
+int ota_source_check_expect(ota_source_info_t *info, const ota_source_expect_t *expect, const char *etag,
+                            int64_t total_size);
+
+/** Per-scheme openers of the platform port; the same contract as ota_source_open. */
+int ota_source_file_open(const ota_source_config_t *cfg, const char *uri, uint64_t offset,
+                         const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag);
+int ota_source_http_open(const ota_source_config_t *cfg, const char *uri, uint64_t offset,
+                         const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag);
+
+#endif /* OTA_SOURCE_INTERNAL_H */

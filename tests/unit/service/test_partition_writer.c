@@ -1,0 +1,226 @@
+/* The power-cut-safe partition writer: lazy erase with blocks where the image covers them,
+ * sector 0 held back (journal meanwhile) and written last, read-back, and - cutting the power
+ * before every flash operation - a partition that never shows the image's head until the
+ * commit is complete. */
+#include "test_support.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ota/ota_crypto.h"
+#include "ota/ota_err.h"
+#include "ota/ota_install_journal.h"
+#include "service/partition_writer.h"
+
+#define PART_OFFSET 0x110000u
+#define PART_SIZE 0x100000u
+
+typedef struct {
+    ota_flash_emu_t *emu;
+    ota_partition_t part;
+    uint8_t first[4096];
+} fixture_t;
+
+static void fixture_init(fixture_t *f)
+{
+    f->emu = ts_ram_flash(4 * 1024 * 1024);
+    ota_partition_info_t info = {.label = "ota_1", .type = 0, .subtype = 0x11, .offset = PART_OFFSET, .size = PART_SIZE};
+    ota_partition_init(&f->part, ota_flash_emu_flash(f->emu), &info);
+}
+
+static const ota_journal_header_t k_journal = {.total_size = 0, .etag = "\"abc\""};
+
+/* Write @p image in @p chunk pieces; returns the first error. */
+static int write_image(fixture_t *f, ota_partition_writer_t *w, const uint8_t *image, size_t len, size_t chunk,
+                       int64_t expected)
+{
+    int err = ota_pw_begin(w, &f->part, f->first, expected, &k_journal);
+    for (size_t off = 0; err == OTA_OK && off < len; off += chunk) {
+        err = ota_pw_write(w, image + off, len - off < chunk ? len - off : chunk);
+    }
+    return err;
+}
+
+static int hash_consume(void *ctx, const uint8_t *data, size_t len)
+{
+    ota_sha256_update(ctx, data, len);
+    return OTA_OK;
+}
+
+static void test_write_commit_and_read_back(void **state)
+{
+    (void)state;
+    size_t sizes[] = {100, 4096, 4097, 65536, 200000, PART_SIZE};
+    size_t chunks[] = {1000, 4096, 2048, 4096, 4093, 65536};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        fixture_t f;
+        fixture_init(&f);
+        size_t len = sizes[i];
+        uint8_t *image = malloc(len);
+        ts_fill_random(image, len, i + 1);
+        ota_partition_writer_t w;
+        assert_int_equal(write_image(&f, &w, image, len, chunks[i], (int64_t)len), OTA_OK);
+        const uint8_t *mem = ota_flash_emu_memory(f.emu) + PART_OFFSET;
+        /* before the commit: sector 0 holds the journal, not the image */
+        assert_true(ota_journal_is_present(mem, 4));
+        ota_journal_header_t h;
+        assert_int_equal(ota_journal_header_decode(mem, &h), OTA_OK);
+        assert_string_equal(h.etag, "\"abc\"");
+        if (len > 4096) {
+            assert_memory_equal(mem + 4096, image + 4096, len - 4096);
+        }
+        /* read-back gives the image in order */
+        ota_sha256_ctx_t sha;
+        ota_sha256_init(&sha);
+        uint8_t buf[1000];
+        assert_int_equal(ota_pw_read_back(&w, hash_consume, &sha, buf, sizeof buf), OTA_OK);
+        uint8_t a[32], b[32];
+        ota_sha256_final(&sha, a);
+        ota_sha256(image, len, b);
+        assert_memory_equal(a, b, 32);
+
+        assert_int_equal(ota_pw_commit(&w), OTA_OK);
+        assert_memory_equal(mem, image, len);
+        free(image);
+        ota_flash_emu_destroy(f.emu);
+    }
+}
+
+static void test_erase_uses_blocks_where_the_image_covers_them(void **state)
+{
+    (void)state;
+    fixture_t f;
+    fixture_init(&f);
+    size_t len = 3 * 65536 + 5000; /* 3 whole blocks, then 2 sectors */
+    uint8_t *image = malloc(len);
+    ts_fill_random(image, len, 5);
+    ota_partition_writer_t w;
+    ota_flash_emu_reset_stats(f.emu);
+    assert_int_equal(write_image(&f, &w, image, len, 4096, (int64_t)len), OTA_OK);
+    assert_int_equal(ota_pw_commit(&w), OTA_OK);
+    ota_flash_emu_stats_t s;
+    ota_flash_emu_get_stats(f.emu, &s);
+    assert_int_equal(s.block_erases, 3);
+    assert_int_equal(s.sector_erases, 2 + 1); /* the tail, plus sector 0 again at the commit */
+    /* nothing outside the image's sectors was erased */
+    assert_int_equal(ota_flash_emu_sector_wear(f.emu, (PART_OFFSET + 0x40000) / 4096), 0);
+    assert_int_equal(ota_flash_emu_sector_wear(f.emu, (PART_OFFSET - 1) / 4096), 0);
+    free(image);
+    ota_flash_emu_destroy(f.emu);
+
+    /* size unknown: blocks while the partition has room */
+    fixture_init(&f);
+    image = malloc(len);
+    ts_fill_random(image, len, 6);
+    ota_flash_emu_reset_stats(f.emu);
+    assert_int_equal(write_image(&f, &w, image, len, 4096, -1), OTA_OK);
+    ota_flash_emu_get_stats(f.emu, &s);
+    assert_int_equal(s.block_erases, 4);
+    assert_int_equal(s.sector_erases, 0);
+    free(image);
+    ota_flash_emu_destroy(f.emu);
+}
+
+static void test_too_large_is_refused_before_erasing(void **state)
+{
+    (void)state;
+    fixture_t f;
+    fixture_init(&f);
+    ota_partition_writer_t w;
+    assert_int_equal(ota_pw_begin(&w, &f.part, f.first, PART_SIZE + 1, &k_journal), OTA_ERR_IMG_TOO_LARGE);
+    ota_flash_emu_stats_t s;
+    ota_flash_emu_get_stats(f.emu, &s);
+    assert_int_equal(s.sector_erases + s.block_erases + s.program_ops, 0);
+    /* unknown size: refused at the byte that would overflow, the neighbour untouched */
+    uint8_t *chunk = calloc(1, 65536);
+    assert_int_equal(ota_pw_begin(&w, &f.part, f.first, -1, &k_journal), OTA_OK);
+    for (int i = 0; i < 16; i++) {
+        assert_int_equal(ota_pw_write(&w, chunk, 65536), OTA_OK);
+    }
+    assert_int_equal(ota_pw_write(&w, chunk, 1), OTA_ERR_IMG_TOO_LARGE);
+    assert_int_equal(ota_flash_emu_memory(f.emu)[PART_OFFSET + PART_SIZE], 0xFF);
+    free(chunk);
+    ota_flash_emu_destroy(f.emu);
+}
+
+static void test_checkpoints_append_to_the_journal(void **state)
+{
+    (void)state;
+    fixture_t f;
+    fixture_init(&f);
+    ota_partition_writer_t w;
+    assert_int_equal(ota_pw_begin(&w, &f.part, f.first, -1, &k_journal), OTA_OK);
+    uint32_t cap = ota_journal_capacity(4096);
+    assert_true(cap >= 64);
+    for (uint32_t i = 0; i < cap + 3; i++) { /* beyond capacity: silently ignored */
+        ota_journal_checkpoint_t cp = {.bytes_written = (i + 1) * 65536, .bytes_hashed = (i + 1) * 65536};
+        cp.digest[0] = (uint8_t)i;
+        assert_int_equal(ota_pw_checkpoint(&w, &cp), OTA_OK);
+    }
+    const uint8_t *mem = ota_flash_emu_memory(f.emu) + PART_OFFSET;
+    ota_journal_checkpoint_t cp;
+    assert_int_equal(ota_journal_record_decode(mem + OTA_JOURNAL_RECORDS_OFFSET, &cp), OTA_OK);
+    assert_int_equal(cp.bytes_written, 65536);
+    assert_int_equal(ota_journal_record_decode(mem + OTA_JOURNAL_RECORDS_OFFSET + (cap - 1) * 48, &cp), OTA_OK);
+    assert_int_equal(cp.digest[0], cap - 1);
+    ota_flash_emu_destroy(f.emu);
+}
+
+/* Cut the power before every flash operation of a write+commit, in both modes: until the commit
+ * has completed, the partition's first 32 bytes never equal the image's (so no reader takes it
+ * for a valid image), and the neighbours are never touched. */
+static void test_power_cut_at_every_operation(void **state)
+{
+    (void)state;
+    size_t len = 70000;
+    uint8_t *image = malloc(len);
+    ts_fill_random(image, len, 77);
+    image[0] = 0xE9; /* looks like an app image */
+
+    /* count the operations of an uninterrupted run */
+    fixture_t f;
+    fixture_init(&f);
+    ota_partition_writer_t w;
+    uint64_t before = ota_flash_emu_op_count(f.emu);
+    assert_int_equal(write_image(&f, &w, image, len, 4096, (int64_t)len), OTA_OK);
+    assert_int_equal(ota_pw_commit(&w), OTA_OK);
+    uint64_t ops = ota_flash_emu_op_count(f.emu) - before;
+    ota_flash_emu_destroy(f.emu);
+    assert_true(ops > 20);
+
+    for (int mode = 0; mode < 2; mode++) {
+        for (uint64_t k = 1; k <= ops; k++) {
+            fixture_init(&f);
+            uint8_t *mem = ota_flash_emu_memory(f.emu);
+            memset(mem + PART_OFFSET - 4096, 0x5A, 4096);        /* neighbour before */
+            memset(mem + PART_OFFSET + PART_SIZE, 0xA5, 4096);   /* neighbour after */
+            ota_flash_emu_schedule_cut(f.emu, k, (ota_flash_cut_mode_t)mode, 1000 + k);
+            int err = write_image(&f, &w, image, len, 4096, (int64_t)len);
+            if (err == OTA_OK) {
+                err = ota_pw_commit(&w);
+            }
+            assert_int_equal(err, OTA_ERR_FLASH_POWER_LOST);
+            bool head_complete = memcmp(mem + PART_OFFSET, image, 32) == 0;
+            /* the head is written by the last program: only its cut can leave it torn, never whole */
+            assert_false(head_complete);
+            for (int i = 0; i < 4096; i++) {
+                assert_int_equal(mem[PART_OFFSET - 4096 + i], 0x5A);
+                assert_int_equal(mem[PART_OFFSET + PART_SIZE + i], 0xA5);
+            }
+            ota_flash_emu_destroy(f.emu);
+        }
+    }
+    free(image);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_write_commit_and_read_back),
+        cmocka_unit_test(test_erase_uses_blocks_where_the_image_covers_them),
+        cmocka_unit_test(test_too_large_is_refused_before_erasing),
+        cmocka_unit_test(test_checkpoints_append_to_the_journal),
+        cmocka_unit_test(test_power_cut_at_every_operation),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
