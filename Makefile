@@ -2,6 +2,7 @@
 #   make demo      build (release) and run the ESP-ADF OTA example on an emulated device
 #   make check     build with -Werror + ASan/UBSan and run the whole test suite through CTest
 #   make install   install library, headers, pkg-config file and `ota` (PREFIX=/usr/local)
+#   make powercut  the full power-cut sweep (tests/powercut): every flash operation, clean and torn
 #   make bench     benchmarks (bench/), results in BENCHMARKS.md
 # Each target installs the Debian packages it needs when they are missing (scripts/install-deps.sh).
 
@@ -10,7 +11,7 @@ RELEASE_DIR := build/release
 CHECK_DIR := build/check
 PREFIX ?= /usr/local
 
-.PHONY: all release demo check install clean
+.PHONY: all release demo check check-build powercut bench install clean
 
 all: release
 
@@ -22,11 +23,22 @@ release:
 demo: release
 	scripts/demo.sh $(RELEASE_DIR)/tools/ota/ota
 
-check:
+check: check-build
+	ctest --test-dir $(CHECK_DIR) --output-on-failure -j$(JOBS)
+
+check-build:
 	@scripts/install-deps.sh test
 	cmake -S . -B $(CHECK_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOTA_WERROR=ON -DOTA_SANITIZE=ON
 	cmake --build $(CHECK_DIR) -j$(JOBS)
-	ctest --test-dir $(CHECK_DIR) --output-on-failure -j$(JOBS)
+
+powercut: check-build
+	$(CHECK_DIR)/tests/powercut/ota_powercut --all
+
+bench:
+	@scripts/install-deps.sh bench
+	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DOTA_BUILD_TESTS=OFF
+	cmake --build $(RELEASE_DIR) -j$(JOBS)
+	bench/run.sh $(RELEASE_DIR)
 
 install: release
 	cmake --install $(RELEASE_DIR) --prefix $(PREFIX)

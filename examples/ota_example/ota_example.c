@@ -109,6 +109,33 @@ static void ota_service_cb(const ota_event_t *evt, void *arg)
     }
 }
 
+int ota_example_make_upgrade_list(const ota_example_config_t *cfg, ota_upgrade_ops_t list[2])
+{
+    int count = 0;
+    if (cfg->data_upgrade_uri != NULL && cfg->data_upgrade_uri[0] != '\0') {
+        list[count] = (ota_upgrade_ops_t){
+            {OTA_PART_TYPE_DATA, cfg->data_partition_label, cfg->data_upgrade_uri, NULL},
+            NULL, NULL, NULL, NULL,
+            false,
+            cfg->break_after_fail,
+        };
+        ota_data_get_default_proc(&list[count]);
+        list[count].need_upgrade = audio_tone_need_upgrade;
+        count++;
+    }
+    if (cfg->firmware_upgrade_uri != NULL && cfg->firmware_upgrade_uri[0] != '\0') {
+        list[count] = (ota_upgrade_ops_t){
+            {OTA_PART_TYPE_APP, NULL, cfg->firmware_upgrade_uri, NULL},
+            NULL, NULL, NULL, NULL,
+            true,
+            cfg->break_after_fail,
+        };
+        ota_app_get_default_proc(&list[count]);
+        count++;
+    }
+    return count;
+}
+
 int ota_example_app_main(const ota_example_config_t *cfg, ota_service_summary_t *summary)
 {
     ota_service_summary_t local;
@@ -140,28 +167,7 @@ int ota_example_app_main(const ota_example_config_t *cfg, ota_service_summary_t 
 
     OTA_LOGI(TAG, "[2.1] Set upgrade list");
     ota_upgrade_ops_t upgrade_list[2];
-    int count = 0;
-    if (cfg->data_upgrade_uri != NULL && cfg->data_upgrade_uri[0] != '\0') {
-        upgrade_list[count] = (ota_upgrade_ops_t){
-            {OTA_PART_TYPE_DATA, cfg->data_partition_label, cfg->data_upgrade_uri, NULL},
-            NULL, NULL, NULL, NULL,
-            false,
-            cfg->break_after_fail,
-        };
-        ota_data_get_default_proc(&upgrade_list[count]);
-        upgrade_list[count].need_upgrade = audio_tone_need_upgrade;
-        count++;
-    }
-    if (cfg->firmware_upgrade_uri != NULL && cfg->firmware_upgrade_uri[0] != '\0') {
-        upgrade_list[count] = (ota_upgrade_ops_t){
-            {OTA_PART_TYPE_APP, NULL, cfg->firmware_upgrade_uri, NULL},
-            NULL, NULL, NULL, NULL,
-            true,
-            cfg->break_after_fail,
-        };
-        ota_app_get_default_proc(&upgrade_list[count]);
-        count++;
-    }
+    int count = ota_example_make_upgrade_list(cfg, upgrade_list);
     if (count == 0) {
         OTA_LOGE(TAG, "both upgrade URIs are empty: nothing to do");
         ota_service_destroy(ota_service);

@@ -39,6 +39,12 @@ typedef struct {
 } ota_example_config_t;
 
 /**
+ * The example's upgrade list for @p cfg (data item first, then the app item), with its custom
+ * tone need_upgrade on the data item. Returns the number of items (0, 1 or 2).
+ */
+int ota_example_make_upgrade_list(const ota_example_config_t *cfg, ota_upgrade_ops_t list[2]);
+
+/**
  * Run the example once. Returns OTA_OK unless an item failed (then the first failure's reason)
  * or the service could not start; @p summary (may be NULL) gets the totals.
  */
