@@ -274,6 +274,15 @@ void ota_image_validator_init(ota_image_validator_t *v, const ota_image_validato
  */
 int ota_image_validator_feed(ota_image_validator_t *v, const void *data, size_t len);
 
+/**
+ * SHA-256 of the bytes hashed so far (the image is hashed from its first byte up to the appended
+ * digest), finalised on a copy so validation goes on: what a resume checkpoint records.
+ * *hashed gets the number of bytes covered. OTA_ERR_INVALID_STATE once the hashed region has
+ * ended or if the image has no appended hash (it is not hashed then).
+ */
+int ota_image_validator_hash_snapshot(const ota_image_validator_t *v, uint8_t digest[OTA_IMAGE_HASH_LEN],
+                                      uint64_t *hashed);
+
 /** End of input: OTA_OK if the image was complete and valid, else the error (TRUNCATED...). */
 int ota_image_validator_finish(ota_image_validator_t *v);
 

@@ -514,3 +514,16 @@ int ota_image_validate_buffer(const void *data, size_t len, const ota_image_vali
     }
     return err;
 }
+
+int ota_image_validator_hash_snapshot(const ota_image_validator_t *v, uint8_t digest[OTA_IMAGE_HASH_LEN],
+                                      uint64_t *hashed)
+{
+    bool hashing = v->phase <= PH_CHECKSUM && (v->phase == PH_HEADER || v->info.header.hash_appended);
+    if (!hashing || v->err != OTA_OK) {
+        return OTA_ERR_INVALID_STATE;
+    }
+    ota_sha256_ctx_t copy = v->sha;
+    ota_sha256_final(&copy, digest);
+    *hashed = v->pos;
+    return OTA_OK;
+}

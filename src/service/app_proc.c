@@ -139,6 +139,29 @@ int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node)
     return decision;
 }
 
+/* The stream hash: the validator's own SHA-256 (the image's appended digest covers everything
+ * before it), or ours when the image has no appended digest. */
+static int hash_feed(void *arg, const uint8_t *data, size_t len)
+{
+    app_ctx_t *ctx = arg;
+    if (ctx->own_hash) {
+        ota_sha256_update(&ctx->sha, data, len);
+    }
+    return ota_image_validator_feed(&ctx->validator, data, len);
+}
+
+static int hash_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32])
+{
+    app_ctx_t *ctx = arg;
+    if (ctx->own_hash) {
+        ota_sha256_ctx_t copy = ctx->sha;
+        ota_sha256_final(&copy, digest);
+        *hashed = ota_image_validator_info(&ctx->validator)->bytes_fed;
+        return OTA_OK;
+    }
+    return ota_image_validator_hash_snapshot(&ctx->validator, digest, hashed);
+}
+
 static void log_progress(app_ctx_t *ctx, uint64_t bytes, bool last)
 {
     uint64_t now = ota_port_uptime_ms();
@@ -152,6 +175,7 @@ static void log_progress(app_ctx_t *ctx, uint64_t bytes, bool last)
 
 int ota_app_default_execute(void *handle, ota_node_attr_t *node)
 {
+    (void)node;
     app_ctx_t *ctx = handle;
     ota_item_t *item = &ctx->item;
     if (ctx->slot == NULL) {
@@ -165,15 +189,14 @@ int ota_app_default_execute(void *handle, ota_node_attr_t *node)
     OTA_LOGI(TAG_HTTPS, "Writing to partition subtype %u at offset 0x%x", (unsigned)ctx->slot->subtype,
              (unsigned)ctx->slot->offset);
     ota_device_partition(item->device, ctx->slot, &item->target);
-    ota_journal_header_t journal;
-    ota_item_journal_header(item, node->uri, &journal);
-    err = ota_pw_begin(&item->writer, &item->target, item->first_sector, item->total, &journal);
-    if (err != OTA_OK) {
-        return err;
-    }
     ota_image_validator_init(&ctx->validator, &ctx->vcfg, NULL, NULL);
     if (ctx->own_hash) {
         ota_sha256_init(&ctx->sha);
+    }
+    ota_item_hasher_t hasher = {.feed = hash_feed, .snapshot = hash_snapshot, .ctx = ctx};
+    err = ota_item_begin_write(item, &hasher);
+    if (err != OTA_OK) {
+        return err;
     }
     size_t buf_size;
     uint8_t *buf = ota_service_work_buffer(item->service, &buf_size);
@@ -187,12 +210,9 @@ int ota_app_default_execute(void *handle, ota_node_attr_t *node)
         if (n == 0) {
             break;
         }
-        err = ota_image_validator_feed(&ctx->validator, buf, (size_t)n);
-        if (err == OTA_OK && ctx->own_hash) {
-            ota_sha256_update(&ctx->sha, buf, (size_t)n);
-        }
+        err = hash_feed(ctx, buf, (size_t)n);
         if (err == OTA_OK) {
-            err = ota_pw_write(&item->writer, buf, (size_t)n);
+            err = ota_item_write(item, buf, (size_t)n);
         }
         if (err != OTA_OK) {
             const char *msg = ota_image_validator_diag(&ctx->validator)->message;

@@ -23,8 +23,8 @@ typedef struct {
     ota_item_t item;
     const ota_partition_info_t *part;
     ota_sha256_ctx_t sha;           /* over every byte written to the partition, in order */
+    uint64_t hashed;                /* bytes fed to sha */
     uint8_t stream_hash[OTA_SHA256_LEN];
-    const char *uri;                /* the node's URI (the service owns it) */
     uint64_t last_log_ms;
 } data_ctx_t;
 
@@ -85,7 +85,6 @@ int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_att
     *handle = ctx;
     ctx->part = part;
     ota_sha256_init(&ctx->sha);
-    ctx->uri = node->uri;
     OTA_LOGI(TAG, "data upgrade uri %s", node->uri ? node->uri : "(null)");
     int err = ota_item_open(&ctx->item, service, node, TAG);
     if (err != OTA_OK) {
@@ -199,20 +198,36 @@ int ota_data_default_need_upgrade(void *handle, ota_node_attr_t *node)
     return decision;
 }
 
+static int hash_feed(void *arg, const uint8_t *data, size_t len)
+{
+    data_ctx_t *ctx = arg;
+    ota_sha256_update(&ctx->sha, data, len);
+    ctx->hashed += len;
+    return OTA_OK;
+}
+
+static int hash_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32])
+{
+    data_ctx_t *ctx = arg;
+    ota_sha256_ctx_t copy = ctx->sha;
+    ota_sha256_final(&copy, digest);
+    *hashed = ctx->hashed;
+    return OTA_OK;
+}
+
 /* Every byte that goes to the partition passes here: hashed, then written. */
 static int data_write(data_ctx_t *ctx, const void *buf, size_t len)
 {
     ota_item_t *item = &ctx->item;
     if (!item->writer.begun) {
-        ota_journal_header_t journal;
-        ota_item_journal_header(item, ctx->uri, &journal);
-        int err = ota_pw_begin(&item->writer, &item->target, item->first_sector, item->total, &journal);
+        ota_item_hasher_t hasher = {.feed = hash_feed, .snapshot = hash_snapshot, .ctx = ctx};
+        int err = ota_item_begin_write(item, &hasher);
         if (err != OTA_OK) {
             return err;
         }
     }
-    ota_sha256_update(&ctx->sha, buf, len);
-    return ota_pw_write(&item->writer, buf, len);
+    hash_feed(ctx, buf, len);
+    return ota_item_write(item, buf, len);
 }
 
 int ota_data_image_stream_read(void *handle, void *buf, size_t wanted)

@@ -24,11 +24,12 @@ int ota_item_open(ota_item_t *item, ota_service_t *service, const ota_node_attr_
         return OTA_ERR_NO_MEM;
     }
     const ota_service_config_t *cfg = ota_service_config(service);
-    ota_source_config_t src_cfg = cfg->source;
+    item->uri = node->uri;
+    item->src_cfg = cfg->source;
     if (node->cert_pem != NULL) {
-        src_cfg.cert_pem = node->cert_pem;
+        item->src_cfg.cert_pem = node->cert_pem;
     }
-    int err = cfg->open_source(cfg->open_source_ctx, &src_cfg, node->uri, 0, NULL, &item->source);
+    int err = cfg->open_source(cfg->open_source_ctx, &item->src_cfg, node->uri, 0, NULL, &item->source);
     if (err != OTA_OK) {
         item->source = NULL;
         ota_item_note_source_error(item, err);
@@ -96,8 +97,119 @@ int ota_item_peek(ota_item_t *item, size_t len)
     return OTA_OK;
 }
 
+/* Checkpoints: at most one per 64 KiB, and few enough that the journal holds them all. */
+#define CHECKPOINT_MIN_INTERVAL 0x10000u
+
+int ota_item_begin_write(ota_item_t *item, const ota_item_hasher_t *hasher)
+{
+    item->hasher = *hasher;
+    ota_journal_header_t journal;
+    ota_item_journal_header(item, item->uri, &journal);
+    int err = ota_pw_begin(&item->writer, &item->target, item->first_sector, item->total, &journal, &item->resume);
+    if (err != OTA_OK) {
+        return err;
+    }
+    uint32_t sector = item->writer.sector;
+    uint32_t slots = ota_journal_capacity(sector);
+    uint32_t every = CHECKPOINT_MIN_INTERVAL;
+    if (item->total > 0 && slots > 1 && (uint64_t)item->total / (slots - 1) > every) {
+        every = (uint32_t)((uint64_t)item->total / (slots - 1));
+    }
+    item->checkpoint_every = (every + sector - 1) / sector * sector;
+    item->next_checkpoint = item->checkpoint_every;
+    if (item->resume.bytes_written != 0) {
+        OTA_LOGI(item->tag, "%s holds an interrupted install of this image: resuming at %u of %lld bytes",
+                 item->target.info.label, (unsigned)item->resume.bytes_written, (long long)item->total);
+        item->next_checkpoint = item->resume.bytes_written + item->checkpoint_every;
+    }
+    return OTA_OK;
+}
+
+int ota_item_write(ota_item_t *item, const void *data, size_t len)
+{
+    int err = ota_pw_write(&item->writer, data, len);
+    uint32_t written = item->writer.written;
+    if (err != OTA_OK || written < item->next_checkpoint || written % item->writer.sector != 0) {
+        return err;
+    }
+    ota_journal_checkpoint_t cp = {.bytes_written = written};
+    uint64_t hashed = 0;
+    if (item->hasher.snapshot(item->hasher.ctx, &hashed, cp.digest) != OTA_OK) {
+        return OTA_OK; /* nothing to record (e.g. past the hashed region): no checkpoint */
+    }
+    cp.bytes_hashed = (uint32_t)hashed;
+    item->next_checkpoint = written + item->checkpoint_every;
+    return ota_pw_checkpoint(&item->writer, &cp);
+}
+
+/* The resume jump: sector 0 has been read again from the source; replay the flash from there to
+ * the checkpoint through the hasher, compare, and continue the source at the checkpoint. */
+static int resume_jump(ota_item_t *item, uint8_t *buf, size_t buf_size)
+{
+    ota_partition_writer_t *w = &item->writer;
+    uint32_t at = item->resume.bytes_written;
+    if (item->consumed != w->sector || w->written != w->sector) {
+        /* a custom step consumed bytes it did not write back: the prefix cannot be matched */
+        OTA_LOGW(item->tag, "cannot resume: stream and partition are not in step; starting over");
+        return OTA_ERR_SVC_CHECKPOINT;
+    }
+    for (uint32_t off = w->sector; off < at;) {
+        uint32_t n = at - off < buf_size ? at - off : (uint32_t)buf_size;
+        int err = ota_partition_read(&item->target, off, buf, n);
+        if (err == OTA_OK) {
+            err = item->hasher.feed(item->hasher.ctx, buf, n);
+        }
+        if (err != OTA_OK) {
+            OTA_LOGW(item->tag, "cannot resume: the data on flash does not verify (%s)", ota_strerror(err));
+            return OTA_ERR_SVC_CHECKPOINT;
+        }
+        off += n;
+    }
+    uint8_t digest[32];
+    uint64_t hashed = 0;
+    if (item->hasher.snapshot(item->hasher.ctx, &hashed, digest) != OTA_OK || hashed != item->resume.bytes_hashed ||
+        memcmp(digest, item->resume.digest, sizeof digest) != 0) {
+        OTA_LOGW(item->tag, "cannot resume: the data on flash does not match the checkpoint");
+        return OTA_ERR_SVC_CHECKPOINT;
+    }
+    const ota_service_config_t *cfg = ota_service_config(item->service);
+    ota_source_expect_t expect = {.total_size = item->total};
+    memcpy(expect.etag, ota_source_get_info(item->source)->etag, sizeof expect.etag);
+    ota_source_t *src = NULL;
+    int err = cfg->open_source(cfg->open_source_ctx, &item->src_cfg, item->uri, at, &expect, &src);
+    if (err != OTA_OK) {
+        OTA_LOGE(item->tag, "cannot continue %s at byte %u: %s", item->uri, (unsigned)at, ota_strerror(err));
+        return err;
+    }
+    ota_source_close(item->source);
+    item->source = src;
+    item->consumed = at;
+    OTA_LOGI(item->tag, "resumed at byte %u: %u bytes were already on flash", (unsigned)at,
+             (unsigned)(at - w->sector));
+    return ota_pw_resume_jump(w);
+}
+
 int ota_item_read(ota_item_t *item, void *buf, size_t len)
 {
+    uint32_t sector = item->device->flash->sector_size;
+    if (item->writer.resume_at != 0 && item->consumed == sector) {
+        int err = resume_jump(item, buf, len);
+        if (err == OTA_ERR_SVC_CHECKPOINT) {
+            /* The prefix is not what the checkpoint says: forget the journal, so the next run
+             * starts from zero, and fail this one cleanly. */
+            ota_pw_forget(&item->writer);
+            ota_service_set_item_detail(item->service, 0, "resume checkpoint of %s does not match the flash",
+                                        item->target.info.label);
+        }
+        if (err != OTA_OK) {
+            return err;
+        }
+    }
+    /* stop at the next sector boundary: checkpoints and the resume jump happen on them */
+    size_t to_boundary = sector - (size_t)(item->consumed % sector);
+    if (len > to_boundary) {
+        len = to_boundary;
+    }
     int n;
     if (item->peek_pos < item->peek_len) {
         size_t avail = item->peek_len - item->peek_pos;

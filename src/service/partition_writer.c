@@ -33,8 +33,57 @@ static int erase_ahead(ota_partition_writer_t *w)
     return err;
 }
 
+int ota_pw_last_checkpoint(const uint8_t *sector0, uint32_t sector_size, ota_journal_checkpoint_t *cp,
+                           uint32_t *free_slot)
+{
+    int last = -1;
+    uint32_t end = OTA_JOURNAL_RECORDS_OFFSET + ota_journal_capacity(sector_size) * OTA_JOURNAL_RECORD_SIZE;
+    *free_slot = end;
+    for (uint32_t off = OTA_JOURNAL_RECORDS_OFFSET, i = 0; off < end; off += OTA_JOURNAL_RECORD_SIZE, i++) {
+        ota_journal_checkpoint_t rec;
+        int err = ota_journal_record_decode(sector0 + off, &rec);
+        if (err == OTA_ERR_NOT_FOUND) {
+            *free_slot = off;
+            break;
+        }
+        if (err == OTA_OK) { /* a torn record (power cut while appending it) is skipped */
+            *cp = rec;
+            last = (int)i;
+        }
+    }
+    return last;
+}
+
+/* Can the install in @p part be continued? Only for the same image (journal header equal, with
+ * an ETag to guard the resource) from a checkpoint beyond sector 0. */
+static bool find_resume_point(ota_partition_writer_t *w, const ota_journal_header_t *journal,
+                              ota_journal_checkpoint_t *cp)
+{
+    if (journal->etag[0] == '\0' || journal->total_size == OTA_JOURNAL_UNKNOWN_SIZE) {
+        return false;
+    }
+    /* read sector 0 into the RAM buffer: the caller refills it with the image's bytes anyway */
+    uint8_t *s0 = w->first;
+    if (ota_partition_read(&w->part, 0, s0, w->sector) != OTA_OK) {
+        return false;
+    }
+    ota_journal_header_t found;
+    if (ota_journal_header_decode(s0, &found) != OTA_OK || found.total_size != journal->total_size ||
+        memcmp(found.source_id, journal->source_id, sizeof found.source_id) != 0 ||
+        strcmp(found.etag, journal->etag) != 0) {
+        return false;
+    }
+    uint32_t free_slot;
+    if (ota_pw_last_checkpoint(s0, w->sector, cp, &free_slot) < 0 || cp->bytes_written <= w->sector ||
+        cp->bytes_written % w->sector != 0 || cp->bytes_written > journal->total_size) {
+        return false;
+    }
+    w->journal_next = free_slot;
+    return true;
+}
+
 int ota_pw_begin(ota_partition_writer_t *w, const ota_partition_t *part, uint8_t *first_sector,
-                 int64_t expected, const ota_journal_header_t *journal)
+                 int64_t expected, const ota_journal_header_t *journal, ota_journal_checkpoint_t *resume)
 {
     memset(w, 0, sizeof *w);
     w->part = *part;
@@ -42,6 +91,9 @@ int ota_pw_begin(ota_partition_writer_t *w, const ota_partition_t *part, uint8_t
     w->sector = part->flash->sector_size;
     w->block = part->flash->block_size;
     w->expected = expected;
+    if (resume != NULL) {
+        memset(resume, 0, sizeof *resume);
+    }
     if (expected > (int64_t)part->info.size) {
         OTA_LOGE(TAG, "image of %lld bytes does not fit partition %s (%u bytes)", (long long)expected,
                  part->info.label, (unsigned)part->info.size);
@@ -49,6 +101,17 @@ int ota_pw_begin(ota_partition_writer_t *w, const ota_partition_t *part, uint8_t
     }
     if (part->info.size < w->sector || part->info.offset % w->sector != 0) {
         return OTA_ERR_INVALID_SIZE;
+    }
+    w->journal_end = OTA_JOURNAL_RECORDS_OFFSET + ota_journal_capacity(w->sector) * OTA_JOURNAL_RECORD_SIZE;
+    if (resume != NULL && find_resume_point(w, journal, resume)) {
+        memset(first_sector, 0xFF, w->sector);
+        w->resume_at = resume->bytes_written;
+        w->erased_end = w->sector; /* sector 0 stays as it is until the commit */
+        w->begun = true;
+        return OTA_OK;
+    }
+    if (resume != NULL) {
+        memset(resume, 0, sizeof *resume);
     }
     memset(first_sector, 0xFF, w->sector);
     int err = erase_ahead(w);
@@ -62,9 +125,27 @@ int ota_pw_begin(ota_partition_writer_t *w, const ota_partition_t *part, uint8_t
         return err;
     }
     w->journal_next = OTA_JOURNAL_RECORDS_OFFSET;
-    w->journal_end = OTA_JOURNAL_RECORDS_OFFSET + ota_journal_capacity(w->sector) * OTA_JOURNAL_RECORD_SIZE;
     w->begun = true;
     return OTA_OK;
+}
+
+int ota_pw_resume_jump(ota_partition_writer_t *w)
+{
+    if (w->resume_at == 0 || w->written != w->sector) {
+        return OTA_ERR_INVALID_STATE;
+    }
+    /* Bytes at and after the checkpoint may hold what was written after it before the cut: they
+     * are erased again before being written (lazy erase from resume_at on). */
+    w->written = w->resume_at;
+    w->erased_end = w->resume_at;
+    w->resume_at = 0;
+    return OTA_OK;
+}
+
+int ota_pw_forget(ota_partition_writer_t *w)
+{
+    w->resume_at = 0;
+    return ota_partition_erase_range(&w->part, 0, w->sector);
 }
 
 int ota_pw_write(ota_partition_writer_t *w, const void *data, size_t len)
@@ -72,6 +153,9 @@ int ota_pw_write(ota_partition_writer_t *w, const void *data, size_t len)
     const uint8_t *p = data;
     if (!w->begun) {
         return OTA_ERR_INVALID_STATE;
+    }
+    if (w->resume_at != 0 && w->written + len > w->sector) {
+        return OTA_ERR_INVALID_STATE; /* resuming: sector 0 first, then ota_pw_resume_jump() */
     }
     if (len > w->part.info.size - w->written) {
         OTA_LOGE(TAG, "image exceeds partition %s (%u bytes)", w->part.info.label, (unsigned)w->part.info.size);

@@ -32,15 +32,37 @@ typedef struct {
     uint32_t journal_next;   /* sector-0 offset of the next free checkpoint slot */
     uint32_t journal_end;
     bool begun;
+    uint32_t resume_at;      /* resuming: image bytes [0, resume_at) are on flash (sector 0 in RAM
+                              * once re-read), 0 when not resuming */
 } ota_partition_writer_t;
 
 /**
  * Start writing an image of @p expected bytes (-1 unknown) into @p part. @p first_sector is a
  * caller buffer of the flash's sector size. OTA_ERR_IMG_TOO_LARGE if expected exceeds the
  * partition (nothing is erased then).
+ *
+ * With @p resume non-NULL, an interrupted install of the same image (the journal in sector 0
+ * has an equal header, with an ETag, and a checkpoint beyond sector 0) is continued instead:
+ * nothing is erased, *resume gets the checkpoint, w->resume_at its offset. The caller writes
+ * sector 0 again (it was only in RAM), checks the checkpoint's digest against the flash, and
+ * calls ota_pw_resume_jump(). Otherwise *resume is zeroed and a fresh install starts.
  */
 int ota_pw_begin(ota_partition_writer_t *w, const ota_partition_t *part, uint8_t *first_sector,
-                 int64_t expected, const ota_journal_header_t *journal);
+                 int64_t expected, const ota_journal_header_t *journal, ota_journal_checkpoint_t *resume);
+
+/** Continue at w->resume_at once sector 0 has been written again (w->written == sector). */
+int ota_pw_resume_jump(ota_partition_writer_t *w);
+
+/** Erase sector 0: the journal is gone, the next run starts from zero. */
+int ota_pw_forget(ota_partition_writer_t *w);
+
+/**
+ * Find the last valid checkpoint of the journal in @p sector0 (a copy of the whole sector):
+ * torn records are skipped, an erased slot ends the list. Returns its index or -1; *free_slot
+ * gets the offset of the first erased slot (journal_end if none).
+ */
+int ota_pw_last_checkpoint(const uint8_t *sector0, uint32_t sector_size, ota_journal_checkpoint_t *cp,
+                           uint32_t *free_slot);
 
 /** Append image bytes (may alias w->first at the current offset: peeked header bytes). */
 int ota_pw_write(ota_partition_writer_t *w, const void *data, size_t len);

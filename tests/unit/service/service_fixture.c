@@ -125,6 +125,12 @@ static void restart(void *ctx)
 
 int sf_run(sf_device_t *d, const ota_upgrade_ops_t *list, int count, bool version_check, ota_service_summary_t *sum)
 {
+    return sf_run_ex(d, list, count, version_check, NULL, NULL, 0, sum);
+}
+
+int sf_run_ex(sf_device_t *d, const ota_upgrade_ops_t *list, int count, bool version_check,
+              ota_source_open_fn opener, void *opener_ctx, uint64_t cut_at, ota_service_summary_t *sum)
+{
     memset(&sf_events, 0, sizeof sf_events);
     ota_service_config_t cfg = {
         .device = &d->dev,
@@ -133,7 +139,12 @@ int sf_run(sf_device_t *d, const ota_upgrade_ops_t *list, int count, bool versio
         .restart_ctx = &d->dev,
         .version_check = version_check,
         .source = {.sdcard_root = d->dir},
+        .open_source = opener,
+        .open_source_ctx = opener_ctx,
     };
+    if (cut_at != 0) {
+        ota_flash_emu_schedule_cut(d->emu, cut_at, OTA_FLASH_CUT_TORN, cut_at);
+    }
     ota_service_t *svc = NULL;
     assert_int_equal(ota_service_create(&cfg, &svc), OTA_OK);
     assert_int_equal(ota_service_set_upgrade_list(svc, list, count), OTA_OK);

@@ -35,6 +35,11 @@ char *sf_make_file(sf_device_t *d, const char *name, const void *data, size_t le
  * Restart = run the bootloader. */
 int sf_run(sf_device_t *d, const ota_upgrade_ops_t *list, int count, bool version_check, ota_service_summary_t *sum);
 
+/* Like sf_run with an opener of your own (NULL = the platform's) and a flash-op cut scheduled
+ * before the run (cut_at 0 = none). */
+int sf_run_ex(sf_device_t *d, const ota_upgrade_ops_t *list, int count, bool version_check,
+              ota_source_open_fn opener, void *opener_ctx, uint64_t cut_at, ota_service_summary_t *sum);
+
 /* Events of the last sf_run. */
 typedef struct {
     int n;
