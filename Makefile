@@ -21,6 +21,7 @@ release:
 	cmake --build $(RELEASE_DIR) -j$(JOBS)
 
 demo: release
+	@scripts/install-deps.sh demo
 	scripts/demo.sh $(RELEASE_DIR)/tools/ota/ota
 
 check: check-build

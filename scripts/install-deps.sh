@@ -1,19 +1,22 @@
 #!/bin/sh
 # Install the Debian packages a make target needs, only those that are missing.
 #   scripts/install-deps.sh build   compile the library and the `ota` CLI
+#   scripts/install-deps.sh demo    + python3 (make demo serves the app with python3 -m http.server)
 #   scripts/install-deps.sh test    + cmocka, python3, nginx, openssl (make check)
 #   scripts/install-deps.sh bench   + valgrind, curl, linux-perf (make bench)
 set -eu
 
 build="gcc make cmake pkg-config libc6-dev libcurl4-openssl-dev libssl-dev libcjson-dev libmbedtls-dev zlib1g-dev"
+demo="$build python3"
 test="$build libcmocka-dev python3 nginx openssl"
 bench="$test valgrind curl"
 
 case "${1:-build}" in
 build) want=$build ;;
+demo) want=$demo ;;
 test) want=$test ;;
 bench) want=$bench ;;
-*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+*) echo "usage: $0 build|demo|test|bench" >&2; exit 2 ;;
 esac
 
 missing=""
