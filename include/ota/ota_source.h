@@ -56,6 +56,9 @@ typedef struct {
 typedef struct {
     char etag[128];
     int64_t total_size;
+    /** Read at most this many bytes from the offset (HTTP: a bounded `Range: bytes=N-M`, with
+     *  If-Range when the ETag is known), then report the end; 0 = up to the end of the resource. */
+    uint64_t length;
 } ota_source_expect_t;
 
 typedef struct ota_source ota_source_t;

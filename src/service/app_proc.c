@@ -40,7 +40,10 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
         return OTA_ERR_NO_MEM;
     }
     *handle = ctx;
-    return ota_item_open(&ctx->item, service, node, TAG);
+    /* The target: the OTA slot after the running one (esp_ota_get_next_update_partition). */
+    ota_device_t *dev = ota_service_device(service);
+    ctx->slot = ota_ops_get_next_update_partition(dev, ota_device_running(dev));
+    return ota_item_open(&ctx->item, service, node, TAG, ctx->slot);
 }
 
 static int refuse(app_ctx_t *ctx, int err, const char *fmt, const char *a, const char *b)
@@ -70,7 +73,6 @@ int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node)
     ota_device_t *dev = ctx->item.device;
     const ota_service_config_t *cfg = ota_service_config(ctx->item.service);
 
-    ctx->slot = ota_ops_get_next_update_partition(dev, ota_device_running(dev));
     if (ctx->slot == NULL) {
         return refuse(ctx, OTA_ERR_NOT_FOUND, "no OTA app partition to update%s%s", "", "");
     }

@@ -86,11 +86,10 @@ int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_att
     ctx->part = part;
     ota_sha256_init(&ctx->sha);
     OTA_LOGI(TAG, "data upgrade uri %s", node->uri ? node->uri : "(null)");
-    int err = ota_item_open(&ctx->item, service, node, TAG);
+    int err = ota_item_open(&ctx->item, service, node, TAG, part);
     if (err != OTA_OK) {
         return err;
     }
-    ota_device_partition(dev, part, &ctx->item.target);
     if (ctx->item.total > (int64_t)part->size) {
         OTA_LOGE(TAG, "image of %lld bytes does not fit partition %s (%u bytes)", (long long)ctx->item.total,
                  part->label, (unsigned)part->size);

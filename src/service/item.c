@@ -8,7 +8,44 @@
 #include "ota/ota_mem.h"
 #include "service_internal.h"
 
-int ota_item_open(ota_item_t *item, ota_service_t *service, const ota_node_attr_t *node, const char *tag)
+/* Open the item's source at @p offset (expect: NULL or what must hold, see ota_source.h). */
+static int open_source(ota_item_t *item, uint64_t offset, const ota_source_expect_t *expect, ota_source_t **out)
+{
+    const ota_service_config_t *cfg = ota_service_config(item->service);
+    return cfg->open_source(cfg->open_source_ctx, &item->src_cfg, item->uri, offset, expect, out);
+}
+
+/* If the target holds a resumable install of this URI, ask only for sector 0: the rest of the
+ * image up to the checkpoint is on flash already. Returns OTA_ERR_NOT_FOUND when not applicable. */
+static int open_for_resume(ota_item_t *item)
+{
+    ota_journal_header_t header;
+    ota_journal_checkpoint_t cp;
+    uint32_t free_slot;
+    uint8_t id[16];
+    ota_journal_source_id(item->uri, id);
+    if (item->target.flash == NULL ||
+        ota_pw_read_journal(&item->target, item->first_sector, &header, &cp, &free_slot) != OTA_OK ||
+        memcmp(header.source_id, id, sizeof id) != 0) {
+        return OTA_ERR_NOT_FOUND;
+    }
+    ota_source_expect_t expect = {.total_size = header.total_size, .length = item->device->flash->sector_size};
+    memcpy(expect.etag, header.etag, sizeof header.etag);
+    int err = open_source(item, 0, &expect, &item->source);
+    if (err == OTA_OK) {
+        item->bounded = true;
+    } else {
+        item->source = NULL;
+        if (err == OTA_ERR_SRC_RESOURCE_CHANGED) {
+            OTA_LOGI(item->tag, "%s changed since the interrupted install: starting over", item->uri);
+            return OTA_ERR_NOT_FOUND;
+        }
+    }
+    return err;
+}
+
+int ota_item_open(ota_item_t *item, ota_service_t *service, const ota_node_attr_t *node, const char *tag,
+                  const ota_partition_info_t *target)
 {
     memset(item, 0, sizeof *item);
     item->service = service;
@@ -29,7 +66,13 @@ int ota_item_open(ota_item_t *item, ota_service_t *service, const ota_node_attr_
     if (node->cert_pem != NULL) {
         item->src_cfg.cert_pem = node->cert_pem;
     }
-    int err = cfg->open_source(cfg->open_source_ctx, &item->src_cfg, node->uri, 0, NULL, &item->source);
+    if (target != NULL) {
+        ota_device_partition(item->device, target, &item->target);
+    }
+    int err = open_for_resume(item);
+    if (err == OTA_ERR_NOT_FOUND) {
+        err = open_source(item, 0, NULL, &item->source);
+    }
     if (err != OTA_OK) {
         item->source = NULL;
         ota_item_note_source_error(item, err);
@@ -71,6 +114,19 @@ static int source_read(ota_item_t *item, void *buf, size_t len)
         return OTA_ERR_CANCELLED;
     }
     int n = ota_source_read(item->source, buf, len);
+    if (n == 0 && item->bounded && item->total >= 0 && item->consumed < (uint64_t)item->total) {
+        /* the sector-0-only request ended but the install is not resumed after all: go on */
+        ota_source_expect_t expect = {.total_size = item->total};
+        memcpy(expect.etag, ota_source_get_info(item->source)->etag, sizeof expect.etag);
+        ota_source_t *rest = NULL;
+        n = open_source(item, item->consumed, &expect, &rest);
+        if (n == OTA_OK) {
+            ota_source_close(item->source);
+            item->source = rest;
+            item->bounded = false;
+            n = ota_source_read(item->source, buf, len);
+        }
+    }
     if (n < 0) {
         ota_item_note_source_error(item, n);
     }
@@ -172,17 +228,17 @@ static int resume_jump(ota_item_t *item, uint8_t *buf, size_t buf_size)
         OTA_LOGW(item->tag, "cannot resume: the data on flash does not match the checkpoint");
         return OTA_ERR_SVC_CHECKPOINT;
     }
-    const ota_service_config_t *cfg = ota_service_config(item->service);
     ota_source_expect_t expect = {.total_size = item->total};
     memcpy(expect.etag, ota_source_get_info(item->source)->etag, sizeof expect.etag);
     ota_source_t *src = NULL;
-    int err = cfg->open_source(cfg->open_source_ctx, &item->src_cfg, item->uri, at, &expect, &src);
+    int err = open_source(item, at, &expect, &src);
     if (err != OTA_OK) {
         OTA_LOGE(item->tag, "cannot continue %s at byte %u: %s", item->uri, (unsigned)at, ota_strerror(err));
         return err;
     }
     ota_source_close(item->source);
     item->source = src;
+    item->bounded = false;
     item->consumed = at;
     OTA_LOGI(item->tag, "resumed at byte %u: %u bytes were already on flash", (unsigned)at,
              (unsigned)(at - w->sector));

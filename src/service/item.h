@@ -42,10 +42,16 @@ typedef struct {
     ota_journal_checkpoint_t resume; /* checkpoint being resumed from (bytes_written 0: none) */
     uint32_t checkpoint_every;  /* bytes between checkpoints (a multiple of the sector size) */
     uint32_t next_checkpoint;
+    bool bounded;               /* the source was opened for sector 0 only (see ota_item_open) */
 } ota_item_t;
 
-/** Allocate the item's buffers and open @p node's URI (cert_pem of the node wins). */
-int ota_item_open(ota_item_t *item, ota_service_t *service, const ota_node_attr_t *node, const char *tag);
+/**
+ * Allocate the item's buffers and open @p node's URI (cert_pem of the node wins). @p target (may
+ * be NULL) is the partition the item will write: if it holds an interrupted install of this URI,
+ * the first request asks only for its sector 0 (the rest is on flash; see ota_item_read).
+ */
+int ota_item_open(ota_item_t *item, ota_service_t *service, const ota_node_attr_t *node, const char *tag,
+                  const ota_partition_info_t *target);
 /** Close the source and free the buffers (keeps the struct). */
 void ota_item_close(ota_item_t *item);
 

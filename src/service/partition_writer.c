@@ -54,28 +54,33 @@ int ota_pw_last_checkpoint(const uint8_t *sector0, uint32_t sector_size, ota_jou
     return last;
 }
 
-/* Can the install in @p part be continued? Only for the same image (journal header equal, with
- * an ETag to guard the resource) from a checkpoint beyond sector 0. */
+int ota_pw_read_journal(const ota_partition_t *part, uint8_t *sector_buf, ota_journal_header_t *header,
+                        ota_journal_checkpoint_t *cp, uint32_t *free_slot)
+{
+    uint32_t sector = part->flash->sector_size;
+    if (ota_partition_read(part, 0, sector_buf, sector) != OTA_OK ||
+        ota_journal_header_decode(sector_buf, header) != OTA_OK || header->etag[0] == '\0' ||
+        header->total_size == OTA_JOURNAL_UNKNOWN_SIZE) {
+        return OTA_ERR_NOT_FOUND;
+    }
+    if (ota_pw_last_checkpoint(sector_buf, sector, cp, free_slot) < 0 || cp->bytes_written <= sector ||
+        cp->bytes_written % sector != 0 || cp->bytes_written > header->total_size) {
+        return OTA_ERR_NOT_FOUND;
+    }
+    return OTA_OK;
+}
+
+/* Can the install in the partition be continued? Only for the same image: the journal's header
+ * equals the one this install would write (URI, size, ETag). */
 static bool find_resume_point(ota_partition_writer_t *w, const ota_journal_header_t *journal,
                               ota_journal_checkpoint_t *cp)
 {
-    if (journal->etag[0] == '\0' || journal->total_size == OTA_JOURNAL_UNKNOWN_SIZE) {
-        return false;
-    }
-    /* read sector 0 into the RAM buffer: the caller refills it with the image's bytes anyway */
-    uint8_t *s0 = w->first;
-    if (ota_partition_read(&w->part, 0, s0, w->sector) != OTA_OK) {
-        return false;
-    }
     ota_journal_header_t found;
-    if (ota_journal_header_decode(s0, &found) != OTA_OK || found.total_size != journal->total_size ||
-        memcmp(found.source_id, journal->source_id, sizeof found.source_id) != 0 ||
-        strcmp(found.etag, journal->etag) != 0) {
-        return false;
-    }
     uint32_t free_slot;
-    if (ota_pw_last_checkpoint(s0, w->sector, cp, &free_slot) < 0 || cp->bytes_written <= w->sector ||
-        cp->bytes_written % w->sector != 0 || cp->bytes_written > journal->total_size) {
+    /* the RAM sector buffer serves as scratch: the caller refills it with the image's bytes */
+    if (ota_pw_read_journal(&w->part, w->first, &found, cp, &free_slot) != OTA_OK ||
+        found.total_size != journal->total_size || strcmp(found.etag, journal->etag) != 0 ||
+        memcmp(found.source_id, journal->source_id, sizeof found.source_id) != 0) {
         return false;
     }
     w->journal_next = free_slot;

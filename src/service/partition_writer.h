@@ -57,6 +57,14 @@ int ota_pw_resume_jump(ota_partition_writer_t *w);
 int ota_pw_forget(ota_partition_writer_t *w);
 
 /**
+ * Does @p part hold an interrupted install that can be resumed: a journal header with an ETag and
+ * a known size, and a checkpoint on a sector boundary beyond sector 0? @p sector_buf (a sector's
+ * worth of scratch) is overwritten. OTA_OK with the header and checkpoint, else OTA_ERR_NOT_FOUND.
+ */
+int ota_pw_read_journal(const ota_partition_t *part, uint8_t *sector_buf, ota_journal_header_t *header,
+                        ota_journal_checkpoint_t *cp, uint32_t *free_slot);
+
+/**
  * Find the last valid checkpoint of the journal in @p sector0 (a copy of the whole sector):
  * torn records are skipped, an erased slot ends the list. Returns its index or -1; *free_slot
  * gets the offset of the first erased slot (journal_end if none).

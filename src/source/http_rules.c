@@ -183,13 +183,12 @@ bool ota_http_send_if_range(const ota_source_expect_t *identity)
     return identity->etag[0] != '\0' && !ota_http_etag_is_weak(identity->etag);
 }
 
-int ota_http_check_response(const ota_http_response_t *r, uint64_t offset, ota_source_expect_t *identity,
+int ota_http_check_response(const ota_http_response_t *r, uint64_t offset, bool ranged, ota_source_expect_t *identity,
                             ota_source_info_t *info, ota_http_accept_t *out)
 {
     info->http_status = r->status;
     out->response_end = UINT64_MAX;
     out->complete = false;
-    bool ranged = offset > 0;
     int64_t total;
     const char *etag = r->etag;
     if (r->status == 200) {
@@ -250,8 +249,11 @@ int ota_http_check_response(const ota_http_response_t *r, uint64_t offset, ota_s
     return OTA_OK;
 }
 
-int ota_http_check_end(ota_source_info_t *info, uint64_t response_end)
+int ota_http_check_end(ota_source_info_t *info, uint64_t response_end, uint64_t limit_end)
 {
+    if (limit_end != UINT64_MAX && info->offset >= limit_end) {
+        return OTA_OK; /* a bounded request got all it asked for */
+    }
     if (response_end != UINT64_MAX && info->offset < response_end) {
         ota_source_set_error(info, "response ended at offset %llu, announced up to %llu",
                              (unsigned long long)info->offset, (unsigned long long)response_end);

@@ -93,11 +93,11 @@ typedef struct {
  * Last-Modified and total. Errors: OTA_ERR_SRC_RESOURCE_CHANGED, OTA_ERR_SRC_HTTP_STATUS,
  * OTA_ERR_SRC_READ (a 206 without a usable Content-Range), with info->error saying which.
  */
-int ota_http_check_response(const ota_http_response_t *r, uint64_t offset, ota_source_expect_t *identity,
+int ota_http_check_response(const ota_http_response_t *r, uint64_t offset, bool ranged, ota_source_expect_t *identity,
                             ota_source_info_t *info, ota_http_accept_t *out);
 
 /** After a body ended cleanly at info->offset: OTA_OK, or OTA_ERR_SRC_TRUNCATED if bytes are missing. */
-int ota_http_check_end(ota_source_info_t *info, uint64_t response_end);
+int ota_http_check_end(ota_source_info_t *info, uint64_t response_end, uint64_t limit_end);
 
 /** Failures worth an automatic resume: truncation, stall, transfer/connect errors, HTTP 5xx. */
 bool ota_source_err_retryable(int err, int http_status);

@@ -20,6 +20,7 @@ static const char *TAG = "source";
 typedef struct {
     ota_source_t base;
     int fd;
+    uint64_t end;   /* offset after the last byte to read (expect->length), or the file size */
     int sticky_err; /* once a read failed, every later read returns the same error */
 } file_source_t;
 
@@ -32,7 +33,7 @@ static int file_read(ota_source_t *src, void *buf, size_t len)
     }
     /* The size seen at open is the resource: a file that grows meanwhile is not read past it, so
      * what is read always matches the total the caller was told. */
-    uint64_t left = (uint64_t)info->total_size - info->offset;
+    uint64_t left = f->end - info->offset;
     if (len > left) {
         len = (size_t)left;
     }
@@ -215,6 +216,10 @@ int ota_source_file_open(const ota_source_config_t *cfg_in, const char *uri, uin
     f->base.ops = &k_file_ops;
     f->base.info = info;
     f->fd = fd;
+    f->end = (uint64_t)info.total_size;
+    if (expect != NULL && expect->length != 0 && expect->length < f->end - offset) {
+        f->end = offset + expect->length;
+    }
     OTA_LOGD(TAG, "open %s (%lld bytes) at offset %llu", path, (long long)info.total_size,
              (unsigned long long)offset);
     if (diag != NULL) {

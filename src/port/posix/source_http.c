@@ -65,6 +65,7 @@ typedef struct {
 
     /* identity established by the caller's expect or the first accepted response */
     ota_source_expect_t identity;
+    uint64_t limit_end;     /* offset + expect->length: a bounded request's end; UINT64_MAX none */
 
     /* body buffering: one curl callback's worth */
     uint8_t *chunk;
@@ -368,8 +369,13 @@ static int start_request(http_source_t *s, uint64_t offset)
     s->last_activity_ms = ota_port_uptime_ms();
 
     char line[192];
-    if (offset > 0) {
-        snprintf(line, sizeof line, "Range: bytes=%llu-", (unsigned long long)offset);
+    if (offset > 0 || s->limit_end != UINT64_MAX) {
+        if (s->limit_end != UINT64_MAX) {
+            snprintf(line, sizeof line, "Range: bytes=%llu-%llu", (unsigned long long)offset,
+                     (unsigned long long)(s->limit_end - 1));
+        } else {
+            snprintf(line, sizeof line, "Range: bytes=%llu-", (unsigned long long)offset);
+        }
         struct curl_slist *l = curl_slist_append(s->headers, line);
         if (l == NULL) {
             return OTA_ERR_NO_MEM;
@@ -443,7 +449,8 @@ static int start_request(http_source_t *s, uint64_t offset)
     if (curl_multi_add_handle(s->multi, s->easy) != CURLM_OK) {
         return OTA_ERR_NO_MEM;
     }
-    OTA_LOGD(TAG, "GET %s%s%s", s->url, offset > 0 ? " " : "", offset > 0 ? line : "");
+    bool ranged = offset > 0 || s->limit_end != UINT64_MAX;
+    OTA_LOGD(TAG, "GET %s%s%s", s->url, ranged ? " " : "", ranged ? line : "");
     return OTA_OK;
 }
 
@@ -462,7 +469,8 @@ static int check_response(http_source_t *s, uint64_t offset)
         return code >= 300 && code < 400 ? OTA_ERR_SRC_TOO_MANY_REDIRECTS : OTA_ERR_SRC_HTTP_STATUS;
     }
     ota_http_accept_t accept;
-    int err = ota_http_check_response(&s->resp, offset, &s->identity, info, &accept);
+    bool ranged = offset > 0 || s->limit_end != UINT64_MAX;
+    int err = ota_http_check_response(&s->resp, offset, ranged, &s->identity, info, &accept);
     if (err != OTA_OK) {
         return err;
     }
@@ -493,7 +501,7 @@ static int finish_response(http_source_t *s)
     if (s->result != CURLE_OK) {
         return map_curl_error(s, s->result);
     }
-    return ota_http_check_end(&s->base.info, s->response_end);
+    return ota_http_check_end(&s->base.info, s->response_end, s->limit_end);
 }
 
 static int resume(http_source_t *s, int why)
@@ -644,9 +652,13 @@ int ota_source_http_open(const ota_source_config_t *cfg_in, const char *uri, uin
     s->cfg = ota_source_config_resolve(cfg_in);
     s->https = ota_uri_scheme(uri) == OTA_URI_HTTPS;
     s->identity.total_size = -1;
+    s->limit_end = UINT64_MAX;
     if (expect != NULL) {
         s->identity = *expect;
         s->identity.etag[sizeof s->identity.etag - 1] = '\0';
+        if (expect->length != 0 && expect->length <= UINT64_MAX - 1 - offset) {
+            s->limit_end = offset + expect->length;
+        }
     }
     int err = OTA_ERR_NO_MEM;
     s->chunk = ota_malloc(CHUNK_SIZE);

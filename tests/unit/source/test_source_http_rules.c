@@ -101,7 +101,7 @@ static void test_first_response(void **state)
     ota_source_expect_t id = no_identity();
     ota_http_accept_t acc;
     ota_http_response_t r = response(200, 1000, NULL, "\"e1\"");
-    assert_int_equal(ota_http_check_response(&r, 0, &id, &info, &acc), OTA_OK);
+    assert_int_equal(ota_http_check_response(&r, 0, false, &id, &info, &acc), OTA_OK);
     assert_int_equal(info.http_status, 200);
     assert_int_equal(info.total_size, 1000);
     assert_string_equal(info.etag, "\"e1\"");
@@ -113,26 +113,26 @@ static void test_first_response(void **state)
     /* chunked: no length, known later only if an earlier response told it */
     ota_source_expect_t id2 = no_identity();
     r = response(200, -1, NULL, NULL);
-    assert_int_equal(ota_http_check_response(&r, 0, &id2, &info, &acc), OTA_OK);
+    assert_int_equal(ota_http_check_response(&r, 0, false, &id2, &info, &acc), OTA_OK);
     assert_int_equal(info.total_size, -1);
     assert_int_equal(acc.response_end, UINT64_MAX);
 
     /* the caller's expectation is checked on a fresh download too */
     ota_source_expect_t old = {.etag = "\"e0\"", .total_size = 1000};
     r = response(200, 1000, NULL, "\"e1\"");
-    assert_int_equal(ota_http_check_response(&r, 0, &old, &info, &acc), OTA_ERR_SRC_RESOURCE_CHANGED);
+    assert_int_equal(ota_http_check_response(&r, 0, false, &old, &info, &acc), OTA_ERR_SRC_RESOURCE_CHANGED);
 
     /* errors carry the status */
     const int statuses[] = {404, 500, 204, 304, 302};
     for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
         ota_source_expect_t idn = no_identity();
         r = response(statuses[i], 10, NULL, NULL);
-        assert_int_equal(ota_http_check_response(&r, 0, &idn, &info, &acc), OTA_ERR_SRC_HTTP_STATUS);
+        assert_int_equal(ota_http_check_response(&r, 0, false, &idn, &info, &acc), OTA_ERR_SRC_HTTP_STATUS);
         assert_int_equal(info.http_status, statuses[i]);
     }
     /* a 206 nobody asked for */
     r = response(206, 10, "bytes 0-9/10", NULL);
-    assert_int_equal(ota_http_check_response(&r, 0, &id2, &info, &acc), OTA_ERR_SRC_HTTP_STATUS);
+    assert_int_equal(ota_http_check_response(&r, 0, false, &id2, &info, &acc), OTA_ERR_SRC_HTTP_STATUS);
 }
 
 static void test_resume_responses(void **state)
@@ -145,18 +145,18 @@ static void test_resume_responses(void **state)
     ota_http_response_t r;
 
     r = response(206, 600, "bytes 400-999/1000", "\"e1\"");
-    assert_int_equal(ota_http_check_response(&r, 400, &id, &info, &acc), OTA_OK);
+    assert_int_equal(ota_http_check_response(&r, 400, true, &id, &info, &acc), OTA_OK);
     assert_int_equal(acc.response_end, 1000);
     assert_int_equal(info.http_status, 206);
     assert_int_equal(info.total_size, 1000);
 
     r = response(206, -1, "bytes 400-999/*", "\"e1\""); /* total unknown: the known one stays */
-    assert_int_equal(ota_http_check_response(&r, 400, &id, &info, &acc), OTA_OK);
+    assert_int_equal(ota_http_check_response(&r, 400, true, &id, &info, &acc), OTA_OK);
     assert_int_equal(info.total_size, 1000);
 
     /* a 206 for part of the rest is accepted; the end tells where it stops */
     r = response(206, 100, "bytes 400-499/1000", "\"e1\"");
-    assert_int_equal(ota_http_check_response(&r, 400, &id, &info, &acc), OTA_OK);
+    assert_int_equal(ota_http_check_response(&r, 400, true, &id, &info, &acc), OTA_OK);
     assert_int_equal(acc.response_end, 500);
 
     struct {
@@ -179,7 +179,7 @@ static void test_resume_responses(void **state)
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         ota_source_expect_t idc = id;
-        int err = ota_http_check_response(&refused[i].r, 400, &idc, &info, &acc);
+        int err = ota_http_check_response(&refused[i].r, 400, true, &idc, &info, &acc);
         if (err != refused[i].err || strstr(info.error, refused[i].says) == NULL) {
             fail_msg("case %zu: %s '%s', expected %s mentioning '%s'", i, ota_err_name(err), info.error,
                      ota_err_name(refused[i].err), refused[i].says);
@@ -189,7 +189,7 @@ static void test_resume_responses(void **state)
 
     /* 416 to bytes=1000- of a 1000-byte resource: complete, the error page is not a validator */
     r = response(416, 10, "bytes */1000", NULL);
-    assert_int_equal(ota_http_check_response(&r, 1000, &id, &info, &acc), OTA_OK);
+    assert_int_equal(ota_http_check_response(&r, 1000, true, &id, &info, &acc), OTA_OK);
     assert_true(acc.complete);
     assert_int_equal(acc.response_end, 1000);
     assert_string_equal(info.etag, "\"e1\"");
@@ -202,7 +202,7 @@ static void test_resume_responses(void **state)
     assert_false(ota_http_send_if_range(&none));
     /* and so the 200 message names the cause it can know */
     r = response(200, 1000, NULL, NULL);
-    assert_int_equal(ota_http_check_response(&r, 400, &none, &info, &acc), OTA_ERR_SRC_RESOURCE_CHANGED);
+    assert_int_equal(ota_http_check_response(&r, 400, true, &none, &info, &acc), OTA_ERR_SRC_RESOURCE_CHANGED);
     assert_non_null(strstr(info.error, "cannot resume"));
 }
 
@@ -212,14 +212,17 @@ static void test_end_of_body(void **state)
     ota_source_info_t info;
     ota_source_info_init(&info, 1000);
     info.total_size = 1000;
-    assert_int_equal(ota_http_check_end(&info, 1000), OTA_OK);
+    assert_int_equal(ota_http_check_end(&info, 1000, UINT64_MAX), OTA_OK);
     info.offset = 999;
-    assert_int_equal(ota_http_check_end(&info, 1000), OTA_ERR_SRC_TRUNCATED);
+    assert_int_equal(ota_http_check_end(&info, 1000, UINT64_MAX), OTA_ERR_SRC_TRUNCATED);
     assert_non_null(strstr(info.error, "999"));
     info.offset = 500; /* the response ended where it said, the resource did not */
-    assert_int_equal(ota_http_check_end(&info, 500), OTA_ERR_SRC_TRUNCATED);
+    assert_int_equal(ota_http_check_end(&info, 500, UINT64_MAX), OTA_ERR_SRC_TRUNCATED);
+    /* ...unless the request was bounded there (expect.length) */
+    assert_int_equal(ota_http_check_end(&info, 500, 500), OTA_OK);
+    assert_int_equal(ota_http_check_end(&info, 600, 600), OTA_ERR_SRC_TRUNCATED);
     info.total_size = -1; /* unknown length: a clean end is the end */
-    assert_int_equal(ota_http_check_end(&info, UINT64_MAX), OTA_OK);
+    assert_int_equal(ota_http_check_end(&info, UINT64_MAX, UINT64_MAX), OTA_OK);
 }
 
 static void test_retry_policy(void **state)
