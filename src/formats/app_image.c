@@ -3,32 +3,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "byte_order.h"
 
 /* --- little-endian helpers ------------------------------------------------------------------- */
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
 
 /* --- codecs ---------------------------------------------------------------------------------- */
 
@@ -39,13 +16,13 @@ void ota_image_header_decode(const uint8_t raw[OTA_IMAGE_HEADER_SIZE], ota_image
     out->spi_mode = raw[2];
     out->spi_speed = raw[3] & 0x0F;
     out->spi_size = (uint8_t)(raw[3] >> 4);
-    out->entry_addr = rd32(raw + 4);
+    out->entry_addr = ota_get_le32(raw + 4);
     out->wp_pin = raw[8];
     memcpy(out->spi_pin_drv, raw + 9, 3);
-    out->chip_id = rd16(raw + 12);
+    out->chip_id = ota_get_le16(raw + 12);
     out->min_chip_rev = raw[14];
-    out->min_chip_rev_full = rd16(raw + 15);
-    out->max_chip_rev_full = rd16(raw + 17);
+    out->min_chip_rev_full = ota_get_le16(raw + 15);
+    out->max_chip_rev_full = ota_get_le16(raw + 17);
     memcpy(out->reserved, raw + 19, 4);
     out->hash_appended = raw[23];
 }
@@ -56,13 +33,13 @@ void ota_image_header_encode(const ota_image_header_t *h, uint8_t raw[OTA_IMAGE_
     raw[1] = h->segment_count;
     raw[2] = h->spi_mode;
     raw[3] = (uint8_t)((h->spi_speed & 0x0F) | (h->spi_size << 4));
-    wr32(raw + 4, h->entry_addr);
+    ota_put_le32(raw + 4, h->entry_addr);
     raw[8] = h->wp_pin;
     memcpy(raw + 9, h->spi_pin_drv, 3);
-    wr16(raw + 12, h->chip_id);
+    ota_put_le16(raw + 12, h->chip_id);
     raw[14] = h->min_chip_rev;
-    wr16(raw + 15, h->min_chip_rev_full);
-    wr16(raw + 17, h->max_chip_rev_full);
+    ota_put_le16(raw + 15, h->min_chip_rev_full);
+    ota_put_le16(raw + 17, h->max_chip_rev_full);
     memcpy(raw + 19, h->reserved, 4);
     raw[23] = h->hash_appended;
 }
@@ -70,15 +47,15 @@ void ota_image_header_encode(const ota_image_header_t *h, uint8_t raw[OTA_IMAGE_
 void ota_image_segment_header_decode(const uint8_t raw[OTA_IMAGE_SEGMENT_HEADER_SIZE],
                                      ota_image_segment_header_t *out)
 {
-    out->load_addr = rd32(raw);
-    out->data_len = rd32(raw + 4);
+    out->load_addr = ota_get_le32(raw);
+    out->data_len = ota_get_le32(raw + 4);
 }
 
 void ota_image_segment_header_encode(const ota_image_segment_header_t *seg,
                                      uint8_t raw[OTA_IMAGE_SEGMENT_HEADER_SIZE])
 {
-    wr32(raw, seg->load_addr);
-    wr32(raw + 4, seg->data_len);
+    ota_put_le32(raw, seg->load_addr);
+    ota_put_le32(raw + 4, seg->data_len);
 }
 
 /* Field offsets inside esp_app_desc_t (reference §3.5). */
@@ -109,16 +86,16 @@ static void put_field(uint8_t *dst, const char *src, size_t field_len)
 
 void ota_app_desc_decode(const uint8_t raw[OTA_APP_DESC_SIZE], ota_app_desc_t *out)
 {
-    out->magic_word = rd32(raw + DESC_MAGIC);
-    out->secure_version = rd32(raw + DESC_SECURE_VERSION);
+    out->magic_word = ota_get_le32(raw + DESC_MAGIC);
+    out->secure_version = ota_get_le32(raw + DESC_SECURE_VERSION);
     copy_field(out->version, raw + DESC_VERSION, 32);
     copy_field(out->project_name, raw + DESC_PROJECT, 32);
     copy_field(out->time, raw + DESC_TIME, 16);
     copy_field(out->date, raw + DESC_DATE, 16);
     copy_field(out->idf_ver, raw + DESC_IDF_VER, 32);
     memcpy(out->app_elf_sha256, raw + DESC_ELF_SHA, 32);
-    out->min_efuse_blk_rev_full = rd16(raw + DESC_MIN_EFUSE);
-    out->max_efuse_blk_rev_full = rd16(raw + DESC_MAX_EFUSE);
+    out->min_efuse_blk_rev_full = ota_get_le16(raw + DESC_MIN_EFUSE);
+    out->max_efuse_blk_rev_full = ota_get_le16(raw + DESC_MAX_EFUSE);
     out->mmu_page_size = raw[DESC_MMU_PAGE];
     out->spi_flash_mode = raw[DESC_SPI_MODE];
 }
@@ -126,16 +103,16 @@ void ota_app_desc_decode(const uint8_t raw[OTA_APP_DESC_SIZE], ota_app_desc_t *o
 void ota_app_desc_encode(const ota_app_desc_t *d, uint8_t raw[OTA_APP_DESC_SIZE])
 {
     memset(raw, 0, OTA_APP_DESC_SIZE);
-    wr32(raw + DESC_MAGIC, d->magic_word);
-    wr32(raw + DESC_SECURE_VERSION, d->secure_version);
+    ota_put_le32(raw + DESC_MAGIC, d->magic_word);
+    ota_put_le32(raw + DESC_SECURE_VERSION, d->secure_version);
     put_field(raw + DESC_VERSION, d->version, 32);
     put_field(raw + DESC_PROJECT, d->project_name, 32);
     put_field(raw + DESC_TIME, d->time, 16);
     put_field(raw + DESC_DATE, d->date, 16);
     put_field(raw + DESC_IDF_VER, d->idf_ver, 32);
     memcpy(raw + DESC_ELF_SHA, d->app_elf_sha256, 32);
-    wr16(raw + DESC_MIN_EFUSE, d->min_efuse_blk_rev_full);
-    wr16(raw + DESC_MAX_EFUSE, d->max_efuse_blk_rev_full);
+    ota_put_le16(raw + DESC_MIN_EFUSE, d->min_efuse_blk_rev_full);
+    ota_put_le16(raw + DESC_MAX_EFUSE, d->max_efuse_blk_rev_full);
     raw[DESC_MMU_PAGE] = d->mmu_page_size;
     raw[DESC_SPI_MODE] = d->spi_flash_mode;
 }

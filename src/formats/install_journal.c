@@ -5,32 +5,10 @@
 
 #include "ota/ota_crypto.h"
 #include "ota/ota_err.h"
+#include "byte_order.h"
 
 static const uint8_t k_header_magic[4] = {'O', 'T', 'A', 'J'};
 static const uint8_t k_record_magic[4] = {'C', 'K', 'P', 'T'};
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static bool all_erased(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != 0xFF) {
-            return false;
-        }
-    }
-    return true;
-}
 
 bool ota_journal_is_present(const uint8_t *data, size_t len)
 {
@@ -45,14 +23,14 @@ void ota_journal_header_encode(const ota_journal_header_t *h, uint8_t out[OTA_JO
     out[5] = 0;
     out[6] = 0; /* flags */
     out[7] = 0;
-    put32(out + 8, h->total_size);
+    ota_put_le32(out + 8, h->total_size);
     memcpy(out + 12, h->source_id, 16);
     memset(out + 28, 0, OTA_JOURNAL_ETAG_MAX + 1);
     for (size_t i = 0; i < OTA_JOURNAL_ETAG_MAX && h->etag[i] != '\0'; i++) {
         out[28 + i] = (uint8_t)h->etag[i];
     }
     /* out[124..127] = crc */
-    put32(out + 124, ota_crc32_le(0, out, 124));
+    ota_put_le32(out + 124, ota_crc32_le(0, out, 124));
 }
 
 int ota_journal_header_decode(const uint8_t in[OTA_JOURNAL_HEADER_SIZE], ota_journal_header_t *out)
@@ -60,10 +38,10 @@ int ota_journal_header_decode(const uint8_t in[OTA_JOURNAL_HEADER_SIZE], ota_jou
     if (memcmp(in, k_header_magic, 4) != 0) {
         return OTA_ERR_NOT_FOUND;
     }
-    if (get32(in + 124) != ota_crc32_le(0, in, 124) || in[4] != 1) {
+    if (ota_get_le32(in + 124) != ota_crc32_le(0, in, 124) || in[4] != 1) {
         return OTA_ERR_SVC_CHECKPOINT;
     }
-    out->total_size = get32(in + 8);
+    out->total_size = ota_get_le32(in + 8);
     memcpy(out->source_id, in + 12, 16);
     memcpy(out->etag, in + 28, OTA_JOURNAL_ETAG_MAX);
     out->etag[OTA_JOURNAL_ETAG_MAX] = '\0';
@@ -73,22 +51,22 @@ int ota_journal_header_decode(const uint8_t in[OTA_JOURNAL_HEADER_SIZE], ota_jou
 void ota_journal_record_encode(const ota_journal_checkpoint_t *cp, uint8_t out[OTA_JOURNAL_RECORD_SIZE])
 {
     memcpy(out, k_record_magic, 4);
-    put32(out + 4, cp->bytes_written);
-    put32(out + 8, cp->bytes_hashed);
+    ota_put_le32(out + 4, cp->bytes_written);
+    ota_put_le32(out + 8, cp->bytes_hashed);
     memcpy(out + 12, cp->digest, 32);
-    put32(out + 44, ota_crc32_le(0, out, 44));
+    ota_put_le32(out + 44, ota_crc32_le(0, out, 44));
 }
 
 int ota_journal_record_decode(const uint8_t in[OTA_JOURNAL_RECORD_SIZE], ota_journal_checkpoint_t *out)
 {
-    if (all_erased(in, OTA_JOURNAL_RECORD_SIZE)) {
+    if (ota_bytes_all(in, OTA_JOURNAL_RECORD_SIZE, 0xFF)) {
         return OTA_ERR_NOT_FOUND;
     }
-    if (memcmp(in, k_record_magic, 4) != 0 || get32(in + 44) != ota_crc32_le(0, in, 44)) {
+    if (memcmp(in, k_record_magic, 4) != 0 || ota_get_le32(in + 44) != ota_crc32_le(0, in, 44)) {
         return OTA_ERR_SVC_CHECKPOINT;
     }
-    out->bytes_written = get32(in + 4);
-    out->bytes_hashed = get32(in + 8);
+    out->bytes_written = ota_get_le32(in + 4);
+    out->bytes_hashed = ota_get_le32(in + 8);
     memcpy(out->digest, in + 12, 32);
     return OTA_OK;
 }

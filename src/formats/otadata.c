@@ -5,41 +5,29 @@
 #include <string.h>
 
 #include "ota/ota_crypto.h"
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
+#include "byte_order.h"
 
 uint32_t ota_otadata_crc(uint32_t seq)
 {
     uint8_t le[4];
-    wr32(le, seq);
+    ota_put_le32(le, seq);
     return ota_crc32_le(0xFFFFFFFFu, le, sizeof le);
 }
 
 void ota_otadata_entry_decode(const uint8_t raw[OTA_OTADATA_ENTRY_SIZE], ota_otadata_entry_t *out)
 {
-    out->ota_seq = rd32(raw);
+    out->ota_seq = ota_get_le32(raw);
     memcpy(out->seq_label, raw + 4, sizeof out->seq_label);
-    out->ota_state = rd32(raw + 24);
-    out->crc = rd32(raw + 28);
+    out->ota_state = ota_get_le32(raw + 24);
+    out->crc = ota_get_le32(raw + 28);
 }
 
 void ota_otadata_entry_encode(const ota_otadata_entry_t *e, uint8_t raw[OTA_OTADATA_ENTRY_SIZE])
 {
-    wr32(raw, e->ota_seq);
+    ota_put_le32(raw, e->ota_seq);
     memcpy(raw + 4, e->seq_label, sizeof e->seq_label);
-    wr32(raw + 24, e->ota_state);
-    wr32(raw + 28, e->crc);
+    ota_put_le32(raw + 24, e->ota_state);
+    ota_put_le32(raw + 28, e->crc);
 }
 
 void ota_otadata_entry_make(ota_otadata_entry_t *out, uint32_t seq, uint32_t state)

@@ -10,6 +10,7 @@
 
 #include "ota/ota_crypto.h"
 #include "ota/ota_err.h"
+#include "byte_order.h"
 
 /* --- keywords, in gen_esp32part's dictionary order (that order appears in its messages) ----- */
 
@@ -114,24 +115,6 @@ const char *ota_partition_subtype_name(uint8_t type, uint8_t subtype)
 
 /* --- small helpers ------------------------------------------------------------------------------ */
 
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
 /* Fill @p diag: "line N: " + message when @p line is known. Returns @p err for tail calls. */
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
@@ -171,27 +154,17 @@ static void hex(const uint8_t *data, size_t len, char *out)
     out[2 * len] = '\0';
 }
 
-static bool all_ff(const uint8_t *p, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        if (p[i] != 0xFF) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static void decode_entry(const uint8_t *e, ota_partition_info_t *info)
 {
     memset(info, 0, sizeof *info);
     info->type = e[2];
     info->subtype = e[3];
-    info->offset = get32(e + 4);
-    info->size = get32(e + 8);
+    info->offset = ota_get_le32(e + 4);
+    info->size = ota_get_le32(e + 8);
     /* All 16 bytes are kept (even after a NUL) so binary -> struct -> binary is byte-identical. */
     memcpy(info->label, e + 12, OTA_PARTITION_LABEL_MAX);
     info->label[OTA_PARTITION_LABEL_MAX] = '\0';
-    info->flags = get32(e + 28);
+    info->flags = ota_get_le32(e + 28);
 }
 
 static void encode_entry(const ota_partition_info_t *info, uint8_t *e)
@@ -200,10 +173,10 @@ static void encode_entry(const ota_partition_info_t *info, uint8_t *e)
     e[1] = 0x50;
     e[2] = info->type;
     e[3] = info->subtype;
-    put32(e + 4, info->offset);
-    put32(e + 8, info->size);
+    ota_put_le32(e + 4, info->offset);
+    ota_put_le32(e + 8, info->size);
     memcpy(e + 12, info->label, OTA_PARTITION_LABEL_MAX); /* NUL-padded (struct '16s') */
-    put32(e + 28, info->flags);
+    ota_put_le32(e + 28, info->flags);
 }
 
 /* Python's repr() of a 2-byte bytes object, as in "Invalid magic bytes (b'\x12\x34') ...". */
@@ -275,7 +248,7 @@ int ota_partition_table_from_binary(const uint8_t *data, size_t len, ota_partiti
      * checked and skipped, parsing goes on until the all-0xFF end marker. */
     for (size_t pos = 0; pos < len; pos += OTA_PARTITION_ENTRY_SIZE) {
         const uint8_t *e = data + pos;
-        if (all_ff(e, OTA_PARTITION_ENTRY_SIZE)) {
+        if (ota_bytes_all(e, OTA_PARTITION_ENTRY_SIZE, 0xFF)) {
             return OTA_OK;
         }
         if (e[0] == 0xEB && e[1] == 0xEB) {
@@ -326,7 +299,7 @@ int ota_partition_table_parse_app(const uint8_t *data, size_t len, ota_partition
     }
     for (size_t pos = 0; pos + OTA_PARTITION_ENTRY_SIZE <= len; pos += OTA_PARTITION_ENTRY_SIZE) {
         const uint8_t *e = data + pos;
-        uint16_t magic = get16(e);
+        uint16_t magic = ota_get_le16(e);
         if (magic == OTA_PARTITION_MAGIC_MD5) {
             uint8_t digest[OTA_MD5_LEN];
             ota_md5(data, pos, digest);
@@ -350,7 +323,7 @@ int ota_partition_table_parse_app(const uint8_t *data, size_t len, ota_partition
         decode_entry(e, &out->entries[out->count++]);
     }
     if (out->count == 0) {
-        uint16_t magic = len >= 2 ? get16(data) : 0xFFFFu;
+        uint16_t magic = len >= 2 ? ota_get_le16(data) : 0xFFFFu;
         return fail(diag, OTA_ERR_PT_BAD_MAGIC, 0,
                     "no partition table (first entry magic 0x%04x, expected 0x%04x)", magic,
                     OTA_PARTITION_MAGIC);

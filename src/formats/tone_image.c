@@ -52,9 +52,9 @@ int ota_tone_header_parse(const void *buf, size_t len, ota_tone_header_t *out, o
         return fail(diag, OTA_ERR_TONE_TRUNCATED, 0, -1, "header", OTA_TONE_HEADER_SIZE, (uint32_t)len);
     }
     const uint8_t *p = buf;
-    out->tag = tone_get_u16(p);
-    out->total_num = tone_get_u16(p + 2);
-    out->format = tone_get_u32(p + 4);
+    out->tag = ota_get_le16(p);
+    out->total_num = ota_get_le16(p + 2);
+    out->format = ota_get_le32(p + 4);
     /* Order matters for torn headers: the tag is the first thing a reader trusts. */
     if (out->tag != OTA_TONE_HEADER_TAG) {
         return fail(diag, OTA_ERR_TONE_BAD_TAG, 0, -1, "header_tag", OTA_TONE_HEADER_TAG, out->tag);
@@ -96,8 +96,8 @@ int ota_tone_desc_parse(const void *buf, size_t len, ota_tone_desc_t *out, ota_t
                     (uint32_t)len);
     }
     const uint8_t *p = buf;
-    out->magic_word = tone_get_u32(p + DESC_MAGIC);
-    out->secure_version = tone_get_u32(p + DESC_SECURE_VERSION);
+    out->magic_word = ota_get_le32(p + DESC_MAGIC);
+    out->secure_version = ota_get_le32(p + DESC_SECURE_VERSION);
     copy_field(out->version, p + DESC_VERSION, OTA_TONE_DESC_VERSION_LEN);
     copy_field(out->project_name, p + DESC_PROJECT, OTA_TONE_DESC_PROJECT_LEN);
     copy_field(out->time, p + DESC_TIME, OTA_TONE_DESC_TIME_LEN);
@@ -127,12 +127,12 @@ int ota_tone_entry_parse(const void *buf, size_t len, ota_tone_entry_t *out)
     out->song_index = p[ENTRY_SONG_INDEX];
     out->file_type = p[ENTRY_FILE_TYPE];
     out->song_ver = p[ENTRY_SONG_VER];
-    out->song_adr = tone_get_u32(p + ENTRY_SONG_ADR);
-    out->song_len = tone_get_u32(p + ENTRY_SONG_LEN);
+    out->song_adr = ota_get_le32(p + ENTRY_SONG_ADR);
+    out->song_len = ota_get_le32(p + ENTRY_SONG_LEN);
     for (size_t i = 0; i < 12; i++) {
-        out->rfu[i] = tone_get_u32(p + ENTRY_RFU + 4 * i);
+        out->rfu[i] = ota_get_le32(p + ENTRY_RFU + 4 * i);
     }
-    out->info_crc = tone_get_u32(p + ENTRY_INFO_CRC);
+    out->info_crc = ota_get_le32(p + ENTRY_INFO_CRC);
     return OTA_OK;
 }
 
@@ -334,7 +334,7 @@ int ota_tone_validate(ota_tone_read_fn read, void *ctx, uint32_t size, ota_tone_
     if (rc != OTA_OK) {
         return rc;
     }
-    uint16_t tail = tone_get_u16(trailer + 4);
+    uint16_t tail = ota_get_le16(trailer + 4);
     if (tail != OTA_TONE_TAIL) {
         return fail(diag, OTA_ERR_TONE_BAD_TAIL, inf->data_end + 4, -1, "tail", OTA_TONE_TAIL, tail);
     }
@@ -343,7 +343,7 @@ int ota_tone_validate(ota_tone_read_fn read, void *ctx, uint32_t size, ota_tone_
     if (rc != OTA_OK) {
         return rc;
     }
-    uint32_t stored = tone_get_u32(trailer);
+    uint32_t stored = ota_get_le32(trailer);
     if (stored != computed) {
         return fail(diag, OTA_ERR_TONE_BAD_CRC, inf->data_end, -1, "crc", computed, stored);
     }

@@ -100,15 +100,15 @@ int ota_tone_build(const ota_tone_build_config_t *config, const ota_tone_file_t 
     emitter_t em = {write, ctx, 0};
     uint8_t block[OTA_TONE_DESC_SIZE];
 
-    tone_put_u16(block, OTA_TONE_HEADER_TAG);
-    tone_put_u16(block + 2, (uint16_t)count);
-    tone_put_u32(block + 4, fmt1 ? OTA_TONE_FORMAT_1 : OTA_TONE_FORMAT_0);
+    ota_put_le16(block, OTA_TONE_HEADER_TAG);
+    ota_put_le16(block + 2, (uint16_t)count);
+    ota_put_le32(block + 4, fmt1 ? OTA_TONE_FORMAT_1 : OTA_TONE_FORMAT_0);
     if ((rc = emit(&em, block, OTA_TONE_HEADER_SIZE)) != OTA_OK) {
         return rc;
     }
     if (fmt1) {
         memset(block, 0, sizeof block);
-        tone_put_u32(block + DESC_MAGIC, OTA_TONE_MAGIC_WORD);
+        ota_put_le32(block + DESC_MAGIC, OTA_TONE_MAGIC_WORD);
         put_string(block + DESC_VERSION, config->version != NULL ? config->version : OTA_TONE_DEFAULT_VERSION);
         put_string(block + DESC_PROJECT, OTA_TONE_PROJECT_NAME);
         put_string(block + DESC_TIME, config->time);
@@ -123,8 +123,8 @@ int ota_tone_build(const ota_tone_build_config_t *config, const ota_tone_file_t 
         block[ENTRY_FILE_TAG] = OTA_TONE_FILE_TAG;
         block[ENTRY_SONG_INDEX] = (uint8_t)i;
         block[ENTRY_FILE_TYPE] = (uint8_t)files[i].type;
-        tone_put_u32(block + ENTRY_SONG_ADR, adr);
-        tone_put_u32(block + ENTRY_SONG_LEN, files[i].len);
+        ota_put_le32(block + ENTRY_SONG_ADR, adr);
+        ota_put_le32(block + ENTRY_SONG_LEN, files[i].len);
         if ((rc = emit(&em, block, OTA_TONE_ENTRY_SIZE)) != OTA_OK) {
             return rc;
         }
@@ -138,8 +138,8 @@ int ota_tone_build(const ota_tone_build_config_t *config, const ota_tone_file_t 
         }
     }
     if (fmt1) {
-        tone_put_u32(block, em.crc);
-        tone_put_u16(block + 4, OTA_TONE_TAIL);
+        ota_put_le32(block, em.crc);
+        ota_put_le16(block + 4, OTA_TONE_TAIL);
         if ((rc = write(ctx, block, OTA_TONE_TRAILER_SIZE)) != OTA_OK) {
             return rc;
         }

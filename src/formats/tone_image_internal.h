@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "byte_order.h"
+
 /* Offsets inside the format-1 description (esp_app_desc_t as mk_audio_tone.py packs it). */
 enum {
     DESC_MAGIC = 0,
@@ -26,29 +28,5 @@ enum {
     ENTRY_RFU = 12,
     ENTRY_INFO_CRC = 60,
 };
-
-static inline uint16_t tone_get_u16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static inline uint32_t tone_get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static inline void tone_put_u16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static inline void tone_put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
 
 #endif /* OTA_TONE_IMAGE_INTERNAL_H */
