@@ -164,6 +164,15 @@ static int hash_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32])
     return ota_image_validator_hash_snapshot(&ctx->validator, digest, hashed);
 }
 
+static void hash_reset(void *arg)
+{
+    app_ctx_t *ctx = arg;
+    ota_image_validator_init(&ctx->validator, &ctx->vcfg, NULL, NULL);
+    if (ctx->own_hash) {
+        ota_sha256_init(&ctx->sha);
+    }
+}
+
 static void log_progress(app_ctx_t *ctx, uint64_t bytes, bool last)
 {
     uint64_t now = ota_port_uptime_ms();
@@ -191,11 +200,8 @@ int ota_app_default_execute(void *handle, ota_node_attr_t *node)
     OTA_LOGI(TAG_HTTPS, "Writing to partition subtype %u at offset 0x%x", (unsigned)ctx->slot->subtype,
              (unsigned)ctx->slot->offset);
     ota_device_partition(item->device, ctx->slot, &item->target);
-    ota_image_validator_init(&ctx->validator, &ctx->vcfg, NULL, NULL);
-    if (ctx->own_hash) {
-        ota_sha256_init(&ctx->sha);
-    }
-    ota_item_hasher_t hasher = {.feed = hash_feed, .snapshot = hash_snapshot, .ctx = ctx};
+    hash_reset(ctx);
+    ota_item_hasher_t hasher = {.feed = hash_feed, .snapshot = hash_snapshot, .reset = hash_reset, .ctx = ctx};
     err = ota_item_begin_write(item, &hasher);
     if (err != OTA_OK) {
         return err;

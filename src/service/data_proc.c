@@ -214,12 +214,19 @@ static int hash_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32])
     return OTA_OK;
 }
 
+static void hash_reset(void *arg)
+{
+    data_ctx_t *ctx = arg;
+    ota_sha256_init(&ctx->sha);
+    ctx->hashed = 0;
+}
+
 /* Every byte that goes to the partition passes here: hashed, then written. */
 static int data_write(data_ctx_t *ctx, const void *buf, size_t len)
 {
     ota_item_t *item = &ctx->item;
     if (!item->writer.begun) {
-        ota_item_hasher_t hasher = {.feed = hash_feed, .snapshot = hash_snapshot, .ctx = ctx};
+        ota_item_hasher_t hasher = {.feed = hash_feed, .snapshot = hash_snapshot, .reset = hash_reset, .ctx = ctx};
         int err = ota_item_begin_write(item, &hasher);
         if (err != OTA_OK) {
             return err;

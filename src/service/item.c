@@ -245,17 +245,33 @@ static int resume_jump(ota_item_t *item, uint8_t *buf, size_t buf_size)
     return ota_pw_resume_jump(w);
 }
 
+/* The prefix on flash is not what the checkpoint recorded (the resource changed behind an
+ * unchanged ETag, or the flash decayed): install from zero, in this same run. */
+static int give_up_resume(ota_item_t *item)
+{
+    ota_partition_writer_t *w = &item->writer;
+    item->hasher.reset(item->hasher.ctx);
+    int err = item->hasher.feed(item->hasher.ctx, w->first, w->sector);
+    ota_journal_header_t journal;
+    ota_item_journal_header(item, item->uri, &journal);
+    if (err == OTA_OK) {
+        err = ota_pw_restart(w, &journal);
+    }
+    memset(&item->resume, 0, sizeof item->resume);
+    item->next_checkpoint = item->checkpoint_every;
+    if (err == OTA_OK) {
+        OTA_LOGW(item->tag, "installing %s into %s from zero", item->uri, item->target.info.label);
+    }
+    return err;
+}
+
 int ota_item_read(ota_item_t *item, void *buf, size_t len)
 {
     uint32_t sector = item->device->flash->sector_size;
     if (item->writer.resume_at != 0 && item->consumed == sector) {
         int err = resume_jump(item, buf, len);
         if (err == OTA_ERR_SVC_CHECKPOINT) {
-            /* The prefix is not what the checkpoint says: forget the journal, so the next run
-             * starts from zero, and fail this one cleanly. */
-            ota_pw_forget(&item->writer);
-            ota_service_set_item_detail(item->service, 0, "resume checkpoint of %s does not match the flash",
-                                        item->target.info.label);
+            err = give_up_resume(item); /* the bounded source then simply goes on from sector 0 */
         }
         if (err != OTA_OK) {
             return err;

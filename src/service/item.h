@@ -16,6 +16,7 @@
 typedef struct {
     int (*feed)(void *ctx, const uint8_t *data, size_t len);
     int (*snapshot)(void *ctx, uint64_t *hashed, uint8_t digest[32]);
+    void (*reset)(void *ctx); /* back to "nothing fed" (a resume given up) */
     void *ctx;
 } ota_item_hasher_t;
 

@@ -147,10 +147,18 @@ int ota_pw_resume_jump(ota_partition_writer_t *w)
     return OTA_OK;
 }
 
-int ota_pw_forget(ota_partition_writer_t *w)
+int ota_pw_restart(ota_partition_writer_t *w, const ota_journal_header_t *journal)
 {
     w->resume_at = 0;
-    return ota_partition_erase_range(&w->part, 0, w->sector);
+    w->erased_end = 0;
+    int err = erase_ahead(w);
+    uint8_t header[OTA_JOURNAL_HEADER_SIZE];
+    ota_journal_header_encode(journal, header);
+    if (err == OTA_OK) {
+        err = ota_partition_program(&w->part, 0, header, sizeof header);
+    }
+    w->journal_next = OTA_JOURNAL_RECORDS_OFFSET;
+    return err;
 }
 
 int ota_pw_write(ota_partition_writer_t *w, const void *data, size_t len)

@@ -53,8 +53,11 @@ int ota_pw_begin(ota_partition_writer_t *w, const ota_partition_t *part, uint8_t
 /** Continue at w->resume_at once sector 0 has been written again (w->written == sector). */
 int ota_pw_resume_jump(ota_partition_writer_t *w);
 
-/** Erase sector 0: the journal is gone, the next run starts from zero. */
-int ota_pw_forget(ota_partition_writer_t *w);
+/**
+ * Give up a resume: start the install afresh (erase ahead from sector 0 again, new journal
+ * header) keeping sector 0's bytes in RAM, so writing goes on at w->written == sector.
+ */
+int ota_pw_restart(ota_partition_writer_t *w, const ota_journal_header_t *journal);
 
 /**
  * Does @p part hold an interrupted install that can be resumed: a journal header with an ETag and

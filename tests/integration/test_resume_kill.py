@@ -51,6 +51,12 @@ def last_checkpoint(dev):
     return last
 
 
+def requests_in_order(fs, url):
+    """The server's log of @url in the order the requests arrived: an entry is logged when its
+    response ends, and the killed run's stalled response may end after the next run's."""
+    return sorted(fs.log(url), key=lambda e: e["n"])
+
+
 def range_start(entry):
     r = entry.get("range") or ""
     if not r.startswith("bytes="):
@@ -85,10 +91,11 @@ class ResumeAfterKill(unittest.TestCase):
         return dev
 
     def ota_1_sha(self, dev):
+        """SHA-256 of ota_1's first len(app.bin) bytes (the image now on the server)."""
         out = dev + ".ota_1"
         run(["partition", "read", dev, "ota_1", out], expect=0)
         with open(out, "rb") as f:
-            data = f.read()[:APP_SIZE]
+            data = f.read()[:os.path.getsize(self.app)]
         import hashlib
         return hashlib.sha256(data).hexdigest()
 
@@ -131,7 +138,7 @@ class ResumeAfterKill(unittest.TestCase):
                 self.assertEqual(boots[-1]["offset"], 0x110000)
                 self.assertEqual(self.ota_1_sha(dev), self.app_sha)
 
-                log = fs.log(url)
+                log = requests_in_order(fs, url)
                 self.assertEqual(len(log), 3, log)   # killed run: 1; resumed run: sector 0 + the rest
                 first, resumed = log[1], log[2]
                 # sector 0 only (it was never on flash), against the journal's ETag
@@ -155,25 +162,32 @@ class ResumeAfterKill(unittest.TestCase):
             print(f"  killed at byte {at:7d}: resumed at {start:7d}, downloaded {sent:7d} of {APP_SIZE}")
         self.assertLess(total_sent, restart)
 
+    def replace_app(self, seed, size, keep_etag):
+        """Put a different image at the same URL. With keep_etag, same size and mtime: the
+        fault server's ETag ("mtime-size", like many servers') does not change."""
+        st = os.stat(self.app)
+        run(["image", "make", "--version", f"v2.2-{254 + seed}-g000000{seed}", "--project", "ota_example",
+             "--size", str(size), "--seed", str(10 + seed), self.app], expect=0)
+        if keep_etag:
+            os.utime(self.app, ns=(st.st_atime_ns, st.st_mtime_ns))
+        return sha256_file(self.app)
+
     def test_changed_image_is_not_resumed(self):
-        """The image changed on the server between the two runs: a new ETag, so the second run
-        starts from zero and installs the new image."""
+        """The image changed on the server between the two runs (a new ETag): the second run
+        asks for sector 0 against the old ETag, is told the image changed (200 to If-Range) and
+        installs the new image from zero."""
         with FaultServer(self.www) as fs:
             dev = self.fresh_device("changed.bin")
             url = fs.url("app.bin", fault="stall", at=300000, hold=30, times=1, trial="changed")
             self.kill_at(fs, dev, url, 300000)
             backup = self.app + ".orig"
-            shutil.copyfile(self.app, backup)
+            shutil.copy2(self.app, backup)
             try:
-                run(["image", "make", "--version", "v2.2-254-g0000002", "--project", "ota_example",
-                     "--size", str(APP_SIZE), "--seed", "3", self.app], expect=0)
-                new_sha = sha256_file(self.app)
+                new_sha = self.replace_app(1, APP_SIZE - 65536, keep_etag=False)
                 second = run(["run", dev, "--app-uri", url, "--data-uri", "", "--json"], expect=0)
                 self.assertNotIn("resumed at byte", second.stderr)
                 self.assertIn("changed since the interrupted install: starting over", second.stderr)
-                log = fs.log(url)
-                # the run asked for sector 0 against the old ETag, was told the image changed
-                # (200 to If-Range), and started over with a plain request
+                log = requests_in_order(fs, url)
                 self.assertEqual(len(log), 3, log)
                 self.assertEqual(log[1]["range"], "bytes=0-4095")
                 self.assertTrue(log[1]["if_range"])
@@ -184,6 +198,28 @@ class ResumeAfterKill(unittest.TestCase):
             finally:
                 shutil.move(backup, self.app)
 
+    def test_changed_image_behind_the_same_etag(self):
+        """The image changed but the server's ETag did not (same size, same mtime second): the
+        bounded request is accepted, and the checkpoint's SHA-256 finds that the flash prefix
+        belongs to the old image. The run installs the new image from zero: never a mix."""
+        with FaultServer(self.www) as fs:
+            dev = self.fresh_device("lying.bin")
+            url = fs.url("app.bin", fault="stall", at=300000, hold=30, times=1, trial="lying")
+            self.kill_at(fs, dev, url, 300000)
+            backup = self.app + ".orig"
+            shutil.copy2(self.app, backup)
+            try:
+                new_sha = self.replace_app(2, APP_SIZE, keep_etag=True)
+                second = run(["run", dev, "--app-uri", url, "--data-uri", "", "--json"], expect=0)
+                self.assertIn("does not match the checkpoint", second.stderr)
+                self.assertIn("from zero", second.stderr)
+                log = requests_in_order(fs, url)
+                self.assertEqual(log[1]["range"], "bytes=0-4095")
+                self.assertEqual(log[1]["status"], 206)
+                self.assertEqual(range_start(log[2]), SECTOR)   # the rest, from sector 1
+                self.assertEqual(self.ota_1_sha(dev), new_sha)
+            finally:
+                shutil.move(backup, self.app)
 
 if __name__ == "__main__":
     main()

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <ctype.h>
+#include <getopt.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -44,6 +45,20 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "Try 'ota %s --help'.\n", command);
     return CLI_EXIT_USAGE;
+}
+
+int cli_option_error(const char *command, int c, char **argv)
+{
+    if (c == ':') {
+        return cli_usage_error(command, "option '%s' needs a value", argv[optind - 1]);
+    }
+    return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
+}
+
+const char *cli_env_lookup(void *ctx, const char *name)
+{
+    (void)ctx;
+    return getenv(name);
 }
 
 bool cli_parse_uint(const char *text, uint64_t max, uint64_t *out)

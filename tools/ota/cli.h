@@ -35,6 +35,15 @@ __attribute__((format(printf, 1, 2))) void cli_warn(const char *fmt, ...);
 __attribute__((format(printf, 2, 3))) int cli_usage_error(const char *command, const char *fmt, ...);
 
 /**
+ * The usage error for what getopt_long returned as @p c ('?' unknown option, ':' missing value),
+ * for commands that set `opterr = 0` and an optstring starting with ':'. Returns CLI_EXIT_USAGE.
+ */
+int cli_option_error(const char *command, int c, char **argv);
+
+/** getenv() as a lookup callback (CSV $VAR expansion of ota_partition_csv_options_t). */
+const char *cli_env_lookup(void *ctx, const char *name);
+
+/**
  * Parse a size: decimal, 0x-hex, with optional suffix K/KB/KiB (x1024) or M/MB/MiB (x1048576),
  * case-insensitive ("4MB", "1M", "0x400000", "64K"). Returns false on anything else.
  */

@@ -37,7 +37,7 @@ static int parse_args(const char *command, int argc, char **argv, int positional
         case 'j': a->json = true; break;
         case 'h': usage(stdout); return -1;
         case ':': return cli_usage_error(command, "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(command, c, argv);
         }
     }
     if (argc - optind != positional) {

@@ -126,7 +126,7 @@ static int parse_args(int argc, char **argv, fetch_args_t *a)
         case 'q': a->quiet = true; break;
         case 'h': fetch_usage(stdout); return -1;
         case ':': return cli_usage_error("fetch", "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error("fetch", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("fetch", c, argv);
         }
     }
     if (rc != CLI_EXIT_OK) {

@@ -43,12 +43,6 @@ static void create_usage(FILE *out)
             "1 failed (bad table, I/O), 2 usage error.\n");
 }
 
-static const char *env_lookup(void *ctx, const char *name)
-{
-    (void)ctx;
-    return getenv(name);
-}
-
 static int cmd_flash_create(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -85,7 +79,7 @@ static int cmd_flash_create(int argc, char **argv)
         case 'j': json = true; break;
         case 'h': create_usage(stdout); return CLI_EXIT_OK;
         case ':': return cli_usage_error("flash create", "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error("flash create", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("flash create", c, argv);
         }
     }
     if (argc - optind != 1) {
@@ -107,7 +101,7 @@ static int cmd_flash_create(int argc, char **argv)
     ota_partition_csv_options_t opts = {
         .table_offset = (uint32_t)table_offset,
         .flash_size = (uint32_t)size,
-        .env_lookup = env_lookup,
+        .env_lookup = cli_env_lookup,
     };
     ota_partition_table_t *table = calloc(1, sizeof *table);
     ota_partition_diag_t diag = {0};

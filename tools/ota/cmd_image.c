@@ -13,14 +13,6 @@
 #include "ota/ota_err.h"
 #include "ota/ota_flash_file.h"
 
-static int option_error(const char *command, int c, char **argv)
-{
-    if (c == ':') {
-        return cli_usage_error(command, "option '%s' needs a value", argv[optind - 1]);
-    }
-    return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
-}
-
 /* --- image info ------------------------------------------------------------------------------- */
 
 static void info_usage(FILE *out)
@@ -101,7 +93,7 @@ static int cmd_image_info(int argc, char **argv)
         case 'p': label = optarg; break;
         case 'j': json = true; break;
         case 'h': info_usage(stdout); return CLI_EXIT_OK;
-        default: return option_error("image info", c, argv);
+        default: return cli_option_error("image info", c, argv);
         }
     }
     if (argc - optind != 1) {
@@ -333,7 +325,7 @@ static int cmd_image_make(int argc, char **argv)
             break;
         case O_JSON: json = true; break;
         case 'h': make_usage(stdout); return CLI_EXIT_OK;
-        default: return option_error("image make", c, argv);
+        default: return cli_option_error("image make", c, argv);
         }
     }
     if (argc - optind != 1) {

@@ -12,14 +12,6 @@
 
 /* --- helpers ----------------------------------------------------------------------------------- */
 
-static int option_error(const char *command, int c, char **argv)
-{
-    if (c == ':') {
-        return cli_usage_error(command, "option '%s' needs a value", argv[optind - 1]);
-    }
-    return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
-}
-
 static bool parse_table_offset(const char *text, uint32_t *out)
 {
     uint64_t v;
@@ -76,12 +68,6 @@ static const ota_partition_info_t *find_label(const ota_partition_table_t *table
         cli_error("no partition '%s' in %s; known labels: %s", label, device, known);
     }
     return p;
-}
-
-static const char *env_lookup(void *ctx, const char *name)
-{
-    (void)ctx;
-    return getenv(name);
 }
 
 /* --- list --------------------------------------------------------------------------------------- */
@@ -206,7 +192,7 @@ static int cmd_partition_list(int argc, char **argv)
             }
             break;
         case 'h': list_usage(stdout); return CLI_EXIT_OK;
-        default: return option_error("partition list", c, argv);
+        default: return cli_option_error("partition list", c, argv);
         }
     }
     if (csv && json) {
@@ -320,7 +306,7 @@ static int cmd_partition_convert(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    ota_partition_csv_options_t opts = {.table_offset = OTA_PARTITION_TABLE_OFFSET, .env_lookup = env_lookup};
+    ota_partition_csv_options_t opts = {.table_offset = OTA_PARTITION_TABLE_OFFSET, .env_lookup = cli_env_lookup};
     bool md5 = true;
     uint64_t v;
     optind = 1;
@@ -362,7 +348,7 @@ static int cmd_partition_convert(int argc, char **argv)
             }
             break;
         case 'h': convert_usage(stdout); return CLI_EXIT_OK;
-        default: return option_error("partition convert", c, argv);
+        default: return cli_option_error("partition convert", c, argv);
         }
     }
     if (argc - optind != 2) {
@@ -489,7 +475,7 @@ static int read_or_write(int argc, char **argv, bool write)
             ignore_readonly = true;
             break;
         case 'h': write ? write_usage(stdout) : read_usage(stdout); return CLI_EXIT_OK;
-        default: return option_error(command, c, argv);
+        default: return cli_option_error(command, c, argv);
         }
     }
     if (argc - optind != 3) {

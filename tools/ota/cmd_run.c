@@ -241,8 +241,9 @@ int cmd_run(int argc, char **argv)
     ota_example_host_options_t opts = {0};
     bool check_flag = false, json = false, verbose = false, quiet = false;
     optind = 0;
+    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "vqh", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":vqh", options, NULL)) != -1) {
         switch (c) {
         case OPT_CONFIG: config_path = optarg; break;
         case OPT_APP: app_uri = optarg; break;
@@ -259,7 +260,7 @@ int cmd_run(int argc, char **argv)
         case 'v': verbose = true; break;
         case 'q': quiet = true; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
-        default: return cli_usage_error("run", "invalid option");
+        default: return cli_option_error("run", c, argv);
         }
     }
     if (optind != argc - 1) {

@@ -123,7 +123,7 @@ static int cmd_tone_info(int argc, char **argv)
         case 'j': json = true; break;
         case 'h': info_usage(stdout); return CLI_EXIT_OK;
         case ':': return cli_usage_error("tone info", "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error("tone info", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("tone info", c, argv);
         }
     }
     if (argc - optind != 1) {
@@ -610,7 +610,7 @@ static int cmd_tone_make(int argc, char **argv)
         case OPT_JSON: json = true; break;
         case 'h': make_usage(stdout); return CLI_EXIT_OK;
         case ':': return cli_usage_error("tone make", "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error("tone make", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("tone make", c, argv);
         }
     }
     if (argc - optind < 2) {
