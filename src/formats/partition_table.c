@@ -10,6 +10,7 @@
 
 #include "ota/ota_crypto.h"
 #include "ota/ota_err.h"
+#include "partition_internal.h"
 #include "byte_order.h"
 
 /* --- keywords, in gen_esp32part's dictionary order (that order appears in its messages) ----- */
@@ -119,7 +120,7 @@ const char *ota_partition_subtype_name(uint8_t type, uint8_t subtype)
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static int fail(ota_partition_diag_t *diag, int err, uint32_t line, const char *fmt, ...)
+int ota_pt_fail(ota_partition_diag_t *diag, int err, uint32_t line, const char *fmt, ...)
 {
     if (diag != NULL) {
         diag->line = (int)line;
@@ -136,7 +137,7 @@ static int fail(ota_partition_diag_t *diag, int err, uint32_t line, const char *
     return err;
 }
 
-static void diag_clear(ota_partition_diag_t *diag)
+void ota_pt_diag_clear(ota_partition_diag_t *diag)
 {
     if (diag != NULL) {
         diag->line = 0;
@@ -236,13 +237,13 @@ int ota_partition_table_to_binary(const ota_partition_table_t *table, bool with_
 int ota_partition_table_from_binary(const uint8_t *data, size_t len, ota_partition_table_t *out,
                                     ota_partition_diag_t *diag)
 {
-    diag_clear(diag);
+    ota_pt_diag_clear(diag);
     if (data == NULL || out == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
     memset(out, 0, sizeof *out);
     if (len % OTA_PARTITION_ENTRY_SIZE != 0) {
-        return fail(diag, OTA_ERR_PT_INVALID, 0, "Partition table length must be a multiple of 32 bytes");
+        return ota_pt_fail(diag, OTA_ERR_PT_INVALID, 0, "Partition table length must be a multiple of 32 bytes");
     }
     /* gen_esp32part's from_binary(): the MD5 runs over every non-MD5 entry so far, an MD5 entry is
      * checked and skipped, parsing goes on until the all-0xFF end marker. */
@@ -264,7 +265,7 @@ int ota_partition_table_from_binary(const uint8_t *data, size_t len, ota_partiti
                 char computed[2 * OTA_MD5_LEN + 1], parsed[2 * OTA_MD5_LEN + 1];
                 hex(digest, OTA_MD5_LEN, computed);
                 hex(e + 16, OTA_MD5_LEN, parsed);
-                return fail(diag, OTA_ERR_PT_MD5_MISMATCH, 0,
+                return ota_pt_fail(diag, OTA_ERR_PT_MD5_MISMATCH, 0,
                             "MD5 checksums don't match! (computed: 0x%s, parsed: 0x%s)", computed, parsed);
             }
             out->has_md5 = true;
@@ -273,23 +274,23 @@ int ota_partition_table_from_binary(const uint8_t *data, size_t len, ota_partiti
         if (e[0] != 0xAA || e[1] != 0x50) {
             char repr[32];
             bytes_repr(e, 2, repr, sizeof repr);
-            return fail(diag, OTA_ERR_PT_BAD_MAGIC, 0,
+            return ota_pt_fail(diag, OTA_ERR_PT_BAD_MAGIC, 0,
                         "Invalid magic bytes (%s) for partition definition (entry %zu at 0x%zx)", repr,
                         pos / OTA_PARTITION_ENTRY_SIZE, pos);
         }
         if (out->count == OTA_PARTITION_MAX_ENTRIES) {
-            return fail(diag, OTA_ERR_PT_TOO_MANY, 0, "more than %u partitions in the table",
+            return ota_pt_fail(diag, OTA_ERR_PT_TOO_MANY, 0, "more than %u partitions in the table",
                         (unsigned)OTA_PARTITION_MAX_ENTRIES);
         }
         decode_entry(e, &out->entries[out->count++]);
     }
-    return fail(diag, OTA_ERR_PT_NO_END_MARKER, 0, "Partition table is missing an end-of-table marker");
+    return ota_pt_fail(diag, OTA_ERR_PT_NO_END_MARKER, 0, "Partition table is missing an end-of-table marker");
 }
 
 int ota_partition_table_parse_app(const uint8_t *data, size_t len, ota_partition_table_t *out,
                                   ota_partition_diag_t *diag)
 {
-    diag_clear(diag);
+    ota_pt_diag_clear(diag);
     if (data == NULL || out == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
@@ -307,7 +308,7 @@ int ota_partition_table_parse_app(const uint8_t *data, size_t len, ota_partition
                 char computed[2 * OTA_MD5_LEN + 1], parsed[2 * OTA_MD5_LEN + 1];
                 hex(digest, OTA_MD5_LEN, computed);
                 hex(e + 16, OTA_MD5_LEN, parsed);
-                return fail(diag, OTA_ERR_PT_MD5_MISMATCH, 0,
+                return ota_pt_fail(diag, OTA_ERR_PT_MD5_MISMATCH, 0,
                             "MD5 checksums don't match! (computed: 0x%s, parsed: 0x%s)", computed, parsed);
             }
             out->has_md5 = true;
@@ -317,34 +318,16 @@ int ota_partition_table_parse_app(const uint8_t *data, size_t len, ota_partition
             break; /* the end marker, or anything else: the app stops here */
         }
         if (out->count == OTA_PARTITION_MAX_ENTRIES) {
-            return fail(diag, OTA_ERR_PT_TOO_MANY, 0, "more than %u partitions in the table",
+            return ota_pt_fail(diag, OTA_ERR_PT_TOO_MANY, 0, "more than %u partitions in the table",
                         (unsigned)OTA_PARTITION_MAX_ENTRIES);
         }
         decode_entry(e, &out->entries[out->count++]);
     }
     if (out->count == 0) {
         uint16_t magic = len >= 2 ? ota_get_le16(data) : 0xFFFFu;
-        return fail(diag, OTA_ERR_PT_BAD_MAGIC, 0,
+        return ota_pt_fail(diag, OTA_ERR_PT_BAD_MAGIC, 0,
                     "no partition table (first entry magic 0x%04x, expected 0x%04x)", magic,
                     OTA_PARTITION_MAGIC);
-    }
-    return OTA_OK;
-}
-
-int ota_partition_table_check_bounds(const ota_partition_table_t *table, uint32_t flash_size,
-                                     ota_partition_diag_t *diag)
-{
-    diag_clear(diag);
-    if (table == NULL) {
-        return OTA_ERR_INVALID_ARG;
-    }
-    for (size_t i = 0; i < table->count; i++) {
-        const ota_partition_info_t *p = &table->entries[i];
-        if (p->offset > flash_size || p->size > flash_size - p->offset) {
-            return fail(diag, OTA_ERR_PT_FLASH_SIZE, table->line[i],
-                        "partition '%s' (0x%x, size 0x%x) ends past the end of the flash (0x%x bytes)",
-                        p->label, (unsigned)p->offset, (unsigned)p->size, (unsigned)flash_size);
-        }
     }
     return OTA_OK;
 }
@@ -414,188 +397,4 @@ const ota_partition_info_t *ota_partition_find_next(const ota_partition_table_t 
         return p;
     }
     return NULL;
-}
-
-/* --- verify(): gen_esp32part's rules, in its order ----------------------------------------------- */
-
-static uint32_t offset_alignment(uint8_t type)
-{
-    return type == OTA_PART_TYPE_APP ? 0x10000u : 0x1000u;
-}
-
-static bool is_primary_boot_or_table(const ota_partition_info_t *p)
-{
-    return (p->type == OTA_PART_TYPE_BOOTLOADER && p->subtype == OTA_PART_SUBTYPE_BOOTLOADER_PRIMARY) ||
-           (p->type == OTA_PART_TYPE_PARTITION_TABLE &&
-            p->subtype == OTA_PART_SUBTYPE_PARTITION_TABLE_PRIMARY);
-}
-
-static int verify_entry(const ota_partition_table_t *t, size_t i, const ota_partition_csv_options_t *opts,
-                        ota_partition_diag_t *diag)
-{
-    const ota_partition_info_t *p = &t->entries[i];
-    uint32_t line = t->line[i];
-    uint32_t align = offset_alignment(p->type);
-    if (p->offset % align != 0) {
-        return fail(diag, OTA_ERR_PT_ALIGNMENT, line,
-                    "Partition %s invalid: Offset 0x%x is not aligned to 0x%x", p->label, (unsigned)p->offset,
-                    (unsigned)align);
-    }
-    if (p->type == OTA_PART_TYPE_APP) {
-        uint32_t size_align = opts->secure_v1 ? 0x10000u : 0x1000u;
-        if (p->size % size_align != 0) {
-            return fail(diag, OTA_ERR_PT_ALIGNMENT, line,
-                        "Partition %s invalid: Size 0x%x is not aligned to 0x%x", p->label, (unsigned)p->size,
-                        (unsigned)size_align);
-        }
-    }
-    bool readonly = (p->flags & OTA_PART_FLAG_READONLY) != 0;
-    if (p->type == OTA_PART_TYPE_DATA && readonly &&
-        (p->subtype == OTA_PART_SUBTYPE_DATA_OTA || p->subtype == OTA_PART_SUBTYPE_DATA_COREDUMP)) {
-        return fail(diag, OTA_ERR_PT_READONLY_NOT_ALLOWED, line,
-                    "Partition %s invalid: '%s' partition of type %u and subtype %u is always read-write and "
-                    "cannot be read-only",
-                    p->label, p->label, p->type, p->subtype);
-    }
-    if (p->type == OTA_PART_TYPE_DATA && p->subtype == OTA_PART_SUBTYPE_DATA_NVS && !readonly &&
-        p->size < OTA_PARTITION_NVS_RW_MIN_SIZE) {
-        return fail(
-            diag, OTA_ERR_PT_NVS_TOO_SMALL, line,
-            "Partition %s invalid: '%s' partition of type %u and subtype %u of this size (0x%x) must be "
-            "flagged as 'readonly' (the size of read/write NVS has to be at least 0x%x)",
-            p->label, p->label, p->type, p->subtype, (unsigned)p->size,
-            (unsigned)OTA_PARTITION_NVS_RW_MIN_SIZE);
-    }
-    return OTA_OK;
-}
-
-static int verify_otadata(const ota_partition_table_t *t, uint8_t subtype, const char *what,
-                          const char *subtype_text, ota_partition_diag_t *diag)
-{
-    size_t found = 0, first = 0;
-    for (size_t i = 0; i < t->count; i++) {
-        const ota_partition_info_t *p = &t->entries[i];
-        if (p->type != OTA_PART_TYPE_DATA || p->subtype != subtype) {
-            continue;
-        }
-        if (found++ == 0) {
-            first = i;
-        } else {
-            return fail(
-                diag, OTA_ERR_PT_OTADATA, t->line[i],
-                "Found multiple %s partitions. Only one partition can be defined with type=\"data\"(1) "
-                "and subtype=%s.",
-                what, subtype_text);
-        }
-    }
-    if (found == 1 && t->entries[first].size != OTA_PARTITION_OTADATA_SIZE) {
-        return fail(diag, OTA_ERR_PT_OTADATA, t->line[first], "%s partition must have size = 0x%x", what,
-                    (unsigned)OTA_PARTITION_OTADATA_SIZE);
-    }
-    return OTA_OK;
-}
-
-/* End of the entry with the highest offset: what gen_esp32part calls the table's flash_size(). */
-/* The entry with the highest offset (the first of equals, as Python's stable sort picks): its end
- * is what gen_esp32part calls the table's flash_size(). */
-static size_t highest_entry(const ota_partition_table_t *t)
-{
-    size_t last = 0;
-    for (size_t i = 1; i < t->count; i++) {
-        if (t->entries[i].offset > t->entries[last].offset) {
-            last = i;
-        }
-    }
-    return last;
-}
-
-int ota_partition_table_check_flash_size(const ota_partition_table_t *t, uint32_t flash_size,
-                                         ota_partition_diag_t *diag)
-{
-    if (t == NULL) {
-        return OTA_ERR_INVALID_ARG;
-    }
-    if (t->count == 0 || flash_size == 0) {
-        return OTA_OK;
-    }
-    size_t last = highest_entry(t);
-    uint64_t used = (uint64_t)t->entries[last].offset + t->entries[last].size;
-    if (used > flash_size) {
-        const double mb = 1024.0 * 1024.0;
-        return fail(diag, OTA_ERR_PT_FLASH_SIZE, t->line[last],
-                    "Partitions tables occupies %.1fMB of flash (%llu bytes) which does not fit in configured "
-                    "flash size %uMB.",
-                    (double)used / mb, (unsigned long long)used, (unsigned)(flash_size / 0x100000u));
-    }
-    return OTA_OK;
-}
-
-int ota_partition_table_verify(const ota_partition_table_t *table, const ota_partition_csv_options_t *opts,
-                               ota_partition_diag_t *diag)
-{
-    diag_clear(diag);
-    if (table == NULL || table->count > OTA_PARTITION_MAX_ENTRIES) {
-        return OTA_ERR_INVALID_ARG;
-    }
-    static const ota_partition_csv_options_t defaults = {0};
-    if (opts == NULL) {
-        opts = &defaults;
-    }
-    const ota_partition_table_t *t = table;
-    for (size_t i = 0; i < t->count; i++) {
-        int err = verify_entry(t, i, opts, diag);
-        if (err != OTA_OK) {
-            return err;
-        }
-    }
-    /* Labels as stored (16 bytes): two names that only differ past byte 16 collide on flash, which
-     * gen_esp32part (comparing the untruncated names) lets through; refusing them is safer. */
-    for (size_t i = 1; i < t->count; i++) {
-        for (size_t j = 0; j < i; j++) {
-            if (strncmp(t->entries[i].label, t->entries[j].label, OTA_PARTITION_LABEL_MAX) == 0) {
-                if (t->line[i] != 0 && t->line[j] != 0) {
-                    return fail(diag, OTA_ERR_PT_DUPLICATE_NAME, t->line[i],
-                                "Partition names must be unique (also on line %u)", (unsigned)t->line[j]);
-                }
-                return fail(diag, OTA_ERR_PT_DUPLICATE_NAME, t->line[i],
-                            "Partition names must be unique ('%s' is entry %zu and %zu)", t->entries[i].label,
-                            j, i);
-            }
-        }
-    }
-    /* Overlaps, in offset order (a stable sort like Python's sorted()). */
-    uint8_t order[OTA_PARTITION_MAX_ENTRIES];
-    for (size_t i = 0; i < t->count; i++) {
-        size_t k = i;
-        while (k > 0 && t->entries[order[k - 1]].offset > t->entries[i].offset) {
-            order[k] = order[k - 1];
-            k--;
-        }
-        order[k] = (uint8_t)i;
-    }
-    uint32_t table_offset = opts->table_offset ? opts->table_offset : OTA_PARTITION_TABLE_OFFSET;
-    uint64_t table_end = (uint64_t)table_offset + OTA_PARTITION_TABLE_SECTOR_SIZE;
-    const ota_partition_info_t *last = NULL;
-    for (size_t k = 0; k < t->count; k++) {
-        const ota_partition_info_t *p = &t->entries[order[k]];
-        uint32_t line = t->line[order[k]];
-        if (p->offset < table_end && !is_primary_boot_or_table(p)) {
-            return fail(diag, OTA_ERR_PT_OVERLAP, line, "Partition offset 0x%x is below 0x%llx",
-                        (unsigned)p->offset, (unsigned long long)table_end);
-        }
-        if (last != NULL && p->offset < (uint64_t)last->offset + last->size) {
-            return fail(diag, OTA_ERR_PT_OVERLAP, line, "Partition at 0x%x overlaps 0x%x-0x%llx",
-                        (unsigned)p->offset, (unsigned)last->offset,
-                        (unsigned long long)last->offset + last->size - 1);
-        }
-        last = p;
-    }
-    int err = verify_otadata(t, OTA_PART_SUBTYPE_DATA_OTA, "otadata", "\"ota\"(0)", diag);
-    if (err == OTA_OK) {
-        err = verify_otadata(t, OTA_PART_SUBTYPE_DATA_TEE_OTA, "TEE otadata", "\"tee_ota\"(0x90)", diag);
-    }
-    if (err == OTA_OK) {
-        err = ota_partition_table_check_flash_size(t, opts->flash_size, diag);
-    }
-    return err;
 }
