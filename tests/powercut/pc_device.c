@@ -1,0 +1,322 @@
+/* The device of the sweep: the images, an emulated ESP32 flash with the example's partition
+ * table in one of the initial states, and the uninterrupted run every interrupted one must match. */
+#include "powercut.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ota/ota_app_image_builder.h"
+#include "ota/ota_bootloader.h"
+#include "ota/ota_crypto.h"
+#include "ota/ota_err.h"
+#include "ota/ota_ops.h"
+#include "ota/ota_otadata.h"
+#include "ota/ota_partition.h"
+
+#define FLASH_SIZE (4u * 1024u * 1024u)
+
+const char *pc_initial_name(pc_initial_t initial)
+{
+    static const char *const names[] = {"fresh", "updated", "swapped"};
+    return initial < PC_INITIAL_COUNT ? names[initial] : "?";
+}
+
+/* --- images --------------------------------------------------------------------------------- */
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "ota_powercut: error: cannot open %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    uint8_t *data = NULL;
+    long size = -1;
+    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
+        data = malloc((size_t)size);
+        if (data != NULL && fread(data, 1, (size_t)size, f) != (size_t)size) {
+            free(data);
+            data = NULL;
+        }
+    }
+    fclose(f);
+    if (data == NULL) {
+        fprintf(stderr, "ota_powercut: error: cannot read %s\n", path);
+        return NULL;
+    }
+    *len = (size_t)size;
+    return data;
+}
+
+static uint8_t *build_app(const char *version, uint32_t size, uint64_t seed, size_t *len)
+{
+    ota_app_image_build_config_t cfg = {
+        .size = size,
+        .seed = seed,
+        .version = version,
+        .project_name = PC_PROJECT,
+    };
+    uint8_t *buf = malloc(size);
+    if (buf == NULL) {
+        return NULL;
+    }
+    int err = ota_app_image_build_to_buffer(&cfg, buf, size, len);
+    if (err != OTA_OK) {
+        fprintf(stderr, "ota_powercut: error: cannot build app %s of %u bytes: %s\n", version, (unsigned)size,
+                ota_strerror(err));
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size)
+{
+    memset(img, 0, sizeof *img);
+    char *dir = realpath(testdata, NULL); /* file:// needs an absolute path */
+    if (dir == NULL) {
+        fprintf(stderr, "ota_powercut: error: testdata folder %s: %s\n", testdata, strerror(errno));
+        return OTA_ERR_NOT_FOUND;
+    }
+    /* asprintf leaves its pointer undefined on failure: keep NULL for pc_images_free */
+    char *a = NULL, *b = NULL, *c = NULL;
+    bool ok = asprintf(&a, "%s/esp-adf/flash_tone_fmt0.bin", dir) >= 0;
+    img->new_tone_path = ok ? a : NULL;
+    ok = ok && asprintf(&b, "%s/esp-adf/tone_fmt1_mixer.bin", dir) >= 0;
+    img->old_tone_path = ok ? b : NULL;
+    ok = ok && asprintf(&c, "file://%s", img->new_tone_path) >= 0;
+    img->tone_uri = ok ? c : NULL;
+    free(dir);
+    if (!ok) {
+        return OTA_ERR_NO_MEM;
+    }
+    img->new_tone = read_file(img->new_tone_path, &img->new_tone_len);
+    img->old_tone = read_file(img->old_tone_path, &img->old_tone_len);
+    /* Different sizes and seeds: no two images share their payload. The previous app is larger
+     * than the new one, so an update leaves its tail behind the new image in the slot. */
+    img->old_app = build_app(PC_OLD_VERSION, app_size, 1, &img->old_app_len);
+    img->prev_app = build_app(PC_PREV_VERSION, app_size + 40960, 2, &img->prev_app_len);
+    img->new_app = build_app(PC_NEW_VERSION, app_size, 3, &img->new_app_len);
+    if (img->new_tone == NULL || img->old_tone == NULL || img->old_app == NULL || img->prev_app == NULL ||
+        img->new_app == NULL) {
+        return OTA_ERR_IO;
+    }
+    uint8_t digest[OTA_SHA256_LEN];
+    ota_sha256(img->new_app, img->new_app_len, digest);
+    snprintf(img->app_etag, sizeof img->app_etag, "\"%02x%02x%02x%02x%02x%02x%02x%02x\"", digest[0],
+             digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7]);
+    return OTA_OK;
+}
+
+void pc_images_free(pc_images_t *img)
+{
+    free(img->old_app);
+    free(img->prev_app);
+    free(img->new_app);
+    free(img->old_tone);
+    free(img->new_tone);
+    free(img->old_tone_path);
+    free(img->new_tone_path);
+    free(img->tone_uri);
+    memset(img, 0, sizeof *img);
+}
+
+/* --- the initial states and the uninterrupted run ------------------------------------------ */
+
+static int write_partition(pc_harness_t *h, const ota_partition_info_t *info, const uint8_t *data, size_t len)
+{
+    ota_partition_t p;
+    ota_device_partition(&h->dev, info, &p);
+    uint32_t sector = h->dev.flash->sector_size;
+    int err = ota_partition_erase_range(&p, 0, (uint32_t)((len + sector - 1) / sector * sector));
+    return err != OTA_OK ? err : ota_partition_program(&p, 0, data, len);
+}
+
+static int write_entry(pc_harness_t *h, int index, uint32_t seq)
+{
+    ota_otadata_entry_t e;
+    ota_otadata_entry_make(&e, seq, OTA_IMG_VALID);
+    return ota_ops_write_otadata(&h->dev, index, &e);
+}
+
+static int make_initial(pc_harness_t *h, const char *testdata_csv)
+{
+    size_t len = 0;
+    uint8_t *csv = read_file(testdata_csv, &len);
+    if (csv == NULL) {
+        return OTA_ERR_IO;
+    }
+    ota_partition_table_t *table = calloc(1, sizeof *table);
+    ota_partition_diag_t diag;
+    int err = table == NULL ? OTA_ERR_NO_MEM
+                            : ota_partition_table_parse_csv((const char *)csv, len, NULL, table, &diag);
+    free(csv);
+    if (err == OTA_OK) {
+        err = ota_partition_table_store(&h->spy, 0, table, true);
+    }
+    if (err != OTA_OK) {
+        fprintf(stderr, "ota_powercut: error: partition table %s: %s %s\n", testdata_csv, ota_strerror(err),
+                diag.message);
+        free(table);
+        return err;
+    }
+    ota_device_init(&h->dev, &h->spy, table);
+    free(table);
+    h->slot[0] = ota_partition_find_by_label(&h->dev.table, "ota_0");
+    h->slot[1] = ota_partition_find_by_label(&h->dev.table, "ota_1");
+    h->tone = ota_partition_find_by_label(&h->dev.table, PC_TONE_LABEL);
+    h->otadata = ota_device_otadata(&h->dev);
+    if (h->slot[0] == NULL || h->slot[1] == NULL || h->tone == NULL || h->otadata == NULL) {
+        fprintf(stderr, "ota_powercut: error: %s is not the OTA example's table\n", testdata_csv);
+        return OTA_ERR_NOT_FOUND;
+    }
+    const pc_images_t *img = h->img;
+    h->run_slot = h->initial == PC_INITIAL_SWAPPED ? 1 : 0;
+    h->target_slot = 1 - h->run_slot;
+    err = write_partition(h, h->slot[h->run_slot], img->old_app, img->old_app_len);
+    if (err == OTA_OK) {
+        err = write_partition(h, h->tone, img->old_tone, img->old_tone_len);
+    }
+    if (err == OTA_OK && h->initial != PC_INITIAL_FRESH) {
+        err = write_partition(h, h->slot[h->target_slot], img->prev_app, img->prev_app_len);
+    }
+    /* otadata as ESP-IDF leaves it: fresh = blank (the first boot writes otadata[0] = seq 1);
+     * updated = the slots alternated ota_0 (1), ota_1 (2), ota_0 (3); swapped = ota_0 (1), ota_1 (2). */
+    if (err == OTA_OK && h->initial == PC_INITIAL_UPDATED) {
+        err = write_entry(h, 1, 2);
+        if (err == OTA_OK) {
+            err = write_entry(h, 0, 3);
+        }
+    } else if (err == OTA_OK && h->initial == PC_INITIAL_SWAPPED) {
+        err = write_entry(h, 0, 1);
+        if (err == OTA_OK) {
+            err = write_entry(h, 1, 2);
+        }
+    }
+    ota_boot_result_t br;
+    if (err == OTA_OK) {
+        err = ota_bootloader_run(&h->dev, &br);
+    }
+    if (err == OTA_OK && br.partition != h->slot[h->run_slot]) {
+        err = OTA_ERR_INVALID_STATE;
+    }
+    ota_otadata_entry_t e[2];
+    if (err == OTA_OK) {
+        err = ota_ops_read_otadata(&h->dev, e);
+    }
+    if (err != OTA_OK) {
+        fprintf(stderr, "ota_powercut: error: cannot make the %s initial state: %s\n",
+                pc_initial_name(h->initial), ota_strerror(err));
+        return err;
+    }
+    /* The update's seq, computed here independently: with two slots the next seq after the
+     * highest one names the other slot (esp_rewrite_ota_data). */
+    uint32_t max = 0;
+    for (int i = 0; i < 2; i++) {
+        h->initial_seq[i] = ota_otadata_entry_is_valid(&e[i]) ? e[i].ota_seq : OTA_OTADATA_SEQ_BLANK;
+        if (ota_otadata_entry_is_valid(&e[i]) && e[i].ota_seq > max) {
+            max = e[i].ota_seq;
+        }
+    }
+    h->switch_seq = max + 1;
+    return OTA_OK;
+}
+
+void pc_restore(pc_harness_t *h)
+{
+    ota_flash_emu_power_on(h->emu);
+    ota_flash_emu_schedule_cut(h->emu, 0, OTA_FLASH_CUT_CLEAN, 0);
+    memcpy(ota_flash_emu_memory(h->emu), h->initial_mem, FLASH_SIZE);
+    h->dev = h->initial_dev;
+    h->last_running = h->run_slot;
+    h->run_violations = 0;
+    h->first_violation[0] = '\0';
+    h->log_len = 0;
+}
+
+int pc_harness_init(pc_harness_t *h, const pc_images_t *img, pc_initial_t initial, bool inplace, int verbose,
+                    const char *table_csv)
+{
+    memset(h, 0, sizeof *h);
+    h->img = img;
+    h->initial = initial;
+    h->inplace = inplace;
+    h->verbose = verbose;
+    h->last_running = -1;
+    ota_flash_emu_config_t ecfg = {.size = FLASH_SIZE, .strict = true};
+    int err = ota_flash_emu_create(&ecfg, NULL, &h->emu);
+    if (err != OTA_OK) {
+        return err;
+    }
+    pc_spy_attach(h);
+    h->initial_mem = malloc(FLASH_SIZE);
+    h->final_mem = malloc(FLASH_SIZE);
+    if (h->initial_mem == NULL || h->final_mem == NULL) {
+        return OTA_ERR_NO_MEM;
+    }
+    err = make_initial(h, table_csv);
+    if (err != OTA_OK) {
+        return err;
+    }
+    memcpy(h->initial_mem, ota_flash_emu_memory(h->emu), FLASH_SIZE);
+    h->initial_dev = h->dev;
+
+    /* The uninterrupted run: N and the final state every interrupted run must end in. */
+    pc_restore(h);
+    h->phase = "uninterrupted run";
+    uint64_t n = 0;
+    int st = pc_session(h, 0, NULL, &n);
+    memcpy(h->final_mem, ota_flash_emu_memory(h->emu), FLASH_SIZE);
+    h->final_dev = h->dev;
+    if (st == PC_STEP_OK) {
+        pc_check_state(h);
+    }
+    if (st != PC_STEP_OK || h->run_violations != 0) {
+        fprintf(stderr, "ota_powercut: error: the uninterrupted run (%s) does not pass: %s\n",
+                pc_initial_name(initial), h->first_violation[0] ? h->first_violation : "it was interrupted");
+        return OTA_ERR_INVALID_STATE;
+    }
+    h->n_ops = n;
+    for (size_t i = 0; i < h->log_len; i++) {
+        const pc_op_t *op = &h->log[i];
+        int where = op->addr >= h->otadata->offset && op->addr < h->otadata->offset + h->otadata->size ? 2
+            : op->addr >= h->tone->offset && op->addr < h->tone->offset + h->tone->size                ? 1
+                                                                                                       : 0;
+        h->n_by[where][op->erase ? 0 : 1]++;
+    }
+    /* What the uninterrupted run must have done, from the images themselves (not from its output):
+     * the new app in the target slot, selected by switch_seq and confirmed, the new tone image. */
+    const char *problem = NULL;
+    ota_otadata_entry_t e[2];
+    /* esp_rewrite_ota_data writes the entry that is not active; the old app's is otadata[run_slot] */
+    int sw = 1 - h->run_slot;
+    if (ota_device_running(&h->dev) != h->slot[h->target_slot]) {
+        problem = "the new app does not run";
+    } else if (!pc_holds(h->final_mem, h->slot[h->target_slot], img->new_app, img->new_app_len)) {
+        problem = "the target slot does not hold the new app";
+    } else if (!pc_holds(h->final_mem, h->tone, img->new_tone, img->new_tone_len)) {
+        problem = "flash_tone does not hold flash_tone_fmt0.bin";
+    } else if (!pc_holds(h->final_mem, h->slot[h->run_slot], img->old_app, img->old_app_len)) {
+        problem = "the old app's slot changed";
+    } else if (ota_ops_read_otadata(&h->dev, e) != OTA_OK || e[sw].ota_seq != h->switch_seq ||
+               e[sw].ota_state != OTA_IMG_VALID || !ota_otadata_entry_crc_ok(&e[sw])) {
+        problem = "otadata does not select the new app as VALID with the next seq";
+    }
+    if (problem != NULL) {
+        fprintf(stderr, "ota_powercut: error: uninterrupted run (%s): %s\n", pc_initial_name(initial),
+                problem);
+        return OTA_ERR_INVALID_STATE;
+    }
+    return OTA_OK;
+}
+
+void pc_harness_free(pc_harness_t *h)
+{
+    ota_flash_emu_destroy(h->emu);
+    free(h->initial_mem);
+    free(h->final_mem);
+    free(h->log);
+    memset(h, 0, sizeof *h);
+}

@@ -1,0 +1,213 @@
+/* ota_powercut: the power-cut sweep of DESIGN.md §4 (see docs/powercut.md).
+ *
+ * The harness drives ESP-ADF's OTA example list (tone data partition from a file:// URI, then the
+ * app with reboot_flag) through the real OTA service on a RAM-emulated flash (strict NOR), cuts
+ * the power before chosen flash operations, powers on again, boots with the simulated bootloader,
+ * runs the service again, and checks the invariants after every cut, every boot and at the end.
+ *
+ * Files: powercut.c (sweep, random runs, report), pc_options.c (command line), pc_device.c
+ * (images, initial states, the uninterrupted run), pc_session.c (spy flash, memory source,
+ * sessions), pc_check.c (the invariants), pc_inplace.c (ESP-ADF's unsafe in-place data
+ * procedure: the harness can fail). */
+#ifndef OTA_POWERCUT_H
+#define OTA_POWERCUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ota/ota_device.h"
+#include "ota/ota_flash_emu.h"
+#include "ota/ota_service.h"
+
+/* The app running before the update (the version the ESP-ADF example's README log shows), the
+ * one an "updated" device ran before it, and the update. Newer = greater by ota_version.h. */
+#define PC_OLD_VERSION "v2.2-252-g62edbd26-dirty"
+#define PC_PREV_VERSION "v2.2-237-g6532b89f"
+#define PC_NEW_VERSION "v2.3-4-g1f2e3d4c"
+#define PC_PROJECT "ota_example"
+#define PC_DEFAULT_APP_SIZE 250000u /* 3 blocks + 13 sectors: block and sector erases */
+#define PC_MAX_APP_SIZE 0xF0000u    /* the previous app (40 KiB larger) must fit a 1 MiB slot */
+#define PC_TONE_LABEL "flash_tone"
+#define PC_APP_URI "mem://powercut/app.bin" /* served from memory by pc_open_source() */
+#define PC_MAX_CUTS 8
+
+/** The device before the update. The old app always runs; the update goes to the other slot. */
+typedef enum {
+    /** factory-flashed: old app in ota_0 booted once (the bootloader wrote otadata[0] seq 1), ota_1 erased */
+    PC_INITIAL_FRESH = 0,
+    /** updated twice before: previous app in ota_1 (otadata[1] seq 2), old app in ota_0 (seq 3) */
+    PC_INITIAL_UPDATED,
+    /** old app runs from ota_1 (otadata[1] seq 2), previous app in ota_0 (seq 1): otadata[0] is written */
+    PC_INITIAL_SWAPPED,
+    PC_INITIAL_COUNT
+} pc_initial_t;
+
+const char *pc_initial_name(pc_initial_t initial);
+
+/** One power cut: before the k-th program/erase of a session. */
+typedef struct {
+    uint64_t k;
+    ota_flash_cut_mode_t mode;
+    uint64_t seed; /**< torn contents (the emulator mixes k into it) */
+} pc_cut_t;
+
+/** What the device is updated with, and what it held before. */
+typedef struct {
+    uint8_t *old_app, *prev_app, *new_app;
+    size_t old_app_len, prev_app_len, new_app_len;
+    uint8_t *old_tone, *new_tone; /* new: the example's flash_tone.bin (format 0), old: a format-1 image */
+    size_t old_tone_len, new_tone_len;
+    char *old_tone_path, *new_tone_path;
+    char *tone_uri;    /* file:///abs/path of new_tone */
+    char app_etag[40]; /* the memory source's ETag (a resume needs one) */
+} pc_images_t;
+
+/** One flash operation of the current session (for messages). */
+typedef struct {
+    uint64_t n; /* 1-based within the session */
+    bool erase;
+    uint32_t addr, len;
+    int result;
+} pc_op_t;
+
+/** Invariant classes, in the order of DESIGN.md §4, plus the two end-to-end ones. */
+typedef enum {
+    PC_INV_BOOT = 0, /* 1: a valid app boots; new only if complete and verified before the switch */
+    PC_INV_OTADATA,  /* 2: otadata never invalid in both sectors */
+    PC_INV_DATA,     /* 3: data old-complete / new-complete / detectably incomplete */
+    PC_INV_RUNNING,  /* 4: the running slot is never written */
+    PC_INV_NOR,      /* the NOR rules: program only erased bits, erase whole aligned units */
+    PC_INV_RERUN,    /* an uninterrupted run after cuts completes without a failed item */
+    PC_INV_FINAL,    /* the final state equals the uninterrupted run's */
+    PC_INV_HARNESS,  /* the harness itself could not do what it must (cut not reached...) */
+    PC_INV_COUNT
+} pc_inv_t;
+
+const char *pc_inv_name(pc_inv_t inv);
+
+/** State of the data partition as the checks classify it. */
+typedef enum {
+    PC_DATA_OLD = 0,
+    PC_DATA_NEW,
+    PC_DATA_INCOMPLETE, /* journal present or strict tone validation fails */
+    PC_DATA_BAD,        /* none of these: half written and valid-looking (a violation) */
+} pc_data_state_t;
+
+typedef struct pc_harness {
+    /* configuration */
+    const pc_images_t *img;
+    pc_initial_t initial;
+    bool inplace;
+    int verbose;
+
+    /* the device: an emulator behind a spy flash that logs and checks every operation */
+    ota_flash_emu_t *emu;
+    const ota_flash_t *real;
+    ota_flash_t spy;
+    ota_device_t dev;
+    const ota_partition_info_t *slot[2]; /* ota_0, ota_1 (entries of dev.table) */
+    const ota_partition_info_t *tone, *otadata;
+    int run_slot, target_slot; /* where the old app runs, where the update goes */
+    uint32_t initial_seq[2];   /* otadata seqs before the update (blank: 0xFFFFFFFF) */
+    uint32_t switch_seq;       /* the seq that selects the target slot after the update */
+
+    /* the initial state and the uninterrupted run's final state */
+    uint8_t *initial_mem;
+    ota_device_t initial_dev;
+    uint8_t *final_mem;
+    ota_device_t final_dev;
+    uint64_t n_ops;      /* N: flash operations of the uninterrupted run */
+    uint64_t n_by[3][2]; /* [target slot, data, otadata][erase, program] */
+
+    /* the current session */
+    bool watch;            /* spy checks on (off while setting up) */
+    uint64_t session_base; /* emulator op count at the session's start */
+    pc_op_t *log;
+    size_t log_len, log_cap;
+    int last_running;      /* slot of the app running or last run (-1: none) */
+    int session_boot_slot; /* slot the session's first boot started (-1: none yet) */
+    int hook_status;       /* the restart hook's outcome (PC_STEP_*) */
+    int failed_item, failed_reason;
+    int item_result[2], item_reason[2]; /* the last service run's items (-1: not reported) */
+    bool restarted;
+    char failed_detail[160];
+
+    /* violations of the current run */
+    int run_violations;
+    char first_violation[512];
+    int inv_count[PC_INV_COUNT];
+    const char *phase; /* "after cut 1", "boot after cut 1", "final" */
+} pc_harness_t;
+
+/* Outcome of a step of a session. */
+enum { PC_STEP_OK = 0, PC_STEP_CUT = 1, PC_STEP_FATAL = 2 };
+
+/* --- pc_options.c: the command line --- */
+/** The options (see --help). */
+typedef struct {
+    bool clean, torn;
+    uint64_t seed;
+    int seeds;
+    uint64_t first, last, step; /* points; last 0 = N */
+    long random_runs;
+    bool inplace;
+    uint32_t app_size;
+    int verbose;
+    bool initial[PC_INITIAL_COUNT];
+    pc_cut_t cuts[PC_MAX_CUTS];
+    int ncuts; /* --cuts: replay this list only */
+    bool expect_violations;
+    const char *testdata;
+    const char *argv0;
+} pc_options_t;
+
+/** Parse argv; 0 to go on, else the exit status (2: usage error). --help exits 0 itself. */
+int pc_parse_options(int argc, char **argv, pc_options_t *o);
+
+/* --- pc_device.c: images, initial states, the uninterrupted run --- */
+int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size);
+void pc_images_free(pc_images_t *img);
+/** Create the device in @p initial, run the uninterrupted update once (N, final state). */
+int pc_harness_init(pc_harness_t *h, const pc_images_t *img, pc_initial_t initial, bool inplace, int verbose,
+                    const char *table_csv);
+void pc_harness_free(pc_harness_t *h);
+/** Back to the initial state (flash, device, power on, no cut scheduled). */
+void pc_restore(pc_harness_t *h);
+/* --- pc_session.c: spy flash, memory source, sessions --- */
+/** Put the spy flash (h->spy) in front of the emulator (h->real). */
+void pc_spy_attach(pc_harness_t *h);
+/**
+ * One session: session 0 is the update from the running old app (service run, restart = boot,
+ * then a reset and a boot); later sessions start with a power-on and a boot, then the same.
+ * With @p cut the power goes before its k-th operation. Returns PC_STEP_CUT if the cut happened,
+ * PC_STEP_OK if the session completed (then *completed_ops has its operation count), PC_STEP_FATAL
+ * if it cannot go on (no app boots).
+ */
+int pc_session(pc_harness_t *h, int index, const pc_cut_t *cut, uint64_t *completed_ops);
+/** "erase 0x210000+0x10000 (flash_tone+0x0)" for operation @p n of the current session. */
+void pc_describe_op(const pc_harness_t *h, uint64_t n, char *buf, size_t size);
+/** One line on the otadata entries as the raw flash holds them. */
+void pc_describe_otadata(const pc_harness_t *h, char *buf, size_t size);
+/** Label of the partition holding @p addr, or "?". */
+const char *pc_partition_at(const pc_harness_t *h, uint32_t addr, uint32_t *rel);
+
+/* --- pc_check.c --- */
+/** Record a violation of the current run (printed by the caller). */
+void pc_violation(pc_harness_t *h, pc_inv_t inv, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/** Raw-flash checks valid at any moment (also with the power off): invariants 1 (otadata names
+ * only complete images), 2, 3 and 4 (bytes). Returns the data partition's state. */
+pc_data_state_t pc_check_state(pc_harness_t *h);
+/** After a boot: a valid app booted, the old or the new one, complete. */
+void pc_check_boot(pc_harness_t *h, int err, const ota_partition_info_t *booted, const char *version);
+/** After the last uninterrupted session: the state equals the uninterrupted run's. */
+void pc_check_final(pc_harness_t *h);
+const char *pc_data_state_name(pc_data_state_t s);
+/** True if @p mem's partition @p part starts with @p image. */
+bool pc_holds(const uint8_t *mem, const ota_partition_info_t *part, const uint8_t *image, size_t len);
+
+/* --- pc_inplace.c --- */
+/** ESP-ADF's in-place data procedure: erase the whole partition, header first, no journal. */
+void pc_inplace_get_proc(ota_upgrade_ops_t *ops);
+
+#endif /* OTA_POWERCUT_H */
