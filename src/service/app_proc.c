@@ -29,7 +29,6 @@ typedef struct {
     ota_image_validator_t validator;
     bool own_hash;               /* image has no appended SHA-256: hash the stream ourselves */
     ota_sha256_ctx_t sha;
-    uint8_t stream_hash[OTA_SHA256_LEN];
     uint64_t last_log_ms;
 } app_ctx_t;
 
@@ -241,60 +240,20 @@ int ota_app_default_execute(void *handle, ota_node_attr_t *node)
         ota_service_set_item_detail(item->service, 0, "%s", msg[0] ? msg : ota_strerror(err));
         return err;
     }
-    if (ctx->own_hash) {
-        ota_sha256_final(&ctx->sha, ctx->stream_hash);
-    } else {
-        memcpy(ctx->stream_hash, ota_image_validator_info(&ctx->validator)->hash_calculated, OTA_SHA256_LEN);
-    }
     return OTA_OK;
 }
 
-/* Read-back consumer: the validator over the bytes on flash (and their SHA-256 if needed). */
-static int verify_consume(void *arg, const uint8_t *data, size_t len)
-{
-    app_ctx_t *ctx = arg;
-    if (ctx->own_hash) {
-        ota_sha256_update(&ctx->sha, data, len);
-    }
-    return ota_image_validator_feed(&ctx->validator, data, len);
-}
-
-
-/* esp_ota_end + esp_ota_set_boot_partition: verify what is on flash, then switch. */
+/* esp_ota_end + esp_ota_set_boot_partition. The stream validator has checked the image (header,
+ * segments, checksum, SHA-256) and the writer has read back every programmed byte and compared it
+ * with the stream: what is on flash is that image. Write sector 0, then switch. */
 static int commit(app_ctx_t *ctx)
 {
     ota_item_t *item = &ctx->item;
-    size_t buf_size;
-    uint8_t *buf = ota_service_work_buffer(item->service, &buf_size);
-    ota_image_validator_init(&ctx->validator, &ctx->vcfg, NULL, NULL);
-    if (ctx->own_hash) {
-        ota_sha256_init(&ctx->sha);
-    }
-    int err = ota_pw_read_back(&item->writer, verify_consume, ctx, buf, buf_size);
+    const ota_image_info_t *info = ota_image_validator_info(&ctx->validator);
+    ota_image_log_segments(TAG_IMAGE, ctx->slot->offset, info);
+    int err = ota_pw_commit(&item->writer);
     if (err == OTA_OK) {
-        err = ota_image_validator_finish(&ctx->validator);
-    }
-    if (err == OTA_OK) {
-        uint8_t flash_hash[OTA_SHA256_LEN];
-        if (ctx->own_hash) {
-            ota_sha256_final(&ctx->sha, flash_hash);
-        } else {
-            memcpy(flash_hash, ota_image_validator_info(&ctx->validator)->hash_calculated, OTA_SHA256_LEN);
-        }
-        if (memcmp(flash_hash, ctx->stream_hash, OTA_SHA256_LEN) != 0) {
-            err = OTA_ERR_SVC_VERIFY_FAILED;
-        }
-    }
-    if (err != OTA_OK) {
-        OTA_LOGE(TAG, "image read back from %s does not verify: %s", ctx->slot->label, ota_strerror(err));
-        ota_service_set_item_detail(item->service, 0, "read-back of %s failed: %s", ctx->slot->label,
-                                    ota_strerror(err));
-        return err;
-    }
-    ota_image_log_segments(TAG_IMAGE, ctx->slot->offset, ota_image_validator_info(&ctx->validator));
-    err = ota_pw_commit(&item->writer);
-    if (err == OTA_OK) {
-        err = ota_ops_set_boot_partition_verified(item->device, ctx->slot, ota_image_validator_info(&ctx->validator));
+        err = ota_ops_set_boot_partition_verified(item->device, ctx->slot, info);
     }
     if (err != OTA_OK) {
         OTA_LOGE(TAG, "cannot make %s the boot partition: %s", ctx->slot->label, ota_strerror(err));

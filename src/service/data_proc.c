@@ -24,7 +24,6 @@ typedef struct {
     const ota_partition_info_t *part;
     ota_sha256_ctx_t sha;           /* over every byte written to the partition, in order */
     uint64_t hashed;                /* bytes fed to sha */
-    uint8_t stream_hash[OTA_SHA256_LEN];
     uint64_t last_log_ms;
 } data_ctx_t;
 
@@ -293,13 +292,6 @@ int ota_data_default_execute(void *handle, ota_node_attr_t *node)
         return refuse(ctx, OTA_ERR_IMG_TRUNCATED, "the data image is empty");
     }
     ota_service_report_progress(item->service, item->writer.written, item->total, true);
-    ota_sha256_final(&ctx->sha, ctx->stream_hash);
-    return OTA_OK;
-}
-
-static int hash_consume(void *arg, const uint8_t *data, size_t len)
-{
-    ota_sha256_update(arg, data, len);
     return OTA_OK;
 }
 
@@ -322,22 +314,9 @@ static int commit(data_ctx_t *ctx)
 {
     ota_item_t *item = &ctx->item;
     ota_partition_writer_t *w = &item->writer;
-    size_t buf_size;
-    uint8_t *buf = ota_service_work_buffer(item->service, &buf_size);
-    ota_sha256_ctx_t check;
-    ota_sha256_init(&check);
-    int err = ota_pw_read_back(w, hash_consume, &check, buf, buf_size);
-    uint8_t flash_hash[OTA_SHA256_LEN];
-    ota_sha256_final(&check, flash_hash);
-    if (err == OTA_OK && memcmp(flash_hash, ctx->stream_hash, OTA_SHA256_LEN) != 0) {
-        err = OTA_ERR_SVC_VERIFY_FAILED;
-    }
-    if (err != OTA_OK) {
-        ota_service_set_item_detail(item->service, 0, "read-back of %s failed: %s", ctx->part->label,
-                                    ota_strerror(err));
-        return err;
-    }
-    /* A tone image must pass the strict validator before it is made to look valid. */
+    int err;
+    /* Every programmed byte was read back and compared by the writer. A tone image must also
+     * pass the strict validator before its header is written and it looks valid. */
     if (w->written >= 2 && w->first[0] == 0x53 && w->first[1] == 0x20) {
         ota_tone_info_t info;
         ota_tone_diag_t diag;

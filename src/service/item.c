@@ -268,6 +268,9 @@ static int give_up_resume(ota_item_t *item)
 int ota_item_read(ota_item_t *item, void *buf, size_t len)
 {
     uint32_t sector = item->device->flash->sector_size;
+    if (item->pending_err != OTA_OK) {
+        return item->pending_err;
+    }
     if (item->writer.resume_at != 0 && item->consumed == sector) {
         int err = resume_jump(item, buf, len);
         if (err == OTA_ERR_SVC_CHECKPOINT) {
@@ -282,19 +285,33 @@ int ota_item_read(ota_item_t *item, void *buf, size_t len)
     if (len > to_boundary) {
         len = to_boundary;
     }
-    int n;
-    if (item->peek_pos < item->peek_len) {
-        size_t avail = item->peek_len - item->peek_pos;
-        n = (int)(avail < len ? avail : len);
-        memcpy(buf, item->peek + item->peek_pos, (size_t)n);
-        item->peek_pos += (size_t)n;
-    } else {
-        n = source_read(item, buf, len);
-    }
-    if (n > 0) {
+    /* Fill the request: short network reads would make writes that straddle flash pages. */
+    uint8_t *out = buf;
+    size_t got = 0;
+    while (got < len) {
+        int n;
+        if (item->peek_pos < item->peek_len) {
+            size_t avail = item->peek_len - item->peek_pos;
+            n = (int)(avail < len - got ? avail : len - got);
+            memcpy(out + got, item->peek + item->peek_pos, (size_t)n);
+            item->peek_pos += (size_t)n;
+        } else {
+            n = source_read(item, out + got, len - got);
+        }
+        if (n < 0) {
+            if (got > 0) {
+                item->pending_err = n; /* hand over what arrived; the error comes next time */
+                break;
+            }
+            return n;
+        }
+        if (n == 0) {
+            break;
+        }
+        got += (size_t)n;
         item->consumed += (uint64_t)n;
     }
-    return n;
+    return (int)got;
 }
 
 int ota_item_read_exact(ota_item_t *item, void *buf, size_t len)

@@ -44,6 +44,7 @@ typedef struct {
     uint32_t checkpoint_every;  /* bytes between checkpoints (a multiple of the sector size) */
     uint32_t next_checkpoint;
     bool bounded;               /* the source was opened for sector 0 only (see ota_item_open) */
+    int pending_err;            /* a source error that arrived after some bytes of a read */
 } ota_item_t;
 
 /**

@@ -4,9 +4,11 @@
  *  1. begin: erase the first erase unit, program the install journal header into sector 0;
  *     from here the partition is "an interrupted install", never "valid".
  *  2. write: image bytes of sector 0 stay in RAM; later bytes are programmed as they come, each
- *     sector erased just before its first byte (64 KiB block erases where the rest of the image
- *     covers a whole aligned block), checkpoints appended to the journal.
- *  3. read_back: the caller re-verifies the image from RAM (sector 0) + flash (the rest).
+ *     sector erased just before its first byte (64 KiB block erases where the image covers most of
+ *     an aligned block), every program read back and compared with the bytes written,
+ *     checkpoints appended to the journal.
+ *  3. the caller checks the image it streamed (it can read the staged image: sector 0 in RAM,
+ *     the rest on flash);
  *  4. commit: erase sector 0, program its body, then its first 32 bytes (the header that makes
  *     an image look like one), read back and compare.
  * A cut anywhere before 4 ends leaves the journal or an erased/torn sector 0: invalid for the
@@ -80,10 +82,6 @@ int ota_pw_write(ota_partition_writer_t *w, const void *data, size_t len);
 
 /** Append a checkpoint to the journal (no-op when the journal is full). */
 int ota_pw_checkpoint(ota_partition_writer_t *w, const ota_journal_checkpoint_t *cp);
-
-/** Feed the written image, in order, to @p consume, reading flash through @p buf. */
-int ota_pw_read_back(ota_partition_writer_t *w, int (*consume)(void *ctx, const uint8_t *data, size_t len),
-                     void *ctx, uint8_t *buf, size_t buf_size);
 
 /** Write sector 0 last (see above) and check it. */
 int ota_pw_commit(ota_partition_writer_t *w);
