@@ -3,13 +3,13 @@
 #   scripts/install-deps.sh build   compile the library and the `ota` CLI
 #   scripts/install-deps.sh demo    + python3 (make demo serves the app with python3 -m http.server)
 #   scripts/install-deps.sh test    + cmocka, python3, nginx, openssl (make check)
-#   scripts/install-deps.sh bench   + valgrind, curl, linux-perf (make bench)
+#   scripts/install-deps.sh bench   + valgrind, curl, strace, linux-perf (make bench)
 set -eu
 
 build="gcc make cmake pkg-config libc6-dev libcurl4-openssl-dev libssl-dev libcjson-dev libmbedtls-dev zlib1g-dev"
 demo="$build python3"
 test="$build libcmocka-dev python3 nginx openssl"
-bench="$test valgrind curl"
+bench="$test valgrind curl strace linux-perf"
 
 case "${1:-build}" in
 build) want=$build ;;
