@@ -21,8 +21,8 @@ typedef struct {
 } ota_item_hasher_t;
 
 /* Enough for an app image's header + first segment header + app description (288 bytes) and a
- * tone image's header + format-1 description (264 bytes). */
-#define OTA_ITEM_PEEK_MAX 512u
+ * tone image's header + format-1 description (264 bytes): the first bytes need_upgrade inspects. */
+#define OTA_ITEM_PEEK_MAX 288u
 
 typedef struct {
     ota_service_t *service;

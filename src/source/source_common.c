@@ -40,6 +40,13 @@ ota_source_config_t ota_source_config_resolve(const ota_source_config_t *cfg)
     if (c.retry_backoff_ms == 0) {
         c.retry_backoff_ms = OTA_SOURCE_DEFAULT_RETRY_BACKOFF_MS;
     }
+    if (c.http_buffer_size == 0) {
+        c.http_buffer_size = OTA_SOURCE_DEFAULT_HTTP_BUFFER;
+    } else if (c.http_buffer_size < OTA_SOURCE_MIN_HTTP_BUFFER) {
+        c.http_buffer_size = OTA_SOURCE_MIN_HTTP_BUFFER;
+    } else if (c.http_buffer_size > OTA_SOURCE_MAX_HTTP_BUFFER) {
+        c.http_buffer_size = OTA_SOURCE_MAX_HTTP_BUFFER;
+    }
     if (c.cert_pem != NULL && c.cert_pem[0] == '\0') {
         c.cert_pem = NULL;
     }

@@ -3,8 +3,8 @@
  *
  * read() drives curl only while the caller waits for bytes, so the body is pulled, never pushed:
  * curl's write callback copies straight into the caller's buffer and keeps the rest of that one
- * callback (at most CURL_MAX_WRITE_SIZE bytes) in a buffer allocated once at open; if more arrives
- * before it is drained, the transfer is paused. Memory is bounded whatever the file size, and
+ * callback (at most cfg.http_buffer_size bytes: CURLOPT_BUFFERSIZE) in a buffer allocated once at
+ * open; if more arrives before it is drained, the transfer is paused. Memory is bounded whatever the file size, and
  * nothing is allocated per read.
  *
  * Resume rules (DESIGN.md §4 invariant 5): a request at offset N > 0 sends "Range: bytes=N-" and,
@@ -36,7 +36,6 @@
 
 static const char *TAG = "HTTP_CLIENT";
 
-#define CHUNK_SIZE CURL_MAX_WRITE_SIZE
 #define POLL_SLICE_MS 1000u
 
 typedef struct {
@@ -131,9 +130,9 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     }
     size_t room = s->dst != NULL ? s->dst_len - s->dst_used : 0;
     size_t direct = n < room ? n : room;
-    if (n - direct > CHUNK_SIZE) {
-        /* curl never passes more than CURL_MAX_WRITE_SIZE at once (chop_write); refuse rather
-         * than grow if that ever changes. */
+    if (n - direct > s->cfg.http_buffer_size) {
+        /* curl passes at most CURLOPT_BUFFERSIZE bytes at once (chop_write); refuse rather than
+         * grow if that ever changes. */
         ota_source_set_error(&s->base.info, "libcurl delivered %zu bytes at once", n);
         return 0;
     }
@@ -416,6 +415,7 @@ static int start_request(http_source_t *s, uint64_t offset)
     SETOPT(CURLOPT_HEADERDATA, s);
     SETOPT(CURLOPT_WRITEFUNCTION, on_body);
     SETOPT(CURLOPT_WRITEDATA, s);
+    SETOPT(CURLOPT_BUFFERSIZE, (long)s->cfg.http_buffer_size);
     SETOPT(CURLOPT_PREREQFUNCTION, on_prereq);
     SETOPT(CURLOPT_PREREQDATA, s);
     SETOPT(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L); /* a proxy's CONNECT answer is not the response */
@@ -661,7 +661,7 @@ int ota_source_http_open(const ota_source_config_t *cfg_in, const char *uri, uin
         }
     }
     int err = OTA_ERR_NO_MEM;
-    s->chunk = ota_malloc(CHUNK_SIZE);
+    s->chunk = ota_malloc(s->cfg.http_buffer_size);
     s->multi = curl_multi_init();
     if (s->chunk == NULL || s->multi == NULL || !dup_string(&s->url, uri) ||
         !dup_string(&s->ca_file, s->cfg.ca_file) || !dup_string(&s->cert_pem, s->cfg.cert_pem) ||

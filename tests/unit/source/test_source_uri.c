@@ -193,6 +193,14 @@ static void test_config_defaults(void **state)
     assert_int_equal(c.max_retries, 0);
     assert_int_equal(c.stall_timeout_ms, 5);
     assert_null(c.cert_pem);
+    /* the HTTP receive buffer: 2 KiB by default (ESP-ADF's data read size), within libcurl's range */
+    assert_int_equal(ota_source_config_resolve(NULL).http_buffer_size, 2048);
+    uint32_t asked[] = {1, 1024, 8192, 16384, 100000};
+    uint32_t got[] = {1024, 1024, 8192, 16384, 16384};
+    for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
+        ota_source_config_t b = {.http_buffer_size = asked[i]};
+        assert_int_equal(ota_source_config_resolve(&b).http_buffer_size, got[i]);
+    }
 }
 
 /* A scripted source: hands out `data` in pieces of `piece` bytes, then `end_code`. */
