@@ -182,7 +182,7 @@ static void ts_close(ota_source_t *src)
 static const ota_source_ops_t k_timed_source_ops = {.read = ts_read, .close = ts_close};
 
 static int timed_open(void *ctx, const ota_source_config_t *cfg, const char *uri, uint64_t offset,
-                      const ota_source_expect_t *expect, ota_source_t **out)
+                      const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag)
 {
     (void)ctx;
     timed_source_t *t = !g_tsrc[0].used ? &g_tsrc[0] : !g_tsrc[1].used ? &g_tsrc[1] : NULL;
@@ -191,7 +191,7 @@ static int timed_open(void *ctx, const ota_source_config_t *cfg, const char *uri
     }
     uint64_t t0 = now_ns();
     ota_source_t *inner = NULL;
-    int err = ota_source_open(NULL, cfg, uri, offset, expect, &inner);
+    int err = ota_source_open(NULL, cfg, uri, offset, expect, &inner, diag);
     g_source_ns += now_ns() - t0;
     if (err != OTA_OK) {
         return err;
@@ -378,7 +378,7 @@ typedef struct {
 static int64_t uri_size(const char *uri, const ota_source_config_t *cfg)
 {
     ota_source_t *src = NULL;
-    int err = ota_source_open(NULL, cfg, uri, 0, NULL, &src);
+    int err = ota_source_open(NULL, cfg, uri, 0, NULL, &src, NULL);
     if (err != OTA_OK) {
         die("cannot open %s", uri, err);
     }
@@ -465,7 +465,7 @@ __attribute__((noinline)) int bench_source_run(const char *uri, const ota_source
                                                size_t len, uint64_t *bytes)
 {
     ota_source_t *src = NULL;
-    int err = ota_source_open(NULL, cfg, uri, 0, NULL, &src);
+    int err = ota_source_open(NULL, cfg, uri, 0, NULL, &src, NULL);
     if (err != OTA_OK) {
         return err;
     }

@@ -84,22 +84,16 @@ struct ota_source {
 /**
  * Open @p uri at byte @p offset. With @p expect (NULL: nothing to check) a resume is refused with
  * OTA_ERR_SRC_RESOURCE_CHANGED if the ETag or total size differ, or if an HTTP server answers a
- * Range request with 200. Errors: OTA_ERR_SRC_* (the info of a failed open is logged).
+ * Range request with 200. Errors: OTA_ERR_SRC_*. @p diag (NULL: not wanted) receives what the
+ * open learned even when it FAILED (HTTP status, ETag, total size, error detail such as the path
+ * or the server's answer), so a caller can report it; on success it is a copy of the source's info.
  */
 typedef int (*ota_source_open_fn)(void *ctx, const ota_source_config_t *cfg, const char *uri, uint64_t offset,
-                                  const ota_source_expect_t *expect, ota_source_t **out);
+                                  const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag);
 
 /** The platform's opener: file:// and http(s):// (libcurl on POSIX). @p ctx is unused. */
 int ota_source_open(void *ctx, const ota_source_config_t *cfg, const char *uri, uint64_t offset,
-                    const ota_source_expect_t *expect, ota_source_t **out);
-
-/**
- * Like ota_source_open(); @p diag (NULL: not wanted) also receives the info of a FAILED open
- * (HTTP status, ETag, total size, error detail) so a caller can report it (the CLI's --json).
- * On success it is a copy of the opened source's info.
- */
-int ota_source_open_diag(void *ctx, const ota_source_config_t *cfg, const char *uri, uint64_t offset,
-                         const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag);
+                    const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag);
 
 static inline int ota_source_read(ota_source_t *src, void *buf, size_t len)
 {

@@ -8,11 +8,20 @@
 #include "ota/ota_mem.h"
 #include "service_internal.h"
 
-/* Open the item's source at @p offset (expect: NULL or what must hold, see ota_source.h). */
+static void note_error(ota_item_t *item, int err, const ota_source_info_t *info);
+
+/* Open the item's source at @p offset (expect: NULL or what must hold, see ota_source.h). A failed
+ * open's HTTP status and detail go to the item's RESULT event. */
 static int open_source(ota_item_t *item, uint64_t offset, const ota_source_expect_t *expect, ota_source_t **out)
 {
     const ota_service_config_t *cfg = ota_service_config(item->service);
-    return cfg->open_source(cfg->open_source_ctx, &item->src_cfg, item->uri, offset, expect, out);
+    ota_source_info_t diag;
+    memset(&diag, 0, sizeof diag);
+    int err = cfg->open_source(cfg->open_source_ctx, &item->src_cfg, item->uri, offset, expect, out, &diag);
+    if (err != OTA_OK) {
+        note_error(item, err, &diag);
+    }
+    return err;
 }
 
 /* If the target holds a resumable install of this URI, ask only for sector 0: the rest of the
@@ -38,6 +47,7 @@ static int open_for_resume(ota_item_t *item)
         item->source = NULL;
         if (err == OTA_ERR_SRC_RESOURCE_CHANGED) {
             OTA_LOGI(item->tag, "%s changed since the interrupted install: starting over", item->uri);
+            ota_service_set_item_detail(item->service, 0, "%s", ""); /* not this item's failure */
             return OTA_ERR_NOT_FOUND;
         }
     }
@@ -75,7 +85,6 @@ int ota_item_open(ota_item_t *item, ota_service_t *service, const ota_node_attr_
     }
     if (err != OTA_OK) {
         item->source = NULL;
-        ota_item_note_source_error(item, err);
         OTA_LOGE(tag, "cannot open %s: %s", node->uri, ota_strerror(err));
         return err;
     }
@@ -93,12 +102,13 @@ void ota_item_close(ota_item_t *item)
 
 void ota_item_note_source_error(ota_item_t *item, int err)
 {
-    int status = 0;
-    const char *detail = "";
-    if (item->source != NULL) {
-        status = ota_source_get_info(item->source)->http_status;
-        detail = ota_source_get_info(item->source)->error;
-    }
+    note_error(item, err, item->source != NULL ? ota_source_get_info(item->source) : NULL);
+}
+
+static void note_error(ota_item_t *item, int err, const ota_source_info_t *info)
+{
+    int status = info != NULL ? info->http_status : 0;
+    const char *detail = info != NULL ? info->error : "";
     if (detail[0] != '\0') {
         ota_service_set_item_detail(item->service, status, "%s", detail);
     } else if (status >= 400) {

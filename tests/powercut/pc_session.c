@@ -172,11 +172,11 @@ static void mem_close(ota_source_t *src)
 static const ota_source_ops_t k_mem_ops = {mem_read, mem_close};
 
 static int pc_open_source(void *ctx, const ota_source_config_t *cfg, const char *uri, uint64_t offset,
-                          const ota_source_expect_t *expect, ota_source_t **out)
+                          const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag)
 {
     pc_harness_t *h = ctx;
     if (strcmp(uri, PC_APP_URI) != 0) {
-        return ota_source_open(NULL, cfg, uri, offset, expect, out); /* the tone: file:///... */
+        return ota_source_open(NULL, cfg, uri, offset, expect, out, diag); /* the tone: file:///... */
     }
     const pc_images_t *img = h->img;
     if (offset > img->new_app_len) {
@@ -197,6 +197,9 @@ static int pc_open_source(void *ctx, const ota_source_config_t *cfg, const char 
     snprintf(m->base.info.etag, sizeof m->base.info.etag, "%s", img->app_etag);
     m->data = img->new_app;
     m->len = img->new_app_len;
+    if (expect != NULL && expect->length != 0 && expect->length < m->len - (size_t)offset) {
+        m->len = (size_t)offset + (size_t)expect->length; /* a bounded request (ota_source.h) */
+    }
     m->pos = (size_t)offset;
     *out = &m->base;
     return OTA_OK;

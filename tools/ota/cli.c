@@ -166,6 +166,54 @@ int cli_write_file(const char *path, const void *data, size_t len)
     return OTA_OK;
 }
 
+/* Length of the valid UTF-8 sequence at @p s (1..4), or 0 if the byte there does not start one. */
+static size_t utf8_sequence(const unsigned char *s)
+{
+    if (s[0] < 0x80) {
+        return 1;
+    }
+    size_t n = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || (n == 2 && s[0] < 0xC2) || (n == 4 && s[0] > 0xF4)) {
+        return 0; /* continuation byte, overlong 2-byte form, beyond U+10FFFF */
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+    }
+    if ((n == 3 && s[0] == 0xE0 && s[1] < 0xA0) || (n == 3 && s[0] == 0xED && s[1] >= 0xA0) ||
+        (n == 4 && s[0] == 0xF0 && s[1] < 0x90) || (n == 4 && s[0] == 0xF4 && s[1] >= 0x90)) {
+        return 0; /* overlong, surrogate, beyond U+10FFFF */
+    }
+    return n;
+}
+
+cJSON *cli_json_add_string(cJSON *object, const char *name, const char *value)
+{
+    const unsigned char *v = (const unsigned char *)(value ? value : "");
+    size_t len = strlen((const char *)v);
+    char *clean = malloc(len * 4 + 1);
+    if (clean == NULL) {
+        return NULL;
+    }
+    size_t out = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_sequence(v + i);
+        if (n == 0) {
+            out += (size_t)sprintf(clean + out, "\\x%02x", v[i]);
+            i++;
+        } else {
+            memcpy(clean + out, v + i, n);
+            out += n;
+            i += n;
+        }
+    }
+    clean[out] = '\0';
+    cJSON *item = cJSON_AddStringToObject(object, name, clean);
+    free(clean);
+    return item;
+}
+
 void cli_json_print(cJSON *json)
 {
     char *text = cJSON_PrintUnformatted(json);
@@ -191,9 +239,9 @@ void cli_json_print_pretty(cJSON *json)
 cJSON *cli_json_error(int err, const char *message)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", ota_err_name(err));
+    cli_json_add_string(o, "error", ota_err_name(err));
     cJSON_AddNumberToObject(o, "code", err);
-    cJSON_AddStringToObject(o, "message", message ? message : ota_strerror(err));
+    cli_json_add_string(o, "message", message ? message : ota_strerror(err));
     return o;
 }
 

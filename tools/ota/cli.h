@@ -62,6 +62,13 @@ int cli_read_file(const char *path, uint8_t **data, size_t *len);
 /** Write a buffer to a file (created/truncated). Prints the error itself. */
 int cli_write_file(const char *path, const void *data, size_t len);
 
+/**
+ * cJSON_AddStringToObject for text that may come from an image or a server (app versions,
+ * project names, error details): valid UTF-8 is kept, any other byte is written as "\xNN", so
+ * the output is always valid JSON text. Use it for every string the CLI prints as JSON.
+ */
+cJSON *cli_json_add_string(cJSON *object, const char *name, const char *value);
+
 /** Print @p json compactly on one line of stdout, then free it. */
 void cli_json_print(cJSON *json);
 /** Print @p json indented on stdout, then free it. */

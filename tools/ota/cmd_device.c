@@ -80,7 +80,7 @@ static cJSON *boot_result_json(const ota_device_t *dev, int err, const ota_boot_
 {
     cJSON *o = cJSON_CreateObject();
     if (err == OTA_OK && r->partition != NULL) {
-        cJSON_AddStringToObject(o, "booted", r->partition->label);
+        cli_json_add_string(o, "booted", r->partition->label);
         cJSON_AddNumberToObject(o, "offset", r->partition->offset);
         cJSON_AddNumberToObject(o, "index", r->index);
         cJSON_AddItemToObject(o, "app",
@@ -192,7 +192,7 @@ static cJSON *otadata_json(const ota_device_t *dev, const ota_otadata_entry_t e[
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "index", i);
         cJSON_AddNumberToObject(o, "seq", e[i].ota_seq);
-        cJSON_AddStringToObject(o, "state", state_text(e[i].ota_state, b));
+        cli_json_add_string(o, "state", state_text(e[i].ota_state, b));
         cJSON_AddNumberToObject(o, "state_value", e[i].ota_state);
         cJSON_AddNumberToObject(o, "crc", e[i].crc);
         cJSON_AddBoolToObject(o, "crc_valid", ota_otadata_entry_crc_ok(&e[i]));
@@ -202,7 +202,7 @@ static cJSON *otadata_json(const ota_device_t *dev, const ota_otadata_entry_t e[
         const ota_partition_info_t *slot =
             count > 0 && e[i].ota_seq != OTA_OTADATA_SEQ_BLANK
                 ? ota_device_ota_slot(dev, ota_otadata_slot(e[i].ota_seq, count)) : NULL;
-        slot ? cJSON_AddStringToObject(o, "slot", slot->label) : cJSON_AddNullToObject(o, "slot");
+        slot ? cli_json_add_string(o, "slot", slot->label) : cJSON_AddNullToObject(o, "slot");
         cJSON_AddItemToArray(arr, o);
     }
     return arr;
@@ -233,7 +233,7 @@ int cmd_set_boot(int argc, char **argv)
     bool have_otadata = ota_device_otadata(dev) != NULL && ota_ops_read_otadata(dev, e) == OTA_OK;
     if (a.json) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "partition", part->label);
+        cli_json_add_string(o, "partition", part->label);
         cJSON_AddNumberToObject(o, "offset", part->offset);
         if (err == OTA_OK) {
             cJSON_AddNullToObject(o, "error");
@@ -332,8 +332,8 @@ int cmd_confirm(int argc, char **argv)
     char b[12];
     if (a.json) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "running", running->label);
-        have_state ? cJSON_AddStringToObject(o, "state", state_text(state, b))
+        cli_json_add_string(o, "running", running->label);
+        have_state ? cli_json_add_string(o, "state", state_text(state, b))
                    : cJSON_AddNullToObject(o, "state");
         cJSON_AddNumberToObject(o, "efuse_secure_version", dev->efuse_secure_version);
         if (err == OTA_OK) {
@@ -378,7 +378,7 @@ int cmd_rollback(int argc, char **argv)
     if (err != OTA_OK) {
         if (a.json) {
             cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "running", from);
+            cli_json_add_string(o, "running", from);
             cJSON_AddItemToObject(o, "error", cli_json_error(err, NULL));
             cli_json_print_pretty(o);
         }
@@ -391,7 +391,7 @@ int cmd_rollback(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     cJSON *extra = cJSON_CreateObject();
-    cJSON_AddStringToObject(extra, "invalidated", from);
+    cli_json_add_string(extra, "invalidated", from);
     rc = boot_and_report(f, a.json, extra);
     ota_device_file_close(f);
     return rc;
@@ -441,26 +441,26 @@ int cmd_info(int argc, char **argv)
     cJSON *root = a.json ? cJSON_CreateObject() : NULL;
     cJSON *apps = NULL;
     if (root != NULL) {
-        cJSON_AddStringToObject(root, "device", a.device);
+        cli_json_add_string(root, "device", a.device);
         cJSON_AddNumberToObject(root, "flash_size", dev->flash->size);
-        cJSON_AddStringToObject(root, "chip", chip ? chip->name : "unknown");
+        cli_json_add_string(root, "chip", chip ? chip->name : "unknown");
         cJSON_AddNumberToObject(root, "chip_id", dev->chip_id);
-        cJSON_AddStringToObject(root, "chip_revision", rev);
+        cli_json_add_string(root, "chip_revision", rev);
         cJSON_AddNumberToObject(root, "efuse_secure_version", dev->efuse_secure_version);
         cJSON_AddBoolToObject(root, "rollback", dev->rollback_enabled);
         cJSON_AddBoolToObject(root, "anti_rollback", dev->anti_rollback_enabled);
-        running ? cJSON_AddStringToObject(root, "running", running->label)
+        running ? cli_json_add_string(root, "running", running->label)
                 : cJSON_AddNullToObject(root, "running");
         cJSON *parts = cJSON_AddArrayToObject(root, "partitions");
         for (size_t i = 0; i < dev->table.count; i++) {
             const ota_partition_info_t *p = &dev->table.entries[i];
             cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "label", p->label);
+            cli_json_add_string(o, "label", p->label);
             cJSON_AddNumberToObject(o, "type", p->type);
             cJSON_AddNumberToObject(o, "subtype", p->subtype);
             cJSON_AddNumberToObject(o, "offset", p->offset);
             cJSON_AddNumberToObject(o, "size", p->size);
-            cJSON_AddStringToObject(o, "usage", ota_bootloader_partition_usage(p));
+            cli_json_add_string(o, "usage", ota_bootloader_partition_usage(p));
             cJSON_AddItemToArray(parts, o);
         }
         cJSON_AddItemToObject(root, "otadata", have_otadata ? otadata_json(dev, e) : cJSON_CreateNull());
@@ -512,7 +512,7 @@ int cmd_info(int argc, char **argv)
         bool is_running = running == p;
         if (apps != NULL) {
             cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "label", p->label);
+            cli_json_add_string(o, "label", p->label);
             cJSON_AddNumberToObject(o, "offset", p->offset);
             cJSON_AddNumberToObject(o, "size", p->size);
             cJSON_AddNumberToObject(o, "subtype", p->subtype);
@@ -522,7 +522,7 @@ int cmd_info(int argc, char **argv)
             cJSON_AddItemToObject(o, "app_desc",
                                   info.app_desc_valid ? image_report_app_desc_json(&info.app_desc)
                                                       : cJSON_CreateNull());
-            have_state ? cJSON_AddStringToObject(o, "state", state_text(state, b))
+            have_state ? cli_json_add_string(o, "state", state_text(state, b))
                        : cJSON_AddNullToObject(o, "state");
             cJSON_AddBoolToObject(o, "running", is_running);
             cJSON_AddItemToArray(apps, o);
@@ -547,7 +547,7 @@ int cmd_info(int argc, char **argv)
     if (root != NULL) {
         if (next_err == OTA_OK && next.partition != NULL) {
             cJSON *n = cJSON_AddObjectToObject(root, "next_boot");
-            cJSON_AddStringToObject(n, "label", next.partition->label);
+            cli_json_add_string(n, "label", next.partition->label);
             cJSON_AddNumberToObject(n, "offset", next.partition->offset);
             cJSON_AddNumberToObject(n, "index", next.index);
             cJSON_AddBoolToObject(n, "fell_back", next.fell_back);

@@ -257,7 +257,7 @@ static int report_failure(const fetch_args_t *a, int err, const ota_source_info_
     }
     if (a->json) {
         cJSON *o = cli_json_error(err, detail);
-        cJSON_AddStringToObject(o, "uri", a->uri);
+        cli_json_add_string(o, "uri", a->uri);
         cJSON_AddNumberToObject(o, "http_status", info->http_status);
         cJSON_AddNumberToObject(o, "bytes", (double)kept);
         cJSON_AddNumberToObject(o, "retries", info->retries);
@@ -311,7 +311,7 @@ static int fetch(fetch_args_t *a)
         }
     }
 
-    int err = ota_source_open_diag(NULL, &a->cfg, a->uri, offset, have_expect ? &expect : NULL, &src, &diag);
+    int err = ota_source_open(NULL, &a->cfg, a->uri, offset, have_expect ? &expect : NULL, &src, &diag);
     if (err != OTA_OK) {
         rc = report_failure(a, err, &diag, offset);
         goto done;
@@ -378,13 +378,13 @@ static int fetch(fetch_args_t *a)
     cli_hex(digest, sizeof digest, hex);
     if (a->json) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "uri", a->uri);
-        cJSON_AddStringToObject(o, "output", a->out);
+        cli_json_add_string(o, "uri", a->uri);
+        cli_json_add_string(o, "output", a->out);
         cJSON_AddNumberToObject(o, "bytes", (double)written);
-        cJSON_AddStringToObject(o, "sha256", hex);
+        cli_json_add_string(o, "sha256", hex);
         cJSON_AddNumberToObject(o, "http_status", info->http_status);
-        cJSON_AddStringToObject(o, "etag", info->etag);
-        cJSON_AddStringToObject(o, "last_modified", info->last_modified);
+        cli_json_add_string(o, "etag", info->etag);
+        cli_json_add_string(o, "last_modified", info->last_modified);
         cJSON_AddNumberToObject(o, "total_size", (double)info->total_size);
         cJSON_AddNumberToObject(o, "resumed_from", (double)offset);
         cJSON_AddNumberToObject(o, "retries", info->retries);

@@ -147,12 +147,12 @@ static int cmd_flash_create(int argc, char **argv)
 
     if (json) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "device", device);
+        cli_json_add_string(o, "device", device);
         cJSON_AddNumberToObject(o, "size", (double)size);
         cJSON_AddNumberToObject(o, "table_offset", (double)table_offset);
         cJSON_AddNumberToObject(o, "partitions", (double)table->count);
         cJSON_AddBoolToObject(o, "md5", md5);
-        cJSON_AddStringToObject(o, "table", table_path ? table_path : "built-in (ESP-ADF OTA example)");
+        cli_json_add_string(o, "table", table_path ? table_path : "built-in (ESP-ADF OTA example)");
         cli_json_print(o);
     } else {
         bool mib = size % (1024 * 1024) == 0;

@@ -150,13 +150,13 @@ static int cmd_image_info(int argc, char **argv)
     if (json) {
         cJSON *o = image_report_json(&info);
         if (part_info != NULL) {
-            cJSON_AddStringToObject(o, "device", path);
+            cli_json_add_string(o, "device", path);
             cJSON *p = cJSON_AddObjectToObject(o, "partition");
-            cJSON_AddStringToObject(p, "label", part_info->label);
+            cli_json_add_string(p, "label", part_info->label);
             cJSON_AddNumberToObject(p, "offset", part_info->offset);
             cJSON_AddNumberToObject(p, "size", part_info->size);
         } else {
-            cJSON_AddStringToObject(o, "file", path);
+            cli_json_add_string(o, "file", path);
             cJSON_AddNumberToObject(o, "file_size", (double)file_size);
         }
         cJSON_AddBoolToObject(o, "valid", err == OTA_OK);
@@ -370,11 +370,11 @@ static int cmd_image_make(int argc, char **argv)
     const char *chip = ota_chip_display_name(cfg.chip_id);
     if (json) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "file", out_path);
+        cli_json_add_string(o, "file", out_path);
         cJSON_AddNumberToObject(o, "size", plan.image_size);
-        cJSON_AddStringToObject(o, "chip", chip);
-        cJSON_AddStringToObject(o, "project_name", cfg.project_name);
-        cJSON_AddStringToObject(o, "version", cfg.version);
+        cli_json_add_string(o, "chip", chip);
+        cli_json_add_string(o, "project_name", cfg.project_name);
+        cli_json_add_string(o, "version", cfg.version);
         cJSON_AddNumberToObject(o, "secure_version", cfg.secure_version);
         cJSON_AddNumberToObject(o, "entry_addr", plan.entry_addr);
         cJSON *segs = cJSON_AddArrayToObject(o, "segments");

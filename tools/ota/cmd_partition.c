@@ -148,7 +148,7 @@ static cJSON *table_json(const ota_partition_table_t *t)
         cJSON *o = cJSON_CreateObject();
         const char *tname = ota_partition_type_name(p->type);
         const char *sname = ota_partition_subtype_name(p->type, p->subtype);
-        cJSON_AddStringToObject(o, "label", p->label);
+        cli_json_add_string(o, "label", p->label);
         cJSON_AddNumberToObject(o, "type", p->type);
         cJSON_AddItemToObject(o, "type_name", tname ? cJSON_CreateString(tname) : cJSON_CreateNull());
         cJSON_AddNumberToObject(o, "subtype", p->subtype);

@@ -35,6 +35,10 @@ static void usage(FILE *out)
             "                         only if its version is newer than the running one\n"
             "  --cacert FILE          trust this CA for https:// (default: the system's)\n"
             "  --insecure             do not verify the https server (logs a warning)\n"
+            "  --connect-timeout MS   give up connecting after MS milliseconds (default 10000)\n"
+            "  --stall-timeout MS     a download with no byte for MS milliseconds is stalled\n"
+            "                         (default 20000); it is resumed, up to --retries times\n"
+            "  --retries N            automatic resumes of a broken download (default 3)\n"
             "  --break-after-fail     stop the list at the first failed item\n"
             "  --reset                power-cycle the device first (boot even if an app runs)\n"
             "  --no-confirm           the running app does not confirm itself (simulates a\n"
@@ -145,42 +149,42 @@ static void on_event(const ota_event_t *ev, void *arg)
     }
     switch (ev->type) {
     case OTA_EVENT_ITEM_BEGIN:
-        cJSON_AddStringToObject(o, "event", "item_begin");
-        cJSON_AddStringToObject(o, "type", item_type_name(ev->node->type));
+        cli_json_add_string(o, "event", "item_begin");
+        cli_json_add_string(o, "type", item_type_name(ev->node->type));
         if (ev->node->label != NULL) {
-            cJSON_AddStringToObject(o, "label", ev->node->label);
+            cli_json_add_string(o, "label", ev->node->label);
         }
-        cJSON_AddStringToObject(o, "uri", ev->node->uri ? ev->node->uri : "");
+        cli_json_add_string(o, "uri", ev->node->uri ? ev->node->uri : "");
         break;
     case OTA_EVENT_VERSION_CHECK:
-        cJSON_AddStringToObject(o, "event", "version_check");
-        cJSON_AddStringToObject(o, "running", ev->version_check.running);
-        cJSON_AddStringToObject(o, "incoming", ev->version_check.incoming);
+        cli_json_add_string(o, "event", "version_check");
+        cli_json_add_string(o, "running", ev->version_check.running);
+        cli_json_add_string(o, "incoming", ev->version_check.incoming);
         cJSON_AddBoolToObject(o, "enforced", ev->version_check.enforced);
-        cJSON_AddStringToObject(o, "decision", ev->version_check.decision == OTA_OK ? "upgrade"
+        cli_json_add_string(o, "decision", ev->version_check.decision == OTA_OK ? "upgrade"
                                                : ota_item_result_of(ev->version_check.decision) == OTA_ITEM_SKIPPED
                                                    ? "skip"
                                                    : "refuse");
-        cJSON_AddStringToObject(o, "reason", ota_err_name(ev->version_check.decision));
+        cli_json_add_string(o, "reason", ota_err_name(ev->version_check.decision));
         break;
     case OTA_EVENT_PROGRESS:
-        cJSON_AddStringToObject(o, "event", "progress");
+        cli_json_add_string(o, "event", "progress");
         cJSON_AddNumberToObject(o, "bytes", (double)ev->progress.bytes);
         cJSON_AddNumberToObject(o, "total", (double)ev->progress.total);
         break;
     case OTA_EVENT_RESULT:
-        cJSON_AddStringToObject(o, "event", "result");
-        cJSON_AddStringToObject(o, "result", ota_item_result_name(ev->result.result));
-        cJSON_AddStringToObject(o, "reason", ota_err_name(ev->result.reason));
+        cli_json_add_string(o, "event", "result");
+        cli_json_add_string(o, "result", ota_item_result_name(ev->result.result));
+        cli_json_add_string(o, "reason", ota_err_name(ev->result.reason));
         cJSON_AddNumberToObject(o, "code", ev->result.reason);
-        cJSON_AddStringToObject(o, "message", ev->result.reason == OTA_OK ? "" : ota_strerror(ev->result.reason));
+        cli_json_add_string(o, "message", ev->result.reason == OTA_OK ? "" : ota_strerror(ev->result.reason));
         if (ev->result.http_status != 0) {
             cJSON_AddNumberToObject(o, "http_status", ev->result.http_status);
         }
-        cJSON_AddStringToObject(o, "detail", ev->result.detail);
+        cli_json_add_string(o, "detail", ev->result.detail);
         break;
     case OTA_EVENT_FINISH:
-        cJSON_AddStringToObject(o, "event", "finish");
+        cli_json_add_string(o, "event", "finish");
         cJSON_AddNumberToObject(o, "succeeded", ev->finish.succeeded);
         cJSON_AddNumberToObject(o, "skipped", ev->finish.skipped);
         cJSON_AddNumberToObject(o, "failed", ev->finish.failed);
@@ -198,19 +202,19 @@ static void on_boot(void *arg, int err, const ota_boot_result_t *boot)
         return;
     }
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "event", "boot");
+    cli_json_add_string(o, "event", "boot");
     cJSON_AddBoolToObject(o, "ok", err == OTA_OK);
     if (err == OTA_OK && boot->partition != NULL) {
-        cJSON_AddStringToObject(o, "partition", boot->partition->label);
+        cli_json_add_string(o, "partition", boot->partition->label);
         cJSON_AddNumberToObject(o, "offset", boot->partition->offset);
         cJSON_AddBoolToObject(o, "fell_back", boot->fell_back);
         if (boot->image.app_desc_valid) {
-            cJSON_AddStringToObject(o, "project", boot->image.app_desc.project_name);
-            cJSON_AddStringToObject(o, "version", boot->image.app_desc.version);
+            cli_json_add_string(o, "project", boot->image.app_desc.project_name);
+            cli_json_add_string(o, "version", boot->image.app_desc.version);
         }
     } else {
-        cJSON_AddStringToObject(o, "error", ota_err_name(err));
-        cJSON_AddStringToObject(o, "message", ota_strerror(err));
+        cli_json_add_string(o, "error", ota_err_name(err));
+        cli_json_add_string(o, "message", ota_strerror(err));
     }
     cli_json_print(o);
 }
@@ -218,7 +222,7 @@ static void on_boot(void *arg, int err, const ota_boot_result_t *boot)
 int cmd_run(int argc, char **argv)
 {
     enum { OPT_CONFIG = 256, OPT_APP, OPT_DATA, OPT_LABEL, OPT_SDCARD, OPT_CHECK, OPT_CACERT, OPT_INSECURE,
-           OPT_BREAK, OPT_RESET, OPT_NO_CONFIRM, OPT_JSON };
+           OPT_BREAK, OPT_RESET, OPT_NO_CONFIRM, OPT_JSON, OPT_CONNECT, OPT_STALL, OPT_RETRIES };
     static const struct option options[] = {
         {"config", required_argument, NULL, OPT_CONFIG},
         {"app-uri", required_argument, NULL, OPT_APP},
@@ -232,6 +236,9 @@ int cmd_run(int argc, char **argv)
         {"reset", no_argument, NULL, OPT_RESET},
         {"no-confirm", no_argument, NULL, OPT_NO_CONFIRM},
         {"json", no_argument, NULL, OPT_JSON},
+        {"connect-timeout", required_argument, NULL, OPT_CONNECT},
+        {"stall-timeout", required_argument, NULL, OPT_STALL},
+        {"retries", required_argument, NULL, OPT_RETRIES},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -257,6 +264,23 @@ int cmd_run(int argc, char **argv)
         case OPT_RESET: opts.reset_first = true; break;
         case OPT_NO_CONFIRM: opts.no_confirm = true; break;
         case OPT_JSON: json = true; break;
+        case OPT_CONNECT:
+        case OPT_STALL:
+        case OPT_RETRIES: {
+            uint64_t v;
+            if (!cli_parse_uint(optarg, c == OPT_RETRIES ? 100 : 3600000, &v) || (c != OPT_RETRIES && v == 0)) {
+                return cli_usage_error("run", "invalid value '%s' for --%s", optarg,
+                                       c == OPT_CONNECT ? "connect-timeout" : c == OPT_STALL ? "stall-timeout" : "retries");
+            }
+            if (c == OPT_CONNECT) {
+                opts.example.source.connect_timeout_ms = (uint32_t)v;
+            } else if (c == OPT_STALL) {
+                opts.example.source.stall_timeout_ms = (uint32_t)v;
+            } else {
+                opts.example.source.max_retries = v == 0 ? -1 : (int)v; /* 0 retries: none */
+            }
+            break;
+        }
         case 'v': verbose = true; break;
         case 'q': quiet = true; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
@@ -278,6 +302,11 @@ int cmd_run(int argc, char **argv)
     opts.example.data_partition_label =
         data_label ? data_label : k.data_label ? k.data_label : OTA_EXAMPLE_DEFAULT_DATA_PARTITION_LABEL;
     opts.example.force_check_firmware_version = check_flag || k.version_check;
+    if (opts.example.firmware_upgrade_uri != NULL && opts.example.firmware_upgrade_uri[0] == '\0' &&
+        opts.example.data_upgrade_uri[0] == '\0') {
+        kconfig_free(&k);
+        return cli_usage_error("run", "nothing to do: the firmware URI and the data URI are both empty");
+    }
     if (opts.example.firmware_upgrade_uri == NULL) {
         /* The example's Kconfig default (https://192.168.0.3:8070/hello-world.bin) is a LAN address
          * from Espressif's README: never contact it behind the user's back. */

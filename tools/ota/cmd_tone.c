@@ -34,12 +34,12 @@ static void add_diag_json(cJSON *o, int err, const ota_tone_diag_t *diag)
 {
     char msg[256];
     ota_tone_diag_format(err, diag, msg, sizeof msg);
-    cJSON_AddStringToObject(o, "error", ota_err_name(err));
+    cli_json_add_string(o, "error", ota_err_name(err));
     cJSON_AddNumberToObject(o, "code", err);
-    cJSON_AddStringToObject(o, "message", msg);
+    cli_json_add_string(o, "message", msg);
     if (diag->field != NULL) {
         cJSON *d = cJSON_AddObjectToObject(o, "diag");
-        cJSON_AddStringToObject(d, "field", diag->field);
+        cli_json_add_string(d, "field", diag->field);
         cJSON_AddNumberToObject(d, "offset", diag->offset);
         if (diag->index >= 0) {
             cJSON_AddNumberToObject(d, "index", diag->index);
@@ -96,7 +96,7 @@ static int extract_files(const char *dir, const ota_tone_memory_t *mem, const ot
             return CLI_EXIT_FAIL;
         }
         if (json) {
-            cJSON_AddStringToObject(cJSON_GetArrayItem(files, (int)i), "path", path);
+            cli_json_add_string(cJSON_GetArrayItem(files, (int)i), "path", path);
         } else {
             printf("extracted %s (%u bytes)\n", path, (unsigned)e.song_len);
         }
@@ -151,7 +151,7 @@ static int cmd_tone_info(int argc, char **argv)
         ota_tone_diag_format(err, &diag, msg, sizeof msg);
         if (json) {
             cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "file", path);
+            cli_json_add_string(o, "file", path);
             cJSON_AddBoolToObject(o, "valid", false);
             add_diag_json(o, err, &diag);
             cli_json_print_pretty(o);
@@ -173,7 +173,7 @@ static int cmd_tone_info(int argc, char **argv)
     cJSON *o = json ? cJSON_CreateObject() : NULL;
     cJSON *files = NULL;
     if (json) {
-        cJSON_AddStringToObject(o, "file", path);
+        cli_json_add_string(o, "file", path);
         cJSON_AddBoolToObject(o, "valid", err == OTA_OK);
         cJSON_AddNumberToObject(o, "format", info.header.format);
         cJSON_AddNumberToObject(o, "total_num", info.header.total_num);
@@ -185,11 +185,11 @@ static int cmd_tone_info(int argc, char **argv)
             cJSON *d = cJSON_AddObjectToObject(o, "desc");
             cJSON_AddNumberToObject(d, "magic_word", info.desc.magic_word);
             cJSON_AddNumberToObject(d, "secure_version", info.desc.secure_version);
-            cJSON_AddStringToObject(d, "version", info.desc.version);
-            cJSON_AddStringToObject(d, "project_name", info.desc.project_name);
-            cJSON_AddStringToObject(d, "time", info.desc.time);
-            cJSON_AddStringToObject(d, "date", info.desc.date);
-            cJSON_AddStringToObject(d, "idf_ver", info.desc.idf_ver);
+            cli_json_add_string(d, "version", info.desc.version);
+            cli_json_add_string(d, "project_name", info.desc.project_name);
+            cli_json_add_string(d, "time", info.desc.time);
+            cli_json_add_string(d, "date", info.desc.date);
+            cli_json_add_string(d, "idf_ver", info.desc.idf_ver);
             if (trailer_present) {
                 cJSON *cr = cJSON_AddObjectToObject(o, "crc");
                 cJSON_AddNumberToObject(cr, "stored", crc_stored);
@@ -231,7 +231,7 @@ static int cmd_tone_info(int argc, char **argv)
         if (json) {
             cJSON *f = cJSON_CreateObject();
             cJSON_AddNumberToObject(f, "index", e.song_index);
-            cJSON_AddStringToObject(f, "type", type_name(e.file_type));
+            cli_json_add_string(f, "type", type_name(e.file_type));
             cJSON_AddNumberToObject(f, "file_type", e.file_type);
             cJSON_AddNumberToObject(f, "address", e.song_adr);
             cJSON_AddNumberToObject(f, "length", e.song_len);
@@ -260,7 +260,7 @@ static int cmd_tone_info(int argc, char **argv)
         if (extract != NULL) {
             status = extract_files(extract, &mem, &info, files, json);
             if (json) {
-                cJSON_AddStringToObject(o, "extracted_to", extract);
+                cli_json_add_string(o, "extracted_to", extract);
             }
         }
     }
@@ -481,14 +481,14 @@ static void print_make_result(const char *out_path, const ota_tone_build_config_
     cJSON *o = NULL, *files = NULL;
     if (json) {
         o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "output", out_path);
+        cli_json_add_string(o, "output", out_path);
         cJSON_AddNumberToObject(o, "format", header.format);
         cJSON_AddNumberToObject(o, "total_num", (double)l->count);
         cJSON_AddNumberToObject(o, "size", size);
         if (fmt1) {
-            cJSON_AddStringToObject(o, "version", cfg->version);
-            cJSON_AddStringToObject(o, "time", cfg->time);
-            cJSON_AddStringToObject(o, "date", cfg->date);
+            cli_json_add_string(o, "version", cfg->version);
+            cli_json_add_string(o, "time", cfg->time);
+            cli_json_add_string(o, "date", cfg->date);
         }
         files = cJSON_AddArrayToObject(o, "files");
     } else {
@@ -504,8 +504,8 @@ static void print_make_result(const char *out_path, const ota_tone_build_config_
         if (json) {
             cJSON *f = cJSON_CreateObject();
             cJSON_AddNumberToObject(f, "index", (double)i);
-            cJSON_AddStringToObject(f, "source", l->items[i].path);
-            cJSON_AddStringToObject(f, "type", type_name(e.file_type));
+            cli_json_add_string(f, "source", l->items[i].path);
+            cli_json_add_string(f, "type", type_name(e.file_type));
             cJSON_AddNumberToObject(f, "address", e.song_adr);
             cJSON_AddNumberToObject(f, "length", e.song_len);
             cJSON_AddItemToArray(files, f);

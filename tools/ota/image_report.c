@@ -125,17 +125,17 @@ cJSON *image_report_app_desc_json(const ota_app_desc_t *d)
     cJSON *o = cJSON_CreateObject();
     char sha[2 * 32 + 1], b[16];
     cli_hex(d->app_elf_sha256, 32, sha);
-    cJSON_AddStringToObject(o, "project_name", d->project_name);
-    cJSON_AddStringToObject(o, "version", d->version);
-    cJSON_AddStringToObject(o, "time", d->time);
-    cJSON_AddStringToObject(o, "date", d->date);
-    cJSON_AddStringToObject(o, "idf_ver", d->idf_ver);
-    cJSON_AddStringToObject(o, "elf_sha256", sha);
+    cli_json_add_string(o, "project_name", d->project_name);
+    cli_json_add_string(o, "version", d->version);
+    cli_json_add_string(o, "time", d->time);
+    cli_json_add_string(o, "date", d->date);
+    cli_json_add_string(o, "idf_ver", d->idf_ver);
+    cli_json_add_string(o, "elf_sha256", sha);
     cJSON_AddNumberToObject(o, "secure_version", d->secure_version);
     snprintf(b, sizeof b, "%u.%u", d->min_efuse_blk_rev_full / 100u, d->min_efuse_blk_rev_full % 100u);
-    cJSON_AddStringToObject(o, "min_efuse_blk_rev", b);
+    cli_json_add_string(o, "min_efuse_blk_rev", b);
     snprintf(b, sizeof b, "%u.%u", d->max_efuse_blk_rev_full / 100u, d->max_efuse_blk_rev_full % 100u);
-    cJSON_AddStringToObject(o, "max_efuse_blk_rev", b);
+    cli_json_add_string(o, "max_efuse_blk_rev", b);
     cJSON_AddNumberToObject(o, "mmu_page_size",
                             d->mmu_page_size ? (double)(1u << (d->mmu_page_size & 31)) : 0);
     return o;
@@ -169,11 +169,11 @@ cJSON *image_report_json(const ota_image_info_t *info)
         cJSON_AddNumberToObject(j, "entry_addr", h->entry_addr);
         cJSON_AddNumberToObject(j, "segment_count", h->segment_count);
         const char *s = ota_image_flash_size_name(h->spi_size);
-        s ? cJSON_AddStringToObject(j, "flash_size", s) : cJSON_AddNullToObject(j, "flash_size");
+        s ? cli_json_add_string(j, "flash_size", s) : cJSON_AddNullToObject(j, "flash_size");
         s = ota_image_flash_freq_name(h->chip_id, h->spi_speed);
-        s ? cJSON_AddStringToObject(j, "flash_freq", s) : cJSON_AddNullToObject(j, "flash_freq");
+        s ? cli_json_add_string(j, "flash_freq", s) : cJSON_AddNullToObject(j, "flash_freq");
         s = ota_image_flash_mode_name(h->spi_mode);
-        s ? cJSON_AddStringToObject(j, "flash_mode", s) : cJSON_AddNullToObject(j, "flash_mode");
+        s ? cli_json_add_string(j, "flash_mode", s) : cJSON_AddNullToObject(j, "flash_mode");
         cJSON_AddNumberToObject(j, "wp_pin", h->wp_pin);
         cJSON_AddBoolToObject(j, "wp_pin_disabled", h->wp_pin == OTA_IMAGE_WP_PIN_DISABLED);
         cJSON_AddNumberToObject(j, "clk_drv", h->spi_pin_drv[0] & 0xF);
@@ -183,12 +183,12 @@ cJSON *image_report_json(const ota_image_info_t *info)
         cJSON_AddNumberToObject(j, "hd_drv", h->spi_pin_drv[2] & 0xF);
         cJSON_AddNumberToObject(j, "wp_drv", h->spi_pin_drv[2] >> 4);
         cJSON_AddNumberToObject(j, "chip_id", h->chip_id);
-        cJSON_AddStringToObject(j, "chip", ota_chip_display_name(h->chip_id));
+        cli_json_add_string(j, "chip", ota_chip_display_name(h->chip_id));
         cJSON_AddNumberToObject(j, "min_chip_rev_full", h->min_chip_rev_full);
-        cJSON_AddStringToObject(j, "min_chip_rev", image_report_revision(h->min_chip_rev_full, b));
+        cli_json_add_string(j, "min_chip_rev", image_report_revision(h->min_chip_rev_full, b));
         cJSON_AddNumberToObject(j, "legacy_min_rev", h->min_chip_rev);
         cJSON_AddNumberToObject(j, "max_chip_rev_full", h->max_chip_rev_full);
-        cJSON_AddStringToObject(j, "max_chip_rev", image_report_revision(h->max_chip_rev_full, b));
+        cli_json_add_string(j, "max_chip_rev", image_report_revision(h->max_chip_rev_full, b));
         cJSON_AddBoolToObject(j, "hash_appended", h->hash_appended != 0);
     }
     cJSON *segs = cJSON_AddArrayToObject(o, "segments");
@@ -201,7 +201,7 @@ cJSON *image_report_json(const ota_image_info_t *info)
         cJSON_AddNumberToObject(j, "length", s->data_len);
         cJSON_AddNumberToObject(j, "load_addr", s->load_addr);
         cJSON_AddNumberToObject(j, "file_offset", s->header_offset);
-        cJSON_AddStringToObject(j, "memory_types", types);
+        cli_json_add_string(j, "memory_types", types);
         cJSON_AddItemToArray(segs, j);
     }
     if (info->checksum_read) {
@@ -216,9 +216,9 @@ cJSON *image_report_json(const ota_image_info_t *info)
         char hex[2 * OTA_IMAGE_HASH_LEN + 1];
         cJSON *j = cJSON_AddObjectToObject(o, "hash");
         cli_hex(info->hash_stored, OTA_IMAGE_HASH_LEN, hex);
-        cJSON_AddStringToObject(j, "stored", hex);
+        cli_json_add_string(j, "stored", hex);
         cli_hex(info->hash_calculated, OTA_IMAGE_HASH_LEN, hex);
-        cJSON_AddStringToObject(j, "calculated", hex);
+        cli_json_add_string(j, "calculated", hex);
         cJSON_AddBoolToObject(j, "valid",
                               memcmp(info->hash_stored, info->hash_calculated, OTA_IMAGE_HASH_LEN) == 0);
     } else {

@@ -8,8 +8,8 @@
 
 static const char *TAG = "source";
 
-int ota_source_open_diag(void *ctx, const ota_source_config_t *cfg, const char *uri, uint64_t offset,
-                         const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag)
+int ota_source_open(void *ctx, const ota_source_config_t *cfg, const char *uri, uint64_t offset,
+                    const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag)
 {
     (void)ctx;
     if (out == NULL) {
@@ -34,10 +34,4 @@ int ota_source_open_diag(void *ctx, const ota_source_config_t *cfg, const char *
                              uri ? uri : "(null)");
     }
     return uri == NULL ? OTA_ERR_INVALID_ARG : OTA_ERR_SRC_URI;
-}
-
-int ota_source_open(void *ctx, const ota_source_config_t *cfg, const char *uri, uint64_t offset,
-                    const ota_source_expect_t *expect, ota_source_t **out)
-{
-    return ota_source_open_diag(ctx, cfg, uri, offset, expect, out, NULL);
 }

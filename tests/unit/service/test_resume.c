@@ -51,11 +51,11 @@ static void counting_close(ota_source_t *src)
 static const ota_source_ops_t k_counting_ops = {counting_read, counting_close};
 
 static int counting_open(void *ctx, const ota_source_config_t *cfg, const char *uri, uint64_t offset,
-                         const ota_source_expect_t *expect, ota_source_t **out)
+                         const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag)
 {
     counter_t *counter = ctx;
     ota_source_t *inner = NULL;
-    int err = ota_source_open(NULL, cfg, uri, offset, expect, &inner);
+    int err = ota_source_open(NULL, cfg, uri, offset, expect, &inner, diag);
     if (err != OTA_OK) {
         return err;
     }

@@ -51,14 +51,14 @@ static int teardown(void **state)
 static int open_uri(fixture_t *f, const char *uri, uint64_t offset, const ota_source_expect_t *expect,
                     ota_source_t **out, ota_source_info_t *diag)
 {
-    return ota_source_open_diag(NULL, &f->cfg, uri, offset, expect, out, diag);
+    return ota_source_open(NULL, &f->cfg, uri, offset, expect, out, diag);
 }
 
 static void test_whole_file_and_info(void **state)
 {
     fixture_t *f = *state;
     ota_source_t *src = NULL;
-    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 0, NULL, &src), OTA_OK);
+    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 0, NULL, &src, NULL), OTA_OK);
     const ota_source_info_t *info = ota_source_get_info(src);
     assert_int_equal(info->total_size, FILE_SIZE);
     assert_int_equal(info->offset, 0);
@@ -91,7 +91,7 @@ static void test_offsets(void **state)
     const uint64_t offsets[] = {1, 4095, 4096, FILE_SIZE - 1};
     for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
         ota_source_t *src = NULL;
-        assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", offsets[i], NULL, &src), OTA_OK);
+        assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", offsets[i], NULL, &src, NULL), OTA_OK);
         assert_int_equal(ota_source_get_info(src)->offset, offsets[i]);
         long n = ota_source_read_full(src, out, sizeof out);
         assert_int_equal(n, FILE_SIZE - offsets[i]);
@@ -100,7 +100,7 @@ static void test_offsets(void **state)
     }
     /* at the very end: opens, reads nothing */
     ota_source_t *src = NULL;
-    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", FILE_SIZE, NULL, &src), OTA_OK);
+    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", FILE_SIZE, NULL, &src, NULL), OTA_OK);
     assert_int_equal(ota_source_read(src, out, 10), 0);
     ota_source_close(src);
     /* past the end: the file is not the one the caller started on */
@@ -118,7 +118,7 @@ static void test_absolute_uri(void **state)
     snprintf(uri, sizeof uri, "file://%s", f->file); /* file:///tmp/.../tone.bin */
     ota_source_t *src = NULL;
     ota_source_config_t nocfg = {0}; /* the root does not matter for an absolute path */
-    assert_int_equal(ota_source_open(NULL, &nocfg, uri, 0, NULL, &src), OTA_OK);
+    assert_int_equal(ota_source_open(NULL, &nocfg, uri, 0, NULL, &src, NULL), OTA_OK);
     static uint8_t out[FILE_SIZE];
     assert_int_equal(ota_source_read_full(src, out, sizeof out), FILE_SIZE);
     assert_memory_equal(out, f->data, FILE_SIZE);
@@ -129,21 +129,21 @@ static void test_expect(void **state)
 {
     fixture_t *f = *state;
     ota_source_t *src = NULL;
-    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 0, NULL, &src), OTA_OK);
+    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 0, NULL, &src, NULL), OTA_OK);
     ota_source_expect_t ex = {.total_size = ota_source_get_info(src)->total_size};
     memcpy(ex.etag, ota_source_get_info(src)->etag, sizeof ex.etag);
     ota_source_close(src);
 
-    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 100, &ex, &src), OTA_OK);
+    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 100, &ex, &src, NULL), OTA_OK);
     ota_source_close(src);
 
     ota_source_expect_t other = ex;
     other.total_size = FILE_SIZE + 1;
-    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 100, &other, &src),
+    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 100, &other, &src, NULL),
                      OTA_ERR_SRC_RESOURCE_CHANGED);
     other = ex;
     other.etag[1] ^= 1;
-    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 100, &other, &src),
+    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 100, &other, &src, NULL),
                      OTA_ERR_SRC_RESOURCE_CHANGED);
 
     /* same size, new content and mtime: the validator changes */
@@ -203,8 +203,8 @@ static void test_errors(void **state)
     f->cfg = saved;
 
     ota_source_t *src = NULL;
-    assert_int_equal(ota_source_open(NULL, &f->cfg, NULL, 0, NULL, &src), OTA_ERR_INVALID_ARG);
-    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 0, NULL, NULL), OTA_ERR_INVALID_ARG);
+    assert_int_equal(ota_source_open(NULL, &f->cfg, NULL, 0, NULL, &src, NULL), OTA_ERR_INVALID_ARG);
+    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 0, NULL, NULL, NULL), OTA_ERR_INVALID_ARG);
     free(gone);
     free(fifo);
     free(sub);
@@ -239,7 +239,7 @@ static void test_symlinks(void **state)
 
     /* a symlink that stays inside is fine */
     ota_source_t *src = NULL;
-    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/alias.bin", 0, NULL, &src), OTA_OK);
+    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/alias.bin", 0, NULL, &src, NULL), OTA_OK);
     static uint8_t out[FILE_SIZE];
     assert_int_equal(ota_source_read_full(src, out, sizeof out), FILE_SIZE);
     assert_memory_equal(out, f->data, FILE_SIZE);
@@ -249,9 +249,9 @@ static void test_symlinks(void **state)
     char *root_link = ts_path_join(f->dir, "sd-link");
     assert_int_equal(symlink(f->root, root_link), 0);
     ota_source_config_t c = {.sdcard_root = root_link};
-    assert_int_equal(ota_source_open(NULL, &c, "file://sdcard/tone.bin", 0, NULL, &src), OTA_OK);
+    assert_int_equal(ota_source_open(NULL, &c, "file://sdcard/tone.bin", 0, NULL, &src, NULL), OTA_OK);
     ota_source_close(src);
-    assert_int_equal(ota_source_open(NULL, &c, "file://sdcard/link.bin", 0, NULL, &src), OTA_ERR_SRC_PATH_ESCAPE);
+    assert_int_equal(ota_source_open(NULL, &c, "file://sdcard/link.bin", 0, NULL, &src, NULL), OTA_ERR_SRC_PATH_ESCAPE);
 
     free(root_link);
     free(loop);
@@ -301,7 +301,7 @@ static void test_file_changes_while_read(void **state)
     static uint8_t out[FILE_SIZE * 2];
     /* grows: reading stops at the size seen at open, which is what the caller was told */
     ota_source_t *src = NULL;
-    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 0, NULL, &src), OTA_OK);
+    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 0, NULL, &src, NULL), OTA_OK);
     FILE *a = fopen(f->file, "ab");
     assert_non_null(a);
     assert_int_equal(fwrite("more", 1, 4, a), 4);
@@ -310,7 +310,7 @@ static void test_file_changes_while_read(void **state)
     ota_source_close(src);
 
     /* shrinks: a truncation, not a silent short file */
-    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 0, NULL, &src), OTA_OK);
+    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 0, NULL, &src, NULL), OTA_OK);
     assert_int_equal(ota_source_read_full(src, out, 100), 100);
     assert_int_equal(truncate(f->file, 5000), 0);
     assert_int_equal(ota_source_read_full(src, out, sizeof out), OTA_ERR_SRC_TRUNCATED);
@@ -325,7 +325,7 @@ static void test_no_allocation_per_read(void **state)
     ota_source_t *src = NULL;
     ota_mem_stats_t before, after;
     ota_mem_get_stats(&before);
-    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 0, NULL, &src), OTA_OK);
+    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 0, NULL, &src, NULL), OTA_OK);
     ota_mem_get_stats(&after);
     uint64_t at_open = after.allocations - before.allocations;
     uint8_t buf[64];

@@ -176,7 +176,7 @@ static void test_any_read_size(void **state)
     uint8_t *buf = malloc(70000);
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         ota_source_t *src = NULL;
-        assert_int_equal(ota_source_open(NULL, &k_cfg, url, 0, NULL, &src), OTA_OK);
+        assert_int_equal(ota_source_open(NULL, &k_cfg, url, 0, NULL, &src, NULL), OTA_OK);
         const ota_source_info_t *info = ota_source_get_info(src);
         assert_int_equal(info->http_status, 200);
         assert_int_equal(info->total_size, (int64_t)s->len);
@@ -217,7 +217,7 @@ static void test_memory_is_bounded(void **state)
     ota_mem_get_stats(&base);
     ota_mem_reset_peak();
     ota_source_t *src = NULL;
-    assert_int_equal(ota_source_open(NULL, &k_cfg, url, 0, NULL, &src), OTA_OK);
+    assert_int_equal(ota_source_open(NULL, &k_cfg, url, 0, NULL, &src, NULL), OTA_OK);
     uint8_t buf[4096];
     long total = 0;
     int n;
@@ -242,7 +242,7 @@ static void test_automatic_resume_sends_range_and_if_range(void **state)
     char url[128];
     url_of(s, url, sizeof url);
     ota_source_t *src = NULL;
-    assert_int_equal(ota_source_open(NULL, &k_cfg, url, 0, NULL, &src), OTA_OK);
+    assert_int_equal(ota_source_open(NULL, &k_cfg, url, 0, NULL, &src, NULL), OTA_OK);
     uint8_t *out = malloc(s->len + 1);
     assert_int_equal(ota_source_read_full(src, out, s->len + 1), (long)s->len);
     assert_memory_equal(out, s->data, s->len);
@@ -265,7 +265,7 @@ static void test_open_at_offset_with_expect(void **state)
     url_of(s, url, sizeof url);
     ota_source_expect_t ex = {.etag = ETAG, .total_size = 30000};
     ota_source_t *src = NULL;
-    assert_int_equal(ota_source_open(NULL, &k_cfg, url, 12345, &ex, &src), OTA_OK);
+    assert_int_equal(ota_source_open(NULL, &k_cfg, url, 12345, &ex, &src, NULL), OTA_OK);
     assert_int_equal(ota_source_get_info(src)->http_status, 206);
     assert_int_equal(ota_source_get_info(src)->offset, 12345);
     uint8_t out[30000];
@@ -278,13 +278,13 @@ static void test_open_at_offset_with_expect(void **state)
     /* another ETag: If-Range makes the server send 200 -> refused, never appended */
     ota_source_expect_t old = {.etag = "\"v0\"", .total_size = 30000};
     ota_source_info_t diag;
-    assert_int_equal(ota_source_open_diag(NULL, &k_cfg, url, 100, &old, &src, &diag), OTA_ERR_SRC_RESOURCE_CHANGED);
+    assert_int_equal(ota_source_open(NULL, &k_cfg, url, 100, &old, &src, &diag), OTA_ERR_SRC_RESOURCE_CHANGED);
     assert_null(src);
     assert_int_equal(diag.http_status, 200);
     assert_non_null(strstr(diag.error, "200"));
     /* a different length with no ETag to compare */
     ota_source_expect_t len_only = {.etag = "", .total_size = 29999};
-    assert_int_equal(ota_source_open_diag(NULL, &k_cfg, url, 100, &len_only, &src, &diag),
+    assert_int_equal(ota_source_open(NULL, &k_cfg, url, 100, &len_only, &src, &diag),
                      OTA_ERR_SRC_RESOURCE_CHANGED);
     assert_non_null(strstr(diag.error, "length changed"));
     server_stop(s);
@@ -304,11 +304,11 @@ static void test_errors_without_a_server(void **state)
     snprintf(url, sizeof url, "http://127.0.0.1:%d/x.bin", ntohs(a.sin_port));
     ota_source_t *src = NULL;
     ota_source_info_t diag;
-    assert_int_equal(ota_source_open_diag(NULL, &k_cfg, url, 0, NULL, &src, &diag), OTA_ERR_SRC_CONNECT);
+    assert_int_equal(ota_source_open(NULL, &k_cfg, url, 0, NULL, &src, &diag), OTA_ERR_SRC_CONNECT);
     assert_null(src);
     assert_true(diag.error[0] != '\0');
-    assert_int_equal(ota_source_open_diag(NULL, &k_cfg, "http://[::1/x", 0, NULL, &src, &diag), OTA_ERR_SRC_URI);
-    assert_int_equal(ota_source_open_diag(NULL, &k_cfg, "http://exa mple/x", 0, NULL, &src, &diag), OTA_ERR_SRC_URI);
+    assert_int_equal(ota_source_open(NULL, &k_cfg, "http://[::1/x", 0, NULL, &src, &diag), OTA_ERR_SRC_URI);
+    assert_int_equal(ota_source_open(NULL, &k_cfg, "http://exa mple/x", 0, NULL, &src, &diag), OTA_ERR_SRC_URI);
 }
 
 /* Two services in one process open sources at the same time (curl_global_init runs once). */
@@ -322,7 +322,7 @@ static void *worker(void *arg)
 {
     worker_t *w = arg;
     ota_source_t *src = NULL;
-    if (ota_source_open(NULL, &k_cfg, w->url, 0, NULL, &src) != OTA_OK) {
+    if (ota_source_open(NULL, &k_cfg, w->url, 0, NULL, &src, NULL) != OTA_OK) {
         w->got = -1;
         return NULL;
     }
