@@ -442,3 +442,110 @@ def read_otadata(device_path, offset=0xD000):
 
 
 OTA_IMG_STATES = {0: "NEW", 1: "PENDING_VERIFY", 2: "VALID", 3: "INVALID", 4: "ABORTED", 0xFFFFFFFF: "UNDEFINED"}
+
+
+# ---------------------------------------------------------------------------------------------
+# `ota run` and the network-fault sweep: the ESP-ADF example's device, images made with the CLI,
+# independent checks of what ends up on the flash (otadata -> slot -> image verifies).
+# ---------------------------------------------------------------------------------------------
+
+# The table `ota flash create` writes by default (the ESP-ADF example's, 1 MiB app slots),
+# as documented by `ota flash create --help` and the example's README boot log.
+EXAMPLE_PARTS = {"otadata": (0xD000, 0x2000), "ota_0": (0x10000, 0x100000), "ota_1": (0x110000, 0x100000),
+                 "flash_tone": (0x210000, 0x100000)}
+TWO_DEVICES = os.environ.get("OTA_TWO_DEVICES", "")
+
+
+def read_file(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def device_slice(device_path, label):
+    """The raw bytes of partition @label of a device with the example table (read directly)."""
+    offset, size = EXAMPLE_PARTS[label]
+    with open(device_path, "rb") as f:
+        f.seek(offset)
+        return f.read(size)
+
+
+def read_partition(device_path, label, out_path):
+    """`ota partition read DEVICE LABEL OUT`; returns the bytes."""
+    run(["partition", "read", device_path, label, out_path], expect=0)
+    return read_file(out_path)
+
+
+def make_app(path, version, project="play_mp3_control", size="300K", seed=1, secure_version=0):
+    """`ota image make`; returns the image bytes."""
+    run(["image", "make", "--version", version, "--project", project, "--size", size, "--seed", seed,
+         "--secure-version", secure_version, path], expect=0)
+    return read_file(path)
+
+
+def copy_device(src, dst):
+    """Copy a device image and its .state sidecar (if any)."""
+    shutil.copyfile(src, dst)
+    if os.path.exists(src + ".state"):
+        shutil.copyfile(src + ".state", dst + ".state")
+    elif os.path.exists(dst + ".state"):
+        os.remove(dst + ".state")
+
+
+def events(text):
+    """A JSON-lines event stream, strictly: every non-empty line must be one JSON object."""
+    out = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise AssertionError(f"not a JSON line ({e}): {line!r}\n--- stdout ---\n{text}")
+        if not isinstance(obj, dict):
+            raise AssertionError(f"not a JSON object: {line!r}")
+        out.append(obj)
+    return out
+
+
+def app_image_verifies(data, max_size=0x100000, chip_id=0):
+    """True if @data starts with a complete, valid ESP32 app image: magic, segment table inside
+    @max_size, checksum, appended SHA-256, app description magic, chip. Independent of the C code."""
+    try:
+        if len(data) < 24 or data[0] != 0xE9 or data[1] == 0 or data[1] > 16:
+            return False
+        pos = 24
+        for _ in range(data[1]):
+            _addr, length = _struct.unpack_from("<II", data, pos)
+            pos += 8 + length
+            if pos > max_size or pos > len(data):
+                return False
+        img = parse_esp_image(data[:max_size])
+    except (_struct.error, IndexError):
+        return False
+    if img["length"] > max_size or img["chip_id"] != chip_id or not img["hash_appended"]:
+        return False
+    if img["checksum_stored"] != img["checksum_calc"] or img["hash_stored"] != img["hash_calc"]:
+        return False
+    return img["app_desc"]["magic"] == 0xABCD5432
+
+
+def bootable_otadata_slots(device_path):
+    """The app slots (labels) that otadata entries name as bootable candidates: CRC valid, seq set,
+    state not INVALID / ABORTED (reference esp-idf-formats.md §3: slot = (seq - 1) % 2)."""
+    names = []
+    for e in read_otadata(device_path):
+        if not e["crc_ok"] or e["seq"] in (0, 0xFFFFFFFF) or e["state"] in (3, 4):
+            continue
+        names.append(f"ota_{(e['seq'] - 1) % 2}")
+    return names
+
+
+def otadata_selected_slot(device_path):
+    """What the bootloader selects from otadata (highest valid seq), None when otadata is blank."""
+    best = None
+    for e in read_otadata(device_path):
+        if not e["crc_ok"] or e["seq"] in (0, 0xFFFFFFFF) or e["state"] in (3, 4):
+            continue
+        if best is None or e["seq"] > best["seq"]:
+            best = e
+    return None if best is None else f"ota_{(best['seq'] - 1) % 2}"
