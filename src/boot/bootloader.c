@@ -379,6 +379,25 @@ static int boot_from(boot_t *b, const ota_partition_info_t *part, int index, con
     return OTA_OK;
 }
 
+/* One candidate of bootloader_utility_load_boot_image's fallback order: true (with the boot's
+ * result in *err) if the app at boot index @p index was loaded. */
+static bool try_index(boot_t *b, int index, int *err)
+{
+    const ota_partition_info_t *part = index_to_partition(b, index);
+    if (part == NULL || part->size == 0) {
+        return false;
+    }
+    BLOGD(b, TAG, "Trying partition index %d offs 0x%x size 0x%x", index, (unsigned)part->offset,
+          (unsigned)part->size);
+    ota_image_info_t info;
+    if (check_anti_rollback(b, part) && try_load_partition(b, part, &info)) {
+        *err = boot_from(b, part, index, &info);
+        return true;
+    }
+    log_invalid_app_partition(b, index);
+    return false;
+}
+
 /* bootloader_utility_load_boot_image */
 static int load_boot_image(boot_t *b, int start_index)
 {
@@ -394,30 +413,17 @@ static int load_boot_image(boot_t *b, int start_index)
         return OTA_ERR_NO_BOOTABLE_APP;
     }
     /* work backwards from start_index, down to the factory app */
+    int err;
     for (index = start_index; index >= OTA_BOOT_INDEX_FACTORY; index--) {
-        part = index_to_partition(b, index);
-        if (part == NULL || part->size == 0) {
-            continue;
+        if (try_index(b, index, &err)) {
+            return err;
         }
-        BLOGD(b, TAG, "Trying partition index %d offs 0x%x size 0x%x", index, (unsigned)part->offset,
-              (unsigned)part->size);
-        if (check_anti_rollback(b, part) && try_load_partition(b, part, &info)) {
-            return boot_from(b, part, index, &info);
-        }
-        log_invalid_app_partition(b, index);
     }
     /* failing that work forwards from start_index, try valid OTA slots */
     for (index = start_index + 1; index < (int)b->bs.app_count; index++) {
-        part = index_to_partition(b, index);
-        if (part == NULL || part->size == 0) {
-            continue;
+        if (try_index(b, index, &err)) {
+            return err;
         }
-        BLOGD(b, TAG, "Trying partition index %d offs 0x%x size 0x%x", index, (unsigned)part->offset,
-              (unsigned)part->size);
-        if (check_anti_rollback(b, part) && try_load_partition(b, part, &info)) {
-            return boot_from(b, part, index, &info);
-        }
-        log_invalid_app_partition(b, index);
     }
     part = b->bs.test;
     if (part != NULL && check_anti_rollback(b, part) && try_load_partition(b, part, &info)) {

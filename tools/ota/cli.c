@@ -55,6 +55,26 @@ int cli_option_error(const char *command, int c, char **argv)
     return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
 }
 
+int cli_parse_ms(const char *command, const char *option, const char *text, uint32_t *out)
+{
+    uint64_t v;
+    if (!cli_parse_uint(text, UINT32_MAX, &v) || v == 0) {
+        return cli_usage_error(command, "invalid %s '%s': milliseconds, at least 1", option, text);
+    }
+    *out = (uint32_t)v;
+    return CLI_EXIT_OK;
+}
+
+int cli_parse_count(const char *command, const char *option, const char *text, int *out)
+{
+    uint64_t v;
+    if (!cli_parse_uint(text, 1000, &v)) {
+        return cli_usage_error(command, "invalid %s '%s': a count from 0 to 1000", option, text);
+    }
+    *out = v == 0 ? -1 : (int)v; /* the library's 0 means "default", negative means none */
+    return CLI_EXIT_OK;
+}
+
 const char *cli_env_lookup(void *ctx, const char *name)
 {
     (void)ctx;

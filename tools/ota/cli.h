@@ -40,6 +40,17 @@ __attribute__((format(printf, 2, 3))) int cli_usage_error(const char *command, c
  */
 int cli_option_error(const char *command, int c, char **argv);
 
+/**
+ * Parse a milliseconds option value (at least 1) for @p command's @p option ("--stall-timeout");
+ * CLI_EXIT_OK, or the usage error printed and CLI_EXIT_USAGE.
+ */
+int cli_parse_ms(const char *command, const char *option, const char *text, uint32_t *out);
+/**
+ * Parse a count option value (0..1000) into a source setting: 0 becomes -1, the library's
+ * "none" (its 0 means "default"). CLI_EXIT_OK or CLI_EXIT_USAGE as above.
+ */
+int cli_parse_count(const char *command, const char *option, const char *text, int *out);
+
 /** getenv() as a lookup callback (CSV $VAR expansion of ota_partition_csv_options_t). */
 const char *cli_env_lookup(void *ctx, const char *name);
 

@@ -62,6 +62,27 @@ static ota_device_file_t *open_device(const char *path, bool writable)
     return f;
 }
 
+/* Log routing of a device command: the boot log is the output of `boot` and `rollback` (stdout,
+ * stderr with --json); the others log to stderr, `info` errors only. */
+typedef enum { LOG_IS_OUTPUT, LOG_TO_STDERR, LOG_ERRORS_ONLY } log_route_t;
+
+/* The common start of a device command: parse the arguments, route the log, open the device.
+ * NULL when the command ends here, with *rc its exit status (0 after --help). */
+static ota_device_file_t *start_command(const char *command, int argc, char **argv, int positional,
+                                        void (*usage)(FILE *), log_route_t route, bool writable,
+                                        device_args_t *a, int *rc)
+{
+    *rc = parse_args(command, argc, argv, positional, a, usage);
+    if (*rc != CLI_EXIT_OK) {
+        *rc = *rc < 0 ? CLI_EXIT_OK : *rc;
+        return NULL;
+    }
+    cli_setup_log(route == LOG_IS_OUTPUT && !a->json ? stdout : stderr, false, route == LOG_ERRORS_ONLY);
+    ota_device_file_t *f = open_device(a->device, writable);
+    *rc = f != NULL ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    return f;
+}
+
 static int save_device(ota_device_file_t *f)
 {
     int err = ota_device_file_save(f);
@@ -151,14 +172,10 @@ static void boot_usage(FILE *out)
 int cmd_boot(int argc, char **argv)
 {
     device_args_t a;
-    int rc = parse_args("boot", argc, argv, 1, &a, boot_usage);
-    if (rc != CLI_EXIT_OK) {
-        return rc < 0 ? CLI_EXIT_OK : rc;
-    }
-    cli_setup_log(a.json ? stderr : stdout, false, false);
-    ota_device_file_t *f = open_device(a.device, true);
+    int rc;
+    ota_device_file_t *f = start_command("boot", argc, argv, 1, boot_usage, LOG_IS_OUTPUT, true, &a, &rc);
     if (f == NULL) {
-        return CLI_EXIT_FAIL;
+        return rc;
     }
     rc = boot_and_report(f, a.json, NULL);
     ota_device_file_close(f);
@@ -211,14 +228,10 @@ static cJSON *otadata_json(const ota_device_t *dev, const ota_otadata_entry_t e[
 int cmd_set_boot(int argc, char **argv)
 {
     device_args_t a;
-    int rc = parse_args("set-boot", argc, argv, 2, &a, set_boot_usage);
-    if (rc != CLI_EXIT_OK) {
-        return rc < 0 ? CLI_EXIT_OK : rc;
-    }
-    cli_setup_log(stderr, false, false);
-    ota_device_file_t *f = open_device(a.device, true);
+    int rc;
+    ota_device_file_t *f = start_command("set-boot", argc, argv, 2, set_boot_usage, LOG_TO_STDERR, true, &a, &rc);
     if (f == NULL) {
-        return CLI_EXIT_FAIL;
+        return rc;
     }
     ota_device_t *dev = ota_device_file_device(f);
     const ota_partition_info_t *part = ota_partition_find_by_label(&dev->table, a.label);
@@ -308,14 +321,10 @@ static bool require_running(const ota_device_t *dev, const char *path)
 int cmd_confirm(int argc, char **argv)
 {
     device_args_t a;
-    int rc = parse_args("confirm", argc, argv, 1, &a, confirm_usage);
-    if (rc != CLI_EXIT_OK) {
-        return rc < 0 ? CLI_EXIT_OK : rc;
-    }
-    cli_setup_log(stderr, false, false);
-    ota_device_file_t *f = open_device(a.device, true);
+    int rc;
+    ota_device_file_t *f = start_command("confirm", argc, argv, 1, confirm_usage, LOG_TO_STDERR, true, &a, &rc);
     if (f == NULL) {
-        return CLI_EXIT_FAIL;
+        return rc;
     }
     ota_device_t *dev = ota_device_file_device(f);
     if (!require_running(dev, a.device)) {
@@ -358,14 +367,10 @@ int cmd_confirm(int argc, char **argv)
 int cmd_rollback(int argc, char **argv)
 {
     device_args_t a;
-    int rc = parse_args("rollback", argc, argv, 1, &a, rollback_usage);
-    if (rc != CLI_EXIT_OK) {
-        return rc < 0 ? CLI_EXIT_OK : rc;
-    }
-    cli_setup_log(a.json ? stderr : stdout, false, false);
-    ota_device_file_t *f = open_device(a.device, true);
+    int rc;
+    ota_device_file_t *f = start_command("rollback", argc, argv, 1, rollback_usage, LOG_IS_OUTPUT, true, &a, &rc);
     if (f == NULL) {
-        return CLI_EXIT_FAIL;
+        return rc;
     }
     ota_device_t *dev = ota_device_file_device(f);
     if (!require_running(dev, a.device)) {
@@ -417,14 +422,10 @@ static void info_usage(FILE *out)
 int cmd_info(int argc, char **argv)
 {
     device_args_t a;
-    int rc = parse_args("info", argc, argv, 1, &a, info_usage);
-    if (rc != CLI_EXIT_OK) {
-        return rc < 0 ? CLI_EXIT_OK : rc;
-    }
-    cli_setup_log(stderr, false, true);
-    ota_device_file_t *f = open_device(a.device, false);
+    int rc;
+    ota_device_file_t *f = start_command("info", argc, argv, 1, info_usage, LOG_ERRORS_ONLY, false, &a, &rc);
     if (f == NULL) {
-        return CLI_EXIT_FAIL;
+        return rc;
     }
     ota_device_t *dev = ota_device_file_device(f);
     const ota_partition_info_t *running = ota_device_running(dev);

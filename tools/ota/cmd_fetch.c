@@ -65,26 +65,6 @@ typedef struct {
     ota_source_config_t cfg;
 } fetch_args_t;
 
-static int parse_ms(const char *opt, const char *text, uint32_t *out)
-{
-    uint64_t v;
-    if (!cli_parse_uint(text, UINT32_MAX, &v) || v == 0) {
-        return cli_usage_error("fetch", "invalid %s '%s': milliseconds, at least 1", opt, text);
-    }
-    *out = (uint32_t)v;
-    return CLI_EXIT_OK;
-}
-
-static int parse_count(const char *opt, const char *text, int *out)
-{
-    uint64_t v;
-    if (!cli_parse_uint(text, 1000, &v)) {
-        return cli_usage_error("fetch", "invalid %s '%s': a count from 0 to 1000", opt, text);
-    }
-    *out = v == 0 ? -1 : (int)v; /* the library's 0 means "default", negative means none */
-    return CLI_EXIT_OK;
-}
-
 static int parse_args(int argc, char **argv, fetch_args_t *a)
 {
     enum { O_RESUME = 256, O_CACERT, O_CERT_PEM, O_INSECURE, O_SDCARD, O_CONNECT, O_STALL, O_RETRIES, O_BACKOFF,
@@ -116,11 +96,11 @@ static int parse_args(int argc, char **argv, fetch_args_t *a)
         case O_CERT_PEM: a->cert_pem_file = optarg; break;
         case O_INSECURE: a->cfg.insecure = true; break;
         case O_SDCARD: a->cfg.sdcard_root = optarg; break;
-        case O_CONNECT: rc = parse_ms("--connect-timeout", optarg, &a->cfg.connect_timeout_ms); break;
-        case O_STALL: rc = parse_ms("--stall-timeout", optarg, &a->cfg.stall_timeout_ms); break;
-        case O_RETRIES: rc = parse_count("--retries", optarg, &a->cfg.max_retries); break;
-        case O_BACKOFF: rc = parse_ms("--retry-backoff", optarg, &a->cfg.retry_backoff_ms); break;
-        case O_REDIRECTS: rc = parse_count("--max-redirects", optarg, &a->cfg.max_redirects); break;
+        case O_CONNECT: rc = cli_parse_ms("fetch", "--connect-timeout", optarg, &a->cfg.connect_timeout_ms); break;
+        case O_STALL: rc = cli_parse_ms("fetch", "--stall-timeout", optarg, &a->cfg.stall_timeout_ms); break;
+        case O_RETRIES: rc = cli_parse_count("fetch", "--retries", optarg, &a->cfg.max_retries); break;
+        case O_BACKOFF: rc = cli_parse_ms("fetch", "--retry-backoff", optarg, &a->cfg.retry_backoff_ms); break;
+        case O_REDIRECTS: rc = cli_parse_count("fetch", "--max-redirects", optarg, &a->cfg.max_redirects); break;
         case O_JSON: a->json = true; break;
         case 'v': a->verbose = true; break;
         case 'q': a->quiet = true; break;

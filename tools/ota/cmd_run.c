@@ -267,17 +267,12 @@ int cmd_run(int argc, char **argv)
         case OPT_CONNECT:
         case OPT_STALL:
         case OPT_RETRIES: {
-            uint64_t v;
-            if (!cli_parse_uint(optarg, c == OPT_RETRIES ? 100 : 3600000, &v) || (c != OPT_RETRIES && v == 0)) {
-                return cli_usage_error("run", "invalid value '%s' for --%s", optarg,
-                                       c == OPT_CONNECT ? "connect-timeout" : c == OPT_STALL ? "stall-timeout" : "retries");
-            }
-            if (c == OPT_CONNECT) {
-                opts.example.source.connect_timeout_ms = (uint32_t)v;
-            } else if (c == OPT_STALL) {
-                opts.example.source.stall_timeout_ms = (uint32_t)v;
-            } else {
-                opts.example.source.max_retries = v == 0 ? -1 : (int)v; /* 0 retries: none */
+            ota_source_config_t *src = &opts.example.source;
+            int rc = c == OPT_CONNECT ? cli_parse_ms("run", "--connect-timeout", optarg, &src->connect_timeout_ms)
+                     : c == OPT_STALL ? cli_parse_ms("run", "--stall-timeout", optarg, &src->stall_timeout_ms)
+                                      : cli_parse_count("run", "--retries", optarg, &src->max_retries);
+            if (rc != CLI_EXIT_OK) {
+                return rc;
             }
             break;
         }
