@@ -1,4 +1,5 @@
 /* Default procedure for an app item (ESP-ADF ota_app_get_default_proc); see ota_proc_default.h. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,10 +46,14 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
     return ota_item_open(&ctx->item, service, node, TAG, ctx->slot);
 }
 
-static int refuse(app_ctx_t *ctx, int err, const char *fmt, const char *a, const char *b)
+/* Log why the item is refused and attach it to the RESULT event; returns @p err. */
+__attribute__((format(printf, 3, 4))) static int refuse(app_ctx_t *ctx, int err, const char *fmt, ...)
 {
     char detail[200];
-    snprintf(detail, sizeof detail, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
     OTA_LOGE(TAG, "%s", detail);
     ota_service_set_item_detail(ctx->item.service, 0, "%s", detail);
     return err;
@@ -73,22 +78,20 @@ int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node)
     const ota_service_config_t *cfg = ota_service_config(ctx->item.service);
 
     if (ctx->slot == NULL) {
-        return refuse(ctx, OTA_ERR_NOT_FOUND, "no OTA app partition to update%s%s", "", "");
+        return refuse(ctx, OTA_ERR_NOT_FOUND, "no OTA app partition to update");
     }
     int err = ota_ops_check_update_target(dev, ctx->slot);
     if (err != OTA_OK) {
         return refuse(ctx, err, "cannot update %s: %s", ctx->slot->label, ota_strerror(err));
     }
     if (ctx->item.total > (int64_t)ctx->slot->size) {
-        char sizes[64];
-        snprintf(sizes, sizeof sizes, "%lld > %u", (long long)ctx->item.total, (unsigned)ctx->slot->size);
-        return refuse(ctx, OTA_ERR_IMG_TOO_LARGE, "image larger than partition %s (%s bytes)",
-                      ctx->slot->label, sizes);
+        return refuse(ctx, OTA_ERR_IMG_TOO_LARGE, "image of %lld bytes larger than partition %s (%u bytes)",
+                      (long long)ctx->item.total, ctx->slot->label, (unsigned)ctx->slot->size);
     }
     err = ota_item_peek(&ctx->item, APP_PEEK_LEN);
     if (err != OTA_OK) {
         return err == OTA_ERR_IMG_TRUNCATED
-                   ? refuse(ctx, err, "image ends before its app description%s%s", "", "")
+                   ? refuse(ctx, err, "image ends before its app description")
                    : err;
     }
     /* Header, chip and app description checks, on the peeked bytes, before any erase. */
@@ -104,7 +107,7 @@ int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node)
     }
     if (err != OTA_OK) {
         const char *msg = ota_image_validator_diag(&probe)->message;
-        return refuse(ctx, err, "%s%s", msg[0] ? msg : ota_strerror(err), "");
+        return refuse(ctx, err, "%s", msg[0] ? msg : ota_strerror(err));
     }
     ctx->own_hash = info->header.hash_appended == 0;
 
@@ -115,11 +118,9 @@ int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node)
              running[0] ? running : "(none)", incoming);
 
     if (dev->anti_rollback_enabled && !ota_device_secure_version_ok(dev, info->app_desc.secure_version)) {
-        char v[48];
-        snprintf(v, sizeof v, "%u < eFuse %u", (unsigned)info->app_desc.secure_version,
-                 (unsigned)dev->efuse_secure_version);
         ota_service_report_version_check(ctx->item.service, running, incoming, true, OTA_ERR_SECURE_VERSION);
-        return refuse(ctx, OTA_ERR_SECURE_VERSION, "secure version of the incoming image is too low (%s)%s", v, "");
+        return refuse(ctx, OTA_ERR_SECURE_VERSION, "secure version of the incoming image is too low (%u < eFuse %u)",
+                      (unsigned)info->app_desc.secure_version, (unsigned)dev->efuse_secure_version);
     }
     int decision = OTA_OK;
     if (cfg->version_check && running[0] != '\0') {

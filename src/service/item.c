@@ -100,7 +100,7 @@ void ota_item_close(ota_item_t *item)
     item->first_sector = NULL;
 }
 
-void ota_item_note_source_error(ota_item_t *item, int err)
+static void note_source_error(ota_item_t *item, int err)
 {
     note_error(item, err, item->source != NULL ? ota_source_get_info(item->source) : NULL);
 }
@@ -115,6 +115,20 @@ static void note_error(ota_item_t *item, int err, const ota_source_info_t *info)
         ota_service_set_item_detail(item->service, status, "HTTP %d", status);
     } else {
         ota_service_set_item_detail(item->service, status, "%s", ota_strerror(err));
+    }
+}
+
+/* The install journal header for this item (size, URI id, ETag if it fits). */
+static void journal_header(const ota_item_t *item, ota_journal_header_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->total_size = item->total >= 0 ? (uint32_t)item->total : OTA_JOURNAL_UNKNOWN_SIZE;
+    ota_journal_source_id(item->uri, out->source_id);
+    /* An ETag too long for the journal is left out: the install is then not resumable. */
+    const char *etag = item->source ? ota_source_get_info(item->source)->etag : "";
+    size_t len = strlen(etag);
+    if (len <= OTA_JOURNAL_ETAG_MAX) {
+        memcpy(out->etag, etag, len + 1);
     }
 }
 
@@ -138,7 +152,7 @@ static int source_read(ota_item_t *item, void *buf, size_t len)
         }
     }
     if (n < 0) {
-        ota_item_note_source_error(item, n);
+        note_source_error(item, n);
     }
     return n;
 }
@@ -170,7 +184,7 @@ int ota_item_begin_write(ota_item_t *item, const ota_item_hasher_t *hasher)
 {
     item->hasher = *hasher;
     ota_journal_header_t journal;
-    ota_item_journal_header(item, item->uri, &journal);
+    journal_header(item, &journal);
     int err = ota_pw_begin(&item->writer, &item->target, item->first_sector, item->total, &journal, &item->resume);
     if (err != OTA_OK) {
         return err;
@@ -263,7 +277,7 @@ static int give_up_resume(ota_item_t *item)
     item->hasher.reset(item->hasher.ctx);
     int err = item->hasher.feed(item->hasher.ctx, w->first, w->sector);
     ota_journal_header_t journal;
-    ota_item_journal_header(item, item->uri, &journal);
+    journal_header(item, &journal);
     if (err == OTA_OK) {
         err = ota_pw_restart(w, &journal);
     }
@@ -339,19 +353,4 @@ int ota_item_read_exact(ota_item_t *item, void *buf, size_t len)
         len -= (size_t)n;
     }
     return OTA_OK;
-}
-
-void ota_item_journal_header(const ota_item_t *item, const char *uri, ota_journal_header_t *out)
-{
-    memset(out, 0, sizeof *out);
-    out->total_size = item->total >= 0 ? (uint32_t)item->total : OTA_JOURNAL_UNKNOWN_SIZE;
-    if (uri != NULL) {
-        ota_journal_source_id(uri, out->source_id);
-    }
-    /* An ETag too long for the journal is left out: the install is then not resumable. */
-    const char *etag = item->source ? ota_source_get_info(item->source)->etag : "";
-    size_t len = strlen(etag);
-    if (len <= OTA_JOURNAL_ETAG_MAX) {
-        memcpy(out->etag, etag, len + 1);
-    }
 }

@@ -82,10 +82,4 @@ int ota_item_read(ota_item_t *item, void *buf, size_t len);
 /** Read exactly @p len bytes (OTA_ERR_IMG_TRUNCATED if the stream ends first). */
 int ota_item_read_exact(ota_item_t *item, void *buf, size_t len);
 
-/** The install journal header for this item (size, URI id, ETag if it fits). */
-void ota_item_journal_header(const ota_item_t *item, const char *uri, ota_journal_header_t *out);
-
-/** Record the source's error detail (HTTP status, message) on the item's RESULT event. */
-void ota_item_note_source_error(ota_item_t *item, int err);
-
 #endif /* OTA_ITEM_H */

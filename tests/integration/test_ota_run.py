@@ -559,7 +559,7 @@ class Failures(RunCase):
         evs = events(proc.stdout)
         res = self.result(evs, 0)
         self.assertEqual((res["result"], res["reason"]), ("failed", "OTA_ERR_IMG_TOO_LARGE"))
-        self.assertIn(f"{len(FIX.big)} > {SLOT}", res["detail"])
+        self.assertIn(f"image of {len(FIX.big)} bytes larger than partition ota_1 ({SLOT} bytes)", res["detail"])
         self.assertNotIn("progress", [e["event"] for e in evs])
         self.assert_nothing_changed(before, dev)                           # ota_1 (filler) not erased
         self.assert_partition_holds(dev, "ota_1", FIX.filler)
