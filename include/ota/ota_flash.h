@@ -34,6 +34,12 @@ typedef struct ota_flash_ops {
     int (*program)(void *ctx, uint32_t addr, const void *buf, size_t len);
     /** Erase one sector (len == sector_size) or one block (len == block_size) at aligned addr. */
     int (*erase)(void *ctx, uint32_t addr, uint32_t len);
+    /**
+     * Optional (NULL: not supported): make [addr, addr+len) readable in place, like ESP-IDF's
+     * esp_partition_mmap / bootloader_mmap, so a caller that only looks at the bytes (hashing,
+     * comparing) needs no copy. The pointer stays valid until the next program or erase.
+     */
+    int (*map)(void *ctx, uint32_t addr, size_t len, const void **out);
 } ota_flash_ops_t;
 
 /** A flash device: backend operations plus geometry. */
@@ -48,6 +54,12 @@ typedef struct ota_flash {
 
 /** Read @p len bytes at @p addr. OTA_ERR_FLASH_OUT_OF_RANGE past the end. */
 int ota_flash_read(const ota_flash_t *flash, uint32_t addr, void *buf, size_t len);
+
+/**
+ * Read-only view of @p len bytes at @p addr without copying (see ota_flash_ops_t.map);
+ * OTA_ERR_NOT_SUPPORTED if the backend cannot: read into a buffer instead.
+ */
+int ota_flash_map(const ota_flash_t *flash, uint32_t addr, size_t len, const void **out);
 
 /** Program (AND) @p len bytes at @p addr. */
 int ota_flash_program(const ota_flash_t *flash, uint32_t addr, const void *buf, size_t len);

@@ -234,6 +234,9 @@ void ota_partition_init(ota_partition_t *part, const ota_flash_t *flash, const o
 
 /** Read at a partition-relative offset; OTA_ERR_FLASH_OUT_OF_RANGE past the partition's end. */
 int ota_partition_read(const ota_partition_t *part, uint32_t offset, void *buf, size_t len);
+/** esp_partition_mmap: a read-only view without copying (ota_flash_map), bounded to the partition;
+ *  OTA_ERR_NOT_SUPPORTED when the flash cannot map. Valid until the next program or erase. */
+int ota_partition_map(const ota_partition_t *part, uint32_t offset, size_t len, const void **out);
 /** Program at a partition-relative offset; OTA_ERR_FLASH_READONLY for readonly partitions. */
 int ota_partition_program(const ota_partition_t *part, uint32_t offset, const void *buf, size_t len);
 /** Erase a sector-aligned range (blocks where aligned), bounded to the partition. */

@@ -48,14 +48,20 @@ int ota_image_verify_partition(const ota_partition_t *part, const ota_image_vali
     uint32_t offset = 0;
     while (err == OTA_OK && !ota_image_validator_complete(&w->v) && offset < part->info.size) {
         uint32_t n = part->info.size - offset < VERIFY_CHUNK ? part->info.size - offset : VERIFY_CHUNK;
-        err = ota_partition_read(part, offset, w->buf, n);
+        /* Hash in place where the flash can be mapped (bootloader_mmap), else through the buffer. */
+        const void *data = NULL;
+        err = ota_partition_map(part, offset, n, &data);
+        if (err == OTA_ERR_NOT_SUPPORTED) {
+            data = w->buf;
+            err = ota_partition_read(part, offset, w->buf, n);
+        }
         if (err != OTA_OK) {
             w->v.diag.err = err;
             snprintf(w->v.diag.message, sizeof w->v.diag.message, "bootloader_flash_read failed at 0x%08x",
                      (unsigned)(part->info.offset + offset));
             break;
         }
-        err = ota_image_validator_feed(&w->v, w->buf, n);
+        err = ota_image_validator_feed(&w->v, data, n);
         offset += n;
     }
     if (err == OTA_OK) {

@@ -20,6 +20,20 @@ int ota_flash_read(const ota_flash_t *flash, uint32_t addr, void *buf, size_t le
     return len == 0 ? OTA_OK : flash->ops->read(flash->ctx, addr, buf, len);
 }
 
+int ota_flash_map(const ota_flash_t *flash, uint32_t addr, size_t len, const void **out)
+{
+    if (flash == NULL || out == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (flash->ops->map == NULL) {
+        return OTA_ERR_NOT_SUPPORTED;
+    }
+    if (!in_range(flash, addr, len)) {
+        return OTA_ERR_FLASH_OUT_OF_RANGE;
+    }
+    return flash->ops->map(flash->ctx, addr, len, out);
+}
+
 int ota_flash_program(const ota_flash_t *flash, uint32_t addr, const void *buf, size_t len)
 {
     if (flash == NULL || (buf == NULL && len > 0)) {

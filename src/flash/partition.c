@@ -102,6 +102,15 @@ int ota_partition_read(const ota_partition_t *part, uint32_t offset, void *buf, 
     return ota_flash_read(part->flash, part->info.offset + offset, buf, len);
 }
 
+int ota_partition_map(const ota_partition_t *part, uint32_t offset, size_t len, const void **out)
+{
+    int err = check_range(part, offset, len);
+    if (err != OTA_OK) {
+        return err;
+    }
+    return ota_flash_map(part->flash, part->info.offset + offset, len, out);
+}
+
 static int check_writable(const ota_partition_t *part)
 {
     if (part != NULL && (part->info.flags & OTA_PART_FLAG_READONLY) != 0) {

@@ -171,10 +171,17 @@ int ota_pw_restart(ota_partition_writer_t *w, const ota_journal_header_t *journa
  * after its program, without hashing the image a second time. */
 static int verify_written(ota_partition_writer_t *w, uint32_t offset, const uint8_t *expect, size_t len)
 {
-    uint8_t check[256];
+    uint8_t copy[256];
     for (size_t done = 0; done < len;) {
-        size_t n = len - done < sizeof check ? len - done : sizeof check;
-        int err = ota_partition_read(&w->part, offset + (uint32_t)done, check, n);
+        /* Compare in place where the flash can be mapped (esp_partition_mmap), else via a copy. */
+        const uint8_t *check;
+        size_t n = len - done;
+        int err = ota_partition_map(&w->part, offset + (uint32_t)done, n, (const void **)&check);
+        if (err == OTA_ERR_NOT_SUPPORTED) {
+            n = n < sizeof copy ? n : sizeof copy;
+            check = copy;
+            err = ota_partition_read(&w->part, offset + (uint32_t)done, copy, n);
+        }
         if (err != OTA_OK) {
             return err;
         }

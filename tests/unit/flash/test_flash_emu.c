@@ -282,6 +282,32 @@ static void test_readonly(void **state)
     ota_flash_emu_destroy(emu);
 }
 
+static void test_map_reads_in_place(void **state)
+{
+    (void)state;
+    ota_flash_emu_t *emu = ts_ram_flash(0x20000);
+    ota_flash_t *f = ota_flash_emu_flash(emu);
+    uint8_t data[300];
+    ts_fill_random(data, sizeof data, 5);
+    assert_int_equal(ota_flash_program(f, 0x1000, data, sizeof data), OTA_OK);
+    ota_flash_emu_reset_stats(emu);
+    const void *view = NULL;
+    assert_int_equal(ota_flash_map(f, 0x1000, sizeof data, &view), OTA_OK);
+    assert_ptr_equal(view, ota_flash_emu_memory(emu) + 0x1000); /* no copy */
+    assert_memory_equal(view, data, sizeof data);
+    ota_flash_emu_stats_t s;
+    ota_flash_emu_get_stats(emu, &s);
+    assert_int_equal(s.read_ops, 1); /* a mapped read costs the chip a read */
+    assert_int_equal(s.read_bytes, sizeof data);
+    assert_true(s.sim_time_ns > 0);
+    assert_int_equal(ota_flash_map(f, 0x1FFFF, 2, &view), OTA_ERR_FLASH_OUT_OF_RANGE);
+    assert_int_equal(ota_flash_map(f, 0, 1, NULL), OTA_ERR_INVALID_ARG);
+    ota_flash_emu_schedule_cut(emu, 1, OTA_FLASH_CUT_CLEAN, 0);
+    assert_int_equal(ota_flash_erase_sector(f, 0), OTA_ERR_FLASH_POWER_LOST);
+    assert_int_equal(ota_flash_map(f, 0x1000, 4, &view), OTA_ERR_FLASH_POWER_LOST);
+    ota_flash_emu_destroy(emu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_torn_cut_is_deterministic),
         cmocka_unit_test(test_schedule_counts_from_now_and_cancels),
         cmocka_unit_test(test_readonly),
+        cmocka_unit_test(test_map_reads_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

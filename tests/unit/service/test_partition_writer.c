@@ -244,7 +244,7 @@ static int weak_erase(void *ctx, uint32_t addr, uint32_t len)
     return f->inner->ops->erase(f->inner->ctx, addr, len);
 }
 
-static const ota_flash_ops_t k_weak_ops = {weak_read, weak_program, weak_erase};
+static const ota_flash_ops_t k_weak_ops = {weak_read, weak_program, weak_erase, NULL}; /* no map: the copy path */
 
 static void test_every_program_is_read_back(void **state)
 {
