@@ -234,6 +234,23 @@ int ota_partition_table_to_binary(const ota_partition_table_t *table, bool with_
     return OTA_OK;
 }
 
+/* An MD5 entry (0xEBEB) carries the MD5 of the entry bytes before it in bytes 16..31; the
+ * message is gen_esp32part's, so both parsers fail the same way. */
+static int check_md5_entry(const uint8_t *covered, size_t covered_len, const uint8_t *md5_entry,
+                           ota_partition_diag_t *diag)
+{
+    uint8_t digest[OTA_MD5_LEN];
+    ota_md5(covered, covered_len, digest);
+    if (memcmp(digest, md5_entry + 16, OTA_MD5_LEN) == 0) {
+        return OTA_OK;
+    }
+    char computed[2 * OTA_MD5_LEN + 1], parsed[2 * OTA_MD5_LEN + 1];
+    hex(digest, OTA_MD5_LEN, computed);
+    hex(md5_entry + 16, OTA_MD5_LEN, parsed);
+    return ota_pt_fail(diag, OTA_ERR_PT_MD5_MISMATCH, 0,
+                       "MD5 checksums don't match! (computed: 0x%s, parsed: 0x%s)", computed, parsed);
+}
+
 int ota_partition_table_from_binary(const uint8_t *data, size_t len, ota_partition_table_t *out,
                                     ota_partition_diag_t *diag)
 {
@@ -259,14 +276,9 @@ int ota_partition_table_from_binary(const uint8_t *data, size_t len, ota_partiti
             for (size_t i = 0; i < out->count; i++) {
                 encode_entry(&out->entries[i], stream + i * OTA_PARTITION_ENTRY_SIZE);
             }
-            uint8_t digest[OTA_MD5_LEN];
-            ota_md5(stream, out->count * OTA_PARTITION_ENTRY_SIZE, digest);
-            if (memcmp(digest, e + 16, OTA_MD5_LEN) != 0) {
-                char computed[2 * OTA_MD5_LEN + 1], parsed[2 * OTA_MD5_LEN + 1];
-                hex(digest, OTA_MD5_LEN, computed);
-                hex(e + 16, OTA_MD5_LEN, parsed);
-                return ota_pt_fail(diag, OTA_ERR_PT_MD5_MISMATCH, 0,
-                            "MD5 checksums don't match! (computed: 0x%s, parsed: 0x%s)", computed, parsed);
+            int err = check_md5_entry(stream, out->count * OTA_PARTITION_ENTRY_SIZE, e, diag);
+            if (err != OTA_OK) {
+                return err;
             }
             out->has_md5 = true;
             continue;
@@ -302,14 +314,9 @@ int ota_partition_table_parse_app(const uint8_t *data, size_t len, ota_partition
         const uint8_t *e = data + pos;
         uint16_t magic = ota_get_le16(e);
         if (magic == OTA_PARTITION_MAGIC_MD5) {
-            uint8_t digest[OTA_MD5_LEN];
-            ota_md5(data, pos, digest);
-            if (memcmp(digest, e + 16, OTA_MD5_LEN) != 0) {
-                char computed[2 * OTA_MD5_LEN + 1], parsed[2 * OTA_MD5_LEN + 1];
-                hex(digest, OTA_MD5_LEN, computed);
-                hex(e + 16, OTA_MD5_LEN, parsed);
-                return ota_pt_fail(diag, OTA_ERR_PT_MD5_MISMATCH, 0,
-                            "MD5 checksums don't match! (computed: 0x%s, parsed: 0x%s)", computed, parsed);
+            int err = check_md5_entry(data, pos, e, diag);
+            if (err != OTA_OK) {
+                return err;
             }
             out->has_md5 = true;
             break;

@@ -92,6 +92,22 @@ static bool find_resume_point(ota_partition_writer_t *w, const ota_journal_heade
     return true;
 }
 
+/* Also the fresh start of ota_pw_begin: erase the first unit and write the journal header that
+ * names the image, so a cut from here on can be resumed. */
+int ota_pw_restart(ota_partition_writer_t *w, const ota_journal_header_t *journal)
+{
+    w->resume_at = 0;
+    w->erased_end = 0;
+    w->journal_next = OTA_JOURNAL_RECORDS_OFFSET;
+    int err = erase_ahead(w);
+    if (err != OTA_OK) {
+        return err;
+    }
+    uint8_t header[OTA_JOURNAL_HEADER_SIZE];
+    ota_journal_header_encode(journal, header);
+    return ota_partition_program(&w->part, 0, header, sizeof header);
+}
+
 int ota_pw_begin(ota_partition_writer_t *w, const ota_partition_t *part, uint8_t *first_sector,
                  int64_t expected, const ota_journal_header_t *journal, ota_journal_checkpoint_t *resume)
 {
@@ -113,28 +129,19 @@ int ota_pw_begin(ota_partition_writer_t *w, const ota_partition_t *part, uint8_t
         return OTA_ERR_INVALID_SIZE;
     }
     w->journal_end = OTA_JOURNAL_RECORDS_OFFSET + ota_journal_capacity(w->sector) * OTA_JOURNAL_RECORD_SIZE;
-    if (resume != NULL && find_resume_point(w, journal, resume)) {
-        memset(first_sector, 0xFF, w->sector);
-        w->resume_at = resume->bytes_written;
+    ota_journal_checkpoint_t cp = {0};
+    bool resuming = resume != NULL && find_resume_point(w, journal, &cp);
+    memset(first_sector, 0xFF, w->sector); /* after find_resume_point: it used it as scratch */
+    if (resuming) {
+        *resume = cp;
+        w->resume_at = cp.bytes_written;
         w->erased_end = w->sector; /* sector 0 stays as it is until the commit */
-        w->begun = true;
-        return OTA_OK;
+    } else {
+        int err = ota_pw_restart(w, journal);
+        if (err != OTA_OK) {
+            return err;
+        }
     }
-    if (resume != NULL) {
-        memset(resume, 0, sizeof *resume);
-    }
-    memset(first_sector, 0xFF, w->sector);
-    int err = erase_ahead(w);
-    if (err != OTA_OK) {
-        return err;
-    }
-    uint8_t header[OTA_JOURNAL_HEADER_SIZE];
-    ota_journal_header_encode(journal, header);
-    err = ota_partition_program(&w->part, 0, header, sizeof header);
-    if (err != OTA_OK) {
-        return err;
-    }
-    w->journal_next = OTA_JOURNAL_RECORDS_OFFSET;
     w->begun = true;
     return OTA_OK;
 }
@@ -150,20 +157,6 @@ int ota_pw_resume_jump(ota_partition_writer_t *w)
     w->erased_end = w->resume_at;
     w->resume_at = 0;
     return OTA_OK;
-}
-
-int ota_pw_restart(ota_partition_writer_t *w, const ota_journal_header_t *journal)
-{
-    w->resume_at = 0;
-    w->erased_end = 0;
-    int err = erase_ahead(w);
-    uint8_t header[OTA_JOURNAL_HEADER_SIZE];
-    ota_journal_header_encode(journal, header);
-    if (err == OTA_OK) {
-        err = ota_partition_program(&w->part, 0, header, sizeof header);
-    }
-    w->journal_next = OTA_JOURNAL_RECORDS_OFFSET;
-    return err;
 }
 
 /* Read back what was just programmed and compare it with the bytes still in the caller's

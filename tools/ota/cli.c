@@ -265,6 +265,11 @@ cJSON *cli_json_error(int err, const char *message)
     return o;
 }
 
+void cli_json_add_error(cJSON *object, int err)
+{
+    cJSON_AddItemToObject(object, "error", err == OTA_OK ? cJSON_CreateNull() : cli_json_error(err, NULL));
+}
+
 void cli_hex(const uint8_t *data, size_t len, char *out)
 {
     static const char digits[] = "0123456789abcdef";

@@ -86,6 +86,8 @@ void cli_json_print(cJSON *json);
 void cli_json_print_pretty(cJSON *json);
 /** JSON object {"error": name, "code": n, "message": text} for --json failures. */
 cJSON *cli_json_error(int err, const char *message);
+/** Add "error" to @p object: null when @p err is OTA_OK, else cli_json_error(err, NULL). */
+void cli_json_add_error(cJSON *object, int err);
 
 /** Lowercase hex of @p len bytes into @p out (2*len+1 bytes). */
 void cli_hex(const uint8_t *data, size_t len, char *out);

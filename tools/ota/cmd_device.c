@@ -248,11 +248,7 @@ int cmd_set_boot(int argc, char **argv)
         cJSON *o = cJSON_CreateObject();
         cli_json_add_string(o, "partition", part->label);
         cJSON_AddNumberToObject(o, "offset", part->offset);
-        if (err == OTA_OK) {
-            cJSON_AddNullToObject(o, "error");
-        } else {
-            cJSON_AddItemToObject(o, "error", cli_json_error(err, NULL));
-        }
+        cli_json_add_error(o, err);
         cJSON_AddItemToObject(o, "otadata", have_otadata ? otadata_json(dev, e) : cJSON_CreateNull());
         cli_json_print_pretty(o);
     }
@@ -345,11 +341,7 @@ int cmd_confirm(int argc, char **argv)
         have_state ? cli_json_add_string(o, "state", state_text(state, b))
                    : cJSON_AddNullToObject(o, "state");
         cJSON_AddNumberToObject(o, "efuse_secure_version", dev->efuse_secure_version);
-        if (err == OTA_OK) {
-            cJSON_AddNullToObject(o, "error");
-        } else {
-            cJSON_AddItemToObject(o, "error", cli_json_error(err, NULL));
-        }
+        cli_json_add_error(o, err);
         cli_json_print_pretty(o);
     }
     if (err == OTA_ERR_INVALID_STATE) {
@@ -384,7 +376,7 @@ int cmd_rollback(int argc, char **argv)
         if (a.json) {
             cJSON *o = cJSON_CreateObject();
             cli_json_add_string(o, "running", from);
-            cJSON_AddItemToObject(o, "error", cli_json_error(err, NULL));
+            cli_json_add_error(o, err);
             cli_json_print_pretty(o);
         }
         if (err == OTA_ERR_ROLLBACK_FAILED) {
