@@ -14,13 +14,26 @@
  * again (or resumes it from the last checkpoint) on its next run.
  *
  * Layout (little-endian), sector offset:
- *   0    header, 128 bytes: "OTAJ", u16 version (1), u16 flags, u32 total_size (0xFFFFFFFF
- *        unknown), u8 source_id[16] (first 16 bytes of SHA-256 of the URI), char etag[96]
- *        (NUL-padded), u32 reserved (0xFFFFFFFF), u32 crc32 of bytes 0..123
- *   128  checkpoint i at 128 + 48*i: "CKPT", u32 bytes_written, u32 bytes_hashed,
- *        u8 digest[32] (SHA-256 state of the first bytes_hashed stream bytes, finalised),
- *        u32 crc32 of bytes 0..43
- * A record whose CRC does not match (torn by a power cut) ends the list.
+ *   0    header, 128 bytes: "OTAJ", u16 version, u16 flags (0), u32 total_size, u8 source_id[16]
+ *        (first 16 bytes of SHA-256 of the URI), then
+ *          version 1 (no stages: stream offset == flash offset): char etag[96] (NUL-padded);
+ *          version 2 (the item has transform stages): char etag[88], u32 source_size (the
+ *          stream's size, 0xFFFFFFFF unknown), u32 chain_id (identifies the stage chain);
+ *        u32 crc32 of bytes 0..123. total_size is the image size (0xFFFFFFFF unknown) in version
+ *        1, and the bound of the output (the target partition's size) in version 2.
+ *   128  48-byte slots, appended in order:
+ *        checkpoint "CKPT", u32 bytes_written, u32 bytes_hashed, u8 digest[32] (SHA-256 state of
+ *        the first bytes_hashed output bytes, finalised), u32 crc32 of bytes 0..43;
+ *        (version 2 only) a stage record just before each checkpoint, in 1 + n slots:
+ *        "CKPS", u32 bytes_written (output offset, equal to the checkpoint's), u32 source_offset
+ *        (stream bytes the first stage consumed), u16 state_len, u16 slots, state[28], u32 crc32
+ *        of bytes 0..43; then n slots "CKPC", state[40], u32 crc32 of bytes 0..43 seeded with the
+ *        previous slot's crc. The state is the stages' saved states, each as u16 len + bytes.
+ * A slot whose CRC does not match (torn by a power cut) is skipped; an erased slot ends the list.
+ * The stage record is programmed before its checkpoint: the checkpoint is the commit point, a cut
+ * in between leaves the previous pair. Readers of version 1 reject version 2 headers (CRC ok,
+ * version unknown), so an older build installs such an item from zero; stage slots never decode
+ * as checkpoints (magic), so a version-1 reader skips them like torn ones.
  */
 #ifndef OTA_INSTALL_JOURNAL_H
 #define OTA_INSTALL_JOURNAL_H
@@ -37,12 +50,18 @@ extern "C" {
 #define OTA_JOURNAL_RECORD_SIZE 48u
 #define OTA_JOURNAL_RECORDS_OFFSET 128u
 #define OTA_JOURNAL_ETAG_MAX 95u          /**< longer ETags are not stored (install not resumable) */
+#define OTA_JOURNAL_ETAG_MAX_STAGED 87u   /**< the same for a version-2 (staged) header */
+/** Most state bytes one stage record holds (OTA_STAGE_MAX stages of OTA_STAGE_STATE_MAX + 2). */
+#define OTA_JOURNAL_STAGE_STATE_MAX 1024u
 #define OTA_JOURNAL_UNKNOWN_SIZE 0xFFFFFFFFu
 
 typedef struct {
     uint32_t total_size;      /**< image size, OTA_JOURNAL_UNKNOWN_SIZE if unknown */
     uint8_t source_id[16];    /**< identifies the URI (SHA-256 prefix) */
     char etag[OTA_JOURNAL_ETAG_MAX + 1];
+    bool staged;              /**< version 2: the item has stages (fields below valid) */
+    uint32_t source_size;     /**< staged: the stream's size, OTA_JOURNAL_UNKNOWN_SIZE if unknown */
+    uint32_t chain_id;        /**< staged: identifies the stage chain (see ota_journal_chain_id) */
 } ota_journal_header_t;
 
 typedef struct {
@@ -50,6 +69,13 @@ typedef struct {
     uint32_t bytes_hashed;    /**< stream bytes covered by digest */
     uint8_t digest[32];
 } ota_journal_checkpoint_t;
+
+/** A stage record: where the stream and the output were at a checkpoint, and the stages' state. */
+typedef struct {
+    uint32_t bytes_written;   /**< output offset; equal to its checkpoint's bytes_written */
+    uint32_t source_offset;   /**< stream bytes consumed by the first stage */
+    uint16_t state_len;       /**< bytes in state (<= OTA_JOURNAL_STAGE_STATE_MAX) */
+} ota_journal_stage_t;
 
 /** True if @p data (at least 4 bytes) starts with the journal magic "OTAJ". */
 bool ota_journal_is_present(const uint8_t *data, size_t len);
@@ -63,6 +89,27 @@ int ota_journal_header_decode(const uint8_t in[OTA_JOURNAL_HEADER_SIZE], ota_jou
 void ota_journal_record_encode(const ota_journal_checkpoint_t *cp, uint8_t out[OTA_JOURNAL_RECORD_SIZE]);
 /** Decode; OTA_ERR_NOT_FOUND for an erased slot, OTA_ERR_SVC_CHECKPOINT for a torn/corrupt one. */
 int ota_journal_record_decode(const uint8_t in[OTA_JOURNAL_RECORD_SIZE], ota_journal_checkpoint_t *out);
+
+/** Slots a stage record with @p state_len state bytes takes. */
+uint32_t ota_journal_stage_slots(size_t state_len);
+/** Encode a stage record into ota_journal_stage_slots(rec->state_len) * OTA_JOURNAL_RECORD_SIZE bytes. */
+void ota_journal_stage_encode(const ota_journal_stage_t *rec, const uint8_t *state, uint8_t *out);
+/**
+ * Decode the stage record starting at @p in (@p avail bytes of slots); the state goes into
+ * @p state (OTA_JOURNAL_STAGE_STATE_MAX bytes). OTA_ERR_NOT_FOUND if @p in is not a stage record,
+ * OTA_ERR_SVC_CHECKPOINT if it is torn or truncated. *slots gets the slots it spans.
+ */
+int ota_journal_stage_decode(const uint8_t *in, size_t avail, ota_journal_stage_t *rec, uint8_t *state,
+                             uint32_t *slots);
+/**
+ * In a copy of a whole journal sector: the last valid checkpoint and the stage record programmed
+ * just before it. OTA_OK with both; OTA_ERR_NOT_FOUND if there is no checkpoint or it has no valid
+ * stage record with the same bytes_written.
+ */
+int ota_journal_find_staged(const uint8_t *sector0, uint32_t sector_size, ota_journal_checkpoint_t *cp,
+                            ota_journal_stage_t *rec, uint8_t *state);
+/** The chain id of stage names (CRC-32 of the names, each followed by a NUL). */
+uint32_t ota_journal_chain_id(const char *const *names, size_t count);
 
 /** Number of checkpoint slots in a sector of @p sector_size bytes. */
 uint32_t ota_journal_capacity(uint32_t sector_size);

@@ -1,6 +1,5 @@
 /* Default procedure for an app item (ESP-ADF ota_app_get_default_proc); see ota_proc_default.h. */
-#include <stdarg.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "item.h"
@@ -24,7 +23,7 @@ static const char *TAG_IMAGE = "esp_image";
 #define APP_PEEK_LEN (OTA_IMAGE_HEADER_SIZE + OTA_IMAGE_SEGMENT_HEADER_SIZE + OTA_APP_DESC_SIZE)
 
 typedef struct {
-    ota_item_t item;
+    ota_item_t item;             /* first: the handle is the item (ota_path.h) */
     const ota_partition_info_t *slot;
     ota_image_validator_config_t vcfg;
     ota_image_validator_t validator;
@@ -32,6 +31,14 @@ typedef struct {
     ota_sha256_ctx_t sha;
     uint64_t last_log_ms;
 } app_ctx_t;
+
+static int app_check(void *arg, const uint8_t *head, size_t len, bool ended);
+static int image_reset(void *arg);
+static int image_feed(void *arg, const uint8_t *data, size_t len);
+static int image_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32]);
+static int image_finish(void *arg, uint64_t total, ota_staged_read_fn read, void *read_arg);
+static const char *image_message(void *arg);
+static int app_activate(void *arg);
 
 int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr_t *node)
 {
@@ -43,20 +50,20 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
     /* The target: the OTA slot after the running one (esp_ota_get_next_update_partition). */
     ota_device_t *dev = ota_service_device(service);
     ctx->slot = ota_ops_get_next_update_partition(dev, ota_device_running(dev));
-    return ota_item_open(&ctx->item, service, node, TAG, ctx->slot);
-}
-
-/* Log why the item is refused and attach it to the RESULT event; returns @p err. */
-__attribute__((format(printf, 3, 4))) static int refuse(app_ctx_t *ctx, int err, const char *fmt, ...)
-{
-    char detail[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
-    va_end(ap);
-    OTA_LOGE(TAG, "%s", detail);
-    ota_service_set_item_detail(ctx->item.service, 0, "%s", detail);
-    return err;
+    int err = ota_item_open(&ctx->item, service, node, TAG, ctx->slot);
+    if (err != OTA_OK) {
+        return err;
+    }
+    /* The composition (ota_path.h): app checker -> image validator -> slot, then otadata. */
+    ota_checker_t checker = {.name = "app description", .peek_len = APP_PEEK_LEN, .check = app_check, .ctx = ctx};
+    ctx->item.checker = checker;
+    ctx->item.activate = app_activate;
+    ctx->item.activate_ctx = ctx;
+    ctx->item.detail_write_errors = true;
+    ota_verifier_t image = {.name = "esp_image", .reset = image_reset, .feed = image_feed,
+                            .snapshot = image_snapshot, .finish = image_finish, .message = image_message,
+                            .ctx = ctx};
+    return ota_item_add_verifier(&ctx->item, &image);
 }
 
 /* The running app's version, "" when nothing runs or its description is unreadable. */
@@ -74,40 +81,47 @@ int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node)
 {
     (void)node;
     app_ctx_t *ctx = handle;
+    ota_item_t *item = &ctx->item;
+    if (ctx->slot == NULL) {
+        return ota_item_refuse(item, OTA_ERR_NOT_FOUND, "no OTA app partition to update");
+    }
+    int err = ota_ops_check_update_target(item->device, ctx->slot);
+    if (err != OTA_OK) {
+        return ota_item_refuse(item, err, "cannot update %s: %s", ctx->slot->label, ota_strerror(err));
+    }
+    /* Without stages the stream is the image: its size is known before anything is read. */
+    if (item->stages == NULL && item->total > (int64_t)ctx->slot->size) {
+        return ota_item_refuse(item, OTA_ERR_IMG_TOO_LARGE, "image of %lld bytes larger than partition %s (%u bytes)",
+                               (long long)item->total, ctx->slot->label, (unsigned)ctx->slot->size);
+    }
+    /* The checker (app_check, or the user's) on the first output bytes, before any erase. */
+    return ota_item_check(item);
+}
+
+/* The default checker: header, chip and app description checks on the image's first bytes,
+ * then the secure version and the version against the running app. */
+static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
+{
+    (void)ended;
+    app_ctx_t *ctx = arg;
     ota_device_t *dev = ctx->item.device;
     const ota_service_config_t *cfg = ota_service_config(ctx->item.service);
-
-    if (ctx->slot == NULL) {
-        return refuse(ctx, OTA_ERR_NOT_FOUND, "no OTA app partition to update");
+    if (len < APP_PEEK_LEN) {
+        return ota_item_refuse(&ctx->item, OTA_ERR_IMG_TRUNCATED, "image ends before its app description");
     }
-    int err = ota_ops_check_update_target(dev, ctx->slot);
-    if (err != OTA_OK) {
-        return refuse(ctx, err, "cannot update %s: %s", ctx->slot->label, ota_strerror(err));
-    }
-    if (ctx->item.total > (int64_t)ctx->slot->size) {
-        return refuse(ctx, OTA_ERR_IMG_TOO_LARGE, "image of %lld bytes larger than partition %s (%u bytes)",
-                      (long long)ctx->item.total, ctx->slot->label, (unsigned)ctx->slot->size);
-    }
-    err = ota_item_peek(&ctx->item, APP_PEEK_LEN);
-    if (err != OTA_OK) {
-        return err == OTA_ERR_IMG_TRUNCATED
-                   ? refuse(ctx, err, "image ends before its app description")
-                   : err;
-    }
-    /* Header, chip and app description checks, on the peeked bytes, before any erase. */
     ota_ops_validator_config(dev, &ctx->vcfg);
     ctx->vcfg.max_size = ctx->slot->size;
     ctx->vcfg.flash_addr = ctx->slot->offset;
     ota_image_validator_t probe;
     ota_image_validator_init(&probe, &ctx->vcfg, NULL, NULL);
-    err = ota_image_validator_feed(&probe, ctx->item.peek, APP_PEEK_LEN);
+    int err = ota_image_validator_feed(&probe, head, APP_PEEK_LEN);
     const ota_image_info_t *info = ota_image_validator_info(&probe);
     if (err == OTA_OK && !info->app_desc_valid) {
         err = OTA_ERR_IMG_APP_DESC;
     }
     if (err != OTA_OK) {
         const char *msg = ota_image_validator_diag(&probe)->message;
-        return refuse(ctx, err, "%s", msg[0] ? msg : ota_strerror(err));
+        return ota_item_refuse(&ctx->item, err, "%s", msg[0] ? msg : ota_strerror(err));
     }
     ctx->own_hash = info->header.hash_appended == 0;
 
@@ -119,8 +133,9 @@ int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node)
 
     if (dev->anti_rollback_enabled && !ota_device_secure_version_ok(dev, info->app_desc.secure_version)) {
         ota_service_report_version_check(ctx->item.service, running, incoming, true, OTA_ERR_SECURE_VERSION);
-        return refuse(ctx, OTA_ERR_SECURE_VERSION, "secure version of the incoming image is too low (%u < eFuse %u)",
-                      (unsigned)info->app_desc.secure_version, (unsigned)dev->efuse_secure_version);
+        return ota_item_refuse(&ctx->item, OTA_ERR_SECURE_VERSION,
+                               "secure version of the incoming image is too low (%u < eFuse %u)",
+                               (unsigned)info->app_desc.secure_version, (unsigned)dev->efuse_secure_version);
     }
     int decision = OTA_OK;
     if (cfg->version_check && running[0] != '\0') {
@@ -141,9 +156,19 @@ int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node)
     return decision;
 }
 
-/* The stream hash: the validator's own SHA-256 (the image's appended digest covers everything
- * before it), or ours when the image has no appended digest. */
-static int hash_feed(void *arg, const uint8_t *data, size_t len)
+/* The default verifier: the stream validator, whose own SHA-256 is the checkpoint digest (the
+ * image's appended digest covers everything before it), or ours when the image has none. */
+static int image_reset(void *arg)
+{
+    app_ctx_t *ctx = arg;
+    ota_image_validator_init(&ctx->validator, &ctx->vcfg, NULL, NULL);
+    if (ctx->own_hash) {
+        ota_sha256_init(&ctx->sha);
+    }
+    return OTA_OK;
+}
+
+static int image_feed(void *arg, const uint8_t *data, size_t len)
 {
     app_ctx_t *ctx = arg;
     if (ctx->own_hash) {
@@ -152,7 +177,7 @@ static int hash_feed(void *arg, const uint8_t *data, size_t len)
     return ota_image_validator_feed(&ctx->validator, data, len);
 }
 
-static int hash_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32])
+static int image_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32])
 {
     app_ctx_t *ctx = arg;
     if (ctx->own_hash) {
@@ -164,13 +189,19 @@ static int hash_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32])
     return ota_image_validator_hash_snapshot(&ctx->validator, digest, hashed);
 }
 
-static void hash_reset(void *arg)
+static int image_finish(void *arg, uint64_t total, ota_staged_read_fn read, void *read_arg)
+{
+    (void)total;
+    (void)read;
+    (void)read_arg;
+    app_ctx_t *ctx = arg;
+    return ota_image_validator_finish(&ctx->validator);
+}
+
+static const char *image_message(void *arg)
 {
     app_ctx_t *ctx = arg;
-    ota_image_validator_init(&ctx->validator, &ctx->vcfg, NULL, NULL);
-    if (ctx->own_hash) {
-        ota_sha256_init(&ctx->sha);
-    }
+    return ota_image_validator_diag(&ctx->validator)->message;
 }
 
 static void log_progress(app_ctx_t *ctx, uint64_t bytes, bool last)
@@ -182,6 +213,15 @@ static void log_progress(app_ctx_t *ctx, uint64_t bytes, bool last)
     } else {
         OTA_LOGD(TAG, "Image bytes read: %llu", (unsigned long long)bytes);
     }
+}
+
+static void on_chunk(void *arg, uint32_t at, size_t n)
+{
+    (void)at;
+    (void)n;
+    app_ctx_t *ctx = arg;
+    log_progress(ctx, ota_item_position(&ctx->item), false);
+    ota_service_report_progress(ctx->item.service, ota_item_position(&ctx->item), ctx->item.total, false);
 }
 
 int ota_app_default_execute(void *handle, ota_node_attr_t *node)
@@ -200,62 +240,40 @@ int ota_app_default_execute(void *handle, ota_node_attr_t *node)
     OTA_LOGI(TAG_HTTPS, "Writing to partition subtype %u at offset 0x%x", (unsigned)ctx->slot->subtype,
              (unsigned)ctx->slot->offset);
     ota_device_partition(item->device, ctx->slot, &item->target);
-    hash_reset(ctx);
-    ota_item_hasher_t hasher = {.feed = hash_feed, .snapshot = hash_snapshot, .reset = hash_reset, .ctx = ctx};
-    err = ota_item_begin_write(item, &hasher);
+    err = ota_item_begin_write(item);
     if (err != OTA_OK) {
         return err;
     }
-    size_t buf_size;
-    uint8_t *buf = ota_service_work_buffer(item->service, &buf_size);
     ctx->last_log_ms = ota_port_uptime_ms();
-    for (;;) {
-        int n = ota_item_read(item, buf, buf_size);
-        if (n < 0) {
-            OTA_LOGE(TAG, "read failed after %llu bytes: %s", (unsigned long long)item->consumed, ota_strerror(n));
-            return n;
-        }
-        if (n == 0) {
-            break;
-        }
-        err = hash_feed(ctx, buf, (size_t)n);
-        if (err == OTA_OK) {
-            err = ota_item_write(item, buf, (size_t)n);
-        }
-        if (err != OTA_OK) {
-            const char *msg = ota_image_validator_diag(&ctx->validator)->message;
-            OTA_LOGE(TAG, "%s", msg[0] ? msg : ota_strerror(err));
-            ota_service_set_item_detail(item->service, 0, "%s", msg[0] ? msg : ota_strerror(err));
-            return err;
-        }
-        log_progress(ctx, item->consumed, false);
-        ota_service_report_progress(item->service, item->consumed, item->total, false);
-    }
-    log_progress(ctx, item->consumed, true);
-    ota_service_report_progress(item->service, item->consumed, item->total, true);
-    OTA_LOGI(TAG_HTTPS, "Connection closed");
-    err = ota_image_validator_finish(&ctx->validator);
+    /* stream -> stages -> verifiers (the image validator first) -> slot; then their finish() */
+    err = ota_item_stream(item, SIZE_MAX, on_chunk, ctx);
     if (err != OTA_OK) {
-        const char *msg = ota_image_validator_diag(&ctx->validator)->message;
-        OTA_LOGE(TAG, "%s", msg[0] ? msg : ota_strerror(err));
-        ota_service_set_item_detail(item->service, 0, "%s", msg[0] ? msg : ota_strerror(err));
         return err;
     }
+    log_progress(ctx, ota_item_position(item), true);
+    ota_service_report_progress(item->service, ota_item_position(item), item->total, true);
+    OTA_LOGI(TAG_HTTPS, "Connection closed");
     return OTA_OK;
 }
 
-/* esp_ota_end + esp_ota_set_boot_partition. The stream validator has checked the image (header,
- * segments, checksum, SHA-256) and the writer has read back every programmed byte and compared it
- * with the stream: what is on flash is that image. Write sector 0, then switch. */
+/* After sector 0 is on flash (the target's commit): esp_ota_set_boot_partition. */
+static int app_activate(void *arg)
+{
+    app_ctx_t *ctx = arg;
+    return ota_ops_set_boot_partition_verified(ctx->item.device, ctx->slot, ota_image_validator_info(&ctx->validator));
+}
+
+/* esp_ota_end + esp_ota_set_boot_partition. Every verifier has passed (the image validator:
+ * header, segments, checksum, SHA-256, on the stream) and the writer has read back every
+ * programmed byte and compared it with the stream: what is on flash is that image. Write sector
+ * 0, then switch. */
 static int commit(app_ctx_t *ctx)
 {
     ota_item_t *item = &ctx->item;
-    const ota_image_info_t *info = ota_image_validator_info(&ctx->validator);
-    ota_image_log_segments(TAG_IMAGE, ctx->slot->offset, info);
-    int err = ota_pw_commit(&item->writer);
-    if (err == OTA_OK) {
-        err = ota_ops_set_boot_partition_verified(item->device, ctx->slot, info);
-    }
+    ota_image_log_segments(TAG_IMAGE, ctx->slot->offset, ota_image_validator_info(&ctx->validator));
+    ota_target_t target;
+    ota_item_target(item, &target);
+    int err = target.commit(target.ctx);
     if (err != OTA_OK) {
         OTA_LOGE(TAG, "cannot make %s the boot partition: %s", ctx->slot->label, ota_strerror(err));
         ota_service_set_item_detail(item->service, 0, "switching to %s failed: %s", ctx->slot->label,

@@ -20,12 +20,22 @@ static const char *TAG = "OTA_DEFAULT";
 #define DATA_CHUNK 2048u
 
 typedef struct {
-    ota_item_t item;
+    ota_item_t item;                /* first: the handle is the item (ota_path.h) */
     const ota_partition_info_t *part;
     ota_sha256_ctx_t sha;           /* over every byte written to the partition, in order */
     uint64_t hashed;                /* bytes fed to sha */
     uint64_t last_log_ms;
+    ota_tone_info_t cur;            /* the partition's tone image (need_upgrade) */
+    bool cur_is_tone;
+    char tone_error[160];           /* why the tone validator refused the staged image */
 } data_ctx_t;
+
+static int data_check(void *arg, const uint8_t *head, size_t len, bool ended);
+static int hash_reset(void *arg);
+static int hash_feed(void *arg, const uint8_t *data, size_t len);
+static int hash_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32]);
+static int tone_finish(void *arg, uint64_t total, ota_staged_read_fn read, void *read_arg);
+static const char *tone_message(void *arg);
 
 int ota_get_version_number(const char *version)
 {
@@ -89,6 +99,18 @@ int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_att
     if (err != OTA_OK) {
         return err;
     }
+    /* The composition (ota_path.h): tone checker -> SHA-256 (+ tone validator at the end) ->
+     * the partition. */
+    ota_checker_t checker = {.name = "tone image", .peek_len = OTA_TONE_HEADER_SIZE + OTA_TONE_DESC_SIZE,
+                             .check = data_check, .ctx = ctx};
+    ctx->item.checker = checker;
+    ota_verifier_t verifier = {.name = "sha256+tone", .reset = hash_reset, .feed = hash_feed,
+                               .snapshot = hash_snapshot, .finish = tone_finish, .message = tone_message,
+                               .ctx = ctx};
+    err = ota_item_add_verifier(&ctx->item, &verifier);
+    if (err != OTA_OK) {
+        return err;
+    }
     if (ctx->item.total > (int64_t)part->size) {
         OTA_LOGE(TAG, "image of %lld bytes does not fit partition %s (%u bytes)", (long long)ctx->item.total,
                  part->label, (unsigned)part->size);
@@ -114,9 +136,7 @@ static bool current_tone(const ota_partition_t *part, ota_tone_info_t *info)
 
 static int refuse(data_ctx_t *ctx, int err, const char *detail)
 {
-    OTA_LOGE(TAG, "%s", detail);
-    ota_service_set_item_detail(ctx->item.service, 0, "%s", detail);
-    return err;
+    return ota_item_refuse(&ctx->item, err, "%s", detail);
 }
 
 int ota_data_default_need_upgrade(void *handle, ota_node_attr_t *node)
@@ -132,21 +152,24 @@ int ota_data_default_need_upgrade(void *handle, ota_node_attr_t *node)
     if (err != OTA_OK) {
         return err;
     }
-    ota_tone_info_t cur;
-    bool cur_is_tone = current_tone(part, &cur);
+    ctx->cur_is_tone = current_tone(part, &ctx->cur);
+    /* The checker (data_check, or the user's) on the first output bytes, before any erase. */
+    return ota_item_check(&ctx->item);
+}
 
-    /* Peek at most header + description; a short stream is simply not a tone image. */
-    size_t want = OTA_TONE_HEADER_SIZE + OTA_TONE_DESC_SIZE;
-    if (ctx->item.total >= 0 && (uint64_t)ctx->item.total < want) {
-        want = (size_t)ctx->item.total;
+/* The default checker: at most header + description; a short stream is simply not a tone image. */
+static int data_check(void *arg, const uint8_t *head, size_t want, bool ended)
+{
+    data_ctx_t *ctx = arg;
+    if (ended && want < ctx->item.checker.peek_len && ctx->item.stages == NULL && ctx->item.total < 0) {
+        return OTA_ERR_IMG_TRUNCATED; /* the size was announced by nobody: the stream broke off */
     }
-    err = want > 0 ? ota_item_peek(&ctx->item, want) : OTA_OK;
-    if (err != OTA_OK) {
-        return err;
-    }
+    const ota_tone_info_t cur = ctx->cur;
+    bool cur_is_tone = ctx->cur_is_tone;
+    int err;
     ota_tone_header_t in_hdr;
     ota_tone_diag_t diag;
-    bool in_tagged = want >= 2 && ctx->item.peek[0] == 0x53 && ctx->item.peek[1] == 0x20;
+    bool in_tagged = want >= 2 && head[0] == 0x53 && head[1] == 0x20;
     if (!in_tagged) {
         if (cur_is_tone) {
             return refuse(ctx, OTA_ERR_TONE_BAD_TAG, "partition holds a tone image; the incoming data is not one");
@@ -154,7 +177,7 @@ int ota_data_default_need_upgrade(void *handle, ota_node_attr_t *node)
         OTA_LOGI(TAG, "incoming data is not a tone image: writing it as is");
         return OTA_OK;
     }
-    err = ota_tone_header_parse(ctx->item.peek, want, &in_hdr, &diag);
+    err = ota_tone_header_parse(head, want, &in_hdr, &diag);
     if (err != OTA_OK) {
         char text[160];
         ota_tone_diag_format(err, &diag, text, sizeof text);
@@ -167,7 +190,7 @@ int ota_data_default_need_upgrade(void *handle, ota_node_attr_t *node)
         return OTA_OK; /* format 0 has no version: always upgrade, as ESP-ADF's example */
     }
     ota_tone_desc_t in_desc;
-    err = ota_tone_desc_parse(ctx->item.peek + OTA_TONE_HEADER_SIZE, want - OTA_TONE_HEADER_SIZE, &in_desc, &diag);
+    err = ota_tone_desc_parse(head + OTA_TONE_HEADER_SIZE, want - OTA_TONE_HEADER_SIZE, &in_desc, &diag);
     if (err != OTA_OK) {
         char text[160];
         ota_tone_diag_format(err, &diag, text, sizeof text);
@@ -196,6 +219,17 @@ int ota_data_default_need_upgrade(void *handle, ota_node_attr_t *node)
     return decision;
 }
 
+/* The default verifier: SHA-256 over every byte written (the checkpoint digest) and, at the end,
+ * the strict tone validator over the staged image when it is a tone image. */
+static int hash_reset(void *arg)
+{
+    data_ctx_t *ctx = arg;
+    ota_sha256_init(&ctx->sha);
+    ctx->hashed = 0;
+    ctx->tone_error[0] = '\0';
+    return OTA_OK;
+}
+
 static int hash_feed(void *arg, const uint8_t *data, size_t len)
 {
     data_ctx_t *ctx = arg;
@@ -213,26 +247,28 @@ static int hash_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32])
     return OTA_OK;
 }
 
-static void hash_reset(void *arg)
+/* Every programmed byte was read back and compared by the writer. A tone image must also pass
+ * the strict validator before its header is written and it looks valid. */
+static int tone_finish(void *arg, uint64_t total, ota_staged_read_fn read, void *read_arg)
 {
     data_ctx_t *ctx = arg;
-    ota_sha256_init(&ctx->sha);
-    ctx->hashed = 0;
+    uint8_t tag[2];
+    if (total < 2 || read(read_arg, 0, tag, sizeof tag) != OTA_OK || tag[0] != 0x53 || tag[1] != 0x20) {
+        return OTA_OK;
+    }
+    ota_tone_info_t info;
+    ota_tone_diag_t diag;
+    int err = ota_tone_validate(read, read_arg, (uint32_t)total, &info, &diag);
+    if (err != OTA_OK) {
+        ota_tone_diag_format(err, &diag, ctx->tone_error, sizeof ctx->tone_error);
+    }
+    return err;
 }
 
-/* Every byte that goes to the partition passes here: hashed, then written. */
-static int data_write(data_ctx_t *ctx, const void *buf, size_t len)
+static const char *tone_message(void *arg)
 {
-    ota_item_t *item = &ctx->item;
-    if (!item->writer.begun) {
-        ota_item_hasher_t hasher = {.feed = hash_feed, .snapshot = hash_snapshot, .reset = hash_reset, .ctx = ctx};
-        int err = ota_item_begin_write(item, &hasher);
-        if (err != OTA_OK) {
-            return err;
-        }
-    }
-    hash_feed(ctx, buf, len);
-    return ota_item_write(item, buf, len);
+    data_ctx_t *ctx = arg;
+    return ctx->tone_error;
 }
 
 int ota_data_image_stream_read(void *handle, void *buf, size_t wanted)
@@ -252,7 +288,20 @@ int ota_data_partition_write(void *handle, const void *buf, size_t size)
         return OTA_ERR_INVALID_STATE;
     }
     OTA_LOGI(TAG, "write_offset %u, size %u", (unsigned)ctx->item.writer.written, (unsigned)size);
-    return data_write(ctx, buf, size);
+    return ota_item_put(&ctx->item, buf, size);
+}
+
+static void on_chunk(void *arg, uint32_t at, size_t n)
+{
+    data_ctx_t *ctx = arg;
+    uint64_t now = ota_port_uptime_ms();
+    if (now - ctx->last_log_ms >= 1000) {
+        ctx->last_log_ms = now;
+        OTA_LOGI(TAG, "write_offset %u, r_size %d", (unsigned)at, (int)n);
+    } else {
+        OTA_LOGD(TAG, "write_offset %u, r_size %d", (unsigned)at, (int)n);
+    }
+    ota_service_report_progress(ctx->item.service, ctx->item.writer.written, ctx->item.total, false);
 }
 
 int ota_data_default_execute(void *handle, ota_node_attr_t *node)
@@ -260,33 +309,11 @@ int ota_data_default_execute(void *handle, ota_node_attr_t *node)
     (void)node;
     data_ctx_t *ctx = handle;
     ota_item_t *item = &ctx->item;
-    size_t buf_size;
-    uint8_t *buf = ota_service_work_buffer(item->service, &buf_size);
-    size_t chunk = buf_size < DATA_CHUNK ? buf_size : DATA_CHUNK;
     ctx->last_log_ms = ota_port_uptime_ms();
-    for (;;) {
-        int n = ota_item_read(item, buf, chunk);
-        if (n < 0) {
-            OTA_LOGE(TAG, "read failed after %llu bytes: %s", (unsigned long long)item->consumed, ota_strerror(n));
-            return n;
-        }
-        if (n == 0) {
-            break;
-        }
-        uint32_t at = item->writer.written;
-        int err = data_write(ctx, buf, (size_t)n);
-        if (err != OTA_OK) {
-            OTA_LOGE(TAG, "write to %s at %u failed: %s", ctx->part->label, (unsigned)at, ota_strerror(err));
-            return err;
-        }
-        uint64_t now = ota_port_uptime_ms();
-        if (now - ctx->last_log_ms >= 1000) {
-            ctx->last_log_ms = now;
-            OTA_LOGI(TAG, "write_offset %u, r_size %d", (unsigned)at, n);
-        } else {
-            OTA_LOGD(TAG, "write_offset %u, r_size %d", (unsigned)at, n);
-        }
-        ota_service_report_progress(item->service, item->writer.written, item->total, false);
+    /* stream -> stages -> SHA-256 -> partition, in 2 KiB pieces; then the tone validator */
+    int err = ota_item_stream(item, DATA_CHUNK, on_chunk, ctx);
+    if (err != OTA_OK) {
+        return err;
     }
     if (!item->writer.begun) {
         return refuse(ctx, OTA_ERR_IMG_TRUNCATED, "the data image is empty");
@@ -295,39 +322,12 @@ int ota_data_default_execute(void *handle, ota_node_attr_t *node)
     return OTA_OK;
 }
 
-/* The image as it will be after the commit: sector 0 from RAM, the rest from flash. */
-static int staged_read_cb(void *arg, uint32_t off, void *buf, size_t len)
-{
-    ota_partition_writer_t *w = arg;
-    uint8_t *out = buf;
-    if (off < w->sector) {
-        size_t n = w->sector - off < len ? w->sector - off : len;
-        memcpy(out, w->first + off, n);
-        out += n;
-        off += (uint32_t)n;
-        len -= n;
-    }
-    return len == 0 ? OTA_OK : ota_partition_read(&w->part, off, out, len);
-}
-
 static int commit(data_ctx_t *ctx)
 {
     ota_item_t *item = &ctx->item;
-    ota_partition_writer_t *w = &item->writer;
-    int err;
-    /* Every programmed byte was read back and compared by the writer. A tone image must also
-     * pass the strict validator before its header is written and it looks valid. */
-    if (w->written >= 2 && w->first[0] == 0x53 && w->first[1] == 0x20) {
-        ota_tone_info_t info;
-        ota_tone_diag_t diag;
-        err = ota_tone_validate(staged_read_cb, w, w->written, &info, &diag);
-        if (err != OTA_OK) {
-            char text[160];
-            ota_tone_diag_format(err, &diag, text, sizeof text);
-            return refuse(ctx, err, text);
-        }
-    }
-    err = ota_pw_commit(w);
+    ota_target_t target;
+    ota_item_target(item, &target);
+    int err = target.commit(target.ctx);
     if (err != OTA_OK) {
         ota_service_set_item_detail(item->service, 0, "committing %s failed: %s", ctx->part->label,
                                     ota_strerror(err));

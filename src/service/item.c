@@ -1,6 +1,8 @@
 /* Per-item plumbing shared by the default procedures; see item.h. */
 #include "item.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ota/ota_err.h"
@@ -38,7 +40,9 @@ static int open_for_resume(ota_item_t *item)
         memcmp(header.source_id, id, sizeof id) != 0) {
         return OTA_ERR_NOT_FOUND;
     }
-    ota_source_expect_t expect = {.total_size = header.total_size, .length = item->device->flash->sector_size};
+    /* a staged install's header bounds the output; the stream's own size is kept beside it */
+    ota_source_expect_t expect = {.total_size = header.staged ? header.source_size : header.total_size,
+                                  .length = item->device->flash->sector_size};
     memcpy(expect.etag, header.etag, sizeof header.etag);
     int err = open_source(item, 0, &expect, &item->source);
     if (err == OTA_OK) {
@@ -62,6 +66,7 @@ int ota_item_open(ota_item_t *item, ota_service_t *service, const ota_node_attr_
     item->device = ota_service_device(service);
     item->tag = tag;
     item->total = -1;
+    item->failed_verifier = -1;
     if (node->uri == NULL || node->uri[0] == '\0') {
         OTA_LOGE(tag, "no upgrade URI");
         return OTA_ERR_SRC_URI;
@@ -98,6 +103,35 @@ void ota_item_close(ota_item_t *item)
     item->source = NULL;
     ota_free(item->first_sector);
     item->first_sector = NULL;
+    ota_free(item->stages);
+    item->stages = NULL;
+}
+
+int ota_item_refuse(ota_item_t *item, int err, const char *fmt, ...)
+{
+    char detail[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    OTA_LOGE(item->tag, "%s", detail);
+    ota_service_set_item_detail(item->service, 0, "%s", detail);
+    return err;
+}
+
+int ota_item_add_verifier(ota_item_t *item, const ota_verifier_t *verifier)
+{
+    if (verifier == NULL || verifier->name == NULL || verifier->reset == NULL || verifier->feed == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (item->writer.begun) {
+        return OTA_ERR_INVALID_STATE; /* it would miss bytes */
+    }
+    if (item->verifiers == OTA_ITEM_VERIFIERS_MAX) {
+        return OTA_ERR_NO_MEM;
+    }
+    item->verifier[item->verifiers++] = *verifier;
+    return OTA_OK;
 }
 
 static void note_source_error(ota_item_t *item, int err)
@@ -124,10 +158,20 @@ static void journal_header(const ota_item_t *item, ota_journal_header_t *out)
     memset(out, 0, sizeof *out);
     out->total_size = item->total >= 0 ? (uint32_t)item->total : OTA_JOURNAL_UNKNOWN_SIZE;
     ota_journal_source_id(item->uri, out->source_id);
+    size_t etag_max = OTA_JOURNAL_ETAG_MAX;
+    if (item->stages != NULL) {
+        /* stream and output offsets differ: the header bounds the output by the partition and
+         * keeps the stream's size (the resource's identity) beside it */
+        out->staged = true;
+        out->source_size = out->total_size;
+        out->total_size = item->total >= 0 ? item->target.info.size : OTA_JOURNAL_UNKNOWN_SIZE;
+        out->chain_id = ota_stages_chain_id(item);
+        etag_max = OTA_JOURNAL_ETAG_MAX_STAGED;
+    }
     /* An ETag too long for the journal is left out: the install is then not resumable. */
     const char *etag = item->source ? ota_source_get_info(item->source)->etag : "";
     size_t len = strlen(etag);
-    if (len <= OTA_JOURNAL_ETAG_MAX) {
+    if (len <= etag_max) {
         memcpy(out->etag, etag, len + 1);
     }
 }
@@ -180,55 +224,187 @@ int ota_item_peek(ota_item_t *item, size_t len)
 /* Checkpoints: at most one per 64 KiB, and few enough that the journal holds them all. */
 #define CHECKPOINT_MIN_INTERVAL 0x10000u
 
-int ota_item_begin_write(ota_item_t *item, const ota_item_hasher_t *hasher)
+static int verifiers_reset(ota_item_t *item)
 {
-    item->hasher = *hasher;
-    ota_journal_header_t journal;
-    journal_header(item, &journal);
-    int err = ota_pw_begin(&item->writer, &item->target, item->first_sector, item->total, &journal, &item->resume);
+    for (size_t i = 0; i < item->verifiers; i++) {
+        int err = item->verifier[i].reset(item->verifier[i].ctx);
+        if (err != OTA_OK) {
+            return err;
+        }
+    }
+    return OTA_OK;
+}
+
+static int verifiers_feed(ota_item_t *item, const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i < item->verifiers; i++) {
+        int err = item->verifier[i].feed(item->verifier[i].ctx, data, len);
+        if (err != OTA_OK) {
+            item->failed_verifier = (int)i;
+            return err;
+        }
+    }
+    return OTA_OK;
+}
+
+/* The digest a checkpoint records: the first verifier that snapshots. */
+static int verifiers_snapshot(ota_item_t *item, uint64_t *fed, uint8_t digest[32])
+{
+    for (size_t i = 0; i < item->verifiers; i++) {
+        if (item->verifier[i].snapshot != NULL) {
+            return item->verifier[i].snapshot(item->verifier[i].ctx, fed, digest);
+        }
+    }
+    return OTA_ERR_NOT_SUPPORTED;
+}
+
+/* With stages, a resume also needs the stage record of the last checkpoint and the same chain.
+ * Reads sector 0 into the RAM sector (scratch until ota_pw_begin refills it). */
+static bool staged_resume_possible(ota_item_t *item, const ota_journal_header_t *journal)
+{
+    ota_item_stages_t *st = item->stages;
+    ota_journal_header_t found;
+    ota_journal_checkpoint_t cp;
+    st->resume_ok = false;
+    uint32_t sector = item->device->flash->sector_size;
+    if (ota_partition_read(&item->target, 0, item->first_sector, sector) != OTA_OK ||
+        ota_journal_header_decode(item->first_sector, &found) != OTA_OK || !found.staged ||
+        found.chain_id != journal->chain_id || found.source_size != journal->source_size ||
+        ota_journal_find_staged(item->first_sector, sector, &cp, &st->resume_rec, st->state) != OTA_OK) {
+        return false;
+    }
+    st->resume_ok = true;
+    return true;
+}
+
+/* Checkpoints: at most one per 64 KiB, and few enough that the journal holds them all. */
+#define CHECKPOINT_MIN_INTERVAL 0x10000u
+
+int ota_item_begin_write(ota_item_t *item)
+{
+    int err = verifiers_reset(item);
     if (err != OTA_OK) {
         return err;
     }
+    ota_journal_header_t journal;
+    journal_header(item, &journal);
+    bool may_resume = item->stages == NULL || staged_resume_possible(item, &journal);
+    int64_t expected = item->stages == NULL ? item->total : -1; /* the output's size is the stages' */
+    err = ota_pw_begin(&item->writer, &item->target, item->first_sector, expected, &journal,
+                       may_resume ? &item->resume : NULL);
+    if (err != OTA_OK) {
+        return err;
+    }
+    if (!may_resume) {
+        memset(&item->resume, 0, sizeof item->resume);
+    }
     uint32_t sector = item->writer.sector;
     uint32_t slots = ota_journal_capacity(sector);
+    uint64_t span = item->total > 0 ? (uint64_t)item->total : 0;
+    if (item->stages != NULL) {
+        /* each checkpoint also takes its stage record's slots; the output is bounded by the slot */
+        uint32_t per = 1 + ota_journal_stage_slots(item->stages->count * 2u + 64u);
+        slots /= per;
+        span = item->total > 0 ? item->target.info.size : 0;
+    }
     uint32_t every = CHECKPOINT_MIN_INTERVAL;
-    if (item->total > 0 && slots > 1 && (uint64_t)item->total / (slots - 1) > every) {
-        every = (uint32_t)((uint64_t)item->total / (slots - 1));
+    if (span > 0 && slots > 1 && span / (slots - 1) > every) {
+        every = (uint32_t)(span / (slots - 1));
     }
     item->checkpoint_every = (every + sector - 1) / sector * sector;
     item->next_checkpoint = item->checkpoint_every;
     if (item->resume.bytes_written != 0) {
-        OTA_LOGI(item->tag, "%s holds an interrupted install of this image: resuming at %u of %lld bytes",
-                 item->target.info.label, (unsigned)item->resume.bytes_written, (long long)item->total);
+        if (item->stages != NULL) {
+            OTA_LOGI(item->tag, "%s holds an interrupted install of this image: resuming at %u bytes of output, "
+                     "byte %u of the stream", item->target.info.label, (unsigned)item->resume.bytes_written,
+                     (unsigned)item->stages->resume_rec.source_offset);
+        } else {
+            OTA_LOGI(item->tag, "%s holds an interrupted install of this image: resuming at %u of %lld bytes",
+                     item->target.info.label, (unsigned)item->resume.bytes_written, (long long)item->total);
+        }
         item->next_checkpoint = item->resume.bytes_written + item->checkpoint_every;
     }
     return OTA_OK;
 }
 
-int ota_item_write(ota_item_t *item, const void *data, size_t len)
+/* Append the stages' record to the journal, before its checkpoint (see ota_install_journal.h).
+ * OTA_ERR_NOT_FOUND: no room, no checkpoint this time. */
+static int write_stage_record(ota_item_t *item, uint32_t written)
+{
+    ota_item_stages_t *st = item->stages;
+    ota_partition_writer_t *w = &item->writer;
+    size_t len = 0;
+    int err = ota_stages_save(item, &len);
+    if (err != OTA_OK) {
+        return err;
+    }
+    ota_journal_stage_t rec = {.bytes_written = written,
+                               .source_offset = (uint32_t)ota_stages_source_offset(item),
+                               .state_len = (uint16_t)len};
+    uint32_t slots = ota_journal_stage_slots(len);
+    uint32_t bytes = slots * OTA_JOURNAL_RECORD_SIZE;
+    if (w->journal_next + bytes + OTA_JOURNAL_RECORD_SIZE > w->journal_end) {
+        return OTA_ERR_NOT_FOUND; /* full: resuming restarts from the last recorded point */
+    }
+    ota_journal_stage_encode(&rec, st->state, st->rec);
+    err = ota_partition_program(&w->part, w->journal_next, st->rec, bytes);
+    if (err == OTA_OK) {
+        w->journal_next += bytes;
+    }
+    return err;
+}
+
+static int item_write(ota_item_t *item, const void *data, size_t len)
 {
     int err = ota_pw_write(&item->writer, data, len);
     uint32_t written = item->writer.written;
     if (err != OTA_OK || written < item->next_checkpoint || written % item->writer.sector != 0) {
         return err;
     }
+    if (item->stages != NULL && !ota_stages_at_clean_cut(item)) {
+        return OTA_OK; /* bytes between stages would be lost: try at the next boundary */
+    }
     ota_journal_checkpoint_t cp = {.bytes_written = written};
     uint64_t hashed = 0;
-    if (item->hasher.snapshot(item->hasher.ctx, &hashed, cp.digest) != OTA_OK) {
+    if (verifiers_snapshot(item, &hashed, cp.digest) != OTA_OK) {
         return OTA_OK; /* nothing to record (e.g. past the hashed region): no checkpoint */
     }
     cp.bytes_hashed = (uint32_t)hashed;
+    if (item->stages != NULL) {
+        err = write_stage_record(item, written);
+        if (err == OTA_ERR_NOT_FOUND) {
+            item->next_checkpoint = UINT32_MAX;
+            return OTA_OK;
+        }
+        if (err != OTA_OK) {
+            return err;
+        }
+    }
     item->next_checkpoint = written + item->checkpoint_every;
     return ota_pw_checkpoint(&item->writer, &cp);
 }
 
-/* The resume jump: sector 0 has been read again from the source; replay the flash from there to
- * the checkpoint through the hasher, compare, and continue the source at the checkpoint. */
+int ota_item_put(ota_item_t *item, const uint8_t *data, size_t len)
+{
+    if (!item->writer.begun) {
+        int err = ota_item_begin_write(item);
+        if (err != OTA_OK) {
+            return err;
+        }
+    }
+    int err = verifiers_feed(item, data, len);
+    return err != OTA_OK ? err : item_write(item, data, len);
+}
+
+/* The resume jump: sector 0 has been produced again; replay the flash from there to the
+ * checkpoint through the verifiers (and the stages that rebuild from it), compare, and continue
+ * the source at the checkpoint. @p buf is scratch. */
 static int resume_jump(ota_item_t *item, uint8_t *buf, size_t buf_size)
 {
     ota_partition_writer_t *w = &item->writer;
     uint32_t at = item->resume.bytes_written;
-    if (item->consumed != w->sector || w->written != w->sector) {
+    uint64_t position = ota_item_position(item);
+    if (position != w->sector || w->written != w->sector) {
         /* a custom step consumed bytes it did not write back: the prefix cannot be matched */
         OTA_LOGW(item->tag, "cannot resume: stream and partition are not in step; starting over");
         return OTA_ERR_SVC_CHECKPOINT;
@@ -237,7 +413,7 @@ static int resume_jump(ota_item_t *item, uint8_t *buf, size_t buf_size)
         uint32_t n = at - off < buf_size ? at - off : (uint32_t)buf_size;
         int err = ota_partition_read(&item->target, off, buf, n);
         if (err == OTA_OK) {
-            err = item->hasher.feed(item->hasher.ctx, buf, n);
+            err = verifiers_feed(item, buf, n);
         }
         if (err != OTA_OK) {
             OTA_LOGW(item->tag, "cannot resume: the data on flash does not verify (%s)", ota_strerror(err));
@@ -247,35 +423,54 @@ static int resume_jump(ota_item_t *item, uint8_t *buf, size_t buf_size)
     }
     uint8_t digest[32];
     uint64_t hashed = 0;
-    if (item->hasher.snapshot(item->hasher.ctx, &hashed, digest) != OTA_OK || hashed != item->resume.bytes_hashed ||
+    if (verifiers_snapshot(item, &hashed, digest) != OTA_OK || hashed != item->resume.bytes_hashed ||
         memcmp(digest, item->resume.digest, sizeof digest) != 0) {
         OTA_LOGW(item->tag, "cannot resume: the data on flash does not match the checkpoint");
         return OTA_ERR_SVC_CHECKPOINT;
     }
+    uint64_t source_at = at;
+    if (item->stages != NULL) {
+        int err = ota_stages_restore(item, at, buf, buf_size);
+        if (err != OTA_OK) {
+            OTA_LOGW(item->tag, "cannot resume: the stages cannot continue (%s)", ota_strerror(err));
+            return OTA_ERR_SVC_CHECKPOINT;
+        }
+        source_at = item->stages->resume_rec.source_offset;
+    }
     ota_source_expect_t expect = {.total_size = item->total};
     memcpy(expect.etag, ota_source_get_info(item->source)->etag, sizeof expect.etag);
     ota_source_t *src = NULL;
-    int err = open_source(item, at, &expect, &src);
+    int err = open_source(item, source_at, &expect, &src);
     if (err != OTA_OK) {
-        OTA_LOGE(item->tag, "cannot continue %s at byte %u: %s", item->uri, (unsigned)at, ota_strerror(err));
+        OTA_LOGE(item->tag, "cannot continue %s at byte %llu: %s", item->uri, (unsigned long long)source_at,
+                 ota_strerror(err));
         return err;
     }
     ota_source_close(item->source);
     item->source = src;
     item->bounded = false;
-    item->consumed = at;
-    OTA_LOGI(item->tag, "resumed at byte %u: %u bytes were already on flash", (unsigned)at,
-             (unsigned)(at - w->sector));
+    item->consumed = source_at;
+    if (item->stages != NULL) {
+        ota_stages_jump(item, at);
+        OTA_LOGI(item->tag, "resumed at byte %llu of the stream: %u bytes of output were already on flash",
+                 (unsigned long long)source_at, (unsigned)(at - w->sector));
+    } else {
+        OTA_LOGI(item->tag, "resumed at byte %u: %u bytes were already on flash", (unsigned)at,
+                 (unsigned)(at - w->sector));
+    }
     return ota_pw_resume_jump(w);
 }
 
 /* The prefix on flash is not what the checkpoint recorded (the resource changed behind an
- * unchanged ETag, or the flash decayed): install from zero, in this same run. */
+ * unchanged ETag, or the flash decayed): install from zero, in this same run. The stream (and
+ * the stages) simply go on from sector 0. */
 static int give_up_resume(ota_item_t *item)
 {
     ota_partition_writer_t *w = &item->writer;
-    item->hasher.reset(item->hasher.ctx);
-    int err = item->hasher.feed(item->hasher.ctx, w->first, w->sector);
+    int err = verifiers_reset(item);
+    if (err == OTA_OK) {
+        err = verifiers_feed(item, w->first, w->sector);
+    }
     ota_journal_header_t journal;
     journal_header(item, &journal);
     if (err == OTA_OK) {
@@ -289,6 +484,16 @@ static int give_up_resume(ota_item_t *item)
     return err;
 }
 
+/* At the end of sector 0 of an install being resumed: jump, or start over. */
+static int maybe_jump(ota_item_t *item, uint8_t *buf, size_t len)
+{
+    int err = resume_jump(item, buf, len);
+    if (err == OTA_ERR_SVC_CHECKPOINT) {
+        err = give_up_resume(item); /* the bounded source then simply goes on from sector 0 */
+    }
+    return err;
+}
+
 int ota_item_read(ota_item_t *item, void *buf, size_t len)
 {
     uint32_t sector = item->device->flash->sector_size;
@@ -296,10 +501,7 @@ int ota_item_read(ota_item_t *item, void *buf, size_t len)
         return item->pending_err;
     }
     if (item->writer.resume_at != 0 && item->consumed == sector) {
-        int err = resume_jump(item, buf, len);
-        if (err == OTA_ERR_SVC_CHECKPOINT) {
-            err = give_up_resume(item); /* the bounded source then simply goes on from sector 0 */
-        }
+        int err = maybe_jump(item, buf, len);
         if (err != OTA_OK) {
             return err;
         }
@@ -338,16 +540,51 @@ int ota_item_read(ota_item_t *item, void *buf, size_t len)
     return (int)got;
 }
 
+/* The source, for the stages (path.c): bytes as they come, counted in consumed. */
+int ota_item_source_read(ota_item_t *item, void *buf, size_t len)
+{
+    int n = source_read(item, buf, len);
+    if (n > 0) {
+        item->consumed += (uint64_t)n;
+    }
+    return n;
+}
+
+int ota_item_next(ota_item_t *item, uint8_t *buf, size_t max, const uint8_t **out)
+{
+    if (item->stages == NULL) {
+        *out = buf;
+        return ota_item_read(item, buf, max);
+    }
+    if (item->pending_err != OTA_OK) {
+        return item->pending_err;
+    }
+    if (item->writer.resume_at != 0 && item->out_pos == item->device->flash->sector_size) {
+        /* every buffered byte is forgotten at the jump: the whole work buffer is scratch */
+        size_t size;
+        uint8_t *scratch = ota_service_work_buffer(item->service, &size);
+        int err = maybe_jump(item, scratch, size);
+        if (err != OTA_OK) {
+            return err;
+        }
+    }
+    return ota_stages_next(item, max, out);
+}
+
 int ota_item_read_exact(ota_item_t *item, void *buf, size_t len)
 {
     uint8_t *p = buf;
     while (len > 0) {
-        int n = ota_item_read(item, p, len);
+        const uint8_t *view;
+        int n = ota_item_next(item, p, len, &view);
         if (n < 0) {
             return n;
         }
         if (n == 0) {
             return OTA_ERR_IMG_TRUNCATED;
+        }
+        if (view != p) {
+            memcpy(p, view, (size_t)n);
         }
         p += n;
         len -= (size_t)n;

@@ -1,6 +1,7 @@
-/* What the default app and data procedures share (service internal): one item's source with a
- * small look-ahead buffer (so need_upgrade can inspect the first bytes without consuming them),
- * the target partition and its writer, progress and cancellation. */
+/* What the default app and data procedures share (service internal): one item's data path,
+ * source -> stages -> checker -> verifiers -> target (include/ota/ota_path.h), with a small
+ * look-ahead buffer (so the checker can inspect the first bytes before anything is erased), the
+ * partition writer as target, progress and cancellation. */
 #ifndef OTA_ITEM_H
 #define OTA_ITEM_H
 
@@ -8,21 +9,41 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ota/ota_checker.h"
 #include "ota/ota_service.h"
+#include "ota/ota_stage.h"
+#include "ota/ota_target.h"
+#include "ota/ota_verifier.h"
 #include "partition_writer.h"
 
-/* How a procedure hashes its stream, so the item can checkpoint it and, on resume, replay the
- * part already on flash through it and compare with the checkpoint. */
-typedef struct {
-    int (*feed)(void *ctx, const uint8_t *data, size_t len);
-    int (*snapshot)(void *ctx, uint64_t *hashed, uint8_t digest[32]);
-    void (*reset)(void *ctx); /* back to "nothing fed" (a resume given up) */
-    void *ctx;
-} ota_item_hasher_t;
-
 /* Enough for an app image's header + first segment header + app description (288 bytes) and a
- * tone image's header + format-1 description (264 bytes): the first bytes need_upgrade inspects. */
-#define OTA_ITEM_PEEK_MAX 288u
+ * tone image's header + format-1 description (264 bytes): the first bytes a checker inspects. */
+#define OTA_ITEM_PEEK_MAX OTA_CHECKER_PEEK_MAX
+
+/* Verifiers one item can have (the procedure's own and the user's). */
+#define OTA_ITEM_VERIFIERS_MAX 4u
+
+/* The stages of an item and their buffers (allocated with the first stage: none, no cost). The
+ * buffers are slices of the service's work buffer: the stream's bytes, then one output area per
+ * stage. Each area holds [pos, len) not yet taken by the next stage (or the writer). */
+typedef struct {
+    ota_stage_t stage[OTA_STAGE_MAX];
+    size_t count;
+    bool started;                    /* areas laid out, stages reset */
+    uint8_t *raw;                    /* stream bytes read from the source */
+    size_t raw_cap, raw_len, raw_pos;
+    uint8_t *area[OTA_STAGE_MAX];
+    size_t cap[OTA_STAGE_MAX], len[OTA_STAGE_MAX], pos[OTA_STAGE_MAX];
+    bool done[OTA_STAGE_MAX];        /* finish() reported the end */
+    bool source_ended;
+    uint64_t produced;               /* output bytes the last stage produced (peek included) */
+    /* resume: the stage record of the checkpoint being resumed from */
+    bool resume_ok;
+    ota_journal_stage_t resume_rec;
+    uint8_t state[OTA_JOURNAL_STAGE_STATE_MAX]; /* record state; scratch when checkpointing */
+    /* the encoded stage record (programmed into the journal slot by slot's worth) */
+    uint8_t rec[OTA_JOURNAL_RECORD_SIZE * (2 + (OTA_JOURNAL_STAGE_STATE_MAX + 39) / 40)];
+} ota_item_stages_t;
 
 typedef struct {
     ota_service_t *service;
@@ -32,14 +53,22 @@ typedef struct {
     ota_source_config_t src_cfg; /* as the source was opened (for a reopen at the resume point) */
     ota_source_t *source;
     int64_t total;              /* stream size if known, else -1 */
-    uint64_t consumed;          /* stream bytes handed out by ota_item_read so far */
+    uint64_t consumed;          /* stream bytes read from the source (without stages: handed out) */
+    uint64_t out_pos;           /* output bytes handed to the writer side (with stages) */
     uint8_t peek[OTA_ITEM_PEEK_MAX];
-    size_t peek_len;            /* bytes in peek[] (stream offsets 0..peek_len) */
+    size_t peek_len;            /* bytes in peek[]: stream bytes, or output bytes with stages */
     size_t peek_pos;            /* bytes of peek[] already handed out */
     ota_partition_t target;
     ota_partition_writer_t writer;
     uint8_t *first_sector;      /* the writer's RAM sector (sector_size bytes, allocated) */
-    ota_item_hasher_t hasher;
+    ota_checker_t checker;      /* name NULL: none */
+    ota_verifier_t verifier[OTA_ITEM_VERIFIERS_MAX];
+    size_t verifiers;
+    int failed_verifier;        /* index of the verifier that failed last, -1 none */
+    bool detail_write_errors;   /* a write error's text goes to the RESULT detail (the app's way) */
+    ota_item_stages_t *stages;  /* NULL: no stages */
+    int (*activate)(void *ctx); /* after sector 0 is committed (the app: switch otadata); may be NULL */
+    void *activate_ctx;
     ota_journal_checkpoint_t resume; /* checkpoint being resumed from (bytes_written 0: none) */
     uint32_t checkpoint_every;  /* bytes between checkpoints (a multiple of the sector size) */
     uint32_t next_checkpoint;
@@ -57,29 +86,93 @@ int ota_item_open(ota_item_t *item, ota_service_t *service, const ota_node_attr_
 /** Close the source and free the buffers (keeps the struct). */
 void ota_item_close(ota_item_t *item);
 
+/** The item of a default procedure's handle (its context starts with the item). */
+static inline ota_item_t *ota_item_of(void *handle)
+{
+    return (ota_item_t *)handle;
+}
+
 /** Make sure the first @p len stream bytes are in item->peek (len <= OTA_ITEM_PEEK_MAX). Returns
- * OTA_OK, OTA_ERR_IMG_TRUNCATED if the stream is shorter, or the source's error. */
+ * OTA_OK, OTA_ERR_IMG_TRUNCATED if the stream is shorter, or the source's error. Without stages. */
 int ota_item_peek(ota_item_t *item, size_t len);
 
 /**
- * Start writing into item->target (which the procedure has set): a fresh install, or the
- * continuation of an interrupted one of the same image (see partition_writer.h). @p hasher is
- * the procedure's stream hash.
+ * Run the checker: decode ahead (through the stages, if any) until item->peek holds its peek_len
+ * output bytes or the output ended, then call it. Nothing is erased. OTA_OK without a checker.
  */
-int ota_item_begin_write(ota_item_t *item, const ota_item_hasher_t *hasher);
+int ota_item_check(ota_item_t *item);
 
-/** Write stream bytes (already fed to the hasher) and checkpoint at sector boundaries when due. */
-int ota_item_write(ota_item_t *item, const void *data, size_t len);
+/** Append a verifier (OTA_ERR_NO_MEM when full). */
+int ota_item_add_verifier(ota_item_t *item, const ota_verifier_t *verifier);
 
 /**
- * Next stream bytes: the unread peeked ones first, then the source. > 0, 0 at end, < 0 error.
- * Reads stop at sector boundaries (so checkpoints fall on them); when an install is being
- * resumed, the read after sector 0 replays the flash prefix through the hasher, checks it
- * against the checkpoint and continues the source at the checkpoint.
+ * Start writing into item->target (which the procedure has set): a fresh install, or the
+ * continuation of an interrupted one of the same image (see partition_writer.h). Resets the
+ * verifiers.
+ */
+int ota_item_begin_write(ota_item_t *item);
+
+/** Feed output bytes to the verifiers, then write them (begins the write at the first byte) and
+ * checkpoint at sector boundaries when due. */
+int ota_item_put(ota_item_t *item, const uint8_t *data, size_t len);
+
+/**
+ * Next stream bytes (no stages): the unread peeked ones first, then the source. > 0, 0 at end,
+ * < 0 error. Reads stop at sector boundaries (so checkpoints fall on them); when an install is
+ * being resumed, the read after sector 0 replays the flash prefix through the verifiers, checks
+ * it against the checkpoint and continues the source at the checkpoint.
  */
 int ota_item_read(ota_item_t *item, void *buf, size_t len);
 
-/** Read exactly @p len bytes (OTA_ERR_IMG_TRUNCATED if the stream ends first). */
+/**
+ * Next output bytes, at most @p max, as a view valid until the next call: without stages read
+ * into @p buf, with stages a view into the last stage's area. Stops at sector boundaries of the
+ * output; handles the resume jump like ota_item_read. > 0, 0 at end (stages finished), < 0 error.
+ */
+int ota_item_next(ota_item_t *item, uint8_t *buf, size_t max, const uint8_t **out);
+
+/** Read exactly @p len output bytes (OTA_ERR_IMG_TRUNCATED if the stream ends first). */
 int ota_item_read_exact(ota_item_t *item, void *buf, size_t len);
+
+/**
+ * The common execute loop: ota_item_next -> ota_item_put in pieces of at most @p chunk bytes,
+ * calling @p on_chunk after each (at = output offset before it); then every verifier's finish.
+ * Returns OTA_OK, or the first error (the verifier's message is attached to the RESULT event).
+ */
+int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n), void *arg);
+
+/** Output bytes handed out so far (stream bytes without stages). */
+static inline uint64_t ota_item_position(const ota_item_t *item)
+{
+    return item->stages != NULL ? item->out_pos : item->consumed;
+}
+
+/** The target: the item's partition writer (commit = write sector 0, then item->activate). */
+void ota_item_target(ota_item_t *item, ota_target_t *out);
+
+/** Log why the item is refused and attach it to the RESULT event; returns @p err. */
+int ota_item_refuse(ota_item_t *item, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* --- stages (path.c) ------------------------------------------------------------------------ */
+
+/** The source for the stages: up to @p len stream bytes (counted in item->consumed). */
+int ota_item_source_read(ota_item_t *item, void *buf, size_t len);
+
+/** Fill the peek with output bytes up to @p len or the end (*ended). */
+int ota_stages_peek(ota_item_t *item, size_t len, bool *ended);
+/** Next output bytes with stages (see ota_item_next). */
+int ota_stages_next(ota_item_t *item, size_t max, const uint8_t **out);
+/** Stream offset consumed by the first stage (for a checkpoint). */
+uint64_t ota_stages_source_offset(const ota_item_t *item);
+/** True if a checkpoint may be taken now: every stage resumable, nothing buffered between them. */
+bool ota_stages_at_clean_cut(const ota_item_t *item);
+/** The chain id of the item's stages. */
+uint32_t ota_stages_chain_id(const ota_item_t *item);
+/** Save every stage's state into item->stages->state (u16 len + bytes each); sets *len. */
+int ota_stages_save(ota_item_t *item, size_t *len);
+/** Reset the stages and restore / rebuild them for a resume at output offset @p at. */
+int ota_stages_restore(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t scratch_size);
+/** Forget buffered bytes (the source is reopened elsewhere); produced/out_pos become @p at. */
+void ota_stages_jump(ota_item_t *item, uint64_t at);
 
 #endif /* OTA_ITEM_H */
