@@ -18,9 +18,13 @@
  * per stage, what @ref resume says:
  *  - OTA_STAGE_RESUME_STATE: save() writes at most OTA_STAGE_STATE_MAX bytes into the journal
  *    checkpoint; restore() reads them back (e.g. a delta applier: decoder window + positions);
- *  - OTA_STAGE_RESUME_REBUILD: nothing is saved; after reset() the stage is handed the output
- *    prefix (what is on flash, in order) through rebuild() and must then continue as if it had
- *    produced it (e.g. AES-GCM: re-encrypt the plaintext prefix to rebuild GHASH);
+ *  - OTA_STAGE_RESUME_REBUILD: nothing is saved. On resume the stage first runs from the stream's
+ *    start until it has produced the output's sector 0 again (so it has read its own header),
+ *    then rebuild() hands it the rest of the output prefix that is on flash, in order; it drops
+ *    any input it holds and continues as if it had produced that prefix, its next input being
+ *    the stream from the checkpoint's source offset (e.g. AES-GCM: re-encrypt the plaintext to
+ *    rebuild GHASH, advance the counter). Only the last stage can rebuild (its output is the one
+ *    on flash);
  *  - OTA_STAGE_RESUME_NONE: the item takes no checkpoint; an interruption restarts from zero.
  */
 #ifndef OTA_STAGE_H
@@ -58,9 +62,10 @@ typedef struct {
     int (*reset)(void *ctx);
     /**
      * Transform: read up to @p in_len bytes from @p in, write up to @p out_cap bytes into @p out;
-     * set *in_used and *out_len. Must make progress (consume or produce something) whenever
-     * in_len > 0 and out_cap > 0; with in_len 0 it only drains output it still holds. Output may
-     * be larger or smaller than input. Returns OTA_OK or a negative ota_err_t (the item fails).
+     * set *in_used and *out_len. Called with in_len > 0 and out_cap > 0; must make progress
+     * (consume or produce something). Output may be larger or smaller than input; output the
+     * stage still holds is asked for by the next call (more input) or by finish(). Input it does
+     * not consume is offered again. Returns OTA_OK or a negative ota_err_t (the item fails).
      * Required.
      */
     int (*process)(void *ctx, const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out, size_t out_cap,
@@ -77,7 +82,7 @@ typedef struct {
     int (*save)(void *ctx, uint8_t *buf, size_t cap, size_t *len);
     /** RESUME_STATE: continue from a saved state (after reset()). */
     int (*restore)(void *ctx, const uint8_t *buf, size_t len);
-    /** RESUME_REBUILD: the next @p len bytes of the output prefix, in order (after reset()). */
+    /** RESUME_REBUILD: the next @p len bytes of the output prefix beyond sector 0, in order. */
     int (*rebuild)(void *ctx, const uint8_t *out_prefix, size_t len);
     void *ctx;
 } ota_stage_t;

@@ -170,7 +170,7 @@ bool ota_stages_at_clean_cut(const ota_item_t *item);
 uint32_t ota_stages_chain_id(const ota_item_t *item);
 /** Save every stage's state into item->stages->state (u16 len + bytes each); sets *len. */
 int ota_stages_save(ota_item_t *item, size_t *len);
-/** Reset the stages and restore / rebuild them for a resume at output offset @p at. */
+/** Restore (reset + restore) or rebuild the stages for a resume at output offset @p at. */
 int ota_stages_restore(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t scratch_size);
 /** Forget buffered bytes (the source is reopened elsewhere); produced/out_pos become @p at. */
 void ota_stages_jump(ota_item_t *item, uint64_t at);

@@ -320,16 +320,20 @@ int ota_stages_restore(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t s
         if (off + 2 + n > st->resume_rec.state_len) {
             return OTA_ERR_SVC_CHECKPOINT;
         }
-        int err = s->reset(s->ctx);
-        if (err == OTA_OK && s->resume == OTA_STAGE_RESUME_STATE) {
-            err = s->restore(s->ctx, st->state + off + 2, n);
-        } else if (err == OTA_OK && s->resume == OTA_STAGE_RESUME_REBUILD) {
-            if (k + 1 != st->count) {
-                return OTA_ERR_NOT_SUPPORTED; /* only the last stage's output is on flash */
+        int err;
+        if (s->resume == OTA_STAGE_RESUME_STATE) {
+            err = s->reset(s->ctx);
+            if (err == OTA_OK) {
+                err = s->restore(s->ctx, st->state + off + 2, n);
             }
-            uint32_t sector = item->writer.sector;
-            err = s->rebuild(s->ctx, item->writer.first, sector);
-            for (uint32_t pos = sector; err == OTA_OK && pos < at;) {
+        } else if (s->resume == OTA_STAGE_RESUME_REBUILD) {
+            /* It has just produced sector 0 from the stream's start; it continues over the rest of
+             * the prefix as if it had produced it. Only the last stage's output is on flash. */
+            if (k + 1 != st->count) {
+                return OTA_ERR_NOT_SUPPORTED;
+            }
+            err = OTA_OK;
+            for (uint32_t pos = item->writer.sector; err == OTA_OK && pos < at;) {
                 uint32_t len = at - pos < scratch_size ? at - pos : (uint32_t)scratch_size;
                 err = ota_partition_read(&item->target, pos, scratch, len);
                 if (err == OTA_OK) {
@@ -337,7 +341,7 @@ int ota_stages_restore(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t s
                 }
                 pos += len;
             }
-        } else if (err == OTA_OK) {
+        } else {
             err = OTA_ERR_SVC_CHECKPOINT; /* not resumable: no record should exist */
         }
         if (err != OTA_OK) {
