@@ -40,6 +40,7 @@
 #include "ota/ota_proc_default.h"
 #include "ota/ota_service.h"
 #include "ota/ota_source.h"
+#include "ota/ota_source_posix.h"
 #include "ota_example.h"
 
 #define MAX_REPEAT 64
@@ -307,7 +308,7 @@ typedef struct {
     ota_device_t *dev;
     const char *uri;
     const char *data_label;   /* NULL: app item */
-    ota_source_config_t source;
+    ota_source_posix_config_t source;
     size_t buffer;
     bool boot;                /* restart hook runs the simulated bootloader (as `ota run`) */
     bool phases;
@@ -333,7 +334,7 @@ __attribute__((noinline)) int bench_service_run(run_ctx_t *rc)
     ota_service_config_t cfg = {
         .device = rc->dev,
         .work_buffer_size = rc->buffer,
-        .source = rc->source,
+        .source = {.transport = &rc->source},
         .open_source = rc->phases ? timed_open : NULL,
         .restart = rc->boot ? on_restart : NULL,
         .restart_ctx = rc,
@@ -405,8 +406,9 @@ static int cmd_update(const options_t *o)
     bench_device_t d = {.pristine_path = o->device, .file_device = o->file_device, .running = o->running,
                         .phases = o->phases};
     device_load(&d);
-    ota_source_config_t src = {.ca_file = o->cacert, .proxy = ""};
-    int64_t total = uri_size(o->uri, &src);
+    ota_source_posix_config_t src = {.ca_file = o->cacert, .proxy = ""};
+    ota_source_config_t core = {.transport = &src};
+    int64_t total = uri_size(o->uri, &core);
     for (int r = 0; r < o->repeat; r++) {
         device_reset(&d);
         run_ctx_t rc = {.dev = d.dev, .uri = o->uri, .data_label = o->data_label, .source = src,
@@ -497,7 +499,8 @@ static int cmd_source(const options_t *o)
     if (o->uri == NULL) {
         die("source needs --uri%s", "", 0);
     }
-    ota_source_config_t cfg = {.ca_file = o->cacert, .proxy = ""};
+    ota_source_posix_config_t posix = {.ca_file = o->cacert, .proxy = ""};
+    ota_source_config_t cfg = {.transport = &posix};
     uint8_t *buf = malloc(o->buffer);
     for (int r = 0; r < o->repeat; r++) {
         uint64_t bytes = 0;

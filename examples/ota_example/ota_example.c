@@ -155,7 +155,7 @@ int ota_example_app_main(const ota_example_config_t *cfg, ota_service_summary_t 
         .event_ctx = &ctx,
         .restart = cfg->restart,
         .restart_ctx = cfg->restart_ctx,
-        .source = cfg->source,
+        .source = {.transport = &cfg->source},
         .version_check = cfg->force_check_firmware_version,
     };
     ota_service_t *ota_service = NULL;

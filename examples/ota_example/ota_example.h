@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 
+#include "ota/ota_source_posix.h"
 #include "ota/ota_service.h"
 
 #ifdef __cplusplus
@@ -31,7 +32,7 @@ typedef struct {
     const char *data_partition_label;  /**< CONFIG_DATA_PARTITION_LABEL */
     bool force_check_firmware_version; /**< CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER */
     bool break_after_fail;             /**< both items; the example sets false */
-    ota_source_config_t source;        /**< sdcard root ("the SD card mount"), TLS, timeouts */
+    ota_source_posix_config_t source;  /**< sdcard root ("the SD card mount"), TLS, timeouts */
     ota_event_cb_t observer;           /**< also gets every service event (may be NULL) */
     void *observer_ctx;
     void (*restart)(void *ctx);        /**< esp_restart() of the board */

@@ -3,26 +3,40 @@
  * @brief Default procedures for app and data items, and helpers for custom ones (ESP-ADF's
  *        ota_proc_default.h).
  *
+ * Both are compositions of the data path's pieces (ota_path.h): source -> stages (none by
+ * default) -> checker -> verifiers -> target. Stages and verifiers can be added to them without
+ * copying them (ota_path_add_stage, ota_path_add_verifier on the handle their prepare made).
+ *
  * App procedure (ota_app_get_default_proc): target = the OTA slot after the running one (never
- * the running one). need_upgrade reads the image header and app description from the stream
- * before anything is erased and refuses a wrong chip or chip revision, an image larger than the
- * slot, an app description without its magic, a secure_version below the anti-rollback eFuse,
- * and, with the service's version_check on, a version that is not newer than the running one
- * (same or older: SKIPPED; cannot compare: refused). execute_upgrade streams into the slot with
- * lazy erase, validating header, segments, checksum and SHA-256 on the fly. finished_check reads
- * the image back from flash, re-verifies it, and only then switches otadata.
+ * the running one). need_upgrade refuses when there is no slot or it cannot be updated
+ * (ota_ops_check_update_target) and, without stages, a stream
+ * larger than the slot; then its checker reads the image header, first segment header and app
+ * description (the first 288 output bytes, decoded through the stages if any) before anything is
+ * erased, and refuses a wrong chip or chip revision, an app description without its magic, a
+ * secure_version below the anti-rollback eFuse, and, with the service's version_check on, a
+ * version that is not newer than the running one (same or older: SKIPPED; cannot compare:
+ * refused). execute_upgrade invalidates the inactive otadata entry, then streams into the slot
+ * through the partition writer (lazy erase; every programmed byte read back and compared with
+ * the bytes written) while its verifier, the ESP-IDF image validator, checks header, segments,
+ * checksum and the appended SHA-256 on the fly; after the last byte the stages' and verifiers'
+ * finish() run. finished_check (on success) writes sector 0 (its first 32 bytes last) and reads
+ * it back, then switches otadata to the slot; the image is not read again as a whole.
  *
  * Data procedure (ota_data_get_default_proc): target = the data partition named by node.label.
  * Unlike ESP-ADF it has a default need_upgrade: an interrupted earlier install is always
- * installed again; a tone image (ESP-ADF tone_partition format 0/1) replacing a valid tone
- * image of format 1 must have a newer version (else SKIPPED); a partition holding a valid tone
- * image accepts only tone images; other data is written as is. The stream is written in 2 KiB
- * chunks (ESP-ADF's READER_BUF_LEN), verified by SHA-256 against a read-back of the flash (and,
- * for tone images, by the strict tone validator) before the first sector, which holds the image
- * header, is written last. A data partition is therefore never half written and valid-looking.
+ * installed again; otherwise its checker looks at the first 264 output bytes: a tone image
+ * (ESP-ADF tone_partition format 0/1) replacing a valid tone image of format 1 must have a newer
+ * version (else SKIPPED); a partition holding a valid tone image accepts only tone images; other
+ * data is written as is. execute_upgrade streams in 2 KiB chunks (ESP-ADF's READER_BUF_LEN)
+ * through the same writer (every program read back and compared); its verifier keeps a SHA-256
+ * of the stream (the digest the resume checkpoints record) and, after the last byte, runs the
+ * strict tone validator over the staged image when it is a tone image. finished_check writes the
+ * first sector, which holds the image header, last. A data partition is therefore never half
+ * written and valid-looking.
  *
  * Both write through the service's partition writer, which keeps an install journal in the first
- * sector until the commit (see ota_install_journal.h).
+ * sector until the commit (see ota_install_journal.h), and resume an interrupted install from its
+ * last checkpoint.
  */
 #ifndef OTA_PROC_DEFAULT_H
 #define OTA_PROC_DEFAULT_H

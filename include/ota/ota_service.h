@@ -127,7 +127,7 @@ typedef struct {
     /** Called at the end when an item with reboot_flag succeeded; NULL: log only. */
     void (*restart)(void *ctx);
     void *restart_ctx;
-    ota_source_config_t source;      /**< sdcard root, TLS, timeouts, retries for every item */
+    ota_source_config_t source;      /**< every item's source settings (transport: the port's, e.g. ota_source_posix.h) */
     ota_source_open_fn open_source;  /**< NULL = ota_source_open (file://, http(s)://) */
     void *open_source_ctx;
     /** CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER: install an app only if its version is newer

@@ -8,7 +8,7 @@
  * lengths) so a caller can persist a resume checkpoint and check it on the next open.
  *
  * URI forms (ESP-ADF example compatible):
- *   file://sdcard/x.bin   -> <sdcard_root>/x.bin   (sdcard_root default "./sdcard")
+ *   file://sdcard/x.bin   -> <sdcard root>/x.bin   (the port's setting; POSIX default "./sdcard")
  *   file:///abs/path      -> /abs/path
  *   http://host:port/path, https://host:port/path
  */
@@ -23,27 +23,19 @@
 extern "C" {
 #endif
 
-/** Settings of a source; zero fields take the documented defaults. */
+/**
+ * Settings of a source, as the core passes them to the opener. Transport-neutral: what a
+ * transport needs beyond this (files: the SD card root; HTTP: TLS trust, timeouts, retries,
+ * buffers, proxy) is the port's own settings struct, which @ref transport points to (the POSIX
+ * port's: ota_source_posix_config_t, ota_source_posix.h). Zero fields take the defaults.
+ */
 typedef struct {
-    const char *sdcard_root;      /**< directory file://sdcard/... maps to; NULL = "./sdcard" */
-
-    /* HTTP(S) */
-    const char *ca_file;          /**< PEM file of trusted CAs; NULL = system bundle */
-    const char *cert_pem;         /**< PEM text of trusted CA(s) (ESP-ADF cert_pem); wins over ca_file */
-    bool insecure;                /**< skip TLS verification (logs a warning) */
-    uint32_t connect_timeout_ms;  /**< default 10000 */
-    uint32_t stall_timeout_ms;    /**< no byte for this long = stalled; default 20000 */
-    int max_redirects;            /**< default 5; negative = none allowed */
-    int max_retries;              /**< automatic resumes after a mid-transfer failure; default 3; negative = none */
-    uint32_t retry_backoff_ms;    /**< first back-off, doubled each retry; default 500 */
-    /** Bytes libcurl hands over per callback, and so the one buffer the HTTP source keeps for
-     *  what the reader has no room for yet. Default 2048 (ESP-ADF's read size; keeps the service
-     *  within its 16 KiB heap budget, DESIGN.md §7); 16384 (libcurl's default) moves ~30% more
-     *  bytes per CPU second on loopback (bench/). Clamped to 1024..16384. */
-    uint32_t http_buffer_size;
-    /** Proxy: NULL = libcurl's environment variables (http_proxy, https_proxy, all_proxy,
-     *  no_proxy; uppercase HTTP_PROXY is ignored), "" = never use a proxy, else a proxy URL. */
-    const char *proxy;
+    /** PEM text of trusted CA(s) for this item (ESP-ADF's node cert_pem); NULL = the transport's
+     *  own trust settings. */
+    const char *cert_pem;
+    /** The port's transport settings, read by the port's opener only; NULL = its defaults. Must
+     *  stay valid as long as sources may be opened with this config (a service: its lifetime). */
+    const void *transport;
 } ota_source_config_t;
 
 /** What the source knows about the resource; updated as it goes. */

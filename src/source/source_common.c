@@ -10,52 +10,6 @@
 #include "ota/ota_source.h"
 #include "source/source_internal.h"
 
-ota_source_config_t ota_source_config_resolve(const ota_source_config_t *cfg)
-{
-    ota_source_config_t c;
-    if (cfg != NULL) {
-        c = *cfg;
-    } else {
-        memset(&c, 0, sizeof c);
-    }
-    if (c.sdcard_root == NULL || c.sdcard_root[0] == '\0') {
-        c.sdcard_root = OTA_SOURCE_DEFAULT_SDCARD_ROOT;
-    }
-    if (c.connect_timeout_ms == 0) {
-        c.connect_timeout_ms = OTA_SOURCE_DEFAULT_CONNECT_TIMEOUT_MS;
-    }
-    if (c.stall_timeout_ms == 0) {
-        c.stall_timeout_ms = OTA_SOURCE_DEFAULT_STALL_TIMEOUT_MS;
-    }
-    if (c.max_redirects == 0) {
-        c.max_redirects = OTA_SOURCE_DEFAULT_MAX_REDIRECTS;
-    } else if (c.max_redirects < 0) {
-        c.max_redirects = 0;
-    }
-    if (c.max_retries == 0) {
-        c.max_retries = OTA_SOURCE_DEFAULT_MAX_RETRIES;
-    } else if (c.max_retries < 0) {
-        c.max_retries = 0;
-    }
-    if (c.retry_backoff_ms == 0) {
-        c.retry_backoff_ms = OTA_SOURCE_DEFAULT_RETRY_BACKOFF_MS;
-    }
-    if (c.http_buffer_size == 0) {
-        c.http_buffer_size = OTA_SOURCE_DEFAULT_HTTP_BUFFER;
-    } else if (c.http_buffer_size < OTA_SOURCE_MIN_HTTP_BUFFER) {
-        c.http_buffer_size = OTA_SOURCE_MIN_HTTP_BUFFER;
-    } else if (c.http_buffer_size > OTA_SOURCE_MAX_HTTP_BUFFER) {
-        c.http_buffer_size = OTA_SOURCE_MAX_HTTP_BUFFER;
-    }
-    if (c.cert_pem != NULL && c.cert_pem[0] == '\0') {
-        c.cert_pem = NULL;
-    }
-    if (c.ca_file != NULL && c.ca_file[0] == '\0') {
-        c.ca_file = NULL;
-    }
-    return c;
-}
-
 void ota_source_info_init(ota_source_info_t *info, uint64_t offset)
 {
     memset(info, 0, sizeof *info);

@@ -14,7 +14,7 @@
 
 #include "ota/ota_source.h"
 
-/* Defaults of ota_source_config_t (zero fields). */
+/* Defaults of the POSIX transport settings (ota_source_posix_config_t, zero fields). */
 #define OTA_SOURCE_DEFAULT_SDCARD_ROOT "./sdcard"
 #define OTA_SOURCE_DEFAULT_CONNECT_TIMEOUT_MS 10000u
 #define OTA_SOURCE_DEFAULT_STALL_TIMEOUT_MS 20000u
@@ -26,9 +26,6 @@
 #define OTA_SOURCE_MAX_HTTP_BUFFER 16384u /* CURL_MAX_WRITE_SIZE */
 /** A back-off never grows beyond this, whatever the retry count. */
 #define OTA_SOURCE_MAX_BACKOFF_MS 30000u
-
-/** The settings with every zero field replaced by its default (cfg may be NULL). */
-ota_source_config_t ota_source_config_resolve(const ota_source_config_t *cfg);
 
 /** Fresh info: status 0, total -1, offset @p offset, empty strings. */
 void ota_source_info_init(ota_source_info_t *info, uint64_t offset);

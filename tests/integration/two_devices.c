@@ -181,7 +181,7 @@ static int prepare_device(device_t *d)
         .event_ctx = d,
         .restart = restart,
         .restart_ctx = d,
-        .source = d->example.source,
+        .source = {.transport = &d->example.source},
         .version_check = d->example.force_check_firmware_version,
     };
     err = ota_service_create(&cfg, &d->service);

@@ -14,6 +14,7 @@
 #include "ota/ota_log.h"
 #include "ota/ota_port.h"
 #include "ota/ota_source.h"
+#include "ota/ota_source_posix.h"
 
 #define FETCH_BUF_SIZE (64 * 1024)
 /* Beside OUT while it is incomplete: the ETag and size it began with, so that --resume sends
@@ -62,7 +63,7 @@ typedef struct {
     bool verbose;
     bool quiet;
     const char *cert_pem_file;
-    ota_source_config_t cfg;
+    ota_source_posix_config_t cfg;
 } fetch_args_t;
 
 static int parse_args(int argc, char **argv, fetch_args_t *a)
@@ -291,7 +292,8 @@ static int fetch(fetch_args_t *a)
         }
     }
 
-    int err = ota_source_open(NULL, &a->cfg, a->uri, offset, have_expect ? &expect : NULL, &src, &diag);
+    ota_source_config_t core = {.transport = &a->cfg};
+    int err = ota_source_open(NULL, &core, a->uri, offset, have_expect ? &expect : NULL, &src, &diag);
     if (err != OTA_OK) {
         rc = report_failure(a, err, &diag, offset);
         goto done;

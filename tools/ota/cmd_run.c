@@ -267,7 +267,7 @@ int cmd_run(int argc, char **argv)
         case OPT_CONNECT:
         case OPT_STALL:
         case OPT_RETRIES: {
-            ota_source_config_t *src = &opts.example.source;
+            ota_source_posix_config_t *src = &opts.example.source;
             int rc = c == OPT_CONNECT ? cli_parse_ms("run", "--connect-timeout", optarg, &src->connect_timeout_ms)
                      : c == OPT_STALL ? cli_parse_ms("run", "--stall-timeout", optarg, &src->stall_timeout_ms)
                                       : cli_parse_count("run", "--retries", optarg, &src->max_retries);

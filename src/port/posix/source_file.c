@@ -13,6 +13,7 @@
 #include "ota/ota_log.h"
 #include "ota/ota_mem.h"
 #include "ota/ota_source.h"
+#include "ota/ota_source_posix.h"
 #include "source/source_internal.h"
 
 static const char *TAG = "source";
@@ -132,7 +133,7 @@ static int check_inside_root(const char *path, const char *root, char *resolved,
 int ota_source_file_open(const ota_source_config_t *cfg_in, const char *uri, uint64_t offset,
                          const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag)
 {
-    ota_source_config_t cfg = ota_source_config_resolve(cfg_in);
+    ota_source_posix_config_t cfg = ota_source_posix_config_resolve(cfg_in);
     ota_source_info_t info;
     ota_source_info_init(&info, offset);
     *out = NULL;

@@ -32,6 +32,7 @@
 #include "ota/ota_mem.h"
 #include "ota/ota_port.h"
 #include "ota/ota_source.h"
+#include "ota/ota_source_posix.h"
 #include "source/source_internal.h"
 
 static const char *TAG = "HTTP_CLIENT";
@@ -40,7 +41,7 @@ static const char *TAG = "HTTP_CLIENT";
 
 typedef struct {
     ota_source_t base;
-    ota_source_config_t cfg; /* resolved; its strings point into the copies below */
+    ota_source_posix_config_t cfg; /* resolved; its strings point into the copies below */
     char *url;
     char *ca_file;
     char *cert_pem;
@@ -649,7 +650,7 @@ int ota_source_http_open(const ota_source_config_t *cfg_in, const char *uri, uin
     }
     s->base.ops = &k_http_ops;
     ota_source_info_init(&s->base.info, offset);
-    s->cfg = ota_source_config_resolve(cfg_in);
+    s->cfg = ota_source_posix_config_resolve(cfg_in);
     s->https = ota_uri_scheme(uri) == OTA_URI_HTTPS;
     s->identity.total_size = -1;
     s->limit_end = UINT64_MAX;

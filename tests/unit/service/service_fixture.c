@@ -1,4 +1,5 @@
 /* See service_fixture.h. */
+#include "ota/ota_source_posix.h"
 #include "service_fixture.h"
 
 #include "test_support.h"
@@ -132,13 +133,14 @@ int sf_run_ex(sf_device_t *d, const ota_upgrade_ops_t *list, int count, bool ver
               ota_source_open_fn opener, void *opener_ctx, uint64_t cut_at, ota_service_summary_t *sum)
 {
     memset(&sf_events, 0, sizeof sf_events);
+    ota_source_posix_config_t posix = {.sdcard_root = d->dir};
     ota_service_config_t cfg = {
         .device = &d->dev,
         .event_cb = record,
         .restart = restart,
         .restart_ctx = &d->dev,
         .version_check = version_check,
-        .source = {.sdcard_root = d->dir},
+        .source = {.transport = &posix},
         .open_source = opener,
         .open_source_ctx = opener_ctx,
     };

@@ -12,6 +12,7 @@
 #include "ota/ota_err.h"
 #include "ota/ota_mem.h"
 #include "ota/ota_source.h"
+#include "ota/ota_source_posix.h"
 
 #define FILE_SIZE 10000
 
@@ -20,7 +21,8 @@ typedef struct {
     char *root;   /* dir/sdcard */
     char *file;   /* dir/sdcard/tone.bin */
     uint8_t data[FILE_SIZE];
-    ota_source_config_t cfg;
+    ota_source_posix_config_t posix;
+    ota_source_config_t cfg; /* .transport = &posix */
 } fixture_t;
 
 static int setup(void **state)
@@ -32,7 +34,8 @@ static int setup(void **state)
     f->file = ts_path_join(f->root, "tone.bin");
     ts_fill_random(f->data, sizeof f->data, 42);
     ts_write_file(f->file, f->data, sizeof f->data);
-    f->cfg.sdcard_root = f->root;
+    f->posix.sdcard_root = f->root;
+    f->cfg.transport = &f->posix;
     *state = f;
     return 0;
 }
@@ -196,11 +199,11 @@ static void test_errors(void **state)
     expect_open_error(f, "gopher://x/y", OTA_ERR_SRC_URI, "gopher");
 
     /* the root itself missing */
-    ota_source_config_t saved = f->cfg;
+    ota_source_posix_config_t saved = f->posix;
     char *gone = ts_path_join(f->dir, "no-sdcard");
-    f->cfg.sdcard_root = gone;
+    f->posix.sdcard_root = gone;
     expect_open_error(f, "file://sdcard/tone.bin", OTA_ERR_SRC_FILE_NOT_FOUND, "sdcard root");
-    f->cfg = saved;
+    f->posix = saved;
 
     ota_source_t *src = NULL;
     assert_int_equal(ota_source_open(NULL, &f->cfg, NULL, 0, NULL, &src, NULL), OTA_ERR_INVALID_ARG);
@@ -248,7 +251,8 @@ static void test_symlinks(void **state)
     /* the root may itself be reached through a symlink */
     char *root_link = ts_path_join(f->dir, "sd-link");
     assert_int_equal(symlink(f->root, root_link), 0);
-    ota_source_config_t c = {.sdcard_root = root_link};
+    ota_source_posix_config_t posix = {.sdcard_root = root_link};
+    ota_source_config_t c = {.transport = &posix};
     assert_int_equal(ota_source_open(NULL, &c, "file://sdcard/tone.bin", 0, NULL, &src, NULL), OTA_OK);
     ota_source_close(src);
     assert_int_equal(ota_source_open(NULL, &c, "file://sdcard/link.bin", 0, NULL, &src, NULL), OTA_ERR_SRC_PATH_ESCAPE);

@@ -20,6 +20,7 @@
 #include "ota/ota_err.h"
 #include "ota/ota_mem.h"
 #include "ota/ota_source.h"
+#include "ota/ota_source_posix.h"
 
 #define ETAG "\"v1-abc\""
 
@@ -162,7 +163,8 @@ static void url_of(const mini_server_t *s, char *out, size_t size)
     snprintf(out, size, "http://127.0.0.1:%d/app.bin", s->port);
 }
 
-static const ota_source_config_t k_cfg = {.proxy = "", .retry_backoff_ms = 10, .stall_timeout_ms = 5000};
+static const ota_source_posix_config_t k_posix = {.proxy = "", .retry_backoff_ms = 10, .stall_timeout_ms = 5000};
+static const ota_source_config_t k_cfg = {.transport = &k_posix};
 
 static void test_any_read_size(void **state)
 {

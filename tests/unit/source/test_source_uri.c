@@ -5,6 +5,7 @@
 
 #include "ota/ota_err.h"
 #include "ota/ota_source.h"
+#include "ota/ota_source_posix.h"
 #include "source/source_internal.h"
 
 static void test_scheme_is_a_prefix(void **state)
@@ -177,7 +178,7 @@ static void test_expect_checks(void **state)
 static void test_config_defaults(void **state)
 {
     (void)state;
-    ota_source_config_t c = ota_source_config_resolve(NULL);
+    ota_source_posix_config_t c = ota_source_posix_config_resolve(NULL);
     assert_string_equal(c.sdcard_root, "./sdcard");
     assert_int_equal(c.connect_timeout_ms, 10000);
     assert_int_equal(c.stall_timeout_ms, 20000);
@@ -187,19 +188,27 @@ static void test_config_defaults(void **state)
     assert_false(c.insecure);
     assert_null(c.ca_file);
     assert_null(c.cert_pem);
-    ota_source_config_t in = {.max_redirects = -1, .max_retries = -2, .stall_timeout_ms = 5, .cert_pem = ""};
-    c = ota_source_config_resolve(&in);
+    ota_source_posix_config_t in = {.max_redirects = -1, .max_retries = -2, .stall_timeout_ms = 5, .cert_pem = ""};
+    ota_source_config_t core = {.transport = &in};
+    c = ota_source_posix_config_resolve(&core);
     assert_int_equal(c.max_redirects, 0);
     assert_int_equal(c.max_retries, 0);
     assert_int_equal(c.stall_timeout_ms, 5);
     assert_null(c.cert_pem);
+    /* the item's cert_pem (the core config's) wins over the transport's */
+    ota_source_posix_config_t pem = {.cert_pem = "transport"};
+    ota_source_config_t item = {.cert_pem = "item", .transport = &pem};
+    assert_string_equal(ota_source_posix_config_resolve(&item).cert_pem, "item");
+    item.cert_pem = NULL;
+    assert_string_equal(ota_source_posix_config_resolve(&item).cert_pem, "transport");
     /* the HTTP receive buffer: 2 KiB by default (ESP-ADF's data read size), within libcurl's range */
-    assert_int_equal(ota_source_config_resolve(NULL).http_buffer_size, 2048);
+    assert_int_equal(ota_source_posix_config_resolve(NULL).http_buffer_size, 2048);
     uint32_t asked[] = {1, 1024, 8192, 16384, 100000};
     uint32_t got[] = {1024, 1024, 8192, 16384, 16384};
     for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
-        ota_source_config_t b = {.http_buffer_size = asked[i]};
-        assert_int_equal(ota_source_config_resolve(&b).http_buffer_size, got[i]);
+        ota_source_posix_config_t b = {.http_buffer_size = asked[i]};
+        ota_source_config_t bc = {.transport = &b};
+        assert_int_equal(ota_source_posix_config_resolve(&bc).http_buffer_size, got[i]);
     }
 }
 
