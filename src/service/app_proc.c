@@ -221,7 +221,8 @@ static void on_chunk(void *arg, uint32_t at, size_t n)
     (void)n;
     app_ctx_t *ctx = arg;
     log_progress(ctx, ota_item_position(&ctx->item), false);
-    ota_service_report_progress(ctx->item.service, ota_item_position(&ctx->item), ctx->item.total, false);
+    ota_service_report_progress(ctx->item.service, ota_item_stream_position(&ctx->item, ctx->item.consumed),
+                                ctx->item.total, false);
 }
 
 int ota_app_default_execute(void *handle, ota_node_attr_t *node)
@@ -251,7 +252,7 @@ int ota_app_default_execute(void *handle, ota_node_attr_t *node)
         return err;
     }
     log_progress(ctx, ota_item_position(item), true);
-    ota_service_report_progress(item->service, ota_item_position(item), item->total, true);
+    ota_service_report_progress(item->service, ota_item_stream_position(item, item->consumed), item->total, true);
     OTA_LOGI(TAG_HTTPS, "Connection closed");
     return OTA_OK;
 }

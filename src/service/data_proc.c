@@ -301,7 +301,8 @@ static void on_chunk(void *arg, uint32_t at, size_t n)
     } else {
         OTA_LOGD(TAG, "write_offset %u, r_size %d", (unsigned)at, (int)n);
     }
-    ota_service_report_progress(ctx->item.service, ctx->item.writer.written, ctx->item.total, false);
+    ota_service_report_progress(ctx->item.service, ota_item_stream_position(&ctx->item, ctx->item.writer.written),
+                                ctx->item.total, false);
 }
 
 int ota_data_default_execute(void *handle, ota_node_attr_t *node)
@@ -318,7 +319,8 @@ int ota_data_default_execute(void *handle, ota_node_attr_t *node)
     if (!item->writer.begun) {
         return refuse(ctx, OTA_ERR_IMG_TRUNCATED, "the data image is empty");
     }
-    ota_service_report_progress(item->service, item->writer.written, item->total, true);
+    ota_service_report_progress(item->service, ota_item_stream_position(item, item->writer.written), item->total,
+                                true);
     return OTA_OK;
 }
 

@@ -147,6 +147,14 @@ static inline uint64_t ota_item_position(const ota_item_t *item)
     return item->stages != NULL ? item->out_pos : item->consumed;
 }
 
+uint64_t ota_stages_source_offset(const ota_item_t *item);
+
+/** Progress against item->total: stream bytes consumed (with stages: by the first stage). */
+static inline uint64_t ota_item_stream_position(const ota_item_t *item, uint64_t without_stages)
+{
+    return item->stages != NULL ? ota_stages_source_offset(item) : without_stages;
+}
+
 /** The target: the item's partition writer (commit = write sector 0, then item->activate). */
 void ota_item_target(ota_item_t *item, ota_target_t *out);
 
