@@ -147,6 +147,7 @@ static inline uint64_t ota_item_position(const ota_item_t *item)
     return item->stages != NULL ? item->out_pos : item->consumed;
 }
 
+/** Stream offset consumed by the first stage (for a checkpoint; path.c). */
 uint64_t ota_stages_source_offset(const ota_item_t *item);
 
 /** Progress against item->total: stream bytes consumed (with stages: by the first stage). */
@@ -170,8 +171,6 @@ int ota_item_source_read(ota_item_t *item, void *buf, size_t len);
 int ota_stages_peek(ota_item_t *item, size_t len, bool *ended);
 /** Next output bytes with stages (see ota_item_next). */
 int ota_stages_next(ota_item_t *item, size_t max, const uint8_t **out);
-/** Stream offset consumed by the first stage (for a checkpoint). */
-uint64_t ota_stages_source_offset(const ota_item_t *item);
 /** True if a checkpoint may be taken now: every stage resumable, nothing buffered between them. */
 bool ota_stages_at_clean_cut(const ota_item_t *item);
 /** The chain id of the item's stages. */
