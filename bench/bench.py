@@ -881,18 +881,18 @@ class Bench:
                     f"model gives the fixed part {fmt_ms(fixed_part)} and the per-byte part {fmt_ms(byte_part)}: "
                     f"the miss is {'per byte' if byte_part >= fixed_part else 'a fixed cost'}.")
                 passes = [name for ir, name, _ in prof["passes"] if ir / prof["total"] >= 0.05]
-                others = [p for p in passes if p != "ota_app_default_execute"]
+                others = [p for p in passes if p != "image_feed"]  # the app procedure's verifier (app_proc.c)
                 text.append(
                     f"Per byte, the baseline hashes the image once; an update as `ota run` does it hashes it "
                     f"{len(passes)} times (callgrind over one update, {size_name(prof['bytes'])}: SHA-256 is "
                     f"{100 * sha_share:.1f}% of all instructions; by caller of the image validator: {pass_txt}). "
-                    f"Besides the stream's own pass (ota_app_default_execute): "
+                    f"Besides the stream's own pass (image_feed, the app procedure's verifier): "
                     + (", ".join(others) if others else "none")
                     + (", the bootloader verifying the image it boots after the restart - what a real ESP32 "
                        "does, kept on purpose" if "ota_image_verify_partition" in others else "")
                     + f". Natively one pass costs {one * 1e9:.2f} ns/B ({self.sha_backend}, with SHA-NI), against a "
                     f"measured per-byte difference of {(sa - sb) * 1e9:.2f} ns/B; the rest is copies (libcurl into "
-                    f"the HTTP source's receive buffer, whose size, cfg.http_buffer_size, is 2 KiB by default for "
+                    f"the HTTP source's receive buffer, whose size, ota_source_posix_config_t.http_buffer_size, is 2 KiB by default for "
                     f"the 16 KiB heap budget; the read-back comparison of every program), while the baseline pays "
                     f"for writing the file and reading it again. What limits the ratio is the verified boot: "
                     f"without it, one pass ({fmt_ms(one * n)} at {size_name(n)}) less.")
@@ -913,7 +913,7 @@ class Bench:
                     f"{fmt_int(data - 16 * KIB)} B). With a file:// source the same service peaks at "
                     f"{fmt_int(file_peak)} B; the difference ({fmt_int(data - file_peak)} B) is the HTTP "
                     f"source, almost all of it its receive buffer (src/port/posix/source_http.c: "
-                    f"cfg.http_buffer_size, libcurl's CURLOPT_BUFFERSIZE; 2 KiB by default) plus the source's "
+                    f"ota_source_posix_config_t.http_buffer_size, libcurl's CURLOPT_BUFFERSIZE; 2 KiB by default) plus the source's "
                     f"state. The service's own blocks (file://, in allocation order, ota_malloc's 16-byte header "
                     f"included): {', '.join(fmt_int(x) for x in sizes)}.")
             elif kind == "devtime":
