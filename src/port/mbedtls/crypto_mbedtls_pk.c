@@ -440,9 +440,16 @@ int ota_ec_p256_public(const uint8_t priv[32], uint8_t x[32], uint8_t y[32])
         if (mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1) == 0 && mbedtls_mpi_read_binary(&d, priv, 32) == 0) {
             if (mbedtls_ecp_check_privkey(&grp, &d) != 0) {
                 err = OTA_ERR_INVALID_ARG;
-            } else if (mbedtls_ecp_mul(&grp, &r, &d, &grp.G, mbedtls_ctr_drbg_random, &rng.drbg) == 0 &&
-                       mbedtls_mpi_write_binary(&r.X, x, 32) == 0 && mbedtls_mpi_write_binary(&r.Y, y, 32) == 0) {
-                err = OTA_OK;
+            } else if (mbedtls_ecp_mul(&grp, &r, &d, &grp.G, mbedtls_ctr_drbg_random, &rng.drbg) == 0) {
+                /* through the public encoder: the point's fields are private in Mbed TLS 3 */
+                uint8_t pt[65];
+                size_t n = 0;
+                if (mbedtls_ecp_point_write_binary(&grp, &r, MBEDTLS_ECP_PF_UNCOMPRESSED, &n, pt, sizeof pt) == 0 &&
+                    n == sizeof pt) {
+                    memcpy(x, pt + 1, 32);
+                    memcpy(y, pt + 33, 32);
+                    err = OTA_OK;
+                }
             }
         }
     }
