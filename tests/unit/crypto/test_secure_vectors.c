@@ -319,6 +319,38 @@ static void test_streaming_verifier(void **state)
     free(app.data);
 }
 
+static void test_sector_offsets_and_bad_input(void **state)
+{
+    (void)state;
+    /* reference: app sector at the image length rounded up to 4 KiB; data: rounded down, - 4096 */
+    assert_int_equal(ota_sig_sector_offset_for_image(0), 0);
+    assert_int_equal(ota_sig_sector_offset_for_image(1), 4096);
+    assert_int_equal(ota_sig_sector_offset_for_image(65536), 65536);
+    assert_int_equal(ota_sig_sector_offset_for_image(65537), 69632);
+    assert_int_equal(ota_sig_sector_offset_for_data(4095), UINT64_MAX);
+    assert_int_equal(ota_sig_sector_offset_for_data(4096), 0);
+    assert_int_equal(ota_sig_sector_offset_for_data(438272 + 4096 + 100), 438272);
+    ota_sig_block_t b;
+    memset(&b, 0, sizeof b);
+    uint8_t raw[OTA_SIG_BLOCK_SIZE];
+    assert_int_equal(ota_sig_block_serialise(&b, raw), OTA_ERR_INVALID_ARG); /* no scheme */
+    b.scheme = OTA_SIG_SCHEME_ECDSA_P256;
+    b.digest_len = 32;
+    b.signature_len = 96; /* P-256 signatures are 64 bytes */
+    assert_int_equal(ota_sig_block_serialise(&b, raw), OTA_ERR_INVALID_ARG);
+    /* version 3 with SHA version 2: no such scheme */
+    blob_t img = load("app_esp32c6_ecdsa256.bin");
+    uint8_t *blk = img.data + img.len - OTA_SIG_SECTOR_SIZE;
+    blk[2] = 2;
+    put_le32(blk + OTA_SIG_BLOCK_CRC_OFFSET, ota_crc32_le(0, blk, OTA_SIG_BLOCK_CRC_OFFSET));
+    assert_int_equal(ota_sig_block_parse(blk, &b), OTA_ERR_SIG_BAD_SCHEME);
+    free(img.data);
+    /* a pre-encrypted header with another magic */
+    uint8_t hdr[OTA_ENC_IMG_HEADER_SIZE] = {0};
+    ota_enc_img_header_t h;
+    assert_int_equal(ota_enc_img_header_parse(hdr, &h), OTA_ERR_ENC_BAD_MAGIC);
+}
+
 /* --- pre-encrypted images -------------------------------------------------------------------- */
 
 typedef struct {
@@ -549,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_tampered_blocks),
         cmocka_unit_test(test_tampered_image_and_padding),
         cmocka_unit_test(test_streaming_verifier),
+        cmocka_unit_test(test_sector_offsets_and_bad_input),
         cmocka_unit_test(test_decrypt_vectors),
         cmocka_unit_test(test_decrypt_failures),
         cmocka_unit_test(test_decrypt_trailing),
