@@ -145,6 +145,23 @@ class Info(unittest.TestCase):
             self.assertEqual(doc["signature"]["blocks"][0]["error"]["error"], "OTA_ERR_SIG_INVALID")
 
 
+    def test_signed_app_in_a_device_partition(self):
+        with tempdir() as tmp:
+            dev = os.path.join(tmp, "dev.bin")
+            run(["flash", "create", dev], expect=0)
+            run(["partition", "write", dev, "ota_0", S("app_esp32c6_ecdsa384.bin")], expect=0)
+            run(["partition", "write", dev, "ota_1", S("app_esp32c6.bin")], expect=0)
+            doc = run_json(["image", "info", dev, "--partition", "ota_0"], expect=0)
+            self.assertEqual(doc["signature"]["blocks"][0]["key_digest"], read(S("digest_ecdsa384.bin")).hex())
+            self.assertIsNone(run_json(["image", "info", dev, "--partition", "ota_1"], expect=0)["signature"])
+            # one byte of the slot's image changed: the block's digest no longer matches
+            data = bytearray(read(dev))
+            data[0x10000 + 5000] ^= 0x01
+            write(dev, bytes(data))
+            doc = run_json(["image", "info", dev, "--partition", "ota_0"], expect=1)
+            self.assertFalse(doc["valid"])
+
+
 class VerifySignature(unittest.TestCase):
     def test_every_vector_verifies_with_keyfile_and_pubkey(self):
         for name, (_, key, pub, digests) in SIGNED.items():

@@ -146,6 +146,16 @@ static int cmd_image_info(int argc, char **argv)
         ota_partition_init(&part, ota_flash_file_flash(file), part_info);
         ota_image_validator_config_t cfg = {.keep_going = true};
         err = ota_image_verify_partition(&part, &cfg, true, &info, &diag);
+        if (err == OTA_OK) {
+            /* a signature sector after the image in the slot (Secure Boot V2) */
+            sig_json = json ? cJSON_CreateObject() : NULL;
+            sig_text = json ? NULL : open_memstream(&sig_buf, &sig_len);
+            err = image_partition_signature_report(&part, part_info->size, info.image_len, sig_text, sig_json);
+            if (err != OTA_OK) {
+                diag.err = err;
+                snprintf(diag.message, sizeof diag.message, "signature block does not verify");
+            }
+        }
         ota_flash_file_close(file);
     } else {
         err = validate_file(path, &v, &file_size);

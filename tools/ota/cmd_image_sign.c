@@ -134,6 +134,61 @@ int image_signature_report(const char *path, uint64_t image_len, uint64_t file_s
     return err;
 }
 
+int image_partition_signature_report(const ota_partition_t *part, uint32_t part_size, uint64_t image_len, FILE *text,
+                                     cJSON *json)
+{
+    uint64_t sector = ota_sig_sector_offset_for_image(image_len);
+    if (sector + OTA_SIG_SECTOR_SIZE > part_size) {
+        return OTA_OK; /* no room for a sector: not signed */
+    }
+    uint8_t *buf = malloc(64 * 1024);
+    ota_sig_report_t *rep = calloc(1, sizeof *rep);
+    int err = buf != NULL && rep != NULL ? ota_partition_read(part, (uint32_t)sector, buf, OTA_SIG_SECTOR_SIZE)
+                                         : OTA_ERR_NO_MEM;
+    if (err == OTA_OK && buf[0] == 0xFF) {
+        err = OTA_ERR_SIG_UNSIGNED; /* erased: an unsigned app, nothing to report */
+    }
+    if (err == OTA_OK) {
+        /* the signed data: every byte of the slot before the sector */
+        ota_sha256_ctx_t s256;
+        ota_sha384_ctx_t s384;
+        ota_sha256_init(&s256);
+        ota_sha384_init(&s384);
+        uint8_t sec[OTA_SIG_SECTOR_SIZE];
+        memcpy(sec, buf, sizeof sec);
+        for (uint64_t off = 0; off < sector && err == OTA_OK; off += 64 * 1024) {
+            size_t n = sector - off < 64 * 1024 ? (size_t)(sector - off) : 64 * 1024;
+            err = ota_partition_read(part, (uint32_t)off, buf, n);
+            ota_sha256_update(&s256, buf, n);
+            ota_sha384_update(&s384, buf, n);
+        }
+        uint8_t d256[32], d384[48];
+        ota_sha256_final(&s256, d256);
+        ota_sha384_final(&s384, d384);
+        if (err == OTA_OK) {
+            err = ota_sig_verify_sector(sec, d256, d384, NULL, rep);
+            for (unsigned i = 0; i < rep->blocks && err == OTA_OK; i++) {
+                err = rep->result[i];
+            }
+            if (text != NULL) {
+                fprintf(text, "\nSecure Boot V2 signature (sector at 0x%llx)\n", (unsigned long long)sector);
+                fprintf(text, "=============================================\n");
+                blocks_text(text, rep);
+            }
+            if (json != NULL) {
+                cJSON *s = cJSON_AddObjectToObject(json, "signature");
+                cJSON_AddNumberToObject(s, "sector_offset", (double)sector);
+                cJSON_AddItemToObject(s, "blocks", blocks_json(rep));
+            }
+        }
+    } else if (err == OTA_ERR_SIG_UNSIGNED) {
+        err = OTA_OK;
+    }
+    free(rep);
+    free(buf);
+    return err;
+}
+
 /* --- image sign ------------------------------------------------------------------------------- */
 
 static void sign_usage(FILE *out)

@@ -11,6 +11,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "ota/ota_partition.h"
+
 int cmd_image_sign(int argc, char **argv);             /* cmd_image_sign.c */
 int cmd_image_verify_signature(int argc, char **argv); /* cmd_image_sign.c */
 int cmd_image_encrypt(int argc, char **argv);          /* cmd_image_crypt.c */
@@ -26,5 +28,13 @@ int cmd_image_decrypt(int argc, char **argv);          /* cmd_image_crypt.c */
  */
 int image_signature_report(const char *path, uint64_t image_len, uint64_t file_size, FILE *text, cJSON *json,
                            char *why, size_t why_len);
+
+/**
+ * `image info --partition`: when the 4 KiB after the image (rounded up) hold a signature sector
+ * (block 0 not erased), verify it over the partition's bytes before it and report it like
+ * image_signature_report. OTA_OK when there is none or it verifies, else the signature error.
+ */
+int image_partition_signature_report(const ota_partition_t *part, uint32_t part_size, uint64_t image_len, FILE *text,
+                                     cJSON *json);
 
 #endif /* OTA_CLI_IMAGE_SECURE_H */
