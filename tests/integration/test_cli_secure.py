@@ -334,12 +334,15 @@ class EncryptDecrypt(unittest.TestCase):
                 self.assertEqual(doc["scheme"], scheme)
                 self.assertEqual(read(out), read(S(plain)))
 
-    def failure(self, tmp, data, key, expect_text):
+    def failure(self, tmp, data, key, expect_text, expect_code=None):
         src = write(os.path.join(tmp, "in.bin"), data)
         out = os.path.join(tmp, "never.bin")
         proc = run(["image", "decrypt", src, key, out], expect=1)
         self.assertIn(expect_text, proc.stderr)
         self.assertFalse(os.path.exists(out), "unauthenticated plaintext left behind")
+        if expect_code:
+            doc = run_json(["image", "decrypt", src, key, out], expect=1)
+            self.assertEqual(doc["error"]["error"], expect_code)
 
     def test_each_failure_its_own_error(self):
         with tempdir() as tmp:
@@ -349,7 +352,8 @@ class EncryptDecrypt(unittest.TestCase):
                     self.failure(tmp, flip(data, 0), S(key), "header magic is not 0x0788B6CF")
                     self.failure(tmp, data[:-1], S(key), "stream ends before the declared size")
                     self.failure(tmp, data[:300], S(key), "stream ends before the declared size")
-                    self.failure(tmp, flip(data, 20000, 0x01), S(key), "GCM authentication tag mismatch")
+                    self.failure(tmp, flip(data, 20000, 0x01), S(key), "GCM authentication tag mismatch",
+                                 "OTA_ERR_ENC_AUTH")
                     self.failure(tmp, data + b"\0", S(key), "data after the declared size")
             self.failure(tmp, read(S("app_esp32_rsa3072.enc_rsa.bin")), S("key_rsa3072.pem"),
                          "does not decrypt with this key")

@@ -287,6 +287,13 @@ int cmd_image_decrypt(int argc, char **argv)
     int rc = CLI_EXIT_FAIL;
     if (err != OTA_OK) {
         cli_error("%s: %s", in, ota_strerror(err));
+        if (json) {
+            cJSON *o = cJSON_CreateObject();
+            cli_json_add_string(o, "input", in);
+            cli_json_add_string(o, "scheme", scheme_name(scheme));
+            cli_json_add_error(o, err);
+            cli_json_print_pretty(o);
+        }
     } else if (cli_write_file(out, plain, produced) == OTA_OK) {
         print_result(json, "Decrypted", in, out, scheme, produced);
         rc = CLI_EXIT_OK;
