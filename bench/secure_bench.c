@@ -9,8 +9,8 @@
  *
  * JSON lines on stdout:
  *  - {"bench":"verify", scheme, us_median, ...}: ota_sig_verify_sector on the vector's sector
- *    (parse, key digest, signature check; the image digest is given), median of N runs;
- *  - {"bench":"digest", ...}: the streaming verifier over a whole vector (hash + verify);
+ *    (parse, key digest, signature check; the image digest is given), median of 41 runs, and
+ *    stream_verify_us_median: the streaming verifier over the whole vector (hash + verify);
  *  - {"bench":"decrypt", ...}: the streaming decryptor (ota_enc_img_dec_update in 64 KiB pieces)
  *    over a MiB-sized image encrypted in process, against the backend's own AES-256-GCM decrypt
  *    of the same bytes in the same pieces (OpenSSL: EVP, what `openssl speed -evp aes-256-gcm`
