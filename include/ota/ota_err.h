@@ -121,7 +121,28 @@ extern "C" {
     X(OTA_ERR_SVC_VERIFY_FAILED, -802, "service: flash read-back does not match") \
     X(OTA_ERR_SVC_CHECKPOINT, -803, "service: resume checkpoint unusable") \
     X(OTA_ERR_SVC_CONFIG, -804, "service: invalid configuration") \
-    X(OTA_ERR_SVC_UP_TO_DATE, -805, "service: already up to date")
+    X(OTA_ERR_SVC_UP_TO_DATE, -805, "service: already up to date") \
+    /* signature / encryption (-1000 .. -1099) */ \
+    X(OTA_ERR_SIG_UNSIGNED, -1000, "signature: image is not signed (no valid signature block)") \
+    X(OTA_ERR_SIG_NO_TRUSTED_KEY, -1001, "signature: no block is signed with a trusted key") \
+    X(OTA_ERR_SIG_KEY_REVOKED, -1002, "signature: the block's key is revoked") \
+    X(OTA_ERR_SIG_INVALID, -1003, "signature: signature does not verify") \
+    X(OTA_ERR_SIG_DIGEST_MISMATCH, -1004, "signature: image digest differs from the block's") \
+    X(OTA_ERR_SIG_BAD_CRC, -1005, "signature: block CRC mismatch") \
+    X(OTA_ERR_SIG_BAD_MAGIC, -1006, "signature: block magic is not 0xE7") \
+    X(OTA_ERR_SIG_BAD_VERSION, -1007, "signature: block version unsupported") \
+    X(OTA_ERR_SIG_BAD_SCHEME, -1008, "signature: unsupported curve or SHA version") \
+    X(OTA_ERR_SIG_NO_ROOM, -1009, "signature: image and signature sector do not fit") \
+    X(OTA_ERR_ENC_BAD_MAGIC, -1020, "encrypted image: header magic is not 0x0788B6CF") \
+    X(OTA_ERR_ENC_WRONG_KEY, -1021, "encrypted image: the image key does not decrypt with this key") \
+    X(OTA_ERR_ENC_AUTH, -1022, "encrypted image: GCM authentication tag mismatch") \
+    X(OTA_ERR_ENC_TRUNCATED, -1023, "encrypted image: stream ends before the declared size") \
+    X(OTA_ERR_ENC_TRAILING, -1024, "encrypted image: data after the declared size") \
+    X(OTA_ERR_ENC_BAD_HEADER, -1025, "encrypted image: header key material invalid") \
+    X(OTA_ERR_KEY_PARSE, -1040, "key: cannot parse the key file") \
+    X(OTA_ERR_KEY_UNSUPPORTED, -1041, "key: unsupported key type or size") \
+    X(OTA_ERR_KEY_MISMATCH, -1042, "key: signature block holds another key") \
+    X(OTA_ERR_CRYPTO, -1043, "crypto: backend operation failed")
 
 typedef enum {
 #define OTA_ERR_ENUM_ENTRY(name, value, message) name = value,

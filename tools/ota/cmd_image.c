@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "image_report.h"
+#include "image_secure.h"
 #include "ota/ota_app_image.h"
 #include "ota/ota_app_image_builder.h"
 #include "ota/ota_err.h"
@@ -49,7 +50,8 @@ static int validate_file(const char *path, ota_image_validator_t *v, uint64_t *f
         rewind(f);
     }
     *file_size = size;
-    ota_image_validator_config_t cfg = {.keep_going = true,
+    /* bytes after the image are judged by image_signature_report (a signature sector is fine) */
+    ota_image_validator_config_t cfg = {.keep_going = true, .ignore_trailing = true,
                                         .expected_size = size <= UINT32_MAX ? (uint32_t)size : 0};
     ota_image_validator_init(v, &cfg, NULL, NULL);
     static uint8_t buf[64 * 1024];
@@ -108,6 +110,13 @@ static int cmd_image_info(int argc, char **argv)
     int err;
     const ota_partition_info_t *part_info = NULL;
     ota_partition_table_t *table = NULL;
+    cJSON *sig_json = NULL;
+    int sig_err = OTA_OK;
+    char sig_why[200] = "";
+    /* the signature report is printed after the image's, so it is collected first */
+    char *sig_buf = NULL;
+    size_t sig_len = 0;
+    FILE *sig_text = NULL;
     if (label != NULL) {
         ota_flash_file_t *file = NULL;
         ota_flash_file_options_t o = {.readonly = true, .emu = {.strict = true}};
@@ -137,6 +146,16 @@ static int cmd_image_info(int argc, char **argv)
         ota_partition_init(&part, ota_flash_file_flash(file), part_info);
         ota_image_validator_config_t cfg = {.keep_going = true};
         err = ota_image_verify_partition(&part, &cfg, true, &info, &diag);
+        if (err == OTA_OK) {
+            /* a signature sector after the image in the slot (Secure Boot V2) */
+            sig_json = json ? cJSON_CreateObject() : NULL;
+            sig_text = json ? NULL : open_memstream(&sig_buf, &sig_len);
+            err = image_partition_signature_report(&part, part_info->size, info.image_len, sig_text, sig_json);
+            if (err != OTA_OK) {
+                diag.err = err;
+                snprintf(diag.message, sizeof diag.message, "signature block does not verify");
+            }
+        }
         ota_flash_file_close(file);
     } else {
         err = validate_file(path, &v, &file_size);
@@ -145,6 +164,26 @@ static int cmd_image_info(int argc, char **argv)
         }
         info = v.info;
         diag = v.diag;
+        if (err == OTA_OK && v.trailing > 0) {
+            /* signed image: 0xFF padding + signature sector (esptool calls it valid) */
+            sig_json = json ? cJSON_CreateObject() : NULL;
+            sig_text = json ? NULL : open_memstream(&sig_buf, &sig_len);
+            sig_err = image_signature_report(path, info.image_len, file_size, json ? NULL : sig_text, sig_json,
+                                             sig_why, sizeof sig_why);
+            if (sig_err == OTA_ERR_IMG_TRAILING_DATA) {
+                err = sig_err;
+                memset(&diag, 0, sizeof diag);
+                diag.err = err;
+                diag.offset = info.image_len;
+                diag.segment = -1;
+                diag.expected = info.image_len;
+                diag.actual = file_size <= UINT32_MAX ? (uint32_t)file_size : UINT32_MAX;
+                snprintf(diag.message, sizeof diag.message, "%s", sig_why);
+            } else if (sig_err != OTA_OK) {
+                err = sig_err;
+                snprintf(diag.message, sizeof diag.message, "%s", sig_why);
+            }
+        }
     }
 
     if (json) {
@@ -158,6 +197,11 @@ static int cmd_image_info(int argc, char **argv)
         } else {
             cli_json_add_string(o, "file", path);
             cJSON_AddNumberToObject(o, "file_size", (double)file_size);
+        }
+        if (sig_json != NULL && cJSON_GetObjectItem(sig_json, "signature") != NULL) {
+            cJSON_AddItemToObject(o, "signature", cJSON_DetachItemFromObject(sig_json, "signature"));
+        } else {
+            cJSON_AddNullToObject(o, "signature");
         }
         cJSON_AddBoolToObject(o, "valid", err == OTA_OK);
         if (err == OTA_OK) {
@@ -174,6 +218,10 @@ static int cmd_image_info(int argc, char **argv)
             printf("File size: %llu (bytes)\n", (unsigned long long)file_size);
         }
         image_report_text(stdout, &info);
+        if (sig_text != NULL) {
+            fflush(sig_text);
+            fwrite(sig_buf, 1, sig_len, stdout);
+        }
         if (err == OTA_OK) {
             printf("\nImage is valid: %u bytes\n", (unsigned)info.image_len);
         }
@@ -184,6 +232,11 @@ static int cmd_image_info(int argc, char **argv)
         }
     }
     free(table);
+    cJSON_Delete(sig_json);
+    if (sig_text != NULL) {
+        fclose(sig_text);
+    }
+    free(sig_buf);
     return err == OTA_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
@@ -397,6 +450,10 @@ static int cmd_image_make(int argc, char **argv)
 static const cli_command_t k_image_commands[] = {
     {"info", cmd_image_info, "decode and verify an app image (file or device partition)"},
     {"make", cmd_image_make, "write a synthetic esptool-compatible app image"},
+    {"sign", cmd_image_sign, "sign for Secure Boot V2 (espsecure sign_data --version 2)"},
+    {"verify-signature", cmd_image_verify_signature, "verify a Secure Boot V2 signature (espsecure)"},
+    {"encrypt", cmd_image_encrypt, "make a pre-encrypted image (esp_enc_img_gen.py encrypt)"},
+    {"decrypt", cmd_image_decrypt, "decrypt a pre-encrypted image (esp_enc_img_gen.py decrypt)"},
 };
 
 int cmd_image(int argc, char **argv)

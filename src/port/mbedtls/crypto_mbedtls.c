@@ -3,12 +3,17 @@
  * from the platform (ROM on ESP32, zlib on the host), see crc32_zlib.c. */
 #include "ota/ota_crypto.h"
 
+#include <string.h>
+
 #include <mbedtls/md5.h>
 #include <mbedtls/sha256.h>
+#include <mbedtls/sha512.h>
 #include <mbedtls/version.h>
 
 _Static_assert(sizeof(mbedtls_sha256_context) <= sizeof(((ota_sha256_ctx_t *)0)->opaque),
                "ota_sha256_ctx_t too small for mbedtls_sha256_context");
+_Static_assert(sizeof(mbedtls_sha512_context) <= sizeof(((ota_sha384_ctx_t *)0)->opaque),
+               "ota_sha384_ctx_t too small for mbedtls_sha512_context");
 
 /* Mbed TLS 2.x names the error-returning calls *_ret; 3.x dropped the suffix. */
 #if MBEDTLS_VERSION_MAJOR >= 3
@@ -17,12 +22,20 @@ _Static_assert(sizeof(mbedtls_sha256_context) <= sizeof(((ota_sha256_ctx_t *)0)-
 #define SHA256_FINISH mbedtls_sha256_finish
 #define SHA256_ONESHOT mbedtls_sha256
 #define MD5_ONESHOT mbedtls_md5
+#define SHA512_STARTS mbedtls_sha512_starts
+#define SHA512_UPDATE mbedtls_sha512_update
+#define SHA512_FINISH mbedtls_sha512_finish
+#define SHA512_ONESHOT mbedtls_sha512
 #else
 #define SHA256_STARTS mbedtls_sha256_starts_ret
 #define SHA256_UPDATE mbedtls_sha256_update_ret
 #define SHA256_FINISH mbedtls_sha256_finish_ret
 #define SHA256_ONESHOT mbedtls_sha256_ret
 #define MD5_ONESHOT mbedtls_md5_ret
+#define SHA512_STARTS mbedtls_sha512_starts_ret
+#define SHA512_UPDATE mbedtls_sha512_update_ret
+#define SHA512_FINISH mbedtls_sha512_finish_ret
+#define SHA512_ONESHOT mbedtls_sha512_ret
 #endif
 
 static mbedtls_sha256_context *state(ota_sha256_ctx_t *ctx)
@@ -50,6 +63,37 @@ void ota_sha256_final(ota_sha256_ctx_t *ctx, uint8_t out[OTA_SHA256_LEN])
 void ota_sha256(const void *data, size_t len, uint8_t out[OTA_SHA256_LEN])
 {
     (void)SHA256_ONESHOT(data, len, out, 0);
+}
+
+static mbedtls_sha512_context *state384(ota_sha384_ctx_t *ctx)
+{
+    return (mbedtls_sha512_context *)(void *)ctx->opaque;
+}
+
+void ota_sha384_init(ota_sha384_ctx_t *ctx)
+{
+    mbedtls_sha512_init(state384(ctx));
+    (void)SHA512_STARTS(state384(ctx), 1);
+}
+
+void ota_sha384_update(ota_sha384_ctx_t *ctx, const void *data, size_t len)
+{
+    (void)SHA512_UPDATE(state384(ctx), data, len);
+}
+
+void ota_sha384_final(ota_sha384_ctx_t *ctx, uint8_t out[OTA_SHA384_LEN])
+{
+    uint8_t full[64];
+    (void)SHA512_FINISH(state384(ctx), full);
+    memcpy(out, full, OTA_SHA384_LEN);
+    mbedtls_sha512_free(state384(ctx));
+}
+
+void ota_sha384(const void *data, size_t len, uint8_t out[OTA_SHA384_LEN])
+{
+    uint8_t full[64];
+    (void)SHA512_ONESHOT(data, len, full, 1);
+    memcpy(out, full, OTA_SHA384_LEN);
 }
 
 void ota_md5(const void *data, size_t len, uint8_t out[OTA_MD5_LEN])

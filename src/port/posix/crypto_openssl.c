@@ -14,6 +14,8 @@
 
 _Static_assert(sizeof(SHA256_CTX) <= sizeof(((ota_sha256_ctx_t *)0)->opaque),
                "ota_sha256_ctx_t too small for SHA256_CTX");
+_Static_assert(sizeof(SHA512_CTX) <= sizeof(((ota_sha384_ctx_t *)0)->opaque),
+               "ota_sha384_ctx_t too small for SHA512_CTX");
 
 void ota_sha256_init(ota_sha256_ctx_t *ctx)
 {
@@ -33,6 +35,26 @@ void ota_sha256_final(ota_sha256_ctx_t *ctx, uint8_t out[OTA_SHA256_LEN])
 void ota_sha256(const void *data, size_t len, uint8_t out[OTA_SHA256_LEN])
 {
     SHA256(data, len, out);
+}
+
+void ota_sha384_init(ota_sha384_ctx_t *ctx)
+{
+    SHA384_Init((SHA512_CTX *)ctx->opaque);
+}
+
+void ota_sha384_update(ota_sha384_ctx_t *ctx, const void *data, size_t len)
+{
+    SHA384_Update((SHA512_CTX *)ctx->opaque, data, len);
+}
+
+void ota_sha384_final(ota_sha384_ctx_t *ctx, uint8_t out[OTA_SHA384_LEN])
+{
+    SHA384_Final(out, (SHA512_CTX *)ctx->opaque);
+}
+
+void ota_sha384(const void *data, size_t len, uint8_t out[OTA_SHA384_LEN])
+{
+    SHA384(data, len, out);
 }
 
 void ota_md5(const void *data, size_t len, uint8_t out[OTA_MD5_LEN])

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The core (src/core, formats, flash, boot, source, service) stays portable (DESIGN.md §2): its
+"""The core (src/core, formats, flash, boot, source, service, secure) stays portable (DESIGN.md §2): its
 compiled objects call nothing of the platform but the port interface - ota_crypto.h, ota_port.h
 and the default source opener - and of the C library only string and formatting functions
 (malloc/free only in src/core/mem.c, the counting allocator). An OS call (open, mmap, pthread_*,
@@ -13,7 +13,12 @@ LIBC = {"memchr", "memcmp", "memcpy", "memmove", "memset", "snprintf", "vsnprint
 ALLOCATOR = {"malloc", "free"}             # src/core/mem.c only
 PORT = {"ota_crc32_le", "ota_md5", "ota_sha256", "ota_sha256_init", "ota_sha256_update",
         "ota_sha256_final", "ota_crypto_backend", "ota_port_uptime_ms", "ota_port_sleep_ms",
-        "ota_port_thread_start", "ota_port_thread_join", "ota_source_open"}
+        "ota_port_thread_start", "ota_port_thread_join", "ota_source_open",
+        # ota_crypto.h for signatures and pre-encrypted images (src/secure)
+        "ota_sha384", "ota_sha384_init", "ota_sha384_update", "ota_sha384_final", "ota_rsa_pss_verify_sha256",
+        "ota_ecdsa_verify", "ota_aes_gcm_init", "ota_aes_gcm_update", "ota_aes_gcm_finish_decrypt",
+        "ota_aes_gcm_finish_encrypt", "ota_aes_gcm_free", "ota_rsa_pkcs1_decrypt_pem", "ota_pbkdf2_hmac_sha256",
+        "ota_hkdf_sha256", "ota_ecdh_p256", "ota_ec_p256_public"}
 TOOLCHAIN_PREFIXES = ("__asan", "__ubsan", "__sanitizer", "_GLOBAL_OFFSET_TABLE_", "__stack_chk_fail")
 
 

@@ -1,0 +1,123 @@
+/**
+ * @file ota_enc_img_decrypt.h
+ * @brief Streaming decryptor for pre-encrypted images (esp_encrypted_img), push style.
+ *
+ * Feed the encrypted file (512-byte header + ciphertext) in chunks of any size; plaintext comes
+ * out as it is decrypted. Memory is the struct itself (caller-owned, ~2.2 KiB) plus the crypto
+ * library's cipher state; there is no whole-image buffer. The GCM tag authenticates the whole
+ * ciphertext and is only checked by ota_enc_img_dec_finish(): plaintext given out before that is
+ * unauthenticated and must not become bootable before finish() returned OTA_OK.
+ *
+ * Both esp_encrypted_img schemes:
+ *  - RSA-3072: the AES key is RSA PKCS#1 v1.5-decrypted with the device's private key (PEM);
+ *  - ECIES-P256: device private key = PBKDF2-HMAC-SHA256(device HMAC key, fixed salt, 2048, 32);
+ *    AES key = HKDF-SHA256(ECDH(device key, server point), header salt, "_esp_enc_img_ecc", 32).
+ *
+ * Resume. GCM's state after n ciphertext bytes is the counter (a function of the IV and n) and
+ * GHASH over those n ciphertext bytes. The ciphertext is not kept, but the plaintext already on
+ * flash re-encrypts to it: to resume at plaintext offset n, start a decryptor, feed it the
+ * 512-byte header again (re-fetched, or saved with the checkpoint), call
+ * ota_enc_img_dec_advance() with the n plaintext bytes read back from flash (in pieces, any
+ * size), then continue feeding ciphertext from file offset 512 + n. The tag at the end then
+ * covers the whole image exactly as an uninterrupted run. If the flash prefix is wrong (torn
+ * write), the tag fails: a resume can never make a bad image pass.
+ */
+#ifndef OTA_ENC_IMG_DECRYPT_H
+#define OTA_ENC_IMG_DECRYPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ota/ota_crypto.h"
+#include "ota/ota_enc_img.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    OTA_ENC_SCHEME_RSA3072 = 1,    /**< key: RSA-3072 private key PEM */
+    OTA_ENC_SCHEME_ECIES_P256 = 2, /**< key: the device's 32-byte HMAC key */
+} ota_enc_scheme_t;
+
+/** The device's decryption key. The bytes are borrowed: keep them alive while decrypting. */
+typedef struct {
+    ota_enc_scheme_t scheme;
+    const uint8_t *data; /**< RSA: PEM text (need not be NUL-terminated); ECIES: HMAC key */
+    size_t len;          /**< its length (ECIES: 32) */
+} ota_enc_img_key_t;
+
+/** The fixed PBKDF2 salt of esp_encrypted_img's ECIES scheme. */
+extern const uint8_t OTA_ENC_IMG_ECIES_PBKDF2_SALT[32];
+#define OTA_ENC_IMG_ECIES_PBKDF2_ITERATIONS 2048u
+#define OTA_ENC_IMG_ECIES_HKDF_INFO "_esp_enc_img_ecc"
+
+/** Output can lag input by this many bytes (a partial AES block): size out buffers len + this. */
+#define OTA_ENC_IMG_OUT_SLACK 16u
+
+typedef struct {
+    ota_enc_img_key_t key;
+    uint8_t header_raw[OTA_ENC_IMG_HEADER_SIZE];
+    size_t header_have;
+    ota_enc_img_header_t header;
+    ota_aes_gcm_ctx_t gcm;      /**< decrypting */
+    ota_aes_gcm_ctx_t adv;      /**< encrypting known plaintext during advance() */
+    uint64_t consumed;          /**< ciphertext bytes taken (advanced ones included) */
+    uint64_t produced;          /**< plaintext bytes given out (advanced ones included) */
+    size_t discard;             /**< advanced bytes the backend still holds (not to be output) */
+    bool gcm_live;
+    bool adv_live;
+    int err;                    /**< sticky error */
+} ota_enc_img_decryptor_t;
+
+/** Set up @p d for @p key. OTA_OK or OTA_ERR_INVALID_ARG (unknown scheme, empty key, ECIES key not 32 B). */
+int ota_enc_img_dec_init(ota_enc_img_decryptor_t *d, const ota_enc_img_key_t *key);
+
+/**
+ * Feed @p len bytes of the encrypted file. Writes plaintext to @p out (room for
+ * len + OTA_ENC_IMG_OUT_SLACK bytes) and returns how many bytes it wrote (0 while the header
+ * is arriving), or an error (sticky: later calls return it again):
+ * OTA_ERR_ENC_BAD_MAGIC, OTA_ERR_ENC_WRONG_KEY (RSA: the AES key does not decrypt),
+ * OTA_ERR_ENC_BAD_HEADER (ECIES: server point invalid), OTA_ERR_KEY_PARSE (the PEM),
+ * OTA_ERR_ENC_TRAILING (more ciphertext than the header's size), OTA_ERR_BUFFER_TOO_SMALL,
+ * OTA_ERR_CRYPTO.
+ */
+int ota_enc_img_dec_update(ota_enc_img_decryptor_t *d, const uint8_t *in, size_t len, uint8_t *out, size_t out_cap);
+
+/**
+ * Resume: account for @p len bytes of plaintext already decrypted earlier (read back from
+ * flash), see the file comment. Only after the header is complete and before any ciphertext
+ * has been fed. OTA_OK, OTA_ERR_INVALID_STATE (header incomplete, or ciphertext already fed),
+ * OTA_ERR_ENC_TRAILING (beyond the image size), OTA_ERR_CRYPTO.
+ */
+int ota_enc_img_dec_advance(ota_enc_img_decryptor_t *d, const uint8_t *plain, size_t len);
+
+/**
+ * End of the stream: writes the last 0..15 plaintext bytes to @p out (room for
+ * OTA_ENC_IMG_OUT_SLACK) and returns their count, after checking the tag: OTA_ERR_ENC_TRUNCATED
+ * (header incomplete or fewer ciphertext bytes than the header says), OTA_ERR_ENC_AUTH (tag
+ * mismatch: wrong ECIES key, altered ciphertext or header), or the sticky error. Always releases
+ * the cipher state.
+ */
+int ota_enc_img_dec_finish(ota_enc_img_decryptor_t *d, uint8_t *out);
+
+/** Release the cipher state without finishing (abort). Safe to call twice. */
+void ota_enc_img_dec_abort(ota_enc_img_decryptor_t *d);
+
+/** True once the header is parsed and the AES key derived. */
+bool ota_enc_img_dec_header_done(const ota_enc_img_decryptor_t *d);
+
+/**
+ * The AES key of an image from its header and the device key (used by the decryptor; public for
+ * the CLI). Same errors as the header part of ota_enc_img_dec_update().
+ */
+int ota_enc_img_derive_key(const ota_enc_img_key_t *key, const ota_enc_img_header_t *h, uint8_t aes_key[32]);
+
+/** The ECIES device private key (big-endian scalar) from the device's HMAC key. */
+int ota_enc_img_ecies_device_key(const uint8_t *hmac_key, size_t len, uint8_t priv[32]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OTA_ENC_IMG_DECRYPT_H */

@@ -1,0 +1,114 @@
+/**
+ * @file ota_sig_verify.h
+ * @brief Secure Boot V2 signature verification: one block, a sector, and a streaming verifier.
+ *
+ * What verifies (ESP-IDF secure_boot_v2 / esp_image_verify): a block whose magic, version and
+ * CRC are right (ota_sig_block_parse), whose image digest equals the digest of every byte
+ * before the signature sector, whose signature verifies with the block's own key, and whose key
+ * digest is trusted and not revoked. The streaming verifier computes the digest while the image
+ * passes through (the data path's verifier stage) and checks the sector at the end.
+ */
+#ifndef OTA_SIG_VERIFY_H
+#define OTA_SIG_VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ota/ota_crypto.h"
+#include "ota/ota_sig_block.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The keys a device trusts (Secure Boot V2 eFuse key digests, or the running app's key). */
+typedef struct {
+    uint8_t digest[OTA_SIG_MAX_BLOCKS][OTA_SIG_KEY_DIGEST_LEN]; /**< public key digests */
+    bool revoked[OTA_SIG_MAX_BLOCKS];                            /**< KEY_REVOKEn */
+    unsigned count;                                              /**< 0..3 */
+    /**
+     * Only block 0 counts ("signed apps without secure boot": the new image's block 0 must
+     * verify with the running app's block-0 key).
+     */
+    bool block0_only;
+} ota_sig_trust_t;
+
+/** What ota_sig_verify_sector found, block by block. */
+typedef struct {
+    unsigned blocks;                              /**< blocks that parsed (0..3) */
+    int parse_err;                                /**< why block `blocks` did not parse (OTA_OK if 3 did) */
+    ota_sig_block_t block[OTA_SIG_MAX_BLOCKS];    /**< the parsed blocks */
+    int result[OTA_SIG_MAX_BLOCKS];               /**< per parsed block: OTA_OK or why it fails */
+    uint8_t key_digest[OTA_SIG_MAX_BLOCKS][OTA_SIG_KEY_DIGEST_LEN];
+    int verified;                                 /**< index of the block that verified, or -1 */
+} ota_sig_report_t;
+
+/**
+ * Verify one parsed block against the image digest (@p digest of @p digest_len bytes: SHA-256,
+ * or SHA-384 for ECDSA-P384). OTA_OK, OTA_ERR_SIG_DIGEST_MISMATCH, OTA_ERR_SIG_INVALID,
+ * OTA_ERR_INVALID_ARG, OTA_ERR_CRYPTO.
+ */
+int ota_sig_verify_block(const ota_sig_block_t *b, const uint8_t *digest, size_t digest_len);
+
+/**
+ * Verify a signature sector against the signed data's digests (@p sha384 may be NULL when no
+ * P-384 block is expected). With @p trust NULL every parsed block is checked with its own key
+ * (what espsecure signature_info_v2 reports); with @p trust only blocks whose key digest is
+ * trusted count. Returns OTA_OK when a block verified, else the most telling reason:
+ * OTA_ERR_SIG_UNSIGNED (sector erased / absent), OTA_ERR_SIG_BAD_MAGIC / _BAD_VERSION /
+ * _BAD_CRC / _BAD_SCHEME (block 0 unreadable), OTA_ERR_SIG_DIGEST_MISMATCH or
+ * OTA_ERR_SIG_INVALID (a trusted block failed), OTA_ERR_SIG_KEY_REVOKED (only revoked keys
+ * signed it), OTA_ERR_SIG_NO_TRUSTED_KEY. @p rep (may be NULL) gets the details.
+ */
+int ota_sig_verify_sector(const uint8_t sector[OTA_SIG_SECTOR_SIZE], const uint8_t sha256[OTA_SHA256_LEN],
+                          const uint8_t *sha384, const ota_sig_trust_t *trust, ota_sig_report_t *rep);
+
+/** Where the signature sector is in the stream. */
+typedef enum {
+    /** App image: at the image length rounded up to 4 KiB (ota_sig_verifier_set_image_len). */
+    OTA_SIG_LAYOUT_APP = 0,
+    /** Signed data / signed file: the last whole 4 KiB sector of the stream. */
+    OTA_SIG_LAYOUT_DATA = 1,
+} ota_sig_layout_t;
+
+/**
+ * Streaming verifier: feed the image as it is written, then finish. It hashes every byte before
+ * the sector (SHA-256, and SHA-384 when asked) and keeps the last 4..8 KiB unhashed until it
+ * knows where the sector is. Memory: this struct (~8.5 KiB), no allocation. For a resume, feed
+ * the bytes already on flash again first.
+ */
+typedef struct {
+    ota_sig_layout_t layout;
+    bool want_sha256, want_sha384;
+    ota_sha256_ctx_t sha256;
+    ota_sha384_ctx_t sha384;
+    uint64_t pos;        /**< bytes fed */
+    uint64_t hashed;     /**< bytes hashed: hold[0] is at this offset */
+    uint64_t sector_off; /**< UINT64_MAX until known */
+    size_t hold_len;
+    uint8_t hold[2 * OTA_SIG_SECTOR_SIZE];
+} ota_sig_verifier_t;
+
+/**
+ * Start. @p scheme picks the digest (ECDSA-P384: SHA-384, else SHA-256); OTA_SIG_SCHEME_NONE
+ * computes both (when the device does not fix the scheme). OTA_OK or OTA_ERR_INVALID_ARG.
+ */
+int ota_sig_verifier_init(ota_sig_verifier_t *v, ota_sig_layout_t layout, ota_sig_scheme_t scheme);
+/** App layout: the image length with its appended hash (from the image validator), any time before finish. */
+void ota_sig_verifier_set_image_len(ota_sig_verifier_t *v, uint64_t image_len);
+/** Feed the next @p len bytes. Always OTA_OK (the verdict comes from finish). */
+int ota_sig_verifier_feed(ota_sig_verifier_t *v, const void *data, size_t len);
+/**
+ * Verdict: the return values of ota_sig_verify_sector, plus OTA_ERR_SIG_UNSIGNED when the
+ * stream ends before a whole sector past the signed data, OTA_ERR_INVALID_STATE when the app
+ * length came too late (more than 8 KiB past the sector had been hashed already).
+ * @p signed_len (may be NULL) gets the signed data length (the sector offset).
+ */
+int ota_sig_verifier_finish(ota_sig_verifier_t *v, const ota_sig_trust_t *trust, ota_sig_report_t *rep,
+                            uint64_t *signed_len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OTA_SIG_VERIFY_H */

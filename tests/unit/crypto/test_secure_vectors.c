@@ -1,0 +1,592 @@
+/* Secure Boot V2 signatures and esp_encrypted_img decryption against the vectors Espressif's tools
+ * made (testdata/secure, README there), built once per crypto backend (OpenSSL, Mbed TLS) with
+ * the same pure modules on top. Independent expected values: the digest_*.bin files
+ * (espsecure digest_sbv2_public_key), the plain images, RFC 5869 / RFC 7914 / FIPS 180-2
+ * known answers, and the device public key PEM esp_enc_img_gen.py wrote. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ota/ota_crypto.h"
+#include "ota/ota_enc_img.h"
+#include "ota/ota_enc_img_decrypt.h"
+#include "ota/ota_err.h"
+#include "ota/ota_sig_block.h"
+#include "ota/ota_sig_verify.h"
+
+#define SECURE OTA_TESTDATA_DIR "/secure/"
+
+typedef struct {
+    uint8_t *data;
+    size_t len;
+} blob_t;
+
+static blob_t load(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, SECURE "%s", name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    blob_t b = {malloc((size_t)n + 1), (size_t)n};
+    assert_non_null(b.data);
+    assert_int_equal(fread(b.data, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    return b;
+}
+
+static void hexstr(const uint8_t *d, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        sprintf(out + 2 * i, "%02x", d[i]);
+    }
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+/* --- known answers for the new primitives -------------------------------------------------- */
+
+static void test_sha384_fips(void **state)
+{
+    (void)state;
+    uint8_t out[48];
+    char text[97];
+    ota_sha384("abc", 3, out);
+    hexstr(out, 48, text);
+    assert_string_equal(text, "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded163"
+                              "1a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7");
+    ota_sha384_ctx_t c;
+    ota_sha384_init(&c);
+    ota_sha384_update(&c, "a", 1);
+    ota_sha384_update(&c, "bc", 2);
+    uint8_t out2[48];
+    ota_sha384_final(&c, out2);
+    assert_memory_equal(out, out2, 48);
+}
+
+static void test_hkdf_rfc5869(void **state)
+{
+    (void)state;
+    uint8_t ikm[22], salt[13], info[10], okm[42];
+    memset(ikm, 0x0b, sizeof ikm);
+    for (int i = 0; i < 13; i++) {
+        salt[i] = (uint8_t)i;
+    }
+    for (int i = 0; i < 10; i++) {
+        info[i] = (uint8_t)(0xf0 + i);
+    }
+    assert_int_equal(ota_hkdf_sha256(ikm, sizeof ikm, salt, sizeof salt, info, sizeof info, okm, sizeof okm), OTA_OK);
+    char text[85];
+    hexstr(okm, sizeof okm, text);
+    assert_string_equal(text, "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+}
+
+static void test_pbkdf2_rfc7914(void **state)
+{
+    (void)state;
+    uint8_t out[64];
+    assert_int_equal(ota_pbkdf2_hmac_sha256((const uint8_t *)"passwd", 6, (const uint8_t *)"salt", 4, 1, out, 64),
+                     OTA_OK);
+    char text[129];
+    hexstr(out, 64, text);
+    assert_string_equal(text, "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+                              "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783");
+}
+
+/* --- signature blocks ------------------------------------------------------------------------ */
+
+static const struct {
+    const char *image;
+    const char *digest[2]; /* key digest of block 0 (and 1) */
+    ota_sig_scheme_t scheme;
+} SIGNED[] = {
+    {"app_esp32_rsa3072.bin", {"digest_rsa3072.bin", NULL}, OTA_SIG_SCHEME_RSA3072},
+    {"app_esp32c6_rsa3072.bin", {"digest_rsa3072.bin", NULL}, OTA_SIG_SCHEME_RSA3072},
+    {"app_esp32c6_ecdsa256.bin", {"digest_ecdsa256.bin", NULL}, OTA_SIG_SCHEME_ECDSA_P256},
+    {"app_esp32c6_ecdsa384.bin", {"digest_ecdsa384.bin", NULL}, OTA_SIG_SCHEME_ECDSA_P384},
+    {"app_esp32c6_rsa3072_two_keys.bin", {"digest_rsa3072.bin", "digest_rsa3072_b.bin"}, OTA_SIG_SCHEME_RSA3072},
+    {"flash_tone_fmt0_ecdsa256.bin", {"digest_ecdsa256.bin", NULL}, OTA_SIG_SCHEME_ECDSA_P256},
+};
+
+static void digests_of(const blob_t *img, uint8_t d256[32], uint8_t d384[48])
+{
+    ota_sha256(img->data, img->len - OTA_SIG_SECTOR_SIZE, d256);
+    ota_sha384(img->data, img->len - OTA_SIG_SECTOR_SIZE, d384);
+}
+
+static void test_vectors_parse_digest_verify(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof SIGNED / sizeof SIGNED[0]; i++) {
+        blob_t img = load(SIGNED[i].image);
+        const uint8_t *sector = img.data + img.len - OTA_SIG_SECTOR_SIZE;
+        assert_int_equal(ota_sig_sector_offset_for_data(img.len), img.len - OTA_SIG_SECTOR_SIZE);
+        ota_sig_block_t blocks[3];
+        int perr = 0;
+        int n = ota_sig_sector_parse(sector, blocks, &perr);
+        int want = SIGNED[i].digest[1] != NULL ? 2 : 1;
+        assert_int_equal(n, want);
+        assert_int_equal(perr, OTA_ERR_SIG_BAD_MAGIC); /* the next block is erased */
+        ota_sig_trust_t trust = {.count = 0};
+        for (int b = 0; b < want; b++) {
+            assert_int_equal(blocks[b].scheme, SIGNED[i].scheme);
+            blob_t kd = load(SIGNED[i].digest[b]);
+            uint8_t dig[32];
+            assert_int_equal(ota_sig_block_key_digest(&blocks[b], dig), OTA_OK);
+            assert_memory_equal(dig, kd.data, 32);
+            assert_int_equal(ota_sig_block_raw_key_digest(sector + b * OTA_SIG_BLOCK_SIZE, dig), OTA_OK);
+            assert_memory_equal(dig, kd.data, 32);
+            memcpy(trust.digest[trust.count++], kd.data, 32);
+            free(kd.data);
+            /* serialising the decoded block gives espsecure's bytes back */
+            uint8_t raw[OTA_SIG_BLOCK_SIZE];
+            assert_int_equal(ota_sig_block_serialise(&blocks[b], raw), OTA_OK);
+            assert_memory_equal(raw, sector + b * OTA_SIG_BLOCK_SIZE, OTA_SIG_BLOCK_SIZE);
+        }
+        uint8_t d256[32], d384[48];
+        digests_of(&img, d256, d384);
+        ota_sig_report_t rep;
+        assert_int_equal(ota_sig_verify_sector(sector, d256, d384, NULL, &rep), OTA_OK);
+        for (int b = 0; b < want; b++) {
+            assert_int_equal(rep.result[b], OTA_OK);
+        }
+        assert_int_equal(ota_sig_verify_sector(sector, d256, d384, &trust, &rep), OTA_OK);
+        assert_int_equal(rep.verified, 0);
+        if (want == 2) {
+            /* trusting only the second key: block 1 carries the image */
+            ota_sig_trust_t only_b = {.count = 1};
+            memcpy(only_b.digest[0], trust.digest[1], 32);
+            assert_int_equal(ota_sig_verify_sector(sector, d256, d384, &only_b, &rep), OTA_OK);
+            assert_int_equal(rep.verified, 1);
+            /* ... and revoked: nothing else signed it */
+            only_b.revoked[0] = true;
+            assert_int_equal(ota_sig_verify_sector(sector, d256, d384, &only_b, &rep), OTA_ERR_SIG_KEY_REVOKED);
+            /* signed-without-secure-boot looks at block 0 only */
+            only_b.revoked[0] = false;
+            only_b.block0_only = true;
+            assert_int_equal(ota_sig_verify_sector(sector, d256, d384, &only_b, &rep), OTA_ERR_SIG_NO_TRUSTED_KEY);
+        }
+        free(img.data);
+    }
+}
+
+/* Tamper with one byte at @p off of block 0 (fixing the CRC when @p fix_crc) and check the reason. */
+static void expect_tamper(const char *image, size_t off, int fix_crc, const ota_sig_trust_t *trust, int expect)
+{
+    blob_t img = load(image);
+    uint8_t *sector = img.data + img.len - OTA_SIG_SECTOR_SIZE;
+    sector[off] ^= 0x40;
+    if (fix_crc) {
+        put_le32(sector + OTA_SIG_BLOCK_CRC_OFFSET, ota_crc32_le(0, sector, OTA_SIG_BLOCK_CRC_OFFSET));
+    }
+    uint8_t d256[32], d384[48];
+    digests_of(&img, d256, d384);
+    int err = ota_sig_verify_sector(sector, d256, d384, trust, NULL);
+    if (err != expect) {
+        fprintf(stderr, "%s offset %zu: got %s, expected %s\n", image, off, ota_err_name(err), ota_err_name(expect));
+    }
+    assert_int_equal(err, expect);
+    free(img.data);
+}
+
+static ota_sig_trust_t trust_of(const char *digest_file)
+{
+    ota_sig_trust_t t = {.count = 1};
+    blob_t d = load(digest_file);
+    memcpy(t.digest[0], d.data, 32);
+    free(d.data);
+    return t;
+}
+
+static void test_tampered_blocks(void **state)
+{
+    (void)state;
+    ota_sig_trust_t rsa = trust_of("digest_rsa3072.bin");
+    ota_sig_trust_t p256 = trust_of("digest_ecdsa256.bin");
+    ota_sig_trust_t p384 = trust_of("digest_ecdsa384.bin");
+    const char *r = "app_esp32c6_rsa3072.bin", *e2 = "app_esp32c6_ecdsa256.bin", *e3 = "app_esp32c6_ecdsa384.bin";
+    /* magic, version, CRC: the block does not even parse */
+    expect_tamper(r, 0, 0, &rsa, OTA_ERR_SIG_BAD_MAGIC);
+    expect_tamper(r, 1, 0, &rsa, OTA_ERR_SIG_BAD_VERSION);
+    expect_tamper(r, 1196, 0, &rsa, OTA_ERR_SIG_BAD_CRC);
+    expect_tamper(r, 10, 0, &rsa, OTA_ERR_SIG_BAD_CRC); /* digest changed, CRC not fixed */
+    expect_tamper(e2, 36, 1, &p256, OTA_ERR_SIG_BAD_SCHEME); /* curve id */
+    /* an attacker fixes the CRC: digest, key, signature each have their reason */
+    expect_tamper(r, 10, 1, &rsa, OTA_ERR_SIG_DIGEST_MISMATCH);
+    expect_tamper(r, 100, 1, &rsa, OTA_ERR_SIG_NO_TRUSTED_KEY);
+    expect_tamper(r, 100, 1, NULL, OTA_ERR_SIG_INVALID);
+    expect_tamper(r, 900, 1, &rsa, OTA_ERR_SIG_INVALID);
+    expect_tamper(e2, 10, 1, &p256, OTA_ERR_SIG_DIGEST_MISMATCH);
+    expect_tamper(e2, 50, 1, &p256, OTA_ERR_SIG_NO_TRUSTED_KEY);
+    expect_tamper(e2, 120, 1, &p256, OTA_ERR_SIG_INVALID);
+    expect_tamper(e3, 40, 1, &p384, OTA_ERR_SIG_DIGEST_MISMATCH);
+    expect_tamper(e3, 60, 1, &p384, OTA_ERR_SIG_NO_TRUSTED_KEY);
+    expect_tamper(e3, 200, 1, &p384, OTA_ERR_SIG_INVALID);
+    /* another key's digest trusted */
+    expect_tamper(r, 1210, 0, &p256, OTA_ERR_SIG_NO_TRUSTED_KEY); /* (padding: not covered by the CRC) */
+    ota_sig_trust_t revoked = rsa;
+    revoked.revoked[0] = true;
+    expect_tamper(r, 1210, 0, &revoked, OTA_ERR_SIG_KEY_REVOKED);
+}
+
+static void test_tampered_image_and_padding(void **state)
+{
+    (void)state;
+    ota_sig_trust_t p256 = trust_of("digest_ecdsa256.bin");
+    /* the tone image: 434,756 bytes, 0xFF padding to 438,272, then the sector */
+    size_t offsets[] = {100, 434755, 434756, 438271};
+    for (size_t i = 0; i < 4; i++) {
+        blob_t img = load("flash_tone_fmt0_ecdsa256.bin");
+        assert_int_equal(img.data[434756], 0xFF);
+        img.data[offsets[i]] ^= 0x20;
+        uint8_t d256[32], d384[48];
+        digests_of(&img, d256, d384);
+        assert_int_equal(ota_sig_verify_sector(img.data + img.len - OTA_SIG_SECTOR_SIZE, d256, d384, &p256, NULL),
+                         OTA_ERR_SIG_DIGEST_MISMATCH);
+        free(img.data);
+    }
+    /* an unsigned image: where the sector would be, erased flash */
+    uint8_t erased[OTA_SIG_SECTOR_SIZE];
+    memset(erased, 0xFF, sizeof erased);
+    uint8_t d[48] = {0};
+    assert_int_equal(ota_sig_verify_sector(erased, d, d, &p256, NULL), OTA_ERR_SIG_UNSIGNED);
+}
+
+/* The streaming verifier over the vectors in odd chunk sizes, both layouts. */
+static int stream_verify(const blob_t *img, ota_sig_layout_t layout, uint64_t image_len, ota_sig_scheme_t scheme,
+                         const ota_sig_trust_t *trust, size_t chunk)
+{
+    ota_sig_verifier_t *v = malloc(sizeof *v);
+    assert_non_null(v);
+    assert_int_equal(ota_sig_verifier_init(v, layout, scheme), OTA_OK);
+    if (image_len) {
+        ota_sig_verifier_set_image_len(v, image_len);
+    }
+    for (size_t off = 0; off < img->len; off += chunk) {
+        size_t n = img->len - off < chunk ? img->len - off : chunk;
+        ota_sig_verifier_feed(v, img->data + off, n);
+    }
+    uint64_t signed_len = 0;
+    int err = ota_sig_verifier_finish(v, trust, NULL, &signed_len);
+    if (err == OTA_OK) {
+        assert_int_equal(signed_len, img->len - (layout == OTA_SIG_LAYOUT_DATA ? img->len % 4096 : 0) - 4096);
+    }
+    free(v);
+    return err;
+}
+
+static void test_streaming_verifier(void **state)
+{
+    (void)state;
+    ota_sig_trust_t p256 = trust_of("digest_ecdsa256.bin");
+    ota_sig_trust_t p384 = trust_of("digest_ecdsa384.bin");
+    blob_t tone = load("flash_tone_fmt0_ecdsa256.bin");
+    size_t chunks[] = {1, 4095, 4097, 8193, 65537};
+    for (size_t i = 1; i < 5; i++) {
+        assert_int_equal(stream_verify(&tone, OTA_SIG_LAYOUT_DATA, 0, OTA_SIG_SCHEME_ECDSA_P256, &p256, chunks[i]),
+                         OTA_OK);
+    }
+    /* trailing bytes less than a sector after a signed data image are ignored (rounded down) */
+    blob_t more = {realloc(tone.data, tone.len + 1000), tone.len + 1000};
+    memset(more.data + tone.len, 0xAA, 1000);
+    assert_int_equal(stream_verify(&more, OTA_SIG_LAYOUT_DATA, 0, OTA_SIG_SCHEME_NONE, &p256, 3000), OTA_OK);
+    free(more.data);
+
+    blob_t app = load("app_esp32c6_ecdsa384.bin");
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(stream_verify(&app, OTA_SIG_LAYOUT_APP, 65536, OTA_SIG_SCHEME_ECDSA_P384, &p384, chunks[i]),
+                         OTA_OK);
+    }
+    assert_int_equal(stream_verify(&app, OTA_SIG_LAYOUT_APP, 65536, OTA_SIG_SCHEME_NONE, NULL, 777), OTA_OK);
+    /* unsigned: the plain app ends where the sector would start */
+    blob_t plain = load("app_esp32c6.bin");
+    assert_int_equal(stream_verify(&plain, OTA_SIG_LAYOUT_APP, 65536, OTA_SIG_SCHEME_NONE, &p384, 4096),
+                     OTA_ERR_SIG_UNSIGNED);
+    free(plain.data);
+    free(app.data);
+}
+
+static void test_sector_offsets_and_bad_input(void **state)
+{
+    (void)state;
+    /* reference: app sector at the image length rounded up to 4 KiB; data: rounded down, - 4096 */
+    assert_int_equal(ota_sig_sector_offset_for_image(0), 0);
+    assert_int_equal(ota_sig_sector_offset_for_image(1), 4096);
+    assert_int_equal(ota_sig_sector_offset_for_image(65536), 65536);
+    assert_int_equal(ota_sig_sector_offset_for_image(65537), 69632);
+    assert_int_equal(ota_sig_sector_offset_for_data(4095), UINT64_MAX);
+    assert_int_equal(ota_sig_sector_offset_for_data(4096), 0);
+    assert_int_equal(ota_sig_sector_offset_for_data(438272 + 4096 + 100), 438272);
+    ota_sig_block_t b;
+    memset(&b, 0, sizeof b);
+    uint8_t raw[OTA_SIG_BLOCK_SIZE];
+    assert_int_equal(ota_sig_block_serialise(&b, raw), OTA_ERR_INVALID_ARG); /* no scheme */
+    b.scheme = OTA_SIG_SCHEME_ECDSA_P256;
+    b.digest_len = 32;
+    b.signature_len = 96; /* P-256 signatures are 64 bytes */
+    assert_int_equal(ota_sig_block_serialise(&b, raw), OTA_ERR_INVALID_ARG);
+    /* version 3 with SHA version 2: no such scheme */
+    blob_t img = load("app_esp32c6_ecdsa256.bin");
+    uint8_t *blk = img.data + img.len - OTA_SIG_SECTOR_SIZE;
+    blk[2] = 2;
+    put_le32(blk + OTA_SIG_BLOCK_CRC_OFFSET, ota_crc32_le(0, blk, OTA_SIG_BLOCK_CRC_OFFSET));
+    assert_int_equal(ota_sig_block_parse(blk, &b), OTA_ERR_SIG_BAD_SCHEME);
+    free(img.data);
+    /* a pre-encrypted header with another magic */
+    uint8_t hdr[OTA_ENC_IMG_HEADER_SIZE] = {0};
+    ota_enc_img_header_t h;
+    assert_int_equal(ota_enc_img_header_parse(hdr, &h), OTA_ERR_ENC_BAD_MAGIC);
+}
+
+/* --- pre-encrypted images -------------------------------------------------------------------- */
+
+typedef struct {
+    const char *enc, *plain, *key;
+    ota_enc_scheme_t scheme;
+} enc_case_t;
+
+static const enc_case_t ENC_RSA = {"app_esp32_rsa3072.enc_rsa.bin", "app_esp32_rsa3072.bin", "enc_rsa3072_priv.pem",
+                                   OTA_ENC_SCHEME_RSA3072};
+static const enc_case_t ENC_ECC = {"app_esp32c6.enc_ecc.bin", "app_esp32c6.bin", "enc_ecc_device_hmac_key.bin",
+                                   OTA_ENC_SCHEME_ECIES_P256};
+
+/* Decrypt @p enc with @p key in @p chunk pieces; returns the error or OTA_OK with *out filled. */
+static int decrypt_all(const blob_t *enc, const blob_t *key, ota_enc_scheme_t scheme, size_t chunk, blob_t *out)
+{
+    ota_enc_img_decryptor_t *d = malloc(sizeof *d);
+    assert_non_null(d);
+    ota_enc_img_key_t k = {scheme, key->data, key->len};
+    assert_int_equal(ota_enc_img_dec_init(d, &k), OTA_OK);
+    out->data = malloc(enc->len + 64);
+    out->len = 0;
+    uint8_t *buf = malloc(chunk + OTA_ENC_IMG_OUT_SLACK);
+    int err = OTA_OK;
+    for (size_t off = 0; off < enc->len && err == OTA_OK; off += chunk) {
+        size_t n = enc->len - off < chunk ? enc->len - off : chunk;
+        int got = ota_enc_img_dec_update(d, enc->data + off, n, buf, chunk + OTA_ENC_IMG_OUT_SLACK);
+        if (got < 0) {
+            err = got;
+        } else {
+            memcpy(out->data + out->len, buf, (size_t)got);
+            out->len += (size_t)got;
+        }
+    }
+    int got = ota_enc_img_dec_finish(d, buf);
+    if (err == OTA_OK && got < 0) {
+        err = got;
+    } else if (err == OTA_OK) {
+        memcpy(out->data + out->len, buf, (size_t)got);
+        out->len += (size_t)got;
+    }
+    free(buf);
+    free(d);
+    return err;
+}
+
+static void test_decrypt_vectors(void **state)
+{
+    (void)state;
+    const enc_case_t *cases[] = {&ENC_RSA, &ENC_ECC};
+    size_t chunks[] = {1, 13, 511, 4093, 65537, 1 << 20};
+    for (size_t c = 0; c < 2; c++) {
+        blob_t enc = load(cases[c]->enc), plain = load(cases[c]->plain), key = load(cases[c]->key);
+        ota_enc_img_header_t h;
+        assert_int_equal(ota_enc_img_header_parse(enc.data, &h), OTA_OK);
+        assert_int_equal(h.image_len, plain.len);
+        assert_int_equal(enc.len, plain.len + OTA_ENC_IMG_HEADER_SIZE);
+        uint8_t raw[OTA_ENC_IMG_HEADER_SIZE];
+        assert_int_equal(ota_enc_img_header_serialise(&h, raw), OTA_OK);
+        assert_memory_equal(raw, enc.data, OTA_ENC_IMG_HEADER_SIZE);
+        for (size_t i = c == 0 ? 1 : 0; i < 6; i++) { /* 1-byte pieces only on the small image */
+            blob_t out;
+            assert_int_equal(decrypt_all(&enc, &key, cases[c]->scheme, chunks[i], &out), OTA_OK);
+            assert_int_equal(out.len, plain.len);
+            assert_memory_equal(out.data, plain.data, plain.len);
+            free(out.data);
+        }
+        free(enc.data);
+        free(plain.data);
+        free(key.data);
+    }
+}
+
+static int decrypt_modified(const enc_case_t *c, const char *key_file, size_t flip_at, size_t cut)
+{
+    blob_t enc = load(c->enc), key = load(key_file);
+    if (flip_at != SIZE_MAX) {
+        enc.data[flip_at] ^= 0x01;
+    }
+    enc.len -= cut;
+    blob_t out;
+    int err = decrypt_all(&enc, &key, c->scheme, 4000, &out);
+    free(out.data);
+    free(enc.data);
+    free(key.data);
+    return err;
+}
+
+static void test_decrypt_failures(void **state)
+{
+    (void)state;
+    /* wrong key: RSA refuses at the header; ECIES derives another AES key, the tag catches it */
+    assert_int_equal(decrypt_modified(&ENC_RSA, "key_rsa3072.pem", SIZE_MAX, 0), OTA_ERR_ENC_WRONG_KEY);
+    assert_int_equal(decrypt_modified(&ENC_ECC, "digest_rsa3072.bin", SIZE_MAX, 0), OTA_ERR_ENC_AUTH);
+    assert_int_equal(decrypt_modified(&ENC_RSA, "key_ecdsa256.pem", SIZE_MAX, 0), OTA_ERR_KEY_PARSE);
+    const enc_case_t *cases[] = {&ENC_RSA, &ENC_ECC};
+    for (size_t i = 0; i < 2; i++) {
+        const enc_case_t *c = cases[i];
+        assert_int_equal(decrypt_modified(c, c->key, 0, 0), OTA_ERR_ENC_BAD_MAGIC);
+        assert_int_equal(decrypt_modified(c, c->key, SIZE_MAX, 1), OTA_ERR_ENC_TRUNCATED);
+        assert_int_equal(decrypt_modified(c, c->key, SIZE_MAX, 60000), OTA_ERR_ENC_TRUNCATED);
+        assert_int_equal(decrypt_modified(c, c->key, 5000, 0), OTA_ERR_ENC_AUTH);   /* ciphertext */
+        assert_int_equal(decrypt_modified(c, c->key, 410, 0), OTA_ERR_ENC_AUTH);    /* tag */
+        assert_int_equal(decrypt_modified(c, c->key, 390, 0), OTA_ERR_ENC_AUTH);    /* IV */
+    }
+    /* a flipped point coordinate is (almost surely) off the curve */
+    assert_int_equal(decrypt_modified(&ENC_ECC, ENC_ECC.key, 20, 0), OTA_ERR_ENC_BAD_HEADER);
+    /* a flipped encrypted-key byte breaks the RSA padding */
+    assert_int_equal(decrypt_modified(&ENC_RSA, ENC_RSA.key, 20, 0), OTA_ERR_ENC_WRONG_KEY);
+}
+
+static void test_decrypt_trailing(void **state)
+{
+    (void)state;
+    blob_t enc = load(ENC_ECC.enc), key = load(ENC_ECC.key);
+    blob_t longer = {realloc(enc.data, enc.len + 1), enc.len + 1};
+    longer.data[enc.len] = 0;
+    blob_t out;
+    assert_int_equal(decrypt_all(&longer, &key, ENC_ECC.scheme, 3333, &out), OTA_ERR_ENC_TRAILING);
+    free(out.data);
+    free(longer.data);
+    free(key.data);
+}
+
+/* Resume: decrypt up to an odd offset, then a fresh decryptor advances over the plaintext. */
+static void test_decrypt_resume(void **state)
+{
+    (void)state;
+    const enc_case_t *cases[] = {&ENC_RSA, &ENC_ECC};
+    size_t cuts[] = {0, 1, 12345, 16 * 1000, 65535};
+    for (size_t c = 0; c < 2; c++) {
+        blob_t enc = load(cases[c]->enc), plain = load(cases[c]->plain), key = load(cases[c]->key);
+        for (size_t i = 0; i < 5; i++) {
+            size_t cut = cuts[i];
+            ota_enc_img_decryptor_t *d = malloc(sizeof *d);
+            ota_enc_img_key_t k = {cases[c]->scheme, key.data, key.len};
+            assert_int_equal(ota_enc_img_dec_init(d, &k), OTA_OK);
+            uint8_t *out = malloc(enc.len + 64);
+            /* advance before the header is complete is refused */
+            assert_int_equal(ota_enc_img_dec_advance(d, plain.data, 1), OTA_ERR_INVALID_STATE);
+            assert_int_equal(ota_enc_img_dec_update(d, enc.data, OTA_ENC_IMG_HEADER_SIZE, out, enc.len), 0);
+            for (size_t off = 0; off < cut; off += 1000) { /* the flash read-back, in pieces */
+                size_t n = cut - off < 1000 ? cut - off : 1000;
+                assert_int_equal(ota_enc_img_dec_advance(d, plain.data + off, n), OTA_OK);
+            }
+            size_t rest = enc.len - OTA_ENC_IMG_HEADER_SIZE - cut;
+            int got = ota_enc_img_dec_update(d, enc.data + OTA_ENC_IMG_HEADER_SIZE + cut, rest, out, rest + 16);
+            assert_true(got >= 0);
+            assert_int_equal(ota_enc_img_dec_advance(d, plain.data, 1), OTA_ERR_INVALID_STATE);
+            int tail = ota_enc_img_dec_finish(d, out + got);
+            if (tail < 0) {
+                fprintf(stderr, "case %zu cut %zu: %s\n", c, cut, ota_err_name(tail));
+            }
+            assert_true(tail >= 0);
+            assert_int_equal((size_t)got + (size_t)tail, plain.len - cut);
+            assert_memory_equal(out, plain.data + cut, plain.len - cut);
+            free(out);
+            free(d);
+        }
+        /* a wrong byte in the flash prefix makes the tag fail */
+        ota_enc_img_decryptor_t *d = malloc(sizeof *d);
+        ota_enc_img_key_t k = {cases[c]->scheme, key.data, key.len};
+        assert_int_equal(ota_enc_img_dec_init(d, &k), OTA_OK);
+        uint8_t *out = malloc(enc.len + 64);
+        assert_int_equal(ota_enc_img_dec_update(d, enc.data, OTA_ENC_IMG_HEADER_SIZE, out, enc.len), 0);
+        plain.data[100] ^= 1;
+        assert_int_equal(ota_enc_img_dec_advance(d, plain.data, 4096), OTA_OK);
+        size_t rest = enc.len - OTA_ENC_IMG_HEADER_SIZE - 4096;
+        assert_true(ota_enc_img_dec_update(d, enc.data + OTA_ENC_IMG_HEADER_SIZE + 4096, rest, out, rest + 16) >= 0);
+        assert_int_equal(ota_enc_img_dec_finish(d, out), OTA_ERR_ENC_AUTH);
+        free(out);
+        free(d);
+        free(enc.data);
+        free(plain.data);
+        free(key.data);
+    }
+}
+
+/* base64 decoder for the one PEM this test reads */
+static size_t b64(const char *in, uint8_t *out)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t n = 0;
+    for (; *in; in++) {
+        const char *p = strchr(tbl, *in);
+        if (p == NULL || *in == 0) {
+            continue;
+        }
+        acc = acc << 6 | (uint32_t)(p - tbl);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[n++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return n;
+}
+
+static void test_ecies_device_public_key(void **state)
+{
+    (void)state;
+    blob_t hmac = load("enc_ecc_device_hmac_key.bin");
+    blob_t pem = load("enc_ecc_device_pub.pem");
+    pem.data[pem.len] = 0;
+    char *body = strstr((char *)pem.data, "-----\n") + 6;
+    *strstr(body, "-----END") = 0;
+    uint8_t der[256];
+    size_t n = b64(body, der);
+    assert_true(n > 65);
+    uint8_t priv[32], x[32], y[32];
+    assert_int_equal(ota_enc_img_ecies_device_key(hmac.data, hmac.len, priv), OTA_OK);
+    assert_int_equal(ota_ec_p256_public(priv, x, y), OTA_OK);
+    assert_int_equal(der[n - 65], 0x04); /* SubjectPublicKeyInfo ends in the uncompressed point */
+    assert_memory_equal(der + n - 64, x, 32);
+    assert_memory_equal(der + n - 32, y, 32);
+    free(hmac.data);
+    free(pem.data);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sha384_fips),
+        cmocka_unit_test(test_hkdf_rfc5869),
+        cmocka_unit_test(test_pbkdf2_rfc7914),
+        cmocka_unit_test(test_vectors_parse_digest_verify),
+        cmocka_unit_test(test_tampered_blocks),
+        cmocka_unit_test(test_tampered_image_and_padding),
+        cmocka_unit_test(test_streaming_verifier),
+        cmocka_unit_test(test_sector_offsets_and_bad_input),
+        cmocka_unit_test(test_decrypt_vectors),
+        cmocka_unit_test(test_decrypt_failures),
+        cmocka_unit_test(test_decrypt_trailing),
+        cmocka_unit_test(test_decrypt_resume),
+        cmocka_unit_test(test_ecies_device_public_key),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

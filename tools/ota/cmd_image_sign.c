@@ -1,0 +1,472 @@
+/* `ota image sign|verify-signature`: espsecure sign_data --version 2 / verify_signature
+ * --version 2, and the Secure Boot V2 report of `image info` (signature_info_v2). */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "image_secure.h"
+#include "ota/ota_crypto.h"
+#include "ota/ota_crypto_keys.h"
+#include "ota/ota_err.h"
+#include "ota/ota_sig_block.h"
+#include "ota/ota_sig_verify.h"
+
+static int load_key(const char *path, ota_key_t **key)
+{
+    uint8_t *pem = NULL;
+    size_t len = 0;
+    if (cli_read_file(path, &pem, &len) != OTA_OK) {
+        return OTA_ERR_IO;
+    }
+    int err = ota_key_load_pem(pem, len, key);
+    memset(pem, 0, len);
+    free(pem);
+    if (err != OTA_OK) {
+        cli_error("%s: %s", path, ota_strerror(err));
+    }
+    return err;
+}
+
+static void digest_hex_spaced(const uint8_t d[32], char out[97])
+{
+    for (int i = 0; i < 32; i++) {
+        snprintf(out + 3 * i, 4, i == 31 ? "%02x" : "%02x ", d[i]);
+    }
+}
+
+/* Signature digests of data[0..len). */
+static void data_digests(const uint8_t *data, size_t len, uint8_t d256[32], uint8_t d384[48])
+{
+    ota_sha256(data, len, d256);
+    ota_sha384(data, len, d384);
+}
+
+static cJSON *blocks_json(const ota_sig_report_t *rep)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (unsigned i = 0; i < rep->blocks; i++) {
+        cJSON *b = cJSON_CreateObject();
+        char hex[65];
+        cJSON_AddNumberToObject(b, "index", i);
+        cli_json_add_string(b, "scheme", ota_sig_scheme_name(rep->block[i].scheme));
+        cli_hex(rep->key_digest[i], 32, hex);
+        cli_json_add_string(b, "key_digest", hex);
+        cJSON_AddBoolToObject(b, "valid", rep->result[i] == OTA_OK);
+        cli_json_add_error(b, rep->result[i]);
+        cJSON_AddItemToArray(arr, b);
+    }
+    return arr;
+}
+
+/* signature_info_v2's lines for the parsed blocks. */
+static void blocks_text(FILE *out, const ota_sig_report_t *rep)
+{
+    for (unsigned i = 0; i < rep->blocks; i++) {
+        char hex[97];
+        if (rep->result[i] == OTA_OK) {
+            fprintf(out, "Signature block %u is valid (%s).\n", i, ota_sig_scheme_family(rep->block[i].scheme));
+        } else {
+            fprintf(out, "Signature block %u is invalid (%s): %s.\n", i, ota_sig_scheme_family(rep->block[i].scheme),
+                    ota_strerror(rep->result[i]));
+        }
+        digest_hex_spaced(rep->key_digest[i], hex);
+        fprintf(out, "Public key digest for block %u: %s\n", i, hex);
+    }
+    if (rep->blocks < OTA_SIG_MAX_BLOCKS) {
+        fprintf(out, "Signature block %u absent/invalid. Skipping checking next blocks.\n", rep->blocks);
+    }
+}
+
+int image_signature_report(const char *path, uint64_t image_len, uint64_t file_size, FILE *text, cJSON *json,
+                           char *why, size_t why_len)
+{
+    uint64_t sector = ota_sig_sector_offset_for_image(image_len);
+    if (file_size != sector + OTA_SIG_SECTOR_SIZE) {
+        snprintf(why, why_len, "%llu bytes of data after the end of the image at byte %llu",
+                 (unsigned long long)(file_size - image_len), (unsigned long long)image_len);
+        return OTA_ERR_IMG_TRAILING_DATA;
+    }
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (cli_read_file(path, &data, &len) != OTA_OK) {
+        return OTA_ERR_IO;
+    }
+    int err = OTA_OK;
+    for (uint64_t i = image_len; i < sector && len == file_size; i++) {
+        if (data[i] != 0xFF) {
+            snprintf(why, why_len, "byte %llu between the image and the signature sector is not 0xFF padding",
+                     (unsigned long long)i);
+            err = OTA_ERR_IMG_TRAILING_DATA;
+            break;
+        }
+    }
+    ota_sig_report_t *rep = calloc(1, sizeof *rep);
+    if (err == OTA_OK && rep != NULL && len == file_size) {
+        uint8_t d256[32], d384[48];
+        data_digests(data, (size_t)sector, d256, d384);
+        err = ota_sig_verify_sector(data + sector, d256, d384, NULL, rep);
+        if (rep->blocks == 0) {
+            snprintf(why, why_len, "%llu bytes after the image are no signature sector: %s",
+                     (unsigned long long)(file_size - image_len), ota_strerror(err));
+            err = OTA_ERR_IMG_TRAILING_DATA;
+        } else {
+            for (unsigned i = 0; i < rep->blocks && err == OTA_OK; i++) {
+                err = rep->result[i];
+            }
+            if (text != NULL) {
+                fprintf(text, "\nSecure Boot V2 signature (sector at 0x%llx)\n", (unsigned long long)sector);
+                fprintf(text, "=============================================\n");
+                blocks_text(text, rep);
+            }
+            if (json != NULL) {
+                cJSON *s = cJSON_AddObjectToObject(json, "signature");
+                cJSON_AddNumberToObject(s, "sector_offset", (double)sector);
+                cJSON_AddItemToObject(s, "blocks", blocks_json(rep));
+            }
+            if (err != OTA_OK) {
+                snprintf(why, why_len, "signature block does not verify");
+            }
+        }
+    }
+    free(rep);
+    free(data);
+    return err;
+}
+
+int image_partition_signature_report(const ota_partition_t *part, uint32_t part_size, uint64_t image_len, FILE *text,
+                                     cJSON *json)
+{
+    uint64_t sector = ota_sig_sector_offset_for_image(image_len);
+    if (sector + OTA_SIG_SECTOR_SIZE > part_size) {
+        return OTA_OK; /* no room for a sector: not signed */
+    }
+    uint8_t *buf = malloc(64 * 1024);
+    ota_sig_report_t *rep = calloc(1, sizeof *rep);
+    int err = buf != NULL && rep != NULL ? ota_partition_read(part, (uint32_t)sector, buf, OTA_SIG_SECTOR_SIZE)
+                                         : OTA_ERR_NO_MEM;
+    if (err == OTA_OK && buf[0] == 0xFF) {
+        err = OTA_ERR_SIG_UNSIGNED; /* erased: an unsigned app, nothing to report */
+    }
+    if (err == OTA_OK) {
+        /* the signed data: every byte of the slot before the sector */
+        ota_sha256_ctx_t s256;
+        ota_sha384_ctx_t s384;
+        ota_sha256_init(&s256);
+        ota_sha384_init(&s384);
+        uint8_t sec[OTA_SIG_SECTOR_SIZE];
+        memcpy(sec, buf, sizeof sec);
+        for (uint64_t off = 0; off < sector && err == OTA_OK; off += 64 * 1024) {
+            size_t n = sector - off < 64 * 1024 ? (size_t)(sector - off) : 64 * 1024;
+            err = ota_partition_read(part, (uint32_t)off, buf, n);
+            ota_sha256_update(&s256, buf, n);
+            ota_sha384_update(&s384, buf, n);
+        }
+        uint8_t d256[32], d384[48];
+        ota_sha256_final(&s256, d256);
+        ota_sha384_final(&s384, d384);
+        if (err == OTA_OK) {
+            err = ota_sig_verify_sector(sec, d256, d384, NULL, rep);
+            for (unsigned i = 0; i < rep->blocks && err == OTA_OK; i++) {
+                err = rep->result[i];
+            }
+            if (text != NULL) {
+                fprintf(text, "\nSecure Boot V2 signature (sector at 0x%llx)\n", (unsigned long long)sector);
+                fprintf(text, "=============================================\n");
+                blocks_text(text, rep);
+            }
+            if (json != NULL) {
+                cJSON *s = cJSON_AddObjectToObject(json, "signature");
+                cJSON_AddNumberToObject(s, "sector_offset", (double)sector);
+                cJSON_AddItemToObject(s, "blocks", blocks_json(rep));
+            }
+        }
+    } else if (err == OTA_ERR_SIG_UNSIGNED) {
+        err = OTA_OK;
+    }
+    free(rep);
+    free(buf);
+    return err;
+}
+
+/* --- image sign ------------------------------------------------------------------------------- */
+
+static void sign_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ota image sign --keyfile KEY.pem [--keyfile KEY2.pem ...] [--append-signatures]\n"
+            "                      [--json] IN OUT\n"
+            "\n"
+            "Sign IN for Secure Boot V2 as espsecure 'sign_data --version 2' does: pad IN with 0xFF\n"
+            "to a 4 KiB boundary and append a 4096-byte signature sector holding one 1216-byte block\n"
+            "per key (at most 3). Keys: RSA-3072 (RSA-PSS, SHA-256), ECDSA P-256 (SHA-256) or\n"
+            "P-384 (SHA-384), private PEM. RSA-PSS and ECDSA signatures are randomised, so two runs\n"
+            "differ in the signature bytes only.\n"
+            "\n"
+            "Options:\n"
+            "  -k, --keyfile KEY       private key to sign with; repeat for more blocks\n"
+            "  -a, --append-signatures IN is signed already: keep its blocks and add these\n"
+            "      --json              print the result as one JSON document\n"
+            "  -h, --help              show this help\n"
+            "\n"
+            "Exit status: 0 signed, 1 failure (key, I/O, too many blocks), 2 usage error.\n");
+}
+
+int cmd_image_sign(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"keyfile", required_argument, NULL, 'k'},
+        {"append-signatures", no_argument, NULL, 'a'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *keys[OTA_SIG_MAX_BLOCKS + 1];
+    unsigned nkeys = 0;
+    bool append = false, json = false;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":k:ah", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k':
+            if (nkeys == OTA_SIG_MAX_BLOCKS) {
+                return cli_usage_error("image sign", "at most %u keys", OTA_SIG_MAX_BLOCKS);
+            }
+            keys[nkeys++] = optarg;
+            break;
+        case 'a': append = true; break;
+        case 'j': json = true; break;
+        case 'h': sign_usage(stdout); return CLI_EXIT_OK;
+        default: return cli_option_error("image sign", c, argv);
+        }
+    }
+    if (nkeys == 0) {
+        return cli_usage_error("image sign", "missing --keyfile");
+    }
+    if (argc - optind != 2) {
+        return cli_usage_error("image sign", argc - optind < 2 ? "missing IN or OUT" : "too many arguments");
+    }
+    const char *in = argv[optind], *out = argv[optind + 1];
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (cli_read_file(in, &data, &len) != OTA_OK) {
+        return CLI_EXIT_FAIL;
+    }
+    uint8_t sector[OTA_SIG_SECTOR_SIZE];
+    memset(sector, 0xFF, sizeof sector);
+    unsigned nblocks = 0;
+    if (append) {
+        uint64_t off = ota_sig_sector_offset_for_data(len);
+        ota_sig_block_t *existing = malloc(OTA_SIG_MAX_BLOCKS * sizeof *existing);
+        int perr = OTA_OK;
+        int n = existing && off != UINT64_MAX && len % OTA_SIG_SECTOR_SIZE == 0
+                    ? ota_sig_sector_parse(data + off, existing, &perr)
+                    : 0;
+        free(existing);
+        if (n == 0) {
+            cli_error("%s: --append-signatures: no signature sector at the end: %s", in, ota_strerror(perr));
+            free(data);
+            return CLI_EXIT_FAIL;
+        }
+        memcpy(sector, data + off, (size_t)n * OTA_SIG_BLOCK_SIZE);
+        nblocks = (unsigned)n;
+        len = (size_t)off;
+    }
+    if (nblocks + nkeys > OTA_SIG_MAX_BLOCKS) {
+        cli_error("%s holds %u signature blocks already; %u more exceed the %u a sector holds", in, nblocks, nkeys,
+                  OTA_SIG_MAX_BLOCKS);
+        free(data);
+        return CLI_EXIT_FAIL;
+    }
+    size_t padded = (size_t)ota_sig_sector_offset_for_image(len);
+    uint8_t *img = realloc(data, padded + OTA_SIG_SECTOR_SIZE);
+    if (img == NULL) {
+        free(data);
+        cli_error("out of memory");
+        return CLI_EXIT_FAIL;
+    }
+    if (padded > len && !json) {
+        printf("Padding data contents by %zu bytes so signature sector aligns at 4096 boundary\n", padded - len);
+    }
+    memset(img + len, 0xFF, padded - len);
+    uint8_t d256[32], d384[48];
+    data_digests(img, padded, d256, d384);
+    int rc = CLI_EXIT_OK;
+    cJSON *doc = json ? cJSON_CreateObject() : NULL;
+    for (unsigned i = 0; i < nkeys && rc == CLI_EXIT_OK; i++) {
+        ota_key_t *key = NULL;
+        ota_sig_block_t *b = calloc(1, sizeof *b);
+        int err = b != NULL ? load_key(keys[i], &key) : OTA_ERR_NO_MEM;
+        if (err == OTA_OK && !ota_key_is_private(key)) {
+            cli_error("%s: a public key cannot sign", keys[i]);
+            err = OTA_ERR_INVALID_ARG;
+        }
+        if (err == OTA_OK) {
+            err = ota_key_to_block(key, b);
+        }
+        if (err == OTA_OK) {
+            memcpy(b->digest, b->scheme == OTA_SIG_SCHEME_ECDSA_P384 ? d384 : d256, b->digest_len);
+            err = ota_key_sign_block(key, b);
+        }
+        if (err == OTA_OK) {
+            err = ota_sig_block_serialise(b, sector + (nblocks + i) * OTA_SIG_BLOCK_SIZE);
+        }
+        if (err == OTA_OK && !json) {
+            printf("Signed %zu bytes of data from %s with key %s.\n", padded, in, keys[i]);
+        } else if (err != OTA_OK) {
+            if (err != OTA_ERR_IO && err != OTA_ERR_INVALID_ARG) {
+                cli_error("%s: cannot sign: %s", keys[i], ota_strerror(err));
+            }
+            rc = CLI_EXIT_FAIL;
+        }
+        ota_key_free(key);
+        free(b);
+    }
+    if (rc == CLI_EXIT_OK) {
+        /* check what we wrote the way a device will */
+        ota_sig_report_t *rep = calloc(1, sizeof *rep);
+        int err = rep != NULL ? ota_sig_verify_sector(sector, d256, d384, NULL, rep) : OTA_ERR_NO_MEM;
+        for (unsigned i = 0; rep != NULL && i < rep->blocks && err == OTA_OK; i++) {
+            err = rep->result[i];
+        }
+        memcpy(img + padded, sector, sizeof sector);
+        if (err != OTA_OK) {
+            cli_error("the signature just made does not verify: %s", ota_strerror(err));
+            rc = CLI_EXIT_FAIL;
+        } else if (cli_write_file(out, img, padded + OTA_SIG_SECTOR_SIZE) != OTA_OK) {
+            rc = CLI_EXIT_FAIL;
+        } else if (doc != NULL) {
+            cli_json_add_string(doc, "input", in);
+            cli_json_add_string(doc, "output", out);
+            cJSON_AddNumberToObject(doc, "signed_len", (double)padded);
+            cJSON_AddNumberToObject(doc, "padding", (double)(padded - len));
+            cJSON_AddItemToObject(doc, "blocks", blocks_json(rep));
+            cli_json_print_pretty(doc);
+            doc = NULL;
+        }
+        free(rep);
+    }
+    cJSON_Delete(doc);
+    free(img);
+    return rc;
+}
+
+/* --- image verify-signature ------------------------------------------------------------------ */
+
+static void verify_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ota image verify-signature (--keyfile KEY.pem | --pubkey PUB.pem) [--json] IMAGE\n"
+            "\n"
+            "Verify a Secure Boot V2 signed file as espsecure 'verify_signature --version 2' does:\n"
+            "the last 4096 bytes of IMAGE (its length rounded down to 4 KiB) are the signature\n"
+            "sector, everything before it is the signed data. Succeeds when a block holding the\n"
+            "given key has the right magic, version, CRC and digest, and its signature verifies.\n"
+            "\n"
+            "Options:\n"
+            "  -k, --keyfile KEY   private key (its public part is used)\n"
+            "  -p, --pubkey PUB    public key (espsecure extract_public_key output)\n"
+            "      --json          print the result as one JSON document\n"
+            "  -h, --help          show this help\n"
+            "\n"
+            "Exit status: 0 verified, 1 not verified (the error names why), 2 usage error.\n");
+}
+
+int cmd_image_verify_signature(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"keyfile", required_argument, NULL, 'k'},
+        {"pubkey", required_argument, NULL, 'p'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *keyfile = NULL;
+    bool json = false;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":k:p:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k':
+        case 'p':
+            if (keyfile != NULL) {
+                return cli_usage_error("image verify-signature", "give one --keyfile or --pubkey");
+            }
+            keyfile = optarg;
+            break;
+        case 'j': json = true; break;
+        case 'h': verify_usage(stdout); return CLI_EXIT_OK;
+        default: return cli_option_error("image verify-signature", c, argv);
+        }
+    }
+    if (keyfile == NULL) {
+        return cli_usage_error("image verify-signature", "missing --keyfile or --pubkey");
+    }
+    if (argc - optind != 1) {
+        return cli_usage_error("image verify-signature", argc - optind < 1 ? "missing IMAGE" : "too many arguments");
+    }
+    const char *path = argv[optind];
+    ota_key_t *key = NULL;
+    if (load_key(keyfile, &key) != OTA_OK) {
+        return CLI_EXIT_FAIL;
+    }
+    ota_sig_block_t *kb = calloc(1, sizeof *kb);
+    ota_sig_trust_t trust = {.count = 1};
+    int err = kb != NULL ? ota_key_to_block(key, kb) : OTA_ERR_NO_MEM;
+    if (err == OTA_OK) {
+        err = ota_sig_block_key_digest(kb, trust.digest[0]);
+    }
+    ota_key_free(key);
+    free(kb);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (err != OTA_OK || cli_read_file(path, &data, &len) != OTA_OK) {
+        return CLI_EXIT_FAIL;
+    }
+    uint64_t off = ota_sig_sector_offset_for_data(len);
+    ota_sig_report_t *rep = calloc(1, sizeof *rep);
+    if (rep == NULL) {
+        free(data);
+        return CLI_EXIT_FAIL;
+    }
+    rep->verified = -1;
+    if (off == UINT64_MAX) {
+        err = OTA_ERR_SIG_UNSIGNED;
+    } else {
+        uint8_t d256[32], d384[48];
+        data_digests(data, (size_t)off, d256, d384);
+        err = ota_sig_verify_sector(data + off, d256, d384, &trust, rep);
+    }
+    if (err == OTA_ERR_SIG_NO_TRUSTED_KEY) {
+        err = OTA_ERR_KEY_MISMATCH;
+    }
+    char hex[65];
+    cli_hex(trust.digest[0], 32, hex);
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        cli_json_add_string(o, "file", path);
+        cJSON_AddNumberToObject(o, "signed_len", off == UINT64_MAX ? 0 : (double)off);
+        cli_json_add_string(o, "key_digest", hex);
+        cJSON_AddBoolToObject(o, "verified", err == OTA_OK);
+        if (rep->verified >= 0) {
+            cJSON_AddNumberToObject(o, "block", rep->verified);
+        } else {
+            cJSON_AddNullToObject(o, "block");
+        }
+        cJSON_AddItemToObject(o, "blocks", blocks_json(rep));
+        cli_json_add_error(o, err);
+        cli_json_print_pretty(o);
+    } else if (err == OTA_OK) {
+        printf("Verifying %llu bytes of data\n", (unsigned long long)off);
+        printf("Signature block %d verification successful using the supplied key (%s).\n", rep->verified,
+               ota_sig_scheme_family(rep->block[rep->verified].scheme));
+    }
+    if (err != OTA_OK) {
+        cli_error("%s: %s", path, ota_strerror(err));
+    }
+    free(rep);
+    free(data);
+    return err == OTA_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}

@@ -1,0 +1,304 @@
+/* `ota keys generate|digest|extract-public`: espsecure generate_signing_key --version 2,
+ * digest_sbv2_public_key and extract_public_key --version 2. Private keys are written 0600 and
+ * never printed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "ota/ota_crypto_keys.h"
+#include "ota/ota_err.h"
+#include "ota/ota_sig_block.h"
+
+static int load_key(const char *path, ota_key_t **key)
+{
+    uint8_t *pem = NULL;
+    size_t len = 0;
+    if (cli_read_file(path, &pem, &len) != OTA_OK) {
+        return OTA_ERR_IO;
+    }
+    int err = ota_key_load_pem(pem, len, key);
+    memset(pem, 0, len);
+    free(pem);
+    if (err != OTA_OK) {
+        cli_error("%s: %s", path, ota_strerror(err));
+    }
+    return err;
+}
+
+static int key_digest(const ota_key_t *key, uint8_t out[32])
+{
+    ota_sig_block_t *b = calloc(1, sizeof *b);
+    int err = b != NULL ? ota_key_to_block(key, b) : OTA_ERR_NO_MEM;
+    if (err == OTA_OK) {
+        err = ota_sig_block_key_digest(b, out);
+    }
+    free(b);
+    return err;
+}
+
+/* Write a private key file readable by its owner only, whatever the umask, without ever
+ * having it on disk with wider permissions. */
+static int write_private(const char *path, const char *pem, size_t len, bool force)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0600);
+    if (fd < 0) {
+        cli_error("cannot create %s: %s%s", path, strerror(errno), errno == EEXIST ? " (use --force)" : "");
+        return OTA_ERR_IO;
+    }
+    int err = OTA_OK;
+    if (fchmod(fd, 0600) != 0 || write(fd, pem, len) != (ssize_t)len || fsync(fd) != 0) {
+        cli_error("cannot write %s: %s", path, strerror(errno));
+        err = OTA_ERR_IO;
+    }
+    if (close(fd) != 0 && err == OTA_OK) {
+        cli_error("cannot write %s: %s", path, strerror(errno));
+        err = OTA_ERR_IO;
+    }
+    return err;
+}
+
+/* --- keys generate ---------------------------------------------------------------------------- */
+
+static void generate_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ota keys generate --scheme rsa3072|ecdsa256|ecdsa384 [--force] [--json] OUT.pem\n"
+            "\n"
+            "Generate a Secure Boot V2 signing key as espsecure 'generate_signing_key --version 2'\n"
+            "does: RSA-3072 (e = 65537, PKCS#1 PEM), or ECDSA P-256 / P-384 (SEC1 PEM). The file\n"
+            "is created with mode 0600; the private key is never printed. Prints the public key\n"
+            "digest (what 'keys digest' writes and eFuse holds).\n"
+            "\n"
+            "Options:\n"
+            "  -s, --scheme S   rsa3072, ecdsa256 or ecdsa384 (required)\n"
+            "  -f, --force      overwrite OUT.pem if it exists\n"
+            "      --json       print the result as one JSON document\n"
+            "  -h, --help       show this help\n"
+            "\n"
+            "Exit status: 0 written, 1 failure (OUT exists, I/O), 2 usage error.\n");
+}
+
+static int keys_generate(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"scheme", required_argument, NULL, 's'},
+        {"force", no_argument, NULL, 'f'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    ota_sig_scheme_t scheme = OTA_SIG_SCHEME_NONE;
+    bool force = false, json = false;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":s:fh", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if (strcmp(optarg, "rsa3072") == 0) {
+                scheme = OTA_SIG_SCHEME_RSA3072;
+            } else if (strcmp(optarg, "ecdsa256") == 0) {
+                scheme = OTA_SIG_SCHEME_ECDSA_P256;
+            } else if (strcmp(optarg, "ecdsa384") == 0) {
+                scheme = OTA_SIG_SCHEME_ECDSA_P384;
+            } else {
+                return cli_usage_error("keys generate", "unknown --scheme '%s' (rsa3072, ecdsa256, ecdsa384)",
+                                       optarg);
+            }
+            break;
+        case 'f': force = true; break;
+        case 'j': json = true; break;
+        case 'h': generate_usage(stdout); return CLI_EXIT_OK;
+        default: return cli_option_error("keys generate", c, argv);
+        }
+    }
+    if (scheme == OTA_SIG_SCHEME_NONE) {
+        return cli_usage_error("keys generate", "missing --scheme");
+    }
+    if (argc - optind != 1) {
+        return cli_usage_error("keys generate", argc - optind < 1 ? "missing OUT.pem" : "too many arguments");
+    }
+    const char *out = argv[optind];
+    ota_key_t *key = NULL;
+    int err = ota_key_generate(scheme, &key);
+    char *pem = NULL;
+    size_t len = 0;
+    uint8_t digest[32];
+    if (err == OTA_OK) {
+        err = ota_key_to_pem(key, true, &pem, &len);
+    }
+    if (err == OTA_OK) {
+        err = key_digest(key, digest);
+    }
+    ota_key_free(key);
+    if (err != OTA_OK) {
+        cli_error("cannot generate a %s key: %s", ota_sig_scheme_name(scheme), ota_strerror(err));
+        free(pem);
+        return CLI_EXIT_FAIL;
+    }
+    err = write_private(out, pem, len, force);
+    memset(pem, 0, len);
+    free(pem);
+    if (err != OTA_OK) {
+        return CLI_EXIT_FAIL;
+    }
+    char hex[65];
+    cli_hex(digest, 32, hex);
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        cli_json_add_string(o, "file", out);
+        cli_json_add_string(o, "scheme", ota_sig_scheme_name(scheme));
+        cli_json_add_string(o, "key_digest", hex);
+        cli_json_print_pretty(o);
+    } else {
+        printf("%s signing key written to %s (mode 0600)\nPublic key digest: %s\n", ota_sig_scheme_name(scheme), out,
+               hex);
+    }
+    return CLI_EXIT_OK;
+}
+
+/* --- keys digest ------------------------------------------------------------------------------ */
+
+static void digest_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ota keys digest [--json] KEY.pem OUT.bin\n"
+            "\n"
+            "Write the 32-byte Secure Boot V2 public key digest of KEY.pem (private or public) to\n"
+            "OUT.bin, as espsecure 'digest_sbv2_public_key' does: SHA-256 of the key as it sits in\n"
+            "a signature block (RSA n, e, rinv, M'; ECDSA curve id and point). It is what eFuse\n"
+            "KEY_DIGESTn holds on a device that trusts the key.\n"
+            "\n"
+            "Options:\n"
+            "      --json       print the result as one JSON document\n"
+            "  -h, --help       show this help\n"
+            "\n"
+            "Exit status: 0 written, 1 failure (key, I/O), 2 usage error.\n");
+}
+
+static int keys_digest(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool json = false;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = true; break;
+        case 'h': digest_usage(stdout); return CLI_EXIT_OK;
+        default: return cli_option_error("keys digest", c, argv);
+        }
+    }
+    if (argc - optind != 2) {
+        return cli_usage_error("keys digest", argc - optind < 2 ? "need KEY.pem and OUT.bin" : "too many arguments");
+    }
+    ota_key_t *key = NULL;
+    if (load_key(argv[optind], &key) != OTA_OK) {
+        return CLI_EXIT_FAIL;
+    }
+    uint8_t digest[32];
+    ota_sig_scheme_t scheme = ota_key_scheme(key);
+    int err = key_digest(key, digest);
+    ota_key_free(key);
+    if (err != OTA_OK) {
+        cli_error("%s: %s", argv[optind], ota_strerror(err));
+        return CLI_EXIT_FAIL;
+    }
+    if (cli_write_file(argv[optind + 1], digest, sizeof digest) != OTA_OK) {
+        return CLI_EXIT_FAIL;
+    }
+    char hex[65];
+    cli_hex(digest, 32, hex);
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        cli_json_add_string(o, "keyfile", argv[optind]);
+        cli_json_add_string(o, "output", argv[optind + 1]);
+        cli_json_add_string(o, "scheme", ota_sig_scheme_name(scheme));
+        cli_json_add_string(o, "key_digest", hex);
+        cli_json_print_pretty(o);
+    } else {
+        printf("Public key digest of %s (%s) written to %s: %s\n", argv[optind], ota_sig_scheme_name(scheme),
+               argv[optind + 1], hex);
+    }
+    return CLI_EXIT_OK;
+}
+
+/* --- keys extract-public ---------------------------------------------------------------------- */
+
+static void extract_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ota keys extract-public KEY.pem OUT.pem\n"
+            "\n"
+            "Write the public part of a signing key as a PEM SubjectPublicKeyInfo, as espsecure\n"
+            "'extract_public_key --version 2' does (for 'image verify-signature --pubkey').\n"
+            "\n"
+            "Options:\n"
+            "  -h, --help       show this help\n"
+            "\n"
+            "Exit status: 0 written, 1 failure (key, I/O), 2 usage error.\n");
+}
+
+static int keys_extract_public(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': extract_usage(stdout); return CLI_EXIT_OK;
+        default: return cli_option_error("keys extract-public", c, argv);
+        }
+    }
+    if (argc - optind != 2) {
+        return cli_usage_error("keys extract-public", argc - optind < 2 ? "need KEY.pem and OUT.pem"
+                                                                        : "too many arguments");
+    }
+    ota_key_t *key = NULL;
+    if (load_key(argv[optind], &key) != OTA_OK) {
+        return CLI_EXIT_FAIL;
+    }
+    char *pem = NULL;
+    size_t len = 0;
+    ota_sig_scheme_t scheme = ota_key_scheme(key);
+    int err = ota_key_to_pem(key, false, &pem, &len);
+    ota_key_free(key);
+    if (err != OTA_OK) {
+        cli_error("%s: %s", argv[optind], ota_strerror(err));
+        return CLI_EXIT_FAIL;
+    }
+    err = cli_write_file(argv[optind + 1], pem, len);
+    free(pem);
+    if (err != OTA_OK) {
+        return CLI_EXIT_FAIL;
+    }
+    printf("%s public key from %s written to %s\n", ota_sig_scheme_name(scheme), argv[optind],
+           argv[optind + 1]);
+    return CLI_EXIT_OK;
+}
+
+static const cli_command_t k_keys_commands[] = {
+    {"generate", keys_generate, "generate a Secure Boot V2 signing key (written 0600)"},
+    {"digest", keys_digest, "write a key's Secure Boot V2 public key digest (eFuse value)"},
+    {"extract-public", keys_extract_public, "write the public key of a signing key"},
+};
+
+int cmd_keys(int argc, char **argv)
+{
+    return cli_dispatch("keys", k_keys_commands, sizeof k_keys_commands / sizeof k_keys_commands[0], argc, argv);
+}
