@@ -125,11 +125,11 @@ def parse_run(output, rc, elapsed):
     leaks = len(re.findall(r"ERROR: LeakSanitizer", output))
     timeouts = len(re.findall(r"ALARM: working on the last Unit for", output))
     slow = len(re.findall(r"^Slowest unit: \d+ s", output, re.M))
-    crash_lines = re.findall(r"^(==\d+==ERROR: (?!LeakSanitizer).*|.*runtime error:.*|==\d+== ERROR: libFuzzer: .*)$",
-                             output, re.M)
-    crashes = 0 if rc == 0 else max(1, len(crash_lines)) - (1 if (leaks or timeouts) and not crash_lines else 0)
+    crash_lines = re.findall(r"^(==\d+== ?ERROR: (?!LeakSanitizer|libFuzzer: timeout).*|.*runtime error:.*)$", output, re.M)
+    # libFuzzer stops at its first finding: a run has at most one crash (or one leak, one timeout).
+    crashes = 1 if rc != 0 and not (leaks or timeouts) else 0
     artifacts = re.findall(r"Test unit written to (\S+)", output)
-    return {"execs": execs, "rate": rate, "crashes": max(0, crashes), "leaks": leaks, "timeouts": timeouts,
+    return {"execs": execs, "rate": rate, "crashes": crashes, "leaks": leaks, "timeouts": timeouts,
             "slow": slow, "slowest_s": int(stats.get("slowest_unit_time_sec", 0)),
             "rss_mb": int(stats.get("peak_rss_mb", 0)), "rc": rc, "seconds": elapsed,
             "corpus": int(stats.get("new_units_added", 0)), "artifacts": artifacts, "first_error": (crash_lines or [""])[0]}
