@@ -1,8 +1,9 @@
 /*
  * otadata (esp_ota_select_entry_t x 2): the decoders and the bootloader's selection rules on any
  * two entries, with a slot count from the input (1..16 OTA slots, and the degenerate 0).
- * Properties: decode/encode is lossless; the active entry is a valid one; seq_for_slot never
- * goes below the current sequence number unless it wrapped.
+ * Properties: decode/encode is lossless; the active entry is a valid one; a made entry has a
+ * good CRC. (The sequence arithmetic near 0xFFFFFFFF is exercised here for memory safety only;
+ * its rules are issue 10's "otadata sequence edges", tested with the writer.)
  */
 #include "fuzz.h"
 
