@@ -4,14 +4,24 @@
 #   make install   install library, headers, pkg-config file and `ota` (PREFIX=/usr/local)
 #   make powercut  the full power-cut sweep (tests/powercut): every flash operation, clean and torn
 #   make bench     benchmarks (bench/), results in BENCHMARKS.md
+#   make fuzz      every libFuzzer harness (fuzz/) for FUZZ_SECONDS each with clang, plus the CLI
+#                  mutation run; figures written to docs/fuzzing.md
 # Each target installs the Debian packages it needs when they are missing (scripts/install-deps.sh).
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RELEASE_DIR := build/release
 CHECK_DIR := build/check
+FUZZ_DIR := build/fuzz
+# make fuzz: time cap per harness, optional stop after FUZZ_RUNS executions and a total budget in
+# seconds shared by all harnesses (0 = none), mutations of the command-line run.
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= 0
+FUZZ_BUDGET ?= 0
+FUZZ_CLI_MUTATIONS ?= 1000
+FUZZ_COMMAND = make fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_BUDGET=$(FUZZ_BUDGET) FUZZ_CLI_MUTATIONS=$(FUZZ_CLI_MUTATIONS)
 PREFIX ?= /usr/local
 
-.PHONY: all release demo check check-build powercut bench install clean
+.PHONY: all release demo check check-build powercut bench fuzz fuzz-build install clean
 
 all: release
 
@@ -40,6 +50,15 @@ bench:
 	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DOTA_BUILD_TESTS=OFF
 	cmake --build $(RELEASE_DIR) -j$(JOBS)
 	bench/run.sh $(RELEASE_DIR)
+
+fuzz-build:
+	@scripts/install-deps.sh test
+	scripts/fuzz.py build --build $(FUZZ_DIR) --jobs $(JOBS)
+
+fuzz: fuzz-build check-build
+	nice scripts/fuzz.py report --build $(FUZZ_DIR) --seconds $(FUZZ_SECONDS) --runs $(FUZZ_RUNS) \
+	  --budget $(FUZZ_BUDGET) --ota $(CHECK_DIR)/tools/ota/ota --cli-mutations $(FUZZ_CLI_MUTATIONS) \
+	  --doc docs/fuzzing.md --command "$(FUZZ_COMMAND)"
 
 install: release
 	cmake --install $(RELEASE_DIR) --prefix $(PREFIX)

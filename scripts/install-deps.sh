@@ -2,13 +2,14 @@
 # Install the Debian packages a make target needs, only those that are missing.
 #   scripts/install-deps.sh build   compile the library and the `ota` CLI
 #   scripts/install-deps.sh demo    + python3 (make demo serves the app with python3 -m http.server)
-#   scripts/install-deps.sh test    + cmocka, python3, nginx, openssl (make check)
+#   scripts/install-deps.sh test    + cmocka, python3, nginx, openssl, clang + libFuzzer (make check,
+#                                   make fuzz: the fuzz harnesses build with clang; llvm symbolizes)
 #   scripts/install-deps.sh bench   + valgrind, curl, strace, linux-perf (make bench)
 set -eu
 
 build="gcc make cmake pkg-config libc6-dev libcurl4-openssl-dev libssl-dev libcjson-dev libmbedtls-dev zlib1g-dev"
 demo="$build python3"
-test="$build libcmocka-dev python3 nginx openssl"
+test="$build libcmocka-dev python3 nginx openssl clang libclang-rt-14-dev llvm"
 bench="$test valgrind curl strace linux-perf"
 
 case "${1:-build}" in

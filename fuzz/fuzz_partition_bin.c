@@ -1,0 +1,55 @@
+/*
+ * Binary partition table: both parsers (gen_esp32part's from_binary and the app's load_partitions)
+ * on any bytes, then what the CLI does with a parsed table (verify, bounds, CSV, binary again).
+ * Property: from_binary keeps every byte it read, so to_binary gives the input's entries back.
+ */
+#include "fuzz.h"
+
+#include "ota/ota_partition.h"
+
+OTA_FUZZ_QUIET_INIT
+
+static void use_table(const ota_partition_table_t *t)
+{
+    ota_partition_diag_t diag;
+    (void)ota_partition_table_verify(t, NULL, &diag);
+    (void)ota_partition_table_check_bounds(t, 4u * 1024u * 1024u, &diag);
+    (void)ota_partition_table_check_flash_size(t, 16u * 1024u * 1024u, &diag);
+    static char csv[64 * 1024];
+    int n = ota_partition_table_to_csv(t, csv, sizeof csv);
+    OTA_FUZZ_CHECK(n < 0 || (size_t)n < sizeof csv);
+    for (size_t i = 0; i < t->count; i++) {
+        char buf[64];
+        (void)ota_partition_format_size(t->entries[i].size, buf, sizeof buf);
+        (void)ota_partition_format_flags(t->entries[i].flags, buf, sizeof buf);
+        (void)ota_partition_type_name(t->entries[i].type);
+        (void)ota_partition_subtype_name(t->entries[i].type, t->entries[i].subtype);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* Exact-size heap copy: a read past the table's end is an ASan report. */
+    uint8_t *copy = malloc(size ? size : 1);
+    if (copy == NULL) {
+        return 0;
+    }
+    memcpy(copy, data, size);
+
+    static ota_partition_table_t t;
+    ota_partition_diag_t diag;
+    if (ota_partition_table_from_binary(copy, size, &t, &diag) == 0) {
+        use_table(&t);
+        static uint8_t out[OTA_PARTITION_TABLE_MAX_LEN];
+        if (ota_partition_table_to_binary(&t, false, out) == 0) {
+            size_t n = t.count * OTA_PARTITION_ENTRY_SIZE;
+            /* Entries come back byte for byte (the MD5 entry, if any, is not one of them). */
+            OTA_FUZZ_CHECK(n <= size && memcmp(out, copy, n) == 0);
+        }
+    }
+    if (ota_partition_table_parse_app(copy, size, &t, &diag) == 0) {
+        use_table(&t);
+    }
+    free(copy);
+    return 0;
+}
