@@ -48,15 +48,46 @@ static char *trim(char *s)
     return s;
 }
 
-static bool parse_u32(const char *s, uint32_t *out)
+/*
+ * A number as a person writes it: decimal ("010" is ten, not octal eight) or 0x-hex, digits only —
+ * no sign, no blanks, no trailing junk — and at most @p max. strtoull alone would take "-1" (as
+ * 2^64-1), " +5", and octal; every value that does not fit is refused, never wrapped.
+ */
+static bool parse_number(const char *s, uint64_t max, uint64_t *out)
 {
-    if (*s == '\0' || *s == '-') {
+    int base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (*s == '\0') {
         return false;
     }
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno != 0 || *end != '\0' || v > UINT32_MAX) {
+    uint64_t v = 0;
+    for (; *s != '\0'; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9') {
+            d = (unsigned)(*s - '0');
+        } else if (base == 16 && *s >= 'a' && *s <= 'f') {
+            d = (unsigned)(*s - 'a' + 10);
+        } else if (base == 16 && *s >= 'A' && *s <= 'F') {
+            d = (unsigned)(*s - 'A' + 10);
+        } else {
+            return false;
+        }
+        if (v > (max - d) / (uint64_t)base) {
+            return false; /* v * base + d would exceed max (checked before it could overflow) */
+        }
+        v = v * (uint64_t)base + d;
+    }
+    *out = v;
+    return true;
+}
+
+static bool parse_u32(const char *s, uint32_t *out)
+{
+    uint64_t v;
+    if (!parse_number(s, UINT32_MAX, &v)) {
         return false;
     }
     *out = (uint32_t)v;
@@ -80,16 +111,17 @@ static bool parse_bool(const char *s, bool *out)
     return false;
 }
 
-/* "v3.0", "3.0" (major.minor) or the full number ("300"). */
+/* "v3.0", "3.0" (major.minor, minor 0..99) or the full number ("300"); at most 65535 (v655.35),
+ * the width of the image header's min/max_chip_rev_full. */
 static bool parse_revision(const char *s, uint16_t *out)
 {
     if (*s == 'v' || *s == 'V') {
         s++;
     }
     const char *dot = strchr(s, '.');
-    uint32_t major, minor;
+    uint64_t major, minor;
     if (dot == NULL) {
-        if (!parse_u32(s, &major) || major > 0xFFFF) {
+        if (!parse_number(s, 0xFFFF, &major)) {
             return false;
         }
         *out = (uint16_t)major;
@@ -102,7 +134,8 @@ static bool parse_revision(const char *s, uint16_t *out)
     }
     memcpy(buf, s, n);
     buf[n] = '\0';
-    if (!parse_u32(buf, &major) || !parse_u32(dot + 1, &minor) || minor > 99 ||
+    /* bounded before multiplying, so a huge major cannot wrap into a small revision */
+    if (!parse_number(buf, 0xFFFF / 100, &major) || !parse_number(dot + 1, 99, &minor) ||
         major * 100 + minor > 0xFFFF) {
         return false;
     }
@@ -188,12 +221,25 @@ static int parse_state(const char *text, size_t len, ota_device_t *dev, char *di
             *extra_len += (size_t)(w > 0 ? w : 0);
         }
         if (!ok) {
-            set_diag(diag, diag_size, "line %d: bad value '%s' for %s", line_no, value, key);
+            set_diag(diag, diag_size, "line %d: bad value '%s' for %s (%s)", line_no, value, key,
+                     strcmp(key, "chip_revision") == 0 ? "vMAJOR.MINOR, minor 0..99, at most v655.35"
+                     : strcmp(key, "efuse_secure_version") == 0 ? "a number 0..4294967295"
+                     : strcmp(key, "chip") == 0 ? "a chip name or an id 0..0xffff"
+                     : strcmp(key, "running") == 0 ? "an app partition label or none"
+                                                   : "0/1, true/false, on/off or yes/no");
             return OTA_ERR_DEVICE_STATE;
         }
     }
     if (chip_set && !rev_set) {
         rev = chip == OTA_CHIP_ESP32 ? OTA_DEVICE_DEFAULT_REVISION_ESP32 : 0;
+    }
+    /* The eFuse field is a thermometer code of secure_version_bits bits: it cannot hold more. */
+    const ota_chip_info_t *chip_info = ota_chip_info(chip);
+    uint32_t efuse_bits = chip_info != NULL ? chip_info->secure_version_bits : 16;
+    if (efuse > efuse_bits) {
+        set_diag(diag, diag_size, "efuse_secure_version=%u is out of range: the %s eFuse field holds 0..%u",
+                 (unsigned)efuse, chip_info != NULL ? chip_info->display_name : "chip's", (unsigned)efuse_bits);
+        return OTA_ERR_DEVICE_STATE;
     }
     dev->chip_id = chip;
     dev->chip_revision = rev;
