@@ -39,7 +39,8 @@ static bool table_at(ota_device_t *dev, uint32_t offset, bool need_md5)
 {
     uint8_t head[2];
     if (offset + OTA_PARTITION_TABLE_SECTOR_SIZE > dev->flash->size ||
-        ota_flash_read(dev->flash, offset, head, sizeof head) != OTA_OK || head[0] != 0xAA || head[1] != 0x50) {
+        ota_flash_read(dev->flash, offset, head, sizeof head) != OTA_OK || head[0] != 0xAA ||
+        head[1] != 0x50) {
         return false;
     }
     uint8_t data[OTA_PARTITION_TABLE_MAX_LEN];
@@ -155,7 +156,8 @@ int ota_device_probe_bootloader(const ota_flash_t *flash, ota_bootloader_image_i
     static const uint32_t offsets[] = {0x0, 0x1000, 0x2000};
     for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
         uint8_t head[OTA_BOOTLOADER_PROBE_SIZE];
-        if (offsets[i] + sizeof head > flash->size || ota_flash_read(flash, offsets[i], head, sizeof head) != OTA_OK) {
+        if (offsets[i] + sizeof head > flash->size ||
+            ota_flash_read(flash, offsets[i], head, sizeof head) != OTA_OK) {
             continue;
         }
         if (ota_bootloader_image_parse(head, sizeof head, offsets[i], out) == OTA_OK) {

@@ -444,8 +444,8 @@ static void print_bootloader(const ota_bootloader_image_info_t *bl)
     printf("Bootloader: %s image at 0x%x (flash %s %s %s)", ota_chip_display_name(bl->chip_id),
            (unsigned)bl->offset, size ? size : "?", mode ? mode : "?", freq ? freq : "?");
     if (bl->has_desc) {
-        printf(", ESP-IDF: %s, bootloader version %u, compile time %s", bl->idf_ver, (unsigned)bl->desc_version,
-               bl->date_time);
+        printf(", ESP-IDF: %s, bootloader version %u, compile time %s", bl->idf_ver,
+               (unsigned)bl->desc_version, bl->date_time);
     }
     printf("\n");
 }

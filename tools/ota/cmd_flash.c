@@ -112,8 +112,8 @@ static int cmd_flash_create(int argc, char **argv)
         case 'c':
             chip = ota_chip_info_by_name(optarg);
             if (chip == NULL) {
-                return cli_usage_error("flash create", "unknown --chip '%s' (esp32, esp32s2, esp32c3, esp32s3, ...)",
-                                       optarg);
+                return cli_usage_error("flash create",
+                                       "unknown --chip '%s' (esp32, esp32s2, esp32c3, esp32s3, ...)", optarg);
             }
             break;
         case 'b': bootloader_path = optarg; break;
@@ -145,16 +145,19 @@ static int cmd_flash_create(int argc, char **argv)
         if (cli_read_file(bootloader_path, &bootloader, &bootloader_len) != OTA_OK) {
             return CLI_EXIT_FAIL;
         }
-        uint16_t id = bootloader_len >= OTA_IMAGE_HEADER_SIZE ? (uint16_t)(bootloader[12] | bootloader[13] << 8) : 0;
-        int berr = ota_bootloader_image_parse(bootloader, bootloader_len, ota_bootloader_image_offset(id), &bl);
+        /* its own chip id (header offset 0x0C) says at which address its ROM expects it */
+        uint16_t id =
+            bootloader_len >= OTA_IMAGE_HEADER_SIZE ? (uint16_t)(bootloader[12] | bootloader[13] << 8) : 0;
+        int berr =
+            ota_bootloader_image_parse(bootloader, bootloader_len, ota_bootloader_image_offset(id), &bl);
         if (berr != OTA_OK) {
             cli_error("%s: not a second-stage bootloader image: %s", bootloader_path, ota_strerror(berr));
             free(bootloader);
             return CLI_EXIT_FAIL;
         }
         if (chip != NULL && chip->id != bl.chip_id) {
-            cli_error("%s is built for %s, not %s (--chip)", bootloader_path, ota_chip_display_name(bl.chip_id),
-                      chip->display_name);
+            cli_error("%s is built for %s, not %s (--chip)", bootloader_path,
+                      ota_chip_display_name(bl.chip_id), chip->display_name);
             free(bootloader);
             return CLI_EXIT_FAIL;
         }
@@ -163,8 +166,8 @@ static int cmd_flash_create(int argc, char **argv)
             size = bl.flash_size;
         }
         if (size > OTA_FLASH_EMU_MAX_SIZE) {
-            cli_error("%s names a %u MiB flash; the emulator holds at most 16 MiB (use --size)", bootloader_path,
-                      (unsigned)(bl.flash_size >> 20));
+            cli_error("%s names a %u MiB flash; the emulator holds at most 16 MiB (use --size)",
+                      bootloader_path, (unsigned)(bl.flash_size >> 20));
             free(bootloader);
             return CLI_EXIT_FAIL;
         }

@@ -120,7 +120,8 @@ static int cmd_image_info(int argc, char **argv)
         table = malloc(sizeof *table);
         ota_partition_diag_t pdiag = {0};
         uint32_t table_offset = 0;
-        err = table ? ota_device_file_locate_table(path, ota_flash_file_flash(file), &table_offset, table, &pdiag)
+        err = table ? ota_device_file_locate_table(path, ota_flash_file_flash(file), &table_offset, table,
+                                                   &pdiag)
                     : OTA_ERR_NO_MEM;
         if (err != OTA_OK) {
             cli_error("%s: no valid partition table: %s", path,

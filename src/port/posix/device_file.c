@@ -254,7 +254,8 @@ static int parse_state(const char *text, size_t len, ota_device_t *dev, state_ex
     uint32_t efuse_bits = chip_info != NULL ? chip_info->secure_version_bits : 16;
     if (efuse > efuse_bits) {
         set_diag(diag, diag_size, "efuse_secure_version=%u is out of range: the %s eFuse field holds 0..%u",
-                 (unsigned)efuse, chip_info != NULL ? chip_info->display_name : "chip's", (unsigned)efuse_bits);
+                 (unsigned)efuse, chip_info != NULL ? chip_info->display_name : "chip's",
+                 (unsigned)efuse_bits);
         return OTA_ERR_DEVICE_STATE;
     }
     st->chip_set = chip_set;
@@ -387,7 +388,8 @@ static uint32_t short_image_flash_size(const char *path)
     for (size_t i = 0; n > 0 && i < sizeof offsets / sizeof offsets[0]; i++) {
         ota_bootloader_image_info_t bl;
         if ((size_t)n >= offsets[i] + OTA_BOOTLOADER_PROBE_SIZE &&
-            ota_bootloader_image_parse(head + offsets[i], OTA_BOOTLOADER_PROBE_SIZE, offsets[i], &bl) == OTA_OK) {
+            ota_bootloader_image_parse(head + offsets[i], OTA_BOOTLOADER_PROBE_SIZE, offsets[i], &bl) ==
+                OTA_OK) {
             bool whole = size > 0 && size % OTA_FLASH_BLOCK_SIZE == 0 && (uint64_t)size >= bl.flash_size;
             return whole || bl.flash_size > OTA_FLASH_EMU_MAX_SIZE ? 0 : bl.flash_size;
         }
@@ -461,15 +463,17 @@ int ota_device_file_open(const char *path, const ota_device_file_options_t *opts
         }
     }
     ota_partition_diag_t pdiag = {0};
-    err = st.table_offset_set ? ota_device_load_table(&f->dev, &pdiag) : ota_device_find_table(&f->dev, &pdiag);
+    err = st.table_offset_set ? ota_device_load_table(&f->dev, &pdiag)
+                              : ota_device_find_table(&f->dev, &pdiag);
     if (err != OTA_OK) {
         if (st.table_offset_set) {
             set_diag(diag, diag_size, "%s: no valid partition table at 0x%x (table_offset in %s): %s", path,
                      (unsigned)f->dev.table_offset, f->state_path,
                      pdiag.message[0] ? pdiag.message : ota_strerror(err));
         } else {
-            set_diag(diag, diag_size, "%s: no valid partition table at 0x%x (nor one with an MD5 at 0x%x..0x%x): %s",
-                     path, OTA_PARTITION_TABLE_OFFSET, OTA_DEVICE_TABLE_SCAN_FIRST,
+            set_diag(diag, diag_size,
+                     "%s: no valid partition table at 0x%x (nor one with an MD5 at 0x%x..0x%x): %s", path,
+                     OTA_PARTITION_TABLE_OFFSET, OTA_DEVICE_TABLE_SCAN_FIRST,
                      OTA_DEVICE_TABLE_SCAN_END - OTA_PARTITION_TABLE_SECTOR_SIZE,
                      pdiag.message[0] ? pdiag.message : ota_strerror(err));
         }

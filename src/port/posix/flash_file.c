@@ -92,8 +92,8 @@ static int open_short_image(int fd, const char *path, const ota_flash_file_optio
         return err;
     }
     memset(map + have, OTA_FLASH_ERASED_BYTE, cfg->size - (size_t)have);
-    OTA_LOGI(TAG, "%s: %lld bytes extended with erased flash to %u bytes (the flash size its bootloader names)",
-             path, (long long)have, (unsigned)cfg->size);
+    OTA_LOGI(TAG, "%s: %lld bytes extended with erased flash to %u bytes (its bootloader's flash size)", path,
+             (long long)have, (unsigned)cfg->size);
     return wrap(fd, map, cfg, false, out);
 }
 

@@ -536,8 +536,9 @@ static void test_sdcard_swap_race(void **state)
     /* with the swapper stopped, the legitimate path works again and the link is still refused */
     struct stat st;
     assert_int_equal(lstat(inside_dir, &st), 0);
-    const char *real_name = S_ISDIR(st.st_mode) ? "file://sdcard/d/a/b/c/f.bin" : "file://sdcard/s/a/b/c/f.bin";
-    const char *link_name = S_ISDIR(st.st_mode) ? "file://sdcard/s/a/b/c/f.bin" : "file://sdcard/d/a/b/c/f.bin";
+    bool d_is_dir = S_ISDIR(st.st_mode);
+    const char *real_name = d_is_dir ? "file://sdcard/d/a/b/c/f.bin" : "file://sdcard/s/a/b/c/f.bin";
+    const char *link_name = d_is_dir ? "file://sdcard/s/a/b/c/f.bin" : "file://sdcard/d/a/b/c/f.bin";
     ota_source_t *src = NULL;
     assert_int_equal(ota_source_open(NULL, &f->cfg, real_name, 0, NULL, &src, NULL), OTA_OK);
     uint8_t buf[sizeof inside];

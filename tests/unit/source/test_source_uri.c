@@ -278,7 +278,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scheme_is_a_prefix), cmocka_unit_test(test_file_path_mapping),
-        cmocka_unit_test(test_file_path_refusals), cmocka_unit_test(test_file_is_sdcard), cmocka_unit_test(test_content_range),
+        cmocka_unit_test(test_file_path_refusals), cmocka_unit_test(test_file_is_sdcard),
+        cmocka_unit_test(test_content_range),
         cmocka_unit_test(test_expect_checks),      cmocka_unit_test(test_config_defaults),
         cmocka_unit_test(test_read_full),
     };
