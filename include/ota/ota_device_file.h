@@ -57,6 +57,13 @@ int ota_device_file_open(const char *path, const ota_device_file_options_t *opts
 int ota_device_file_locate_table(const char *path, const ota_flash_t *flash, uint32_t *offset,
                                  ota_partition_table_t *table, ota_partition_diag_t *diag);
 
+/**
+ * The flash size the bootloader at the start of file @p path names, when the file is shorter than
+ * that (a merged image): what ota_flash_file_options_t.pad_to needs to open it as a whole flash.
+ * 0 when the file is a whole flash already, holds no bootloader, or cannot be read.
+ */
+uint32_t ota_device_file_short_image_size(const char *path);
+
 /** The device (valid until close). */
 ota_device_t *ota_device_file_device(ota_device_file_t *file);
 /** The flash file underneath. */

@@ -164,6 +164,13 @@ class Info(unittest.TestCase):
         self.assertEqual(info["chip"], "esp32c3")
         self.assertEqual(info["flash_size"], FLASH_2MB)
         self.assertEqual(os.path.getsize(dev), size)                  # read-only: file untouched
+        back = otatest.read_partition(dev, "ota_0", os.path.join(FIX.dir, "short_ota_0.bin"))
+        old = FIX.apps["esp32c3"][0]
+        self.assertEqual(back, old + b"\xff" * (0xF0000 - len(old)))   # the tail reads erased
+        self.assertEqual(os.path.getsize(dev), size)
+        run(["partition", "write", dev, "ota_1", os.path.join(FIX.www, "esp32c3_v2.bin")], expect=0)
+        self.assertEqual(os.path.getsize(dev), FLASH_2MB)             # a write makes it a whole flash
+        self.assertEqual(read_file(dev)[OTA_1:OTA_1 + len(FIX.apps["esp32c3"][1])], FIX.apps["esp32c3"][1])
 
 
 class BootAndRun(unittest.TestCase):

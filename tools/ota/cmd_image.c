@@ -111,7 +111,8 @@ static int cmd_image_info(int argc, char **argv)
     ota_partition_table_t *table = NULL;
     if (label != NULL) {
         ota_flash_file_t *file = NULL;
-        ota_flash_file_options_t o = {.readonly = true, .emu = {.strict = true}};
+        ota_flash_file_options_t o = {.readonly = true, .emu = {.strict = true},
+                                      .pad_to = ota_device_file_short_image_size(path)};
         err = ota_flash_file_open(path, &o, &file);
         if (err != OTA_OK) {
             cli_error("cannot open device %s: %s", path, ota_strerror(err));

@@ -43,7 +43,8 @@ static const char *open_error_text(int err)
 static int open_device(const char *path, bool writable, uint32_t *table_offset, ota_flash_file_t **file,
                        ota_partition_table_t *table)
 {
-    ota_flash_file_options_t o = {.readonly = !writable, .emu = {.strict = true}};
+    ota_flash_file_options_t o = {.readonly = !writable, .emu = {.strict = true},
+                                  .pad_to = ota_device_file_short_image_size(path)};
     int err = ota_flash_file_open(path, &o, file);
     if (err != OTA_OK) {
         cli_error("cannot open device %s: %s", path, open_error_text(err));

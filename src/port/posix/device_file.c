@@ -369,12 +369,8 @@ static int read_text_file(const char *path, char **out, size_t *len)
     return OTA_OK;
 }
 
-/*
- * The flash size a bootloader at the start of the file names, when the file is shorter (an
- * `esptool merge_bin` output ends after its last part; the rest of the chip is erased): 0 if the
- * file is a whole flash already or holds no bootloader.
- */
-static uint32_t short_image_flash_size(const char *path)
+/* An `esptool merge_bin` output ends after its last part; the rest of the chip is erased. */
+uint32_t ota_device_file_short_image_size(const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -423,7 +419,7 @@ int ota_device_file_open(const char *path, const ota_device_file_options_t *opts
         fo.readonly = opts->readonly;
         fo.emu = opts->emu;
     }
-    fo.pad_to = short_image_flash_size(path);
+    fo.pad_to = ota_device_file_short_image_size(path);
     int err = ota_flash_file_open(path, &fo, &f->flash);
     if (err != OTA_OK) {
         set_diag(diag, diag_size, "cannot open %s: %s", path, ota_strerror(err));
