@@ -71,7 +71,7 @@ class TableOffset(unittest.TestCase):
 
     def create(self, keep_state=True):
         run(["flash", "create", "--offset", hex(TABLE), "--table", CSV, self.dev], expect=0)
-        if not keep_state:
+        if not keep_state and os.path.exists(self.dev + ".state"):
             os.remove(self.dev + ".state")   # as a device flashed by ESP-IDF's own tools: no sidecar
 
     def slice(self, label, n=None):

@@ -183,6 +183,11 @@ static void test_state_values_out_of_range(void **state)
         {"rollback=\n", "rollback"},
         {"anti_rollback=2\n", "anti_rollback"},
         {"anti_rollback=10\n", "anti_rollback"},
+        /* table offset: a sector boundary inside the flash */
+        {"table_offset=0x8001\n", "table_offset"},
+        {"table_offset=0x100008000\n", "table_offset"},
+        {"table_offset=-0x9000\n", "table_offset"},
+        {"table_offset=0x1000000\n", "table_offset"},
         /* chip id */
         {"chip=0x10000\n", "chip"},
         {"chip=65536\n", "chip"},
