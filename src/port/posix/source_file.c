@@ -112,12 +112,18 @@ static void describe_escape(const char *path, const char *root, int e, ota_sourc
 {
     char root_real[PATH_MAX];
     char resolved[PATH_MAX];
-    if (e == ELOOP || realpath(path, resolved) == NULL || realpath(root, root_real) == NULL) {
-        ota_source_set_error(info, "%s: %s (outside the sdcard root %s, or a symlink loop)", path,
-                             strerror(e == EXDEV ? ELOOP : e), root);
-        return;
+    if (e == ELOOP) {
+        ota_source_set_error(info, "%s: too many levels of symbolic links (a loop?) under the sdcard root %s",
+                             path, root);
+    } else if (realpath(path, resolved) == NULL || realpath(root, root_real) == NULL) {
+        ota_source_set_error(info, "%s leads outside the sdcard root %s", path, root);
+    } else if (strncmp(resolved, root_real, strlen(root_real)) == 0) {
+        /* resolved inside by now: the path was changed while it was being opened */
+        ota_source_set_error(info, "%s led outside the sdcard root %s while it was opened", path, root_real);
+    } else {
+        ota_source_set_error(info, "%s resolves to %s, outside the sdcard root %s", path, resolved,
+                             root_real);
     }
-    ota_source_set_error(info, "%s resolves to %s, outside the sdcard root %s", path, resolved, root_real);
 }
 
 /*
