@@ -18,8 +18,7 @@ static const char *TAG = "flash_file";
 struct ota_flash_file {
     int fd;
     uint8_t *map;
-    size_t size;
-    bool private_copy; /* a short read-only image read into anonymous memory */
+    size_t size; /* mapped bytes: the file, or a short read-only image copied into anonymous memory */
     ota_flash_emu_t *emu;
 };
 
@@ -32,7 +31,7 @@ static int errno_to_err(int e)
     }
 }
 
-static int wrap(int fd, uint8_t *map, ota_flash_emu_config_t *cfg, bool private_copy, ota_flash_file_t **out)
+static int wrap(int fd, uint8_t *map, ota_flash_emu_config_t *cfg, ota_flash_file_t **out)
 {
     ota_flash_file_t *file = ota_calloc(1, sizeof *file);
     int err = file ? ota_flash_emu_create(cfg, map, &file->emu) : OTA_ERR_NO_MEM;
@@ -45,7 +44,6 @@ static int wrap(int fd, uint8_t *map, ota_flash_emu_config_t *cfg, bool private_
     file->fd = fd;
     file->map = map;
     file->size = cfg->size;
-    file->private_copy = private_copy;
     *out = file;
     return OTA_OK;
 }
@@ -78,7 +76,7 @@ static int open_short_image(int fd, const char *path, const ota_flash_file_optio
         }
         OTA_LOGD(TAG, "%s: %lld bytes, read as a %u-byte flash (rest erased)", path, (long long)have,
                  (unsigned)cfg->size);
-        return wrap(fd, map, cfg, true, out);
+        return wrap(fd, map, cfg, out);
     }
     if (ftruncate(fd, (off_t)cfg->size) != 0) {
         OTA_LOGE(TAG, "cannot size %s: %s", path, strerror(errno));
@@ -94,7 +92,7 @@ static int open_short_image(int fd, const char *path, const ota_flash_file_optio
     memset(map + have, OTA_FLASH_ERASED_BYTE, cfg->size - (size_t)have);
     OTA_LOGI(TAG, "%s: %lld bytes extended with erased flash to %u bytes (its bootloader's flash size)", path,
              (long long)have, (unsigned)cfg->size);
-    return wrap(fd, map, cfg, false, out);
+    return wrap(fd, map, cfg, out);
 }
 
 int ota_flash_file_open(const char *path, const ota_flash_file_options_t *opts, ota_flash_file_t **out)
@@ -170,7 +168,7 @@ int ota_flash_file_open(const char *path, const ota_flash_file_options_t *opts, 
         memset(map, OTA_FLASH_ERASED_BYTE, cfg.size);
     }
 
-    return wrap(fd, map, &cfg, false, out);
+    return wrap(fd, map, &cfg, out);
 }
 
 void ota_flash_file_close(ota_flash_file_t *file)
