@@ -29,7 +29,7 @@ static void create_usage(FILE *out)
             "Usage: ota flash create [OPTIONS] DEVICE.bin\n"
             "\n"
             "Create DEVICE.bin, an erased flash image (every byte 0xFF), and write a partition\n"
-            "table at 0x8000 (binary form of gen_esp32part.py, with its MD5 entry). An existing\n"
+            "table at --offset (binary form of gen_esp32part.py, with its MD5 entry). An existing\n"
             "DEVICE.bin is overwritten. Without --table the table is the ESP-ADF OTA example's:\n"
             "nvs 0x9000 16K, otadata 0xd000 8K, phy_init 0xf000 4K, ota_0 0x10000 1M,\n"
             "ota_1 0x110000 1M, flash_tone 0x210000 1M.\n"
