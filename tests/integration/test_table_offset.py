@@ -55,19 +55,23 @@ def decode_table(raw):
 
 
 class TableOffset(unittest.TestCase):
-    def setUp(self):
-        self._tmp = tempdir()
-        self.dir = self._tmp.__enter__()
-        self.dev = os.path.join(self.dir, "dev.bin")
-        p = lambda n: os.path.join(self.dir, n)  # noqa: E731
-        self.app1 = make_app(p("factory.bin"), "v1.0.0", project="offset", size="100K", seed=1)
-        self.app2 = make_app(p("app2.bin"), "v2.0.0", project="offset", size="120K", seed=2)
-        self.www = p("www")
-        os.makedirs(self.www)
-        self.app3 = make_app(os.path.join(self.www, "app3.bin"), "v3.0.0", project="offset", size="140K", seed=3)
+    @classmethod
+    def setUpClass(cls):
+        cls._tmp = tempdir()
+        cls.dir = cls._tmp.__enter__()
+        p = lambda n: os.path.join(cls.dir, n)  # noqa: E731
+        cls.app1 = make_app(p("factory.bin"), "v1.0.0", project="offset", size="100K", seed=1)
+        cls.app2 = make_app(p("app2.bin"), "v2.0.0", project="offset", size="120K", seed=2)
+        cls.www = p("www")
+        os.makedirs(cls.www)
+        cls.app3 = make_app(os.path.join(cls.www, "app3.bin"), "v3.0.0", project="offset", size="140K", seed=3)
 
-    def tearDown(self):
-        self._tmp.__exit__(None, None, None)
+    @classmethod
+    def tearDownClass(cls):
+        cls._tmp.__exit__(None, None, None)
+
+    def setUp(self):
+        self.dev = os.path.join(self.dir, f"{self._testMethodName}.bin")
 
     def create(self, keep_state=True):
         run(["flash", "create", "--offset", hex(TABLE), "--table", CSV, self.dev], expect=0)
