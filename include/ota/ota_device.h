@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ota/ota_bootloader_image.h"
 #include "ota/ota_flash.h"
 #include "ota/ota_partition.h"
 
@@ -46,6 +47,26 @@ void ota_device_init(ota_device_t *dev, const ota_flash_t *flash, const ota_part
 
 /** Load the table from the device's flash at table_offset (0 = 0x8000) into dev->table. */
 int ota_device_load_table(ota_device_t *dev, ota_partition_diag_t *diag);
+
+/** The offsets a moved table is looked for at (CONFIG_PARTITION_TABLE_OFFSET past a bigger
+ *  bootloader), in 4 KiB steps, below the first app at 0x10000. */
+#define OTA_DEVICE_TABLE_SCAN_FIRST 0x9000u
+#define OTA_DEVICE_TABLE_SCAN_END 0x10000u
+
+/**
+ * Find the table when its offset is not known (a flash dump, a device made with another
+ * CONFIG_PARTITION_TABLE_OFFSET): any valid table at 0x8000, else the first offset from
+ * OTA_DEVICE_TABLE_SCAN_FIRST below OTA_DEVICE_TABLE_SCAN_END holding a table with a matching MD5
+ * entry. Sets dev->table_offset and dev->table; on failure, the error and diag of 0x8000.
+ */
+int ota_device_find_table(ota_device_t *dev, ota_partition_diag_t *diag);
+
+/**
+ * The second-stage bootloader at the start of @p flash (a real dump or merged image): the first of
+ * 0x0, 0x1000, 0x2000 holding a bootloader image header for a chip whose ROM loads it from there
+ * (ota_bootloader_image.h). OTA_ERR_NOT_FOUND when there is none (a device made without one).
+ */
+int ota_device_probe_bootloader(const ota_flash_t *flash, ota_bootloader_image_info_t *out);
 
 /** The running app partition, or NULL if the device has not booted. */
 const ota_partition_info_t *ota_device_running(const ota_device_t *dev);

@@ -13,6 +13,7 @@
  *     rollback=1
  *     anti_rollback=1
  *     running=ota_0
+ *     table_offset=0x9000
  *
  * A missing sidecar (or key) means the defaults of ota_device_init(): esp32 v3.0, eFuse 0,
  * rollback and anti-rollback on, nothing running. Unknown keys are kept as they are on save.
@@ -47,6 +48,21 @@ typedef struct ota_device_file ota_device_file_t;
  */
 int ota_device_file_open(const char *path, const ota_device_file_options_t *opts, ota_device_file_t **out,
                          char *diag, size_t diag_size);
+
+/**
+ * Where DEVICE's partition table is, found as ota_device_file_open finds it (the sidecar's
+ * `table_offset`, written only when it is not 0x8000; else ota_device_find_table's scan), and the
+ * table, for tools that work on the flash alone. @p offset is set even on failure (where it looked).
+ */
+int ota_device_file_locate_table(const char *path, const ota_flash_t *flash, uint32_t *offset,
+                                 ota_partition_table_t *table, ota_partition_diag_t *diag);
+
+/**
+ * The flash size the bootloader at the start of file @p path names, when the file is shorter than
+ * that (a merged image): what ota_flash_file_options_t.pad_to needs to open it as a whole flash.
+ * 0 when the file is a whole flash already, holds no bootloader, or cannot be read.
+ */
+uint32_t ota_device_file_short_image_size(const char *path);
 
 /** The device (valid until close). */
 ota_device_t *ota_device_file_device(ota_device_file_t *file);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ota/ota_app_image.h"
+#include "ota/ota_bootloader_image.h"
 #include "ota/ota_err.h"
 
 void ota_device_init(ota_device_t *dev, const ota_flash_t *flash, const ota_partition_table_t *table)
@@ -30,6 +31,47 @@ int ota_device_load_table(ota_device_t *dev, ota_partition_diag_t *diag)
     }
     dev->running_index = -1;
     return err;
+}
+
+/* A table at @p offset that ESP-IDF's app would load; with @p need_md5 only one carrying a matching
+ * MD5 entry (a scan must not take stray bytes for a table). Quiet: a scan expects misses. */
+static bool table_at(ota_device_t *dev, uint32_t offset, bool need_md5)
+{
+    uint8_t head[2];
+    if (offset + OTA_PARTITION_TABLE_SECTOR_SIZE > dev->flash->size ||
+        ota_flash_read(dev->flash, offset, head, sizeof head) != OTA_OK || head[0] != 0xAA ||
+        head[1] != 0x50) {
+        return false;
+    }
+    uint8_t data[OTA_PARTITION_TABLE_MAX_LEN];
+    ota_partition_diag_t diag;
+    if (ota_flash_read(dev->flash, offset, data, sizeof data) != OTA_OK ||
+        ota_partition_table_parse_app(data, sizeof data, &dev->table, &diag) != OTA_OK ||
+        ota_partition_table_check_bounds(&dev->table, dev->flash->size, &diag) != OTA_OK ||
+        (need_md5 && !dev->table.has_md5)) {
+        dev->table.count = 0;
+        return false;
+    }
+    return true;
+}
+
+int ota_device_find_table(ota_device_t *dev, ota_partition_diag_t *diag)
+{
+    dev->running_index = -1;
+    if (table_at(dev, OTA_PARTITION_TABLE_OFFSET, false)) {
+        dev->table_offset = OTA_PARTITION_TABLE_OFFSET;
+        return OTA_OK;
+    }
+    for (uint32_t off = OTA_DEVICE_TABLE_SCAN_FIRST; off < OTA_DEVICE_TABLE_SCAN_END;
+         off += OTA_PARTITION_TABLE_SECTOR_SIZE) {
+        if (table_at(dev, off, true)) {
+            dev->table_offset = off;
+            return OTA_OK;
+        }
+    }
+    /* Nothing anywhere: report (and log) why the standard offset failed. */
+    dev->table_offset = OTA_PARTITION_TABLE_OFFSET;
+    return ota_device_load_table(dev, diag);
 }
 
 const ota_partition_info_t *ota_device_running(const ota_device_t *dev)
@@ -106,4 +148,22 @@ bool ota_partition_is_ota_app(const ota_partition_info_t *info)
 {
     return info != NULL && info->type == OTA_PART_TYPE_APP && info->subtype >= OTA_PART_SUBTYPE_APP_OTA_0 &&
            info->subtype <= OTA_PART_SUBTYPE_APP_OTA_MAX;
+}
+
+int ota_device_probe_bootloader(const ota_flash_t *flash, ota_bootloader_image_info_t *out)
+{
+    /* Every place a ROM loads the second stage from; each chip's image only counts at its own. */
+    static const uint32_t offsets[] = {0x0, 0x1000, 0x2000};
+    for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+        uint8_t head[OTA_BOOTLOADER_PROBE_SIZE];
+        if (offsets[i] + sizeof head > flash->size ||
+            ota_flash_read(flash, offsets[i], head, sizeof head) != OTA_OK) {
+            continue;
+        }
+        if (ota_bootloader_image_parse(head, sizeof head, offsets[i], out) == OTA_OK) {
+            return OTA_OK;
+        }
+    }
+    memset(out, 0, sizeof *out);
+    return OTA_ERR_NOT_FOUND;
 }

@@ -36,6 +36,12 @@ __attribute__((format(printf, 2, 3)))
 #endif
 void ota_source_set_error(ota_source_info_t *info, const char *fmt, ...);
 
+/**
+ * True for a file:// URI naming the SD card (file://sdcard/...), whose path the opener must keep
+ * below the sdcard root; false for file:///abs, file://localhost/abs (RFC 8089) and anything else.
+ */
+bool ota_uri_file_is_sdcard(const char *uri);
+
 /** Copy a NUL-terminated string, truncating; returns false if it did not fit. */
 bool ota_source_copy_string(char *dst, size_t dst_size, const char *src);
 

@@ -106,6 +106,26 @@ static int append_path(const char *p, char *out, size_t out_size, size_t *used)
     return OTA_OK;
 }
 
+/* The authority of a file URI ("" for file:///x), as pointer and length. */
+static void file_host(const char *uri, const char **host, size_t *len)
+{
+    const char *rest = uri + 7; /* after "file://" */
+    const char *slash = strchr(rest, '/');
+    *host = rest;
+    *len = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
+}
+
+bool ota_uri_file_is_sdcard(const char *uri)
+{
+    if (ota_uri_scheme(uri) != OTA_URI_FILE) {
+        return false;
+    }
+    const char *host;
+    size_t len;
+    file_host(uri, &host, &len);
+    return equal_nocase_n(host, len, "sdcard");
+}
+
 int ota_uri_file_path(const char *uri, const char *sdcard_root, char *out, size_t out_size)
 {
     if (uri == NULL || out == NULL || out_size == 0) {

@@ -401,14 +401,55 @@ static void info_usage(FILE *out)
     fprintf(out,
             "Usage: ota info [--json] DEVICE.bin\n"
             "\n"
-            "Show a device: chip and eFuse state, partition table, both otadata entries (seq,\n"
-            "state, CRC), every app slot's image (valid or why not, version, project, secure\n"
-            "version, otadata state), the running app and what the bootloader would boot next.\n"
+            "Show a device: chip and eFuse state, the second-stage bootloader in flash (chip,\n"
+            "address, flash settings, ESP-IDF version), partition table and its offset, both\n"
+            "otadata entries (seq, state, CRC), every app slot's image (valid or why not,\n"
+            "version, project, secure version, otadata state), the running app and what the\n"
+            "bootloader would boot next.\n"
             "Changes nothing.\n"
             "\n"
             "Options:\n"
             "      --json   print the same as one JSON document\n"
             "  -h, --help   show this help\n");
+}
+
+/* The second-stage bootloader in flash, in esptool image_info's words. */
+static cJSON *bootloader_json(const ota_bootloader_image_info_t *bl)
+{
+    cJSON *o = cJSON_CreateObject();
+    const ota_chip_info_t *chip = ota_chip_info(bl->chip_id);
+    cli_json_add_string(o, "chip", chip ? chip->name : "unknown");
+    cJSON_AddNumberToObject(o, "chip_id", bl->chip_id);
+    cJSON_AddNumberToObject(o, "offset", bl->offset);
+    cJSON_AddNumberToObject(o, "flash_size", bl->flash_size);
+    const char *mode = ota_image_flash_mode_name(bl->spi_mode);
+    const char *freq = ota_image_flash_freq_name(bl->chip_id, bl->spi_speed);
+    mode ? cli_json_add_string(o, "flash_mode", mode) : cJSON_AddNullToObject(o, "flash_mode");
+    freq ? cli_json_add_string(o, "flash_freq", freq) : cJSON_AddNullToObject(o, "flash_freq");
+    cJSON_AddNumberToObject(o, "entry", bl->entry_addr);
+    if (bl->has_desc) {
+        cJSON_AddNumberToObject(o, "version", bl->desc_version);
+        cli_json_add_string(o, "idf_ver", bl->idf_ver);
+        cli_json_add_string(o, "date_time", bl->date_time);
+        cJSON_AddNumberToObject(o, "secure_version", bl->desc_secure_version);
+    } else {
+        cJSON_AddNullToObject(o, "idf_ver");
+    }
+    return o;
+}
+
+static void print_bootloader(const ota_bootloader_image_info_t *bl)
+{
+    const char *mode = ota_image_flash_mode_name(bl->spi_mode);
+    const char *freq = ota_image_flash_freq_name(bl->chip_id, bl->spi_speed);
+    const char *size = ota_image_flash_size_name(bl->spi_size);
+    printf("Bootloader: %s image at 0x%x (flash %s %s %s)", ota_chip_display_name(bl->chip_id),
+           (unsigned)bl->offset, size ? size : "?", mode ? mode : "?", freq ? freq : "?");
+    if (bl->has_desc) {
+        printf(", ESP-IDF: %s, bootloader version %u, compile time %s", bl->idf_ver,
+               (unsigned)bl->desc_version, bl->date_time);
+    }
+    printf("\n");
 }
 
 int cmd_info(int argc, char **argv)
@@ -430,12 +471,16 @@ int cmd_info(int argc, char **argv)
     ota_boot_result_t next;
     int next_err = ota_bootloader_predict(dev, &next);
     uint32_t count = ota_device_ota_slot_count(dev);
+    ota_bootloader_image_info_t bl;
+    bool have_bl = ota_device_probe_bootloader(dev->flash, &bl) == OTA_OK;
 
     cJSON *root = a.json ? cJSON_CreateObject() : NULL;
     cJSON *apps = NULL;
     if (root != NULL) {
         cli_json_add_string(root, "device", a.device);
         cJSON_AddNumberToObject(root, "flash_size", dev->flash->size);
+        cJSON_AddNumberToObject(root, "table_offset", dev->table_offset);
+        cJSON_AddItemToObject(root, "bootloader", have_bl ? bootloader_json(&bl) : cJSON_CreateNull());
         cli_json_add_string(root, "chip", chip ? chip->name : "unknown");
         cJSON_AddNumberToObject(root, "chip_id", dev->chip_id);
         cli_json_add_string(root, "chip_revision", rev);
@@ -461,6 +506,11 @@ int cmd_info(int argc, char **argv)
     } else {
         printf("Device: %s (%u KiB flash)\n", a.device, (unsigned)(dev->flash->size / 1024));
         printf("Chip: %s revision %s\n", chip ? chip->display_name : "unknown", rev);
+        if (have_bl) {
+            print_bootloader(&bl);
+        } else {
+            printf("Bootloader: none found at 0x0, 0x1000 or 0x2000\n");
+        }
         printf("eFuse secure version: %u\n", (unsigned)dev->efuse_secure_version);
         printf("Rollback: %s, anti-rollback: %s\n", dev->rollback_enabled ? "on" : "off",
                dev->anti_rollback_enabled && dev->rollback_enabled ? "on" : "off");

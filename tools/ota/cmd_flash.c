@@ -1,10 +1,14 @@
-/* `ota flash create`: a new device image — erased flash with a partition table at 0x8000. */
+/* `ota flash create`: a new device image — erased flash with a partition table (at 0x8000 by
+ * default) and optionally a second-stage bootloader where the chip's ROM loads it. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "ota/ota_app_image.h"
+#include "ota/ota_bootloader_image.h"
+#include "ota/ota_device_file.h"
 #include "ota/ota_err.h"
 #include "ota/ota_flash_file.h"
 #include "ota/ota_partition.h"
@@ -25,22 +29,55 @@ static void create_usage(FILE *out)
             "Usage: ota flash create [OPTIONS] DEVICE.bin\n"
             "\n"
             "Create DEVICE.bin, an erased flash image (every byte 0xFF), and write a partition\n"
-            "table at 0x8000 (binary form of gen_esp32part.py, with its MD5 entry). An existing\n"
+            "table at --offset (binary form of gen_esp32part.py, with its MD5 entry). An existing\n"
             "DEVICE.bin is overwritten. Without --table the table is the ESP-ADF OTA example's:\n"
             "nvs 0x9000 16K, otadata 0xd000 8K, phy_init 0xf000 4K, ota_0 0x10000 1M,\n"
             "ota_1 0x110000 1M, flash_tone 0x210000 1M.\n"
             "\n"
             "Options:\n"
             "  -t, --table FILE.csv  partition table CSV (gen_esp32part.py syntax, $VAR expanded)\n"
-            "  -s, --size SIZE       flash size, a multiple of 64K up to 16MB (default 4MB);\n"
-            "                        e.g. 4MB, 16M, 0x400000\n"
-            "      --offset ADDR     partition table offset (default 0x8000)\n"
+            "  -s, --size SIZE       flash size, a multiple of 64K up to 16MB (default 4MB, or\n"
+            "                        the flash size in --bootloader's header); e.g. 4MB, 0x400000\n"
+            "      --offset ADDR     partition table offset (default 0x8000; another offset is\n"
+            "                        kept in DEVICE.bin.state, CONFIG_PARTITION_TABLE_OFFSET)\n"
+            "      --chip CHIP       the device's chip (esp32, esp32c3, ...; default esp32, or\n"
+            "                        the chip --bootloader is built for)\n"
+            "      --bootloader FILE a second-stage bootloader image (bootloader.bin), placed\n"
+            "                        where the chip's ROM loads it: 0x1000 (ESP32, -S2), 0x2000\n"
+            "                        (-P4, -C5), 0x0 (others), as in a real flash\n"
             "      --no-md5          write the table without its MD5 entry (--disable-md5sum)\n"
             "      --json            print the result as one JSON object\n"
             "  -h, --help            show this help\n"
             "\n"
-            "A table that does not fit the flash size is refused. Exit status: 0 created,\n"
+            "With --chip, --bootloader or another --offset, DEVICE.bin.state is written afresh\n"
+            "(chip, table offset; defaults otherwise). A table that does not fit the flash size,\n"
+            "or a bootloader reaching the table, is refused. Exit status: 0 created,\n"
             "1 failed (bad table, I/O), 2 usage error.\n");
+}
+
+/* A sidecar with the defaults of a fresh device, its chip and table offset (ota_device_file.h). */
+static int write_fresh_state(const char *device, uint16_t chip_id, uint32_t table_offset)
+{
+    ota_device_t dev;
+    ota_device_init(&dev, NULL, NULL);
+    dev.chip_id = chip_id;
+    dev.chip_revision = chip_id == OTA_CHIP_ESP32 ? OTA_DEVICE_DEFAULT_REVISION_ESP32 : 0;
+    dev.table_offset = table_offset;
+    char text[512];
+    int n = ota_device_state_format(&dev, text, sizeof text);
+    if (n < 0 || (size_t)n >= sizeof text) {
+        return OTA_ERR_BUFFER_TOO_SMALL;
+    }
+    size_t plen = strlen(device);
+    char *path = malloc(plen + sizeof OTA_DEVICE_STATE_SUFFIX);
+    if (path == NULL) {
+        return OTA_ERR_NO_MEM;
+    }
+    memcpy(path, device, plen);
+    memcpy(path + plen, OTA_DEVICE_STATE_SUFFIX, sizeof OTA_DEVICE_STATE_SUFFIX);
+    int err = cli_write_file(path, text, (size_t)n);
+    free(path);
+    return err;
 }
 
 static int cmd_flash_create(int argc, char **argv)
@@ -49,9 +86,12 @@ static int cmd_flash_create(int argc, char **argv)
         {"table", required_argument, NULL, 't'}, {"size", required_argument, NULL, 's'},
         {"offset", required_argument, NULL, 'o'}, {"no-md5", no_argument, NULL, 'n'},
         {"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
+        {"chip", required_argument, NULL, 'c'},   {"bootloader", required_argument, NULL, 'b'},
         {NULL, 0, NULL, 0},
     };
-    const char *table_path = NULL;
+    const char *table_path = NULL, *bootloader_path = NULL;
+    const ota_chip_info_t *chip = NULL;
+    bool size_set = false;
     uint64_t size = 4u * 1024u * 1024u, table_offset = OTA_PARTITION_TABLE_OFFSET;
     bool md5 = true, json = false;
     optind = 1;
@@ -67,7 +107,16 @@ static int cmd_flash_create(int argc, char **argv)
                                        "invalid --size '%s': a flash size is a multiple of 64K, at most 16MB",
                                        optarg);
             }
+            size_set = true;
             break;
+        case 'c':
+            chip = ota_chip_info_by_name(optarg);
+            if (chip == NULL) {
+                return cli_usage_error("flash create",
+                                       "unknown --chip '%s' (esp32, esp32s2, esp32c3, esp32s3, ...)", optarg);
+            }
+            break;
+        case 'b': bootloader_path = optarg; break;
         case 'o':
             if (!cli_parse_uint(optarg, UINT32_MAX, &table_offset) ||
                 table_offset % OTA_PARTITION_TABLE_SECTOR_SIZE != 0) {
@@ -87,7 +136,50 @@ static int cmd_flash_create(int argc, char **argv)
                                argc - optind == 0 ? "missing DEVICE.bin" : "too many arguments");
     }
     const char *device = argv[optind];
+
+    /* The bootloader first: its header names the chip and, unless --size says otherwise, the flash. */
+    uint8_t *bootloader = NULL;
+    size_t bootloader_len = 0;
+    ota_bootloader_image_info_t bl = {0};
+    if (bootloader_path != NULL) {
+        if (cli_read_file(bootloader_path, &bootloader, &bootloader_len) != OTA_OK) {
+            return CLI_EXIT_FAIL;
+        }
+        /* its own chip id (header offset 0x0C) says at which address its ROM expects it */
+        uint16_t id =
+            bootloader_len >= OTA_IMAGE_HEADER_SIZE ? (uint16_t)(bootloader[12] | bootloader[13] << 8) : 0;
+        int berr =
+            ota_bootloader_image_parse(bootloader, bootloader_len, ota_bootloader_image_offset(id), &bl);
+        if (berr != OTA_OK) {
+            cli_error("%s: not a second-stage bootloader image: %s", bootloader_path, ota_strerror(berr));
+            free(bootloader);
+            return CLI_EXIT_FAIL;
+        }
+        if (chip != NULL && chip->id != bl.chip_id) {
+            cli_error("%s is built for %s, not %s (--chip)", bootloader_path,
+                      ota_chip_display_name(bl.chip_id), chip->display_name);
+            free(bootloader);
+            return CLI_EXIT_FAIL;
+        }
+        chip = ota_chip_info(bl.chip_id);
+        if (!size_set) {
+            size = bl.flash_size;
+        }
+        if (size > OTA_FLASH_EMU_MAX_SIZE) {
+            cli_error("%s names a %u MiB flash; the emulator holds at most 16 MiB (use --size)",
+                      bootloader_path, (unsigned)(bl.flash_size >> 20));
+            free(bootloader);
+            return CLI_EXIT_FAIL;
+        }
+        if (bl.offset + bootloader_len > table_offset) {
+            cli_error("%s (%zu bytes at 0x%x) reaches the partition table at 0x%llx (use --offset)",
+                      bootloader_path, bootloader_len, (unsigned)bl.offset, (unsigned long long)table_offset);
+            free(bootloader);
+            return CLI_EXIT_FAIL;
+        }
+    }
     if (table_offset + OTA_PARTITION_TABLE_SECTOR_SIZE > size) {
+        free(bootloader);
         return cli_usage_error("flash create", "the table at 0x%llx does not fit in a %llu-byte flash",
                                (unsigned long long)table_offset, (unsigned long long)size);
     }
@@ -96,6 +188,7 @@ static int cmd_flash_create(int argc, char **argv)
     uint8_t *csv = NULL;
     size_t csv_len = 0;
     if (table_path != NULL && cli_read_file(table_path, &csv, &csv_len) != OTA_OK) {
+        free(bootloader);
         return CLI_EXIT_FAIL;
     }
     ota_partition_csv_options_t opts = {
@@ -125,6 +218,7 @@ static int cmd_flash_create(int argc, char **argv)
         cli_error("%s: %s", table_path ? table_path : "built-in table",
                   diag.message[0] ? diag.message : ota_strerror(err));
         free(table);
+        free(bootloader);
         return CLI_EXIT_FAIL;
     }
 
@@ -135,14 +229,29 @@ static int cmd_flash_create(int argc, char **argv)
         cli_error("cannot create %s: %s", device,
                   err == OTA_ERR_BUSY ? "in use by another process" : ota_strerror(err));
         free(table);
+        free(bootloader);
         return CLI_EXIT_FAIL;
     }
     err = ota_partition_table_store(ota_flash_file_flash(file), (uint32_t)table_offset, table, md5);
+    if (err == OTA_OK && bootloader != NULL) {
+        err = ota_flash_program(ota_flash_file_flash(file), bl.offset, bootloader, bootloader_len);
+    }
     ota_flash_file_close(file);
+    free(bootloader);
     if (err != OTA_OK) {
-        cli_error("%s: cannot write the partition table: %s", device, ota_strerror(err));
+        cli_error("%s: cannot write the partition table or bootloader: %s", device, ota_strerror(err));
         free(table);
         return CLI_EXIT_FAIL;
+    }
+    /* What is not in flash goes to the sidecar, written afresh: a stale one from an earlier device
+     * of the same name would name another chip or table offset. */
+    if (chip != NULL || table_offset != OTA_PARTITION_TABLE_OFFSET) {
+        err = write_fresh_state(device, chip != NULL ? chip->id : OTA_CHIP_ESP32, (uint32_t)table_offset);
+        if (err != OTA_OK) {
+            cli_error("%s%s: cannot write: %s", device, OTA_DEVICE_STATE_SUFFIX, ota_strerror(err));
+            free(table);
+            return CLI_EXIT_FAIL;
+        }
     }
 
     if (json) {
@@ -152,6 +261,10 @@ static int cmd_flash_create(int argc, char **argv)
         cJSON_AddNumberToObject(o, "table_offset", (double)table_offset);
         cJSON_AddNumberToObject(o, "partitions", (double)table->count);
         cJSON_AddBoolToObject(o, "md5", md5);
+        cli_json_add_string(o, "chip", chip != NULL ? chip->name : "esp32");
+        if (bootloader_path != NULL) {
+            cJSON_AddNumberToObject(o, "bootloader_offset", bl.offset);
+        }
         cli_json_add_string(o, "table", table_path ? table_path : "built-in (ESP-ADF OTA example)");
         cli_json_print(o);
     } else {
@@ -160,6 +273,12 @@ static int cmd_flash_create(int argc, char **argv)
                device, (unsigned long long)(mib ? size / (1024 * 1024) : size / 1024), mib ? "MiB" : "KiB",
                (unsigned long long)table_offset, table->count, md5 ? ", MD5" : "",
                table_path ? table_path : "the built-in ESP-ADF OTA example table");
+        if (bootloader_path != NULL) {
+            printf("Bootloader %s (%s) at 0x%x\n", bootloader_path, ota_chip_display_name(bl.chip_id),
+                   (unsigned)bl.offset);
+        } else if (chip != NULL) {
+            printf("Chip %s (in %s%s)\n", chip->display_name, device, OTA_DEVICE_STATE_SUFFIX);
+        }
     }
     free(table);
     return CLI_EXIT_OK;

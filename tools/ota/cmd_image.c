@@ -11,6 +11,7 @@
 #include "image_secure.h"
 #include "ota/ota_app_image.h"
 #include "ota/ota_app_image_builder.h"
+#include "ota/ota_device_file.h"
 #include "ota/ota_err.h"
 #include "ota/ota_flash_file.h"
 
@@ -119,7 +120,8 @@ static int cmd_image_info(int argc, char **argv)
     FILE *sig_text = NULL;
     if (label != NULL) {
         ota_flash_file_t *file = NULL;
-        ota_flash_file_options_t o = {.readonly = true, .emu = {.strict = true}};
+        ota_flash_file_options_t o = {.readonly = true, .emu = {.strict = true},
+                                      .pad_to = ota_device_file_short_image_size(path)};
         err = ota_flash_file_open(path, &o, &file);
         if (err != OTA_OK) {
             cli_error("cannot open device %s: %s", path, ota_strerror(err));
@@ -127,7 +129,10 @@ static int cmd_image_info(int argc, char **argv)
         }
         table = malloc(sizeof *table);
         ota_partition_diag_t pdiag = {0};
-        err = table ? ota_partition_table_load(ota_flash_file_flash(file), 0, table, &pdiag) : OTA_ERR_NO_MEM;
+        uint32_t table_offset = 0;
+        err = table ? ota_device_file_locate_table(path, ota_flash_file_flash(file), &table_offset, table,
+                                                   &pdiag)
+                    : OTA_ERR_NO_MEM;
         if (err != OTA_OK) {
             cli_error("%s: no valid partition table: %s", path,
                       pdiag.message[0] ? pdiag.message : ota_strerror(err));

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "ota/ota_device_file.h"
 #include "ota/ota_err.h"
 #include "ota/ota_flash_file.h"
 #include "ota/ota_partition.h"
@@ -33,20 +34,30 @@ static const char *open_error_text(int err)
     }
 }
 
-/* Open @p path and load its partition table; prints the error itself. */
-static int open_device(const char *path, bool writable, uint32_t table_offset, ota_flash_file_t **file,
+/* No --offset: the device's own table offset (never a valid --offset: not 4 KiB-aligned). */
+#define TABLE_OFFSET_FIND UINT32_MAX
+
+/* Open @p path and load its partition table; prints the error itself. *table_offset
+ * TABLE_OFFSET_FIND (no --offset): where the device's table is (state file, 0x8000, or the
+ * scan), set on return. */
+static int open_device(const char *path, bool writable, uint32_t *table_offset, ota_flash_file_t **file,
                        ota_partition_table_t *table)
 {
-    ota_flash_file_options_t o = {.readonly = !writable, .emu = {.strict = true}};
+    ota_flash_file_options_t o = {.readonly = !writable, .emu = {.strict = true},
+                                  .pad_to = ota_device_file_short_image_size(path)};
     int err = ota_flash_file_open(path, &o, file);
     if (err != OTA_OK) {
         cli_error("cannot open device %s: %s", path, open_error_text(err));
         return err;
     }
     ota_partition_diag_t diag = {0};
-    err = ota_partition_table_load(ota_flash_file_flash(*file), table_offset, table, &diag);
+    if (*table_offset == TABLE_OFFSET_FIND) {
+        err = ota_device_file_locate_table(path, ota_flash_file_flash(*file), table_offset, table, &diag);
+    } else {
+        err = ota_partition_table_load(ota_flash_file_flash(*file), *table_offset, table, &diag);
+    }
     if (err != OTA_OK) {
-        cli_error("%s: no valid partition table at 0x%x: %s", path, (unsigned)table_offset,
+        cli_error("%s: no valid partition table at 0x%x: %s", path, (unsigned)*table_offset,
                   diag.message[0] ? diag.message : ota_strerror(err));
         ota_flash_file_close(*file);
         *file = NULL;
@@ -84,7 +95,7 @@ static void list_usage(FILE *out)
             "      --csv          print the table as gen_esp32part.py's CSV\n"
             "      --json         print a JSON array of {label, type, type_name, subtype,\n"
             "                     subtype_name, offset, size, flags, encrypted, readonly}\n"
-            "      --offset ADDR  partition table offset (default 0x8000)\n"
+            "      --offset ADDR  partition table offset (default: the device's, 0x8000 or found)\n"
             "  -h, --help         show this help\n");
 }
 
@@ -177,7 +188,7 @@ static int cmd_partition_list(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     bool csv = false, json = false;
-    uint32_t table_offset = OTA_PARTITION_TABLE_OFFSET;
+    uint32_t table_offset = TABLE_OFFSET_FIND;
     optind = 1;
     opterr = 0;
     int c;
@@ -205,7 +216,7 @@ static int cmd_partition_list(int argc, char **argv)
     const char *device = argv[optind];
     ota_partition_table_t *table = calloc(1, sizeof *table);
     ota_flash_file_t *file = NULL;
-    int err = table ? open_device(device, false, table_offset, &file, table) : OTA_ERR_NO_MEM;
+    int err = table ? open_device(device, false, &table_offset, &file, table) : OTA_ERR_NO_MEM;
     if (err != OTA_OK) {
         if (json) {
             cli_json_print(cli_json_error(err, NULL));
@@ -427,7 +438,7 @@ static void read_usage(FILE *out)
             "Copy the whole partition LABEL of DEVICE.bin into FILE (parttool.py read_partition).\n"
             "\n"
             "Options:\n"
-            "      --offset ADDR  partition table offset (default 0x8000)\n"
+            "      --offset ADDR  partition table offset (default: the device's, 0x8000 or found)\n"
             "  -h, --help         show this help\n");
 }
 
@@ -442,7 +453,7 @@ static void write_usage(FILE *out)
             "--ignore-readonly.\n"
             "\n"
             "Options:\n"
-            "      --offset ADDR      partition table offset (default 0x8000)\n"
+            "      --offset ADDR      partition table offset (default: the device's, 0x8000 or found)\n"
             "      --ignore-readonly  write a readonly partition anyway (factory provisioning)\n"
             "  -h, --help             show this help\n");
 }
@@ -456,7 +467,7 @@ static int read_or_write(int argc, char **argv, bool write)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    uint32_t table_offset = OTA_PARTITION_TABLE_OFFSET;
+    uint32_t table_offset = TABLE_OFFSET_FIND;
     bool ignore_readonly = false;
     optind = 1;
     opterr = 0;
@@ -491,7 +502,7 @@ static int read_or_write(int argc, char **argv, bool write)
     }
     ota_partition_table_t *table = calloc(1, sizeof *table);
     ota_flash_file_t *file = NULL;
-    int err = table ? open_device(device, write, table_offset, &file, table) : OTA_ERR_NO_MEM;
+    int err = table ? open_device(device, write, &table_offset, &file, table) : OTA_ERR_NO_MEM;
     const ota_partition_info_t *info = err == OTA_OK ? find_label(table, device, label) : NULL;
     if (info == NULL) {
         err = err == OTA_OK ? OTA_ERR_NOT_FOUND : err;

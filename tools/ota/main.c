@@ -31,7 +31,9 @@ static void usage(FILE *out)
             "Usage: ota COMMAND [OPTIONS] [ARGS]\n"
             "\n"
             "Over-the-air updates for ESP32 flash images, modelled on ESP-ADF's ota_service.\n"
-            "A DEVICE is a file holding the whole flash of an ESP32 (partition table at 0x8000).\n"
+            "A DEVICE is a file holding the whole flash of an ESP32 (a flash dump or merged image\n"
+            "works as is: partition table at 0x8000 or ESP-IDF's other offsets, chip from the\n"
+            "bootloader), with DEVICE.state beside it for what is not in flash.\n"
             "\n"
             "Commands:\n");
     for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++) {

@@ -48,15 +48,46 @@ static char *trim(char *s)
     return s;
 }
 
-static bool parse_u32(const char *s, uint32_t *out)
+/*
+ * A number as a person writes it: decimal ("010" is ten, not octal eight) or 0x-hex, digits only —
+ * no sign, no blanks, no trailing junk — and at most @p max. strtoull alone would take "-1" (as
+ * 2^64-1), " +5", and octal; every value that does not fit is refused, never wrapped.
+ */
+static bool parse_number(const char *s, uint64_t max, uint64_t *out)
 {
-    if (*s == '\0' || *s == '-') {
+    int base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (*s == '\0') {
         return false;
     }
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno != 0 || *end != '\0' || v > UINT32_MAX) {
+    uint64_t v = 0;
+    for (; *s != '\0'; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9') {
+            d = (unsigned)(*s - '0');
+        } else if (base == 16 && *s >= 'a' && *s <= 'f') {
+            d = (unsigned)(*s - 'a' + 10);
+        } else if (base == 16 && *s >= 'A' && *s <= 'F') {
+            d = (unsigned)(*s - 'A' + 10);
+        } else {
+            return false;
+        }
+        if (v > (max - d) / (uint64_t)base) {
+            return false; /* v * base + d would exceed max (checked before it could overflow) */
+        }
+        v = v * (uint64_t)base + d;
+    }
+    *out = v;
+    return true;
+}
+
+static bool parse_u32(const char *s, uint32_t *out)
+{
+    uint64_t v;
+    if (!parse_number(s, UINT32_MAX, &v)) {
         return false;
     }
     *out = (uint32_t)v;
@@ -80,16 +111,17 @@ static bool parse_bool(const char *s, bool *out)
     return false;
 }
 
-/* "v3.0", "3.0" (major.minor) or the full number ("300"). */
+/* "v3.0", "3.0" (major.minor, minor 0..99) or the full number ("300"); at most 65535 (v655.35),
+ * the width of the image header's min/max_chip_rev_full. */
 static bool parse_revision(const char *s, uint16_t *out)
 {
     if (*s == 'v' || *s == 'V') {
         s++;
     }
     const char *dot = strchr(s, '.');
-    uint32_t major, minor;
+    uint64_t major, minor;
     if (dot == NULL) {
-        if (!parse_u32(s, &major) || major > 0xFFFF) {
+        if (!parse_number(s, 0xFFFF, &major)) {
             return false;
         }
         *out = (uint16_t)major;
@@ -102,7 +134,8 @@ static bool parse_revision(const char *s, uint16_t *out)
     }
     memcpy(buf, s, n);
     buf[n] = '\0';
-    if (!parse_u32(buf, &major) || !parse_u32(dot + 1, &minor) || minor > 99 ||
+    /* bounded before multiplying, so a huge major cannot wrap into a small revision */
+    if (!parse_number(buf, 0xFFFF / 100, &major) || !parse_number(dot + 1, 99, &minor) ||
         major * 100 + minor > 0xFFFF) {
         return false;
     }
@@ -110,16 +143,26 @@ static bool parse_revision(const char *s, uint16_t *out)
     return true;
 }
 
-/* Parse; unknown lines are appended to *extra when extra != NULL. */
-static int parse_state(const char *text, size_t len, ota_device_t *dev, char *diag, size_t diag_size,
-                       char **extra, size_t *extra_len)
+/* What the sidecar says beyond the fields of ota_device_t that parse_state sets directly. */
+typedef struct {
+    char running[OTA_PARTITION_LABEL_MAX + 2]; /* "" = none */
+    bool running_set;
+    bool table_offset_set;
+    bool chip_set;
+    bool rev_set;
+} state_extra_t;
+
+/* Parse; unknown lines are appended to *extra when extra != NULL. `running` is only recorded in
+ * @p st: it names an entry of a table that may not be loaded yet (its offset is in the file). */
+static int parse_state(const char *text, size_t len, ota_device_t *dev, state_extra_t *st, char *diag,
+                       size_t diag_size, char **extra, size_t *extra_len)
 {
     bool chip_set = false, rev_set = false;
     uint16_t chip = dev->chip_id, rev = dev->chip_revision;
     uint32_t efuse = dev->efuse_secure_version;
     bool rollback = dev->rollback_enabled, anti = dev->anti_rollback_enabled;
-    char running[OTA_PARTITION_LABEL_MAX + 2] = "";
-    bool running_set = false;
+    uint32_t table_offset = dev->table_offset;
+    memset(st, 0, sizeof *st);
     int line_no = 0;
 
     size_t pos = 0;
@@ -174,9 +217,14 @@ static int parse_state(const char *text, size_t len, ota_device_t *dev, char *di
             if (strlen(value) > OTA_PARTITION_LABEL_MAX) {
                 ok = false;
             } else {
-                strcpy(running, strcmp(value, "none") == 0 ? "" : value);
-                running_set = true;
+                strcpy(st->running, strcmp(value, "none") == 0 ? "" : value);
+                st->running_set = true;
             }
+        } else if (strcmp(key, "table_offset") == 0) {
+            /* CONFIG_PARTITION_TABLE_OFFSET: a sector boundary, inside a 16 MiB flash */
+            ok = parse_u32(value, &table_offset) && table_offset % OTA_PARTITION_TABLE_SECTOR_SIZE == 0 &&
+                 table_offset < OTA_FLASH_EMU_MAX_SIZE;
+            st->table_offset_set = ok;
         } else if (extra != NULL) {
             /* Someone else's key: keep the line for the next save. */
             char *grown = realloc(*extra, *extra_len + n + 2);
@@ -188,27 +236,52 @@ static int parse_state(const char *text, size_t len, ota_device_t *dev, char *di
             *extra_len += (size_t)(w > 0 ? w : 0);
         }
         if (!ok) {
-            set_diag(diag, diag_size, "line %d: bad value '%s' for %s", line_no, value, key);
+            set_diag(diag, diag_size, "line %d: bad value '%s' for %s (%s)", line_no, value, key,
+                     strcmp(key, "chip_revision") == 0 ? "vMAJOR.MINOR, minor 0..99, at most v655.35"
+                     : strcmp(key, "efuse_secure_version") == 0 ? "a number 0..4294967295"
+                     : strcmp(key, "chip") == 0 ? "a chip name or an id 0..0xffff"
+                     : strcmp(key, "running") == 0 ? "an app partition label or none"
+                     : strcmp(key, "table_offset") == 0 ? "a 4 KiB-aligned flash address"
+                                                   : "0/1, true/false, on/off or yes/no");
             return OTA_ERR_DEVICE_STATE;
         }
     }
     if (chip_set && !rev_set) {
         rev = chip == OTA_CHIP_ESP32 ? OTA_DEVICE_DEFAULT_REVISION_ESP32 : 0;
     }
+    /* The eFuse field is a thermometer code of secure_version_bits bits: it cannot hold more. */
+    const ota_chip_info_t *chip_info = ota_chip_info(chip);
+    uint32_t efuse_bits = chip_info != NULL ? chip_info->secure_version_bits : 16;
+    if (efuse > efuse_bits) {
+        set_diag(diag, diag_size, "efuse_secure_version=%u is out of range: the %s eFuse field holds 0..%u",
+                 (unsigned)efuse, chip_info != NULL ? chip_info->display_name : "chip's",
+                 (unsigned)efuse_bits);
+        return OTA_ERR_DEVICE_STATE;
+    }
+    st->chip_set = chip_set;
+    st->rev_set = rev_set;
     dev->chip_id = chip;
     dev->chip_revision = rev;
     dev->efuse_secure_version = efuse;
     dev->rollback_enabled = rollback;
     dev->anti_rollback_enabled = anti;
-    if (running_set) {
-        const ota_partition_info_t *p =
-            running[0] != '\0' ? ota_partition_find_by_label(&dev->table, running) : NULL;
-        if (running[0] != '\0' && (p == NULL || p->type != OTA_PART_TYPE_APP)) {
-            set_diag(diag, diag_size, "running=%s: no app partition with that label", running);
-            return OTA_ERR_DEVICE_STATE;
-        }
-        ota_device_set_running(dev, p);
+    dev->table_offset = table_offset;
+    return OTA_OK;
+}
+
+/* `running=LABEL` against the loaded table. */
+static int resolve_running(ota_device_t *dev, const state_extra_t *st, char *diag, size_t diag_size)
+{
+    if (!st->running_set) {
+        return OTA_OK;
     }
+    const ota_partition_info_t *p =
+        st->running[0] != '\0' ? ota_partition_find_by_label(&dev->table, st->running) : NULL;
+    if (st->running[0] != '\0' && (p == NULL || p->type != OTA_PART_TYPE_APP)) {
+        set_diag(diag, diag_size, "running=%s: no app partition with that label", st->running);
+        return OTA_ERR_DEVICE_STATE;
+    }
+    ota_device_set_running(dev, p);
     return OTA_OK;
 }
 
@@ -217,7 +290,9 @@ int ota_device_state_parse(const char *text, size_t len, ota_device_t *dev, char
     if (text == NULL || dev == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
-    return parse_state(text, len, dev, diag, diag_size, NULL, NULL);
+    state_extra_t st;
+    int err = parse_state(text, len, dev, &st, diag, diag_size, NULL, NULL);
+    return err != OTA_OK ? err : resolve_running(dev, &st, diag, diag_size);
 }
 
 int ota_device_state_format(const ota_device_t *dev, char *buf, size_t size)
@@ -230,6 +305,11 @@ int ota_device_state_format(const ota_device_t *dev, char *buf, size_t size)
         snprintf(chip_text, sizeof chip_text, "0x%04x", (unsigned)dev->chip_id);
     }
     const ota_partition_info_t *running = ota_device_running(dev);
+    /* table_offset only when it is not ESP-IDF's default, so default devices keep their file */
+    char offset_line[32] = "";
+    if (dev->table_offset != OTA_PARTITION_TABLE_OFFSET) {
+        snprintf(offset_line, sizeof offset_line, "table_offset=0x%x\n", (unsigned)dev->table_offset);
+    }
     return snprintf(buf, size,
                     "# ota-service device state: the hardware that is not in flash (ota_device_file.h)\n"
                     "chip=%s\n"
@@ -237,10 +317,11 @@ int ota_device_state_format(const ota_device_t *dev, char *buf, size_t size)
                     "efuse_secure_version=%u\n"
                     "rollback=%d\n"
                     "anti_rollback=%d\n"
-                    "running=%s\n",
+                    "running=%s\n"
+                    "%s",
                     chip_text, dev->chip_revision / 100u, dev->chip_revision % 100u,
                     (unsigned)dev->efuse_secure_version, dev->rollback_enabled ? 1 : 0,
-                    dev->anti_rollback_enabled ? 1 : 0, running ? running->label : "");
+                    dev->anti_rollback_enabled ? 1 : 0, running ? running->label : "", offset_line);
 }
 
 static int read_text_file(const char *path, char **out, size_t *len)
@@ -288,6 +369,30 @@ static int read_text_file(const char *path, char **out, size_t *len)
     return OTA_OK;
 }
 
+/* An `esptool merge_bin` output ends after its last part; the rest of the chip is erased. */
+uint32_t ota_device_file_short_image_size(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    uint8_t head[0x2000 + OTA_BOOTLOADER_PROBE_SIZE];
+    ssize_t n = pread(fd, head, sizeof head, 0);
+    off_t size = lseek(fd, 0, SEEK_END);
+    close(fd);
+    static const uint32_t offsets[] = {0x0, 0x1000, 0x2000};
+    for (size_t i = 0; n > 0 && i < sizeof offsets / sizeof offsets[0]; i++) {
+        ota_bootloader_image_info_t bl;
+        if ((size_t)n >= offsets[i] + OTA_BOOTLOADER_PROBE_SIZE &&
+            ota_bootloader_image_parse(head + offsets[i], OTA_BOOTLOADER_PROBE_SIZE, offsets[i], &bl) ==
+                OTA_OK) {
+            bool whole = size > 0 && size % OTA_FLASH_BLOCK_SIZE == 0 && (uint64_t)size >= bl.flash_size;
+            return whole || bl.flash_size > OTA_FLASH_EMU_MAX_SIZE ? 0 : bl.flash_size;
+        }
+    }
+    return 0;
+}
+
 int ota_device_file_open(const char *path, const ota_device_file_options_t *opts, ota_device_file_t **out,
                          char *diag, size_t diag_size)
 {
@@ -314,6 +419,7 @@ int ota_device_file_open(const char *path, const ota_device_file_options_t *opts
         fo.readonly = opts->readonly;
         fo.emu = opts->emu;
     }
+    fo.pad_to = ota_device_file_short_image_size(path);
     int err = ota_flash_file_open(path, &fo, &f->flash);
     if (err != OTA_OK) {
         set_diag(diag, diag_size, "cannot open %s: %s", path, ota_strerror(err));
@@ -321,20 +427,14 @@ int ota_device_file_open(const char *path, const ota_device_file_options_t *opts
         return err;
     }
     ota_device_init(&f->dev, ota_flash_file_flash(f->flash), NULL);
-    ota_partition_diag_t pdiag = {0};
-    err = ota_device_load_table(&f->dev, &pdiag);
-    if (err != OTA_OK) {
-        set_diag(diag, diag_size, "%s: no valid partition table at 0x%x: %s", path,
-                 OTA_PARTITION_TABLE_OFFSET, pdiag.message[0] ? pdiag.message : ota_strerror(err));
-        ota_device_file_close(f);
-        return err;
-    }
+    /* The sidecar first: it may say where the table is. */
     char *text = NULL;
     size_t len = 0;
+    state_extra_t st = {0};
     err = read_text_file(f->state_path, &text, &len);
     if (err == OTA_OK) {
         char why[160] = "";
-        err = parse_state(text, len, &f->dev, why, sizeof why, &f->extra, &f->extra_len);
+        err = parse_state(text, len, &f->dev, &st, why, sizeof why, &f->extra, &f->extra_len);
         free(text);
         if (err != OTA_OK) {
             set_diag(diag, diag_size, "%s: %s", f->state_path, why);
@@ -349,8 +449,82 @@ int ota_device_file_open(const char *path, const ota_device_file_options_t *opts
         ota_device_file_close(f);
         return err == OTA_ERR_NO_MEM ? err : OTA_ERR_DEVICE_STATE;
     }
+    /* No chip in the sidecar: a real flash's bootloader says which chip it is (never the ESP32
+     * default for an ESP32-C3 dump, whose apps would then all be "for another chip"). */
+    ota_bootloader_image_info_t bl;
+    if (!st.chip_set && ota_device_probe_bootloader(f->dev.flash, &bl) == OTA_OK) {
+        f->dev.chip_id = bl.chip_id;
+        if (!st.rev_set) {
+            f->dev.chip_revision = bl.chip_id == OTA_CHIP_ESP32 ? OTA_DEVICE_DEFAULT_REVISION_ESP32 : 0;
+        }
+    }
+    ota_partition_diag_t pdiag = {0};
+    err = st.table_offset_set ? ota_device_load_table(&f->dev, &pdiag)
+                              : ota_device_find_table(&f->dev, &pdiag);
+    if (err != OTA_OK) {
+        if (st.table_offset_set) {
+            set_diag(diag, diag_size, "%s: no valid partition table at 0x%x (table_offset in %s): %s", path,
+                     (unsigned)f->dev.table_offset, f->state_path,
+                     pdiag.message[0] ? pdiag.message : ota_strerror(err));
+        } else {
+            set_diag(diag, diag_size,
+                     "%s: no valid partition table at 0x%x (nor one with an MD5 at 0x%x..0x%x): %s", path,
+                     OTA_PARTITION_TABLE_OFFSET, OTA_DEVICE_TABLE_SCAN_FIRST,
+                     OTA_DEVICE_TABLE_SCAN_END - OTA_PARTITION_TABLE_SECTOR_SIZE,
+                     pdiag.message[0] ? pdiag.message : ota_strerror(err));
+        }
+        ota_device_file_close(f);
+        return err;
+    }
+    char why[160] = "";
+    err = resolve_running(&f->dev, &st, why, sizeof why);
+    if (err != OTA_OK) {
+        set_diag(diag, diag_size, "%s: %s", f->state_path, why);
+        ota_device_file_close(f);
+        return err;
+    }
     *out = f;
     return OTA_OK;
+}
+
+int ota_device_file_locate_table(const char *path, const ota_flash_t *flash, uint32_t *offset,
+                                 ota_partition_table_t *table, ota_partition_diag_t *diag)
+{
+    if (path == NULL || flash == NULL || offset == NULL || table == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    ota_device_t *dev = malloc(sizeof *dev);
+    size_t plen = strlen(path);
+    char *state_path = malloc(plen + sizeof OTA_DEVICE_STATE_SUFFIX);
+    if (dev == NULL || state_path == NULL) {
+        free(dev);
+        free(state_path);
+        return OTA_ERR_NO_MEM;
+    }
+    memcpy(state_path, path, plen);
+    memcpy(state_path + plen, OTA_DEVICE_STATE_SUFFIX, sizeof OTA_DEVICE_STATE_SUFFIX);
+    ota_device_init(dev, flash, NULL);
+    char *text = NULL;
+    size_t len = 0;
+    state_extra_t st = {0};
+    int err = read_text_file(state_path, &text, &len);
+    if (err == OTA_OK) {
+        err = parse_state(text, len, dev, &st, diag != NULL ? diag->message : NULL,
+                          diag != NULL ? sizeof diag->message : 0, NULL, NULL);
+        free(text);
+    } else if (err == OTA_ERR_NOT_FOUND) {
+        err = OTA_OK;
+    }
+    if (err == OTA_OK) {
+        err = st.table_offset_set ? ota_device_load_table(dev, diag) : ota_device_find_table(dev, diag);
+    }
+    *offset = dev->table_offset;
+    if (err == OTA_OK) {
+        *table = dev->table;
+    }
+    free(state_path);
+    free(dev);
+    return err;
 }
 
 ota_device_t *ota_device_file_device(ota_device_file_t *file)

@@ -18,7 +18,7 @@ static const char *TAG = "flash_file";
 struct ota_flash_file {
     int fd;
     uint8_t *map;
-    size_t size;
+    size_t size; /* mapped bytes: the file, or a short read-only image copied into anonymous memory */
     ota_flash_emu_t *emu;
 };
 
@@ -29,6 +29,70 @@ static int errno_to_err(int e)
     case ENOMEM: return OTA_ERR_NO_MEM;
     default: return OTA_ERR_IO;
     }
+}
+
+static int wrap(int fd, uint8_t *map, ota_flash_emu_config_t *cfg, ota_flash_file_t **out)
+{
+    ota_flash_file_t *file = ota_calloc(1, sizeof *file);
+    int err = file ? ota_flash_emu_create(cfg, map, &file->emu) : OTA_ERR_NO_MEM;
+    if (err != OTA_OK) {
+        ota_free(file);
+        munmap(map, cfg->size);
+        close(fd);
+        return err;
+    }
+    file->fd = fd;
+    file->map = map;
+    file->size = cfg->size;
+    *out = file;
+    return OTA_OK;
+}
+
+/* A merged image shorter than its flash: the missing tail is erased flash (0xFF). */
+static int open_short_image(int fd, const char *path, const ota_flash_file_options_t *opts,
+                            ota_flash_emu_config_t *cfg, off_t have, ota_flash_file_t **out)
+{
+    cfg->size = opts->pad_to;
+    uint8_t *map;
+    if (opts->readonly) {
+        map = mmap(NULL, cfg->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (map == MAP_FAILED) {
+            close(fd);
+            return OTA_ERR_NO_MEM;
+        }
+        memset(map + have, OTA_FLASH_ERASED_BYTE, cfg->size - (size_t)have);
+        off_t done = 0;
+        while (done < have) {
+            ssize_t n = pread(fd, map + done, (size_t)(have - done), done);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                munmap(map, cfg->size);
+                close(fd);
+                return OTA_ERR_IO;
+            }
+            done += n;
+        }
+        OTA_LOGD(TAG, "%s: %lld bytes, read as a %u-byte flash (rest erased)", path, (long long)have,
+                 (unsigned)cfg->size);
+        return wrap(fd, map, cfg, out);
+    }
+    if (ftruncate(fd, (off_t)cfg->size) != 0) {
+        OTA_LOGE(TAG, "cannot size %s: %s", path, strerror(errno));
+        close(fd);
+        return OTA_ERR_IO;
+    }
+    map = mmap(NULL, cfg->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        int err = errno_to_err(errno);
+        close(fd);
+        return err;
+    }
+    memset(map + have, OTA_FLASH_ERASED_BYTE, cfg->size - (size_t)have);
+    OTA_LOGI(TAG, "%s: %lld bytes extended with erased flash to %u bytes (its bootloader's flash size)", path,
+             (long long)have, (unsigned)cfg->size);
+    return wrap(fd, map, cfg, out);
 }
 
 int ota_flash_file_open(const char *path, const ota_flash_file_options_t *opts, ota_flash_file_t **out)
@@ -78,6 +142,10 @@ int ota_flash_file_open(const char *path, const ota_flash_file_options_t *opts, 
             close(fd);
             return OTA_ERR_IO;
         }
+        if (S_ISREG(st.st_mode) && opts->pad_to != 0 && opts->pad_to % OTA_FLASH_BLOCK_SIZE == 0 &&
+            opts->pad_to <= OTA_FLASH_EMU_MAX_SIZE && st.st_size < (off_t)opts->pad_to) {
+            return open_short_image(fd, path, opts, &cfg, st.st_size, out);
+        }
         if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size % OTA_FLASH_BLOCK_SIZE != 0 ||
             st.st_size > (off_t)OTA_FLASH_EMU_MAX_SIZE) {
             OTA_LOGE(TAG, "%s: size %lld is not a flash size (a multiple of 64 KiB up to 16 MiB)",
@@ -100,19 +168,7 @@ int ota_flash_file_open(const char *path, const ota_flash_file_options_t *opts, 
         memset(map, OTA_FLASH_ERASED_BYTE, cfg.size);
     }
 
-    ota_flash_file_t *file = ota_calloc(1, sizeof *file);
-    int err = file ? ota_flash_emu_create(&cfg, map, &file->emu) : OTA_ERR_NO_MEM;
-    if (err != OTA_OK) {
-        ota_free(file);
-        munmap(map, cfg.size);
-        close(fd);
-        return err;
-    }
-    file->fd = fd;
-    file->map = map;
-    file->size = cfg.size;
-    *out = file;
-    return OTA_OK;
+    return wrap(fd, map, &cfg, out);
 }
 
 void ota_flash_file_close(ota_flash_file_t *file)

@@ -14,6 +14,7 @@
 #include "ota/ota_mem.h"
 #include "ota/ota_source.h"
 #include "ota/ota_source_posix.h"
+#include "port/posix/open_beneath.h"
 #include "source/source_internal.h"
 
 static const char *TAG = "source";
@@ -107,27 +108,57 @@ static void file_validators(const struct stat *st, ota_source_info_t *info)
     }
 }
 
-/* Resolve @p path (all symlinks) and require it inside the resolved @p root. */
-static int check_inside_root(const char *path, const char *root, char *resolved, ota_source_info_t *info)
+/* Why @p path was refused: for the message only (the open itself never trusts a resolved name). */
+static void describe_escape(const char *path, const char *root, int e, ota_source_info_t *info)
 {
     char root_real[PATH_MAX];
-    if (realpath(root, root_real) == NULL) {
+    char resolved[PATH_MAX];
+    if (e == ELOOP) {
+        ota_source_set_error(info, "%s: too many levels of symbolic links (a loop?) under the sdcard root %s",
+                             path, root);
+    } else if (realpath(path, resolved) == NULL || realpath(root, root_real) == NULL) {
+        ota_source_set_error(info, "%s leads outside the sdcard root %s", path, root);
+    } else if (strncmp(resolved, root_real, strlen(root_real)) == 0) {
+        /* resolved inside by now: the path was changed while it was being opened */
+        ota_source_set_error(info, "%s led outside the sdcard root %s while it was opened", path, root_real);
+    } else {
+        ota_source_set_error(info, "%s resolves to %s, outside the sdcard root %s", path, resolved,
+                             root_real);
+    }
+}
+
+/*
+ * Open file://sdcard/REL below the root in one resolution by the kernel (or a descriptor walk),
+ * so a directory on the path swapped for a symlink between a check and the open cannot lead out.
+ * Symlinks that stay below the root are followed. Returns a descriptor or a negative OTA_ERR_*.
+ */
+static int open_in_root(const char *uri, const char *root, const char *path, ota_source_info_t *info)
+{
+    char rel[PATH_MAX];
+    int err = ota_uri_file_path(uri, "/", rel, sizeof rel);
+    if (err != OTA_OK) {
+        ota_source_set_error(info, "%s: path too long", uri);
+        return OTA_ERR_SRC_URI;
+    }
+    /* The root itself may be a symlink (a mount point alias): it is the caller's choice. */
+    int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd < 0) {
         int e = errno;
         ota_source_set_error(info, "sdcard root %s: %s", root, strerror(e));
         return errno_to_err(e);
     }
-    if (realpath(path, resolved) == NULL) {
-        int e = errno;
-        ota_source_set_error(info, "%s: %s", path, strerror(e));
-        return e == ELOOP ? OTA_ERR_SRC_PATH_ESCAPE : errno_to_err(e);
+    int fd = ota_posix_open_beneath(root_fd, rel + 1, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, true);
+    close(root_fd);
+    if (fd >= 0) {
+        return fd;
     }
-    size_t root_len = strlen(root_real);
-    bool root_is_slash = root_len == 1;
-    if (!root_is_slash && (strncmp(resolved, root_real, root_len) != 0 || resolved[root_len] != '/')) {
-        ota_source_set_error(info, "%s resolves to %s, outside the sdcard root %s", path, resolved, root_real);
+    int e = -fd;
+    if (e == EXDEV || e == ELOOP) {
+        describe_escape(path, root, e, info);
         return OTA_ERR_SRC_PATH_ESCAPE;
     }
-    return OTA_OK;
+    ota_source_set_error(info, "%s: %s", path, strerror(e));
+    return errno_to_err(e);
 }
 
 int ota_source_file_open(const ota_source_config_t *cfg_in, const char *uri, uint64_t offset,
@@ -139,7 +170,6 @@ int ota_source_file_open(const ota_source_config_t *cfg_in, const char *uri, uin
     *out = NULL;
 
     char path[PATH_MAX];
-    char resolved[PATH_MAX];
     int fd = -1;
     int err = ota_uri_file_path(uri, cfg.sdcard_root, path, sizeof path);
     if (err != OTA_OK) {
@@ -152,24 +182,24 @@ int ota_source_file_open(const ota_source_config_t *cfg_in, const char *uri, uin
         }
         goto fail;
     }
-    /* file://sdcard/... must stay under the root even through symlinks; file:///abs is explicit. */
-    bool in_sdcard = uri[7] != '/';
-    if (in_sdcard) {
-        err = check_inside_root(path, cfg.sdcard_root, resolved, &info);
-        if (err != OTA_OK) {
+    /* file://sdcard/... must stay under the root even through symlinks; file:///abs (also
+     * file://localhost/abs, RFC 8089) is explicit. */
+    if (ota_uri_file_is_sdcard(uri)) {
+        fd = open_in_root(uri, cfg.sdcard_root, path, &info);
+        if (fd < 0) {
+            err = fd;
+            fd = -1;
             goto fail;
         }
     } else {
-        ota_source_copy_string(resolved, sizeof resolved, path);
-    }
-
-    /* O_NONBLOCK: opening a FIFO must not hang the service; it is refused just below. */
-    fd = open(resolved, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (in_sdcard ? O_NOFOLLOW : 0));
-    if (fd < 0) {
-        int e = errno;
-        ota_source_set_error(&info, "%s: %s", path, strerror(e));
-        err = errno_to_err(e);
-        goto fail;
+        /* O_NONBLOCK: opening a FIFO must not hang the service; it is refused just below. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0) {
+            int e = errno;
+            ota_source_set_error(&info, "%s: %s", path, strerror(e));
+            err = errno_to_err(e);
+            goto fail;
+        }
     }
     struct stat st;
     if (fstat(fd, &st) != 0) {

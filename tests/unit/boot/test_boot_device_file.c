@@ -139,6 +139,101 @@ static void test_sidecar_text(void **state)
     free(dir);
 }
 
+/* Every numeric or boolean key: a value out of its range is refused naming the key, never wrapped
+ * (a 64-bit product of "v42949673.0" used to wrap to revision 4; "+1", octal, blanks...). */
+static void test_state_values_out_of_range(void **state)
+{
+    (void)state;
+    char *dir = ts_mkdtemp();
+    char *dev_path = make_device(dir);
+    char *sp = state_path(dev_path);
+    ota_device_file_options_t o = {.emu = {.strict = true}};
+    static const struct {
+        const char *text;
+        const char *key;
+    } bad[] = {
+        /* eFuse secure version: u32 text range, then the chip's field width (ESP32 32, C3 16) */
+        {"efuse_secure_version=4294967296\n", "efuse_secure_version"},
+        {"efuse_secure_version=18446744073709551617\n", "efuse_secure_version"},
+        {"efuse_secure_version=-1\n", "efuse_secure_version"},
+        {"efuse_secure_version=+1\n", "efuse_secure_version"},
+        {"efuse_secure_version=1x\n", "efuse_secure_version"},
+        {"efuse_secure_version=0x\n", "efuse_secure_version"},
+        {"efuse_secure_version=\n", "efuse_secure_version"},
+        {"efuse_secure_version=1 2\n", "efuse_secure_version"},
+        {"efuse_secure_version=33\n", "efuse_secure_version"},
+        {"chip=esp32c3\nefuse_secure_version=17\n", "efuse_secure_version"},
+        {"efuse_secure_version=17\nchip=esp32c3\n", "efuse_secure_version"},
+        /* chip revision: major * 100 + minor must fit 16 bits, minor 0..99 */
+        {"chip_revision=70000\n", "chip_revision"},
+        {"chip_revision=65536\n", "chip_revision"},
+        {"chip_revision=v42949673.0\n", "chip_revision"},
+        {"chip_revision=v655.36\n", "chip_revision"},
+        {"chip_revision=v3.100\n", "chip_revision"},
+        {"chip_revision=v-1.0\n", "chip_revision"},
+        {"chip_revision=v3.+0\n", "chip_revision"},
+        {"chip_revision=v3.\n", "chip_revision"},
+        {"chip_revision=v3.0.1\n", "chip_revision"},
+        {"chip_revision=v3.0x\n", "chip_revision"},
+        {"chip_revision=-300\n", "chip_revision"},
+        /* booleans */
+        {"rollback=2\n", "rollback"},
+        {"rollback=-1\n", "rollback"},
+        {"rollback=1x\n", "rollback"},
+        {"rollback=\n", "rollback"},
+        {"anti_rollback=2\n", "anti_rollback"},
+        {"anti_rollback=10\n", "anti_rollback"},
+        /* table offset: a sector boundary inside the flash */
+        {"table_offset=0x8001\n", "table_offset"},
+        {"table_offset=0x100008000\n", "table_offset"},
+        {"table_offset=-0x9000\n", "table_offset"},
+        {"table_offset=0x1000000\n", "table_offset"},
+        /* chip id */
+        {"chip=0x10000\n", "chip"},
+        {"chip=65536\n", "chip"},
+        {"chip=-1\n", "chip"},
+        {"chip=5x\n", "chip"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ts_write_file(sp, bad[i].text, strlen(bad[i].text));
+        ota_device_file_t *f = NULL;
+        char diag[256] = "";
+        int err = ota_device_file_open(dev_path, &o, &f, diag, sizeof diag);
+        if (err != OTA_ERR_DEVICE_STATE || strstr(diag, bad[i].key) == NULL) {
+            fail_msg("'%s': %s, diag '%s' (want OTA_ERR_DEVICE_STATE naming %s)", bad[i].text,
+                     ota_err_name(err), diag, bad[i].key);
+        }
+        assert_null(f);
+    }
+    /* the edges that fit are accepted, with their exact values */
+    static const struct {
+        const char *text;
+        uint16_t rev;
+        uint32_t efuse;
+    } good[] = {
+        {"chip_revision=65535\nefuse_secure_version=32\n", 65535, 32},
+        {"chip_revision=v655.35\nefuse_secure_version=0x20\n", 65535, 32},
+        {"chip_revision=v3.99\nefuse_secure_version=010\n", 399, 10}, /* decimal, not octal */
+        {"chip=esp32c3\nchip_revision=v0.4\nefuse_secure_version=16\n", 4, 16},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        ts_write_file(sp, good[i].text, strlen(good[i].text));
+        ota_device_file_t *f = NULL;
+        char diag[256] = "";
+        int err = ota_device_file_open(dev_path, &o, &f, diag, sizeof diag);
+        if (err != OTA_OK) {
+            fail_msg("'%s': %s (%s)", good[i].text, ota_err_name(err), diag);
+        }
+        assert_int_equal(ota_device_file_device(f)->chip_revision, good[i].rev);
+        assert_int_equal(ota_device_file_device(f)->efuse_secure_version, good[i].efuse);
+        ota_device_file_close(f);
+    }
+    free(sp);
+    free(dev_path);
+    ts_rmtree(dir);
+    free(dir);
+}
+
 static void test_open_errors(void **state)
 {
     (void)state;
@@ -166,6 +261,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_and_round_trip),
         cmocka_unit_test(test_sidecar_text),
+        cmocka_unit_test(test_state_values_out_of_range),
         cmocka_unit_test(test_open_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,11 @@
 /* The file:// source on a real file system: mapping, offsets, resume checks, clear errors. */
 #include "test_support.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +14,11 @@
 #include <unistd.h>
 
 #include "ota/ota_err.h"
+#include "ota/ota_log.h"
 #include "ota/ota_mem.h"
 #include "ota/ota_source.h"
 #include "ota/ota_source_posix.h"
+#include "port/posix/open_beneath.h"
 
 #define FILE_SIZE 10000
 
@@ -126,6 +132,31 @@ static void test_absolute_uri(void **state)
     assert_int_equal(ota_source_read_full(src, out, sizeof out), FILE_SIZE);
     assert_memory_equal(out, f->data, FILE_SIZE);
     ota_source_close(src);
+}
+
+/* RFC 8089: file://localhost/ABS is file:///ABS, an absolute path, not a name on the SD card. */
+static void test_localhost_uri(void **state)
+{
+    fixture_t *f = *state;
+    /* a file outside the sdcard root: an absolute path may name it, the SD card may not */
+    char *other = ts_path_join(f->dir, "app.bin");
+    ts_write_file(other, f->data, sizeof f->data);
+    char uri[512];
+    snprintf(uri, sizeof uri, "file://localhost%s", other);
+    ota_source_t *src = NULL;
+    ota_source_info_t diag;
+    int err = ota_source_open(NULL, &f->cfg, uri, 0, NULL, &src, &diag);
+    if (err != OTA_OK) {
+        fail_msg("%s: %s (%s)", uri, ota_err_name(err), diag.error);
+    }
+    static uint8_t out[FILE_SIZE];
+    assert_int_equal(ota_source_read_full(src, out, sizeof out), FILE_SIZE);
+    assert_memory_equal(out, f->data, FILE_SIZE);
+    ota_source_close(src);
+    snprintf(uri, sizeof uri, "FILE://LocalHost%s", other);
+    assert_int_equal(ota_source_open(NULL, &f->cfg, uri, 0, NULL, &src, NULL), OTA_OK);
+    ota_source_close(src);
+    free(other);
 }
 
 static void test_expect(void **state)
@@ -342,6 +373,189 @@ static void test_no_allocation_per_read(void **state)
     assert_int_equal(after.current_bytes, before.current_bytes);
 }
 
+/* The descriptor walk alone resolves like RESOLVE_BENEATH: links below the root are followed. */
+static void test_walk_semantics(void **state)
+{
+    fixture_t *f = *state;
+    char *sub = ts_path_join(f->root, "sub");
+    assert_int_equal(mkdir(sub, 0755), 0);
+    char *subfile = ts_path_join(sub, "x.bin");
+    ts_write_file(subfile, "x", 1);
+    char *outside = ts_path_join(f->dir, "secret.bin");
+    ts_write_file(outside, "s", 1);
+    static const struct {
+        const char *name, *target;
+    } links[] = {
+        {"alias.bin", "tone.bin"}, {"subl", "sub"},          {"up", "sub/../tone.bin"},
+        {"out.bin", "../secret.bin"}, {"abs", "/etc/passwd"}, {"loop", "loop"},
+        {"sub/back.bin", "../tone.bin"},
+    };
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        char *l = ts_path_join(f->root, links[i].name);
+        assert_int_equal(symlink(links[i].target, l), 0);
+        free(l);
+    }
+    int root_fd = open(f->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    assert_true(root_fd >= 0);
+    static const struct {
+        const char *rel;
+        int want; /* 0: opens, else -errno */
+    } cases[] = {
+        {"tone.bin", 0},      {"./tone.bin", 0},         {"alias.bin", 0},       {"subl/x.bin", 0},
+        {"up", 0},            {"sub/../tone.bin", 0},     {"sub/back.bin", 0},    {"subl/../tone.bin", 0},
+        {"../sdcard/tone.bin", -EXDEV}, {"out.bin", -EXDEV}, {"abs", -EXDEV},     {"loop", -ELOOP},
+        {"sub/../../secret.bin", -EXDEV}, {"missing", -ENOENT}, {"tone.bin/x", -ENOTDIR},
+    };
+    for (int use_openat2 = 0; use_openat2 <= 1; use_openat2++) {
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            int fd = ota_posix_open_beneath(root_fd, cases[i].rel, O_RDONLY | O_CLOEXEC, use_openat2 != 0);
+            if (fd >= 0) {
+                close(fd);
+                fd = 0;
+            }
+            if (fd != cases[i].want) {
+                fail_msg("%s (openat2 %d): got %d, want %d", cases[i].rel, use_openat2, fd, cases[i].want);
+            }
+        }
+    }
+    close(root_fd);
+    free(outside);
+    free(subfile);
+    free(sub);
+}
+
+/* A swapper that keeps exchanging a real directory inside the root with a symlink to a directory
+ * outside it (renameat2 RENAME_EXCHANGE, atomic), so every name on the path may change between any
+ * two steps of a resolution. */
+typedef struct {
+    const char *a, *b;
+    atomic_bool stop;
+    atomic_ulong swaps;
+} swapper_t;
+
+static void *swapper_main(void *arg)
+{
+    swapper_t *s = arg;
+    while (!atomic_load(&s->stop)) {
+        if (renameat2(AT_FDCWD, s->a, AT_FDCWD, s->b, RENAME_EXCHANGE) == 0) {
+            atomic_fetch_add(&s->swaps, 1);
+        }
+    }
+    return NULL;
+}
+
+#define RACE_OPENS 2000
+
+static void test_sdcard_swap_race(void **state)
+{
+    fixture_t *f = *state;
+    /* inside: sdcard/d/a/b/c/f.bin = 'I' bytes; outside: private/a/b/c/f.bin = 'S' bytes (the
+     * secret). The depth below the swapped name widens the window between a check and an open. */
+    char *inside_dir = ts_path_join(f->root, "d");
+    char *outside_dir = ts_path_join(f->dir, "private");
+    char sub[PATH_MAX];
+    static const char *const depth[] = {"", "/a", "/a/b", "/a/b/c"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(sub, sizeof sub, "%s%s", inside_dir, depth[i]);
+        assert_int_equal(mkdir(sub, 0755), 0);
+        snprintf(sub, sizeof sub, "%s%s", outside_dir, depth[i]);
+        assert_int_equal(mkdir(sub, 0755), 0);
+    }
+    uint8_t inside[512], secret[512];
+    memset(inside, 'I', sizeof inside);
+    memset(secret, 'S', sizeof secret);
+    snprintf(sub, sizeof sub, "%s/a/b/c/f.bin", inside_dir);
+    ts_write_file(sub, inside, sizeof inside);
+    snprintf(sub, sizeof sub, "%s/a/b/c/f.bin", outside_dir);
+    ts_write_file(sub, secret, sizeof secret);
+    char *link = ts_path_join(f->root, "s");
+    assert_int_equal(symlink(outside_dir, link), 0);
+
+    swapper_t sw = {.a = inside_dir, .b = link};
+    atomic_init(&sw.stop, false);
+    atomic_init(&sw.swaps, 0);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, swapper_main, &sw), 0);
+
+    ota_log_level_t level = ota_log_get_level();
+    ota_log_set_level(OTA_LOG_NONE); /* hundreds of expected refusals */
+    int ok = 0, refused = 0, leaked = 0;
+    for (int i = 0; i < RACE_OPENS; i++) {
+        ota_source_t *src = NULL;
+        int err = ota_source_open(NULL, &f->cfg, "file://sdcard/d/a/b/c/f.bin", 0, NULL, &src, NULL);
+        if (err == OTA_OK) {
+            uint8_t buf[sizeof inside];
+            assert_int_equal(ota_source_read_full(src, buf, sizeof buf), (long)sizeof buf);
+            ota_source_close(src);
+            if (memcmp(buf, inside, sizeof buf) != 0) {
+                leaked++;
+            } else {
+                ok++;
+            }
+        } else {
+            /* the name is a symlink out of the root at that moment, or briefly missing */
+            if (err != OTA_ERR_SRC_PATH_ESCAPE && err != OTA_ERR_SRC_FILE_NOT_FOUND) {
+                fail_msg("open %d: unexpected %s", i, ota_err_name(err));
+            }
+            refused++;
+        }
+    }
+
+    /* the descriptor walk (the fallback where openat2 is missing) under the same swapper */
+    int root_fd = open(f->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    assert_true(root_fd >= 0);
+    int walk_ok = 0, walk_refused = 0, walk_leaked = 0;
+    for (int i = 0; i < RACE_OPENS; i++) {
+        int fd = ota_posix_open_beneath(root_fd, "d/a/b/c/f.bin", O_RDONLY | O_CLOEXEC, false);
+        if (fd < 0) {
+            if (fd != -EXDEV && fd != -ENOENT && fd != -ELOOP) {
+                fail_msg("walk %d: unexpected errno %d", i, -fd);
+            }
+            walk_refused++;
+            continue;
+        }
+        uint8_t buf[sizeof inside];
+        assert_int_equal(read(fd, buf, sizeof buf), (ssize_t)sizeof buf);
+        close(fd);
+        if (memcmp(buf, inside, sizeof buf) != 0) {
+            walk_leaked++;
+        } else {
+            walk_ok++;
+        }
+    }
+    close(root_fd);
+    ota_log_set_level(level);
+    atomic_store(&sw.stop, true);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    print_message("swap race: %d opens, %d read the inside file, %d refused, %d read the outside file, "
+                  "%lu swaps\n", RACE_OPENS, ok, refused, leaked, (unsigned long)atomic_load(&sw.swaps));
+    print_message("swap race (walk): %d opens, %d inside, %d refused, %d outside\n", RACE_OPENS, walk_ok,
+                  walk_refused, walk_leaked);
+    assert_int_equal(leaked, 0);
+    assert_int_equal(walk_leaked, 0);
+    assert_true(ok > 0);      /* legitimate opens still work while the race goes on */
+    assert_true(walk_ok > 0);
+    assert_true(atomic_load(&sw.swaps) > 0);
+
+    /* with the swapper stopped, the legitimate path works again and the link is still refused */
+    struct stat st;
+    assert_int_equal(lstat(inside_dir, &st), 0);
+    bool d_is_dir = S_ISDIR(st.st_mode);
+    const char *real_name = d_is_dir ? "file://sdcard/d/a/b/c/f.bin" : "file://sdcard/s/a/b/c/f.bin";
+    const char *link_name = d_is_dir ? "file://sdcard/s/a/b/c/f.bin" : "file://sdcard/d/a/b/c/f.bin";
+    ota_source_t *src = NULL;
+    assert_int_equal(ota_source_open(NULL, &f->cfg, real_name, 0, NULL, &src, NULL), OTA_OK);
+    uint8_t buf[sizeof inside];
+    assert_int_equal(ota_source_read_full(src, buf, sizeof buf), (long)sizeof buf);
+    assert_memory_equal(buf, inside, sizeof buf);
+    ota_source_close(src);
+    expect_open_error(f, link_name, OTA_ERR_SRC_PATH_ESCAPE, "outside the sdcard root");
+
+    free(link);
+    free(outside_dir);
+    free(inside_dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +568,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unreadable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_changes_while_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_allocation_per_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_localhost_uri, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_walk_semantics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sdcard_swap_race, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,6 +77,21 @@ static void test_file_path_mapping(void **state)
     expect_path("file://sdcard/dir/", "/sd", "/sd/dir/"); /* a directory: the opener refuses it */
 }
 
+static void test_file_is_sdcard(void **state)
+{
+    (void)state;
+    assert_true(ota_uri_file_is_sdcard("file://sdcard/flash_tone.bin"));
+    assert_true(ota_uri_file_is_sdcard("FILE://SDCard/x"));
+    /* RFC 8089: an empty host and "localhost" both name the local file system, absolutely */
+    assert_false(ota_uri_file_is_sdcard("file:///sdcard/x"));
+    assert_false(ota_uri_file_is_sdcard("file://localhost/abs/x"));
+    assert_false(ota_uri_file_is_sdcard("file://LOCALHOST/abs/x"));
+    assert_false(ota_uri_file_is_sdcard("file://sdcardx/x"));
+    assert_false(ota_uri_file_is_sdcard("file://sdcar/x"));
+    assert_false(ota_uri_file_is_sdcard("http://sdcard/x"));
+    assert_false(ota_uri_file_is_sdcard(NULL));
+}
+
 static void test_file_path_refusals(void **state)
 {
     (void)state;
@@ -272,7 +287,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scheme_is_a_prefix), cmocka_unit_test(test_file_path_mapping),
-        cmocka_unit_test(test_file_path_refusals), cmocka_unit_test(test_content_range),
+        cmocka_unit_test(test_file_path_refusals), cmocka_unit_test(test_file_is_sdcard),
+        cmocka_unit_test(test_content_range),
         cmocka_unit_test(test_expect_checks),      cmocka_unit_test(test_config_defaults),
         cmocka_unit_test(test_read_full),
     };
