@@ -121,7 +121,24 @@ extern "C" {
     X(OTA_ERR_SVC_VERIFY_FAILED, -802, "service: flash read-back does not match") \
     X(OTA_ERR_SVC_CHECKPOINT, -803, "service: resume checkpoint unusable") \
     X(OTA_ERR_SVC_CONFIG, -804, "service: invalid configuration") \
-    X(OTA_ERR_SVC_UP_TO_DATE, -805, "service: already up to date")
+    X(OTA_ERR_SVC_UP_TO_DATE, -805, "service: already up to date") \
+    /* delta patches: esp_delta_ota / detools (-1100 .. -1199) */ \
+    X(OTA_ERR_DELTA_BAD_MAGIC, -1100, "delta: not an esp_delta_ota patch (bad magic)") \
+    X(OTA_ERR_DELTA_BARE_NOT_ALLOWED, -1101, "delta: bare detools patch (no ESP header) refused") \
+    X(OTA_ERR_DELTA_BAD_HEADER, -1102, "delta: malformed patch header") \
+    X(OTA_ERR_DELTA_PATCH_TYPE, -1103, "delta: unsupported patch type (only sequential)") \
+    X(OTA_ERR_DELTA_COMPRESSION, -1104, "delta: unsupported compression (only heatshrink)") \
+    X(OTA_ERR_DELTA_HS_PARAMS, -1105, "delta: impossible heatshrink window/lookahead") \
+    X(OTA_ERR_DELTA_WINDOW_TOO_LARGE, -1106, "delta: heatshrink window larger than the decoder's buffer") \
+    X(OTA_ERR_DELTA_DATA_FORMAT, -1107, "delta: data-format patches not supported") \
+    X(OTA_ERR_DELTA_TRUNCATED, -1108, "delta: patch truncated") \
+    X(OTA_ERR_DELTA_CORRUPT, -1109, "delta: corrupt compressed patch stream") \
+    X(OTA_ERR_DELTA_OLD_RANGE, -1110, "delta: patch reads past the old image") \
+    X(OTA_ERR_DELTA_NEW_OVERFLOW, -1111, "delta: patch writes past the new image size") \
+    X(OTA_ERR_DELTA_NO_PROGRESS, -1112, "delta: chunk makes no progress (endless chunk stream)") \
+    X(OTA_ERR_DELTA_SIZE_MISMATCH, -1113, "delta: patch ended before the declared new size") \
+    X(OTA_ERR_DELTA_BASE_MISMATCH, -1114, "delta: patch base mismatch") \
+    X(OTA_ERR_DELTA_TRAILING_DATA, -1115, "delta: data after the end of the patch")
 
 typedef enum {
 #define OTA_ERR_ENUM_ENTRY(name, value, message) name = value,

@@ -22,6 +22,7 @@ static const cli_command_t k_commands[] = {
     {"rollback", cmd_rollback, "mark the running app invalid and boot the previous one"},
     {"fetch", cmd_fetch, "download a file://, http:// or https:// URI to a file"},
     {"run", cmd_run, "run the ESP-ADF OTA example's upgrade list on a device"},
+    {"delta", cmd_delta, "make, apply or inspect esp_delta_ota (detools) patches"},
 };
 
 static void usage(FILE *out)
