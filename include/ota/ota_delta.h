@@ -99,6 +99,8 @@ typedef struct {
     uint8_t hdr_len;          /**< ESP header bytes collected */
     uint8_t var_shift;        /**< size field being read: bits collected */
     uint8_t var_neg;          /**< size field being read: sign */
+    uint8_t chunk_empty;      /**< the current chunk has neither diff nor extra bytes */
+    uint8_t prev_chunk_empty; /**< so had the previous one */
     uint64_t var_value;       /**< size field being read: value so far */
     uint8_t hdr[OTA_DELTA_ESP_HEADER_LEN];
     ota_delta_config_t cfg;

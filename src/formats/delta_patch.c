@@ -313,10 +313,8 @@ static int on_size(ota_delta_t *d, int64_t v)
         if ((uint64_t)v > d->header.new_size - d->new_offset) {
             return OTA_ERR_DELTA_NEW_OVERFLOW;
         }
-        if (v == 0 && d->chunk_diff == 0) {
-            return OTA_ERR_DELTA_NO_PROGRESS; /* such chunks could repeat forever from a few bytes */
-        }
         d->chunk_left = (uint64_t)v;
+        d->chunk_empty = v == 0 && d->chunk_diff == 0;
         d->phase = PH_EXTRA_DATA;
         return OTA_OK;
     case PH_ADJUSTMENT:
@@ -324,6 +322,13 @@ static int on_size(ota_delta_t *d, int64_t v)
             d->old_offset + v > DELTA_MAX_OLD_OFFSET || d->old_offset + v < -DELTA_MAX_OLD_OFFSET) {
             return OTA_ERR_DELTA_OLD_RANGE;
         }
+        /* bsdiff may start with an empty chunk that only moves the old position; an empty chunk
+         * that does not, or two in a row, make no progress: such a stream could go on forever
+         * (a few compressed bytes expand to many empty chunks). */
+        if (d->chunk_empty && (v == 0 || d->prev_chunk_empty)) {
+            return OTA_ERR_DELTA_NO_PROGRESS;
+        }
+        d->prev_chunk_empty = d->chunk_empty;
         d->old_offset += v;
         d->stats.chunks++;
         if (v < d->stats.min_adjustment) {

@@ -73,9 +73,18 @@ int delta_hs_encode(const uint8_t *in, size_t len, unsigned window_bits, unsigne
     for (size_t i = 0; i < len; i++) {
         size_t limit = len - i < max_len ? len - i : max_len;
         size_t blen = 0, bdist = 0;
-        if (limit >= 2) {
+        if (i > 0 && best_len[i - 1] > 32) {
+            /* Inside a long match: the same distance goes on at least one byte shorter; extend
+             * it rather than search again (keeps big windows and lookaheads linear). */
+            bdist = best_dist[i - 1];
+            blen = best_len[i - 1] - 1u;
+            while (blen < limit && at(in, (ptrdiff_t)(i + blen) - (ptrdiff_t)bdist) == in[i + blen]) {
+                blen++;
+            }
+        } else if (limit >= 2) {
             unsigned key = (unsigned)in[i] << 8 | in[i + 1];
-            for (int32_t j = head[key]; j != INT32_MIN && (ptrdiff_t)i - j <= (ptrdiff_t)window;
+            unsigned budget = 1024; /* candidates tried: bounds the time for big windows */
+            for (int32_t j = head[key]; j != INT32_MIN && (ptrdiff_t)i - j <= (ptrdiff_t)window && budget-- > 0;
                  j = prev[(size_t)j & (window - 1)]) {
                 size_t l = 0;
                 while (l < limit && at(in, (ptrdiff_t)j + (ptrdiff_t)l) == in[i + l]) {
@@ -84,7 +93,7 @@ int delta_hs_encode(const uint8_t *in, size_t len, unsigned window_bits, unsigne
                 if (l > blen) {
                     blen = l;
                     bdist = (size_t)((ptrdiff_t)i - j);
-                    if (l == limit) {
+                    if (l == limit || l >= 128) { /* long enough: a reference costs the same */
                         break;
                     }
                 }
@@ -101,7 +110,10 @@ int delta_hs_encode(const uint8_t *in, size_t len, unsigned window_bits, unsigne
     for (size_t i = len; i-- > 0;) {
         uint32_t c = lit_cost + cost[i + 1];
         uint16_t pick = 0;
-        for (size_t l = 2; l <= best_len[i]; l++) {
+        /* All lengths for esp_delta_ota's 2^7 lookahead; for huge lookaheads the longest 256
+         * (and the shortest 16), which keeps the parse linear at a negligible loss. */
+        size_t lo = best_len[i] > 256 ? best_len[i] - 255u : 2u;
+        for (size_t l = 2; l <= best_len[i]; l = (l == 16 && lo > 17) ? lo : l + 1) {
             uint32_t cc = ref_cost + cost[i + l];
             if (cc < c) {
                 c = cc;
@@ -233,6 +245,35 @@ static void emit_chunk(growbuf_t *g, const uint8_t *old, const uint8_t *nw, size
     st->extra_bytes += extra;
 }
 
+/* A chunk waiting to be written: an empty chunk that follows (no diff, no extra: bsdiff emits one
+ * when a match starts right where the previous ended) only adds its adjustment to it, because our
+ * applier refuses chunks that make no progress (ota_delta.h). */
+typedef struct {
+    bool have;
+    size_t lastscan, lastpos, lenf, extra;
+    int64_t adjust;
+} pending_chunk_t;
+
+static void flush_chunk(growbuf_t *g, const uint8_t *old, const uint8_t *nw, pending_chunk_t *p,
+                        delta_make_stats_t *st)
+{
+    if (p->have && (p->lenf > 0 || p->extra > 0 || p->adjust != 0)) {
+        emit_chunk(g, old, nw, p->lastscan, p->lastpos, p->lenf, p->extra, p->adjust, st);
+    }
+    p->have = false;
+}
+
+static void add_chunk(growbuf_t *g, const uint8_t *old, const uint8_t *nw, pending_chunk_t *p, size_t lastscan,
+                      size_t lastpos, size_t lenf, size_t extra, int64_t adjust, delta_make_stats_t *st)
+{
+    if (lenf == 0 && extra == 0 && p->have) {
+        p->adjust += adjust;
+        return;
+    }
+    flush_chunk(g, old, nw, p, st);
+    *p = (pending_chunk_t){true, lastscan, lastpos, lenf, extra, adjust};
+}
+
 /* The chunk stream of a sequential patch: data-format size 0, then (diff, extra, adjustment)s. */
 static int make_chunks(const uint8_t *old, size_t old_len, const uint8_t *nw, size_t new_len, growbuf_t *g,
                        delta_make_stats_t *st)
@@ -250,6 +291,7 @@ static int make_chunks(const uint8_t *old, size_t old_len, const uint8_t *nw, si
         free(sa);
         return OTA_ERR_NO_MEM;
     }
+    pending_chunk_t pending = {0};
     size_t scan = 0, len = 0, pos = 0, lastscan = 0, lastpos = 0;
     ptrdiff_t lastoffset = 0;
     while (scan < new_len) {
@@ -320,12 +362,13 @@ static int make_chunks(const uint8_t *old, size_t old_len, const uint8_t *nw, si
             }
             size_t extra = (scan - lenb) - (lastscan + lenf);
             int64_t adjust = (int64_t)(pos - lenb) - (int64_t)(lastpos + lenf);
-            emit_chunk(g, old, nw, lastscan, lastpos, lenf, extra, adjust, st);
+            add_chunk(g, old, nw, &pending, lastscan, lastpos, lenf, extra, adjust, st);
             lastscan = scan - lenb;
             lastpos = pos - lenb;
             lastoffset = (ptrdiff_t)pos - (ptrdiff_t)scan;
         }
     }
+    flush_chunk(g, old, nw, &pending, st);
     free(sa);
     return g->oom ? OTA_ERR_NO_MEM : OTA_OK;
 }
