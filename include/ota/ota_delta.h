@@ -16,7 +16,7 @@
  * Streaming and bounded: patch bytes go in in chunks of any size (ota_delta_feed), new-image
  * bytes come out through a callback as soon as they are known, the old image is read through a
  * random-access callback (on the device: the running slot through the flash interface). RAM is
- * this struct (about 250 bytes) plus the heatshrink window (2^W bytes, 256 for esp_delta_ota's
+ * this struct (376 bytes on x86-64) plus the heatshrink window (2^W bytes, 256 for esp_delta_ota's
  * 8/7) in its trailing array: no image-sized buffer.
  *
  * Checkpoints: the struct holds everything (header, decoder bits and window, positions in patch,
