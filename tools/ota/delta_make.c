@@ -52,13 +52,14 @@ int delta_hs_encode(const uint8_t *in, size_t len, unsigned window_bits, unsigne
     uint16_t *best_dist = malloc((len + 1) * sizeof *best_dist);
     uint32_t *cost = malloc((len + 1) * sizeof *cost);
     uint16_t *choice = malloc((len + 1) * sizeof *choice);
+    uint8_t *suf = malloc(len + 1), *pre = malloc(len + 1); /* range-minimum offsets, see below */
     /* Last position of each 2-byte value and the chain of earlier ones (ring of window size). */
     int32_t *head = malloc(65536 * sizeof *head);
     int32_t *prev = malloc(window * sizeof *prev);
     uint8_t *buf = malloc(len + len / 8 + 16);
     int rc = OTA_ERR_NO_MEM;
     if (best_len == NULL || best_dist == NULL || cost == NULL || choice == NULL || head == NULL || prev == NULL ||
-        buf == NULL) {
+        buf == NULL || suf == NULL || pre == NULL) {
         goto done;
     }
     for (size_t i = 0; i < 65536; i++) {
@@ -105,23 +106,49 @@ int delta_hs_encode(const uint8_t *in, size_t len, unsigned window_bits, unsigne
         prev[i & (window - 1)] = head[key];
         head[key] = (int32_t)i;
     }
-    /* Cheapest parse, from the end. */
+    /* Cheapest parse, from the end: cost[i] = bits to code in[i..]. A reference from i may end
+     * anywhere in [i+2, i+best_len[i]] at the same price, so it needs the cheapest cost in that
+     * range: for ranges within two 128-byte blocks (all of them for lookaheads up to 2^7) that is
+     * the cheaper of the block suffix minimum at the start and the block prefix minimum at the
+     * end (kept as offsets), which makes the parse linear. */
+    enum { BLK = 128 };
     cost[len] = 0;
+    suf[len] = 0;
+    pre[len] = 0;
     for (size_t i = len; i-- > 0;) {
         uint32_t c = lit_cost + cost[i + 1];
         uint16_t pick = 0;
-        /* All lengths for esp_delta_ota's 2^7 lookahead; for huge lookaheads the longest 256
-         * (and the shortest 16), which keeps the parse linear at a negligible loss. */
-        size_t lo = best_len[i] > 256 ? best_len[i] - 255u : 2u;
-        for (size_t l = 2; l <= best_len[i]; l = (l == 16 && lo > 17) ? lo : l + 1) {
-            uint32_t cc = ref_cost + cost[i + l];
-            if (cc < c) {
-                c = cc;
-                pick = (uint16_t)l;
+        size_t a = i + 2, b = i + best_len[i];
+        if (best_len[i] >= 2) {
+            if (b - a < BLK && a / BLK != b / BLK) {
+                size_t k1 = a + suf[a], k2 = b - pre[b];
+                size_t k = cost[k2] < cost[k1] ? k2 : k1;
+                if (ref_cost + cost[k] < c) {
+                    c = ref_cost + cost[k];
+                    pick = (uint16_t)(k - i);
+                }
+            } else {
+                /* One block, or a huge lookahead: the longest 256 lengths and the shortest 16. */
+                size_t lo = best_len[i] > 256 ? best_len[i] - 255u : 2u;
+                for (size_t l = 2; l <= best_len[i]; l = (l == 16 && lo > 17) ? lo : l + 1) {
+                    uint32_t cc = ref_cost + cost[i + l];
+                    if (cc < c) {
+                        c = cc;
+                        pick = (uint16_t)l;
+                    }
+                }
             }
         }
         cost[i] = c;
         choice[i] = pick;
+        suf[i] = (uint8_t)((i + 1) % BLK == 0 || cost[i] <= cost[i + 1 + suf[i + 1]] ? 0 : 1 + suf[i + 1]);
+        if (i % BLK == 0) {
+            size_t end = i + BLK - 1 < len ? i + BLK - 1 : len;
+            pre[i] = 0;
+            for (size_t j = i + 1; j <= end; j++) {
+                pre[j] = (uint8_t)(cost[j] < cost[j - 1 - pre[j - 1]] ? 0 : 1 + pre[j - 1]);
+            }
+        }
     }
     bit_writer_t w = {.buf = buf};
     for (size_t i = 0; i < len;) {
@@ -148,6 +175,8 @@ done:
     free(best_dist);
     free(cost);
     free(choice);
+    free(suf);
+    free(pre);
     free(head);
     free(prev);
     free(buf);
