@@ -126,7 +126,8 @@ int ota_delta_parse_header(const uint8_t *patch, size_t len, bool allow_bare, ot
  * OTA_OK if @p running_sha256 (the running app's validation hash, esp_partition_get_sha256)
  * equals the patch's base hash, OTA_ERR_DELTA_BASE_MISMATCH if not or if the patch is bare.
  */
-int ota_delta_base_matches(const ota_delta_header_t *header, const uint8_t running_sha256[OTA_DELTA_SHA256_LEN]);
+int ota_delta_base_matches(const ota_delta_header_t *header,
+                           const uint8_t running_sha256[OTA_DELTA_SHA256_LEN]);
 
 /**
  * Initialise @p d in @p storage_size bytes (at least sizeof(ota_delta_t); the rest is the

@@ -167,7 +167,8 @@ int ota_delta_parse_header(const uint8_t *patch, size_t len, bool allow_bare, ot
     return OTA_OK;
 }
 
-int ota_delta_base_matches(const ota_delta_header_t *header, const uint8_t running_sha256[OTA_DELTA_SHA256_LEN])
+int ota_delta_base_matches(const ota_delta_header_t *header,
+                           const uint8_t running_sha256[OTA_DELTA_SHA256_LEN])
 {
     if (header == NULL || running_sha256 == NULL) {
         return OTA_ERR_INVALID_ARG;
@@ -435,7 +436,8 @@ static bool state_ok(const ota_delta_t *d)
 
 int ota_delta_feed(ota_delta_t *d, const ota_delta_io_t *io, const uint8_t *patch, size_t len)
 {
-    if (!state_ok(d) || io == NULL || io->write_new == NULL || io->read_old == NULL || (patch == NULL && len > 0)) {
+    if (!state_ok(d) || io == NULL || io->write_new == NULL || io->read_old == NULL ||
+        (patch == NULL && len > 0)) {
         return OTA_ERR_INVALID_ARG;
     }
     if (d->phase == PH_FAILED) {

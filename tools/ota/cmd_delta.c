@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -61,13 +60,15 @@ static int cmd_delta_make(int argc, char **argv)
         return cli_usage_error("delta make", "--esp-header and --bare are alternatives");
     }
     if (argc - optind != 3) {
-        return cli_usage_error("delta make", argc - optind < 3 ? "need OLD, NEW and PATCH" : "too many arguments");
+        return cli_usage_error("delta make", "%s",
+                               argc - optind < 3 ? "need OLD, NEW and PATCH" : "too many arguments");
     }
     const char *old_path = argv[optind], *new_path = argv[optind + 1], *patch_path = argv[optind + 2];
     uint8_t *old = NULL, *nw = NULL, *patch = NULL;
     size_t old_len = 0, new_len = 0, patch_len = 0;
     int rc = CLI_EXIT_FAIL;
-    if (cli_read_file(old_path, &old, &old_len) != OTA_OK || cli_read_file(new_path, &nw, &new_len) != OTA_OK) {
+    if (cli_read_file(old_path, &old, &old_len) != OTA_OK ||
+        cli_read_file(new_path, &nw, &new_len) != OTA_OK) {
         goto done;
     }
     if (esp && old_len < OTA_DELTA_SHA256_LEN) {
@@ -256,7 +257,8 @@ static int cmd_delta_apply(int argc, char **argv)
         }
     }
     if (argc - optind != 3) {
-        return cli_usage_error("delta apply", argc - optind < 3 ? "need OLD, PATCH and OUT" : "too many arguments");
+        return cli_usage_error("delta apply", "%s",
+                               argc - optind < 3 ? "need OLD, PATCH and OUT" : "too many arguments");
     }
     const char *old_path = argv[optind], *patch_path = argv[optind + 1], *out_path = argv[optind + 2];
     apply_ctx_t a = {0};
@@ -266,7 +268,18 @@ static int cmd_delta_apply(int argc, char **argv)
     }
     a.old = old;
     ota_delta_config_t cfg = {.allow_bare = bare, .old_size = a.old_len};
-    if (!no_base && a.old_len >= OTA_DELTA_SHA256_LEN) {
+    /* The base check applies to patches that name a base (the ESP header); a bare one, accepted
+     * with --bare, names none. */
+    bool names_base = true;
+    FILE *pf = fopen(patch_path, "rb");
+    if (pf != NULL) {
+        uint8_t head[OTA_DELTA_HEADER_MAX];
+        size_t hn = fread(head, 1, sizeof head, pf);
+        ota_delta_header_t h;
+        names_base = !(bare && ota_delta_parse_header(head, hn, true, &h) == OTA_OK && !h.esp_header);
+        fclose(pf);
+    }
+    if (!no_base && names_base && a.old_len >= OTA_DELTA_SHA256_LEN) {
         cfg.check_base = true;
         memcpy(cfg.base_sha256, old + a.old_len - OTA_DELTA_SHA256_LEN, OTA_DELTA_SHA256_LEN);
     }
@@ -279,30 +292,17 @@ static int cmd_delta_apply(int argc, char **argv)
     ota_sha256_init(&a.sha);
     ota_delta_t *d = NULL;
     int err = run_patch(patch_path, &cfg, &a, &d);
-    /* A patch without the ESP header names no base: with --bare the check cannot apply. */
-    if (err == OTA_ERR_DELTA_BASE_MISMATCH && d != NULL && !d->header.esp_header && bare) {
-        err = OTA_OK;
-        cfg.check_base = false;
-        rewind(a.out);
-        if (ftruncate(fileno(a.out), 0) != 0) {
-            err = OTA_ERR_IO;
-        }
-        ota_sha256_init(&a.sha);
-        free(d);
-        d = NULL;
-        if (err == OTA_OK) {
-            err = run_patch(patch_path, &cfg, &a, &d);
-        }
-    }
+    bool printed = false;
     if (fclose(a.out) != 0 && err == OTA_OK) {
         cli_error("cannot write %s: %s", out_path, strerror(errno));
         err = OTA_ERR_IO;
+        printed = true;
     }
     int rc = CLI_EXIT_OK;
     if (err != OTA_OK) {
-        if (d != NULL && err != OTA_ERR_IO) {
+        if (d != NULL && !printed) {
             report_patch_error(patch_path, d, err, json);
-        } else if (d == NULL) {
+        } else if (d == NULL && err != OTA_ERR_IO) { /* run_patch reported I/O errors itself */
             cli_error("%s: %s", patch_path, ota_strerror(err));
         }
         remove(out_path);
@@ -321,7 +321,8 @@ static int cmd_delta_apply(int argc, char **argv)
             cJSON_AddNumberToObject(j, "chunks", (double)d->stats.chunks);
             cli_json_print(j);
         } else {
-            printf("%s: %llu bytes\nsha256: %s\n", out_path, (unsigned long long)ota_delta_new_offset(d), hex);
+            printf("%s: %llu bytes\nsha256: %s\n", out_path, (unsigned long long)ota_delta_new_offset(d),
+                   hex);
         }
     }
     free(d);
@@ -367,7 +368,8 @@ static int cmd_delta_info(int argc, char **argv)
         }
     }
     if (argc - optind != 1) {
-        return cli_usage_error("delta info", argc - optind < 1 ? "missing PATCH" : "too many arguments");
+        return cli_usage_error("delta info", "%s",
+                               argc - optind < 1 ? "missing PATCH" : "too many arguments");
     }
     const char *path = argv[optind];
     apply_ctx_t a = {0};
@@ -408,14 +410,16 @@ static int cmd_delta_info(int argc, char **argv)
         } else {
             printf("ESP header:       none (bare detools patch)\n");
         }
-        printf("Type:             sequential, heatshrink window %u lookahead %u\n", h->window_bits, h->lookahead_bits);
+        printf("Type:             sequential, heatshrink window %u lookahead %u\n", h->window_bits,
+               h->lookahead_bits);
         printf("New size:         %llu bytes\n", (unsigned long long)h->new_size);
         printf("Chunks:           %llu\n", (unsigned long long)st->chunks);
         printf("Diff bytes:       %llu (%llu unchanged)\n", (unsigned long long)st->diff_bytes,
                (unsigned long long)st->zero_diff_bytes);
         printf("Extra bytes:      %llu\n", (unsigned long long)st->extra_bytes);
         if (st->chunks > 0) {
-            printf("Adjustments:      %lld .. %lld\n", (long long)st->min_adjustment, (long long)st->max_adjustment);
+            printf("Adjustments:      %lld .. %lld\n", (long long)st->min_adjustment,
+                   (long long)st->max_adjustment);
         }
     }
     free(d);

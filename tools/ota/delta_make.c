@@ -40,8 +40,8 @@ static inline uint8_t at(const uint8_t *in, ptrdiff_t i)
     return i < 0 ? 0 : in[i];
 }
 
-int delta_hs_encode(const uint8_t *in, size_t len, unsigned window_bits, unsigned lookahead_bits, uint8_t **out,
-                    size_t *out_len)
+int delta_hs_encode(const uint8_t *in, size_t len, unsigned window_bits, unsigned lookahead_bits,
+                    uint8_t **out, size_t *out_len)
 {
     if (!ota_hs_params_valid(window_bits, lookahead_bits)) {
         return OTA_ERR_DELTA_HS_PARAMS;
@@ -58,8 +58,8 @@ int delta_hs_encode(const uint8_t *in, size_t len, unsigned window_bits, unsigne
     int32_t *prev = malloc(window * sizeof *prev);
     uint8_t *buf = malloc(len + len / 8 + 16);
     int rc = OTA_ERR_NO_MEM;
-    if (best_len == NULL || best_dist == NULL || cost == NULL || choice == NULL || head == NULL || prev == NULL ||
-        buf == NULL || suf == NULL || pre == NULL) {
+    if (best_len == NULL || best_dist == NULL || cost == NULL || choice == NULL || head == NULL ||
+        prev == NULL || buf == NULL || suf == NULL || pre == NULL) {
         goto done;
     }
     for (size_t i = 0; i < 65536; i++) {
@@ -85,7 +85,8 @@ int delta_hs_encode(const uint8_t *in, size_t len, unsigned window_bits, unsigne
         } else if (limit >= 2) {
             unsigned key = (unsigned)in[i] << 8 | in[i + 1];
             unsigned budget = 1024; /* candidates tried: bounds the time for big windows */
-            for (int32_t j = head[key]; j != INT32_MIN && (ptrdiff_t)i - j <= (ptrdiff_t)window && budget-- > 0;
+            for (int32_t j = head[key];
+                 j != INT32_MIN && (ptrdiff_t)i - j <= (ptrdiff_t)window && budget-- > 0;
                  j = prev[(size_t)j & (window - 1)]) {
                 size_t l = 0;
                 while (l < limit && at(in, (ptrdiff_t)j + (ptrdiff_t)l) == in[i + l]) {
@@ -229,8 +230,8 @@ static size_t match_len(const uint8_t *a, size_t alen, const uint8_t *b, size_t 
 }
 
 /* Longest match of @p nw in @p old among the suffixes SA[st..en] (binary search). */
-static size_t bsd_search(const saidx_t *sa, const uint8_t *old, size_t old_len, const uint8_t *nw, size_t nw_len,
-                        size_t st, size_t en, size_t *pos)
+static size_t bsd_search(const saidx_t *sa, const uint8_t *old, size_t old_len, const uint8_t *nw,
+                         size_t nw_len, size_t st, size_t en, size_t *pos)
 {
     while (en - st >= 2) {
         size_t x = st + (en - st) / 2;
@@ -292,8 +293,9 @@ static void flush_chunk(growbuf_t *g, const uint8_t *old, const uint8_t *nw, pen
     p->have = false;
 }
 
-static void add_chunk(growbuf_t *g, const uint8_t *old, const uint8_t *nw, pending_chunk_t *p, size_t lastscan,
-                      size_t lastpos, size_t lenf, size_t extra, int64_t adjust, delta_make_stats_t *st)
+static void add_chunk(growbuf_t *g, const uint8_t *old, const uint8_t *nw, pending_chunk_t *p,
+                      size_t lastscan, size_t lastpos, size_t lenf, size_t extra, int64_t adjust,
+                      delta_make_stats_t *st)
 {
     if (lenf == 0 && extra == 0 && p->have) {
         p->adjust += adjust;
