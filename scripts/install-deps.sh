@@ -7,7 +7,7 @@
 #   scripts/install-deps.sh bench   + valgrind, curl, strace, linux-perf (make bench)
 set -eu
 
-build="gcc make cmake pkg-config libc6-dev libcurl4-openssl-dev libssl-dev libcjson-dev libmbedtls-dev zlib1g-dev"
+build="gcc make cmake pkg-config libc6-dev libcurl4-openssl-dev libssl-dev libcjson-dev libmbedtls-dev zlib1g-dev libdivsufsort-dev"
 demo="$build python3"
 test="$build libcmocka-dev python3 nginx openssl clang libclang-rt-14-dev llvm"
 bench="$test valgrind curl strace linux-perf"

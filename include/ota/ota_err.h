@@ -142,7 +142,24 @@ extern "C" {
     X(OTA_ERR_KEY_PARSE, -1040, "key: cannot parse the key file") \
     X(OTA_ERR_KEY_UNSUPPORTED, -1041, "key: unsupported key type or size") \
     X(OTA_ERR_KEY_MISMATCH, -1042, "key: signature block holds another key") \
-    X(OTA_ERR_CRYPTO, -1043, "crypto: backend operation failed")
+    X(OTA_ERR_CRYPTO, -1043, "crypto: backend operation failed") \
+    /* delta patches: esp_delta_ota / detools (-1100 .. -1199) */ \
+    X(OTA_ERR_DELTA_BAD_MAGIC, -1100, "delta: not an esp_delta_ota patch (bad magic)") \
+    X(OTA_ERR_DELTA_BARE_NOT_ALLOWED, -1101, "delta: bare detools patch (no ESP header) refused") \
+    X(OTA_ERR_DELTA_BAD_HEADER, -1102, "delta: malformed patch header") \
+    X(OTA_ERR_DELTA_PATCH_TYPE, -1103, "delta: unsupported patch type (only sequential)") \
+    X(OTA_ERR_DELTA_COMPRESSION, -1104, "delta: unsupported compression (only heatshrink)") \
+    X(OTA_ERR_DELTA_HS_PARAMS, -1105, "delta: impossible heatshrink window/lookahead") \
+    X(OTA_ERR_DELTA_WINDOW_TOO_LARGE, -1106, "delta: heatshrink window larger than the decoder's buffer") \
+    X(OTA_ERR_DELTA_DATA_FORMAT, -1107, "delta: data-format patches not supported") \
+    X(OTA_ERR_DELTA_TRUNCATED, -1108, "delta: patch truncated") \
+    X(OTA_ERR_DELTA_CORRUPT, -1109, "delta: corrupt compressed patch stream") \
+    X(OTA_ERR_DELTA_OLD_RANGE, -1110, "delta: patch reads past the old image") \
+    X(OTA_ERR_DELTA_NEW_OVERFLOW, -1111, "delta: patch writes past the new image size") \
+    X(OTA_ERR_DELTA_NO_PROGRESS, -1112, "delta: chunk makes no progress (endless chunk stream)") \
+    X(OTA_ERR_DELTA_SIZE_MISMATCH, -1113, "delta: patch ended before the declared new size") \
+    X(OTA_ERR_DELTA_BASE_MISMATCH, -1114, "delta: patch base mismatch") \
+    X(OTA_ERR_DELTA_TRAILING_DATA, -1115, "delta: data after the end of the patch")
 
 typedef enum {
 #define OTA_ERR_ENUM_ENTRY(name, value, message) name = value,

@@ -23,6 +23,7 @@ static const cli_command_t k_commands[] = {
     {"fetch", cmd_fetch, "download a file://, http:// or https:// URI to a file"},
     {"run", cmd_run, "run the ESP-ADF OTA example's upgrade list on a device"},
     {"keys", cmd_keys, "generate signing keys, key digests (espsecure)"},
+    {"delta", cmd_delta, "make, apply or inspect esp_delta_ota (detools) patches"},
 };
 
 static void usage(FILE *out)

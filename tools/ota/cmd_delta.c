@@ -1,0 +1,439 @@
+/* `ota delta make|apply|info`: esp_delta_ota / detools sequential patches (docs/delta.md). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "delta_make.h"
+#include "ota/ota_crypto.h"
+#include "ota/ota_delta.h"
+#include "ota/ota_err.h"
+
+#define DELTA_FEED_SIZE 4096
+
+/* --- delta make ------------------------------------------------------------------------------- */
+
+static void make_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ota delta make [--esp-header|--bare] [--json] OLD NEW PATCH\n"
+            "\n"
+            "Write PATCH, a detools sequential patch (heatshrink window 8, lookahead 7) turning OLD\n"
+            "into NEW, as esp_delta_ota_patch_gen.py does: bsdiff matching over a suffix array.\n"
+            "\n"
+            "Options:\n"
+            "      --esp-header  prepend esp_delta_ota's 64-byte header: magic 0xFCCDDE10 and the\n"
+            "                    base's validation hash (OLD's last 32 bytes, esptool's SHA-256)\n"
+            "                    (the default)\n"
+            "      --bare        a plain detools patch, without that header\n"
+            "      --json        print the result as one JSON object\n"
+            "  -h, --help        show this help\n"
+            "\n"
+            "Exit status: 0 written, 1 failed (unreadable input, I/O), 2 usage error.\n");
+}
+
+static int cmd_delta_make(int argc, char **argv)
+{
+    enum { O_ESP = 256, O_BARE, O_JSON };
+    static const struct option opts[] = {
+        {"esp-header", no_argument, NULL, O_ESP}, {"bare", no_argument, NULL, O_BARE},
+        {"json", no_argument, NULL, O_JSON},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool esp = true, json = false, saw_esp = false, saw_bare = false;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_ESP: esp = true; saw_esp = true; break;
+        case O_BARE: esp = false; saw_bare = true; break;
+        case O_JSON: json = true; break;
+        case 'h': make_usage(stdout); return CLI_EXIT_OK;
+        default: return cli_option_error("delta make", c, argv);
+        }
+    }
+    if (saw_esp && saw_bare) {
+        return cli_usage_error("delta make", "--esp-header and --bare are alternatives");
+    }
+    if (argc - optind != 3) {
+        return cli_usage_error("delta make", "%s",
+                               argc - optind < 3 ? "need OLD, NEW and PATCH" : "too many arguments");
+    }
+    const char *old_path = argv[optind], *new_path = argv[optind + 1], *patch_path = argv[optind + 2];
+    uint8_t *old = NULL, *nw = NULL, *patch = NULL;
+    size_t old_len = 0, new_len = 0, patch_len = 0;
+    int rc = CLI_EXIT_FAIL;
+    if (cli_read_file(old_path, &old, &old_len) != OTA_OK ||
+        cli_read_file(new_path, &nw, &new_len) != OTA_OK) {
+        goto done;
+    }
+    if (esp && old_len < OTA_DELTA_SHA256_LEN) {
+        cli_error("%s: %zu bytes, too short to carry a validation hash (use --bare)", old_path, old_len);
+        goto done;
+    }
+    delta_make_options_t o = {.esp_header = esp};
+    delta_make_stats_t st;
+    int err = delta_make(old, old_len, nw, new_len, &o, &patch, &patch_len, &st);
+    if (err != OTA_OK) {
+        cli_error("cannot make the patch: %s", ota_strerror(err));
+        goto done;
+    }
+    if (cli_write_file(patch_path, patch, patch_len) != OTA_OK) {
+        goto done;
+    }
+    if (json) {
+        cJSON *j = cJSON_CreateObject();
+        cli_json_add_string(j, "patch", patch_path);
+        cJSON_AddNumberToObject(j, "patch_size", (double)patch_len);
+        cJSON_AddNumberToObject(j, "old_size", (double)old_len);
+        cJSON_AddNumberToObject(j, "new_size", (double)new_len);
+        cJSON_AddBoolToObject(j, "esp_header", esp);
+        cJSON_AddNumberToObject(j, "chunks", (double)st.chunks);
+        cJSON_AddNumberToObject(j, "diff_bytes", (double)st.diff_bytes);
+        cJSON_AddNumberToObject(j, "extra_bytes", (double)st.extra_bytes);
+        cJSON_AddNumberToObject(j, "uncompressed_size", (double)st.uncompressed_bytes);
+        cli_json_print(j);
+    } else {
+        printf("%s: %zu bytes (%.2f %% of %zu), %llu chunks, %llu diff + %llu extra bytes\n", patch_path,
+               patch_len, new_len ? 100.0 * (double)patch_len / (double)new_len : 0.0, new_len,
+               (unsigned long long)st.chunks, (unsigned long long)st.diff_bytes,
+               (unsigned long long)st.extra_bytes);
+    }
+    rc = CLI_EXIT_OK;
+done:
+    free(old);
+    free(nw);
+    free(patch);
+    return rc;
+}
+
+/* --- shared: run a patch through the applier ---------------------------------------------------- */
+
+typedef struct {
+    const uint8_t *old; /* NULL: `delta info`, old bytes read as zeros */
+    size_t old_len;
+    FILE *out;
+    ota_sha256_ctx_t sha;
+} apply_ctx_t;
+
+static int read_old(void *ctx, uint64_t offset, uint8_t *buf, size_t len)
+{
+    apply_ctx_t *a = ctx;
+    if (a->old == NULL) {
+        memset(buf, 0, len);
+        return OTA_OK;
+    }
+    if (offset > a->old_len || len > a->old_len - offset) {
+        return OTA_ERR_DELTA_OLD_RANGE;
+    }
+    memcpy(buf, a->old + offset, len);
+    return OTA_OK;
+}
+
+static int write_new(void *ctx, const uint8_t *buf, size_t len)
+{
+    apply_ctx_t *a = ctx;
+    ota_sha256_update(&a->sha, buf, len);
+    if (a->out != NULL && fwrite(buf, 1, len, a->out) != len) {
+        return OTA_ERR_IO;
+    }
+    return OTA_OK;
+}
+
+/* Apply PATCH (a file, fed in DELTA_FEED_SIZE pieces). *d is allocated for the patch's window. */
+static int run_patch(const char *patch_path, const ota_delta_config_t *cfg, apply_ctx_t *a, ota_delta_t **dp)
+{
+    *dp = NULL;
+    FILE *f = fopen(patch_path, "rb");
+    if (f == NULL) {
+        cli_error("cannot open %s: %s", patch_path, strerror(errno));
+        return OTA_ERR_IO;
+    }
+    uint8_t buf[DELTA_FEED_SIZE];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    ota_delta_header_t h;
+    int err = ota_delta_parse_header(buf, n, cfg->allow_bare, &h);
+    unsigned wbits = err == OTA_OK && h.window_bits ? h.window_bits : OTA_HS_MIN_WINDOW_BITS;
+    size_t size = OTA_DELTA_STATE_SIZE(wbits);
+    ota_delta_t *d = malloc(size);
+    if (d == NULL) {
+        fclose(f);
+        return OTA_ERR_NO_MEM;
+    }
+    *dp = d;
+    ota_delta_init(d, size, cfg);
+    ota_delta_io_t io = {.read_old = read_old, .write_new = write_new, .ctx = a};
+    err = OTA_OK; /* the applier reports header errors itself, with its position */
+    while (n > 0 && err == OTA_OK) {
+        err = ota_delta_feed(d, &io, buf, n);
+        n = fread(buf, 1, sizeof buf, f);
+    }
+    if (err == OTA_OK && ferror(f)) {
+        cli_error("cannot read %s: %s", patch_path, strerror(errno));
+        err = OTA_ERR_IO;
+    } else if (err == OTA_OK) {
+        err = ota_delta_finish(d);
+    }
+    fclose(f);
+    return err;
+}
+
+static void report_patch_error(const char *patch_path, const ota_delta_t *d, int err, bool json)
+{
+    cli_error("%s: %s (patch offset %llu, new image offset %llu)", patch_path, ota_strerror(err),
+              (unsigned long long)ota_delta_patch_offset(d), (unsigned long long)ota_delta_new_offset(d));
+    if (json) {
+        cJSON *o = cli_json_error(err, NULL);
+        cli_json_add_string(o, "patch", patch_path);
+        cJSON_AddNumberToObject(o, "patch_offset", (double)ota_delta_patch_offset(d));
+        cJSON_AddNumberToObject(o, "new_offset", (double)ota_delta_new_offset(d));
+        cli_json_print(o);
+    }
+}
+
+static void add_header_json(cJSON *j, const ota_delta_header_t *h)
+{
+    char hex[2 * OTA_DELTA_SHA256_LEN + 1];
+    cJSON_AddBoolToObject(j, "esp_header", h->esp_header);
+    if (h->esp_header) {
+        cli_hex(h->base_sha256, OTA_DELTA_SHA256_LEN, hex);
+        cli_json_add_string(j, "base_sha256", hex);
+    } else {
+        cJSON_AddNullToObject(j, "base_sha256");
+    }
+    cli_json_add_string(j, "patch_type", h->patch_type == 0 ? "sequential" : "other");
+    cli_json_add_string(j, "compression", h->compression == 4 ? "heatshrink" : "other");
+    cJSON_AddNumberToObject(j, "new_size", (double)h->new_size);
+    cJSON_AddNumberToObject(j, "window_bits", h->window_bits);
+    cJSON_AddNumberToObject(j, "lookahead_bits", h->lookahead_bits);
+    cJSON_AddNumberToObject(j, "header_size", h->header_len);
+}
+
+/* --- delta apply ------------------------------------------------------------------------------ */
+
+static void apply_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ota delta apply [--bare] [--no-base-check] [--json] OLD PATCH OUT\n"
+            "\n"
+            "Apply an esp_delta_ota patch (or, with --bare, a plain detools sequential patch) to\n"
+            "OLD and write the new image to OUT, streaming the patch in 4 KiB pieces through the\n"
+            "same applier the device uses. The header's base hash must equal OLD's validation hash\n"
+            "(its last 32 bytes, the SHA-256 esptool appends).\n"
+            "\n"
+            "Options:\n"
+            "      --bare           also accept a patch without the esp_delta_ota header\n"
+            "      --no-base-check  do not compare the header's base hash with OLD\n"
+            "      --json           print the result as one JSON object\n"
+            "  -h, --help           show this help\n"
+            "\n"
+            "Exit status: 0 applied, 1 refused or failed (the error names the cause; OUT is removed),\n"
+            "2 usage error.\n");
+}
+
+static int cmd_delta_apply(int argc, char **argv)
+{
+    enum { O_BARE = 256, O_NOBASE, O_JSON };
+    static const struct option opts[] = {
+        {"bare", no_argument, NULL, O_BARE}, {"no-base-check", no_argument, NULL, O_NOBASE},
+        {"json", no_argument, NULL, O_JSON}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool bare = false, no_base = false, json = false;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_BARE: bare = true; break;
+        case O_NOBASE: no_base = true; break;
+        case O_JSON: json = true; break;
+        case 'h': apply_usage(stdout); return CLI_EXIT_OK;
+        default: return cli_option_error("delta apply", c, argv);
+        }
+    }
+    if (argc - optind != 3) {
+        return cli_usage_error("delta apply", "%s",
+                               argc - optind < 3 ? "need OLD, PATCH and OUT" : "too many arguments");
+    }
+    const char *old_path = argv[optind], *patch_path = argv[optind + 1], *out_path = argv[optind + 2];
+    apply_ctx_t a = {0};
+    uint8_t *old = NULL;
+    if (cli_read_file(old_path, &old, &a.old_len) != OTA_OK) {
+        return CLI_EXIT_FAIL;
+    }
+    a.old = old;
+    ota_delta_config_t cfg = {.allow_bare = bare, .old_size = a.old_len};
+    /* The base check applies to patches that name a base (the ESP header); a bare one, accepted
+     * with --bare, names none. */
+    bool names_base = true;
+    FILE *pf = fopen(patch_path, "rb");
+    if (pf != NULL) {
+        uint8_t head[OTA_DELTA_HEADER_MAX];
+        size_t hn = fread(head, 1, sizeof head, pf);
+        ota_delta_header_t h;
+        names_base = !(bare && ota_delta_parse_header(head, hn, true, &h) == OTA_OK && !h.esp_header);
+        fclose(pf);
+    }
+    if (!no_base && names_base && a.old_len >= OTA_DELTA_SHA256_LEN) {
+        cfg.check_base = true;
+        memcpy(cfg.base_sha256, old + a.old_len - OTA_DELTA_SHA256_LEN, OTA_DELTA_SHA256_LEN);
+    }
+    a.out = fopen(out_path, "wb");
+    if (a.out == NULL) {
+        cli_error("cannot create %s: %s", out_path, strerror(errno));
+        free(old);
+        return CLI_EXIT_FAIL;
+    }
+    ota_sha256_init(&a.sha);
+    ota_delta_t *d = NULL;
+    int err = run_patch(patch_path, &cfg, &a, &d);
+    bool printed = false;
+    if (fclose(a.out) != 0 && err == OTA_OK) {
+        cli_error("cannot write %s: %s", out_path, strerror(errno));
+        err = OTA_ERR_IO;
+        printed = true;
+    }
+    int rc = CLI_EXIT_OK;
+    if (err != OTA_OK) {
+        if (d != NULL && !printed) {
+            report_patch_error(patch_path, d, err, json);
+        } else if (d == NULL && err != OTA_ERR_IO) { /* run_patch reported I/O errors itself */
+            cli_error("%s: %s", patch_path, ota_strerror(err));
+        }
+        remove(out_path);
+        rc = CLI_EXIT_FAIL;
+    } else {
+        uint8_t digest[OTA_SHA256_LEN];
+        char hex[2 * OTA_SHA256_LEN + 1];
+        ota_sha256_final(&a.sha, digest);
+        cli_hex(digest, sizeof digest, hex);
+        if (json) {
+            cJSON *j = cJSON_CreateObject();
+            cli_json_add_string(j, "output", out_path);
+            cJSON_AddNumberToObject(j, "size", (double)ota_delta_new_offset(d));
+            cli_json_add_string(j, "sha256", hex);
+            add_header_json(j, &d->header);
+            cJSON_AddNumberToObject(j, "chunks", (double)d->stats.chunks);
+            cli_json_print(j);
+        } else {
+            printf("%s: %llu bytes\nsha256: %s\n", out_path, (unsigned long long)ota_delta_new_offset(d),
+                   hex);
+        }
+    }
+    free(d);
+    free(old);
+    return rc;
+}
+
+/* --- delta info ------------------------------------------------------------------------------- */
+
+static void info_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ota delta info [--json] PATCH\n"
+            "\n"
+            "Show a patch's headers (esp_delta_ota magic and base hash, detools type, compression,\n"
+            "new size, heatshrink window/lookahead) and, decoding it without the old image, its\n"
+            "chunk statistics. Bare detools patches are accepted.\n"
+            "\n"
+            "Options:\n"
+            "      --json  print the facts as one JSON document\n"
+            "  -h, --help  show this help\n"
+            "\n"
+            "Exit status: 0 valid patch, 1 invalid or unreadable (the error names the cause), 2 usage\n"
+            "error.\n");
+}
+
+static int cmd_delta_info(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool json = false;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = true; break;
+        case 'h': info_usage(stdout); return CLI_EXIT_OK;
+        default: return cli_option_error("delta info", c, argv);
+        }
+    }
+    if (argc - optind != 1) {
+        return cli_usage_error("delta info", "%s",
+                               argc - optind < 1 ? "missing PATCH" : "too many arguments");
+    }
+    const char *path = argv[optind];
+    apply_ctx_t a = {0};
+    ota_sha256_init(&a.sha);
+    ota_delta_config_t cfg = {.allow_bare = true};
+    ota_delta_t *d = NULL;
+    int err = run_patch(path, &cfg, &a, &d);
+    if (d == NULL) {
+        return CLI_EXIT_FAIL;
+    }
+    struct stat sb;
+    size_t raw_len = stat(path, &sb) == 0 ? (size_t)sb.st_size : 0;
+    const ota_delta_header_t *h = &d->header;
+    const ota_delta_stats_t *st = &d->stats;
+    if (err != OTA_OK) {
+        report_patch_error(path, d, err, json);
+        free(d);
+        return CLI_EXIT_FAIL;
+    }
+    if (json) {
+        cJSON *j = cJSON_CreateObject();
+        cli_json_add_string(j, "patch", path);
+        cJSON_AddNumberToObject(j, "patch_size", (double)raw_len);
+        add_header_json(j, h);
+        cJSON_AddNumberToObject(j, "chunks", (double)st->chunks);
+        cJSON_AddNumberToObject(j, "diff_bytes", (double)st->diff_bytes);
+        cJSON_AddNumberToObject(j, "extra_bytes", (double)st->extra_bytes);
+        cJSON_AddNumberToObject(j, "diff_zero_bytes", (double)st->zero_diff_bytes);
+        cJSON_AddNumberToObject(j, "min_adjustment", st->chunks ? (double)st->min_adjustment : 0);
+        cJSON_AddNumberToObject(j, "max_adjustment", st->chunks ? (double)st->max_adjustment : 0);
+        cli_json_print_pretty(j);
+    } else {
+        char hex[2 * OTA_DELTA_SHA256_LEN + 1];
+        printf("Patch:            %s (%zu bytes)\n", path, raw_len);
+        if (h->esp_header) {
+            cli_hex(h->base_sha256, OTA_DELTA_SHA256_LEN, hex);
+            printf("ESP header:       magic 0x%08X, base SHA-256 %s\n", OTA_DELTA_ESP_MAGIC, hex);
+        } else {
+            printf("ESP header:       none (bare detools patch)\n");
+        }
+        printf("Type:             sequential, heatshrink window %u lookahead %u\n", h->window_bits,
+               h->lookahead_bits);
+        printf("New size:         %llu bytes\n", (unsigned long long)h->new_size);
+        printf("Chunks:           %llu\n", (unsigned long long)st->chunks);
+        printf("Diff bytes:       %llu (%llu unchanged)\n", (unsigned long long)st->diff_bytes,
+               (unsigned long long)st->zero_diff_bytes);
+        printf("Extra bytes:      %llu\n", (unsigned long long)st->extra_bytes);
+        if (st->chunks > 0) {
+            printf("Adjustments:      %lld .. %lld\n", (long long)st->min_adjustment,
+                   (long long)st->max_adjustment);
+        }
+    }
+    free(d);
+    return CLI_EXIT_OK;
+}
+
+static const cli_command_t k_delta_commands[] = {
+    {"make", cmd_delta_make, "make a detools/esp_delta_ota patch from OLD to NEW"},
+    {"apply", cmd_delta_apply, "apply a patch to OLD, writing the new image"},
+    {"info", cmd_delta_info, "show a patch's header and chunk statistics"},
+};
+
+int cmd_delta(int argc, char **argv)
+{
+    return cli_dispatch("delta", k_delta_commands, sizeof k_delta_commands / sizeof k_delta_commands[0], argc,
+                        argv);
+}
