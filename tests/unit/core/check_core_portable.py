@@ -10,7 +10,9 @@ Run on the host's objects and on the microcontroller builds' (examples/mcu_ota),
 refuses what a 32-bit MCU would have to emulate: atomics wider than the word (__atomic_*_8) and
 soft-float (a double in the core). Word-size __atomic_*_4 calls are allowed: rv32imc has no
 atomic instructions, and the port provides them (as ESP-IDF does for the ESP32-C3).
-Usage: check_core_portable.py [--nm NM] OBJECT..."""
+Usage: check_core_portable.py [--nm NM] OBJECT...
+       check_core_portable.py --mcu-build DIR   (a build of examples/mcu_ota: its core layers' objects)"""
+import glob
 import os
 import re
 import subprocess
@@ -30,9 +32,18 @@ WORD_ATOMIC = re.compile(r"^__atomic_[a-z_]+_[124]$")
 SOFT_FLOAT = re.compile(r"^(__aeabi_([df]|.*2[df]$)|__.*(df|sf)[0-9]?$|__float|__fix)")
 
 
-def symbols(nm, obj, *flags):
-    out = subprocess.run([nm, *flags, obj], capture_output=True, text=True, check=True).stdout
-    return {line.split()[-1] for line in out.splitlines() if line.strip()}
+def symbols(nm, objects, *flags):
+    """{object: set of symbols}, from one nm run over all objects (nm is slow to start)."""
+    out = subprocess.run([nm, "-A", *flags, *objects], capture_output=True, text=True, check=True).stdout
+    result = {obj: set() for obj in objects}
+    for line in out.splitlines():
+        if not line.strip():
+            continue
+        # "path:symbol-line"; the path itself has no ':' in our builds
+        path, _, rest = line.partition(":")
+        if path in result and rest.split():
+            result[path].add(rest.split()[-1])
+    return result
 
 
 def main():
@@ -40,16 +51,22 @@ def main():
     nm = "nm"
     if len(args) >= 2 and args[0] == "--nm":
         nm, args = args[1], args[2:]
+    if len(args) == 2 and args[0] == "--mcu-build":
+        with open(os.path.join(args[1], "mcu_target.txt")) as f:
+            info = dict(line.strip().split("=", 1) for line in f if "=" in line)
+        nm = info["tool_prefix"] + "nm"
+        # The core's layer libraries of that build (ota_host and ota_port are not the core).
+        args = sorted(glob.glob(os.path.join(args[1], "CMakeFiles", "ota_*.dir", "**", "*.obj"), recursive=True))
+        args = [a for a in args if not re.search(r"ota_(host|port)\.dir", a)]
     objects = args
     if len(objects) < 20:
         print(f"expected the core's object files, got {len(objects)}", file=sys.stderr)
         return 1
-    defined = set()
-    for obj in objects:
-        defined |= symbols(nm, obj, "--defined-only")
+    defined = set().union(*symbols(nm, objects, "--defined-only").values())
+    undefined = symbols(nm, objects, "-u")
     bad = []
     for obj in objects:
-        for sym in sorted(symbols(nm, obj, "-u")):
+        for sym in sorted(undefined[obj]):
             if SOFT_FLOAT.match(sym):
                 bad.append(f"{os.path.basename(obj)}: {sym} (soft-float)")
                 continue
