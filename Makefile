@@ -4,6 +4,7 @@
 #   make install   install library, headers, pkg-config file and `ota` (PREFIX=/usr/local)
 #   make powercut  the full power-cut sweep (tests/powercut): every flash operation, clean and torn
 #   make bench     benchmarks (bench/), results in BENCHMARKS.md
+#   make mcu       the core on Cortex-M4 and RV32IMC in QEMU (examples/mcu_ota), footprint in BENCHMARKS.md
 # Each target installs the Debian packages it needs when they are missing (scripts/install-deps.sh).
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -11,7 +12,9 @@ RELEASE_DIR := build/release
 CHECK_DIR := build/check
 PREFIX ?= /usr/local
 
-.PHONY: all release demo check check-build powercut bench install clean
+MCU_DIR := build/mcu-host
+
+.PHONY: all release demo check check-build powercut bench mcu install clean
 
 all: release
 
@@ -40,6 +43,15 @@ bench:
 	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DOTA_BUILD_TESTS=OFF
 	cmake --build $(RELEASE_DIR) -j$(JOBS)
 	bench/run.sh $(RELEASE_DIR)
+
+# The firmware for both targets (ExternalProject of tests/mcu), the `ota` CLI the QEMU runs are
+# compared with, the mcu tests, then the footprint table of both builds into BENCHMARKS.md.
+mcu:
+	@scripts/install-deps.sh mcu
+	cmake -S . -B $(MCU_DIR) -DCMAKE_BUILD_TYPE=Release -DOTA_WERROR=ON
+	cmake --build $(MCU_DIR) -j$(JOBS) --target ota mcu_firmware_cortex-m4 mcu_firmware_rv32imc
+	ctest --test-dir $(MCU_DIR) -L mcu --output-on-failure -j$(JOBS)
+	python3 scripts/mcu_footprint.py --write BENCHMARKS.md $(MCU_DIR)/mcu/cortex-m4 $(MCU_DIR)/mcu/rv32imc
 
 install: release
 	cmake --install $(RELEASE_DIR) --prefix $(PREFIX)

@@ -4,11 +4,16 @@
 #   scripts/install-deps.sh demo    + python3 (make demo serves the app with python3 -m http.server)
 #   scripts/install-deps.sh test    + cmocka, python3, nginx, openssl (make check)
 #   scripts/install-deps.sh bench   + valgrind, curl, strace, linux-perf (make bench)
+#   scripts/install-deps.sh mcu     cross toolchains, picolibc, QEMU, Mbed TLS source (make mcu)
+# `test` includes `mcu`: the QEMU runs are part of make check.
 set -eu
 
 build="gcc make cmake pkg-config libc6-dev libcurl4-openssl-dev libssl-dev libcjson-dev libmbedtls-dev zlib1g-dev"
 demo="$build python3"
-test="$build libcmocka-dev python3 nginx openssl"
+# Microcontroller builds (make mcu, the mcu CTest entries): Debian's cross GCCs with picolibc,
+# QEMU for both boards, dpkg-dev for `apt-get source mbedtls` (scripts/fetch-mbedtls-source.sh).
+mcu="$build libcmocka-dev python3 gcc-arm-none-eabi picolibc-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc dpkg-dev"
+test="$build libcmocka-dev python3 nginx openssl $mcu"
 bench="$test valgrind curl strace linux-perf"
 
 case "${1:-build}" in
@@ -16,8 +21,17 @@ build) want=$build ;;
 demo) want=$demo ;;
 test) want=$test ;;
 bench) want=$bench ;;
-*) echo "usage: $0 build|demo|test|bench" >&2; exit 2 ;;
+mcu) want=$mcu ;;
+*) echo "usage: $0 build|demo|test|bench|mcu" >&2; exit 2 ;;
 esac
+
+# Mbed TLS for the targets comes from Debian's source package, cached under build/ (never
+# committed); the fetch needs no root and touches no system apt state.
+fetch_mbedtls() {
+    case "${1:-build}" in
+    mcu | test | bench) "$(dirname "$0")/fetch-mbedtls-source.sh" "$(dirname "$0")/../build/mbedtls-src" ;;
+    esac
+}
 
 missing=""
 for pkg in $want; do
@@ -25,7 +39,10 @@ for pkg in $want; do
         missing="$missing $pkg"
     fi
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+    fetch_mbedtls "${1:-build}"
+    exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: missing Debian packages:$missing" >&2
@@ -46,3 +63,4 @@ apt-get install -y -qq --no-install-recommends $missing || {
         }
     done
 }
+fetch_mbedtls "${1:-build}"

@@ -30,6 +30,10 @@
 static const char *TAG = "HTTPS_OTA_EXAMPLE";
 
 #define FLASH_MAX (4u * 1024u * 1024u)
+#define MCU_WORK_BUFFER_SIZE 2048u
+
+/* Deepest stack of ota_service_run() (restart and bootloader included) over the runs. */
+static size_t s_service_stack;
 
 /* The NOR chip's cells: in the board's large RAM (linker section), not on the heap. */
 static uint8_t s_flash_cells[FLASH_MAX] __attribute__((section(".flash_cells"), aligned(8)));
@@ -86,6 +90,10 @@ static int app_main(ota_device_t *dev, board_t *b, const char *sdcard, const cha
     OTA_LOGI(TAG, "[2.0] Create OTA service");
     ota_service_config_t scfg = {
         .device = dev,
+        /* A RAM-tight device's choice (the service's default is 4096): half the streaming buffer,
+         * ESP-ADF's own read size. The flash bytes do not depend on it (the test compares them with
+         * the host's default run). */
+        .work_buffer_size = MCU_WORK_BUFFER_SIZE,
         .restart = restart,
         .restart_ctx = b,
         .source = cfg.source,
@@ -102,7 +110,12 @@ static int app_main(ota_device_t *dev, board_t *b, const char *sdcard, const cha
     err = ota_service_set_upgrade_list(service, list, count);
     if (err == OTA_OK) {
         OTA_LOGI(TAG, "[2.2] Run OTA service (no threads: in the main loop)");
+        mcu_stack_mark();
         err = ota_service_run(service, summary);
+        size_t used = mcu_stack_used_since_mark();
+        if (used > s_service_stack) {
+            s_service_stack = used;
+        }
         if (!summary->restarted) {
             OTA_LOGI(TAG, "[2.3] Finish OTA service");
         }
@@ -253,7 +266,10 @@ int main(void)
     OTA_LOGI("mcu", "heap high-water during the update: %u bytes (%u allocations), left allocated %u",
              (unsigned)(after.peak_bytes - base.current_bytes), (unsigned)after.allocations,
              (unsigned)(after.current_bytes - base.current_bytes));
-    OTA_LOGI("mcu", "stack high-water (painted): %u bytes", (unsigned)mcu_stack_high_water());
+    OTA_LOGI("mcu", "stack high-water (painted): %u bytes, of which ota_service_run: %u bytes", (unsigned)mcu_stack_high_water(),
+             (unsigned)s_service_stack);
+    OTA_LOGI("mcu", "device state (ota_device_t, kept by the caller): %u bytes; work buffer %u bytes",
+             (unsigned)sizeof dev, (unsigned)MCU_WORK_BUFFER_SIZE);
     OTA_LOGI("mcu", "flash operations: %llu, eFuse secure version %u", (unsigned long long)ota_flash_emu_op_count(emu),
              (unsigned)ota_baremetal_efuse_secure_version());
     if (dump_flash(out_path, s_flash_cells, size) != OTA_OK) {

@@ -15,6 +15,11 @@
 /** Deepest stack use since reset, from the pattern the startup code painted. */
 size_t mcu_stack_high_water(void);
 
+/** Repaint the free stack below the caller and remember where it is... */
+void mcu_stack_mark(void);
+/** ...and how deep the stack went below that point since. */
+size_t mcu_stack_used_since_mark(void);
+
 int main(void);
 
 #endif

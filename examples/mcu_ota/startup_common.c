@@ -26,6 +26,8 @@ size_t mcu_stack_high_water(void)
     return (size_t)(__stack - (const uint8_t *)p);
 }
 
+static const uint8_t *s_mark;
+
 __attribute__((noinline)) static void paint_stack(void)
 {
     /* Everything below this frame, minus a margin for the frame itself, is unused yet. */
@@ -34,6 +36,21 @@ __attribute__((noinline)) static void paint_stack(void)
     while (p < top) {
         *p++ = PAINT;
     }
+}
+
+__attribute__((noinline)) void mcu_stack_mark(void)
+{
+    paint_stack();
+    s_mark = (const uint8_t *)__builtin_frame_address(0);
+}
+
+size_t mcu_stack_used_since_mark(void)
+{
+    const uint32_t *p = (const uint32_t *)(void *)__stack_limit;
+    while ((const uint8_t *)p < s_mark && *p == PAINT) {
+        p++;
+    }
+    return (size_t)(s_mark - (const uint8_t *)p);
 }
 
 void mcu_reset_c(void)

@@ -76,6 +76,9 @@ class McuOtaTest(unittest.TestCase):
 
     def test_1_update_matches_host(self):
         status, log = self.run_firmware("mcu.bin")
+        # Kept beside the build for the footprint table (heap and painted stack of this run).
+        with open(os.path.join(os.path.dirname(os.environ["OTA_MCU_INFO"]), "mcu_run.log"), "w") as f:
+            f.write(log)
         self.assertEqual(status, 0, log)
         self.assertIn("OTA_DEFAULT: partition flash_tone upgrade successes", log)
         self.assertIn("boot: Loaded app from partition at offset 0x110000", log)
