@@ -11,9 +11,11 @@ set -eu
 build="gcc make cmake pkg-config libc6-dev libcurl4-openssl-dev libssl-dev libcjson-dev libmbedtls-dev zlib1g-dev"
 demo="$build python3"
 # Microcontroller builds (make mcu, the mcu CTest entries): Debian's cross GCCs with picolibc,
-# QEMU for both boards, dpkg-dev for `apt-get source mbedtls` (scripts/fetch-mbedtls-source.sh).
+# QEMU for both boards, dpkg-dev for `apt-get source` (scripts/fetch-debian-source.sh).
 mcu="$build libcmocka-dev python3 gcc-arm-none-eabi picolibc-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc dpkg-dev"
-test="$build libcmocka-dev python3 nginx openssl $mcu"
+# gcc-multilib + qemu-user: the unit tests also run as a 32-bit program (tests/m32), under
+# qemu-i386 where the kernel has no IA32 emulation.
+test="$build libcmocka-dev python3 nginx openssl gcc-multilib qemu-user $mcu"
 bench="$test valgrind curl strace linux-perf"
 
 case "${1:-build}" in
@@ -25,11 +27,15 @@ mcu) want=$mcu ;;
 *) echo "usage: $0 build|demo|test|bench|mcu" >&2; exit 2 ;;
 esac
 
-# Mbed TLS for the targets comes from Debian's source package, cached under build/ (never
-# committed); the fetch needs no root and touches no system apt state.
-fetch_mbedtls() {
+# Mbed TLS for the targets (and cmocka for the 32-bit unit tests) come from Debian's source
+# packages, cached under build/ (never committed); the fetch needs no root and touches no system
+# apt state.
+fetch_sources() {
     case "${1:-build}" in
-    mcu | test | bench) "$(dirname "$0")/fetch-mbedtls-source.sh" "$(dirname "$0")/../build/mbedtls-src" ;;
+    mcu | test | bench) "$(dirname "$0")/fetch-debian-source.sh" mbedtls "$(dirname "$0")/../build/mbedtls-src" ;;
+    esac
+    case "${1:-build}" in
+    test | bench) "$(dirname "$0")/fetch-debian-source.sh" cmocka "$(dirname "$0")/../build/cmocka-src" ;;
     esac
 }
 
@@ -40,7 +46,7 @@ for pkg in $want; do
     fi
 done
 if [ -z "$missing" ]; then
-    fetch_mbedtls "${1:-build}"
+    fetch_sources "${1:-build}"
     exit 0
 fi
 
@@ -63,4 +69,4 @@ apt-get install -y -qq --no-install-recommends $missing || {
         }
     done
 }
-fetch_mbedtls "${1:-build}"
+fetch_sources "${1:-build}"
