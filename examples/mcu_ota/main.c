@@ -32,6 +32,9 @@ static const char *TAG = "HTTPS_OTA_EXAMPLE";
 #define FLASH_MAX (4u * 1024u * 1024u)
 #define MCU_WORK_BUFFER_SIZE 2048u
 
+/* The service's streaming buffer, given by the caller (static) instead of taken from the heap. */
+static uint8_t s_work_buffer[MCU_WORK_BUFFER_SIZE];
+
 /* Deepest stack of ota_service_run() (restart and bootloader included) over the runs. */
 static size_t s_service_stack;
 
@@ -93,7 +96,8 @@ static int app_main(ota_device_t *dev, board_t *b, const char *sdcard, const cha
         /* A RAM-tight device's choice (the service's default is 4096): half the streaming buffer,
          * ESP-ADF's own read size. The flash bytes do not depend on it (the test compares them with
          * the host's default run). */
-        .work_buffer_size = MCU_WORK_BUFFER_SIZE,
+        .work_buffer_size = sizeof s_work_buffer,
+        .work_buffer = s_work_buffer,
         .restart = restart,
         .restart_ctx = b,
         .source = cfg.source,
@@ -268,8 +272,8 @@ int main(void)
              (unsigned)(after.current_bytes - base.current_bytes));
     OTA_LOGI("mcu", "stack high-water (painted): %u bytes, of which ota_service_run: %u bytes", (unsigned)mcu_stack_high_water(),
              (unsigned)s_service_stack);
-    OTA_LOGI("mcu", "device state (ota_device_t, kept by the caller): %u bytes; work buffer %u bytes",
-             (unsigned)sizeof dev, (unsigned)MCU_WORK_BUFFER_SIZE);
+    OTA_LOGI("mcu", "device state (ota_device_t, kept by the caller): %u bytes; work buffer (static) %u bytes",
+             (unsigned)sizeof dev, (unsigned)sizeof s_work_buffer);
     OTA_LOGI("mcu", "flash operations: %llu, eFuse secure version %u", (unsigned long long)ota_flash_emu_op_count(emu),
              (unsigned)ota_baremetal_efuse_secure_version());
     if (dump_flash(out_path, s_flash_cells, size) != OTA_OK) {
