@@ -6,6 +6,7 @@
 #   make bench     benchmarks (bench/), results in BENCHMARKS.md
 #   make fuzz      every libFuzzer harness (fuzz/) for FUZZ_SECONDS each with clang, plus the CLI
 #                  mutation run; figures written to docs/fuzzing.md
+#   make mcu       the core on Cortex-M4 and RV32IMC in QEMU (examples/mcu_ota), footprint in BENCHMARKS.md
 # Each target installs the Debian packages it needs when they are missing (scripts/install-deps.sh).
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -21,7 +22,9 @@ FUZZ_CLI_MUTATIONS ?= 1000
 FUZZ_COMMAND = make fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_BUDGET=$(FUZZ_BUDGET) FUZZ_CLI_MUTATIONS=$(FUZZ_CLI_MUTATIONS)
 PREFIX ?= /usr/local
 
-.PHONY: all release demo check check-build powercut bench fuzz fuzz-build install clean
+MCU_DIR := build/mcu-host
+
+.PHONY: all release demo check check-build powercut bench fuzz fuzz-build mcu install clean
 
 all: release
 
@@ -59,6 +62,15 @@ fuzz: fuzz-build check-build
 	nice scripts/fuzz.py report --build $(FUZZ_DIR) --seconds $(FUZZ_SECONDS) --runs $(FUZZ_RUNS) \
 	  --budget $(FUZZ_BUDGET) --ota $(CHECK_DIR)/tools/ota/ota --cli-mutations $(FUZZ_CLI_MUTATIONS) \
 	  --doc docs/fuzzing.md --command "$(FUZZ_COMMAND)"
+
+# The firmware for both targets (ExternalProject of tests/mcu), the `ota` CLI the QEMU runs are
+# compared with, the mcu tests, then the footprint table of both builds into BENCHMARKS.md.
+mcu:
+	@scripts/install-deps.sh mcu
+	cmake -S . -B $(MCU_DIR) -DCMAKE_BUILD_TYPE=Release -DOTA_WERROR=ON
+	cmake --build $(MCU_DIR) -j$(JOBS) --target ota mcu_firmware_cortex-m4 mcu_firmware_rv32imc
+	ctest --test-dir $(MCU_DIR) -L mcu --output-on-failure -j$(JOBS)
+	python3 scripts/mcu_footprint.py --write BENCHMARKS.md $(MCU_DIR)/mcu/cortex-m4 $(MCU_DIR)/mcu/rv32imc
 
 install: release
 	cmake --install $(RELEASE_DIR) --prefix $(PREFIX)

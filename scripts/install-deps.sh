@@ -5,11 +5,18 @@
 #   scripts/install-deps.sh test    + cmocka, python3, nginx, openssl, clang + libFuzzer (make check,
 #                                   make fuzz: the fuzz harnesses build with clang; llvm symbolizes)
 #   scripts/install-deps.sh bench   + valgrind, curl, strace, linux-perf (make bench)
+#   scripts/install-deps.sh mcu     cross toolchains, picolibc, QEMU, Mbed TLS source (make mcu)
+# `test` includes `mcu`: the QEMU runs are part of make check.
 set -eu
 
 build="gcc make cmake pkg-config libc6-dev libcurl4-openssl-dev libssl-dev libcjson-dev libmbedtls-dev zlib1g-dev libdivsufsort-dev"
 demo="$build python3"
-test="$build libcmocka-dev python3 nginx openssl clang libclang-rt-14-dev llvm"
+# Microcontroller builds (make mcu, the mcu CTest entries): Debian's cross GCCs with picolibc,
+# QEMU for both boards, dpkg-dev for `apt-get source` (scripts/fetch-debian-source.sh).
+mcu="$build libcmocka-dev python3 gcc-arm-none-eabi picolibc-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc dpkg-dev"
+# gcc-multilib + qemu-user: the unit tests also run as a 32-bit program (tests/m32), under
+# qemu-i386 where the kernel has no IA32 emulation.
+test="$build libcmocka-dev python3 nginx openssl clang libclang-rt-14-dev llvm gcc-multilib qemu-user $mcu"
 bench="$test valgrind curl strace linux-perf"
 
 case "${1:-build}" in
@@ -17,8 +24,21 @@ build) want=$build ;;
 demo) want=$demo ;;
 test) want=$test ;;
 bench) want=$bench ;;
-*) echo "usage: $0 build|demo|test|bench" >&2; exit 2 ;;
+mcu) want=$mcu ;;
+*) echo "usage: $0 build|demo|test|bench|mcu" >&2; exit 2 ;;
 esac
+
+# Mbed TLS for the targets (and cmocka for the 32-bit unit tests) come from Debian's source
+# packages, cached under build/ (never committed); the fetch needs no root and touches no system
+# apt state.
+fetch_sources() {
+    case "${1:-build}" in
+    mcu | test | bench) "$(dirname "$0")/fetch-debian-source.sh" mbedtls "$(dirname "$0")/../build/mbedtls-src" ;;
+    esac
+    case "${1:-build}" in
+    test | bench) "$(dirname "$0")/fetch-debian-source.sh" cmocka "$(dirname "$0")/../build/cmocka-src" ;;
+    esac
+}
 
 missing=""
 for pkg in $want; do
@@ -26,7 +46,10 @@ for pkg in $want; do
         missing="$missing $pkg"
     fi
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+    fetch_sources "${1:-build}"
+    exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: missing Debian packages:$missing" >&2
@@ -47,3 +70,4 @@ apt-get install -y -qq --no-install-recommends $missing || {
         }
     done
 }
+fetch_sources "${1:-build}"

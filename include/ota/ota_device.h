@@ -26,6 +26,27 @@ extern "C" {
 
 #define OTA_DEVICE_DEFAULT_REVISION_ESP32 300u /**< v3.0, ESP32 ECO3 */
 
+/**
+ * What a real chip does in hardware when the core changes state that is not in flash. The core
+ * keeps the state as fields (the emulation, and what the simulated bootloader reads); a port of a
+ * real device adds these hooks. Zero = emulation only.
+ */
+typedef struct {
+    /**
+     * Burn the anti-rollback eFuse field up to @p secure_version (an ESP32 port calls
+     * esp_efuse_update_secure_version()). Called by ota_device_burn_secure_version() before the
+     * field is raised; anything but OTA_OK leaves the field as it was and is returned.
+     */
+    int (*burn_secure_version)(void *ctx, uint32_t secure_version);
+    /**
+     * Flash offset of the app the CPU runs from (esp_ota_get_running_partition()->address), or
+     * OTA_ERR_NOT_FOUND. When set, ota_device_running() asks the hardware instead of the
+     * running_index field that the simulated bootloader fills.
+     */
+    int (*running_offset)(void *ctx, uint32_t *offset);
+    void *ctx;
+} ota_device_hooks_t;
+
 /** A device. Initialise with ota_device_init(); fields may be changed afterwards. */
 typedef struct {
     const ota_flash_t *flash;   /**< the whole flash (not owned) */
@@ -37,11 +58,13 @@ typedef struct {
     bool rollback_enabled;      /**< CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE (default on) */
     bool anti_rollback_enabled; /**< CONFIG_BOOTLOADER_APP_ANTI_ROLLBACK (default on; needs rollback) */
     int running_index;          /**< index in table of the running app, -1: not booted */
+    ota_device_hooks_t hooks;   /**< the port's eFuse and running-app hooks; zero = emulation only */
 } ota_device_t;
 
 /**
  * Set @p dev to a freshly powered ESP32 on @p flash with @p table: chip ESP32 v3.0, eFuse secure
- * version 0, rollback and anti-rollback on, nothing running. @p table may be NULL (empty table).
+ * version 0, rollback and anti-rollback on, nothing running, no hooks. @p table may be NULL (empty
+ * table).
  */
 void ota_device_init(ota_device_t *dev, const ota_flash_t *flash, const ota_partition_table_t *table);
 
@@ -81,8 +104,9 @@ uint32_t ota_device_secure_version_bits(const ota_device_t *dev);
 /** esp_efuse_check_secure_version: an app with @p secure_version may run. */
 bool ota_device_secure_version_ok(const ota_device_t *dev, uint32_t secure_version);
 /**
- * esp_efuse_update_secure_version: raise the eFuse to @p secure_version (never lowers it).
- * OTA_ERR_INVALID_ARG if it does not fit the field.
+ * esp_efuse_update_secure_version: raise the eFuse to @p secure_version (never lowers it),
+ * through hooks.burn_secure_version when the port has one. OTA_ERR_INVALID_ARG if it does not fit
+ * the field; the hook's error if the burn failed.
  */
 int ota_device_burn_secure_version(ota_device_t *dev, uint32_t secure_version);
 

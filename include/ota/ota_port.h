@@ -8,11 +8,28 @@
 #ifndef OTA_PORT_H
 #define OTA_PORT_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "ota/ota_mem.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/**
+ * The heap behind ota_malloc/ota_free when the caller installed no allocator (ota_mem.h). The
+ * port counts: allocations, frees, bytes now and the high-water mark, so the service's heap use
+ * is measured the same way on every platform. Thread safety is the port's business (the POSIX
+ * port counts with atomics; a single-threaded bare-metal port needs none).
+ */
+void *ota_port_malloc(size_t size);
+/** Free a block of ota_port_malloc (never called with NULL). */
+void ota_port_free(void *ptr);
+/** The port heap's counters. */
+void ota_port_mem_stats(ota_mem_stats_t *out);
+/** Zero the counters except current_bytes; the peak restarts from the current value. */
+void ota_port_mem_reset_peak(void);
 
 /** Milliseconds since an arbitrary start (process start on the host, boot on a device). */
 uint64_t ota_port_uptime_ms(void);

@@ -122,6 +122,9 @@ typedef void (*ota_event_cb_t)(const ota_event_t *event, void *ctx);
 typedef struct {
     ota_device_t *device;            /**< required: flash, partition table, running app, chip */
     size_t work_buffer_size;         /**< the one streaming buffer; default 4096, minimum 512 */
+    /** Optional caller-provided streaming buffer of work_buffer_size bytes (not freed, must outlive
+     *  the service); NULL = the service allocates it. */
+    void *work_buffer;
     ota_event_cb_t event_cb;         /**< may be NULL */
     void *event_ctx;
     /** Called at the end when an item with reboot_flag succeeded; NULL: log only. */

@@ -76,6 +76,18 @@ int ota_device_find_table(ota_device_t *dev, ota_partition_diag_t *diag)
 
 const ota_partition_info_t *ota_device_running(const ota_device_t *dev)
 {
+    if (dev->hooks.running_offset != NULL) {
+        uint32_t offset;
+        if (dev->hooks.running_offset(dev->hooks.ctx, &offset) != OTA_OK) {
+            return NULL;
+        }
+        for (size_t i = 0; i < dev->table.count; i++) {
+            if (dev->table.entries[i].type == OTA_PART_TYPE_APP && dev->table.entries[i].offset == offset) {
+                return &dev->table.entries[i];
+            }
+        }
+        return NULL;
+    }
     if (dev->running_index < 0 || (size_t)dev->running_index >= dev->table.count) {
         return NULL;
     }
@@ -112,6 +124,12 @@ int ota_device_burn_secure_version(ota_device_t *dev, uint32_t secure_version)
         return OTA_ERR_INVALID_ARG;
     }
     if (secure_version > dev->efuse_secure_version) {
+        if (dev->hooks.burn_secure_version != NULL) {
+            int err = dev->hooks.burn_secure_version(dev->hooks.ctx, secure_version);
+            if (err != OTA_OK) {
+                return err;
+            }
+        }
         dev->efuse_secure_version = secure_version;
     }
     return OTA_OK;

@@ -1,39 +1,31 @@
-/* Counting allocator: each block carries its size in a header so ota_free can update the
- * counters. The header is 16 bytes to keep max_align_t alignment for the caller. */
+/* The allocator front: ota_malloc/ota_free go to the caller's allocator if one is installed,
+ * else to the port's heap (ota_port.h), which counts. The core itself holds no heap and no
+ * counters, so it needs neither malloc nor atomics (a 64-bit atomic is a library call on a
+ * 32-bit microcontroller, and rv32imc has no atomics at all). */
 #include "ota/ota_mem.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-#define HEADER_SIZE 16u
+#include "ota/ota_port.h"
 
-static uint64_t s_allocations;
-static uint64_t s_frees;
-static size_t s_current;
-static size_t s_peak;
+/* Process-wide, like the log sink: set once at start-up (ota_mem.h). */
+static ota_allocator_t s_allocator;
 
-static void account_alloc(size_t size)
+void ota_mem_set_allocator(const ota_allocator_t *allocator)
 {
-    __atomic_add_fetch(&s_allocations, 1, __ATOMIC_RELAXED);
-    size_t now = __atomic_add_fetch(&s_current, size, __ATOMIC_RELAXED);
-    size_t peak = __atomic_load_n(&s_peak, __ATOMIC_RELAXED);
-    while (now > peak &&
-           !__atomic_compare_exchange_n(&s_peak, &peak, now, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+    if (allocator != NULL && allocator->malloc != NULL && allocator->free != NULL) {
+        s_allocator = *allocator;
+    } else {
+        memset(&s_allocator, 0, sizeof s_allocator);
     }
 }
 
 void *ota_malloc(size_t size)
 {
-    if (size > SIZE_MAX - HEADER_SIZE) {
-        return NULL;
+    if (s_allocator.malloc != NULL) {
+        return s_allocator.malloc(s_allocator.ctx, size);
     }
-    unsigned char *block = malloc(size + HEADER_SIZE);
-    if (block == NULL) {
-        return NULL;
-    }
-    memcpy(block, &size, sizeof size);
-    account_alloc(size);
-    return block + HEADER_SIZE;
+    return ota_port_malloc(size);
 }
 
 void *ota_calloc(size_t count, size_t size)
@@ -53,12 +45,11 @@ void ota_free(void *ptr)
     if (ptr == NULL) {
         return;
     }
-    unsigned char *block = (unsigned char *)ptr - HEADER_SIZE;
-    size_t size;
-    memcpy(&size, block, sizeof size);
-    __atomic_sub_fetch(&s_current, size, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&s_frees, 1, __ATOMIC_RELAXED);
-    free(block);
+    if (s_allocator.free != NULL) {
+        s_allocator.free(s_allocator.ctx, ptr);
+    } else {
+        ota_port_free(ptr);
+    }
 }
 
 char *ota_strdup(const char *s)
@@ -76,15 +67,19 @@ char *ota_strdup(const char *s)
 
 void ota_mem_get_stats(ota_mem_stats_t *out)
 {
-    out->allocations = __atomic_load_n(&s_allocations, __ATOMIC_RELAXED);
-    out->frees = __atomic_load_n(&s_frees, __ATOMIC_RELAXED);
-    out->current_bytes = __atomic_load_n(&s_current, __ATOMIC_RELAXED);
-    out->peak_bytes = __atomic_load_n(&s_peak, __ATOMIC_RELAXED);
+    memset(out, 0, sizeof *out);
+    if (s_allocator.malloc == NULL) {
+        ota_port_mem_stats(out);
+    } else if (s_allocator.get_stats != NULL) {
+        s_allocator.get_stats(s_allocator.ctx, out);
+    }
 }
 
 void ota_mem_reset_peak(void)
 {
-    __atomic_store_n(&s_allocations, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&s_frees, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&s_peak, __atomic_load_n(&s_current, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+    if (s_allocator.malloc == NULL) {
+        ota_port_mem_reset_peak();
+    } else if (s_allocator.reset_peak != NULL) {
+        s_allocator.reset_peak(s_allocator.ctx);
+    }
 }

@@ -133,11 +133,20 @@ int ota_partition_table_check_flash_size(const ota_partition_table_t *t, uint32_
     size_t last = highest_entry(t);
     uint64_t used = (uint64_t)t->entries[last].offset + t->entries[last].size;
     if (used > flash_size) {
-        const double mb = 1024.0 * 1024.0;
+        /* gen_esp32part prints used / 1 MiB with "%.1f". In tenths, with printf's rounding (to
+         * nearest, ties to even: the quotient is exact in binary), so no double and no soft-float
+         * library on a microcontroller. */
+        const uint64_t mib = 1024u * 1024u;
+        uint64_t tenths = used * 10u / mib;
+        uint64_t rest = used * 10u % mib;
+        if (rest > mib / 2u || (rest == mib / 2u && (tenths & 1u) != 0)) {
+            tenths++;
+        }
         return ota_pt_fail(diag, OTA_ERR_PT_FLASH_SIZE, t->line[last],
-                    "Partitions tables occupies %.1fMB of flash (%llu bytes) which does not fit in configured "
+                    "Partitions tables occupies %llu.%uMB of flash (%llu bytes) which does not fit in configured "
                     "flash size %uMB.",
-                    (double)used / mb, (unsigned long long)used, (unsigned)(flash_size / 0x100000u));
+                    (unsigned long long)(tenths / 10u), (unsigned)(tenths % 10u), (unsigned long long)used,
+                    (unsigned)(flash_size / 0x100000u));
     }
     return OTA_OK;
 }

@@ -107,7 +107,9 @@ int ota_service_create(const ota_service_config_t *cfg, ota_service_t **out)
         s->cfg.open_source = ota_source_open;
     }
     s->work_size = s->cfg.work_buffer_size;
-    s->work = ota_malloc(s->work_size);
+    /* The caller's buffer when it gives one (a static array on a RAM-tight device, as littlefs
+     * takes its buffers), else our own. */
+    s->work = s->cfg.work_buffer != NULL ? s->cfg.work_buffer : ota_malloc(s->work_size);
     if (s->work == NULL) {
         ota_free(s);
         return OTA_ERR_NO_MEM;
@@ -126,7 +128,9 @@ void ota_service_destroy(ota_service_t *s)
         ota_service_wait(s, NULL);
     }
     free_list(s);
-    ota_free(s->work);
+    if (s->work != s->cfg.work_buffer) {
+        ota_free(s->work);
+    }
     ota_free(s);
 }
 

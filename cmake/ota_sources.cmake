@@ -1,0 +1,33 @@
+# Which sources make the core - exactly what a device links - and which are host-only. Included by
+# the top-level build and by the microcontroller build (examples/mcu_ota), so both split the same.
+#
+# The core is taken by folder (a new .c file in a layer's folder joins it after re-running cmake).
+# Host-only parts are listed by name and leave the core, as MCUboot keeps sim/ and littlefs bd/
+# apart: image and tone builders, CSV and sdkconfig parsing, the simulated second-stage
+# bootloader, the NOR flash emulator. A device has a real bootloader and a real flash; a test
+# bench or the QEMU firmware may still link these, and the footprint counts them separately.
+set(OTA_CORE_DIRS core formats flash boot source service secure)
+set(OTA_HOST_ONLY_FILES
+  formats/app_image_builder.c
+  formats/tone_image_build.c
+  formats/partition_csv.c
+  formats/partition_csv_write.c
+  formats/sdkconfig.c
+  boot/bootloader.c
+  flash/flash_emu.c)
+
+# ota_collect_sources(SRC_ROOT CORE_VAR HOST_VAR): absolute paths of both lists.
+function(ota_collect_sources src_root core_var host_var)
+  set(_core)
+  foreach(_dir IN LISTS OTA_CORE_DIRS)
+    file(GLOB _files CONFIGURE_DEPENDS ${src_root}/${_dir}/*.c)
+    list(APPEND _core ${_files})
+  endforeach()
+  set(_host)
+  foreach(_f IN LISTS OTA_HOST_ONLY_FILES)
+    list(APPEND _host ${src_root}/${_f})
+  endforeach()
+  list(REMOVE_ITEM _core ${_host})
+  set(${core_var} ${_core} PARENT_SCOPE)
+  set(${host_var} ${_host} PARENT_SCOPE)
+endfunction()

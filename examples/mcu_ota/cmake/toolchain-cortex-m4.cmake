@@ -1,0 +1,11 @@
+# Cortex-M4 (no FPU use: the core has no floating point), Debian's arm-none-eabi GCC + picolibc.
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR arm)
+set(CMAKE_C_COMPILER arm-none-eabi-gcc)
+set(CMAKE_ASM_COMPILER arm-none-eabi-gcc)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+set(OTA_MCU_TARGET cortex-m4)
+set(OTA_MCU_ARCH_FLAGS -mcpu=cortex-m4 -mthumb -mfloat-abi=soft)
+set(OTA_MCU_LINKER_SCRIPT cortex-m4-mps2-an386.ld)
+set(OTA_MCU_TOOL_PREFIX arm-none-eabi-)
+set(OTA_MCU_QEMU qemu-system-arm -M mps2-an386)
