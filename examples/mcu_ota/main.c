@@ -100,7 +100,7 @@ static int app_main(ota_device_t *dev, board_t *b, const char *sdcard, const cha
         .work_buffer = s_work_buffer,
         .restart = restart,
         .restart_ctx = b,
-        .source = cfg.source,
+        .source = {.transport = &cfg.source},
     };
     ota_service_t *service = NULL;
     int err = ota_service_create(&scfg, &service);

@@ -8,6 +8,9 @@
 #define MBEDTLS_SHA256_C
 #define MBEDTLS_SHA256_SMALLER /* the rolled loop: ESP-IDF's CONFIG_MBEDTLS_SHA256_SMALLER */
 #define MBEDTLS_MD5_C
+/* SHA-384 (ota_crypto.h; Secure Boot V2 ECDSA P-384 digests): linked only where called. */
+#define MBEDTLS_SHA512_C
+#define MBEDTLS_SHA512_SMALLER
 
 #include "mbedtls/check_config.h"
 

@@ -10,6 +10,7 @@
 #include "ota/ota_mem.h"
 #include "ota/ota_port_baremetal.h"
 #include "ota/ota_source.h"
+#include "ota/ota_source_posix.h"
 #include "source/source_internal.h"
 
 static const char *TAG = "source";
@@ -59,9 +60,15 @@ static const ota_source_ops_t k_ops = {.read = semihost_source_read, .close = se
 static int open_file(const ota_source_config_t *cfg_in, const char *uri, uint64_t offset,
                      const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *info)
 {
-    ota_source_config_t cfg = ota_source_config_resolve(cfg_in);
+    /* The semihosting file source stands in for the host's file source, so it takes the same
+     * transport settings (ota_source_posix.h, shared with examples/ota_example); only the SD card
+     * root applies here. */
+    const ota_source_posix_config_t *transport = cfg_in != NULL ? cfg_in->transport : NULL;
+    const char *root = transport != NULL && transport->sdcard_root != NULL && transport->sdcard_root[0] != '\0'
+                           ? transport->sdcard_root
+                           : OTA_SOURCE_DEFAULT_SDCARD_ROOT;
     char path[PATH_MAX_LEN];
-    int err = ota_uri_file_path(uri, cfg.sdcard_root, path, sizeof path);
+    int err = ota_uri_file_path(uri, root, path, sizeof path);
     if (err != OTA_OK) {
         ota_source_set_error(info, "%s: %s", uri,
                              err == OTA_ERR_SRC_PATH_ESCAPE ? "'..' is not allowed in a file URI"
