@@ -234,7 +234,7 @@ def cli_mutations(args):
     t0 = time.monotonic()
     r = subprocess.run([sys.executable, script], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, errors="replace")
-    summary = re.findall(r"^cli-mutation: .*$", r.stdout, re.M)
+    summary = re.findall(r"cli-mutation: .*$", r.stdout, re.M)
     return r.returncode, (summary[-1] if summary else r.stdout[-2000:]), time.monotonic() - t0
 
 
