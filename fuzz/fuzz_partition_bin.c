@@ -1,7 +1,9 @@
 /*
  * Binary partition table: both parsers (gen_esp32part's from_binary and the app's load_partitions)
  * on any bytes, then what the CLI does with a parsed table (verify, bounds, CSV, binary again).
- * Property: from_binary keeps every byte it read, so to_binary gives the input's entries back.
+ * Property: from_binary keeps every byte it read, so to_binary gives the input's entries back
+ * (an MD5 entry is checked and skipped wherever it stands, as gen_esp32part does, so it is left
+ * out of the comparison: tests/fuzz/regressions/partition_bin/md5_entry_not_last).
  */
 #include "fuzz.h"
 
@@ -42,9 +44,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         use_table(&t);
         static uint8_t out[OTA_PARTITION_TABLE_MAX_LEN];
         if (ota_partition_table_to_binary(&t, false, out) == 0) {
-            size_t n = t.count * OTA_PARTITION_ENTRY_SIZE;
-            /* Entries come back byte for byte (the MD5 entry, if any, is not one of them). */
-            OTA_FUZZ_CHECK(n <= size && memcmp(out, copy, n) == 0);
+            /* Entries come back byte for byte, in order, MD5 entries left out. */
+            size_t k = 0;
+            for (size_t off = 0; k < t.count && off + OTA_PARTITION_ENTRY_SIZE <= size;
+                 off += OTA_PARTITION_ENTRY_SIZE) {
+                if (copy[off] == 0xEB && copy[off + 1] == 0xEB) {
+                    continue;
+                }
+                OTA_FUZZ_CHECK(memcmp(out + k * OTA_PARTITION_ENTRY_SIZE, copy + off, OTA_PARTITION_ENTRY_SIZE) == 0);
+                k++;
+            }
+            OTA_FUZZ_CHECK(k == t.count);
         }
     }
     if (ota_partition_table_parse_app(copy, size, &t, &diag) == 0) {

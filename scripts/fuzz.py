@@ -234,7 +234,7 @@ def cli_mutations(args):
     t0 = time.monotonic()
     r = subprocess.run([sys.executable, script], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, errors="replace")
-    summary = re.findall(r"^cli-mutation: .*$", r.stdout, re.M)
+    summary = re.findall(r"cli-mutation: .*$", r.stdout, re.M)
     return r.returncode, (summary[-1] if summary else r.stdout[-2000:]), time.monotonic() - t0
 
 
@@ -317,13 +317,17 @@ def write_doc(args, rows, cli, mach, start, end):
         lines += ["", f"Command-line mutation run (`tests/fuzz/test_cli_mutation.py`, ASan+UBSan build of `ota`, "
                   f"{args.cli_mutations} mutations, {cli[2]:.0f} s): exit {cli[0]}; {cli[1]}"]
     lines += ["", END]
+    if args.append:  # a re-run: a titled part added to the results section, which stays
+        lines = ["### " + args.append, ""] + lines[2:]
     block = "\n".join(lines)
     try:
         with open(args.doc) as f:
             text = f.read()
     except FileNotFoundError:
         text = "# Fuzzing\n\n" + BEGIN + "\n" + END + "\n"
-    if BEGIN in text and END in text:
+    if args.append and END in text:
+        text = text[:text.index(END)] + block + text[text.index(END) + len(END):]
+    elif BEGIN in text and END in text:
         text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
@@ -355,6 +359,9 @@ def main():
             s.add_argument("--ota", help="ASan build of the ota CLI, for the command-line mutation run")
             s.add_argument("--cli-mutations", type=int, default=0)
             s.add_argument("--command", help="the command to quote in the doc (make fuzz passes its own)")
+            s.add_argument("--append", metavar="TITLE",
+                           help="add this run below the results already in the doc (a re-run) instead of "
+                                "replacing them")
     args = p.parse_args()
     args.build = os.path.abspath(args.build)
     return {"build": cmd_build, "run": cmd_run, "report": cmd_report}[args.cmd](args)
