@@ -65,6 +65,15 @@ bool ota_device_secure_version_ok(const ota_device_t *dev, uint32_t secure_versi
  */
 int ota_device_burn_secure_version(ota_device_t *dev, uint32_t secure_version);
 
+/**
+ * May an update erase or program the partition @p target of this device? Checked by address
+ * range, not by table entry, so a table whose entries overlap cannot route a write onto what the
+ * device needs to boot: OTA_ERR_FLASH_PROTECTED (logged, naming the region) if the range leaves
+ * the flash or overlaps the bootloader region (0 .. table offset), the partition table's sector,
+ * the running app, or otadata (unless @p target is that otadata partition itself).
+ */
+int ota_device_check_writable(const ota_device_t *dev, const ota_partition_info_t *target);
+
 /** The first partition of a type/subtype (OTA_PART_*), or NULL. */
 const ota_partition_info_t *ota_device_find(const ota_device_t *dev, uint8_t type, uint8_t subtype);
 /** The otadata partition, or NULL. */

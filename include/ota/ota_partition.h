@@ -173,6 +173,17 @@ int ota_partition_table_check_bounds(const ota_partition_table_t *table, uint32_
                                      ota_partition_diag_t *diag);
 
 /**
+ * The layout rules of verify() that keep writes apart, for a table read from a device (whose MD5
+ * only proves it was not corrupted): every offset aligned (app 0x10000, others 0x1000), app sizes
+ * aligned to 0x1000, nothing below the end of the table's sector at @p table_offset (0 = 0x8000)
+ * except ESP-IDF v6's primary bootloader / table entries, no two entries overlapping, every entry
+ * inside @p flash_size. OTA_ERR_PT_ALIGNMENT, OTA_ERR_PT_OVERLAP or OTA_ERR_PT_FLASH_SIZE with
+ * gen_esp32part's wording in @p diag.
+ */
+int ota_partition_table_check_layout(const ota_partition_table_t *table, uint32_t table_offset,
+                                     uint32_t flash_size, ota_partition_diag_t *diag);
+
+/**
  * gen_esp32part's --flash-size check: the end of the entry with the highest offset must be within
  * @p flash_size bytes (0 = no check), else OTA_ERR_PT_FLASH_SIZE. Also part of verify().
  */
@@ -213,8 +224,8 @@ const ota_partition_info_t *ota_partition_find_next(const ota_partition_table_t 
 
 /**
  * Read the table at @p table_offset (0 = 0x8000) from @p flash, parse it like the ESP-IDF app
- * does (stops at the MD5 entry, whose checksum must match when present) and check that every
- * partition lies within the flash.
+ * does (stops at the MD5 entry, whose checksum must match when present) and check its layout
+ * (ota_partition_table_check_layout: aligned, not overlapping, within the flash).
  */
 int ota_partition_table_load(const ota_flash_t *flash, uint32_t table_offset, ota_partition_table_t *out,
                              ota_partition_diag_t *diag);

@@ -45,12 +45,16 @@ int ota_ops_write_otadata(const ota_device_t *dev, int index, const ota_otadata_
     if (index != 0 && index != 1) {
         return OTA_ERR_INVALID_ARG;
     }
+    int err = ota_device_check_writable(dev, info); /* an otadata entry on top of the app or table */
+    if (err != OTA_OK) {
+        return err;
+    }
     ota_partition_t part;
     ota_device_partition(dev, info, &part);
     uint32_t offset = (uint32_t)index * OTA_OTADATA_SECTOR_SIZE;
     uint8_t raw[OTA_OTADATA_ENTRY_SIZE];
     ota_otadata_entry_encode(entry, raw);
-    int err = ota_partition_erase_range(&part, offset, OTA_OTADATA_SECTOR_SIZE);
+    err = ota_partition_erase_range(&part, offset, OTA_OTADATA_SECTOR_SIZE);
     if (err == OTA_OK) {
         err = ota_partition_program(&part, offset, raw, sizeof raw);
     }
@@ -165,7 +169,7 @@ int ota_ops_check_update_target(const ota_device_t *dev, const ota_partition_inf
         return OTA_ERR_INVALID_ARG;
     }
     if (target->type != OTA_PART_TYPE_APP) {
-        return OTA_OK;
+        return ota_device_check_writable(dev, target);
     }
     if (!ota_partition_is_ota_app(target)) {
         return OTA_ERR_NOT_AN_APP_SLOT;
@@ -181,7 +185,9 @@ int ota_ops_check_update_target(const ota_device_t *dev, const ota_partition_inf
             return OTA_ERR_ROLLBACK_INVALID_STATE;
         }
     }
-    return OTA_OK;
+    /* By address, whatever the table says: a slot that overlaps the running app, otadata, the
+     * table or the bootloader is not a target (the writer checks it again). */
+    return ota_device_check_writable(dev, target);
 }
 
 int ota_ops_invalidate_inactive_ota_data_slot(const ota_device_t *dev)
@@ -204,6 +210,10 @@ int ota_ops_invalidate_inactive_ota_data_slot(const ota_device_t *dev)
     const ota_partition_info_t *running = ota_device_running(dev);
     if (slot != NULL && (running == NULL || running->offset != slot->offset)) {
         const ota_partition_info_t *info = ota_device_otadata(dev);
+        err = ota_device_check_writable(dev, info);
+        if (err != OTA_OK) {
+            return err;
+        }
         ota_partition_t part;
         ota_device_partition(dev, info, &part);
         return ota_partition_erase_range(&part, (uint32_t)inactive * OTA_OTADATA_SECTOR_SIZE,
@@ -276,6 +286,10 @@ int ota_ops_set_boot_partition_verified(ota_device_t *dev, const ota_partition_i
         if (otadata == NULL) {
             return OTA_ERR_NOT_FOUND;
         }
+        int err = ota_device_check_writable(dev, otadata);
+        if (err != OTA_OK) {
+            return err;
+        }
         ota_partition_t p;
         ota_device_partition(dev, otadata, &p);
         return ota_partition_erase_range(&p, 0, otadata->size);
@@ -289,7 +303,10 @@ int ota_ops_set_boot_partition_verified(ota_device_t *dev, const ota_partition_i
                  (unsigned)dev->efuse_secure_version, (unsigned)info->app_desc.secure_version);
         ota_partition_t p;
         ota_device_partition(dev, part, &p);
-        int e2 = ota_partition_erase_range(&p, 0, part->size);
+        int e2 = ota_device_check_writable(dev, part);
+        if (e2 == OTA_OK) {
+            e2 = ota_partition_erase_range(&p, 0, part->size);
+        }
         return e2 != OTA_OK ? e2 : OTA_ERR_SECURE_VERSION;
     }
     return rewrite_ota_data(dev, (uint32_t)(part->subtype - OTA_PART_SUBTYPE_APP_OTA_0));

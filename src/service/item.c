@@ -185,7 +185,8 @@ int ota_item_begin_write(ota_item_t *item, const ota_item_hasher_t *hasher)
     item->hasher = *hasher;
     ota_journal_header_t journal;
     journal_header(item, &journal);
-    int err = ota_pw_begin(&item->writer, &item->target, item->first_sector, item->total, &journal, &item->resume);
+    int err = ota_pw_begin(&item->writer, item->device, &item->target, item->first_sector, item->total,
+                           &journal, &item->resume);
     if (err != OTA_OK) {
         return err;
     }

@@ -108,8 +108,9 @@ int ota_pw_restart(ota_partition_writer_t *w, const ota_journal_header_t *journa
     return ota_partition_program(&w->part, 0, header, sizeof header);
 }
 
-int ota_pw_begin(ota_partition_writer_t *w, const ota_partition_t *part, uint8_t *first_sector,
-                 int64_t expected, const ota_journal_header_t *journal, ota_journal_checkpoint_t *resume)
+int ota_pw_begin(ota_partition_writer_t *w, const ota_device_t *device, const ota_partition_t *part,
+                 uint8_t *first_sector, int64_t expected, const ota_journal_header_t *journal,
+                 ota_journal_checkpoint_t *resume)
 {
     memset(w, 0, sizeof *w);
     w->part = *part;
@@ -127,6 +128,13 @@ int ota_pw_begin(ota_partition_writer_t *w, const ota_partition_t *part, uint8_t
     }
     if (part->info.size < w->sector || part->info.offset % w->sector != 0) {
         return OTA_ERR_INVALID_SIZE;
+    }
+    /* By address, before the first erase: the table that named this partition may be wrong. */
+    int guard = device != NULL ? ota_device_check_writable(device, &part->info)
+                : (uint64_t)part->info.offset + part->info.size > part->flash->size ? OTA_ERR_FLASH_PROTECTED
+                                                                                      : OTA_OK;
+    if (guard != OTA_OK) {
+        return guard;
     }
     w->journal_end = OTA_JOURNAL_RECORDS_OFFSET + ota_journal_capacity(w->sector) * OTA_JOURNAL_RECORD_SIZE;
     ota_journal_checkpoint_t cp = {0};

@@ -34,7 +34,7 @@ static const ota_journal_header_t k_journal = {.total_size = 0, .etag = "\"abc\"
 static int write_image(fixture_t *f, ota_partition_writer_t *w, const uint8_t *image, size_t len, size_t chunk,
                        int64_t expected)
 {
-    int err = ota_pw_begin(w, &f->part, f->first, expected, &k_journal, NULL);
+    int err = ota_pw_begin(w, NULL, &f->part, f->first, expected, &k_journal, NULL);
     for (size_t off = 0; err == OTA_OK && off < len; off += chunk) {
         err = ota_pw_write(w, image + off, len - off < chunk ? len - off : chunk);
     }
@@ -127,13 +127,13 @@ static void test_too_large_is_refused_before_erasing(void **state)
     fixture_t f;
     fixture_init(&f);
     ota_partition_writer_t w;
-    assert_int_equal(ota_pw_begin(&w, &f.part, f.first, PART_SIZE + 1, &k_journal, NULL), OTA_ERR_IMG_TOO_LARGE);
+    assert_int_equal(ota_pw_begin(&w, NULL, &f.part, f.first, PART_SIZE + 1, &k_journal, NULL), OTA_ERR_IMG_TOO_LARGE);
     ota_flash_emu_stats_t s;
     ota_flash_emu_get_stats(f.emu, &s);
     assert_int_equal(s.sector_erases + s.block_erases + s.program_ops, 0);
     /* unknown size: refused at the byte that would overflow, the neighbour untouched */
     uint8_t *chunk = calloc(1, 65536);
-    assert_int_equal(ota_pw_begin(&w, &f.part, f.first, -1, &k_journal, NULL), OTA_OK);
+    assert_int_equal(ota_pw_begin(&w, NULL, &f.part, f.first, -1, &k_journal, NULL), OTA_OK);
     for (int i = 0; i < 16; i++) {
         assert_int_equal(ota_pw_write(&w, chunk, 65536), OTA_OK);
     }
@@ -149,7 +149,7 @@ static void test_checkpoints_append_to_the_journal(void **state)
     fixture_t f;
     fixture_init(&f);
     ota_partition_writer_t w;
-    assert_int_equal(ota_pw_begin(&w, &f.part, f.first, -1, &k_journal, NULL), OTA_OK);
+    assert_int_equal(ota_pw_begin(&w, NULL, &f.part, f.first, -1, &k_journal, NULL), OTA_OK);
     uint32_t cap = ota_journal_capacity(4096);
     assert_true(cap >= 64);
     for (uint32_t i = 0; i < cap + 3; i++) { /* beyond capacity: silently ignored */
