@@ -60,6 +60,13 @@ uint32_t ota_device_secure_version_bits(const ota_device_t *dev);
 /** esp_efuse_check_secure_version: an app with @p secure_version may run. */
 bool ota_device_secure_version_ok(const ota_device_t *dev, uint32_t secure_version);
 /**
+ * May an app with @p secure_version be installed and confirmed under anti-rollback? OTA_OK,
+ * OTA_ERR_SECURE_VERSION below the eFuse, or OTA_ERR_SECURE_VERSION_RANGE above what the chip's
+ * eFuse field can hold (ESP32: 32 bits, most others 16; esp_efuse_update_secure_version refuses
+ * to burn it, so once confirmed such an app would leave the eFuse behind and admit a downgrade).
+ */
+int ota_device_check_secure_version(const ota_device_t *dev, uint32_t secure_version);
+/**
  * esp_efuse_update_secure_version: raise the eFuse to @p secure_version (never lowers it).
  * OTA_ERR_INVALID_ARG if it does not fit the field.
  */

@@ -67,6 +67,16 @@ bool ota_device_secure_version_ok(const ota_device_t *dev, uint32_t secure_versi
     return secure_version >= dev->efuse_secure_version;
 }
 
+int ota_device_check_secure_version(const ota_device_t *dev, uint32_t secure_version)
+{
+    if (secure_version > ota_device_secure_version_bits(dev)) {
+        OTA_LOGE(TAG, "secure version %u does not fit the %u-bit anti-rollback eFuse field",
+                 (unsigned)secure_version, (unsigned)ota_device_secure_version_bits(dev));
+        return OTA_ERR_SECURE_VERSION_RANGE;
+    }
+    return ota_device_secure_version_ok(dev, secure_version) ? OTA_OK : OTA_ERR_SECURE_VERSION;
+}
+
 int ota_device_burn_secure_version(ota_device_t *dev, uint32_t secure_version)
 {
     if (secure_version > ota_device_secure_version_bits(dev)) {

@@ -153,6 +153,25 @@ static void test_otadata_write_over_running_app_refused(void **state)
     sf_device_free(&d);
 }
 
+/* Issue 10, class 4, at the service: an app whose secure version the ESP32's 32-bit eFuse field
+ * cannot hold is refused in need_upgrade, before the slot is erased. */
+static void test_app_secure_version_beyond_efuse_field(void **state)
+{
+    (void)state;
+    sf_device_t d;
+    sf_device_init(&d, SF_RUNNING_VERSION);
+    char *app = sf_make_app_ex(&d, "app.bin", "v2.3", 200000, 5, 0 /* ESP32 */, 33);
+    expect_refused_untouched(&d, sf_app_item(app, true), OTA_ERR_SECURE_VERSION_RANGE);
+    free(app);
+    char *ok = sf_make_app_ex(&d, "app32.bin", "v2.3", 200000, 5, 0, 32); /* the widest it holds */
+    ota_upgrade_ops_t item = sf_app_item(ok, true);
+    ota_service_summary_t sum;
+    sf_run(&d, &item, 1, false, &sum);
+    assert_int_equal(sum.succeeded, 1);
+    free(ok);
+    sf_device_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_data_item_into_protected_regions),
         cmocka_unit_test(test_writer_refuses_before_erasing),
         cmocka_unit_test(test_otadata_write_over_running_app_refused),
+        cmocka_unit_test(test_app_secure_version_beyond_efuse_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
