@@ -255,10 +255,85 @@ int ota_pw_checkpoint(ota_partition_writer_t *w, const ota_journal_checkpoint_t 
     return err;
 }
 
+/* Does the sector at partition offset @p off read all 0xFF? */
+static int sector_is_blank(ota_partition_writer_t *w, uint32_t off, bool *blank)
+{
+    uint8_t copy[256];
+    *blank = false;
+    for (uint32_t done = 0; done < w->sector;) {
+        const uint8_t *p;
+        uint32_t n = w->sector - done;
+        int err = ota_partition_map(&w->part, off + done, n, (const void **)&p);
+        if (err == OTA_ERR_NOT_SUPPORTED) {
+            n = n < sizeof copy ? n : (uint32_t)sizeof copy;
+            p = copy;
+            err = ota_partition_read(&w->part, off + done, copy, n);
+        }
+        if (err != OTA_OK) {
+            return err;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            if (p[i] != OTA_FLASH_ERASED_BYTE) {
+                return OTA_OK;
+            }
+        }
+        done += n;
+    }
+    *blank = true;
+    return OTA_OK;
+}
+
+/* A data partition ends as ESP-ADF leaves it (it erases the whole partition first): the image,
+ * then 0xFF. Past what the writer erased ahead, sectors that still hold the previous content are
+ * erased - a 64 KiB block erase where SECTORS_PER_BLOCK_ERASE_COST or more of an aligned block's
+ * sectors need it, else those sectors - and blank ones are left alone (a read costs far less than
+ * an erase, and spares the wear). Runs while the journal still marks the install incomplete. */
+static int erase_tail(ota_partition_writer_t *w)
+{
+    uint32_t end = w->part.info.size / w->sector * w->sector; /* a partial last sector is not ours */
+    uint32_t at = w->erased_end;
+    while (at < end) {
+        uint32_t abs = w->part.info.offset + at;
+        bool whole_block = abs % w->block == 0 && end - at >= w->block && w->block / w->sector <= 32;
+        uint32_t window = whole_block ? w->block : w->sector;
+        uint32_t dirty = 0, dirty_mask = 0; /* a block holds 16 sectors */
+        for (uint32_t s = 0; s < window / w->sector; s++) {
+            bool blank;
+            int err = sector_is_blank(w, at + s * w->sector, &blank);
+            if (err != OTA_OK) {
+                return err;
+            }
+            if (!blank) {
+                dirty++;
+                dirty_mask |= 1u << s;
+            }
+        }
+        int err = OTA_OK;
+        if (window == w->block && dirty >= SECTORS_PER_BLOCK_ERASE_COST) {
+            err = ota_partition_erase_range(&w->part, at, w->block);
+        } else {
+            for (uint32_t s = 0; err == OTA_OK && s < window / w->sector; s++) {
+                if (dirty_mask & (1u << s)) {
+                    err = ota_partition_erase_range(&w->part, at + s * w->sector, w->sector);
+                }
+            }
+        }
+        if (err != OTA_OK) {
+            return err;
+        }
+        at += window;
+    }
+    w->erased_end = end;
+    return OTA_OK;
+}
+
 int ota_pw_commit(ota_partition_writer_t *w)
 {
     uint32_t head = min_u32(w->written, w->sector);
-    int err = ota_partition_erase_range(&w->part, 0, w->sector);
+    int err = w->part.info.type == OTA_PART_TYPE_DATA ? erase_tail(w) : OTA_OK;
+    if (err == OTA_OK) {
+        err = ota_partition_erase_range(&w->part, 0, w->sector);
+    }
     if (err == OTA_OK && head > HEAD_BYTES) {
         err = ota_partition_program(&w->part, HEAD_BYTES, w->first + HEAD_BYTES, head - HEAD_BYTES);
     }

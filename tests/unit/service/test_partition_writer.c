@@ -4,6 +4,7 @@
  * commit is complete. */
 #include "test_support.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,22 @@ static void fixture_init(fixture_t *f)
     f->emu = ts_ram_flash(4 * 1024 * 1024);
     ota_partition_info_t info = {.label = "ota_1", .type = 0, .subtype = 0x11, .offset = PART_OFFSET, .size = PART_SIZE};
     ota_partition_init(&f->part, ota_flash_emu_flash(f->emu), &info);
+}
+
+/* A data partition (flash_tone) at the same place, holding @p old_fill where @p dirty[i] says so
+ * (per 4 KiB sector; NULL: everywhere). */
+static void fixture_init_data(fixture_t *f, uint8_t old_fill, const bool *dirty)
+{
+    fixture_init(f);
+    f->part.info.type = 1;
+    f->part.info.subtype = 0xFF;
+    snprintf(f->part.info.label, sizeof f->part.info.label, "flash_tone");
+    uint8_t *mem = ota_flash_emu_memory(f->emu) + PART_OFFSET;
+    for (uint32_t s = 0; s < PART_SIZE / 4096; s++) {
+        if (dirty == NULL || dirty[s]) {
+            memset(mem + s * 4096, old_fill, 4096);
+        }
+    }
 }
 
 static const ota_journal_header_t k_journal = {.total_size = 0, .etag = "\"abc\""};
@@ -119,6 +136,69 @@ static void test_erase_uses_blocks_where_the_image_covers_them(void **state)
     assert_int_equal(s.sector_erases, 0);
     free(image);
     ota_flash_emu_destroy(f.emu);
+}
+
+/* Issue 10, class 7: after a data image the partition is the image, then erased flash to its end
+ * (what ESP-ADF's erase of the whole partition leaves) - nothing of the previous content - with
+ * the fewest erases: sectors still holding old bytes, a block where 4 or more of its sectors do,
+ * blank ones left alone. An app slot keeps its tail (ESP-IDF erases only what the image covers). */
+static void test_data_partition_ends_erased_after_the_image(void **state)
+{
+    (void)state;
+    size_t len = 200000; /* 0x30D40: 3 blocks + 1 sector of image */
+    uint8_t *image = malloc(len);
+    ts_fill_random(image, len, 11);
+    ota_partition_writer_t w;
+    ota_flash_emu_stats_t s;
+    fixture_t f;
+
+    /* old content everywhere: the rest of block 3 by sectors (15), blocks 4..15 whole (12) */
+    fixture_init_data(&f, 0x5A, NULL);
+    uint8_t *mem = ota_flash_emu_memory(f.emu);
+    memset(mem + PART_OFFSET + PART_SIZE, 0xA5, 4096); /* the neighbour after */
+    ota_flash_emu_reset_stats(f.emu);
+    assert_int_equal(write_image(&f, &w, image, len, 4096, (int64_t)len), OTA_OK);
+    assert_int_equal(ota_pw_commit(&w), OTA_OK);
+    assert_memory_equal(mem + PART_OFFSET, image, len);
+    for (size_t i = PART_OFFSET + len; i < PART_OFFSET + PART_SIZE; i++) {
+        if (mem[i] != 0xFF) {
+            fail_msg("stale byte 0x%02x at partition offset 0x%zx", mem[i], i - PART_OFFSET);
+        }
+    }
+    assert_int_equal(mem[PART_OFFSET + PART_SIZE], 0xA5);
+    ota_flash_emu_get_stats(f.emu, &s);
+    assert_int_equal(s.block_erases, 3 + 12);
+    assert_int_equal(s.sector_erases, 1 + 15 + 1); /* image tail, old tail, sector 0 at the commit */
+    ota_flash_emu_destroy(f.emu);
+
+    /* old content in two sectors of one block and 5 of another: 2 sector erases, 1 block erase */
+    bool dirty[PART_SIZE / 4096] = {false};
+    dirty[0x50000 / 4096] = dirty[0x5F000 / 4096] = true;
+    for (int i = 0; i < 5; i++) {
+        dirty[0xA0000 / 4096 + 3 * i] = true;
+    }
+    fixture_init_data(&f, 0x00, dirty);
+    mem = ota_flash_emu_memory(f.emu);
+    ota_flash_emu_reset_stats(f.emu);
+    assert_int_equal(write_image(&f, &w, image, len, 4096, (int64_t)len), OTA_OK);
+    assert_int_equal(ota_pw_commit(&w), OTA_OK);
+    for (size_t i = PART_OFFSET + len; i < PART_OFFSET + PART_SIZE; i++) {
+        assert_int_equal(mem[i], 0xFF);
+    }
+    ota_flash_emu_get_stats(f.emu, &s);
+    assert_int_equal(s.block_erases, 3 + 1);
+    assert_int_equal(s.sector_erases, 1 + 2 + 1);
+    ota_flash_emu_destroy(f.emu);
+
+    /* an app slot: the bytes after the image are not the writer's business */
+    fixture_init(&f);
+    mem = ota_flash_emu_memory(f.emu);
+    memset(mem + PART_OFFSET + 0x80000, 0x5A, 4096);
+    assert_int_equal(write_image(&f, &w, image, len, 4096, (int64_t)len), OTA_OK);
+    assert_int_equal(ota_pw_commit(&w), OTA_OK);
+    assert_int_equal(mem[PART_OFFSET + 0x80000], 0x5A);
+    ota_flash_emu_destroy(f.emu);
+    free(image);
 }
 
 static void test_too_large_is_refused_before_erasing(void **state)
@@ -276,6 +356,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_commit_and_read_back),
         cmocka_unit_test(test_erase_uses_blocks_where_the_image_covers_them),
+        cmocka_unit_test(test_data_partition_ends_erased_after_the_image),
         cmocka_unit_test(test_too_large_is_refused_before_erasing),
         cmocka_unit_test(test_checkpoints_append_to_the_journal),
         cmocka_unit_test(test_power_cut_at_every_operation),
