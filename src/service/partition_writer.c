@@ -23,13 +23,34 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 /* Erase the next unit at w->erased_end: a whole block when the block is aligned, inside the
  * partition, and the image will write at least SECTORS_PER_BLOCK_ERASE_COST of its sectors (so
  * the block erase is the cheaper way; unknown size: always); else one sector. */
+static int sector_is_blank(ota_partition_writer_t *w, uint32_t off, bool *blank);
+
+/* A data partition's bytes after the image are erased at the commit (erase_tail): the sectors of
+ * the image's last block that still hold old content count towards a block erase now. */
+static uint32_t dirty_sectors_after_image(ota_partition_writer_t *w, uint32_t block_at)
+{
+    uint32_t n = 0;
+    uint32_t image_end = (uint32_t)((w->expected + w->sector - 1) / w->sector * w->sector);
+    for (uint32_t off = image_end > block_at ? image_end : block_at; off < block_at + w->block; off += w->sector) {
+        bool blank = true;
+        if (sector_is_blank(w, off, &blank) == OTA_OK && !blank) {
+            n++;
+        }
+    }
+    return n;
+}
+
 static int erase_ahead(ota_partition_writer_t *w)
 {
     uint32_t at = w->erased_end;
     uint32_t abs = w->part.info.offset + at;
-    bool block_ok = abs % w->block == 0 && at + w->block <= w->part.info.size &&
-                    (w->expected < 0 ||
-                     (int64_t)at + (int64_t)SECTORS_PER_BLOCK_ERASE_COST * w->sector <= w->expected);
+    bool aligned = abs % w->block == 0 && at + w->block <= w->part.info.size;
+    bool block_ok = aligned && (w->expected < 0 || (int64_t)at + (int64_t)SECTORS_PER_BLOCK_ERASE_COST * w->sector <=
+                                                       w->expected);
+    if (aligned && !block_ok && w->part.info.type == OTA_PART_TYPE_DATA) {
+        uint32_t image_sectors = (uint32_t)((w->expected - at + w->sector - 1) / w->sector);
+        block_ok = image_sectors + dirty_sectors_after_image(w, at) >= SECTORS_PER_BLOCK_ERASE_COST;
+    }
     uint32_t unit = block_ok ? w->block : w->sector;
     int err = ota_partition_erase_range(&w->part, at, unit);
     if (err == OTA_OK) {
