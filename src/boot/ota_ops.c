@@ -58,6 +58,15 @@ int ota_ops_write_otadata(const ota_device_t *dev, int index, const ota_otadata_
     if (err == OTA_OK) {
         err = ota_partition_program(&part, offset, raw, sizeof raw);
     }
+    uint8_t back[OTA_OTADATA_ENTRY_SIZE];
+    if (err == OTA_OK) {
+        err = ota_partition_read(&part, offset, back, sizeof back);
+    }
+    if (err == OTA_OK && memcmp(back, raw, sizeof raw) != 0) {
+        /* worn cells program silently wrong (CONFIG_SPI_FLASH_VERIFY_WRITE catches it too) */
+        OTA_LOGE(TAG, "otadata[%d] reads back different from what was written", index);
+        err = OTA_ERR_SVC_VERIFY_FAILED;
+    }
     return err;
 }
 
