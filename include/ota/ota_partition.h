@@ -106,6 +106,7 @@ typedef struct {
     bool secure_v1;              /**< --secure v1: app sizes aligned to 64 KiB */
     bool no_verify;              /**< --no-verify */
     bool primary_bootloader_offset_set;  /**< primary_bootloader_offset is defined even when 0 */
+    bool table_offset_set;       /**< table_offset is meant even when 0 (gen_esp32part --offset 0) */
     bool recovery_bootloader_offset_set; /**< recovery_bootloader_offset is defined even when 0 */
     /** `$VAR` expansion like os.path.expandvars; NULL = an empty environment (nothing expands,
      *  and a line that starts with `$NAME` fails with "unknown variable 'NAME'"). */

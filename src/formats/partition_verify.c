@@ -208,7 +208,8 @@ int ota_partition_table_verify(const ota_partition_table_t *table, const ota_par
             }
         }
     }
-    uint32_t table_offset = opts->table_offset ? opts->table_offset : OTA_PARTITION_TABLE_OFFSET;
+    uint32_t table_offset =
+        opts->table_offset || opts->table_offset_set ? opts->table_offset : OTA_PARTITION_TABLE_OFFSET;
     int err = check_overlaps(t, table_offset, diag);
     if (err != OTA_OK) {
         return err;

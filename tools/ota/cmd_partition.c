@@ -315,6 +315,7 @@ static int cmd_partition_convert(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_OFFSET:
+            opts.table_offset_set = true; /* --offset 0 is offset 0, as in gen_esp32part */
             if (!parse_table_offset(optarg, &opts.table_offset)) {
                 return cli_usage_error("partition convert", "invalid --offset '%s': a 4 KiB-aligned address",
                                        optarg);
