@@ -185,6 +185,15 @@ int ota_partition_table_check_layout(const ota_partition_table_t *table, uint32_
                                      uint32_t flash_size, ota_partition_diag_t *diag);
 
 /**
+ * gen_esp32part's warnings that are not errors, in its words: an entry named like a type keyword
+ * of another type, or like a subtype keyword that is not its own ("WARNING: Partition has name
+ * 'ota_1' which is a partition subtype, but this partition has non-matching type 0x1 and subtype
+ * 0x2. Mistake in partition table?"). Iterate from *@p index = 0: returns 1 with the next warning
+ * in @p buf, 0 when there is none left.
+ */
+int ota_partition_table_name_warning(const ota_partition_table_t *table, size_t *index, char *buf, size_t size);
+
+/**
  * gen_esp32part's --flash-size check: the end of the entry with the highest offset must be within
  * @p flash_size bytes (0 = no check), else OTA_ERR_PT_FLASH_SIZE. Also part of verify().
  */

@@ -251,3 +251,51 @@ int ota_partition_table_check_layout(const ota_partition_table_t *table, uint32_
     }
     return err;
 }
+
+/* Is @p name a subtype keyword of @p type, and with which value? */
+static bool subtype_of(uint8_t type, const char *name, uint8_t *value)
+{
+    const char *k;
+    for (size_t i = 0; (k = ota_partition_subtype_keyword(type, i, value)) != NULL; i++) {
+        if (strcmp(k, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int ota_partition_table_name_warning(const ota_partition_table_t *t, size_t *index, char *buf, size_t size)
+{
+    const char *k;
+    uint8_t v;
+    for (; t != NULL && *index < 2 * t->count; (*index)++) {
+        const ota_partition_info_t *p = &t->entries[*index / 2];
+        if (*index % 2 == 0) { /* named like a type keyword of another type */
+            for (size_t i = 0; (k = ota_partition_type_keyword(i, &v)) != NULL; i++) {
+                if (strcmp(k, p->label) == 0 && v != p->type) {
+                    (*index)++;
+                    return snprintf(buf, size,
+                                    "WARNING: Partition has name '%s' which is a partition type, but does not match "
+                                    "this partition's type (0x%x). Mistake in partition table?",
+                                    p->label, p->type) >= 0 ? 1 : 0;
+                }
+            }
+            continue;
+        }
+        /* named like a subtype keyword (of any type) that is not this entry's own subtype */
+        bool known = false;
+        for (size_t i = 0; !known && (k = ota_partition_type_keyword(i, &v)) != NULL; i++) {
+            uint8_t sv;
+            known = subtype_of(v, p->label, &sv);
+        }
+        uint8_t own;
+        if (known && !(subtype_of(p->type, p->label, &own) && own == p->subtype)) {
+            (*index)++;
+            return snprintf(buf, size,
+                            "WARNING: Partition has name '%s' which is a partition subtype, but this partition has "
+                            "non-matching type 0x%x and subtype 0x%x. Mistake in partition table?",
+                            p->label, p->type, p->subtype) >= 0 ? 1 : 0;
+        }
+    }
+    return 0;
+}

@@ -394,6 +394,10 @@ static int cmd_partition_convert(int argc, char **argv)
         free(table);
         return CLI_EXIT_FAIL;
     }
+    char warning[256];
+    for (size_t w = 0; !opts.no_verify && ota_partition_table_name_warning(table, &w, warning, sizeof warning);) {
+        fprintf(stderr, "%s\n", warning); /* gen_esp32part's critical(): stderr, not an error */
+    }
 
     if (binary_in) {
         char text[OTA_PARTITION_MAX_ENTRIES * 96 + 128];
