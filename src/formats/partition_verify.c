@@ -275,8 +275,8 @@ int ota_partition_table_name_warning(const ota_partition_table_t *t, size_t *ind
                 if (strcmp(k, p->label) == 0 && v != p->type) {
                     (*index)++;
                     return snprintf(buf, size,
-                                    "WARNING: Partition has name '%s' which is a partition type, but does not match "
-                                    "this partition's type (0x%x). Mistake in partition table?",
+                                    "WARNING: Partition has name '%s' which is a partition type, but does not "
+                                    "match this partition's type (0x%x). Mistake in partition table?",
                                     p->label, p->type) >= 0 ? 1 : 0;
                 }
             }
@@ -292,8 +292,8 @@ int ota_partition_table_name_warning(const ota_partition_table_t *t, size_t *ind
         if (known && !(subtype_of(p->type, p->label, &own) && own == p->subtype)) {
             (*index)++;
             return snprintf(buf, size,
-                            "WARNING: Partition has name '%s' which is a partition subtype, but this partition has "
-                            "non-matching type 0x%x and subtype 0x%x. Mistake in partition table?",
+                            "WARNING: Partition has name '%s' which is a partition subtype, but this partition "
+                            "has non-matching type 0x%x and subtype 0x%x. Mistake in partition table?",
                             p->label, p->type, p->subtype) >= 0 ? 1 : 0;
         }
     }

@@ -117,12 +117,13 @@ int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node)
     OTA_LOGI(TAG, "Running firmware version: %s, the incoming firmware version %s",
              running[0] ? running : "(none)", incoming);
 
-    int sv = dev->anti_rollback_enabled ? ota_device_check_secure_version(dev, info->app_desc.secure_version) : OTA_OK;
+    uint32_t secure = info->app_desc.secure_version;
+    int sv = dev->anti_rollback_enabled ? ota_device_check_secure_version(dev, secure) : OTA_OK;
     if (sv != OTA_OK) {
         ota_service_report_version_check(ctx->item.service, running, incoming, true, sv);
         if (sv == OTA_ERR_SECURE_VERSION_RANGE) {
-            return refuse(ctx, sv, "secure version %u of the incoming image does not fit the chip's %u-bit eFuse field",
-                          (unsigned)info->app_desc.secure_version, (unsigned)ota_device_secure_version_bits(dev));
+            return refuse(ctx, sv, "secure version %u of the incoming image does not fit the chip's %u-bit eFuse",
+                          (unsigned)secure, (unsigned)ota_device_secure_version_bits(dev));
         }
         return refuse(ctx, sv, "secure version of the incoming image is too low (%u < eFuse %u)",
                       (unsigned)info->app_desc.secure_version, (unsigned)dev->efuse_secure_version);

@@ -45,8 +45,8 @@ static int erase_ahead(ota_partition_writer_t *w)
     uint32_t at = w->erased_end;
     uint32_t abs = w->part.info.offset + at;
     bool aligned = abs % w->block == 0 && at + w->block <= w->part.info.size;
-    bool block_ok = aligned && (w->expected < 0 || (int64_t)at + (int64_t)SECTORS_PER_BLOCK_ERASE_COST * w->sector <=
-                                                       w->expected);
+    int64_t covered = (int64_t)at + (int64_t)SECTORS_PER_BLOCK_ERASE_COST * w->sector;
+    bool block_ok = aligned && (w->expected < 0 || covered <= w->expected);
     if (aligned && !block_ok && w->part.info.type == OTA_PART_TYPE_DATA) {
         uint32_t image_sectors = (uint32_t)((w->expected - at + w->sector - 1) / w->sector);
         block_ok = image_sectors + dirty_sectors_after_image(w, at) >= SECTORS_PER_BLOCK_ERASE_COST;

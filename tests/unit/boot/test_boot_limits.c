@@ -221,7 +221,8 @@ static uint32_t valid_floor(fx_t *fx, uint32_t floor)
     for (int i = 0; i < 2; i++) {
         if (ota_otadata_entry_is_valid(&e[i]) && e[i].ota_state == OTA_IMG_VALID) {
             ota_app_desc_t d;
-            const ota_partition_info_t *slot = ota_device_ota_slot(&fx->dev, ota_otadata_slot(e[i].ota_seq, count));
+            uint32_t n = ota_otadata_slot(e[i].ota_seq, count);
+            const ota_partition_info_t *slot = ota_device_ota_slot(&fx->dev, n);
             if (ota_ops_get_partition_description(&fx->dev, slot, &d) == OTA_OK && d.secure_version > floor) {
                 floor = d.secure_version;
             }
