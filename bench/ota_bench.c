@@ -604,11 +604,16 @@ static void program_pages(const ota_flash_t *flash, uint32_t addr, const uint8_t
 }
 
 /* The physical floor for @p len bytes at @p addr: the cheapest erase cover (64 KiB blocks, or
- * sectors where fewer sectors cost less than a block), then page programs; no reads. */
+ * sectors where fewer sectors cost less than a block) of the image and, for a data partition, of
+ * the rest of the partition up to @p cover_end (ESP-ADF leaves it erased; the bench fills it with a
+ * previous image first, so all of it must be erased), then page programs; no reads. */
 static void floor_strategy(const ota_flash_t *flash, const ota_flash_timing_t *t, uint32_t addr,
-                           const uint8_t *data, size_t len)
+                           const uint8_t *data, size_t len, uint32_t cover_end)
 {
     uint32_t end = addr + (uint32_t)((len + flash->sector_size - 1) / flash->sector_size * flash->sector_size);
+    if (cover_end > end) {
+        end = cover_end;
+    }
     uint32_t a = addr;
     while (a < end) {
         if (a % flash->block_size == 0) {
@@ -626,6 +631,16 @@ static void floor_strategy(const ota_flash_t *flash, const ota_flash_timing_t *t
         a += flash->sector_size;
     }
     program_pages(flash, addr, data, len);
+}
+
+/* A data partition starts out full of a previous image (not counted: it is the chip's state), so
+ * leaving nothing of it behind costs what it costs. */
+static void fill_stale(bench_device_t *d, const ota_partition_info_t *target, bool data)
+{
+    uint8_t *mem = ota_flash_emu_memory(d->emu) + target->offset;
+    for (uint32_t i = 0; data && i < target->size; i++) {
+        mem[i] = (uint8_t)(i * 7u + 0x11u) & 0x7Fu;
+    }
 }
 
 static int cmd_devtime(const options_t *o)
@@ -654,12 +669,19 @@ static int cmd_devtime(const options_t *o)
     ota_partition_info_t target = *slot;
     run_ctx_t rc = {.dev = d.dev, .uri = uri, .data_label = o->data_label, .source = {.proxy = ""},
                     .buffer = o->buffer};
+    fill_stale(&d, &target, o->data_label != NULL);
     int err = bench_service_run(&rc);
     if (err != OTA_OK || rc.summary.succeeded != 1) {
         die("the update of %s failed", uri, err);
     }
-    if (memcmp(ota_flash_emu_memory(d.emu) + target.offset, image, len) != 0) {
+    const uint8_t *after = ota_flash_emu_memory(d.emu) + target.offset;
+    if (memcmp(after, image, len) != 0) {
         die("%s: the partition does not hold the image after the update", target.label, 0);
+    }
+    for (size_t i = len; o->data_label != NULL && i < target.size; i++) {
+        if (after[i] != 0xFF) {
+            die("%s: a byte of the previous content is left after the image", target.label, 0);
+        }
     }
     printf("{\"cmd\":\"devtime_target\",\"label\":\"%s\",\"offset\":%u,\"size\":%u}\n", target.label,
            (unsigned)target.offset, (unsigned)target.size);
@@ -669,10 +691,12 @@ static int cmd_devtime(const options_t *o)
     const ota_flash_t *flash = ota_flash_emu_flash(d.emu);
     const ota_flash_timing_t *t = &ota_flash_emu_config(d.emu)->timing;
     device_reset(&d);
-    floor_strategy(flash, t, target.offset, image, len);
+    fill_stale(&d, &target, o->data_label != NULL);
+    floor_strategy(flash, t, target.offset, image, len, o->data_label ? target.offset + target.size : 0);
     print_devtime("floor", len, d.emu);
 
     device_reset(&d);
+    fill_stale(&d, &target, o->data_label != NULL);
     for (uint32_t a = target.offset; a < target.offset + target.size; a += flash->sector_size) {
         ota_flash_erase_sector(flash, a);
     }
@@ -680,6 +704,7 @@ static int cmd_devtime(const options_t *o)
     print_devtime("espadf_sectors", len, d.emu);
 
     device_reset(&d);
+    fill_stale(&d, &target, o->data_label != NULL);
     ota_flash_erase_range(flash, target.offset, target.size); /* esp_flash_erase_region: blocks if aligned */
     program_pages(flash, target.offset, image, len);
     print_devtime("espadf_erase_range", len, d.emu);

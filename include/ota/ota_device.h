@@ -104,11 +104,27 @@ uint32_t ota_device_secure_version_bits(const ota_device_t *dev);
 /** esp_efuse_check_secure_version: an app with @p secure_version may run. */
 bool ota_device_secure_version_ok(const ota_device_t *dev, uint32_t secure_version);
 /**
+ * May an app with @p secure_version be installed and confirmed under anti-rollback? OTA_OK,
+ * OTA_ERR_SECURE_VERSION below the eFuse, or OTA_ERR_SECURE_VERSION_RANGE above what the chip's
+ * eFuse field can hold (ESP32: 32 bits, most others 16; esp_efuse_update_secure_version refuses
+ * to burn it, so once confirmed such an app would leave the eFuse behind and admit a downgrade).
+ */
+int ota_device_check_secure_version(const ota_device_t *dev, uint32_t secure_version);
+/**
  * esp_efuse_update_secure_version: raise the eFuse to @p secure_version (never lowers it),
  * through hooks.burn_secure_version when the port has one. OTA_ERR_INVALID_ARG if it does not fit
  * the field; the hook's error if the burn failed.
  */
 int ota_device_burn_secure_version(ota_device_t *dev, uint32_t secure_version);
+
+/**
+ * May an update erase or program the partition @p target of this device? Checked by address
+ * range, not by table entry, so a table whose entries overlap cannot route a write onto what the
+ * device needs to boot: OTA_ERR_FLASH_PROTECTED (logged, naming the region) if the range leaves
+ * the flash or overlaps the bootloader region (0 .. table offset), the partition table's sector,
+ * the running app, or otadata (unless @p target is that otadata partition itself).
+ */
+int ota_device_check_writable(const ota_device_t *dev, const ota_partition_info_t *target);
 
 /** The first partition of a type/subtype (OTA_PART_*), or NULL. */
 const ota_partition_info_t *ota_device_find(const ota_device_t *dev, uint8_t type, uint8_t subtype);

@@ -42,6 +42,10 @@ extern "C" {
     X(OTA_ERR_FLASH_POWER_LOST, -103, "flash: power lost") \
     X(OTA_ERR_FLASH_READONLY, -104, "flash: partition is read-only") \
     X(OTA_ERR_FLASH_GEOMETRY, -105, "flash: size must be a multiple of 64 KiB, at most 16 MiB") \
+    X(OTA_ERR_FLASH_PROTECTED, -106, \
+      "flash: write would reach the bootloader, partition table, otadata or running app") \
+    X(OTA_ERR_FLASH_ERASE_FAILED, -107, "flash: erase failed (the chip reported an error)") \
+    X(OTA_ERR_FLASH_PROGRAM_FAILED, -108, "flash: program failed (the chip reported an error)") \
     /* partition table (-200 .. -299) */ \
     X(OTA_ERR_PT_SYNTAX, -200, "partition table: syntax error") \
     X(OTA_ERR_PT_UNKNOWN_KEYWORD, -201, "partition table: unknown keyword") \
@@ -81,6 +85,8 @@ extern "C" {
     X(OTA_ERR_NOT_AN_APP_SLOT, -405, "ota: not an app partition") \
     X(OTA_ERR_DEVICE_STATE, -406, "device: state file unreadable") \
     X(OTA_ERR_ROLLBACK_INVALID_STATE, -407, "ota: running app not confirmed yet (PENDING_VERIFY)") \
+    X(OTA_ERR_OTADATA_SEQ_EXHAUSTED, -408, "otadata: no sequence number left that selects the target slot") \
+    X(OTA_ERR_SECURE_VERSION_RANGE, -409, "ota: secure version does not fit the chip's anti-rollback eFuse") \
     /* tone / data images (-500 .. -599) */ \
     X(OTA_ERR_TONE_BAD_TAG, -500, "tone: header tag is not 0x2053") \
     X(OTA_ERR_TONE_BAD_FORMAT, -501, "tone: unknown format") \

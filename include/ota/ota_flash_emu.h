@@ -16,6 +16,9 @@
  *    random content), deterministic from a seed. After a cut the chip is off: every operation,
  *    reads included, fails with OTA_ERR_FLASH_POWER_LOST until ota_flash_emu_power_on() (the
  *    equivalent of reopening the device).
+ *  - faults of a worn or failing chip (lfs_emubd's bad-block modes, MCUboot's simulator): an erase
+ *    or program that reports an error, a bad sector, reads that return garbage, cells that stop
+ *    programming after a wear limit; armed at an operation number and/or an address range.
  */
 #ifndef OTA_FLASH_EMU_H
 #define OTA_FLASH_EMU_H
@@ -103,6 +106,34 @@ void ota_flash_emu_schedule_cut(ota_flash_emu_t *emu, uint64_t k, ota_flash_cut_
 bool ota_flash_emu_is_powered_off(const ota_flash_emu_t *emu);
 /** Power the chip back on (contents as the cut left them) and cancel any scheduled cut. */
 void ota_flash_emu_power_on(ota_flash_emu_t *emu);
+
+/** What a failing chip does (ota_flash_fault_t.kind). */
+typedef enum {
+    OTA_FLASH_FAULT_NONE = 0,
+    /** The triggering erase or program reports OTA_ERR_FLASH_ERASE_FAILED / _PROGRAM_FAILED and is
+     *  left half done (random content / a random part of its bits), once; the chip then works. */
+    OTA_FLASH_FAULT_OP_ERROR,
+    /** Every erase and program touching the range fails like OP_ERROR, from the trigger on. */
+    OTA_FLASH_FAULT_BAD_SECTOR,
+    /** Reads touching the range return bits flipped at random (no error), from the trigger on. */
+    OTA_FLASH_FAULT_BAD_READ,
+    /** Worn cells: a program touching a sector of the range whose erase count is >= wear_limit
+     *  leaves one bit per programmed byte that should go to 0 at 1 and reports success. */
+    OTA_FLASH_FAULT_WORN,
+} ota_flash_fault_kind_t;
+
+typedef struct {
+    ota_flash_fault_kind_t kind;
+    uint64_t at_op;      /**< trigger before the at_op-th program/erase from now (1-based); 0: at once */
+    uint32_t addr, len;  /**< affected range; len 0: the sector(s) the triggering operation touches */
+    uint32_t wear_limit; /**< OTA_FLASH_FAULT_WORN: erase count from which a sector is worn */
+    uint64_t seed;       /**< garbage and half-done contents are reproducible from it */
+} ota_flash_fault_t;
+
+/** Arm @p fault (NULL or kind NONE: a healthy chip again). One fault at a time. */
+void ota_flash_emu_set_fault(ota_flash_emu_t *emu, const ota_flash_fault_t *fault);
+/** Operations (and reads) the fault has affected since it was armed. */
+uint64_t ota_flash_emu_fault_hits(const ota_flash_emu_t *emu);
 
 /** Address of the last strict-mode or bounds violation (for messages), or UINT32_MAX. */
 uint32_t ota_flash_emu_last_fault_addr(const ota_flash_emu_t *emu);

@@ -72,10 +72,18 @@ int ota_otadata_active(const ota_otadata_entry_t entries[2]);
 uint32_t ota_otadata_slot(uint32_t seq, uint32_t slot_count);
 
 /**
- * compute_ota_seq_for_target_slot: the smallest seq >= @p current_seq that names @p slot
- * (seq = slot + 1 modulo @p slot_count).
+ * compute_ota_seq_for_target_slot: the smallest seq >= @p current_seq (and >= 1) that names
+ * @p slot for the bootloader ((seq - 1) % @p slot_count == slot), never the blank 0xFFFFFFFF;
+ * 0 when there is none (near the top of the range, or slot >= slot_count).
  */
 uint32_t ota_otadata_seq_for_slot(uint32_t current_seq, uint32_t slot, uint32_t slot_count);
+
+/**
+ * The seq that switches the boot to @p slot from an active entry with @p current_seq: the smallest
+ * one above it that names @p slot, so the new entry wins the bootloader's highest-seq selection.
+ * OTA_ERR_OTADATA_SEQ_EXHAUSTED (and *out = 0) when no such seq below 0xFFFFFFFF exists.
+ */
+int ota_otadata_next_seq(uint32_t current_seq, uint32_t slot, uint32_t slot_count, uint32_t *out);
 
 /** "NEW", "PENDING_VERIFY", "VALID", "INVALID", "ABORTED", "UNDEFINED", or "0x%08x" in @p buf. */
 const char *ota_otadata_state_name(uint32_t state, char buf[12]);

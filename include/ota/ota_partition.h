@@ -106,6 +106,7 @@ typedef struct {
     bool secure_v1;              /**< --secure v1: app sizes aligned to 64 KiB */
     bool no_verify;              /**< --no-verify */
     bool primary_bootloader_offset_set;  /**< primary_bootloader_offset is defined even when 0 */
+    bool table_offset_set;       /**< table_offset is meant even when 0 (gen_esp32part --offset 0) */
     bool recovery_bootloader_offset_set; /**< recovery_bootloader_offset is defined even when 0 */
     /** `$VAR` expansion like os.path.expandvars; NULL = an empty environment (nothing expands,
      *  and a line that starts with `$NAME` fails with "unknown variable 'NAME'"). */
@@ -173,6 +174,26 @@ int ota_partition_table_check_bounds(const ota_partition_table_t *table, uint32_
                                      ota_partition_diag_t *diag);
 
 /**
+ * The layout rules of verify() that keep writes apart, for a table read from a device (whose MD5
+ * only proves it was not corrupted): every offset aligned (app 0x10000, others 0x1000), app sizes
+ * aligned to 0x1000, nothing below the end of the table's sector at @p table_offset (0 = 0x8000)
+ * except ESP-IDF v6's primary bootloader / table entries, no two entries overlapping, every entry
+ * inside @p flash_size. OTA_ERR_PT_ALIGNMENT, OTA_ERR_PT_OVERLAP or OTA_ERR_PT_FLASH_SIZE with
+ * gen_esp32part's wording in @p diag.
+ */
+int ota_partition_table_check_layout(const ota_partition_table_t *table, uint32_t table_offset,
+                                     uint32_t flash_size, ota_partition_diag_t *diag);
+
+/**
+ * gen_esp32part's warnings that are not errors, in its words: an entry named like a type keyword
+ * of another type, or like a subtype keyword that is not its own ("WARNING: Partition has name
+ * 'ota_1' which is a partition subtype, but this partition has non-matching type 0x1 and subtype
+ * 0x2. Mistake in partition table?"). Iterate from *@p index = 0: returns 1 with the next warning
+ * in @p buf, 0 when there is none left.
+ */
+int ota_partition_table_name_warning(const ota_partition_table_t *table, size_t *index, char *buf, size_t size);
+
+/**
  * gen_esp32part's --flash-size check: the end of the entry with the highest offset must be within
  * @p flash_size bytes (0 = no check), else OTA_ERR_PT_FLASH_SIZE. Also part of verify().
  */
@@ -213,8 +234,8 @@ const ota_partition_info_t *ota_partition_find_next(const ota_partition_table_t 
 
 /**
  * Read the table at @p table_offset (0 = 0x8000) from @p flash, parse it like the ESP-IDF app
- * does (stops at the MD5 entry, whose checksum must match when present) and check that every
- * partition lies within the flash.
+ * does (stops at the MD5 entry, whose checksum must match when present) and check its layout
+ * (ota_partition_table_check_layout: aligned, not overlapping, within the flash).
  */
 int ota_partition_table_load(const ota_flash_t *flash, uint32_t table_offset, ota_partition_table_t *out,
                              ota_partition_diag_t *diag);

@@ -6,6 +6,9 @@
 #include "ota/ota_app_image.h"
 #include "ota/ota_bootloader_image.h"
 #include "ota/ota_err.h"
+#include "ota/ota_log.h"
+
+static const char *TAG = "ota_device";
 
 void ota_device_init(ota_device_t *dev, const ota_flash_t *flash, const ota_partition_table_t *table)
 {
@@ -118,6 +121,16 @@ bool ota_device_secure_version_ok(const ota_device_t *dev, uint32_t secure_versi
     return secure_version >= dev->efuse_secure_version;
 }
 
+int ota_device_check_secure_version(const ota_device_t *dev, uint32_t secure_version)
+{
+    if (secure_version > ota_device_secure_version_bits(dev)) {
+        OTA_LOGE(TAG, "secure version %u does not fit the %u-bit anti-rollback eFuse field",
+                 (unsigned)secure_version, (unsigned)ota_device_secure_version_bits(dev));
+        return OTA_ERR_SECURE_VERSION_RANGE;
+    }
+    return ota_device_secure_version_ok(dev, secure_version) ? OTA_OK : OTA_ERR_SECURE_VERSION;
+}
+
 int ota_device_burn_secure_version(ota_device_t *dev, uint32_t secure_version)
 {
     if (secure_version > ota_device_secure_version_bits(dev)) {
@@ -184,4 +197,51 @@ int ota_device_probe_bootloader(const ota_flash_t *flash, ota_bootloader_image_i
     }
     memset(out, 0, sizeof *out);
     return OTA_ERR_NOT_FOUND;
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t a_len, uint64_t b, uint64_t b_len)
+{
+    return a_len > 0 && b_len > 0 && a < b + b_len && b < a + a_len;
+}
+
+int ota_device_check_writable(const ota_device_t *dev, const ota_partition_info_t *target)
+{
+    if (dev == NULL || target == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    uint64_t start = target->offset, len = target->size;
+    uint64_t table = dev->table_offset != 0 ? dev->table_offset : OTA_PARTITION_TABLE_OFFSET;
+    const char *what = NULL;
+    uint64_t at = 0, size = 0;
+    const ota_partition_info_t *running = ota_device_running(dev);
+    const ota_partition_info_t *otadata = ota_device_otadata(dev);
+    bool is_otadata = otadata != NULL && otadata->offset == target->offset && otadata->size == target->size &&
+                      target->type == OTA_PART_TYPE_DATA && target->subtype == OTA_PART_SUBTYPE_DATA_OTA;
+    if (dev->flash == NULL || start + len > dev->flash->size) {
+        what = "the end of the flash";
+        at = dev->flash != NULL ? dev->flash->size : 0;
+    } else if (ranges_overlap(start, len, 0, table)) {
+        what = "the bootloader region";
+        size = table;
+    } else if (ranges_overlap(start, len, table, OTA_PARTITION_TABLE_SECTOR_SIZE)) {
+        what = "the partition table";
+        at = table;
+        size = OTA_PARTITION_TABLE_SECTOR_SIZE;
+    } else if (running != NULL && ranges_overlap(start, len, running->offset, running->size)) {
+        what = "the running app";
+        at = running->offset;
+        size = running->size;
+    } else if (otadata != NULL && !is_otadata && ranges_overlap(start, len, otadata->offset, otadata->size)) {
+        what = "otadata";
+        at = otadata->offset;
+        size = otadata->size;
+    }
+    if (what != NULL) {
+        OTA_LOGE(TAG, "refusing to write '%s' (0x%llx..0x%llx): it reaches %s (0x%llx..0x%llx)",
+                 target->label,
+                 (unsigned long long)start, (unsigned long long)(start + len), what, (unsigned long long)at,
+                 (unsigned long long)(at + size));
+        return OTA_ERR_FLASH_PROTECTED;
+    }
+    return OTA_OK;
 }

@@ -45,14 +45,27 @@ int ota_ops_write_otadata(const ota_device_t *dev, int index, const ota_otadata_
     if (index != 0 && index != 1) {
         return OTA_ERR_INVALID_ARG;
     }
+    int err = ota_device_check_writable(dev, info); /* an otadata entry on top of the app or table */
+    if (err != OTA_OK) {
+        return err;
+    }
     ota_partition_t part;
     ota_device_partition(dev, info, &part);
     uint32_t offset = (uint32_t)index * OTA_OTADATA_SECTOR_SIZE;
     uint8_t raw[OTA_OTADATA_ENTRY_SIZE];
     ota_otadata_entry_encode(entry, raw);
-    int err = ota_partition_erase_range(&part, offset, OTA_OTADATA_SECTOR_SIZE);
+    err = ota_partition_erase_range(&part, offset, OTA_OTADATA_SECTOR_SIZE);
     if (err == OTA_OK) {
         err = ota_partition_program(&part, offset, raw, sizeof raw);
+    }
+    uint8_t back[OTA_OTADATA_ENTRY_SIZE];
+    if (err == OTA_OK) {
+        err = ota_partition_read(&part, offset, back, sizeof back);
+    }
+    if (err == OTA_OK && memcmp(back, raw, sizeof raw) != 0) {
+        /* worn cells program silently wrong (CONFIG_SPI_FLASH_VERIFY_WRITE catches it too) */
+        OTA_LOGE(TAG, "otadata[%d] reads back different from what was written", index);
+        err = OTA_ERR_SVC_VERIFY_FAILED;
     }
     return err;
 }
@@ -159,13 +172,15 @@ static bool secure_version_ok(const ota_device_t *dev, const ota_partition_info_
     return ota_device_secure_version_ok(dev, desc.secure_version);
 }
 
+static int check_switch_possible(const ota_device_t *dev, const ota_partition_info_t *target);
+
 int ota_ops_check_update_target(const ota_device_t *dev, const ota_partition_info_t *target)
 {
     if (target == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
     if (target->type != OTA_PART_TYPE_APP) {
-        return OTA_OK;
+        return ota_device_check_writable(dev, target);
     }
     if (!ota_partition_is_ota_app(target)) {
         return OTA_ERR_NOT_AN_APP_SLOT;
@@ -181,7 +196,14 @@ int ota_ops_check_update_target(const ota_device_t *dev, const ota_partition_inf
             return OTA_ERR_ROLLBACK_INVALID_STATE;
         }
     }
-    return OTA_OK;
+    /* Before anything is erased: the switch after the write must be possible. */
+    int err = check_switch_possible(dev, target);
+    if (err != OTA_OK) {
+        return err;
+    }
+    /* By address, whatever the table says: a slot that overlaps the running app, otadata, the
+     * table or the bootloader is not a target (the writer checks it again). */
+    return ota_device_check_writable(dev, target);
 }
 
 int ota_ops_invalidate_inactive_ota_data_slot(const ota_device_t *dev)
@@ -204,6 +226,10 @@ int ota_ops_invalidate_inactive_ota_data_slot(const ota_device_t *dev)
     const ota_partition_info_t *running = ota_device_running(dev);
     if (slot != NULL && (running == NULL || running->offset != slot->offset)) {
         const ota_partition_info_t *info = ota_device_otadata(dev);
+        err = ota_device_check_writable(dev, info);
+        if (err != OTA_OK) {
+            return err;
+        }
         ota_partition_t part;
         ota_device_partition(dev, info, &part);
         return ota_partition_erase_range(&part, (uint32_t)inactive * OTA_OTADATA_SECTOR_SIZE,
@@ -212,7 +238,46 @@ int ota_ops_invalidate_inactive_ota_data_slot(const ota_device_t *dev)
     return OTA_OK;
 }
 
-/* esp_rewrite_ota_data, v6.0+ semantics. */
+/* Which entry a switch to OTA slot @p slot writes and with which seq (esp_rewrite_ota_data):
+ * OTA_ERR_OTADATA_SEQ_EXHAUSTED when no seq above the active one names the slot. */
+static int plan_switch(const ota_otadata_entry_t e[2], uint32_t slot, uint32_t count, int *next, uint32_t *seq)
+{
+    int active = ota_otadata_active(e);
+    if (active < 0) {
+        *next = 0;
+        *seq = slot + 1;
+        return OTA_OK;
+    }
+    if (ota_otadata_slot(e[active].ota_seq, count) == slot) {
+        *next = active; /* already selected: only the state is refreshed */
+        *seq = e[active].ota_seq;
+        return OTA_OK;
+    }
+    *next = 1 - active;
+    int err = ota_otadata_next_seq(e[active].ota_seq, slot, count, seq);
+    if (err != OTA_OK) {
+        OTA_LOGE(TAG, "otadata seq 0x%08x: no higher sequence number selects ota_%u of %u slots",
+                 (unsigned)e[active].ota_seq, (unsigned)slot, (unsigned)count);
+    }
+    return err;
+}
+
+/* Could the boot be switched to @p target (an OTA slot) without touching the flash? */
+static int check_switch_possible(const ota_device_t *dev, const ota_partition_info_t *target)
+{
+    ota_otadata_entry_t e[2];
+    uint32_t count = ota_device_ota_slot_count(dev);
+    uint32_t slot = (uint32_t)(target->subtype - OTA_PART_SUBTYPE_APP_OTA_0);
+    if (ota_device_otadata(dev) == NULL || slot >= count || ota_ops_read_otadata(dev, e) != OTA_OK) {
+        return OTA_OK; /* reported by the switch itself, as before */
+    }
+    int next;
+    uint32_t seq;
+    return plan_switch(e, slot, count, &next, &seq);
+}
+
+/* esp_rewrite_ota_data, v6.0+ semantics; then the bootloader's own selection is run on what was
+ * written, so a switch that would not boot the slot is never reported as done. */
 static int rewrite_ota_data(ota_device_t *dev, uint32_t slot)
 {
     ota_otadata_entry_t e[2];
@@ -224,26 +289,28 @@ static int rewrite_ota_data(ota_device_t *dev, uint32_t slot)
     if (slot >= count) {
         return OTA_ERR_INVALID_ARG;
     }
-    int active = ota_otadata_active(e);
     int next;
     uint32_t seq;
-    if (active >= 0) {
-        if (ota_otadata_slot(e[active].ota_seq, count) == slot) {
-            next = active; /* already selected: only the state is refreshed */
-            seq = e[active].ota_seq;
-        } else {
-            next = 1 - active;
-            seq = ota_otadata_seq_for_slot(e[active].ota_seq, slot, count);
-        }
-    } else {
-        next = 0;
-        seq = slot + 1;
+    err = plan_switch(e, slot, count, &next, &seq);
+    if (err != OTA_OK) {
+        return err;
     }
     /* Fields not set here (seq_label) keep what that sector held, as in ESP-IDF. */
     e[next].ota_state = dev->rollback_enabled ? OTA_IMG_NEW : OTA_IMG_UNDEFINED;
     e[next].ota_seq = seq;
     e[next].crc = ota_otadata_crc(seq);
-    return ota_ops_write_otadata(dev, next, &e[next]);
+    err = ota_ops_write_otadata(dev, next, &e[next]);
+    if (err == OTA_OK) {
+        err = ota_ops_read_otadata(dev, e);
+    }
+    if (err == OTA_OK) {
+        int active = ota_otadata_active(e);
+        if (active < 0 || ota_otadata_slot(e[active].ota_seq, count) != slot) {
+            OTA_LOGE(TAG, "otadata written, but the bootloader would not select ota_%u", (unsigned)slot);
+            err = OTA_ERR_OTADATA_INVALID;
+        }
+    }
+    return err;
 }
 
 int ota_ops_set_boot_partition(ota_device_t *dev, const ota_partition_info_t *part)
@@ -276,6 +343,10 @@ int ota_ops_set_boot_partition_verified(ota_device_t *dev, const ota_partition_i
         if (otadata == NULL) {
             return OTA_ERR_NOT_FOUND;
         }
+        int err = ota_device_check_writable(dev, otadata);
+        if (err != OTA_OK) {
+            return err;
+        }
         ota_partition_t p;
         ota_device_partition(dev, otadata, &p);
         return ota_partition_erase_range(&p, 0, otadata->size);
@@ -284,12 +355,19 @@ int ota_ops_set_boot_partition_verified(ota_device_t *dev, const ota_partition_i
         return OTA_ERR_NOT_AN_APP_SLOT; /* test app: esp_ota_set_boot_partition refuses it too */
     }
     if (dev->anti_rollback_enabled && info->app_desc_valid &&
+        ota_device_check_secure_version(dev, info->app_desc.secure_version) == OTA_ERR_SECURE_VERSION_RANGE) {
+        return OTA_ERR_SECURE_VERSION_RANGE; /* nothing written: it could never be confirmed */
+    }
+    if (dev->anti_rollback_enabled && info->app_desc_valid &&
         !ota_device_secure_version_ok(dev, info->app_desc.secure_version)) {
         OTA_LOGE(TAG, "The current running firmware has a secure version %u higher than the new one %u",
                  (unsigned)dev->efuse_secure_version, (unsigned)info->app_desc.secure_version);
         ota_partition_t p;
         ota_device_partition(dev, part, &p);
-        int e2 = ota_partition_erase_range(&p, 0, part->size);
+        int e2 = ota_device_check_writable(dev, part);
+        if (e2 == OTA_OK) {
+            e2 = ota_partition_erase_range(&p, 0, part->size);
+        }
         return e2 != OTA_OK ? e2 : OTA_ERR_SECURE_VERSION;
     }
     return rewrite_ota_data(dev, (uint32_t)(part->subtype - OTA_PART_SUBTYPE_APP_OTA_0));
@@ -345,22 +423,41 @@ static int current_ota_is_workable(ota_device_t *dev, bool valid)
         ota_device_ota_slot(dev, ota_otadata_slot(e[active].ota_seq, count));
     const ota_partition_info_t *running = ota_device_running(dev);
     if (running != NULL && selected != NULL && running->offset != selected->offset) {
-        /* ESP-IDF marks the active entry whatever runs; say so, it is rarely what the caller means. */
+        /* ESP-IDF marks the active entry whatever runs. Confirming an app that never ran would
+         * make it VALID with the eFuse still at the running app's version: a later rollback
+         * could then boot an app below a VALID one. So a confirm is refused here. */
         OTA_LOGW(TAG, "running app %s is not the one otadata selects (%s)", running->label, selected->label);
+        if (valid) {
+            OTA_LOGE(TAG, "boot %s before confirming it", selected->label);
+            return OTA_ERR_INVALID_STATE;
+        }
     }
     if (valid) {
         if (e[active].ota_state != OTA_IMG_VALID) {
+            ota_app_desc_t desc, sel;
+            bool have_desc = running != NULL && ota_ops_get_partition_description(dev, running, &desc) == OTA_OK;
+            /* Check the burn can happen before VALID is written: a VALID entry whose secure version
+             * the eFuse cannot take (the running app's, which is burnt now, or the selected one's,
+             * which the bootloader burns at the next boot) would leave the eFuse low for good and
+             * admit a downgrade later. */
+            if (dev->anti_rollback_enabled &&
+                ((have_desc && ota_device_check_secure_version(dev, desc.secure_version) ==
+                                   OTA_ERR_SECURE_VERSION_RANGE) ||
+                 (selected != NULL && ota_ops_get_partition_description(dev, selected, &sel) == OTA_OK &&
+                  ota_device_check_secure_version(dev, sel.secure_version) == OTA_ERR_SECURE_VERSION_RANGE))) {
+                return OTA_ERR_SECURE_VERSION_RANGE;
+            }
             e[active].ota_state = OTA_IMG_VALID;
             e[active].crc = ota_otadata_crc(e[active].ota_seq);
             err = ota_ops_write_otadata(dev, active, &e[active]);
             if (err != OTA_OK) {
                 return err;
             }
-            if (dev->anti_rollback_enabled && running != NULL) {
-                ota_app_desc_t desc;
-                if (ota_ops_get_partition_description(dev, running, &desc) == OTA_OK) {
-                    return ota_device_burn_secure_version(dev, desc.secure_version);
-                }
+            /* VALID first, then the eFuse (esp_ota_mark_app_valid_cancel_rollback's order): a cut
+             * between them leaves a VALID entry the bootloader burns at the next boot. The reverse
+             * order would leave an ABORTED new app above a burnt eFuse: nothing to boot. */
+            if (dev->anti_rollback_enabled && have_desc) {
+                return ota_device_burn_secure_version(dev, desc.secure_version);
             }
         }
         return OTA_OK;

@@ -22,6 +22,11 @@ struct ota_flash_emu {
     uint64_t rng;            /* torn-content generator state */
     bool powered_off;
     uint32_t last_fault_addr;
+    ota_flash_fault_t fault;  /* kind NONE: healthy */
+    uint64_t fault_at;        /* absolute op number of the trigger; 0: active since armed */
+    bool fault_active;
+    uint64_t fault_hits;
+    uint64_t fault_rng;
 };
 
 /* splitmix64: tiny, good enough to spread torn bits, and reproducible across platforms. */
@@ -60,6 +65,74 @@ static bool take_cut(ota_flash_emu_t *emu)
     return false;
 }
 
+static bool overlaps(uint32_t a, size_t a_len, uint32_t b, uint32_t b_len)
+{
+    return a_len > 0 && b_len > 0 && (uint64_t)a < (uint64_t)b + b_len && (uint64_t)b < (uint64_t)a + a_len;
+}
+
+/* What an injected fault does to the program/erase just counted (emu->ops): FAULT_OK (go on),
+ * FAULT_FAIL (report an error, half done) or FAULT_WORN (program with stuck bits). */
+enum { FAULT_OK = 0, FAULT_FAIL, FAULT_WORN };
+
+static int fault_on_write(ota_flash_emu_t *emu, uint32_t addr, size_t len)
+{
+    ota_flash_fault_t *f = &emu->fault;
+    if (f->kind == OTA_FLASH_FAULT_NONE) {
+        return FAULT_OK;
+    }
+    bool trigger = !emu->fault_active && emu->fault_at == emu->ops;
+    if (trigger) {
+        emu->fault_active = true;
+        if (f->len == 0) { /* the sectors this operation touches */
+            uint32_t s = emu->flash.sector_size;
+            f->addr = addr / s * s;
+            f->len = (uint32_t)(((uint64_t)addr + len + s - 1) / s * s - f->addr);
+        }
+    }
+    if (!emu->fault_active) {
+        return FAULT_OK;
+    }
+    switch (f->kind) {
+    case OTA_FLASH_FAULT_OP_ERROR:
+        if (trigger || (emu->fault_at == 0 && overlaps(addr, len, f->addr, f->len))) {
+            f->kind = OTA_FLASH_FAULT_NONE; /* once */
+            emu->fault_hits++;
+            return FAULT_FAIL;
+        }
+        return FAULT_OK;
+    case OTA_FLASH_FAULT_BAD_SECTOR:
+        if (overlaps(addr, len, f->addr, f->len)) {
+            emu->fault_hits++;
+            return FAULT_FAIL;
+        }
+        return FAULT_OK;
+    default:
+        return FAULT_OK;
+    }
+}
+
+/* A program into worn cells: is any sector it touches in the range and at the wear limit? */
+static bool program_is_worn(ota_flash_emu_t *emu, uint32_t addr, size_t len)
+{
+    const ota_flash_fault_t *f = &emu->fault;
+    if (!emu->fault_active || f->kind != OTA_FLASH_FAULT_WORN || !overlaps(addr, len, f->addr, f->len)) {
+        return false;
+    }
+    for (uint32_t s = addr / emu->flash.sector_size; s <= (addr + len - 1) / emu->flash.sector_size; s++) {
+        if (emu->wear[s] >= f->wear_limit) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Reads through a bad-read range come back with bits flipped. */
+static bool read_is_bad(ota_flash_emu_t *emu, uint32_t addr, size_t len)
+{
+    const ota_flash_fault_t *f = &emu->fault;
+    return emu->fault_active && f->kind == OTA_FLASH_FAULT_BAD_READ && overlaps(addr, len, f->addr, f->len);
+}
+
 /* A read as the chip sees it: counters and time (a mapped read costs the same bus cycles). */
 static void account_read(ota_flash_emu_t *emu, size_t len)
 {
@@ -77,6 +150,15 @@ static int emu_read(void *ctx, uint32_t addr, void *buf, size_t len)
         return OTA_ERR_FLASH_POWER_LOST;
     }
     memcpy(buf, emu->mem + addr, len);
+    if (read_is_bad(emu, addr, len)) {
+        uint8_t *p = buf;
+        for (size_t i = 0; i < len; i++) {
+            if (overlaps(addr + (uint32_t)i, 1, emu->fault.addr, emu->fault.len)) {
+                p[i] ^= (uint8_t)(rng_next(&emu->fault_rng) | 1u);
+            }
+        }
+        emu->fault_hits++;
+    }
     account_read(emu, len);
     return OTA_OK;
 }
@@ -86,6 +168,9 @@ static int emu_map(void *ctx, uint32_t addr, size_t len, const void **out)
     ota_flash_emu_t *emu = ctx;
     if (emu->powered_off) {
         return OTA_ERR_FLASH_POWER_LOST;
+    }
+    if (read_is_bad(emu, addr, len)) {
+        return OTA_ERR_NOT_SUPPORTED; /* the caller reads a copy, which comes back garbled */
     }
     *out = emu->mem + addr;
     account_read(emu, len);
@@ -194,8 +279,26 @@ static int emu_program(void *ctx, uint32_t addr, const void *buf, size_t len)
         }
         return OTA_ERR_FLASH_POWER_LOST;
     }
+    if (fault_on_write(emu, addr, len) == FAULT_FAIL) {
+        uint64_t saved = emu->rng;
+        emu->rng = emu->fault_rng;
+        torn_program(emu, addr, src, len); /* the chip gave up part way */
+        emu->fault_rng = emu->rng;
+        emu->rng = saved;
+        emu->last_fault_addr = addr;
+        OTA_LOGE(TAG, "program at 0x%08x (%u bytes) failed: the chip reports a program error", (unsigned)addr,
+                 (unsigned)len);
+        return OTA_ERR_FLASH_PROGRAM_FAILED;
+    }
     uint8_t *dst = emu->mem + addr;
     and_bytes(dst, src, len);
+    if (program_is_worn(emu, addr, len)) {
+        for (size_t i = 0; i < len; i++) { /* one bit that should have cleared stays 1 */
+            uint8_t clear = (uint8_t)~src[i];
+            dst[i] |= (uint8_t)(clear & (uint8_t)-clear);
+        }
+        emu->fault_hits++;
+    }
     uint64_t first_page = addr / emu->flash.page_size;
     uint64_t last_page = (addr + len - 1) / emu->flash.page_size;
     uint64_t pages = last_page - first_page + 1;
@@ -238,6 +341,17 @@ static int emu_erase(void *ctx, uint32_t addr, uint32_t len)
             torn_erase(emu, addr, len);
         }
         return OTA_ERR_FLASH_POWER_LOST;
+    }
+    if (fault_on_write(emu, addr, len) == FAULT_FAIL) {
+        uint64_t saved = emu->rng;
+        emu->rng = emu->fault_rng;
+        torn_erase(emu, addr, len); /* erase error: the unit is left neither old nor erased */
+        emu->fault_rng = emu->rng;
+        emu->rng = saved;
+        emu->last_fault_addr = addr;
+        OTA_LOGE(TAG, "erase at 0x%08x (%u bytes) failed: the chip reports an erase error", (unsigned)addr,
+                 (unsigned)len);
+        return OTA_ERR_FLASH_ERASE_FAILED;
     }
     memset(emu->mem + addr, OTA_FLASH_ERASED_BYTE, len);
     uint32_t first = addr / emu->flash.sector_size;
@@ -379,6 +493,33 @@ void ota_flash_emu_power_on(ota_flash_emu_t *emu)
 {
     emu->powered_off = false;
     emu->cut_at_op = 0;
+}
+
+void ota_flash_emu_set_fault(ota_flash_emu_t *emu, const ota_flash_fault_t *fault)
+{
+    memset(&emu->fault, 0, sizeof emu->fault);
+    emu->fault_active = false;
+    emu->fault_hits = 0;
+    if (fault == NULL || fault->kind == OTA_FLASH_FAULT_NONE) {
+        return;
+    }
+    emu->fault = *fault;
+    emu->fault_rng = fault->seed ^ 0xA0761D6478BD642Full;
+    if (fault->at_op == 0) {
+        emu->fault_at = 0;
+        emu->fault_active = true;
+        if (emu->fault.len == 0) {
+            emu->fault.addr = 0;
+            emu->fault.len = emu->cfg.size;
+        }
+    } else {
+        emu->fault_at = emu->ops + fault->at_op;
+    }
+}
+
+uint64_t ota_flash_emu_fault_hits(const ota_flash_emu_t *emu)
+{
+    return emu->fault_hits;
 }
 
 uint32_t ota_flash_emu_last_fault_addr(const ota_flash_emu_t *emu)

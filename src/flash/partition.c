@@ -32,7 +32,7 @@ int ota_partition_table_load(const ota_flash_t *flash, uint32_t table_offset, ot
     }
     err = ota_partition_table_parse_app(data, sizeof data, out, diag);
     if (err == OTA_OK) {
-        err = ota_partition_table_check_bounds(out, flash->size, diag);
+        err = ota_partition_table_check_layout(out, table_offset, flash->size, diag);
     }
     if (err != OTA_OK) {
         OTA_LOGE(TAG, "partition table at 0x%x: %s", (unsigned)table_offset,

@@ -247,7 +247,9 @@ static const mem_range_t k_map_esp32c3[] = {
     {0x600FE000, 0x60100000, "MEM_INTERNAL2"}, {0, 0, NULL},
 };
 static const mem_range_t k_map_esp32c6[] = {
-    {0x00000000, 0x00010000, "PADDING"}, {0x42800000, 0x43000000, "DROM"},
+    /* esptool v4.9.1's ESP32-C6 map: DROM and IROM both start at 0x42000000 (one MMU window), so a
+     * segment there is "DROM, IROM" (testdata/secure/app_esp32c6.image_info.txt) */
+    {0x00000000, 0x00010000, "PADDING"}, {0x42000000, 0x43000000, "DROM"},
     {0x40800000, 0x40880000, "DRAM"}, {0x40800000, 0x40880000, "BYTE_ACCESSIBLE"},
     {0x4004AC00, 0x40050000, "DROM_MASK"}, {0x40000000, 0x4004AC00, "IROM_MASK"},
     {0x42000000, 0x42800000, "IROM"}, {0x40800000, 0x40880000, "IRAM"},

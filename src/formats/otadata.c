@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ota/ota_crypto.h"
+#include "ota/ota_err.h"
 #include "byte_order.h"
 
 uint32_t ota_otadata_crc(uint32_t seq)
@@ -90,17 +91,30 @@ uint32_t ota_otadata_slot(uint32_t seq, uint32_t slot_count)
 
 uint32_t ota_otadata_seq_for_slot(uint32_t current_seq, uint32_t slot, uint32_t slot_count)
 {
-    if (slot_count == 0) {
+    if (slot_count == 0 || slot >= slot_count) {
         return 0;
     }
-    uint32_t base = (slot + 1u) % slot_count;
-    /* Smallest base + i * count >= current_seq; done arithmetically instead of ESP-IDF's loop so
-     * a seq near 0xFFFFFFFF cannot spin. */
-    if (current_seq <= base) {
-        return base;
+    /* The bootloader computes (seq - 1) % count in 32 bits: seq 0 wraps to 0xFFFFFFFF, whose
+     * remainder names slot 0xFFFFFFFF % count - not slot + 1 - 1 unless count divides 2^32. So
+     * only seqs 1 .. 0xFFFFFFFE (0xFFFFFFFF is an erased entry) are candidates, and the answer is
+     * found in 64-bit arithmetic (ESP-IDF's loop wraps near 0xFFFFFFFF and can hand back a small
+     * seq that loses against the current one). */
+    uint64_t lo = current_seq > 0 ? current_seq : 1;
+    uint64_t t = lo - 1; /* seq - 1 must be >= t and == slot modulo count */
+    t += (slot + slot_count - (uint32_t)(t % slot_count)) % slot_count;
+    uint64_t seq = t + 1;
+    return seq < OTA_OTADATA_SEQ_BLANK ? (uint32_t)seq : 0;
+}
+
+int ota_otadata_next_seq(uint32_t current_seq, uint32_t slot, uint32_t slot_count, uint32_t *out)
+{
+    uint32_t seq = current_seq < OTA_OTADATA_SEQ_BLANK - 1u
+                       ? ota_otadata_seq_for_slot(current_seq + 1u, slot, slot_count)
+                       : 0;
+    if (out != NULL) {
+        *out = seq;
     }
-    uint32_t i = (current_seq - base + slot_count - 1u) / slot_count;
-    return base + i * slot_count;
+    return seq != 0 ? OTA_OK : OTA_ERR_OTADATA_SEQ_EXHAUSTED;
 }
 
 const char *ota_otadata_state_name(uint32_t state, char buf[12])

@@ -531,7 +531,7 @@ int ota_partition_table_parse_csv(const char *text, size_t len, const ota_partit
         return OTA_ERR_INVALID_ARG;
     }
     const ota_partition_csv_options_t *o = opts != NULL ? opts : &defaults;
-    uint32_t table_offset = o->table_offset ? o->table_offset : OTA_PARTITION_TABLE_OFFSET;
+    uint32_t table_offset = o->table_offset || o->table_offset_set ? o->table_offset : OTA_PARTITION_TABLE_OFFSET;
     memset(out, 0, sizeof *out);
 
     const unsigned char *u = (const unsigned char *)text;

@@ -107,6 +107,39 @@ static int verify_otadata(const ota_partition_table_t *t, uint8_t subtype, const
     return OTA_OK;
 }
 
+/* Nothing below the end of the table's sector (but the primary bootloader and table entries of
+ * ESP-IDF v6) and no two entries sharing a byte, checked in offset order (a stable sort like
+ * Python's sorted()), with gen_esp32part's messages. */
+static int check_overlaps(const ota_partition_table_t *t, uint32_t table_offset, ota_partition_diag_t *diag)
+{
+    uint8_t order[OTA_PARTITION_MAX_ENTRIES];
+    for (size_t i = 0; i < t->count; i++) {
+        size_t k = i;
+        while (k > 0 && t->entries[order[k - 1]].offset > t->entries[i].offset) {
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = (uint8_t)i;
+    }
+    uint64_t table_end = (uint64_t)table_offset + OTA_PARTITION_TABLE_SECTOR_SIZE;
+    const ota_partition_info_t *last = NULL;
+    for (size_t k = 0; k < t->count; k++) {
+        const ota_partition_info_t *p = &t->entries[order[k]];
+        uint32_t line = t->line[order[k]];
+        if (p->offset < table_end && !is_primary_boot_or_table(p)) {
+            return ota_pt_fail(diag, OTA_ERR_PT_OVERLAP, line, "Partition offset 0x%x is below 0x%llx",
+                        (unsigned)p->offset, (unsigned long long)table_end);
+        }
+        if (last != NULL && p->offset < (uint64_t)last->offset + last->size) {
+            return ota_pt_fail(diag, OTA_ERR_PT_OVERLAP, line, "Partition at 0x%x overlaps 0x%x-0x%llx",
+                        (unsigned)p->offset, (unsigned)last->offset,
+                        (unsigned long long)last->offset + last->size - 1);
+        }
+        last = p;
+    }
+    return OTA_OK;
+}
+
 /* End of the entry with the highest offset: what gen_esp32part calls the table's flash_size(). */
 /* The entry with the highest offset (the first of equals, as Python's stable sort picks): its end
  * is what gen_esp32part calls the table's flash_size(). */
@@ -184,34 +217,13 @@ int ota_partition_table_verify(const ota_partition_table_t *table, const ota_par
             }
         }
     }
-    /* Overlaps, in offset order (a stable sort like Python's sorted()). */
-    uint8_t order[OTA_PARTITION_MAX_ENTRIES];
-    for (size_t i = 0; i < t->count; i++) {
-        size_t k = i;
-        while (k > 0 && t->entries[order[k - 1]].offset > t->entries[i].offset) {
-            order[k] = order[k - 1];
-            k--;
-        }
-        order[k] = (uint8_t)i;
+    uint32_t table_offset =
+        opts->table_offset || opts->table_offset_set ? opts->table_offset : OTA_PARTITION_TABLE_OFFSET;
+    int err = check_overlaps(t, table_offset, diag);
+    if (err != OTA_OK) {
+        return err;
     }
-    uint32_t table_offset = opts->table_offset ? opts->table_offset : OTA_PARTITION_TABLE_OFFSET;
-    uint64_t table_end = (uint64_t)table_offset + OTA_PARTITION_TABLE_SECTOR_SIZE;
-    const ota_partition_info_t *last = NULL;
-    for (size_t k = 0; k < t->count; k++) {
-        const ota_partition_info_t *p = &t->entries[order[k]];
-        uint32_t line = t->line[order[k]];
-        if (p->offset < table_end && !is_primary_boot_or_table(p)) {
-            return ota_pt_fail(diag, OTA_ERR_PT_OVERLAP, line, "Partition offset 0x%x is below 0x%llx",
-                        (unsigned)p->offset, (unsigned long long)table_end);
-        }
-        if (last != NULL && p->offset < (uint64_t)last->offset + last->size) {
-            return ota_pt_fail(diag, OTA_ERR_PT_OVERLAP, line, "Partition at 0x%x overlaps 0x%x-0x%llx",
-                        (unsigned)p->offset, (unsigned)last->offset,
-                        (unsigned long long)last->offset + last->size - 1);
-        }
-        last = p;
-    }
-    int err = verify_otadata(t, OTA_PART_SUBTYPE_DATA_OTA, "otadata", "\"ota\"(0)", diag);
+    err = verify_otadata(t, OTA_PART_SUBTYPE_DATA_OTA, "otadata", "\"ota\"(0)", diag);
     if (err == OTA_OK) {
         err = verify_otadata(t, OTA_PART_SUBTYPE_DATA_TEE_OTA, "TEE otadata", "\"tee_ota\"(0x90)", diag);
     }
@@ -219,4 +231,80 @@ int ota_partition_table_verify(const ota_partition_table_t *table, const ota_par
         err = ota_partition_table_check_flash_size(t, opts->flash_size, diag);
     }
     return err;
+}
+
+int ota_partition_table_check_layout(const ota_partition_table_t *table, uint32_t table_offset,
+                                     uint32_t flash_size, ota_partition_diag_t *diag)
+{
+    ota_pt_diag_clear(diag);
+    if (table == NULL || table->count > OTA_PARTITION_MAX_ENTRIES) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < table->count; i++) {
+        const ota_partition_info_t *p = &table->entries[i];
+        uint32_t align = offset_alignment(p->type);
+        if (p->offset % align != 0) {
+            return ota_pt_fail(diag, OTA_ERR_PT_ALIGNMENT, table->line[i],
+                        "Partition %s invalid: Offset 0x%x is not aligned to 0x%x", p->label,
+                        (unsigned)p->offset, (unsigned)align);
+        }
+        if (p->type == OTA_PART_TYPE_APP && p->size % 0x1000u != 0) {
+            return ota_pt_fail(diag, OTA_ERR_PT_ALIGNMENT, table->line[i],
+                        "Partition %s invalid: Size 0x%x is not aligned to 0x%x", p->label, (unsigned)p->size,
+                        0x1000u);
+        }
+    }
+    int err = check_overlaps(table, table_offset != 0 ? table_offset : OTA_PARTITION_TABLE_OFFSET, diag);
+    if (err == OTA_OK) {
+        err = ota_partition_table_check_bounds(table, flash_size, diag);
+    }
+    return err;
+}
+
+/* Is @p name a subtype keyword of @p type, and with which value? */
+static bool subtype_of(uint8_t type, const char *name, uint8_t *value)
+{
+    const char *k;
+    for (size_t i = 0; (k = ota_partition_subtype_keyword(type, i, value)) != NULL; i++) {
+        if (strcmp(k, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int ota_partition_table_name_warning(const ota_partition_table_t *t, size_t *index, char *buf, size_t size)
+{
+    const char *k;
+    uint8_t v;
+    for (; t != NULL && *index < 2 * t->count; (*index)++) {
+        const ota_partition_info_t *p = &t->entries[*index / 2];
+        if (*index % 2 == 0) { /* named like a type keyword of another type */
+            for (size_t i = 0; (k = ota_partition_type_keyword(i, &v)) != NULL; i++) {
+                if (strcmp(k, p->label) == 0 && v != p->type) {
+                    (*index)++;
+                    return snprintf(buf, size,
+                                    "WARNING: Partition has name '%s' which is a partition type, but does not "
+                                    "match this partition's type (0x%x). Mistake in partition table?",
+                                    p->label, p->type) >= 0 ? 1 : 0;
+                }
+            }
+            continue;
+        }
+        /* named like a subtype keyword (of any type) that is not this entry's own subtype */
+        bool known = false;
+        for (size_t i = 0; !known && (k = ota_partition_type_keyword(i, &v)) != NULL; i++) {
+            uint8_t sv;
+            known = subtype_of(v, p->label, &sv);
+        }
+        uint8_t own;
+        if (known && !(subtype_of(p->type, p->label, &own) && own == p->subtype)) {
+            (*index)++;
+            return snprintf(buf, size,
+                            "WARNING: Partition has name '%s' which is a partition subtype, but this partition "
+                            "has non-matching type 0x%x and subtype 0x%x. Mistake in partition table?",
+                            p->label, p->type, p->subtype) >= 0 ? 1 : 0;
+        }
+    }
+    return 0;
 }

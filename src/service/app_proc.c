@@ -131,11 +131,17 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
     OTA_LOGI(TAG, "Running firmware version: %s, the incoming firmware version %s",
              running[0] ? running : "(none)", incoming);
 
-    if (dev->anti_rollback_enabled && !ota_device_secure_version_ok(dev, info->app_desc.secure_version)) {
-        ota_service_report_version_check(ctx->item.service, running, incoming, true, OTA_ERR_SECURE_VERSION);
-        return ota_item_refuse(&ctx->item, OTA_ERR_SECURE_VERSION,
-                               "secure version of the incoming image is too low (%u < eFuse %u)",
-                               (unsigned)info->app_desc.secure_version, (unsigned)dev->efuse_secure_version);
+    uint32_t secure = info->app_desc.secure_version;
+    int sv = dev->anti_rollback_enabled ? ota_device_check_secure_version(dev, secure) : OTA_OK;
+    if (sv != OTA_OK) {
+        ota_service_report_version_check(ctx->item.service, running, incoming, true, sv);
+        if (sv == OTA_ERR_SECURE_VERSION_RANGE) {
+            return ota_item_refuse(&ctx->item, sv,
+                                   "secure version %u of the incoming image does not fit the chip's %u-bit eFuse",
+                                   (unsigned)secure, (unsigned)ota_device_secure_version_bits(dev));
+        }
+        return ota_item_refuse(&ctx->item, sv, "secure version of the incoming image is too low (%u < eFuse %u)",
+                               (unsigned)secure, (unsigned)dev->efuse_secure_version);
     }
     int decision = OTA_OK;
     if (cfg->version_check && running[0] != '\0') {

@@ -290,7 +290,7 @@ int ota_item_begin_write(ota_item_t *item)
     journal_header(item, &journal);
     bool may_resume = item->stages == NULL || staged_resume_possible(item, &journal);
     int64_t expected = item->stages == NULL ? item->total : -1; /* the output's size is the stages' */
-    err = ota_pw_begin(&item->writer, &item->target, item->first_sector, expected, &journal,
+    err = ota_pw_begin(&item->writer, item->device, &item->target, item->first_sector, expected, &journal,
                        may_resume ? &item->resume : NULL);
     if (err != OTA_OK) {
         return err;

@@ -23,13 +23,34 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 /* Erase the next unit at w->erased_end: a whole block when the block is aligned, inside the
  * partition, and the image will write at least SECTORS_PER_BLOCK_ERASE_COST of its sectors (so
  * the block erase is the cheaper way; unknown size: always); else one sector. */
+static int sector_is_blank(ota_partition_writer_t *w, uint32_t off, bool *blank);
+
+/* A data partition's bytes after the image are erased at the commit (erase_tail): the sectors of
+ * the image's last block that still hold old content count towards a block erase now. */
+static uint32_t dirty_sectors_after_image(ota_partition_writer_t *w, uint32_t block_at)
+{
+    uint32_t n = 0;
+    uint32_t image_end = (uint32_t)((w->expected + w->sector - 1) / w->sector * w->sector);
+    for (uint32_t off = image_end > block_at ? image_end : block_at; off < block_at + w->block; off += w->sector) {
+        bool blank = true;
+        if (sector_is_blank(w, off, &blank) == OTA_OK && !blank) {
+            n++;
+        }
+    }
+    return n;
+}
+
 static int erase_ahead(ota_partition_writer_t *w)
 {
     uint32_t at = w->erased_end;
     uint32_t abs = w->part.info.offset + at;
-    bool block_ok = abs % w->block == 0 && at + w->block <= w->part.info.size &&
-                    (w->expected < 0 ||
-                     (int64_t)at + (int64_t)SECTORS_PER_BLOCK_ERASE_COST * w->sector <= w->expected);
+    bool aligned = abs % w->block == 0 && at + w->block <= w->part.info.size;
+    int64_t covered = (int64_t)at + (int64_t)SECTORS_PER_BLOCK_ERASE_COST * w->sector;
+    bool block_ok = aligned && (w->expected < 0 || covered <= w->expected);
+    if (aligned && !block_ok && w->part.info.type == OTA_PART_TYPE_DATA) {
+        uint32_t image_sectors = (uint32_t)((w->expected - at + w->sector - 1) / w->sector);
+        block_ok = image_sectors + dirty_sectors_after_image(w, at) >= SECTORS_PER_BLOCK_ERASE_COST;
+    }
     uint32_t unit = block_ok ? w->block : w->sector;
     int err = ota_partition_erase_range(&w->part, at, unit);
     if (err == OTA_OK) {
@@ -108,8 +129,9 @@ int ota_pw_restart(ota_partition_writer_t *w, const ota_journal_header_t *journa
     return ota_partition_program(&w->part, 0, header, sizeof header);
 }
 
-int ota_pw_begin(ota_partition_writer_t *w, const ota_partition_t *part, uint8_t *first_sector,
-                 int64_t expected, const ota_journal_header_t *journal, ota_journal_checkpoint_t *resume)
+int ota_pw_begin(ota_partition_writer_t *w, const ota_device_t *device, const ota_partition_t *part,
+                 uint8_t *first_sector, int64_t expected, const ota_journal_header_t *journal,
+                 ota_journal_checkpoint_t *resume)
 {
     memset(w, 0, sizeof *w);
     w->part = *part;
@@ -127,6 +149,13 @@ int ota_pw_begin(ota_partition_writer_t *w, const ota_partition_t *part, uint8_t
     }
     if (part->info.size < w->sector || part->info.offset % w->sector != 0) {
         return OTA_ERR_INVALID_SIZE;
+    }
+    /* By address, before the first erase: the table that named this partition may be wrong. */
+    int guard = device != NULL ? ota_device_check_writable(device, &part->info)
+                : (uint64_t)part->info.offset + part->info.size > part->flash->size ? OTA_ERR_FLASH_PROTECTED
+                                                                                      : OTA_OK;
+    if (guard != OTA_OK) {
+        return guard;
     }
     w->journal_end = OTA_JOURNAL_RECORDS_OFFSET + ota_journal_capacity(w->sector) * OTA_JOURNAL_RECORD_SIZE;
     ota_journal_checkpoint_t cp = {0};
@@ -247,10 +276,85 @@ int ota_pw_checkpoint(ota_partition_writer_t *w, const ota_journal_checkpoint_t 
     return err;
 }
 
+/* Does the sector at partition offset @p off read all 0xFF? */
+static int sector_is_blank(ota_partition_writer_t *w, uint32_t off, bool *blank)
+{
+    uint8_t copy[256];
+    *blank = false;
+    for (uint32_t done = 0; done < w->sector;) {
+        const uint8_t *p;
+        uint32_t n = w->sector - done;
+        int err = ota_partition_map(&w->part, off + done, n, (const void **)&p);
+        if (err == OTA_ERR_NOT_SUPPORTED) {
+            n = n < sizeof copy ? n : (uint32_t)sizeof copy;
+            p = copy;
+            err = ota_partition_read(&w->part, off + done, copy, n);
+        }
+        if (err != OTA_OK) {
+            return err;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            if (p[i] != OTA_FLASH_ERASED_BYTE) {
+                return OTA_OK;
+            }
+        }
+        done += n;
+    }
+    *blank = true;
+    return OTA_OK;
+}
+
+/* A data partition ends as ESP-ADF leaves it (it erases the whole partition first): the image,
+ * then 0xFF. Past what the writer erased ahead, sectors that still hold the previous content are
+ * erased - a 64 KiB block erase where SECTORS_PER_BLOCK_ERASE_COST or more of an aligned block's
+ * sectors need it, else those sectors - and blank ones are left alone (a read costs far less than
+ * an erase, and spares the wear). Runs while the journal still marks the install incomplete. */
+static int erase_tail(ota_partition_writer_t *w)
+{
+    uint32_t end = w->part.info.size / w->sector * w->sector; /* a partial last sector is not ours */
+    uint32_t at = w->erased_end;
+    while (at < end) {
+        uint32_t abs = w->part.info.offset + at;
+        bool whole_block = abs % w->block == 0 && end - at >= w->block && w->block / w->sector <= 32;
+        uint32_t window = whole_block ? w->block : w->sector;
+        uint32_t dirty = 0, dirty_mask = 0; /* a block holds 16 sectors */
+        for (uint32_t s = 0; s < window / w->sector; s++) {
+            bool blank;
+            int err = sector_is_blank(w, at + s * w->sector, &blank);
+            if (err != OTA_OK) {
+                return err;
+            }
+            if (!blank) {
+                dirty++;
+                dirty_mask |= 1u << s;
+            }
+        }
+        int err = OTA_OK;
+        if (window == w->block && dirty >= SECTORS_PER_BLOCK_ERASE_COST) {
+            err = ota_partition_erase_range(&w->part, at, w->block);
+        } else {
+            for (uint32_t s = 0; err == OTA_OK && s < window / w->sector; s++) {
+                if (dirty_mask & (1u << s)) {
+                    err = ota_partition_erase_range(&w->part, at + s * w->sector, w->sector);
+                }
+            }
+        }
+        if (err != OTA_OK) {
+            return err;
+        }
+        at += window;
+    }
+    w->erased_end = end;
+    return OTA_OK;
+}
+
 int ota_pw_commit(ota_partition_writer_t *w)
 {
     uint32_t head = min_u32(w->written, w->sector);
-    int err = ota_partition_erase_range(&w->part, 0, w->sector);
+    int err = w->part.info.type == OTA_PART_TYPE_DATA ? erase_tail(w) : OTA_OK;
+    if (err == OTA_OK) {
+        err = ota_partition_erase_range(&w->part, 0, w->sector);
+    }
     if (err == OTA_OK && head > HEAD_BYTES) {
         err = ota_partition_program(&w->part, HEAD_BYTES, w->first + HEAD_BYTES, head - HEAD_BYTES);
     }

@@ -9,8 +9,11 @@
  *     checkpoints appended to the journal.
  *  3. the caller checks the image it streamed (it can read the staged image: sector 0 in RAM,
  *     the rest on flash);
- *  4. commit: erase sector 0, program its body, then its first 32 bytes (the header that makes
- *     an image look like one), read back and compare.
+ *  4. commit: for a data partition, erase what is left of the previous content after the image
+ *     (sectors that do not read blank; a block erase where 4 or more of a block's sectors need
+ *     it), so the partition ends as ESP-ADF leaves it: image, then 0xFF; then erase sector 0,
+ *     program its body, then its first 32 bytes (the header that makes an image look like one),
+ *     read back and compare.
  * A cut anywhere before 4 ends leaves the journal or an erased/torn sector 0: invalid for the
  * bootloader and the tone reader, and recognised by the service as incomplete. */
 #ifndef OTA_PARTITION_WRITER_H
@@ -20,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ota/ota_device.h"
 #include "ota/ota_install_journal.h"
 #include "ota/ota_partition.h"
 
@@ -43,13 +47,19 @@ typedef struct {
  * caller buffer of the flash's sector size. OTA_ERR_IMG_TOO_LARGE if expected exceeds the
  * partition (nothing is erased then).
  *
+ * Before anything is erased, @p part's address range is checked against @p device
+ * (ota_device_check_writable: the bootloader region, the table, otadata and the running app are
+ * refused with OTA_ERR_FLASH_PROTECTED, whatever the table says); every later erase and program
+ * stays inside @p part. @p device may be NULL for a bare flash (the range must lie on the flash).
+ *
  * With @p resume non-NULL, an interrupted install of the same image (the journal in sector 0
  * has an equal header, with an ETag, and a checkpoint beyond sector 0) is continued instead:
  * nothing is erased, *resume gets the checkpoint, w->resume_at its offset. The caller writes
  * sector 0 again (it was only in RAM), checks the checkpoint's digest against the flash, and
  * calls ota_pw_resume_jump(). Otherwise *resume is zeroed and a fresh install starts.
  */
-int ota_pw_begin(ota_partition_writer_t *w, const ota_partition_t *part, uint8_t *first_sector,
+int ota_pw_begin(ota_partition_writer_t *w, const ota_device_t *device, const ota_partition_t *part,
+                 uint8_t *first_sector,
                  int64_t expected, const ota_journal_header_t *journal, ota_journal_checkpoint_t *resume);
 
 /** Continue at w->resume_at once sector 0 has been written again (w->written == sector). */

@@ -60,6 +60,18 @@ class ImageInfo(unittest.TestCase):
         missing = [line for line in expected if line not in got]
         self.assertEqual(missing, [], f"lines of image_info.txt not in the output:\n{out}")
 
+    def test_esp32c6_and_esp32_print_every_line_of_esptool(self):
+        """Issue 10, class 9: esptool v4.9.1's section titles ("ESP32C6 image header") and segment
+        names ("DROM, IROM": on the ESP32-C6 both windows start at 0x42000000)."""
+        for name in ("app_esp32c6", "app_esp32"):
+            out = run(["image", "info", testdata("secure", name + ".bin")], expect=0).stdout
+            got = {clean(line) for line in out.splitlines()}
+            with open(testdata("secure", name + ".image_info.txt"), encoding="latin-1") as f:
+                expected = [clean(line) for line in f if line.strip() and not line.startswith("esptool.py")]
+            self.assertGreater(len(expected), 25)
+            missing = [line for line in expected if line not in got]
+            self.assertEqual(missing, [], f"{name}: lines of image_info.txt not in the output:\n{out}")
+
     def test_du1906_json_matches_independent_decode(self):
         doc = run_json(["image", "info", DU1906])
         img = parse_esp_image(read(DU1906))

@@ -125,6 +125,10 @@ class Sweep(unittest.TestCase):
             return "OTA_ERR_IMG_WRONG_CHIP", "", True
         if 32 <= at < 36:
             return "OTA_ERR_IMG_APP_DESC", "", True
+        if 36 <= at < 40:
+            # secure_version (0 here) XOR 0xFF.. is at least 255: more than the ESP32's 32-bit
+            # anti-rollback eFuse holds, refused before erasing (issue 10, class 4)
+            return "OTA_ERR_SECURE_VERSION_RANGE", "does not fit the chip's 32-bit eFuse", True
         if at == ck:
             return "OTA_ERR_IMG_CHECKSUM", "Checksum failed. Calculated 0x%x read 0x%x" % (stored, stored ^ 0xFF), False
         for s in img["segments"]:

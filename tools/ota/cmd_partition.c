@@ -326,6 +326,7 @@ static int cmd_partition_convert(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_OFFSET:
+            opts.table_offset_set = true; /* --offset 0 is offset 0, as in gen_esp32part */
             if (!parse_table_offset(optarg, &opts.table_offset)) {
                 return cli_usage_error("partition convert", "invalid --offset '%s': a 4 KiB-aligned address",
                                        optarg);
@@ -403,6 +404,10 @@ static int cmd_partition_convert(int argc, char **argv)
         cli_error("%s: %s", in, diag.message[0] ? diag.message : ota_strerror(err));
         free(table);
         return CLI_EXIT_FAIL;
+    }
+    char warning[256];
+    for (size_t w = 0; !opts.no_verify && ota_partition_table_name_warning(table, &w, warning, sizeof warning);) {
+        fprintf(stderr, "%s\n", warning); /* gen_esp32part's critical(): stderr, not an error */
     }
 
     if (binary_in) {

@@ -40,9 +40,23 @@ void image_report_text(FILE *out, const ota_image_info_t *info)
         return;
     }
     const ota_image_header_t *h = &info->header;
+    /* esptool v4.9.1 titles the sections with the chip argument upper-cased ("ESP32C6 image
+     * header"), and names the chip "ESP32-C6" elsewhere. */
+    char chip_title[24];
+    const ota_chip_info_t *ci = ota_chip_info(h->chip_id);
     const char *chip = ota_chip_display_name(h->chip_id);
+    const char *tchip = chip;
+    if (ci != NULL) {
+        size_t i = 0;
+        for (; ci->name[i] != '\0' && i + 1 < sizeof chip_title; i++) {
+            char c = ci->name[i];
+            chip_title[i] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+        }
+        chip_title[i] = '\0';
+        tchip = chip_title;
+    }
     char b1[32], b2[16];
-    title(out, chip, "image header");
+    title(out, tchip, "image header");
     fprintf(out, "Image version: 1\n");
     fprintf(out, "Entry point: 0x%08x\n", (unsigned)h->entry_addr);
     fprintf(out, "Segments: %u\n", (unsigned)h->segment_count);
@@ -53,7 +67,7 @@ void image_report_text(FILE *out, const ota_image_info_t *info)
     fprintf(out, "Flash mode: %s\n",
             or_invalid(ota_image_flash_mode_name(h->spi_mode), b1, sizeof b1, h->spi_mode));
 
-    title(out, chip, "extended image header");
+    title(out, tchip, "extended image header");
     fprintf(out, "WP pin: 0x%x%s\n", h->wp_pin, h->wp_pin == OTA_IMAGE_WP_PIN_DISABLED ? " (disabled)" : "");
     fprintf(
         out,
@@ -77,7 +91,7 @@ void image_report_text(FILE *out, const ota_image_info_t *info)
                 (unsigned)s->header_offset, types);
     }
 
-    title(out, chip, "image footer");
+    title(out, tchip, "image footer");
     if (info->checksum_read) {
         if (info->checksum_stored == info->checksum_calculated) {
             fprintf(out, "Checksum: 0x%02x (valid)\n", info->checksum_stored);

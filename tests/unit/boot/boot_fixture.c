@@ -14,13 +14,18 @@ void fx_init(fx_t *fx, const char *csv)
     snprintf(rel, sizeof rel, "partitions/%s", csv);
     size_t len;
     char *text = (char *)ts_read_file(ts_testdata(rel), &len);
+    fx_init_csv_text(fx, text, len);
+    free(text);
+}
+
+void fx_init_csv_text(fx_t *fx, const char *text, size_t len)
+{
     ota_partition_table_t *table = calloc(1, sizeof *table);
     ota_partition_csv_options_t opts = {0};
     ota_partition_diag_t diag = {0};
     if (ota_partition_table_parse_csv(text, len, &opts, table, &diag) != OTA_OK) {
-        fail_msg("%s: %s", csv, diag.message);
+        fail_msg("%.*s: %s", (int)len, text, diag.message);
     }
-    free(text);
     fx->emu = ts_ram_flash(4u << 20);
     ota_flash_t *flash = ota_flash_emu_flash(fx->emu);
     assert_int_equal(ota_partition_table_store(flash, OTA_PARTITION_TABLE_OFFSET, table, true), OTA_OK);

@@ -15,6 +15,8 @@ typedef struct {
 
 /* A 4 MiB erased device with the table of testdata/partitions/<csv> at 0x8000. */
 void fx_init(fx_t *fx, const char *csv);
+/* The same with the CSV text given. */
+void fx_init_csv_text(fx_t *fx, const char *text, size_t len);
 void fx_free(fx_t *fx);
 const ota_partition_info_t *fx_part(fx_t *fx, const char *label);
 /* Erase the partition and write an ESP32 app image (version, secure_version, size, seed). */

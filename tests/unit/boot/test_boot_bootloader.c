@@ -419,32 +419,66 @@ static void test_predict_is_side_effect_free(void **state)
 
 /* Power cut inside set_boot's otadata write (erase or program, torn): the device still boots the
  * old app or, if the write completed, the new one - never nothing. */
+typedef struct {
+    fx_t fx;
+    int mode;
+} otadata_cut_t;
+
+static ota_flash_emu_t *otadata_cut_setup(void *ctx)
+{
+    otadata_cut_t *c = ctx;
+    fx_init(&c->fx, "seed_ota_example.csv");
+    fx_write_app(&c->fx, "ota_0", "v1", 0, APP_SIZE);
+    ota_boot_result_t r;
+    assert_int_equal(boot(&c->fx, &r), OTA_OK);
+    fx_write_app(&c->fx, "ota_1", "v2", 0, APP_SIZE);
+    return c->fx.emu;
+}
+
+static void otadata_cut_arm(void *ctx, ota_flash_emu_t *emu, uint64_t k)
+{
+    otadata_cut_t *c = ctx;
+    ota_flash_emu_schedule_cut(emu, k, c->mode ? OTA_FLASH_CUT_TORN : OTA_FLASH_CUT_CLEAN, 1234 + k);
+}
+
+static int otadata_cut_run(void *ctx)
+{
+    otadata_cut_t *c = ctx;
+    return ota_ops_set_boot_partition(&c->fx.dev, fx_part(&c->fx, "ota_1"));
+}
+
+static void otadata_cut_check(void *ctx, uint64_t k, int result)
+{
+    otadata_cut_t *c = ctx;
+    fx_t *fx = &c->fx;
+    assert_int_equal(result, k == 0 ? OTA_OK : OTA_ERR_FLASH_POWER_LOST);
+    ota_flash_emu_power_on(fx->emu);
+    ota_boot_result_t r;
+    assert_int_equal(boot(fx, &r), OTA_OK);
+    if (k == 0 || strcmp(running(fx), "ota_0") != 0) {
+        /* only a completely written entry may switch the boot */
+        assert_string_equal(running(fx), "ota_1");
+        ota_otadata_entry_t e[2];
+        fx_otadata(fx, e);
+        assert_int_equal(e[1].ota_seq, 2);
+        assert_int_equal(e[1].crc, ota_otadata_crc(2));
+    }
+}
+
+static void otadata_cut_teardown(void *ctx)
+{
+    otadata_cut_t *c = ctx;
+    fx_free(&c->fx);
+}
+
 static void test_power_cut_in_otadata_write(void **state)
 {
     (void)state;
-    for (uint64_t k = 1; k <= 2; k++) {
-        for (int mode = 0; mode < 2; mode++) {
-            fx_t fx;
-            fx_init(&fx, "seed_ota_example.csv");
-            fx_write_app(&fx, "ota_0", "v1", 0, APP_SIZE);
-            ota_boot_result_t r;
-            assert_int_equal(boot(&fx, &r), OTA_OK);
-            fx_write_app(&fx, "ota_1", "v2", 0, APP_SIZE);
-            ota_flash_emu_schedule_cut(fx.emu, k, mode ? OTA_FLASH_CUT_TORN : OTA_FLASH_CUT_CLEAN, 1234 + k);
-            assert_int_equal(ota_ops_set_boot_partition(&fx.dev, fx_part(&fx, "ota_1")),
-                             OTA_ERR_FLASH_POWER_LOST);
-            ota_flash_emu_power_on(fx.emu);
-            assert_int_equal(boot(&fx, &r), OTA_OK);
-            if (strcmp(running(&fx), "ota_0") != 0) {
-                /* only a completely written entry may switch the boot */
-                assert_string_equal(running(&fx), "ota_1");
-                ota_otadata_entry_t e[2];
-                fx_otadata(&fx, e);
-                assert_int_equal(e[1].ota_seq, 2);
-                assert_int_equal(e[1].crc, ota_otadata_crc(2));
-            }
-            fx_free(&fx);
-        }
+    for (int mode = 0; mode < 2; mode++) {
+        otadata_cut_t c = {.mode = mode};
+        ts_sweep_t sweep = {otadata_cut_setup, otadata_cut_arm, otadata_cut_run, otadata_cut_check,
+                            otadata_cut_teardown, &c};
+        assert_int_equal(ts_sweep(&sweep, 1, 1), 2); /* erase the sector, program the entry */
     }
 }
 

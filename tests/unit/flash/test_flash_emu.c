@@ -308,6 +308,68 @@ static void test_map_reads_in_place(void **state)
     ota_flash_emu_destroy(emu);
 }
 
+/* Faults of a failing chip (lfs_emubd's bad-block modes, MCUboot's simulator). */
+static void test_faults_of_a_failing_chip(void **state)
+{
+    (void)state;
+    ota_flash_emu_t *emu = ts_ram_flash(1024 * 1024);
+    ota_flash_t *flash = ota_flash_emu_flash(emu);
+    uint8_t *mem = ota_flash_emu_memory(emu);
+    uint8_t data[256], back[256];
+    memset(data, 0x00, sizeof data);
+
+    /* an erase or program that reports an error, at operation N from now, once */
+    ota_flash_fault_t f = {.kind = OTA_FLASH_FAULT_OP_ERROR, .at_op = 2, .seed = 1};
+    ota_flash_emu_set_fault(emu, &f);
+    assert_int_equal(ota_flash_program(flash, 0x1000, data, sizeof data), OTA_OK);
+    assert_int_equal(ota_flash_erase_sector(flash, 0x2000), OTA_ERR_FLASH_ERASE_FAILED);
+    assert_int_equal(ota_flash_program(flash, 0x3000, data, sizeof data), OTA_OK); /* once only */
+    assert_int_equal(ota_flash_emu_fault_hits(emu), 1);
+    f.at_op = 1;
+    ota_flash_emu_set_fault(emu, &f);
+    assert_int_equal(ota_flash_program(flash, 0x4000, data, sizeof data), OTA_ERR_FLASH_PROGRAM_FAILED);
+    assert_true(memcmp(mem + 0x4000, data, sizeof data) != 0); /* not (fully) programmed */
+
+    /* a bad sector: every erase and program touching it fails, from the trigger on */
+    ota_flash_fault_t bad = {.kind = OTA_FLASH_FAULT_BAD_SECTOR, .addr = 0x10000, .len = 0x1000};
+    ota_flash_emu_set_fault(emu, &bad);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(ota_flash_erase_sector(flash, 0x10000), OTA_ERR_FLASH_ERASE_FAILED);
+        assert_int_equal(ota_flash_program(flash, 0x10FF0, data, 32), OTA_ERR_FLASH_PROGRAM_FAILED);
+    }
+    assert_int_equal(ota_flash_erase_sector(flash, 0x11000), OTA_OK);
+    assert_int_equal(ota_flash_erase_block(flash, 0x10000), OTA_ERR_FLASH_ERASE_FAILED);
+
+    /* reads that return garbage (no error); map declines so the caller reads a garbled copy */
+    ota_flash_fault_t garbage = {.kind = OTA_FLASH_FAULT_BAD_READ, .addr = 0x20000, .len = 0x1000, .seed = 9};
+    ota_flash_emu_set_fault(emu, &garbage);
+    memset(mem + 0x20000, 0xFF, 0x1000);
+    assert_int_equal(ota_flash_read(flash, 0x20000, back, sizeof back), OTA_OK);
+    assert_true(memcmp(back, mem + 0x20000, sizeof back) != 0);
+    const void *view;
+    assert_int_equal(ota_flash_map(flash, 0x20000, 16, &view), OTA_ERR_NOT_SUPPORTED);
+    assert_int_equal(ota_flash_read(flash, 0x21000, back, sizeof back), OTA_OK);
+    assert_memory_equal(back, mem + 0x21000, sizeof back);
+
+    /* worn cells: after 3 erases a sector stops programming some bits, silently */
+    ota_flash_fault_t worn = {.kind = OTA_FLASH_FAULT_WORN, .addr = 0, .len = 1024 * 1024, .wear_limit = 3};
+    ota_flash_emu_set_fault(emu, &worn);
+    uint32_t s = 0x30000;
+    for (uint32_t e = ota_flash_emu_sector_wear(emu, s / 4096); e < 2; e++) {
+        assert_int_equal(ota_flash_erase_sector(flash, s), OTA_OK);
+    }
+    assert_int_equal(ota_flash_program(flash, s, data, sizeof data), OTA_OK);
+    assert_memory_equal(mem + s, data, sizeof data); /* 2 erases: still fine */
+    assert_int_equal(ota_flash_erase_sector(flash, s), OTA_OK); /* the 3rd */
+    assert_int_equal(ota_flash_program(flash, s, data, sizeof data), OTA_OK);
+    assert_true(memcmp(mem + s, data, sizeof data) != 0);
+
+    /* healthy again */
+    ota_flash_emu_set_fault(emu, NULL);
+    assert_int_equal(ota_flash_erase_sector(flash, 0x10000), OTA_OK);
+    ota_flash_emu_destroy(emu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_schedule_counts_from_now_and_cancels),
         cmocka_unit_test(test_readonly),
         cmocka_unit_test(test_map_reads_in_place),
+        cmocka_unit_test(test_faults_of_a_failing_chip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,11 +55,12 @@ static void test_store_writes_gen_esp32part_bytes_and_load_reads_them(void **sta
     assert_false(loaded->has_md5);
     assert_int_equal(loaded->count, 6);
 
-    /* another table offset */
+    /* another table offset: read there, and checked against it - this table's nvs (0x9000+0x6000)
+     * would hold the table's own sector at 0xE000, which gen_esp32part --offset 0xE000 refuses */
     assert_int_equal(ota_partition_table_store(flash, 0xE000, t, true), OTA_OK);
     assert_memory_equal(mem + 0xE000, expected, len);
-    assert_int_equal(ota_partition_table_load(flash, 0xE000, loaded, &diag), OTA_OK);
-    assert_int_equal(loaded->count, 6);
+    assert_int_equal(ota_partition_table_load(flash, 0xE000, loaded, &diag), OTA_ERR_PT_OVERLAP);
+    assert_non_null(strstr(diag.message, "Partition offset 0x9000 is below 0xf000"));
 
     free(loaded);
     free(t);
@@ -156,6 +157,66 @@ static void assert_neighbours_untouched(fixture_t *f)
     }
 }
 
+
+/* Issue 10, class 2: a table whose MD5 is right can still be wrong. Loading refuses what
+ * gen_esp32part's verify() refuses (overlaps, entries under the table, app offsets not on 64 KiB,
+ * data offsets not on 4 KiB, app sizes not on 4 KiB) and entries past the flash, with its wording. */
+static void test_load_refuses_overlapping_misaligned_and_out_of_flash_tables(void **state)
+{
+    (void)state;
+    ota_flash_emu_t *emu = ts_ram_flash(4 * 1024 * 1024);
+    ota_flash_t *flash = ota_flash_emu_flash(emu);
+    ota_partition_table_t *t = table_from_testdata("partitions/seed_ota_example.bin");
+    ota_partition_table_t *bad = calloc(1, sizeof *bad);
+    ota_partition_table_t *loaded = calloc(1, sizeof *loaded);
+    ota_partition_diag_t diag;
+    /* seed_ota_example.csv: ota_0 0x10000+1M (entry 3), ota_1 0x110000+1M (4), flash_tone 0x210000+1M (5) */
+    assert_string_equal(t->entries[3].label, "ota_0");
+    assert_string_equal(t->entries[4].label, "ota_1");
+    static const struct {
+        size_t entry;
+        uint32_t offset, size; /* 0: keep */
+        int err;
+        const char *message;
+    } cases[] = {
+        /* ota_1 starting inside ota_0: an update of ota_1 would overwrite the running ota_0 */
+        {4, 0x100000, 0, OTA_ERR_PT_OVERLAP, "Partition at 0x100000 overlaps 0x10000-0x10ffff"},
+        /* flash_tone on top of ota_1 */
+        {5, 0x120000, 0, OTA_ERR_PT_OVERLAP, "Partition at 0x120000 overlaps 0x110000-0x20ffff"},
+        /* a data partition over the table's sector and the bootloader */
+        {5, 0x1000, 0x1000, OTA_ERR_PT_OVERLAP, "Partition offset 0x1000 is below 0x9000"},
+        {4, 0x118000, 0, OTA_ERR_PT_ALIGNMENT,
+         "Partition ota_1 invalid: Offset 0x118000 is not aligned to 0x10000"},
+        {5, 0x310800, 0x1000, OTA_ERR_PT_ALIGNMENT,
+         "Partition flash_tone invalid: Offset 0x310800 is not aligned to 0x1000"},
+        {3, 0, 0xFF800, OTA_ERR_PT_ALIGNMENT,
+         "Partition ota_0 invalid: Size 0xff800 is not aligned to 0x1000"},
+        /* flash_tone reaching past the 4 MiB flash */
+        {5, 0x3F0000, 0x20000, OTA_ERR_PT_FLASH_SIZE, "ends past the end of the flash"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        *bad = *t;
+        if (cases[i].offset != 0) {
+            bad->entries[cases[i].entry].offset = cases[i].offset;
+        }
+        if (cases[i].size != 0) {
+            bad->entries[cases[i].entry].size = cases[i].size;
+        }
+        assert_int_equal(ota_partition_table_store(flash, 0, bad, true), OTA_OK); /* with a valid MD5 */
+        memset(&diag, 0, sizeof diag);
+        int err = ota_partition_table_load(flash, 0, loaded, &diag);
+        if (err != cases[i].err || strstr(diag.message, cases[i].message) == NULL) {
+            print_error("case %zu: got %d '%s', want %d '%s'\n", i, err, diag.message, cases[i].err,
+                        cases[i].message);
+            fail();
+        }
+    }
+    free(loaded);
+    free(bad);
+    free(t);
+    ota_flash_emu_destroy(emu);
+}
+
 static void test_requests_outside_the_partition_fail(void **state)
 {
     fixture_t *f = *state;
@@ -247,6 +308,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store_writes_gen_esp32part_bytes_and_load_reads_them),
         cmocka_unit_test(test_load_refuses_corrupt_md5_and_empty_and_oversized_tables),
+        cmocka_unit_test(test_load_refuses_overlapping_misaligned_and_out_of_flash_tables),
         cmocka_unit_test_setup_teardown(test_requests_outside_the_partition_fail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_requests_inside_the_partition_work, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly_partition, setup, teardown),

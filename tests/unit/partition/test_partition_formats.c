@@ -754,6 +754,53 @@ static void test_names_and_lookups(void **state)
     free(bin);
 }
 
+/* Issue 10, class 9: gen_esp32part's --offset 0 means a table at 0 (the first automatic offset is
+ * then 0x1000, the end of the table's sector), not "the default 0x8000". */
+static void test_table_offset_zero_is_zero(void **state)
+{
+    (void)state;
+    static const char csv[] = "nvs, data, nvs, , 0x4000\nfactory, app, factory, , 1M\n";
+    ota_partition_table_t *t = calloc(1, sizeof *t);
+    ota_partition_diag_t diag;
+    ota_partition_csv_options_t opts = {.table_offset = 0, .table_offset_set = true};
+    assert_int_equal(ota_partition_table_parse_csv(csv, sizeof csv - 1, &opts, t, &diag), OTA_OK);
+    assert_int_equal(t->entries[0].offset, 0x1000);
+    assert_int_equal(t->entries[1].offset, 0x10000);
+    /* a fixed offset below 0x1000 now overlaps the table at 0 */
+    static const char low[] = "nvs, data, nvs, 0x0, 0x4000\n";
+    assert_int_not_equal(ota_partition_table_parse_csv(low, sizeof low - 1, &opts, t, &diag), OTA_OK);
+    /* not given: the default 0x8000 */
+    ota_partition_csv_options_t dflt = {0};
+    assert_int_equal(ota_partition_table_parse_csv(csv, sizeof csv - 1, &dflt, t, &diag), OTA_OK);
+    assert_int_equal(t->entries[0].offset, 0x9000);
+    free(t);
+}
+
+/* Issue 10, class 9: gen_esp32part's warnings for names that look like a type or subtype keyword
+ * of something else, in its words (components/partition_table/gen_esp32part.py, verify()). */
+static void test_gen_esp32part_name_warnings(void **state)
+{
+    (void)state;
+    static const char csv[] = "nvs, data, nvs, , 0x4000\n"
+                              "app, data, spiffs, , 0x4000\n"
+                              "ota_1, data, nvs, , 0x4000\n"
+                              "factory, app, factory, , 1M\n"
+                              "ota_0, app, ota_0, , 1M\n";
+    ota_partition_table_t *t = calloc(1, sizeof *t);
+    ota_partition_diag_t diag;
+    assert_int_equal(ota_partition_table_parse_csv(csv, sizeof csv - 1, NULL, t, &diag), OTA_OK);
+    char w[256];
+    size_t at = 0;
+    assert_int_equal(ota_partition_table_name_warning(t, &at, w, sizeof w), 1);
+    assert_string_equal(w, "WARNING: Partition has name 'app' which is a partition type, but does not match this "
+                           "partition's type (0x1). Mistake in partition table?");
+    assert_int_equal(ota_partition_table_name_warning(t, &at, w, sizeof w), 1);
+    assert_string_equal(w, "WARNING: Partition has name 'ota_1' which is a partition subtype, but this partition "
+                           "has non-matching type 0x1 and subtype 0x2. Mistake in partition table?");
+    assert_int_equal(ota_partition_table_name_warning(t, &at, w, sizeof w), 0);
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -772,6 +819,8 @@ int main(void)
         cmocka_unit_test(test_lines_comments_and_placement),
         cmocka_unit_test(test_variables_and_bootloader_entries),
         cmocka_unit_test(test_names_and_lookups),
+        cmocka_unit_test(test_table_offset_zero_is_zero),
+        cmocka_unit_test(test_gen_esp32part_name_warnings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

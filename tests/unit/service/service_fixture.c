@@ -102,6 +102,10 @@ static void record(const ota_event_t *ev, void *ctx)
 {
     (void)ctx;
     int i = sf_events.n;
+    if (ev->type == OTA_EVENT_RESULT && ev->id >= 0 && ev->id < 8) { /* kept however many events came */
+        sf_events.item_result[ev->id] = (int)ev->result.result;
+        sf_events.item_reason[ev->id] = ev->result.reason;
+    }
     if (i >= 64) {
         return;
     }
@@ -133,6 +137,9 @@ int sf_run_ex(sf_device_t *d, const ota_upgrade_ops_t *list, int count, bool ver
               ota_source_open_fn opener, void *opener_ctx, uint64_t cut_at, ota_service_summary_t *sum)
 {
     memset(&sf_events, 0, sizeof sf_events);
+    for (int i = 0; i < 8; i++) {
+        sf_events.item_result[i] = -1;
+    }
     ota_source_posix_config_t posix = {.sdcard_root = d->dir};
     ota_service_config_t cfg = {
         .device = &d->dev,

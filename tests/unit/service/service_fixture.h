@@ -48,6 +48,7 @@ typedef struct {
     int reason[64];
     ota_item_result_t result[64];
     int decision[64];
+    int item_result[8], item_reason[8]; /* RESULT of item id (result -1: none), past the 64 too */
 } sf_events_t;
 extern sf_events_t sf_events;
 

@@ -4,6 +4,7 @@
  * commit is complete. */
 #include "test_support.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,13 +29,29 @@ static void fixture_init(fixture_t *f)
     ota_partition_init(&f->part, ota_flash_emu_flash(f->emu), &info);
 }
 
+/* A data partition (flash_tone) at the same place, holding @p old_fill where @p dirty[i] says so
+ * (per 4 KiB sector; NULL: everywhere). */
+static void fixture_init_data(fixture_t *f, uint8_t old_fill, const bool *dirty)
+{
+    fixture_init(f);
+    f->part.info.type = 1;
+    f->part.info.subtype = 0xFF;
+    snprintf(f->part.info.label, sizeof f->part.info.label, "flash_tone");
+    uint8_t *mem = ota_flash_emu_memory(f->emu) + PART_OFFSET;
+    for (uint32_t s = 0; s < PART_SIZE / 4096; s++) {
+        if (dirty == NULL || dirty[s]) {
+            memset(mem + s * 4096, old_fill, 4096);
+        }
+    }
+}
+
 static const ota_journal_header_t k_journal = {.total_size = 0, .etag = "\"abc\""};
 
 /* Write @p image in @p chunk pieces; returns the first error. */
 static int write_image(fixture_t *f, ota_partition_writer_t *w, const uint8_t *image, size_t len, size_t chunk,
                        int64_t expected)
 {
-    int err = ota_pw_begin(w, &f->part, f->first, expected, &k_journal, NULL);
+    int err = ota_pw_begin(w, NULL, &f->part, f->first, expected, &k_journal, NULL);
     for (size_t off = 0; err == OTA_OK && off < len; off += chunk) {
         err = ota_pw_write(w, image + off, len - off < chunk ? len - off : chunk);
     }
@@ -121,19 +138,83 @@ static void test_erase_uses_blocks_where_the_image_covers_them(void **state)
     ota_flash_emu_destroy(f.emu);
 }
 
+/* Issue 10, class 7: after a data image the partition is the image, then erased flash to its end
+ * (what ESP-ADF's erase of the whole partition leaves) - nothing of the previous content - with
+ * the fewest erases: sectors still holding old bytes, a block where 4 or more of its sectors do,
+ * blank ones left alone. An app slot keeps its tail (ESP-IDF erases only what the image covers). */
+static void test_data_partition_ends_erased_after_the_image(void **state)
+{
+    (void)state;
+    size_t len = 200000; /* 0x30D40: 3 blocks + 1 sector of image */
+    uint8_t *image = malloc(len);
+    ts_fill_random(image, len, 11);
+    ota_partition_writer_t w;
+    ota_flash_emu_stats_t s;
+    fixture_t f;
+
+    /* old content everywhere: the image's last block (1 sector of image + 15 stale) as a block while
+     * writing, then blocks 4..15 whole (12) */
+    fixture_init_data(&f, 0x5A, NULL);
+    uint8_t *mem = ota_flash_emu_memory(f.emu);
+    memset(mem + PART_OFFSET + PART_SIZE, 0xA5, 4096); /* the neighbour after */
+    ota_flash_emu_reset_stats(f.emu);
+    assert_int_equal(write_image(&f, &w, image, len, 4096, (int64_t)len), OTA_OK);
+    assert_int_equal(ota_pw_commit(&w), OTA_OK);
+    assert_memory_equal(mem + PART_OFFSET, image, len);
+    for (size_t i = PART_OFFSET + len; i < PART_OFFSET + PART_SIZE; i++) {
+        if (mem[i] != 0xFF) {
+            fail_msg("stale byte 0x%02x at partition offset 0x%zx", mem[i], i - PART_OFFSET);
+        }
+    }
+    assert_int_equal(mem[PART_OFFSET + PART_SIZE], 0xA5);
+    ota_flash_emu_get_stats(f.emu, &s);
+    assert_int_equal(s.block_erases, 4 + 12);
+    assert_int_equal(s.sector_erases, 1); /* sector 0 again at the commit */
+    ota_flash_emu_destroy(f.emu);
+
+    /* old content in two sectors of one block and 5 of another: 2 sector erases, 1 block erase */
+    bool dirty[PART_SIZE / 4096] = {false};
+    dirty[0x50000 / 4096] = dirty[0x5F000 / 4096] = true;
+    for (int i = 0; i < 5; i++) {
+        dirty[0xA0000 / 4096 + 3 * i] = true;
+    }
+    fixture_init_data(&f, 0x00, dirty);
+    mem = ota_flash_emu_memory(f.emu);
+    ota_flash_emu_reset_stats(f.emu);
+    assert_int_equal(write_image(&f, &w, image, len, 4096, (int64_t)len), OTA_OK);
+    assert_int_equal(ota_pw_commit(&w), OTA_OK);
+    for (size_t i = PART_OFFSET + len; i < PART_OFFSET + PART_SIZE; i++) {
+        assert_int_equal(mem[i], 0xFF);
+    }
+    ota_flash_emu_get_stats(f.emu, &s);
+    assert_int_equal(s.block_erases, 3 + 1);
+    assert_int_equal(s.sector_erases, 1 + 2 + 1);
+    ota_flash_emu_destroy(f.emu);
+
+    /* an app slot: the bytes after the image are not the writer's business */
+    fixture_init(&f);
+    mem = ota_flash_emu_memory(f.emu);
+    memset(mem + PART_OFFSET + 0x80000, 0x5A, 4096);
+    assert_int_equal(write_image(&f, &w, image, len, 4096, (int64_t)len), OTA_OK);
+    assert_int_equal(ota_pw_commit(&w), OTA_OK);
+    assert_int_equal(mem[PART_OFFSET + 0x80000], 0x5A);
+    ota_flash_emu_destroy(f.emu);
+    free(image);
+}
+
 static void test_too_large_is_refused_before_erasing(void **state)
 {
     (void)state;
     fixture_t f;
     fixture_init(&f);
     ota_partition_writer_t w;
-    assert_int_equal(ota_pw_begin(&w, &f.part, f.first, PART_SIZE + 1, &k_journal, NULL), OTA_ERR_IMG_TOO_LARGE);
+    assert_int_equal(ota_pw_begin(&w, NULL, &f.part, f.first, PART_SIZE + 1, &k_journal, NULL), OTA_ERR_IMG_TOO_LARGE);
     ota_flash_emu_stats_t s;
     ota_flash_emu_get_stats(f.emu, &s);
     assert_int_equal(s.sector_erases + s.block_erases + s.program_ops, 0);
     /* unknown size: refused at the byte that would overflow, the neighbour untouched */
     uint8_t *chunk = calloc(1, 65536);
-    assert_int_equal(ota_pw_begin(&w, &f.part, f.first, -1, &k_journal, NULL), OTA_OK);
+    assert_int_equal(ota_pw_begin(&w, NULL, &f.part, f.first, -1, &k_journal, NULL), OTA_OK);
     for (int i = 0; i < 16; i++) {
         assert_int_equal(ota_pw_write(&w, chunk, 65536), OTA_OK);
     }
@@ -149,7 +230,7 @@ static void test_checkpoints_append_to_the_journal(void **state)
     fixture_t f;
     fixture_init(&f);
     ota_partition_writer_t w;
-    assert_int_equal(ota_pw_begin(&w, &f.part, f.first, -1, &k_journal, NULL), OTA_OK);
+    assert_int_equal(ota_pw_begin(&w, NULL, &f.part, f.first, -1, &k_journal, NULL), OTA_OK);
     uint32_t cap = ota_journal_capacity(4096);
     assert_true(cap >= 64);
     for (uint32_t i = 0; i < cap + 3; i++) { /* beyond capacity: silently ignored */
@@ -168,7 +249,68 @@ static void test_checkpoints_append_to_the_journal(void **state)
 
 /* Cut the power before every flash operation of a write+commit, in both modes: until the commit
  * has completed, the partition's first 32 bytes never equal the image's (so no reader takes it
- * for a valid image), and the neighbours are never touched. */
+ * for a valid image), and the neighbours are never touched. Also for a data partition full of
+ * old content, whose rest is erased before the commit (class 7). */
+typedef struct {
+    fixture_t f;
+    ota_partition_writer_t w;
+    const uint8_t *image;
+    size_t len;
+    int mode;
+    bool data;
+} cut_sweep_t;
+
+static ota_flash_emu_t *cut_setup(void *ctx)
+{
+    cut_sweep_t *c = ctx;
+    if (c->data) {
+        fixture_init_data(&c->f, 0x3C, NULL);
+    } else {
+        fixture_init(&c->f);
+    }
+    uint8_t *mem = ota_flash_emu_memory(c->f.emu);
+    memset(mem + PART_OFFSET - 4096, 0x5A, 4096);      /* neighbour before */
+    memset(mem + PART_OFFSET + PART_SIZE, 0xA5, 4096); /* neighbour after */
+    return c->f.emu;
+}
+
+static void cut_arm(void *ctx, ota_flash_emu_t *emu, uint64_t k)
+{
+    cut_sweep_t *c = ctx;
+    ota_flash_emu_schedule_cut(emu, k, (ota_flash_cut_mode_t)c->mode, 1000 + k);
+}
+
+static int cut_run(void *ctx)
+{
+    cut_sweep_t *c = ctx;
+    int err = write_image(&c->f, &c->w, c->image, c->len, 4096, (int64_t)c->len);
+    return err == OTA_OK ? ota_pw_commit(&c->w) : err;
+}
+
+static void cut_check(void *ctx, uint64_t k, int result)
+{
+    cut_sweep_t *c = ctx;
+    const uint8_t *mem = ota_flash_emu_memory(c->f.emu);
+    if (k == 0) {
+        assert_int_equal(result, OTA_OK);
+        assert_memory_equal(mem + PART_OFFSET, c->image, c->len);
+    } else {
+        assert_int_equal(result, OTA_ERR_FLASH_POWER_LOST);
+        /* the head is written by the last program: only its cut can leave it torn, never whole */
+        assert_false(memcmp(mem + PART_OFFSET, c->image, 32) == 0);
+    }
+    for (int i = 0; i < 4096; i++) {
+        assert_int_equal(mem[PART_OFFSET - 4096 + i], 0x5A);
+        assert_int_equal(mem[PART_OFFSET + PART_SIZE + i], 0xA5);
+    }
+}
+
+static void cut_teardown(void *ctx)
+{
+    cut_sweep_t *c = ctx;
+    ota_flash_emu_destroy(c->f.emu);
+}
+
 static void test_power_cut_at_every_operation(void **state)
 {
     (void)state;
@@ -176,38 +318,11 @@ static void test_power_cut_at_every_operation(void **state)
     uint8_t *image = malloc(len);
     ts_fill_random(image, len, 77);
     image[0] = 0xE9; /* looks like an app image */
-
-    /* count the operations of an uninterrupted run */
-    fixture_t f;
-    fixture_init(&f);
-    ota_partition_writer_t w;
-    uint64_t before = ota_flash_emu_op_count(f.emu);
-    assert_int_equal(write_image(&f, &w, image, len, 4096, (int64_t)len), OTA_OK);
-    assert_int_equal(ota_pw_commit(&w), OTA_OK);
-    uint64_t ops = ota_flash_emu_op_count(f.emu) - before;
-    ota_flash_emu_destroy(f.emu);
-    assert_true(ops > 20);
-
-    for (int mode = 0; mode < 2; mode++) {
-        for (uint64_t k = 1; k <= ops; k++) {
-            fixture_init(&f);
-            uint8_t *mem = ota_flash_emu_memory(f.emu);
-            memset(mem + PART_OFFSET - 4096, 0x5A, 4096);        /* neighbour before */
-            memset(mem + PART_OFFSET + PART_SIZE, 0xA5, 4096);   /* neighbour after */
-            ota_flash_emu_schedule_cut(f.emu, k, (ota_flash_cut_mode_t)mode, 1000 + k);
-            int err = write_image(&f, &w, image, len, 4096, (int64_t)len);
-            if (err == OTA_OK) {
-                err = ota_pw_commit(&w);
-            }
-            assert_int_equal(err, OTA_ERR_FLASH_POWER_LOST);
-            bool head_complete = memcmp(mem + PART_OFFSET, image, 32) == 0;
-            /* the head is written by the last program: only its cut can leave it torn, never whole */
-            assert_false(head_complete);
-            for (int i = 0; i < 4096; i++) {
-                assert_int_equal(mem[PART_OFFSET - 4096 + i], 0x5A);
-                assert_int_equal(mem[PART_OFFSET + PART_SIZE + i], 0xA5);
-            }
-            ota_flash_emu_destroy(f.emu);
+    for (int data = 0; data < 2; data++) {
+        for (int mode = 0; mode < 2; mode++) {
+            cut_sweep_t c = {.image = image, .len = len, .mode = mode, .data = data != 0};
+            ts_sweep_t sweep = {cut_setup, cut_arm, cut_run, cut_check, cut_teardown, &c};
+            assert_true(ts_sweep(&sweep, 1, 1) > 20);
         }
     }
     free(image);
@@ -276,6 +391,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_commit_and_read_back),
         cmocka_unit_test(test_erase_uses_blocks_where_the_image_covers_them),
+        cmocka_unit_test(test_data_partition_ends_erased_after_the_image),
         cmocka_unit_test(test_too_large_is_refused_before_erasing),
         cmocka_unit_test(test_checkpoints_append_to_the_journal),
         cmocka_unit_test(test_power_cut_at_every_operation),
