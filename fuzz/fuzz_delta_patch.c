@@ -3,14 +3,13 @@
  * whether bare patches are allowed. Checks: no crash or out-of-bounds (ASan/UBSan), no old-image
  * read outside it, no write past the declared new size, errors in the delta block, and the same
  * result when fed in other pieces with a save/restore of the state in between.
- * Build: clang -fsanitize=fuzzer,address,undefined -Iinclude fuzz/fuzz_delta_patch.c
- *        src/formats/delta_patch.c src/formats/heatshrink.c src/core/err.c */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+ * Built and run by the harness framework (fuzz/harnesses.cmake, docs/fuzzing.md). */
+#include "fuzz.h"
 
 #include "ota/ota_delta.h"
 #include "ota/ota_err.h"
+
+OTA_FUZZ_QUIET_INIT
 
 #define OLD_SIZE 4096
 #define OUT_MAX (1u << 20)

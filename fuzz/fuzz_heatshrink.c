@@ -2,14 +2,13 @@
  * Byte 0 picks W/L (any of the 16x16 nibble pairs: impossible ones must be refused), byte 1 the
  * sink/poll piece sizes; the rest is the stream. Checks: no crash or out-of-bounds (ASan/UBSan),
  * output bounded by 2^L bytes per 1+W+L input bits, save/restore mid-stream changes nothing.
- * Build: clang -fsanitize=fuzzer,address,undefined -Iinclude fuzz/fuzz_heatshrink.c
- *        src/formats/heatshrink.c */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+ * Built and run by the harness framework (fuzz/harnesses.cmake, docs/fuzzing.md). */
+#include "fuzz.h"
 
 #include "ota/ota_err.h"
 #include "ota/ota_heatshrink.h"
+
+OTA_FUZZ_QUIET_INIT
 
 static size_t run(ota_hs_decoder_t *d, uint8_t *window, const uint8_t *in, size_t len, size_t step, size_t cap,
                   uint8_t *out, size_t out_max, int restore_at)

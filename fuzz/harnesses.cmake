@@ -29,8 +29,9 @@ ota_fuzz_harness(partition_csv      SEEDS partitions partitions/invalid esp-adf 
 ota_fuzz_harness(tone_image         SEEDS esp-adf secure MAX_LEN 4096)
 ota_fuzz_harness(app_image          SEEDS bootloaders secure esp-adf delta MAX_LEN 32768)
 ota_fuzz_harness(app_image_stream   SEEDS bootloaders secure esp-adf delta MAX_LEN 32768 CORPUS app_image)
-# Not yet in the product (issue 10): signature sectors, encrypted-image headers, delta patches.
-# When their parsers land, one line each, e.g.:
-#   ota_fuzz_harness(signature_block  SEEDS secure MAX_LEN 8192)
-#   ota_fuzz_harness(encrypted_header SEEDS secure MAX_LEN 4096)
-#   ota_fuzz_harness(delta_patch      SEEDS delta MAX_LEN 65536)
+# Issues 10 and 13: the Secure Boot V2 signature sector (the whole ESP32-C6 signed apps fit in
+# MAX_LEN, so their last 4 KiB is the real sector), esp_encrypted_img, delta patches, heatshrink.
+ota_fuzz_harness(heatshrink         SEEDS delta MAX_LEN 8192)
+ota_fuzz_harness(sig_block          SEEDS secure MAX_LEN 69632)
+ota_fuzz_harness(enc_img            SEEDS secure MAX_LEN 66048)
+ota_fuzz_harness(delta_patch        SEEDS delta MAX_LEN 65536)
