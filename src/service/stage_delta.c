@@ -210,6 +210,16 @@ static int running_base(ota_item_t *item, const ota_partition_info_t **part, uin
     return OTA_OK;
 }
 
+/* True if the update slot holds a valid app whose validation hash is the patch's base. */
+static bool updated_from_base(ota_item_t *item, const ota_delta_header_t *h)
+{
+    ota_image_info_t info;
+    ota_image_diag_t diag;
+    return item->target.flash != NULL &&
+           ota_ops_image_verify(item->device, &item->target.info, true, &info, &diag) == OTA_OK &&
+           info.header.hash_appended && info.hash_read && ota_delta_base_matches(h, info.hash_stored) == OTA_OK;
+}
+
 int ota_delta_stage_attach(ota_item_t *item, bool allow_bare, void **ctx)
 {
     *ctx = NULL;
@@ -253,6 +263,15 @@ int ota_delta_stage_attach(ota_item_t *item, bool allow_bare, void **ctx)
         return err;
     }
     if (h.esp_header && ota_delta_base_matches(&h, sha) != OTA_OK) {
+        if (updated_from_base(item, &h)) {
+            /* The app the patch starts from is the one kept in the update slot: this device was
+             * updated from it (e.g. by this very patch, before a power cut hid the result). */
+            OTA_LOGW(TAG, "the patch's base is the previous app in %s: this device was updated from it",
+                     item->target.info.label);
+            ota_service_set_item_detail(item->service, 0, "the patch's base is the previous app in %s: "
+                                        "already updated from it", item->target.info.label);
+            return OTA_ERR_SVC_UP_TO_DATE;
+        }
         char want_hex[17], have_hex[17];
         hex8(h.base_sha256, want_hex);
         hex8(sha, have_hex);
