@@ -47,6 +47,7 @@ check-build:
 
 powercut: check-build
 	$(CHECK_DIR)/tests/powercut/ota_powercut --all
+	$(CHECK_DIR)/tests/powercut/ota_powercut --all --delta
 
 bench:
 	@scripts/install-deps.sh bench

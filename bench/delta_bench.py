@@ -8,7 +8,9 @@
  2. time and peak RSS of `ota delta make` for 2 MiB image pairs (/usr/bin/time -v): goal <= 2 s,
     <= 64 MiB;
  3. decoder RAM: sizeof(ota_delta_t) + the heatshrink window (bench/delta_bench): goal <= 2 KiB;
- 4. host decode throughput of the applier, new-image bytes per second: goal >= 50 MB/s.
+ 4. host decode throughput of the applier, new-image bytes per second: goal >= 50 MB/s;
+ 5. device side: simulated flash time, bytes downloaded and service RAM of an app update with the
+    patch (the delta stage in the app path) against the full image, same device (bench/ota_bench).
 
 Needs a build without sanitizers (cmake -DCMAKE_BUILD_TYPE=Release; targets ota, delta_bench).
 Python standard library only.
@@ -110,6 +112,34 @@ def main():
     rows.append(("decoder RAM (state + window, 8/7)", f"{ram} B", "<= 2048 B", ram <= 2048))
     tput = min(r["mb_per_s"] for r in results)
     rows.append(("host decode throughput (worst)", f"{tput:.1f} MB/s", ">= 50 MB/s", tput >= 50))
+
+    print("5. device side: one app update through the service (bench/ota_bench update, RAM flash with the")
+    print("   emulator's W25Q32 timings), device running app_a.bin in ota_0: the patch against the full image")
+    dev = os.path.join(work, "dev_app_a.bin")
+    sh([ota, "flash", "create", dev])
+    sh([ota, "partition", "write", dev, "ota_0", os.path.join(TESTDATA, "app_a.bin")])
+    obench = os.path.join(args.build, "bench", "ota_bench")
+    link = 1e6 / 8  # bytes per second of a 1 Mbit/s radio link, for the download time column
+    for patch, new in (("app_a_to_version.patch", "app_a_version.bin"), ("app_a_to_edit.patch", "app_a_edit.bin")):
+        got = {}
+        for what, name in (("delta", patch), ("full", new)):
+            cmd = [obench, "update", "--device", dev, "--running", "ota_0", "--uri",
+                   "file://" + os.path.join(TESTDATA, name)]
+            r = json.loads(sh(cmd).stdout)
+            got[what] = r
+            f = r["flash"]
+            print(f"   {what:5} {name}: {r['bytes']} B downloaded ({r['bytes'] / link:.2f} s at 1 Mbit/s), "
+                  f"{f['sim_ns'] / 1e9:.3f} s simulated flash time (read {f['read_bytes']} B, erase "
+                  f"{f['erase_bytes']} B, program {f['program_bytes']} B), service RAM peak {r['ota_mem']['peak']} B")
+            print(f"     $ {' '.join(cmd)}")
+        d, fu = got["delta"], got["full"]
+        dev_d = d["flash"]["sim_ns"] / 1e9 + d["bytes"] / link
+        dev_f = fu["flash"]["sim_ns"] / 1e9 + fu["bytes"] / link
+        print(f"   {patch}: downloads {d['bytes'] / fu['bytes']:.2%} of the full image; flash time "
+              f"{d['flash']['sim_ns'] / fu['flash']['sim_ns']:.3f}x the full update's; flash + 1 Mbit/s link "
+              f"{dev_d:.2f} s vs {dev_f:.2f} s")
+        rows.append((f"delta/full bytes, {patch[6:-6]}", f"{d['bytes'] / fu['bytes']:.4f}", "", True))
+        rows.append((f"delta/full device s, {patch[6:-6]}", f"{dev_d:.2f}/{dev_f:.2f}", "1 Mbit/s", True))
 
     print()
     print(f"| {'figure':<38} | {'measured':>12} | {'goal':>11} | met |")

@@ -157,6 +157,7 @@ int ota_example_app_main(const ota_example_config_t *cfg, ota_service_summary_t 
         .restart_ctx = cfg->restart_ctx,
         .source = {.transport = &cfg->source},
         .version_check = cfg->force_check_firmware_version,
+        .delta_allow_bare = cfg->delta_allow_bare,
     };
     ota_service_t *ota_service = NULL;
     int err = ota_service_create(&ota_service_cfg, &ota_service);

@@ -32,6 +32,7 @@ typedef struct {
     const char *data_partition_label;  /**< CONFIG_DATA_PARTITION_LABEL */
     bool force_check_firmware_version; /**< CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER */
     bool break_after_fail;             /**< both items; the example sets false */
+    bool delta_allow_bare;             /**< the app URI may be a bare detools patch (no ESP header) */
     ota_source_posix_config_t source;  /**< sdcard root ("the SD card mount"), TLS, timeouts */
     ota_event_cb_t observer;           /**< also gets every service event (may be NULL) */
     void *observer_ctx;

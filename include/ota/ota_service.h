@@ -136,6 +136,9 @@ typedef struct {
     /** CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER: install an app only if its version is newer
      * than the running one (and never the same one again). Off by default, as in ESP-ADF. */
     bool version_check;
+    /** Accept a bare detools patch (no esp_delta_ota header, so no base hash) as an app item:
+     * any stream not starting with an image's 0xE9. Off: only esp_delta_ota patches are. */
+    bool delta_allow_bare;
     uint32_t progress_interval_ms;   /**< minimum time between PROGRESS events; default 250 */
 } ota_service_config_t;
 

@@ -37,8 +37,10 @@
 extern "C" {
 #endif
 
-/** Most bytes a stage may save into one checkpoint (heatshrink window 256 B + positions fit). */
-#define OTA_STAGE_STATE_MAX 512u
+/** Most bytes a stage may save into one checkpoint: the delta applier's state (heatshrink window
+ * 256 B + positions: 632 B at 8/7) and its overflow buffer fit; one journal stage record holds
+ * OTA_JOURNAL_STAGE_STATE_MAX bytes for all stages, each with a 2-byte length. */
+#define OTA_STAGE_STATE_MAX 1022u
 
 /** Most stages one item can have. */
 #define OTA_STAGE_MAX 4u

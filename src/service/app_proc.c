@@ -13,6 +13,7 @@
 #include "ota/ota_proc_default.h"
 #include "ota/ota_version.h"
 #include "service_internal.h"
+#include "stage_delta.h"
 
 static const char *TAG = "OTA_DEFAULT";
 static const char *TAG_HTTPS = "esp_https_ota";
@@ -30,6 +31,7 @@ typedef struct {
     bool own_hash;               /* image has no appended SHA-256: hash the stream ourselves */
     ota_sha256_ctx_t sha;
     uint64_t last_log_ms;
+    void *delta;                 /* the delta stage's context when the stream is a patch */
 } app_ctx_t;
 
 static int app_check(void *arg, const uint8_t *head, size_t len, bool ended);
@@ -88,6 +90,11 @@ int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node)
     int err = ota_ops_check_update_target(item->device, ctx->slot);
     if (err != OTA_OK) {
         return ota_item_refuse(item, err, "cannot update %s: %s", ctx->slot->label, ota_strerror(err));
+    }
+    /* A patch (esp_delta_ota): applied by the delta stage in front, base checked before any erase */
+    err = ota_delta_stage_attach(item, ota_service_config(item->service)->delta_allow_bare, &ctx->delta);
+    if (err != OTA_OK) {
+        return err;
     }
     /* Without stages the stream is the image: its size is known before anything is read. */
     if (item->stages == NULL && item->total > (int64_t)ctx->slot->size) {
@@ -302,6 +309,7 @@ int ota_app_default_finished_check(void *handle, ota_node_attr_t *node, int resu
         OTA_LOGW(TAG, "%s left as an interrupted install; the boot partition is unchanged", ctx->slot->label);
     }
     ota_item_close(&ctx->item);
+    ota_delta_stage_free(ctx->delta);
     ota_free(ctx);
     return result;
 }

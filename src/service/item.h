@@ -36,6 +36,7 @@ typedef struct {
     size_t cap[OTA_STAGE_MAX], len[OTA_STAGE_MAX], pos[OTA_STAGE_MAX];
     bool done[OTA_STAGE_MAX];        /* finish() reported the end */
     bool source_ended;
+    size_t lead;                     /* stream bytes in item->peek that are the first input */
     uint64_t produced;               /* output bytes the last stage produced (peek included) */
     /* resume: the stage record of the checkpoint being resumed from */
     bool resume_ok;
@@ -179,6 +180,9 @@ uint32_t ota_stages_chain_id(const ota_item_t *item);
 int ota_stages_save(ota_item_t *item, size_t *len);
 /** Restore (reset + restore) or rebuild the stages for a resume at output offset @p at. */
 int ota_stages_restore(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t scratch_size);
+/** Put @p stage in front of an item without stages whose stream has only been peeked: the peeked
+ * bytes become its first input (the delta stage, recognised from them). */
+int ota_stages_insert_after_peek(ota_item_t *item, const ota_stage_t *stage);
 /** Forget buffered bytes (the source is reopened elsewhere); produced/out_pos become @p at. */
 void ota_stages_jump(ota_item_t *item, uint64_t at);
 

@@ -58,6 +58,21 @@ int ota_path_insert_stage(void *handle, size_t index, const ota_stage_t *stage)
     return OTA_OK;
 }
 
+int ota_stages_insert_after_peek(ota_item_t *item, const ota_stage_t *stage)
+{
+    if (item->stages != NULL || item->peek_pos != 0 || item->consumed != 0 || item->writer.begun) {
+        return OTA_ERR_INVALID_STATE;
+    }
+    size_t peeked = item->peek_len;
+    item->peek_len = 0;
+    int err = ota_path_insert_stage(item, 0, stage);
+    item->peek_len = peeked;
+    if (err == OTA_OK) {
+        item->stages->lead = peeked; /* stages_start makes them the stream's first bytes */
+    }
+    return err;
+}
+
 int ota_path_add_stage(void *handle, const ota_stage_t *stage)
 {
     return ota_path_insert_stage(handle, OTA_STAGE_MAX, stage);
@@ -94,6 +109,18 @@ static int stages_start(ota_item_t *item)
     }
     st->raw = buf;
     st->raw_cap = raw;
+    if (st->lead > 0) {
+        /* stream bytes peeked before the stages existed (ota_stages_insert_after_peek): input */
+        if (st->lead > raw) {
+            return OTA_ERR_INVALID_SIZE;
+        }
+        memcpy(st->raw, item->peek, st->lead);
+        st->raw_len = st->lead;
+        st->raw_pos = 0;
+        item->consumed += st->lead;
+        item->peek_len = item->peek_pos = 0;
+        st->lead = 0;
+    }
     for (size_t k = 0; k < st->count; k++) {
         st->area[k] = buf + raw + k * each;
         st->cap[k] = each;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "delta_make.h"
 #include "ota/ota_app_image_builder.h"
 #include "ota/ota_bootloader.h"
 #include "ota/ota_crypto.h"
@@ -72,7 +73,7 @@ static uint8_t *build_app(const char *version, uint32_t size, uint64_t seed, siz
     return buf;
 }
 
-int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size)
+int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size, bool delta)
 {
     memset(img, 0, sizeof *img);
     char *dir = realpath(testdata, NULL); /* file:// needs an absolute path */
@@ -98,13 +99,26 @@ int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size)
      * than the new one, so an update leaves its tail behind the new image in the slot. */
     img->old_app = build_app(PC_OLD_VERSION, app_size, 1, &img->old_app_len);
     img->prev_app = build_app(PC_PREV_VERSION, app_size + 40960, 2, &img->prev_app_len);
-    img->new_app = build_app(PC_NEW_VERSION, app_size, 3, &img->new_app_len);
+    /* --delta: a release of the old app (same payload, new version): a patch of a few KiB */
+    img->new_app = build_app(PC_NEW_VERSION, app_size, delta ? 1 : 3, &img->new_app_len);
     if (img->new_tone == NULL || img->old_tone == NULL || img->old_app == NULL || img->prev_app == NULL ||
         img->new_app == NULL) {
         return OTA_ERR_IO;
     }
+    img->app_stream = img->new_app;
+    img->app_stream_len = img->new_app_len;
+    if (delta) {
+        delta_make_options_t opt = {.esp_header = true};
+        int err = delta_make(img->old_app, img->old_app_len, img->new_app, img->new_app_len, &opt, &img->app_stream,
+                             &img->app_stream_len, NULL);
+        if (err != OTA_OK) {
+            img->app_stream = NULL;
+            fprintf(stderr, "ota_powercut: error: cannot make the patch: %s\n", ota_strerror(err));
+            return err;
+        }
+    }
     uint8_t digest[OTA_SHA256_LEN];
-    ota_sha256(img->new_app, img->new_app_len, digest);
+    ota_sha256(img->app_stream, img->app_stream_len, digest);
     snprintf(img->app_etag, sizeof img->app_etag, "\"%02x%02x%02x%02x%02x%02x%02x%02x\"", digest[0],
              digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7]);
     return OTA_OK;
@@ -114,6 +128,9 @@ void pc_images_free(pc_images_t *img)
 {
     free(img->old_app);
     free(img->prev_app);
+    if (img->app_stream != img->new_app) {
+        free(img->app_stream);
+    }
     free(img->new_app);
     free(img->old_tone);
     free(img->new_tone);

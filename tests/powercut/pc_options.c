@@ -26,6 +26,7 @@ static void usage(FILE *f, const char *argv0)
             "  --random N          N runs with 2-5 random cuts each, then an uncut run  [0]\n"
             "  --initial I         fresh, updated, swapped or all  [fresh]\n"
             "  --cuts LIST         replay one run: K:clean or K:torn:SEED, comma-separated (k per session)\n"
+            "  --delta             the app URI serves an esp_delta_ota patch (old app -> new app)\n"
             "  --inplace           ESP-ADF's in-place data procedure (erase all, header first, no journal)\n"
             "  --expect-violations exit 0 only if violations were found (to show the harness can fail)\n"
             "  --app-size BYTES    size of the apps  [%u]\n"
@@ -93,6 +94,7 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
         {"initial", required_argument, NULL, 'i'},
         {"cuts", required_argument, NULL, 'c'},
         {"inplace", no_argument, NULL, 'I'},
+        {"delta", no_argument, NULL, 'D'},
         {"expect-violations", no_argument, NULL, 'E'},
         {"app-size", required_argument, NULL, 'a'},
         {"testdata", required_argument, NULL, 't'},
@@ -199,6 +201,9 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
             break;
         case 'I':
             o->inplace = true;
+            break;
+        case 'D':
+            o->delta = true;
             break;
         case 'E':
             o->expect_violations = true;

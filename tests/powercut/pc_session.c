@@ -185,12 +185,12 @@ static int pc_open_source(void *ctx, const ota_source_config_t *cfg, const char 
         return ota_source_open(NULL, cfg, uri, offset, expect, out, diag); /* the tone: file:///... */
     }
     const pc_images_t *img = h->img;
-    if (offset > img->new_app_len) {
+    if (offset > img->app_stream_len) {
         return OTA_ERR_SRC_RESOURCE_CHANGED;
     }
     if (expect != NULL &&
         ((expect->etag[0] != '\0' && strcmp(expect->etag, img->app_etag) != 0) ||
-         (expect->total_size >= 0 && (size_t)expect->total_size != img->new_app_len))) {
+         (expect->total_size >= 0 && (size_t)expect->total_size != img->app_stream_len))) {
         return OTA_ERR_SRC_RESOURCE_CHANGED;
     }
     mem_source_t *m = calloc(1, sizeof *m);
@@ -198,11 +198,11 @@ static int pc_open_source(void *ctx, const ota_source_config_t *cfg, const char 
         return OTA_ERR_NO_MEM;
     }
     m->base.ops = &k_mem_ops;
-    m->base.info.total_size = (int64_t)img->new_app_len;
+    m->base.info.total_size = (int64_t)img->app_stream_len;
     m->base.info.offset = offset;
     snprintf(m->base.info.etag, sizeof m->base.info.etag, "%s", img->app_etag);
-    m->data = img->new_app;
-    m->len = img->new_app_len;
+    m->data = img->app_stream;
+    m->len = img->app_stream_len;
     if (expect != NULL && expect->length != 0 && expect->length < m->len - (size_t)offset) {
         m->len = (size_t)offset + (size_t)expect->length; /* a bounded request (ota_source.h) */
     }

@@ -282,7 +282,7 @@ int main(int argc, char **argv)
 
     pc_images_t img;
     char *csv = NULL;
-    if (pc_images_load(&img, o.testdata, o.app_size) != OTA_OK ||
+    if (pc_images_load(&img, o.testdata, o.app_size, o.delta) != OTA_OK ||
         asprintf(&csv, "%s/partitions/seed_ota_example.csv", o.testdata) < 0) {
         pc_images_free(&img);
         return 1;
@@ -292,6 +292,9 @@ int main(int argc, char **argv)
            "powercut:   app %s (%zu B, built in memory) replacing %s, version check on%s\n",
            PC_TONE_LABEL, img.tone_uri, img.new_tone_len, img.old_tone_len, PC_NEW_VERSION, img.new_app_len,
            PC_OLD_VERSION, o.inplace ? "; in-place data procedure (ESP-ADF's)" : "");
+    if (o.delta) {
+        printf("powercut:   served as an esp_delta_ota patch from the old app (%zu B)\n", img.app_stream_len);
+    }
 
     totals_t t;
     memset(&t, 0, sizeof t);

@@ -56,6 +56,9 @@ typedef struct {
 typedef struct {
     uint8_t *old_app, *prev_app, *new_app;
     size_t old_app_len, prev_app_len, new_app_len;
+    /* what the app URI serves: new_app, or (--delta) an esp_delta_ota patch old_app -> new_app */
+    uint8_t *app_stream;
+    size_t app_stream_len;
     uint8_t *old_tone, *new_tone; /* new: the example's flash_tone.bin (format 0), old: a format-1 image */
     size_t old_tone_len, new_tone_len;
     char *old_tone_path, *new_tone_path;
@@ -158,6 +161,7 @@ typedef struct {
     pc_cut_t cuts[PC_MAX_CUTS];
     int ncuts; /* --cuts: replay this list only */
     bool expect_violations;
+    bool delta; /* the app item is an esp_delta_ota patch from the old app to the new one */
     const char *testdata;
     const char *argv0;
 } pc_options_t;
@@ -166,7 +170,7 @@ typedef struct {
 int pc_parse_options(int argc, char **argv, pc_options_t *o);
 
 /* --- pc_device.c: images, initial states, the uninterrupted run --- */
-int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size);
+int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size, bool delta);
 void pc_images_free(pc_images_t *img);
 /** Create the device in @p initial, run the uninterrupted update once (N, final state). */
 int pc_harness_init(pc_harness_t *h, const pc_images_t *img, pc_initial_t initial, bool inplace, int verbose,

@@ -33,6 +33,9 @@ static void usage(FILE *out)
             "  --sdcard DIR           directory file://sdcard/ stands for (default ./sdcard)\n"
             "  --force-version-check  CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER: install the app\n"
             "                         only if its version is newer than the running one\n"
+            "  --bare-delta           the app URI may be a bare detools patch (no esp_delta_ota\n"
+            "                         header, so no base hash check); esp_delta_ota patches are\n"
+            "                         always recognised and applied to the running app\n"
             "  --cacert FILE          trust this CA for https:// (default: the system's)\n"
             "  --insecure             do not verify the https server (logs a warning)\n"
             "  --connect-timeout MS   give up connecting after MS milliseconds (default 10000)\n"
@@ -222,7 +225,7 @@ static void on_boot(void *arg, int err, const ota_boot_result_t *boot)
 int cmd_run(int argc, char **argv)
 {
     enum { OPT_CONFIG = 256, OPT_APP, OPT_DATA, OPT_LABEL, OPT_SDCARD, OPT_CHECK, OPT_CACERT, OPT_INSECURE,
-           OPT_BREAK, OPT_RESET, OPT_NO_CONFIRM, OPT_JSON, OPT_CONNECT, OPT_STALL, OPT_RETRIES };
+           OPT_BREAK, OPT_RESET, OPT_NO_CONFIRM, OPT_JSON, OPT_CONNECT, OPT_STALL, OPT_RETRIES, OPT_BARE_DELTA };
     static const struct option options[] = {
         {"config", required_argument, NULL, OPT_CONFIG},
         {"app-uri", required_argument, NULL, OPT_APP},
@@ -239,6 +242,7 @@ int cmd_run(int argc, char **argv)
         {"connect-timeout", required_argument, NULL, OPT_CONNECT},
         {"stall-timeout", required_argument, NULL, OPT_STALL},
         {"retries", required_argument, NULL, OPT_RETRIES},
+        {"bare-delta", no_argument, NULL, OPT_BARE_DELTA},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -263,6 +267,7 @@ int cmd_run(int argc, char **argv)
         case OPT_BREAK: opts.example.break_after_fail = true; break;
         case OPT_RESET: opts.reset_first = true; break;
         case OPT_NO_CONFIRM: opts.no_confirm = true; break;
+        case OPT_BARE_DELTA: opts.example.delta_allow_bare = true; break;
         case OPT_JSON: json = true; break;
         case OPT_CONNECT:
         case OPT_STALL:
