@@ -265,12 +265,19 @@ static int tone_finish(void *arg, uint64_t total, ota_staged_read_fn read, void 
     if (total < 2 || read(read_arg, 0, tag, sizeof tag) != OTA_OK || tag[0] != 0x53 || tag[1] != 0x20) {
         return OTA_OK;
     }
-    /* signed: the tone image, its 0xFF padding, then the signature sector (not tone data) */
+    ota_tone_info_t info;
+    ota_tone_diag_t diag;
+    /* signed: the tone image, its 0xFF padding, then the signature sector (not tone data). A tone
+     * image without the sector is left to the signature verifier, which runs next and says
+     * "unsigned" (the more telling reason). */
+    if (ctx->sig != NULL && total >= 2 * OTA_SIG_SECTOR_SIZE &&
+        ota_tone_validate(read, read_arg, (uint32_t)ota_sig_sector_offset_for_data(total), &info, &diag) != OTA_OK &&
+        ota_tone_validate(read, read_arg, (uint32_t)total, &info, &diag) == OTA_OK) {
+        return OTA_OK;
+    }
     if (ctx->sig != NULL && total >= 2 * OTA_SIG_SECTOR_SIZE) {
         total = ota_sig_sector_offset_for_data(total);
     }
-    ota_tone_info_t info;
-    ota_tone_diag_t diag;
     int err = ota_tone_validate(read, read_arg, (uint32_t)total, &info, &diag);
     if (err != OTA_OK) {
         ota_tone_diag_format(err, &diag, ctx->tone_error, sizeof ctx->tone_error);
