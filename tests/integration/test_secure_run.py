@@ -223,6 +223,51 @@ class SecureRun(unittest.TestCase):
         self.assertTrue(doc["security"]["signed_apps_no_secure_boot"])
 
 
+class EncryptedResume(unittest.TestCase):
+    """A signed + encrypted install killed (SIGKILL) in the middle resumes from the install
+    journal's checkpoint (the decrypt stage rebuilds GCM from the plaintext on flash) and ends
+    byte-identical to an uninterrupted one; like test_resume_kill.py, with the fault server."""
+
+    def test_killed_encrypted_install_resumes(self):
+        import signal
+        import subprocess
+        import time
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from test_resume_kill import last_checkpoint  # noqa: E402
+        with otatest.tempdir() as d:
+            www = os.path.join(d, "www")
+            os.makedirs(www)
+            run(["image", "make", "--project", "sec", "--version", "v1.2.0", "--size", "800K", "--seed", "7",
+                 os.path.join(d, "big.bin")], expect=0)
+            run(["image", "sign", "--keyfile", SEC("key_ecdsa256.pem"), os.path.join(d, "big.bin"),
+                 os.path.join(d, "big_signed.bin")], expect=0)
+            run(["image", "encrypt", "--scheme", "rsa3072", os.path.join(d, "big_signed.bin"),
+                 SEC("enc_rsa3072_pub.pem"), os.path.join(www, "big.enc")], expect=0)
+            signed = read_file(os.path.join(d, "big_signed.bin"))
+            dev = os.path.join(d, "dev.bin")
+            copy_device(FIX.device, dev)
+            run(["config", "set", dev, "decrypt-key", "rsa3072:" + SEC("enc_rsa3072_priv.pem")], expect=0)
+            at = 600000
+            with otatest.FaultServer(www) as fs:
+                url = fs.url("big.enc", fault="stall", at=at, hold=30, times=1, trial="enc")
+                proc = subprocess.Popen([otatest.OTA, "run", dev, "--app-uri", url, "--data-uri", "", "--json"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                want = (at - 512) // 0x10000 * 0x10000
+                deadline = time.monotonic() + 120
+                while last_checkpoint(dev) < want and proc.poll() is None and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                self.assertGreaterEqual(last_checkpoint(dev), 0x10000, "no checkpoint before the stall")
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=30)
+                second = run(["run", dev, "--app-uri", url, "--data-uri", "", "--json"], expect=0)
+            self.assertIn("resumed at byte", second.stderr)
+            ota_1 = device_slice(dev, "ota_1")
+            self.assertEqual(sha(ota_1[:len(signed)]), sha(signed))
+            run(["confirm", dev], expect=0)
+            doc = run_json(["boot", dev])
+            self.assertEqual(doc["booted"], "ota_1")
+
+
 class Settings(unittest.TestCase):
     def test_state_file_and_info(self):
         with otatest.tempdir() as d:
