@@ -232,6 +232,10 @@ typedef struct {
     ota_device_t *dev;
     timed_flash_t timed;
     bool phases;
+    /* issue 11: security settings as state-file lines (--security) and the decrypt key bytes */
+    char *security_text;
+    size_t security_len;
+    ota_enc_img_key_t decrypt_key;
 } bench_device_t;
 
 static ota_flash_emu_t *device_emu(bench_device_t *d)
@@ -290,6 +294,16 @@ static void device_reset(bench_device_t *d)
             die("no partition %s", d->running, 0);
         }
         ota_device_set_running(d->dev, p);
+    }
+    if (d->security_text != NULL) {
+        char diag[200] = "";
+        int err = ota_device_state_parse(d->security_text, d->security_len, d->dev, diag, sizeof diag);
+        if (err != OTA_OK) {
+            die("--security: %s", diag, err);
+        }
+    }
+    if (d->decrypt_key.data != NULL) {
+        d->dev->security.decrypt_key = d->decrypt_key;
     }
     ota_flash_emu_reset_stats(device_emu(d));
 }
@@ -381,6 +395,7 @@ static void print_timing(const ota_flash_emu_config_t *cfg)
 
 typedef struct {
     const char *device, *file_device, *uri, *running, *data_label, *cacert, *image;
+    const char *security, *decrypt_key; /* state-file lines; rsa3072:PEM or ecies:KEY.bin */
     int repeat;
     size_t buffer, chunk;
     bool phases, boot;
@@ -405,6 +420,20 @@ static int cmd_update(const options_t *o)
     }
     bench_device_t d = {.pristine_path = o->device, .file_device = o->file_device, .running = o->running,
                         .phases = o->phases};
+    if (o->security != NULL && (d.security_text = (char *)read_file(o->security, &d.security_len)) == NULL) {
+        die("cannot read %s", o->security, 0);
+    }
+    if (o->decrypt_key != NULL) {
+        bool rsa = strncmp(o->decrypt_key, "rsa3072:", 8) == 0;
+        const char *path = strchr(o->decrypt_key, ':');
+        size_t klen = 0;
+        uint8_t *k = path != NULL ? read_file(path + 1, &klen) : NULL;
+        if (k == NULL) {
+            die("--decrypt-key %s: rsa3072:PEM or ecies:KEY.bin", o->decrypt_key, 0);
+        }
+        d.decrypt_key = (ota_enc_img_key_t){.scheme = rsa ? OTA_ENC_SCHEME_RSA3072 : OTA_ENC_SCHEME_ECIES_P256,
+                                            .data = k, .len = klen};
+    }
     device_load(&d);
     ota_source_posix_config_t src = {.ca_file = o->cacert, .proxy = ""};
     ota_source_config_t core = {.transport = &src};
@@ -466,6 +495,8 @@ static int cmd_update(const options_t *o)
     }
     ota_flash_emu_destroy(d.emu);
     free(d.pristine);
+    free(d.security_text);
+    free((void *)d.decrypt_key.data);
     return 0;
 }
 
@@ -722,6 +753,7 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: ota_bench update  --device DEV.bin --uri URI [--file-device WORK.bin] [--running LABEL]\n"
             "                         [--data LABEL] [--repeat N] [--phases] [--boot] [--cacert PEM] [--buffer N]\n"
+            "                         [--security STATE_LINES] [--decrypt-key rsa3072:PEM|ecies:KEY.bin]\n"
             "       ota_bench source  --uri URI [--repeat N] [--buffer N] [--cacert PEM]\n"
             "       ota_bench sha     FILE [--repeat N] [--chunk N]\n"
             "       ota_bench devtime --device DEV.bin --image FILE [--data LABEL] [--running LABEL]\n"
@@ -731,7 +763,7 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     enum { OPT_DEVICE = 256, OPT_FILEDEV, OPT_URI, OPT_RUNNING, OPT_DATA, OPT_REPEAT, OPT_PHASES, OPT_BOOT,
-           OPT_CACERT, OPT_BUFFER, OPT_CHUNK, OPT_IMAGE, OPT_VERBOSE };
+           OPT_CACERT, OPT_BUFFER, OPT_CHUNK, OPT_IMAGE, OPT_VERBOSE, OPT_SECURITY, OPT_DECRYPT };
     static const struct option options[] = {
         {"device", required_argument, NULL, OPT_DEVICE},
         {"file-device", required_argument, NULL, OPT_FILEDEV},
@@ -746,6 +778,8 @@ int main(int argc, char **argv)
         {"chunk", required_argument, NULL, OPT_CHUNK},
         {"image", required_argument, NULL, OPT_IMAGE},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
+        {"security", required_argument, NULL, OPT_SECURITY},
+        {"decrypt-key", required_argument, NULL, OPT_DECRYPT},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -773,6 +807,8 @@ int main(int argc, char **argv)
         case OPT_CHUNK: o.chunk = (size_t)strtoul(optarg, NULL, 0); break;
         case OPT_IMAGE: o.image = optarg; break;
         case OPT_VERBOSE: verbose = true; break;
+        case OPT_SECURITY: o.security = optarg; break;
+        case OPT_DECRYPT: o.decrypt_key = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

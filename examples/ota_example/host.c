@@ -48,6 +48,10 @@ int ota_example_host_run(const ota_example_host_options_t *opts, ota_example_hos
         OTA_LOGE(TAG, "cannot open device %s: %s", opts->device_path, diag[0] ? diag : ota_strerror(err));
         return err;
     }
+    if (opts->on_open != NULL && (err = opts->on_open(opts->on_open_ctx, file)) != OTA_OK) {
+        ota_device_file_close(file);
+        return err;
+    }
     board_t b = {.opts = opts, .dev = ota_device_file_device(file), .result = result};
     if (opts->reset_first) {
         ota_device_set_running(b.dev, NULL);
@@ -70,6 +74,9 @@ int ota_example_host_run(const ota_example_host_options_t *opts, ota_example_hos
         cfg.restart = restart;
         cfg.restart_ctx = &b;
         result->example_err = ota_example_app_main(&cfg, &result->summary);
+    }
+    if (opts->before_save != NULL) {
+        opts->before_save(opts->on_open_ctx, file);
     }
     int save = ota_device_file_save(file);
     ota_device_file_close(file);

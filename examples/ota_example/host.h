@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "ota/ota_bootloader.h"
+#include "ota/ota_device_file.h"
 #include "ota_example.h"
 
 typedef struct {
@@ -24,6 +25,12 @@ typedef struct {
     /** Called after each boot (power-on and restart), e.g. to print it as JSON; may be NULL. */
     void (*on_boot)(void *ctx, int err, const ota_boot_result_t *boot);
     void *on_boot_ctx;
+    /** Called once the device is open, before anything runs (e.g. this run's security options);
+     *  an error ends the run. May be NULL. */
+    int (*on_open)(void *ctx, ota_device_file_t *file);
+    /** Called before the state file is saved (e.g. to take back what on_open changed). May be NULL. */
+    void (*before_save)(void *ctx, ota_device_file_t *file);
+    void *on_open_ctx;
 } ota_example_host_options_t;
 
 /** What happened, for the exit status. */

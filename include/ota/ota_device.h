@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "ota/ota_bootloader_image.h"
+#include "ota/ota_enc_img_decrypt.h"
 #include "ota/ota_flash.h"
 #include "ota/ota_partition.h"
 
@@ -47,6 +48,29 @@ typedef struct {
     void *ctx;
 } ota_device_hooks_t;
 
+#define OTA_DEVICE_KEY_DIGESTS 3u        /**< Secure Boot V2 key digest eFuse blocks */
+#define OTA_DEVICE_SIGNED_DATA_MAX 4u    /**< data partition labels marked signed */
+#define OTA_DEVICE_SIGNED_DATA_SUBTYPE 0x06u /**< ESP-IDF v6.1: data subtype always signed */
+
+/**
+ * The device's security settings, where an ESP32 keeps them: eFuses (Secure Boot V2 enable, key
+ * digests KEY_DIGEST0..2 with KEY_REVOKE0..2 — burned bits never go back) and the app's Kconfig
+ * (signed apps without secure boot, signed data partitions, the pre-encryption key).
+ */
+typedef struct {
+    bool secure_boot_v2;          /**< eFuse SECURE_BOOT_EN (Secure Boot V2): boot + update check */
+    /** CONFIG_SECURE_SIGNED_APPS_NO_SECURE_BOOT: an update's block 0 must verify with the
+     *  running app's block-0 key; the bootloader does not check. */
+    bool signed_apps_on_update;
+    bool key_digest_set[OTA_DEVICE_KEY_DIGESTS];  /**< KEY_DIGESTn burned */
+    uint8_t key_digest[OTA_DEVICE_KEY_DIGESTS][32];
+    bool key_revoked[OTA_DEVICE_KEY_DIGESTS];     /**< KEY_REVOKEn */
+    /** CONFIG_SECURE_SIGNED_DATA_PARTITION labels (subtype 0x06 is signed regardless); "" unused */
+    char signed_data[OTA_DEVICE_SIGNED_DATA_MAX][OTA_PARTITION_LABEL_MAX + 1];
+    /** esp_encrypted_img's private key (data NULL: none configured). Borrowed bytes. */
+    ota_enc_img_key_t decrypt_key;
+} ota_device_security_t;
+
 /** A device. Initialise with ota_device_init(); fields may be changed afterwards. */
 typedef struct {
     const ota_flash_t *flash;   /**< the whole flash (not owned) */
@@ -59,6 +83,7 @@ typedef struct {
     bool anti_rollback_enabled; /**< CONFIG_BOOTLOADER_APP_ANTI_ROLLBACK (default on; needs rollback) */
     int running_index;          /**< index in table of the running app, -1: not booted */
     ota_device_hooks_t hooks;   /**< the port's eFuse and running-app hooks; zero = emulation only */
+    ota_device_security_t security; /**< eFuse/Kconfig security settings (all off by default) */
 } ota_device_t;
 
 /**
@@ -125,6 +150,10 @@ int ota_device_burn_secure_version(ota_device_t *dev, uint32_t secure_version);
  * the running app, or otadata (unless @p target is that otadata partition itself).
  */
 int ota_device_check_writable(const ota_device_t *dev, const ota_partition_info_t *target);
+/** Secure Boot V2 or signed-apps-on-update: an app update must be signed by a trusted key. */
+bool ota_device_app_updates_signed(const ota_device_t *dev);
+/** A data partition whose content is signed (subtype 0x06, or its label marked signed). */
+bool ota_device_data_signed(const ota_device_t *dev, const ota_partition_info_t *part);
 
 /** The first partition of a type/subtype (OTA_PART_*), or NULL. */
 const ota_partition_info_t *ota_device_find(const ota_device_t *dev, uint8_t type, uint8_t subtype);

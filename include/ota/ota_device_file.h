@@ -71,6 +71,17 @@ ota_flash_file_t *ota_device_file_flash(ota_device_file_t *file);
 /** Path of the sidecar ("DEVICE.bin.state"). */
 const char *ota_device_file_state_path(const ota_device_file_t *file);
 
+/**
+ * Configure (or with @p key_path NULL/"" remove) the device's esp_encrypted_img private key: an
+ * RSA-3072 PEM or the ECIES device HMAC key (32 raw bytes). The file is read now and lent to
+ * dev->security.decrypt_key; save() records its path and scheme (decrypt_key_file=,
+ * decrypt_key_scheme=), never its bytes. OTA_ERR_KEY_PARSE if unreadable or of the wrong size.
+ */
+int ota_device_file_set_decrypt_key(ota_device_file_t *file, ota_enc_scheme_t scheme, const char *key_path,
+                                    char *diag, size_t diag_size);
+/** The configured decrypt key's path, "" if none. */
+const char *ota_device_file_decrypt_key_path(const ota_device_file_t *file);
+
 /** Write the device's hardware state to the sidecar, atomically. */
 int ota_device_file_save(ota_device_file_t *file);
 

@@ -145,6 +145,7 @@ extern "C" {
     X(OTA_ERR_ENC_TRUNCATED, -1023, "encrypted image: stream ends before the declared size") \
     X(OTA_ERR_ENC_TRAILING, -1024, "encrypted image: data after the declared size") \
     X(OTA_ERR_ENC_BAD_HEADER, -1025, "encrypted image: header key material invalid") \
+    X(OTA_ERR_ENC_NO_KEY, -1026, "encrypted image: no decryption key is configured") \
     X(OTA_ERR_KEY_PARSE, -1040, "key: cannot parse the key file") \
     X(OTA_ERR_KEY_UNSUPPORTED, -1041, "key: unsupported key type or size") \
     X(OTA_ERR_KEY_MISMATCH, -1042, "key: signature block holds another key") \

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ota/ota_err.h"
+#include "ota/ota_image_sig.h"
 #include "ota/ota_log.h"
 #include "ota/ota_mem.h"
 #include "ota/ota_ops.h"
@@ -13,6 +14,7 @@
 static const char *TAG = "boot";
 static const char *TAG_IMAGE = "esp_image";
 static const char *TAG_CPU = "cpu_start";
+static const char *TAG_SECURE = "secure_boot_v2";
 
 #define MAX_OTA_SLOTS 16
 
@@ -305,6 +307,24 @@ static bool try_load_partition(boot_t *b, const ota_partition_info_t *part, ota_
     if (err == OTA_OK && b->anti && info->app_desc_valid &&
         !ota_device_secure_version_ok(b->dev, info->app_desc.secure_version)) {
         err = OTA_ERR_SECURE_VERSION; /* image_load re-checks it while loading (anti-FI) */
+    }
+    /* Secure Boot V2 (eFuse SECURE_BOOT_EN): every candidate's signature, against the burned key
+     * digests, as esp_image_format's verify_secure_boot_signature. Signed apps without secure
+     * boot are checked on update only: the bootloader does not look. */
+    if (err == OTA_OK && b->dev->security.secure_boot_v2) {
+        BLOGI(b, TAG_IMAGE, "Verifying image signature...");
+        ota_sig_trust_t trust;
+        ota_partition_t p;
+        ota_device_partition(b->dev, part, &p);
+        int serr = ota_image_sig_trust(b->dev, &trust);
+        if (serr == OTA_OK) {
+            serr = ota_image_sig_verify_partition(&p, info->image_len, &trust, NULL);
+        }
+        if (serr != OTA_OK) {
+            BLOGE(b, TAG_SECURE, "Secure boot signature verification failed (%s)", ota_strerror(serr));
+            return false;
+        }
+        BLOGI(b, TAG_SECURE, "Signature verified successfully!");
     }
     if (err != OTA_OK) {
         if (diag.err != OTA_OK) {

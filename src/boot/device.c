@@ -245,3 +245,24 @@ int ota_device_check_writable(const ota_device_t *dev, const ota_partition_info_
     }
     return OTA_OK;
 }
+
+bool ota_device_app_updates_signed(const ota_device_t *dev)
+{
+    return dev->security.secure_boot_v2 || dev->security.signed_apps_on_update;
+}
+
+bool ota_device_data_signed(const ota_device_t *dev, const ota_partition_info_t *part)
+{
+    if (part == NULL || part->type != OTA_PART_TYPE_DATA) {
+        return false;
+    }
+    if (part->subtype == OTA_DEVICE_SIGNED_DATA_SUBTYPE) {
+        return true;
+    }
+    for (unsigned i = 0; i < OTA_DEVICE_SIGNED_DATA_MAX; i++) {
+        if (dev->security.signed_data[i][0] != '\0' && strcmp(dev->security.signed_data[i], part->label) == 0) {
+            return true;
+        }
+    }
+    return false;
+}

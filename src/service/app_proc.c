@@ -9,11 +9,14 @@
 #include "ota/ota_log.h"
 #include "ota/ota_mem.h"
 #include "ota/ota_ops.h"
+#include "ota/ota_path.h"
 #include "ota/ota_port.h"
 #include "ota/ota_proc_default.h"
+#include "ota/ota_stage_decrypt.h"
 #include "ota/ota_version.h"
 #include "service_internal.h"
 #include "stage_delta.h"
+#include "verifier_sig.h"
 
 static const char *TAG = "OTA_DEFAULT";
 static const char *TAG_HTTPS = "esp_https_ota";
@@ -32,6 +35,8 @@ typedef struct {
     ota_sha256_ctx_t sha;
     uint64_t last_log_ms;
     void *delta;                 /* the delta stage's context when the stream is a patch */
+    ota_sig_check_t *sig;        /* Secure Boot V2 / signed apps: the signature verifier, else NULL */
+    ota_stage_t decrypt;         /* a decrypt key is configured: the decrypt stage (ctx NULL: none) */
 } app_ctx_t;
 
 static int app_check(void *arg, const uint8_t *head, size_t len, bool ended);
@@ -41,6 +46,14 @@ static int image_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32]);
 static int image_finish(void *arg, uint64_t total, ota_staged_read_fn read, void *read_arg);
 static const char *image_message(void *arg);
 static int app_activate(void *arg);
+
+/* The image length (with its appended hash) once the validator has seen all of it, else 0. */
+static uint64_t validated_len(void *arg)
+{
+    const app_ctx_t *ctx = arg;
+    const ota_image_info_t *info = ota_image_validator_info(&ctx->validator);
+    return info->complete ? info->image_len : 0;
+}
 
 int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr_t *node)
 {
@@ -65,7 +78,22 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
     ota_verifier_t image = {.name = "esp_image", .reset = image_reset, .feed = image_feed,
                             .snapshot = image_snapshot, .finish = image_finish, .message = image_message,
                             .ctx = ctx};
-    return ota_item_add_verifier(&ctx->item, &image);
+    err = ota_item_add_verifier(&ctx->item, &image);
+    /* Secure Boot V2 or signed apps: a trusted signature after the image, checked after the last
+     * byte and before the commit (verifier_sig.h). After the image validator, which it asks for
+     * the image length. */
+    if (err == OTA_OK && ctx->slot != NULL && ota_device_app_updates_signed(dev)) {
+        err = ota_sig_check_add(&ctx->item, OTA_SIG_LAYOUT_APP, ctx->slot->size, validated_len, ctx, &ctx->sig);
+    }
+    /* A pre-encryption key (esp_encrypted_img): the stream is decrypted first, before any other
+     * stage; the verifiers see the plaintext (signed, then encrypted, as ESP-IDF's flow). */
+    if (err == OTA_OK && dev->security.decrypt_key.data != NULL) {
+        err = ota_stage_decrypt_create(&dev->security.decrypt_key, &ctx->decrypt);
+        if (err == OTA_OK) {
+            err = ota_path_insert_stage(ctx, 0, &ctx->decrypt);
+        }
+    }
+    return err;
 }
 
 /* The running app's version, "" when nothing runs or its description is unreadable. */
@@ -113,12 +141,27 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
     app_ctx_t *ctx = arg;
     ota_device_t *dev = ctx->item.device;
     const ota_service_config_t *cfg = ota_service_config(ctx->item.service);
+    /* esp_encrypted_img's magic 0x0788B6CF: encrypted, and no key to decrypt it with */
+    static const uint8_t enc_magic[4] = {0xCF, 0xB6, 0x88, 0x07};
+    if (ctx->decrypt.ctx == NULL && len >= 4 && memcmp(head, enc_magic, 4) == 0) {
+        return ota_item_refuse(&ctx->item, OTA_ERR_ENC_NO_KEY,
+                               "pre-encrypted image (esp_encrypted_img) but no decryption key is configured "
+                               "(ota config set DEVICE decrypt-key ..., or ota run --decrypt-key)");
+    }
     if (len < APP_PEEK_LEN) {
         return ota_item_refuse(&ctx->item, OTA_ERR_IMG_TRUNCATED, "image ends before its app description");
     }
     ota_ops_validator_config(dev, &ctx->vcfg);
     ctx->vcfg.max_size = ctx->slot->size;
     ctx->vcfg.flash_addr = ctx->slot->offset;
+    /* the signature sector follows the image: the signature verifier owns those bytes */
+    ctx->vcfg.ignore_trailing = ctx->sig != NULL;
+    if (ctx->sig != NULL) {
+        int terr = ota_sig_check_trust(ctx->sig);
+        if (terr != OTA_OK) {
+            return terr;
+        }
+    }
     ota_image_validator_t probe;
     ota_image_validator_init(&probe, &ctx->vcfg, NULL, NULL);
     int err = ota_image_validator_feed(&probe, head, APP_PEEK_LEN);
@@ -310,6 +353,8 @@ int ota_app_default_finished_check(void *handle, ota_node_attr_t *node, int resu
     }
     ota_item_close(&ctx->item);
     ota_delta_stage_free(ctx->delta);
+    ota_sig_check_free(ctx->sig);
+    ota_stage_decrypt_free(&ctx->decrypt);
     ota_free(ctx);
     return result;
 }

@@ -11,6 +11,7 @@
 #include "ota/ota_port.h"
 #include "ota/ota_proc_default.h"
 #include "ota/ota_tone.h"
+#include "verifier_sig.h"
 #include "ota/ota_version.h"
 #include "service_internal.h"
 
@@ -28,6 +29,7 @@ typedef struct {
     ota_tone_info_t cur;            /* the partition's tone image (need_upgrade) */
     bool cur_is_tone;
     char tone_error[160];           /* why the tone validator refused the staged image */
+    ota_sig_check_t *sig;           /* signed data partition (ESP-IDF v6.1): its verifier, else NULL */
 } data_ctx_t;
 
 static int data_check(void *arg, const uint8_t *head, size_t len, bool ended);
@@ -108,6 +110,10 @@ int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_att
                                .snapshot = hash_snapshot, .finish = tone_finish, .message = tone_message,
                                .ctx = ctx};
     err = ota_item_add_verifier(&ctx->item, &verifier);
+    /* A signed data partition (subtype 0x06, or marked signed): the last sector is the signature. */
+    if (err == OTA_OK && ota_device_data_signed(dev, part)) {
+        err = ota_sig_check_add(&ctx->item, OTA_SIG_LAYOUT_DATA, part->size, NULL, NULL, &ctx->sig);
+    }
     if (err != OTA_OK) {
         return err;
     }
@@ -153,6 +159,9 @@ int ota_data_default_need_upgrade(void *handle, ota_node_attr_t *node)
         return err;
     }
     ctx->cur_is_tone = current_tone(part, &ctx->cur);
+    if (ctx->sig != NULL && (err = ota_sig_check_trust(ctx->sig)) != OTA_OK) {
+        return err;
+    }
     /* The checker (data_check, or the user's) on the first output bytes, before any erase. */
     return ota_item_check(&ctx->item);
 }
@@ -258,6 +267,17 @@ static int tone_finish(void *arg, uint64_t total, ota_staged_read_fn read, void 
     }
     ota_tone_info_t info;
     ota_tone_diag_t diag;
+    /* signed: the tone image, its 0xFF padding, then the signature sector (not tone data). A tone
+     * image without the sector is left to the signature verifier, which runs next and says
+     * "unsigned" (the more telling reason). */
+    if (ctx->sig != NULL && total >= 2 * OTA_SIG_SECTOR_SIZE &&
+        ota_tone_validate(read, read_arg, (uint32_t)ota_sig_sector_offset_for_data(total), &info, &diag) != OTA_OK &&
+        ota_tone_validate(read, read_arg, (uint32_t)total, &info, &diag) == OTA_OK) {
+        return OTA_OK;
+    }
+    if (ctx->sig != NULL && total >= 2 * OTA_SIG_SECTOR_SIZE) {
+        total = ota_sig_sector_offset_for_data(total);
+    }
     int err = ota_tone_validate(read, read_arg, (uint32_t)total, &info, &diag);
     if (err != OTA_OK) {
         ota_tone_diag_format(err, &diag, ctx->tone_error, sizeof ctx->tone_error);
@@ -352,6 +372,7 @@ int ota_data_default_finished_check(void *handle, ota_node_attr_t *node, int res
         OTA_LOGW(TAG, "partition %s left as an interrupted install (will be installed again)", ctx->part->label);
     }
     ota_item_close(&ctx->item);
+    ota_sig_check_free(ctx->sig);
     ota_free(ctx);
     return result;
 }

@@ -452,6 +452,64 @@ static void print_bootloader(const ota_bootloader_image_info_t *bl)
     printf("\n");
 }
 
+/* The security settings (ota_device.h): eFuses and Kconfig, as `ota efuse` / `ota config` set them. */
+static cJSON *security_json(ota_device_file_t *f, const ota_device_t *dev)
+{
+    const ota_device_security_t *sec = &dev->security;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "secure_boot_v2", sec->secure_boot_v2);
+    cJSON_AddBoolToObject(o, "signed_apps_no_secure_boot", sec->signed_apps_on_update);
+    cJSON *keys = cJSON_AddArrayToObject(o, "key_digests");
+    for (unsigned i = 0; i < OTA_DEVICE_KEY_DIGESTS; i++) {
+        cJSON *k = cJSON_CreateObject();
+        char hex[65] = "";
+        cli_hex(sec->key_digest[i], 32, hex);
+        sec->key_digest_set[i] ? cli_json_add_string(k, "digest", hex) : cJSON_AddNullToObject(k, "digest");
+        cJSON_AddBoolToObject(k, "revoked", sec->key_revoked[i]);
+        cJSON_AddItemToArray(keys, k);
+    }
+    cJSON *sd = cJSON_AddArrayToObject(o, "signed_data_partitions");
+    for (unsigned i = 0; i < OTA_DEVICE_SIGNED_DATA_MAX && sec->signed_data[i][0] != '\0'; i++) {
+        cJSON_AddItemToArray(sd, cJSON_CreateString(sec->signed_data[i]));
+    }
+    const char *kp = ota_device_file_decrypt_key_path(f);
+    if (kp[0] != '\0') {
+        cJSON *d = cJSON_AddObjectToObject(o, "decrypt_key");
+        cli_json_add_string(d, "scheme", sec->decrypt_key.scheme == OTA_ENC_SCHEME_ECIES_P256 ? "ecies" : "rsa3072");
+        cli_json_add_string(d, "file", kp);
+    } else {
+        cJSON_AddNullToObject(o, "decrypt_key");
+    }
+    return o;
+}
+
+static void print_security(ota_device_file_t *f, const ota_device_t *dev)
+{
+    const ota_device_security_t *sec = &dev->security;
+    printf("Secure Boot V2: %s; signed apps without secure boot: %s\n", sec->secure_boot_v2 ? "enabled" : "disabled",
+           sec->signed_apps_on_update ? "on" : "off");
+    for (unsigned i = 0; i < OTA_DEVICE_KEY_DIGESTS; i++) {
+        if (sec->key_digest_set[i] || sec->key_revoked[i]) {
+            char hex[65] = "";
+            cli_hex(sec->key_digest[i], 32, hex);
+            printf("  KEY_DIGEST%u: %s%s\n", i, sec->key_digest_set[i] ? hex : "(not burned)",
+                   sec->key_revoked[i] ? " (revoked)" : "");
+        }
+    }
+    if (sec->signed_data[0][0] != '\0') {
+        printf("Signed data partitions:");
+        for (unsigned i = 0; i < OTA_DEVICE_SIGNED_DATA_MAX && sec->signed_data[i][0] != '\0'; i++) {
+            printf(" %s", sec->signed_data[i]);
+        }
+        printf(" (and any data subtype 0x06)\n");
+    }
+    const char *kp = ota_device_file_decrypt_key_path(f);
+    if (kp[0] != '\0') {
+        printf("Decrypt key (esp_encrypted_img): %s %s\n",
+               sec->decrypt_key.scheme == OTA_ENC_SCHEME_ECIES_P256 ? "ecies" : "rsa3072", kp);
+    }
+}
+
 int cmd_info(int argc, char **argv)
 {
     device_args_t a;
@@ -489,6 +547,7 @@ int cmd_info(int argc, char **argv)
         cJSON_AddBoolToObject(root, "anti_rollback", dev->anti_rollback_enabled);
         running ? cli_json_add_string(root, "running", running->label)
                 : cJSON_AddNullToObject(root, "running");
+        cJSON_AddItemToObject(root, "security", security_json(f, dev));
         cJSON *parts = cJSON_AddArrayToObject(root, "partitions");
         for (size_t i = 0; i < dev->table.count; i++) {
             const ota_partition_info_t *p = &dev->table.entries[i];
@@ -515,6 +574,7 @@ int cmd_info(int argc, char **argv)
         printf("Rollback: %s, anti-rollback: %s\n", dev->rollback_enabled ? "on" : "off",
                dev->anti_rollback_enabled && dev->rollback_enabled ? "on" : "off");
         printf("Running: %s\n", running ? running->label : "nothing (not booted; run 'ota boot')");
+        print_security(f, dev);
         printf("\nPartition table (0x%x):\n", (unsigned)dev->table_offset);
         printf("## Label            Usage            Type ST Offset   Length\n");
         for (size_t i = 0; i < dev->table.count; i++) {

@@ -42,6 +42,13 @@ static void usage(FILE *out)
             "  --stall-timeout MS     a download with no byte for MS milliseconds is stalled\n"
             "                         (default 20000); it is resumed, up to --retries times\n"
             "  --retries N            automatic resumes of a broken download (default 3)\n"
+            "  --trusted-key-digest D.bin  for this run, Secure Boot V2 on with these key\n"
+            "                         digests (up to 3; 'ota keys digest'), in place of the state\n"
+            "                         file's eFuses: app updates (and the boot) must be signed\n"
+            "                         by one of them\n"
+            "  --decrypt-key rsa3072:PEM|ecies:HMAC_KEY.bin\n"
+            "                         for this run, the esp_encrypted_img private key (else the\n"
+            "                         state file's, 'ota config set DEVICE decrypt-key')\n"
             "  --break-after-fail     stop the list at the first failed item\n"
             "  --reset                power-cycle the device first (boot even if an app runs)\n"
             "  --no-confirm           the running app does not confirm itself (simulates a\n"
@@ -222,10 +229,81 @@ static void on_boot(void *arg, int err, const ota_boot_result_t *boot)
     cli_json_print(o);
 }
 
+/* --trusted-key-digest / --decrypt-key: this run's security settings, over the state file's;
+ * taken back before the state is saved (they are options, not eFuses). */
+typedef struct {
+    const char *digest_path[OTA_DEVICE_KEY_DIGESTS];
+    unsigned digests;
+    const char *decrypt;            /* SCHEME:PATH */
+    ota_device_security_t saved;
+    char saved_key_path[400];
+    ota_enc_scheme_t saved_scheme;
+} run_security_t;
+
+static int apply_security(void *arg, ota_device_file_t *file)
+{
+    run_security_t *rs = arg;
+    ota_device_t *dev = ota_device_file_device(file);
+    rs->saved = dev->security;
+    snprintf(rs->saved_key_path, sizeof rs->saved_key_path, "%s", ota_device_file_decrypt_key_path(file));
+    rs->saved_scheme = dev->security.decrypt_key.scheme;
+    if (rs->digests > 0) {
+        /* the given keys are the trusted ones, as burned eFuses with Secure Boot V2 on */
+        ota_device_security_t *sec = &dev->security;
+        memset(sec->key_digest_set, 0, sizeof sec->key_digest_set);
+        memset(sec->key_revoked, 0, sizeof sec->key_revoked);
+        for (unsigned i = 0; i < rs->digests; i++) {
+            uint8_t *d = NULL;
+            size_t len = 0;
+            if (cli_read_file(rs->digest_path[i], &d, &len) != OTA_OK || len != 32) {
+                cli_error("--trusted-key-digest %s: not a 32-byte key digest file", rs->digest_path[i]);
+                free(d);
+                return OTA_ERR_INVALID_ARG;
+            }
+            memcpy(sec->key_digest[i], d, 32);
+            sec->key_digest_set[i] = true;
+            free(d);
+        }
+        sec->secure_boot_v2 = true;
+    }
+    if (rs->decrypt != NULL) {
+        const char *colon = strchr(rs->decrypt, ':');
+        ota_enc_scheme_t scheme = colon == NULL ? 0
+                                  : strncmp(rs->decrypt, "rsa3072:", 8) == 0 ? OTA_ENC_SCHEME_RSA3072
+                                  : strncmp(rs->decrypt, "ecies:", 6) == 0 ? OTA_ENC_SCHEME_ECIES_P256
+                                                                          : 0;
+        char diag[480] = "";
+        int err = scheme == 0 ? OTA_ERR_INVALID_ARG
+                              : ota_device_file_set_decrypt_key(file, scheme, colon + 1, diag, sizeof diag);
+        if (err != OTA_OK) {
+            cli_error("--decrypt-key %s: %s", rs->decrypt,
+                      scheme == 0 ? "rsa3072:PEM or ecies:HMAC_KEY.bin" : diag[0] ? diag : ota_strerror(err));
+            return err;
+        }
+    }
+    return OTA_OK;
+}
+
+static void restore_security(void *arg, ota_device_file_t *file)
+{
+    run_security_t *rs = arg;
+    ota_device_t *dev = ota_device_file_device(file);
+    ota_enc_img_key_t key = dev->security.decrypt_key;
+    dev->security = rs->saved;
+    dev->security.decrypt_key = key;
+    if (rs->decrypt != NULL) {
+        char diag[480] = "";
+        if (ota_device_file_set_decrypt_key(file, rs->saved_scheme, rs->saved_key_path, diag, sizeof diag) != OTA_OK) {
+            cli_warn("cannot restore the state file's decrypt key: %s", diag);
+        }
+    }
+}
+
 int cmd_run(int argc, char **argv)
 {
     enum { OPT_CONFIG = 256, OPT_APP, OPT_DATA, OPT_LABEL, OPT_SDCARD, OPT_CHECK, OPT_CACERT, OPT_INSECURE,
-           OPT_BREAK, OPT_RESET, OPT_NO_CONFIRM, OPT_JSON, OPT_CONNECT, OPT_STALL, OPT_RETRIES, OPT_BARE_DELTA };
+           OPT_BREAK, OPT_RESET, OPT_NO_CONFIRM, OPT_JSON, OPT_CONNECT, OPT_STALL, OPT_RETRIES, OPT_TRUSTED,
+           OPT_DECRYPT, OPT_BARE_DELTA };
     static const struct option options[] = {
         {"config", required_argument, NULL, OPT_CONFIG},
         {"app-uri", required_argument, NULL, OPT_APP},
@@ -243,6 +321,8 @@ int cmd_run(int argc, char **argv)
         {"stall-timeout", required_argument, NULL, OPT_STALL},
         {"retries", required_argument, NULL, OPT_RETRIES},
         {"bare-delta", no_argument, NULL, OPT_BARE_DELTA},
+        {"trusted-key-digest", required_argument, NULL, OPT_TRUSTED},
+        {"decrypt-key", required_argument, NULL, OPT_DECRYPT},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -250,6 +330,7 @@ int cmd_run(int argc, char **argv)
     };
     const char *config_path = NULL, *app_uri = NULL, *data_uri = NULL, *data_label = NULL;
     ota_example_host_options_t opts = {0};
+    run_security_t rs = {0};
     bool check_flag = false, json = false, verbose = false, quiet = false;
     optind = 0;
     opterr = 0;
@@ -269,6 +350,13 @@ int cmd_run(int argc, char **argv)
         case OPT_NO_CONFIRM: opts.no_confirm = true; break;
         case OPT_BARE_DELTA: opts.example.delta_allow_bare = true; break;
         case OPT_JSON: json = true; break;
+        case OPT_TRUSTED:
+            if (rs.digests == OTA_DEVICE_KEY_DIGESTS) {
+                return cli_usage_error("run", "--trusted-key-digest: at most 3 (KEY_DIGEST0..2)");
+            }
+            rs.digest_path[rs.digests++] = optarg;
+            break;
+        case OPT_DECRYPT: rs.decrypt = optarg; break;
         case OPT_CONNECT:
         case OPT_STALL:
         case OPT_RETRIES: {
@@ -322,6 +410,11 @@ int cmd_run(int argc, char **argv)
     opts.example.observer_ctx = &out;
     opts.on_boot = on_boot;
     opts.on_boot_ctx = &out;
+    if (rs.digests > 0 || rs.decrypt != NULL) {
+        opts.on_open = apply_security;
+        opts.before_save = restore_security;
+        opts.on_open_ctx = &rs;
+    }
 
     ota_example_host_result_t result;
     int err = ota_example_host_run(&opts, &result);

@@ -18,6 +18,8 @@ int cmd_rollback(int argc, char **argv);  /* cmd_device.c:    rollback */
 int cmd_fetch(int argc, char **argv);     /* cmd_fetch.c:     fetch */
 int cmd_run(int argc, char **argv);       /* cmd_run.c:       run */
 int cmd_keys(int argc, char **argv);      /* cmd_keys.c:      keys generate|digest|extract-public */
+int cmd_efuse(int argc, char **argv);     /* cmd_security.c:  efuse burn-key-digest|revoke-key|enable-secure-boot */
+int cmd_config(int argc, char **argv);    /* cmd_security.c:  config set */
 int cmd_delta(int argc, char **argv);     /* cmd_delta.c:     delta make|apply|info */
 
 #endif /* OTA_COMMANDS_H */

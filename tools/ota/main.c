@@ -23,6 +23,8 @@ static const cli_command_t k_commands[] = {
     {"fetch", cmd_fetch, "download a file://, http:// or https:// URI to a file"},
     {"run", cmd_run, "run the ESP-ADF OTA example's upgrade list on a device"},
     {"keys", cmd_keys, "generate signing keys, key digests (espsecure)"},
+    {"efuse", cmd_efuse, "burn Secure Boot V2 key digests, revoke keys, enable secure boot"},
+    {"config", cmd_config, "set signed-app, signed-data and decryption key settings"},
     {"delta", cmd_delta, "make, apply or inspect esp_delta_ota (detools) patches"},
 };
 

@@ -20,6 +20,9 @@ struct ota_device_file {
     char *state_path;
     char *extra;       /* unknown lines of the sidecar, re-emitted on save */
     size_t extra_len;
+    char *decrypt_path;    /* decrypt_key_file=, "" none */
+    ota_enc_scheme_t decrypt_scheme;
+    uint8_t *decrypt_key;  /* its bytes, lent to dev.security.decrypt_key */
 };
 
 #if defined(__GNUC__)
@@ -150,7 +153,70 @@ typedef struct {
     bool table_offset_set;
     bool chip_set;
     bool rev_set;
+    char decrypt_path[400];           /* decrypt_key_file= ("" none) */
+    ota_enc_scheme_t decrypt_scheme;  /* decrypt_key_scheme= (0: not given) */
 } state_extra_t;
+
+/* 64 hex digits -> 32 bytes (a Secure Boot V2 key digest as espsecure prints it). */
+static bool parse_digest(const char *s, uint8_t out[32])
+{
+    if (strlen(s) != 64) {
+        return false;
+    }
+    for (size_t i = 0; i < 32; i++) {
+        unsigned v = 0;
+        for (size_t k = 0; k < 2; k++) {
+            char c = s[2 * i + k];
+            unsigned d;
+            if (c >= '0' && c <= '9') {
+                d = (unsigned)(c - '0');
+            } else if (c >= 'a' && c <= 'f') {
+                d = (unsigned)(c - 'a' + 10);
+            } else if (c >= 'A' && c <= 'F') {
+                d = (unsigned)(c - 'A' + 10);
+            } else {
+                return false;
+            }
+            v = v * 16 + d;
+        }
+        out[i] = (uint8_t)v;
+    }
+    return true;
+}
+
+/* "label,label" (at most OTA_DEVICE_SIGNED_DATA_MAX labels of 1..16 characters), or "none". */
+static bool parse_labels(const char *s, char out[OTA_DEVICE_SIGNED_DATA_MAX][OTA_PARTITION_LABEL_MAX + 1])
+{
+    memset(out, 0, OTA_DEVICE_SIGNED_DATA_MAX * (OTA_PARTITION_LABEL_MAX + 1));
+    if (strcmp(s, "none") == 0 || *s == '\0') {
+        return true;
+    }
+    unsigned n = 0;
+    while (*s != '\0') {
+        const char *comma = strchr(s, ',');
+        size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+        if (len == 0 || len > OTA_PARTITION_LABEL_MAX || n == OTA_DEVICE_SIGNED_DATA_MAX) {
+            return false;
+        }
+        memcpy(out[n++], s, len);
+        s += len + (comma != NULL ? 1 : 0);
+        if (comma != NULL && *s == '\0') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The index of a per-key line ("secure_boot_key_digest1" -> 1), or -1. */
+static int key_index(const char *key, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(key, prefix, n) != 0 || key[n] < '0' || key[n] >= (char)('0' + OTA_DEVICE_KEY_DIGESTS) ||
+        key[n + 1] != '\0') {
+        return -1;
+    }
+    return key[n] - '0';
+}
 
 /* Parse; unknown lines are appended to *extra when extra != NULL. `running` is only recorded in
  * @p st: it names an entry of a table that may not be loaded yet (its offset is in the file). */
@@ -162,6 +228,7 @@ static int parse_state(const char *text, size_t len, ota_device_t *dev, state_ex
     uint32_t efuse = dev->efuse_secure_version;
     bool rollback = dev->rollback_enabled, anti = dev->anti_rollback_enabled;
     uint32_t table_offset = dev->table_offset;
+    ota_device_security_t sec = dev->security;
     memset(st, 0, sizeof *st);
     int line_no = 0;
 
@@ -225,6 +292,31 @@ static int parse_state(const char *text, size_t len, ota_device_t *dev, state_ex
             ok = parse_u32(value, &table_offset) && table_offset % OTA_PARTITION_TABLE_SECTOR_SIZE == 0 &&
                  table_offset < OTA_FLASH_EMU_MAX_SIZE;
             st->table_offset_set = ok;
+        } else if (strcmp(key, "secure_boot_v2") == 0) {
+            ok = parse_bool(value, &sec.secure_boot_v2);
+        } else if (strcmp(key, "signed_apps_no_secure_boot") == 0) {
+            ok = parse_bool(value, &sec.signed_apps_on_update);
+        } else if (key_index(key, "secure_boot_key_digest") >= 0) {
+            int i = key_index(key, "secure_boot_key_digest");
+            sec.key_digest_set[i] = strcmp(value, "none") != 0;
+            ok = !sec.key_digest_set[i] || parse_digest(value, sec.key_digest[i]);
+        } else if (key_index(key, "secure_boot_key_revoke") >= 0) {
+            ok = parse_bool(value, &sec.key_revoked[key_index(key, "secure_boot_key_revoke")]);
+        } else if (strcmp(key, "signed_data_partitions") == 0) {
+            ok = parse_labels(value, sec.signed_data);
+        } else if (strcmp(key, "decrypt_key_scheme") == 0) {
+            if (strcmp(value, "rsa3072") == 0) {
+                st->decrypt_scheme = OTA_ENC_SCHEME_RSA3072;
+            } else if (strcmp(value, "ecies") == 0) {
+                st->decrypt_scheme = OTA_ENC_SCHEME_ECIES_P256;
+            } else {
+                ok = false;
+            }
+        } else if (strcmp(key, "decrypt_key_file") == 0) {
+            ok = strlen(value) < sizeof st->decrypt_path;
+            if (ok) {
+                strcpy(st->decrypt_path, value);
+            }
         } else if (extra != NULL) {
             /* Someone else's key: keep the line for the next save. */
             char *grown = realloc(*extra, *extra_len + n + 2);
@@ -242,6 +334,11 @@ static int parse_state(const char *text, size_t len, ota_device_t *dev, state_ex
                      : strcmp(key, "chip") == 0 ? "a chip name or an id 0..0xffff"
                      : strcmp(key, "running") == 0 ? "an app partition label or none"
                      : strcmp(key, "table_offset") == 0 ? "a 4 KiB-aligned flash address"
+                     : strncmp(key, "secure_boot_key_digest", 22) == 0 ? "64 hex digits (a SHA-256) or none"
+                     : strcmp(key, "signed_data_partitions") == 0
+                         ? "up to 4 comma-separated partition labels of 1..16 characters, or none"
+                     : strcmp(key, "decrypt_key_scheme") == 0 ? "rsa3072 or ecies"
+                     : strcmp(key, "decrypt_key_file") == 0 ? "a path shorter than 400 characters"
                                                    : "0/1, true/false, on/off or yes/no");
             return OTA_ERR_DEVICE_STATE;
         }
@@ -266,6 +363,7 @@ static int parse_state(const char *text, size_t len, ota_device_t *dev, state_ex
     dev->rollback_enabled = rollback;
     dev->anti_rollback_enabled = anti;
     dev->table_offset = table_offset;
+    dev->security = sec;
     return OTA_OK;
 }
 
@@ -310,6 +408,38 @@ int ota_device_state_format(const ota_device_t *dev, char *buf, size_t size)
     if (dev->table_offset != OTA_PARTITION_TABLE_OFFSET) {
         snprintf(offset_line, sizeof offset_line, "table_offset=0x%x\n", (unsigned)dev->table_offset);
     }
+    /* security lines only when something is set, so default devices keep their file */
+    const ota_device_security_t *sec = &dev->security;
+    char sec_lines[640] = "";
+    size_t used = 0;
+#define SEC_APPEND(...) \
+    used += (size_t)snprintf(sec_lines + used, used < sizeof sec_lines ? sizeof sec_lines - used : 0, __VA_ARGS__)
+    if (sec->secure_boot_v2) {
+        SEC_APPEND("secure_boot_v2=1\n");
+    }
+    if (sec->signed_apps_on_update) {
+        SEC_APPEND("signed_apps_no_secure_boot=1\n");
+    }
+    for (unsigned i = 0; i < OTA_DEVICE_KEY_DIGESTS; i++) {
+        if (sec->key_digest_set[i]) {
+            SEC_APPEND("secure_boot_key_digest%u=", i);
+            for (size_t k = 0; k < 32; k++) {
+                SEC_APPEND("%02x", sec->key_digest[i][k]);
+            }
+            SEC_APPEND("\n");
+        }
+        if (sec->key_revoked[i]) {
+            SEC_APPEND("secure_boot_key_revoke%u=1\n", i);
+        }
+    }
+    if (sec->signed_data[0][0] != '\0') {
+        SEC_APPEND("signed_data_partitions=");
+        for (unsigned i = 0; i < OTA_DEVICE_SIGNED_DATA_MAX && sec->signed_data[i][0] != '\0'; i++) {
+            SEC_APPEND("%s%s", i > 0 ? "," : "", sec->signed_data[i]);
+        }
+        SEC_APPEND("\n");
+    }
+#undef SEC_APPEND
     return snprintf(buf, size,
                     "# ota-service device state: the hardware that is not in flash (ota_device_file.h)\n"
                     "chip=%s\n"
@@ -318,10 +448,11 @@ int ota_device_state_format(const ota_device_t *dev, char *buf, size_t size)
                     "rollback=%d\n"
                     "anti_rollback=%d\n"
                     "running=%s\n"
-                    "%s",
+                    "%s%s",
                     chip_text, dev->chip_revision / 100u, dev->chip_revision % 100u,
                     (unsigned)dev->efuse_secure_version, dev->rollback_enabled ? 1 : 0,
-                    dev->anti_rollback_enabled ? 1 : 0, running ? running->label : "", offset_line);
+                    dev->anti_rollback_enabled ? 1 : 0, running ? running->label : "", offset_line,
+                    sec_lines);
 }
 
 static int read_text_file(const char *path, char **out, size_t *len)
@@ -391,6 +522,60 @@ uint32_t ota_device_file_short_image_size(const char *path)
         }
     }
     return 0;
+}
+
+int ota_device_file_set_decrypt_key(ota_device_file_t *file, ota_enc_scheme_t scheme, const char *key_path,
+                                    char *diag, size_t diag_size)
+{
+    if (file == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (key_path == NULL || key_path[0] == '\0') {
+        free(file->decrypt_path);
+        free(file->decrypt_key);
+        file->decrypt_path = NULL;
+        file->decrypt_key = NULL;
+        memset(&file->dev.security.decrypt_key, 0, sizeof file->dev.security.decrypt_key);
+        return OTA_OK;
+    }
+    if (scheme != OTA_ENC_SCHEME_RSA3072 && scheme != OTA_ENC_SCHEME_ECIES_P256) {
+        set_diag(diag, diag_size, "decrypt key %s: no scheme (rsa3072 or ecies)", key_path);
+        return OTA_ERR_INVALID_ARG;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    int err = read_text_file(key_path, &text, &len);
+    if (err != OTA_OK) {
+        set_diag(diag, diag_size, "cannot read the decrypt key %s: %s", key_path, ota_strerror(err));
+        return OTA_ERR_KEY_PARSE;
+    }
+    /* ECIES: the device's HMAC key is 32 raw bytes (the eFuse block, as esp_enc_img_gen.py takes it) */
+    if (scheme == OTA_ENC_SCHEME_ECIES_P256 && len != 32) {
+        set_diag(diag, diag_size, "decrypt key %s: an ECIES HMAC key is 32 bytes, the file has %zu", key_path, len);
+        free(text);
+        return OTA_ERR_KEY_PARSE;
+    }
+    size_t plen = strlen(key_path) + 1;
+    char *path_copy = malloc(plen);
+    if (path_copy == NULL) {
+        free(text);
+        return OTA_ERR_NO_MEM;
+    }
+    memcpy(path_copy, key_path, plen);
+    free(file->decrypt_path);
+    free(file->decrypt_key);
+    file->decrypt_path = path_copy;
+    file->decrypt_key = (uint8_t *)text;
+    file->decrypt_scheme = scheme;
+    file->dev.security.decrypt_key.scheme = scheme;
+    file->dev.security.decrypt_key.data = file->decrypt_key;
+    file->dev.security.decrypt_key.len = len;
+    return OTA_OK;
+}
+
+const char *ota_device_file_decrypt_key_path(const ota_device_file_t *file)
+{
+    return file->decrypt_path != NULL ? file->decrypt_path : "";
 }
 
 int ota_device_file_open(const char *path, const ota_device_file_options_t *opts, ota_device_file_t **out,
@@ -483,6 +668,15 @@ int ota_device_file_open(const char *path, const ota_device_file_options_t *opts
         ota_device_file_close(f);
         return err;
     }
+    if (st.decrypt_path[0] != '\0') {
+        char kwhy[480] = "";
+        err = ota_device_file_set_decrypt_key(f, st.decrypt_scheme, st.decrypt_path, kwhy, sizeof kwhy);
+        if (err != OTA_OK) {
+            set_diag(diag, diag_size, "%s: %s", f->state_path, kwhy);
+            ota_device_file_close(f);
+            return OTA_ERR_DEVICE_STATE;
+        }
+    }
     *out = f;
     return OTA_OK;
 }
@@ -548,14 +742,22 @@ int ota_device_file_save(ota_device_file_t *file)
     if (n < 0) {
         return OTA_ERR_INVALID_STATE;
     }
-    size_t total = (size_t)n + file->extra_len;
+    /* the decrypt key is a file on the host: its path and scheme, never its bytes */
+    char key_lines[480] = "";
+    if (file->decrypt_path != NULL) {
+        snprintf(key_lines, sizeof key_lines, "decrypt_key_scheme=%s\ndecrypt_key_file=%s\n",
+                 file->decrypt_scheme == OTA_ENC_SCHEME_ECIES_P256 ? "ecies" : "rsa3072", file->decrypt_path);
+    }
+    size_t klen = strlen(key_lines);
+    size_t total = (size_t)n + klen + file->extra_len;
     char *text = malloc(total + 1);
     if (text == NULL) {
         return OTA_ERR_NO_MEM;
     }
     ota_device_state_format(&file->dev, text, (size_t)n + 1);
+    memcpy(text + n, key_lines, klen);
     if (file->extra_len > 0) {
-        memcpy(text + n, file->extra, file->extra_len);
+        memcpy(text + n + klen, file->extra, file->extra_len);
     }
     size_t tlen = strlen(file->state_path) + 32;
     char *tmp = malloc(tlen);
@@ -608,6 +810,8 @@ void ota_device_file_close(ota_device_file_t *file)
         ota_flash_file_close(file->flash);
     }
     free(file->extra);
+    free(file->decrypt_path);
+    free(file->decrypt_key);
     free(file->state_path);
     free(file);
 }

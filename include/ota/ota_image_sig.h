@@ -1,0 +1,41 @@
+/**
+ * @file ota_image_sig.h
+ * @brief Secure Boot V2 checks of an app in a partition, with the device's trusted keys: what the
+ *        ESP-IDF bootloader does for each candidate app (esp_secure_boot_verify_sbv2_signature)
+ *        and what an update checks against.
+ */
+#ifndef OTA_IMAGE_SIG_H
+#define OTA_IMAGE_SIG_H
+
+#include <stdint.h>
+
+#include "ota/ota_device.h"
+#include "ota/ota_partition.h"
+#include "ota/ota_sig_verify.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * The keys an app update must be signed with: with Secure Boot V2 the burned key digests
+ * (KEY_DIGESTn) and their revocation; with signed apps without secure boot, the key of the
+ * running app's block 0 (block0_only). OTA_ERR_SIG_NO_TRUSTED_KEY when there is none (no digest
+ * burned; the running app is not signed or nothing runs), OTA_ERR_INVALID_STATE if neither
+ * setting is on.
+ */
+int ota_image_sig_trust(const ota_device_t *dev, ota_sig_trust_t *trust);
+
+/**
+ * Verify the signature sector after the app image of @p image_len bytes (with its appended
+ * hash) in @p part: its digest over every byte before the sector, a trusted block. The result
+ * codes of ota_sig_verifier_finish; OTA_ERR_SIG_NO_ROOM if the sector would lie past the
+ * partition. Allocates ~13 KiB while it runs. @p rep may be NULL.
+ */
+int ota_image_sig_verify_partition(const ota_partition_t *part, uint32_t image_len, const ota_sig_trust_t *trust,
+                                   ota_sig_report_t *rep);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OTA_IMAGE_SIG_H */

@@ -1,0 +1,166 @@
+/* The Secure Boot V2 signature verifier of the data path (verifier_sig.h): the digest is computed
+ * while the image streams to the target; after the last byte, before sector 0 is committed and
+ * before otadata changes, the trusted block(s) of the signature sector decide. */
+#include "verifier_sig.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ota/ota_err.h"
+#include "ota/ota_image_sig.h"
+#include "ota/ota_log.h"
+#include "ota/ota_mem.h"
+#include "service_internal.h"
+
+static const char *TAG = "secure_boot_v2";
+
+struct ota_sig_check {
+    ota_item_t *item;
+    ota_sig_layout_t layout;
+    uint32_t room;
+    uint64_t (*image_len)(void *arg);
+    void *arg;
+    bool len_set;
+    uint64_t sector_end;   /* APP: where the stream must end (sector offset + 4096), once known */
+    uint64_t signed_len;
+    ota_sig_trust_t trust;
+    bool trusted;          /* trust taken */
+    char msg[200];
+    ota_sig_report_t rep;
+    ota_sig_verifier_t v;
+};
+
+static int check_reset(void *arg)
+{
+    ota_sig_check_t *c = arg;
+    c->len_set = false;
+    c->sector_end = 0;
+    c->signed_len = 0;
+    c->msg[0] = '\0';
+    return ota_sig_verifier_init(&c->v, c->layout, OTA_SIG_SCHEME_NONE);
+}
+
+static int fail(ota_sig_check_t *c, int err, const char *fmt, unsigned long long a, unsigned long long b)
+{
+    snprintf(c->msg, sizeof c->msg, fmt, a, b);
+    OTA_LOGE(TAG, "%s", c->msg);
+    return err;
+}
+
+/* APP: once the image validator knows the length, the sector's place follows; it must fit. */
+static int learn_len(ota_sig_check_t *c)
+{
+    if (c->len_set || c->image_len == NULL) {
+        return OTA_OK;
+    }
+    uint64_t len = c->image_len(c->arg);
+    if (len == 0) {
+        return OTA_OK;
+    }
+    c->len_set = true;
+    ota_sig_verifier_set_image_len(&c->v, len);
+    c->sector_end = ota_sig_sector_offset_for_image(len) + OTA_SIG_SECTOR_SIZE;
+    if (c->sector_end > c->room) {
+        return fail(c, OTA_ERR_SIG_NO_ROOM, "image (%llu bytes) and its signature sector do not fit the %llu-byte slot",
+                    len, (unsigned long long)c->room);
+    }
+    return OTA_OK;
+}
+
+static int check_feed(void *arg, const uint8_t *data, size_t len)
+{
+    ota_sig_check_t *c = arg;
+    int err = ota_sig_verifier_feed(&c->v, data, len);
+    if (err == OTA_OK) {
+        err = learn_len(c);
+    }
+    /* Nothing may follow the signature sector: those bytes would be covered by nothing. */
+    if (err == OTA_OK && c->len_set && c->v.pos > c->sector_end) {
+        err = fail(c, OTA_ERR_IMG_TRAILING_DATA, "%llu bytes after the signature sector (ends at %llu)",
+                   (unsigned long long)(c->v.pos - c->sector_end), (unsigned long long)c->sector_end);
+    }
+    return err;
+}
+
+static int check_finish(void *arg, uint64_t total, ota_staged_read_fn read, void *read_arg)
+{
+    (void)total;
+    (void)read;
+    (void)read_arg;
+    ota_sig_check_t *c = arg;
+    int err = learn_len(c);
+    if (err != OTA_OK) {
+        return err;
+    }
+    if (!c->trusted && (err = ota_image_sig_trust(c->item->device, &c->trust)) != OTA_OK) {
+        snprintf(c->msg, sizeof c->msg, "no trusted key to verify the image with");
+        return err;
+    }
+    c->trusted = true;
+    err = ota_sig_verifier_finish(&c->v, &c->trust, &c->rep, &c->signed_len);
+    if (err == OTA_OK) {
+        OTA_LOGI(TAG, "Verifying with %s...", ota_sig_scheme_name(c->rep.block[c->rep.verified].scheme));
+        OTA_LOGI(TAG, "Signature verified successfully! (block %d, %llu bytes signed)", c->rep.verified,
+                 (unsigned long long)c->signed_len);
+        return OTA_OK;
+    }
+    snprintf(c->msg, sizeof c->msg, "secure boot verification failed: %s (%u block(s) read)", ota_strerror(err),
+             c->rep.blocks);
+    OTA_LOGE(TAG, "%s", c->msg);
+    return err;
+}
+
+static const char *check_message(void *arg)
+{
+    const ota_sig_check_t *c = arg;
+    return c->msg;
+}
+
+int ota_sig_check_add(ota_item_t *item, ota_sig_layout_t layout, uint32_t room, uint64_t (*image_len)(void *arg),
+                      void *arg, ota_sig_check_t **out)
+{
+    *out = NULL;
+    ota_sig_check_t *c = ota_calloc(1, sizeof *c);
+    if (c == NULL) {
+        return OTA_ERR_NO_MEM;
+    }
+    c->item = item;
+    c->layout = layout;
+    c->room = room;
+    c->image_len = image_len;
+    c->arg = arg;
+    ota_verifier_t v = {.name = "signature", .reset = check_reset, .feed = check_feed, .finish = check_finish,
+                        .message = check_message, .ctx = c};
+    int err = ota_item_add_verifier(item, &v);
+    if (err != OTA_OK) {
+        ota_free(c);
+        return err;
+    }
+    *out = c;
+    return OTA_OK;
+}
+
+int ota_sig_check_trust(ota_sig_check_t *c)
+{
+    int err = ota_image_sig_trust(c->item->device, &c->trust);
+    if (err != OTA_OK) {
+        c->trusted = false;
+        const ota_device_security_t *sec = &c->item->device->security;
+        return ota_item_refuse(c->item, err, "%s",
+                               sec->secure_boot_v2 ? "Secure Boot V2 is on but no key digest is burned"
+                                                   : "signed apps: the running app has no signature block 0 to "
+                                                     "take the trusted key from");
+    }
+    c->trusted = true;
+    return OTA_OK;
+}
+
+uint64_t ota_sig_check_signed_len(const ota_sig_check_t *c)
+{
+    return c->signed_len;
+}
+
+void ota_sig_check_free(ota_sig_check_t *c)
+{
+    ota_free(c);
+}

@@ -1,0 +1,28 @@
+/* The Secure Boot V2 signature check as a verifier of an item's data path (service internal). */
+#ifndef OTA_SERVICE_VERIFIER_SIG_H
+#define OTA_SERVICE_VERIFIER_SIG_H
+
+#include <stdint.h>
+
+#include "item.h"
+#include "ota/ota_sig_verify.h"
+
+typedef struct ota_sig_check ota_sig_check_t;
+
+/**
+ * Add a signature verifier to @p item (after the verifiers it has). Layout APP: @p image_len
+ * (with @p arg) says the image's length with its appended hash once known (0 before); the image
+ * plus the signature sector must fit @p room bytes (OTA_ERR_SIG_NO_ROOM, as soon as the length
+ * is known, and before erasing via ota_sig_check_room). Layout DATA: the last whole sector of the
+ * stream. Trust: ota_image_sig_trust of the item's device, taken by ota_sig_check_trust before
+ * the first byte. *out is freed with ota_sig_check_free.
+ */
+int ota_sig_check_add(ota_item_t *item, ota_sig_layout_t layout, uint32_t room, uint64_t (*image_len)(void *arg),
+                      void *arg, ota_sig_check_t **out);
+/** Take the device's trusted keys now (before anything is erased); refuses the item if none. */
+int ota_sig_check_trust(ota_sig_check_t *chk);
+/** The signed data length after a successful finish (DATA layout: where the sector starts). */
+uint64_t ota_sig_check_signed_len(const ota_sig_check_t *chk);
+void ota_sig_check_free(ota_sig_check_t *chk);
+
+#endif /* OTA_SERVICE_VERIFIER_SIG_H */

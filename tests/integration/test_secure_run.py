@@ -1,0 +1,327 @@
+"""Issue 11, points 2-5 and 7 end to end: `ota run` on an emulated ESP32 with Secure Boot V2 on
+(key digests burned with `ota efuse`), against python3 -m http.server on 127.0.0.1.
+
+An unsigned, untrusted, tampered or truncated app, and a pre-encrypted one with a wrong key or
+an altered byte, must fail with its own code while the running slot and otadata stay byte for
+byte as they were and the next boot is the old app. A signed + encrypted app installs and boots.
+With Secure Boot V2 on, `ota boot` falls back past an app whose signature does not verify.
+
+Expected values: the keys, digests and the ESP-IDF signature layout come from Espressif's
+vectors in ../shared/testdata/secure (README there); the error names from include/ota/ota_err.h;
+the images are made here with `ota image make/sign/encrypt` and compared with hashlib.
+"""
+import hashlib
+import os
+import shutil
+import sys
+import unittest
+import zlib
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import otatest  # noqa: E402
+from otatest import copy_device, device_slice, events, read_file, run, run_json, testdata  # noqa: E402
+
+SEC = lambda n: testdata("secure", n)  # noqa: E731
+SECTOR = 4096
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+class Fixture:
+    def __init__(self, d):
+        self.dir = d
+        self.www = os.path.join(d, "www")
+        os.makedirs(self.www)
+        p = lambda n: os.path.join(d, n)  # noqa: E731
+        w = lambda n: os.path.join(self.www, n)  # noqa: E731
+        run(["image", "make", "--project", "sec", "--version", "v1.0.0", "--size", "300K", "--seed", "1",
+             p("run.bin")], expect=0)
+        run(["image", "make", "--project", "sec", "--version", "v1.1.0", "--size", "400K", "--seed", "2",
+             w("unsigned.bin")], expect=0)
+        run(["image", "sign", "--keyfile", SEC("key_ecdsa256.pem"), p("run.bin"), p("run_signed.bin")], expect=0)
+        run(["image", "sign", "--keyfile", SEC("key_ecdsa256.pem"), w("unsigned.bin"), w("signed.bin")], expect=0)
+        run(["image", "sign", "--keyfile", SEC("key_rsa3072.pem"), w("unsigned.bin"), w("untrusted.bin")], expect=0)
+        self.signed = read_file(w("signed.bin"))
+        # the signed data ends at the sector (image + SHA-256 padded to 4 KiB): a padding byte and a
+        # signature byte altered, the sector cut off
+        sector_at = len(self.signed) - SECTOR
+        # block 0's image digest altered and its CRC made right again (zlib CRC32 of bytes 0..1195,
+        # little-endian at 1196): only the digest comparison can refuse it
+        tam = bytearray(self.signed)
+        tam[sector_at + 4] ^= 0x01
+        tam[sector_at + 1196:sector_at + 1200] = zlib.crc32(bytes(tam[sector_at:sector_at + 1196])).to_bytes(4, "little")
+        self.write(w("tampered.bin"), tam)
+        self.write(w("truncated.bin"), self.signed[:sector_at + 1000])
+        # signed, then encrypted for the testdata RSA-3072 device key (esp_enc_img_gen.py's flow)
+        run(["image", "encrypt", "--scheme", "rsa3072", w("signed.bin"), SEC("enc_rsa3072_pub.pem"),
+             w("signed.enc")], expect=0)
+        enc = bytearray(read_file(w("signed.enc")))
+        enc[-10] ^= 0x01  # ciphertext of the signature sector: only the GCM tag can see it
+        self.write(w("flipped.enc"), enc)
+        # encrypted for another key pair: the device's key does not open its AES key
+        run(["keys", "generate", "--scheme", "rsa3072", p("other.pem")], expect=0)
+        run(["keys", "extract-public", p("other.pem"), p("other_pub.pem")], expect=0)
+        run(["image", "encrypt", "--scheme", "rsa3072", w("signed.bin"), p("other_pub.pem"), w("otherkey.enc")],
+            expect=0)
+        # device: the signed app in ota_0, KEY_DIGEST0 = the ECDSA-P256 test key, Secure Boot V2 on, booted
+        self.device = p("dev.bin")
+        run(["flash", "create", self.device], expect=0)
+        run(["partition", "write", self.device, "ota_0", p("run_signed.bin")], expect=0)
+        run(["efuse", "burn-key-digest", self.device, SEC("digest_ecdsa256.bin")], expect=0)
+        run(["efuse", "enable-secure-boot", self.device], expect=0)
+        run(["boot", self.device], expect=0)
+
+    @staticmethod
+    def write(path, data):
+        with open(path, "wb") as f:
+            f.write(bytes(data))
+
+
+FIX = None
+HTTP = None
+_ctx = []
+
+
+def setUpModule():
+    global FIX, HTTP
+    tmp = otatest.tempdir()
+    _ctx.append(tmp)
+    FIX = Fixture(tmp.__enter__())
+    srv = otatest.HttpServer(FIX.www)
+    _ctx.append(srv)
+    HTTP = srv.__enter__()
+
+
+def tearDownModule():
+    while _ctx:
+        _ctx.pop().__exit__(None, None, None)
+
+
+class SecureRun(unittest.TestCase):
+    def setUp(self):
+        self._tmp = otatest.tempdir()
+        self.dir = self._tmp.__enter__()
+        self.n = 0
+
+    def tearDown(self):
+        self._tmp.__exit__(None, None, None)
+
+    def device(self):
+        self.n += 1
+        path = os.path.join(self.dir, f"dev{self.n}.bin")
+        copy_device(FIX.device, path)
+        return path
+
+    def ota_run(self, dev, name, *extra, expect):
+        proc = run(["run", dev, "--app-uri", HTTP.url(name), "--data-uri", "", "--json"] + list(extra),
+                   expect=expect)
+        res = [e for e in events(proc.stdout) if e.get("event") == "result"]
+        self.assertEqual(len(res), 1, proc.stdout)
+        return res[0], proc
+
+    def assert_refused(self, name, reason, *extra, decrypt=None):
+        dev = self.device()
+        if decrypt:
+            run(["config", "set", dev, "decrypt-key", decrypt], expect=0)
+        ota_0, otadata = device_slice(dev, "ota_0"), device_slice(dev, "otadata")
+        res, _ = self.ota_run(dev, name, *extra, expect=1)
+        self.assertEqual((res["result"], res["reason"]), ("failed", reason), res)
+        self.assertEqual(sha(device_slice(dev, "ota_0")), sha(ota_0), "running slot changed")
+        self.assertEqual(sha(device_slice(dev, "otadata")), sha(otadata), "otadata changed")
+        doc = run_json(["boot", dev])
+        self.assertEqual((doc["booted"], doc["app"]["version"]), ("ota_0", "v1.0.0"))
+
+    def test_unsigned_refused(self):
+        self.assert_refused("unsigned.bin", "OTA_ERR_SIG_UNSIGNED")
+
+    def test_untrusted_key_refused(self):
+        self.assert_refused("untrusted.bin", "OTA_ERR_SIG_NO_TRUSTED_KEY")
+
+    def test_tampered_digest_refused(self):
+        self.assert_refused("tampered.bin", "OTA_ERR_SIG_DIGEST_MISMATCH")
+
+    def test_truncated_refused(self):
+        self.assert_refused("truncated.bin", "OTA_ERR_SIG_UNSIGNED")
+
+    def test_revoked_key_refused(self):
+        dev = self.device()
+        run(["efuse", "revoke-key", dev, "0"], expect=0)
+        ota_0 = device_slice(dev, "ota_0")
+        res, _ = self.ota_run(dev, "signed.bin", expect=1)
+        self.assertEqual(res["reason"], "OTA_ERR_SIG_KEY_REVOKED")
+        self.assertEqual(sha(device_slice(dev, "ota_0")), sha(ota_0))
+
+    def test_encrypted_without_key_refused(self):
+        self.assert_refused("signed.enc", "OTA_ERR_ENC_NO_KEY")
+
+    def test_encrypted_wrong_key_refused(self):
+        self.assert_refused("otherkey.enc", "OTA_ERR_ENC_WRONG_KEY",
+                            decrypt="rsa3072:" + SEC("enc_rsa3072_priv.pem"))
+
+    def test_encrypted_flipped_byte_refused(self):
+        self.assert_refused("flipped.enc", "OTA_ERR_ENC_AUTH", decrypt="rsa3072:" + SEC("enc_rsa3072_priv.pem"))
+
+    def test_plain_image_with_decrypt_key_refused(self):
+        self.assert_refused("signed.bin", "OTA_ERR_ENC_BAD_MAGIC", "--decrypt-key",
+                            "rsa3072:" + SEC("enc_rsa3072_priv.pem"))
+
+    def test_signed_and_encrypted_installs_and_boots(self):
+        dev = self.device()
+        state_before = read_file(dev + ".state")
+        res, proc = self.ota_run(dev, "signed.enc", "--decrypt-key", "rsa3072:" + SEC("enc_rsa3072_priv.pem"),
+                                 expect=0)
+        self.assertEqual(res["result"], "success", res)
+        self.assertIn("Signature verified successfully!", proc.stderr)
+        # the slot holds the signed image (signature sector included), then erased flash
+        ota_1 = device_slice(dev, "ota_1")
+        self.assertEqual(sha(ota_1[:len(FIX.signed)]), sha(FIX.signed))
+        self.assertEqual(ota_1[len(FIX.signed):], b"\xff" * (len(ota_1) - len(FIX.signed)))
+        run(["confirm", dev], expect=0)
+        doc = run_json(["boot", dev])
+        self.assertEqual((doc["booted"], doc["app"]["version"]), ("ota_1", "v1.1.0"))
+        # --decrypt-key is this run's: the state file keeps no key
+        self.assertNotIn(b"decrypt_key", read_file(dev + ".state"))
+        self.assertNotIn(b"decrypt_key", state_before)
+
+    def test_trusted_key_option_without_efuses(self):
+        # a device without secure boot: --trusted-key-digest makes this run check
+        dev = os.path.join(self.dir, "plain.bin")
+        run(["flash", "create", dev], expect=0)
+        run(["partition", "write", dev, "ota_0", os.path.join(FIX.dir, "run_signed.bin")], expect=0)
+        res, _ = self.ota_run(dev, "untrusted.bin", "--trusted-key-digest", SEC("digest_ecdsa256.bin"), expect=1)
+        self.assertEqual(res["reason"], "OTA_ERR_SIG_NO_TRUSTED_KEY")
+        self.assertNotIn(b"secure_boot", read_file(dev + ".state"))
+
+    def test_boot_falls_back_past_unsigned_app(self):
+        # installed while secure boot was off, then secure boot enabled: the bootloader refuses it
+        dev = os.path.join(self.dir, "late.bin")
+        run(["flash", "create", dev], expect=0)
+        run(["partition", "write", dev, "ota_0", os.path.join(FIX.dir, "run_signed.bin")], expect=0)
+        self.ota_run(dev, "unsigned.bin", expect=0)
+        run(["confirm", dev], expect=0)
+        run(["efuse", "burn-key-digest", dev, SEC("digest_ecdsa256.bin")], expect=0)
+        run(["efuse", "enable-secure-boot", dev], expect=0)
+        proc = run(["boot", dev], expect=0)
+        self.assertIn("Secure boot signature verification failed", proc.stdout)
+        self.assertIn("boot: Loaded app from partition at offset 0x10000", proc.stdout)
+        doc = run_json(["boot", dev])
+        self.assertEqual(doc["booted"], "ota_0")
+
+    def test_signed_apps_without_secure_boot(self):
+        # the running app's block-0 key is the trusted one; the bootloader does not check
+        dev = os.path.join(self.dir, "sa.bin")
+        run(["flash", "create", dev], expect=0)
+        run(["partition", "write", dev, "ota_0", os.path.join(FIX.dir, "run_signed.bin")], expect=0)
+        run(["config", "set", dev, "signed-apps-no-secure-boot", "on"], expect=0)
+        res, _ = self.ota_run(dev, "untrusted.bin", expect=1)
+        self.assertEqual(res["reason"], "OTA_ERR_SIG_NO_TRUSTED_KEY")
+        res, _ = self.ota_run(dev, "signed.bin", expect=0)
+        self.assertEqual(res["result"], "success")
+        doc = run_json(["info", "--json", dev])
+        self.assertTrue(doc["security"]["signed_apps_no_secure_boot"])
+
+
+class EncryptedResume(unittest.TestCase):
+    """A signed + encrypted install killed (SIGKILL) in the middle resumes from the install
+    journal's checkpoint (the decrypt stage rebuilds GCM from the plaintext on flash) and ends
+    byte-identical to an uninterrupted one; like test_resume_kill.py, with the fault server."""
+
+    def test_killed_encrypted_install_resumes(self):
+        import signal
+        import subprocess
+        import time
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from test_resume_kill import last_checkpoint  # noqa: E402
+        with otatest.tempdir() as d:
+            www = os.path.join(d, "www")
+            os.makedirs(www)
+            run(["image", "make", "--project", "sec", "--version", "v1.2.0", "--size", "800K", "--seed", "7",
+                 os.path.join(d, "big.bin")], expect=0)
+            run(["image", "sign", "--keyfile", SEC("key_ecdsa256.pem"), os.path.join(d, "big.bin"),
+                 os.path.join(d, "big_signed.bin")], expect=0)
+            run(["image", "encrypt", "--scheme", "rsa3072", os.path.join(d, "big_signed.bin"),
+                 SEC("enc_rsa3072_pub.pem"), os.path.join(www, "big.enc")], expect=0)
+            signed = read_file(os.path.join(d, "big_signed.bin"))
+            dev = os.path.join(d, "dev.bin")
+            copy_device(FIX.device, dev)
+            run(["config", "set", dev, "decrypt-key", "rsa3072:" + SEC("enc_rsa3072_priv.pem")], expect=0)
+            at = 600000
+            with otatest.FaultServer(www) as fs:
+                url = fs.url("big.enc", fault="stall", at=at, hold=30, times=1, trial="enc")
+                proc = subprocess.Popen([otatest.OTA, "run", dev, "--app-uri", url, "--data-uri", "", "--json"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                want = (at - 512) // 0x10000 * 0x10000
+                deadline = time.monotonic() + 120
+                while last_checkpoint(dev) < want and proc.poll() is None and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                self.assertGreaterEqual(last_checkpoint(dev), 0x10000, "no checkpoint before the stall")
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=30)
+                second = run(["run", dev, "--app-uri", url, "--data-uri", "", "--json"], expect=0)
+            self.assertIn("resumed at byte", second.stderr)
+            ota_1 = device_slice(dev, "ota_1")
+            self.assertEqual(sha(ota_1[:len(signed)]), sha(signed))
+            run(["confirm", dev], expect=0)
+            doc = run_json(["boot", dev])
+            self.assertEqual(doc["booted"], "ota_1")
+
+
+class Settings(unittest.TestCase):
+    def test_state_file_and_info(self):
+        with otatest.tempdir() as d:
+            dev = os.path.join(d, "d.bin")
+            run(["flash", "create", dev], expect=0)
+            digest = read_file(SEC("digest_rsa3072.bin"))
+            run(["efuse", "burn-key-digest", "--slot", "1", dev, SEC("digest_rsa3072.bin")], expect=0)
+            # a burned slot cannot be burned again; enable needs an unrevoked digest
+            run(["efuse", "burn-key-digest", "--slot", "1", dev, SEC("digest_ecdsa256.bin")], expect=1)
+            run(["efuse", "revoke-key", dev, "1"], expect=0)
+            run(["efuse", "enable-secure-boot", dev], expect=1)
+            run(["config", "set", dev, "signed-data-partitions", "flash_tone,nvs"], expect=0)
+            run(["config", "set", dev, "signed-data-partitions", "a,b,c,d,e"], expect=2)
+            run(["config", "set", dev, "decrypt-key", "ecies:" + SEC("enc_ecc_device_hmac_key.bin")], expect=0)
+            run(["config", "set", dev, "decrypt-key", "ecies:" + SEC("enc_rsa3072_priv.pem")], expect=1)
+            doc = run_json(["info", "--json", dev])["security"]
+            self.assertEqual(doc["key_digests"][1], {"digest": digest.hex(), "revoked": True})
+            self.assertIsNone(doc["key_digests"][0]["digest"])
+            self.assertFalse(doc["secure_boot_v2"])
+            self.assertEqual(doc["signed_data_partitions"], ["flash_tone", "nvs"])
+            self.assertEqual(doc["decrypt_key"]["scheme"], "ecies")
+            # range checks of the state file, like the other keys
+            with open(dev + ".state", "a") as f:
+                f.write("secure_boot_key_digest2=abcd\n")
+            proc = run(["info", dev], expect=1)
+            self.assertIn("secure_boot_key_digest2", proc.stderr)
+
+
+class SignedData(unittest.TestCase):
+    def test_signed_tone_partition(self):
+        # Espressif's signed tone image (espsecure sign_data: 0xFF padding + signature sector)
+        with otatest.tempdir() as d:
+            dev = os.path.join(d, "d.bin")
+            sd = os.path.join(d, "sdcard")
+            os.makedirs(sd)
+            shutil.copyfile(SEC("flash_tone_fmt0_ecdsa256.bin"), os.path.join(sd, "flash_tone.bin"))
+            shutil.copyfile(testdata("esp-adf", "flash_tone_fmt0.bin"), os.path.join(sd, "plain_tone.bin"))
+            run(["flash", "create", dev], expect=0)
+            run(["partition", "write", dev, "ota_0", os.path.join(FIX.dir, "run_signed.bin")], expect=0)
+            run(["efuse", "burn-key-digest", dev, SEC("digest_ecdsa256.bin")], expect=0)
+            run(["config", "set", dev, "signed-data-partitions", "flash_tone"], expect=0)
+            run(["efuse", "enable-secure-boot", dev], expect=0)
+            # unsigned: the last 4 KiB of the tone data are read as block 0, whose magic is not 0xE7
+            proc = run(["run", dev, "--app-uri", "", "--sdcard", sd, "--json", "--data-uri",
+                        "file://sdcard/plain_tone.bin"], expect=1)
+            res = [e for e in events(proc.stdout) if e.get("event") == "result"]
+            self.assertTrue(res and res[0]["reason"] == "OTA_ERR_SIG_BAD_MAGIC", proc.stdout + proc.stderr)
+            proc = run(["run", dev, "--app-uri", "", "--sdcard", sd, "--json"], expect=None)
+            res = [e for e in events(proc.stdout) if e.get("event") == "result"]
+            self.assertTrue(res and res[0]["result"] == "success", proc.stdout + proc.stderr)
+            signed = read_file(SEC("flash_tone_fmt0_ecdsa256.bin"))
+            part = device_slice(dev, "flash_tone")
+            self.assertEqual(sha(part[:len(signed)]), sha(signed))
+
+
+if __name__ == "__main__":
+    otatest.main()

@@ -1,0 +1,323 @@
+/* The device's security settings in ESP-IDF's terms: `ota efuse burn-key-digest|revoke-key|
+ * enable-secure-boot` (espefuse's burn_key_digest / KEY_REVOKEn / SECURE_BOOT_EN) and
+ * `ota config set` (the app's Kconfig: signed apps without secure boot, signed data partitions,
+ * the esp_encrypted_img private key). They change DEVICE.state (ota_device_file.h); `ota info`
+ * shows them. Burned eFuse bits never go back, as on the chip. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "ota/ota_device_file.h"
+#include "ota/ota_err.h"
+
+typedef struct {
+    bool json;
+    int slot; /* burn-key-digest --slot, -1: the first free one */
+    int npos;
+    char *pos[4];
+} sec_args_t;
+
+/* -1: --help printed; else the exit status. */
+static int parse(const char *command, int argc, char **argv, int min_pos, int max_pos, sec_args_t *a,
+                 void (*usage)(FILE *))
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"slot", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(a, 0, sizeof *a);
+    a->slot = -1;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': a->json = true; break;
+        case 's': {
+            uint64_t v;
+            if (!cli_parse_uint(optarg, OTA_DEVICE_KEY_DIGESTS - 1, &v)) {
+                return cli_usage_error(command, "--slot: 0, 1 or 2 (KEY_DIGEST0..2), got '%s'", optarg);
+            }
+            a->slot = (int)v;
+            break;
+        }
+        case 'h': usage(stdout); return -1;
+        case ':': return cli_usage_error(command, "option '%s' needs a value", argv[optind - 1]);
+        default: return cli_option_error(command, c, argv);
+        }
+    }
+    int n = argc - optind;
+    if (n < min_pos || n > max_pos) {
+        return cli_usage_error(command, n < min_pos ? "missing argument" : "too many arguments");
+    }
+    a->npos = n;
+    for (int i = 0; i < n; i++) {
+        a->pos[i] = argv[optind + i];
+    }
+    return CLI_EXIT_OK;
+}
+
+static ota_device_file_t *open_dev(const char *path)
+{
+    ota_device_file_options_t o = {.emu = {.strict = true}};
+    ota_device_file_t *f = NULL;
+    char diag[480] = "";
+    int err = ota_device_file_open(path, &o, &f, diag, sizeof diag);
+    if (err != OTA_OK) {
+        cli_error("%s", diag[0] ? diag : ota_strerror(err));
+        return NULL;
+    }
+    cli_setup_log(stderr, false, true);
+    return f;
+}
+
+/* Save, print the result ({"ok":true,...} with --json), close. */
+static int finish(ota_device_file_t *f, bool json, const char *what)
+{
+    int err = ota_device_file_save(f);
+    if (err != OTA_OK) {
+        cli_error("cannot write %s: %s", ota_device_file_state_path(f), ota_strerror(err));
+    } else if (json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddBoolToObject(o, "ok", true);
+        cli_json_add_string(o, "done", what);
+        cli_json_print(o);
+        cJSON_Delete(o);
+    } else {
+        printf("%s\n", what);
+    }
+    ota_device_file_close(f);
+    return err == OTA_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+static void burn_usage(FILE *out)
+{
+    fprintf(out, "Usage: ota efuse burn-key-digest [--slot N] [--json] DEVICE DIGEST.bin\n"
+                 "\n"
+                 "Burn a Secure Boot V2 public key digest (32 bytes, from 'ota keys digest' or espsecure\n"
+                 "digest_sbv2_public_key) into eFuse KEY_DIGESTn: --slot 0..2, default the first unburned\n"
+                 "one. A burned slot cannot be burned again. The device trusts it once secure boot is\n"
+                 "enabled ('ota efuse enable-secure-boot').\n");
+}
+
+static int efuse_burn(int argc, char **argv)
+{
+    sec_args_t a;
+    int rc = parse("efuse burn-key-digest", argc, argv, 2, 2, &a, burn_usage);
+    if (rc != CLI_EXIT_OK) {
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    }
+    uint8_t *digest = NULL;
+    size_t len = 0;
+    if (cli_read_file(a.pos[1], &digest, &len) != OTA_OK) {
+        cli_error("cannot read %s", a.pos[1]);
+        return CLI_EXIT_FAIL;
+    }
+    if (len != 32) {
+        cli_error("%s: a key digest is 32 bytes (SHA-256), the file has %zu", a.pos[1], len);
+        free(digest);
+        return CLI_EXIT_FAIL;
+    }
+    ota_device_file_t *f = open_dev(a.pos[0]);
+    if (f == NULL) {
+        free(digest);
+        return CLI_EXIT_FAIL;
+    }
+    ota_device_security_t *sec = &ota_device_file_device(f)->security;
+    int slot = a.slot;
+    for (unsigned i = 0; slot < 0 && i < OTA_DEVICE_KEY_DIGESTS; i++) {
+        if (!sec->key_digest_set[i]) {
+            slot = (int)i;
+        }
+    }
+    if (slot < 0 || sec->key_digest_set[slot]) {
+        cli_error(slot < 0 ? "all 3 key digest eFuse blocks are burned"
+                           : "KEY_DIGEST%d is already burned (eFuse bits cannot be cleared)",
+                  slot);
+        free(digest);
+        ota_device_file_close(f);
+        return CLI_EXIT_FAIL;
+    }
+    sec->key_digest_set[slot] = true;
+    memcpy(sec->key_digest[slot], digest, 32);
+    free(digest);
+    char what[64];
+    snprintf(what, sizeof what, "burned KEY_DIGEST%d", slot);
+    return finish(f, a.json, what);
+}
+
+static void revoke_usage(FILE *out)
+{
+    fprintf(out, "Usage: ota efuse revoke-key [--json] DEVICE N\n"
+                 "\n"
+                 "Burn KEY_REVOKEN (N = 0..2): images signed only by key digest N are refused from now on,\n"
+                 "by the bootloader and by updates. Cannot be undone.\n");
+}
+
+static int efuse_revoke(int argc, char **argv)
+{
+    sec_args_t a;
+    int rc = parse("efuse revoke-key", argc, argv, 2, 2, &a, revoke_usage);
+    if (rc != CLI_EXIT_OK) {
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    }
+    uint64_t n;
+    if (!cli_parse_uint(a.pos[1], OTA_DEVICE_KEY_DIGESTS - 1, &n)) {
+        return cli_usage_error("efuse revoke-key", "N: 0, 1 or 2, got '%s'", a.pos[1]);
+    }
+    ota_device_file_t *f = open_dev(a.pos[0]);
+    if (f == NULL) {
+        return CLI_EXIT_FAIL;
+    }
+    ota_device_file_device(f)->security.key_revoked[n] = true;
+    char what[64];
+    snprintf(what, sizeof what, "burned KEY_REVOKE%u", (unsigned)n);
+    return finish(f, a.json, what);
+}
+
+static void enable_usage(FILE *out)
+{
+    fprintf(out, "Usage: ota efuse enable-secure-boot [--json] DEVICE\n"
+                 "\n"
+                 "Burn SECURE_BOOT_EN (Secure Boot V2): from now on 'ota boot' boots only apps signed by a\n"
+                 "burned, unrevoked key digest, and 'ota run' refuses app updates that are not. Needs at\n"
+                 "least one such digest (refused otherwise: the device could boot nothing). Cannot be undone.\n");
+}
+
+static int efuse_enable(int argc, char **argv)
+{
+    sec_args_t a;
+    int rc = parse("efuse enable-secure-boot", argc, argv, 1, 1, &a, enable_usage);
+    if (rc != CLI_EXIT_OK) {
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    }
+    ota_device_file_t *f = open_dev(a.pos[0]);
+    if (f == NULL) {
+        return CLI_EXIT_FAIL;
+    }
+    ota_device_security_t *sec = &ota_device_file_device(f)->security;
+    bool usable = false;
+    for (unsigned i = 0; i < OTA_DEVICE_KEY_DIGESTS; i++) {
+        usable |= sec->key_digest_set[i] && !sec->key_revoked[i];
+    }
+    if (!usable) {
+        cli_error("no burned, unrevoked key digest: burn one first ('ota efuse burn-key-digest')");
+        ota_device_file_close(f);
+        return CLI_EXIT_FAIL;
+    }
+    sec->secure_boot_v2 = true;
+    return finish(f, a.json, "burned SECURE_BOOT_EN (Secure Boot V2 enabled)");
+}
+
+static const cli_command_t k_efuse_commands[] = {
+    {"burn-key-digest", efuse_burn, "burn a Secure Boot V2 key digest (KEY_DIGEST0..2)"},
+    {"revoke-key", efuse_revoke, "revoke a key digest (KEY_REVOKE0..2)"},
+    {"enable-secure-boot", efuse_enable, "enable Secure Boot V2 (SECURE_BOOT_EN)"},
+};
+
+int cmd_efuse(int argc, char **argv)
+{
+    return cli_dispatch("efuse", k_efuse_commands, sizeof k_efuse_commands / sizeof k_efuse_commands[0], argc,
+                        argv);
+}
+
+static void config_set_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ota config set [--json] DEVICE SETTING VALUE\n"
+            "\n"
+            "Settings (the app's Kconfig on a real device):\n"
+            "  signed-apps-no-secure-boot on|off\n"
+            "      CONFIG_SECURE_SIGNED_APPS_NO_SECURE_BOOT: an app update must be signed (block 0) by\n"
+            "      the key of the running app's block 0; the bootloader does not check.\n"
+            "  signed-data-partitions LABEL[,LABEL...]|none\n"
+            "      CONFIG_SECURE_SIGNED_DATA_PARTITION: data partitions whose updates must be signed\n"
+            "      (up to 4; data subtype 0x06 is always signed).\n"
+            "  decrypt-key rsa3072:PEM | ecies:HMAC_KEY.bin | none\n"
+            "      the esp_encrypted_img private key: an RSA-3072 PEM, or the device's 32-byte ECIES\n"
+            "      HMAC key. The state file records the file's path, not its bytes.\n");
+}
+
+static int config_set(int argc, char **argv)
+{
+    sec_args_t a;
+    int rc = parse("config set", argc, argv, 3, 3, &a, config_set_usage);
+    if (rc != CLI_EXIT_OK) {
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    }
+    const char *name = a.pos[1], *value = a.pos[2];
+    if (strcmp(name, "signed-apps-no-secure-boot") == 0) {
+        if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+            return cli_usage_error("config set", "signed-apps-no-secure-boot: on or off, got '%s'", value);
+        }
+        ota_device_file_t *f = open_dev(a.pos[0]);
+        if (f == NULL) {
+            return CLI_EXIT_FAIL;
+        }
+        ota_device_file_device(f)->security.signed_apps_on_update = strcmp(value, "on") == 0;
+        return finish(f, a.json, "set signed-apps-no-secure-boot");
+    }
+    if (strcmp(name, "signed-data-partitions") == 0) {
+        char text[160];
+        snprintf(text, sizeof text, "signed_data_partitions=%s\n", value);
+        ota_device_file_t *f = open_dev(a.pos[0]);
+        if (f == NULL) {
+            return CLI_EXIT_FAIL;
+        }
+        /* the state file's own parser: one place for the rules (count, label length) */
+        char diag[200] = "";
+        ota_device_t *dev = ota_device_file_device(f);
+        if (strlen(value) > 100 || ota_device_state_parse(text, strlen(text), dev, diag, sizeof diag) != OTA_OK) {
+            ota_device_file_close(f);
+            return cli_usage_error("config set", "signed-data-partitions: up to 4 comma-separated labels of "
+                                                 "1..16 characters, or none; got '%s'", value);
+        }
+        return finish(f, a.json, "set signed-data-partitions");
+    }
+    if (strcmp(name, "decrypt-key") == 0) {
+        ota_enc_scheme_t scheme = 0;
+        const char *path = NULL;
+        if (strncmp(value, "rsa3072:", 8) == 0) {
+            scheme = OTA_ENC_SCHEME_RSA3072;
+            path = value + 8;
+        } else if (strncmp(value, "ecies:", 6) == 0) {
+            scheme = OTA_ENC_SCHEME_ECIES_P256;
+            path = value + 6;
+        } else if (strcmp(value, "none") != 0) {
+            return cli_usage_error("config set", "decrypt-key: rsa3072:PEM, ecies:HMAC_KEY.bin or none, got '%s'",
+                                   value);
+        }
+        char abs[PATH_MAX];
+        if (path != NULL && realpath(path, abs) == NULL) {
+            cli_error("cannot read the decrypt key %s", path);
+            return CLI_EXIT_FAIL;
+        }
+        ota_device_file_t *f = open_dev(a.pos[0]);
+        if (f == NULL) {
+            return CLI_EXIT_FAIL;
+        }
+        char diag[480] = "";
+        int err = ota_device_file_set_decrypt_key(f, scheme, path != NULL ? abs : NULL, diag, sizeof diag);
+        if (err != OTA_OK) {
+            cli_error("%s", diag[0] ? diag : ota_strerror(err));
+            ota_device_file_close(f);
+            return CLI_EXIT_FAIL;
+        }
+        return finish(f, a.json, "set decrypt-key");
+    }
+    return cli_usage_error("config set", "unknown setting '%s' (see 'ota config set --help')", name);
+}
+
+static const cli_command_t k_config_commands[] = {
+    {"set", config_set, "set a security setting (signed apps, signed data, decrypt key)"},
+};
+
+int cmd_config(int argc, char **argv)
+{
+    return cli_dispatch("config", k_config_commands, sizeof k_config_commands / sizeof k_config_commands[0], argc,
+                        argv);
+}
