@@ -258,7 +258,7 @@ int ota_delta_stage_attach(ota_item_t *item, bool allow_bare, void **ctx)
     }
     const ota_partition_info_t *running;
     uint8_t sha[32];
-    uint32_t old_len;
+    uint32_t old_len = 0;
     if ((err = running_base(item, &running, sha, &old_len)) != OTA_OK) {
         return err;
     }
