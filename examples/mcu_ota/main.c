@@ -1,6 +1,6 @@
 /* The ESP-ADF OTA example on a microcontroller, without an OS: the same upgrade list as
  * examples/ota_example (the tone partition from file://sdcard/flash_tone.bin, then the app with
- * reboot_flag), run by ota_service_run() in the main loop, against a RAM-backed NOR flash that
+ * reboot_flag), run by ota_service_step() in the main loop, against a RAM-backed NOR flash that
  * starts as a copy of a host device image. Restart = the simulated second-stage bootloader boots
  * the new app. At the end the flash is written back to a host file, and the exit status (over
  * semihosting) is the result: 0 when the new app booted.
@@ -35,7 +35,7 @@ static const char *TAG = "HTTPS_OTA_EXAMPLE";
 /* The service's streaming buffer, given by the caller (static) instead of taken from the heap. */
 static uint8_t s_work_buffer[MCU_WORK_BUFFER_SIZE];
 
-/* Deepest stack of ota_service_run() (restart and bootloader included) over the runs. */
+/* Deepest stack of ota_service_step() (restart and bootloader included) over the runs. */
 static size_t s_service_stack;
 
 /* The NOR chip's cells: in the board's large RAM (linker section), not on the heap. */
@@ -115,7 +115,15 @@ static int app_main(ota_device_t *dev, board_t *b, const char *sdcard, const cha
     if (err == OTA_OK) {
         OTA_LOGI(TAG, "[2.2] Run OTA service (no threads: in the main loop)");
         mcu_stack_mark();
-        err = ota_service_run(service, summary);
+        /* The main loop: one bounded step per pass (at most one chunk of the work buffer), so
+         * the firmware could serve its other duties between two steps. */
+        unsigned steps = 0;
+        while ((err = ota_service_step(service, summary)) == OTA_SERVICE_IN_PROGRESS) {
+            if (++steps % 256u == 0) {
+                OTA_LOGI(TAG, "... %u steps", steps);
+            }
+        }
+        OTA_LOGI(TAG, "OTA service done in %u steps", steps + 1u);
         size_t used = mcu_stack_used_since_mark();
         if (used > s_service_stack) {
             s_service_stack = used;
@@ -270,7 +278,7 @@ int main(void)
     OTA_LOGI("mcu", "heap high-water during the update: %u bytes (%u allocations), left allocated %u",
              (unsigned)(after.peak_bytes - base.current_bytes), (unsigned)after.allocations,
              (unsigned)(after.current_bytes - base.current_bytes));
-    OTA_LOGI("mcu", "stack high-water (painted): %u bytes, of which ota_service_run: %u bytes", (unsigned)mcu_stack_high_water(),
+    OTA_LOGI("mcu", "stack high-water (painted): %u bytes, of which ota_service_step: %u bytes", (unsigned)mcu_stack_high_water(),
              (unsigned)s_service_stack);
     OTA_LOGI("mcu", "device state (ota_device_t, kept by the caller): %u bytes; work buffer (static) %u bytes",
              (unsigned)sizeof dev, (unsigned)sizeof s_work_buffer);

@@ -29,7 +29,7 @@ extern "C" {
     X(OTA_ERR_NOT_SUPPORTED, -4, "not supported") \
     X(OTA_ERR_INVALID_STATE, -5, "invalid state") \
     X(OTA_ERR_IO, -6, "I/O error") \
-    X(OTA_ERR_TIMEOUT, -7, "timed out") \
+    /* -7 (OTA_ERR_TIMEOUT) retired: nothing returned it; the number stays unused */ \
     X(OTA_ERR_BUFFER_TOO_SMALL, -8, "buffer too small") \
     X(OTA_ERR_CANCELLED, -9, "cancelled") \
     X(OTA_ERR_BUSY, -10, "busy") \
@@ -77,7 +77,7 @@ extern "C" {
     X(OTA_ERR_IMG_TRAILING_DATA, -311, "image: data after the end of the image") \
     X(OTA_ERR_IMG_SIGNATURE, -312, "image: signature invalid") \
     /* otadata, boot, rollback (-400 .. -499) */ \
-    X(OTA_ERR_OTADATA_INVALID, -400, "otadata: no valid entry") \
+    /* -400 (OTA_ERR_OTADATA_INVALID) retired: no valid entry boots ota_0/factory, never an error */ \
     X(OTA_ERR_NO_BOOTABLE_APP, -401, "boot: no bootable app partition") \
     X(OTA_ERR_PARTITION_CONFLICT, -402, "ota: target is the running partition") \
     X(OTA_ERR_ROLLBACK_FAILED, -403, "ota: no valid app to roll back to") \
@@ -120,13 +120,13 @@ extern "C" {
     X(OTA_ERR_VERSION_UNPARSEABLE, -700, "version: cannot parse") \
     X(OTA_ERR_VERSION_NOT_COMPARABLE, -701, "version: cannot compare") \
     X(OTA_ERR_VERSION_NOT_NEWER, -702, "version: not newer than the running one") \
-    X(OTA_ERR_PROJECT_MISMATCH, -703, "version: project name differs") \
+    /* -703 (OTA_ERR_PROJECT_MISMATCH) retired: the project name is not checked (as ESP-IDF) */ \
     /* service (-800 .. -899) */ \
     X(OTA_ERR_SVC_NULL_STEP, -800, "service: item step missing") \
     X(OTA_ERR_SVC_NO_LIST, -801, "service: no upgrade list") \
     X(OTA_ERR_SVC_VERIFY_FAILED, -802, "service: flash read-back does not match") \
     X(OTA_ERR_SVC_CHECKPOINT, -803, "service: resume checkpoint unusable") \
-    X(OTA_ERR_SVC_CONFIG, -804, "service: invalid configuration") \
+    /* -804 (OTA_ERR_SVC_CONFIG) retired: bad settings are OTA_ERR_INVALID_ARG/INVALID_SIZE */ \
     X(OTA_ERR_SVC_UP_TO_DATE, -805, "service: already up to date") \
     /* signature / encryption (-1000 .. -1099) */ \
     X(OTA_ERR_SIG_UNSIGNED, -1000, "signature: image is not signed (no valid signature block)") \

@@ -55,7 +55,37 @@ void ota_app_get_default_proc(ota_upgrade_ops_t *ops);
 /** Fill the four steps with the data procedure (need_upgrade included, see above). */
 void ota_data_get_default_proc(ota_upgrade_ops_t *ops);
 
-/* The steps one by one, to reuse in custom procedures. */
+/*
+ * The steps one by one, to reuse in custom procedures. Return codes (besides OTA_OK):
+ *
+ * ota_app_default_prepare: OTA_ERR_NO_MEM; the source's open errors (OTA_ERR_SRC_*, e.g.
+ *   OTA_ERR_SRC_FILE_NOT_FOUND, OTA_ERR_SRC_HTTP_STATUS) and the resume checkpoint's
+ *   (OTA_ERR_SVC_CHECKPOINT); *handle is set (finished_check releases it) unless NO_MEM.
+ * ota_app_default_need_upgrade: OTA_ERR_NOT_FOUND (no OTA slot to update), the target check's
+ *   errors (ota_ops_check_update_target, e.g. OTA_ERR_PARTITION_CONFLICT), OTA_ERR_IMG_TOO_LARGE,
+ *   the source's read errors (OTA_ERR_SRC_*), OTA_ERR_IMG_TRUNCATED (ends before the app
+ *   description), the image header checks (OTA_ERR_IMG_*, OTA_ERR_IMG_APP_DESC,
+ *   OTA_ERR_IMG_WRONG_CHIP, OTA_ERR_IMG_CHIP_REVISION), OTA_ERR_SECURE_VERSION, and with
+ *   version_check OTA_ERR_VERSION_NOT_NEWER (skip) or OTA_ERR_VERSION_UNPARSEABLE / OTA_ERR_VERSION_NOT_COMPARABLE (refused).
+ * ota_app_default_execute: OTA_ERR_INVALID_STATE (need_upgrade did not run), otadata and flash
+ *   errors (OTA_ERR_FLASH_*), OTA_ERR_SRC_* and OTA_ERR_CANCELLED while
+ *   streaming, the image validator's OTA_ERR_IMG_*, OTA_ERR_SVC_VERIFY_FAILED (read-back differs),
+ *   a user verifier's or stage's code; OTA_ITEM_STREAM_DEFERRED (1) only when
+ *   ota_service_step drives it (the service then continues the loop itself).
+ * ota_app_default_finished_check: @p result if it is not OTA_OK; else the commit's errors
+ *   (flash, OTA_ERR_SVC_VERIFY_FAILED, otadata); OTA_ERR_INVALID_STATE if @p handle is NULL
+ *   with result OTA_OK.
+ * ota_data_default_prepare: OTA_ERR_INVALID_ARG (no label, or the otadata partition),
+ *   OTA_ERR_NOT_FOUND (no data partition of that label), OTA_ERR_FLASH_READONLY, OTA_ERR_NO_MEM,
+ *   the source's open errors (OTA_ERR_SRC_*, OTA_ERR_SVC_CHECKPOINT), OTA_ERR_IMG_TOO_LARGE.
+ * ota_data_default_need_upgrade: OTA_ERR_TONE_* (a tone image that is not valid, or non-tone
+ *   data for a tone partition: OTA_ERR_TONE_BAD_TAG), OTA_ERR_VERSION_NOT_NEWER (skip),
+ *   OTA_ERR_IMG_TRUNCATED, the source's read errors, flash read errors.
+ * ota_data_default_execute: OTA_ERR_IMG_TRUNCATED (empty image), OTA_ERR_SRC_*,
+ *   OTA_ERR_CANCELLED, OTA_ERR_FLASH_*, OTA_ERR_SVC_VERIFY_FAILED, the tone validator's
+ *   OTA_ERR_TONE_*; OTA_ITEM_STREAM_DEFERRED (1) as for the app.
+ * ota_data_default_finished_check: as ota_app_default_finished_check (commit: flash errors).
+ */
 int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr_t *node);
 int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node);
 int ota_app_default_execute(void *handle, ota_node_attr_t *node);
@@ -75,7 +105,10 @@ int ota_data_default_finished_check(void *handle, ota_node_attr_t *node, int res
  */
 int ota_data_image_stream_read(void *handle, void *buf, size_t wanted);
 
-/** Append @p size bytes to the partition image at the current write offset. */
+/** Append @p size bytes to the partition image at the current write offset.
+ *  @return OTA_OK; OTA_ERR_INVALID_STATE if @p handle is NULL; OTA_ERR_IMG_TOO_LARGE past the
+ *  partition's end; flash errors (OTA_ERR_FLASH_*, OTA_ERR_SVC_VERIFY_FAILED when the read-back
+ *  differs). */
 int ota_data_partition_write(void *handle, const void *buf, size_t size);
 
 /**

@@ -20,7 +20,7 @@
  *  - prepare receives the service, because the service owns nothing global (two services on two
  *    devices in one process work); the other steps keep ESP-ADF's signatures;
  *  - the data procedure has a default need_upgrade (tone-image aware) and never leaves a
- *    half-written data partition that looks valid (see ota_data_proc.h);
+ *    half-written data partition that looks valid (see ota_proc_default.h);
  *  - the service can be stopped between chunks; the device stays bootable.
  *
  * Step return values: OTA_OK, or a negative ota_err_t. need_upgrade returns OTA_OK to go on;
@@ -149,26 +149,74 @@ typedef struct {
     int first_error;  /**< reason of the first failed item, OTA_OK if none */
 } ota_service_summary_t;
 
+/**
+ * Create a service (nothing runs yet).
+ * @return OTA_OK, *out set;
+ *         OTA_ERR_INVALID_ARG if @p cfg, @p out or cfg->device is NULL;
+ *         OTA_ERR_INVALID_SIZE if cfg->work_buffer_size is below 512;
+ *         OTA_ERR_NO_MEM if the service or its work buffer cannot be allocated.
+ */
 int ota_service_create(const ota_service_config_t *cfg, ota_service_t **out);
-/** Stops and joins a running worker, then frees everything. NULL-safe. */
+/** Stops and joins a running worker, stops a step-driven run (its current item fails
+ *  CANCELLED, so its finished_check releases it), then frees everything. NULL-safe. */
 void ota_service_destroy(ota_service_t *service);
 
 /**
  * Set the upgrade list (copied, strings included, unlike ESP-ADF's shallow copy). Items whose
- * steps are NULL fail with OTA_ERR_SVC_NULL_STEP when run, as in ESP-ADF. OTA_ERR_BUSY while
- * running.
+ * steps are NULL fail with OTA_ERR_SVC_NULL_STEP when run, as in ESP-ADF.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG if @p service or @p list is NULL or @p count <= 0;
+ *         OTA_ERR_BUSY while a run (run, step or worker) is in progress; OTA_ERR_NO_MEM (the
+ *         service then has no list).
  */
 int ota_service_set_upgrade_list(ota_service_t *service, const ota_upgrade_ops_t *list, int count);
 
-/** Run the list to completion in the calling thread. Returns OTA_OK unless an item failed
- * (then the first failure's reason); @p summary may be NULL. */
+/**
+ * Run the list to completion in the calling thread (a loop over the same steps as
+ * ota_service_step). @p summary may be NULL.
+ * @return OTA_OK if no item failed (skipped items are not failures);
+ *         the first failed item's reason otherwise (any ota_err_t a step returned, e.g.
+ *         OTA_ERR_SRC_*, OTA_ERR_IMG_*, OTA_ERR_SVC_NULL_STEP, OTA_ERR_CANCELLED);
+ *         OTA_ERR_SVC_NO_LIST if no list was set;
+ *         OTA_ERR_INVALID_ARG if @p service is NULL; OTA_ERR_BUSY if a run is in progress.
+ */
 int ota_service_run(ota_service_t *service, ota_service_summary_t *summary);
 
-/** Run the list in a worker thread. OTA_ERR_BUSY if one is running. */
+/** ota_service_step()'s return value while the run goes on (positive: never an ota_err_t). */
+#define OTA_SERVICE_IN_PROGRESS 1
+
+/**
+ * One bounded piece of the run, for a main loop without threads (like esp_https_ota_perform()
+ * called in a loop). The first call starts a run; each call then does one step of the current
+ * item: BEGIN event + prepare, need_upgrade, execute_upgrade, finished_check + RESULT, or the end
+ * (FINISH + restart). The default procedures' execute_upgrade writes one chunk per call (at most
+ * two reads of at most the work buffer's size from the source); a custom execute_upgrade runs
+ * whole in one call. (The default procedures' closing log lines, "Image bytes read: N" and
+ * "Connection closed", are not printed in this mode; the final PROGRESS event is.) ota_service_stop() between calls fails the current item with OTA_ERR_CANCELLED at its
+ * next chunk (the device stays bootable); keep calling until the run ends.
+ * @return OTA_SERVICE_IN_PROGRESS: call again;
+ *         otherwise the run has ended and the value is what ota_service_run() returns (OTA_OK, the
+ *         first failed item's reason, or OTA_ERR_SVC_NO_LIST), with @p summary filled (may be NULL;
+ *         read only at the end);
+ *         OTA_ERR_INVALID_ARG if @p service is NULL; OTA_ERR_BUSY if run() or a worker is running.
+ */
+int ota_service_step(ota_service_t *service, ota_service_summary_t *summary);
+
+/**
+ * Run the list in a worker thread (its result: ota_service_wait).
+ * @return OTA_OK; OTA_ERR_INVALID_ARG if @p service is NULL; OTA_ERR_BUSY if a run is in
+ *         progress or a finished worker was not waited for; OTA_ERR_NO_MEM if the thread cannot
+ *         be created (POSIX port); OTA_ERR_NOT_SUPPORTED on a port without threads (bare-metal:
+ *         use ota_service_run or ota_service_step).
+ */
 int ota_service_start(ota_service_t *service);
 /** Ask the worker to stop at the next chunk boundary (the current item fails CANCELLED). */
 void ota_service_stop(ota_service_t *service);
-/** Wait for the worker; same return and summary as ota_service_run. */
+/**
+ * Wait for the worker; same summary as ota_service_run.
+ * @return what ota_service_run returns for the run (OTA_OK, first failure, OTA_ERR_SVC_NO_LIST);
+ *         OTA_ERR_INVALID_ARG if @p service is NULL; OTA_ERR_INVALID_STATE if no worker was
+ *         started (or it was already waited for).
+ */
 int ota_service_wait(ota_service_t *service, ota_service_summary_t *summary);
 
 /** The service's device, buffer and settings, for custom procedures. */

@@ -142,6 +142,15 @@ int ota_item_read_exact(ota_item_t *item, void *buf, size_t len);
  */
 int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n), void *arg);
 
+/* ota_item_stream's positive return when the service's step mode took over the loop after the
+ * first chunk (see ota_service_defer_stream); the caller returns it unchanged. */
+#define OTA_ITEM_STREAM_DEFERRED 1
+
+/* One more chunk of a deferred stream: 1 while more remains, OTA_OK once the stream ended and the
+ * verifiers' finish() passed (with a forced 100 % PROGRESS), or an error. */
+int ota_item_stream_resume(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n),
+                           void *arg);
+
 /** Output bytes handed out so far (stream bytes without stages). */
 static inline uint64_t ota_item_position(const ota_item_t *item)
 {

@@ -449,39 +449,43 @@ static int staged_read(void *arg, uint32_t off, void *buf, size_t len)
     return len == 0 ? OTA_OK : ota_partition_read(&w->part, off, out, len);
 }
 
-int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n), void *arg)
+/* One chunk: 1 when a chunk went through, 0 at the end of the stream, or an error. */
+static int stream_chunk(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n), void *arg)
 {
     size_t buf_size;
     uint8_t *buf = ota_service_work_buffer(item->service, &buf_size);
     if (chunk > buf_size) {
         chunk = buf_size;
     }
-    for (;;) {
-        const uint8_t *data;
-        int n = ota_item_next(item, buf, chunk, &data);
-        if (n < 0) {
-            OTA_LOGE(item->tag, "read failed after %llu bytes: %s", (unsigned long long)item->consumed, ota_strerror(n));
-            return n;
-        }
-        if (n == 0) {
-            break;
-        }
-        uint32_t at = item->writer.written;
-        int err = ota_item_put(item, data, (size_t)n);
-        if (err != OTA_OK) {
-            const char *msg = verifier_message(item, err);
-            if (item->failed_verifier < 0 && !item->detail_write_errors) {
-                OTA_LOGE(item->tag, "write to %s at %u failed: %s", item->target.info.label, (unsigned)at, msg);
-            } else {
-                OTA_LOGE(item->tag, "%s", msg);
-                ota_service_set_item_detail(item->service, 0, "%s", msg);
-            }
-            return err;
-        }
-        if (on_chunk != NULL) {
-            on_chunk(arg, at, (size_t)n);
-        }
+    const uint8_t *data;
+    int n = ota_item_next(item, buf, chunk, &data);
+    if (n < 0) {
+        OTA_LOGE(item->tag, "read failed after %llu bytes: %s", (unsigned long long)item->consumed, ota_strerror(n));
+        return n;
     }
+    if (n == 0) {
+        return 0;
+    }
+    uint32_t at = item->writer.written;
+    int err = ota_item_put(item, data, (size_t)n);
+    if (err != OTA_OK) {
+        const char *msg = verifier_message(item, err);
+        if (item->failed_verifier < 0 && !item->detail_write_errors) {
+            OTA_LOGE(item->tag, "write to %s at %u failed: %s", item->target.info.label, (unsigned)at, msg);
+        } else {
+            OTA_LOGE(item->tag, "%s", msg);
+            ota_service_set_item_detail(item->service, 0, "%s", msg);
+        }
+        return err;
+    }
+    if (on_chunk != NULL) {
+        on_chunk(arg, at, (size_t)n);
+    }
+    return 1;
+}
+
+static int stream_end(ota_item_t *item)
+{
     if (!item->writer.begun) {
         return OTA_OK; /* nothing written: the procedure decides */
     }
@@ -500,6 +504,43 @@ int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, 
         }
     }
     return OTA_OK;
+}
+
+int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n), void *arg)
+{
+    for (;;) {
+        int r = stream_chunk(item, chunk, on_chunk, arg);
+        if (r < 0) {
+            return r;
+        }
+        if (r == 0) {
+            break;
+        }
+        /* Driven by ota_service_step(): hand the rest of the loop to the service, one chunk per step. */
+        if (ota_service_defer_stream(item->service, item, chunk, on_chunk, arg)) {
+            return OTA_ITEM_STREAM_DEFERRED;
+        }
+    }
+    return stream_end(item);
+}
+
+int ota_item_stream_resume(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n),
+                           void *arg)
+{
+    int r = stream_chunk(item, chunk, on_chunk, arg);
+    if (r != 0) {
+        return r;
+    }
+    if (!item->writer.begun) {
+        /* The procedure's own "nothing written" check ran before the deferral: decide here. */
+        ota_service_set_item_detail(item->service, 0, "the image is empty");
+        return OTA_ERR_IMG_TRUNCATED;
+    }
+    r = stream_end(item);
+    if (r == OTA_OK) {
+        ota_service_report_progress(item->service, ota_item_stream_position(item, item->consumed), item->total, true);
+    }
+    return r;
 }
 
 static int target_write(void *arg, const uint8_t *data, size_t len)

@@ -10,6 +10,8 @@
 #include "ota/ota_log.h"
 #include "ota/ota_mem.h"
 #include "ota/ota_port.h"
+#include "ota/ota_proc_default.h"
+#include "item.h"
 #include "service_internal.h"
 
 static const char *TAG = "OTA_SERVICE";
@@ -32,6 +34,20 @@ struct ota_service {
     uint64_t last_progress_ms;
     int item_http_status;
     char item_detail[256];
+
+    /* where the run is (ota_service_step); run() and the worker loop over the same steps */
+    int state;
+    int next;           /* index of the next / current item */
+    int first_restart_item;
+    void *handle;       /* the current item's procedure handle */
+    int item_ret;       /* the current item's result so far */
+    ota_service_summary_t sum;
+    bool stepping;      /* ota_service_step() claimed the service */
+    bool defer_ok;      /* a default execute_upgrade may hand its chunk loop over */
+    void *stream_item;  /* the deferred chunk loop (ota_item_t), NULL if none */
+    size_t stream_chunk;
+    void (*stream_on_chunk)(void *arg, uint32_t at, size_t n);
+    void *stream_arg;
 
     /* worker thread */
     ota_port_thread_t *worker;
@@ -127,6 +143,13 @@ void ota_service_destroy(ota_service_t *s)
         ota_service_stop(s);
         ota_service_wait(s, NULL);
     }
+    if (s->stepping) {
+        /* A step-driven run left half way: stop it as ota_service_stop would (the current item
+         * fails CANCELLED and its finished_check releases the handle). */
+        ota_service_stop(s);
+        while (ota_service_step(s, NULL) == OTA_SERVICE_IN_PROGRESS) {
+        }
+    }
     free_list(s);
     if (s->work != s->cfg.work_buffer) {
         ota_free(s->work);
@@ -172,120 +195,196 @@ int ota_service_set_upgrade_list(ota_service_t *s, const ota_upgrade_ops_t *list
     return OTA_OK;
 }
 
-/* One item, in ESP-ADF's exact order (ota_service_process). */
-static int process_item(ota_service_t *s, ota_upgrade_ops_t *ops)
+/* The run as a state machine, one bounded piece of work per step, in ESP-ADF's exact order
+ * (ota_service_process): BEGIN event + prepare, need_upgrade, execute_upgrade (a default
+ * procedure's first chunk), one chunk per step, finished_check + RESULT, ..., FINISH + restart. */
+enum { RS_START = 0, RS_ITEM, RS_NEED, RS_EXECUTE, RS_STREAM, RS_CHECK, RS_END };
+
+bool ota_service_defer_stream(ota_service_t *s, void *item, size_t chunk,
+                              void (*on_chunk)(void *arg, uint32_t at, size_t n), void *arg)
 {
-    if (ops->prepare == NULL || ops->need_upgrade == NULL || ops->execute_upgrade == NULL) {
-        /* As ESP-ADF: nothing is called, not even finished_check. */
-        OTA_LOGE(TAG, "upgrade_list[%d] lacks prepare/need_upgrade/execute_upgrade", s->current_id);
-        return OTA_ERR_SVC_NULL_STEP;
+    if (!s->defer_ok || s->stream_item != NULL) {
+        return false;
     }
-    void *handle = NULL;
-    int ret = ops->prepare(s, &handle, &ops->node);
-    if (ret != OTA_OK) {
-        OTA_LOGE(TAG, "OTA prepared fail: %s", ota_strerror(ret));
-        goto end;
-    }
-    ret = ops->need_upgrade(handle, &ops->node);
-    if (ret != OTA_OK) {
-        if (ota_item_result_of(ret) == OTA_ITEM_SKIPPED) {
-            OTA_LOGI(TAG, "No need to upgrade: %s", ota_strerror(ret));
-        } else {
-            OTA_LOGE(TAG, "Upgrade refused: %s", ota_strerror(ret));
-        }
-        goto end;
-    }
-    ret = ops->execute_upgrade(handle, &ops->node);
-    if (ret != OTA_OK) {
-        OTA_LOGE(TAG, "Fail to execute upgrade: %s", ota_strerror(ret));
-    }
-end:
-    if (ops->finished_check == NULL) {
-        OTA_LOGE(TAG, "upgrade_list[%d] has no finished_check", s->current_id);
-        return OTA_ERR_SVC_NULL_STEP;
-    }
-    return ops->finished_check(handle, &ops->node, ret);
+    s->stream_item = item;
+    s->stream_chunk = chunk;
+    s->stream_on_chunk = on_chunk;
+    s->stream_arg = arg;
+    return true;
 }
 
-static int run_list(ota_service_t *s, ota_service_summary_t *summary)
+/* The item's result is known: count it, RESULT event, next item or end of list. */
+static void item_end(ota_service_t *s, int ret)
 {
-    ota_service_summary_t sum = {0};
-    int first_restart_item = -1;
-
-    if (s->list == NULL) {
-        OTA_LOGE(TAG, "Please set upgrade list first");
-        if (summary != NULL) {
-            *summary = sum;
+    ota_upgrade_ops_t *ops = &s->list[s->next];
+    int i = s->next;
+    ota_item_result_t result = ota_item_result_of(ret);
+    switch (result) {
+    case OTA_ITEM_SUCCESS: s->sum.succeeded++; break;
+    case OTA_ITEM_SKIPPED: s->sum.skipped++; break;
+    default:
+        s->sum.failed++;
+        if (s->sum.first_error == OTA_OK) {
+            s->sum.first_error = ret;
         }
-        return OTA_ERR_SVC_NO_LIST;
+        break;
     }
-    int i = 0;
-    for (; i < s->count; i++) {
-        ota_upgrade_ops_t *ops = &s->list[i];
-        s->current_id = i;
-        s->current_node = &ops->node;
-        s->last_progress_ms = 0;
-        s->item_http_status = 0;
-        s->item_detail[0] = '\0';
-
-        ota_event_t begin = {.type = OTA_EVENT_ITEM_BEGIN, .id = i, .node = &ops->node};
-        emit(s, &begin);
-
-        int ret = __atomic_load_n(&s->stop_requested, __ATOMIC_ACQUIRE) ? OTA_ERR_CANCELLED
-                                                                        : process_item(s, ops);
-        ota_item_result_t result = ota_item_result_of(ret);
-        switch (result) {
-        case OTA_ITEM_SUCCESS: sum.succeeded++; break;
-        case OTA_ITEM_SKIPPED: sum.skipped++; break;
-        default:
-            sum.failed++;
-            if (sum.first_error == OTA_OK) {
-                sum.first_error = ret;
-            }
-            break;
-        }
-        if (result == OTA_ITEM_SUCCESS && ops->reboot_flag && first_restart_item < 0) {
-            first_restart_item = i;
-        }
-        ota_event_t ev = {.type = OTA_EVENT_RESULT, .id = i, .node = &ops->node};
-        ev.result.result = result;
-        ev.result.reason = ret;
-        ev.result.http_status = s->item_http_status;
-        ev.result.detail = s->item_detail;
-        emit(s, &ev);
-
-        if (result == OTA_ITEM_FAILED && (ops->break_after_fail || ret == OTA_ERR_CANCELLED)) {
-            OTA_LOGE(TAG, "upgrade_list[%d] OTA failed, break the update list", i);
-            i++;
-            break;
-        }
+    if (result == OTA_ITEM_SUCCESS && ops->reboot_flag && s->first_restart_item < 0) {
+        s->first_restart_item = i;
     }
-    sum.not_run = s->count - i;
+    ota_event_t ev = {.type = OTA_EVENT_RESULT, .id = i, .node = &ops->node};
+    ev.result.result = result;
+    ev.result.reason = ret;
+    ev.result.http_status = s->item_http_status;
+    ev.result.detail = s->item_detail;
+    emit(s, &ev);
+    s->next = i + 1;
+    s->state = RS_ITEM;
+    if (result == OTA_ITEM_FAILED && (ops->break_after_fail || ret == OTA_ERR_CANCELLED)) {
+        OTA_LOGE(TAG, "upgrade_list[%d] OTA failed, break the update list", i);
+        s->state = RS_END;
+    }
+}
+
+/* The list ended: FINISH event, restart. Returns the run's result. */
+static int run_end(ota_service_t *s)
+{
+    s->sum.not_run = s->count - s->next;
     s->current_id = -1;
     s->current_node = NULL;
+    s->state = RS_START;
 
     OTA_LOGW(TAG, "OTA_END!");
-    bool restart = first_restart_item >= 0;
+    bool restart = s->first_restart_item >= 0;
     ota_event_t fin = {.type = OTA_EVENT_FINISH, .id = -1};
-    fin.finish.succeeded = sum.succeeded;
-    fin.finish.skipped = sum.skipped;
-    fin.finish.failed = sum.failed;
-    fin.finish.not_run = sum.not_run;
+    fin.finish.succeeded = s->sum.succeeded;
+    fin.finish.skipped = s->sum.skipped;
+    fin.finish.failed = s->sum.failed;
+    fin.finish.not_run = s->sum.not_run;
     fin.finish.restart = restart;
     emit(s, &fin);
     if (restart) {
         OTA_LOGW(TAG, "restart!");
         if (s->cfg.restart != NULL) {
             s->cfg.restart(s->cfg.restart_ctx);
-            sum.restarted = true;
+            s->sum.restarted = true;
         } else {
             OTA_LOGW(TAG, "no restart hook configured: the new firmware boots at the next reset");
         }
     }
-    if (summary != NULL) {
-        *summary = sum;
+    return s->sum.first_error;
+}
+
+static bool is_default_execute(int (*fn)(void *, ota_node_attr_t *))
+{
+    return fn == ota_app_default_execute || fn == ota_data_default_execute;
+}
+
+/* One step of the claimed run: OTA_SERVICE_IN_PROGRESS, or the run's result (s->sum is final). */
+static int step_once(ota_service_t *s)
+{
+    ota_upgrade_ops_t *ops = s->next < s->count ? &s->list[s->next] : NULL;
+    switch (s->state) {
+    case RS_START:
+        memset(&s->sum, 0, sizeof s->sum);
+        s->next = 0;
+        s->first_restart_item = -1;
+        s->stream_item = NULL;
+        if (s->list == NULL) {
+            OTA_LOGE(TAG, "Please set upgrade list first");
+            return OTA_ERR_SVC_NO_LIST;
+        }
+        s->state = RS_ITEM;
+        return OTA_SERVICE_IN_PROGRESS;
+    case RS_ITEM:
+        if (ops == NULL) {
+            return run_end(s);
+        }
+        s->current_id = s->next;
+        s->current_node = &ops->node;
+        s->last_progress_ms = 0;
+        s->item_http_status = 0;
+        s->item_detail[0] = '\0';
+        s->handle = NULL;
+        ota_event_t begin = {.type = OTA_EVENT_ITEM_BEGIN, .id = s->next, .node = &ops->node};
+        emit(s, &begin);
+        if (__atomic_load_n(&s->stop_requested, __ATOMIC_ACQUIRE)) {
+            item_end(s, OTA_ERR_CANCELLED);
+        } else if (ops->prepare == NULL || ops->need_upgrade == NULL || ops->execute_upgrade == NULL) {
+            /* As ESP-ADF: nothing is called, not even finished_check. */
+            OTA_LOGE(TAG, "upgrade_list[%d] lacks prepare/need_upgrade/execute_upgrade", s->current_id);
+            item_end(s, OTA_ERR_SVC_NULL_STEP);
+        } else {
+            s->item_ret = ops->prepare(s, &s->handle, &ops->node);
+            if (s->item_ret != OTA_OK) {
+                OTA_LOGE(TAG, "OTA prepared fail: %s", ota_strerror(s->item_ret));
+            }
+            s->state = s->item_ret == OTA_OK ? RS_NEED : RS_CHECK;
+        }
+        return OTA_SERVICE_IN_PROGRESS;
+    case RS_NEED:
+        s->item_ret = ops->need_upgrade(s->handle, &ops->node);
+        if (s->item_ret != OTA_OK) {
+            if (ota_item_result_of(s->item_ret) == OTA_ITEM_SKIPPED) {
+                OTA_LOGI(TAG, "No need to upgrade: %s", ota_strerror(s->item_ret));
+            } else {
+                OTA_LOGE(TAG, "Upgrade refused: %s", ota_strerror(s->item_ret));
+            }
+        }
+        s->state = s->item_ret == OTA_OK ? RS_EXECUTE : RS_CHECK;
+        return OTA_SERVICE_IN_PROGRESS;
+    case RS_EXECUTE:
+        /* Under ota_service_step a default procedure hands its chunk loop over after the first
+         * chunk (its closing log lines are then not printed); a custom execute_upgrade, and any
+         * execute_upgrade under run() or the worker, runs to its end in this one step. */
+        s->defer_ok = s->stepping && is_default_execute(ops->execute_upgrade);
+        s->item_ret = ops->execute_upgrade(s->handle, &ops->node);
+        s->defer_ok = false;
+        if (s->item_ret == OTA_ITEM_STREAM_DEFERRED && s->stream_item != NULL) {
+            s->state = RS_STREAM;
+            return OTA_SERVICE_IN_PROGRESS;
+        }
+        if (s->item_ret != OTA_OK) {
+            OTA_LOGE(TAG, "Fail to execute upgrade: %s", ota_strerror(s->item_ret));
+        }
+        s->state = RS_CHECK;
+        return OTA_SERVICE_IN_PROGRESS;
+    case RS_STREAM:
+        s->item_ret = ota_item_stream_resume(s->stream_item, s->stream_chunk, s->stream_on_chunk, s->stream_arg);
+        if (s->item_ret > 0) {
+            return OTA_SERVICE_IN_PROGRESS;
+        }
+        s->stream_item = NULL;
+        if (s->item_ret != OTA_OK) {
+            OTA_LOGE(TAG, "Fail to execute upgrade: %s", ota_strerror(s->item_ret));
+        }
+        s->state = RS_CHECK;
+        return OTA_SERVICE_IN_PROGRESS;
+    case RS_CHECK:
+        if (ops->finished_check == NULL) {
+            OTA_LOGE(TAG, "upgrade_list[%d] has no finished_check", s->current_id);
+            item_end(s, OTA_ERR_SVC_NULL_STEP);
+        } else {
+            item_end(s, ops->finished_check(s->handle, &ops->node, s->item_ret));
+        }
+        s->handle = NULL;
+        return OTA_SERVICE_IN_PROGRESS;
+    case RS_END:
+    default:
+        return run_end(s);
     }
-    return sum.first_error;
+}
+
+static int run_list(ota_service_t *s, ota_service_summary_t *summary)
+{
+    s->state = RS_START;
+    int ret;
+    while ((ret = step_once(s)) == OTA_SERVICE_IN_PROGRESS) {
+    }
+    if (summary != NULL) {
+        *summary = s->sum;
+    }
+    return ret;
 }
 
 static bool claim(ota_service_t *s)
@@ -305,6 +404,30 @@ int ota_service_run(ota_service_t *s, ota_service_summary_t *summary)
     __atomic_store_n(&s->stop_requested, 0, __ATOMIC_RELEASE);
     int ret = run_list(s, summary);
     __atomic_store_n(&s->running, 0, __ATOMIC_RELEASE);
+    return ret;
+}
+
+int ota_service_step(ota_service_t *s, ota_service_summary_t *summary)
+{
+    if (s == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (!s->stepping) {
+        if (!claim(s)) {
+            return OTA_ERR_BUSY;
+        }
+        s->stepping = true;
+        s->state = RS_START;
+        __atomic_store_n(&s->stop_requested, 0, __ATOMIC_RELEASE);
+    }
+    int ret = step_once(s);
+    if (ret != OTA_SERVICE_IN_PROGRESS) {
+        if (summary != NULL) {
+            *summary = s->sum;
+        }
+        s->stepping = false;
+        __atomic_store_n(&s->running, 0, __ATOMIC_RELEASE);
+    }
     return ret;
 }
 

@@ -25,4 +25,10 @@ void ota_service_report_version_check(ota_service_t *service, const char *runnin
 void ota_service_set_item_detail(ota_service_t *service, int http_status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/** From ota_item_stream after a chunk: true when ota_service_step() drives a default procedure's
+ *  execute_upgrade; the service then calls ota_item_stream_resume once per step with these
+ *  arguments (@p item: the ota_item_t) instead of the procedure looping. False otherwise (run to the end in the caller). */
+bool ota_service_defer_stream(ota_service_t *service, void *item, size_t chunk,
+                              void (*on_chunk)(void *arg, uint32_t at, size_t n), void *arg);
+
 #endif /* OTA_SERVICE_INTERNAL_H */
