@@ -77,7 +77,7 @@ extern "C" {
     X(OTA_ERR_IMG_TRAILING_DATA, -311, "image: data after the end of the image") \
     X(OTA_ERR_IMG_SIGNATURE, -312, "image: signature invalid") \
     /* otadata, boot, rollback (-400 .. -499) */ \
-    /* -400 (OTA_ERR_OTADATA_INVALID) retired: no valid entry boots ota_0/factory, never an error */ \
+    X(OTA_ERR_OTADATA_INVALID, -400, "otadata: no valid entry") \
     X(OTA_ERR_NO_BOOTABLE_APP, -401, "boot: no bootable app partition") \
     X(OTA_ERR_PARTITION_CONFLICT, -402, "ota: target is the running partition") \
     X(OTA_ERR_ROLLBACK_FAILED, -403, "ota: no valid app to roll back to") \
