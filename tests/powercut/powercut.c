@@ -14,6 +14,7 @@
 #include "ota/ota_log.h"
 #include "ota/ota_log_posix.h"
 #include "powercut.h"
+#include "ts_sweep.h"
 
 #define MAX_PRINTED 10
 
@@ -183,42 +184,76 @@ static void account(const pc_options_t *o, totals_t *t, pc_harness_t *h, const p
     }
 }
 
-/* The sweep of one initial state and one cut behaviour. */
+/* One point of a sweep, as ts_sweep()'s callbacks see it (tests/support/ts_sweep.h). */
+typedef struct {
+    const pc_options_t *o;
+    totals_t *t;
+    pc_harness_t *h;
+    pc_cut_t cut;
+    run_info_t info;
+    unsigned data[4], booted[2];
+} sweep_point_t;
+
+static ota_flash_emu_t *point_setup(void *ctx)
+{
+    sweep_point_t *p = ctx;
+    return p->h->emu; /* run_cuts() restores the initial state itself */
+}
+
+static void point_arm(void *ctx, ota_flash_emu_t *emu, uint64_t k)
+{
+    (void)emu; /* pc_session() schedules the cut at the session's start */
+    sweep_point_t *p = ctx;
+    p->cut.k = k;
+}
+
+static int point_run(void *ctx)
+{
+    sweep_point_t *p = ctx;
+    run_cuts(p->h, &p->cut, 1, &p->info, false);
+    return p->info.taken;
+}
+
+static void point_check(void *ctx, uint64_t k, int taken)
+{
+    sweep_point_t *p = ctx;
+    pc_harness_t *h = p->h;
+    if (taken != 1) {
+        pc_violation(h, PC_INV_HARNESS,
+                     "the cut before operation %" PRIu64 " of %" PRIu64 " did not happen", k, h->n_ops);
+    }
+    p->data[p->info.data_at_cut]++;
+    if (p->info.boot_after_cut >= 0) {
+        p->booted[p->info.boot_after_cut == h->run_slot ? 0 : 1]++;
+    }
+    char label[80];
+    if (p->cut.mode == OTA_FLASH_CUT_TORN) {
+        snprintf(label, sizeof label, "torn seed %" PRIu64 " k=%" PRIu64, p->cut.seed, k);
+    } else {
+        snprintf(label, sizeof label, "clean k=%" PRIu64, k);
+    }
+    if (p->o->verbose) {
+        printf("  %s: data %s after the cut, booted %s\n", label, pc_data_state_name(p->info.data_at_cut),
+               p->info.boot_after_cut < 0                  ? "nothing"
+                   : p->info.boot_after_cut == h->run_slot ? "old"
+                                                           : "new");
+    }
+    p->t->cuts_taken += (uint64_t)taken;
+    account(p->o, p->t, h, &p->cut, 1, label);
+}
+
+/* The sweep of one initial state and one cut behaviour: ts_sweep_points() over k = first..last;
+ * N is known from the harness's uninterrupted run. */
 static void sweep(const pc_options_t *o, totals_t *t, pc_harness_t *h, ota_flash_cut_mode_t mode,
                   uint64_t seed)
 {
     double t0 = now_s();
     uint64_t last = o->last == 0 || o->last > h->n_ops ? h->n_ops : o->last;
-    uint64_t points = 0, fails = t->failing;
-    unsigned data[4] = {0}, booted[2] = {0};
-    char label[80];
-    for (uint64_t k = o->first; k <= last; k += o->step) {
-        pc_cut_t cut = {k, mode, seed};
-        run_info_t info;
-        run_cuts(h, &cut, 1, &info, false);
-        if (info.taken != 1) {
-            pc_violation(h, PC_INV_HARNESS,
-                         "the cut before operation %" PRIu64 " of %" PRIu64 " did not happen", k, h->n_ops);
-        }
-        data[info.data_at_cut]++;
-        if (info.boot_after_cut >= 0) {
-            booted[info.boot_after_cut == h->run_slot ? 0 : 1]++;
-        }
-        if (mode == OTA_FLASH_CUT_TORN) {
-            snprintf(label, sizeof label, "torn seed %" PRIu64 " k=%" PRIu64, seed, k);
-        } else {
-            snprintf(label, sizeof label, "clean k=%" PRIu64, k);
-        }
-        if (o->verbose) {
-            printf("  %s: data %s after the cut, booted %s\n", label, pc_data_state_name(info.data_at_cut),
-                   info.boot_after_cut < 0                  ? "nothing"
-                       : info.boot_after_cut == h->run_slot ? "old"
-                                                            : "new");
-        }
-        t->cuts_taken += (uint64_t)info.taken;
-        account(o, t, h, &cut, 1, label);
-        points++;
-    }
+    uint64_t fails = t->failing;
+    sweep_point_t p = {.o = o, .t = t, .h = h, .cut = {0, mode, seed}};
+    ts_sweep_t loop = {point_setup, point_arm, point_run, point_check, NULL, &p};
+    uint64_t points = ts_sweep_points(&loop, o->first, last, o->step);
+    unsigned *data = p.data, *booted = p.booted;
     char modename[40];
     if (mode == OTA_FLASH_CUT_TORN) {
         snprintf(modename, sizeof modename, "torn seed %" PRIu64, seed);

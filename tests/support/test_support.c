@@ -152,25 +152,3 @@ const char *ts_log_text(void)
 {
     return s_log ? s_log : "";
 }
-
-uint64_t ts_sweep(const ts_sweep_t *sweep, uint64_t first, uint64_t step)
-{
-    ota_flash_emu_t *emu = sweep->setup(sweep->ctx);
-    uint64_t before = ota_flash_emu_op_count(emu);
-    int result = sweep->run(sweep->ctx);
-    uint64_t n = ota_flash_emu_op_count(emu) - before;
-    sweep->check(sweep->ctx, 0, result);
-    if (sweep->teardown != NULL) {
-        sweep->teardown(sweep->ctx);
-    }
-    for (uint64_t k = first < 1 ? 1 : first; k <= n; k += step < 1 ? 1 : step) {
-        emu = sweep->setup(sweep->ctx);
-        sweep->arm(sweep->ctx, emu, k);
-        result = sweep->run(sweep->ctx);
-        sweep->check(sweep->ctx, k, result);
-        if (sweep->teardown != NULL) {
-            sweep->teardown(sweep->ctx);
-        }
-    }
-    return n;
-}

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "ota/ota_flash_emu.h"
+#include "ts_sweep.h"
 
 /** Absolute path of a file under ../shared/testdata (static buffer, valid until the next call). */
 const char *ts_testdata(const char *relative);
@@ -35,27 +36,7 @@ char *ts_path_join(const char *dir, const char *name);
 /** A strict RAM emulator of @p size bytes (0 = 4 MiB), erased. */
 ota_flash_emu_t *ts_ram_flash(uint32_t size);
 
-/**
- * A scenario swept over its flash operations: the loop the power-cut and flash-fault tests share.
- * ts_sweep() runs it once unarmed to count its program/erase operations N (check gets k = 0),
- * then for k = first, first + step, ... <= N: setup, arm before the k-th operation, run, check.
- */
-typedef struct {
-    /** Fresh state; returns the emulator whose operations are counted. */
-    ota_flash_emu_t *(*setup)(void *ctx);
-    /** Arm the injection (power cut, fault) before the k-th program/erase from now. */
-    void (*arm)(void *ctx, ota_flash_emu_t *emu, uint64_t k);
-    /** The operations under test; returns their result. */
-    int (*run)(void *ctx);
-    /** Assert the invariants after a run armed at @p k (0: the unarmed run). */
-    void (*check)(void *ctx, uint64_t k, int result);
-    /** Release what setup made (NULL: nothing). */
-    void (*teardown)(void *ctx);
-    void *ctx;
-} ts_sweep_t;
-
-/** Run the sweep; returns N, the operations of the unarmed run. */
-uint64_t ts_sweep(const ts_sweep_t *sweep, uint64_t first, uint64_t step);
+/* ts_sweep(): the loop over injection points, in ts_sweep.h (no cmocka there). */
 
 /** Deterministic pseudo-random bytes (splitmix64 stream from @p seed). */
 void ts_fill_random(void *buf, size_t len, uint64_t seed);
