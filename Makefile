@@ -48,6 +48,7 @@ check-build:
 powercut: check-build
 	$(CHECK_DIR)/tests/powercut/ota_powercut --all
 	$(CHECK_DIR)/tests/powercut/ota_powercut --all --delta
+	$(CHECK_DIR)/tests/powercut/ota_powercut --all --secure
 
 bench:
 	@scripts/install-deps.sh bench

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "delta_make.h"
 #include "ota/ota_app_image_builder.h"
@@ -73,7 +76,115 @@ static uint8_t *build_app(const char *version, uint32_t size, uint64_t seed, siz
     return buf;
 }
 
-int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size, bool delta)
+static bool write_file(const char *path, const uint8_t *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    bool ok = f != NULL && fwrite(data, 1, len, f) == len;
+    if (f != NULL && fclose(f) != 0) {
+        ok = false;
+    }
+    if (!ok) {
+        fprintf(stderr, "ota_powercut: error: cannot write %s: %s\n", path, strerror(errno));
+    }
+    return ok;
+}
+
+/* Run the ota CLI (argv[0] = its path), its stdout discarded; true if it exits 0. */
+static bool run_ota(char *const argv[])
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) {
+            dup2(null, 1);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "ota_powercut: error: '%s %s %s' failed (status 0x%x)\n", argv[0], argv[1], argv[2],
+                (unsigned)status);
+        return false;
+    }
+    return true;
+}
+
+/* --secure: the images as a Secure Boot V2 device with esp_encrypted_img receives them. Every
+ * app is signed with the test key whose digest the device trusts (the bootloader checks the
+ * running and the previous app too); the update is the signed new app, pre-encrypted for the
+ * device's RSA-3072 key. Made by the ota CLI (`image sign` = espsecure sign_data --version 2,
+ * `image encrypt` = esp_enc_img_gen.py), from the testdata keys that Espressif's tools made. */
+static int secure_images(pc_images_t *img, const char *dir, const char *ota_bin)
+{
+    char *tmp = NULL, *key = NULL, *pub = NULL, *digest = NULL, *priv = NULL;
+    const char *base = getenv("TMPDIR");
+    int err = OTA_ERR_IO;
+    if (asprintf(&tmp, "%s/ota-powercut-XXXXXX", base != NULL ? base : "/tmp") < 0 ||
+        asprintf(&key, "%s/secure/key_rsa3072.pem", dir) < 0 ||
+        asprintf(&pub, "%s/secure/enc_rsa3072_pub.pem", dir) < 0 ||
+        asprintf(&digest, "%s/secure/digest_rsa3072.bin", dir) < 0 ||
+        asprintf(&priv, "%s/secure/enc_rsa3072_priv.pem", dir) < 0 || mkdtemp(tmp) == NULL) {
+        fprintf(stderr, "ota_powercut: error: cannot make a temporary folder\n");
+        free(tmp);
+        tmp = NULL;
+        goto out;
+    }
+    uint8_t **apps[3] = {&img->old_app, &img->prev_app, &img->new_app};
+    size_t *lens[3] = {&img->old_app_len, &img->prev_app_len, &img->new_app_len};
+    char in[600], out[600], enc[600];
+    for (int i = 0; i < 3; i++) {
+        snprintf(in, sizeof in, "%s/app%d.bin", tmp, i);
+        snprintf(out, sizeof out, "%s/app%d.signed.bin", tmp, i);
+        char *sign[] = {(char *)ota_bin, "image", "sign", "--keyfile", key, in, out, NULL};
+        size_t len = 0;
+        uint8_t *signed_app = NULL;
+        if (!write_file(in, *apps[i], *lens[i]) || !run_ota(sign) || (signed_app = read_file(out, &len)) == NULL) {
+            goto out;
+        }
+        free(*apps[i]);
+        *apps[i] = signed_app;
+        *lens[i] = len;
+        unlink(in);
+    }
+    snprintf(out, sizeof out, "%s/app2.signed.bin", tmp);
+    snprintf(enc, sizeof enc, "%s/app2.enc.bin", tmp);
+    char *encrypt[] = {(char *)ota_bin, "image", "encrypt", "--scheme", "rsa3072", out, pub, enc, NULL};
+    size_t dlen = 0;
+    uint8_t *d = NULL;
+    if (!run_ota(encrypt) || (img->app_stream = read_file(enc, &img->app_stream_len)) == NULL ||
+        (d = read_file(digest, &dlen)) == NULL || dlen != sizeof img->key_digest ||
+        (img->decrypt_pem = read_file(priv, &img->decrypt_pem_len)) == NULL) {
+        free(d);
+        goto out;
+    }
+    memcpy(img->key_digest, d, sizeof img->key_digest);
+    free(d);
+    img->secure = true;
+    err = OTA_OK;
+out:
+    if (tmp != NULL) {
+        for (int i = 0; i < 3; i++) {
+            snprintf(in, sizeof in, "%s/app%d.bin", tmp, i);
+            unlink(in);
+            snprintf(in, sizeof in, "%s/app%d.signed.bin", tmp, i);
+            unlink(in);
+        }
+        snprintf(in, sizeof in, "%s/app2.enc.bin", tmp);
+        unlink(in);
+        rmdir(tmp);
+    }
+    free(tmp);
+    free(key);
+    free(pub);
+    free(digest);
+    free(priv);
+    return err;
+}
+
+int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size, bool delta, bool secure,
+                   const char *ota_bin)
 {
     memset(img, 0, sizeof *img);
     char *dir = realpath(testdata, NULL); /* file:// needs an absolute path */
@@ -89,8 +200,8 @@ int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size, bo
     img->old_tone_path = ok ? b : NULL;
     ok = ok && asprintf(&c, "file://%s", img->new_tone_path) >= 0;
     img->tone_uri = ok ? c : NULL;
-    free(dir);
     if (!ok) {
+        free(dir);
         return OTA_ERR_NO_MEM;
     }
     img->new_tone = read_file(img->new_tone_path, &img->new_tone_len);
@@ -103,10 +214,18 @@ int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size, bo
     img->new_app = build_app(PC_NEW_VERSION, app_size, delta ? 1 : 3, &img->new_app_len);
     if (img->new_tone == NULL || img->old_tone == NULL || img->old_app == NULL || img->prev_app == NULL ||
         img->new_app == NULL) {
+        free(dir);
         return OTA_ERR_IO;
     }
-    img->app_stream = img->new_app;
-    img->app_stream_len = img->new_app_len;
+    int serr = secure ? secure_images(img, dir, ota_bin) : OTA_OK; /* sets app_stream */
+    free(dir);
+    if (serr != OTA_OK) {
+        return serr;
+    }
+    if (!secure) {
+        img->app_stream = img->new_app;
+        img->app_stream_len = img->new_app_len;
+    }
     if (delta) {
         delta_make_options_t opt = {.esp_header = true};
         int err = delta_make(img->old_app, img->old_app_len, img->new_app, img->new_app_len, &opt, &img->app_stream,
@@ -137,6 +256,7 @@ void pc_images_free(pc_images_t *img)
     free(img->old_tone_path);
     free(img->new_tone_path);
     free(img->tone_uri);
+    free(img->decrypt_pem);
     memset(img, 0, sizeof *img);
 }
 
@@ -181,6 +301,16 @@ static int make_initial(pc_harness_t *h, const char *testdata_csv)
     }
     ota_device_init(&h->dev, &h->spy, table);
     free(table);
+    if (h->img->secure) {
+        /* eFuses: Secure Boot V2 on, KEY_DIGEST0 burned; the pre-encryption key configured */
+        ota_device_security_t *sec = &h->dev.security;
+        sec->secure_boot_v2 = true;
+        sec->key_digest_set[0] = true;
+        memcpy(sec->key_digest[0], h->img->key_digest, sizeof sec->key_digest[0]);
+        sec->decrypt_key = (ota_enc_img_key_t){.scheme = OTA_ENC_SCHEME_RSA3072,
+                                               .data = h->img->decrypt_pem,
+                                               .len = h->img->decrypt_pem_len};
+    }
     h->slot[0] = ota_partition_find_by_label(&h->dev.table, "ota_0");
     h->slot[1] = ota_partition_find_by_label(&h->dev.table, "ota_1");
     h->tone = ota_partition_find_by_label(&h->dev.table, PC_TONE_LABEL);

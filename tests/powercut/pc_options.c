@@ -9,6 +9,9 @@
 #ifndef OTA_POWERCUT_TESTDATA
 #define OTA_POWERCUT_TESTDATA "../shared/testdata"
 #endif
+#ifndef OTA_POWERCUT_OTA_BIN
+#define OTA_POWERCUT_OTA_BIN "ota"
+#endif
 
 static void usage(FILE *f, const char *argv0)
 {
@@ -27,6 +30,10 @@ static void usage(FILE *f, const char *argv0)
             "  --initial I         fresh, updated, swapped or all  [fresh]\n"
             "  --cuts LIST         replay one run: K:clean or K:torn:SEED, comma-separated (k per session)\n"
             "  --delta             the app URI serves an esp_delta_ota patch (old app -> new app)\n"
+            "  --secure            Secure Boot V2 on (trusted digest_rsa3072.bin), decrypt key set: the apps\n"
+            "                      signed with key_rsa3072.pem, the update pre-encrypted (enc_rsa3072_pub.pem)\n"
+            "                      by `ota image sign` / `ota image encrypt`\n"
+            "  --ota PATH          the ota CLI that --secure signs and encrypts with  [%s]\n"
             "  --inplace           ESP-ADF's in-place data procedure (erase all, header first, no journal)\n"
             "  --expect-violations exit 0 only if violations were found (to show the harness can fail)\n"
             "  --app-size BYTES    size of the apps  [%u]\n"
@@ -35,7 +42,7 @@ static void usage(FILE *f, const char *argv0)
             "                      -vv also the service's and bootloader's log, -vvv their debug log\n"
             "  -h, --help          this text\n"
             "Exit: 0 no violation, 1 violations (or setup failure), 2 usage error.\n",
-            argv0, (unsigned)PC_DEFAULT_APP_SIZE, OTA_POWERCUT_TESTDATA);
+            argv0, OTA_POWERCUT_OTA_BIN, (unsigned)PC_DEFAULT_APP_SIZE, OTA_POWERCUT_TESTDATA);
 }
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -95,6 +102,8 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
         {"cuts", required_argument, NULL, 'c'},
         {"inplace", no_argument, NULL, 'I'},
         {"delta", no_argument, NULL, 'D'},
+        {"secure", no_argument, NULL, 'X'},
+        {"ota", required_argument, NULL, 'O'},
         {"expect-violations", no_argument, NULL, 'E'},
         {"app-size", required_argument, NULL, 'a'},
         {"testdata", required_argument, NULL, 't'},
@@ -109,6 +118,7 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
                         .step = 1,
                         .app_size = PC_DEFAULT_APP_SIZE,
                         .testdata = OTA_POWERCUT_TESTDATA,
+                        .ota_bin = OTA_POWERCUT_OTA_BIN,
                         .argv0 = argv[0]};
     bool initial_set = false;
     int c;
@@ -205,6 +215,12 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
         case 'D':
             o->delta = true;
             break;
+        case 'X':
+            o->secure = true;
+            break;
+        case 'O':
+            o->ota_bin = optarg;
+            break;
         case 'E':
             o->expect_violations = true;
             break;
@@ -232,6 +248,10 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
     }
     if (optind != argc) {
         fprintf(stderr, "ota_powercut: error: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (o->secure && (o->delta || o->inplace)) {
+        fprintf(stderr, "ota_powercut: error: --secure is a scenario of its own: not with --delta or --inplace\n");
         return 2;
     }
     if (!initial_set) {

@@ -71,8 +71,8 @@ static void format_command(const pc_options_t *o, pc_initial_t initial, const pc
     if (o->app_size != PC_DEFAULT_APP_SIZE) {
         snprintf(app, sizeof app, " --app-size %u", (unsigned)o->app_size);
     }
-    snprintf(buf, size, "%s --initial %s%s%s --cuts %s -vv", o->argv0, pc_initial_name(initial),
-             o->inplace ? " --inplace" : "", app, list);
+    snprintf(buf, size, "%s --initial %s%s%s%s%s --cuts %s -vv", o->argv0, pc_initial_name(initial),
+             o->inplace ? " --inplace" : "", o->delta ? " --delta" : "", o->secure ? " --secure" : "", app, list);
 }
 
 /* Outcome of one run, for the tallies. */
@@ -317,7 +317,7 @@ int main(int argc, char **argv)
 
     pc_images_t img;
     char *csv = NULL;
-    if (pc_images_load(&img, o.testdata, o.app_size, o.delta) != OTA_OK ||
+    if (pc_images_load(&img, o.testdata, o.app_size, o.delta, o.secure, o.ota_bin) != OTA_OK ||
         asprintf(&csv, "%s/partitions/seed_ota_example.csv", o.testdata) < 0) {
         pc_images_free(&img);
         return 1;
@@ -329,6 +329,12 @@ int main(int argc, char **argv)
            PC_OLD_VERSION, o.inplace ? "; in-place data procedure (ESP-ADF's)" : "");
     if (o.delta) {
         printf("powercut:   served as an esp_delta_ota patch from the old app (%zu B)\n", img.app_stream_len);
+    }
+    if (o.secure) {
+        printf("powercut:   Secure Boot V2 on (KEY_DIGEST0 = digest_rsa3072.bin), every app signed with "
+               "key_rsa3072.pem (new: %zu B);\n"
+               "powercut:   served pre-encrypted for enc_rsa3072_pub.pem (%zu B), decrypted on the device\n",
+               img.new_app_len, img.app_stream_len);
     }
 
     totals_t t;

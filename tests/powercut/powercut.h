@@ -64,6 +64,12 @@ typedef struct {
     char *old_tone_path, *new_tone_path;
     char *tone_uri;    /* file:///abs/path of new_tone */
     char app_etag[40]; /* the memory source's ETag (a resume needs one) */
+    /* --secure: every app signed (RSA-3072), the app URI serves new_app pre-encrypted; the device
+     * trusts key_digest (Secure Boot V2) and holds the RSA-3072 decryption key (PEM text) */
+    bool secure;
+    uint8_t key_digest[32];
+    uint8_t *decrypt_pem;
+    size_t decrypt_pem_len;
 } pc_images_t;
 
 /** One flash operation of the current session (for messages). */
@@ -162,6 +168,8 @@ typedef struct {
     int ncuts; /* --cuts: replay this list only */
     bool expect_violations;
     bool delta; /* the app item is an esp_delta_ota patch from the old app to the new one */
+    bool secure; /* Secure Boot V2 on, signed apps, the update pre-encrypted (esp_encrypted_img) */
+    const char *ota_bin; /* the CLI --secure signs and encrypts with */
     const char *testdata;
     const char *argv0;
 } pc_options_t;
@@ -170,7 +178,8 @@ typedef struct {
 int pc_parse_options(int argc, char **argv, pc_options_t *o);
 
 /* --- pc_device.c: images, initial states, the uninterrupted run --- */
-int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size, bool delta);
+int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size, bool delta, bool secure,
+                   const char *ota_bin);
 void pc_images_free(pc_images_t *img);
 /** Create the device in @p initial, run the uninterrupted update once (N, final state). */
 int pc_harness_init(pc_harness_t *h, const pc_images_t *img, pc_initial_t initial, bool inplace, int verbose,
