@@ -140,7 +140,8 @@ static int secure_images(pc_images_t *img, const char *dir, const char *ota_bin)
         char *sign[] = {(char *)ota_bin, "image", "sign", "--keyfile", key, in, out, NULL};
         size_t len = 0;
         uint8_t *signed_app = NULL;
-        if (!write_file(in, *apps[i], *lens[i]) || !run_ota(sign) || (signed_app = read_file(out, &len)) == NULL) {
+        if (!write_file(in, *apps[i], *lens[i]) || !run_ota(sign) ||
+            (signed_app = read_file(out, &len)) == NULL) {
             goto out;
         }
         free(*apps[i]);

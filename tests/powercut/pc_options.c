@@ -30,9 +30,9 @@ static void usage(FILE *f, const char *argv0)
             "  --initial I         fresh, updated, swapped or all  [fresh]\n"
             "  --cuts LIST         replay one run: K:clean or K:torn:SEED, comma-separated (k per session)\n"
             "  --delta             the app URI serves an esp_delta_ota patch (old app -> new app)\n"
-            "  --secure            Secure Boot V2 on (trusted digest_rsa3072.bin), decrypt key set: the apps\n"
-            "                      signed with key_rsa3072.pem, the update pre-encrypted (enc_rsa3072_pub.pem)\n"
-            "                      by `ota image sign` / `ota image encrypt`\n"
+            "  --secure            Secure Boot V2 on (trusted digest_rsa3072.bin), decrypt key set:\n"
+            "                      the apps signed with key_rsa3072.pem, the update pre-encrypted\n"
+            "                      (enc_rsa3072_pub.pem) by `ota image sign` / `ota image encrypt`\n"
             "  --ota PATH          the ota CLI that --secure signs and encrypts with  [%s]\n"
             "  --inplace           ESP-ADF's in-place data procedure (erase all, header first, no journal)\n"
             "  --expect-violations exit 0 only if violations were found (to show the harness can fail)\n"
@@ -251,7 +251,8 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
         return 2;
     }
     if (o->secure && (o->delta || o->inplace)) {
-        fprintf(stderr, "ota_powercut: error: --secure is a scenario of its own: not with --delta or --inplace\n");
+        fprintf(stderr,
+                "ota_powercut: error: --secure is a scenario of its own: not with --delta or --inplace\n");
         return 2;
     }
     if (!initial_set) {

@@ -72,7 +72,8 @@ static void format_command(const pc_options_t *o, pc_initial_t initial, const pc
         snprintf(app, sizeof app, " --app-size %u", (unsigned)o->app_size);
     }
     snprintf(buf, size, "%s --initial %s%s%s%s%s --cuts %s -vv", o->argv0, pc_initial_name(initial),
-             o->inplace ? " --inplace" : "", o->delta ? " --delta" : "", o->secure ? " --secure" : "", app, list);
+             o->inplace ? " --inplace" : "", o->delta ? " --delta" : "", o->secure ? " --secure" : "", app,
+             list);
 }
 
 /* Outcome of one run, for the tallies. */
