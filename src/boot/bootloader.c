@@ -320,8 +320,18 @@ static bool try_load_partition(boot_t *b, const ota_partition_info_t *part, ota_
         if (serr == OTA_OK) {
             serr = ota_image_sig_verify_partition(&p, info->image_len, &trust, NULL);
         }
+        /* The lines and tags are ESP-IDF's: secure_boot_v2 from
+         * components/bootloader_support/src/secure_boot_v2/secure_boot_signatures_bootloader.c
+         * (esp_secure_boot_verify_rsa_signature_block), esp_image from
+         * components/bootloader_support/src/esp_image_format.c (verify_secure_boot_signature). The
+         * image itself was verified above (its SHA-256 too), so ESP-IDF's re-hash says "image valid,
+         * signature bad". Our reason comes first, where the ROM prints its own. */
         if (serr != OTA_OK) {
-            BLOGE(b, TAG_SECURE, "Secure boot signature verification failed (%s)", ota_strerror(serr));
+            BLOGE(b, TAG_SECURE, "%s", ota_strerror(serr));
+            BLOGE(b, TAG_SECURE, "Secure Boot V2 verification failed.");
+            BLOGE(b, TAG_IMAGE, "Secure boot signature verification failed");
+            BLOGI(b, TAG_IMAGE, "Calculating simple hash to check for corruption...");
+            BLOGW(b, TAG_IMAGE, "image valid, signature bad");
             return false;
         }
         BLOGI(b, TAG_SECURE, "Signature verified successfully!");

@@ -12,6 +12,7 @@ the images are made here with `ota image make/sign/encrypt` and compared with ha
 """
 import hashlib
 import os
+import re
 import shutil
 import sys
 import unittest
@@ -23,6 +24,20 @@ from otatest import copy_device, device_slice, events, read_file, run, run_json,
 
 SEC = lambda n: testdata("secure", n)  # noqa: E731
 SECTOR = 4096
+
+
+# The bootloader's lines for an app whose signature does not verify, as ESP-IDF logs them
+# (ESP-IDF components/bootloader_support/src/secure_boot_v2/secure_boot_signatures_bootloader.c,
+# esp_secure_boot_verify_rsa_signature_block; components/bootloader_support/src/esp_image_format.c,
+# verify_secure_boot_signature), then bootloader_utility.c's bootloader_utility_load_boot_image
+# ("... is not bootable", "No bootable app partitions in the partition table").
+ESP_IDF_SIG_FAILED = [
+    ("I", "esp_image", "Verifying image signature..."),
+    ("E", "secure_boot_v2", "Secure Boot V2 verification failed."),
+    ("E", "esp_image", "Secure boot signature verification failed"),
+    ("I", "esp_image", "Calculating simple hash to check for corruption..."),
+    ("W", "esp_image", "image valid, signature bad"),
+]
 
 
 def sha(data):
@@ -204,10 +219,45 @@ class SecureRun(unittest.TestCase):
         run(["efuse", "burn-key-digest", dev, SEC("digest_ecdsa256.bin")], expect=0)
         run(["efuse", "enable-secure-boot", dev], expect=0)
         proc = run(["boot", dev], expect=0)
-        self.assertIn("Secure boot signature verification failed", proc.stdout)
-        self.assertIn("boot: Loaded app from partition at offset 0x10000", proc.stdout)
+        # ota_1 (unsigned) is tried first and refused, then ota_0 boots: ESP-IDF's lines, in order
+        self.assertLogLines(proc.stdout, ESP_IDF_SIG_FAILED + [
+            ("E", "boot", "OTA app partition slot 1 is not bootable"),
+            ("I", "esp_image", "Verifying image signature..."),
+            ("I", "secure_boot_v2", "Signature verified successfully!"),
+            ("I", "boot", "Loaded app from partition at offset 0x10000"),
+        ])
         doc = run_json(["boot", dev])
         self.assertEqual(doc["booted"], "ota_0")
+
+    def test_boot_no_app_with_a_trusted_signature(self):
+        # KEY_DIGEST0 is the RSA key's, the apps are signed with the ECDSA key (ota_0) or not at all
+        # (ota_1): no candidate boots
+        dev = os.path.join(self.dir, "none.bin")
+        run(["flash", "create", dev], expect=0)
+        run(["partition", "write", dev, "ota_0", os.path.join(FIX.dir, "run_signed.bin")], expect=0)
+        run(["partition", "write", dev, "ota_1", os.path.join(FIX.www, "unsigned.bin")], expect=0)
+        run(["efuse", "burn-key-digest", dev, SEC("digest_rsa3072.bin")], expect=0)
+        run(["efuse", "enable-secure-boot", dev], expect=0)
+        proc = run(["boot", dev], expect=1)
+        self.assertLogLines(proc.stdout, ESP_IDF_SIG_FAILED
+                            + [("E", "boot", "OTA app partition slot 0 is not bootable")]
+                            + ESP_IDF_SIG_FAILED
+                            + [("E", "boot", "OTA app partition slot 1 is not bootable"),
+                               ("E", "boot", "No bootable app partitions in the partition table")])
+
+    def assertLogLines(self, out, want):
+        """@p want, as (level, tag, message) lines of ESP-IDF's log, appear in @p out in this order
+        (other lines may come between them; the timestamps are ignored)."""
+        got = []
+        for line in out.splitlines():
+            m = re.match(r"^([EWIDV]) \(\d+\) ([^:]+): (.*)$", line)
+            if m:
+                got.append((m.group(1), m.group(2), m.group(3)))
+        at = 0
+        for line in got:
+            if at < len(want) and line == want[at]:
+                at += 1
+        self.assertEqual(at, len(want), f"missing from the log: {want[at:] if at < len(want) else ''}\n{out}")
 
     def test_signed_apps_without_secure_boot(self):
         # the running app's block-0 key is the trusted one; the bootloader does not check
