@@ -423,6 +423,23 @@ def parse_esp_image(data):
     return img
 
 
+def decode_partition_table(raw):
+    """A binary partition table decoded independently of the C code (gen_esp32part's 32-byte
+    entries, magic 0xAA50, then the 0xEBEB MD5 entry): ({label: (offset, size)}, md5_ok), md5_ok
+    None when there is no MD5 entry."""
+    entries, md5_ok = {}, None
+    for i in range(0, 0xC00, 32):
+        e = raw[i:i + 32]
+        if e[:2] == b"\xeb\xeb":
+            md5_ok = e[16:32] == hashlib.md5(raw[:i]).digest()
+            break
+        if e[:2] != b"\xaa\x50":
+            break
+        _magic, _type, _subtype, off, size = _struct.unpack_from("<HBBII", e, 0)
+        entries[e[12:28].split(b"\0")[0].decode()] = (off, size)
+    return entries, md5_ok
+
+
 def otadata_crc(seq):
     """The otadata CRC: zlib crc32 of the little-endian seq, seeded with 0xFFFFFFFF (otatool.py)."""
     return binascii.crc32(_struct.pack("<I", seq), 0xFFFFFFFF) & 0xFFFFFFFF
