@@ -81,38 +81,16 @@ class Fixture:
 
 FIX = None
 HTTP = None
-_ctx = []
 
 
 def setUpModule():
     global FIX, HTTP
-    tmp = otatest.tempdir()
-    _ctx.append(tmp)
-    FIX = Fixture(tmp.__enter__())
-    srv = otatest.HttpServer(FIX.www)
-    _ctx.append(srv)
-    HTTP = srv.__enter__()
+    FIX, HTTP = otatest.module_fixture(Fixture)
 
 
-def tearDownModule():
-    while _ctx:
-        _ctx.pop().__exit__(None, None, None)
-
-
-class SecureRun(unittest.TestCase):
-    def setUp(self):
-        self._tmp = otatest.tempdir()
-        self.dir = self._tmp.__enter__()
-        self.n = 0
-
-    def tearDown(self):
-        self._tmp.__exit__(None, None, None)
-
+class SecureRun(otatest.DeviceCopyCase):
     def device(self):
-        self.n += 1
-        path = os.path.join(self.dir, f"dev{self.n}.bin")
-        copy_device(FIX.device, path)
-        return path
+        return self.copy_device(FIX.device)
 
     def ota_run(self, dev, name, *extra, expect):
         proc = run(["run", dev, "--app-uri", HTTP.url(name), "--data-uri", "", "--json"] + list(extra),

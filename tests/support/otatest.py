@@ -128,6 +128,44 @@ class HttpServer:
             self.proc.wait()
 
 
+def module_fixture(make):
+    """For setUpModule: @make(dir) builds the module's files once in a temp dir, and the fixture's
+    www folder is served by an HttpServer. Both go when the module's tests end (a module cleanup,
+    which unittest also runs when @make fails). Returns (fixture, server)."""
+    stack = contextlib.ExitStack()
+    unittest.addModuleCleanup(stack.close)
+    fixture = make(stack.enter_context(tempdir()))
+    return fixture, stack.enter_context(HttpServer(fixture.www))
+
+
+def class_workdir(cls):
+    """For setUpClass: a temp dir (cls.dir) holding an empty www folder to serve (cls.www), removed
+    after the class's tests (a class cleanup: after tearDownClass, also when setUpClass fails)."""
+    tmp = tempdir()
+    cls.dir = tmp.__enter__()
+    cls.addClassCleanup(tmp.__exit__, None, None, None)
+    cls.www = os.path.join(cls.dir, "www")
+    os.mkdir(cls.www)
+
+
+class DeviceCopyCase(unittest.TestCase):
+    """A test working on copies of template devices, in its own temp dir (self.dir, removed after
+    the test); self.n numbers the files a test makes there."""
+
+    def setUp(self):
+        tmp = tempdir()
+        self.dir = tmp.__enter__()
+        self.addCleanup(tmp.__exit__, None, None, None)
+        self.n = 0
+
+    def copy_device(self, template):
+        """@template and its .state copied to self.dir as dev<n>.bin; returns the copy's path."""
+        self.n += 1
+        path = os.path.join(self.dir, f"dev{self.n}.bin")
+        copy_device(template, path)
+        return path
+
+
 class _NoSkipResult(unittest.TextTestResult):
     def addSkip(self, test, reason):  # a skipped test is a failure here, never a pass
         try:
