@@ -273,6 +273,26 @@ class Settings(unittest.TestCase):
             proc = run(["info", dev], expect=1)
             self.assertIn("secure_boot_key_digest2", proc.stderr)
 
+    def test_json_output(self):
+        # each efuse / config command's --json: one JSON object {"ok": true, "done": ...}, exit 0;
+        # what it did is checked through `ota info --json`
+        with otatest.tempdir() as d:
+            dev = os.path.join(d, "d.bin")
+            run(["flash", "create", dev], expect=0)
+            for args in (["efuse", "burn-key-digest", "--slot", "0", dev, SEC("digest_ecdsa256.bin")],
+                         ["efuse", "revoke-key", dev, "2"],
+                         ["config", "set", dev, "signed-apps-no-secure-boot", "on"],
+                         ["efuse", "enable-secure-boot", dev]):
+                with self.subTest(command=" ".join(args[:2])):
+                    doc = run_json(args)
+                    self.assertIs(doc["ok"], True, doc)
+                    self.assertIsInstance(doc["done"], str)
+            sec = run_json(["info", dev])["security"]
+            self.assertEqual(sec["key_digests"][0]["digest"], read_file(SEC("digest_ecdsa256.bin")).hex())
+            self.assertTrue(sec["key_digests"][2]["revoked"])
+            self.assertTrue(sec["signed_apps_no_secure_boot"])
+            self.assertTrue(sec["secure_boot_v2"])
+
 
 class SignedData(unittest.TestCase):
     def test_signed_tone_partition(self):

@@ -74,8 +74,7 @@ static int finish(ota_device_file_t *f, bool json, const char *what)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddBoolToObject(o, "ok", true);
         cli_json_add_string(o, "done", what);
-        cli_json_print(o);
-        cJSON_Delete(o);
+        cli_json_print(o); /* frees o */
     } else {
         printf("%s\n", what);
     }
