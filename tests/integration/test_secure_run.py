@@ -19,7 +19,7 @@ import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import otatest  # noqa: E402
-from otatest import copy_device, device_slice, events, read_file, run, run_json, testdata  # noqa: E402
+from otatest import copy_device, device_slice, events, read_file, run, run_json, testdata, write_file  # noqa: E402
 
 SEC = lambda n: testdata("secure", n)  # noqa: E731
 SECTOR = 4096
@@ -52,14 +52,14 @@ class Fixture:
         tam = bytearray(self.signed)
         tam[sector_at + 4] ^= 0x01
         tam[sector_at + 1196:sector_at + 1200] = zlib.crc32(bytes(tam[sector_at:sector_at + 1196])).to_bytes(4, "little")
-        self.write(w("tampered.bin"), tam)
-        self.write(w("truncated.bin"), self.signed[:sector_at + 1000])
+        write_file(w("tampered.bin"), tam)
+        write_file(w("truncated.bin"), self.signed[:sector_at + 1000])
         # signed, then encrypted for the testdata RSA-3072 device key (esp_enc_img_gen.py's flow)
         run(["image", "encrypt", "--scheme", "rsa3072", w("signed.bin"), SEC("enc_rsa3072_pub.pem"),
              w("signed.enc")], expect=0)
         enc = bytearray(read_file(w("signed.enc")))
         enc[-10] ^= 0x01  # ciphertext of the signature sector: only the GCM tag can see it
-        self.write(w("flipped.enc"), enc)
+        write_file(w("flipped.enc"), enc)
         # encrypted for another key pair: the device's key does not open its AES key
         run(["keys", "generate", "--scheme", "rsa3072", p("other.pem")], expect=0)
         run(["keys", "extract-public", p("other.pem"), p("other_pub.pem")], expect=0)
@@ -72,11 +72,6 @@ class Fixture:
         run(["efuse", "burn-key-digest", self.device, SEC("digest_ecdsa256.bin")], expect=0)
         run(["efuse", "enable-secure-boot", self.device], expect=0)
         run(["boot", self.device], expect=0)
-
-    @staticmethod
-    def write(path, data):
-        with open(path, "wb") as f:
-            f.write(bytes(data))
 
 
 FIX = None

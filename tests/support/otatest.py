@@ -516,6 +516,13 @@ def read_file(path):
         return f.read()
 
 
+def write_file(path, data):
+    """Write @data (bytes or bytearray) to @path, replacing it; returns @path."""
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
 def device_slice(device_path, label):
     """The raw bytes of partition @label of a device with the example table (read directly)."""
     offset, size = EXAMPLE_PARTS[label]
