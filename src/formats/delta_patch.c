@@ -7,6 +7,8 @@
 
 #include "ota/ota_err.h"
 
+#include "byte_order.h"
+
 #define DELTA_STATE_MAGIC 0x444c5441u /* "DLTA" */
 /* Decoded bytes handled per step: the unit of old-image reads and output writes. */
 #define DELTA_STEP 256u
@@ -29,11 +31,6 @@ enum {
     PH_DONE,
     PH_FAILED,
 };
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 size_t ota_delta_put_size(uint8_t *out, int64_t value)
 {
@@ -95,7 +92,7 @@ static int check_type_byte(uint8_t b, ota_delta_header_t *h)
 
 static int check_esp_header(const uint8_t *hdr, ota_delta_header_t *h)
 {
-    if (get_le32(hdr) != OTA_DELTA_ESP_MAGIC) {
+    if (ota_get_le32(hdr) != OTA_DELTA_ESP_MAGIC) {
         return OTA_ERR_DELTA_BAD_MAGIC;
     }
     h->esp_header = true;
@@ -219,7 +216,7 @@ static int header_byte(ota_delta_t *d, uint8_t b)
             return header_byte(d, b);
         }
         d->hdr[d->hdr_len++] = b;
-        if (d->hdr_len == 4 && get_le32(d->hdr) != OTA_DELTA_ESP_MAGIC) {
+        if (d->hdr_len == 4 && ota_get_le32(d->hdr) != OTA_DELTA_ESP_MAGIC) {
             return OTA_ERR_DELTA_BAD_MAGIC;
         }
         if (d->hdr_len == OTA_DELTA_ESP_HEADER_LEN) {

@@ -5,35 +5,24 @@
 
 #include "ota/ota_err.h"
 
+#include "byte_order.h"
+
 #define OFF_KEY 4u
 #define OFF_IV 388u
 #define OFF_LEN 404u
 #define OFF_TAG 408u
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
 
 int ota_enc_img_header_parse(const uint8_t raw[OTA_ENC_IMG_HEADER_SIZE], ota_enc_img_header_t *out)
 {
     if (raw == NULL || out == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
-    if (get_le32(raw) != OTA_ENC_IMG_MAGIC) {
+    if (ota_get_le32(raw) != OTA_ENC_IMG_MAGIC) {
         return OTA_ERR_ENC_BAD_MAGIC;
     }
     memcpy(out->key_field, raw + OFF_KEY, OTA_ENC_IMG_KEY_FIELD_SIZE);
     memcpy(out->iv, raw + OFF_IV, OTA_ENC_IMG_IV_SIZE);
-    out->image_len = get_le32(raw + OFF_LEN);
+    out->image_len = ota_get_le32(raw + OFF_LEN);
     memcpy(out->tag, raw + OFF_TAG, OTA_ENC_IMG_TAG_SIZE);
     return OTA_OK;
 }
@@ -44,10 +33,10 @@ int ota_enc_img_header_serialise(const ota_enc_img_header_t *h, uint8_t raw[OTA_
         return OTA_ERR_INVALID_ARG;
     }
     memset(raw, 0, OTA_ENC_IMG_HEADER_SIZE);
-    put_le32(raw, OTA_ENC_IMG_MAGIC);
+    ota_put_le32(raw, OTA_ENC_IMG_MAGIC);
     memcpy(raw + OFF_KEY, h->key_field, OTA_ENC_IMG_KEY_FIELD_SIZE);
     memcpy(raw + OFF_IV, h->iv, OTA_ENC_IMG_IV_SIZE);
-    put_le32(raw + OFF_LEN, h->image_len);
+    ota_put_le32(raw + OFF_LEN, h->image_len);
     memcpy(raw + OFF_TAG, h->tag, OTA_ENC_IMG_TAG_SIZE);
     return OTA_OK;
 }

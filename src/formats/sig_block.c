@@ -7,6 +7,8 @@
 #include "ota/ota_crypto.h"
 #include "ota/ota_err.h"
 
+#include "byte_order.h"
+
 /* RSA offsets */
 #define RSA_N 36u
 #define RSA_E 420u
@@ -14,19 +16,6 @@
 #define RSA_MPRIME 808u
 #define RSA_SIG 812u
 #define RSA_KEY_LEN (RSA_SIG - RSA_N) /* n||e||rinv||M' = 776 */
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
 
 /* The block stores big numbers little-endian; copying reverses them either way. */
 static void reverse_copy(uint8_t *dst, const uint8_t *src, size_t n)
@@ -97,7 +86,7 @@ int ota_sig_block_parse(const uint8_t raw[OTA_SIG_BLOCK_SIZE], ota_sig_block_t *
     if (raw[1] != OTA_SIG_VERSION_RSA && raw[1] != OTA_SIG_VERSION_ECDSA) {
         return OTA_ERR_SIG_BAD_VERSION;
     }
-    uint32_t crc = get_le32(raw + OTA_SIG_BLOCK_CRC_OFFSET);
+    uint32_t crc = ota_get_le32(raw + OTA_SIG_BLOCK_CRC_OFFSET);
     if (ota_crc32_le(0, raw, OTA_SIG_BLOCK_CRC_OFFSET) != crc) {
         return OTA_ERR_SIG_BAD_CRC;
     }
@@ -109,9 +98,9 @@ int ota_sig_block_parse(const uint8_t raw[OTA_SIG_BLOCK_SIZE], ota_sig_block_t *
         out->digest_len = 32;
         memcpy(out->digest, raw + 4, 32);
         reverse_copy(out->rsa_n, raw + RSA_N, OTA_SIG_RSA_LEN);
-        out->rsa_e = get_le32(raw + RSA_E);
+        out->rsa_e = ota_get_le32(raw + RSA_E);
         reverse_copy(out->rsa_rinv, raw + RSA_RINV, OTA_SIG_RSA_LEN);
-        out->rsa_mprime = get_le32(raw + RSA_MPRIME);
+        out->rsa_mprime = ota_get_le32(raw + RSA_MPRIME);
         reverse_copy(out->signature, raw + RSA_SIG, OTA_SIG_RSA_LEN);
         out->signature_len = OTA_SIG_RSA_LEN;
         return OTA_OK;
@@ -152,9 +141,9 @@ static size_t key_material(const ota_sig_block_t *b, uint8_t key_out[RSA_KEY_LEN
 {
     if (b->scheme == OTA_SIG_SCHEME_RSA3072) {
         reverse_copy(key_out, b->rsa_n, OTA_SIG_RSA_LEN);
-        put_le32(key_out + (RSA_E - RSA_N), b->rsa_e);
+        ota_put_le32(key_out + (RSA_E - RSA_N), b->rsa_e);
         reverse_copy(key_out + (RSA_RINV - RSA_N), b->rsa_rinv, OTA_SIG_RSA_LEN);
-        put_le32(key_out + (RSA_MPRIME - RSA_N), b->rsa_mprime);
+        ota_put_le32(key_out + (RSA_MPRIME - RSA_N), b->rsa_mprime);
         return RSA_KEY_LEN;
     }
     size_t c = ota_sig_scheme_coord_len(b->scheme);
@@ -200,7 +189,7 @@ int ota_sig_block_serialise(const ota_sig_block_t *b, uint8_t raw[OTA_SIG_BLOCK_
         reverse_copy(p + klen, b->signature, c);
         reverse_copy(p + klen + c, b->signature + c, c);
     }
-    put_le32(raw + OTA_SIG_BLOCK_CRC_OFFSET, ota_crc32_le(0, raw, OTA_SIG_BLOCK_CRC_OFFSET));
+    ota_put_le32(raw + OTA_SIG_BLOCK_CRC_OFFSET, ota_crc32_le(0, raw, OTA_SIG_BLOCK_CRC_OFFSET));
     return OTA_OK;
 }
 

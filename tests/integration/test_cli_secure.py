@@ -18,22 +18,11 @@ import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import otatest  # noqa: E402
-from otatest import run, run_json, tempdir, testdata  # noqa: E402
+from otatest import read_file as read, run, run_json, tempdir, testdata, write_file as write  # noqa: E402
 
 
 def S(name):
     return testdata("secure", name)
-
-
-def read(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def write(path, data):
-    with open(path, "wb") as f:
-        f.write(data)
-    return path
 
 
 SIGNED = {  # image: (scheme, key, pub, digest files of the blocks)

@@ -12,7 +12,7 @@ import zlib
 # PYTHONPATH from ota_add_script_test points at tests/integration/support; find tests/support here.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import otatest  # noqa: E402
-from otatest import run, run_json  # noqa: E402
+from otatest import read_file as read, run, run_json, write_file as write  # noqa: E402
 
 FMT0 = otatest.testdata("esp-adf", "flash_tone_fmt0.bin")
 FMT1 = otatest.testdata("esp-adf", "tone_fmt1_mixer.bin")
@@ -67,16 +67,6 @@ def mk_audio_tone(files, fmt=1, version="v1.0", t="00:00:00", d="2000-01-01"):
     if fmt == 1:
         out += struct.pack("<I", zlib.crc32(out) & 0xFFFFFFFF) + struct.pack("<H", 0xDFAC)
     return out
-
-
-def read(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def write(path, data):
-    with open(path, "wb") as f:
-        f.write(data)
 
 
 def table_rows(stdout):

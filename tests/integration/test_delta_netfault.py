@@ -13,7 +13,7 @@ import os
 import shutil
 import unittest
 
-from otatest import FaultServer, device_slice, json_lines, main, run, run_json, tempdir, testdata
+from otatest import FaultServer, class_workdir, device_slice, json_lines, main, run, run_json, testdata
 
 NEW_SHA = "52c0cc0ffc30631fe6da2aba49d935b9fef271933bb50fada6aa76d199020209"  # app_a_edit.bin
 PATCH = "app_a_to_edit.patch"
@@ -22,20 +22,13 @@ PATCH = "app_a_to_edit.patch"
 class DeltaNetFault(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempdir()
-        cls.dir = cls.tmp.__enter__()
-        cls.www = os.path.join(cls.dir, "www")
-        os.mkdir(cls.www)
+        class_workdir(cls)
         shutil.copyfile(testdata("delta", PATCH), os.path.join(cls.www, PATCH))
         cls.size = os.path.getsize(testdata("delta", PATCH))
         cls.new_len = os.path.getsize(testdata("delta", "app_a_edit.bin"))
         run(["flash", "create", f"{cls.dir}/base.bin"], expect=0)
         run(["partition", "write", f"{cls.dir}/base.bin", "ota_0", testdata("delta", "app_a.bin")], expect=0)
         cls.ota_0 = device_slice(f"{cls.dir}/base.bin", "ota_0")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.__exit__(None, None, None)
 
     def test_breaks_are_resumed(self):
         points = [1, 4, 40, 64, 66, 70, 500, 2048, 4096, 4097, self.size // 2, self.size - 1]

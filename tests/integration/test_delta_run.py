@@ -10,7 +10,7 @@ import os
 import shutil
 import unittest
 
-from otatest import (HttpServer, device_slice, json_lines, main, read_file, run, run_json, tempdir,
+from otatest import (HttpServer, class_workdir, device_slice, json_lines, main, read_file, run, run_json,
                      testdata)
 
 # ../shared/testdata/delta/README.md
@@ -29,10 +29,7 @@ def td(name):
 class DeltaRun(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempdir()
-        cls.dir = cls.tmp.__enter__()
-        cls.www = os.path.join(cls.dir, "www")
-        os.mkdir(cls.www)
+        class_workdir(cls)
         for name in ("app_a_to_version.patch", "app_a_to_edit.patch"):
             shutil.copyfile(td(name), os.path.join(cls.www, name))
         # a device running app_a (ota_0) and one running app_a_version (the wrong base)
@@ -44,7 +41,6 @@ class DeltaRun(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.__exit__(None, None, None)
-        cls.tmp.__exit__(None, None, None)
 
     def device(self, base, name):
         dev = os.path.join(self.dir, name)

@@ -6,20 +6,19 @@ updates it. `ota flash create --chip/--bootloader` make such a device from scrat
 
 The merged images are built here, byte by byte, as merge_bin lays them out (gaps 0xFF): Espressif's
 bootloaders from ../shared/testdata/bootloaders (read in place), a table made by
-`ota partition convert` and checked with struct + hashlib, and apps from `ota image make --chip`.
+`ota partition convert` and checked with otatest.decode_partition_table (struct + hashlib), and apps from `ota image make --chip`.
 The bootloader facts expected from `ota info` are read from esptool's own reports
 (*.image_info.txt), never from the code under test.
 """
-import hashlib
 import os
 import re
-import struct
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import otatest  # noqa: E402
-from otatest import HttpServer, read_file, read_otadata, run, run_json, tempdir, testdata  # noqa: E402
+from otatest import (HttpServer, decode_partition_table, read_file, read_otadata, run, run_json,  # noqa: E402
+                     tempdir, testdata)
 
 BOOTLOADERS = {  # file -> (chip, offset of the bootloader in flash: reference / bootloaders README)
     "bootloader_esp32.bin": ("esp32", 0x1000),
@@ -55,20 +54,6 @@ def image_info(name):
     return facts
 
 
-def decode_table(raw):
-    entries, md5_ok = {}, None
-    for i in range(0, 0xC00, 32):
-        e = raw[i:i + 32]
-        if e[:2] == b"\xeb\xeb":
-            md5_ok = e[16:32] == hashlib.md5(raw[:i]).digest()
-            break
-        if e[:2] != b"\xaa\x50":
-            break
-        _m, _t, _s, off, size = struct.unpack_from("<HBBII", e, 0)
-        entries[e[12:28].split(b"\0")[0].decode()] = (off, size)
-    return entries, md5_ok
-
-
 def merge(parts, fill_to=None):
     """esptool merge_bin: each (offset, bytes) in place, gaps 0xFF; --fill-flash-size pads the end."""
     end = max(off + len(data) for off, data in parts)
@@ -87,7 +72,7 @@ class Fixture:
         self.table_bin = os.path.join(d, "table.bin")
         run(["partition", "convert", csv, self.table_bin], expect=0)
         self.table = read_file(self.table_bin)
-        entries, md5_ok = decode_table(self.table)
+        entries, md5_ok = decode_partition_table(self.table)
         assert md5_ok and entries["ota_0"] == (OTA_0, 0xF0000) and entries["otadata"] == (OTADATA, 0x2000), entries
         self.www = os.path.join(d, "www")
         os.makedirs(self.www)

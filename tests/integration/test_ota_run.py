@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import otatest  # noqa: E402
@@ -108,39 +107,18 @@ class Fixture:
 
 FIX = None
 HTTP = None
-_ctx = []
 
 
 def setUpModule():
     global FIX, HTTP
-    tmp = otatest.tempdir()
-    _ctx.append(tmp)
-    FIX = Fixture(tmp.__enter__())
-    srv = otatest.HttpServer(FIX.www)
-    _ctx.append(srv)
-    HTTP = srv.__enter__()
+    FIX, HTTP = otatest.module_fixture(Fixture)
 
 
-def tearDownModule():
-    while _ctx:
-        _ctx.pop().__exit__(None, None, None)
-
-
-class RunCase(unittest.TestCase):
+class RunCase(otatest.DeviceCopyCase):
     """Each test works on its own copies of the template devices."""
 
-    def setUp(self):
-        self._tmp = otatest.tempdir()
-        self.dir = self._tmp.__enter__()
-        self.n = 0
-
-    def tearDown(self):
-        self._tmp.__exit__(None, None, None)
-
     def device(self, template="booted", ota_1=None, tone=None):
-        self.n += 1
-        path = os.path.join(self.dir, f"dev{self.n}.bin")
-        copy_device(FIX.fresh if template == "fresh" else FIX.booted, path)
+        path = self.copy_device(FIX.fresh if template == "fresh" else FIX.booted)
         for label, data in (("ota_1", ota_1), ("flash_tone", tone)):
             if data is not None:
                 src = os.path.join(self.dir, f"{label}{self.n}.img")

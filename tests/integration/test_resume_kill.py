@@ -20,8 +20,8 @@ import unittest
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from otatest import (OTA, FaultServer, json_lines, main, run, run_json, sha256_file,  # noqa: E402
-                     tempdir)
+from otatest import (OTA, FaultServer, class_workdir, json_lines, main, run, run_json,  # noqa: E402
+                     sha256_file)
 
 APP_SIZE = 917504           # 896 KiB: fits the example's 1 MiB ota_1
 SECTOR = 4096
@@ -67,10 +67,7 @@ def range_start(entry):
 class ResumeAfterKill(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempdir()
-        cls.dir = cls.tmp.__enter__()
-        cls.www = os.path.join(cls.dir, "www")
-        os.mkdir(cls.www)
+        class_workdir(cls)
         d = cls.dir
         run(["flash", "create", f"{d}/base.bin"], expect=0)
         run(["image", "make", "--version", "v2.2-252-g62edbd26-dirty", "--project", "ota_example",
@@ -80,10 +77,6 @@ class ResumeAfterKill(unittest.TestCase):
         run(["image", "make", "--version", "v2.2-253-g0000001", "--project", "ota_example",
              "--size", str(APP_SIZE), "--seed", "2", cls.app], expect=0)
         cls.app_sha = sha256_file(cls.app)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.__exit__(None, None, None)
 
     def fresh_device(self, name):
         dev = os.path.join(self.dir, name)

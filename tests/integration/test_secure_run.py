@@ -20,7 +20,7 @@ import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import otatest  # noqa: E402
-from otatest import copy_device, device_slice, events, read_file, run, run_json, testdata  # noqa: E402
+from otatest import copy_device, device_slice, events, read_file, run, run_json, testdata, write_file  # noqa: E402
 
 SEC = lambda n: testdata("secure", n)  # noqa: E731
 SECTOR = 4096
@@ -67,14 +67,14 @@ class Fixture:
         tam = bytearray(self.signed)
         tam[sector_at + 4] ^= 0x01
         tam[sector_at + 1196:sector_at + 1200] = zlib.crc32(bytes(tam[sector_at:sector_at + 1196])).to_bytes(4, "little")
-        self.write(w("tampered.bin"), tam)
-        self.write(w("truncated.bin"), self.signed[:sector_at + 1000])
+        write_file(w("tampered.bin"), tam)
+        write_file(w("truncated.bin"), self.signed[:sector_at + 1000])
         # signed, then encrypted for the testdata RSA-3072 device key (esp_enc_img_gen.py's flow)
         run(["image", "encrypt", "--scheme", "rsa3072", w("signed.bin"), SEC("enc_rsa3072_pub.pem"),
              w("signed.enc")], expect=0)
         enc = bytearray(read_file(w("signed.enc")))
         enc[-10] ^= 0x01  # ciphertext of the signature sector: only the GCM tag can see it
-        self.write(w("flipped.enc"), enc)
+        write_file(w("flipped.enc"), enc)
         # encrypted for another key pair: the device's key does not open its AES key
         run(["keys", "generate", "--scheme", "rsa3072", p("other.pem")], expect=0)
         run(["keys", "extract-public", p("other.pem"), p("other_pub.pem")], expect=0)
@@ -88,46 +88,19 @@ class Fixture:
         run(["efuse", "enable-secure-boot", self.device], expect=0)
         run(["boot", self.device], expect=0)
 
-    @staticmethod
-    def write(path, data):
-        with open(path, "wb") as f:
-            f.write(bytes(data))
-
 
 FIX = None
 HTTP = None
-_ctx = []
 
 
 def setUpModule():
     global FIX, HTTP
-    tmp = otatest.tempdir()
-    _ctx.append(tmp)
-    FIX = Fixture(tmp.__enter__())
-    srv = otatest.HttpServer(FIX.www)
-    _ctx.append(srv)
-    HTTP = srv.__enter__()
+    FIX, HTTP = otatest.module_fixture(Fixture)
 
 
-def tearDownModule():
-    while _ctx:
-        _ctx.pop().__exit__(None, None, None)
-
-
-class SecureRun(unittest.TestCase):
-    def setUp(self):
-        self._tmp = otatest.tempdir()
-        self.dir = self._tmp.__enter__()
-        self.n = 0
-
-    def tearDown(self):
-        self._tmp.__exit__(None, None, None)
-
+class SecureRun(otatest.DeviceCopyCase):
     def device(self):
-        self.n += 1
-        path = os.path.join(self.dir, f"dev{self.n}.bin")
-        copy_device(FIX.device, path)
-        return path
+        return self.copy_device(FIX.device)
 
     def ota_run(self, dev, name, *extra, expect):
         proc = run(["run", dev, "--app-uri", HTTP.url(name), "--data-uri", "", "--json"] + list(extra),
@@ -344,6 +317,26 @@ class Settings(unittest.TestCase):
                 f.write("secure_boot_key_digest2=abcd\n")
             proc = run(["info", dev], expect=1)
             self.assertIn("secure_boot_key_digest2", proc.stderr)
+
+    def test_json_output(self):
+        # each efuse / config command's --json: one JSON object {"ok": true, "done": ...}, exit 0;
+        # what it did is checked through `ota info --json`
+        with otatest.tempdir() as d:
+            dev = os.path.join(d, "d.bin")
+            run(["flash", "create", dev], expect=0)
+            for args in (["efuse", "burn-key-digest", "--slot", "0", dev, SEC("digest_ecdsa256.bin")],
+                         ["efuse", "revoke-key", dev, "2"],
+                         ["config", "set", dev, "signed-apps-no-secure-boot", "on"],
+                         ["efuse", "enable-secure-boot", dev]):
+                with self.subTest(command=" ".join(args[:2])):
+                    doc = run_json(args)
+                    self.assertIs(doc["ok"], True, doc)
+                    self.assertIsInstance(doc["done"], str)
+            sec = run_json(["info", dev])["security"]
+            self.assertEqual(sec["key_digests"][0]["digest"], read_file(SEC("digest_ecdsa256.bin")).hex())
+            self.assertTrue(sec["key_digests"][2]["revoked"])
+            self.assertTrue(sec["signed_apps_no_secure_boot"])
+            self.assertTrue(sec["secure_boot_v2"])
 
 
 class SignedData(unittest.TestCase):

@@ -5,18 +5,17 @@ confirm, rollback, partition read|write (issue 10, class 5).
 Expected values are computed here, independently of the C code: the partition layout from
 gen_esp32part.py's placement rules (reference esp-idf-formats.md §1.6: the first partition follows
 the table sector, data aligned to 4 KiB, apps to 64 KiB) applied to ESP-IDF's own
-partitions_two_ota.csv, the table bytes decoded with struct + hashlib (MD5 entry), otadata
+partitions_two_ota.csv, the table bytes decoded by otatest.decode_partition_table (struct + hashlib, MD5 entry), otadata
 decoded by otatest.read_otadata at the otadata partition's offset.
 """
-import hashlib
 import os
-import struct
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import otatest  # noqa: E402
-from otatest import HttpServer, make_app, read_file, read_otadata, run, run_json, tempdir, testdata  # noqa: E402
+from otatest import (HttpServer, decode_partition_table, make_app, read_file, read_otadata, run,  # noqa: E402
+                     run_json, tempdir, testdata)
 
 TABLE = 0x9000
 CSV = testdata("partitions", "idf_partitions_two_ota.csv")
@@ -37,21 +36,6 @@ def expected_layout(table_offset):
 
 
 LAYOUT = expected_layout(TABLE)
-
-
-def decode_table(raw):
-    """Entries up to the MD5 entry (checked) of a binary partition table."""
-    entries, md5_ok = {}, None
-    for i in range(0, 0xC00, 32):
-        e = raw[i:i + 32]
-        if e[:2] == b"\xeb\xeb":
-            md5_ok = e[16:32] == hashlib.md5(raw[:i]).digest()
-            break
-        if e[:2] != b"\xaa\x50":
-            break
-        _magic, ptype, sub, off, size = struct.unpack_from("<HBBII", e, 0)
-        entries[e[12:28].split(b"\0")[0].decode()] = (off, size)
-    return entries, md5_ok
 
 
 class TableOffset(unittest.TestCase):
@@ -86,7 +70,7 @@ class TableOffset(unittest.TestCase):
         self.create()
         flash = read_file(self.dev)
         self.assertEqual(flash[0x8000:0x9000], b"\xff" * 0x1000)  # nothing at the default offset
-        entries, md5_ok = decode_table(flash[TABLE:TABLE + 0xC00])
+        entries, md5_ok = decode_partition_table(flash[TABLE:TABLE + 0xC00])
         self.assertTrue(md5_ok)
         self.assertEqual(entries, LAYOUT)
         self.assertIn("table_offset=0x9000", read_file(self.dev + ".state").decode())

@@ -128,6 +128,44 @@ class HttpServer:
             self.proc.wait()
 
 
+def module_fixture(make):
+    """For setUpModule: @make(dir) builds the module's files once in a temp dir, and the fixture's
+    www folder is served by an HttpServer. Both go when the module's tests end (a module cleanup,
+    which unittest also runs when @make fails). Returns (fixture, server)."""
+    stack = contextlib.ExitStack()
+    unittest.addModuleCleanup(stack.close)
+    fixture = make(stack.enter_context(tempdir()))
+    return fixture, stack.enter_context(HttpServer(fixture.www))
+
+
+def class_workdir(cls):
+    """For setUpClass: a temp dir (cls.dir) holding an empty www folder to serve (cls.www), removed
+    after the class's tests (a class cleanup: after tearDownClass, also when setUpClass fails)."""
+    tmp = tempdir()
+    cls.dir = tmp.__enter__()
+    cls.addClassCleanup(tmp.__exit__, None, None, None)
+    cls.www = os.path.join(cls.dir, "www")
+    os.mkdir(cls.www)
+
+
+class DeviceCopyCase(unittest.TestCase):
+    """A test working on copies of template devices, in its own temp dir (self.dir, removed after
+    the test); self.n numbers the files a test makes there."""
+
+    def setUp(self):
+        tmp = tempdir()
+        self.dir = tmp.__enter__()
+        self.addCleanup(tmp.__exit__, None, None, None)
+        self.n = 0
+
+    def copy_device(self, template):
+        """@template and its .state copied to self.dir as dev<n>.bin; returns the copy's path."""
+        self.n += 1
+        path = os.path.join(self.dir, f"dev{self.n}.bin")
+        copy_device(template, path)
+        return path
+
+
 class _NoSkipResult(unittest.TextTestResult):
     def addSkip(self, test, reason):  # a skipped test is a failure here, never a pass
         try:
@@ -423,6 +461,23 @@ def parse_esp_image(data):
     return img
 
 
+def decode_partition_table(raw):
+    """A binary partition table decoded independently of the C code (gen_esp32part's 32-byte
+    entries, magic 0xAA50, then the 0xEBEB MD5 entry): ({label: (offset, size)}, md5_ok), md5_ok
+    None when there is no MD5 entry."""
+    entries, md5_ok = {}, None
+    for i in range(0, 0xC00, 32):
+        e = raw[i:i + 32]
+        if e[:2] == b"\xeb\xeb":
+            md5_ok = e[16:32] == hashlib.md5(raw[:i]).digest()
+            break
+        if e[:2] != b"\xaa\x50":
+            break
+        _magic, _type, _subtype, off, size = _struct.unpack_from("<HBBII", e, 0)
+        entries[e[12:28].split(b"\0")[0].decode()] = (off, size)
+    return entries, md5_ok
+
+
 def otadata_crc(seq):
     """The otadata CRC: zlib crc32 of the little-endian seq, seeded with 0xFFFFFFFF (otatool.py)."""
     return binascii.crc32(_struct.pack("<I", seq), 0xFFFFFFFF) & 0xFFFFFFFF
@@ -459,6 +514,13 @@ TWO_DEVICES = os.environ.get("OTA_TWO_DEVICES", "")
 def read_file(path):
     with open(path, "rb") as f:
         return f.read()
+
+
+def write_file(path, data):
+    """Write @data (bytes or bytearray) to @path, replacing it; returns @path."""
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
 
 
 def device_slice(device_path, label):

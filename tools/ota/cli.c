@@ -55,6 +55,56 @@ int cli_option_error(const char *command, int c, char **argv)
     return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
 }
 
+int cli_getopt(cli_args_t *a, int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+    if (!a->started) {
+        a->started = true;
+        optind = 1;
+        opterr = 0;
+    }
+    for (;;) {
+        int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+        switch (c) {
+        case 'j': a->json = true; break;
+        case 'h':
+            a->usage(stdout);
+            a->done = true;
+            a->status = CLI_EXIT_OK;
+            return -1;
+        case ':':
+        case '?':
+            a->done = true;
+            a->status = cli_option_error(a->command, c, argv);
+            return -1;
+        default: return c;
+        }
+    }
+}
+
+bool cli_operands(cli_args_t *a, int argc, int min, int max, const char *missing)
+{
+    if (a->done) {
+        return false;
+    }
+    int n = argc - optind;
+    if (n >= min && (max < 0 || n <= max)) {
+        return true;
+    }
+    a->done = true;
+    a->status = cli_usage_error(a->command, "%s", n < min ? missing : "too many arguments");
+    return false;
+}
+
+bool cli_parse_plain(cli_args_t *a, int argc, char **argv, bool json, int min, int max, const char *missing)
+{
+    static const struct option with_json[] = {CLI_OPTION_JSON, CLI_OPTION_HELP, CLI_OPTIONS_END};
+    static const struct option help_only[] = {CLI_OPTION_HELP, CLI_OPTIONS_END};
+    while (cli_getopt(a, argc, argv, ":h", json ? with_json : help_only) != -1) {
+        /* no options of its own: cli_getopt handles these */
+    }
+    return cli_operands(a, argc, min, max, missing);
+}
+
 int cli_parse_ms(const char *command, const char *option, const char *text, uint32_t *out)
 {
     uint64_t v;
@@ -184,6 +234,33 @@ int cli_write_file(const char *path, const void *data, size_t len)
         return OTA_ERR_IO;
     }
     return OTA_OK;
+}
+
+int cli_load_key(const char *path, ota_key_t **key)
+{
+    uint8_t *pem = NULL;
+    size_t len = 0;
+    if (cli_read_file(path, &pem, &len) != OTA_OK) {
+        return OTA_ERR_IO;
+    }
+    int err = ota_key_load_pem(pem, len, key);
+    memset(pem, 0, len);
+    free(pem);
+    if (err != OTA_OK) {
+        cli_error("%s: %s", path, ota_strerror(err));
+    }
+    return err;
+}
+
+int cli_key_digest(const ota_key_t *key, uint8_t out[32])
+{
+    ota_sig_block_t *b = calloc(1, sizeof *b);
+    int err = b != NULL ? ota_key_to_block(key, b) : OTA_ERR_NO_MEM;
+    if (err == OTA_OK) {
+        err = ota_sig_block_key_digest(b, out);
+    }
+    free(b);
+    return err;
 }
 
 /* Length of the valid UTF-8 sequence at @p s (1..4), or 0 if the byte there does not start one. */

@@ -17,9 +17,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <getopt.h>
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
+
+#include "ota/ota_crypto_keys.h"
 
 enum {
     CLI_EXIT_OK = 0,
@@ -39,6 +42,46 @@ __attribute__((format(printf, 2, 3))) int cli_usage_error(const char *command, c
  * for commands that set `opterr = 0` and an optstring starting with ':'. Returns CLI_EXIT_USAGE.
  */
 int cli_option_error(const char *command, int c, char **argv);
+
+/* The long options every command spells the same way, for its getopt_long table. */
+#define CLI_OPTION_JSON {"json", no_argument, NULL, 'j'}
+#define CLI_OPTION_HELP {"help", no_argument, NULL, 'h'}
+#define CLI_OPTIONS_END {NULL, 0, NULL, 0}
+
+/**
+ * A subcommand's argument parse: what every command does the same way (--help, --json, option
+ * and operand-count errors), so that a command's own code handles only its own options.
+ * Initialise with the name and usage: `cli_args_t a = {.command = "keys digest", .usage = digest_usage};`.
+ */
+typedef struct {
+    const char *command;      /**< "keys digest": in errors and "Try 'ota keys digest --help'." */
+    void (*usage)(FILE *out); /**< the command's usage; --help prints it on stdout */
+    bool json;                /**< --json was given (a table with CLI_OPTION_JSON) */
+    bool done;                /**< the parse ended the command (--help, usage error): return status */
+    int status;               /**< the exit status then: CLI_EXIT_OK after --help, else CLI_EXIT_USAGE */
+    bool started;             /**< internal: getopt reset for this argv */
+} cli_args_t;
+
+/**
+ * getopt_long over a subcommand's argv (@p shortopts starts with ':' and has 'h'): starts over at
+ * argv[1] on the first call, getopt's own messages off. Handles --json ('j'), -h/--help (usage on
+ * stdout) and unknown options / missing values (cli_option_error). Returns the command's own
+ * option characters, or -1 when the options end or the parse ended the command (a->done).
+ */
+int cli_getopt(cli_args_t *a, int argc, char **argv, const char *shortopts, const struct option *longopts);
+
+/**
+ * After cli_getopt: true when the command goes on with @p min to @p max operands (max < 0: no
+ * limit) at argv[optind]. False when it ends: after --help or an option error (a->done), or with
+ * the usage error @p missing (too few) or "too many arguments" printed; a->status is the exit status.
+ */
+bool cli_operands(cli_args_t *a, int argc, int min, int max, const char *missing);
+
+/**
+ * cli_getopt + cli_operands for a command with no options of its own: -h/--help, and --json when
+ * @p json. True when the command goes on (operands at argv[optind]); else return a->status.
+ */
+bool cli_parse_plain(cli_args_t *a, int argc, char **argv, bool json, int min, int max, const char *missing);
 
 /**
  * Parse a milliseconds option value (at least 1) for @p command's @p option ("--stall-timeout");
@@ -72,6 +115,14 @@ void cli_setup_log(FILE *stream, bool verbose, bool quiet);
 int cli_read_file(const char *path, uint8_t **data, size_t *len);
 /** Write a buffer to a file (created/truncated). Prints the error itself. */
 int cli_write_file(const char *path, const void *data, size_t len);
+
+/**
+ * Load a PEM signing or encryption key file (private or public; the file's bytes are wiped after
+ * parsing). Prints the error itself ("PATH: reason").
+ */
+int cli_load_key(const char *path, ota_key_t **key);
+/** The Secure Boot V2 public key digest of @p key: what eFuse KEY_DIGESTn holds for it. */
+int cli_key_digest(const ota_key_t *key, uint8_t out[32]);
 
 /**
  * cJSON_AddStringToObject for text that may come from an image or a server (app versions,

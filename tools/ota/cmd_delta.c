@@ -1,6 +1,5 @@
 /* `ota delta make|apply|info`: esp_delta_ota / detools sequential patches (docs/delta.md). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,31 +36,25 @@ static void make_usage(FILE *out)
 
 static int cmd_delta_make(int argc, char **argv)
 {
-    enum { O_ESP = 256, O_BARE, O_JSON };
+    enum { O_ESP = 256, O_BARE };
     static const struct option opts[] = {
         {"esp-header", no_argument, NULL, O_ESP}, {"bare", no_argument, NULL, O_BARE},
-        {"json", no_argument, NULL, O_JSON},      {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_OPTION_JSON, CLI_OPTION_HELP, CLI_OPTIONS_END,
     };
-    bool esp = true, json = false, saw_esp = false, saw_bare = false;
+    cli_args_t a = {.command = "delta make", .usage = make_usage};
+    bool esp = true, saw_esp = false, saw_bare = false;
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(&a, argc, argv, ":h", opts)) != -1) {
         switch (c) {
         case O_ESP: esp = true; saw_esp = true; break;
         case O_BARE: esp = false; saw_bare = true; break;
-        case O_JSON: json = true; break;
-        case 'h': make_usage(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error("delta make", c, argv);
         }
     }
-    if (saw_esp && saw_bare) {
+    if (!a.done && saw_esp && saw_bare) {
         return cli_usage_error("delta make", "--esp-header and --bare are alternatives");
     }
-    if (argc - optind != 3) {
-        return cli_usage_error("delta make", "%s",
-                               argc - optind < 3 ? "need OLD, NEW and PATCH" : "too many arguments");
+    if (!cli_operands(&a, argc, 3, 3, "need OLD, NEW and PATCH")) {
+        return a.status;
     }
     const char *old_path = argv[optind], *new_path = argv[optind + 1], *patch_path = argv[optind + 2];
     uint8_t *old = NULL, *nw = NULL, *patch = NULL;
@@ -85,7 +78,7 @@ static int cmd_delta_make(int argc, char **argv)
     if (cli_write_file(patch_path, patch, patch_len) != OTA_OK) {
         goto done;
     }
-    if (json) {
+    if (a.json) {
         cJSON *j = cJSON_CreateObject();
         cli_json_add_string(j, "patch", patch_path);
         cJSON_AddNumberToObject(j, "patch_size", (double)patch_len);
@@ -237,28 +230,22 @@ static void apply_usage(FILE *out)
 
 static int cmd_delta_apply(int argc, char **argv)
 {
-    enum { O_BARE = 256, O_NOBASE, O_JSON };
+    enum { O_BARE = 256, O_NOBASE };
     static const struct option opts[] = {
         {"bare", no_argument, NULL, O_BARE}, {"no-base-check", no_argument, NULL, O_NOBASE},
-        {"json", no_argument, NULL, O_JSON}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_OPTION_JSON, CLI_OPTION_HELP, CLI_OPTIONS_END,
     };
-    bool bare = false, no_base = false, json = false;
+    cli_args_t args = {.command = "delta apply", .usage = apply_usage};
+    bool bare = false, no_base = false;
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(&args, argc, argv, ":h", opts)) != -1) {
         switch (c) {
         case O_BARE: bare = true; break;
         case O_NOBASE: no_base = true; break;
-        case O_JSON: json = true; break;
-        case 'h': apply_usage(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error("delta apply", c, argv);
         }
     }
-    if (argc - optind != 3) {
-        return cli_usage_error("delta apply", "%s",
-                               argc - optind < 3 ? "need OLD, PATCH and OUT" : "too many arguments");
+    if (!cli_operands(&args, argc, 3, 3, "need OLD, PATCH and OUT")) {
+        return args.status;
     }
     const char *old_path = argv[optind], *patch_path = argv[optind + 1], *out_path = argv[optind + 2];
     apply_ctx_t a = {0};
@@ -301,7 +288,7 @@ static int cmd_delta_apply(int argc, char **argv)
     int rc = CLI_EXIT_OK;
     if (err != OTA_OK) {
         if (d != NULL && !printed) {
-            report_patch_error(patch_path, d, err, json);
+            report_patch_error(patch_path, d, err, args.json);
         } else if (d == NULL && err != OTA_ERR_IO) { /* run_patch reported I/O errors itself */
             cli_error("%s: %s", patch_path, ota_strerror(err));
         }
@@ -312,7 +299,7 @@ static int cmd_delta_apply(int argc, char **argv)
         char hex[2 * OTA_SHA256_LEN + 1];
         ota_sha256_final(&a.sha, digest);
         cli_hex(digest, sizeof digest, hex);
-        if (json) {
+        if (args.json) {
             cJSON *j = cJSON_CreateObject();
             cli_json_add_string(j, "output", out_path);
             cJSON_AddNumberToObject(j, "size", (double)ota_delta_new_offset(d));
@@ -351,25 +338,9 @@ static void info_usage(FILE *out)
 
 static int cmd_delta_info(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    bool json = false;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = true; break;
-        case 'h': info_usage(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error("delta info", c, argv);
-        }
-    }
-    if (argc - optind != 1) {
-        return cli_usage_error("delta info", "%s",
-                               argc - optind < 1 ? "missing PATCH" : "too many arguments");
+    cli_args_t args = {.command = "delta info", .usage = info_usage};
+    if (!cli_parse_plain(&args, argc, argv, true, 1, 1, "missing PATCH")) {
+        return args.status;
     }
     const char *path = argv[optind];
     apply_ctx_t a = {0};
@@ -385,11 +356,11 @@ static int cmd_delta_info(int argc, char **argv)
     const ota_delta_header_t *h = &d->header;
     const ota_delta_stats_t *st = &d->stats;
     if (err != OTA_OK) {
-        report_patch_error(path, d, err, json);
+        report_patch_error(path, d, err, args.json);
         free(d);
         return CLI_EXIT_FAIL;
     }
-    if (json) {
+    if (args.json) {
         cJSON *j = cJSON_CreateObject();
         cli_json_add_string(j, "patch", path);
         cJSON_AddNumberToObject(j, "patch_size", (double)raw_len);

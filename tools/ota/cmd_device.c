@@ -1,7 +1,6 @@
 /* Device commands: `ota info`, `ota boot`, `ota set-boot`, `ota confirm`, `ota rollback`.
  * A DEVICE is a flash image file plus its DEVICE.state sidecar (ota_device_file.h). For `boot` and
  * `rollback` the ESP-IDF style boot log is the output: stdout, or stderr with --json. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,34 +19,6 @@ typedef struct {
     const char *device;
     const char *label; /* set-boot */
 } device_args_t;
-
-static int parse_args(const char *command, int argc, char **argv, int positional, device_args_t *a,
-                      void (*usage)(FILE *))
-{
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    memset(a, 0, sizeof *a);
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': a->json = true; break;
-        case 'h': usage(stdout); return -1;
-        case ':': return cli_usage_error(command, "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_option_error(command, c, argv);
-        }
-    }
-    if (argc - optind != positional) {
-        return cli_usage_error(command,
-                               argc - optind < positional ? "missing argument" : "too many arguments");
-    }
-    a->device = argv[optind];
-    a->label = positional > 1 ? argv[optind + 1] : NULL;
-    return CLI_EXIT_OK;
-}
 
 static ota_device_file_t *open_device(const char *path, bool writable)
 {
@@ -72,11 +43,15 @@ static ota_device_file_t *start_command(const char *command, int argc, char **ar
                                         void (*usage)(FILE *), log_route_t route, bool writable,
                                         device_args_t *a, int *rc)
 {
-    *rc = parse_args(command, argc, argv, positional, a, usage);
-    if (*rc != CLI_EXIT_OK) {
-        *rc = *rc < 0 ? CLI_EXIT_OK : *rc;
+    cli_args_t args = {.command = command, .usage = usage};
+    memset(a, 0, sizeof *a);
+    if (!cli_parse_plain(&args, argc, argv, true, positional, positional, "missing argument")) {
+        *rc = args.status;
         return NULL;
     }
+    a->json = args.json;
+    a->device = argv[optind];
+    a->label = positional > 1 ? argv[optind + 1] : NULL;
     cli_setup_log(route == LOG_IS_OUTPUT && !a->json ? stdout : stderr, false, route == LOG_ERRORS_ONLY);
     ota_device_file_t *f = open_device(a->device, writable);
     *rc = f != NULL ? CLI_EXIT_OK : CLI_EXIT_FAIL;

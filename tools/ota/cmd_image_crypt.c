@@ -1,7 +1,6 @@
 /* `ota image encrypt|decrypt`: esp_enc_img_gen.py encrypt / decrypt (esp_encrypted_img), both
  * schemes: RSA-3072 (the AES key RSA-encrypted to the device) and ECIES-P256 (ECDH with the
  * device key derived from its HMAC key). Decryption runs the library's streaming decryptor. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +23,14 @@ static int parse_scheme(const char *command, const char *text, int *scheme)
     }
     return CLI_EXIT_OK;
 }
+
+/* The options of both commands: --scheme S, --json, --help. */
+static const struct option scheme_options[] = {
+    {"scheme", required_argument, NULL, 's'},
+    CLI_OPTION_JSON,
+    CLI_OPTION_HELP,
+    CLI_OPTIONS_END,
+};
 
 static const char *scheme_name(int scheme)
 {
@@ -125,44 +132,22 @@ static int encrypt_image(const ota_key_t *key, int scheme, const uint8_t *plain,
 
 int cmd_image_encrypt(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"scheme", required_argument, NULL, 's'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    cli_args_t args = {.command = "image encrypt", .usage = encrypt_usage};
     int want = 0;
-    bool json = false;
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            if (parse_scheme("image encrypt", optarg, &want) != CLI_EXIT_OK) {
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        case 'j': json = true; break;
-        case 'h': encrypt_usage(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error("image encrypt", c, argv);
+    while ((c = cli_getopt(&args, argc, argv, ":s:h", scheme_options)) != -1) {
+        if (c == 's' && parse_scheme("image encrypt", optarg, &want) != CLI_EXIT_OK) {
+            return CLI_EXIT_USAGE;
         }
     }
-    if (argc - optind != 3) {
-        return cli_usage_error("image encrypt", argc - optind < 3 ? "need IN, DEVICE_PUB.pem and OUT"
-                                                                  : "too many arguments");
+    if (!cli_operands(&args, argc, 3, 3, "need IN, DEVICE_PUB.pem and OUT")) {
+        return args.status;
     }
     const char *in = argv[optind], *keyfile = argv[optind + 1], *out = argv[optind + 2];
-    uint8_t *pem = NULL, *plain = NULL;
-    size_t pem_len = 0, len = 0;
-    if (cli_read_file(keyfile, &pem, &pem_len) != OTA_OK) {
-        return CLI_EXIT_FAIL;
-    }
+    uint8_t *plain = NULL;
+    size_t len = 0;
     ota_key_t *key = NULL;
-    int err = ota_key_load_pem(pem, pem_len, &key);
-    free(pem);
-    if (err != OTA_OK) {
-        cli_error("%s: %s", keyfile, ota_strerror(err));
+    if (cli_load_key(keyfile, &key) != OTA_OK) {
         return CLI_EXIT_FAIL;
     }
     int scheme = ota_key_scheme(key) == OTA_SIG_SCHEME_RSA3072      ? OTA_ENC_SCHEME_RSA3072
@@ -180,11 +165,11 @@ int cmd_image_encrypt(int argc, char **argv)
     }
     int rc = CLI_EXIT_FAIL;
     uint8_t *enc = len <= UINT32_MAX ? malloc(len + OTA_ENC_IMG_HEADER_SIZE + 32) : NULL;
-    err = enc != NULL ? encrypt_image(key, scheme, plain, len, enc) : OTA_ERR_NO_MEM;
+    int err = enc != NULL ? encrypt_image(key, scheme, plain, len, enc) : OTA_ERR_NO_MEM;
     if (err != OTA_OK) {
         cli_error("cannot encrypt %s: %s", in, ota_strerror(err));
     } else if (cli_write_file(out, enc, len + OTA_ENC_IMG_HEADER_SIZE) == OTA_OK) {
-        print_result(json, "Encrypted", in, out, scheme, len);
+        print_result(args.json, "Encrypted", in, out, scheme, len);
         rc = CLI_EXIT_OK;
     }
     free(enc);
@@ -216,31 +201,16 @@ static void decrypt_usage(FILE *out)
 
 int cmd_image_decrypt(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"scheme", required_argument, NULL, 's'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    cli_args_t args = {.command = "image decrypt", .usage = decrypt_usage};
     int scheme = 0;
-    bool json = false;
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            if (parse_scheme("image decrypt", optarg, &scheme) != CLI_EXIT_OK) {
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        case 'j': json = true; break;
-        case 'h': decrypt_usage(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error("image decrypt", c, argv);
+    while ((c = cli_getopt(&args, argc, argv, ":s:h", scheme_options)) != -1) {
+        if (c == 's' && parse_scheme("image decrypt", optarg, &scheme) != CLI_EXIT_OK) {
+            return CLI_EXIT_USAGE;
         }
     }
-    if (argc - optind != 3) {
-        return cli_usage_error("image decrypt", argc - optind < 3 ? "need IN, KEY and OUT" : "too many arguments");
+    if (!cli_operands(&args, argc, 3, 3, "need IN, KEY and OUT")) {
+        return args.status;
     }
     const char *in = argv[optind], *keyfile = argv[optind + 1], *out = argv[optind + 2];
     uint8_t *keydata = NULL, *enc = NULL;
@@ -287,7 +257,7 @@ int cmd_image_decrypt(int argc, char **argv)
     int rc = CLI_EXIT_FAIL;
     if (err != OTA_OK) {
         cli_error("%s: %s", in, ota_strerror(err));
-        if (json) {
+        if (args.json) {
             cJSON *o = cJSON_CreateObject();
             cli_json_add_string(o, "input", in);
             cli_json_add_string(o, "scheme", scheme_name(scheme));
@@ -295,7 +265,7 @@ int cmd_image_decrypt(int argc, char **argv)
             cli_json_print_pretty(o);
         }
     } else if (cli_write_file(out, plain, produced) == OTA_OK) {
-        print_result(json, "Decrypted", in, out, scheme, produced);
+        print_result(args.json, "Decrypted", in, out, scheme, produced);
         rc = CLI_EXIT_OK;
     }
     if (plain != NULL) {

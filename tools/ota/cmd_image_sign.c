@@ -1,6 +1,5 @@
 /* `ota image sign|verify-signature`: espsecure sign_data --version 2 / verify_signature
  * --version 2, and the Secure Boot V2 report of `image info` (signature_info_v2). */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,22 +10,6 @@
 #include "ota/ota_err.h"
 #include "ota/ota_sig_block.h"
 #include "ota/ota_sig_verify.h"
-
-static int load_key(const char *path, ota_key_t **key)
-{
-    uint8_t *pem = NULL;
-    size_t len = 0;
-    if (cli_read_file(path, &pem, &len) != OTA_OK) {
-        return OTA_ERR_IO;
-    }
-    int err = ota_key_load_pem(pem, len, key);
-    memset(pem, 0, len);
-    free(pem);
-    if (err != OTA_OK) {
-        cli_error("%s: %s", path, ota_strerror(err));
-    }
-    return err;
-}
 
 static void digest_hex_spaced(const uint8_t d[32], char out[97])
 {
@@ -217,17 +200,16 @@ int cmd_image_sign(int argc, char **argv)
     static const struct option opts[] = {
         {"keyfile", required_argument, NULL, 'k'},
         {"append-signatures", no_argument, NULL, 'a'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_OPTION_JSON,
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
     };
+    cli_args_t args = {.command = "image sign", .usage = sign_usage};
     const char *keys[OTA_SIG_MAX_BLOCKS + 1];
     unsigned nkeys = 0;
-    bool append = false, json = false;
+    bool append = false;
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":k:ah", opts, NULL)) != -1) {
+    while ((c = cli_getopt(&args, argc, argv, ":k:ah", opts)) != -1) {
         switch (c) {
         case 'k':
             if (nkeys == OTA_SIG_MAX_BLOCKS) {
@@ -236,16 +218,13 @@ int cmd_image_sign(int argc, char **argv)
             keys[nkeys++] = optarg;
             break;
         case 'a': append = true; break;
-        case 'j': json = true; break;
-        case 'h': sign_usage(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error("image sign", c, argv);
         }
     }
-    if (nkeys == 0) {
+    if (!args.done && nkeys == 0) {
         return cli_usage_error("image sign", "missing --keyfile");
     }
-    if (argc - optind != 2) {
-        return cli_usage_error("image sign", argc - optind < 2 ? "missing IN or OUT" : "too many arguments");
+    if (!cli_operands(&args, argc, 2, 2, "missing IN or OUT")) {
+        return args.status;
     }
     const char *in = argv[optind], *out = argv[optind + 1];
     uint8_t *data = NULL;
@@ -286,18 +265,18 @@ int cmd_image_sign(int argc, char **argv)
         cli_error("out of memory");
         return CLI_EXIT_FAIL;
     }
-    if (padded > len && !json) {
+    if (padded > len && !args.json) {
         printf("Padding data contents by %zu bytes so signature sector aligns at 4096 boundary\n", padded - len);
     }
     memset(img + len, 0xFF, padded - len);
     uint8_t d256[32], d384[48];
     data_digests(img, padded, d256, d384);
     int rc = CLI_EXIT_OK;
-    cJSON *doc = json ? cJSON_CreateObject() : NULL;
+    cJSON *doc = args.json ? cJSON_CreateObject() : NULL;
     for (unsigned i = 0; i < nkeys && rc == CLI_EXIT_OK; i++) {
         ota_key_t *key = NULL;
         ota_sig_block_t *b = calloc(1, sizeof *b);
-        int err = b != NULL ? load_key(keys[i], &key) : OTA_ERR_NO_MEM;
+        int err = b != NULL ? cli_load_key(keys[i], &key) : OTA_ERR_NO_MEM;
         if (err == OTA_OK && !ota_key_is_private(key)) {
             cli_error("%s: a public key cannot sign", keys[i]);
             err = OTA_ERR_INVALID_ARG;
@@ -312,7 +291,7 @@ int cmd_image_sign(int argc, char **argv)
         if (err == OTA_OK) {
             err = ota_sig_block_serialise(b, sector + (nblocks + i) * OTA_SIG_BLOCK_SIZE);
         }
-        if (err == OTA_OK && !json) {
+        if (err == OTA_OK && !args.json) {
             printf("Signed %zu bytes of data from %s with key %s.\n", padded, in, keys[i]);
         } else if (err != OTA_OK) {
             if (err != OTA_ERR_IO && err != OTA_ERR_INVALID_ARG) {
@@ -378,16 +357,14 @@ int cmd_image_verify_signature(int argc, char **argv)
     static const struct option opts[] = {
         {"keyfile", required_argument, NULL, 'k'},
         {"pubkey", required_argument, NULL, 'p'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_OPTION_JSON,
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
     };
+    cli_args_t args = {.command = "image verify-signature", .usage = verify_usage};
     const char *keyfile = NULL;
-    bool json = false;
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":k:p:h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(&args, argc, argv, ":k:p:h", opts)) != -1) {
         switch (c) {
         case 'k':
         case 'p':
@@ -396,30 +373,22 @@ int cmd_image_verify_signature(int argc, char **argv)
             }
             keyfile = optarg;
             break;
-        case 'j': json = true; break;
-        case 'h': verify_usage(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error("image verify-signature", c, argv);
         }
     }
-    if (keyfile == NULL) {
+    if (!args.done && keyfile == NULL) {
         return cli_usage_error("image verify-signature", "missing --keyfile or --pubkey");
     }
-    if (argc - optind != 1) {
-        return cli_usage_error("image verify-signature", argc - optind < 1 ? "missing IMAGE" : "too many arguments");
+    if (!cli_operands(&args, argc, 1, 1, "missing IMAGE")) {
+        return args.status;
     }
     const char *path = argv[optind];
     ota_key_t *key = NULL;
-    if (load_key(keyfile, &key) != OTA_OK) {
+    if (cli_load_key(keyfile, &key) != OTA_OK) {
         return CLI_EXIT_FAIL;
     }
-    ota_sig_block_t *kb = calloc(1, sizeof *kb);
     ota_sig_trust_t trust = {.count = 1};
-    int err = kb != NULL ? ota_key_to_block(key, kb) : OTA_ERR_NO_MEM;
-    if (err == OTA_OK) {
-        err = ota_sig_block_key_digest(kb, trust.digest[0]);
-    }
+    int err = cli_key_digest(key, trust.digest[0]);
     ota_key_free(key);
-    free(kb);
     uint8_t *data = NULL;
     size_t len = 0;
     if (err != OTA_OK || cli_read_file(path, &data, &len) != OTA_OK) {
@@ -444,7 +413,7 @@ int cmd_image_verify_signature(int argc, char **argv)
     }
     char hex[65];
     cli_hex(trust.digest[0], 32, hex);
-    if (json) {
+    if (args.json) {
         cJSON *o = cJSON_CreateObject();
         cli_json_add_string(o, "file", path);
         cJSON_AddNumberToObject(o, "signed_len", off == UINT64_MAX ? 0 : (double)off);

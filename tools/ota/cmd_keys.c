@@ -15,33 +15,6 @@
 #include "ota/ota_err.h"
 #include "ota/ota_sig_block.h"
 
-static int load_key(const char *path, ota_key_t **key)
-{
-    uint8_t *pem = NULL;
-    size_t len = 0;
-    if (cli_read_file(path, &pem, &len) != OTA_OK) {
-        return OTA_ERR_IO;
-    }
-    int err = ota_key_load_pem(pem, len, key);
-    memset(pem, 0, len);
-    free(pem);
-    if (err != OTA_OK) {
-        cli_error("%s: %s", path, ota_strerror(err));
-    }
-    return err;
-}
-
-static int key_digest(const ota_key_t *key, uint8_t out[32])
-{
-    ota_sig_block_t *b = calloc(1, sizeof *b);
-    int err = b != NULL ? ota_key_to_block(key, b) : OTA_ERR_NO_MEM;
-    if (err == OTA_OK) {
-        err = ota_sig_block_key_digest(b, out);
-    }
-    free(b);
-    return err;
-}
-
 /* Write a private key file readable by its owner only, whatever the umask, without ever
  * having it on disk with wider permissions. */
 static int write_private(const char *path, const char *pem, size_t len, bool force)
@@ -89,16 +62,15 @@ static int keys_generate(int argc, char **argv)
     static const struct option opts[] = {
         {"scheme", required_argument, NULL, 's'},
         {"force", no_argument, NULL, 'f'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_OPTION_JSON,
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
     };
+    cli_args_t a = {.command = "keys generate", .usage = generate_usage};
     ota_sig_scheme_t scheme = OTA_SIG_SCHEME_NONE;
-    bool force = false, json = false;
+    bool force = false;
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:fh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(&a, argc, argv, ":s:fh", opts)) != -1) {
         switch (c) {
         case 's':
             if (strcmp(optarg, "rsa3072") == 0) {
@@ -113,16 +85,13 @@ static int keys_generate(int argc, char **argv)
             }
             break;
         case 'f': force = true; break;
-        case 'j': json = true; break;
-        case 'h': generate_usage(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error("keys generate", c, argv);
         }
     }
-    if (scheme == OTA_SIG_SCHEME_NONE) {
+    if (!a.done && scheme == OTA_SIG_SCHEME_NONE) {
         return cli_usage_error("keys generate", "missing --scheme");
     }
-    if (argc - optind != 1) {
-        return cli_usage_error("keys generate", argc - optind < 1 ? "missing OUT.pem" : "too many arguments");
+    if (!cli_operands(&a, argc, 1, 1, "missing OUT.pem")) {
+        return a.status;
     }
     const char *out = argv[optind];
     ota_key_t *key = NULL;
@@ -134,7 +103,7 @@ static int keys_generate(int argc, char **argv)
         err = ota_key_to_pem(key, true, &pem, &len);
     }
     if (err == OTA_OK) {
-        err = key_digest(key, digest);
+        err = cli_key_digest(key, digest);
     }
     ota_key_free(key);
     if (err != OTA_OK) {
@@ -150,7 +119,7 @@ static int keys_generate(int argc, char **argv)
     }
     char hex[65];
     cli_hex(digest, 32, hex);
-    if (json) {
+    if (a.json) {
         cJSON *o = cJSON_CreateObject();
         cli_json_add_string(o, "file", out);
         cli_json_add_string(o, "scheme", ota_sig_scheme_name(scheme));
@@ -184,32 +153,17 @@ static void digest_usage(FILE *out)
 
 static int keys_digest(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    bool json = false;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = true; break;
-        case 'h': digest_usage(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error("keys digest", c, argv);
-        }
-    }
-    if (argc - optind != 2) {
-        return cli_usage_error("keys digest", argc - optind < 2 ? "need KEY.pem and OUT.bin" : "too many arguments");
+    cli_args_t a = {.command = "keys digest", .usage = digest_usage};
+    if (!cli_parse_plain(&a, argc, argv, true, 2, 2, "need KEY.pem and OUT.bin")) {
+        return a.status;
     }
     ota_key_t *key = NULL;
-    if (load_key(argv[optind], &key) != OTA_OK) {
+    if (cli_load_key(argv[optind], &key) != OTA_OK) {
         return CLI_EXIT_FAIL;
     }
     uint8_t digest[32];
     ota_sig_scheme_t scheme = ota_key_scheme(key);
-    int err = key_digest(key, digest);
+    int err = cli_key_digest(key, digest);
     ota_key_free(key);
     if (err != OTA_OK) {
         cli_error("%s: %s", argv[optind], ota_strerror(err));
@@ -220,7 +174,7 @@ static int keys_digest(int argc, char **argv)
     }
     char hex[65];
     cli_hex(digest, 32, hex);
-    if (json) {
+    if (a.json) {
         cJSON *o = cJSON_CreateObject();
         cli_json_add_string(o, "keyfile", argv[optind]);
         cli_json_add_string(o, "output", argv[optind + 1]);
@@ -252,25 +206,12 @@ static void extract_usage(FILE *out)
 
 static int keys_extract_public(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'h': extract_usage(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error("keys extract-public", c, argv);
-        }
-    }
-    if (argc - optind != 2) {
-        return cli_usage_error("keys extract-public", argc - optind < 2 ? "need KEY.pem and OUT.pem"
-                                                                        : "too many arguments");
+    cli_args_t a = {.command = "keys extract-public", .usage = extract_usage};
+    if (!cli_parse_plain(&a, argc, argv, false, 2, 2, "need KEY.pem and OUT.pem")) {
+        return a.status;
     }
     ota_key_t *key = NULL;
-    if (load_key(argv[optind], &key) != OTA_OK) {
+    if (cli_load_key(argv[optind], &key) != OTA_OK) {
         return CLI_EXIT_FAIL;
     }
     char *pem = NULL;

@@ -3,7 +3,6 @@
  * `ota config set` (the app's Kconfig: signed apps without secure boot, signed data partitions,
  * the esp_encrypted_img private key). They change DEVICE.state (ota_device_file.h); `ota info`
  * shows them. Burned eFuse bits never go back, as on the chip. */
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,51 +13,41 @@
 #include "ota/ota_err.h"
 
 typedef struct {
-    bool json;
-    int slot; /* burn-key-digest --slot, -1: the first free one */
+    cli_args_t cli; /* .json; .status when parse() ended the command */
+    int slot;       /* burn-key-digest --slot, -1: the first free one */
     int npos;
     char *pos[4];
 } sec_args_t;
 
-/* -1: --help printed; else the exit status. */
-static int parse(const char *command, int argc, char **argv, int min_pos, int max_pos, sec_args_t *a,
-                 void (*usage)(FILE *))
+/* True when the command goes on; else it returns a->cli.status. */
+static bool parse(const char *command, void (*usage)(FILE *), int argc, char **argv, int min_pos, int max_pos,
+                  sec_args_t *a)
 {
     static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
+        CLI_OPTION_JSON,
         {"slot", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
     };
     memset(a, 0, sizeof *a);
+    a->cli = (cli_args_t){.command = command, .usage = usage};
     a->slot = -1;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': a->json = true; break;
-        case 's': {
-            uint64_t v;
-            if (!cli_parse_uint(optarg, OTA_DEVICE_KEY_DIGESTS - 1, &v)) {
-                return cli_usage_error(command, "--slot: 0, 1 or 2 (KEY_DIGEST0..2), got '%s'", optarg);
-            }
-            a->slot = (int)v;
-            break;
+    while (cli_getopt(&a->cli, argc, argv, ":h", opts) == 's') {
+        uint64_t v;
+        if (!cli_parse_uint(optarg, OTA_DEVICE_KEY_DIGESTS - 1, &v)) {
+            a->cli.status = cli_usage_error(command, "--slot: 0, 1 or 2 (KEY_DIGEST0..2), got '%s'", optarg);
+            return false;
         }
-        case 'h': usage(stdout); return -1;
-        case ':': return cli_usage_error(command, "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_option_error(command, c, argv);
-        }
+        a->slot = (int)v;
     }
-    int n = argc - optind;
-    if (n < min_pos || n > max_pos) {
-        return cli_usage_error(command, n < min_pos ? "missing argument" : "too many arguments");
+    if (!cli_operands(&a->cli, argc, min_pos, max_pos, "missing argument")) {
+        return false;
     }
-    a->npos = n;
-    for (int i = 0; i < n; i++) {
+    a->npos = argc - optind;
+    for (int i = 0; i < a->npos; i++) {
         a->pos[i] = argv[optind + i];
     }
-    return CLI_EXIT_OK;
+    return true;
 }
 
 static ota_device_file_t *open_dev(const char *path)
@@ -85,8 +74,7 @@ static int finish(ota_device_file_t *f, bool json, const char *what)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddBoolToObject(o, "ok", true);
         cli_json_add_string(o, "done", what);
-        cli_json_print(o);
-        cJSON_Delete(o);
+        cli_json_print(o); /* frees o */
     } else {
         printf("%s\n", what);
     }
@@ -107,9 +95,8 @@ static void burn_usage(FILE *out)
 static int efuse_burn(int argc, char **argv)
 {
     sec_args_t a;
-    int rc = parse("efuse burn-key-digest", argc, argv, 2, 2, &a, burn_usage);
-    if (rc != CLI_EXIT_OK) {
-        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (!parse("efuse burn-key-digest", burn_usage, argc, argv, 2, 2, &a)) {
+        return a.cli.status;
     }
     uint8_t *digest = NULL;
     size_t len = 0;
@@ -147,7 +134,7 @@ static int efuse_burn(int argc, char **argv)
     free(digest);
     char what[64];
     snprintf(what, sizeof what, "burned KEY_DIGEST%d", slot);
-    return finish(f, a.json, what);
+    return finish(f, a.cli.json, what);
 }
 
 static void revoke_usage(FILE *out)
@@ -161,9 +148,8 @@ static void revoke_usage(FILE *out)
 static int efuse_revoke(int argc, char **argv)
 {
     sec_args_t a;
-    int rc = parse("efuse revoke-key", argc, argv, 2, 2, &a, revoke_usage);
-    if (rc != CLI_EXIT_OK) {
-        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (!parse("efuse revoke-key", revoke_usage, argc, argv, 2, 2, &a)) {
+        return a.cli.status;
     }
     uint64_t n;
     if (!cli_parse_uint(a.pos[1], OTA_DEVICE_KEY_DIGESTS - 1, &n)) {
@@ -176,7 +162,7 @@ static int efuse_revoke(int argc, char **argv)
     ota_device_file_device(f)->security.key_revoked[n] = true;
     char what[64];
     snprintf(what, sizeof what, "burned KEY_REVOKE%u", (unsigned)n);
-    return finish(f, a.json, what);
+    return finish(f, a.cli.json, what);
 }
 
 static void enable_usage(FILE *out)
@@ -191,9 +177,8 @@ static void enable_usage(FILE *out)
 static int efuse_enable(int argc, char **argv)
 {
     sec_args_t a;
-    int rc = parse("efuse enable-secure-boot", argc, argv, 1, 1, &a, enable_usage);
-    if (rc != CLI_EXIT_OK) {
-        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (!parse("efuse enable-secure-boot", enable_usage, argc, argv, 1, 1, &a)) {
+        return a.cli.status;
     }
     ota_device_file_t *f = open_dev(a.pos[0]);
     if (f == NULL) {
@@ -210,7 +195,7 @@ static int efuse_enable(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     sec->secure_boot_v2 = true;
-    return finish(f, a.json, "burned SECURE_BOOT_EN (Secure Boot V2 enabled)");
+    return finish(f, a.cli.json, "burned SECURE_BOOT_EN (Secure Boot V2 enabled)");
 }
 
 static const cli_command_t k_efuse_commands[] = {
@@ -245,9 +230,8 @@ static void config_set_usage(FILE *out)
 static int config_set(int argc, char **argv)
 {
     sec_args_t a;
-    int rc = parse("config set", argc, argv, 3, 3, &a, config_set_usage);
-    if (rc != CLI_EXIT_OK) {
-        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (!parse("config set", config_set_usage, argc, argv, 3, 3, &a)) {
+        return a.cli.status;
     }
     const char *name = a.pos[1], *value = a.pos[2];
     if (strcmp(name, "signed-apps-no-secure-boot") == 0) {
@@ -259,7 +243,7 @@ static int config_set(int argc, char **argv)
             return CLI_EXIT_FAIL;
         }
         ota_device_file_device(f)->security.signed_apps_on_update = strcmp(value, "on") == 0;
-        return finish(f, a.json, "set signed-apps-no-secure-boot");
+        return finish(f, a.cli.json, "set signed-apps-no-secure-boot");
     }
     if (strcmp(name, "signed-data-partitions") == 0) {
         char text[160];
@@ -276,7 +260,7 @@ static int config_set(int argc, char **argv)
             return cli_usage_error("config set", "signed-data-partitions: up to 4 comma-separated labels of "
                                                  "1..16 characters, or none; got '%s'", value);
         }
-        return finish(f, a.json, "set signed-data-partitions");
+        return finish(f, a.cli.json, "set signed-data-partitions");
     }
     if (strcmp(name, "decrypt-key") == 0) {
         ota_enc_scheme_t scheme = 0;
@@ -307,7 +291,7 @@ static int config_set(int argc, char **argv)
             ota_device_file_close(f);
             return CLI_EXIT_FAIL;
         }
-        return finish(f, a.json, "set decrypt-key");
+        return finish(f, a.cli.json, "set decrypt-key");
     }
     return cli_usage_error("config set", "unknown setting '%s' (see 'ota config set --help')", name);
 }
