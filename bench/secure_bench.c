@@ -9,7 +9,8 @@
  *
  * JSON lines on stdout:
  *  - {"bench":"verify", scheme, us_median, ...}: ota_sig_verify_sector on the vector's sector
- *    (parse, key digest, signature check; the image digest is given), median of 41 runs, and
+ *    (parse, key digest, signature check; the image digest is given), median of 41 runs, the
+ *    crypto library's heap peak and allocations of one of them (crypto_heap_peak), and
  *    stream_verify_us_median: the streaming verifier over the whole vector (hash + verify);
  *  - {"bench":"decrypt", ...}: the streaming decryptor (ota_enc_img_dec_update in 64 KiB pieces)
  *    over a MiB-sized image encrypted in process, against the backend's own AES-256-GCM decrypt
@@ -78,10 +79,23 @@ static void bench_verify(const char *dir, const char *name, const char *scheme)
     ota_sha384(img, len - 4096, d384);
     enum { RUNS = 41 };
     double t[RUNS];
+    size_t heap_peak = 0, heap_allocs = 0;
     for (int i = 0; i < RUNS; i++) {
+#ifdef BENCH_MALLOC
+        /* the crypto library's heap of one verification, taken from the last run (the first ones
+         * include the library's one-time initialisation) */
+        bench_malloc_stats_t m0, m1;
+        bench_malloc_reset_peak();
+        bench_malloc_get(&m0);
+#endif
         double t0 = now_s();
         int err = ota_sig_verify_sector(img + len - 4096, d256, d384, NULL, NULL);
         t[i] = now_s() - t0;
+#ifdef BENCH_MALLOC
+        bench_malloc_get(&m1);
+        heap_peak = m1.peak_bytes - m0.current_bytes;
+        heap_allocs = (size_t)(m1.allocations - m0.allocations);
+#endif
         if (err != OTA_OK) {
             fprintf(stderr, "%s: %s\n", name, ota_err_name(err));
             exit(1);
@@ -105,8 +119,10 @@ static void bench_verify(const char *dir, const char *name, const char *scheme)
     }
     qsort(s, 9, sizeof s[0], cmp_double);
     printf("{\"bench\":\"verify\",\"backend\":\"%s\",\"scheme\":\"%s\",\"runs\":%d,\"us_median\":%.1f,"
-           "\"us_min\":%.1f,\"image\":\"%s\",\"image_bytes\":%zu,\"stream_verify_us_median\":%.1f}\n",
-           ota_crypto_backend(), scheme, RUNS, t[RUNS / 2] * 1e6, t[0] * 1e6, name, len, s[4] * 1e6);
+           "\"us_min\":%.1f,\"image\":\"%s\",\"image_bytes\":%zu,\"stream_verify_us_median\":%.1f,"
+           "\"crypto_heap_peak\":%zu,\"crypto_allocs\":%zu}\n",
+           ota_crypto_backend(), scheme, RUNS, t[RUNS / 2] * 1e6, t[0] * 1e6, name, len, s[4] * 1e6, heap_peak,
+           heap_allocs);
     free(v);
     free(img);
 }
