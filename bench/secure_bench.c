@@ -4,8 +4,9 @@
  *   ota_secure_bench TESTDATA_SECURE_DIR [MiB [rsa3072|ecdsa256|ecdsa384 [RUNS]]]
  *
  * Instructions per verification: valgrind --tool=callgrind --toggle-collect=ota_sig_verify_sector
- *   ota_secure_bench_openssl DIR 1 SCHEME 4   (5 verifications: RUNS = 4 direct + 1 in the
- *   streaming verifier; divide the total by RUNS + 1; without RUNS: 41 + 9)
+ *   ota_secure_bench_openssl DIR 1 SCHEME RUNS   (RUNS direct verifications + 1 in the streaming
+ *   verifier; without RUNS: 41 + 9). bench_secure.py takes the counts of RUNS = 6 and RUNS = 2 and
+ *   divides the difference by 4, which leaves out OpenSSL's one-time set-up in the first call.
  *
  * JSON lines on stdout:
  *  - {"bench":"verify", scheme, us_median, ...}: ota_sig_verify_sector on the vector's sector
