@@ -378,6 +378,8 @@ class Bench:
         self.cg_profile_size = 1 * MIB if self.quick else 4 * MIB
         self.rows = []      # the one table: (section, what, measured, reference, ratio, target, verdict)
         self.notes = []     # analysis paragraphs for BENCHMARKS.md
+        self.notes_new = []  # those of sections 6 and 7, printed after the others
+        self.timings = []   # (section, wall seconds) of this run
         self.details = []   # extra markdown blocks (pairs, profiles, op counts)
         self.misses = []
 
@@ -995,7 +997,8 @@ class Bench:
               f"{started.strftime('%Y-%m-%d %H:%M UTC')}; every figure below comes from that run (nothing "
               f"typed by hand), except the microcontroller section, which `make mcu` writes. Targets: DESIGN.md "
               f"§7, issue 11 (section 6), issue 13 (section 7). The run took {wall:.0f} s."
-              + (f" Sections run: {', '.join(sorted(self.only))} only (`--only`)." if self.only else ""), "",
+              + (f" Sections run: {', '.join(sorted(self.only))} only (`--only`)." if self.only else "")
+              + " Wall-clock time per part: " + ", ".join(f"{k} {v:.0f} s" for k, v in self.timings) + ".", "",
               "## Machine", ""]
         md += [f"- {k}: {v}" for k, v in machine.items()]
         shared = ("the machine was shared: wall-clock figures are noisy; pairs are alternated and medians "
@@ -1012,7 +1015,7 @@ class Bench:
                "machine has SHA-NI: see the native ns/B row and the breakdown below). Heap figures are bytes "
                "requested through ota_malloc (service) and usable bytes of every malloc in the process "
                "(libcurl/OpenSSL rows), from ota_bench's own counters.", ""]
-        md += ["## Analysis", ""] + [f"- {n}" for n in self.notes] + [""]
+        md += ["## Analysis", ""] + [f"- {n}" for n in self.notes + self.notes_new] + [""]
         for title, body in self.details:
             md += [f"## {title}", "", body, ""]
         md += ["## Commands", "", "Run: `make bench` (= `scripts/install-deps.sh bench`, a Release build in "
@@ -1101,26 +1104,24 @@ def main():
     if b.pairs < 5 and not b.quick:
         die("at least 5 pairs")
     b.log(f"work directory {b.work}; {'quick' if b.quick else 'full'} run")
-    b.setup()
+    def part(name, fn):
+        b.log(name)
+        t = time.monotonic()
+        fn()
+        b.timings.append((name, time.monotonic() - t))
+
+    part("set-up", b.setup)
     with b.nginx:
         if not b.only:
-            b.log("1/7 end to end")
-            b.e2e()
-            b.log("2/7 CPU per byte (callgrind)")
-            b.cpu()
-            b.log("3+5/7 memory and scaling")
-            b.scaling()
-            b.memory()
-            b.breakdown()
+            part("1 end to end", b.e2e)
+            part("2 CPU per byte (callgrind)", b.cpu)
+            part("3+5 memory and scaling", lambda: (b.scaling(), b.memory(), b.breakdown()))
         if not b.only or "secure" in b.only:
-            b.log("6/7 secure boot and encrypted images")
-            bench_secure.run(b)
+            part("6 secure boot and encrypted images", lambda: bench_secure.run(b))
     if not b.only:
-        b.log("4/7 device time")
-        b.devtime()
+        part("4 device time", b.devtime)
     if not b.only or "delta" in b.only:
-        b.log("7/7 delta updates")
-        delta_bench.run(b)
+        part("7 delta updates", lambda: delta_bench.run(b))
     if not b.only:
         b.analyse()
     wall = time.monotonic() - t0

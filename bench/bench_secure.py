@@ -72,7 +72,7 @@ def verify_and_decrypt(b, sec):
         if ratio > 1.20:
             b.misses.append(("secure_decrypt", dec))
         if backend == "openssl":
-            b.notes.append(
+            b.notes_new.append(
                 f"Decrypt throughput (section 6): the decrypt stage (ota_enc_img_dec_update, header and key derivation "
                 f"timed apart: {dec['key_setup_us']:.0f} µs for ECIES) against the same backend's AES-256-GCM "
                 "(OpenSSL: EVP, the code `openssl speed -evp aes-256-gcm` runs) over the same ciphertext in the same "
@@ -83,7 +83,7 @@ def verify_and_decrypt(b, sec):
                 f"{b.secure.get('mbedtls_allocs', '?')} with Mbed TLS; the service's own allocations do not grow "
                 "with the image.")
         else:
-            b.notes[-1] = b.notes[-1].replace("? with Mbed TLS", f"{mem['crypto_allocs_per_decrypt']} with Mbed TLS")
+            b.notes_new[-1] = b.notes_new[-1].replace("? with Mbed TLS", f"{mem['crypto_allocs_per_decrypt']} with Mbed TLS")
         b.log(f"secure {backend}: decrypt {dec['decryptor_MBps']:.0f} MB/s vs {dec['aes_gcm_only_MBps']:.0f} MB/s, "
               f"verify " + ", ".join(f"{s} {by[s]['us_median']:.0f} µs" for s, _ in SCHEMES))
 
@@ -239,7 +239,7 @@ def e2e(b, sec, pristine, images):
                       "\n".join(lines)))
     b.secure["e2e"] = results
     worst = max(results, key=lambda r: r["ratio"])
-    b.notes.append(
+    b.notes_new.append(
         f"Signed + encrypted end to end (section 6): `ota run` against the baseline is {worst['ratio']:.3f}× at "
         f"{h.size_name(worst['bytes'])} (goal ≤ 1.25×, {'met' if worst['ratio'] <= 1.25 else 'MISSED'}). The baseline "
         "is what a host would do with OpenSSL alone: `curl -s -o` of the encrypted file, bench/evp_decrypt (RSA-3072 "
@@ -296,7 +296,7 @@ def heap(b, sec, pristine, images):
               f"{mem['crypto_allocs_per_decrypt']} allocs", "", "excluded", "")
     b.secure["heap"] = got
     mem = b.secure["openssl"][2]
-    b.notes.append(
+    b.notes_new.append(
         f"Secure updates (section 6): the service-owned heap of a signed + encrypted update is "
         f"{h.fmt_int(got[('signed + encrypted', 'http')][0])} B over http:// and "
         f"{h.fmt_int(got[('signed + encrypted', 'file')][0])} B over file:// (signed only, file://: "
