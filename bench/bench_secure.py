@@ -84,7 +84,8 @@ def verify_and_decrypt(b, sec):
                 f"The crypto library's allocations of one decryption, the ECIES header's key derivation included, "
                 f"{h.size_name(dec['bytes'])} / 1 MiB: {mem['crypto_allocs_per_decrypt']} / {mem['allocs_1mib']} with "
                 f"OpenSSL (peak {h.fmt_int(mem['crypto_heap_peak_per_decrypt'])} B), ? with Mbed TLS "
-                f"({dec['bytes'] // h.MIB} times the bytes, (nearly) the same count: the allocations come with the header, not with each piece).")
+                f"({dec['bytes'] // h.MIB} times the bytes, (nearly) the same count: the allocations come with "
+                "the header, not with each piece).")
         else:
             b.notes_new[-1] = b.notes_new[-1].replace(
                 "? with Mbed TLS", f"{mem['crypto_allocs_per_decrypt']} / {mem['allocs_1mib']} with Mbed TLS")
