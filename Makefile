@@ -3,7 +3,7 @@
 #   make check     build with -Werror + ASan/UBSan and run the whole test suite through CTest
 #   make install   install library, headers, pkg-config file and `ota` (PREFIX=/usr/local)
 #   make powercut  the full power-cut sweep (tests/powercut): every flash operation, clean and torn
-#   make bench     benchmarks (bench/), results in BENCHMARKS.md
+#   make bench     benchmarks (bench/), results in BENCHMARKS.md (issues 7, 11, 13)
 #   make fuzz      every libFuzzer harness (fuzz/) for FUZZ_SECONDS each with clang, plus the CLI
 #                  mutation run; figures written to docs/fuzzing.md
 #   make mcu       the core on Cortex-M4 and RV32IMC in QEMU (examples/mcu_ota), footprint in BENCHMARKS.md

@@ -14,7 +14,13 @@ BUILD_DIR/bench-work/BENCHMARKS.quick.md (--quick, unless --out):
     libcurl/OpenSSL (process-wide malloc counter of ota_bench), at two sizes (per-chunk check);
  4. simulated device time (the emulator's W25Q32 model) of a 1 MiB app and of the tone partition
     update, against the physical floor and ESP-ADF-like erase strategies;
- 5. scaling from 64 KiB to the largest app a 16 MiB flash holds.
+ 5. scaling from 64 KiB to the largest app a 16 MiB flash holds;
+ 6. Secure Boot V2 verification and pre-encrypted images (issue 11): bench/bench_secure.py;
+ 7. delta updates (issue 13): bench/delta_bench.py.
+
+`--only secure,delta` runs just those sections (development; writes BUILD_DIR/bench-work/BENCHMARKS.only.md
+unless --out). The section of BENCHMARKS.md between the mcu-footprint markers belongs to `make mcu`
+(scripts/mcu_footprint.py) and is carried over unchanged.
 
 Every figure printed comes from this run. Python standard library only; servers on 127.0.0.1.
 """
@@ -351,7 +357,8 @@ class Bench:
         self.build = os.path.abspath(args.build)
         self.ota = os.path.join(self.build, "tools", "ota", "ota")
         self.ob = os.path.join(self.build, "bench", "ota_bench")
-        for exe in (self.ota, self.ob):
+        for exe in (self.ota, self.ob, *(os.path.join(self.build, "bench", n) for n in (
+                "ota_secure_bench_openssl", "ota_secure_bench_mbedtls", "evp_decrypt", "delta_bench"))):
             if not os.access(exe, os.X_OK):
                 die(f"{exe} not built (cmake --build {args.build})")
         self.work = os.path.abspath(args.work or os.path.join(self.build, "bench-work"))
@@ -371,6 +378,8 @@ class Bench:
         self.cg_profile_size = 1 * MIB if self.quick else 4 * MIB
         self.rows = []      # the one table: (section, what, measured, reference, ratio, target, verdict)
         self.notes = []     # analysis paragraphs for BENCHMARKS.md
+        self.notes_new = []  # those of sections 6 and 7, printed after the others
+        self.timings = []   # (section, wall seconds) of this run
         self.details = []   # extra markdown blocks (pairs, profiles, op counts)
         self.misses = []
 
@@ -980,17 +989,25 @@ class Bench:
         table = self.table()
         print(table)
         out = self.args.out or (os.path.join(self.work, "BENCHMARKS.quick.md") if self.quick
+                                else os.path.join(self.work, "BENCHMARKS.only.md") if self.only
                                 else os.path.join(ROOT, "BENCHMARKS.md"))
+        mcu = mcu_block(out if os.path.exists(out) else os.path.join(ROOT, "BENCHMARKS.md"))
         md = ["# Benchmarks", "",
               f"Written by `make bench` (bench/bench.py{' --quick' if self.quick else ''}) on "
               f"{started.strftime('%Y-%m-%d %H:%M UTC')}; every figure below comes from that run (nothing "
-              f"typed by hand). Targets: DESIGN.md §7. The run took {wall:.0f} s.", "",
+              f"typed by hand), except the microcontroller section, which `make mcu` writes. Targets: DESIGN.md "
+              f"§7, issue 11 (section 6), issue 13 (section 7). The run took {wall:.0f} s."
+              + (f" Sections run: {', '.join(sorted(self.only))} only (`--only`)." if self.only else "")
+              + " Wall-clock time per part: " + ", ".join(f"{k} {v:.0f} s" for k, v in self.timings) + ".", "",
               "## Machine", ""]
         md += [f"- {k}: {v}" for k, v in machine.items()]
         shared = ("the machine was shared: wall-clock figures are noisy; pairs are alternated and medians "
                   "taken; callgrind counts and simulated device times are unaffected" if others >= 0.05
                   else "the machine was otherwise idle")
-        md += [f"- other processes used {others:.2f} CPU cores on average during the run ({shared})", "",
+        md += [f"- other processes used {others:.2f} CPU cores on average during the run ({shared})",
+               "- the machine is shared with other engineers' builds and tests (and a libFuzzer job at nice 19): "
+               "wall-clock figures carry that noise; the in-process timings of sections 6 and 7 use thread "
+               "CPU time, callgrind counts and simulated device times do not depend on the load", "",
                "## Results", "", table, "",
                "Ratios of section 1 are the median of the per-pair ratios (A/B of each pair). Section 2 counts "
                "instructions with callgrind: valgrind does not emulate the SHA extensions, so under it OpenSSL "
@@ -998,18 +1015,50 @@ class Bench:
                "machine has SHA-NI: see the native ns/B row and the breakdown below). Heap figures are bytes "
                "requested through ota_malloc (service) and usable bytes of every malloc in the process "
                "(libcurl/OpenSSL rows), from ota_bench's own counters.", ""]
-        md += ["## Analysis", ""] + [f"- {n}" for n in self.notes] + [""]
+        md += ["## Analysis", ""] + [f"- {n}" for n in self.notes + self.notes_new] + [""]
         for title, body in self.details:
             md += [f"## {title}", "", body, ""]
         md += ["## Commands", "", "Run: `make bench` (= `scripts/install-deps.sh bench`, a Release build in "
                "build/release, then `bench/run.sh build/release`); `bench/run.sh BUILD --quick` for a short run. "
                "One example of each command the run executed (paths and ports are this run's):", ""]
+        sections = sorted({r[0] for r in self.rows}, key=lambda x: int(x.split()[0]))
+        md += ["Which of them measured each section of the table:", ""]
+        md += [f"- {sec}: {SECTION_COMMANDS.get(sec, '')}" for sec in sections]
+        md += ["", "The commands:", ""]
         for kind, cmd in self.rec.examples.items():
             md.append(f"- {kind}: `{cmd}`")
         md.append("")
+        if mcu:
+            md += [mcu, ""]
         with open(out, "w") as f:
             f.write("\n".join(md))
         self.log(f"wrote {out}")
+
+
+# Which kinds of the Commands list measured each section's rows.
+SECTION_COMMANDS = {
+    "1 end to end": "e2e A/B (http, file), strace ota run",
+    "2 CPU per byte": "callgrind service/sha/profile, ota_bench sha, ota_bench update",
+    "3 memory": "ota_bench update (file, http, https)",
+    "4 device time": "ota_bench devtime, ota_bench update",
+    "5 scaling": "ota_bench update (file, http)",
+    "6 secure": "ota_secure_bench_openssl/_mbedtls, callgrind verify, openssl speed, secure e2e A/B, "
+                "ota_bench update (secure, ...)",
+    "7 delta": "delta make / apply, delta make (2 MiB, timed), delta_bench, ota_bench update (delta / full)",
+}
+MCU_BEGIN = "<!-- mcu-footprint:begin"
+MCU_END = "<!-- mcu-footprint:end -->"
+
+
+def mcu_block(path):
+    """The section `make mcu` (scripts/mcu_footprint.py) keeps in BENCHMARKS.md, markers included, or ''."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return ""
+    i, j = text.find(MCU_BEGIN), text.find(MCU_END)
+    return text[i:j + len(MCU_END)] if 0 <= i < j else ""
 
 
 def machine_info(b):
@@ -1018,6 +1067,7 @@ def machine_info(b):
     perf_ok, perf_msg = perf_available()
     return {
         "CPU": f"{model}, `nproc` = {first_line(['nproc'])}, SHA-NI {'yes' if ' sha_ni' in ' ' + flags else 'no'}",
+        "load average at start (1 / 5 / 15 min)": " / ".join(f"{x:.2f}" for x in b.load_at_start),
         "memory": read_first("/proc/meminfo", r"MemTotal:\s*(.*)"),
         "kernel": f"{platform.system()} {platform.release()}",
         "build": f"{cmake_cache(b.build, 'CMAKE_BUILD_TYPE')} "
@@ -1039,31 +1089,46 @@ def main():
     ap.add_argument("--out", help="markdown output (default BENCHMARKS.md; --quick: in the work directory)")
     ap.add_argument("--work", help="scratch directory (default BUILD/bench-work)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    ap.add_argument("--only", help="comma-separated sections to run, of: secure, delta (development)")
     args = ap.parse_args()
     started = datetime.datetime.now(datetime.timezone.utc)
     t0, busy0, own0 = time.monotonic(), cpu_jiffies(), own_cpu_seconds()
     b = Bench(args)
+    b.load_at_start = os.getloadavg()
+    b.only = set(args.only.split(",")) if args.only else set()
+    if b.only - {"secure", "delta"}:
+        die("--only: secure and/or delta")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bench_secure  # noqa: E402 (they import this file as the module `bench` for its helpers)
+    import delta_bench  # noqa: E402
     if b.pairs < 5 and not b.quick:
         die("at least 5 pairs")
     b.log(f"work directory {b.work}; {'quick' if b.quick else 'full'} run")
-    b.setup()
+    def part(name, fn):
+        b.log(name)
+        t = time.monotonic()
+        fn()
+        b.timings.append((name, time.monotonic() - t))
+
+    part("set-up", b.setup)
     with b.nginx:
-        b.log("1/5 end to end")
-        b.e2e()
-        b.log("2/5 CPU per byte (callgrind)")
-        b.cpu()
-        b.log("3+5/5 memory and scaling")
-        b.scaling()
-        b.memory()
-        b.breakdown()
-    b.log("4/5 device time")
-    b.devtime()
-    b.analyse()
+        if not b.only:
+            part("1 end to end", b.e2e)
+            part("2 CPU per byte (callgrind)", b.cpu)
+            part("3+5 memory and scaling", lambda: (b.scaling(), b.memory(), b.breakdown()))
+        if not b.only or "secure" in b.only:
+            part("6 secure boot and encrypted images", lambda: bench_secure.run(b))
+    if not b.only:
+        part("4 device time", b.devtime)
+    if not b.only or "delta" in b.only:
+        part("7 delta updates", lambda: delta_bench.run(b))
+    if not b.only:
+        b.analyse()
     wall = time.monotonic() - t0
     hz = os.sysconf("SC_CLK_TCK")
     others = max(0.0, (cpu_jiffies() - busy0) / hz - (own_cpu_seconds() - own0)) / wall
     b.write(started, wall, others, machine_info(b))
-    if not args.keep and (args.out or not b.quick):
+    if not args.keep and (args.out or not (b.quick or b.only)):
         shutil.rmtree(b.work, ignore_errors=True)
 
 

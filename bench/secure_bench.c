@@ -1,15 +1,17 @@
 /* Secure Boot V2 verification time per scheme and esp_encrypted_img decryption throughput, in
  * process, built once per crypto backend (ota_secure_bench_openssl / ota_secure_bench_mbedtls).
  *
- *   ota_secure_bench TESTDATA_SECURE_DIR [MiB [rsa3072|ecdsa256|ecdsa384]]
+ *   ota_secure_bench TESTDATA_SECURE_DIR [MiB [rsa3072|ecdsa256|ecdsa384 [RUNS]]]
  *
  * Instructions per verification: valgrind --tool=callgrind --toggle-collect=ota_sig_verify_sector
- *   ota_secure_bench_openssl DIR 1 SCHEME   (50 verifications: 41 direct + 9 in the streaming
- *   verifier; divide the total by 50)
+ *   ota_secure_bench_openssl DIR 1 SCHEME RUNS   (RUNS direct verifications + 1 in the streaming
+ *   verifier; without RUNS: 41 + 9). bench_secure.py takes the counts of RUNS = 6 and RUNS = 2 and
+ *   divides the difference by 4, which leaves out OpenSSL's one-time set-up in the first call.
  *
  * JSON lines on stdout:
  *  - {"bench":"verify", scheme, us_median, ...}: ota_sig_verify_sector on the vector's sector
- *    (parse, key digest, signature check; the image digest is given), median of 41 runs, and
+ *    (parse, key digest, signature check; the image digest is given), median of 41 runs, the
+ *    crypto library's heap peak and allocations of one of them (crypto_heap_peak), and
  *    stream_verify_us_median: the streaming verifier over the whole vector (hash + verify);
  *  - {"bench":"decrypt", ...}: the streaming decryptor (ota_enc_img_dec_update in 64 KiB pieces)
  *    over a MiB-sized image encrypted in process, against the backend's own AES-256-GCM decrypt
@@ -69,29 +71,42 @@ static uint8_t *load(const char *dir, const char *name, size_t *len)
     return d;
 }
 
-static void bench_verify(const char *dir, const char *name, const char *scheme)
+static void bench_verify(const char *dir, const char *name, const char *scheme, int runs, int stream_runs)
 {
     size_t len;
     uint8_t *img = load(dir, name, &len);
     uint8_t d256[32], d384[48];
     ota_sha256(img, len - 4096, d256);
     ota_sha384(img, len - 4096, d384);
-    enum { RUNS = 41 };
+    enum { RUNS = 41, STREAM_RUNS = 9 };
     double t[RUNS];
-    for (int i = 0; i < RUNS; i++) {
+    size_t heap_peak = 0, heap_allocs = 0;
+    for (int i = 0; i < runs; i++) {
+#ifdef BENCH_MALLOC
+        /* the crypto library's heap of one verification, taken from the last run (the first ones
+         * include the library's one-time initialisation) */
+        bench_malloc_stats_t m0, m1;
+        bench_malloc_reset_peak();
+        bench_malloc_get(&m0);
+#endif
         double t0 = now_s();
         int err = ota_sig_verify_sector(img + len - 4096, d256, d384, NULL, NULL);
         t[i] = now_s() - t0;
+#ifdef BENCH_MALLOC
+        bench_malloc_get(&m1);
+        heap_peak = m1.peak_bytes - m0.current_bytes;
+        heap_allocs = (size_t)(m1.allocations - m0.allocations);
+#endif
         if (err != OTA_OK) {
             fprintf(stderr, "%s: %s\n", name, ota_err_name(err));
             exit(1);
         }
     }
-    qsort(t, RUNS, sizeof t[0], cmp_double);
+    qsort(t, (size_t)runs, sizeof t[0], cmp_double);
     /* the whole streaming check: hash every byte + the sector */
     ota_sig_verifier_t *v = malloc(sizeof *v);
-    double s[9];
-    for (int i = 0; i < 9; i++) {
+    double s[STREAM_RUNS];
+    for (int i = 0; i < stream_runs; i++) {
         double t0 = now_s();
         ota_sig_verifier_init(v, OTA_SIG_LAYOUT_DATA,
                               strcmp(scheme, "ecdsa384") == 0 ? OTA_SIG_SCHEME_ECDSA_P384 : OTA_SIG_SCHEME_RSA3072);
@@ -103,10 +118,12 @@ static void bench_verify(const char *dir, const char *name, const char *scheme)
         }
         s[i] = now_s() - t0;
     }
-    qsort(s, 9, sizeof s[0], cmp_double);
+    qsort(s, (size_t)stream_runs, sizeof s[0], cmp_double);
     printf("{\"bench\":\"verify\",\"backend\":\"%s\",\"scheme\":\"%s\",\"runs\":%d,\"us_median\":%.1f,"
-           "\"us_min\":%.1f,\"image\":\"%s\",\"image_bytes\":%zu,\"stream_verify_us_median\":%.1f}\n",
-           ota_crypto_backend(), scheme, RUNS, t[RUNS / 2] * 1e6, t[0] * 1e6, name, len, s[4] * 1e6);
+           "\"us_min\":%.1f,\"image\":\"%s\",\"image_bytes\":%zu,\"stream_verify_us_median\":%.1f,"
+           "\"crypto_heap_peak\":%zu,\"crypto_allocs\":%zu}\n",
+           ota_crypto_backend(), scheme, runs, t[runs / 2] * 1e6, t[0] * 1e6, name, len, s[stream_runs / 2] * 1e6, heap_peak,
+           heap_allocs);
     free(v);
     free(img);
 }
@@ -226,11 +243,17 @@ int main(int argc, char **argv)
     static const char *const schemes[][2] = {{"app_esp32c6_rsa3072.bin", "rsa3072"},
                                              {"app_esp32c6_ecdsa256.bin", "ecdsa256"},
                                              {"app_esp32c6_ecdsa384.bin", "ecdsa384"}};
-    /* a third argument runs only that scheme's verification (for callgrind --toggle-collect) */
+    /* a third argument runs only that scheme's verification (for callgrind --toggle-collect), a
+     * fourth fewer of them: RUNS direct + 1 streaming (callgrind is ~50 times slower) */
     const char *only = argc > 3 ? argv[3] : NULL;
+    int runs = argc > 4 ? atoi(argv[4]) : 41;
+    if (runs < 1 || runs > 41) {
+        fprintf(stderr, "RUNS: 1 to 41\n");
+        return 2;
+    }
     for (size_t i = 0; i < 3; i++) {
         if (only == NULL || strcmp(only, schemes[i][1]) == 0) {
-            bench_verify(argv[1], schemes[i][0], schemes[i][1]);
+            bench_verify(argv[1], schemes[i][0], schemes[i][1], runs, argc > 4 ? 1 : 9);
         }
     }
     if (only == NULL) {

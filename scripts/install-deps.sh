@@ -4,7 +4,7 @@
 #   scripts/install-deps.sh demo    + python3 (make demo serves the app with python3 -m http.server)
 #   scripts/install-deps.sh test    + cmocka, python3, nginx, openssl, clang + libFuzzer (make check,
 #                                   make fuzz: the fuzz harnesses build with clang; llvm symbolizes)
-#   scripts/install-deps.sh bench   + valgrind, curl, strace, linux-perf (make bench)
+#   scripts/install-deps.sh bench   + valgrind, curl, strace, linux-perf, time (make bench)
 #   scripts/install-deps.sh mcu     cross toolchains, picolibc, QEMU, Mbed TLS source (make mcu)
 # `test` includes `mcu`: the QEMU runs are part of make check.
 set -eu
@@ -17,7 +17,7 @@ mcu="$build libcmocka-dev python3 gcc-arm-none-eabi picolibc-arm-none-eabi gcc-r
 # gcc-multilib + qemu-user: the unit tests also run as a 32-bit program (tests/m32), under
 # qemu-i386 where the kernel has no IA32 emulation.
 test="$build libcmocka-dev python3 nginx openssl clang libclang-rt-14-dev llvm gcc-multilib qemu-user $mcu"
-bench="$test valgrind curl strace linux-perf"
+bench="$test valgrind curl strace linux-perf time"
 
 case "${1:-build}" in
 build) want=$build ;;
