@@ -56,6 +56,17 @@ extern const uint8_t OTA_ENC_IMG_ECIES_PBKDF2_SALT[32];
 /** Output can lag input by this many bytes (a partial AES block): size out buffers len + this. */
 #define OTA_ENC_IMG_OUT_SLACK 16u
 
+/**
+ * Key derivation hook (ota_enc_img_dec_set_derive): computes the image's AES-256 key from the
+ * decryptor's @p key and the parsed header @p h in place of ota_enc_img_derive_key(). For a device
+ * key that is used where it lives (a peripheral, a secure element), or to reuse the key already
+ * derived for the same header: the derivation depends on the device key and h->key_field only,
+ * and costs PBKDF2 (2048 iterations) + ECDH + HKDF for ECIES, an RSA-3072 decryption for RSA.
+ * Returns OTA_OK or an error of ota_enc_img_derive_key(), which the decryptor then returns.
+ */
+typedef int (*ota_enc_img_derive_fn)(void *ctx, const ota_enc_img_key_t *key, const ota_enc_img_header_t *h,
+                                     uint8_t aes_key[32]);
+
 typedef struct {
     ota_enc_img_key_t key;
     uint8_t header_raw[OTA_ENC_IMG_HEADER_SIZE];
@@ -69,10 +80,18 @@ typedef struct {
     bool gcm_live;
     bool adv_live;
     int err;                    /**< sticky error */
+    ota_enc_img_derive_fn derive; /**< NULL: ota_enc_img_derive_key() */
+    void *derive_ctx;
 } ota_enc_img_decryptor_t;
 
 /** Set up @p d for @p key. OTA_OK or OTA_ERR_INVALID_ARG (unknown scheme, empty key, ECIES key not 32 B). */
 int ota_enc_img_dec_init(ota_enc_img_decryptor_t *d, const ota_enc_img_key_t *key);
+
+/**
+ * Derive the AES key with @p fn (NULL: ota_enc_img_derive_key() again) for this decryptor. After
+ * init, before the header is complete: OTA_OK, else OTA_ERR_INVALID_STATE.
+ */
+int ota_enc_img_dec_set_derive(ota_enc_img_decryptor_t *d, ota_enc_img_derive_fn fn, void *ctx);
 
 /**
  * Feed @p len bytes of the encrypted file. Writes plaintext to @p out (room for
@@ -109,13 +128,22 @@ void ota_enc_img_dec_abort(ota_enc_img_decryptor_t *d);
 bool ota_enc_img_dec_header_done(const ota_enc_img_decryptor_t *d);
 
 /**
- * The AES key of an image from its header and the device key (used by the decryptor; public for
- * the CLI). Same errors as the header part of ota_enc_img_dec_update().
+ * The AES key of an image from its header and the device key (used by the decryptor unless a
+ * derive hook is set; public for the CLI and for hooks). Same errors as the header part of
+ * ota_enc_img_dec_update().
  */
 int ota_enc_img_derive_key(const ota_enc_img_key_t *key, const ota_enc_img_header_t *h, uint8_t aes_key[32]);
 
 /** The ECIES device private key (big-endian scalar) from the device's HMAC key. */
 int ota_enc_img_ecies_device_key(const uint8_t *hmac_key, size_t len, uint8_t priv[32]);
+
+/**
+ * ECIES, the part after the device key: the AES key from the device private scalar @p priv
+ * (ota_enc_img_ecies_device_key) and the header (ECDH with its server point, HKDF with its salt).
+ * For a derive hook that keeps the scalar instead of re-running PBKDF2 for every image.
+ * OTA_OK, OTA_ERR_ENC_BAD_HEADER (server point not on the curve), OTA_ERR_INVALID_ARG, OTA_ERR_CRYPTO.
+ */
+int ota_enc_img_ecies_aes_key(const uint8_t priv[32], const ota_enc_img_header_t *h, uint8_t aes_key[32]);
 
 #ifdef __cplusplus
 }

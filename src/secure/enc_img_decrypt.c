@@ -46,20 +46,30 @@ int ota_enc_img_derive_key(const ota_enc_img_key_t *key, const ota_enc_img_heade
     if (key->scheme != OTA_ENC_SCHEME_ECIES_P256) {
         return OTA_ERR_INVALID_ARG;
     }
-    uint8_t priv[32], secret[32];
+    uint8_t priv[32];
     int err = ota_enc_img_ecies_device_key(key->data, key->len, priv);
     if (err == OTA_OK) {
-        err = ota_ecdh_p256(priv, h->key_field, h->key_field + 32, secret);
-        if (err == OTA_ERR_INVALID_ARG) {
-            err = OTA_ERR_ENC_BAD_HEADER; /* the server point is not on the curve */
-        }
+        err = ota_enc_img_ecies_aes_key(priv, h, aes_key);
+    }
+    wipe(priv, sizeof priv);
+    return err;
+}
+
+int ota_enc_img_ecies_aes_key(const uint8_t priv[32], const ota_enc_img_header_t *h, uint8_t aes_key[32])
+{
+    if (priv == NULL || h == NULL || aes_key == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    uint8_t secret[32];
+    int err = ota_ecdh_p256(priv, h->key_field, h->key_field + 32, secret);
+    if (err == OTA_ERR_INVALID_ARG) {
+        err = OTA_ERR_ENC_BAD_HEADER; /* the server point is not on the curve */
     }
     if (err == OTA_OK) {
         static const char info[] = OTA_ENC_IMG_ECIES_HKDF_INFO;
         err = ota_hkdf_sha256(secret, sizeof secret, h->key_field + OTA_ENC_IMG_ECIES_POINT_SIZE,
                               OTA_ENC_IMG_ECIES_SALT_SIZE, (const uint8_t *)info, sizeof info - 1, aes_key, 32);
     }
-    wipe(priv, sizeof priv);
     wipe(secret, sizeof secret);
     return err;
 }
@@ -73,6 +83,16 @@ int ota_enc_img_dec_init(ota_enc_img_decryptor_t *d, const ota_enc_img_key_t *ke
     }
     memset(d, 0, sizeof *d);
     d->key = *key;
+    return OTA_OK;
+}
+
+int ota_enc_img_dec_set_derive(ota_enc_img_decryptor_t *d, ota_enc_img_derive_fn fn, void *ctx)
+{
+    if (d == NULL || d->header_have == OTA_ENC_IMG_HEADER_SIZE || d->err != OTA_OK) {
+        return OTA_ERR_INVALID_STATE; /* the key is derived when the header completes */
+    }
+    d->derive = fn;
+    d->derive_ctx = ctx;
     return OTA_OK;
 }
 
@@ -94,7 +114,8 @@ static int start(ota_enc_img_decryptor_t *d)
     int err = ota_enc_img_header_parse(d->header_raw, &d->header);
     uint8_t aes_key[32];
     if (err == OTA_OK) {
-        err = ota_enc_img_derive_key(&d->key, &d->header, aes_key);
+        err = d->derive != NULL ? d->derive(d->derive_ctx, &d->key, &d->header, aes_key)
+                                : ota_enc_img_derive_key(&d->key, &d->header, aes_key);
     }
     if (err == OTA_OK) {
         err = ota_aes_gcm_init(&d->gcm, 0, aes_key, d->header.iv, OTA_ENC_IMG_IV_SIZE);

@@ -1,0 +1,138 @@
+/*
+ * The decryptor's key derivation hook (ota_enc_img_dec_set_derive): the hook's key is the one
+ * GCM uses, its errors are the decryptor's, and it is called once per image. Espressif's ECIES
+ * vector (../shared/testdata/secure) decrypts through a hook that keeps the device scalar
+ * (ota_enc_img_ecies_device_key once) and caches ota_enc_img_ecies_aes_key() per key field.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ota/ota_enc_img.h"
+#include "ota/ota_enc_img_decrypt.h"
+#include "ota/ota_err.h"
+
+typedef struct {
+    uint8_t *data;
+    size_t len;
+} blob_t;
+
+static blob_t load(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, OTA_TESTDATA_DIR "/secure/%s", name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    blob_t b = {malloc((size_t)n + 1), (size_t)n};
+    assert_non_null(b.data);
+    assert_int_equal(fread(b.data, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    return b;
+}
+
+typedef struct {
+    unsigned calls;
+    int fail_with;   /* returned instead of deriving when non-zero */
+    uint8_t flip;    /* XORed into the derived key's first byte */
+    uint8_t priv[32]; /* the device scalar, derived once */
+    bool have;       /* a cached key */
+    uint8_t key_field[OTA_ENC_IMG_KEY_FIELD_SIZE];
+    uint8_t aes_key[32];
+} hook_t;
+
+static int hook(void *ctx, const ota_enc_img_key_t *key, const ota_enc_img_header_t *h, uint8_t aes_key[32])
+{
+    hook_t *c = ctx;
+    c->calls++;
+    if (c->fail_with != 0) {
+        return c->fail_with;
+    }
+    if (!c->have || memcmp(c->key_field, h->key_field, sizeof c->key_field) != 0) {
+        int err = ota_enc_img_ecies_aes_key(c->priv, h, c->aes_key);
+        if (err != OTA_OK) {
+            return err;
+        }
+        /* the split derivation is the whole one */
+        uint8_t whole[32];
+        assert_int_equal(ota_enc_img_derive_key(key, h, whole), OTA_OK);
+        assert_memory_equal(whole, c->aes_key, 32);
+        memcpy(c->key_field, h->key_field, sizeof c->key_field);
+        c->have = true;
+    }
+    memcpy(aes_key, c->aes_key, 32);
+    aes_key[0] ^= c->flip;
+    return OTA_OK;
+}
+
+/* Decrypt the ECIES vector with @p c as hook; OTA_OK and the plaintext length, or the error. */
+static int decrypt(const blob_t *enc, const blob_t *hmac, hook_t *c, size_t *produced)
+{
+    ota_enc_img_decryptor_t d;
+    ota_enc_img_key_t k = {OTA_ENC_SCHEME_ECIES_P256, hmac->data, hmac->len};
+    assert_int_equal(ota_enc_img_dec_init(&d, &k), OTA_OK);
+    assert_int_equal(ota_enc_img_dec_set_derive(&d, hook, c), OTA_OK);
+    uint8_t *out = malloc(enc->len + OTA_ENC_IMG_OUT_SLACK);
+    int n = ota_enc_img_dec_update(&d, enc->data, 100, out, enc->len);
+    if (n >= 0) {
+        /* the header is complete after the next piece: too late to change the hook */
+        n = ota_enc_img_dec_update(&d, enc->data + 100, enc->len - 100, out, enc->len + OTA_ENC_IMG_OUT_SLACK);
+        if (n >= 0) {
+            assert_int_equal(ota_enc_img_dec_set_derive(&d, NULL, NULL), OTA_ERR_INVALID_STATE);
+        }
+    }
+    int tail = n >= 0 ? ota_enc_img_dec_finish(&d, out + n) : n;
+    ota_enc_img_dec_abort(&d);
+    free(out);
+    *produced = n >= 0 && tail >= 0 ? (size_t)n + (size_t)tail : 0;
+    return tail < 0 ? tail : OTA_OK;
+}
+
+static void test_derive_hook(void **state)
+{
+    (void)state;
+    blob_t enc = load("app_esp32c6.enc_ecc.bin"), plain = load("app_esp32c6.bin");
+    blob_t hmac = load("enc_ecc_device_hmac_key.bin");
+    size_t produced = 0;
+    hook_t c = {0};
+    assert_int_equal(ota_enc_img_ecies_device_key(hmac.data, hmac.len, c.priv), OTA_OK);
+    /* the cached key decrypts Espressif's image, derived once for two images */
+    assert_int_equal(decrypt(&enc, &hmac, &c, &produced), OTA_OK);
+    assert_int_equal(produced, plain.len);
+    assert_int_equal(decrypt(&enc, &hmac, &c, &produced), OTA_OK);
+    assert_int_equal(c.calls, 2);
+    assert_true(c.have);
+    /* the hook's key is the one used: one wrong bit fails the tag */
+    c.flip = 1;
+    assert_int_equal(decrypt(&enc, &hmac, &c, &produced), OTA_ERR_ENC_AUTH);
+    /* the hook's error is the decryptor's */
+    c.flip = 0;
+    c.fail_with = OTA_ERR_ENC_BAD_HEADER;
+    assert_int_equal(decrypt(&enc, &hmac, &c, &produced), OTA_ERR_ENC_BAD_HEADER);
+    assert_int_equal(c.calls, 4);
+    /* a server point off the curve */
+    ota_enc_img_header_t h;
+    assert_int_equal(ota_enc_img_header_parse(enc.data, &h), OTA_OK);
+    h.key_field[10] ^= 0x40;
+    uint8_t aes[32];
+    assert_int_equal(ota_enc_img_ecies_aes_key(c.priv, &h, aes), OTA_ERR_ENC_BAD_HEADER);
+    free(enc.data);
+    free(plain.data);
+    free(hmac.data);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_derive_hook),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
