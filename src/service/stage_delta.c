@@ -210,6 +210,18 @@ static int running_base(ota_item_t *item, const ota_partition_info_t **part, uin
     return OTA_OK;
 }
 
+/* The first @p len bytes of the patch into item->peek: the stream's, or the output of the stages
+ * in front (decrypt). OTA_ERR_IMG_TRUNCATED if it is shorter. */
+static int peek(ota_item_t *item, size_t len)
+{
+    if (item->stages == NULL) {
+        return ota_item_peek(item, len);
+    }
+    bool ended = false;
+    int err = ota_stages_peek(item, len, &ended);
+    return err != OTA_OK ? err : item->peek_len < len ? OTA_ERR_IMG_TRUNCATED : OTA_OK;
+}
+
 /* True if the update slot holds a valid app whose validation hash is the patch's base. */
 static bool updated_from_base(ota_item_t *item, const ota_delta_header_t *h, ota_app_desc_t *desc)
 {
@@ -274,7 +286,12 @@ static int base_in_update_slot(ota_item_t *item, const ota_delta_header_t *h, co
             err = ota_delta_feed(d, &io, item->peek, item->peek_len);
         }
         uint8_t buf[256];
-        while (err == OTA_OK && p->len < sizeof p->out) {
+        size_t fed = item->peek_len;
+        if (err == OTA_OK && item->stages != NULL && peek(item, sizeof item->peek) != OTA_ERR_IMG_TRUNCATED &&
+            item->peek_len > fed) {
+            err = ota_delta_feed(d, &io, item->peek + fed, item->peek_len - fed); /* decrypted patch bytes */
+        }
+        while (err == OTA_OK && item->stages == NULL && p->len < sizeof p->out) {
             int n = ota_item_source_read(item, buf, sizeof buf);
             if (n <= 0) {
                 break;
@@ -307,14 +324,13 @@ static int base_in_update_slot(ota_item_t *item, const ota_delta_header_t *h, co
 int ota_delta_stage_attach(ota_item_t *item, bool allow_bare, void **ctx)
 {
     *ctx = NULL;
-    if (item->stages != NULL) {
-        return OTA_OK; /* another stage decodes the stream first: its output is not looked at here */
-    }
+    /* A stage in front (decrypt: an esp_encrypted_img-wrapped patch): its output is the patch */
+    bool behind = item->stages != NULL;
     size_t want = 4;
-    if (item->total >= 0 && (uint64_t)item->total < want) {
+    if (!behind && item->total >= 0 && (uint64_t)item->total < want) {
         return OTA_OK; /* too short for a patch: the checker refuses it */
     }
-    int err = ota_item_peek(item, want);
+    int err = peek(item, want);
     if (err == OTA_ERR_IMG_TRUNCATED) {
         return OTA_OK;
     }
@@ -328,10 +344,10 @@ int ota_delta_stage_attach(ota_item_t *item, bool allow_bare, void **ctx)
     }
     /* a patch: its headers, then the base, all before the checker and before any erase */
     want = OTA_DELTA_HEADER_MAX;
-    if (item->total >= 0 && (uint64_t)item->total < want) {
+    if (!behind && item->total >= 0 && (uint64_t)item->total < want) {
         want = (size_t)item->total;
     }
-    err = ota_item_peek(item, want);
+    err = peek(item, want);
     if (err != OTA_OK && err != OTA_ERR_IMG_TRUNCATED) {
         return err;
     }
@@ -393,11 +409,12 @@ int ota_delta_stage_attach(ota_item_t *item, bool allow_bare, void **ctx)
     s->io.ctx = s;
     ota_stage_t stage = {.name = "delta", .reset = stage_reset, .process = stage_process, .finish = stage_finish,
                          .resume = OTA_STAGE_RESUME_STATE, .save = stage_save, .restore = stage_restore, .ctx = s};
-    err = ota_stages_insert_after_peek(item, &stage);
+    err = behind ? ota_stages_append_after_peek(item, &stage) : ota_stages_insert_after_peek(item, &stage);
     if (err != OTA_OK) {
         ota_delta_stage_free(s);
         return err;
     }
+    item->stages->out_size = h.new_size; /* the journal can then keep stage records apart */
     *ctx = s;
     OTA_LOGI(TAG, "%s patch of %lld bytes: %llu-byte image from the running app in %s (%u bytes)",
              h.esp_header ? "esp_delta_ota" : "bare detools", (long long)item->total,
