@@ -364,6 +364,7 @@ int ota_delta_stage_attach(ota_item_t *item, bool allow_bare, void **ctx)
     }
     if (h.esp_header && ota_delta_base_matches(&h, sha) != OTA_OK) {
         ota_app_desc_t slot_desc;
+        memset(&slot_desc, 0, sizeof slot_desc);
         if (updated_from_base(item, &h, &slot_desc)) {
             return base_in_update_slot(item, &h, running, &slot_desc);
         }
