@@ -29,11 +29,26 @@
  *        (stream bytes the first stage consumed), u16 state_len, u16 slots, state[28], u32 crc32
  *        of bytes 0..43; then n slots "CKPC", state[40], u32 crc32 of bytes 0..43 seeded with the
  *        previous slot's crc. The state is the stages' saved states, each as u16 len + bytes.
+ *        With the header's flag bit 0 ("spill"), the stage records are not in sector 0 but in the
+ *        two sectors that follow the output bound (total_size, a sector multiple): sector 0 then
+ *        holds only checkpoints, so a stage state of ~1 KiB no longer limits how many fit (see
+ *        "Stage records in the spill sectors" below).
  * A slot whose CRC does not match (torn by a power cut) is skipped; an erased slot ends the list.
  * The stage record is programmed before its checkpoint: the checkpoint is the commit point, a cut
  * in between leaves the previous pair. Readers of version 1 reject version 2 headers (CRC ok,
  * version unknown), so an older build installs such an item from zero; stage slots never decode
  * as checkpoints (magic), so a version-1 reader skips them like torn ones.
+ *
+ * Stage records in the spill sectors (version 2, flag "spill"): the records are appended to one
+ * of the two sectors S0 = total_size and S1 = total_size + sector (from offset 0, 48-byte slots,
+ * the same encoding). When the current one has no room for the next record, the other one is
+ * erased and the record goes to its start. Power cuts: the record is programmed before its
+ * checkpoint in sector 0 (the commit point); the sector being erased never holds the record of
+ * the last checkpoint (that one is in the full sector), so the last checkpoint always keeps its
+ * record, a torn or unpaired record is never used, and a checkpoint whose record was lost (only
+ * in the commit step, which erases both sectors before sector 0) is simply not resumable. Both
+ * sectors are erased when an install starts (after its header, before its first checkpoint), so
+ * a record always belongs to the install named in sector 0.
  */
 #ifndef OTA_INSTALL_JOURNAL_H
 #define OTA_INSTALL_JOURNAL_H
@@ -62,7 +77,11 @@ typedef struct {
     bool staged;              /**< version 2: the item has stages (fields below valid) */
     uint32_t source_size;     /**< staged: the stream's size, OTA_JOURNAL_UNKNOWN_SIZE if unknown */
     uint32_t chain_id;        /**< staged: identifies the stage chain (see ota_journal_chain_id) */
+    bool spill;               /**< staged: stage records in the 2 sectors after total_size */
 } ota_journal_header_t;
+
+/** Sectors of the spill area (ota_journal_header_t.spill). */
+#define OTA_JOURNAL_SPILL_SECTORS 2u
 
 typedef struct {
     uint32_t bytes_written;   /**< stream bytes durably on flash (first sector excepted: in RAM) */
@@ -108,6 +127,15 @@ int ota_journal_stage_decode(const uint8_t *in, size_t avail, ota_journal_stage_
  */
 int ota_journal_find_staged(const uint8_t *sector0, uint32_t sector_size, ota_journal_checkpoint_t *cp,
                             ota_journal_stage_t *rec, uint8_t *state);
+/**
+ * In a copy of one spill sector: find the stage record for the checkpoint at @p bytes_written.
+ * OTA_OK with *at its sector offset (decode it again with ota_journal_stage_decode), else
+ * OTA_ERR_NOT_FOUND. *free_off always gets the offset of the first erased slot after the last
+ * record (the sector's slot capacity if none).
+ */
+int ota_journal_spill_find(const uint8_t *sector, uint32_t sector_size, uint32_t bytes_written, uint32_t *at,
+                           uint32_t *free_off, uint8_t *scratch_state);
+
 /** The chain id of stage names (CRC-32 of the names, each followed by a NUL). */
 uint32_t ota_journal_chain_id(const char *const *names, size_t count);
 

@@ -23,8 +23,12 @@
  *    then rebuild() hands it the rest of the output prefix that is on flash, in order; it drops
  *    any input it holds and continues as if it had produced that prefix, its next input being
  *    the stream from the checkpoint's source offset (e.g. AES-GCM: re-encrypt the plaintext to
- *    rebuild GHASH, advance the counter). Only the last stage can rebuild (its output is the one
- *    on flash);
+ *    rebuild GHASH, advance the counter). The last stage rebuilds from its output on flash; a
+ *    rebuilding stage that is not the last must be the first (decrypt -> delta): its output is
+ *    not on flash, so it is reset and fed the stream again from byte 0 to the checkpoint's source
+ *    offset, its output dropped except the bytes the next stage had not taken at the checkpoint
+ *    (their count is its saved state), while the later stages restore their state. That costs
+ *    the stream's prefix again, not its output;
  *  - OTA_STAGE_RESUME_NONE: the item takes no checkpoint; an interruption restarts from zero.
  */
 #ifndef OTA_STAGE_H

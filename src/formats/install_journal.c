@@ -27,7 +27,7 @@ void ota_journal_header_encode(const ota_journal_header_t *h, uint8_t out[OTA_JO
     memcpy(out, k_header_magic, 4);
     out[4] = h->staged ? 2 : 1; /* version */
     out[5] = 0;
-    out[6] = 0; /* flags */
+    out[6] = h->staged && h->spill ? 1 : 0; /* flags: bit 0 spill */
     out[7] = 0;
     ota_put_le32(out + 8, h->total_size);
     memcpy(out + 12, h->source_id, 16);
@@ -60,6 +60,7 @@ int ota_journal_header_decode(const uint8_t in[OTA_JOURNAL_HEADER_SIZE], ota_jou
     memcpy(out->etag, in + 28, etag_max);
     out->etag[etag_max] = '\0';
     if (out->staged) {
+        out->spill = (in[6] & 1) != 0;
         out->source_size = ota_get_le32(in + 116);
         out->chain_id = ota_get_le32(in + 120);
     }
@@ -207,6 +208,29 @@ int ota_journal_find_staged(const uint8_t *sector0, uint32_t sector_size, ota_jo
         return OTA_ERR_NOT_FOUND;
     }
     return OTA_OK;
+}
+
+int ota_journal_spill_find(const uint8_t *sector, uint32_t sector_size, uint32_t bytes_written, uint32_t *at,
+                           uint32_t *free_off, uint8_t *scratch_state)
+{
+    uint32_t end = sector_size / OTA_JOURNAL_RECORD_SIZE * OTA_JOURNAL_RECORD_SIZE;
+    bool found = false;
+    *free_off = end;
+    for (uint32_t off = 0; off < end;) {
+        if (ota_bytes_all(sector + off, OTA_JOURNAL_RECORD_SIZE, 0xFF)) {
+            *free_off = off; /* erased: the end of the list */
+            break;
+        }
+        uint32_t slots = 1;
+        ota_journal_stage_t st;
+        if (ota_journal_stage_decode(sector + off, end - off, &st, scratch_state, &slots) == OTA_OK &&
+            st.bytes_written == bytes_written) {
+            *at = off;
+            found = true;
+        }
+        off += slots * OTA_JOURNAL_RECORD_SIZE; /* a torn record: past the slots it got to */
+    }
+    return found ? OTA_OK : OTA_ERR_NOT_FOUND;
 }
 
 uint32_t ota_journal_chain_id(const char *const *names, size_t count)

@@ -167,6 +167,16 @@ static void journal_header(const ota_item_t *item, ota_journal_header_t *out)
         out->total_size = item->total >= 0 ? item->target.info.size : OTA_JOURNAL_UNKNOWN_SIZE;
         out->chain_id = ota_stages_chain_id(item);
         etag_max = OTA_JOURNAL_ETAG_MAX_STAGED;
+        /* A stage record (~1 KiB for a delta stage) takes 20 slots of sector 0, which would hold 4
+         * checkpoints: when the output's size is known and the slot has 2 sectors to spare after
+         * it, the records go to those spill sectors and sector 0 keeps only checkpoints. */
+        uint32_t sector = item->device->flash->sector_size;
+        uint64_t bound = item->target.info.size / sector * sector;
+        uint64_t need = (item->stages->out_size + sector - 1) / sector * sector + OTA_JOURNAL_SPILL_SECTORS * sector;
+        if (item->total >= 0 && item->stages->out_size > 0 && need <= bound) {
+            out->spill = true;
+            out->total_size = (uint32_t)(bound - OTA_JOURNAL_SPILL_SECTORS * sector);
+        }
     }
     /* An ETag too long for the journal is left out: the install is then not resumable. */
     const char *etag = item->source ? ota_source_get_info(item->source)->etag : "";
@@ -270,9 +280,32 @@ static bool staged_resume_possible(ota_item_t *item, const ota_journal_header_t 
     if (ota_partition_read(&item->target, 0, item->first_sector, sector) != OTA_OK ||
         ota_journal_header_decode(item->first_sector, &found) != OTA_OK || !found.staged ||
         found.chain_id != journal->chain_id || found.source_size != journal->source_size ||
-        ota_journal_find_staged(item->first_sector, sector, &cp, &st->resume_rec, st->state) != OTA_OK) {
+        found.spill != journal->spill || found.total_size != journal->total_size) {
         return false;
     }
+    if (!found.spill) {
+        st->resume_ok = ota_journal_find_staged(item->first_sector, sector, &cp, &st->resume_rec, st->state) == OTA_OK;
+        return st->resume_ok;
+    }
+    /* the last checkpoint in sector 0, its record in one of the spill sectors */
+    uint32_t free_slot, at = 0, free_off = 0;
+    if (ota_pw_last_checkpoint(item->first_sector, sector, &cp, &free_slot) < 0) {
+        return false;
+    }
+    int which = -1;
+    for (uint32_t i = 0; i < OTA_JOURNAL_SPILL_SECTORS && which < 0; i++) {
+        if (ota_partition_read(&item->target, found.total_size + i * sector, item->first_sector, sector) == OTA_OK &&
+            ota_journal_spill_find(item->first_sector, sector, cp.bytes_written, &at, &free_off, st->state) == OTA_OK) {
+            which = (int)i; /* a second record for the same point describes the same cut: either */
+        }
+    }
+    uint32_t slots;
+    if (which < 0 ||
+        ota_journal_stage_decode(item->first_sector + at, sector - at, &st->resume_rec, st->state, &slots) != OTA_OK) {
+        return false;
+    }
+    st->spill_cur = (uint32_t)which;
+    st->spill_next = free_off;
     st->resume_ok = true;
     return true;
 }
@@ -298,10 +331,16 @@ int ota_item_begin_write(ota_item_t *item)
     if (!may_resume) {
         memset(&item->resume, 0, sizeof item->resume);
     }
+    if (item->resume.bytes_written != 0 && item->writer.spill_at != 0) {
+        item->writer.spill_cur = item->stages->spill_cur;
+        item->writer.spill_next = item->stages->spill_next;
+    }
     uint32_t sector = item->writer.sector;
     uint32_t slots = ota_journal_capacity(sector);
     uint64_t span = item->total > 0 ? (uint64_t)item->total : 0;
-    if (item->stages != NULL) {
+    if (item->stages != NULL && journal.spill) {
+        span = item->stages->out_size; /* sector 0 holds only checkpoints: as for a plain image */
+    } else if (item->stages != NULL) {
         /* each checkpoint also takes its stage record's slots; the output is bounded by the slot */
         uint32_t per = 1 + ota_journal_stage_slots(item->stages->count * 2u + 64u);
         slots /= per;
@@ -343,6 +382,13 @@ static int write_stage_record(ota_item_t *item, uint32_t written)
                                .state_len = (uint16_t)len};
     uint32_t slots = ota_journal_stage_slots(len);
     uint32_t bytes = slots * OTA_JOURNAL_RECORD_SIZE;
+    if (w->spill_at != 0) {
+        if (w->journal_next + OTA_JOURNAL_RECORD_SIZE > w->journal_end) {
+            return OTA_ERR_NOT_FOUND; /* no room for the checkpoint itself */
+        }
+        ota_journal_stage_encode(&rec, st->state, st->rec);
+        return ota_pw_spill_record(w, st->rec, bytes);
+    }
     if (w->journal_next + bytes + OTA_JOURNAL_RECORD_SIZE > w->journal_end) {
         return OTA_ERR_NOT_FOUND; /* full: resuming restarts from the last recorded point */
     }
@@ -396,6 +442,24 @@ int ota_item_put(ota_item_t *item, const uint8_t *data, size_t len)
     return err != OTA_OK ? err : item_write(item, data, len);
 }
 
+int ota_item_source_seek(ota_item_t *item, uint64_t offset)
+{
+    ota_source_expect_t expect = {.total_size = item->total};
+    memcpy(expect.etag, ota_source_get_info(item->source)->etag, sizeof expect.etag);
+    ota_source_t *src = NULL;
+    int err = open_source(item, offset, &expect, &src);
+    if (err != OTA_OK) {
+        OTA_LOGE(item->tag, "cannot continue %s at byte %llu: %s", item->uri, (unsigned long long)offset,
+                 ota_strerror(err));
+        return err;
+    }
+    ota_source_close(item->source);
+    item->source = src;
+    item->bounded = false;
+    item->consumed = offset;
+    return OTA_OK;
+}
+
 /* The resume jump: sector 0 has been produced again; replay the flash from there to the
  * checkpoint through the verifiers (and the stages that rebuild from it), compare, and continue
  * the source at the checkpoint. @p buf is scratch. */
@@ -433,23 +497,16 @@ static int resume_jump(ota_item_t *item, uint8_t *buf, size_t buf_size)
         int err = ota_stages_restore(item, at, buf, buf_size);
         if (err != OTA_OK) {
             OTA_LOGW(item->tag, "cannot resume: the stages cannot continue (%s)", ota_strerror(err));
-            return OTA_ERR_SVC_CHECKPOINT;
+            /* once the stream was read again for a stage (stage_forward) it is not at sector 0 any
+             * more: the item fails, the next run resumes again */
+            return item->stages->forwarded ? err : OTA_ERR_SVC_CHECKPOINT;
         }
         source_at = item->stages->resume_rec.source_offset;
     }
-    ota_source_expect_t expect = {.total_size = item->total};
-    memcpy(expect.etag, ota_source_get_info(item->source)->etag, sizeof expect.etag);
-    ota_source_t *src = NULL;
-    int err = open_source(item, source_at, &expect, &src);
+    int err = ota_item_source_seek(item, source_at);
     if (err != OTA_OK) {
-        OTA_LOGE(item->tag, "cannot continue %s at byte %llu: %s", item->uri, (unsigned long long)source_at,
-                 ota_strerror(err));
         return err;
     }
-    ota_source_close(item->source);
-    item->source = src;
-    item->bounded = false;
-    item->consumed = source_at;
     if (item->stages != NULL) {
         ota_stages_jump(item, at);
         OTA_LOGI(item->tag, "resumed at byte %llu of the stream: %u bytes of output were already on flash",

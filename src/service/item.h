@@ -38,9 +38,13 @@ typedef struct {
     bool source_ended;
     size_t lead;                     /* stream bytes in item->peek that are the first input */
     uint64_t produced;               /* output bytes the last stage produced (peek included) */
+    uint64_t out_size;               /* the output's size if a stage knows it (a patch's new size), 0 */
     /* resume: the stage record of the checkpoint being resumed from */
     bool resume_ok;
     ota_journal_stage_t resume_rec;
+    bool forwarded;                  /* resume: the stream was read again for the first stage */
+    size_t forward_pend;             /* its output kept for the next stage (stage_forward) */
+    uint32_t spill_cur, spill_next;  /* resume: where the journal's spill sectors take the next record */
     uint8_t state[OTA_JOURNAL_STAGE_STATE_MAX]; /* record state; scratch when checkpointing */
     /* the encoded stage record (programmed into the journal slot by slot's worth) */
     uint8_t rec[OTA_JOURNAL_RECORD_SIZE * (2 + (OTA_JOURNAL_STAGE_STATE_MAX + 39) / 40)];
@@ -192,6 +196,11 @@ int ota_stages_restore(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t s
 /** Put @p stage in front of an item without stages whose stream has only been peeked: the peeked
  * bytes become its first input (the delta stage, recognised from them). */
 int ota_stages_insert_after_peek(ota_item_t *item, const ota_stage_t *stage);
+/** Put @p stage after the others once their output's first bytes were peeked (a decrypted
+ * stream that is a patch): the peeked bytes become its first input. */
+int ota_stages_append_after_peek(ota_item_t *item, const ota_stage_t *stage);
+/** Reopen the item's source at stream byte @p offset (same resource: size and ETag). */
+int ota_item_source_seek(ota_item_t *item, uint64_t offset);
 /** Forget buffered bytes (the source is reopened elsewhere); produced/out_pos become @p at. */
 void ota_stages_jump(ota_item_t *item, uint64_t at);
 

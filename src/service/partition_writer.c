@@ -44,7 +44,7 @@ static int erase_ahead(ota_partition_writer_t *w)
 {
     uint32_t at = w->erased_end;
     uint32_t abs = w->part.info.offset + at;
-    bool aligned = abs % w->block == 0 && at + w->block <= w->part.info.size;
+    bool aligned = abs % w->block == 0 && at + w->block <= w->limit;
     int64_t covered = (int64_t)at + (int64_t)SECTORS_PER_BLOCK_ERASE_COST * w->sector;
     bool block_ok = aligned && (w->expected < 0 || covered <= w->expected);
     if (aligned && !block_ok && w->part.info.type == OTA_PART_TYPE_DATA) {
@@ -120,13 +120,42 @@ int ota_pw_restart(ota_partition_writer_t *w, const ota_journal_header_t *journa
     w->resume_at = 0;
     w->erased_end = 0;
     w->journal_next = OTA_JOURNAL_RECORDS_OFFSET;
+    w->spill_cur = w->spill_next = 0;
     int err = erase_ahead(w);
     if (err != OTA_OK) {
         return err;
     }
     uint8_t header[OTA_JOURNAL_HEADER_SIZE];
     ota_journal_header_encode(journal, header);
-    return ota_partition_program(&w->part, 0, header, sizeof header);
+    err = ota_partition_program(&w->part, 0, header, sizeof header);
+    if (err == OTA_OK && w->spill_at != 0) {
+        /* before the first checkpoint: every record found there later is this install's */
+        err = ota_partition_erase_range(&w->part, w->spill_at, OTA_JOURNAL_SPILL_SECTORS * w->sector);
+    }
+    return err;
+}
+
+int ota_pw_spill_record(ota_partition_writer_t *w, const uint8_t *rec, uint32_t len)
+{
+    uint32_t cap = w->sector / OTA_JOURNAL_RECORD_SIZE * OTA_JOURNAL_RECORD_SIZE;
+    if (w->spill_at == 0 || len > cap) {
+        return OTA_ERR_INVALID_STATE;
+    }
+    if (w->spill_next + len > cap) {
+        /* The current sector holds the last checkpoint's record: the other one may go. */
+        uint32_t other = w->spill_cur ^ 1u;
+        int err = ota_partition_erase_range(&w->part, w->spill_at + other * w->sector, w->sector);
+        if (err != OTA_OK) {
+            return err;
+        }
+        w->spill_cur = other;
+        w->spill_next = 0;
+    }
+    int err = ota_partition_program(&w->part, w->spill_at + w->spill_cur * w->sector + w->spill_next, rec, len);
+    if (err == OTA_OK) {
+        w->spill_next += len;
+    }
+    return err;
 }
 
 int ota_pw_begin(ota_partition_writer_t *w, const ota_device_t *device, const ota_partition_t *part,
@@ -158,6 +187,16 @@ int ota_pw_begin(ota_partition_writer_t *w, const ota_device_t *device, const ot
         return guard;
     }
     w->journal_end = OTA_JOURNAL_RECORDS_OFFSET + ota_journal_capacity(w->sector) * OTA_JOURNAL_RECORD_SIZE;
+    w->limit = part->info.size;
+    if (journal->staged && journal->spill) {
+        /* the output is bounded by total_size; the journal's spill sectors follow it */
+        uint64_t end = (uint64_t)journal->total_size + OTA_JOURNAL_SPILL_SECTORS * w->sector;
+        if (journal->total_size == 0 || journal->total_size % w->sector != 0 || end > part->info.size) {
+            return OTA_ERR_INVALID_ARG;
+        }
+        w->limit = journal->total_size;
+        w->spill_at = journal->total_size;
+    }
     ota_journal_checkpoint_t cp = {0};
     bool resuming = resume != NULL && find_resume_point(w, journal, &cp);
     memset(first_sector, 0xFF, w->sector); /* after find_resume_point: it used it as scratch */
@@ -230,8 +269,8 @@ int ota_pw_write(ota_partition_writer_t *w, const void *data, size_t len)
     if (w->resume_at != 0 && w->written + len > w->sector) {
         return OTA_ERR_INVALID_STATE; /* resuming: sector 0 first, then ota_pw_resume_jump() */
     }
-    if (len > w->part.info.size - w->written) {
-        OTA_LOGE(TAG, "image exceeds partition %s (%u bytes)", w->part.info.label, (unsigned)w->part.info.size);
+    if (len > w->limit - w->written) {
+        OTA_LOGE(TAG, "image exceeds partition %s (%u bytes)", w->part.info.label, (unsigned)w->limit);
         return OTA_ERR_IMG_TOO_LARGE;
     }
     if (w->written < w->sector && len > 0) {
@@ -351,7 +390,13 @@ static int erase_tail(ota_partition_writer_t *w)
 int ota_pw_commit(ota_partition_writer_t *w)
 {
     uint32_t head = min_u32(w->written, w->sector);
-    int err = w->part.info.type == OTA_PART_TYPE_DATA ? erase_tail(w) : OTA_OK;
+    /* The spill sectors go before sector 0: the partition ends as without them. A cut in between
+     * leaves checkpoints without their records: the install is then not resumable (from zero). */
+    int err = w->spill_at != 0 ? ota_partition_erase_range(&w->part, w->spill_at, OTA_JOURNAL_SPILL_SECTORS * w->sector)
+                               : OTA_OK;
+    if (err == OTA_OK && w->part.info.type == OTA_PART_TYPE_DATA) {
+        err = erase_tail(w);
+    }
     if (err == OTA_OK) {
         err = ota_partition_erase_range(&w->part, 0, w->sector);
     }

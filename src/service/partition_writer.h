@@ -9,7 +9,7 @@
  *     checkpoints appended to the journal.
  *  3. the caller checks the image it streamed (it can read the staged image: sector 0 in RAM,
  *     the rest on flash);
- *  4. commit: for a data partition, erase what is left of the previous content after the image
+ *  4. commit: erase the journal's spill sectors if it has them; for a data partition, erase what is left of the previous content after the image
  *     (sectors that do not read blank; a block erase where 4 or more of a block's sectors need
  *     it), so the partition ends as ESP-ADF leaves it: image, then 0xFF; then erase sector 0,
  *     program its body, then its first 32 bytes (the header that makes an image look like one),
@@ -38,6 +38,11 @@ typedef struct {
     uint32_t journal_next;   /* sector-0 offset of the next free checkpoint slot */
     uint32_t journal_end;
     bool begun;
+    uint32_t limit;          /* the output ends here (the partition's size, or where the spill
+                              * sectors of the journal start) */
+    uint32_t spill_at;       /* the journal's spill sectors (ota_install_journal.h), 0: none */
+    uint32_t spill_cur;      /* the spill sector (0/1) taking records, and its next free offset */
+    uint32_t spill_next;
     uint32_t resume_at;      /* resuming: image bytes [0, resume_at) are on flash (sector 0 in RAM
                               * once re-read), 0 when not resuming */
 } ota_partition_writer_t;
@@ -92,6 +97,13 @@ int ota_pw_write(ota_partition_writer_t *w, const void *data, size_t len);
 
 /** Append a checkpoint to the journal (no-op when the journal is full). */
 int ota_pw_checkpoint(ota_partition_writer_t *w, const ota_journal_checkpoint_t *cp);
+
+/**
+ * Program a stage record (@p len bytes, whole slots) into the journal's spill sectors: into the
+ * current one, or - when it has no room - into the other one, erased first. Before its
+ * checkpoint (ota_install_journal.h).
+ */
+int ota_pw_spill_record(ota_partition_writer_t *w, const uint8_t *rec, uint32_t len);
 
 /** Write sector 0 last (see above) and check it. */
 int ota_pw_commit(ota_partition_writer_t *w);

@@ -73,6 +73,35 @@ int ota_stages_insert_after_peek(ota_item_t *item, const ota_stage_t *stage)
     return err;
 }
 
+int ota_stages_append_after_peek(ota_item_t *item, const ota_stage_t *stage)
+{
+    ota_item_stages_t *st = item->stages;
+    if (st == NULL || !st->started || st->count == OTA_STAGE_MAX || !stage_valid(stage) || item->peek_pos != 0 ||
+        item->out_pos != 0 || item->writer.begun) {
+        return OTA_ERR_INVALID_STATE;
+    }
+    size_t last = st->count - 1;
+    size_t half = st->cap[last] / 2;
+    if (st->pos[last] != st->len[last] || half < AREA_MIN || half < item->peek_len) {
+        return OTA_ERR_INVALID_SIZE;
+    }
+    /* the last area is split: its first half stays the old last stage's output (the new stage's
+     * input, starting with the peeked bytes), the second half is the new stage's output */
+    st->area[last + 1] = st->area[last] + half;
+    st->cap[last + 1] = st->cap[last] - half;
+    st->cap[last] = half;
+    memcpy(st->area[last], item->peek, item->peek_len);
+    st->pos[last] = 0;
+    st->len[last] = item->peek_len;
+    st->stage[last + 1] = *stage;
+    st->pos[last + 1] = st->len[last + 1] = 0;
+    st->done[last + 1] = false;
+    st->count++;
+    st->produced = 0;
+    item->peek_len = 0;
+    return stage->reset(stage->ctx);
+}
+
 int ota_path_add_stage(void *handle, const ota_stage_t *stage)
 {
     return ota_path_insert_stage(handle, OTA_STAGE_MAX, stage);
@@ -227,8 +256,13 @@ int ota_stages_peek(ota_item_t *item, size_t len, bool *ended)
         }
     }
     size_t last = st->count - 1;
+    size_t cap = st->cap[last];
     while (item->peek_len < len) {
+        /* no more output than wanted: nothing is left between the peek and a stage appended
+         * after it (ota_stages_append_after_peek) */
+        st->cap[last] = len - item->peek_len < cap ? len - item->peek_len : cap;
         int n = stage_fill(item, last);
+        st->cap[last] = cap;
         if (n < 0) {
             return n;
         }
@@ -291,7 +325,11 @@ bool ota_stages_at_clean_cut(const ota_item_t *item)
         return false;
     }
     for (size_t k = 0; k < st->count; k++) {
-        if (st->stage[k].resume == OTA_STAGE_RESUME_NONE || st->pos[k] < st->len[k] || st->done[k]) {
+        /* a first stage that rebuilds by reading the stream again (stage_forward) makes its
+         * pending output again too: it may hold some */
+        bool pending_ok = k == 0 && st->count > 1 && st->stage[0].resume == OTA_STAGE_RESUME_REBUILD;
+        if (st->stage[k].resume == OTA_STAGE_RESUME_NONE || (st->pos[k] < st->len[k] && !pending_ok) ||
+            st->done[k]) {
             return false;
         }
     }
@@ -315,7 +353,13 @@ int ota_stages_save(ota_item_t *item, size_t *len)
     for (size_t k = 0; k < st->count; k++) {
         const ota_stage_t *s = &st->stage[k];
         size_t n = 0;
-        if (s->resume == OTA_STAGE_RESUME_STATE) {
+        if (k == 0 && st->count > 1 && s->resume == OTA_STAGE_RESUME_REBUILD) {
+            /* its output the next stage has not taken yet: made again on resume (stage_forward) */
+            size_t pend = st->len[0] - st->pos[0];
+            st->state[off + 2] = (uint8_t)(pend & 0xFF);
+            st->state[off + 3] = (uint8_t)(pend >> 8);
+            n = 2;
+        } else if (s->resume == OTA_STAGE_RESUME_STATE) {
             size_t room = sizeof st->state - off - 2;
             room = room < OTA_STAGE_STATE_MAX ? room : OTA_STAGE_STATE_MAX;
             int err = s->save(s->ctx, st->state + off + 2, room, &n);
@@ -329,6 +373,63 @@ int ota_stages_save(ota_item_t *item, size_t *len)
     }
     *len = off;
     return OTA_OK;
+}
+
+/*
+ * The first stage rebuilds but is not the last (decrypt -> delta): its output is not on flash.
+ * It starts over and is fed the stream again from byte 0 to the checkpoint's source offset; of
+ * what it makes only the last @p pend bytes are kept (in its area: what the next stage had not
+ * taken at the checkpoint), the rest is dropped (the later stages restore their state for exactly
+ * that point). Costs that part of the stream again, not its output.
+ */
+static int stage_forward(ota_item_t *item, uint64_t to, size_t pend)
+{
+    ota_item_stages_t *st = item->stages;
+    const ota_stage_t *s = &st->stage[0];
+    st->forwarded = true;
+    if (pend > st->cap[0]) {
+        return OTA_ERR_SVC_CHECKPOINT;
+    }
+    int err = s->reset(s->ctx);
+    if (err == OTA_OK) {
+        err = ota_item_source_seek(item, 0);
+    }
+    st->raw_len = st->raw_pos = 0;
+    size_t tail = 0; /* the last bytes made so far, at most pend, at the start of area[0] */
+    while (err == OTA_OK && (st->raw_pos < st->raw_len || item->consumed < to)) {
+        if (st->raw_pos == st->raw_len) {
+            uint64_t left = to - item->consumed;
+            int n = ota_item_source_read(item, st->raw, left < st->raw_cap ? (size_t)left : st->raw_cap);
+            if (n <= 0) {
+                return n < 0 ? n : OTA_ERR_IMG_TRUNCATED;
+            }
+            st->raw_pos = 0;
+            st->raw_len = (size_t)n;
+        }
+        /* made into the next stage's area (free until the jump) */
+        size_t used = 0, out = 0;
+        err = s->process(s->ctx, st->raw + st->raw_pos, st->raw_len - st->raw_pos, &used, st->area[1], st->cap[1], &out);
+        if (err == OTA_OK && ((used == 0 && out == 0) || out > st->cap[1])) {
+            err = OTA_ERR_INVALID_STATE;
+        }
+        if (err == OTA_OK && pend > 0) {
+            if (out >= pend) {
+                memcpy(st->area[0], st->area[1] + out - pend, pend);
+                tail = pend;
+            } else {
+                size_t keep = tail + out > pend ? pend - out : tail;
+                memmove(st->area[0], st->area[0] + tail - keep, keep);
+                memcpy(st->area[0] + keep, st->area[1], out);
+                tail = keep + out;
+            }
+        }
+        st->raw_pos += used;
+    }
+    if (err == OTA_OK && tail != pend) {
+        err = OTA_ERR_SVC_CHECKPOINT;
+    }
+    st->forward_pend = pend;
+    return err;
 }
 
 int ota_stages_restore(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t scratch_size)
@@ -357,7 +458,19 @@ int ota_stages_restore(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t s
             /* It has just produced sector 0 from the stream's start; it continues over the rest of
              * the prefix as if it had produced it. Only the last stage's output is on flash. */
             if (k + 1 != st->count) {
-                return OTA_ERR_NOT_SUPPORTED;
+                if (k != 0) {
+                    return OTA_ERR_NOT_SUPPORTED;
+                }
+                if (n != 2) {
+                    return OTA_ERR_SVC_CHECKPOINT;
+                }
+                err = stage_forward(item, st->resume_rec.source_offset,
+                                    (size_t)st->state[off + 2] | (size_t)st->state[off + 3] << 8);
+                if (err != OTA_OK) {
+                    return err;
+                }
+                off += 2 + n;
+                continue;
             }
             err = OTA_OK;
             for (uint32_t pos = item->writer.sector; err == OTA_OK && pos < at;) {
@@ -387,6 +500,9 @@ void ota_stages_jump(ota_item_t *item, uint64_t at)
     for (size_t k = 0; k < st->count; k++) {
         st->len[k] = st->pos[k] = 0;
         st->done[k] = false;
+    }
+    if (st->forwarded) {
+        st->len[0] = st->forward_pend; /* made again by stage_forward */
     }
     st->produced = at;
     item->out_pos = at;

@@ -210,27 +210,127 @@ static int running_base(ota_item_t *item, const ota_partition_info_t **part, uin
     return OTA_OK;
 }
 
+/* The first @p len bytes of the patch into item->peek: the stream's, or the output of the stages
+ * in front (decrypt). OTA_ERR_IMG_TRUNCATED if it is shorter. */
+static int peek(ota_item_t *item, size_t len)
+{
+    if (item->stages == NULL) {
+        return ota_item_peek(item, len);
+    }
+    bool ended = false;
+    int err = ota_stages_peek(item, len, &ended);
+    return err != OTA_OK ? err : item->peek_len < len ? OTA_ERR_IMG_TRUNCATED : OTA_OK;
+}
+
 /* True if the update slot holds a valid app whose validation hash is the patch's base. */
-static bool updated_from_base(ota_item_t *item, const ota_delta_header_t *h)
+static bool updated_from_base(ota_item_t *item, const ota_delta_header_t *h, ota_app_desc_t *desc)
 {
     ota_image_info_t info;
     ota_image_diag_t diag;
     return item->target.flash != NULL &&
            ota_ops_image_verify(item->device, &item->target.info, true, &info, &diag) == OTA_OK &&
-           info.header.hash_appended && info.hash_read && ota_delta_base_matches(h, info.hash_stored) == OTA_OK;
+           info.header.hash_appended && info.hash_read && ota_delta_base_matches(h, info.hash_stored) == OTA_OK &&
+           ota_image_read_app_desc(&item->target, desc) == OTA_OK;
+}
+
+/* Decoding the patch against the update slot: its first output bytes (the app description). */
+typedef struct {
+    ota_partition_t old;
+    uint8_t out[OTA_IMAGE_PEEK_SIZE];
+    size_t len;
+} peek_new_t;
+
+static int peek_read_old(void *arg, uint64_t offset, uint8_t *buf, size_t len)
+{
+    peek_new_t *p = arg;
+    return offset + len > p->old.info.size ? OTA_ERR_DELTA_OLD_RANGE
+                                           : ota_partition_read(&p->old, (uint32_t)offset, buf, len);
+}
+
+static int peek_write_new(void *arg, const uint8_t *buf, size_t len)
+{
+    peek_new_t *p = arg;
+    size_t n = sizeof p->out - p->len < len ? sizeof p->out - p->len : len;
+    memcpy(p->out + p->len, buf, n);
+    p->len += n;
+    return OTA_OK;
+}
+
+/*
+ * The patch's base is the app in the update slot, not the running one. Two cases look alike:
+ *  - the device was updated by this very patch (the server still offers it, or a power cut
+ *    came after the switch): the running app is what the patch makes -> up to date;
+ *  - the slot holds another app (e.g. a newer one that was rolled back, or one installed and
+ *    never booted): applying the patch to the running app would make garbage -> base mismatch.
+ * They are told apart by decoding the patch's first bytes against the update slot (nothing is
+ * written; the stream is not used afterwards) and comparing the app description it makes with
+ * the running app's (ELF SHA-256 and version).
+ */
+static int base_in_update_slot(ota_item_t *item, const ota_delta_header_t *h, const ota_partition_info_t *running,
+                               const ota_app_desc_t *slot_desc)
+{
+    ota_app_desc_t run_desc, new_desc;
+    memset(&new_desc, 0, sizeof new_desc);
+    memset(&run_desc, 0, sizeof run_desc);
+    bool same = false;
+    size_t size = OTA_DELTA_STATE_SIZE(h->window_bits);
+    ota_delta_t *d = h->window_bits <= OTA_DELTA_STAGE_WINDOW_BITS_MAX ? ota_malloc(size) : NULL;
+    peek_new_t *p = ota_calloc(1, sizeof *p);
+    if (d != NULL && p != NULL) {
+        ota_device_partition(item->device, &item->target.info, &p->old);
+        ota_delta_config_t cfg = {.allow_bare = false, .old_size = p->old.info.size,
+                                  .expected_new_size = h->new_size};
+        ota_delta_io_t io = {.read_old = peek_read_old, .write_new = peek_write_new, .ctx = p};
+        int err = ota_delta_init(d, size, &cfg);
+        if (err == OTA_OK) {
+            err = ota_delta_feed(d, &io, item->peek, item->peek_len);
+        }
+        uint8_t buf[256];
+        size_t fed = item->peek_len;
+        if (err == OTA_OK && item->stages != NULL && peek(item, sizeof item->peek) != OTA_ERR_IMG_TRUNCATED &&
+            item->peek_len > fed) {
+            err = ota_delta_feed(d, &io, item->peek + fed, item->peek_len - fed); /* decrypted patch bytes */
+        }
+        while (err == OTA_OK && item->stages == NULL && p->len < sizeof p->out) {
+            int n = ota_item_source_read(item, buf, sizeof buf);
+            if (n <= 0) {
+                break;
+            }
+            err = ota_delta_feed(d, &io, buf, (size_t)n);
+        }
+        ota_partition_t run_part;
+        ota_device_partition(item->device, running, &run_part);
+        if (p->len == sizeof p->out && ota_image_read_app_desc(&run_part, &run_desc) == OTA_OK) {
+            ota_app_desc_decode(p->out + OTA_APP_DESC_OFFSET, &new_desc);
+            same = new_desc.magic_word == OTA_APP_DESC_MAGIC &&
+                   memcmp(new_desc.app_elf_sha256, run_desc.app_elf_sha256, sizeof run_desc.app_elf_sha256) == 0 &&
+                   strcmp(new_desc.version, run_desc.version) == 0;
+        }
+    }
+    ota_free(d);
+    ota_free(p);
+    if (same) {
+        OTA_LOGW(TAG, "the patch's base is the previous app in %s and it makes the running app (%s): "
+                 "already updated", item->target.info.label, new_desc.version);
+        ota_service_set_item_detail(item->service, 0, "the patch makes the running app %s (its base is the "
+                                    "previous app in %s): already updated", new_desc.version, item->target.info.label);
+        return OTA_ERR_SVC_UP_TO_DATE;
+    }
+    return ota_item_refuse(item, OTA_ERR_DELTA_BASE_MISMATCH,
+                           "patch base mismatch: the patch is for the app in %s (%s), not running; the device runs "
+                           "%s in %s", item->target.info.label, slot_desc->version, run_desc.version, running->label);
 }
 
 int ota_delta_stage_attach(ota_item_t *item, bool allow_bare, void **ctx)
 {
     *ctx = NULL;
-    if (item->stages != NULL) {
-        return OTA_OK; /* another stage decodes the stream first: its output is not looked at here */
-    }
+    /* A stage in front (decrypt: an esp_encrypted_img-wrapped patch): its output is the patch */
+    bool behind = item->stages != NULL;
     size_t want = 4;
-    if (item->total >= 0 && (uint64_t)item->total < want) {
+    if (!behind && item->total >= 0 && (uint64_t)item->total < want) {
         return OTA_OK; /* too short for a patch: the checker refuses it */
     }
-    int err = ota_item_peek(item, want);
+    int err = peek(item, want);
     if (err == OTA_ERR_IMG_TRUNCATED) {
         return OTA_OK;
     }
@@ -244,10 +344,10 @@ int ota_delta_stage_attach(ota_item_t *item, bool allow_bare, void **ctx)
     }
     /* a patch: its headers, then the base, all before the checker and before any erase */
     want = OTA_DELTA_HEADER_MAX;
-    if (item->total >= 0 && (uint64_t)item->total < want) {
+    if (!behind && item->total >= 0 && (uint64_t)item->total < want) {
         want = (size_t)item->total;
     }
-    err = ota_item_peek(item, want);
+    err = peek(item, want);
     if (err != OTA_OK && err != OTA_ERR_IMG_TRUNCATED) {
         return err;
     }
@@ -263,14 +363,10 @@ int ota_delta_stage_attach(ota_item_t *item, bool allow_bare, void **ctx)
         return err;
     }
     if (h.esp_header && ota_delta_base_matches(&h, sha) != OTA_OK) {
-        if (updated_from_base(item, &h)) {
-            /* The app the patch starts from is the one kept in the update slot: this device was
-             * updated from it (e.g. by this very patch, before a power cut hid the result). */
-            OTA_LOGW(TAG, "the patch's base is the previous app in %s: this device was updated from it",
-                     item->target.info.label);
-            ota_service_set_item_detail(item->service, 0, "the patch's base is the previous app in %s: "
-                                        "already updated from it", item->target.info.label);
-            return OTA_ERR_SVC_UP_TO_DATE;
+        ota_app_desc_t slot_desc;
+        memset(&slot_desc, 0, sizeof slot_desc);
+        if (updated_from_base(item, &h, &slot_desc)) {
+            return base_in_update_slot(item, &h, running, &slot_desc);
         }
         char want_hex[17], have_hex[17];
         hex8(h.base_sha256, want_hex);
@@ -314,11 +410,12 @@ int ota_delta_stage_attach(ota_item_t *item, bool allow_bare, void **ctx)
     s->io.ctx = s;
     ota_stage_t stage = {.name = "delta", .reset = stage_reset, .process = stage_process, .finish = stage_finish,
                          .resume = OTA_STAGE_RESUME_STATE, .save = stage_save, .restore = stage_restore, .ctx = s};
-    err = ota_stages_insert_after_peek(item, &stage);
+    err = behind ? ota_stages_append_after_peek(item, &stage) : ota_stages_insert_after_peek(item, &stage);
     if (err != OTA_OK) {
         ota_delta_stage_free(s);
         return err;
     }
+    item->stages->out_size = h.new_size; /* the journal can then keep stage records apart */
     *ctx = s;
     OTA_LOGI(TAG, "%s patch of %lld bytes: %llu-byte image from the running app in %s (%u bytes)",
              h.esp_header ? "esp_delta_ota" : "bare detools", (long long)item->total,

@@ -84,6 +84,41 @@ class DeltaRun(unittest.TestCase):
         self.assertEqual(run_json(["info", dev])["next_boot"]["label"], "ota_0")
         self.assert_boots(out, "ota_0")
 
+    def slot_device(self, name, running, in_update_slot):
+        dev = os.path.join(self.dir, name)
+        run(["flash", "create", dev], expect=0)
+        run(["partition", "write", dev, "ota_0", td(running)], expect=0)
+        run(["partition", "write", dev, "ota_1", td(in_update_slot)], expect=0)
+        return dev
+
+    def test_base_in_update_slot_is_a_mismatch(self):
+        """Running app_a_version in ota_0, app_a (the patch's base) kept in ota_1: the patch is for
+        the app the device does not run (e.g. a newer app that was rolled back) - refused, naming
+        both slots, nothing erased; it is not "up to date"."""
+        dev = self.slot_device("base_in_slot.bin", "app_a_version.bin", "app_a.bin")
+        before = read_file(dev)
+        out = self.ota_run(dev, self.server.url("app_a_to_edit.patch"), expect=1)
+        self.assertRegex(out.stderr, r"patch base mismatch: the patch is for the app in ota_1 \(.*\), not "
+                                     r"running; the device runs .* in ota_0")
+        result = [e for e in json_lines(out.stdout) if e.get("event") == "result"][0]
+        self.assertEqual((result["result"], result["reason"]), ("failed", "OTA_ERR_DELTA_BASE_MISMATCH"))
+        ota_1 = (0x110000, 0x210000)
+        self.assertEqual(read_file(dev)[ota_1[0]:ota_1[1]], before[ota_1[0]:ota_1[1]], "ota_1 was touched")
+        self.assert_boots(out, "ota_0")
+
+    def test_already_updated_by_the_patch_is_up_to_date(self):
+        """Running app_a_edit (what the patch makes), its base app_a in the update slot: the device
+        was updated by this patch already - skipped as up to date, nothing erased."""
+        dev = self.slot_device("already.bin", "app_a_edit.bin", "app_a.bin")
+        before = read_file(dev)
+        out = self.ota_run(dev, self.server.url("app_a_to_edit.patch"), expect=0)
+        result = [e for e in json_lines(out.stdout) if e.get("event") == "result"][0]
+        self.assertEqual((result["result"], result["reason"]), ("skipped", "OTA_ERR_SVC_UP_TO_DATE"))
+        self.assertIn("already updated", out.stderr)
+        ota_1 = (0x110000, 0x210000)
+        self.assertEqual(read_file(dev)[ota_1[0]:ota_1[1]], before[ota_1[0]:ota_1[1]], "ota_1 was touched")
+        self.assert_boots(out, "ota_0")
+
     def refused_and_old_app_boots(self, name, data):
         with open(os.path.join(self.www, name), "wb") as f:
             f.write(data)
