@@ -129,11 +129,13 @@ def source_graph(root: pathlib.Path):
     """name -> (set of OTA codes named in its body, set of identifiers it calls, indirect?) for
     every function and function-like/object-like macro defined under src/."""
     graph, assigned = {}, {}
+    file_codes = {}  # function name -> codes named in its file
 
     # A call through a struct member (ops->read(...)) resolves to every function the sources
     # assign to a member of that name (.read = flash_emu_read, ops->prepare = ...); a member
     # that nothing here assigns (a user callback) leaves the set open.
     pending = []
+    defined_here = []
 
     def add(name, body, indirect, members=()):
         codes = set(re.findall(r"\bOTA_(?:OK|ERR_\w+)\b", body))
@@ -142,11 +144,14 @@ def source_graph(root: pathlib.Path):
         old = graph.get(name, (set(), set(), False))
         graph[name] = (old[0] | codes, old[1] | calls | words, old[2] or indirect)
         pending.append((name, set(members)))
+        defined_here.append(name)
 
     for path in sorted((root / "src").rglob("*")):
         if path.suffix not in (".c", ".h") or not path.is_file():
             continue
         text = strip_strings(strip_comments(path.read_text(errors="replace")))
+        in_file = set(re.findall(r"\bOTA_ERR_\w+\b", text))
+        defined_here = []
         for m in re.finditer(r"^[ \t]*#[ \t]*define[ \t]+(\w+)((?:\([^)]*\))?)((?:[^\n]*\\\n)*[^\n]*)",
                              text, flags=re.M):
             add(m.group(1), m.group(3), bool(re.search(r"->\s*\w+\s*\(", m.group(3))))
@@ -182,6 +187,8 @@ def source_graph(root: pathlib.Path):
             elif ch == ";" and depth == 0:
                 last = i + 1
             i += 1
+        for fn in defined_here:
+            file_codes.setdefault(fn, set()).update(in_file)
         for m in re.finditer(r"(?:\.|->)\s*(\w+)\s*=\s*&?\s*([A-Za-z_]\w*)\s*[,;}\n]", text):
             assigned.setdefault(m.group(1), set()).add(m.group(2))
     for name, members in pending:
@@ -192,12 +199,16 @@ def source_graph(root: pathlib.Path):
             else:
                 indirect = True
         graph[name] = (codes, calls, indirect)
+    graph["__file_codes__"] = (set(), set(), False)
+    source_graph.file_codes = file_codes
     return graph
 
 
-def reach(graph, name):
-    """(codes reachable from name, whether a pointer call is reachable)."""
-    seen, stack, codes, indirect = set(), [name], set(), False
+def reach(graph, name, file_codes=None):
+    """(codes reachable from name, whether a pointer call is reachable). The codes named anywhere
+    in the file that defines name count too: a module keeps a sticky error in its state (set by
+    one function, returned by another)."""
+    seen, stack, codes, indirect = set(), [name], set(file_codes.get(name, ())) if file_codes else set(), False
     while stack:
         n = stack.pop()
         if n in seen or n not in graph:
@@ -215,7 +226,7 @@ def main() -> int:
     graph = source_graph(root)
     if len(sys.argv) > 3 and sys.argv[2] == "--codes":
         for fn in sys.argv[3:]:
-            codes, ind = reach(graph, fn)
+            codes, ind = reach(graph, fn, source_graph.file_codes)
             print(fn, "(open: calls through a pointer)" if ind else "", "defined" if fn in graph else "NOT DEFINED")
             print("   ", " ".join(sorted(codes - {"OTA_OK"})))
         return 0
@@ -268,7 +279,7 @@ def main() -> int:
             if name not in graph:
                 bad.append(f"{rel}:{line}: {name}() is declared but defined nowhere under src/")
                 continue
-            reachable, indirect = reach(graph, name)
+            reachable, indirect = reach(graph, name, source_graph.file_codes)
             if indirect:
                 continue
             nchecked += 1
