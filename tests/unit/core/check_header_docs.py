@@ -35,14 +35,19 @@ def blank(match: re.Match) -> str:
     return re.sub(r"[^\n]", " ", match.group())
 
 
+# One pass, left to right, so that "file://x" is a string and not a comment, and a quote inside
+# a comment is not a string.
+TOKENS = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+
+
 def strip_comments(text: str) -> str:
-    text = re.sub(r"/\*.*?\*/", blank, text, flags=re.S)
-    return re.sub(r"//[^\n]*", blank, text)
+    """Blank the comments (strings are kept)."""
+    return TOKENS.sub(lambda m: blank(m) if m.group().startswith("/") else m.group(), text)
 
 
 def strip_strings(text: str) -> str:
-    text = re.sub(r'"(?:\\.|[^"\\\n])*"', blank, text)
-    return re.sub(r"'(?:\\.|[^'\\\n])*'", blank, text)
+    """Blank the strings and character literals (of a text whose comments are blank already)."""
+    return TOKENS.sub(lambda m: m.group() if m.group().startswith("/") else blank(m), text)
 
 
 # --- headers ---------------------------------------------------------------------------------
@@ -146,10 +151,14 @@ def source_graph(root: pathlib.Path):
         pending.append((name, set(members)))
         defined_here.append(name)
 
-    for path in sorted((root / "src").rglob("*")):
+    # src/ and the public headers' own static inline functions.
+    for path in sorted((root / "src").rglob("*")) + sorted((root / "include/ota").glob("*.h")):
         if path.suffix not in (".c", ".h") or not path.is_file():
             continue
-        text = strip_strings(strip_comments(path.read_text(errors="replace")))
+        raw = path.read_text(errors="replace")
+        # A header's extern "C" { ... } block is not a scope.
+        raw = re.sub(r'extern\s+"C"\s*\{|#ifdef\s+__cplusplus\s*\}\s*#endif', blank, raw)
+        text = strip_strings(strip_comments(raw))
         in_file = set(re.findall(r"\bOTA_ERR_\w+\b", text))
         defined_here = []
         for m in re.finditer(r"^[ \t]*#[ \t]*define[ \t]+(\w+)((?:\([^)]*\))?)((?:[^\n]*\\\n)*[^\n]*)",
