@@ -67,8 +67,8 @@ void ota_data_get_default_proc(ota_upgrade_ops_t *ops);
  *   the source's read errors (OTA_ERR_SRC_*), OTA_ERR_IMG_TRUNCATED (ends before the app
  *   description), the image header checks (OTA_ERR_IMG_*, OTA_ERR_IMG_APP_DESC,
  *   OTA_ERR_IMG_WRONG_CHIP, OTA_ERR_IMG_CHIP_REVISION), OTA_ERR_SECURE_VERSION, with a
- *   signature policy the trust check's OTA_ERR_SIG_NO_TRUSTED_KEY / OTA_ERR_SIG_UNSIGNED (no
- *   trusted key on the device, ota_image_sig_trust), and with version_check OTA_ERR_VERSION_NOT_NEWER (skip) or OTA_ERR_VERSION_UNPARSEABLE / OTA_ERR_VERSION_NOT_COMPARABLE (refused).
+ *   signature policy the trust check's codes (ota_image_sig_trust: OTA_ERR_SIG_NO_TRUSTED_KEY
+ *   when the device has no trusted key, OTA_ERR_NO_MEM, flash read errors), and with version_check OTA_ERR_VERSION_NOT_NEWER (skip) or OTA_ERR_VERSION_UNPARSEABLE / OTA_ERR_VERSION_NOT_COMPARABLE (refused).
  * ota_app_default_execute: OTA_ERR_INVALID_STATE (need_upgrade did not run), otadata and flash
  *   errors (OTA_ERR_FLASH_*), OTA_ERR_SRC_* and OTA_ERR_CANCELLED while
  *   streaming, the image validator's OTA_ERR_IMG_*, OTA_ERR_SVC_VERIFY_FAILED (read-back differs),
