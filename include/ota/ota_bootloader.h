@@ -60,7 +60,8 @@ int ota_bootloader_run(ota_device_t *dev, ota_boot_result_t *out);
  */
 int ota_bootloader_predict(const ota_device_t *dev, ota_boot_result_t *out);
 
-/** The bootloader's "Usage" column for a table entry ("OTA app", "WiFi data"...). */
+/** The bootloader's "Usage" column for a table entry ("OTA app", "WiFi data"...; a fallback
+ *  such as "Unknown data" for subtypes it does not name; never NULL). */
 const char *ota_bootloader_partition_usage(const ota_partition_info_t *info);
 
 #ifdef __cplusplus

@@ -22,6 +22,7 @@ extern "C" {
  * port counts: allocations, frees, bytes now and the high-water mark, so the service's heap use
  * is measured the same way on every platform. Thread safety is the port's business (the POSIX
  * port counts with atomics; a single-threaded bare-metal port needs none).
+ * @return the block, or NULL when the heap cannot give @p size bytes.
  */
 void *ota_port_malloc(size_t size);
 /** Free a block of ota_port_malloc (never called with NULL). */

@@ -124,7 +124,7 @@ int ota_data_partition_write(void *handle, const void *buf, size_t size);
  */
 int ota_data_partition_erase_mark(void *handle);
 
-/** The target data partition (to read its current content). */
+/** The target data partition (to read its current content); NULL if @p handle is NULL. */
 const ota_partition_t *ota_data_partition(void *handle);
 
 /**

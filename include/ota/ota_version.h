@@ -92,7 +92,8 @@ int ota_version_parse(const char *text, ota_version_t *out);
  */
 ota_version_order_t ota_version_compare(const char *incoming, const char *running, ota_version_cmp_t *out);
 
-/** "newer", "same", "older", "not comparable", "unparseable". */
+/** "newer", "same", "older", "not comparable", "unparseable"; "unknown" for another value (never
+ *  NULL). */
 const char *ota_version_order_name(ota_version_order_t order);
 
 /**
