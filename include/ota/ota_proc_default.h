@@ -106,8 +106,8 @@ int ota_data_default_finished_check(void *handle, ota_node_attr_t *node, int res
  * with ota_data_partition_write() if they belong in the partition (as ESP-ADF's example does
  * with the tone header).
  * @return OTA_OK; OTA_ERR_INVALID_STATE if @p handle is NULL; OTA_ERR_IMG_TRUNCATED if the
- *         stream is shorter; the source's read errors (OTA_ERR_SRC_*), OTA_ERR_CANCELLED, or a
- *         stage's error (decrypt: OTA_ERR_ENC_*, delta: OTA_ERR_DELTA_*).
+ *         stream is shorter; the source's read errors (OTA_ERR_SRC_*), OTA_ERR_CANCELLED, or,
+ *         when the item has stages, a stage's error (the decrypt stage: OTA_ERR_ENC_*).
  */
 int ota_data_image_stream_read(void *handle, void *buf, size_t wanted);
 
