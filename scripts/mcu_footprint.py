@@ -162,7 +162,9 @@ def worst_stack(own, calls, root, callbacks):
             targets.discard("__indirect_call")
             targets |= callbacks
         best = (0, [])
-        for t in targets:
+        # Sorted: with call cycles the memo depends on the visiting order, and set order
+        # changes from run to run (string hashing); sorted, the figure is reproducible.
+        for t in sorted(targets):
             if t not in own and t in calls and not calls[t]:
                 continue  # a declared-only node of a function the firmware does not link
             depth, path = walk(t, stack)
