@@ -146,7 +146,8 @@ const char *ota_chip_display_name(uint16_t chip_id);
 bool ota_chip_addr_is_mapped(uint16_t chip_id, uint32_t addr);
 /**
  * esptool's "Memory types" of a load address ("BYTE_ACCESSIBLE, DRAM") for ESP32, -S2, -S3, -C3,
- * -C6; "" for other chips or unmapped addresses. Returns the length snprintf-style.
+ * -C6; "" for other chips or unmapped addresses.
+ * @return the text's length, snprintf-style (may exceed @p size); never negative.
  */
 int ota_chip_memory_types(uint16_t chip_id, uint32_t addr, char *buf, size_t size);
 
@@ -268,22 +269,32 @@ void ota_image_validator_init(ota_image_validator_t *v, const ota_image_validato
                               ota_image_event_cb_t cb, void *cb_ctx);
 
 /**
- * Feed the next @p len bytes. Returns OTA_OK, or the first error (sticky: later calls return it
- * again). After the image is complete, more bytes are OTA_ERR_IMG_TRAILING_DATA unless
- * cfg.ignore_trailing.
+ * Feed the next @p len bytes. After the image is complete, more bytes are
+ * OTA_ERR_IMG_TRAILING_DATA unless cfg.ignore_trailing.
+ * @return OTA_OK, or the first error (sticky: later calls return it again):
+ *         OTA_ERR_INVALID_ARG (NULL data with len > 0); OTA_ERR_IMG_BAD_MAGIC;
+ *         OTA_ERR_IMG_TOO_MANY_SEGMENTS; OTA_ERR_IMG_SEGMENT; OTA_ERR_IMG_SEGMENT_PAST_END
+ *         (past cfg.expected_size); OTA_ERR_IMG_TOO_LARGE (past cfg.max_size);
+ *         OTA_ERR_IMG_WRONG_CHIP / OTA_ERR_IMG_CHIP_REVISION (cfg.check_chip);
+ *         OTA_ERR_IMG_APP_DESC; OTA_ERR_IMG_CHECKSUM; OTA_ERR_IMG_HASH;
+ *         OTA_ERR_IMG_TRAILING_DATA; or the event callback's code.
  */
 int ota_image_validator_feed(ota_image_validator_t *v, const void *data, size_t len);
 
 /**
  * SHA-256 of the bytes hashed so far (the image is hashed from its first byte up to the appended
  * digest), finalised on a copy so validation goes on: what a resume checkpoint records.
- * *hashed gets the number of bytes covered. OTA_ERR_INVALID_STATE once the hashed region has
- * ended or if the image has no appended hash (it is not hashed then).
+ * *hashed gets the number of bytes covered.
+ * @return OTA_OK; OTA_ERR_INVALID_STATE once the hashed region has ended, if the image has no
+ *         appended hash (it is not hashed then), or after an error.
  */
 int ota_image_validator_hash_snapshot(const ota_image_validator_t *v, uint8_t digest[OTA_IMAGE_HASH_LEN],
                                       uint64_t *hashed);
 
-/** End of input: OTA_OK if the image was complete and valid, else the error (TRUNCATED...). */
+/** End of input.
+ *  @return OTA_OK if the image was complete and valid; the sticky error of feed() if there was
+ *          one (with cfg.keep_going also a deferred OTA_ERR_IMG_CHECKSUM); else
+ *          OTA_ERR_IMG_TRUNCATED. */
 int ota_image_validator_finish(ota_image_validator_t *v);
 
 /** True once every byte of the image arrived (more input is trailing data). */
@@ -299,7 +310,8 @@ static inline const ota_image_diag_t *ota_image_validator_diag(const ota_image_v
     return &v->diag;
 }
 
-/** Validate a whole image in memory; @p info and @p diag may be NULL. */
+/** Validate a whole image in memory; @p info and @p diag may be NULL.
+ *  @return as ota_image_validator_feed() then ota_image_validator_finish(). */
 int ota_image_validate_buffer(const void *data, size_t len, const ota_image_validator_config_t *cfg,
                               ota_image_info_t *info, ota_image_diag_t *diag);
 
@@ -310,6 +322,9 @@ int ota_image_validate_buffer(const void *data, size_t len, const ota_image_vali
  * (ESP_IMAGE_VERIFY). cfg.max_size and cfg.flash_addr are taken from the partition and bytes after
  * the image are ignored; the other fields of @p cfg (may be NULL) apply. Errors are logged with
  * tag "esp_image" unless @p silent. @p info and @p diag may be NULL.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL part); OTA_ERR_NO_MEM (the ~5 KiB work block);
+ *         OTA_ERR_INVALID_SIZE (partition larger than 16 MiB); the flash read's errors; the
+ *         validator's codes (ota_image_validator_feed / _finish, no trailing-data error).
  */
 int ota_image_verify_partition(const ota_partition_t *part, const ota_image_validator_config_t *cfg,
                                bool silent, ota_image_info_t *info, ota_image_diag_t *diag);
@@ -320,7 +335,9 @@ int ota_image_verify_partition(const ota_partition_t *part, const ota_image_vali
  */
 void ota_image_log_segments(const char *tag, uint32_t partition_offset, const ota_image_info_t *info);
 
-/** Read the app description at partition offset 0x20; OTA_ERR_IMG_APP_DESC if the magic is wrong. */
+/** Read the app description at partition offset 0x20.
+ *  @return OTA_OK; OTA_ERR_IMG_APP_DESC if the magic is wrong; the flash read's errors
+ *          (ota_partition_read). */
 int ota_image_read_app_desc(const ota_partition_t *part, ota_app_desc_t *out);
 
 #ifdef __cplusplus

@@ -69,16 +69,22 @@ typedef struct {
 typedef int (*ota_app_image_write_fn)(void *ctx, const void *data, size_t len);
 
 /**
- * Compute the layout. Errors: OTA_ERR_INVALID_ARG (unknown chip, string too long, bad flash
- * option), OTA_ERR_INVALID_SIZE (size below OTA_APP_IMAGE_BUILD_MIN_SIZE or above 16 MiB).
+ * Compute the layout.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL cfg, unknown chip, string too long, bad flash
+ *         option); OTA_ERR_INVALID_SIZE (size below OTA_APP_IMAGE_BUILD_MIN_SIZE or above 16 MiB,
+ *         or a size the chip's segment layout cannot fill exactly).
  */
 int ota_app_image_build_plan(const ota_app_image_build_config_t *cfg, ota_app_image_build_plan_t *plan);
 
-/** Produce the image through @p write (in pieces of at most 256 bytes); @p plan may be NULL. */
+/** Produce the image through @p write (in pieces of at most 256 bytes); @p plan may be NULL.
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG (NULL write); ota_app_image_build_plan's codes; or
+ *          @p write's error, as is (the build stops there). */
 int ota_app_image_build(const ota_app_image_build_config_t *cfg, ota_app_image_write_fn write, void *ctx,
                         ota_app_image_build_plan_t *plan);
 
-/** Produce the image into @p buf; OTA_ERR_BUFFER_TOO_SMALL (and *out_len = size) if it does not fit. */
+/** Produce the image into @p buf; *out_len (may be NULL) = the image's size.
+ *  @return OTA_OK; ota_app_image_build_plan's codes; OTA_ERR_BUFFER_TOO_SMALL (NULL buf, or
+ *          @p cap below the size; *out_len is set). */
 int ota_app_image_build_to_buffer(const ota_app_image_build_config_t *cfg, uint8_t *buf, size_t cap,
                                   size_t *out_len);
 

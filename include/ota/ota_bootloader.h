@@ -43,19 +43,25 @@ typedef struct {
 } ota_boot_result_t;
 
 /**
- * Reset and boot @p dev: on success the booted partition becomes dev's running app and
- * OTA_OK is returned. OTA_ERR_NO_BOOTABLE_APP when no slot holds a bootable image (the device is
- * then not running anything); flash errors as they come. @p out may be NULL.
+ * Reset and boot @p dev: on success the booted partition becomes dev's running app. @p out may
+ * be NULL.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL dev); OTA_ERR_NO_MEM; OTA_ERR_PT_INVALID (empty
+ *         table); OTA_ERR_NO_BOOTABLE_APP when no slot holds a bootable image (the device is then
+ *         not running anything); otadata's read and write errors as they come
+ *         (ota_ops_read_otadata / ota_ops_write_otadata: flash errors, OTA_ERR_FLASH_PROTECTED,
+ *         OTA_ERR_SVC_VERIFY_FAILED).
  */
 int ota_bootloader_run(ota_device_t *dev, ota_boot_result_t *out);
 
 /**
  * What the next boot would do, without writing flash or eFuses and without logging. The
  * partition in @p out points into @p dev's table.
+ * @return as ota_bootloader_run, without the write errors.
  */
 int ota_bootloader_predict(const ota_device_t *dev, ota_boot_result_t *out);
 
-/** The bootloader's "Usage" column for a table entry ("OTA app", "WiFi data"...). */
+/** The bootloader's "Usage" column for a table entry ("OTA app", "WiFi data"...; a fallback
+ *  such as "Unknown data" for subtypes it does not name; never NULL). */
 const char *ota_bootloader_partition_usage(const ota_partition_info_t *info);
 
 #ifdef __cplusplus

@@ -53,8 +53,10 @@ uint32_t ota_bootloader_image_offset(uint16_t chip_id);
  * 0xE9, 1..16 segments, a flash size code ≤ 7, a chip id this library knows whose bootloader lives
  * at @p offset (so an app image or stray bytes elsewhere are not taken for one). The description is
  * read when @p len ≥ OTA_BOOTLOADER_PROBE_SIZE, the first segment holds at least its 80 bytes and
- * its magic byte is 80. OTA_OK, or OTA_ERR_IMG_BAD_MAGIC / OTA_ERR_IMG_TRUNCATED /
- * OTA_ERR_IMG_WRONG_CHIP / OTA_ERR_IMG_SEGMENT.
+ * its magic byte is 80.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL data or out); OTA_ERR_IMG_TRUNCATED (shorter than the
+ *         image header); OTA_ERR_IMG_BAD_MAGIC; OTA_ERR_IMG_SEGMENT (segment count, or a flash
+ *         size code above 7); OTA_ERR_IMG_WRONG_CHIP.
  */
 int ota_bootloader_image_parse(const uint8_t *data, size_t len, uint32_t offset,
                                ota_bootloader_image_info_t *out);

@@ -59,14 +59,20 @@ void ota_sha384_final(ota_sha384_ctx_t *ctx, uint8_t out[OTA_SHA384_LEN]);
 /** One-shot SHA-384. */
 void ota_sha384(const void *data, size_t len, uint8_t out[OTA_SHA384_LEN]);
 
+/* Every function below may also return OTA_ERR_NOT_SUPPORTED: the hash-only port of the
+ * microcontroller builds (src/port/mbedtls/crypto_mbedtls_hash_only.c) has no public-key or GCM
+ * code, so signature checks and decryption fail closed there. */
+
 /* ---- Signature verification (Secure Boot V2 blocks) ------------------------------------------
  * Numbers are big-endian byte strings (ota_sig_block_t holds them so). The hash is the image
  * digest itself: ESP-IDF signs the digest as a pre-hashed value. */
 
 /**
  * RSASSA-PSS verify (SHA-256, MGF1-SHA-256, salt length 32) of @p hash (32 bytes) with the key
- * (n, e). Returns OTA_OK, OTA_ERR_SIG_INVALID (signature does not verify), OTA_ERR_INVALID_ARG
- * (NULL, empty n, sig_len != n_len), OTA_ERR_CRYPTO (backend could not build the key).
+ * (n, e).
+ * @return OTA_OK, OTA_ERR_SIG_INVALID (signature does not verify), OTA_ERR_INVALID_ARG
+ * (NULL, empty n, sig_len != n_len), OTA_ERR_CRYPTO (backend could not build the key),
+ * OTA_ERR_NOT_SUPPORTED (hash-only port).
  */
 int ota_rsa_pss_verify_sha256(const uint8_t *n, size_t n_len, uint32_t e, const uint8_t hash[OTA_SHA256_LEN],
                               const uint8_t *sig, size_t sig_len);
@@ -80,8 +86,9 @@ typedef enum {
 /**
  * ECDSA verify of @p hash (any length; 32 for SHA-256, 48 for SHA-384) with the public point
  * (x, y) on @p curve (coordinates of 32 / 48 bytes) and signature r||s (2 x coordinate length).
- * Returns OTA_OK, OTA_ERR_SIG_INVALID (does not verify, or the point is not on the curve),
- * OTA_ERR_INVALID_ARG (NULL, unknown curve), OTA_ERR_CRYPTO (backend failure).
+ * @return OTA_OK, OTA_ERR_SIG_INVALID (does not verify, or the point is not on the curve),
+ * OTA_ERR_INVALID_ARG (NULL, unknown curve), OTA_ERR_CRYPTO (backend failure),
+ * OTA_ERR_NOT_SUPPORTED (hash-only port).
  */
 int ota_ecdsa_verify(ota_ec_curve_t curve, const uint8_t *x, const uint8_t *y, const uint8_t *hash, size_t hash_len,
                      const uint8_t *r, const uint8_t *s);
@@ -100,23 +107,30 @@ typedef struct {
 
 /**
  * Start encrypting (@p encrypt true) or decrypting with @p key and an IV of any length (the
- * esp_encrypted_img IV is 16 bytes), no associated data. OTA_OK, OTA_ERR_INVALID_ARG,
- * OTA_ERR_NO_MEM / OTA_ERR_CRYPTO (backend).
+ * esp_encrypted_img IV is 16 bytes), no associated data.
+ * @return OTA_OK, OTA_ERR_INVALID_ARG, OTA_ERR_NO_MEM / OTA_ERR_CRYPTO (backend),
+ * OTA_ERR_NOT_SUPPORTED (hash-only port).
  */
 int ota_aes_gcm_init(ota_aes_gcm_ctx_t *ctx, int encrypt, const uint8_t key[OTA_AES256_KEY_LEN], const uint8_t *iv,
                      size_t iv_len);
 /**
  * Process @p len bytes of @p in; writes the result to @p out and returns how many bytes it wrote
- * (0..len+15, see above: out must have room for len + 15), or OTA_ERR_CRYPTO.
+ * (0..len+15, see above: out must have room for len + 15).
+ * @return the byte count; OTA_ERR_INVALID_STATE (context not started or already finished);
+ * OTA_ERR_CRYPTO; OTA_ERR_NOT_SUPPORTED (hash-only port).
  */
 int ota_aes_gcm_update(ota_aes_gcm_ctx_t *ctx, const uint8_t *in, size_t len, uint8_t *out);
 /**
  * End of a decryption: writes the last buffered bytes (0..15, returned count) to @p out and
- * checks @p tag. Returns the byte count, OTA_ERR_ENC_AUTH when the tag does not match (the
- * plaintext given out must then be thrown away), OTA_ERR_CRYPTO. Frees the context.
+ * checks @p tag. Frees the context.
+ * @return the byte count, OTA_ERR_ENC_AUTH when the tag does not match (the plaintext given out
+ * must then be thrown away), OTA_ERR_INVALID_STATE (not started), OTA_ERR_CRYPTO,
+ * OTA_ERR_NOT_SUPPORTED (hash-only port).
  */
 int ota_aes_gcm_finish_decrypt(ota_aes_gcm_ctx_t *ctx, uint8_t *out, const uint8_t tag[OTA_GCM_TAG_LEN]);
-/** End of an encryption: last bytes to @p out (count returned) and the tag. Frees the context. */
+/** End of an encryption: last bytes to @p out and the tag. Frees the context.
+ *  @return the byte count; OTA_ERR_INVALID_STATE (not started); OTA_ERR_CRYPTO;
+ *  OTA_ERR_NOT_SUPPORTED (hash-only port). */
 int ota_aes_gcm_finish_encrypt(ota_aes_gcm_ctx_t *ctx, uint8_t *out, uint8_t tag[OTA_GCM_TAG_LEN]);
 /** Drop a context without finishing it (safe on a zeroed or finished context). */
 void ota_aes_gcm_free(ota_aes_gcm_ctx_t *ctx);
@@ -125,29 +139,34 @@ void ota_aes_gcm_free(ota_aes_gcm_ctx_t *ctx);
 
 /**
  * RSA PKCS#1 v1.5 decryption with the private key in @p pem (PEM, PKCS#1 or PKCS#8; need not be
- * NUL-terminated). OTA_OK and *out_len, OTA_ERR_KEY_PARSE (not an RSA private key),
- * OTA_ERR_ENC_WRONG_KEY (padding check failed: the data was not encrypted to this key),
- * OTA_ERR_BUFFER_TOO_SMALL, OTA_ERR_CRYPTO.
+ * NUL-terminated).
+ * @return OTA_OK and *out_len, OTA_ERR_INVALID_ARG, OTA_ERR_KEY_PARSE (not an RSA private key),
+ * OTA_ERR_KEY_UNSUPPORTED (another key type), OTA_ERR_ENC_WRONG_KEY (padding check failed: the
+ * data was not encrypted to this key), OTA_ERR_BUFFER_TOO_SMALL, OTA_ERR_NO_MEM, OTA_ERR_CRYPTO,
+ * OTA_ERR_NOT_SUPPORTED (hash-only port).
  */
 int ota_rsa_pkcs1_decrypt_pem(const char *pem, size_t pem_len, const uint8_t *in, size_t in_len, uint8_t *out,
                               size_t out_cap, size_t *out_len);
 
-/** PBKDF2-HMAC-SHA256. OTA_OK, OTA_ERR_INVALID_ARG, OTA_ERR_CRYPTO. */
+/** PBKDF2-HMAC-SHA256.
+ *  @return OTA_OK, OTA_ERR_INVALID_ARG, OTA_ERR_CRYPTO, OTA_ERR_NOT_SUPPORTED (hash-only port). */
 int ota_pbkdf2_hmac_sha256(const uint8_t *password, size_t password_len, const uint8_t *salt, size_t salt_len,
                            unsigned iterations, uint8_t *out, size_t out_len);
 
-/** HKDF-SHA256 (RFC 5869, extract + expand). OTA_OK, OTA_ERR_INVALID_ARG, OTA_ERR_CRYPTO. */
+/** HKDF-SHA256 (RFC 5869, extract + expand).
+ *  @return OTA_OK, OTA_ERR_INVALID_ARG, OTA_ERR_CRYPTO, OTA_ERR_NOT_SUPPORTED (hash-only port). */
 int ota_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len, const uint8_t *info,
                     size_t info_len, uint8_t *out, size_t out_len);
 
 /**
- * P-256 ECDH: the x coordinate of priv * (peer_x, peer_y), 32 bytes big-endian. OTA_OK,
- * OTA_ERR_INVALID_ARG (peer point not on the curve, private scalar out of range),
- * OTA_ERR_CRYPTO.
+ * P-256 ECDH: the x coordinate of priv * (peer_x, peer_y), 32 bytes big-endian.
+ * @return OTA_OK, OTA_ERR_INVALID_ARG (peer point not on the curve, private scalar out of
+ * range), OTA_ERR_CRYPTO, OTA_ERR_NOT_SUPPORTED (hash-only port).
  */
 int ota_ecdh_p256(const uint8_t priv[32], const uint8_t peer_x[32], const uint8_t peer_y[32], uint8_t secret[32]);
 
-/** The public point of the P-256 private scalar @p priv. OTA_OK, OTA_ERR_INVALID_ARG, OTA_ERR_CRYPTO. */
+/** The public point of the P-256 private scalar @p priv.
+ *  @return OTA_OK, OTA_ERR_INVALID_ARG, OTA_ERR_CRYPTO, OTA_ERR_NOT_SUPPORTED (hash-only port). */
 int ota_ec_p256_public(const uint8_t priv[32], uint8_t x[32], uint8_t y[32]);
 
 #ifdef __cplusplus

@@ -118,13 +118,18 @@ typedef struct {
 
 /**
  * Parse the headers from the first @p len bytes of a patch (OTA_DELTA_HEADER_MAX suffice).
- * OTA_ERR_DELTA_TRUNCATED if more bytes are needed; the header errors of ota_delta_feed.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL patch or out); OTA_ERR_DELTA_TRUNCATED if more
+ *         bytes are needed; OTA_ERR_DELTA_BAD_MAGIC; OTA_ERR_DELTA_BARE_NOT_ALLOWED (a bare patch
+ *         without @p allow_bare); OTA_ERR_DELTA_BAD_HEADER; OTA_ERR_DELTA_PATCH_TYPE;
+ *         OTA_ERR_DELTA_COMPRESSION; OTA_ERR_DELTA_HS_PARAMS.
  */
 int ota_delta_parse_header(const uint8_t *patch, size_t len, bool allow_bare, ota_delta_header_t *out);
 
 /**
- * OTA_OK if @p running_sha256 (the running app's validation hash, esp_partition_get_sha256)
- * equals the patch's base hash, OTA_ERR_DELTA_BASE_MISMATCH if not or if the patch is bare.
+ * Does the patch apply to the running app?
+ * @return OTA_OK if @p running_sha256 (the running app's validation hash,
+ *         esp_partition_get_sha256) equals the patch's base hash; OTA_ERR_DELTA_BASE_MISMATCH if
+ *         not or if the patch is bare; OTA_ERR_INVALID_ARG (NULL argument).
  */
 int ota_delta_base_matches(const ota_delta_header_t *header,
                            const uint8_t running_sha256[OTA_DELTA_SHA256_LEN]);
@@ -132,6 +137,8 @@ int ota_delta_base_matches(const ota_delta_header_t *header,
 /**
  * Initialise @p d in @p storage_size bytes (at least sizeof(ota_delta_t); the rest is the
  * window: OTA_DELTA_STATE_SIZE(W) bytes take windows up to 2^W). @p cfg may be NULL.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL @p d, or @p storage_size below sizeof(ota_delta_t)
+ *         or above 4 GiB).
  */
 int ota_delta_init(ota_delta_t *d, size_t storage_size, const ota_delta_config_t *cfg);
 
@@ -139,21 +146,33 @@ int ota_delta_init(ota_delta_t *d, size_t storage_size, const ota_delta_config_t
  * Apply the next @p len patch bytes: new-image bytes go to io->write_new as they are decoded.
  * Errors are sticky (every later call returns the same). Data after the patch's end is
  * OTA_ERR_DELTA_TRAILING_DATA.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (not initialised, NULL io or patch); the header's codes
+ *         (as ota_delta_parse_header, and OTA_ERR_DELTA_BASE_MISMATCH with cfg.check_base,
+ *         OTA_ERR_DELTA_SIZE_MISMATCH against cfg.expected_new_size,
+ *         OTA_ERR_DELTA_WINDOW_TOO_LARGE for the state's window); the stream's:
+ *         OTA_ERR_DELTA_CORRUPT, OTA_ERR_DELTA_DATA_FORMAT, OTA_ERR_DELTA_NEW_OVERFLOW,
+ *         OTA_ERR_DELTA_OLD_RANGE, OTA_ERR_DELTA_NO_PROGRESS, OTA_ERR_DELTA_TRAILING_DATA;
+ *         io->read_old's or io->write_new's negative code, as is (OTA_ERR_IO if one returns a
+ *         positive value); OTA_ERR_INVALID_STATE (a state restored in an impossible phase).
  */
 int ota_delta_feed(ota_delta_t *d, const ota_delta_io_t *io, const uint8_t *patch, size_t len);
 
 /**
- * The patch has ended: OTA_OK if the new image is complete, else OTA_ERR_DELTA_TRUNCATED (it
- * stopped inside a header or a chunk) or OTA_ERR_DELTA_SIZE_MISMATCH (it stopped between two
- * chunks before the declared size).
+ * The patch has ended.
+ * @return OTA_OK if the new image is complete; OTA_ERR_DELTA_TRUNCATED (it stopped inside a
+ *         header or a chunk); OTA_ERR_DELTA_SIZE_MISMATCH (it stopped between two chunks before
+ *         the declared size); the sticky error of ota_delta_feed; OTA_ERR_INVALID_ARG (not
+ *         initialised).
  */
 int ota_delta_finish(ota_delta_t *d);
 
 /** Bytes of @p d to save for a checkpoint (state_size), 0 if @p d is not initialised. */
 size_t ota_delta_state_size(const ota_delta_t *d);
-/** Check a restored checkpoint (magic, size, phase) before using it: OTA_OK or OTA_ERR_SVC_CHECKPOINT. */
+/** Check a restored checkpoint (magic, size, phase) before using it.
+ *  @return OTA_OK or OTA_ERR_SVC_CHECKPOINT. */
 int ota_delta_state_check(const ota_delta_t *d, size_t storage_size);
-/** Patch bytes consumed / new bytes written / headers known yet / done. */
+/** Patch bytes consumed / new bytes written / headers known yet / done (the last two are false
+ *  for a state that is not initialised). */
 uint64_t ota_delta_patch_offset(const ota_delta_t *d);
 uint64_t ota_delta_new_offset(const ota_delta_t *d);
 bool ota_delta_header_known(const ota_delta_t *d);

@@ -93,7 +93,11 @@ typedef struct {
  */
 void ota_device_init(ota_device_t *dev, const ota_flash_t *flash, const ota_partition_table_t *table);
 
-/** Load the table from the device's flash at table_offset (0 = 0x8000) into dev->table. */
+/** Load the table from the device's flash at table_offset (0 = 0x8000) into dev->table (left
+ *  empty on failure); the device counts as not booted afterwards.
+ *  @return OTA_OK; ota_partition_table_load's codes (OTA_ERR_INVALID_ARG, flash read errors,
+ *          OTA_ERR_PT_BAD_MAGIC, OTA_ERR_PT_MD5_MISMATCH, OTA_ERR_PT_TOO_MANY,
+ *          OTA_ERR_PT_ALIGNMENT, OTA_ERR_PT_OVERLAP, OTA_ERR_PT_FLASH_SIZE). */
 int ota_device_load_table(ota_device_t *dev, ota_partition_diag_t *diag);
 
 /** The offsets a moved table is looked for at (CONFIG_PARTITION_TABLE_OFFSET past a bigger
@@ -106,13 +110,16 @@ int ota_device_load_table(ota_device_t *dev, ota_partition_diag_t *diag);
  * CONFIG_PARTITION_TABLE_OFFSET): any valid table at 0x8000, else the first offset from
  * OTA_DEVICE_TABLE_SCAN_FIRST below OTA_DEVICE_TABLE_SCAN_END holding a table with a matching MD5
  * entry. Sets dev->table_offset and dev->table; on failure, the error and diag of 0x8000.
+ * @return OTA_OK; else ota_device_load_table's codes for offset 0x8000.
  */
 int ota_device_find_table(ota_device_t *dev, ota_partition_diag_t *diag);
 
 /**
  * The second-stage bootloader at the start of @p flash (a real dump or merged image): the first of
  * 0x0, 0x1000, 0x2000 holding a bootloader image header for a chip whose ROM loads it from there
- * (ota_bootloader_image.h). OTA_ERR_NOT_FOUND when there is none (a device made without one).
+ * (ota_bootloader_image.h).
+ * @return OTA_OK; OTA_ERR_NOT_FOUND when there is none (a device made without one; also when
+ *         the flash cannot be read there). @p out is zeroed then.
  */
 int ota_device_probe_bootloader(const ota_flash_t *flash, ota_bootloader_image_info_t *out);
 
@@ -133,12 +140,14 @@ bool ota_device_secure_version_ok(const ota_device_t *dev, uint32_t secure_versi
  * OTA_ERR_SECURE_VERSION below the eFuse, or OTA_ERR_SECURE_VERSION_RANGE above what the chip's
  * eFuse field can hold (ESP32: 32 bits, most others 16; esp_efuse_update_secure_version refuses
  * to burn it, so once confirmed such an app would leave the eFuse behind and admit a downgrade).
+ * @return OTA_OK, OTA_ERR_SECURE_VERSION or OTA_ERR_SECURE_VERSION_RANGE, as above.
  */
 int ota_device_check_secure_version(const ota_device_t *dev, uint32_t secure_version);
 /**
  * esp_efuse_update_secure_version: raise the eFuse to @p secure_version (never lowers it),
- * through hooks.burn_secure_version when the port has one. OTA_ERR_INVALID_ARG if it does not fit
- * the field; the hook's error if the burn failed.
+ * through hooks.burn_secure_version when the port has one.
+ * @return OTA_OK (also when the eFuse is already that high); OTA_ERR_INVALID_ARG if it does not
+ *         fit the field; the hook's error if the burn failed (the field is then unchanged).
  */
 int ota_device_burn_secure_version(ota_device_t *dev, uint32_t secure_version);
 
@@ -148,6 +157,7 @@ int ota_device_burn_secure_version(ota_device_t *dev, uint32_t secure_version);
  * device needs to boot: OTA_ERR_FLASH_PROTECTED (logged, naming the region) if the range leaves
  * the flash or overlaps the bootloader region (0 .. table offset), the partition table's sector,
  * the running app, or otadata (unless @p target is that otadata partition itself).
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL dev or target); OTA_ERR_FLASH_PROTECTED.
  */
 int ota_device_check_writable(const ota_device_t *dev, const ota_partition_info_t *target);
 /** Secure Boot V2 or signed-apps-on-update: an app update must be signed by a trusted key. */

@@ -42,9 +42,13 @@ typedef struct {
 typedef struct ota_device_file ota_device_file_t;
 
 /**
- * Open DEVICE (flash file + sidecar) and load its partition table. Errors: those of
- * ota_flash_file_open, OTA_ERR_DEVICE_STATE (sidecar unreadable or malformed; @p diag says why),
- * the table's OTA_ERR_PT_* (@p diag says why). @p diag (may be NULL) gets a one-line message.
+ * Open DEVICE (flash file + sidecar) and load its partition table. @p diag (may be NULL) gets a
+ * one-line message.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL path or out); OTA_ERR_NO_MEM; ota_flash_file_open's
+ *         codes (OTA_ERR_NOT_FOUND, OTA_ERR_IO, OTA_ERR_FLASH_GEOMETRY, OTA_ERR_BUSY);
+ *         OTA_ERR_DEVICE_STATE (sidecar unreadable or malformed, its running app not in the table,
+ *         or its decrypt key unusable; @p diag says why); the table's codes
+ *         (ota_device_load_table: OTA_ERR_PT_*, flash read errors; @p diag says why).
  */
 int ota_device_file_open(const char *path, const ota_device_file_options_t *opts, ota_device_file_t **out,
                          char *diag, size_t diag_size);
@@ -53,6 +57,8 @@ int ota_device_file_open(const char *path, const ota_device_file_options_t *opts
  * Where DEVICE's partition table is, found as ota_device_file_open finds it (the sidecar's
  * `table_offset`, written only when it is not 0x8000; else ota_device_find_table's scan), and the
  * table, for tools that work on the flash alone. @p offset is set even on failure (where it looked).
+ * @return OTA_OK; OTA_ERR_INVALID_ARG; OTA_ERR_NO_MEM; OTA_ERR_IO / OTA_ERR_DEVICE_STATE (the
+ *         sidecar cannot be read or parsed); the table's codes as for ota_device_file_open.
  */
 int ota_device_file_locate_table(const char *path, const ota_flash_t *flash, uint32_t *offset,
                                  ota_partition_table_t *table, ota_partition_diag_t *diag);
@@ -75,14 +81,18 @@ const char *ota_device_file_state_path(const ota_device_file_t *file);
  * Configure (or with @p key_path NULL/"" remove) the device's esp_encrypted_img private key: an
  * RSA-3072 PEM or the ECIES device HMAC key (32 raw bytes). The file is read now and lent to
  * dev->security.decrypt_key; save() records its path and scheme (decrypt_key_file=,
- * decrypt_key_scheme=), never its bytes. OTA_ERR_KEY_PARSE if unreadable or of the wrong size.
+ * decrypt_key_scheme=), never its bytes.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL file, unknown scheme); OTA_ERR_KEY_PARSE if
+ *         unreadable or of the wrong size; OTA_ERR_NO_MEM.
  */
 int ota_device_file_set_decrypt_key(ota_device_file_t *file, ota_enc_scheme_t scheme, const char *key_path,
                                     char *diag, size_t diag_size);
 /** The configured decrypt key's path, "" if none. */
 const char *ota_device_file_decrypt_key_path(const ota_device_file_t *file);
 
-/** Write the device's hardware state to the sidecar, atomically. */
+/** Write the device's hardware state to the sidecar, atomically.
+ *  @return OTA_OK; OTA_ERR_INVALID_STATE (the state cannot be formatted); OTA_ERR_NO_MEM;
+ *          OTA_ERR_IO (write, fsync or rename failed; the old sidecar is left as it was). */
 int ota_device_file_save(ota_device_file_t *file);
 
 /** Close the flash; the sidecar is not written (call save first). */
@@ -90,11 +100,14 @@ void ota_device_file_close(ota_device_file_t *file);
 
 /**
  * Parse sidecar text into @p dev (fields present override; running is resolved by label in
- * dev->table). Unknown keys are ignored here. OTA_ERR_DEVICE_STATE with a message in @p diag.
+ * dev->table). Unknown keys are ignored here.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL text or dev); OTA_ERR_DEVICE_STATE with a message in
+ *         @p diag; OTA_ERR_NO_MEM.
  */
 int ota_device_state_parse(const char *text, size_t len, ota_device_t *dev, char *diag, size_t diag_size);
 
-/** Format @p dev's state as sidecar text; returns the length (snprintf-style). */
+/** Format @p dev's state as sidecar text.
+ *  @return the length, snprintf-style (may exceed @p size); negative only if snprintf fails. */
 int ota_device_state_format(const ota_device_t *dev, char *buf, size_t size);
 
 #ifdef __cplusplus

@@ -42,10 +42,12 @@ typedef struct {
     uint8_t tag[OTA_ENC_IMG_TAG_SIZE];
 } ota_enc_img_header_t;
 
-/** Decode the 512-byte header. OTA_OK, OTA_ERR_ENC_BAD_MAGIC, OTA_ERR_INVALID_ARG (NULL). */
+/** Decode the 512-byte header.
+ *  @return OTA_OK, OTA_ERR_ENC_BAD_MAGIC, OTA_ERR_INVALID_ARG (NULL). */
 int ota_enc_img_header_parse(const uint8_t raw[OTA_ENC_IMG_HEADER_SIZE], ota_enc_img_header_t *out);
 
-/** Encode @p h as esp_enc_img_gen.py writes it (magic, reserved bytes zero). OTA_OK or INVALID_ARG. */
+/** Encode @p h as esp_enc_img_gen.py writes it (magic, reserved bytes zero).
+ *  @return OTA_OK or OTA_ERR_INVALID_ARG (NULL). */
 int ota_enc_img_header_serialise(const ota_enc_img_header_t *h, uint8_t raw[OTA_ENC_IMG_HEADER_SIZE]);
 
 #ifdef __cplusplus

@@ -84,64 +84,76 @@ typedef struct {
     void *derive_ctx;
 } ota_enc_img_decryptor_t;
 
-/** Set up @p d for @p key. OTA_OK or OTA_ERR_INVALID_ARG (unknown scheme, empty key, ECIES key not 32 B). */
+/** Set up @p d for @p key.
+ *  @return OTA_OK or OTA_ERR_INVALID_ARG (unknown scheme, empty key, ECIES key not 32 B). */
 int ota_enc_img_dec_init(ota_enc_img_decryptor_t *d, const ota_enc_img_key_t *key);
 
 /**
- * Derive the AES key with @p fn (NULL: ota_enc_img_derive_key() again) for this decryptor. After
- * init, before the header is complete: OTA_OK, else OTA_ERR_INVALID_STATE.
+ * Derive the AES key with @p fn (NULL: ota_enc_img_derive_key() again) for this decryptor.
+ * @return OTA_OK (after init, before the header is complete), else OTA_ERR_INVALID_STATE.
  */
 int ota_enc_img_dec_set_derive(ota_enc_img_decryptor_t *d, ota_enc_img_derive_fn fn, void *ctx);
 
 /**
  * Feed @p len bytes of the encrypted file. Writes plaintext to @p out (room for
- * len + OTA_ENC_IMG_OUT_SLACK bytes) and returns how many bytes it wrote (0 while the header
- * is arriving), or an error (sticky: later calls return it again):
- * OTA_ERR_ENC_BAD_MAGIC, OTA_ERR_ENC_WRONG_KEY (RSA: the AES key does not decrypt),
- * OTA_ERR_ENC_BAD_HEADER (ECIES: server point invalid), OTA_ERR_KEY_PARSE (the PEM),
- * OTA_ERR_ENC_TRAILING (more ciphertext than the header's size), OTA_ERR_BUFFER_TOO_SMALL,
- * OTA_ERR_CRYPTO.
+ * len + OTA_ENC_IMG_OUT_SLACK bytes).
+ * @return how many bytes it wrote (0 while the header is arriving), or an error (sticky: later
+ * calls return it again): OTA_ERR_INVALID_STATE (after finish), OTA_ERR_ENC_BAD_MAGIC,
+ * OTA_ERR_ENC_WRONG_KEY (RSA: the AES key does not decrypt), OTA_ERR_ENC_BAD_HEADER (ECIES:
+ * server point invalid), ota_enc_img_derive_key's other codes (OTA_ERR_KEY_PARSE for the PEM,
+ * OTA_ERR_KEY_UNSUPPORTED, OTA_ERR_NO_MEM), OTA_ERR_ENC_TRAILING (more ciphertext than the
+ * header's size), OTA_ERR_BUFFER_TOO_SMALL (@p out_cap), OTA_ERR_CRYPTO,
+ * OTA_ERR_NOT_SUPPORTED (hash-only crypto port: no decryption on the targets).
  */
 int ota_enc_img_dec_update(ota_enc_img_decryptor_t *d, const uint8_t *in, size_t len, uint8_t *out, size_t out_cap);
 
 /**
  * Resume: account for @p len bytes of plaintext already decrypted earlier (read back from
  * flash), see the file comment. Only after the header is complete and before any ciphertext
- * has been fed. OTA_OK, OTA_ERR_INVALID_STATE (header incomplete, or ciphertext already fed),
- * OTA_ERR_ENC_TRAILING (beyond the image size), OTA_ERR_CRYPTO.
+ * has been fed.
+ * @return OTA_OK, OTA_ERR_INVALID_STATE (header incomplete, or ciphertext already fed),
+ * OTA_ERR_ENC_TRAILING (beyond the image size), OTA_ERR_CRYPTO, or the sticky error.
  */
 int ota_enc_img_dec_advance(ota_enc_img_decryptor_t *d, const uint8_t *plain, size_t len);
 
 /**
  * End of the stream: writes the last 0..15 plaintext bytes to @p out (room for
- * OTA_ENC_IMG_OUT_SLACK) and returns their count, after checking the tag: OTA_ERR_ENC_TRUNCATED
- * (header incomplete or fewer ciphertext bytes than the header says), OTA_ERR_ENC_AUTH (tag
- * mismatch: wrong ECIES key, altered ciphertext or header), or the sticky error. Always releases
- * the cipher state.
+ * OTA_ENC_IMG_OUT_SLACK), after checking the tag. Always releases the cipher state.
+ * @return their count; OTA_ERR_ENC_TRUNCATED (header incomplete or fewer ciphertext bytes than
+ * the header says), OTA_ERR_ENC_AUTH (tag mismatch: wrong ECIES key, altered ciphertext or
+ * header), OTA_ERR_CRYPTO, or the sticky error of update()/advance().
  */
 int ota_enc_img_dec_finish(ota_enc_img_decryptor_t *d, uint8_t *out);
 
 /** Release the cipher state without finishing (abort). Safe to call twice. */
 void ota_enc_img_dec_abort(ota_enc_img_decryptor_t *d);
 
-/** True once the header is parsed and the AES key derived. */
+/** True while the cipher state is live: the header parsed and the AES key derived, and neither an
+ *  error, finish() nor abort() has released it. */
 bool ota_enc_img_dec_header_done(const ota_enc_img_decryptor_t *d);
 
 /**
  * The AES key of an image from its header and the device key (used by the decryptor unless a
- * derive hook is set; public for the CLI and for hooks). Same errors as the header part of
- * ota_enc_img_dec_update().
+ * derive hook is set; public for the CLI and for hooks).
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL argument, unknown scheme); RSA: the codes of
+ *         ota_rsa_pkcs1_decrypt_pem (OTA_ERR_KEY_PARSE, OTA_ERR_KEY_UNSUPPORTED, OTA_ERR_NO_MEM,
+ *         OTA_ERR_CRYPTO) with OTA_ERR_ENC_WRONG_KEY for a key that does not decrypt it;
+ *         ECIES: OTA_ERR_ENC_BAD_HEADER (server point not on the curve), OTA_ERR_CRYPTO;
+ *         OTA_ERR_NOT_SUPPORTED with the hash-only crypto port.
  */
 int ota_enc_img_derive_key(const ota_enc_img_key_t *key, const ota_enc_img_header_t *h, uint8_t aes_key[32]);
 
-/** The ECIES device private key (big-endian scalar) from the device's HMAC key. */
+/** The ECIES device private key (big-endian scalar) from the device's HMAC key (PBKDF2).
+ *  @return ota_pbkdf2_hmac_sha256's: OTA_OK, OTA_ERR_INVALID_ARG, OTA_ERR_CRYPTO,
+ *          OTA_ERR_NOT_SUPPORTED (hash-only crypto port). */
 int ota_enc_img_ecies_device_key(const uint8_t *hmac_key, size_t len, uint8_t priv[32]);
 
 /**
  * ECIES, the part after the device key: the AES key from the device private scalar @p priv
  * (ota_enc_img_ecies_device_key) and the header (ECDH with its server point, HKDF with its salt).
  * For a derive hook that keeps the scalar instead of re-running PBKDF2 for every image.
- * OTA_OK, OTA_ERR_ENC_BAD_HEADER (server point not on the curve), OTA_ERR_INVALID_ARG, OTA_ERR_CRYPTO.
+ * @return OTA_OK, OTA_ERR_ENC_BAD_HEADER (server point not on the curve), OTA_ERR_INVALID_ARG,
+ *         OTA_ERR_CRYPTO, OTA_ERR_NOT_SUPPORTED (hash-only crypto port).
  */
 int ota_enc_img_ecies_aes_key(const uint8_t priv[32], const ota_enc_img_header_t *h, uint8_t aes_key[32]);
 

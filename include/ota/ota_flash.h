@@ -52,32 +52,56 @@ typedef struct ota_flash {
     uint32_t page_size;   /**< OTA_FLASH_PAGE_SIZE */
 } ota_flash_t;
 
-/** Read @p len bytes at @p addr. OTA_ERR_FLASH_OUT_OF_RANGE past the end. */
+/*
+ * Return codes. Every function below checks its arguments first: OTA_ERR_INVALID_ARG (NULL
+ * flash, or NULL buffer with len > 0), OTA_ERR_FLASH_OUT_OF_RANGE (past the device's end),
+ * OTA_ERR_FLASH_MISALIGNED (erase not on a sector/block boundary); then it passes on the
+ * backend's code. The backends here (the emulator, also under the file and bare-metal devices)
+ * return OTA_ERR_FLASH_POWER_LOST (simulated power cut), OTA_ERR_FLASH_READONLY (write-protected
+ * range), OTA_ERR_FLASH_PROGRAM_ONE (a 1 bit over a 0), OTA_ERR_FLASH_PROGRAM_FAILED /
+ * OTA_ERR_FLASH_ERASE_FAILED (injected chip errors); a port's backend returns its own.
+ */
+
+/** Read @p len bytes at @p addr.
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG; OTA_ERR_FLASH_OUT_OF_RANGE past the end; the backend's
+ *          read error (emulator: OTA_ERR_FLASH_POWER_LOST). */
 int ota_flash_read(const ota_flash_t *flash, uint32_t addr, void *buf, size_t len);
 
 /**
- * Read-only view of @p len bytes at @p addr without copying (see ota_flash_ops_t.map);
- * OTA_ERR_NOT_SUPPORTED if the backend cannot: read into a buffer instead.
+ * Read-only view of @p len bytes at @p addr without copying (see ota_flash_ops_t.map).
+ * @return OTA_OK; OTA_ERR_INVALID_ARG; OTA_ERR_NOT_SUPPORTED if the backend cannot (no map, or
+ *         the emulator while it garbles reads): read into a buffer instead;
+ *         OTA_ERR_FLASH_OUT_OF_RANGE; OTA_ERR_FLASH_POWER_LOST (emulator after a power cut).
  */
 int ota_flash_map(const ota_flash_t *flash, uint32_t addr, size_t len, const void **out);
 
-/** Program (AND) @p len bytes at @p addr. */
+/** Program (AND) @p len bytes at @p addr.
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG; OTA_ERR_FLASH_OUT_OF_RANGE; the backend's error
+ *          (emulator: OTA_ERR_FLASH_POWER_LOST, OTA_ERR_FLASH_READONLY,
+ *          OTA_ERR_FLASH_PROGRAM_ONE, OTA_ERR_FLASH_PROGRAM_FAILED). */
 int ota_flash_program(const ota_flash_t *flash, uint32_t addr, const void *buf, size_t len);
 
-/** Erase one sector at a sector-aligned address. */
+/** Erase one sector at a sector-aligned address.
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG; OTA_ERR_FLASH_MISALIGNED; OTA_ERR_FLASH_OUT_OF_RANGE;
+ *          the backend's error (emulator: OTA_ERR_FLASH_POWER_LOST, OTA_ERR_FLASH_READONLY,
+ *          OTA_ERR_FLASH_ERASE_FAILED). */
 int ota_flash_erase_sector(const ota_flash_t *flash, uint32_t addr);
 
-/** Erase one block at a block-aligned address. */
+/** Erase one block at a block-aligned address.
+ *  @return as ota_flash_erase_sector. */
 int ota_flash_erase_block(const ota_flash_t *flash, uint32_t addr);
 
 /**
  * Erase [addr, addr+len): both sector-aligned (else OTA_ERR_FLASH_MISALIGNED). Uses block erases
  * for every whole aligned block in the range and sector erases for the rest, as ESP-IDF's
  * esp_flash_erase_region does.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG; OTA_ERR_FLASH_MISALIGNED; OTA_ERR_FLASH_OUT_OF_RANGE; the
+ *         backend's erase error as for ota_flash_erase_sector (the erase stops at the first).
  */
 int ota_flash_erase_range(const ota_flash_t *flash, uint32_t addr, uint32_t len);
 
-/** True if [addr, addr+len) reads as all 0xFF; *erased is set, the return value is an error code. */
+/** Whether [addr, addr+len) reads as all 0xFF, in *@p erased.
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG; OTA_ERR_FLASH_OUT_OF_RANGE; the backend's read error. */
 int ota_flash_is_erased(const ota_flash_t *flash, uint32_t addr, uint32_t len, bool *erased);
 
 #ifdef __cplusplus

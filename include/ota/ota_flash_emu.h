@@ -75,6 +75,8 @@ typedef struct ota_flash_emu ota_flash_emu_t;
 /**
  * Create an emulator. With @p memory NULL it allocates cfg->size bytes of RAM filled with 0xFF;
  * otherwise it works on the caller's @p memory (cfg->size bytes, contents kept, not freed).
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL cfg or out); OTA_ERR_FLASH_GEOMETRY (size not a
+ *         multiple of 64 KiB, or above the maximum); OTA_ERR_NO_MEM.
  */
 int ota_flash_emu_create(const ota_flash_emu_config_t *cfg, uint8_t *memory, ota_flash_emu_t **out);
 void ota_flash_emu_destroy(ota_flash_emu_t *emu);

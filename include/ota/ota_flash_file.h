@@ -30,9 +30,10 @@ typedef struct {
 typedef struct ota_flash_file ota_flash_file_t;
 
 /**
- * Open (or create) a device image. Errors: OTA_ERR_NOT_FOUND (no such file), OTA_ERR_IO,
- * OTA_ERR_FLASH_GEOMETRY (file size not a multiple of 64 KiB or above 16 MiB), OTA_ERR_BUSY
- * (another process holds the device).
+ * Open (or create) a device image.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL path or out); OTA_ERR_NOT_FOUND (no such file);
+ * OTA_ERR_IO; OTA_ERR_NO_MEM; OTA_ERR_FLASH_GEOMETRY (file size not a multiple of 64 KiB or
+ * above 16 MiB); OTA_ERR_BUSY (another process holds the device).
  */
 int ota_flash_file_open(const char *path, const ota_flash_file_options_t *opts, ota_flash_file_t **out);
 

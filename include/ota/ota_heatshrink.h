@@ -52,16 +52,21 @@ bool ota_hs_params_valid(unsigned window_bits, unsigned lookahead_bits);
 
 /**
  * Reset @p d for a stream with window 2^@p window_bits and lookahead 2^@p lookahead_bits and
- * zero the window (@p window, 2^W bytes). OTA_ERR_DELTA_HS_PARAMS for impossible parameters.
+ * zero the window (@p window, 2^W bytes).
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL d or window); OTA_ERR_DELTA_HS_PARAMS for impossible
+ *         parameters.
  */
 int ota_hs_decoder_init(ota_hs_decoder_t *d, uint8_t *window, unsigned window_bits, unsigned lookahead_bits);
 
-/** Take up to @p len compressed bytes; *@p consumed says how many (0 when the buffer is full). */
+/** Take up to @p len compressed bytes; *@p consumed says how many (0 when the buffer is full).
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG (NULL argument). */
 int ota_hs_decoder_sink(ota_hs_decoder_t *d, const uint8_t *in, size_t len, size_t *consumed);
 
 /**
  * Decode into @p out (at most @p cap bytes); *@p produced < @p cap means the decoder needs more
  * input. @p window is the buffer given to init (or its restored copy).
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL argument, or a restored state that is not a
+ *         decoder's). Corrupt input shows at ota_hs_decoder_finish, not here.
  */
 int ota_hs_decoder_poll(ota_hs_decoder_t *d, uint8_t *window, uint8_t *out, size_t cap, size_t *produced);
 
@@ -70,8 +75,9 @@ size_t ota_hs_decoder_pending_input(const ota_hs_decoder_t *d);
 
 /**
  * The stream may end here: no back-reference is half output and no whole input byte is left
- * (fewer than 8 padding bits). OTA_OK, or OTA_ERR_DELTA_CORRUPT (a reference runs past the end)
- * or OTA_ERR_DELTA_TRAILING_DATA (input left over).
+ * (fewer than 8 padding bits).
+ * @return OTA_OK, OTA_ERR_DELTA_CORRUPT (a reference runs past the end) or
+ *         OTA_ERR_DELTA_TRAILING_DATA (input left over).
  */
 int ota_hs_decoder_finish(const ota_hs_decoder_t *d);
 

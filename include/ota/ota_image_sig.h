@@ -20,17 +20,19 @@ extern "C" {
 /**
  * The keys an app update must be signed with: with Secure Boot V2 the burned key digests
  * (KEY_DIGESTn) and their revocation; with signed apps without secure boot, the key of the
- * running app's block 0 (block0_only). OTA_ERR_SIG_NO_TRUSTED_KEY when there is none (no digest
- * burned; the running app is not signed or nothing runs), OTA_ERR_INVALID_STATE if neither
- * setting is on.
+ * running app's block 0 (block0_only).
+ * @return OTA_OK; OTA_ERR_SIG_NO_TRUSTED_KEY when there is none (no digest burned; the running
+ *         app does not verify, is not signed, or nothing runs); OTA_ERR_INVALID_STATE if neither
+ *         setting is on; OTA_ERR_NO_MEM; the flash read's errors (reading block 0).
  */
 int ota_image_sig_trust(const ota_device_t *dev, ota_sig_trust_t *trust);
 
 /**
  * Verify the signature sector after the app image of @p image_len bytes (with its appended
- * hash) in @p part: its digest over every byte before the sector, a trusted block. The result
- * codes of ota_sig_verifier_finish; OTA_ERR_SIG_NO_ROOM if the sector would lie past the
- * partition. Allocates ~13 KiB while it runs. @p rep may be NULL.
+ * hash) in @p part: its digest over every byte before the sector, a trusted block. Allocates
+ * ~13 KiB while it runs. @p rep may be NULL.
+ * @return ota_sig_verifier_finish's codes (OTA_OK, OTA_ERR_SIG_*); OTA_ERR_SIG_NO_ROOM if the
+ *         sector would lie past the partition; OTA_ERR_NO_MEM; the flash read's errors.
  */
 int ota_image_sig_verify_partition(const ota_partition_t *part, uint32_t image_len, const ota_sig_trust_t *trust,
                                    ota_sig_report_t *rep);

@@ -101,12 +101,16 @@ bool ota_journal_is_present(const uint8_t *data, size_t len);
 
 /** Encode the header into OTA_JOURNAL_HEADER_SIZE bytes. */
 void ota_journal_header_encode(const ota_journal_header_t *header, uint8_t out[OTA_JOURNAL_HEADER_SIZE]);
-/** Decode; OTA_ERR_NOT_FOUND without the magic, OTA_ERR_SVC_CHECKPOINT if the CRC fails. */
+/** Decode.
+ *  @return OTA_OK; OTA_ERR_NOT_FOUND without the magic; OTA_ERR_SVC_CHECKPOINT if the CRC (or
+ *          the version) is wrong. */
 int ota_journal_header_decode(const uint8_t in[OTA_JOURNAL_HEADER_SIZE], ota_journal_header_t *out);
 
 /** Encode a checkpoint into OTA_JOURNAL_RECORD_SIZE bytes. */
 void ota_journal_record_encode(const ota_journal_checkpoint_t *cp, uint8_t out[OTA_JOURNAL_RECORD_SIZE]);
-/** Decode; OTA_ERR_NOT_FOUND for an erased slot, OTA_ERR_SVC_CHECKPOINT for a torn/corrupt one. */
+/** Decode.
+ *  @return OTA_OK; OTA_ERR_NOT_FOUND for an erased slot;
+ *          OTA_ERR_SVC_CHECKPOINT for a torn/corrupt one (or another record kind). */
 int ota_journal_record_decode(const uint8_t in[OTA_JOURNAL_RECORD_SIZE], ota_journal_checkpoint_t *out);
 
 /** Slots a stage record with @p state_len state bytes takes. */
@@ -115,15 +119,17 @@ uint32_t ota_journal_stage_slots(size_t state_len);
 void ota_journal_stage_encode(const ota_journal_stage_t *rec, const uint8_t *state, uint8_t *out);
 /**
  * Decode the stage record starting at @p in (@p avail bytes of slots); the state goes into
- * @p state (OTA_JOURNAL_STAGE_STATE_MAX bytes). OTA_ERR_NOT_FOUND if @p in is not a stage record,
- * OTA_ERR_SVC_CHECKPOINT if it is torn or truncated. *slots gets the slots it spans.
+ * @p state (OTA_JOURNAL_STAGE_STATE_MAX bytes). *slots gets the slots it spans.
+ * @return OTA_OK; OTA_ERR_NOT_FOUND if @p in is not a stage record; OTA_ERR_SVC_CHECKPOINT if it
+ *         is torn or truncated.
  */
 int ota_journal_stage_decode(const uint8_t *in, size_t avail, ota_journal_stage_t *rec, uint8_t *state,
                              uint32_t *slots);
 /**
  * In a copy of a whole journal sector: the last valid checkpoint and the stage record programmed
- * just before it. OTA_OK with both; OTA_ERR_NOT_FOUND if there is no checkpoint or it has no valid
- * stage record with the same bytes_written.
+ * just before it.
+ * @return OTA_OK with both; OTA_ERR_NOT_FOUND if there is no checkpoint or it has no valid stage
+ *         record with the same bytes_written.
  */
 int ota_journal_find_staged(const uint8_t *sector0, uint32_t sector_size, ota_journal_checkpoint_t *cp,
                             ota_journal_stage_t *rec, uint8_t *state);

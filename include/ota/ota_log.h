@@ -44,7 +44,7 @@ char ota_log_level_letter(ota_log_level_t level);
 
 /**
  * Build the full ESP-IDF line "I (1234) TAG: message" (no newline) into @p buf.
- * Returns the length snprintf would have written.
+ * @return the length snprintf would have written (may exceed @p size); not an error code.
  */
 int ota_log_format_line(char *buf, size_t size, ota_log_level_t level, uint64_t uptime_ms,
                         const char *tag, const char *message);

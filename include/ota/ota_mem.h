@@ -42,6 +42,8 @@ typedef struct {
  */
 void ota_mem_set_allocator(const ota_allocator_t *allocator);
 
+/** @return the block, or NULL when the allocator cannot give it (ota_calloc: also when
+ *  count * size overflows; its block is zeroed). ota_free(NULL) does nothing. */
 void *ota_malloc(size_t size);
 void *ota_calloc(size_t count, size_t size);
 void ota_free(void *ptr);

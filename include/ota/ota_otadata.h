@@ -62,10 +62,12 @@ bool ota_otadata_entry_crc_ok(const ota_otadata_entry_t *e);
 
 /**
  * bootloader_common_select_otadata: among entries with @p valid set, the index with the highest
- * (@p max) or lowest seq; ties go to entry 0; -1 if neither is valid.
+ * (@p max) or lowest seq; ties go to entry 0.
+ * @return 0 or 1, or -1 if neither is valid (an index, not an ota_err_t).
  */
 int ota_otadata_select(const ota_otadata_entry_t entries[2], const bool valid[2], bool max);
-/** bootloader_common_get_active_otadata: select with max over ota_otadata_entry_is_valid. */
+/** bootloader_common_get_active_otadata: select with max over ota_otadata_entry_is_valid.
+ *  @return 0 or 1, or -1 if neither entry is valid (an index, not an ota_err_t). */
 int ota_otadata_active(const ota_otadata_entry_t entries[2]);
 
 /** OTA slot an entry names: (seq - 1) % slot_count in unsigned 32-bit arithmetic. */
@@ -81,7 +83,8 @@ uint32_t ota_otadata_seq_for_slot(uint32_t current_seq, uint32_t slot, uint32_t 
 /**
  * The seq that switches the boot to @p slot from an active entry with @p current_seq: the smallest
  * one above it that names @p slot, so the new entry wins the bootloader's highest-seq selection.
- * OTA_ERR_OTADATA_SEQ_EXHAUSTED (and *out = 0) when no such seq below 0xFFFFFFFF exists.
+ * @return OTA_OK; OTA_ERR_OTADATA_SEQ_EXHAUSTED (and *out = 0) when no such seq below 0xFFFFFFFF
+ *         exists (or @p slot >= @p slot_count).
  */
 int ota_otadata_next_seq(uint32_t current_seq, uint32_t slot, uint32_t slot_count, uint32_t *out);
 

@@ -123,6 +123,10 @@ typedef struct {
  * out->line[] with each entry's CSV line. On error returns an OTA_ERR_PT_* code and fills @p diag
  * (may be NULL) with gen_esp32part's wording and the line, e.g. "Error at line 1: Value 'bogus' is
  * not valid. Known keywords: ..." or "line 2: Partition names must be unique (also on line 1)".
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL text or out); OTA_ERR_PT_SYNTAX,
+ *         OTA_ERR_PT_UNKNOWN_KEYWORD, OTA_ERR_PT_VALUE_RANGE, OTA_ERR_PT_TOO_MANY,
+ *         OTA_ERR_PT_INVALID (a line gen_esp32part refuses); verify()'s codes (see
+ *         ota_partition_table_verify) and OTA_ERR_PT_FLASH_SIZE.
  */
 int ota_partition_table_parse_csv(const char *text, size_t len, const ota_partition_csv_options_t *opts,
                                   ota_partition_table_t *out, ota_partition_diag_t *diag);
@@ -132,6 +136,9 @@ int ota_partition_table_parse_csv(const char *text, size_t len, const ota_partit
  * alignment, readonly otadata/coredump, read/write NVS >= 0x3000), unique names, nothing below the
  * table's sector or overlapping, one otadata of 0x2000 bytes (and TEE otadata), and
  * opts->flash_size when set. Messages name table->line[] when the entry came from CSV.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL table); OTA_ERR_PT_ALIGNMENT,
+ *         OTA_ERR_PT_READONLY_NOT_ALLOWED, OTA_ERR_PT_NVS_TOO_SMALL, OTA_ERR_PT_DUPLICATE_NAME,
+ *         OTA_ERR_PT_OVERLAP, OTA_ERR_PT_OTADATA, OTA_ERR_PT_FLASH_SIZE (the first rule broken).
  */
 int ota_partition_table_verify(const ota_partition_table_t *table, const ota_partition_csv_options_t *opts,
                                ota_partition_diag_t *diag);
@@ -139,6 +146,8 @@ int ota_partition_table_verify(const ota_partition_table_t *table, const ota_par
 /**
  * The binary form: entries, the MD5 entry when @p with_md5, then 0xFF up to exactly 0xC00 bytes
  * (@p out must hold OTA_PARTITION_TABLE_MAX_LEN bytes).
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL table or out); OTA_ERR_PT_TOO_MANY (the entries and
+ *         the MD5 entry do not fit in 0xC00 bytes).
  */
 int ota_partition_table_to_binary(const ota_partition_table_t *table, bool with_md5,
                                   uint8_t out[OTA_PARTITION_TABLE_MAX_LEN]);
@@ -149,13 +158,19 @@ int ota_partition_table_to_binary(const ota_partition_table_t *table, bool with_
  * OTA_ERR_PT_NO_END_MARKER); an MD5 entry is checked against the entries before it
  * (OTA_ERR_PT_MD5_MISMATCH) and skipped; any other magic is OTA_ERR_PT_BAD_MAGIC. All 16 label
  * bytes and all flag bits are kept, so to_binary() gives the same bytes back. No verify().
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL data/out); OTA_ERR_PT_INVALID (@p len not a
+ *         multiple of 32); OTA_ERR_PT_NO_END_MARKER; OTA_ERR_PT_MD5_MISMATCH;
+ *         OTA_ERR_PT_BAD_MAGIC; OTA_ERR_PT_TOO_MANY.
  */
 int ota_partition_table_from_binary(const uint8_t *data, size_t len, ota_partition_table_t *out,
                                     ota_partition_diag_t *diag);
 
 /**
  * CSV text as gen_esp32part.py prints it (header comments, offsets 0x%x, sizes in M/K when they
- * divide). Returns the length (snprintf-style: may exceed @p size) or a negative error.
+ * divide).
+ * @return the length (snprintf-style: may exceed @p size, the text is then cut);
+ *         OTA_ERR_INVALID_ARG (NULL table, or NULL buf with size > 0); OTA_ERR_INVALID_SIZE if
+ *         the text would exceed INT32_MAX bytes.
  */
 int ota_partition_table_to_csv(const ota_partition_table_t *table, char *buf, size_t size);
 
@@ -164,12 +179,14 @@ int ota_partition_table_to_csv(const ota_partition_table_t *table, char *buf, si
  * load_partitions): entries until the first magic that is not 0x50AA; an MD5 entry (0xEBEB) ends
  * the list and its checksum must match (has_md5 set); an empty table (first entry not 0x50AA) is
  * OTA_ERR_PT_BAD_MAGIC. Pure; no flash bounds check (see ota_partition_table_check_bounds).
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL data/out); OTA_ERR_PT_BAD_MAGIC;
+ *         OTA_ERR_PT_MD5_MISMATCH; OTA_ERR_PT_TOO_MANY (more entries than the table holds).
  */
 int ota_partition_table_parse_app(const uint8_t *data, size_t len, ota_partition_table_t *out,
                                   ota_partition_diag_t *diag);
 
-/** Every entry lies within a flash of @p flash_size bytes (the bootloader's check), else
- * OTA_ERR_PT_FLASH_SIZE. */
+/** Every entry lies within a flash of @p flash_size bytes (the bootloader's check).
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG (NULL table); OTA_ERR_PT_FLASH_SIZE. */
 int ota_partition_table_check_bounds(const ota_partition_table_t *table, uint32_t flash_size,
                                      ota_partition_diag_t *diag);
 
@@ -180,6 +197,8 @@ int ota_partition_table_check_bounds(const ota_partition_table_t *table, uint32_
  * except ESP-IDF v6's primary bootloader / table entries, no two entries overlapping, every entry
  * inside @p flash_size. OTA_ERR_PT_ALIGNMENT, OTA_ERR_PT_OVERLAP or OTA_ERR_PT_FLASH_SIZE with
  * gen_esp32part's wording in @p diag.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL table); OTA_ERR_PT_ALIGNMENT; OTA_ERR_PT_OVERLAP;
+ *         OTA_ERR_PT_FLASH_SIZE.
  */
 int ota_partition_table_check_layout(const ota_partition_table_t *table, uint32_t table_offset,
                                      uint32_t flash_size, ota_partition_diag_t *diag);
@@ -188,22 +207,26 @@ int ota_partition_table_check_layout(const ota_partition_table_t *table, uint32_
  * gen_esp32part's warnings that are not errors, in its words: an entry named like a type keyword
  * of another type, or like a subtype keyword that is not its own ("WARNING: Partition has name
  * 'ota_1' which is a partition subtype, but this partition has non-matching type 0x1 and subtype
- * 0x2. Mistake in partition table?"). Iterate from *@p index = 0: returns 1 with the next warning
- * in @p buf, 0 when there is none left.
+ * 0x2. Mistake in partition table?"). Iterate from *@p index = 0.
+ * @return 1 with the next warning in @p buf (cut to @p size); 0 when there is none left (also
+ *         for a NULL table). Never negative.
  */
 int ota_partition_table_name_warning(const ota_partition_table_t *table, size_t *index, char *buf, size_t size);
 
 /**
  * gen_esp32part's --flash-size check: the end of the entry with the highest offset must be within
- * @p flash_size bytes (0 = no check), else OTA_ERR_PT_FLASH_SIZE. Also part of verify().
+ * @p flash_size bytes (0 = no check). Also part of verify().
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL table); OTA_ERR_PT_FLASH_SIZE.
  */
 int ota_partition_table_check_flash_size(const ota_partition_table_t *table, uint32_t flash_size,
                                          ota_partition_diag_t *diag);
 
-/** gen_esp32part's size text: "%dM" if it divides by 1 MiB, "%dK" by 1 KiB, else "0x%x". */
+/** gen_esp32part's size text: "%dM" if it divides by 1 MiB, "%dK" by 1 KiB, else "0x%x".
+ *  @return snprintf's: the text's length (may exceed @p buf_size). */
 int ota_partition_format_size(uint32_t size, char *buf, size_t buf_size);
 
-/** Known flag names joined with ':' ("encrypted:readonly"); snprintf-style return. */
+/** Known flag names joined with ':' ("encrypted:readonly").
+ *  @return the text's length, snprintf-style (may exceed @p buf_size); never negative. */
 int ota_partition_format_flags(uint32_t flags, char *buf, size_t buf_size);
 
 /**
@@ -236,11 +259,15 @@ const ota_partition_info_t *ota_partition_find_next(const ota_partition_table_t 
  * Read the table at @p table_offset (0 = 0x8000) from @p flash, parse it like the ESP-IDF app
  * does (stops at the MD5 entry, whose checksum must match when present) and check its layout
  * (ota_partition_table_check_layout: aligned, not overlapping, within the flash).
+ * @return OTA_OK; OTA_ERR_INVALID_ARG; the flash read's errors (ota_flash_read);
+ *         ota_partition_table_parse_app's and ota_partition_table_check_layout's codes.
  */
 int ota_partition_table_load(const ota_flash_t *flash, uint32_t table_offset, ota_partition_table_t *out,
                              ota_partition_diag_t *diag);
 
-/** Write a table to @p flash: erase the table's sector, program the 0xC00-byte binary form. */
+/** Write a table to @p flash: erase the table's sector, program the 0xC00-byte binary form.
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG; OTA_ERR_PT_TOO_MANY (ota_partition_table_to_binary);
+ *          the erase's and program's flash errors (ota_flash.h). */
 int ota_partition_table_store(const ota_flash_t *flash, uint32_t table_offset,
                               const ota_partition_table_t *table, bool with_md5);
 
@@ -253,14 +280,22 @@ typedef struct {
 /** Bind @p info (copied) to @p flash. */
 void ota_partition_init(ota_partition_t *part, const ota_flash_t *flash, const ota_partition_info_t *info);
 
-/** Read at a partition-relative offset; OTA_ERR_FLASH_OUT_OF_RANGE past the partition's end. */
+/** Read at a partition-relative offset.
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG (NULL part or flash); OTA_ERR_FLASH_OUT_OF_RANGE past the
+ *          partition's end; ota_flash_read's errors. */
 int ota_partition_read(const ota_partition_t *part, uint32_t offset, void *buf, size_t len);
-/** esp_partition_mmap: a read-only view without copying (ota_flash_map), bounded to the partition;
- *  OTA_ERR_NOT_SUPPORTED when the flash cannot map. Valid until the next program or erase. */
+/** esp_partition_mmap: a read-only view without copying (ota_flash_map), bounded to the partition.
+ *  Valid until the next program or erase.
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG; OTA_ERR_FLASH_OUT_OF_RANGE; OTA_ERR_NOT_SUPPORTED when
+ *          the flash cannot map; ota_flash_map's other errors. */
 int ota_partition_map(const ota_partition_t *part, uint32_t offset, size_t len, const void **out);
-/** Program at a partition-relative offset; OTA_ERR_FLASH_READONLY for readonly partitions. */
+/** Program at a partition-relative offset.
+ *  @return OTA_OK; OTA_ERR_FLASH_READONLY for readonly partitions; OTA_ERR_INVALID_ARG;
+ *          OTA_ERR_FLASH_OUT_OF_RANGE past the partition's end; ota_flash_program's errors. */
 int ota_partition_program(const ota_partition_t *part, uint32_t offset, const void *buf, size_t len);
-/** Erase a sector-aligned range (blocks where aligned), bounded to the partition. */
+/** Erase a sector-aligned range (blocks where aligned), bounded to the partition.
+ *  @return OTA_OK; OTA_ERR_FLASH_READONLY; OTA_ERR_INVALID_ARG; OTA_ERR_FLASH_OUT_OF_RANGE;
+ *          OTA_ERR_FLASH_MISALIGNED; ota_flash_erase_range's errors. */
 int ota_partition_erase_range(const ota_partition_t *part, uint32_t offset, uint32_t len);
 
 #ifdef __cplusplus

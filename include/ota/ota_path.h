@@ -51,24 +51,30 @@ extern "C" {
 
 /**
  * Append a verifier to the item of a default procedure's @p handle (after its prepare, before
- * execute_upgrade). OTA_ERR_NO_MEM when the item has 4 verifiers already, OTA_ERR_INVALID_ARG for a
- * verifier without name/reset/feed, OTA_ERR_INVALID_STATE once writing has begun.
+ * execute_upgrade).
+ * @return OTA_OK; OTA_ERR_NO_MEM when the item has 4 verifiers already; OTA_ERR_INVALID_ARG for
+ *         a NULL handle or a verifier without name/reset/feed; OTA_ERR_INVALID_STATE once
+ *         writing has begun.
  */
 int ota_path_add_verifier(void *handle, const ota_verifier_t *verifier);
 
 /**
  * Insert a stage at position @p index (0 = right after the source; index >= count appends: the
  * stage then produces the image). Only before need_upgrade (the checker decodes through the
- * stages). OTA_ERR_NO_MEM beyond OTA_STAGE_MAX stages, OTA_ERR_INVALID_ARG for a stage without
- * name/reset/process or with save/restore or rebuild missing for its resume kind,
- * OTA_ERR_INVALID_STATE once the stream has been read.
+ * stages).
+ * @return OTA_OK; OTA_ERR_NO_MEM beyond OTA_STAGE_MAX stages; OTA_ERR_INVALID_ARG for a NULL
+ *         handle or a stage without name/reset/process or with save/restore or rebuild missing
+ *         for its resume kind; OTA_ERR_INVALID_STATE once the stream has been read.
  */
 int ota_path_insert_stage(void *handle, size_t index, const ota_stage_t *stage);
 
-/** Append a stage (ota_path_insert_stage at the end). */
+/** Append a stage (ota_path_insert_stage at the end).
+ *  @return as ota_path_insert_stage. */
 int ota_path_add_stage(void *handle, const ota_stage_t *stage);
 
-/** Replace the item's checker (the default need_upgrade runs it); NULL removes it. */
+/** Replace the item's checker (the default need_upgrade runs it); NULL removes it.
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG (NULL handle, a checker without check(), or a peek_len
+ *          above OTA_CHECKER_PEEK_MAX). */
 int ota_path_set_checker(void *handle, const ota_checker_t *checker);
 
 #ifdef __cplusplus

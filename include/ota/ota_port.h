@@ -22,6 +22,7 @@ extern "C" {
  * port counts: allocations, frees, bytes now and the high-water mark, so the service's heap use
  * is measured the same way on every platform. Thread safety is the port's business (the POSIX
  * port counts with atomics; a single-threaded bare-metal port needs none).
+ * @return the block, or NULL when the heap cannot give @p size bytes.
  */
 void *ota_port_malloc(size_t size);
 /** Free a block of ota_port_malloc (never called with NULL). */
@@ -40,7 +41,9 @@ void ota_port_sleep_ms(uint32_t ms);
 /** A joinable thread (pthread on the host, a FreeRTOS task on a device). */
 typedef struct ota_port_thread ota_port_thread_t;
 
-/** Start @p fn(@p arg) in a new thread. */
+/** Start @p fn(@p arg) in a new thread.
+ *  @return OTA_OK; OTA_ERR_NO_MEM (POSIX: allocation or pthread_create failed);
+ *          OTA_ERR_NOT_SUPPORTED (the bare-metal port has no threads). */
 int ota_port_thread_start(ota_port_thread_t **out, const char *name, void (*fn)(void *arg), void *arg);
 /** Wait for the thread to end and free it. */
 void ota_port_thread_join(ota_port_thread_t *thread);

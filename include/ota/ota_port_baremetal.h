@@ -9,8 +9,10 @@
  *    answers OTA_ERR_NOT_SUPPORTED; run the service with ota_service_run());
  *  - ota_source_open(): file:// read from the host over semihosting (standing in for a network
  *    stack); http(s):// is refused with OTA_ERR_SRC_URI;
- *  - ota_crypto.h: CRC-32 here (the ROM's esp_rom_crc32_le on an ESP32); SHA-256 and MD5 from
- *    src/port/mbedtls;
+ *  - ota_crypto.h: CRC-32 here (the ROM's esp_rom_crc32_le on an ESP32); SHA-256, SHA-384 and
+ *    MD5 from src/port/mbedtls; the public-key and AES-GCM functions from
+ *    src/port/mbedtls/crypto_mbedtls_hash_only.c, which answer OTA_ERR_NOT_SUPPORTED (signature
+ *    checks and decryption fail closed);
  *  - a log sink printing ESP-IDF lines on the semihosting console;
  *  - an emulated eFuse for the device's burn hook (the boards have none);
  *  - word-size atomics for cores without the A extension (rv32imc).
@@ -28,12 +30,16 @@
 extern "C" {
 #endif
 
-/* ---- semihosting (ARM's numbers; RISC-V uses the same ones) ------------------------------ */
+/* ---- semihosting (ARM's numbers; RISC-V uses the same ones) ------------------------------
+ * These return what the debugger's semihosting call returns, not ota_err_t codes. */
 #define OTA_SEMIHOST_MODE_RB 1  /**< SYS_OPEN mode "rb" */
 #define OTA_SEMIHOST_MODE_WB 5  /**< SYS_OPEN mode "wb" */
 
-/** Host file handle (>= 0) or -1. */
+/** SYS_OPEN.
+ *  @return a host file handle (>= 0), or -1 (not an ota_err_t). */
 int ota_semihost_open(const char *path, int mode);
+/** SYS_CLOSE.
+ *  @return 0, or -1 (not an ota_err_t). */
 int ota_semihost_close(int handle);
 /** Bytes NOT read (0: all read), as SYS_READ reports, or -1. */
 long ota_semihost_read(int handle, void *buf, size_t len);
@@ -41,11 +47,13 @@ long ota_semihost_read(int handle, void *buf, size_t len);
 long ota_semihost_write(int handle, const void *buf, size_t len);
 /** File length, or -1. */
 long ota_semihost_flen(int handle);
-/** Seek to an absolute position; 0 or negative. */
+/** Seek to an absolute position (SYS_SEEK).
+ *  @return 0, or negative (not an ota_err_t). */
 int ota_semihost_seek(int handle, size_t pos);
 /** Write a NUL-terminated string on the debug console. */
 void ota_semihost_write0(const char *s);
-/** The command line given to the debugger (QEMU: -semihosting-config arg=...); 0 or -1. */
+/** The command line given to the debugger (QEMU: -semihosting-config arg=...), SYS_GET_CMDLINE.
+ *  @return 0, or -1 (not an ota_err_t). */
 int ota_semihost_get_cmdline(char *buf, size_t size);
 /** End the program with @p status as the host process's exit status (SYS_EXIT_EXTENDED). */
 _Noreturn void ota_semihost_exit(int status);

@@ -56,7 +56,8 @@ void ota_app_get_default_proc(ota_upgrade_ops_t *ops);
 void ota_data_get_default_proc(ota_upgrade_ops_t *ops);
 
 /*
- * The steps one by one, to reuse in custom procedures. Return codes (besides OTA_OK):
+ * The steps one by one, to reuse in custom procedures.
+ * @return OTA_OK, or per step:
  *
  * ota_app_default_prepare: OTA_ERR_NO_MEM; the source's open errors (OTA_ERR_SRC_*, e.g.
  *   OTA_ERR_SRC_FILE_NOT_FOUND, OTA_ERR_SRC_HTTP_STATUS) and the resume checkpoint's
@@ -65,8 +66,9 @@ void ota_data_get_default_proc(ota_upgrade_ops_t *ops);
  *   errors (ota_ops_check_update_target, e.g. OTA_ERR_PARTITION_CONFLICT), OTA_ERR_IMG_TOO_LARGE,
  *   the source's read errors (OTA_ERR_SRC_*), OTA_ERR_IMG_TRUNCATED (ends before the app
  *   description), the image header checks (OTA_ERR_IMG_*, OTA_ERR_IMG_APP_DESC,
- *   OTA_ERR_IMG_WRONG_CHIP, OTA_ERR_IMG_CHIP_REVISION), OTA_ERR_SECURE_VERSION, and with
- *   version_check OTA_ERR_VERSION_NOT_NEWER (skip) or OTA_ERR_VERSION_UNPARSEABLE / OTA_ERR_VERSION_NOT_COMPARABLE (refused).
+ *   OTA_ERR_IMG_WRONG_CHIP, OTA_ERR_IMG_CHIP_REVISION), OTA_ERR_SECURE_VERSION, with a
+ *   signature policy the trust check's codes (ota_image_sig_trust: OTA_ERR_SIG_NO_TRUSTED_KEY
+ *   when the device has no trusted key, OTA_ERR_NO_MEM, flash read errors), and with version_check OTA_ERR_VERSION_NOT_NEWER (skip) or OTA_ERR_VERSION_UNPARSEABLE / OTA_ERR_VERSION_NOT_COMPARABLE (refused).
  * ota_app_default_execute: OTA_ERR_INVALID_STATE (need_upgrade did not run), otadata and flash
  *   errors (OTA_ERR_FLASH_*), OTA_ERR_SRC_* and OTA_ERR_CANCELLED while
  *   streaming, the image validator's OTA_ERR_IMG_*, OTA_ERR_SVC_VERIFY_FAILED (read-back differs),
@@ -78,7 +80,8 @@ void ota_data_get_default_proc(ota_upgrade_ops_t *ops);
  * ota_data_default_prepare: OTA_ERR_INVALID_ARG (no label, or the otadata partition),
  *   OTA_ERR_NOT_FOUND (no data partition of that label), OTA_ERR_FLASH_READONLY, OTA_ERR_NO_MEM,
  *   the source's open errors (OTA_ERR_SRC_*, OTA_ERR_SVC_CHECKPOINT), OTA_ERR_IMG_TOO_LARGE.
- * ota_data_default_need_upgrade: OTA_ERR_TONE_* (a tone image that is not valid, or non-tone
+ * ota_data_default_need_upgrade: the first-sector read's flash errors, with a signature policy
+ *   the trust check's codes (as for the app), OTA_ERR_TONE_* (a tone image that is not valid, or non-tone
  *   data for a tone partition: OTA_ERR_TONE_BAD_TAG), OTA_ERR_VERSION_NOT_NEWER (skip),
  *   OTA_ERR_IMG_TRUNCATED, the source's read errors, flash read errors.
  * ota_data_default_execute: OTA_ERR_IMG_TRUNCATED (empty image), OTA_ERR_SRC_*,
@@ -101,7 +104,10 @@ int ota_data_default_finished_check(void *handle, ota_node_attr_t *node, int res
 /**
  * Read exactly @p wanted bytes of the incoming data image. They are consumed: write them back
  * with ota_data_partition_write() if they belong in the partition (as ESP-ADF's example does
- * with the tone header). OTA_ERR_IMG_TRUNCATED if the stream is shorter.
+ * with the tone header).
+ * @return OTA_OK; OTA_ERR_INVALID_STATE if @p handle is NULL; OTA_ERR_IMG_TRUNCATED if the
+ *         stream is shorter; the source's read errors (OTA_ERR_SRC_*), OTA_ERR_CANCELLED, or,
+ *         when the item has stages, a stage's error (the decrypt stage: OTA_ERR_ENC_*).
  */
 int ota_data_image_stream_read(void *handle, void *buf, size_t wanted);
 
@@ -113,20 +119,24 @@ int ota_data_partition_write(void *handle, const void *buf, size_t size);
 
 /**
  * ESP-ADF: "the partition is erased, don't erase again". Here the writer erases lazily and never
- * twice, so this only exists for source compatibility; it returns OTA_OK.
+ * twice, so this only exists for source compatibility.
+ * @return OTA_OK, always.
  */
 int ota_data_partition_erase_mark(void *handle);
 
-/** The target data partition (to read its current content). */
+/** The target data partition (to read its current content); NULL if @p handle is NULL. */
 const ota_partition_t *ota_data_partition(void *handle);
 
 /**
- * State of a data partition's content: OTA_ERR_DATA_INCOMPLETE if it holds an interrupted
- * install (journal), else OTA_OK (which says nothing about the content's own validity).
+ * State of a data partition's content.
+ * @return OTA_ERR_DATA_INCOMPLETE if it holds an interrupted install (journal), else OTA_OK
+ *         (which says nothing about the content's own validity); a flash read error
+ *         (ota_partition_read: OTA_ERR_FLASH_OUT_OF_RANGE, or the device's read error).
  */
 int ota_data_partition_state(const ota_partition_t *part);
 
-/** ESP-ADF's ota_get_version_number(): "vA.B.C" -> (A<<16)|(B<<8)|C, -1 if unparseable. */
+/** ESP-ADF's ota_get_version_number().
+ *  @return (A<<16)|(B<<8)|C for "vA.B.C"; -1 if unparseable (not an ota_err_t). */
 int ota_get_version_number(const char *version);
 
 #ifdef __cplusplus

@@ -60,8 +60,9 @@ typedef int (*ota_sdkconfig_cb_t)(void *ctx, const ota_sdkconfig_entry_t *entry)
 /**
  * Parse @p len bytes of @p text and call @p cb (may be NULL: only check the syntax) for every
  * option. @p scratch holds one option's key and value at a time (the longest line + 2 bytes is
- * always enough; OTA_ERR_BUFFER_TOO_SMALL with the line otherwise). Returns OTA_OK,
- * OTA_ERR_PARSE (details in @p diag), or the callback's value.
+ * always enough; OTA_ERR_BUFFER_TOO_SMALL with the line otherwise).
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL text with len > 0); OTA_ERR_PARSE (details in
+ *         @p diag); OTA_ERR_BUFFER_TOO_SMALL; or the callback's value.
  */
 int ota_sdkconfig_parse(const char *text, size_t len, char *scratch, size_t scratch_size, ota_sdkconfig_cb_t cb,
                         void *ctx, ota_sdkconfig_diag_t *diag);
@@ -69,14 +70,19 @@ int ota_sdkconfig_parse(const char *text, size_t len, char *scratch, size_t scra
 /**
  * Look up @p key ("CONFIG_X"): the whole text must parse; the last occurrence wins. Copies the
  * value, NUL-terminated, into @p value (OTA_ERR_BUFFER_TOO_SMALL if it does not fit) and its
- * kind into @p kind (may be NULL). OTA_ERR_NOT_FOUND if the key is absent.
+ * kind into @p kind (may be NULL).
+ * @return OTA_OK; OTA_ERR_NOT_FOUND if the key is absent; OTA_ERR_BUFFER_TOO_SMALL;
+ *         OTA_ERR_INVALID_ARG (NULL key, NULL text with len > 0); OTA_ERR_PARSE (the text
+ *         does not parse).
  */
 int ota_sdkconfig_get(const char *text, size_t len, const char *key, char *value, size_t value_size,
                       ota_sdkconfig_kind_t *kind, ota_sdkconfig_diag_t *diag);
 
 /**
  * Look up a bool option: `=y` -> true; `=n` or `# ... is not set` -> false; any other value gives
- * OTA_ERR_PARSE with the line of the option. OTA_ERR_NOT_FOUND if absent (the caller's default).
+ * OTA_ERR_PARSE with the line of the option.
+ * @return OTA_OK; OTA_ERR_NOT_FOUND if absent (the caller's default); OTA_ERR_PARSE (also when
+ *         the text does not parse); OTA_ERR_INVALID_ARG (NULL key or out, NULL text with len > 0).
  */
 int ota_sdkconfig_get_bool(const char *text, size_t len, const char *key, bool *out, ota_sdkconfig_diag_t *diag);
 

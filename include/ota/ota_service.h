@@ -76,7 +76,7 @@ typedef enum {
 
 /** Classify a step's result code. */
 ota_item_result_t ota_item_result_of(int code);
-/** "success", "skipped", "failed", "not run". */
+/** "success", "skipped", "failed", "not run"; "?" for another value (never NULL). */
 const char *ota_item_result_name(ota_item_result_t result);
 
 typedef enum {
@@ -219,7 +219,8 @@ void ota_service_stop(ota_service_t *service);
  */
 int ota_service_wait(ota_service_t *service, ota_service_summary_t *summary);
 
-/** The service's device, buffer and settings, for custom procedures. */
+/** The service's device, buffer and settings, for custom procedures (never NULL for a created
+ *  service; the device is the one its config named). */
 ota_device_t *ota_service_device(ota_service_t *service);
 const ota_service_config_t *ota_service_config(const ota_service_t *service);
 

@@ -88,23 +88,28 @@ const char *ota_sig_scheme_family(ota_sig_scheme_t scheme);
  * magic (OTA_ERR_SIG_BAD_MAGIC), version (OTA_ERR_SIG_BAD_VERSION), CRC (OTA_ERR_SIG_BAD_CRC),
  * ECDSA curve / SHA version (OTA_ERR_SIG_BAD_SCHEME). OTA_OK fills @p out. A block of all 0xFF
  * (absent) is OTA_ERR_SIG_BAD_MAGIC.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL); OTA_ERR_SIG_BAD_MAGIC; OTA_ERR_SIG_BAD_VERSION;
+ *         OTA_ERR_SIG_BAD_CRC; OTA_ERR_SIG_BAD_SCHEME.
  */
 int ota_sig_block_parse(const uint8_t raw[OTA_SIG_BLOCK_SIZE], ota_sig_block_t *out);
 
 /**
  * Encode @p b into 1216 bytes exactly as espsecure writes them (CRC computed here, the stored
- * b->crc is ignored; padding zero). OTA_ERR_INVALID_ARG for an unknown scheme or wrong lengths.
+ * b->crc is ignored; padding zero).
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL, an unknown scheme or wrong lengths).
  */
 int ota_sig_block_serialise(const ota_sig_block_t *b, uint8_t raw[OTA_SIG_BLOCK_SIZE]);
 
 /**
  * The public key digest (espsecure digest_sbv2_public_key, what eFuse holds): SHA-256 of the key
  * material as it sits in the block: RSA n||e||rinv||M' (776 bytes), ECDSA curve||X||Y (65 or 97).
- * Only the scheme and key fields of @p b are used. OTA_OK or OTA_ERR_INVALID_ARG.
+ * Only the scheme and key fields of @p b are used.
+ * @return OTA_OK or OTA_ERR_INVALID_ARG (NULL, unknown scheme).
  */
 int ota_sig_block_key_digest(const ota_sig_block_t *b, uint8_t out[OTA_SIG_KEY_DIGEST_LEN]);
 
-/** The same key digest straight from a raw block (no validation beyond the version byte). */
+/** The same key digest straight from a raw block (no validation beyond the version byte).
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG (NULL); OTA_ERR_SIG_BAD_VERSION (neither RSA nor ECDSA). */
 int ota_sig_block_raw_key_digest(const uint8_t raw[OTA_SIG_BLOCK_SIZE], uint8_t out[OTA_SIG_KEY_DIGEST_LEN]);
 
 /** True when both blocks hold the same public key (scheme and key fields). */
@@ -112,9 +117,10 @@ bool ota_sig_block_same_key(const ota_sig_block_t *a, const ota_sig_block_t *b);
 
 /**
  * The blocks of a sector as ESP-IDF and espsecure read them: block i is only looked at when
- * blocks 0..i-1 parsed. Fills blocks[0..n-1] and returns n (0..3); *first_err gets the parse
- * error of the first block that did not parse (OTA_OK when all 3 did). A sector whose block 0
- * does not parse is "not signed".
+ * blocks 0..i-1 parsed. Fills blocks[0..n-1]; *first_err (may be NULL) gets the parse error of
+ * the first block that did not parse (ota_sig_block_parse's codes; OTA_OK when all 3 did). A
+ * sector whose block 0 does not parse is "not signed".
+ * @return n, the number of blocks that parsed (0..3); never negative.
  */
 int ota_sig_sector_parse(const uint8_t sector[OTA_SIG_SECTOR_SIZE], ota_sig_block_t blocks[OTA_SIG_MAX_BLOCKS],
                          int *first_err);

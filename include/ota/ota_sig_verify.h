@@ -46,8 +46,10 @@ typedef struct {
 
 /**
  * Verify one parsed block against the image digest (@p digest of @p digest_len bytes: SHA-256,
- * or SHA-384 for ECDSA-P384). OTA_OK, OTA_ERR_SIG_DIGEST_MISMATCH, OTA_ERR_SIG_INVALID,
- * OTA_ERR_INVALID_ARG, OTA_ERR_CRYPTO.
+ * or SHA-384 for ECDSA-P384).
+ * @return OTA_OK, OTA_ERR_SIG_DIGEST_MISMATCH, OTA_ERR_SIG_INVALID, OTA_ERR_INVALID_ARG (NULL,
+ * unknown scheme), OTA_ERR_CRYPTO, OTA_ERR_NOT_SUPPORTED (the hash-only crypto port of the
+ * microcontroller builds).
  */
 int ota_sig_verify_block(const ota_sig_block_t *b, const uint8_t *digest, size_t digest_len);
 
@@ -55,11 +57,15 @@ int ota_sig_verify_block(const ota_sig_block_t *b, const uint8_t *digest, size_t
  * Verify a signature sector against the signed data's digests (@p sha384 may be NULL when no
  * P-384 block is expected). With @p trust NULL every parsed block is checked with its own key
  * (what espsecure signature_info_v2 reports); with @p trust only blocks whose key digest is
- * trusted count. Returns OTA_OK when a block verified, else the most telling reason:
- * OTA_ERR_SIG_UNSIGNED (sector erased / absent), OTA_ERR_SIG_BAD_MAGIC / _BAD_VERSION /
- * _BAD_CRC / _BAD_SCHEME (block 0 unreadable), OTA_ERR_SIG_DIGEST_MISMATCH or
- * OTA_ERR_SIG_INVALID (a trusted block failed), OTA_ERR_SIG_KEY_REVOKED (only revoked keys
- * signed it), OTA_ERR_SIG_NO_TRUSTED_KEY. @p rep (may be NULL) gets the details.
+ * trusted count. @p rep (may be NULL) gets the details.
+ * @return OTA_OK when a block verified, else the most telling reason: OTA_ERR_INVALID_ARG (NULL
+ * sector or sha256), OTA_ERR_SIG_UNSIGNED (sector erased / absent), OTA_ERR_SIG_BAD_MAGIC /
+ * OTA_ERR_SIG_BAD_VERSION / OTA_ERR_SIG_BAD_CRC / OTA_ERR_SIG_BAD_SCHEME (block 0 unreadable),
+ * OTA_ERR_SIG_DIGEST_MISMATCH or OTA_ERR_SIG_INVALID (a trusted block failed),
+ * OTA_ERR_SIG_KEY_REVOKED (only revoked keys signed it), OTA_ERR_SIG_NO_TRUSTED_KEY. A block
+ * whose check failed for another reason (OTA_ERR_CRYPTO; OTA_ERR_NOT_SUPPORTED with the
+ * hash-only crypto port) counts as not verified: the verdict is then
+ * OTA_ERR_SIG_NO_TRUSTED_KEY and the block's own code is in rep->result[].
  */
 int ota_sig_verify_sector(const uint8_t sector[OTA_SIG_SECTOR_SIZE], const uint8_t sha256[OTA_SHA256_LEN],
                           const uint8_t *sha384, const ota_sig_trust_t *trust, ota_sig_report_t *rep);
@@ -92,18 +98,20 @@ typedef struct {
 
 /**
  * Start. @p scheme picks the digest (ECDSA-P384: SHA-384, else SHA-256); OTA_SIG_SCHEME_NONE
- * computes both (when the device does not fix the scheme). OTA_OK or OTA_ERR_INVALID_ARG.
+ * computes both (when the device does not fix the scheme).
+ * @return OTA_OK or OTA_ERR_INVALID_ARG (NULL @p v, unknown layout).
  */
 int ota_sig_verifier_init(ota_sig_verifier_t *v, ota_sig_layout_t layout, ota_sig_scheme_t scheme);
 /** App layout: the image length with its appended hash (from the image validator), any time before finish. */
 void ota_sig_verifier_set_image_len(ota_sig_verifier_t *v, uint64_t image_len);
-/** Feed the next @p len bytes. Always OTA_OK (the verdict comes from finish). */
+/** Feed the next @p len bytes.
+ *  @return OTA_OK, always (the verdict comes from finish). */
 int ota_sig_verifier_feed(ota_sig_verifier_t *v, const void *data, size_t len);
 /**
- * Verdict: the return values of ota_sig_verify_sector, plus OTA_ERR_SIG_UNSIGNED when the
- * stream ends before a whole sector past the signed data, OTA_ERR_INVALID_STATE when the app
- * length came too late (more than 8 KiB past the sector had been hashed already).
- * @p signed_len (may be NULL) gets the signed data length (the sector offset).
+ * Verdict. @p signed_len (may be NULL) gets the signed data length (the sector offset).
+ * @return ota_sig_verify_sector's codes, plus OTA_ERR_SIG_UNSIGNED when the stream ends before a
+ * whole sector past the signed data, OTA_ERR_INVALID_STATE when the app length came too late
+ * (more than 8 KiB past the sector had been hashed already).
  */
 int ota_sig_verifier_finish(ota_sig_verifier_t *v, const ota_sig_trust_t *trust, ota_sig_report_t *rep,
                             uint64_t *signed_len);

@@ -83,10 +83,25 @@ struct ota_source {
 typedef int (*ota_source_open_fn)(void *ctx, const ota_source_config_t *cfg, const char *uri, uint64_t offset,
                                   const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag);
 
-/** The platform's opener: file:// and http(s):// (libcurl on POSIX). @p ctx is unused. */
+/** The platform's opener: file:// and http(s):// (libcurl on POSIX; the bare-metal port: file://
+ *  over semihosting only). @p ctx is unused.
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG (NULL uri or out); OTA_ERR_NO_MEM; OTA_ERR_SRC_URI (bad
+ *          or unsupported URI; the bare-metal port: every http(s):// URI); file://:
+ *          OTA_ERR_SRC_PATH_ESCAPE, OTA_ERR_SRC_FILE_NOT_FOUND, OTA_ERR_SRC_IS_DIRECTORY,
+ *          OTA_ERR_SRC_NOT_REGULAR_FILE, OTA_ERR_SRC_PERMISSION, OTA_ERR_SRC_READ,
+ *          OTA_ERR_SRC_RESOURCE_CHANGED, OTA_ERR_SRC_TRUNCATED (offset past the end); http(s)://:
+ *          OTA_ERR_SRC_CONNECT, OTA_ERR_SRC_CONNECT_TIMEOUT, OTA_ERR_SRC_TLS,
+ *          OTA_ERR_SRC_TLS_VERIFY, OTA_ERR_SRC_HTTP_STATUS, OTA_ERR_SRC_TOO_MANY_REDIRECTS,
+ *          OTA_ERR_SRC_STALLED, OTA_ERR_SRC_READ, OTA_ERR_SRC_TRUNCATED,
+ *          OTA_ERR_SRC_RESOURCE_CHANGED, OTA_ERR_NOT_SUPPORTED (libcurl could not be set up). */
 int ota_source_open(void *ctx, const ota_source_config_t *cfg, const char *uri, uint64_t offset,
                     const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag);
 
+/** Up to @p len bytes from @p src (its ops->read).
+ *  @return the count (> 0); 0 at the end of the resource; or the source's negative code: the
+ *          file sources OTA_ERR_SRC_READ or OTA_ERR_SRC_TRUNCATED; the HTTP source also the
+ *          open's http(s) codes (it resumes a dropped transfer with a Range request, see
+ *          ota_source_open); a user source its own (the set is open). */
 static inline int ota_source_read(ota_source_t *src, void *buf, size_t len)
 {
     return src->ops->read(src, buf, len);
@@ -123,8 +138,9 @@ ota_uri_scheme_t ota_uri_scheme(const char *uri);
 
 /**
  * Map a file:// URI to a path: "file://sdcard/a/b.bin" -> "<root>/a/b.bin", "file:///x" -> "/x".
- * Refuses ("..", empty path, other hosts) with OTA_ERR_SRC_URI or OTA_ERR_SRC_PATH_ESCAPE;
- * symlinks are checked by the opener, which knows the file system.
+ * Symlinks are checked by the opener, which knows the file system.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL argument); OTA_ERR_SRC_URI (not file://, empty path,
+ *         other hosts); OTA_ERR_SRC_PATH_ESCAPE (".."); OTA_ERR_BUFFER_TOO_SMALL (@p out_size).
  */
 int ota_uri_file_path(const char *uri, const char *sdcard_root, char *out, size_t out_size);
 

@@ -27,7 +27,10 @@
 extern "C" {
 #endif
 
-/** Make a decrypt stage for @p key (borrowed: keep it alive). Free with ota_stage_decrypt_free. */
+/** Make a decrypt stage for @p key (borrowed: keep it alive). Free with ota_stage_decrypt_free.
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG (NULL key or key data); OTA_ERR_NO_MEM. The key is
+ *          checked when the stage starts (ota_enc_img_dec_init) and used when the stream's header
+ *          arrives (ota_enc_img_dec_update's codes then, from the stage's process()). */
 int ota_stage_decrypt_create(const ota_enc_img_key_t *key, ota_stage_t *out);
 /** Release a stage made by ota_stage_decrypt_create (its ctx). */
 void ota_stage_decrypt_free(ota_stage_t *stage);

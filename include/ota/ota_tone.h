@@ -128,6 +128,8 @@ typedef int (*ota_tone_write_fn)(void *ctx, const void *buf, size_t len);
  * format 0 or 1 (OTA_ERR_TONE_BAD_FORMAT), 1 <= total_num <= 256 (OTA_ERR_TONE_BAD_TABLE; the
  * tool cannot write more because song_index is one byte, and ESP-ADF's reader cannot use 0).
  * @p len < 8 gives OTA_ERR_TONE_TRUNCATED. @p out is filled whenever 8 bytes were there.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL buf or out); OTA_ERR_TONE_TRUNCATED;
+ *         OTA_ERR_TONE_BAD_TAG; OTA_ERR_TONE_BAD_FORMAT; OTA_ERR_TONE_BAD_TABLE.
  */
 int ota_tone_header_parse(const void *buf, size_t len, ota_tone_header_t *out, ota_tone_diag_t *diag);
 
@@ -140,16 +142,20 @@ uint32_t ota_tone_prefix_size(const ota_tone_header_t *header);
  * (OTA_ERR_TONE_BAD_PROJECT; ESP-ADF's strstr test would pass any substring). Reserved fields,
  * idf_ver and app_elf_sha256 are not checked (IDF 5 reuses reserv2; the CRC covers them).
  * @p out is filled whenever 256 bytes were there, also when a check fails.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL buf or out); OTA_ERR_TONE_TRUNCATED (@p len < 256);
+ *         OTA_ERR_TONE_BAD_MAGIC; OTA_ERR_TONE_BAD_PROJECT.
  */
 int ota_tone_desc_parse(const void *buf, size_t len, ota_tone_desc_t *out, ota_tone_diag_t *diag);
 
-/** Decode one 64-byte table entry (no checks); OTA_ERR_TONE_TRUNCATED if @p len < 64. */
+/** Decode one 64-byte table entry (no checks).
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG (NULL buf or out); OTA_ERR_TONE_TRUNCATED if @p len < 64. */
 int ota_tone_entry_parse(const void *buf, size_t len, ota_tone_entry_t *out);
 
 /**
  * Check entry @p index against the mk_audio_tone.py layout: file_tag 0x28, song_index == index,
  * file_type 0|1, song_ver 0, song_adr == @p expected_adr, RFU and info_crc 0, and the padded end
- * within 32 bits. @p table_offset only places the diag offset. OTA_ERR_TONE_BAD_TABLE otherwise.
+ * within 32 bits. @p table_offset only places the diag offset.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL entry); OTA_ERR_TONE_BAD_TABLE otherwise.
  */
 int ota_tone_entry_check(const ota_tone_entry_t *entry, uint32_t index, uint32_t expected_adr,
                          uint32_t table_offset, ota_tone_diag_t *diag);
@@ -163,6 +169,10 @@ uint32_t ota_tone_padding(uint32_t len);
  * ota_tone_prefix_size() (else OTA_ERR_TONE_TRUNCATED, diag->expected = the size needed).
  * @p max_size: the partition size; a larger image gives OTA_ERR_TONE_TOO_LARGE (0: no limit).
  * The file data, padding, CRC and tail are not looked at (they are not in the prefix).
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL buf or info); the header's, description's and
+ *         entries' codes (OTA_ERR_TONE_BAD_TAG, OTA_ERR_TONE_BAD_FORMAT, OTA_ERR_TONE_BAD_MAGIC,
+ *         OTA_ERR_TONE_BAD_PROJECT, OTA_ERR_TONE_BAD_TABLE); OTA_ERR_TONE_TRUNCATED;
+ *         OTA_ERR_TONE_TOO_LARGE.
  */
 int ota_tone_parse_prefix(const void *buf, size_t len, uint32_t max_size, ota_tone_info_t *info,
                           ota_tone_diag_t *diag);
@@ -176,11 +186,16 @@ int ota_tone_parse_prefix(const void *buf, size_t len, uint32_t max_size, ota_to
  * (OTA_ERR_TONE_BAD_TAIL) and the CRC-32 over all bytes before it (OTA_ERR_TONE_BAD_CRC).
  * Bytes after image_size (the rest of a partition) are not looked at. A read error is returned
  * as is. On success @p info (may be NULL) holds the layout.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL read); ota_tone_parse_prefix's codes (no size
+ *         limit here); OTA_ERR_TONE_TRUNCATED; OTA_ERR_TONE_BAD_PADDING;
+ *         OTA_ERR_TONE_BAD_TAIL; OTA_ERR_TONE_BAD_CRC; or @p read's error, as is.
  */
 int ota_tone_validate(ota_tone_read_fn read, void *ctx, uint32_t size, ota_tone_info_t *info,
                       ota_tone_diag_t *diag);
 
-/** Read and decode entry @p index of an image whose header is @p header (no checks). */
+/** Read and decode entry @p index of an image whose header is @p header (no checks).
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG (NULL read, header or out); OTA_ERR_NOT_FOUND (@p index
+ *          >= total_num); or @p read's error, as is. */
 int ota_tone_read_entry(ota_tone_read_fn read, void *ctx, const ota_tone_header_t *header, uint32_t index,
                         ota_tone_entry_t *out);
 
@@ -190,13 +205,14 @@ typedef struct {
     size_t len;
 } ota_tone_memory_t;
 
-/** ota_tone_read_fn over an ota_tone_memory_t; reading past the end gives OTA_ERR_TONE_TRUNCATED. */
+/** ota_tone_read_fn over an ota_tone_memory_t.
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG (NULL ctx or buf); OTA_ERR_TONE_TRUNCATED past the end. */
 int ota_tone_memory_read(void *ctx, uint32_t off, void *buf, size_t len);
 
 /**
  * One line for a log or an error message: the error's text and the diag's detail, e.g.
  * "tone: file table inconsistent: entry 3 song_adr is 0x1234, expected 0x1238 (offset 0xcc)".
- * Returns what snprintf returns.
+ * @return what snprintf returns: the line's length (may exceed @p size). Not an error code.
  */
 int ota_tone_diag_format(int err, const ota_tone_diag_t *diag, char *buf, size_t size);
 
@@ -225,8 +241,9 @@ typedef struct {
 } ota_tone_file_t;
 
 /**
- * Size of the image ota_tone_build() would write (1..256 files, else OTA_ERR_INVALID_ARG;
- * OTA_ERR_INVALID_SIZE if it does not fit in 32 bits).
+ * Size of the image ota_tone_build() would write.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (not 1..256 files, NULL arguments, format 1 without time
+ *         or date, a field too long); OTA_ERR_INVALID_SIZE if it does not fit in 32 bits.
  */
 int ota_tone_build_size(const ota_tone_build_config_t *config, const ota_tone_file_t *files, size_t count,
                         uint32_t *size);
@@ -236,11 +253,16 @@ int ota_tone_build_size(const ota_tone_build_config_t *config, const ota_tone_fi
  * with song_adr(0) = 8 + D + 64N and each next = previous + len + padding, the files each padded
  * with 0xFF to 4 bytes, and for format 1 the CRC-32 of everything before it and the tail 0xDFAC.
  * A version/time/date too long for its field gives OTA_ERR_INVALID_ARG (the tool would cut it).
+ * @return OTA_OK; ota_tone_build_size's codes; OTA_ERR_INVALID_ARG (NULL write); or @p write's
+ *         error, as is (the build stops there).
  */
 int ota_tone_build(const ota_tone_build_config_t *config, const ota_tone_file_t *files, size_t count,
                    ota_tone_write_fn write, void *ctx);
 
-/** ota_tone_build() into @p out (@p cap bytes; OTA_ERR_BUFFER_TOO_SMALL if short); @p len = size. */
+/** ota_tone_build() into @p out (@p cap bytes); *@p len (may be NULL) = the image's size,
+ *  also when @p cap is too small.
+ *  @return OTA_OK; ota_tone_build_size's codes; OTA_ERR_INVALID_ARG (NULL out with cap > 0);
+ *          OTA_ERR_BUFFER_TOO_SMALL if @p cap is short (NULL out with cap 0: a size query). */
 int ota_tone_build_to_buffer(const ota_tone_build_config_t *config, const ota_tone_file_t *files,
                              size_t count, void *out, size_t cap, size_t *len);
 

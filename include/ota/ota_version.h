@@ -48,6 +48,7 @@ extern "C" {
  * "V1.2.3" -> 66051. Returns -1 for "v1.0" (mk_audio_tone.py's default!), "1.2.3", "v1.2.3.4",
  * "v256.0.0" and every git describe string. Values too large for an int give -1 (newlib's atoi
  * saturates on the ESP32, and the saturated value fails the <= 255 test).
+ * @return (A<<16)|(B<<8)|C, or -1 (not an ota_err_t).
  */
 int ota_version_espadf_number(const char *version);
 
@@ -80,7 +81,9 @@ typedef struct {
     char reason[OTA_VERSION_REASON_LEN]; /**< short text for a log line, e.g. "237 < 252 commits after v2.2" */
 } ota_version_cmp_t;
 
-/** Split @p text (rules 1 and 3 above); OTA_ERR_VERSION_UNPARSEABLE for what rule 1 refuses. */
+/** Split @p text (rules 1 and 3 above).
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG (NULL text or out); OTA_ERR_VERSION_UNPARSEABLE for what
+ *          rule 1 refuses. */
 int ota_version_parse(const char *text, ota_version_t *out);
 
 /**
@@ -89,12 +92,15 @@ int ota_version_parse(const char *text, ota_version_t *out);
  */
 ota_version_order_t ota_version_compare(const char *incoming, const char *running, ota_version_cmp_t *out);
 
-/** "newer", "same", "older", "not comparable", "unparseable". */
+/** "newer", "same", "older", "not comparable", "unparseable"; "unknown" for another value (never
+ *  NULL). */
 const char *ota_version_order_name(ota_version_order_t order);
 
 /**
- * The service's verdict on an order: OTA_OK for NEWER; OTA_ERR_VERSION_NOT_NEWER for SAME and
- * OLDER; OTA_ERR_VERSION_NOT_COMPARABLE; OTA_ERR_VERSION_UNPARSEABLE.
+ * The service's verdict on an order.
+ * @return OTA_OK for NEWER; OTA_ERR_VERSION_NOT_NEWER for SAME and OLDER;
+ *         OTA_ERR_VERSION_NOT_COMPARABLE; OTA_ERR_VERSION_UNPARSEABLE; OTA_ERR_INVALID_ARG for a
+ *         value outside the enum.
  */
 int ota_version_order_to_err(ota_version_order_t order);
 
