@@ -29,6 +29,11 @@ extern "C" {
 
 /** Make a decrypt stage for @p key (borrowed: keep it alive). Free with ota_stage_decrypt_free. */
 int ota_stage_decrypt_create(const ota_enc_img_key_t *key, ota_stage_t *out);
+/**
+ * The plaintext size the stream's header announces (what the stage will output), once the header
+ * has been read (after the item's checker decoded ahead), else -1. For checks before erasing.
+ */
+int64_t ota_stage_decrypt_plain_size(const ota_stage_t *stage);
 /** Release a stage made by ota_stage_decrypt_create (its ctx). */
 void ota_stage_decrypt_free(ota_stage_t *stage);
 

@@ -117,6 +117,9 @@ int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_att
     if (err != OTA_OK) {
         return err;
     }
+    if (ctx->sig != NULL) {
+        return ota_sig_check_fit(ctx->sig, ctx->item.total); /* which of image and sector is too much */
+    }
     if (ctx->item.total > (int64_t)part->size) {
         OTA_LOGE(TAG, "image of %lld bytes does not fit partition %s (%u bytes)", (long long)ctx->item.total,
                  part->label, (unsigned)part->size);

@@ -156,7 +156,7 @@ static int dec_rebuild(void *arg, const uint8_t *prefix, size_t len)
     dec_ctx_t *c = arg;
     int err;
     if (!c->rebuilding) {
-        if (!ota_enc_img_dec_header_done(&c->d) || c->sector0_len != SECTOR0 || c->carry_len != 0) {
+        if (!c->live || !ota_enc_img_dec_header_done(&c->d) || c->sector0_len != SECTOR0 || c->carry_len != 0) {
             return OTA_ERR_SVC_CHECKPOINT; /* not at the cut a checkpoint describes */
         }
         uint8_t header[OTA_ENC_IMG_HEADER_SIZE];
@@ -199,6 +199,15 @@ int ota_stage_decrypt_create(const ota_enc_img_key_t *key, ota_stage_t *out)
     out->rebuild = dec_rebuild;
     out->ctx = c;
     return OTA_OK;
+}
+
+int64_t ota_stage_decrypt_plain_size(const ota_stage_t *stage)
+{
+    if (stage == NULL || stage->ctx == NULL) {
+        return -1;
+    }
+    const dec_ctx_t *c = stage->ctx;
+    return c->live && ota_enc_img_dec_header_done(&c->d) ? (int64_t)c->d.header.image_len : -1;
 }
 
 void ota_stage_decrypt_free(ota_stage_t *stage)

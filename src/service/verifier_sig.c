@@ -155,6 +155,41 @@ int ota_sig_check_trust(ota_sig_check_t *c)
     return OTA_OK;
 }
 
+int ota_sig_check_fit(ota_sig_check_t *c, int64_t total)
+{
+    if (c == NULL || total < 0) {
+        return OTA_OK; /* unknown size: checked while streaming (learn_len), still before the commit */
+    }
+    const char *label = c->item->target.info.label;
+    uint64_t t = (uint64_t)total;
+    bool whole = t % OTA_SIG_SECTOR_SIZE == 0;
+    if (t > c->room) {
+        /* A signed stream ends with its sector: without it, would the image have fitted? */
+        if (whole && t - OTA_SIG_SECTOR_SIZE <= c->room) {
+            return ota_item_refuse(c->item, OTA_ERR_SIG_NO_ROOM,
+                                   "image of %llu bytes does not fit %s (%u bytes); without its 4096-byte "
+                                   "signature sector it would: refused before erasing",
+                                   (unsigned long long)t, label, (unsigned)c->room);
+        }
+        return ota_item_refuse(c->item, OTA_ERR_IMG_TOO_LARGE, "image of %llu bytes larger than partition %s (%u bytes)",
+                               (unsigned long long)t, label, (unsigned)c->room);
+    }
+    /* An app's signature sector starts at the image length rounded up to 4 KiB and ends the
+     * stream, so a signed app stream is a whole number of sectors. One that is not holds the
+     * image (at most all of it) without its sector, and the sector must still find room. A data
+     * stream's sector is its last whole sector (ESP-IDF v6.1): inside the stream, so it fits. */
+    if (c->layout == OTA_SIG_LAYOUT_APP && !whole) {
+        uint64_t need = ota_sig_sector_offset_for_image(t) + OTA_SIG_SECTOR_SIZE;
+        if (need > c->room) {
+            return ota_item_refuse(c->item, OTA_ERR_SIG_NO_ROOM,
+                                   "image of %llu bytes fits %s (%u bytes) unsigned, but not with its padding to "
+                                   "4 KiB and the 4096-byte signature sector (%llu bytes): refused before erasing",
+                                   (unsigned long long)t, label, (unsigned)c->room, (unsigned long long)need);
+        }
+    }
+    return OTA_OK;
+}
+
 uint64_t ota_sig_check_signed_len(const ota_sig_check_t *c)
 {
     return c->signed_len;

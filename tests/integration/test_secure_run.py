@@ -167,6 +167,38 @@ class SecureRun(unittest.TestCase):
         self.assert_refused("signed.bin", "OTA_ERR_ENC_BAD_MAGIC", "--decrypt-key",
                             "rsa3072:" + SEC("enc_rsa3072_priv.pem"))
 
+    def test_signature_sector_must_fit_before_erasing(self):
+        # A 1 MiB - 1000 B image fits the 1 MiB slot unsigned; signed (0xFF to 1 MiB + the 4 KiB
+        # sector, espsecure's layout) it does not. Encrypted, its size is only known from the
+        # esp_encrypted_img header (plaintext size at offset 404): the check must use it before the
+        # first erase. ota_1 holds an old image, so an erase would show in its bytes.
+        d = self.dir
+        big, big_signed = os.path.join(d, "big.bin"), os.path.join(d, "big_signed.bin")
+        run(["image", "make", "--project", "sec", "--version", "v1.3.0", "--size", str(0x100000 - 1000),
+             "--seed", "9", big], expect=0)
+        run(["image", "sign", "--keyfile", SEC("key_ecdsa256.pem"), big, big_signed], expect=0)
+        self.assertEqual(len(read_file(big_signed)), 0x100000 + SECTOR)
+        www = os.path.join(FIX.www, "nofit")
+        os.makedirs(www, exist_ok=True)
+        shutil.copyfile(big, os.path.join(www, "big.bin"))
+        shutil.copyfile(big_signed, os.path.join(www, "big_signed.bin"))
+        run(["image", "encrypt", "--scheme", "rsa3072", big_signed, SEC("enc_rsa3072_pub.pem"),
+             os.path.join(www, "big_signed.enc")], expect=0)
+        for name, extra in (("big.bin", []), ("big_signed.bin", []),
+                            ("big_signed.enc", ["--decrypt-key", "rsa3072:" + SEC("enc_rsa3072_priv.pem")])):
+            with self.subTest(name=name):
+                dev = self.device()
+                run(["partition", "write", dev, "ota_1", os.path.join(FIX.dir, "run_signed.bin")], expect=0)
+                ota_1, otadata = device_slice(dev, "ota_1"), device_slice(dev, "otadata")
+                res, proc = self.ota_run(dev, "nofit/" + name, *extra, expect=1)
+                self.assertEqual((res["result"], res["reason"]), ("failed", "OTA_ERR_SIG_NO_ROOM"), res)
+                self.assertIn("signature sector", proc.stderr)
+                self.assertIn("before erasing", proc.stderr)
+                self.assertEqual(sha(device_slice(dev, "ota_1")), sha(ota_1), "target slot erased or written")
+                self.assertEqual(sha(device_slice(dev, "otadata")), sha(otadata), "otadata changed")
+                doc = run_json(["boot", dev])
+                self.assertEqual((doc["booted"], doc["app"]["version"]), ("ota_0", "v1.0.0"))
+
     def test_signed_and_encrypted_installs_and_boots(self):
         dev = self.device()
         state_before = read_file(dev + ".state")
