@@ -12,10 +12,10 @@
  * item with nothing committed. Memory: the decryptor (~2.3 KiB) plus the crypto library's GCM
  * state; no image buffer.
  *
- * Resume: OTA_STAGE_RESUME_REBUILD. The stage keeps the first 4 KiB of plaintext (the output's
- * sector 0, not on flash before the commit); rebuild() starts a fresh decryptor from the stream's
- * header and re-encrypts sector 0 and the prefix on flash (ota_enc_img_dec_advance) to rebuild
- * GHASH and the counter. A wrong byte on flash makes the final tag fail. Memory: +4 KiB.
+ * Resume: OTA_STAGE_RESUME_REBUILD from zero (rebuild_from_zero): rebuild() starts a fresh
+ * decryptor from the stream's header and re-encrypts the output prefix — sector 0 from the
+ * target's RAM copy, the rest from flash — (ota_enc_img_dec_advance) to rebuild GHASH and the
+ * counter. A wrong byte on flash makes the final tag fail. No copy of sector 0 in the stage.
  */
 #ifndef OTA_STAGE_DECRYPT_H
 #define OTA_STAGE_DECRYPT_H
