@@ -1,7 +1,6 @@
 /* Secure Boot V2 signature verification (ESP-IDF secure_boot_v2 semantics): ota_sig_verify.h. */
 #include "ota/ota_sig_verify.h"
 
-#include <assert.h>
 #include <string.h>
 
 #include "ota/ota_err.h"
@@ -154,9 +153,8 @@ int ota_sig_verify_sector(const uint8_t sector[OTA_SIG_SECTOR_SIZE], const uint8
         }
         return OTA_ERR_INVALID_ARG;
     }
-    /* the blocks go to the report (the caller's or ours): scratch holds only the raw block */
-    static_assert(OTA_SIG_VERIFY_SCRATCH >= sizeof(ota_sig_block_t) + OTA_SIG_BLOCK_SIZE, "scratch");
-    _Alignas(ota_sig_block_t) uint8_t scratch[sizeof(ota_sig_block_t) + OTA_SIG_BLOCK_SIZE];
+    /* the blocks go to the report (the caller's or ours): of the scratch only the raw block is used */
+    _Alignas(ota_sig_block_t) uint8_t scratch[OTA_SIG_VERIFY_SCRATCH];
     return verify_blocks(read_memory, (void *)sector, 0, sha256, sha384, trust, rep != NULL ? rep : &local, &sum,
                          scratch);
 }
