@@ -79,6 +79,7 @@ typedef struct {
     size_t discard;             /**< advanced bytes the backend still holds (not to be output) */
     bool gcm_live;
     bool adv_live;
+    bool keyed;                 /**< header parsed and AES key derived (stays true to the end) */
     int err;                    /**< sticky error */
     ota_enc_img_derive_fn derive; /**< NULL: ota_enc_img_derive_key() */
     void *derive_ctx;
@@ -128,8 +129,11 @@ int ota_enc_img_dec_finish(ota_enc_img_decryptor_t *d, uint8_t *out);
 /** Release the cipher state without finishing (abort). Safe to call twice. */
 void ota_enc_img_dec_abort(ota_enc_img_decryptor_t *d);
 
-/** True while the cipher state is live: the header parsed and the AES key derived, and neither an
- *  error, finish() nor abort() has released it. */
+/**
+ * True once the header is parsed and the AES key derived, and from then on: also after finish()
+ * or abort(), and after a later error (the header was good; ota_enc_img_dec_init() clears it).
+ * False while the header is arriving and when it was refused (bad magic, wrong key...).
+ */
 bool ota_enc_img_dec_header_done(const ota_enc_img_decryptor_t *d);
 
 /**

@@ -7,7 +7,9 @@
  *  | piece     | app procedure                                  | data procedure                         |
  *  |-----------|------------------------------------------------|----------------------------------------|
  *  | source    | the node's URI (ota_source.h)                  | the same                               |
- *  | stages    | none                                           | none                                   |
+ *  | stages    | decrypt, when a decryption key is configured   | decrypt, when the stream starts with   |
+ *  |           | (ota_stage_decrypt.h); delta for a patch       | esp_encrypted_img's magic (no key:     |
+ *  |           |                                                | OTA_ERR_ENC_NO_KEY, nothing erased)    |
  *  | checker   | image header, chip, app description, secure    | tone image recognition and version     |
  *  |           | version, version (ota_app_default_need_upgrade)| (ota_data_default_need_upgrade)        |
  *  | verifiers | the ESP-IDF image validator (header, segments, | SHA-256 of the stream; at the end the  |

@@ -79,7 +79,10 @@ void ota_data_get_default_proc(ota_upgrade_ops_t *ops);
  *   with result OTA_OK.
  * ota_data_default_prepare: OTA_ERR_INVALID_ARG (no label, or the otadata partition),
  *   OTA_ERR_NOT_FOUND (no data partition of that label), OTA_ERR_FLASH_READONLY, OTA_ERR_NO_MEM,
- *   the source's open errors (OTA_ERR_SRC_*, OTA_ERR_SVC_CHECKPOINT), OTA_ERR_IMG_TOO_LARGE.
+ *   the source's open errors (OTA_ERR_SRC_*, OTA_ERR_SVC_CHECKPOINT), OTA_ERR_IMG_TOO_LARGE,
+ *   OTA_ERR_SIG_NO_ROOM (signed: the signature sector would not fit), OTA_ERR_ENC_NO_KEY (the
+ *   stream starts with esp_encrypted_img's magic and no decryption key is configured; with one,
+ *   the decrypt stage is put in front here, so a user's need_upgrade reads the plaintext too).
  * ota_data_default_need_upgrade: the first-sector read's flash errors, with a signature policy
  *   the trust check's codes (as for the app), OTA_ERR_TONE_* (a tone image that is not valid, or non-tone
  *   data for a tone partition: OTA_ERR_TONE_BAD_TAG), OTA_ERR_VERSION_NOT_NEWER (skip),

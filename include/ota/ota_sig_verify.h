@@ -70,6 +70,30 @@ int ota_sig_verify_block(const ota_sig_block_t *b, const uint8_t *digest, size_t
 int ota_sig_verify_sector(const uint8_t sector[OTA_SIG_SECTOR_SIZE], const uint8_t sha256[OTA_SHA256_LEN],
                           const uint8_t *sha384, const ota_sig_trust_t *trust, ota_sig_report_t *rep);
 
+/** What a verification found, without the blocks themselves (for a caller that only reports). */
+typedef struct {
+    unsigned blocks;                              /**< blocks that parsed (0..3) */
+    int parse_err;                                /**< why block `blocks` did not parse (OTA_OK if 3 did) */
+    ota_sig_scheme_t scheme[OTA_SIG_MAX_BLOCKS];  /**< per parsed block */
+    int result[OTA_SIG_MAX_BLOCKS];               /**< per parsed block: OTA_OK or why it fails */
+    int verified;                                 /**< index of the block that verified, or -1 */
+} ota_sig_summary_t;
+
+/** Reads @p len bytes at @p offset of the signed image (e.g. from flash). */
+typedef int (*ota_sig_read_fn)(void *arg, uint32_t offset, void *buf, size_t len);
+
+/** Scratch ota_sig_verify_read needs: one parsed block and one raw block (aligned as a pointer). */
+#define OTA_SIG_VERIFY_SCRATCH (sizeof(ota_sig_block_t) + OTA_SIG_BLOCK_SIZE)
+
+/**
+ * ota_sig_verify_sector for a sector that is not in RAM: its blocks are read through @p read at
+ * @p sector_off one at a time, so memory is @p scratch (OTA_SIG_VERIFY_SCRATCH bytes, suitably
+ * aligned for ota_sig_block_t), not a sector and a report. Same results and return values;
+ * @p sum gets what the report would say apart from the blocks. A read error is returned as is.
+ */
+int ota_sig_verify_read(ota_sig_read_fn read, void *arg, uint64_t sector_off, const uint8_t sha256[OTA_SHA256_LEN],
+                        const uint8_t *sha384, const ota_sig_trust_t *trust, ota_sig_summary_t *sum, void *scratch);
+
 /** Where the signature sector is in the stream. */
 typedef enum {
     /** App image: at the image length rounded up to 4 KiB (ota_sig_verifier_set_image_len). */

@@ -34,6 +34,7 @@
 #ifndef OTA_STAGE_H
 #define OTA_STAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +92,9 @@ typedef struct {
     /** RESUME_REBUILD: the next @p len bytes of the output prefix beyond sector 0, in order. */
     int (*rebuild)(void *ctx, const uint8_t *out_prefix, size_t len);
     void *ctx;
+    /** RESUME_REBUILD: rebuild() gets the whole output prefix from offset 0 instead (sector 0 from
+     *  the target's RAM copy, then flash), so the stage need not keep its own copy of sector 0. */
+    bool rebuild_from_zero;
 } ota_stage_t;
 
 #ifdef __cplusplus

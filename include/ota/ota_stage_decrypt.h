@@ -12,10 +12,10 @@
  * item with nothing committed. Memory: the decryptor (~2.3 KiB) plus the crypto library's GCM
  * state; no image buffer.
  *
- * Resume: OTA_STAGE_RESUME_REBUILD. The stage keeps the first 4 KiB of plaintext (the output's
- * sector 0, not on flash before the commit); rebuild() starts a fresh decryptor from the stream's
- * header and re-encrypts sector 0 and the prefix on flash (ota_enc_img_dec_advance) to rebuild
- * GHASH and the counter. A wrong byte on flash makes the final tag fail. Memory: +4 KiB.
+ * Resume: OTA_STAGE_RESUME_REBUILD from zero (rebuild_from_zero): rebuild() starts a fresh
+ * decryptor from the stream's header and re-encrypts the output prefix — sector 0 from the
+ * target's RAM copy, the rest from flash — (ota_enc_img_dec_advance) to rebuild GHASH and the
+ * counter. A wrong byte on flash makes the final tag fail. No copy of sector 0 in the stage.
  */
 #ifndef OTA_STAGE_DECRYPT_H
 #define OTA_STAGE_DECRYPT_H
@@ -32,6 +32,11 @@ extern "C" {
  *          checked when the stage starts (ota_enc_img_dec_init) and used when the stream's header
  *          arrives (ota_enc_img_dec_update's codes then, from the stage's process()). */
 int ota_stage_decrypt_create(const ota_enc_img_key_t *key, ota_stage_t *out);
+/**
+ * The plaintext size the stream's header announces (what the stage will output), once the header
+ * has been read (after the item's checker decoded ahead), else -1. For checks before erasing.
+ */
+int64_t ota_stage_decrypt_plain_size(const ota_stage_t *stage);
 /** Release a stage made by ota_stage_decrypt_create (its ctx). */
 void ota_stage_decrypt_free(ota_stage_t *stage);
 

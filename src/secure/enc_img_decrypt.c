@@ -98,7 +98,7 @@ int ota_enc_img_dec_set_derive(ota_enc_img_decryptor_t *d, ota_enc_img_derive_fn
 
 bool ota_enc_img_dec_header_done(const ota_enc_img_decryptor_t *d)
 {
-    return d->gcm_live;
+    return d->keyed;
 }
 
 static int fail(ota_enc_img_decryptor_t *d, int err)
@@ -126,6 +126,7 @@ static int start(ota_enc_img_decryptor_t *d)
             d->adv_live = err == OTA_OK;
         }
     }
+    d->keyed = err == OTA_OK;
     wipe(aes_key, sizeof aes_key);
     return err == OTA_OK ? OTA_OK : fail(d, err);
 }

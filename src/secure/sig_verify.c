@@ -54,35 +54,51 @@ static int rank(int err)
     }
 }
 
-int ota_sig_verify_sector(const uint8_t sector[OTA_SIG_SECTOR_SIZE], const uint8_t sha256[OTA_SHA256_LEN],
-                          const uint8_t *sha384, const ota_sig_trust_t *trust, ota_sig_report_t *rep)
+/* One block at a time (ESP-IDF checks the blocks in order, each on its own): read, parse, key
+ * digest, trust, signature. With @p rep the blocks are kept there; else in @p scratch (one parsed
+ * block and one raw block, OTA_SIG_VERIFY_SCRATCH bytes). */
+static int verify_blocks(ota_sig_read_fn read, void *arg, uint64_t off, const uint8_t *sha256, const uint8_t *sha384,
+                         const ota_sig_trust_t *trust, ota_sig_report_t *rep, ota_sig_summary_t *sum, void *scratch)
 {
-    ota_sig_report_t local;
-    if (rep == NULL) {
-        rep = &local;
+    memset(sum, 0, sizeof *sum);
+    sum->verified = -1;
+    if (rep != NULL) {
+        memset(rep, 0, sizeof *rep);
+        rep->verified = -1;
     }
-    memset(rep, 0, sizeof *rep);
-    rep->verified = -1;
-    if (sector == NULL || sha256 == NULL) {
+    if (read == NULL || sha256 == NULL || scratch == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
-    rep->blocks = (unsigned)ota_sig_sector_parse(sector, rep->block, &rep->parse_err);
-    if (rep->blocks == 0) {
-        /* erased block 0: never signed; anything else in its place is a damaged block */
-        return all_bytes(sector, OTA_SIG_BLOCK_SIZE, 0xFF) ? OTA_ERR_SIG_UNSIGNED : rep->parse_err;
-    }
+    ota_sig_block_t *own = scratch;
+    uint8_t *raw = (uint8_t *)scratch + sizeof(ota_sig_block_t);
     int best = OTA_ERR_SIG_NO_TRUSTED_KEY;
-    unsigned last = trust != NULL && trust->block0_only ? 1 : rep->blocks;
-    for (unsigned i = 0; i < rep->blocks; i++) {
-        const ota_sig_block_t *b = &rep->block[i];
-        (void)ota_sig_block_key_digest(b, rep->key_digest[i]);
-        int err = OTA_OK;
-        if (i >= last) {
+    bool erased = false;
+    for (unsigned i = 0; i < OTA_SIG_MAX_BLOCKS; i++) {
+        int err = read(arg, (uint32_t)(off + i * OTA_SIG_BLOCK_SIZE), raw, OTA_SIG_BLOCK_SIZE);
+        if (err != OTA_OK) {
+            return err;
+        }
+        ota_sig_block_t *b = rep != NULL ? &rep->block[i] : own;
+        err = ota_sig_block_parse(raw, b);
+        if (err != OTA_OK) {
+            sum->parse_err = err;
+            erased = i == 0 && all_bytes(raw, OTA_SIG_BLOCK_SIZE, 0xFF);
+            break;
+        }
+        sum->blocks++;
+        sum->scheme[i] = b->scheme;
+        uint8_t key_digest[OTA_SIG_KEY_DIGEST_LEN];
+        (void)ota_sig_block_key_digest(b, key_digest);
+        if (rep != NULL) {
+            memcpy(rep->key_digest[i], key_digest, sizeof key_digest);
+        }
+        err = OTA_OK;
+        if (i >= 1 && trust != NULL && trust->block0_only) {
             err = OTA_ERR_SIG_NO_TRUSTED_KEY;
         } else if (trust != NULL) {
             err = OTA_ERR_SIG_NO_TRUSTED_KEY;
             for (unsigned k = 0; k < trust->count && k < OTA_SIG_MAX_BLOCKS; k++) {
-                if (memcmp(trust->digest[k], rep->key_digest[i], OTA_SIG_KEY_DIGEST_LEN) == 0) {
+                if (memcmp(trust->digest[k], key_digest, OTA_SIG_KEY_DIGEST_LEN) == 0) {
                     err = trust->revoked[k] ? OTA_ERR_SIG_KEY_REVOKED : OTA_OK;
                     if (err == OTA_OK) {
                         break;
@@ -97,16 +113,56 @@ int ota_sig_verify_sector(const uint8_t sector[OTA_SIG_SECTOR_SIZE], const uint8
                 err = ota_sig_verify_block(b, sha256, OTA_SHA256_LEN);
             }
         }
-        rep->result[i] = err;
+        sum->result[i] = err;
         if (err == OTA_OK) {
-            if (rep->verified < 0) {
-                rep->verified = (int)i;
+            if (sum->verified < 0) {
+                sum->verified = (int)i;
             }
         } else if (rank(err) > rank(best)) {
             best = err;
         }
     }
-    return rep->verified >= 0 ? OTA_OK : best;
+    if (rep != NULL) {
+        rep->blocks = sum->blocks;
+        rep->parse_err = sum->parse_err;
+        rep->verified = sum->verified;
+        memcpy(rep->result, sum->result, sizeof rep->result);
+    }
+    if (sum->blocks == 0) {
+        /* erased block 0: never signed; anything else in its place is a damaged block */
+        return erased ? OTA_ERR_SIG_UNSIGNED : sum->parse_err;
+    }
+    return sum->verified >= 0 ? OTA_OK : best;
+}
+
+static int read_memory(void *arg, uint32_t off, void *buf, size_t len)
+{
+    memcpy(buf, (const uint8_t *)arg + off, len);
+    return OTA_OK;
+}
+
+int ota_sig_verify_sector(const uint8_t sector[OTA_SIG_SECTOR_SIZE], const uint8_t sha256[OTA_SHA256_LEN],
+                          const uint8_t *sha384, const ota_sig_trust_t *trust, ota_sig_report_t *rep)
+{
+    ota_sig_report_t local;
+    ota_sig_summary_t sum;
+    if (sector == NULL) {
+        if (rep != NULL) {
+            memset(rep, 0, sizeof *rep);
+            rep->verified = -1;
+        }
+        return OTA_ERR_INVALID_ARG;
+    }
+    /* the blocks go to the report (the caller's or ours): of the scratch only the raw block is used */
+    _Alignas(ota_sig_block_t) uint8_t scratch[OTA_SIG_VERIFY_SCRATCH];
+    return verify_blocks(read_memory, (void *)sector, 0, sha256, sha384, trust, rep != NULL ? rep : &local, &sum,
+                         scratch);
+}
+
+int ota_sig_verify_read(ota_sig_read_fn read, void *arg, uint64_t sector_off, const uint8_t sha256[OTA_SHA256_LEN],
+                        const uint8_t *sha384, const ota_sig_trust_t *trust, ota_sig_summary_t *sum, void *scratch)
+{
+    return verify_blocks(read, arg, sector_off, sha256, sha384, trust, NULL, sum, scratch);
 }
 
 /* ---- streaming verifier --------------------------------------------------------------------- */

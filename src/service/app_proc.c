@@ -96,6 +96,37 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
     return err;
 }
 
+/* The output's size when it is known before anything is erased: the stream's (Content-Length,
+ * file size) without stages, the plaintext size of the esp_encrypted_img header when decrypting is
+ * the only stage (the checker has decoded the header by then); -1 otherwise (a patch). */
+static int64_t output_size(const app_ctx_t *ctx)
+{
+    const ota_item_t *item = &ctx->item;
+    if (item->stages == NULL) {
+        return item->total;
+    }
+    if (ctx->decrypt.ctx != NULL && item->stages->count == 1) {
+        return ota_stage_decrypt_plain_size(&ctx->decrypt);
+    }
+    return -1;
+}
+
+/* Image (+ padding + signature sector when signed) must fit the slot: checked here, before the
+ * first erase, whenever the size is known; else while streaming (before the commit). */
+static int output_fits(app_ctx_t *ctx)
+{
+    int64_t size = output_size(ctx);
+    if (ctx->sig != NULL) {
+        return ota_sig_check_fit(ctx->sig, size);
+    }
+    if (size > (int64_t)ctx->slot->size) {
+        return ota_item_refuse(&ctx->item, OTA_ERR_IMG_TOO_LARGE,
+                               "image of %lld bytes (decrypted size) larger than partition %s (%u bytes)",
+                               (long long)size, ctx->slot->label, (unsigned)ctx->slot->size);
+    }
+    return OTA_OK;
+}
+
 /* The running app's version, "" when nothing runs or its description is unreadable. */
 static void running_version(const ota_device_t *dev, char out[33])
 {
@@ -124,13 +155,15 @@ int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node)
     if (err != OTA_OK) {
         return err;
     }
-    /* Without stages the stream is the image: its size is known before anything is read. */
-    if (item->stages == NULL && item->total > (int64_t)ctx->slot->size) {
+    /* Without stages the stream is the image: its size is known before anything is read. (Signed:
+     * output_fits says whether the image or only its signature sector is too much.) */
+    if (item->stages == NULL && ctx->sig == NULL && item->total > (int64_t)ctx->slot->size) {
         return ota_item_refuse(item, OTA_ERR_IMG_TOO_LARGE, "image of %lld bytes larger than partition %s (%u bytes)",
                                (long long)item->total, ctx->slot->label, (unsigned)ctx->slot->size);
     }
     /* The checker (app_check, or the user's) on the first output bytes, before any erase. */
-    return ota_item_check(item);
+    err = ota_item_check(item);
+    return err == OTA_OK ? output_fits(ctx) : err;
 }
 
 /* The default checker: header, chip and app description checks on the image's first bytes,

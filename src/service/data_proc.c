@@ -10,6 +10,7 @@
 #include "ota/ota_mem.h"
 #include "ota/ota_port.h"
 #include "ota/ota_proc_default.h"
+#include "ota/ota_stage_decrypt.h"
 #include "ota/ota_tone.h"
 #include "verifier_sig.h"
 #include "ota/ota_version.h"
@@ -30,6 +31,7 @@ typedef struct {
     bool cur_is_tone;
     char tone_error[160];           /* why the tone validator refused the staged image */
     ota_sig_check_t *sig;           /* signed data partition (ESP-IDF v6.1): its verifier, else NULL */
+    ota_stage_t decrypt;            /* the stream is esp_encrypted_img: the decrypt stage (ctx NULL: none) */
 } data_ctx_t;
 
 static int data_check(void *arg, const uint8_t *head, size_t len, bool ended);
@@ -37,6 +39,7 @@ static int hash_reset(void *arg);
 static int hash_feed(void *arg, const uint8_t *data, size_t len);
 static int hash_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32]);
 static int tone_finish(void *arg, uint64_t total, ota_staged_read_fn read, void *read_arg);
+static int attach_decrypt(data_ctx_t *ctx);
 static const char *tone_message(void *arg);
 
 int ota_get_version_number(const char *version)
@@ -117,6 +120,14 @@ int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_att
     if (err != OTA_OK) {
         return err;
     }
+    /* here, not in need_upgrade: a user's need_upgrade (the example's) reads the plaintext too */
+    err = attach_decrypt(ctx);
+    if (err != OTA_OK || ctx->item.stages != NULL) {
+        return err; /* encrypted: the plaintext size is checked in need_upgrade (output_fits) */
+    }
+    if (ctx->sig != NULL) {
+        return ota_sig_check_fit(ctx->sig, ctx->item.total); /* which of image and sector is too much */
+    }
     if (ctx->item.total > (int64_t)part->size) {
         OTA_LOGE(TAG, "image of %lld bytes does not fit partition %s (%u bytes)", (long long)ctx->item.total,
                  part->label, (unsigned)part->size);
@@ -145,6 +156,61 @@ static int refuse(data_ctx_t *ctx, int err, const char *detail)
     return ota_item_refuse(&ctx->item, err, "%s", detail);
 }
 
+/* A pre-encrypted data item (esp_encrypted_img, e.g. a tone partition wrapped by
+ * esp_enc_img_gen.py) is recognised by the header magic its stream starts with: with the device's
+ * decryption key configured it goes through the decrypt stage, as an app does (the checker, the
+ * verifiers and the partition then see the plaintext; the GCM tag is checked before the commit);
+ * without one it is refused before anything is erased. A stream without the magic is written as it
+ * is (raw data whose first 4 bytes happen to be CF B6 88 07 cannot be sent unwrapped). */
+static int attach_decrypt(data_ctx_t *ctx)
+{
+    static const uint8_t enc_magic[4] = {0xCF, 0xB6, 0x88, 0x07}; /* 0x0788B6CF, little-endian */
+    ota_item_t *item = &ctx->item;
+    if (item->total >= 0 && item->total < (int64_t)sizeof enc_magic) {
+        return OTA_OK; /* too short to be encrypted: the checker says what it is */
+    }
+    int err = ota_item_peek(item, sizeof enc_magic);
+    if (err == OTA_ERR_IMG_TRUNCATED) {
+        ota_service_set_item_detail(item->service, 0, "%s", "");
+        return OTA_OK;
+    }
+    if (err != OTA_OK || memcmp(item->peek, enc_magic, sizeof enc_magic) != 0) {
+        return err;
+    }
+    const ota_enc_img_key_t *key = &item->device->security.decrypt_key;
+    if (key->data == NULL) {
+        return refuse(ctx, OTA_ERR_ENC_NO_KEY,
+                      "pre-encrypted data (esp_encrypted_img) but no decryption key is configured "
+                      "(ota config set DEVICE decrypt-key ..., or ota run --decrypt-key)");
+    }
+    OTA_LOGI(TAG, "data item is pre-encrypted (esp_encrypted_img): decrypting while writing");
+    err = ota_stage_decrypt_create(key, &ctx->decrypt);
+    if (err == OTA_OK) {
+        err = ota_stages_insert_after_peek(item, &ctx->decrypt); /* the peeked magic is its first input */
+    }
+    return err;
+}
+
+/* The output must fit the partition (with the signature sector when signed): known here for an
+ * encrypted stream (the header's plaintext size, decoded by the checker), before any erase. */
+static int output_fits(data_ctx_t *ctx)
+{
+    ota_item_t *item = &ctx->item;
+    int64_t size = item->total;
+    if (item->stages != NULL) {
+        size = item->stages->count == 1 && ctx->decrypt.ctx != NULL ? ota_stage_decrypt_plain_size(&ctx->decrypt) : -1;
+    }
+    if (ctx->sig != NULL) {
+        return ota_sig_check_fit(ctx->sig, size);
+    }
+    if (size > (int64_t)ctx->part->size) {
+        return ota_item_refuse(item, OTA_ERR_IMG_TOO_LARGE, "data image of %lld bytes%s larger than partition %s "
+                               "(%u bytes)", (long long)size, item->stages != NULL ? " (decrypted)" : "",
+                               ctx->part->label, (unsigned)ctx->part->size);
+    }
+    return OTA_OK;
+}
+
 int ota_data_default_need_upgrade(void *handle, ota_node_attr_t *node)
 {
     (void)node;
@@ -153,7 +219,7 @@ int ota_data_default_need_upgrade(void *handle, ota_node_attr_t *node)
     int err = ota_data_partition_state(part);
     if (err == OTA_ERR_DATA_INCOMPLETE) {
         OTA_LOGW(TAG, "partition %s holds an interrupted install: installing it again", part->info.label);
-        return OTA_OK;
+        return output_fits(ctx);
     }
     if (err != OTA_OK) {
         return err;
@@ -163,7 +229,8 @@ int ota_data_default_need_upgrade(void *handle, ota_node_attr_t *node)
         return err;
     }
     /* The checker (data_check, or the user's) on the first output bytes, before any erase. */
-    return ota_item_check(&ctx->item);
+    err = ota_item_check(&ctx->item);
+    return err == OTA_OK ? output_fits(ctx) : err;
 }
 
 /* The default checker: at most header + description; a short stream is simply not a tone image. */
@@ -373,6 +440,7 @@ int ota_data_default_finished_check(void *handle, ota_node_attr_t *node, int res
     }
     ota_item_close(&ctx->item);
     ota_sig_check_free(ctx->sig);
+    ota_stage_decrypt_free(&ctx->decrypt);
     ota_free(ctx);
     return result;
 }

@@ -473,6 +473,9 @@ int ota_stages_restore(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t s
                 continue;
             }
             err = OTA_OK;
+            if (s->rebuild_from_zero) {
+                err = s->rebuild(s->ctx, item->writer.first, item->writer.sector); /* sector 0: in RAM */
+            }
             for (uint32_t pos = item->writer.sector; err == OTA_OK && pos < at;) {
                 uint32_t len = at - pos < scratch_size ? at - pos : (uint32_t)scratch_size;
                 err = ota_partition_read(&item->target, pos, scratch, len);

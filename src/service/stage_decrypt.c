@@ -12,8 +12,6 @@
 static const char *TAG = "esp_encrypted_img";
 
 #define CARRY_FEED 16u
-/* The output's sector 0 (ESP32 flash sector): kept for a resume, which is not on flash yet. */
-#define SECTOR0 4096u
 
 typedef struct {
     ota_enc_img_key_t key;
@@ -22,8 +20,6 @@ typedef struct {
     bool finished;
     uint8_t carry[CARRY_FEED + OTA_ENC_IMG_OUT_SLACK];
     size_t carry_len, carry_pos;
-    uint8_t sector0[SECTOR0];                /* the first plaintext bytes produced */
-    size_t sector0_len;
     bool rebuilding;                         /* rebuild() has started a fresh decryptor */
 } dec_ctx_t;
 
@@ -35,7 +31,6 @@ static int dec_reset(void *arg)
     }
     c->carry_len = c->carry_pos = 0;
     c->finished = false;
-    c->sector0_len = 0;
     c->rebuilding = false;
     int err = ota_enc_img_dec_init(&c->d, &c->key);
     c->live = err == OTA_OK;
@@ -67,25 +62,10 @@ static int log_err(int err)
 static int dec_process_inner(dec_ctx_t *c, const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out,
                              size_t out_cap, size_t *out_len);
 
-/* Keep the first SECTOR0 output bytes (for rebuild) */
-static void capture(dec_ctx_t *c, const uint8_t *out, size_t n)
-{
-    if (c->sector0_len < SECTOR0) {
-        size_t k = SECTOR0 - c->sector0_len < n ? SECTOR0 - c->sector0_len : n;
-        memcpy(c->sector0 + c->sector0_len, out, k);
-        c->sector0_len += k;
-    }
-}
-
 static int dec_process(void *arg, const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out, size_t out_cap,
                        size_t *out_len)
 {
-    dec_ctx_t *c = arg;
-    int err = dec_process_inner(c, in, in_len, in_used, out, out_cap, out_len);
-    if (err == OTA_OK && *out_len > 0) {
-        capture(c, out, *out_len);
-    }
-    return err;
+    return dec_process_inner(arg, in, in_len, in_used, out, out_cap, out_len);
 }
 
 static int dec_process_inner(dec_ctx_t *c, const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out,
@@ -147,16 +127,17 @@ static int dec_finish(void *arg, uint8_t *out, size_t out_cap, size_t *out_len)
     return OTA_OK;
 }
 
-/* Resume (OTA_STAGE_RESUME_REBUILD): sector 0 has just been produced again from the stream's
- * start. A fresh decryptor takes the header again, then re-encrypts sector 0 and the prefix on
- * flash (ota_enc_img_dec_advance), which rebuilds GHASH and the counter; the tag at the end then
- * covers the whole image as in an uninterrupted run (a wrong byte on flash makes it fail). */
+/* Resume (OTA_STAGE_RESUME_REBUILD, from zero): sector 0 has just been produced again from the
+ * stream's start. A fresh decryptor takes the header again, then re-encrypts the output prefix
+ * (ota_enc_img_dec_advance) — sector 0 from the target's RAM copy, the rest from flash — which
+ * rebuilds GHASH and the counter; the tag at the end then covers the whole image as in an
+ * uninterrupted run (a wrong byte on flash makes it fail). */
 static int dec_rebuild(void *arg, const uint8_t *prefix, size_t len)
 {
     dec_ctx_t *c = arg;
     int err;
     if (!c->rebuilding) {
-        if (!ota_enc_img_dec_header_done(&c->d) || c->sector0_len != SECTOR0 || c->carry_len != 0) {
+        if (!c->live || !ota_enc_img_dec_header_done(&c->d) || c->d.produced == 0 || c->carry_len != 0) {
             return OTA_ERR_SVC_CHECKPOINT; /* not at the cut a checkpoint describes */
         }
         uint8_t header[OTA_ENC_IMG_HEADER_SIZE];
@@ -171,9 +152,6 @@ static int dec_rebuild(void *arg, const uint8_t *prefix, size_t len)
         int n = ota_enc_img_dec_update(&c->d, header, sizeof header, none, sizeof none);
         if (n != 0) {
             return n < 0 ? n : OTA_ERR_INVALID_STATE;
-        }
-        if ((err = ota_enc_img_dec_advance(&c->d, c->sector0, c->sector0_len)) != OTA_OK) {
-            return err;
         }
         c->rebuilding = true;
     }
@@ -197,8 +175,18 @@ int ota_stage_decrypt_create(const ota_enc_img_key_t *key, ota_stage_t *out)
     out->finish = dec_finish;
     out->resume = OTA_STAGE_RESUME_REBUILD;
     out->rebuild = dec_rebuild;
+    out->rebuild_from_zero = true; /* no copy of sector 0 here: the writer has one */
     out->ctx = c;
     return OTA_OK;
+}
+
+int64_t ota_stage_decrypt_plain_size(const ota_stage_t *stage)
+{
+    if (stage == NULL || stage->ctx == NULL) {
+        return -1;
+    }
+    const dec_ctx_t *c = stage->ctx;
+    return c->live && ota_enc_img_dec_header_done(&c->d) ? (int64_t)c->d.header.image_len : -1;
 }
 
 void ota_stage_decrypt_free(ota_stage_t *stage)

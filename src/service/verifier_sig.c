@@ -14,6 +14,9 @@
 
 static const char *TAG = "secure_boot_v2";
 
+/* Memory: the digests' contexts and a few positions. The signature sector is not held: it is on
+ * the target when finish() runs and is read from there block by block (ota_sig_verify_read, in
+ * the service's work buffer, which the stream no longer uses then). */
 struct ota_sig_check {
     ota_item_t *item;
     ota_sig_layout_t layout;
@@ -22,22 +25,51 @@ struct ota_sig_check {
     void *arg;
     bool len_set;
     uint64_t sector_end;   /* APP: where the stream must end (sector offset + 4096), once known */
+    uint64_t sector_off;   /* where the signed bytes end, once known (UINT64_MAX before) */
+    int64_t expect_total;  /* DATA: the output size announced before the stream (-1 unknown) */
+    uint64_t pos;          /* bytes fed */
+    uint64_t hashed;       /* bytes hashed (a prefix of the stream) */
+    ota_sha256_ctx_t sha256;
+    ota_sha384_ctx_t sha384;
     uint64_t signed_len;
     ota_sig_trust_t trust;
     bool trusted;          /* trust taken */
     char msg[200];
-    ota_sig_report_t rep;
-    ota_sig_verifier_t v;
+    /* what the log and the RESULT detail say about the outcome */
+    ota_sig_summary_t sum;
 };
+
+static void hash_start(ota_sig_check_t *c)
+{
+    /* the device does not fix the scheme: SHA-256 for RSA/P-256 blocks, SHA-384 for P-384 */
+    ota_sha256_init(&c->sha256);
+    ota_sha384_init(&c->sha384);
+    c->hashed = 0;
+}
+
+static void hash(ota_sig_check_t *c, const uint8_t *data, size_t len)
+{
+    ota_sha256_update(&c->sha256, data, len);
+    ota_sha384_update(&c->sha384, data, len);
+    c->hashed += len;
+}
 
 static int check_reset(void *arg)
 {
     ota_sig_check_t *c = arg;
     c->len_set = false;
     c->sector_end = 0;
+    c->sector_off = UINT64_MAX;
+    c->pos = 0;
     c->signed_len = 0;
     c->msg[0] = '\0';
-    return ota_sig_verifier_init(&c->v, c->layout, OTA_SIG_SCHEME_NONE);
+    memset(&c->sum, 0, sizeof c->sum);
+    c->sum.verified = -1;
+    if (c->layout == OTA_SIG_LAYOUT_DATA && c->expect_total >= 0) {
+        c->sector_off = ota_sig_sector_offset_for_data((uint64_t)c->expect_total);
+    }
+    hash_start(c);
+    return OTA_OK;
 }
 
 static int fail(ota_sig_check_t *c, int err, const char *fmt, unsigned long long a, unsigned long long b)
@@ -58,8 +90,8 @@ static int learn_len(ota_sig_check_t *c)
         return OTA_OK;
     }
     c->len_set = true;
-    ota_sig_verifier_set_image_len(&c->v, len);
-    c->sector_end = ota_sig_sector_offset_for_image(len) + OTA_SIG_SECTOR_SIZE;
+    c->sector_off = ota_sig_sector_offset_for_image(len);
+    c->sector_end = c->sector_off + OTA_SIG_SECTOR_SIZE;
     if (c->sector_end > c->room) {
         return fail(c, OTA_ERR_SIG_NO_ROOM, "image (%llu bytes) and its signature sector do not fit the %llu-byte slot",
                     len, (unsigned long long)c->room);
@@ -70,24 +102,48 @@ static int learn_len(ota_sig_check_t *c)
 static int check_feed(void *arg, const uint8_t *data, size_t len)
 {
     ota_sig_check_t *c = arg;
-    int err = ota_sig_verifier_feed(&c->v, data, len);
-    if (err == OTA_OK) {
-        err = learn_len(c);
+    /* The image validator ran on these bytes first: if it still does not know the length, all of
+     * them are image bytes (signed); if it does, the sector's place is known. */
+    int err = learn_len(c);
+    if (err != OTA_OK) {
+        return err;
     }
+    bool streaming = c->layout == OTA_SIG_LAYOUT_APP || c->sector_off != UINT64_MAX;
+    if (streaming && c->hashed == c->pos && c->pos < c->sector_off) {
+        uint64_t room = c->sector_off - c->pos;
+        hash(c, data, len < room ? len : (size_t)room);
+    }
+    c->pos += len;
     /* Nothing may follow the signature sector: those bytes would be covered by nothing. */
-    if (err == OTA_OK && c->len_set && c->v.pos > c->sector_end) {
-        err = fail(c, OTA_ERR_IMG_TRAILING_DATA, "%llu bytes after the signature sector (ends at %llu)",
-                   (unsigned long long)(c->v.pos - c->sector_end), (unsigned long long)c->sector_end);
+    if (c->len_set && c->pos > c->sector_end) {
+        return fail(c, OTA_ERR_IMG_TRAILING_DATA, "%llu bytes after the signature sector (ends at %llu)",
+                    (unsigned long long)(c->pos - c->sector_end), (unsigned long long)c->sector_end);
     }
-    return err;
+    return OTA_OK;
+}
+
+/* The digest of [0, off) from the staged image, when the stream could not be hashed as it came
+ * (a data item of unknown size: the sector is its last whole sector). */
+static int rehash(ota_sig_check_t *c, uint64_t off, ota_staged_read_fn read, void *read_arg, uint8_t *buf,
+                  size_t size)
+{
+    hash_start(c);
+    for (uint64_t at = 0; at < off;) {
+        size_t n = off - at < size ? (size_t)(off - at) : size;
+        int err = read(read_arg, (uint32_t)at, buf, n);
+        if (err != OTA_OK) {
+            return err;
+        }
+        hash(c, buf, n);
+        at += n;
+    }
+    return OTA_OK;
 }
 
 static int check_finish(void *arg, uint64_t total, ota_staged_read_fn read, void *read_arg)
 {
-    (void)total;
-    (void)read;
-    (void)read_arg;
     ota_sig_check_t *c = arg;
+    (void)total;
     int err = learn_len(c);
     if (err != OTA_OK) {
         return err;
@@ -97,15 +153,38 @@ static int check_finish(void *arg, uint64_t total, ota_staged_read_fn read, void
         return err;
     }
     c->trusted = true;
-    err = ota_sig_verifier_finish(&c->v, &c->trust, &c->rep, &c->signed_len);
+    uint64_t off = c->layout == OTA_SIG_LAYOUT_DATA ? ota_sig_sector_offset_for_data(c->pos) : c->sector_off;
+    if (off == UINT64_MAX || off + OTA_SIG_SECTOR_SIZE > c->pos) {
+        err = OTA_ERR_SIG_UNSIGNED; /* no room for a sector after the signed data */
+    } else {
+        size_t size;
+        uint8_t *buf = ota_service_work_buffer(c->item->service, &size);
+        uint8_t *own = NULL;
+        if (size < OTA_SIG_VERIFY_SCRATCH) {
+            buf = own = ota_malloc(OTA_SIG_VERIFY_SCRATCH);
+            size = OTA_SIG_VERIFY_SCRATCH;
+        }
+        err = buf == NULL ? OTA_ERR_NO_MEM : OTA_OK;
+        if (err == OTA_OK && c->hashed != off) {
+            err = rehash(c, off, read, read_arg, buf, size);
+        }
+        uint8_t d256[OTA_SHA256_LEN], d384[OTA_SHA384_LEN];
+        if (err == OTA_OK) {
+            ota_sha256_final(&c->sha256, d256);
+            ota_sha384_final(&c->sha384, d384);
+            c->signed_len = off;
+            err = ota_sig_verify_read(read, read_arg, off, d256, d384, &c->trust, &c->sum, buf);
+        }
+        ota_free(own);
+    }
     if (err == OTA_OK) {
-        OTA_LOGI(TAG, "Verifying with %s...", ota_sig_scheme_name(c->rep.block[c->rep.verified].scheme));
-        OTA_LOGI(TAG, "Signature verified successfully! (block %d, %llu bytes signed)", c->rep.verified,
+        OTA_LOGI(TAG, "Verifying with %s...", ota_sig_scheme_name(c->sum.scheme[c->sum.verified]));
+        OTA_LOGI(TAG, "Signature verified successfully! (block %d, %llu bytes signed)", c->sum.verified,
                  (unsigned long long)c->signed_len);
         return OTA_OK;
     }
     snprintf(c->msg, sizeof c->msg, "secure boot verification failed: %s (%u block(s) read)", ota_strerror(err),
-             c->rep.blocks);
+             c->sum.blocks);
     OTA_LOGE(TAG, "%s", c->msg);
     return err;
 }
@@ -129,6 +208,7 @@ int ota_sig_check_add(ota_item_t *item, ota_sig_layout_t layout, uint32_t room, 
     c->room = room;
     c->image_len = image_len;
     c->arg = arg;
+    c->expect_total = -1;
     ota_verifier_t v = {.name = "signature", .reset = check_reset, .feed = check_feed, .finish = check_finish,
                         .message = check_message, .ctx = c};
     int err = ota_item_add_verifier(item, &v);
@@ -152,6 +232,44 @@ int ota_sig_check_trust(ota_sig_check_t *c)
                                                      "take the trusted key from");
     }
     c->trusted = true;
+    return OTA_OK;
+}
+
+int ota_sig_check_fit(ota_sig_check_t *c, int64_t total)
+{
+    if (c != NULL) {
+        c->expect_total = total; /* DATA: the sector's place, so the stream can be hashed as it comes */
+    }
+    if (c == NULL || total < 0) {
+        return OTA_OK; /* unknown size: checked while streaming (learn_len), still before the commit */
+    }
+    const char *label = c->item->target.info.label;
+    uint64_t t = (uint64_t)total;
+    bool whole = t % OTA_SIG_SECTOR_SIZE == 0;
+    if (t > c->room) {
+        /* A signed stream ends with its sector: without it, would the image have fitted? */
+        if (whole && t - OTA_SIG_SECTOR_SIZE <= c->room) {
+            return ota_item_refuse(c->item, OTA_ERR_SIG_NO_ROOM,
+                                   "image of %llu bytes does not fit %s (%u bytes); without its 4096-byte "
+                                   "signature sector it would: refused before erasing",
+                                   (unsigned long long)t, label, (unsigned)c->room);
+        }
+        return ota_item_refuse(c->item, OTA_ERR_IMG_TOO_LARGE, "image of %llu bytes larger than partition %s (%u bytes)",
+                               (unsigned long long)t, label, (unsigned)c->room);
+    }
+    /* An app's signature sector starts at the image length rounded up to 4 KiB and ends the
+     * stream, so a signed app stream is a whole number of sectors. One that is not holds the
+     * image (at most all of it) without its sector, and the sector must still find room. A data
+     * stream's sector is its last whole sector (ESP-IDF v6.1): inside the stream, so it fits. */
+    if (c->layout == OTA_SIG_LAYOUT_APP && !whole) {
+        uint64_t need = ota_sig_sector_offset_for_image(t) + OTA_SIG_SECTOR_SIZE;
+        if (need > c->room) {
+            return ota_item_refuse(c->item, OTA_ERR_SIG_NO_ROOM,
+                                   "image of %llu bytes fits %s (%u bytes) unsigned, but not with its padding to "
+                                   "4 KiB and the 4096-byte signature sector (%llu bytes): refused before erasing",
+                                   (unsigned long long)t, label, (unsigned)c->room, (unsigned long long)need);
+        }
+    }
     return OTA_OK;
 }
 

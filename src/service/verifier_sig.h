@@ -21,6 +21,15 @@ int ota_sig_check_add(ota_item_t *item, ota_sig_layout_t layout, uint32_t room, 
                       void *arg, ota_sig_check_t **out);
 /** Take the device's trusted keys now (before anything is erased); refuses the item if none. */
 int ota_sig_check_trust(ota_sig_check_t *chk);
+/**
+ * Before anything is erased: with the output's size @p total known (the stream's Content-Length
+ * or file size, or the plaintext size from an esp_encrypted_img header; -1 unknown), refuse
+ * (ota_item_refuse) an item whose image, padded to 4 KiB, and signature sector cannot fit the
+ * room: OTA_ERR_SIG_NO_ROOM when the image alone would fit, OTA_ERR_IMG_TOO_LARGE when not even
+ * that. OTA_OK when it may fit (or the size is unknown: learn_len still refuses while streaming,
+ * before the commit). @p chk NULL: OTA_OK.
+ */
+int ota_sig_check_fit(ota_sig_check_t *chk, int64_t total);
 /** The signed data length after a successful finish (DATA layout: where the sector starts). */
 uint64_t ota_sig_check_signed_len(const ota_sig_check_t *chk);
 void ota_sig_check_free(ota_sig_check_t *chk);

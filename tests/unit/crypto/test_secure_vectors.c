@@ -461,6 +461,42 @@ static void test_decrypt_failures(void **state)
     assert_int_equal(decrypt_modified(&ENC_RSA, ENC_RSA.key, 20, 0), OTA_ERR_ENC_WRONG_KEY);
 }
 
+/* ota_enc_img_dec_header_done() as its header comment says: false while the 512-byte header
+ * arrives and when it is refused, true once it is parsed and the key derived, and still true after
+ * finish() (the vector decrypts: the header was good) and after abort(). */
+static void test_decrypt_header_done(void **state)
+{
+    (void)state;
+    blob_t enc = load(ENC_ECC.enc), key = load(ENC_ECC.key);
+    ota_enc_img_key_t k = {ENC_ECC.scheme, key.data, key.len};
+    ota_enc_img_decryptor_t *d = malloc(sizeof *d);
+    uint8_t *out = malloc(enc.len + OTA_ENC_IMG_OUT_SLACK);
+    assert_int_equal(ota_enc_img_dec_init(d, &k), OTA_OK);
+    assert_false(ota_enc_img_dec_header_done(d));
+    assert_int_equal(ota_enc_img_dec_update(d, enc.data, OTA_ENC_IMG_HEADER_SIZE - 1, out, enc.len), 0);
+    assert_false(ota_enc_img_dec_header_done(d));
+    assert_int_equal(ota_enc_img_dec_update(d, enc.data + OTA_ENC_IMG_HEADER_SIZE - 1, 1, out, enc.len), 0);
+    assert_true(ota_enc_img_dec_header_done(d));
+    size_t body = enc.len - OTA_ENC_IMG_HEADER_SIZE;
+    int n = ota_enc_img_dec_update(d, enc.data + OTA_ENC_IMG_HEADER_SIZE, body, out, body + OTA_ENC_IMG_OUT_SLACK);
+    assert_true(n >= 0);
+    assert_true(ota_enc_img_dec_finish(d, out + n) >= 0);
+    assert_true(ota_enc_img_dec_header_done(d));
+    ota_enc_img_dec_abort(d);
+    assert_true(ota_enc_img_dec_header_done(d));
+    /* refused header (magic altered): never done */
+    enc.data[0] ^= 0x01;
+    assert_int_equal(ota_enc_img_dec_init(d, &k), OTA_OK);
+    assert_int_equal(ota_enc_img_dec_update(d, enc.data, OTA_ENC_IMG_HEADER_SIZE, out, enc.len),
+                     OTA_ERR_ENC_BAD_MAGIC);
+    assert_false(ota_enc_img_dec_header_done(d));
+    ota_enc_img_dec_abort(d);
+    free(out);
+    free(d);
+    free(enc.data);
+    free(key.data);
+}
+
 static void test_decrypt_trailing(void **state)
 {
     (void)state;
@@ -585,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_decrypt_vectors),
         cmocka_unit_test(test_decrypt_failures),
         cmocka_unit_test(test_decrypt_trailing),
+        cmocka_unit_test(test_decrypt_header_done),
         cmocka_unit_test(test_decrypt_resume),
         cmocka_unit_test(test_ecies_device_public_key),
     };

@@ -164,6 +164,88 @@ static void test_refusals_before_erasing(void **state)
     sf_device_free(&d);
 }
 
+/* Issue 11: image + padding to 4 KiB + the 4 KiB signature sector must fit the slot, checked
+ * before erasing when the size is known. The expected figure is the ESP-IDF layout
+ * (esp-secure-formats.md: sector at the image length rounded up to 4 KiB, 4096 bytes): a
+ * 1 MiB - 1000 byte image fits the 1 MiB slot unsigned, its sector would end at 1 MiB + 4 KiB. */
+static void check_no_room(sf_device_t *d, const char *uri)
+{
+    uint32_t size;
+    const uint8_t *ota1 = sf_partition_bytes(d, "ota_1", &size);
+    uint8_t *ota1_before = malloc(size);
+    memcpy(ota1_before, ota1, size);
+    uint32_t od_size;
+    const uint8_t *od = sf_partition_bytes(d, "otadata", &od_size);
+    uint8_t *od_before = malloc(od_size);
+    memcpy(od_before, od, od_size);
+    uint32_t wear = sf_partition_wear(d, "ota_1"), od_wear = sf_partition_wear(d, "otadata");
+    ota_upgrade_ops_t list[] = {sf_app_item(uri, true)};
+    ota_service_summary_t sum;
+    assert_int_equal(sf_run(d, list, 1, false, &sum), OTA_ERR_SIG_NO_ROOM);
+    assert_int_equal(sum.failed, 1);
+    assert_int_equal(sf_events.item_reason[0], OTA_ERR_SIG_NO_ROOM);
+    assert_int_equal(sf_partition_wear(d, "ota_1") - wear, 0);
+    assert_int_equal(sf_partition_wear(d, "otadata") - od_wear, 0);
+    assert_memory_equal(sf_partition_bytes(d, "ota_1", &size), ota1_before, size);
+    assert_memory_equal(sf_partition_bytes(d, "otadata", &od_size), od_before, od_size);
+    assert_string_equal(ota_device_running(&d->dev)->label, "ota_0");
+    free(ota1_before);
+    free(od_before);
+}
+
+static void test_signature_sector_must_fit_before_erasing(void **state)
+{
+    (void)state;
+    sf_device_t d;
+    sf_device_init(&d, SF_RUNNING_VERSION);
+    size_t dlen;
+    uint8_t *digest = ts_read_file(ts_testdata("secure/digest_ecdsa256.bin"), &dlen);
+    assert_int_equal(dlen, 32);
+    d.dev.security.secure_boot_v2 = true;
+    d.dev.security.key_digest_set[0] = true;
+    memcpy(d.dev.security.key_digest[0], digest, 32);
+    free(digest);
+    /* ota_1 holds an old image: an erase would show in its bytes as well as in the counter */
+    char *old = sf_make_app(&d, "old.bin", "v0.1", 200000, 3);
+    ota_upgrade_ops_t first[] = {sf_app_item(old, false)};
+    ota_service_summary_t sum;
+    d.dev.security.secure_boot_v2 = false;
+    assert_int_equal(sf_run(&d, first, 1, false, &sum), OTA_OK);
+    assert_int_equal(ota_ops_set_boot_partition(&d.dev, ota_partition_find_by_label(&d.dev.table, "ota_0")), OTA_OK);
+    d.dev.security.secure_boot_v2 = true;
+    /* unsigned, fits as it is: the stream's size (file size) says its sector cannot */
+    const uint32_t len = 0x100000 - 1000;
+    char *unsigned_uri = sf_make_app(&d, "fits_unsigned.bin", "v9", len, 5);
+    check_no_room(&d, unsigned_uri);
+    /* the same image signed: image, 0xFF up to 1 MiB, then a signature sector (Espressif's, from a
+     * vector: it is never read, the size alone refuses it) */
+    size_t img_len, vec_len;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/fits_unsigned.bin", d.dir);
+    uint8_t *img = ts_read_file(path, &img_len);
+    assert_true(img_len > 0x100000 - 4096 && img_len < 0x100000); /* the builder pads to 16 bytes */
+    uint8_t *vec = ts_read_file(ts_testdata("secure/app_esp32c6_ecdsa256.bin"), &vec_len);
+    uint8_t *signed_img = malloc(0x100000 + 4096);
+    memcpy(signed_img, img, img_len);
+    memset(signed_img + img_len, 0xFF, 0x100000 - img_len);
+    memcpy(signed_img + 0x100000, vec + vec_len - 4096, 4096);
+    char *signed_uri = sf_make_file(&d, "signed.bin", signed_img, 0x100000 + 4096);
+    check_no_room(&d, signed_uri);
+    /* control: one that fits with its sector is streamed (and refused at the end: unsigned) */
+    char *small = sf_make_app(&d, "small.bin", "v9", 200000, 6);
+    ota_upgrade_ops_t list[] = {sf_app_item(small, true)};
+    assert_int_equal(sf_run(&d, list, 1, false, &sum), OTA_ERR_SIG_UNSIGNED);
+    assert_true(sf_partition_wear(&d, "ota_1") > 0);
+    free(img);
+    free(vec);
+    free(signed_img);
+    free(old);
+    free(unsigned_uri);
+    free(signed_uri);
+    free(small);
+    sf_device_free(&d);
+}
+
 static void test_corrupt_app_never_becomes_bootable(void **state)
 {
     (void)state;
@@ -308,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_version_check_skips_same_and_older),
         cmocka_unit_test(test_version_not_comparable_is_refused),
         cmocka_unit_test(test_refusals_before_erasing),
+        cmocka_unit_test(test_signature_sector_must_fit_before_erasing),
         cmocka_unit_test(test_corrupt_app_never_becomes_bootable),
         cmocka_unit_test(test_data_procedure),
         cmocka_unit_test(test_interrupted_data_install_is_reinstalled),
