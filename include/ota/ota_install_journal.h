@@ -135,9 +135,10 @@ int ota_journal_find_staged(const uint8_t *sector0, uint32_t sector_size, ota_jo
                             ota_journal_stage_t *rec, uint8_t *state);
 /**
  * In a copy of one spill sector: find the stage record for the checkpoint at @p bytes_written.
- * OTA_OK with *at its sector offset (decode it again with ota_journal_stage_decode), else
- * OTA_ERR_NOT_FOUND. *free_off always gets the offset of the first erased slot after the last
- * record (the sector's slot capacity if none).
+ * *free_off always gets the offset of the first erased slot after the last record (the sector's
+ * slot capacity if none).
+ * @return OTA_OK with *at its sector offset (decode it again with ota_journal_stage_decode);
+ *         OTA_ERR_NOT_FOUND when no valid record for that checkpoint is in the sector.
  */
 int ota_journal_spill_find(const uint8_t *sector, uint32_t sector_size, uint32_t bytes_written, uint32_t *at,
                            uint32_t *free_off, uint8_t *scratch_state);

@@ -88,8 +88,13 @@ typedef int (*ota_sig_read_fn)(void *arg, uint32_t offset, void *buf, size_t len
 /**
  * ota_sig_verify_sector for a sector that is not in RAM: its blocks are read through @p read at
  * @p sector_off one at a time, so memory is @p scratch (OTA_SIG_VERIFY_SCRATCH bytes, suitably
- * aligned for ota_sig_block_t), not a sector and a report. Same results and return values;
- * @p sum gets what the report would say apart from the blocks. A read error is returned as is.
+ * aligned for ota_sig_block_t), not a sector and a report. @p sum gets what the report would
+ * say apart from the blocks.
+ * @return the codes of ota_sig_verify_sector (OTA_OK, OTA_ERR_INVALID_ARG, OTA_ERR_SIG_UNSIGNED,
+ *         OTA_ERR_SIG_BAD_MAGIC, OTA_ERR_SIG_BAD_VERSION, OTA_ERR_SIG_BAD_CRC, OTA_ERR_SIG_BAD_SCHEME,
+ *         OTA_ERR_SIG_DIGEST_MISMATCH, OTA_ERR_SIG_INVALID, OTA_ERR_SIG_KEY_REVOKED,
+ *         OTA_ERR_SIG_NO_TRUSTED_KEY; OTA_ERR_CRYPTO / OTA_ERR_NOT_SUPPORTED of a block count as not
+ *         verified), or @p read's error as it returned it.
  */
 int ota_sig_verify_read(ota_sig_read_fn read, void *arg, uint64_t sector_off, const uint8_t sha256[OTA_SHA256_LEN],
                         const uint8_t *sha384, const ota_sig_trust_t *trust, ota_sig_summary_t *sum, void *scratch);
