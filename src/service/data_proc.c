@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "features.h"
 #include "item.h"
 #include "ota/ota_crypto.h"
 #include "ota/ota_err.h"
@@ -30,6 +31,7 @@ typedef struct {
     bool cur_is_tone;
     char tone_error[160];           /* why the tone validator refused the staged image */
     ota_sig_check_t *sig;           /* signed data partition (ESP-IDF v6.1): its verifier, else NULL */
+    const ota_update_feature_sig_t *sigf; /* the signature feature, NULL: not linked */
 } data_ctx_t;
 
 static int data_check(void *arg, const uint8_t *head, size_t len, bool ended);
@@ -95,6 +97,7 @@ int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_att
     }
     *handle = ctx;
     ctx->part = part;
+    ctx->sigf = ota_service_features(service)->signatures;
     ota_sha256_init(&ctx->sha);
     OTA_LOGI(TAG, "data upgrade uri %s", node->uri ? node->uri : "(null)");
     int err = ota_item_open(&ctx->item, service, node, TAG, part);
@@ -112,7 +115,9 @@ int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_att
     err = ota_item_add_verifier(&ctx->item, &verifier);
     /* A signed data partition (subtype 0x06, or marked signed): the last sector is the signature. */
     if (err == OTA_OK && ota_device_data_signed(dev, part)) {
-        err = ota_sig_check_add(&ctx->item, OTA_SIG_LAYOUT_DATA, part->size, NULL, NULL, &ctx->sig);
+        err = ctx->sigf == NULL
+                  ? ota_feature_missing(&ctx->item, "signature verification", "the data partition is signed")
+                  : ctx->sigf->add(&ctx->item, OTA_SIG_LAYOUT_DATA, part->size, NULL, NULL, &ctx->sig);
     }
     if (err != OTA_OK) {
         return err;
@@ -159,7 +164,7 @@ int ota_data_default_need_upgrade(void *handle, ota_node_attr_t *node)
         return err;
     }
     ctx->cur_is_tone = current_tone(part, &ctx->cur);
-    if (ctx->sig != NULL && (err = ota_sig_check_trust(ctx->sig)) != OTA_OK) {
+    if (ctx->sig != NULL && (err = ctx->sigf->trust(ctx->sig)) != OTA_OK) {
         return err;
     }
     /* The checker (data_check, or the user's) on the first output bytes, before any erase. */
@@ -372,7 +377,9 @@ int ota_data_default_finished_check(void *handle, ota_node_attr_t *node, int res
         OTA_LOGW(TAG, "partition %s left as an interrupted install (will be installed again)", ctx->part->label);
     }
     ota_item_close(&ctx->item);
-    ota_sig_check_free(ctx->sig);
+    if (ctx->sig != NULL) {
+        ctx->sigf->free(ctx->sig);
+    }
     ota_free(ctx);
     return result;
 }
