@@ -41,6 +41,7 @@
 #include "ota/ota_service.h"
 #include "ota/ota_source.h"
 #include "ota/ota_source_posix.h"
+#include "ota/ota_update_features.h"
 #include "ota_example.h"
 
 #define MAX_REPEAT 64
@@ -346,6 +347,7 @@ __attribute__((noinline)) int bench_service_run(run_ctx_t *rc);
 __attribute__((noinline)) int bench_service_run(run_ctx_t *rc)
 {
     ota_service_config_t cfg = {
+        .features = &ota_update_features_all,
         .device = rc->dev,
         .work_buffer_size = rc->buffer,
         .source = {.transport = &rc->source},

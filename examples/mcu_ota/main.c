@@ -24,6 +24,7 @@
 #include "ota/ota_otadata.h"
 #include "ota/ota_port.h"
 #include "ota/ota_port_baremetal.h"
+#include "ota/ota_update_features.h"
 #include "ota_example.h"
 #include "mcu_board.h"
 
@@ -31,6 +32,13 @@ static const char *TAG = "HTTPS_OTA_EXAMPLE";
 
 #define FLASH_MAX (4u * 1024u * 1024u)
 #define MCU_WORK_BUFFER_SIZE 2048u
+/* MCU_OTA_ALL_FEATURES: the variant mcu_ota_all.elf, linked only to measure what the optional
+ * features would add (scripts/mcu_footprint.py); the firmware that runs links none. */
+#ifdef MCU_OTA_ALL_FEATURES
+#define MCU_OTA_FEATURES (&ota_update_features_all)
+#else
+#define MCU_OTA_FEATURES NULL
+#endif
 
 /* The service's streaming buffer, given by the caller (static) instead of taken from the heap. */
 static uint8_t s_work_buffer[MCU_WORK_BUFFER_SIZE];
@@ -101,6 +109,11 @@ static int app_main(ota_device_t *dev, board_t *b, const char *sdcard, const cha
         .restart = restart,
         .restart_ctx = b,
         .source = {.transport = &cfg.source},
+        /* The optional update features this firmware links (ota_update_features.h). The example's
+         * list is a whole app and a tone image, and the hash-only crypto port has no public-key
+         * or GCM code: no signatures, no decryption, no delta patches. A device that requires
+         * one refuses the item before any erase (OTA_ERR_NOT_SUPPORTED). */
+        .features = MCU_OTA_FEATURES,
     };
     ota_service_t *service = NULL;
     int err = ota_service_create(&scfg, &service);

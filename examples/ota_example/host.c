@@ -9,6 +9,7 @@
 #include "ota/ota_log.h"
 #include "ota/ota_ops.h"
 #include "ota/ota_otadata.h"
+#include "ota/ota_update_features.h"
 
 static const char *TAG = "host";
 
@@ -71,6 +72,7 @@ int ota_example_host_run(const ota_example_host_options_t *opts, ota_example_hos
     if (err == OTA_OK) {
         ota_example_config_t cfg = opts->example;
         cfg.device = b.dev;
+        cfg.features = &ota_update_features_all; /* the host links every feature */
         cfg.restart = restart;
         cfg.restart_ctx = &b;
         result->example_err = ota_example_app_main(&cfg, &result->summary);

@@ -158,6 +158,7 @@ int ota_example_app_main(const ota_example_config_t *cfg, ota_service_summary_t 
         .source = {.transport = &cfg->source},
         .version_check = cfg->force_check_firmware_version,
         .delta_allow_bare = cfg->delta_allow_bare,
+        .features = cfg->features,
     };
     ota_service_t *ota_service = NULL;
     int err = ota_service_create(&ota_service_cfg, &ota_service);

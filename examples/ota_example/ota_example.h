@@ -33,6 +33,8 @@ typedef struct {
     bool force_check_firmware_version; /**< CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER */
     bool break_after_fail;             /**< both items; the example sets false */
     bool delta_allow_bare;             /**< the app URI may be a bare detools patch (no ESP header) */
+    /** The optional update features the firmware links (ota_update_features.h); NULL: none */
+    const struct ota_update_features *features;
     ota_source_posix_config_t source;  /**< sdcard root ("the SD card mount"), TLS, timeouts */
     ota_event_cb_t observer;           /**< also gets every service event (may be NULL) */
     void *observer_ctx;

@@ -42,6 +42,7 @@ extern "C" {
 #endif
 
 typedef struct ota_service ota_service_t;
+struct ota_update_features; /* ota_update_features.h */
 
 /** What to upgrade and from where (ESP-ADF ota_node_attr_t). */
 typedef struct {
@@ -140,6 +141,10 @@ typedef struct {
      * any stream not starting with an image's 0xE9. Off: only esp_delta_ota patches are. */
     bool delta_allow_bare;
     uint32_t progress_interval_ms;   /**< minimum time between PROGRESS events; default 250 */
+    /** The optional update features this firmware links (ota_update_features.h):
+     *  &ota_update_features_all, a table of some of them, or NULL for none. An item that needs
+     *  an absent one is refused before any erase with OTA_ERR_NOT_SUPPORTED. */
+    const struct ota_update_features *features;
 } ota_service_config_t;
 
 /** Totals of one run. */

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "features.h"
 #include "item.h"
 #include "ota/ota_app_image.h"
 #include "ota/ota_crypto.h"
@@ -12,10 +13,8 @@
 #include "ota/ota_path.h"
 #include "ota/ota_port.h"
 #include "ota/ota_proc_default.h"
-#include "ota/ota_stage_decrypt.h"
 #include "ota/ota_version.h"
 #include "service_internal.h"
-#include "stage_delta.h"
 #include "verifier_sig.h"
 
 static const char *TAG = "OTA_DEFAULT";
@@ -37,6 +36,7 @@ typedef struct {
     void *delta;                 /* the delta stage's context when the stream is a patch */
     ota_sig_check_t *sig;        /* Secure Boot V2 / signed apps: the signature verifier, else NULL */
     ota_stage_t decrypt;         /* a decrypt key is configured: the decrypt stage (ctx NULL: none) */
+    const ota_update_features_t *feat; /* the linked optional features (ota_update_features.h) */
 } app_ctx_t;
 
 static int app_check(void *arg, const uint8_t *head, size_t len, bool ended);
@@ -62,6 +62,7 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
         return OTA_ERR_NO_MEM;
     }
     *handle = ctx;
+    ctx->feat = ota_service_features(service);
     /* The target: the OTA slot after the running one (esp_ota_get_next_update_partition). */
     ota_device_t *dev = ota_service_device(service);
     ctx->slot = ota_ops_get_next_update_partition(dev, ota_device_running(dev));
@@ -83,12 +84,17 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
      * byte and before the commit (verifier_sig.h). After the image validator, which it asks for
      * the image length. */
     if (err == OTA_OK && ctx->slot != NULL && ota_device_app_updates_signed(dev)) {
-        err = ota_sig_check_add(&ctx->item, OTA_SIG_LAYOUT_APP, ctx->slot->size, validated_len, ctx, &ctx->sig);
+        err = ctx->feat->signatures == NULL
+                  ? ota_feature_missing(&ctx->item, "signature verification", "the device requires signed apps")
+                  : ctx->feat->signatures->add(&ctx->item, OTA_SIG_LAYOUT_APP, ctx->slot->size, validated_len,
+                                               ctx, &ctx->sig);
     }
     /* A pre-encryption key (esp_encrypted_img): the stream is decrypted first, before any other
      * stage; the verifiers see the plaintext (signed, then encrypted, as ESP-IDF's flow). */
     if (err == OTA_OK && dev->security.decrypt_key.data != NULL) {
-        err = ota_stage_decrypt_create(&dev->security.decrypt_key, &ctx->decrypt);
+        err = ctx->feat->decryption == NULL
+                  ? ota_feature_missing(&ctx->item, "image decryption", "the device has a decryption key")
+                  : ctx->feat->decryption->create(&dev->security.decrypt_key, &ctx->decrypt);
         if (err == OTA_OK) {
             err = ota_path_insert_stage(ctx, 0, &ctx->decrypt);
         }
@@ -151,7 +157,9 @@ int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node)
         return ota_item_refuse(item, err, "cannot update %s: %s", ctx->slot->label, ota_strerror(err));
     }
     /* A patch (esp_delta_ota): applied by the delta stage in front, base checked before any erase */
-    err = ota_delta_stage_attach(item, ota_service_config(item->service)->delta_allow_bare, &ctx->delta);
+    bool allow_bare = ota_service_config(item->service)->delta_allow_bare;
+    err = ctx->feat->delta == NULL ? ota_feature_delta_absent(item, allow_bare)
+                                   : ctx->feat->delta->attach(item, allow_bare, &ctx->delta);
     if (err != OTA_OK) {
         return err;
     }
@@ -190,7 +198,7 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
     /* the signature sector follows the image: the signature verifier owns those bytes */
     ctx->vcfg.ignore_trailing = ctx->sig != NULL;
     if (ctx->sig != NULL) {
-        int terr = ota_sig_check_trust(ctx->sig);
+        int terr = ctx->feat->signatures->trust(ctx->sig);
         if (terr != OTA_OK) {
             return terr;
         }
@@ -385,9 +393,15 @@ int ota_app_default_finished_check(void *handle, ota_node_attr_t *node, int resu
         OTA_LOGW(TAG, "%s left as an interrupted install; the boot partition is unchanged", ctx->slot->label);
     }
     ota_item_close(&ctx->item);
-    ota_delta_stage_free(ctx->delta);
-    ota_sig_check_free(ctx->sig);
-    ota_stage_decrypt_free(&ctx->decrypt);
+    if (ctx->delta != NULL) {
+        ctx->feat->delta->free(ctx->delta);
+    }
+    if (ctx->sig != NULL) {
+        ctx->feat->signatures->free(ctx->sig);
+    }
+    if (ctx->decrypt.ctx != NULL) {
+        ctx->feat->decryption->free(&ctx->decrypt);
+    }
     ota_free(ctx);
     return result;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "features.h"
 #include "item.h"
 #include "ota/ota_crypto.h"
 #include "ota/ota_err.h"
@@ -32,6 +33,7 @@ typedef struct {
     char tone_error[160];           /* why the tone validator refused the staged image */
     ota_sig_check_t *sig;           /* signed data partition (ESP-IDF v6.1): its verifier, else NULL */
     ota_stage_t decrypt;            /* the stream is esp_encrypted_img: the decrypt stage (ctx NULL: none) */
+    const ota_update_feature_sig_t *sigf; /* the signature feature, NULL: not linked */
 } data_ctx_t;
 
 static int data_check(void *arg, const uint8_t *head, size_t len, bool ended);
@@ -98,6 +100,7 @@ int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_att
     }
     *handle = ctx;
     ctx->part = part;
+    ctx->sigf = ota_service_features(service)->signatures;
     ota_sha256_init(&ctx->sha);
     OTA_LOGI(TAG, "data upgrade uri %s", node->uri ? node->uri : "(null)");
     int err = ota_item_open(&ctx->item, service, node, TAG, part);
@@ -115,7 +118,9 @@ int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_att
     err = ota_item_add_verifier(&ctx->item, &verifier);
     /* A signed data partition (subtype 0x06, or marked signed): the last sector is the signature. */
     if (err == OTA_OK && ota_device_data_signed(dev, part)) {
-        err = ota_sig_check_add(&ctx->item, OTA_SIG_LAYOUT_DATA, part->size, NULL, NULL, &ctx->sig);
+        err = ctx->sigf == NULL
+                  ? ota_feature_missing(&ctx->item, "signature verification", "the data partition is signed")
+                  : ctx->sigf->add(&ctx->item, OTA_SIG_LAYOUT_DATA, part->size, NULL, NULL, &ctx->sig);
     }
     if (err != OTA_OK) {
         return err;
@@ -183,8 +188,12 @@ static int attach_decrypt(data_ctx_t *ctx)
                       "pre-encrypted data (esp_encrypted_img) but no decryption key is configured "
                       "(ota config set DEVICE decrypt-key ..., or ota run --decrypt-key)");
     }
+    const ota_update_feature_decrypt_t *dec = ota_service_features(item->service)->decryption;
+    if (dec == NULL) {
+        return ota_feature_missing(item, "image decryption", "the data item is pre-encrypted (esp_encrypted_img)");
+    }
     OTA_LOGI(TAG, "data item is pre-encrypted (esp_encrypted_img): decrypting while writing");
-    err = ota_stage_decrypt_create(key, &ctx->decrypt);
+    err = dec->create(key, &ctx->decrypt);
     if (err == OTA_OK) {
         err = ota_stages_insert_after_peek(item, &ctx->decrypt); /* the peeked magic is its first input */
     }
@@ -225,7 +234,7 @@ int ota_data_default_need_upgrade(void *handle, ota_node_attr_t *node)
         return err;
     }
     ctx->cur_is_tone = current_tone(part, &ctx->cur);
-    if (ctx->sig != NULL && (err = ota_sig_check_trust(ctx->sig)) != OTA_OK) {
+    if (ctx->sig != NULL && (err = ctx->sigf->trust(ctx->sig)) != OTA_OK) {
         return err;
     }
     /* The checker (data_check, or the user's) on the first output bytes, before any erase. */
@@ -439,8 +448,12 @@ int ota_data_default_finished_check(void *handle, ota_node_attr_t *node, int res
         OTA_LOGW(TAG, "partition %s left as an interrupted install (will be installed again)", ctx->part->label);
     }
     ota_item_close(&ctx->item);
-    ota_sig_check_free(ctx->sig);
-    ota_stage_decrypt_free(&ctx->decrypt);
+    if (ctx->sig != NULL) {
+        ctx->sigf->free(ctx->sig);
+    }
+    if (ctx->decrypt.ctx != NULL) {
+        ota_service_features(ctx->item.service)->decryption->free(&ctx->decrypt);
+    }
     ota_free(ctx);
     return result;
 }

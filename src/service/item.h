@@ -50,7 +50,7 @@ typedef struct {
     uint8_t rec[OTA_JOURNAL_RECORD_SIZE * (2 + (OTA_JOURNAL_STAGE_STATE_MAX + 39) / 40)];
 } ota_item_stages_t;
 
-typedef struct {
+typedef struct ota_item {
     ota_service_t *service;
     ota_device_t *device;
     const char *tag;            /* log tag of the procedure ("OTA_DEFAULT") */

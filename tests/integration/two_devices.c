@@ -34,6 +34,7 @@
 #include "ota/ota_log_posix.h"
 #include "ota/ota_ops.h"
 #include "ota/ota_otadata.h"
+#include "ota/ota_update_features.h"
 #include "ota_example.h"
 
 #define MAX_DEVICES 8
@@ -176,6 +177,7 @@ static int prepare_device(device_t *d)
         return err;
     }
     ota_service_config_t cfg = {
+        .features = &ota_update_features_all,
         .device = d->dev,
         .event_cb = on_event,
         .event_ctx = d,
@@ -189,6 +191,7 @@ static int prepare_device(device_t *d)
         return err;
     }
     d->example.device = d->dev;
+    d->example.features = &ota_update_features_all;
     ota_upgrade_ops_t list[2];
     int count = ota_example_make_upgrade_list(&d->example, list);
     return count > 0 ? ota_service_set_upgrade_list(d->service, list, count) : OTA_ERR_SVC_NO_LIST;

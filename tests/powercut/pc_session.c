@@ -13,6 +13,7 @@
 #include "ota/ota_otadata.h"
 #include "ota/ota_partition.h"
 #include "ota/ota_source.h"
+#include "ota/ota_update_features.h"
 #include "ota_example.h"
 
 /* --- the spy flash: every program/erase is logged and checked before the emulator sees it ---- */
@@ -291,6 +292,7 @@ static int run_service(pc_harness_t *h)
         pc_inplace_get_proc(&list[0]);
     }
     ota_service_config_t cfg = {
+        .features = &ota_update_features_all,
         .device = &h->dev,
         .event_cb = on_event,
         .event_ctx = h,

@@ -12,3 +12,6 @@ set(OTA_MCU_TOOL_PREFIX riscv64-unknown-elf-)
 set(OTA_MCU_QEMU qemu-system-riscv32 -M virt -bios none)
 # Code and data share the one DRAM: a single RWX segment is what the board is.
 set(OTA_MCU_EXTRA_LINK_FLAGS -Wl,--no-warn-rwx-segments)
+# Code size (GCC's RISC-V option): prologues/epilogues call the shared __riscv_save_N /
+# __riscv_restore_N routines of libgcc instead of saving each register inline.
+set(OTA_MCU_SIZE_FLAGS -msave-restore)

@@ -33,6 +33,9 @@ TOOLCHAIN_PREFIXES = ("__asan", "__ubsan", "__sanitizer", "_GLOBAL_OFFSET_TABLE_
 # Compiler support routines a 32-bit target links from libgcc: 64-bit integer division and shifts.
 LIBGCC_INTEGER = re.compile(r"^(__aeabi_(u?ldivmod|llsl|llsr|lasr|lmul|uidiv|idiv|uidivmod|idivmod)|"
                             r"__(u?div|u?mod|ashl|ashr|lshr|mul)di3|__clzsi2|__ctzsi2)$")
+# RISC-V -msave-restore (a code-size option of the target build): libgcc's shared prologue and
+# epilogue routines.
+LIBGCC_SAVE_RESTORE = re.compile(r"^__riscv_(save|restore)_[0-9]+$")
 WORD_ATOMIC = re.compile(r"^__atomic_[a-z_]+_[124]$")
 SOFT_FLOAT = re.compile(r"^(__aeabi_([df]|.*2[df]$)|__.*(df|sf)[0-9]?$|__float|__fix)")
 
@@ -77,7 +80,7 @@ def main():
                 continue
             if sym in defined or sym in LIBC or sym in PORT or sym.startswith(TOOLCHAIN_PREFIXES):
                 continue
-            if LIBGCC_INTEGER.match(sym) or WORD_ATOMIC.match(sym):
+            if LIBGCC_INTEGER.match(sym) or WORD_ATOMIC.match(sym) or LIBGCC_SAVE_RESTORE.match(sym):
                 continue
             bad.append(f"{os.path.basename(obj)}: {sym}")
     for line in bad:

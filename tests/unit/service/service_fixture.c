@@ -14,6 +14,7 @@
 #include "ota/ota_log.h"
 #include "ota/ota_partition.h"
 #include "ota/ota_proc_default.h"
+#include "ota/ota_update_features.h"
 
 sf_events_t sf_events;
 
@@ -128,6 +129,8 @@ static void restart(void *ctx)
     ota_bootloader_run(dev, NULL);
 }
 
+const struct ota_update_features *sf_features = &ota_update_features_all;
+
 int sf_run(sf_device_t *d, const ota_upgrade_ops_t *list, int count, bool version_check, ota_service_summary_t *sum)
 {
     return sf_run_ex(d, list, count, version_check, NULL, NULL, 0, sum);
@@ -142,6 +145,7 @@ int sf_run_ex(sf_device_t *d, const ota_upgrade_ops_t *list, int count, bool ver
     }
     ota_source_posix_config_t posix = {.sdcard_root = d->dir};
     ota_service_config_t cfg = {
+        .features = sf_features,
         .device = &d->dev,
         .event_cb = record,
         .restart = restart,

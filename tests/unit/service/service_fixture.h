@@ -40,6 +40,9 @@ int sf_run(sf_device_t *d, const ota_upgrade_ops_t *list, int count, bool versio
 int sf_run_ex(sf_device_t *d, const ota_upgrade_ops_t *list, int count, bool version_check,
               ota_source_open_fn opener, void *opener_ctx, uint64_t cut_at, ota_service_summary_t *sum);
 
+/* The optional features the next sf_run's service gets (default &ota_update_features_all). */
+extern const struct ota_update_features *sf_features;
+
 /* Events of the last sf_run. */
 typedef struct {
     int n;

@@ -15,6 +15,7 @@
 #include "ota/ota_install_journal.h"
 #include "ota/ota_path.h"
 #include "ota/ota_proc_default.h"
+#include "ota/ota_update_features.h"
 #include "service_fixture.h"
 
 /* --- a test stage: XOR de-obfuscation with a header and a CRC trailer ------------------------ */
@@ -647,7 +648,7 @@ static void test_path_api_refusals(void **state)
     sf_device_t d;
     sf_device_init(&d, SF_RUNNING_VERSION);
     char *uri = sf_make_app(&d, "app.bin", "v2.3", 100000, 1);
-    ota_service_config_t cfg = {.device = &d.dev};
+    ota_service_config_t cfg = {.device = &d.dev, .features = &ota_update_features_all};
     ota_service_t *svc;
     assert_int_equal(ota_service_create(&cfg, &svc), OTA_OK);
     ota_node_attr_t node = {.type = 0, .uri = uri};

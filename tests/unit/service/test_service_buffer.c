@@ -8,6 +8,7 @@
 #include "ota/ota_err.h"
 #include "ota/ota_mem.h"
 #include "ota/ota_service.h"
+#include "ota/ota_update_features.h"
 #include "service/service_internal.h"
 
 static ota_device_t g_device; /* the service does not touch it until run */
@@ -17,7 +18,7 @@ static void test_caller_buffer_is_used_not_allocated(void **state)
 {
     (void)state;
     ota_mem_stats_t before, with_own, with_caller;
-    ota_service_config_t cfg = {.device = &g_device, .work_buffer_size = sizeof g_buffer};
+    ota_service_config_t cfg = {.device = &g_device, .work_buffer_size = sizeof g_buffer, .features = &ota_update_features_all};
 
     ota_mem_get_stats(&before);
     ota_service_t *svc = NULL;

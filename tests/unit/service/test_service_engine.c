@@ -10,6 +10,7 @@
 
 #include "ota/ota_err.h"
 #include "ota/ota_service.h"
+#include "ota/ota_update_features.h"
 
 /* --- a scripted item ------------------------------------------------------------------------ */
 
@@ -105,6 +106,7 @@ static ota_service_t *make_service(trace_t *t)
     g_trace = t;
     memset(g_scripts, 0, sizeof g_scripts);
     ota_service_config_t cfg = {
+        .features = &ota_update_features_all,
         .device = &g_device,
         .event_cb = on_event,
         .event_ctx = t,

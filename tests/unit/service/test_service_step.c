@@ -10,6 +10,7 @@
 #include "ota/ota_err.h"
 #include "ota/ota_proc_default.h"
 #include "ota/ota_source_posix.h"
+#include "ota/ota_update_features.h"
 #include "service_fixture.h"
 
 #define TONE_FMT0 "esp-adf/flash_tone_fmt0.bin"
@@ -83,6 +84,7 @@ static ota_service_t *make_service(sf_device_t *d, ota_source_posix_config_t *po
 {
     posix->sdcard_root = d->dir;
     ota_service_config_t cfg = {
+        .features = &ota_update_features_all,
         .device = &d->dev,
         .work_buffer_size = WORK,
         .restart = restart,
@@ -242,7 +244,7 @@ static void test_step_errors(void **state)
     assert_int_equal(ota_service_step(NULL, NULL), OTA_ERR_INVALID_ARG);
     sf_device_t d;
     sf_device_init(&d, SF_RUNNING_VERSION);
-    ota_service_config_t cfg = {.device = &d.dev};
+    ota_service_config_t cfg = {.device = &d.dev, .features = &ota_update_features_all};
     ota_service_t *svc = NULL;
     assert_int_equal(ota_service_create(&cfg, &svc), OTA_OK);
     ota_service_summary_t sum;
