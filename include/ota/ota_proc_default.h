@@ -77,6 +77,16 @@ void ota_data_get_default_proc(ota_upgrade_ops_t *ops);
  * ota_app_default_finished_check: @p result if it is not OTA_OK; else the commit's errors
  *   (flash, OTA_ERR_SVC_VERIFY_FAILED, otadata); OTA_ERR_INVALID_STATE if @p handle is NULL
  *   with result OTA_OK.
+ */
+int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr_t *node);
+int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node);
+int ota_app_default_execute(void *handle, ota_node_attr_t *node);
+int ota_app_default_finished_check(void *handle, ota_node_attr_t *node, int result);
+
+/*
+ * The data procedure's steps.
+ * @return OTA_OK, or per step:
+ *
  * ota_data_default_prepare: OTA_ERR_INVALID_ARG (no label, or the otadata partition),
  *   OTA_ERR_NOT_FOUND (no data partition of that label), OTA_ERR_FLASH_READONLY, OTA_ERR_NO_MEM,
  *   the source's open errors (OTA_ERR_SRC_*, OTA_ERR_SVC_CHECKPOINT), OTA_ERR_IMG_TOO_LARGE,
@@ -92,11 +102,6 @@ void ota_data_get_default_proc(ota_upgrade_ops_t *ops);
  *   OTA_ERR_TONE_*; OTA_ITEM_STREAM_DEFERRED (1) as for the app.
  * ota_data_default_finished_check: as ota_app_default_finished_check (commit: flash errors).
  */
-int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr_t *node);
-int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node);
-int ota_app_default_execute(void *handle, ota_node_attr_t *node);
-int ota_app_default_finished_check(void *handle, ota_node_attr_t *node, int result);
-
 int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_attr_t *node);
 int ota_data_default_need_upgrade(void *handle, ota_node_attr_t *node);
 int ota_data_default_execute(void *handle, ota_node_attr_t *node);

@@ -59,6 +59,11 @@ typedef struct {
     int (*trust)(struct ota_sig_check *chk);
     /** Release what @ref add made (NULL: nothing). Returns nothing. */
     void (*free)(struct ota_sig_check *chk);
+    /** Before any erase, with the stream's size @p total if known (-1 unknown): refuse the item
+     *  when its image, padded to 4 KiB, and the signature sector cannot fit the room.
+     *  @return OTA_OK (fits, or size unknown); OTA_ERR_SIG_NO_ROOM (the image alone would fit);
+     *          OTA_ERR_IMG_TOO_LARGE (not even the image). */
+    int (*fit)(struct ota_sig_check *chk, int64_t total);
 } ota_update_feature_sig_t;
 
 /** Decryption of pre-encrypted app images (src/service/stage_decrypt.c, ota_stage_decrypt.h). */
@@ -68,6 +73,9 @@ typedef struct {
     int (*create)(const ota_enc_img_key_t *key, ota_stage_t *out);
     /** Release a stage made by @ref create (its ctx NULL: nothing). Returns nothing. */
     void (*free)(ota_stage_t *stage);
+    /** The plaintext size the stage's esp_encrypted_img header declares (the size checks before the
+     *  first erase), -1 while the header has not been read. */
+    int64_t (*plain_size)(const ota_stage_t *stage);
 } ota_update_feature_decrypt_t;
 
 /** Delta patches for app items (src/service/stage_delta.c). */

@@ -112,7 +112,7 @@ static int64_t output_size(const app_ctx_t *ctx)
         return item->total;
     }
     if (ctx->decrypt.ctx != NULL && item->stages->count == 1) {
-        return ota_stage_decrypt_plain_size(&ctx->decrypt);
+        return ctx->feat->decryption->plain_size(&ctx->decrypt); /* ctx set: the feature is there */
     }
     return -1;
 }
@@ -123,7 +123,7 @@ static int output_fits(app_ctx_t *ctx)
 {
     int64_t size = output_size(ctx);
     if (ctx->sig != NULL) {
-        return ota_sig_check_fit(ctx->sig, size);
+        return ctx->feat->signatures->fit(ctx->sig, size);
     }
     if (size > (int64_t)ctx->slot->size) {
         return ota_item_refuse(&ctx->item, OTA_ERR_IMG_TOO_LARGE,

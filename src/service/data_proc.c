@@ -11,7 +11,6 @@
 #include "ota/ota_mem.h"
 #include "ota/ota_port.h"
 #include "ota/ota_proc_default.h"
-#include "ota/ota_stage_decrypt.h"
 #include "ota/ota_tone.h"
 #include "verifier_sig.h"
 #include "ota/ota_version.h"
@@ -131,7 +130,7 @@ int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_att
         return err; /* encrypted: the plaintext size is checked in need_upgrade (output_fits) */
     }
     if (ctx->sig != NULL) {
-        return ota_sig_check_fit(ctx->sig, ctx->item.total); /* which of image and sector is too much */
+        return ctx->sigf->fit(ctx->sig, ctx->item.total); /* which of image and sector is too much */
     }
     if (ctx->item.total > (int64_t)part->size) {
         OTA_LOGE(TAG, "image of %lld bytes does not fit partition %s (%u bytes)", (long long)ctx->item.total,
@@ -207,10 +206,12 @@ static int output_fits(data_ctx_t *ctx)
     ota_item_t *item = &ctx->item;
     int64_t size = item->total;
     if (item->stages != NULL) {
-        size = item->stages->count == 1 && ctx->decrypt.ctx != NULL ? ota_stage_decrypt_plain_size(&ctx->decrypt) : -1;
+        size = item->stages->count == 1 && ctx->decrypt.ctx != NULL
+                   ? ota_service_features(item->service)->decryption->plain_size(&ctx->decrypt)
+                   : -1;
     }
     if (ctx->sig != NULL) {
-        return ota_sig_check_fit(ctx->sig, size);
+        return ctx->sigf->fit(ctx->sig, size);
     }
     if (size > (int64_t)ctx->part->size) {
         return ota_item_refuse(item, OTA_ERR_IMG_TOO_LARGE, "data image of %lld bytes%s larger than partition %s "

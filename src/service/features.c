@@ -15,11 +15,13 @@ const ota_update_feature_sig_t ota_update_feature_signatures = {
     .add = ota_sig_check_add,
     .trust = ota_sig_check_trust,
     .free = ota_sig_check_free,
+    .fit = ota_sig_check_fit,
 };
 
 const ota_update_feature_decrypt_t ota_update_feature_decryption = {
     .create = ota_stage_decrypt_create,
     .free = ota_stage_decrypt_free,
+    .plain_size = ota_stage_decrypt_plain_size,
 };
 
 const ota_update_feature_delta_t ota_update_feature_delta = {
