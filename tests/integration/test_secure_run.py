@@ -341,7 +341,7 @@ class EncryptedStreams(unittest.TestCase):
         os.makedirs(cls.www, exist_ok=True)
         w = lambda n: os.path.join(cls.www, n)  # noqa: E731
         cls.tone = read_file(testdata("esp-adf", "flash_tone_fmt0.bin"))
-        Fixture.write(w("tone.bin"), cls.tone)
+        write_file(w("tone.bin"), cls.tone)
         run(["image", "encrypt", "--scheme", "rsa3072", w("tone.bin"), SEC("enc_rsa3072_pub.pem"), w("tone.enc")],
             expect=0)
         run(["image", "encrypt", "--scheme", "ecies", w("tone.bin"), SEC("enc_ecc_device_pub.pem"),
@@ -352,13 +352,13 @@ class EncryptedStreams(unittest.TestCase):
         assert len(enc) == len(cls.tone) + 512
         flipped = bytearray(enc)
         flipped[512 + 200000] ^= 0x01
-        Fixture.write(w("tone_flipped.enc"), flipped)
-        Fixture.write(w("tone_truncated.enc"), enc[:len(enc) - 1000])
+        write_file(w("tone_flipped.enc"), flipped)
+        write_file(w("tone_truncated.enc"), enc[:len(enc) - 1000])
         # the signed + encrypted app of the module fixture, cut at several points
         app = read_file(os.path.join(FIX.www, "signed.enc"))
         cls.app_cuts = {"header": 100, "gcm_tag": 412, "ciphertext": 512 + 150000, "last_byte": len(app) - 1}
         for what, at in cls.app_cuts.items():
-            Fixture.write(w(f"app_cut_{what}.enc"), app[:at])
+            write_file(w(f"app_cut_{what}.enc"), app[:at])
 
     def setUp(self):
         self._tmp = otatest.tempdir()
