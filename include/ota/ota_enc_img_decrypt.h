@@ -3,7 +3,7 @@
  * @brief Streaming decryptor for pre-encrypted images (esp_encrypted_img), push style.
  *
  * Feed the encrypted file (512-byte header + ciphertext) in chunks of any size; plaintext comes
- * out as it is decrypted. Memory is the struct itself (caller-owned, ~2.2 KiB) plus the crypto
+ * out as it is decrypted. Memory is the struct itself (caller-owned, ~1.8 KiB) plus the crypto
  * library's cipher state; there is no whole-image buffer. The GCM tag authenticates the whole
  * ciphertext and is only checked by ota_enc_img_dec_finish(): plaintext given out before that is
  * unauthenticated and must not become bootable before finish() returned OTA_OK.
@@ -69,11 +69,16 @@ typedef int (*ota_enc_img_derive_fn)(void *ctx, const ota_enc_img_key_t *key, co
 
 typedef struct {
     ota_enc_img_key_t key;
-    uint8_t header_raw[OTA_ENC_IMG_HEADER_SIZE];
+    /* The raw header is only needed until it is parsed (into header), the re-encryption context
+     * only from then on: they share the memory (a resume re-feeds the header with
+     * ota_enc_img_header_serialise(&header)). */
+    union {
+        uint8_t header_raw[OTA_ENC_IMG_HEADER_SIZE]; /**< while the header arrives */
+        ota_aes_gcm_ctx_t adv;  /**< once parsed: encrypting known plaintext during advance() */
+    };
     size_t header_have;
-    ota_enc_img_header_t header;
+    ota_enc_img_header_t header; /**< parsed, once header_have == OTA_ENC_IMG_HEADER_SIZE */
     ota_aes_gcm_ctx_t gcm;      /**< decrypting */
-    ota_aes_gcm_ctx_t adv;      /**< encrypting known plaintext during advance() */
     uint64_t consumed;          /**< ciphertext bytes taken (advanced ones included) */
     uint64_t produced;          /**< plaintext bytes given out (advanced ones included) */
     size_t discard;             /**< advanced bytes the backend still holds (not to be output) */

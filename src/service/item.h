@@ -45,9 +45,13 @@ typedef struct {
     bool forwarded;                  /* resume: the stream was read again for the first stage */
     size_t forward_pend;             /* its output kept for the next stage (stage_forward) */
     uint32_t spill_cur, spill_next;  /* resume: where the journal's spill sectors take the next record */
-    uint8_t state[OTA_JOURNAL_STAGE_STATE_MAX]; /* record state; scratch when checkpointing */
-    /* the encoded stage record (programmed into the journal slot by slot's worth) */
-    uint8_t rec[OTA_JOURNAL_RECORD_SIZE * (2 + (OTA_JOURNAL_STAGE_STATE_MAX + 39) / 40)];
+    /* Record state (state_cap bytes; scratch when checkpointing) and the encoded stage record
+     * (programmed into the journal slot by slot's worth), one block sized by ota_stages_buffers:
+     * a chain without a RESUME_STATE stage (decrypt) saves a few bytes, not the 1 KiB a delta
+     * applier's state may take, and a resume decodes records of any length. */
+    uint8_t *state;
+    size_t state_cap;
+    uint8_t *rec;
 } ota_item_stages_t;
 
 typedef struct ota_item {
@@ -189,6 +193,12 @@ int ota_stages_next(ota_item_t *item, size_t max, const uint8_t **out);
 bool ota_stages_at_clean_cut(const ota_item_t *item);
 /** The chain id of the item's stages. */
 uint32_t ota_stages_chain_id(const ota_item_t *item);
+/** Make st->state hold at least @p need bytes (at most OTA_JOURNAL_STAGE_STATE_MAX) and st->rec
+ *  their encoded record; a smaller buffer is replaced (its contents are not kept). OTA_OK or
+ *  OTA_ERR_NO_MEM. */
+int ota_stages_buffers(ota_item_stages_t *st, size_t need);
+/** The state bytes a checkpoint of the item's current stage chain can take. */
+size_t ota_stages_state_need(const ota_item_stages_t *st);
 /** Save every stage's state into item->stages->state (u16 len + bytes each); sets *len. */
 int ota_stages_save(ota_item_t *item, size_t *len);
 /** Restore (reset + restore) or rebuild the stages for a resume at output offset @p at. */

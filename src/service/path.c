@@ -85,6 +85,16 @@ int ota_stages_append_after_peek(ota_item_t *item, const ota_stage_t *stage)
     if (st->pos[last] != st->len[last] || half < AREA_MIN || half < item->peek_len) {
         return OTA_ERR_INVALID_SIZE;
     }
+    /* The longer chain's checkpoints may need more state room (before any output: nothing saved
+     * yet): the new stage's own, its length word, and a rebuilding first stage's pending count. */
+    size_t need = ota_stages_state_need(st) + 4;
+    if (stage->resume == OTA_STAGE_RESUME_STATE || need > OTA_JOURNAL_STAGE_STATE_MAX) {
+        need = OTA_JOURNAL_STAGE_STATE_MAX;
+    }
+    int err = ota_stages_buffers(st, need);
+    if (err != OTA_OK) {
+        return err;
+    }
     /* the last area is split: its first half stays the old last stage's output (the new stage's
      * input, starting with the peeked bytes), the second half is the new stage's output */
     st->area[last + 1] = st->area[last] + half;
@@ -150,10 +160,14 @@ static int stages_start(ota_item_t *item)
         item->peek_len = item->peek_pos = 0;
         st->lead = 0;
     }
+    int err = ota_stages_buffers(st, ota_stages_state_need(st));
+    if (err != OTA_OK) {
+        return err;
+    }
     for (size_t k = 0; k < st->count; k++) {
         st->area[k] = buf + raw + k * each;
         st->cap[k] = each;
-        int err = st->stage[k].reset(st->stage[k].ctx);
+        err = st->stage[k].reset(st->stage[k].ctx);
         if (err != OTA_OK) {
             return err;
         }
@@ -346,10 +360,48 @@ uint32_t ota_stages_chain_id(const ota_item_t *item)
     return ota_journal_chain_id(names, st->count);
 }
 
+size_t ota_stages_state_need(const ota_item_stages_t *st)
+{
+    size_t need = 0;
+    for (size_t k = 0; k < st->count; k++) {
+        need += 2; /* each stage's length word */
+        if (st->stage[k].resume == OTA_STAGE_RESUME_STATE) {
+            return OTA_JOURNAL_STAGE_STATE_MAX; /* up to OTA_STAGE_STATE_MAX, all in one record */
+        }
+        if (k == 0 && st->count > 1 && st->stage[k].resume == OTA_STAGE_RESUME_REBUILD) {
+            need += 2; /* its pending output count (ota_stages_save) */
+        }
+    }
+    return need;
+}
+
+int ota_stages_buffers(ota_item_stages_t *st, size_t need)
+{
+    if (need > OTA_JOURNAL_STAGE_STATE_MAX) {
+        return OTA_ERR_INVALID_SIZE;
+    }
+    if (st->state != NULL && st->state_cap >= need) {
+        return OTA_OK;
+    }
+    size_t rec = (size_t)ota_journal_stage_slots(need) * OTA_JOURNAL_RECORD_SIZE;
+    uint8_t *block = ota_calloc(1, need + rec);
+    if (block == NULL) {
+        return OTA_ERR_NO_MEM;
+    }
+    ota_free(st->state);
+    st->state = block;
+    st->state_cap = need;
+    st->rec = block + need;
+    return OTA_OK;
+}
+
 int ota_stages_save(ota_item_t *item, size_t *len)
 {
     ota_item_stages_t *st = item->stages;
     size_t off = 0;
+    if (st->state == NULL || ota_stages_state_need(st) > st->state_cap) {
+        return OTA_ERR_INVALID_STATE; /* sized when the stages started */
+    }
     for (size_t k = 0; k < st->count; k++) {
         const ota_stage_t *s = &st->stage[k];
         size_t n = 0;
@@ -360,7 +412,7 @@ int ota_stages_save(ota_item_t *item, size_t *len)
             st->state[off + 3] = (uint8_t)(pend >> 8);
             n = 2;
         } else if (s->resume == OTA_STAGE_RESUME_STATE) {
-            size_t room = sizeof st->state - off - 2;
+            size_t room = st->state_cap - off - 2;
             room = room < OTA_STAGE_STATE_MAX ? room : OTA_STAGE_STATE_MAX;
             int err = s->save(s->ctx, st->state + off + 2, room, &n);
             if (err != OTA_OK || n > room) {

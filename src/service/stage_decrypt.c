@@ -140,8 +140,10 @@ static int dec_rebuild(void *arg, const uint8_t *prefix, size_t len)
         if (!c->live || !ota_enc_img_dec_header_done(&c->d) || c->d.produced == 0 || c->carry_len != 0) {
             return OTA_ERR_SVC_CHECKPOINT; /* not at the cut a checkpoint describes */
         }
+        /* The decryptor keeps the parsed header, not the raw one (that memory is its re-encryption
+         * context now): serialised, it parses to the same fields, which is all a header gives. */
         uint8_t header[OTA_ENC_IMG_HEADER_SIZE];
-        memcpy(header, c->d.header_raw, sizeof header);
+        (void)ota_enc_img_header_serialise(&c->d.header, header);
         ota_enc_img_dec_abort(&c->d);
         c->live = false;
         if ((err = ota_enc_img_dec_init(&c->d, &c->key)) != OTA_OK) {
