@@ -307,7 +307,10 @@ def heap(b, sec, pristine, images):
         f"{h.fmt_int(got[('signed + encrypted', 'file')][0])} B over file:// (signed only, file://: "
         f"{h.fmt_int(got[('signed only', 'file')][0])} B); goal ≤ 16 KiB "
         f"{'met' if max(v[0] for v in got.values()) <= LIMIT else 'MISSED'}. Of it, by struct size: the "
-        f"streaming signature verifier {h.fmt_int(mem['sizeof_sig_verifier'])} B, its per-block report "
-        f"{h.fmt_int(mem['sizeof_sig_report'])} B, the decryptor {h.fmt_int(mem['sizeof_decryptor'])} B. "
+        f"decryptor {h.fmt_int(mem['sizeof_decryptor'])} B (in the decrypt stage). The service's signature "
+        f"check holds no sector: it reads the signature sector back from the slot one 1216-byte block at a "
+        f"time into the service's work buffer; the streaming verifier ota_sig_verifier_t "
+        f"({h.fmt_int(mem['sizeof_sig_verifier'])} B) and its report ({h.fmt_int(mem['sizeof_sig_report'])} B) "
+        f"are the bootloader's and the CLI's, not part of this figure. "
         f"The Secure Boot V2 device runs the signed factory app; `ota run` also verifies the new app's "
         f"signature in the simulated bootloader after the restart, which the baseline does not do again.")

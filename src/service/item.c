@@ -280,13 +280,15 @@ static bool staged_resume_possible(ota_item_t *item, const ota_journal_header_t 
     ota_journal_checkpoint_t cp;
     st->resume_ok = false;
     uint32_t sector = item->device->flash->sector_size;
-    if (ota_stages_buffers(st, OTA_JOURNAL_STAGE_STATE_MAX) != OTA_OK) {
-        return false; /* a record on flash may hold any state length */
-    }
     if (ota_partition_read(&item->target, 0, item->first_sector, sector) != OTA_OK ||
         ota_journal_header_decode(item->first_sector, &found) != OTA_OK || !found.staged ||
         found.chain_id != journal->chain_id || found.source_size != journal->source_size ||
         found.spill != journal->spill || found.total_size != journal->total_size) {
+        return false;
+    }
+    /* An interrupted install of this chain: its record may hold any state length (the buffer
+     * sized for a fresh install of the chain may be smaller). */
+    if (ota_stages_buffers(st, OTA_JOURNAL_STAGE_STATE_MAX) != OTA_OK) {
         return false;
     }
     if (!found.spill) {

@@ -187,6 +187,51 @@ class SecureRun(otatest.DeviceCopyCase):
                 doc = run_json(["boot", dev])
                 self.assertEqual((doc["booted"], doc["app"]["version"]), ("ota_0", "v1.0.0"))
 
+    def test_second_block_decides(self):
+        # Two blocks (espsecure sign_data with two keys): block 0 by the testdata RSA key, block 1
+        # by its second RSA key, whose digest this device burns in KEY_DIGEST1. ESP-IDF looks at
+        # block i only when blocks 0..i-1 parsed, and any trusted block that verifies is enough;
+        # an untrusted block is no reason to refuse, a revoked or broken trusted one is.
+        two = os.path.join(self.dir, "two.bin")
+        run(["image", "sign", "--keyfile", SEC("key_rsa3072.pem"), "--keyfile", SEC("key_rsa3072_b.pem"),
+             os.path.join(FIX.www, "unsigned.bin"), two], expect=0)
+        data = read_file(two)
+        block1 = len(data) - SECTOR + 1216
+
+        def variant(name, at, xor, fix_crc):
+            img = bytearray(data)
+            img[block1 + at] ^= xor
+            if fix_crc:
+                img[block1 + 1196:block1 + 1200] = zlib.crc32(bytes(img[block1:block1 + 1196])).to_bytes(4, "little")
+            write_file(os.path.join(FIX.www, name), img)
+            return name
+
+        cases = [
+            (variant("two_ok.bin", 0, 0, False), False, "success", None),
+            # block 1's CRC wrong: it does not parse, block 0 is untrusted
+            (variant("two_crc.bin", 100, 1, False), False, "failed", "OTA_ERR_SIG_NO_TRUSTED_KEY"),
+            # block 1's image digest altered, CRC right again: the trusted block fails
+            (variant("two_digest.bin", 4, 1, True), False, "failed", "OTA_ERR_SIG_DIGEST_MISMATCH"),
+            # block 1's signature altered, CRC right again
+            (variant("two_sig.bin", 900, 1, True), False, "failed", "OTA_ERR_SIG_INVALID"),
+            # KEY_DIGEST1 revoked: only a revoked key signed it
+            ("two_ok.bin", True, "failed", "OTA_ERR_SIG_KEY_REVOKED"),
+        ]
+        for name, revoke, result, reason in cases:
+            with self.subTest(name=name, revoke=revoke):
+                dev = self.device()
+                run(["efuse", "burn-key-digest", "--slot", "1", dev, SEC("digest_rsa3072_b.bin")], expect=0)
+                if revoke:
+                    run(["efuse", "revoke-key", dev, "1"], expect=0)
+                ota_0, otadata = device_slice(dev, "ota_0"), device_slice(dev, "otadata")
+                res, _ = self.ota_run(dev, name, expect=0 if result == "success" else 1)
+                self.assertEqual((res["result"], res.get("reason") if reason else None), (result, reason), res)
+                self.assertEqual(sha(device_slice(dev, "ota_0")), sha(ota_0), "running slot changed")
+                if result == "success":
+                    self.assertEqual(sha(device_slice(dev, "ota_1")[:len(data)]), sha(data))
+                else:
+                    self.assertEqual(sha(device_slice(dev, "otadata")), sha(otadata), "otadata changed")
+
     def test_signed_and_encrypted_installs_and_boots(self):
         dev = self.device()
         state_before = read_file(dev + ".state")
