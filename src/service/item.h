@@ -194,8 +194,8 @@ bool ota_stages_at_clean_cut(const ota_item_t *item);
 /** The chain id of the item's stages. */
 uint32_t ota_stages_chain_id(const ota_item_t *item);
 /** Make st->state hold at least @p need bytes (at most OTA_JOURNAL_STAGE_STATE_MAX) and st->rec
- *  their encoded record; a smaller buffer is replaced (its contents are not kept). OTA_OK or
- *  OTA_ERR_NO_MEM. */
+ *  their encoded record; a smaller buffer is replaced (its contents are not kept). OTA_OK,
+ *  OTA_ERR_INVALID_SIZE (@p need too large) or OTA_ERR_NO_MEM. */
 int ota_stages_buffers(ota_item_stages_t *st, size_t need);
 /** The state bytes a checkpoint of the item's current stage chain can take. */
 size_t ota_stages_state_need(const ota_item_stages_t *st);
