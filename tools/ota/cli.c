@@ -54,7 +54,8 @@ int cli_option_error(const char *command, int c, char **argv)
     const char *arg = argv[optind - 1];
     bool is_long = strncmp(arg, "--", 2) == 0;
     if (!is_long && optopt > 0 && optopt < 128 && isgraph(optopt)) {
-        return cli_usage_error(command, c == ':' ? "option '-%c' needs a value" : "unknown option '-%c'", optopt);
+        return cli_usage_error(command, c == ':' ? "option '-%c' needs a value" : "unknown option '-%c'",
+                               optopt);
     }
     if (c == ':') {
         return cli_usage_error(command, "option '%s' needs a value", arg);

@@ -21,8 +21,8 @@ typedef struct {
 
 /* True when the command goes on; else it returns a->cli.status. Only burn-key-digest takes
  * --slot (@p with_slot): elsewhere it would be accepted and mean nothing. */
-static bool parse(const char *command, void (*usage)(FILE *), bool with_slot, int argc, char **argv, int min_pos,
-                  int max_pos, sec_args_t *a)
+static bool parse(const char *command, void (*usage)(FILE *), bool with_slot, int argc, char **argv,
+                  int min_pos, int max_pos, sec_args_t *a)
 {
     static const struct option slot_opts[] = {
         {"slot", required_argument, NULL, 's'},
