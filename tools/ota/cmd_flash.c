@@ -44,7 +44,8 @@ static void create_usage(FILE *out)
             "      --bootloader FILE a second-stage bootloader image (bootloader.bin), placed\n"
             "                        where the chip's ROM loads it: 0x1000 (ESP32, -S2), 0x2000\n"
             "                        (-P4, -C5), 0x0 (others), as in a real flash\n"
-            "      --no-md5          write the table without its MD5 entry (--disable-md5sum)\n"
+            "      --no-md5, --disable-md5sum\n"
+            "                        write the table without its MD5 entry\n"
             "      --json            print the result as one JSON object\n"
             "  -h, --help            show this help\n"
             "\n"
@@ -85,6 +86,7 @@ static int cmd_flash_create(int argc, char **argv)
         {"table", required_argument, NULL, 't'}, {"size", required_argument, NULL, 's'},
         {"offset", required_argument, NULL, 'o'}, {"no-md5", no_argument, NULL, 'n'},
         {"chip", required_argument, NULL, 'c'},   {"bootloader", required_argument, NULL, 'b'},
+        {"disable-md5sum", no_argument, NULL, 'n'}, /* gen_esp32part's name, as partition convert */
         CLI_OPTION_JSON,                          CLI_OPTION_HELP,
         CLI_OPTIONS_END,
     };
