@@ -49,10 +49,24 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 
 int cli_option_error(const char *command, int c, char **argv)
 {
-    if (c == ':') {
-        return cli_usage_error(command, "option '%s' needs a value", argv[optind - 1]);
+    /* argv[optind - 1] is the argument getopt was on only for a long option or the last letter of
+     * a short group ("-vZ"); a short option is named by optopt, whatever the group ("-Zv"). */
+    const char *arg = argv[optind - 1];
+    bool is_long = strncmp(arg, "--", 2) == 0;
+    if (!is_long && optopt > 0 && optopt < 128 && isgraph(optopt)) {
+        return cli_usage_error(command, c == ':' ? "option '-%c' needs a value" : "unknown option '-%c'",
+                               optopt);
     }
-    return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
+    if (c == ':') {
+        return cli_usage_error(command, "option '%s' needs a value", arg);
+    }
+    const char *eq = strchr(arg, '=');
+    if (is_long && eq != NULL && optopt != 0) {
+        /* glibc sets optopt to the option's value for "--flag=x" on a no_argument option, and to
+         * 0 for a name it does not know */
+        return cli_usage_error(command, "option '%.*s' takes no value", (int)(eq - arg), arg);
+    }
+    return cli_usage_error(command, "unknown option '%s'", arg);
 }
 
 int cli_getopt(cli_args_t *a, int argc, char **argv, const char *shortopts, const struct option *longopts)

@@ -171,7 +171,10 @@ static void set_boot_usage(FILE *out)
             "\n"
             "Options:\n"
             "      --json   print the result as JSON\n"
-            "  -h, --help   show this help\n");
+            "  -h, --help   show this help\n"
+            "\n"
+            "Exit status: 0 LABEL boots next, 1 refused (no such partition, not an app slot, an\n"
+            "invalid image, anti-rollback) or the device is unreadable, 2 usage error.\n");
 }
 
 static cJSON *otadata_json(const ota_device_t *dev, const ota_otadata_entry_t e[2])
@@ -264,7 +267,10 @@ static void confirm_usage(FILE *out)
             "\n"
             "Options:\n"
             "      --json   print the result as JSON\n"
-            "  -h, --help   show this help\n");
+            "  -h, --help   show this help\n"
+            "\n"
+            "Exit status: 0 confirmed, 1 failed (no running app, nothing to confirm, the device\n"
+            "unreadable or not written), 2 usage error.\n");
 }
 
 static void rollback_usage(FILE *out)
@@ -277,7 +283,10 @@ static void rollback_usage(FILE *out)
             "\n"
             "Options:\n"
             "      --json   print the result as JSON (the boot log goes to stderr)\n"
-            "  -h, --help   show this help\n");
+            "  -h, --help   show this help\n"
+            "\n"
+            "Exit status: 0 rolled back and booted, 1 failed (no running app, no other valid app,\n"
+            "nothing can boot, the device unreadable), 2 usage error.\n");
 }
 
 static bool require_running(const ota_device_t *dev, const char *path)
@@ -385,7 +394,9 @@ static void info_usage(FILE *out)
             "\n"
             "Options:\n"
             "      --json   print the same as one JSON document\n"
-            "  -h, --help   show this help\n");
+            "  -h, --help   show this help\n"
+            "\n"
+            "Exit status: 0 shown, 1 the device is unreadable, 2 usage error.\n");
 }
 
 /* The second-stage bootloader in flash, in esptool image_info's words. */

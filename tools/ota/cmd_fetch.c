@@ -1,7 +1,6 @@
 /* `ota fetch`: download a file://, http:// or https:// URI the way the OTA service reads it. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -66,10 +65,11 @@ typedef struct {
     ota_source_posix_config_t cfg;
 } fetch_args_t;
 
+/* CLI_EXIT_OK when the fetch goes on; else the exit status (-1: --help, exit 0). */
 static int parse_args(int argc, char **argv, fetch_args_t *a)
 {
     enum { O_RESUME = 256, O_CACERT, O_CERT_PEM, O_INSECURE, O_SDCARD, O_CONNECT, O_STALL, O_RETRIES, O_BACKOFF,
-           O_REDIRECTS, O_JSON };
+           O_REDIRECTS };
     static const struct option longopts[] = {
         {"resume", no_argument, NULL, O_RESUME},
         {"cacert", required_argument, NULL, O_CACERT},
@@ -81,16 +81,15 @@ static int parse_args(int argc, char **argv, fetch_args_t *a)
         {"retries", required_argument, NULL, O_RETRIES},
         {"retry-backoff", required_argument, NULL, O_BACKOFF},
         {"max-redirects", required_argument, NULL, O_REDIRECTS},
-        {"json", no_argument, NULL, O_JSON},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_OPTION_JSON,
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
     };
-    optind = 1;
-    opterr = 0;
+    cli_args_t args = {.command = "fetch", .usage = fetch_usage};
     int c, rc = CLI_EXIT_OK;
-    while (rc == CLI_EXIT_OK && (c = getopt_long(argc, argv, ":vqh", longopts, NULL)) != -1) {
+    while (rc == CLI_EXIT_OK && (c = cli_getopt(&args, argc, argv, ":vqh", longopts)) != -1) {
         switch (c) {
         case O_RESUME: a->resume = true; break;
         case O_CACERT: a->cfg.ca_file = optarg; break;
@@ -102,20 +101,17 @@ static int parse_args(int argc, char **argv, fetch_args_t *a)
         case O_RETRIES: rc = cli_parse_count("fetch", "--retries", optarg, &a->cfg.max_retries); break;
         case O_BACKOFF: rc = cli_parse_ms("fetch", "--retry-backoff", optarg, &a->cfg.retry_backoff_ms); break;
         case O_REDIRECTS: rc = cli_parse_count("fetch", "--max-redirects", optarg, &a->cfg.max_redirects); break;
-        case O_JSON: a->json = true; break;
         case 'v': a->verbose = true; break;
         case 'q': a->quiet = true; break;
-        case 'h': fetch_usage(stdout); return -1;
-        case ':': return cli_usage_error("fetch", "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_option_error("fetch", c, argv);
         }
     }
     if (rc != CLI_EXIT_OK) {
         return rc;
     }
-    if (argc - optind != 2) {
-        return cli_usage_error("fetch", "%s", argc - optind < 2 ? "need URI and OUT" : "too many arguments");
+    if (!cli_operands(&args, argc, 2, 2, "need URI and OUT")) {
+        return args.status == CLI_EXIT_OK ? -1 : args.status;
     }
+    a->json = args.json;
     a->uri = argv[optind];
     a->out = argv[optind + 1];
     if (ota_uri_scheme(a->uri) == OTA_URI_INVALID) {

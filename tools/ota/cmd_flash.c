@@ -1,6 +1,5 @@
 /* `ota flash create`: a new device image — erased flash with a partition table (at 0x8000 by
  * default) and optionally a second-stage bootloader where the chip's ROM loads it. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,7 +44,8 @@ static void create_usage(FILE *out)
             "      --bootloader FILE a second-stage bootloader image (bootloader.bin), placed\n"
             "                        where the chip's ROM loads it: 0x1000 (ESP32, -S2), 0x2000\n"
             "                        (-P4, -C5), 0x0 (others), as in a real flash\n"
-            "      --no-md5          write the table without its MD5 entry (--disable-md5sum)\n"
+            "      --no-md5, --disable-md5sum\n"
+            "                        write the table without its MD5 entry\n"
             "      --json            print the result as one JSON object\n"
             "  -h, --help            show this help\n"
             "\n"
@@ -85,19 +85,19 @@ static int cmd_flash_create(int argc, char **argv)
     static const struct option longopts[] = {
         {"table", required_argument, NULL, 't'}, {"size", required_argument, NULL, 's'},
         {"offset", required_argument, NULL, 'o'}, {"no-md5", no_argument, NULL, 'n'},
-        {"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
         {"chip", required_argument, NULL, 'c'},   {"bootloader", required_argument, NULL, 'b'},
-        {NULL, 0, NULL, 0},
+        {"disable-md5sum", no_argument, NULL, 'n'}, /* gen_esp32part's name, as partition convert */
+        CLI_OPTION_JSON,                          CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
     };
+    cli_args_t a = {.command = "flash create", .usage = create_usage};
     const char *table_path = NULL, *bootloader_path = NULL;
     const ota_chip_info_t *chip = NULL;
     bool size_set = false;
     uint64_t size = 4u * 1024u * 1024u, table_offset = OTA_PARTITION_TABLE_OFFSET;
-    bool md5 = true, json = false;
-    optind = 1;
-    opterr = 0;
+    bool md5 = true;
     int c;
-    while ((c = getopt_long(argc, argv, ":t:s:h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&a, argc, argv, ":t:s:h", longopts)) != -1) {
         switch (c) {
         case 't': table_path = optarg; break;
         case 's':
@@ -125,15 +125,10 @@ static int cmd_flash_create(int argc, char **argv)
             }
             break;
         case 'n': md5 = false; break;
-        case 'j': json = true; break;
-        case 'h': create_usage(stdout); return CLI_EXIT_OK;
-        case ':': return cli_usage_error("flash create", "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_option_error("flash create", c, argv);
         }
     }
-    if (argc - optind != 1) {
-        return cli_usage_error("flash create", "%s",
-                               argc - optind == 0 ? "missing DEVICE.bin" : "too many arguments");
+    if (!cli_operands(&a, argc, 1, 1, "missing DEVICE.bin")) {
+        return a.status;
     }
     const char *device = argv[optind];
 
@@ -254,7 +249,7 @@ static int cmd_flash_create(int argc, char **argv)
         }
     }
 
-    if (json) {
+    if (a.json) {
         cJSON *o = cJSON_CreateObject();
         cli_json_add_string(o, "device", device);
         cJSON_AddNumberToObject(o, "size", (double)size);

@@ -1,7 +1,6 @@
 /* `ota image info|make`: inspect an app image (a file, or a partition of a device) the way esptool
  * `image_info --version 2` does, and make synthetic esptool-compatible app images. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,25 +82,22 @@ static int cmd_image_info(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"partition", required_argument, NULL, 'p'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_OPTION_JSON,
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
     };
+    cli_args_t a = {.command = "image info", .usage = info_usage};
     const char *label = NULL;
-    bool json = false;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":p:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'p': label = optarg; break;
-        case 'j': json = true; break;
-        case 'h': info_usage(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error("image info", c, argv);
+    while ((c = cli_getopt(&a, argc, argv, ":p:h", opts)) != -1) {
+        if (c == 'p') {
+            label = optarg;
         }
     }
-    if (argc - optind != 1) {
-        return cli_usage_error("image info", argc - optind < 1 ? "missing FILE" : "too many arguments");
+    if (!cli_operands(&a, argc, 1, 1, "missing FILE")) {
+        return a.status;
     }
+    const bool json = a.json;
     const char *path = argv[optind];
 
     static ota_image_validator_t v;
@@ -274,7 +270,10 @@ static void make_usage(FILE *out)
             "      --min-rev vX.Y       minimal chip revision                          [v0.0]\n"
             "      --max-rev vX.Y       maximal chip revision               [the chip's default]\n"
             "      --json               print the layout as JSON\n"
-            "  -h, --help               show this help\n");
+            "  -h, --help               show this help\n"
+            "\n"
+            "Exit status: 0 written, 1 failed (OUT.bin cannot be written), 2 usage error (a\n"
+            "missing or invalid option, or options the chip cannot have).\n");
 }
 
 static bool parse_rev(const char *text, uint16_t *out)
@@ -313,7 +312,6 @@ static int cmd_image_make(int argc, char **argv)
         O_FSIZE,
         O_MINREV,
         O_MAXREV,
-        O_JSON
     };
     static const struct option opts[] = {
         {"version", required_argument, NULL, O_VERSION}, {"project", required_argument, NULL, O_PROJECT},
@@ -323,14 +321,13 @@ static int cmd_image_make(int argc, char **argv)
         {"date", required_argument, NULL, O_DATE}, {"flash-mode", required_argument, NULL, O_MODE},
         {"flash-freq", required_argument, NULL, O_FREQ}, {"flash-size", required_argument, NULL, O_FSIZE},
         {"min-rev", required_argument, NULL, O_MINREV}, {"max-rev", required_argument, NULL, O_MAXREV},
-        {"json", no_argument, NULL, O_JSON}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+        CLI_OPTION_JSON, CLI_OPTION_HELP, CLI_OPTIONS_END,
     };
+    cli_args_t a = {.command = "image make", .usage = make_usage};
     ota_app_image_build_config_t cfg = {.chip_id = OTA_CHIP_ESP32};
-    bool json = false;
     uint64_t v;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(&a, argc, argv, ":h", opts)) != -1) {
         switch (c) {
         case O_VERSION: cfg.version = optarg; break;
         case O_PROJECT: cfg.project_name = optarg; break;
@@ -381,13 +378,10 @@ static int cmd_image_make(int argc, char **argv)
                 return cli_usage_error("image make", "--max-rev '%s': use vMAJOR.MINOR", optarg);
             }
             break;
-        case O_JSON: json = true; break;
-        case 'h': make_usage(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error("image make", c, argv);
         }
     }
-    if (argc - optind != 1) {
-        return cli_usage_error("image make", argc - optind < 1 ? "missing OUT.bin" : "too many arguments");
+    if (!cli_operands(&a, argc, 1, 1, "missing OUT.bin")) {
+        return a.status;
     }
     if (cfg.version == NULL || cfg.project_name == NULL) {
         return cli_usage_error("image make", "--version and --project are required");
@@ -426,7 +420,7 @@ static int cmd_image_make(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     const char *chip = ota_chip_display_name(cfg.chip_id);
-    if (json) {
+    if (a.json) {
         cJSON *o = cJSON_CreateObject();
         cli_json_add_string(o, "file", out_path);
         cJSON_AddNumberToObject(o, "size", plan.image_size);

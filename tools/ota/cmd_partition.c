@@ -1,6 +1,5 @@
 /* `ota partition list|convert|read|write`: partition tables (gen_esp32part.py's CSV <-> binary)
  * and whole partitions of a device image (parttool.py's read_partition / write_partition). */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,7 +95,9 @@ static void list_usage(FILE *out)
             "      --json         print a JSON array of {label, type, type_name, subtype,\n"
             "                     subtype_name, offset, size, flags, encrypted, readonly}\n"
             "      --offset ADDR  partition table offset (default: the device's, 0x8000 or found)\n"
-            "  -h, --help         show this help\n");
+            "  -h, --help         show this help\n"
+            "\n"
+            "Exit status: 0 listed, 1 failed (DEVICE.bin unreadable, no valid table), 2 usage error.\n");
 }
 
 static void type_text(const ota_partition_info_t *p, char type[8], char subtype[8], const char **tname,
@@ -183,35 +184,31 @@ static cJSON *table_json(const ota_partition_table_t *t)
 static int cmd_partition_list(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"csv", no_argument, NULL, 'c'},          {"json", no_argument, NULL, 'j'},
-        {"offset", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"csv", no_argument, NULL, 'c'}, {"offset", required_argument, NULL, 'o'},
+        CLI_OPTION_JSON,                 CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
     };
-    bool csv = false, json = false;
+    cli_args_t a = {.command = "partition list", .usage = list_usage};
+    bool csv = false;
     uint32_t table_offset = TABLE_OFFSET_FIND;
-    optind = 1;
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&a, argc, argv, ":h", longopts)) != -1) {
         switch (c) {
         case 'c': csv = true; break;
-        case 'j': json = true; break;
         case 'o':
             if (!parse_table_offset(optarg, &table_offset)) {
                 return cli_usage_error("partition list", "invalid --offset '%s': a 4 KiB-aligned address",
                                        optarg);
             }
             break;
-        case 'h': list_usage(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error("partition list", c, argv);
         }
     }
-    if (csv && json) {
+    const bool json = a.json;
+    if (!a.done && csv && json) {
         return cli_usage_error("partition list", "--csv and --json exclude each other");
     }
-    if (argc - optind != 1) {
-        return cli_usage_error("partition list", "%s",
-                               argc - optind == 0 ? "missing DEVICE.bin" : "too many arguments");
+    if (!cli_operands(&a, argc, 1, 1, "missing DEVICE.bin")) {
+        return a.status;
     }
     const char *device = argv[optind];
     ota_partition_table_t *table = calloc(1, sizeof *table);
@@ -261,7 +258,10 @@ static void convert_usage(FILE *out)
             "      --secure v1|v2       app size alignment of secure boot (v1: 64K, v2: 4K)\n"
             "      --primary-bootloader-offset ADDR   for 'bootloader' entries\n"
             "      --recovery-bootloader-offset ADDR  for recovery bootloader entries\n"
-            "  -h, --help               show this help\n");
+            "  -h, --help               show this help\n"
+            "\n"
+            "Exit status: 0 converted, 1 failed (IN unreadable or not a valid table, OUT not\n"
+            "written), 2 usage error.\n");
 }
 
 /* With --disable-md5sum gen_esp32part reads an MD5 entry as an entry with bad magic. */
@@ -314,16 +314,15 @@ static int cmd_partition_convert(int argc, char **argv)
         {"secure", required_argument, NULL, OPT_SECURE},
         {"primary-bootloader-offset", required_argument, NULL, OPT_PRIMARY},
         {"recovery-bootloader-offset", required_argument, NULL, OPT_RECOVERY},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
     };
+    cli_args_t a = {.command = "partition convert", .usage = convert_usage};
     ota_partition_csv_options_t opts = {.table_offset = OTA_PARTITION_TABLE_OFFSET, .env_lookup = cli_env_lookup};
     bool md5 = true;
     uint64_t v;
-    optind = 1;
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&a, argc, argv, ":h", longopts)) != -1) {
         switch (c) {
         case OPT_OFFSET:
             opts.table_offset_set = true; /* --offset 0 is offset 0, as in gen_esp32part */
@@ -359,13 +358,10 @@ static int cmd_partition_convert(int argc, char **argv)
                 opts.recovery_bootloader_offset_set = true;
             }
             break;
-        case 'h': convert_usage(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error("partition convert", c, argv);
         }
     }
-    if (argc - optind != 2) {
-        return cli_usage_error("partition convert", "%s",
-                               argc - optind < 2 ? "need IN and OUT" : "too many arguments");
+    if (!cli_operands(&a, argc, 2, 2, "need IN and OUT")) {
+        return a.status;
     }
     if (opts.primary_bootloader_offset_set && opts.primary_bootloader_offset >= opts.table_offset) {
         return cli_usage_error(
@@ -444,7 +440,10 @@ static void read_usage(FILE *out)
             "\n"
             "Options:\n"
             "      --offset ADDR  partition table offset (default: the device's, 0x8000 or found)\n"
-            "  -h, --help         show this help\n");
+            "  -h, --help         show this help\n"
+            "\n"
+            "Exit status: 0 copied, 1 failed (no such partition, DEVICE.bin unreadable, FILE not\n"
+            "written), 2 usage error.\n");
 }
 
 static void write_usage(FILE *out)
@@ -460,43 +459,43 @@ static void write_usage(FILE *out)
             "Options:\n"
             "      --offset ADDR      partition table offset (default: the device's, 0x8000 or found)\n"
             "      --ignore-readonly  write a readonly partition anyway (factory provisioning)\n"
-            "  -h, --help             show this help\n");
+            "  -h, --help             show this help\n"
+            "\n"
+            "Exit status: 0 written, 1 failed or refused (no such partition, FILE unreadable or\n"
+            "larger than the partition, the partition readonly, I/O), 2 usage error.\n");
 }
 
 static int read_or_write(int argc, char **argv, bool write)
 {
     const char *command = write ? "partition write" : "partition read";
-    static const struct option longopts[] = {
+    /* --ignore-readonly is write's only: read does not know it */
+    static const struct option write_opts[] = {
         {"offset", required_argument, NULL, 'o'},
         {"ignore-readonly", no_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
     };
+    static const struct option read_opts[] = {
+        {"offset", required_argument, NULL, 'o'},
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
+    };
+    cli_args_t a = {.command = command, .usage = write ? write_usage : read_usage};
     uint32_t table_offset = TABLE_OFFSET_FIND;
     bool ignore_readonly = false;
-    optind = 1;
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&a, argc, argv, ":h", write ? write_opts : read_opts)) != -1) {
         switch (c) {
         case 'o':
             if (!parse_table_offset(optarg, &table_offset)) {
                 return cli_usage_error(command, "invalid --offset '%s': a 4 KiB-aligned address", optarg);
             }
             break;
-        case 'r':
-            if (!write) {
-                return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
-            }
-            ignore_readonly = true;
-            break;
-        case 'h': write ? write_usage(stdout) : read_usage(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error(command, c, argv);
+        case 'r': ignore_readonly = true; break;
         }
     }
-    if (argc - optind != 3) {
-        return cli_usage_error(command, "%s",
-                               argc - optind < 3 ? "need DEVICE.bin, LABEL and FILE" : "too many arguments");
+    if (!cli_operands(&a, argc, 3, 3, "need DEVICE.bin, LABEL and FILE")) {
+        return a.status;
     }
     const char *device = argv[optind], *label = argv[optind + 1], *path = argv[optind + 2];
 

@@ -1,6 +1,5 @@
 /* `ota run`: ESP-ADF's OTA example (examples/ota_example) on a device image, configured from an
  * sdkconfig file and flags, its log on stdout like the device's console, or JSON events. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,7 +301,7 @@ static void restore_security(void *arg, ota_device_file_t *file)
 int cmd_run(int argc, char **argv)
 {
     enum { OPT_CONFIG = 256, OPT_APP, OPT_DATA, OPT_LABEL, OPT_SDCARD, OPT_CHECK, OPT_CACERT, OPT_INSECURE,
-           OPT_BREAK, OPT_RESET, OPT_NO_CONFIRM, OPT_JSON, OPT_CONNECT, OPT_STALL, OPT_RETRIES, OPT_TRUSTED,
+           OPT_BREAK, OPT_RESET, OPT_NO_CONFIRM, OPT_CONNECT, OPT_STALL, OPT_RETRIES, OPT_TRUSTED,
            OPT_DECRYPT, OPT_BARE_DELTA };
     static const struct option options[] = {
         {"config", required_argument, NULL, OPT_CONFIG},
@@ -316,7 +315,6 @@ int cmd_run(int argc, char **argv)
         {"break-after-fail", no_argument, NULL, OPT_BREAK},
         {"reset", no_argument, NULL, OPT_RESET},
         {"no-confirm", no_argument, NULL, OPT_NO_CONFIRM},
-        {"json", no_argument, NULL, OPT_JSON},
         {"connect-timeout", required_argument, NULL, OPT_CONNECT},
         {"stall-timeout", required_argument, NULL, OPT_STALL},
         {"retries", required_argument, NULL, OPT_RETRIES},
@@ -325,17 +323,17 @@ int cmd_run(int argc, char **argv)
         {"decrypt-key", required_argument, NULL, OPT_DECRYPT},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
+        CLI_OPTION_JSON,
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
     };
+    cli_args_t a = {.command = "run", .usage = usage};
     const char *config_path = NULL, *app_uri = NULL, *data_uri = NULL, *data_label = NULL;
     ota_example_host_options_t opts = {0};
     run_security_t rs = {0};
-    bool check_flag = false, json = false, verbose = false, quiet = false;
-    optind = 0;
-    opterr = 0;
+    bool check_flag = false, verbose = false, quiet = false;
     int c;
-    while ((c = getopt_long(argc, argv, ":vqh", options, NULL)) != -1) {
+    while ((c = cli_getopt(&a, argc, argv, ":vqh", options)) != -1) {
         switch (c) {
         case OPT_CONFIG: config_path = optarg; break;
         case OPT_APP: app_uri = optarg; break;
@@ -349,7 +347,6 @@ int cmd_run(int argc, char **argv)
         case OPT_RESET: opts.reset_first = true; break;
         case OPT_NO_CONFIRM: opts.no_confirm = true; break;
         case OPT_BARE_DELTA: opts.example.delta_allow_bare = true; break;
-        case OPT_JSON: json = true; break;
         case OPT_TRUSTED:
             if (rs.digests == OTA_DEVICE_KEY_DIGESTS) {
                 return cli_usage_error("run", "--trusted-key-digest: at most 3 (KEY_DIGEST0..2)");
@@ -371,13 +368,12 @@ int cmd_run(int argc, char **argv)
         }
         case 'v': verbose = true; break;
         case 'q': quiet = true; break;
-        case 'h': usage(stdout); return CLI_EXIT_OK;
-        default: return cli_option_error("run", c, argv);
         }
     }
-    if (optind != argc - 1) {
-        return cli_usage_error("run", optind >= argc ? "missing DEVICE.bin" : "too many arguments");
+    if (!cli_operands(&a, argc, 1, 1, "missing DEVICE.bin")) {
+        return a.status;
     }
+    const bool json = a.json;
     opts.device_path = argv[optind];
 
     kconfig_t k = {0};

@@ -19,20 +19,22 @@ typedef struct {
     char *pos[4];
 } sec_args_t;
 
-/* True when the command goes on; else it returns a->cli.status. */
-static bool parse(const char *command, void (*usage)(FILE *), int argc, char **argv, int min_pos, int max_pos,
-                  sec_args_t *a)
+/* True when the command goes on; else it returns a->cli.status. Only burn-key-digest takes
+ * --slot (@p with_slot): elsewhere it would be accepted and mean nothing. */
+static bool parse(const char *command, void (*usage)(FILE *), bool with_slot, int argc, char **argv,
+                  int min_pos, int max_pos, sec_args_t *a)
 {
-    static const struct option opts[] = {
-        CLI_OPTION_JSON,
+    static const struct option slot_opts[] = {
         {"slot", required_argument, NULL, 's'},
+        CLI_OPTION_JSON,
         CLI_OPTION_HELP,
         CLI_OPTIONS_END,
     };
+    static const struct option plain_opts[] = {CLI_OPTION_JSON, CLI_OPTION_HELP, CLI_OPTIONS_END};
     memset(a, 0, sizeof *a);
     a->cli = (cli_args_t){.command = command, .usage = usage};
     a->slot = -1;
-    while (cli_getopt(&a->cli, argc, argv, ":h", opts) == 's') {
+    while (cli_getopt(&a->cli, argc, argv, ":h", with_slot ? slot_opts : plain_opts) == 's') {
         uint64_t v;
         if (!cli_parse_uint(optarg, OTA_DEVICE_KEY_DIGESTS - 1, &v)) {
             a->cli.status = cli_usage_error(command, "--slot: 0, 1 or 2 (KEY_DIGEST0..2), got '%s'", optarg);
@@ -89,20 +91,27 @@ static void burn_usage(FILE *out)
                  "Burn a Secure Boot V2 public key digest (32 bytes, from 'ota keys digest' or espsecure\n"
                  "digest_sbv2_public_key) into eFuse KEY_DIGESTn: --slot 0..2, default the first unburned\n"
                  "one. A burned slot cannot be burned again. The device trusts it once secure boot is\n"
-                 "enabled ('ota efuse enable-secure-boot').\n");
+                 "enabled ('ota efuse enable-secure-boot').\n"
+                 "\n"
+                 "Options:\n"
+                 "      --slot N   KEY_DIGESTN to burn, 0..2 (default: the first unburned one)\n"
+                 "      --json     print the result as one JSON object ({\"ok\": true, \"done\": ...})\n"
+                 "  -h, --help     show this help\n"
+                 "\n"
+                 "Exit status: 0 burned, 1 failed (DIGEST.bin not 32 bytes or unreadable, the slot or\n"
+                 "all slots already burned, DEVICE unreadable, I/O), 2 usage error.\n");
 }
 
 static int efuse_burn(int argc, char **argv)
 {
     sec_args_t a;
-    if (!parse("efuse burn-key-digest", burn_usage, argc, argv, 2, 2, &a)) {
+    if (!parse("efuse burn-key-digest", burn_usage, true, argc, argv, 2, 2, &a)) {
         return a.cli.status;
     }
     uint8_t *digest = NULL;
     size_t len = 0;
     if (cli_read_file(a.pos[1], &digest, &len) != OTA_OK) {
-        cli_error("cannot read %s", a.pos[1]);
-        return CLI_EXIT_FAIL;
+        return CLI_EXIT_FAIL; /* cli_read_file said why */
     }
     if (len != 32) {
         cli_error("%s: a key digest is 32 bytes (SHA-256), the file has %zu", a.pos[1], len);
@@ -142,13 +151,19 @@ static void revoke_usage(FILE *out)
     fprintf(out, "Usage: ota efuse revoke-key [--json] DEVICE N\n"
                  "\n"
                  "Burn KEY_REVOKEN (N = 0..2): images signed only by key digest N are refused from now on,\n"
-                 "by the bootloader and by updates. Cannot be undone.\n");
+                 "by the bootloader and by updates. Cannot be undone.\n"
+                 "\n"
+                 "Options:\n"
+                 "      --json     print the result as one JSON object ({\"ok\": true, \"done\": ...})\n"
+                 "  -h, --help     show this help\n"
+                 "\n"
+                 "Exit status: 0 burned, 1 failed (DEVICE unreadable, I/O), 2 usage error (N not 0..2).\n");
 }
 
 static int efuse_revoke(int argc, char **argv)
 {
     sec_args_t a;
-    if (!parse("efuse revoke-key", revoke_usage, argc, argv, 2, 2, &a)) {
+    if (!parse("efuse revoke-key", revoke_usage, false, argc, argv, 2, 2, &a)) {
         return a.cli.status;
     }
     uint64_t n;
@@ -171,13 +186,20 @@ static void enable_usage(FILE *out)
                  "\n"
                  "Burn SECURE_BOOT_EN (Secure Boot V2): from now on 'ota boot' boots only apps signed by a\n"
                  "burned, unrevoked key digest, and 'ota run' refuses app updates that are not. Needs at\n"
-                 "least one such digest (refused otherwise: the device could boot nothing). Cannot be undone.\n");
+                 "least one such digest (refused otherwise: the device could boot nothing). Cannot be undone.\n"
+                 "\n"
+                 "Options:\n"
+                 "      --json     print the result as one JSON object ({\"ok\": true, \"done\": ...})\n"
+                 "  -h, --help     show this help\n"
+                 "\n"
+                 "Exit status: 0 burned, 1 failed (no usable key digest, DEVICE unreadable, I/O),\n"
+                 "2 usage error.\n");
 }
 
 static int efuse_enable(int argc, char **argv)
 {
     sec_args_t a;
-    if (!parse("efuse enable-secure-boot", enable_usage, argc, argv, 1, 1, &a)) {
+    if (!parse("efuse enable-secure-boot", enable_usage, false, argc, argv, 1, 1, &a)) {
         return a.cli.status;
     }
     ota_device_file_t *f = open_dev(a.pos[0]);
@@ -224,13 +246,20 @@ static void config_set_usage(FILE *out)
             "      (up to 4; data subtype 0x06 is always signed).\n"
             "  decrypt-key rsa3072:PEM | ecies:HMAC_KEY.bin | none\n"
             "      the esp_encrypted_img private key: an RSA-3072 PEM, or the device's 32-byte ECIES\n"
-            "      HMAC key. The state file records the file's path, not its bytes.\n");
+            "      HMAC key. The state file records the file's path, not its bytes.\n"
+            "\n"
+            "Options:\n"
+            "      --json     print the result as one JSON object ({\"ok\": true, \"done\": ...})\n"
+            "  -h, --help     show this help\n"
+            "\n"
+            "Exit status: 0 set, 1 failed (DEVICE unreadable, the decrypt key unreadable or not a\n"
+            "key of that scheme, I/O), 2 usage error (unknown setting, invalid value).\n");
 }
 
 static int config_set(int argc, char **argv)
 {
     sec_args_t a;
-    if (!parse("config set", config_set_usage, argc, argv, 3, 3, &a)) {
+    if (!parse("config set", config_set_usage, false, argc, argv, 3, 3, &a)) {
         return a.cli.status;
     }
     const char *name = a.pos[1], *value = a.pos[2];

@@ -1,7 +1,6 @@
 /* `ota tone info|make`: inspect, extract and build ESP-ADF tone partition images (ota_tone.h). */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -108,27 +107,22 @@ static int cmd_tone_info(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"extract", required_argument, NULL, 'x'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_OPTION_JSON,
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
     };
+    cli_args_t a = {.command = "tone info", .usage = info_usage};
     const char *extract = NULL;
-    bool json = false;
-    optind = 1;
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":x:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'x': extract = optarg; break;
-        case 'j': json = true; break;
-        case 'h': info_usage(stdout); return CLI_EXIT_OK;
-        case ':': return cli_usage_error("tone info", "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_option_error("tone info", c, argv);
+    while ((c = cli_getopt(&a, argc, argv, ":x:h", longopts)) != -1) {
+        if (c == 'x') {
+            extract = optarg;
         }
     }
-    if (argc - optind != 1) {
-        return cli_usage_error("tone info", argc - optind == 0 ? "missing FILE" : "too many arguments");
+    if (!cli_operands(&a, argc, 1, 1, "missing FILE")) {
+        return a.status;
     }
+    const bool json = a.json;
     const char *path = argv[optind];
     uint8_t *data = NULL;
     size_t len = 0;
@@ -564,20 +558,19 @@ static int make_image(const char *out_path, ota_tone_build_config_t *cfg, input_
 
 static int cmd_tone_make(int argc, char **argv)
 {
-    enum { OPT_TIME = 256, OPT_DATE, OPT_KEEP_ORDER, OPT_JSON };
+    enum { OPT_TIME = 256, OPT_DATE, OPT_KEEP_ORDER };
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'F'},  {"version", required_argument, NULL, 'v'},
         {"time", required_argument, NULL, OPT_TIME}, {"date", required_argument, NULL, OPT_DATE},
-        {"keep-order", no_argument, NULL, OPT_KEEP_ORDER}, {"json", no_argument, NULL, OPT_JSON},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"keep-order", no_argument, NULL, OPT_KEEP_ORDER}, CLI_OPTION_JSON,
+        CLI_OPTION_HELP,                           CLI_OPTIONS_END,
     };
+    cli_args_t a = {.command = "tone make", .usage = make_usage};
     ota_tone_build_config_t cfg = {.format = OTA_TONE_BUILD_FORMAT_1, .version = OTA_TONE_DEFAULT_VERSION};
     const char *time_arg = NULL, *date_arg = NULL, *version_arg = NULL;
-    bool keep_order = false, json = false;
-    optind = 1;
-    opterr = 0;
+    bool keep_order = false;
     int c;
-    while ((c = getopt_long(argc, argv, ":F:v:h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&a, argc, argv, ":F:v:h", longopts)) != -1) {
         switch (c) {
         case 'F':
             if (strcmp(optarg, "0") == 0) {
@@ -607,15 +600,11 @@ static int cmd_tone_make(int argc, char **argv)
             date_arg = optarg;
             break;
         case OPT_KEEP_ORDER: keep_order = true; break;
-        case OPT_JSON: json = true; break;
-        case 'h': make_usage(stdout); return CLI_EXIT_OK;
-        case ':': return cli_usage_error("tone make", "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_option_error("tone make", c, argv);
         }
     }
-    if (argc - optind < 2) {
-        return cli_usage_error("tone make", argc - optind == 0 ? "missing FILES and OUT.bin"
-                                                               : "missing FILES before OUT.bin");
+    const char *missing = argc - optind == 0 ? "missing FILES and OUT.bin" : "missing FILES before OUT.bin";
+    if (!cli_operands(&a, argc, 2, -1, missing)) {
+        return a.status;
     }
     const char *out_path = argv[argc - 1];
     if (cfg.format == OTA_TONE_BUILD_FORMAT_0 && (version_arg || time_arg || date_arg)) {
@@ -662,7 +651,7 @@ static int cmd_tone_make(int argc, char **argv)
         if (!keep_order) {
             qsort(inputs.items, inputs.count, sizeof *inputs.items, compare_by_name);
         }
-        status = make_image(out_path, &cfg, &inputs, json);
+        status = make_image(out_path, &cfg, &inputs, a.json);
     }
     inputs_free(&inputs);
     return status;
