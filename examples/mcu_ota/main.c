@@ -58,7 +58,15 @@ typedef struct {
 
 static int power_on(board_t *b)
 {
-    b->boot_err = ota_bootloader_run(b->dev, &b->boot);
+    /* The simulated bootloader links what the firmware's features link: the Secure Boot V2
+     * verifier only with the signature feature (a device with secure boot on and no verifier
+     * boots nothing: fail closed). */
+    const ota_update_features_t *features = MCU_OTA_FEATURES;
+    ota_bootloader_config_t cfg = {0};
+    if (features != NULL && features->signatures != NULL) {
+        cfg.verify_signature = features->signatures->verify_boot;
+    }
+    b->boot_err = ota_bootloader_boot(b->dev, &cfg, &b->boot);
     return b->boot_err;
 }
 

@@ -7,6 +7,7 @@
 #include "ota/ota_app_image.h"
 #include "ota/ota_delta.h"
 #include "ota/ota_err.h"
+#include "ota/ota_image_sig.h"
 #include "ota/ota_stage_decrypt.h"
 #include "stage_delta.h"
 #include "verifier_sig.h"
@@ -16,6 +17,7 @@ const ota_update_feature_sig_t ota_update_feature_signatures = {
     .trust = ota_sig_check_trust,
     .free = ota_sig_check_free,
     .fit = ota_sig_check_fit,
+    .verify_boot = ota_image_sig_verify_boot,
 };
 
 const ota_update_feature_decrypt_t ota_update_feature_decryption = {
