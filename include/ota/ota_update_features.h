@@ -82,6 +82,12 @@ typedef struct {
     /** The plaintext size the stage's esp_encrypted_img header declares (the size checks before the
      *  first erase), -1 while the header has not been read. */
     int64_t (*plain_size)(const ota_stage_t *stage);
+    /** Put the stage made by @ref create first in @p item's path, before anything is read but
+     *  what was peeked (those bytes become its first input). The stage driver comes with it: a
+     *  firmware without stages does not link it.
+     *  @return OTA_OK; OTA_ERR_INVALID_STATE (the item has stages or has started streaming);
+     *          OTA_ERR_INVALID_ARG (not a valid stage); OTA_ERR_NO_MEM. */
+    int (*insert)(struct ota_item *item, const ota_stage_t *stage);
 } ota_update_feature_decrypt_t;
 
 /** Delta patches for app items (src/service/stage_delta.c). */

@@ -24,6 +24,7 @@ const ota_update_feature_decrypt_t ota_update_feature_decryption = {
     .create = ota_stage_decrypt_create,
     .free = ota_stage_decrypt_free,
     .plain_size = ota_stage_decrypt_plain_size,
+    .insert = ota_stages_insert_after_peek,
 };
 
 const ota_update_feature_delta_t ota_update_feature_delta = {
