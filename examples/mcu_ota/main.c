@@ -109,9 +109,9 @@ static int app_main(ota_device_t *dev, board_t *b, const char *sdcard, const cha
     OTA_LOGI(TAG, "[2.0] Create OTA service");
     ota_service_config_t scfg = {
         .device = dev,
-        /* A RAM-tight device's choice (the service's default is 4096): half the streaming buffer,
-         * ESP-ADF's own read size. The flash bytes do not depend on it (the test compares them with
-         * the host's default run). */
+        /* The bare-metal port's default size (ota_port_work_buffer_default(), ESP-ADF's own read
+         * size; the host's is 4096), given as a static array so it is not on the heap. The flash
+         * bytes do not depend on it (the test compares them with the host's default run). */
         .work_buffer_size = sizeof s_work_buffer,
         .work_buffer = s_work_buffer,
         .restart = restart,
