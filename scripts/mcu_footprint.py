@@ -31,7 +31,7 @@ GROUPS = [  # (key, label, archive or object pattern)
     ("secure", "secure (signature verification, image decryption)", r"libota_secure\.a"),
     ("source", "source rules (URI, HTTP rules)", r"libota_source\.a"),
     ("port", "port (bare-metal + Mbed TLS glue)", r"libota_port\.a"),
-    ("mbedtls", "Mbed TLS (SHA-256, SHA-512, MD5)", r"libmbedcrypto_min\.a"),
+    ("mbedtls", "Mbed TLS (SHA-256, MD5; SHA-512 comes with the signature feature)", r"libmbedcrypto_min\.a"),
     ("host", "host-only: simulated bootloader, NOR emulator", r"libota_host\.a"),
     ("firmware", "firmware: example list, startup, main", r"mcu_ota\.elf\.dir"),
     ("libc", "picolibc + libgcc", r"lib(c|gcc|g|m)\.a|crt"),
@@ -270,9 +270,11 @@ def render(results):
                        f"example's list has no patch, and the hash-only crypto port cannot verify signatures or "
                        f"decrypt (a device that requires one refuses the item before any erase). The same "
                        f"firmware with `ota_update_features_all` (delta, signatures, decryption; mcu_ota_all.elf) "
-                       f"has {feat['added']} B ({kib(feat['added'])}) more .text. The simulated bootloader's "
-                       f"Secure Boot V2 check (host-only, a real device's is its own binary) still links the "
-                       f"signature-block parser and verifier into the layers above.")
+                       f"has {feat['added']} B ({kib(feat['added'])}) more .text. The simulated bootloader (host-only: a "
+                       f"real device's is its own binary) takes its Secure Boot V2 verifier from the same features "
+                       f"(`ota_bootloader_config_t.verify_signature`; none linked: a device with Secure Boot V2 on "
+                       f"boots nothing), and the stage driver the decryption and delta features plug into is "
+                       f"reached only through an inserted stage: neither is in the layers above here.")
         out.append(f"- Worst-case stack from the call graph (`-fcallgraph-info=su`): `ota_service_step` {svc[0]} B "
                    f"(path: {' → '.join(short(p) for p in svc[1][:12])}); whole firmware from `main` {main[0]} B. "
                    f"Functions with dynamic frames: {', '.join(sorted(short(d) for d in dynamic)) or 'none'}. An upper bound: "
@@ -290,14 +292,16 @@ def render(results):
                        f"bootloader included), {run.get('stack')} B for the whole firmware; static data of core + "
                        f"port + Mbed TLS {static} B; the caller's `ota_device_t` (partition table copy) "
                        f"{run.get('device')} B; the service's streaming buffer, which the firmware gives it "
-                       f"(`work_buffer`, static) with work_buffer_size 2048 (the default is 4096, allocated), "
-                       f"{run.get('work')} B.")
+                       f"(`work_buffer`, static) with work_buffer_size 2048, the bare-metal port's default "
+                       f"(`ota_port_work_buffer_default()`; the host's is 4096), {run.get('work')} B.")
             default_total = total + 2048
             out.append(f"- Goal *heap + stack + static data during an update ≤ 16 KiB*: {run.get('heap')} + "
                        f"{run.get('service_stack')} + {static} + {run.get('device')} + {run.get('work')} = {total} B = {kib(total)} — "
-                       f"**{'met' if ram_ok else 'missed'}** in the configuration the example firmware uses (a "
-                       f"static 2 KiB work buffer, `MCU_WORK_BUFFER_SIZE` in examples/mcu_ota); with the service's "
-                       f"default 4 KiB one {kib(default_total)} — **{'met' if default_total <= 16 * 1024 else 'missed'}**. "
+                       f"**{'met' if ram_ok else 'missed'}** in the configuration the example firmware uses, which "
+                       f"is also the bare-metal port's default (a 2 KiB work buffer; the example gives it as a static "
+                       f"array, `MCU_WORK_BUFFER_SIZE` in examples/mcu_ota, the default allocates it: the same bytes); "
+                       f"with the host's default 4 KiB one {kib(default_total)} — "
+                       f"**{'met' if default_total <= 16 * 1024 else 'missed'}**. "
                        f"The whole firmware's painted stack adds what loading the partition table costs at start "
                        f"(`ota_partition_table_load` keeps a 3 KiB table copy on the stack).")
         out.append("")

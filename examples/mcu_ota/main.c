@@ -58,7 +58,15 @@ typedef struct {
 
 static int power_on(board_t *b)
 {
-    b->boot_err = ota_bootloader_run(b->dev, &b->boot);
+    /* The simulated bootloader links what the firmware's features link: the Secure Boot V2
+     * verifier only with the signature feature (a device with secure boot on and no verifier
+     * boots nothing: fail closed). */
+    const ota_update_features_t *features = MCU_OTA_FEATURES;
+    ota_bootloader_config_t cfg = {0};
+    if (features != NULL && features->signatures != NULL) {
+        cfg.verify_signature = features->signatures->verify_boot;
+    }
+    b->boot_err = ota_bootloader_boot(b->dev, &cfg, &b->boot);
     return b->boot_err;
 }
 
@@ -101,9 +109,9 @@ static int app_main(ota_device_t *dev, board_t *b, const char *sdcard, const cha
     OTA_LOGI(TAG, "[2.0] Create OTA service");
     ota_service_config_t scfg = {
         .device = dev,
-        /* A RAM-tight device's choice (the service's default is 4096): half the streaming buffer,
-         * ESP-ADF's own read size. The flash bytes do not depend on it (the test compares them with
-         * the host's default run). */
+        /* The bare-metal port's default size (ota_port_work_buffer_default(), ESP-ADF's own read
+         * size; the host's is 4096), given as a static array so it is not on the heap. The flash
+         * bytes do not depend on it (the test compares them with the host's default run). */
         .work_buffer_size = sizeof s_work_buffer,
         .work_buffer = s_work_buffer,
         .restart = restart,

@@ -43,7 +43,41 @@ typedef struct {
 } ota_boot_result_t;
 
 /**
- * Reset and boot @p dev: on success the booted partition becomes dev's running app. @p out may
+ * The Secure Boot V2 check of one candidate app (eFuse SECURE_BOOT_EN): its signature sector
+ * after the @p image_len-byte image (hash included) in @p part, against @p dev's burned key
+ * digests. ota_image_sig_verify_boot (ota_image_sig.h) is the one this project has; a firmware
+ * reaches it through its update features (ota_update_feature_signatures.verify_boot).
+ * @return OTA_OK if the app may boot; else the reason it may not (OTA_ERR_SIG_*, ...).
+ */
+typedef int (*ota_boot_verify_fn)(const ota_device_t *dev, const ota_partition_info_t *part, uint32_t image_len);
+
+/** What a bootloader build links. */
+typedef struct {
+    /** The Secure Boot V2 verifier. NULL: not linked, and then a device with secure_boot_v2 on
+     *  boots nothing (every candidate fails closed, logged as a failed signature check), as a
+     *  bootloader that cannot check a signature must not run the app. Devices without Secure
+     *  Boot V2 never call it. */
+    ota_boot_verify_fn verify_signature;
+} ota_bootloader_config_t;
+
+/**
+ * Reset and boot @p dev with what @p cfg links (NULL: nothing, as a config of zeros): on
+ * success the booted partition becomes dev's running app. @p out may be NULL.
+ * @return as ota_bootloader_run; OTA_ERR_NO_BOOTABLE_APP also when Secure Boot V2 is on and
+ *         @p cfg has no verifier.
+ */
+int ota_bootloader_boot(ota_device_t *dev, const ota_bootloader_config_t *cfg, ota_boot_result_t *out);
+
+/**
+ * What the next boot with @p cfg would do, as ota_bootloader_predict.
+ * @return as ota_bootloader_boot, without the write errors.
+ */
+int ota_bootloader_boot_predict(const ota_device_t *dev, const ota_bootloader_config_t *cfg,
+                                ota_boot_result_t *out);
+
+/**
+ * The host's bootloader, with the Secure Boot V2 verifier linked (ota_image_sig_verify_boot):
+ * reset and boot @p dev; on success the booted partition becomes dev's running app. @p out may
  * be NULL.
  * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL dev); OTA_ERR_NO_MEM; OTA_ERR_PT_INVALID (empty
  *         table); OTA_ERR_NO_BOOTABLE_APP when no slot holds a bootable image (the device is then
@@ -54,7 +88,8 @@ typedef struct {
 int ota_bootloader_run(ota_device_t *dev, ota_boot_result_t *out);
 
 /**
- * What the next boot would do, without writing flash or eFuses and without logging. The
+ * What the next boot of the host's bootloader (as ota_bootloader_run) would do, without writing
+ * flash or eFuses and without logging. The
  * partition in @p out points into @p dev's table.
  * @return as ota_bootloader_run, without the write errors.
  */

@@ -37,6 +37,14 @@ int ota_image_sig_trust(const ota_device_t *dev, ota_sig_trust_t *trust);
 int ota_image_sig_verify_partition(const ota_partition_t *part, uint32_t image_len, const ota_sig_trust_t *trust,
                                    ota_sig_report_t *rep);
 
+/**
+ * The Secure Boot V2 check the bootloader makes of each candidate app (ota_boot_verify_fn,
+ * ota_bootloader.h): ota_image_sig_trust then ota_image_sig_verify_partition for the app of
+ * @p image_len bytes in @p part, an entry of @p dev's table.
+ * @return as ota_image_sig_trust, then as ota_image_sig_verify_partition.
+ */
+int ota_image_sig_verify_boot(const ota_device_t *dev, const ota_partition_info_t *part, uint32_t image_len);
+
 #ifdef __cplusplus
 }
 #endif

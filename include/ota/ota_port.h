@@ -32,6 +32,12 @@ void ota_port_mem_stats(ota_mem_stats_t *out);
 /** Zero the counters except current_bytes; the peak restarts from the current value. */
 void ota_port_mem_reset_peak(void);
 
+/** The service's streaming buffer when the caller sets no work_buffer_size
+ *  (ota_service_config_t): the platform's trade of RAM against fewer, larger reads and writes.
+ *  POSIX 4096; bare metal 2048 (ESP-ADF's read size), which keeps a whole update within 16 KiB
+ *  of RAM. The flash bytes of an update do not depend on it. Never below 512. */
+size_t ota_port_work_buffer_default(void);
+
 /** Milliseconds since an arbitrary start (process start on the host, boot on a device). */
 uint64_t ota_port_uptime_ms(void);
 

@@ -122,7 +122,8 @@ typedef void (*ota_event_cb_t)(const ota_event_t *event, void *ctx);
 /** Service settings; zero fields take the defaults. */
 typedef struct {
     ota_device_t *device;            /**< required: flash, partition table, running app, chip */
-    size_t work_buffer_size;         /**< the one streaming buffer; default 4096, minimum 512 */
+    size_t work_buffer_size;         /**< the one streaming buffer; default ota_port_work_buffer_default()
+                                          (host 4096, bare metal 2048), minimum 512 */
     /** Optional caller-provided streaming buffer of work_buffer_size bytes (not freed, must outlive
      *  the service); NULL = the service allocates it. */
     void *work_buffer;

@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ota/ota_device.h"
 #include "ota/ota_enc_img_decrypt.h"
 #include "ota/ota_sig_verify.h"
 #include "ota/ota_stage.h"
@@ -64,6 +65,11 @@ typedef struct {
      *  @return OTA_OK (fits, or size unknown); OTA_ERR_SIG_NO_ROOM (the image alone would fit);
      *          OTA_ERR_IMG_TOO_LARGE (not even the image). */
     int (*fit)(struct ota_sig_check *chk, int64_t total);
+    /** The Secure Boot V2 check of an app in flash, for a bootloader built with the same features
+     *  (ota_bootloader_config_t.verify_signature, ota_bootloader.h): ota_image_sig_verify_boot.
+     *  @return OTA_OK if the app of @p image_len bytes in @p part verifies against @p dev's burned
+     *          key digests; else ota_image_sig_verify_boot's codes. */
+    int (*verify_boot)(const ota_device_t *dev, const ota_partition_info_t *part, uint32_t image_len);
 } ota_update_feature_sig_t;
 
 /** Decryption of pre-encrypted app images (src/service/stage_decrypt.c, ota_stage_decrypt.h). */
@@ -76,6 +82,12 @@ typedef struct {
     /** The plaintext size the stage's esp_encrypted_img header declares (the size checks before the
      *  first erase), -1 while the header has not been read. */
     int64_t (*plain_size)(const ota_stage_t *stage);
+    /** Put the stage made by @ref create first in @p item's path, before anything is read but
+     *  what was peeked (those bytes become its first input). The stage driver comes with it: a
+     *  firmware without stages does not link it.
+     *  @return OTA_OK; OTA_ERR_INVALID_STATE (the item has stages or has started streaming);
+     *          OTA_ERR_INVALID_ARG (not a valid stage); OTA_ERR_NO_MEM. */
+    int (*insert)(struct ota_item *item, const ota_stage_t *stage);
 } ota_update_feature_decrypt_t;
 
 /** Delta patches for app items (src/service/stage_delta.c). */

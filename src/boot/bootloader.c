@@ -32,6 +32,7 @@ typedef struct {
     bool quiet;      /* predict: no logs */
     bool dry;        /* predict: no flash writes */
     bool anti;       /* effective anti-rollback (it depends on rollback in Kconfig) */
+    ota_boot_verify_fn verify_signature; /* NULL: Secure Boot V2 fails closed */
     boot_state_t bs;
     ota_otadata_entry_t otadata[2];
     bool has_initial_contents; /* ota_has_initial_contents */
@@ -313,13 +314,17 @@ static bool try_load_partition(boot_t *b, const ota_partition_info_t *part, ota_
      * boot are checked on update only: the bootloader does not look. */
     if (err == OTA_OK && b->dev->security.secure_boot_v2) {
         BLOGI(b, TAG_IMAGE, "Verifying image signature...");
-        ota_sig_trust_t trust;
-        ota_partition_t p;
-        ota_device_partition(b->dev, part, &p);
-        int serr = ota_image_sig_trust(b->dev, &trust);
-        if (serr == OTA_OK) {
-            serr = ota_image_sig_verify_partition(&p, info->image_len, &trust, NULL);
+        if (b->verify_signature == NULL) {
+            /* A bootloader that cannot check the signature must not run the app: fail closed,
+             * with the lines ESP-IDF prints for a signature that does not verify (no re-hash:
+             * nothing says the image is otherwise fine). */
+            BLOGE(b, TAG_SECURE, "Secure Boot V2 is enabled, but no signature verifier is linked into "
+                  "this bootloader (ota_bootloader_config_t.verify_signature)");
+            BLOGE(b, TAG_SECURE, "Secure Boot V2 verification failed.");
+            BLOGE(b, TAG_IMAGE, "Secure boot signature verification failed");
+            return false;
         }
+        int serr = b->verify_signature(b->dev, part, info->image_len);
         /* The lines and tags are ESP-IDF's: secure_boot_v2 from
          * components/bootloader_support/src/secure_boot_v2/secure_boot_signatures_bootloader.c
          * (esp_secure_boot_verify_rsa_signature_block), esp_image from
@@ -490,7 +495,22 @@ static int run(boot_t *b)
     return load_boot_image(b, index);
 }
 
+/* What the host's bootloader links: everything this project verifies with. Only ota_bootloader_run
+ * and ota_bootloader_predict name it, so a firmware that calls ota_bootloader_boot with its own
+ * config does not link the verifier (-ffunction-sections, --gc-sections). */
+static const ota_bootloader_config_t s_host_config = {.verify_signature = ota_image_sig_verify_boot};
+
 int ota_bootloader_run(ota_device_t *dev, ota_boot_result_t *out)
+{
+    return ota_bootloader_boot(dev, &s_host_config, out);
+}
+
+int ota_bootloader_predict(const ota_device_t *dev, ota_boot_result_t *out)
+{
+    return ota_bootloader_boot_predict(dev, &s_host_config, out);
+}
+
+int ota_bootloader_boot(ota_device_t *dev, const ota_bootloader_config_t *cfg, ota_boot_result_t *out)
 {
     if (dev == NULL) {
         return OTA_ERR_INVALID_ARG;
@@ -500,6 +520,7 @@ int ota_bootloader_run(ota_device_t *dev, ota_boot_result_t *out)
         return OTA_ERR_NO_MEM;
     }
     b->dev = dev;
+    b->verify_signature = cfg != NULL ? cfg->verify_signature : NULL;
     b->anti = dev->anti_rollback_enabled && dev->rollback_enabled;
     b->out = out;
     int err = run(b);
@@ -507,7 +528,8 @@ int ota_bootloader_run(ota_device_t *dev, ota_boot_result_t *out)
     return err;
 }
 
-int ota_bootloader_predict(const ota_device_t *dev, ota_boot_result_t *out)
+int ota_bootloader_boot_predict(const ota_device_t *dev, const ota_bootloader_config_t *cfg,
+                                ota_boot_result_t *out)
 {
     if (dev == NULL) {
         return OTA_ERR_INVALID_ARG;
@@ -526,6 +548,7 @@ int ota_bootloader_predict(const ota_device_t *dev, ota_boot_result_t *out)
     w->b.quiet = true;
     w->b.dry = true;
     w->b.anti = dev->anti_rollback_enabled && dev->rollback_enabled;
+    w->b.verify_signature = cfg != NULL ? cfg->verify_signature : NULL;
     w->b.out = &w->result;
     int err = run(&w->b);
     if (out != NULL) {

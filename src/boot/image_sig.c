@@ -92,3 +92,15 @@ int ota_image_sig_verify_partition(const ota_partition_t *part, uint32_t image_l
     ota_free(w);
     return err;
 }
+
+int ota_image_sig_verify_boot(const ota_device_t *dev, const ota_partition_info_t *part, uint32_t image_len)
+{
+    ota_sig_trust_t trust;
+    int err = ota_image_sig_trust(dev, &trust);
+    if (err == OTA_OK) {
+        ota_partition_t p;
+        ota_device_partition(dev, part, &p);
+        err = ota_image_sig_verify_partition(&p, image_len, &trust, NULL);
+    }
+    return err;
+}

@@ -71,34 +71,20 @@ static int emit(ota_image_validator_t *v, ota_image_event_t event)
     return OTA_OK;
 }
 
-/* XOR of all bytes, 8 at a time; which byte lane a byte lands in does not matter because the
- * lanes are folded together at the end. */
+/* XOR of all bytes, a machine word at a time; which byte lane a byte lands in does not matter
+ * because the lanes are folded together at the end (fold_checksum). */
 static uint64_t xor_bytes(uint64_t acc, const uint8_t *p, size_t n)
 {
-    uint64_t a = 0, b = 0, c = 0, d = 0;
-    while (n >= 32) {
-        uint64_t w[4];
-        memcpy(w, p, 32);
-        a ^= w[0];
-        b ^= w[1];
-        c ^= w[2];
-        d ^= w[3];
-        p += 32;
-        n -= 32;
+    size_t w = 0;
+    for (; n >= sizeof w; p += sizeof w, n -= sizeof w) {
+        size_t x;
+        memcpy(&x, p, sizeof x);
+        w ^= x;
     }
-    acc ^= a ^ b ^ c ^ d;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        acc ^= w;
-        p += 8;
-        n -= 8;
+    for (; n > 0; n--) {
+        w ^= *p++;
     }
-    while (n > 0) {
-        acc ^= *p++;
-        n--;
-    }
-    return acc;
+    return acc ^ w;
 }
 
 static uint8_t fold_checksum(uint64_t acc)

@@ -96,7 +96,7 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
                   ? ota_feature_missing(&ctx->item, "image decryption", "the device has a decryption key")
                   : ctx->feat->decryption->create(&dev->security.decrypt_key, &ctx->decrypt);
         if (err == OTA_OK) {
-            err = ota_path_insert_stage(ctx, 0, &ctx->decrypt);
+            err = ctx->feat->decryption->insert(&ctx->item, &ctx->decrypt);
         }
     }
     return err;
@@ -126,9 +126,7 @@ static int output_fits(app_ctx_t *ctx)
         return ctx->feat->signatures->fit(ctx->sig, size);
     }
     if (size > (int64_t)ctx->slot->size) {
-        return ota_item_refuse(&ctx->item, OTA_ERR_IMG_TOO_LARGE,
-                               "image of %lld bytes (decrypted size) larger than partition %s (%u bytes)",
-                               (long long)size, ctx->slot->label, (unsigned)ctx->slot->size);
+        return ota_item_refuse_too_large(&ctx->item, size);
     }
     return OTA_OK;
 }
@@ -166,8 +164,7 @@ int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node)
     /* Without stages the stream is the image: its size is known before anything is read. (Signed:
      * output_fits says whether the image or only its signature sector is too much.) */
     if (item->stages == NULL && ctx->sig == NULL && item->total > (int64_t)ctx->slot->size) {
-        return ota_item_refuse(item, OTA_ERR_IMG_TOO_LARGE, "image of %lld bytes larger than partition %s (%u bytes)",
-                               (long long)item->total, ctx->slot->label, (unsigned)ctx->slot->size);
+        return ota_item_refuse_too_large(item, item->total);
     }
     /* The checker (app_check, or the user's) on the first output bytes, before any erase. */
     err = ota_item_check(item);
@@ -187,7 +184,7 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
     if (ctx->decrypt.ctx == NULL && len >= 4 && memcmp(head, enc_magic, 4) == 0) {
         return ota_item_refuse(&ctx->item, OTA_ERR_ENC_NO_KEY,
                                "pre-encrypted image (esp_encrypted_img) but no decryption key is configured "
-                               "(ota config set DEVICE decrypt-key ..., or ota run --decrypt-key)");
+                               "(ota_device_t security.decrypt_key)");
     }
     if (len < APP_PEEK_LEN) {
         return ota_item_refuse(&ctx->item, OTA_ERR_IMG_TRUNCATED, "image ends before its app description");

@@ -41,6 +41,7 @@ static int hash_feed(void *arg, const uint8_t *data, size_t len);
 static int hash_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32]);
 static int tone_finish(void *arg, uint64_t total, ota_staged_read_fn read, void *read_arg);
 static int attach_decrypt(data_ctx_t *ctx);
+static int output_fits(data_ctx_t *ctx);
 static const char *tone_message(void *arg);
 
 int ota_get_version_number(const char *version)
@@ -129,17 +130,7 @@ int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_att
     if (err != OTA_OK || ctx->item.stages != NULL) {
         return err; /* encrypted: the plaintext size is checked in need_upgrade (output_fits) */
     }
-    if (ctx->sig != NULL) {
-        return ctx->sigf->fit(ctx->sig, ctx->item.total); /* which of image and sector is too much */
-    }
-    if (ctx->item.total > (int64_t)part->size) {
-        OTA_LOGE(TAG, "image of %lld bytes does not fit partition %s (%u bytes)", (long long)ctx->item.total,
-                 part->label, (unsigned)part->size);
-        ota_service_set_item_detail(service, 0, "image of %lld bytes larger than partition %s (%u bytes)",
-                                    (long long)ctx->item.total, part->label, (unsigned)part->size);
-        return OTA_ERR_IMG_TOO_LARGE;
-    }
-    return OTA_OK;
+    return output_fits(ctx); /* the stream's size, known before anything is erased */
 }
 
 /* Read the partition's content (for the tone validator). */
@@ -185,7 +176,7 @@ static int attach_decrypt(data_ctx_t *ctx)
     if (key->data == NULL) {
         return refuse(ctx, OTA_ERR_ENC_NO_KEY,
                       "pre-encrypted data (esp_encrypted_img) but no decryption key is configured "
-                      "(ota config set DEVICE decrypt-key ..., or ota run --decrypt-key)");
+                      "(ota_device_t security.decrypt_key)");
     }
     const ota_update_feature_decrypt_t *dec = ota_service_features(item->service)->decryption;
     if (dec == NULL) {
@@ -194,7 +185,7 @@ static int attach_decrypt(data_ctx_t *ctx)
     OTA_LOGI(TAG, "data item is pre-encrypted (esp_encrypted_img): decrypting while writing");
     err = dec->create(key, &ctx->decrypt);
     if (err == OTA_OK) {
-        err = ota_stages_insert_after_peek(item, &ctx->decrypt); /* the peeked magic is its first input */
+        err = dec->insert(item, &ctx->decrypt); /* the peeked magic is its first input */
     }
     return err;
 }
@@ -214,9 +205,7 @@ static int output_fits(data_ctx_t *ctx)
         return ctx->sigf->fit(ctx->sig, size);
     }
     if (size > (int64_t)ctx->part->size) {
-        return ota_item_refuse(item, OTA_ERR_IMG_TOO_LARGE, "data image of %lld bytes%s larger than partition %s "
-                               "(%u bytes)", (long long)size, item->stages != NULL ? " (decrypted)" : "",
-                               ctx->part->label, (unsigned)ctx->part->size);
+        return ota_item_refuse_too_large(item, size);
     }
     return OTA_OK;
 }

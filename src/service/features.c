@@ -7,6 +7,7 @@
 #include "ota/ota_app_image.h"
 #include "ota/ota_delta.h"
 #include "ota/ota_err.h"
+#include "ota/ota_image_sig.h"
 #include "ota/ota_stage_decrypt.h"
 #include "stage_delta.h"
 #include "verifier_sig.h"
@@ -16,12 +17,14 @@ const ota_update_feature_sig_t ota_update_feature_signatures = {
     .trust = ota_sig_check_trust,
     .free = ota_sig_check_free,
     .fit = ota_sig_check_fit,
+    .verify_boot = ota_image_sig_verify_boot,
 };
 
 const ota_update_feature_decrypt_t ota_update_feature_decryption = {
     .create = ota_stage_decrypt_create,
     .free = ota_stage_decrypt_free,
     .plain_size = ota_stage_decrypt_plain_size,
+    .insert = ota_stages_insert_after_peek,
 };
 
 const ota_update_feature_delta_t ota_update_feature_delta = {

@@ -122,6 +122,13 @@ int ota_item_refuse(ota_item_t *item, int err, const char *fmt, ...)
     return err;
 }
 
+int ota_item_refuse_too_large(ota_item_t *item, int64_t size)
+{
+    const ota_partition_info_t *t = &item->target.info;
+    return ota_item_refuse(item, OTA_ERR_IMG_TOO_LARGE, "image of %lld bytes%s larger than partition %s (%u bytes)",
+                           (long long)size, item->stages != NULL ? " (decrypted)" : "", t->label, (unsigned)t->size);
+}
+
 int ota_item_add_verifier(ota_item_t *item, const ota_verifier_t *verifier)
 {
     if (verifier == NULL || verifier->name == NULL || verifier->reset == NULL || verifier->feed == NULL) {
@@ -168,7 +175,7 @@ static void journal_header(const ota_item_t *item, ota_journal_header_t *out)
         out->staged = true;
         out->source_size = out->total_size;
         out->total_size = item->total >= 0 ? item->target.info.size : OTA_JOURNAL_UNKNOWN_SIZE;
-        out->chain_id = ota_stages_chain_id(item);
+        out->chain_id = item->stages->ops->chain_id(item);
         etag_max = OTA_JOURNAL_ETAG_MAX_STAGED;
         /* A stage record (~1 KiB for a delta stage) takes 20 slots of sector 0, which would hold 4
          * checkpoints: when the output's size is known and the slot has 2 sectors to spare after
@@ -381,12 +388,12 @@ static int write_stage_record(ota_item_t *item, uint32_t written)
     ota_item_stages_t *st = item->stages;
     ota_partition_writer_t *w = &item->writer;
     size_t len = 0;
-    int err = ota_stages_save(item, &len);
+    int err = item->stages->ops->save(item, &len);
     if (err != OTA_OK) {
         return err;
     }
     ota_journal_stage_t rec = {.bytes_written = written,
-                               .source_offset = (uint32_t)ota_stages_source_offset(item),
+                               .source_offset = (uint32_t)item->stages->ops->source_offset(item),
                                .state_len = (uint16_t)len};
     uint32_t slots = ota_journal_stage_slots(len);
     uint32_t bytes = slots * OTA_JOURNAL_RECORD_SIZE;
@@ -415,7 +422,7 @@ static int item_write(ota_item_t *item, const void *data, size_t len)
     if (err != OTA_OK || written < item->next_checkpoint || written % item->writer.sector != 0) {
         return err;
     }
-    if (item->stages != NULL && !ota_stages_at_clean_cut(item)) {
+    if (item->stages != NULL && !item->stages->ops->at_clean_cut(item)) {
         return OTA_OK; /* bytes between stages would be lost: try at the next boundary */
     }
     ota_journal_checkpoint_t cp = {.bytes_written = written};
@@ -502,7 +509,7 @@ static int resume_jump(ota_item_t *item, uint8_t *buf, size_t buf_size)
     }
     uint64_t source_at = at;
     if (item->stages != NULL) {
-        int err = ota_stages_restore(item, at, buf, buf_size);
+        int err = item->stages->ops->restore(item, at, buf, buf_size);
         if (err != OTA_OK) {
             OTA_LOGW(item->tag, "cannot resume: the stages cannot continue (%s)", ota_strerror(err));
             /* once the stream was read again for a stage (stage_forward) it is not at sector 0 any
@@ -516,7 +523,7 @@ static int resume_jump(ota_item_t *item, uint8_t *buf, size_t buf_size)
         return err;
     }
     if (item->stages != NULL) {
-        ota_stages_jump(item, at);
+        item->stages->ops->jump(item, at);
         OTA_LOGI(item->tag, "resumed at byte %llu of the stream: %u bytes of output were already on flash",
                  (unsigned long long)source_at, (unsigned)(at - w->sector));
     } else {
@@ -633,7 +640,7 @@ int ota_item_next(ota_item_t *item, uint8_t *buf, size_t max, const uint8_t **ou
             return err;
         }
     }
-    return ota_stages_next(item, max, out);
+    return item->stages->ops->next(item, max, out);
 }
 
 int ota_item_read_exact(ota_item_t *item, void *buf, size_t len)

@@ -23,10 +23,17 @@
 /* Verifiers one item can have (the procedure's own and the user's). */
 #define OTA_ITEM_VERIFIERS_MAX 4u
 
+struct ota_item;
+struct ota_stages_ops;
+
 /* The stages of an item and their buffers (allocated with the first stage: none, no cost). The
  * buffers are slices of the service's work buffer: the stream's bytes, then one output area per
  * stage. Each area holds [pos, len) not yet taken by the next stage (or the writer). */
 typedef struct {
+    /* The stage driver (path.c), set with the first stage. The item reaches it only through
+     * here: a firmware whose procedures never insert a stage (no decryption, no delta patches,
+     * no stage of its own) does not link it (--gc-sections). */
+    const struct ota_stages_ops *ops;
     ota_stage_t stage[OTA_STAGE_MAX];
     size_t count;
     bool started;                    /* areas laid out, stages reset */
@@ -165,13 +172,25 @@ static inline uint64_t ota_item_position(const ota_item_t *item)
     return item->stages != NULL ? item->out_pos : item->consumed;
 }
 
+/** The stage driver's entry points for the item (item->stages->ops; the functions below). */
+typedef struct ota_stages_ops {
+    int (*peek)(ota_item_t *item, size_t len, bool *ended);
+    int (*next)(ota_item_t *item, size_t max, const uint8_t **out);
+    bool (*at_clean_cut)(const ota_item_t *item);
+    uint32_t (*chain_id)(const ota_item_t *item);
+    int (*save)(ota_item_t *item, size_t *len);
+    int (*restore)(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t scratch_size);
+    void (*jump)(ota_item_t *item, uint64_t at);
+    uint64_t (*source_offset)(const ota_item_t *item);
+} ota_stages_ops_t;
+
 /** Stream offset consumed by the first stage (for a checkpoint; path.c). */
 uint64_t ota_stages_source_offset(const ota_item_t *item);
 
 /** Progress against item->total: stream bytes consumed (with stages: by the first stage). */
 static inline uint64_t ota_item_stream_position(const ota_item_t *item, uint64_t without_stages)
 {
-    return item->stages != NULL ? ota_stages_source_offset(item) : without_stages;
+    return item->stages != NULL ? item->stages->ops->source_offset(item) : without_stages;
 }
 
 /** The target: the item's partition writer (commit = write sector 0, then item->activate). */
@@ -179,6 +198,11 @@ void ota_item_target(ota_item_t *item, ota_target_t *out);
 
 /** Log why the item is refused and attach it to the RESULT event; returns @p err. */
 int ota_item_refuse(ota_item_t *item, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/** Refuse the item because its output of @p size bytes (decrypted when it has stages) is larger
+ *  than its target partition (the check every procedure makes before the first erase).
+ *  @return OTA_ERR_IMG_TOO_LARGE. */
+int ota_item_refuse_too_large(ota_item_t *item, int64_t size);
 
 /* --- stages (path.c) ------------------------------------------------------------------------ */
 

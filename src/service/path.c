@@ -30,6 +30,17 @@ static bool stage_valid(const ota_stage_t *s)
     return false;
 }
 
+static const ota_stages_ops_t s_stages_ops = {
+    .peek = ota_stages_peek,
+    .next = ota_stages_next,
+    .at_clean_cut = ota_stages_at_clean_cut,
+    .chain_id = ota_stages_chain_id,
+    .save = ota_stages_save,
+    .restore = ota_stages_restore,
+    .jump = ota_stages_jump,
+    .source_offset = ota_stages_source_offset,
+};
+
 int ota_path_insert_stage(void *handle, size_t index, const ota_stage_t *stage)
 {
     if (handle == NULL || !stage_valid(stage)) {
@@ -44,6 +55,7 @@ int ota_path_insert_stage(void *handle, size_t index, const ota_stage_t *stage)
         if (item->stages == NULL) {
             return OTA_ERR_NO_MEM;
         }
+        item->stages->ops = &s_stages_ops;
     }
     ota_item_stages_t *st = item->stages;
     if (st->count == OTA_STAGE_MAX) {
@@ -574,7 +586,7 @@ int ota_item_check(ota_item_t *item)
     bool ended = false;
     int err;
     if (item->stages != NULL) {
-        err = ota_stages_peek(item, want, &ended);
+        err = item->stages->ops->peek(item, want, &ended);
     } else {
         /* a stream known to be shorter is simply peeked whole */
         if (item->total >= 0 && (uint64_t)item->total < want) {

@@ -16,7 +16,6 @@
 
 static const char *TAG = "OTA_SERVICE";
 
-#define DEFAULT_WORK_BUFFER 4096u
 #define MIN_WORK_BUFFER 512u
 #define DEFAULT_PROGRESS_INTERVAL_MS 250u
 
@@ -110,7 +109,7 @@ int ota_service_create(const ota_service_config_t *cfg, ota_service_t **out)
     }
     s->cfg = *cfg;
     if (s->cfg.work_buffer_size == 0) {
-        s->cfg.work_buffer_size = DEFAULT_WORK_BUFFER;
+        s->cfg.work_buffer_size = ota_port_work_buffer_default(); /* the platform's choice */
     }
     if (s->cfg.work_buffer_size < MIN_WORK_BUFFER) {
         ota_free(s);

@@ -54,3 +54,8 @@ void ota_port_mem_reset_peak(void)
     s_frees = 0;
     s_peak = s_current;
 }
+
+size_t ota_port_work_buffer_default(void)
+{
+    return 2048; /* ESP-ADF's read size: an update then fits in 16 KiB of RAM (BENCHMARKS.md) */
+}

@@ -55,6 +55,11 @@ void ota_port_mem_stats(ota_mem_stats_t *out)
     out->peak_bytes = __atomic_load_n(&s_peak, __ATOMIC_RELAXED);
 }
 
+size_t ota_port_work_buffer_default(void)
+{
+    return 4096; /* RAM is plentiful: a flash sector per read */
+}
+
 void ota_port_mem_reset_peak(void)
 {
     __atomic_store_n(&s_allocations, 0, __ATOMIC_RELAXED);

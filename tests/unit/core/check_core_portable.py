@@ -23,7 +23,7 @@ LIBC = {"memchr", "memcmp", "memcpy", "memmove", "memset", "snprintf", "vsnprint
 PORT = {"ota_crc32_le", "ota_md5", "ota_sha256", "ota_sha256_init", "ota_sha256_update",
         "ota_sha256_final", "ota_crypto_backend", "ota_port_uptime_ms", "ota_port_sleep_ms",
         "ota_port_thread_start", "ota_port_thread_join", "ota_source_open", "ota_port_malloc",
-        "ota_port_free", "ota_port_mem_stats", "ota_port_mem_reset_peak",
+        "ota_port_free", "ota_port_mem_stats", "ota_port_mem_reset_peak", "ota_port_work_buffer_default",
         # ota_crypto.h for signatures and pre-encrypted images (src/secure)
         "ota_sha384", "ota_sha384_init", "ota_sha384_update", "ota_sha384_final", "ota_rsa_pss_verify_sha256",
         "ota_ecdsa_verify", "ota_aes_gcm_init", "ota_aes_gcm_update", "ota_aes_gcm_finish_decrypt",
