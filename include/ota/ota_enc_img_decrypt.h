@@ -3,7 +3,7 @@
  * @brief Streaming decryptor for pre-encrypted images (esp_encrypted_img), push style.
  *
  * Feed the encrypted file (512-byte header + ciphertext) in chunks of any size; plaintext comes
- * out as it is decrypted. Memory is the struct itself (caller-owned, ~1.8 KiB) plus the crypto
+ * out as it is decrypted. Memory is the struct itself (caller-owned, ~1.4 KiB) plus the crypto
  * library's cipher state; there is no whole-image buffer. The GCM tag authenticates the whole
  * ciphertext and is only checked by ota_enc_img_dec_finish(): plaintext given out before that is
  * unauthenticated and must not become bootable before finish() returned OTA_OK.
@@ -16,7 +16,8 @@
  * Resume. GCM's state after n ciphertext bytes is the counter (a function of the IV and n) and
  * GHASH over those n ciphertext bytes. The ciphertext is not kept, but the plaintext already on
  * flash re-encrypts to it: to resume at plaintext offset n, start a decryptor, feed it the
- * 512-byte header again (re-fetched, or saved with the checkpoint), call
+ * 512-byte header again (re-fetched, or saved with the checkpoint) — or, with the decryptor that
+ * took the header in this run, ota_enc_img_dec_restart() — call
  * ota_enc_img_dec_advance() with the n plaintext bytes read back from flash (in pieces, any
  * size), then continue feeding ciphertext from file offset 512 + n. The tag at the end then
  * covers the whole image exactly as an uninterrupted run. If the flash prefix is wrong (torn
@@ -77,7 +78,13 @@ typedef struct {
         ota_aes_gcm_ctx_t adv;  /**< once parsed: encrypting known plaintext during advance() */
     };
     size_t header_have;
-    ota_enc_img_header_t header; /**< parsed, once header_have == OTA_ENC_IMG_HEADER_SIZE */
+    /* What decrypting needs of the parsed header (once header_have == OTA_ENC_IMG_HEADER_SIZE).
+     * The 384-byte key field is only needed to derive the key, so the derived key is kept instead:
+     * ota_enc_img_dec_restart() starts over without deriving it again. */
+    uint8_t iv[OTA_ENC_IMG_IV_SIZE];
+    uint8_t tag[OTA_ENC_IMG_TAG_SIZE];
+    uint32_t image_len;         /**< plaintext (and ciphertext) length from the header */
+    uint8_t aes_key[OTA_AES256_KEY_LEN]; /**< derived; wiped by finish(), abort() and errors */
     ota_aes_gcm_ctx_t gcm;      /**< decrypting */
     uint64_t consumed;          /**< ciphertext bytes taken (advanced ones included) */
     uint64_t produced;          /**< plaintext bytes given out (advanced ones included) */
@@ -121,6 +128,15 @@ int ota_enc_img_dec_update(ota_enc_img_decryptor_t *d, const uint8_t *in, size_t
  * OTA_ERR_ENC_TRAILING (beyond the image size), OTA_ERR_CRYPTO, or the sticky error.
  */
 int ota_enc_img_dec_advance(ota_enc_img_decryptor_t *d, const uint8_t *plain, size_t len);
+
+/**
+ * Resume from the stream's start without the header again: back to ciphertext offset 0 with the
+ * same header and the key already derived (no second RSA decryption or PBKDF2), ready for
+ * ota_enc_img_dec_advance(). Only while decrypting: header parsed, not finished or aborted.
+ * @return OTA_OK, the sticky error, OTA_ERR_INVALID_STATE (header incomplete, finished or
+ * aborted), OTA_ERR_NO_MEM / OTA_ERR_CRYPTO (backend).
+ */
+int ota_enc_img_dec_restart(ota_enc_img_decryptor_t *d);
 
 /**
  * End of the stream: writes the last 0..15 plaintext bytes to @p out (room for

@@ -108,26 +108,55 @@ static int fail(ota_enc_img_decryptor_t *d, int err)
     return err;
 }
 
+/* GCM for decrypting and, for advance(), the same key stream for re-encrypting known plaintext. */
+static int start_gcm(ota_enc_img_decryptor_t *d)
+{
+    int err = ota_aes_gcm_init(&d->gcm, 0, d->aes_key, d->iv, OTA_ENC_IMG_IV_SIZE);
+    d->gcm_live = err == OTA_OK;
+    if (err == OTA_OK) {
+        err = ota_aes_gcm_init(&d->adv, 1, d->aes_key, d->iv, OTA_ENC_IMG_IV_SIZE);
+        d->adv_live = err == OTA_OK;
+    }
+    return err;
+}
+
 /* The header is complete: parse it, derive the key, start GCM. */
 static int start(ota_enc_img_decryptor_t *d)
 {
-    int err = ota_enc_img_header_parse(d->header_raw, &d->header);
-    uint8_t aes_key[32];
+    /* parsed on the stack: the key field is needed only here (header_raw becomes adv below) */
+    ota_enc_img_header_t h;
+    int err = ota_enc_img_header_parse(d->header_raw, &h);
     if (err == OTA_OK) {
-        err = d->derive != NULL ? d->derive(d->derive_ctx, &d->key, &d->header, aes_key)
-                                : ota_enc_img_derive_key(&d->key, &d->header, aes_key);
+        err = d->derive != NULL ? d->derive(d->derive_ctx, &d->key, &h, d->aes_key)
+                                : ota_enc_img_derive_key(&d->key, &h, d->aes_key);
     }
     if (err == OTA_OK) {
-        err = ota_aes_gcm_init(&d->gcm, 0, aes_key, d->header.iv, OTA_ENC_IMG_IV_SIZE);
-        d->gcm_live = err == OTA_OK;
-        if (err == OTA_OK) {
-            /* advance() re-encrypts with the same key stream */
-            err = ota_aes_gcm_init(&d->adv, 1, aes_key, d->header.iv, OTA_ENC_IMG_IV_SIZE);
-            d->adv_live = err == OTA_OK;
-        }
+        memcpy(d->iv, h.iv, sizeof d->iv);
+        memcpy(d->tag, h.tag, sizeof d->tag);
+        d->image_len = h.image_len;
+        err = start_gcm(d);
     }
     d->keyed = err == OTA_OK;
-    wipe(aes_key, sizeof aes_key);
+    return err == OTA_OK ? OTA_OK : fail(d, err);
+}
+
+int ota_enc_img_dec_restart(ota_enc_img_decryptor_t *d)
+{
+    if (d->err != OTA_OK) {
+        return d->err;
+    }
+    if (!d->keyed || !d->gcm_live) {
+        return OTA_ERR_INVALID_STATE; /* header incomplete, or finished / aborted (key wiped) */
+    }
+    if (d->adv_live) {
+        ota_aes_gcm_free(&d->adv);
+        d->adv_live = false;
+    }
+    ota_aes_gcm_free(&d->gcm);
+    d->gcm_live = false;
+    d->consumed = d->produced = 0;
+    d->discard = 0;
+    int err = start_gcm(d);
     return err == OTA_OK ? OTA_OK : fail(d, err);
 }
 
@@ -193,7 +222,7 @@ int ota_enc_img_dec_update(ota_enc_img_decryptor_t *d, const uint8_t *in, size_t
     if (end_advance(d) != OTA_OK) {
         return d->err;
     }
-    if (d->consumed + len > d->header.image_len) {
+    if (d->consumed + len > d->image_len) {
         return fail(d, OTA_ERR_ENC_TRAILING);
     }
     if (out_cap < len + OTA_ENC_IMG_OUT_SLACK || len > INT32_MAX) {
@@ -217,7 +246,7 @@ int ota_enc_img_dec_advance(ota_enc_img_decryptor_t *d, const uint8_t *plain, si
     if (!d->gcm_live || !d->adv_live) {
         return OTA_ERR_INVALID_STATE; /* header not complete, or ciphertext already fed */
     }
-    if (d->consumed + len > d->header.image_len) {
+    if (d->consumed + len > d->image_len) {
         return fail(d, OTA_ERR_ENC_TRAILING);
     }
     uint8_t cipher[1024 + OTA_ENC_IMG_OUT_SLACK], scratch[1024 + 2 * OTA_ENC_IMG_OUT_SLACK];
@@ -243,14 +272,15 @@ int ota_enc_img_dec_finish(ota_enc_img_decryptor_t *d, uint8_t *out)
         ota_enc_img_dec_abort(d);
         return d->err;
     }
-    if (!d->gcm_live || d->consumed < d->header.image_len) {
+    if (!d->gcm_live || d->consumed < d->image_len) {
         return fail(d, OTA_ERR_ENC_TRUNCATED);
     }
     if (end_advance(d) != OTA_OK) {
         return d->err;
     }
     d->gcm_live = false;
-    int n = ota_aes_gcm_finish_decrypt(&d->gcm, out, d->header.tag);
+    wipe(d->aes_key, sizeof d->aes_key);
+    int n = ota_aes_gcm_finish_decrypt(&d->gcm, out, d->tag);
     if (n < 0) {
         d->err = n;
         return n;
@@ -262,6 +292,7 @@ int ota_enc_img_dec_finish(ota_enc_img_decryptor_t *d, uint8_t *out)
 
 void ota_enc_img_dec_abort(ota_enc_img_decryptor_t *d)
 {
+    wipe(d->aes_key, sizeof d->aes_key);
     if (d->gcm_live) {
         ota_aes_gcm_free(&d->gcm);
         d->gcm_live = false;

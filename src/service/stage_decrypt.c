@@ -128,8 +128,8 @@ static int dec_finish(void *arg, uint8_t *out, size_t out_cap, size_t *out_len)
 }
 
 /* Resume (OTA_STAGE_RESUME_REBUILD, from zero): sector 0 has just been produced again from the
- * stream's start. A fresh decryptor takes the header again, then re-encrypts the output prefix
- * (ota_enc_img_dec_advance) — sector 0 from the target's RAM copy, the rest from flash — which
+ * stream's start. The decryptor starts over after the header (same key, ota_enc_img_dec_restart),
+ * then re-encrypts the output prefix (ota_enc_img_dec_advance) — sector 0 from the target's RAM copy, the rest from flash — which
  * rebuilds GHASH and the counter; the tag at the end then covers the whole image as in an
  * uninterrupted run (a wrong byte on flash makes it fail). */
 static int dec_rebuild(void *arg, const uint8_t *prefix, size_t len)
@@ -140,20 +140,10 @@ static int dec_rebuild(void *arg, const uint8_t *prefix, size_t len)
         if (!c->live || !ota_enc_img_dec_header_done(&c->d) || c->d.produced == 0 || c->carry_len != 0) {
             return OTA_ERR_SVC_CHECKPOINT; /* not at the cut a checkpoint describes */
         }
-        /* The decryptor keeps the parsed header, not the raw one (that memory is its re-encryption
-         * context now): serialised, it parses to the same fields, which is all a header gives. */
-        uint8_t header[OTA_ENC_IMG_HEADER_SIZE];
-        (void)ota_enc_img_header_serialise(&c->d.header, header);
-        ota_enc_img_dec_abort(&c->d);
-        c->live = false;
-        if ((err = ota_enc_img_dec_init(&c->d, &c->key)) != OTA_OK) {
+        /* The same decryptor starts over with the header and key it already has (no second RSA
+         * decryption / PBKDF2); advance() then rebuilds GHASH and the counter. */
+        if ((err = ota_enc_img_dec_restart(&c->d)) != OTA_OK) {
             return err;
-        }
-        c->live = true;
-        uint8_t none[OTA_ENC_IMG_OUT_SLACK];
-        int n = ota_enc_img_dec_update(&c->d, header, sizeof header, none, sizeof none);
-        if (n != 0) {
-            return n < 0 ? n : OTA_ERR_INVALID_STATE;
         }
         c->rebuilding = true;
     }
@@ -188,7 +178,7 @@ int64_t ota_stage_decrypt_plain_size(const ota_stage_t *stage)
         return -1;
     }
     const dec_ctx_t *c = stage->ctx;
-    return c->live && ota_enc_img_dec_header_done(&c->d) ? (int64_t)c->d.header.image_len : -1;
+    return c->live && ota_enc_img_dec_header_done(&c->d) ? (int64_t)c->d.image_len : -1;
 }
 
 void ota_stage_decrypt_free(ota_stage_t *stage)

@@ -3,6 +3,7 @@
  * GCM uses, its errors are the decryptor's, and it is called once per image. Espressif's ECIES
  * vector (../shared/testdata/secure) decrypts through a hook that keeps the device scalar
  * (ota_enc_img_ecies_device_key once) and caches ota_enc_img_ecies_aes_key() per key field.
+ * ota_enc_img_dec_restart() resumes with the key the decryptor already derived.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -129,10 +130,72 @@ static void test_derive_hook(void **state)
     free(hmac.data);
 }
 
+/* Resume with the same decryptor (ota_enc_img_dec_restart): back to the image's start with the
+ * key already derived (the hook is not called again), the plaintext prefix re-encrypted by
+ * advance(), then the rest of the ciphertext: the tag of Espressif's image still matches and the
+ * rest decrypts to Espressif's plaintext. A wrong prefix byte (a torn flash write) fails the tag. */
+static int restart_run(const blob_t *enc, const blob_t *plain, const blob_t *hmac, hook_t *c, size_t cut, bool flip)
+{
+    ota_enc_img_decryptor_t d;
+    ota_enc_img_key_t k = {OTA_ENC_SCHEME_ECIES_P256, hmac->data, hmac->len};
+    assert_int_equal(ota_enc_img_dec_init(&d, &k), OTA_OK);
+    assert_int_equal(ota_enc_img_dec_set_derive(&d, hook, c), OTA_OK);
+    uint8_t *out = malloc(enc->len + OTA_ENC_IMG_OUT_SLACK);
+    /* not before the header is complete */
+    assert_int_equal(ota_enc_img_dec_update(&d, enc->data, 200, out, OTA_ENC_IMG_OUT_SLACK), 0);
+    assert_int_equal(ota_enc_img_dec_restart(&d), OTA_ERR_INVALID_STATE);
+    int n = ota_enc_img_dec_update(&d, enc->data + 200, OTA_ENC_IMG_HEADER_SIZE - 200 + cut, out,
+                                   cut + OTA_ENC_IMG_OUT_SLACK);
+    assert_true(n >= 0);
+    assert_int_equal(ota_enc_img_dec_restart(&d), OTA_OK);
+    uint8_t *prefix = malloc(cut);
+    memcpy(prefix, plain->data, cut);
+    if (flip) {
+        prefix[cut / 2] ^= 0x01;
+    }
+    /* in uneven pieces, as flash reads may come */
+    size_t first = cut / 3;
+    assert_int_equal(ota_enc_img_dec_advance(&d, prefix, first), OTA_OK);
+    assert_int_equal(ota_enc_img_dec_advance(&d, prefix + first, cut - first), OTA_OK);
+    size_t rest = enc->len - OTA_ENC_IMG_HEADER_SIZE - cut;
+    n = ota_enc_img_dec_update(&d, enc->data + OTA_ENC_IMG_HEADER_SIZE + cut, rest, out, rest + OTA_ENC_IMG_OUT_SLACK);
+    assert_true(n >= 0);
+    int tail = ota_enc_img_dec_finish(&d, out + n);
+    if (tail >= 0) {
+        assert_int_equal((size_t)n + (size_t)tail, plain->len - cut);
+        assert_memory_equal(out, plain->data + cut, plain->len - cut);
+        /* finished: the key is gone, no restart */
+        assert_int_equal(ota_enc_img_dec_restart(&d), OTA_ERR_INVALID_STATE);
+    }
+    ota_enc_img_dec_abort(&d);
+    free(prefix);
+    free(out);
+    return tail < 0 ? tail : OTA_OK;
+}
+
+static void test_restart(void **state)
+{
+    (void)state;
+    blob_t enc = load("app_esp32c6.enc_ecc.bin"), plain = load("app_esp32c6.bin");
+    blob_t hmac = load("enc_ecc_device_hmac_key.bin");
+    hook_t c = {0};
+    assert_int_equal(ota_enc_img_ecies_device_key(hmac.data, hmac.len, c.priv), OTA_OK);
+    assert_true(plain.len > 4096 + 1000);
+    assert_int_equal(restart_run(&enc, &plain, &hmac, &c, 4096, false), OTA_OK);
+    assert_int_equal(c.calls, 1); /* restart kept the derived key */
+    assert_int_equal(restart_run(&enc, &plain, &hmac, &c, 1000, false), OTA_OK); /* mid-block cut */
+    assert_int_equal(restart_run(&enc, &plain, &hmac, &c, 4096, true), OTA_ERR_ENC_AUTH);
+    assert_int_equal(c.calls, 3);
+    free(enc.data);
+    free(plain.data);
+    free(hmac.data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_derive_hook),
+        cmocka_unit_test(test_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
