@@ -37,10 +37,12 @@ typedef struct {
     int max_redirects;            /**< default 5; negative = none allowed */
     int max_retries;              /**< automatic resumes after a mid-transfer failure; default 3; negative = none */
     uint32_t retry_backoff_ms;    /**< first back-off, doubled each retry; default 500 */
-    /** Bytes libcurl hands over per callback, and so the one buffer the HTTP source keeps for
-     *  what the reader has no room for yet. Default 2048 (ESP-ADF's read size; keeps the service
-     *  within its 16 KiB heap budget, DESIGN.md §7); 16384 (libcurl's default) moves ~30% more
-     *  bytes per CPU second on loopback (bench/). Clamped to 1024..16384. */
+    /** libcurl's download buffer (CURLOPT_BUFFERSIZE): the most bytes one receive and one write
+     *  callback carry. It is libcurl's memory, not the service's: the HTTP source copies straight
+     *  into the reader's buffer and leaves what does not fit with libcurl (a paused transfer), so
+     *  this size does not count against the service's 16 KiB heap (DESIGN.md §7). Default 16384,
+     *  libcurl's own default: on loopback 2048 takes about 1.7 times as long per byte (bench/).
+     *  Clamped to 1024..16384. */
     uint32_t http_buffer_size;
     /** Proxy: NULL = libcurl's environment variables (http_proxy, https_proxy, all_proxy,
      *  no_proxy; uppercase HTTP_PROXY is ignored), "" = never use a proxy, else a proxy URL. */

@@ -2,10 +2,13 @@
  * http:// and https:// source on libcurl's multi interface.
  *
  * read() drives curl only while the caller waits for bytes, so the body is pulled, never pushed:
- * curl's write callback copies straight into the caller's buffer and keeps the rest of that one
- * callback (at most cfg.http_buffer_size bytes: CURLOPT_BUFFERSIZE) in a buffer allocated once at
- * open; if more arrives before it is drained, the transfer is paused. Memory is bounded whatever the file size, and
- * nothing is allocated per read.
+ * curl's write callback copies straight into the caller's buffer. The source has no receive buffer
+ * of its own: a piece that does not fit what is left of the caller's buffer is paused
+ * (CURL_WRITEFUNC_PAUSE), libcurl keeps it, and hands the same piece over again from its first byte
+ * once read() unpauses the transfer; `skip` counts how much of that piece the caller already got.
+ * So a byte is copied once on its way from libcurl's download buffer (cfg.http_buffer_size:
+ * CURLOPT_BUFFERSIZE) to the caller, the service's heap holds no second copy of the stream, and
+ * memory is bounded whatever the file size; nothing is allocated per read.
  *
  * Resume rules (DESIGN.md §4 invariant 5): a request at offset N > 0 sends "Range: bytes=N-" and,
  * when a strong ETag is known, "If-Range: <etag>". Only a 206 whose Content-Range starts at N, with
@@ -67,10 +70,8 @@ typedef struct {
     ota_source_expect_t identity;
     uint64_t limit_end;     /* offset + expect->length: a bounded request's end; UINT64_MAX none */
 
-    /* body buffering: one curl callback's worth */
-    uint8_t *chunk;
-    size_t chunk_pos;
-    size_t chunk_len;
+    /* body delivery */
+    size_t skip;  /* leading bytes of the piece curl hands over next that the caller already got */
     uint8_t *dst; /* the caller's buffer during read() */
     size_t dst_len;
     size_t dst_used;
@@ -125,27 +126,25 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
         return n; /* body of a redirect: not the resource */
     }
     s->last_activity_ms = ota_port_uptime_ms();
-    if (s->chunk_pos < s->chunk_len) {
-        s->paused = true; /* curl keeps this piece and hands it over again after unpausing */
-        return CURL_WRITEFUNC_PAUSE;
+    if (s->skip >= n) {
+        s->skip -= n; /* a piece handed over again that the caller already has in full */
+        return n;
     }
+    size_t fresh = n - s->skip;
     size_t room = s->dst != NULL ? s->dst_len - s->dst_used : 0;
-    size_t direct = n < room ? n : room;
-    if (n - direct > s->cfg.http_buffer_size) {
-        /* curl passes at most CURLOPT_BUFFERSIZE bytes at once (chop_write); refuse rather than
-         * grow if that ever changes. */
-        ota_source_set_error(&s->base.info, "libcurl delivered %zu bytes at once", n);
-        return 0;
-    }
+    size_t direct = fresh < room ? fresh : room;
     if (direct > 0) {
-        memcpy(s->dst + s->dst_used, data, direct);
+        memcpy(s->dst + s->dst_used, data + s->skip, direct);
         s->dst_used += direct;
     }
-    s->chunk_pos = 0;
-    s->chunk_len = n - direct;
-    if (s->chunk_len > 0) {
-        memcpy(s->chunk, data + direct, s->chunk_len);
+    if (direct < fresh) {
+        /* The caller's buffer is full: curl keeps this piece and hands it over again, from its first
+         * byte, after read() unpauses; the first `skip` bytes of it are then already delivered. */
+        s->skip += direct;
+        s->paused = true;
+        return CURL_WRITEFUNC_PAUSE;
     }
+    s->skip = 0;
     return n;
 }
 
@@ -270,7 +269,7 @@ static bool have_final_headers(const http_source_t *s)
 
 static bool have_data(const http_source_t *s)
 {
-    return s->dst_used > 0 || s->chunk_pos < s->chunk_len;
+    return s->dst_used > 0;
 }
 
 /*
@@ -285,7 +284,9 @@ static int pump(http_source_t *s, bool (*ready)(const http_source_t *))
         if (ready(s) || s->done) {
             return OTA_OK;
         }
-        if (s->paused && s->chunk_pos == s->chunk_len) {
+        if (s->paused && s->dst != NULL) {
+            /* curl hands the paused piece over again inside curl_easy_pause: only with a buffer to
+             * take it (during open, the headers are waited for with no buffer). */
             s->paused = false;
             if (curl_easy_pause(s->easy, CURLPAUSE_CONT) != CURLE_OK) {
                 ota_source_set_error(&s->base.info, "cannot resume the paused transfer");
@@ -363,7 +364,7 @@ static int start_request(http_source_t *s, uint64_t offset)
     s->result = CURLE_OK;
     s->paused = false;
     s->connected = false;
-    s->chunk_pos = s->chunk_len = 0;
+    s->skip = 0;
     s->errbuf[0] = '\0';
     s->response_end = UINT64_MAX;
     s->last_activity_ms = ota_port_uptime_ms();
@@ -478,7 +479,6 @@ static int check_response(http_source_t *s, uint64_t offset)
     s->response_end = accept.response_end;
     if (accept.complete) {
         s->eof = true;
-        s->chunk_pos = s->chunk_len = 0; /* the 416's error page */
         end_request(s);
     }
     return OTA_OK;
@@ -549,16 +549,6 @@ static int http_read(ota_source_t *src, void *buf, size_t len)
         return 0;
     }
     for (;;) {
-        if (s->chunk_pos < s->chunk_len) {
-            size_t n = s->chunk_len - s->chunk_pos;
-            if (n > len) {
-                n = len;
-            }
-            memcpy(buf, s->chunk + s->chunk_pos, n);
-            s->chunk_pos += n;
-            info->offset += n;
-            return (int)n;
-        }
         if (s->eof) {
             return 0;
         }
@@ -606,7 +596,6 @@ static void http_destroy(http_source_t *s)
     if (s->multi != NULL) {
         curl_multi_cleanup(s->multi);
     }
-    ota_free(s->chunk);
     ota_free(s->url);
     ota_free(s->ca_file);
     ota_free(s->cert_pem);
@@ -662,9 +651,8 @@ int ota_source_http_open(const ota_source_config_t *cfg_in, const char *uri, uin
         }
     }
     int err = OTA_ERR_NO_MEM;
-    s->chunk = ota_malloc(s->cfg.http_buffer_size);
     s->multi = curl_multi_init();
-    if (s->chunk == NULL || s->multi == NULL || !dup_string(&s->url, uri) ||
+    if (s->multi == NULL || !dup_string(&s->url, uri) ||
         !dup_string(&s->ca_file, s->cfg.ca_file) || !dup_string(&s->cert_pem, s->cfg.cert_pem) ||
         !dup_string(&s->proxy, s->cfg.proxy)) {
         goto fail;

@@ -216,8 +216,8 @@ static void test_config_defaults(void **state)
     assert_string_equal(ota_source_posix_config_resolve(&item).cert_pem, "item");
     item.cert_pem = NULL;
     assert_string_equal(ota_source_posix_config_resolve(&item).cert_pem, "transport");
-    /* the HTTP receive buffer: 2 KiB by default (ESP-ADF's data read size), within libcurl's range */
-    assert_int_equal(ota_source_posix_config_resolve(NULL).http_buffer_size, 2048);
+    /* libcurl's download buffer: libcurl's own default (curl.h's CURL_MAX_WRITE_SIZE), within its range */
+    assert_int_equal(ota_source_posix_config_resolve(NULL).http_buffer_size, 16384);
     uint32_t asked[] = {1, 1024, 8192, 16384, 100000};
     uint32_t got[] = {1024, 1024, 8192, 16384, 16384};
     for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
