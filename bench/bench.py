@@ -741,8 +741,8 @@ class Bench:
         self.row("3 memory", "service heap high-water, file:// source (ota_mem)", f"{fmt_int(file_peak)} B",
                  f"{fmt_kib(file_peak)}", f"{file_peak / limit:.2f}× limit", "≤ 16 KiB",
                  "met" if file_peak <= limit else "MISSED")
-        self.row("3 memory", "service heap high-water, http:// source (ota_mem, the HTTP source's buffer "
-                 "included)", f"{fmt_int(http_peak)} B", f"{fmt_kib(http_peak)}",
+        self.row("3 memory", "service heap high-water, http:// source (ota_mem, the HTTP source "
+                 "included; libcurl's buffers are libcurl's)", f"{fmt_int(http_peak)} B", f"{fmt_kib(http_peak)}",
                  f"{http_peak / limit:.2f}× limit", "≤ 16 KiB", "met" if http_peak <= limit else "MISSED")
         if http_peak > limit:
             self.misses.append(("heap", http_peak))
@@ -900,9 +900,9 @@ class Bench:
                     + (", the bootloader verifying the image it boots after the restart - what a real ESP32 "
                        "does, kept on purpose" if "ota_image_verify_partition" in others else "")
                     + f". Natively one pass costs {one * 1e9:.2f} ns/B ({self.sha_backend}, with SHA-NI), against a "
-                    f"measured per-byte difference of {(sa - sb) * 1e9:.2f} ns/B; the rest is copies (libcurl into "
-                    f"the HTTP source's receive buffer, whose size, ota_source_posix_config_t.http_buffer_size, is 2 KiB by default for "
-                    f"the 16 KiB heap budget; the read-back comparison of every program), while the baseline pays "
+                    f"measured per-byte difference of {(sa - sb) * 1e9:.2f} ns/B; the rest is copies (libcurl's download "
+                    f"buffer into the service's, a piece that does not fit parked with libcurl and handed over again; the "
+                    f"read-back comparison of every program), while the baseline pays "
                     f"for writing the file and reading it again. What limits the ratio is the verified boot: "
                     f"without it, one pass ({fmt_ms(one * n)} at {size_name(n)}) less.")
                 text.append(
@@ -921,9 +921,7 @@ class Bench:
                     f"**Service heap with an http:// source: {fmt_int(data)} B against 16,384 B** (missed by "
                     f"{fmt_int(data - 16 * KIB)} B). With a file:// source the same service peaks at "
                     f"{fmt_int(file_peak)} B; the difference ({fmt_int(data - file_peak)} B) is the HTTP "
-                    f"source, almost all of it its receive buffer (src/port/posix/source_http.c: "
-                    f"ota_source_posix_config_t.http_buffer_size, libcurl's CURLOPT_BUFFERSIZE; 2 KiB by default) plus the source's "
-                    f"state. The service's own blocks (file://, in allocation order, ota_malloc's 16-byte header "
+                    f"source's state (src/port/posix/source_http.c; it keeps no receive buffer). The service's own blocks (file://, in allocation order, ota_malloc's 16-byte header "
                     f"included): {', '.join(fmt_int(x) for x in sizes)}.")
             elif kind == "devtime":
                 svc, floor = data
