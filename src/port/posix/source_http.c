@@ -6,9 +6,9 @@
  * of its own: a piece that does not fit what is left of the caller's buffer is paused
  * (CURL_WRITEFUNC_PAUSE), libcurl keeps it, and hands the same piece over again from its first byte
  * once read() unpauses the transfer; `skip` counts how much of that piece the caller already got.
- * So a byte is copied once on its way from libcurl's download buffer (cfg.http_buffer_size:
- * CURLOPT_BUFFERSIZE) to the caller, the service's heap holds no second copy of the stream, and
- * memory is bounded whatever the file size; nothing is allocated per read.
+ * So the service's heap holds no copy of the stream besides the caller's buffer: what waits is in
+ * libcurl's download buffer (cfg.http_buffer_size: CURLOPT_BUFFERSIZE) or its pause buffer.
+ * Memory is bounded whatever the file size; nothing is allocated per read.
  *
  * Resume rules (DESIGN.md §4 invariant 5): a request at offset N > 0 sends "Range: bytes=N-" and,
  * when a strong ETag is known, "If-Range: <etag>". Only a 206 whose Content-Range starts at N, with
