@@ -72,7 +72,8 @@ def testdata_tables():
 
 def csv_rows(path):
     """The partition rows of a gen_esp32part CSV: lines that are neither blank nor comments."""
-    return [line for line in read(path).decode().splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    lines = read(path).decode().splitlines()
+    return [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 def readme_messages():
@@ -304,9 +305,10 @@ class PartitionConvert(unittest.TestCase):
                                            "bytes": os.path.getsize(out_csv)})
                     self.assertEqual(len(csv_rows(out_csv)), len(csv_rows(csv)))
             du1906 = testdata("esp-adf", "du1906_partitions.csv")
+            rows = len(csv_rows(du1906))
             doc = run_json(["partition", "convert", "--no-md5", du1906, out_bin])
-            self.assertEqual((doc["md5_entry"], doc["partitions"]), (False, len(csv_rows(du1906))))
-            self.assertEqual(read(out_bin)[len(csv_rows(du1906)) * 32:], b"\xff" * (0xC00 - len(csv_rows(du1906)) * 32))
+            self.assertEqual((doc["md5_entry"], doc["partitions"]), (False, rows))
+            self.assertEqual(read(out_bin)[rows * 32:], b"\xff" * (0xC00 - rows * 32))
             # OUT '-' would mix the table and the JSON document on stdout: a usage error
             p = run(["partition", "convert", "--json", du1906, "-"], expect=2)
             self.assertEqual(p.stdout, "")
@@ -413,22 +415,22 @@ class PartitionReadWrite(unittest.TestCase):
         with tempdir() as d:
             dev = os.path.join(d, "dev.bin")
             run(["flash", "create", dev], expect=0)
-            parts = {e["label"]: e for e in decode_table(read(testdata("partitions", "seed_ota_example.bin")))}
-            o1 = parts["ota_1"]
+            seed = read(testdata("partitions", "seed_ota_example.bin"))
+            o1 = next(e for e in decode_table(seed) if e["label"] == "ota_1")
             data = os.urandom(12345)
             src = os.path.join(d, "app.in")
             with open(src, "wb") as f:
                 f.write(data)
             doc = run_json(["partition", "write", dev, "ota_1", src])
-            self.assertEqual(doc, {"device": dev, "label": "ota_1", "offset": o1["offset"], "size": o1["size"],
-                                   "bytes": len(data), "file": src, "sha256": hashlib.sha256(data).hexdigest()})
+            where = {"device": dev, "label": "ota_1", "offset": o1["offset"], "size": o1["size"]}
+            self.assertEqual(doc, {**where, "bytes": len(data), "file": src,
+                                   "sha256": hashlib.sha256(data).hexdigest()})
             self.assertEqual(read(dev)[o1["offset"]:o1["offset"] + len(data)], data)
             out = os.path.join(d, "ota_1.out")
             doc = run_json(["partition", "read", dev, "ota_1", out])
             whole = data + b"\xff" * (o1["size"] - len(data))
             self.assertEqual(read(out), whole)
-            self.assertEqual(doc, {"device": dev, "label": "ota_1", "offset": o1["offset"], "size": o1["size"],
-                                   "file": out, "sha256": hashlib.sha256(read(out)).hexdigest()})
+            self.assertEqual(doc, {**where, "file": out, "sha256": hashlib.sha256(read(out)).hexdigest()})
             self.assertEqual(doc["sha256"], hashlib.sha256(whole).hexdigest())
             for sub in ("read", "write"):
                 self.assertIn("--json", run(["partition", sub, "--help"], expect=0).stdout)

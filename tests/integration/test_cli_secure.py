@@ -325,7 +325,8 @@ class SignAndKeys(unittest.TestCase):
                         # no key material on stdout: neither PEM armour nor any base64 line of the files
                         self.assertNotIn("-----", proc.stdout)
                         for line in (read(S(f)) + read(out)).decode().splitlines():
-                            if not line.startswith("-----") and len(line) >= 16:  # a short tail could match by chance
+                            # (a short last line could match a path or the digest by chance)
+                            if not line.startswith("-----") and len(line) >= 16:
                                 self.assertNotIn(line, proc.stdout)
                         os.remove(out)
 
@@ -336,7 +337,7 @@ class SignAndKeys(unittest.TestCase):
             missing = os.path.join(tmp, "missing.pem")
             cases = ((missing, out, "missing.pem"),                     # no key file
                      (S("digest_ecdsa256.bin"), out, "digest_ecdsa256.bin"),  # not a key
-                     (S("key_ecdsa256.pem"), os.path.join(tmp, "no", "dir.pem"), "dir.pem"))  # OUT not writable
+                     (S("key_ecdsa256.pem"), os.path.join(tmp, "no", "dir.pem"), "dir.pem"))  # OUT unwritable
             for key, dest, named in cases:
                 with self.subTest(key=key, out=dest):
                     plain = run(["keys", "extract-public", key, dest], expect=1)
