@@ -5,7 +5,8 @@ operands are usage errors (exit 2) that name the cause on stderr as "ota: error:
 else (no getopt message of its own); `--opt=value` and `--opt value` are the same; `--` ends the
 options; `--help` prints a usage with an "Exit status" section on stdout and exits 0. The list of
 commands is taken from `ota --help` and `ota GROUP --help`, so a new command without an entry
-here fails. `--slot` is an option of `efuse burn-key-digest` only.
+here fails. `--slot` is an option of `efuse burn-key-digest` only; `--json` is an option exactly
+of the commands whose --help lists it.
 
 Expected values: the conventions above (exit status 0/1/2, "ota: error:" lines), the files'
 own formats decoded here (ESP app image header + esp_app_desc_t, the gen_esp32part.py binary
@@ -96,6 +97,7 @@ def cases():
                 ("unknown_short", cmd, c + ["a", "-Z"]),  # after an operand: options are permuted
                 ("flag_value", cmd, c + ["--help=1", "a"]),
                 ("no_operands", cmd, c),
+                ("json", cmd, c + ["--json"]),
                 ("double_dash", cmd, c + ["--", "--no-such-option"])]
         if cmd not in UNBOUNDED:
             extra = {"keys generate": ["--scheme", "ecdsa256"], "image sign": ["--keyfile", "k.pem"],
@@ -201,6 +203,18 @@ class CliOptions(unittest.TestCase):
         for cmd, args, proc in self.each("too_many"):
             with self.subTest(cmd=cmd, args=args):
                 self.assert_usage_error(args, proc, "too many arguments")
+
+    def test_json_where_help_says(self):
+        """`--json` is an option exactly of the commands whose --help lists it (conventions: `--json`
+        where a command prints results), so a help that omits or invents it fails here."""
+        for cmd, args, proc in self.each("json"):
+            with self.subTest(cmd=cmd, args=args):
+                listed = "--json" in self.results[("help", cmd)][1].stdout
+                self.assert_usage_error(args, proc)  # no operands: a usage error either way
+                self.assertEqual("unknown option '--json'" not in proc.stderr, listed, proc.stderr)
+        accepted = {cmd for cmd, _, proc in self.each("json") if "unknown option" not in proc.stderr}
+        self.assertTrue({"partition convert", "partition read", "partition write",
+                         "keys extract-public"} <= accepted, sorted(accepted))
 
     def test_double_dash_ends_options(self):
         """After `--` an argument that looks like an option is an operand: no error about it."""

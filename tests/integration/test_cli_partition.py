@@ -70,6 +70,12 @@ def testdata_tables():
     return [(os.path.join(d, n + ".csv"), os.path.join(d, n + ".bin")) for n in names]
 
 
+def csv_rows(path):
+    """The partition rows of a gen_esp32part CSV: lines that are neither blank nor comments."""
+    lines = read(path).decode().splitlines()
+    return [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
 def readme_messages():
     """{file name: reference message} from testdata/README.md's invalid/ list."""
     text = read(testdata("README.md")).decode()
@@ -282,6 +288,54 @@ class PartitionConvert(unittest.TestCase):
                 self.assertRegex(p.stderr, r"line \d+")
                 self.assertFalse(os.path.exists(out))
 
+    def test_json(self):
+        with tempdir() as d:
+            out_bin, out_csv = os.path.join(d, "out.bin"), os.path.join(d, "out.csv")
+            for csv, binary in testdata_tables():
+                with self.subTest(csv):
+                    doc = run_json(["partition", "convert", csv, out_bin])
+                    self.assertEqual(read(out_bin), read(binary))
+                    self.assertEqual(doc, {"input": csv, "output": out_bin, "input_format": "csv",
+                                           "output_format": "binary", "md5_entry": True,
+                                           "partitions": len(csv_rows(csv)), "bytes": 0xC00})
+                    doc = run_json(["partition", "convert", binary, out_csv])
+                    self.assertEqual(doc, {"input": binary, "output": out_csv, "input_format": "binary",
+                                           "output_format": "csv", "md5_entry": None,
+                                           "partitions": len(decode_table(read(binary))),
+                                           "bytes": os.path.getsize(out_csv)})
+                    self.assertEqual(len(csv_rows(out_csv)), len(csv_rows(csv)))
+            du1906 = testdata("esp-adf", "du1906_partitions.csv")
+            rows = len(csv_rows(du1906))
+            doc = run_json(["partition", "convert", "--no-md5", du1906, out_bin])
+            self.assertEqual((doc["md5_entry"], doc["partitions"]), (False, rows))
+            self.assertEqual(read(out_bin)[rows * 32:], b"\xff" * (0xC00 - rows * 32))
+            # OUT '-' would mix the table and the JSON document on stdout: a usage error
+            p = run(["partition", "convert", "--json", du1906, "-"], expect=2)
+            self.assertEqual(p.stdout, "")
+            self.assertIn("--json", p.stderr)
+
+    def test_json_errors(self):
+        """A failure prints the JSON error object, with the exit status of the plain command."""
+        messages = readme_messages()
+        with tempdir() as d:
+            out = os.path.join(d, "out.bin")
+            name = "unknown_type.csv"
+            src = testdata("partitions", "invalid", name)
+            run(["partition", "convert", src, out], expect=1)
+            doc = run_json(["partition", "convert", src, out], expect=1)
+            self.assertTrue(doc["error"].startswith("OTA_ERR_PT_"), doc)
+            self.assertLess(doc["code"], 0)
+            self.assertIn(messages[name], doc["message"])
+            self.assertFalse(os.path.exists(out))
+            missing = os.path.join(d, "missing.csv")
+            run(["partition", "convert", missing, out], expect=1)
+            doc = run_json(["partition", "convert", missing, out], expect=1)
+            self.assertEqual(doc["error"], "OTA_ERR_NOT_FOUND")
+            self.assertFalse(os.path.exists(out))
+            p = run(["partition", "convert", "--json", "only-one"], expect=2)
+            self.assertEqual(p.stdout, "")
+            self.assertIn("--json", run(["partition", "convert", "--help"], expect=0).stdout)
+
     def test_usage(self):
         with tempdir() as d:
             for bad in ([], ["only-one"], ["a", "b", "c"], ["--secure", "v3", "a", "b"],
@@ -356,6 +410,61 @@ class PartitionReadWrite(unittest.TestCase):
             for sub in ("read", "write"):
                 p = run(["partition", sub, "--help"], expect=0)
                 self.assertIn(f"Usage: ota partition {sub}", p.stdout)
+
+    def test_json(self):
+        with tempdir() as d:
+            dev = os.path.join(d, "dev.bin")
+            run(["flash", "create", dev], expect=0)
+            seed = read(testdata("partitions", "seed_ota_example.bin"))
+            o1 = next(e for e in decode_table(seed) if e["label"] == "ota_1")
+            data = os.urandom(12345)
+            src = os.path.join(d, "app.in")
+            with open(src, "wb") as f:
+                f.write(data)
+            doc = run_json(["partition", "write", dev, "ota_1", src])
+            where = {"device": dev, "label": "ota_1", "offset": o1["offset"], "size": o1["size"]}
+            self.assertEqual(doc, {**where, "bytes": len(data), "file": src,
+                                   "sha256": hashlib.sha256(data).hexdigest()})
+            self.assertEqual(read(dev)[o1["offset"]:o1["offset"] + len(data)], data)
+            out = os.path.join(d, "ota_1.out")
+            doc = run_json(["partition", "read", dev, "ota_1", out])
+            whole = data + b"\xff" * (o1["size"] - len(data))
+            self.assertEqual(read(out), whole)
+            self.assertEqual(doc, {**where, "file": out, "sha256": hashlib.sha256(read(out)).hexdigest()})
+            self.assertEqual(doc["sha256"], hashlib.sha256(whole).hexdigest())
+            for sub in ("read", "write"):
+                self.assertIn("--json", run(["partition", sub, "--help"], expect=0).stdout)
+
+    def test_json_errors(self):
+        """A failure prints the JSON error object, with the exit status of the plain command."""
+        with tempdir() as d:
+            dev = os.path.join(d, "dev.bin")
+            run(["flash", "create", dev], expect=0)
+            before = read(dev)
+            src = os.path.join(d, "small.in")
+            with open(src, "wb") as f:
+                f.write(b"\x5a" * 100)
+            big = os.path.join(d, "big.in")
+            with open(big, "wb") as f:
+                f.write(b"\x11" * (0x2000 + 1))  # otadata is 0x2000 bytes (seed_ota_example.csv)
+            out = os.path.join(d, "x.out")
+            cases = ((["read", dev, "nope", out], "OTA_ERR_NOT_FOUND"),
+                     (["write", dev, "nope", src], "OTA_ERR_NOT_FOUND"),
+                     (["write", dev, "ota_0", os.path.join(d, "missing.in")], "OTA_ERR_NOT_FOUND"),
+                     (["read", os.path.join(d, "missing.bin"), "ota_0", out], "OTA_ERR_NOT_FOUND"),
+                     (["write", dev, "otadata", big], "OTA_ERR_INVALID_SIZE"))
+            for args, error in cases:
+                with self.subTest(args=args):
+                    run(["partition"] + args, expect=1)
+                    doc = run_json(["partition"] + args, expect=1)
+                    self.assertEqual(doc["error"], error)
+                    self.assertLess(doc["code"], 0)
+                    self.assertEqual((doc["device"], doc["label"], doc["file"]), tuple(args[1:]))
+            self.assertEqual(read(dev), before)
+            self.assertFalse(os.path.exists(out))
+            for sub in ("read", "write"):
+                p = run(["partition", sub, "--json", dev, "ota_0"], expect=2)
+                self.assertEqual(p.stdout, "")
 
     def test_readonly_partition(self):
         with tempdir() as d:

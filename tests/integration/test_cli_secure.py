@@ -304,6 +304,58 @@ class SignAndKeys(unittest.TestCase):
                     self.assertEqual(read(out), read(S(f"digest_{k}.bin")), f)
                     self.assertEqual(doc["key_digest"], read(S(f"digest_{k}.bin")).hex())
 
+    def test_extract_public_json(self):
+        """--json names the files, the scheme and the key digest espsecure computed; never key bytes."""
+        names = {"rsa3072": ("RSA", "3072"), "rsa3072_b": ("RSA", "3072"), "ecdsa256": ("ECDSA", "256"),
+                 "ecdsa384": ("ECDSA", "384")}
+        with tempdir() as tmp:
+            for k, (family, bits) in names.items():
+                for f in (f"key_{k}.pem", f"pub_{k}.pem"):
+                    with self.subTest(f):
+                        out = os.path.join(tmp, f"{k}.pub.pem")
+                        proc = run(["keys", "extract-public", "--json", S(f), out], expect=0)
+                        doc = json.loads(proc.stdout)
+                        self.assertEqual(sorted(doc), ["key_digest", "keyfile", "output", "scheme"])
+                        self.assertEqual(doc["keyfile"], S(f))
+                        self.assertEqual(doc["output"], out)
+                        self.assertEqual(doc["key_digest"], read(S(f"digest_{k}.bin")).hex())
+                        self.assertIn(family, doc["scheme"])
+                        self.assertIn(bits, doc["scheme"])
+                        self.assertEqual(read(out), read(S(f"pub_{k}.pem")))  # espsecure's PEM, byte for byte
+                        # no key material on stdout: neither PEM armour nor any base64 line of the files
+                        self.assertNotIn("-----", proc.stdout)
+                        for line in (read(S(f)) + read(out)).decode().splitlines():
+                            # (a short last line could match a path or the digest by chance)
+                            if not line.startswith("-----") and len(line) >= 16:
+                                self.assertNotIn(line, proc.stdout)
+                        os.remove(out)
+
+    def test_extract_public_json_errors(self):
+        """A failure prints the JSON error object, with the exit status of the plain command."""
+        with tempdir() as tmp:
+            out = os.path.join(tmp, "out.pem")
+            missing = os.path.join(tmp, "missing.pem")
+            cases = ((missing, out, "missing.pem"),                     # no key file
+                     (S("digest_ecdsa256.bin"), out, "digest_ecdsa256.bin"),  # not a key
+                     (S("key_ecdsa256.pem"), os.path.join(tmp, "no", "dir.pem"), "dir.pem"))  # OUT unwritable
+            for key, dest, named in cases:
+                with self.subTest(key=key, out=dest):
+                    plain = run(["keys", "extract-public", key, dest], expect=1)
+                    self.assertIn(named, plain.stderr)
+                    doc = run_json(["keys", "extract-public", key, dest], expect=1)
+                    self.assertTrue(doc["error"].startswith("OTA_ERR_"), doc)
+                    self.assertLess(doc["code"], 0)
+                    self.assertTrue(doc["message"])
+                    self.assertEqual((doc["keyfile"], doc["output"]), (key, dest))
+                    self.assertFalse(os.path.exists(dest))
+            self.assertEqual(run_json(["keys", "extract-public", S("digest_ecdsa256.bin"), out],
+                                      expect=1)["error"], "OTA_ERR_KEY_PARSE")
+            # usage errors stay usage errors: exit 2, nothing on stdout
+            for bad in ([S("key_ecdsa256.pem")], ["--json=1", S("key_ecdsa256.pem"), out]):
+                proc = run(["keys", "extract-public", "--json"] + bad, expect=2)
+                self.assertEqual(proc.stdout, "")
+        self.assertIn("--json", run(["keys", "extract-public", "--help"], expect=0).stdout)
+
     def test_help_and_usage(self):
         for cmd in (["image", "sign"], ["image", "verify-signature"], ["image", "encrypt"], ["image", "decrypt"],
                     ["keys", "generate"], ["keys", "digest"], ["keys", "extract-public"]):

@@ -193,40 +193,71 @@ static int keys_digest(int argc, char **argv)
 static void extract_usage(FILE *out)
 {
     fprintf(out,
-            "Usage: ota keys extract-public KEY.pem OUT.pem\n"
+            "Usage: ota keys extract-public [--json] KEY.pem OUT.pem\n"
             "\n"
             "Write the public part of a signing key as a PEM SubjectPublicKeyInfo, as espsecure\n"
             "'extract_public_key --version 2' does (for 'image verify-signature --pubkey').\n"
             "\n"
             "Options:\n"
+            "      --json       print the result as one JSON document (with the public key\n"
+            "                   digest; never key material)\n"
             "  -h, --help       show this help\n"
             "\n"
             "Exit status: 0 written, 1 failure (key, I/O), 2 usage error.\n");
 }
 
+/* --json: the error object on stdout (the cause is on stderr already); never the key's bytes. */
+static int extract_failure(bool json, int err, char **operands)
+{
+    if (json) {
+        cJSON *o = cli_json_error(err, NULL);
+        cli_json_add_string(o, "keyfile", operands[0]);
+        cli_json_add_string(o, "output", operands[1]);
+        cli_json_print(o);
+    }
+    return CLI_EXIT_FAIL;
+}
+
 static int keys_extract_public(int argc, char **argv)
 {
     cli_args_t a = {.command = "keys extract-public", .usage = extract_usage};
-    if (!cli_parse_plain(&a, argc, argv, false, 2, 2, "need KEY.pem and OUT.pem")) {
+    if (!cli_parse_plain(&a, argc, argv, true, 2, 2, "need KEY.pem and OUT.pem")) {
         return a.status;
     }
     ota_key_t *key = NULL;
-    if (cli_load_key(argv[optind], &key) != OTA_OK) {
-        return CLI_EXIT_FAIL;
+    int err = cli_load_key(argv[optind], &key);
+    if (err != OTA_OK) {
+        return extract_failure(a.json, err, argv + optind);
     }
     char *pem = NULL;
     size_t len = 0;
+    uint8_t digest[32];
     ota_sig_scheme_t scheme = ota_key_scheme(key);
-    int err = ota_key_to_pem(key, false, &pem, &len);
+    err = ota_key_to_pem(key, false, &pem, &len);
+    if (err == OTA_OK) {
+        err = cli_key_digest(key, digest);
+    }
     ota_key_free(key);
     if (err != OTA_OK) {
         cli_error("%s: %s", argv[optind], ota_strerror(err));
-        return CLI_EXIT_FAIL;
+        free(pem);
+        return extract_failure(a.json, err, argv + optind);
     }
     err = cli_write_file(argv[optind + 1], pem, len);
     free(pem);
     if (err != OTA_OK) {
-        return CLI_EXIT_FAIL;
+        return extract_failure(a.json, err, argv + optind);
+    }
+    if (a.json) {
+        char hex[65];
+        cli_hex(digest, 32, hex);
+        cJSON *o = cJSON_CreateObject();
+        cli_json_add_string(o, "keyfile", argv[optind]);
+        cli_json_add_string(o, "output", argv[optind + 1]);
+        cli_json_add_string(o, "scheme", ota_sig_scheme_name(scheme));
+        cli_json_add_string(o, "key_digest", hex);
+        cli_json_print_pretty(o);
+        return CLI_EXIT_OK;
     }
     printf("%s public key from %s written to %s\n", ota_sig_scheme_name(scheme), argv[optind],
            argv[optind + 1]);

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "ota/ota_crypto.h"
 #include "ota/ota_device_file.h"
 #include "ota/ota_err.h"
 #include "ota/ota_flash_file.h"
@@ -78,6 +79,24 @@ static const ota_partition_info_t *find_label(const ota_partition_table_t *table
         cli_error("no partition '%s' in %s; known labels: %s", label, device, known);
     }
     return p;
+}
+
+/* --json after a failure whose cause is on stderr already: the error object on stdout. */
+static int json_failure(bool json, int err, const char *message)
+{
+    if (json) {
+        cli_json_print(cli_json_error(err, message));
+    }
+    return CLI_EXIT_FAIL;
+}
+
+static void add_sha256(cJSON *o, const void *data, size_t len)
+{
+    uint8_t digest[OTA_SHA256_LEN];
+    char hex[2 * OTA_SHA256_LEN + 1];
+    ota_sha256(data, len, digest);
+    cli_hex(digest, sizeof digest, hex);
+    cli_json_add_string(o, "sha256", hex);
 }
 
 /* --- list --------------------------------------------------------------------------------------- */
@@ -258,6 +277,8 @@ static void convert_usage(FILE *out)
             "      --secure v1|v2       app size alignment of secure boot (v1: 64K, v2: 4K)\n"
             "      --primary-bootloader-offset ADDR   for 'bootloader' entries\n"
             "      --recovery-bootloader-offset ADDR  for recovery bootloader entries\n"
+            "      --json               print {input, output, input_format, output_format,\n"
+            "                           md5_entry, partitions, bytes} (OUT must be a file)\n"
             "  -h, --help               show this help\n"
             "\n"
             "Exit status: 0 converted, 1 failed (IN unreadable or not a valid table, OUT not\n"
@@ -314,6 +335,7 @@ static int cmd_partition_convert(int argc, char **argv)
         {"secure", required_argument, NULL, OPT_SECURE},
         {"primary-bootloader-offset", required_argument, NULL, OPT_PRIMARY},
         {"recovery-bootloader-offset", required_argument, NULL, OPT_RECOVERY},
+        CLI_OPTION_JSON,
         CLI_OPTION_HELP,
         CLI_OPTIONS_END,
     };
@@ -369,15 +391,19 @@ static int cmd_partition_convert(int argc, char **argv)
             "Unsupported configuration. Primary bootloader must be below partition table.");
     }
     const char *in = argv[optind], *out = argv[optind + 1];
+    if (a.json && strcmp(out, "-") == 0) {
+        return cli_usage_error("partition convert", "--json and OUT '-' exclude each other");
+    }
     uint8_t *data = NULL;
     size_t len = 0;
-    if (cli_read_file(in, &data, &len) != OTA_OK) {
-        return CLI_EXIT_FAIL;
+    int err = cli_read_file(in, &data, &len);
+    if (err != OTA_OK) {
+        return json_failure(a.json, err, NULL);
     }
     ota_partition_table_t *table = calloc(1, sizeof *table);
     ota_partition_diag_t diag = {0};
     bool binary_in = len >= 2 && data[0] == 0xAA && data[1] == 0x50;
-    int err = table ? OTA_OK : OTA_ERR_NO_MEM;
+    err = table ? OTA_OK : OTA_ERR_NO_MEM;
     if (err == OTA_OK && binary_in) {
         if (!md5 && binary_has_md5_entry(data, len)) {
             err = OTA_ERR_PT_BAD_MAGIC;
@@ -399,17 +425,19 @@ static int cmd_partition_convert(int argc, char **argv)
     if (err != OTA_OK) {
         cli_error("%s: %s", in, diag.message[0] ? diag.message : ota_strerror(err));
         free(table);
-        return CLI_EXIT_FAIL;
+        return json_failure(a.json, err, diag.message[0] ? diag.message : NULL);
     }
     char warning[256];
     for (size_t w = 0; !opts.no_verify && ota_partition_table_name_warning(table, &w, warning, sizeof warning);) {
         fprintf(stderr, "%s\n", warning); /* gen_esp32part's critical(): stderr, not an error */
     }
 
+    size_t written = OTA_PARTITION_TABLE_MAX_LEN;
     if (binary_in) {
         char text[OTA_PARTITION_MAX_ENTRIES * 96 + 128];
         int n = ota_partition_table_to_csv(table, text, sizeof text);
-        err = n < 0 ? n : write_output(out, text, (size_t)n);
+        written = n < 0 ? 0 : (size_t)n;
+        err = n < 0 ? n : write_output(out, text, written);
     } else {
         uint8_t bin[OTA_PARTITION_TABLE_MAX_LEN];
         err = ota_partition_table_to_binary(table, md5, bin);
@@ -420,13 +448,23 @@ static int cmd_partition_convert(int argc, char **argv)
             err = write_output(out, bin, sizeof bin);
         }
     }
-    if (err == OTA_OK && strcmp(out, "-") != 0) {
+    if (err == OTA_OK && a.json) {
+        cJSON *o = cJSON_CreateObject();
+        cli_json_add_string(o, "input", in);
+        cli_json_add_string(o, "output", out);
+        cli_json_add_string(o, "input_format", binary_in ? "binary" : "csv");
+        cli_json_add_string(o, "output_format", binary_in ? "csv" : "binary");
+        cJSON_AddItemToObject(o, "md5_entry", binary_in ? cJSON_CreateNull() : cJSON_CreateBool(md5));
+        cJSON_AddNumberToObject(o, "partitions", (double)table->count);
+        cJSON_AddNumberToObject(o, "bytes", (double)written);
+        cli_json_print_pretty(o);
+    } else if (err == OTA_OK && strcmp(out, "-") != 0) {
         printf("%s: %zu partitions, %s -> %s\n", out, table->count, binary_in ? "binary" : "CSV",
                binary_in ? "CSV"
                          : (md5 ? "binary with MD5 entry (3072 bytes)" : "binary without MD5 (3072 bytes)"));
     }
     free(table);
-    return err == OTA_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    return err == OTA_OK ? CLI_EXIT_OK : json_failure(a.json, err, NULL);
 }
 
 /* --- read / write ------------------------------------------------------------------------------- */
@@ -440,6 +478,8 @@ static void read_usage(FILE *out)
             "\n"
             "Options:\n"
             "      --offset ADDR  partition table offset (default: the device's, 0x8000 or found)\n"
+            "      --json         print {device, label, offset, size, file, sha256} (of the bytes\n"
+            "                     read)\n"
             "  -h, --help         show this help\n"
             "\n"
             "Exit status: 0 copied, 1 failed (no such partition, DEVICE.bin unreadable, FILE not\n"
@@ -459,10 +499,25 @@ static void write_usage(FILE *out)
             "Options:\n"
             "      --offset ADDR      partition table offset (default: the device's, 0x8000 or found)\n"
             "      --ignore-readonly  write a readonly partition anyway (factory provisioning)\n"
+            "      --json             print {device, label, offset, size, bytes, file, sha256}\n"
+            "                         (bytes written and their SHA-256)\n"
             "  -h, --help             show this help\n"
             "\n"
             "Exit status: 0 written, 1 failed or refused (no such partition, FILE unreadable or\n"
             "larger than the partition, the partition readonly, I/O), 2 usage error.\n");
+}
+
+/* json_failure naming the operands, so a script knows which device/label/file failed. */
+static int read_write_failure(bool json, int err, char **operands)
+{
+    if (json) {
+        cJSON *o = cli_json_error(err, NULL);
+        cli_json_add_string(o, "device", operands[0]);
+        cli_json_add_string(o, "label", operands[1]);
+        cli_json_add_string(o, "file", operands[2]);
+        cli_json_print(o);
+    }
+    return CLI_EXIT_FAIL;
 }
 
 static int read_or_write(int argc, char **argv, bool write)
@@ -472,11 +527,13 @@ static int read_or_write(int argc, char **argv, bool write)
     static const struct option write_opts[] = {
         {"offset", required_argument, NULL, 'o'},
         {"ignore-readonly", no_argument, NULL, 'r'},
+        CLI_OPTION_JSON,
         CLI_OPTION_HELP,
         CLI_OPTIONS_END,
     };
     static const struct option read_opts[] = {
         {"offset", required_argument, NULL, 'o'},
+        CLI_OPTION_JSON,
         CLI_OPTION_HELP,
         CLI_OPTIONS_END,
     };
@@ -501,12 +558,13 @@ static int read_or_write(int argc, char **argv, bool write)
 
     uint8_t *data = NULL;
     size_t len = 0;
-    if (write && cli_read_file(path, &data, &len) != OTA_OK) {
-        return CLI_EXIT_FAIL;
+    int err = write ? cli_read_file(path, &data, &len) : OTA_OK;
+    if (err != OTA_OK) {
+        return read_write_failure(a.json, err, argv + optind);
     }
     ota_partition_table_t *table = calloc(1, sizeof *table);
     ota_flash_file_t *file = NULL;
-    int err = table ? open_device(device, write, &table_offset, &file, table) : OTA_ERR_NO_MEM;
+    err = table ? open_device(device, write, &table_offset, &file, table) : OTA_ERR_NO_MEM;
     const ota_partition_info_t *info = err == OTA_OK ? find_label(table, device, label) : NULL;
     if (info == NULL) {
         err = err == OTA_OK ? OTA_ERR_NOT_FOUND : err;
@@ -525,7 +583,7 @@ static int read_or_write(int argc, char **argv, bool write)
             cli_error("%s: cannot read partition '%s': %s", device, label, ota_strerror(err));
         } else if (cli_write_file(path, data, info->size) != OTA_OK) {
             err = OTA_ERR_IO;
-        } else {
+        } else if (!a.json) {
             printf("Read partition '%s' (offset 0x%x, %u bytes) of %s into %s\n", label,
                    (unsigned)info->offset, (unsigned)info->size, device, path);
         }
@@ -551,7 +609,7 @@ static int read_or_write(int argc, char **argv, bool write)
             }
             if (err != OTA_OK) {
                 cli_error("%s: cannot write partition '%s': %s", device, label, ota_strerror(err));
-            } else {
+            } else if (!a.json) {
                 printf("Wrote %zu bytes of %s to partition '%s' (offset 0x%x, %u bytes erased) of %s\n", len,
                        path, label, (unsigned)info->offset, (unsigned)info->size, device);
             }
@@ -560,9 +618,22 @@ static int read_or_write(int argc, char **argv, bool write)
     if (file != NULL) {
         ota_flash_file_close(file);
     }
+    if (err == OTA_OK && a.json) {
+        cJSON *o = cJSON_CreateObject();
+        cli_json_add_string(o, "device", device);
+        cli_json_add_string(o, "label", label);
+        cJSON_AddNumberToObject(o, "offset", info->offset);
+        cJSON_AddNumberToObject(o, "size", info->size);
+        if (write) {
+            cJSON_AddNumberToObject(o, "bytes", (double)len);
+        }
+        cli_json_add_string(o, "file", path);
+        add_sha256(o, data, write ? len : info->size);
+        cli_json_print_pretty(o);
+    }
     free(data);
     free(table);
-    return err == OTA_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    return err == OTA_OK ? CLI_EXIT_OK : read_write_failure(a.json, err, argv + optind);
 }
 
 static int cmd_partition_read(int argc, char **argv)
