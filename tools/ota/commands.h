@@ -7,7 +7,7 @@
 #define OTA_COMMANDS_H
 
 int cmd_flash(int argc, char **argv);     /* cmd_flash.c:     flash create */
-int cmd_partition(int argc, char **argv); /* cmd_partition.c: partition list|convert|read|write */
+int cmd_partition(int argc, char **argv); /* cmd_partition.c: partition list|convert|read|write (read|write: cmd_partition_rw.c) */
 int cmd_image(int argc, char **argv);     /* cmd_image.c:     image info|make */
 int cmd_tone(int argc, char **argv);      /* cmd_tone.c:      tone info|make */
 int cmd_info(int argc, char **argv);      /* cmd_device.c:    info */

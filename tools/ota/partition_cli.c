@@ -1,0 +1,83 @@
+/* What `ota partition list|read|write|convert` share: opening a device image with its partition
+ * table, finding a partition by label, the --json failure object (partition_cli.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ota/ota_device_file.h"
+#include "ota/ota_err.h"
+#include "partition_cli.h"
+
+bool partition_parse_table_offset(const char *text, uint32_t *out)
+{
+    uint64_t v;
+    if (!cli_parse_uint(text, UINT32_MAX, &v) || v % OTA_PARTITION_TABLE_SECTOR_SIZE != 0) {
+        return false;
+    }
+    *out = (uint32_t)v;
+    return true;
+}
+
+static const char *open_error_text(int err)
+{
+    switch (err) {
+    case OTA_ERR_NOT_FOUND: return "no such file";
+    case OTA_ERR_BUSY: return "in use by another process";
+    case OTA_ERR_FLASH_GEOMETRY:
+        return "not a flash image (size must be a multiple of 64 KiB, at most 16 MiB)";
+    default: return ota_strerror(err);
+    }
+}
+
+/* Open @p path and load its partition table; prints the error itself. *table_offset
+ * TABLE_OFFSET_FIND (no --offset): where the device's table is (state file, 0x8000, or the
+ * scan), set on return. */
+int partition_open_device(const char *path, bool writable, uint32_t *table_offset, ota_flash_file_t **file,
+                       ota_partition_table_t *table)
+{
+    ota_flash_file_options_t o = {.readonly = !writable, .emu = {.strict = true},
+                                  .pad_to = ota_device_file_short_image_size(path)};
+    int err = ota_flash_file_open(path, &o, file);
+    if (err != OTA_OK) {
+        cli_error("cannot open device %s: %s", path, open_error_text(err));
+        return err;
+    }
+    ota_partition_diag_t diag = {0};
+    if (*table_offset == TABLE_OFFSET_FIND) {
+        err = ota_device_file_locate_table(path, ota_flash_file_flash(*file), table_offset, table, &diag);
+    } else {
+        err = ota_partition_table_load(ota_flash_file_flash(*file), *table_offset, table, &diag);
+    }
+    if (err != OTA_OK) {
+        cli_error("%s: no valid partition table at 0x%x: %s", path, (unsigned)*table_offset,
+                  diag.message[0] ? diag.message : ota_strerror(err));
+        ota_flash_file_close(*file);
+        *file = NULL;
+    }
+    return err;
+}
+
+const ota_partition_info_t *partition_find_label(const ota_partition_table_t *table, const char *device,
+                                              const char *label)
+{
+    const ota_partition_info_t *p = ota_partition_find_by_label(table, label);
+    if (p == NULL) {
+        char known[OTA_PARTITION_MAX_ENTRIES * (OTA_PARTITION_LABEL_MAX + 2) + 1] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < table->count; i++) {
+            used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "",
+                                     table->entries[i].label);
+        }
+        cli_error("no partition '%s' in %s; known labels: %s", label, device, known);
+    }
+    return p;
+}
+
+/* --json after a failure whose cause is on stderr already: the error object on stdout. */
+int partition_json_failure(bool json, int err, const char *message)
+{
+    if (json) {
+        cli_json_print(cli_json_error(err, message));
+    }
+    return CLI_EXIT_FAIL;
+}

@@ -1,0 +1,38 @@
+/**
+ * @file partition_cli.h
+ * @brief What the `ota partition` subcommands share (partition_cli.c); read and write live in
+ * cmd_partition_rw.c, list and convert in cmd_partition.c.
+ */
+#ifndef OTA_PARTITION_CLI_H
+#define OTA_PARTITION_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ota/ota_flash_file.h"
+#include "ota/ota_partition.h"
+
+/* No --offset: the device's own table offset (never a valid --offset: not 4 KiB-aligned). */
+#define TABLE_OFFSET_FIND UINT32_MAX
+
+/* --offset's value: a 4 KiB-aligned address below 4 GiB. */
+bool partition_parse_table_offset(const char *text, uint32_t *out);
+
+/* Open @p path and load its partition table; prints the error itself. *table_offset
+ * TABLE_OFFSET_FIND (no --offset): where the device's table is (state file, 0x8000, or the
+ * scan), set on return. OTA_OK, or the open / table error (the file is closed then). */
+int partition_open_device(const char *path, bool writable, uint32_t *table_offset, ota_flash_file_t **file,
+                          ota_partition_table_t *table);
+
+/* The partition @p label of @p table, or NULL after printing the labels there are. */
+const ota_partition_info_t *partition_find_label(const ota_partition_table_t *table, const char *device,
+                                                 const char *label);
+
+/* --json after a failure whose cause is on stderr already: the error object on stdout. Returns
+ * CLI_EXIT_FAIL. */
+int partition_json_failure(bool json, int err, const char *message);
+
+int cmd_partition_read(int argc, char **argv);  /* ota partition read */
+int cmd_partition_write(int argc, char **argv); /* ota partition write */
+
+#endif /* OTA_PARTITION_CLI_H */
