@@ -356,6 +356,34 @@ class SignAndKeys(unittest.TestCase):
                 self.assertEqual(proc.stdout, "")
         self.assertIn("--json", run(["keys", "extract-public", "--help"], expect=0).stdout)
 
+    def test_generate_and_digest_json_errors(self):
+        """keys generate / keys digest: a failure prints the JSON error object too, with the exit
+        status of the plain command and nothing written."""
+        with tempdir() as tmp:
+            missing = os.path.join(tmp, "missing.pem")
+            unwritable = os.path.join(tmp, "no", "dir.bin")
+            out = os.path.join(tmp, "digest.bin")
+            for key, dest in ((missing, out), (S("digest_ecdsa256.bin"), out), (S("key_ecdsa256.pem"), unwritable)):
+                with self.subTest(key=key, out=dest):
+                    run(["keys", "digest", key, dest], expect=1)
+                    doc = run_json(["keys", "digest", key, dest], expect=1)
+                    self.assertTrue(doc["error"].startswith("OTA_ERR_"), doc)
+                    self.assertLess(doc["code"], 0)
+                    self.assertEqual((doc["keyfile"], doc["output"]), (key, dest))
+                    self.assertFalse(os.path.exists(dest))
+            self.assertEqual(run_json(["keys", "digest", S("digest_ecdsa256.bin"), out], expect=1)["error"],
+                             "OTA_ERR_KEY_PARSE")
+            # generate: an existing file without --force, and an unwritable path
+            existing = os.path.join(tmp, "existing.pem")
+            write(existing, b"keep me")
+            for dest in (existing, os.path.join(tmp, "no", "dir.pem")):
+                with self.subTest(out=dest):
+                    doc = run_json(["keys", "generate", "--scheme", "ecdsa256", dest], expect=1)
+                    self.assertEqual(doc["error"], "OTA_ERR_IO")
+                    self.assertEqual(doc["file"], dest)
+                    self.assertNotIn("PRIVATE KEY", json.dumps(doc))
+            self.assertEqual(read(existing), b"keep me")
+
     def test_help_and_usage(self):
         for cmd in (["image", "sign"], ["image", "verify-signature"], ["image", "encrypt"], ["image", "decrypt"],
                     ["keys", "generate"], ["keys", "digest"], ["keys", "extract-public"]):

@@ -15,6 +15,21 @@
 #include "ota/ota_err.h"
 #include "ota/ota_sig_block.h"
 
+/* --json: the error object on stdout (the cause is on stderr already), naming the files so a
+ * script knows which failed; never the key's bytes. @p keyfile NULL: no input key (generate). */
+static int keys_failure(bool json, int err, const char *keyfile, const char *out_name, const char *out)
+{
+    if (json) {
+        cJSON *o = cli_json_error(err, NULL);
+        if (keyfile != NULL) {
+            cli_json_add_string(o, "keyfile", keyfile);
+        }
+        cli_json_add_string(o, out_name, out);
+        cli_json_print(o);
+    }
+    return CLI_EXIT_FAIL;
+}
+
 /* Write a private key file readable by its owner only, whatever the umask, without ever
  * having it on disk with wider permissions. */
 static int write_private(const char *path, const char *pem, size_t len, bool force)
@@ -109,13 +124,13 @@ static int keys_generate(int argc, char **argv)
     if (err != OTA_OK) {
         cli_error("cannot generate a %s key: %s", ota_sig_scheme_name(scheme), ota_strerror(err));
         free(pem);
-        return CLI_EXIT_FAIL;
+        return keys_failure(a.json, err, NULL, "file", out);
     }
     err = write_private(out, pem, len, force);
     memset(pem, 0, len);
     free(pem);
     if (err != OTA_OK) {
-        return CLI_EXIT_FAIL;
+        return keys_failure(a.json, err, NULL, "file", out);
     }
     char hex[65];
     cli_hex(digest, 32, hex);
@@ -158,19 +173,21 @@ static int keys_digest(int argc, char **argv)
         return a.status;
     }
     ota_key_t *key = NULL;
-    if (cli_load_key(argv[optind], &key) != OTA_OK) {
-        return CLI_EXIT_FAIL;
+    int err = cli_load_key(argv[optind], &key);
+    if (err != OTA_OK) {
+        return keys_failure(a.json, err, argv[optind], "output", argv[optind + 1]);
     }
     uint8_t digest[32];
     ota_sig_scheme_t scheme = ota_key_scheme(key);
-    int err = cli_key_digest(key, digest);
+    err = cli_key_digest(key, digest);
     ota_key_free(key);
-    if (err != OTA_OK) {
+    if (err == OTA_OK) {
+        err = cli_write_file(argv[optind + 1], digest, sizeof digest);
+    } else {
         cli_error("%s: %s", argv[optind], ota_strerror(err));
-        return CLI_EXIT_FAIL;
     }
-    if (cli_write_file(argv[optind + 1], digest, sizeof digest) != OTA_OK) {
-        return CLI_EXIT_FAIL;
+    if (err != OTA_OK) {
+        return keys_failure(a.json, err, argv[optind], "output", argv[optind + 1]);
     }
     char hex[65];
     cli_hex(digest, 32, hex);
@@ -206,18 +223,6 @@ static void extract_usage(FILE *out)
             "Exit status: 0 written, 1 failure (key, I/O), 2 usage error.\n");
 }
 
-/* --json: the error object on stdout (the cause is on stderr already); never the key's bytes. */
-static int extract_failure(bool json, int err, char **operands)
-{
-    if (json) {
-        cJSON *o = cli_json_error(err, NULL);
-        cli_json_add_string(o, "keyfile", operands[0]);
-        cli_json_add_string(o, "output", operands[1]);
-        cli_json_print(o);
-    }
-    return CLI_EXIT_FAIL;
-}
-
 static int keys_extract_public(int argc, char **argv)
 {
     cli_args_t a = {.command = "keys extract-public", .usage = extract_usage};
@@ -227,7 +232,7 @@ static int keys_extract_public(int argc, char **argv)
     ota_key_t *key = NULL;
     int err = cli_load_key(argv[optind], &key);
     if (err != OTA_OK) {
-        return extract_failure(a.json, err, argv + optind);
+        return keys_failure(a.json, err, argv[optind], "output", argv[optind + 1]);
     }
     char *pem = NULL;
     size_t len = 0;
@@ -241,12 +246,12 @@ static int keys_extract_public(int argc, char **argv)
     if (err != OTA_OK) {
         cli_error("%s: %s", argv[optind], ota_strerror(err));
         free(pem);
-        return extract_failure(a.json, err, argv + optind);
+        return keys_failure(a.json, err, argv[optind], "output", argv[optind + 1]);
     }
     err = cli_write_file(argv[optind + 1], pem, len);
     free(pem);
     if (err != OTA_OK) {
-        return extract_failure(a.json, err, argv + optind);
+        return keys_failure(a.json, err, argv[optind], "output", argv[optind + 1]);
     }
     if (a.json) {
         char hex[65];
