@@ -30,6 +30,17 @@ static int keys_failure(bool json, int err, const char *keyfile, const char *out
     return CLI_EXIT_FAIL;
 }
 
+/* --json of digest and extract-public: which key, where the result went, and its digest. */
+static void print_key_json(const char *keyfile, const char *output, ota_sig_scheme_t scheme, const char *digest_hex)
+{
+    cJSON *o = cJSON_CreateObject();
+    cli_json_add_string(o, "keyfile", keyfile);
+    cli_json_add_string(o, "output", output);
+    cli_json_add_string(o, "scheme", ota_sig_scheme_name(scheme));
+    cli_json_add_string(o, "key_digest", digest_hex);
+    cli_json_print_pretty(o);
+}
+
 /* Write a private key file readable by its owner only, whatever the umask, without ever
  * having it on disk with wider permissions. */
 static int write_private(const char *path, const char *pem, size_t len, bool force)
@@ -192,12 +203,7 @@ static int keys_digest(int argc, char **argv)
     char hex[65];
     cli_hex(digest, 32, hex);
     if (a.json) {
-        cJSON *o = cJSON_CreateObject();
-        cli_json_add_string(o, "keyfile", argv[optind]);
-        cli_json_add_string(o, "output", argv[optind + 1]);
-        cli_json_add_string(o, "scheme", ota_sig_scheme_name(scheme));
-        cli_json_add_string(o, "key_digest", hex);
-        cli_json_print_pretty(o);
+        print_key_json(argv[optind], argv[optind + 1], scheme, hex);
     } else {
         printf("Public key digest of %s (%s) written to %s: %s\n", argv[optind], ota_sig_scheme_name(scheme),
                argv[optind + 1], hex);
@@ -256,12 +262,7 @@ static int keys_extract_public(int argc, char **argv)
     if (a.json) {
         char hex[65];
         cli_hex(digest, 32, hex);
-        cJSON *o = cJSON_CreateObject();
-        cli_json_add_string(o, "keyfile", argv[optind]);
-        cli_json_add_string(o, "output", argv[optind + 1]);
-        cli_json_add_string(o, "scheme", ota_sig_scheme_name(scheme));
-        cli_json_add_string(o, "key_digest", hex);
-        cli_json_print_pretty(o);
+        print_key_json(argv[optind], argv[optind + 1], scheme, hex);
         return CLI_EXIT_OK;
     }
     printf("%s public key from %s written to %s\n", ota_sig_scheme_name(scheme), argv[optind],
