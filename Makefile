@@ -7,6 +7,7 @@
 #   make fuzz      every libFuzzer harness (fuzz/) for FUZZ_SECONDS each with clang, plus the CLI
 #                  mutation run; figures written to docs/fuzzing.md
 #   make mcu       the core on Cortex-M4 and RV32IMC in QEMU (examples/mcu_ota), footprint in BENCHMARKS.md
+#   make format    apply .clang-format to every C file of the tree
 # Each target installs the Debian packages it needs when they are missing (scripts/install-deps.sh).
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -24,7 +25,7 @@ PREFIX ?= /usr/local
 
 MCU_DIR := build/mcu-host
 
-.PHONY: all release demo check check-build powercut bench fuzz fuzz-build mcu install clean
+.PHONY: all release demo check check-build powercut bench fuzz fuzz-build mcu install format clean
 
 all: release
 
@@ -76,6 +77,9 @@ mcu:
 
 install: release
 	cmake --install $(RELEASE_DIR) --prefix $(PREFIX)
+
+format:
+	git ls-files '*.c' '*.h' | xargs clang-format -i
 
 clean:
 	rm -rf build

@@ -87,10 +87,11 @@ int main(int argc, char **argv)
     }
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    printf("{\"state_bytes\": %zu, \"window_bytes\": %zu, \"decoder_bytes\": %zu, \"stack_buffers\": 512, "
-           "\"new_bytes\": %llu, \"patch_bytes\": %zu, \"seconds\": %.6f, \"mb_per_s\": %.1f, \"check\": %u}\n",
-           sizeof(ota_delta_t), (size_t)1 << h.window_bits, sizeof(ota_hs_decoder_t),
-           (unsigned long long)x.out, patch_len, s, (double)x.out / s / 1e6, x.sum);
+    printf(
+        "{\"state_bytes\": %zu, \"window_bytes\": %zu, \"decoder_bytes\": %zu, \"stack_buffers\": 512, "
+        "\"new_bytes\": %llu, \"patch_bytes\": %zu, \"seconds\": %.6f, \"mb_per_s\": %.1f, \"check\": %u}\n",
+        sizeof(ota_delta_t), (size_t)1 << h.window_bits, sizeof(ota_hs_decoder_t), (unsigned long long)x.out,
+        patch_len, s, (double)x.out / s / 1e6, x.sum);
     free(d);
     free(old);
     free(patch);

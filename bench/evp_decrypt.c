@@ -19,7 +19,7 @@
 #include <openssl/rsa.h>
 
 #define HEADER 512
-#define PIECE (64 * 1024)
+#define PIECE  (64 * 1024)
 
 static int fail(const char *what)
 {
@@ -61,7 +61,8 @@ int main(int argc, char **argv)
         goto done;
     }
     pc = EVP_PKEY_CTX_new(pk, NULL);
-    if (pc == NULL || EVP_PKEY_decrypt_init(pc) <= 0 || EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) <= 0 ||
+    if (pc == NULL || EVP_PKEY_decrypt_init(pc) <= 0 ||
+        EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) <= 0 ||
         EVP_PKEY_decrypt(pc, key, &keylen, hdr + 4, 384) <= 0 || keylen != 32) {
         rc = fail("RSA decryption of the AES key failed");
         goto done;
@@ -84,7 +85,8 @@ int main(int argc, char **argv)
         left -= (uint32_t)want;
     }
     int n = 0;
-    if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, hdr + 408) != 1 || EVP_DecryptFinal_ex(c, obuf, &n) != 1) {
+    if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, hdr + 408) != 1 ||
+        EVP_DecryptFinal_ex(c, obuf, &n) != 1) {
         rc = fail("GCM tag mismatch");
         goto done;
     }

@@ -27,7 +27,7 @@ extern void __libc_free(void *ptr);
 static uint64_t s_count;
 static size_t s_current;
 static size_t s_peak;
-static int s_trace;                 /* record requested sizes (single-threaded use only) */
+static int s_trace; /* record requested sizes (single-threaded use only) */
 static size_t s_sizes[BENCH_MALLOC_TRACE_MAX];
 static size_t s_nsizes;
 

@@ -7,9 +7,9 @@
 #include <stdint.h>
 
 typedef struct {
-    uint64_t allocations;  /* successful malloc/calloc/realloc/memalign calls since start */
-    size_t current_bytes;  /* usable bytes held now */
-    size_t peak_bytes;     /* highest current_bytes since the last reset */
+    uint64_t allocations; /* successful malloc/calloc/realloc/memalign calls since start */
+    size_t current_bytes; /* usable bytes held now */
+    size_t peak_bytes;    /* highest current_bytes since the last reset */
 } bench_malloc_stats_t;
 
 /* False when the counter is compiled out (sanitizer builds). */

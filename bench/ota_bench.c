@@ -108,7 +108,7 @@ static void write_file(const char *path, const uint8_t *data, size_t len)
 /* ---- flash with per-operation wall-clock accounting (--phases) ---------------------------- */
 
 typedef struct {
-    ota_flash_t flash;        /* first member: handed to the device */
+    ota_flash_t flash; /* first member: handed to the device */
     const ota_flash_t *inner;
     uint64_t read_ns, program_ns, erase_ns;
 } timed_flash_t;
@@ -150,7 +150,8 @@ static int tf_map(void *ctx, uint32_t addr, size_t len, const void **out)
     return err;
 }
 
-static const ota_flash_ops_t k_timed_ops = {.read = tf_read, .program = tf_program, .erase = tf_erase, .map = tf_map};
+static const ota_flash_ops_t k_timed_ops = {
+    .read = tf_read, .program = tf_program, .erase = tf_erase, .map = tf_map};
 
 static void timed_flash_wrap(timed_flash_t *t, const ota_flash_t *inner)
 {
@@ -164,7 +165,7 @@ static void timed_flash_wrap(timed_flash_t *t, const ota_flash_t *inner)
 /* ---- source with wall-clock accounting (--phases) ----------------------------------------- */
 
 typedef struct {
-    ota_source_t base;        /* first member */
+    ota_source_t base; /* first member */
     ota_source_t *inner;
     bool used;
 } timed_source_t;
@@ -220,8 +221,8 @@ static int timed_open(void *ctx, const ota_source_config_t *cfg, const char *uri
 
 typedef struct {
     const char *pristine_path;
-    const char *file_device;  /* NULL: RAM emulator */
-    const char *running;      /* label of the running app, or NULL */
+    const char *file_device; /* NULL: RAM emulator */
+    const char *running;     /* label of the running app, or NULL */
     uint8_t *pristine;
     size_t pristine_len;
     /* RAM mode */
@@ -322,10 +323,10 @@ static void device_close(bench_device_t *d)
 typedef struct {
     ota_device_t *dev;
     const char *uri;
-    const char *data_label;   /* NULL: app item */
+    const char *data_label; /* NULL: app item */
     ota_source_posix_config_t source;
     size_t buffer;
-    bool boot;                /* restart hook runs the simulated bootloader (as `ota run`) */
+    bool boot; /* restart hook runs the simulated bootloader (as `ota run`) */
     bool phases;
     uint64_t boot_ns;
     int boot_err;
@@ -380,10 +381,11 @@ static void print_flash_stats(const ota_flash_emu_stats_t *s)
     printf("\"flash\":{\"read_ops\":%llu,\"read_bytes\":%llu,\"program_ops\":%llu,\"program_bytes\":%llu,"
            "\"program_pages\":%llu,\"sector_erases\":%llu,\"block_erases\":%llu,\"erase_bytes\":%llu,"
            "\"sim_ns\":%llu}",
-           (unsigned long long)s->read_ops, (unsigned long long)s->read_bytes, (unsigned long long)s->program_ops,
-           (unsigned long long)s->program_bytes, (unsigned long long)s->program_pages,
-           (unsigned long long)s->sector_erases, (unsigned long long)s->block_erases,
-           (unsigned long long)s->erase_bytes, (unsigned long long)s->sim_time_ns);
+           (unsigned long long)s->read_ops, (unsigned long long)s->read_bytes,
+           (unsigned long long)s->program_ops, (unsigned long long)s->program_bytes,
+           (unsigned long long)s->program_pages, (unsigned long long)s->sector_erases,
+           (unsigned long long)s->block_erases, (unsigned long long)s->erase_bytes,
+           (unsigned long long)s->sim_time_ns);
 }
 
 static void print_timing(const ota_flash_emu_config_t *cfg)
@@ -420,7 +422,9 @@ static int cmd_update(const options_t *o)
     if (o->device == NULL || o->uri == NULL) {
         die("update needs --device and --uri%s", "", 0);
     }
-    bench_device_t d = {.pristine_path = o->device, .file_device = o->file_device, .running = o->running,
+    bench_device_t d = {.pristine_path = o->device,
+                        .file_device = o->file_device,
+                        .running = o->running,
                         .phases = o->phases};
     if (o->security != NULL && (d.security_text = (char *)read_file(o->security, &d.security_len)) == NULL) {
         die("cannot read %s", o->security, 0);
@@ -433,8 +437,8 @@ static int cmd_update(const options_t *o)
         if (k == NULL) {
             die("--decrypt-key %s: rsa3072:PEM or ecies:KEY.bin", o->decrypt_key, 0);
         }
-        d.decrypt_key = (ota_enc_img_key_t){.scheme = rsa ? OTA_ENC_SCHEME_RSA3072 : OTA_ENC_SCHEME_ECIES_P256,
-                                            .data = k, .len = klen};
+        d.decrypt_key = (ota_enc_img_key_t){
+            .scheme = rsa ? OTA_ENC_SCHEME_RSA3072 : OTA_ENC_SCHEME_ECIES_P256, .data = k, .len = klen};
     }
     device_load(&d);
     ota_source_posix_config_t src = {.ca_file = o->cacert, .proxy = ""};
@@ -442,8 +446,13 @@ static int cmd_update(const options_t *o)
     int64_t total = uri_size(o->uri, &core);
     for (int r = 0; r < o->repeat; r++) {
         device_reset(&d);
-        run_ctx_t rc = {.dev = d.dev, .uri = o->uri, .data_label = o->data_label, .source = src,
-                        .buffer = o->buffer, .boot = o->boot, .phases = o->phases};
+        run_ctx_t rc = {.dev = d.dev,
+                        .uri = o->uri,
+                        .data_label = o->data_label,
+                        .source = src,
+                        .buffer = o->buffer,
+                        .boot = o->boot,
+                        .phases = o->phases};
         g_source_ns = 0;
         ota_mem_stats_t m0, m1;
         bench_malloc_stats_t p0, p1;
@@ -478,7 +487,8 @@ static int cmd_update(const options_t *o)
         }
         printf("\"ota_mem\":{\"peak\":%zu,\"allocations\":%llu,\"frees\":%llu,\"leaked\":%lld},",
                m1.peak_bytes - m0.current_bytes, (unsigned long long)(m1.allocations - m0.allocations),
-               (unsigned long long)(m1.frees - m0.frees), (long long)m1.current_bytes - (long long)m0.current_bytes);
+               (unsigned long long)(m1.frees - m0.frees),
+               (long long)m1.current_bytes - (long long)m0.current_bytes);
         printf("\"malloc\":{\"available\":%s,\"peak\":%zu,\"allocations\":%llu,\"sizes\":[",
                bench_malloc_available() ? "true" : "false", p1.peak_bytes - p0.current_bytes,
                (unsigned long long)(p1.allocations - p0.allocations));
@@ -554,9 +564,10 @@ static int cmd_source(const options_t *o)
         printf("{\"cmd\":\"source\",\"uri\":\"%s\",\"bytes\":%llu,\"repeat\":%d,\"ns\":%llu,"
                "\"ota_mem\":{\"peak\":%zu,\"allocations\":%llu},\"malloc\":{\"available\":%s,\"peak\":%zu,"
                "\"allocations\":%llu}}\n",
-               o->uri, (unsigned long long)bytes, r, (unsigned long long)(t1 - t0), m1.peak_bytes - m0.current_bytes,
-               (unsigned long long)(m1.allocations - m0.allocations), bench_malloc_available() ? "true" : "false",
-               p1.peak_bytes - p0.current_bytes, (unsigned long long)(p1.allocations - p0.allocations));
+               o->uri, (unsigned long long)bytes, r, (unsigned long long)(t1 - t0),
+               m1.peak_bytes - m0.current_bytes, (unsigned long long)(m1.allocations - m0.allocations),
+               bench_malloc_available() ? "true" : "false", p1.peak_bytes - p0.current_bytes,
+               (unsigned long long)(p1.allocations - p0.allocations));
         fflush(stdout);
     }
     free(buf);
@@ -643,7 +654,8 @@ static void program_pages(const ota_flash_t *flash, uint32_t addr, const uint8_t
 static void floor_strategy(const ota_flash_t *flash, const ota_flash_timing_t *t, uint32_t addr,
                            const uint8_t *data, size_t len, uint32_t cover_end)
 {
-    uint32_t end = addr + (uint32_t)((len + flash->sector_size - 1) / flash->sector_size * flash->sector_size);
+    uint32_t end =
+        addr + (uint32_t)((len + flash->sector_size - 1) / flash->sector_size * flash->sector_size);
     if (cover_end > end) {
         end = cover_end;
     }
@@ -652,8 +664,8 @@ static void floor_strategy(const ota_flash_t *flash, const ota_flash_timing_t *t
         if (a % flash->block_size == 0) {
             uint32_t left = end - a;
             uint32_t sectors = (left + flash->sector_size - 1) / flash->sector_size;
-            bool block = left >= flash->block_size ||
-                         (uint64_t)sectors * t->sector_erase_us > t->block_erase_us;
+            bool block =
+                left >= flash->block_size || (uint64_t)sectors * t->sector_erase_us > t->block_erase_us;
             if (block && a + flash->block_size <= flash->size) {
                 ota_flash_erase_block(flash, a);
                 a += flash->block_size;
@@ -693,15 +705,15 @@ static int cmd_devtime(const options_t *o)
     bench_device_t d = {.pristine_path = o->device, .running = o->running};
     device_load(&d);
     device_reset(&d);
-    const ota_partition_info_t *slot =
-        o->data_label ? ota_partition_find_by_label(&d.dev->table, o->data_label)
-                      : ota_ops_get_next_update_partition(d.dev, NULL);
+    const ota_partition_info_t *slot = o->data_label
+                                           ? ota_partition_find_by_label(&d.dev->table, o->data_label)
+                                           : ota_ops_get_next_update_partition(d.dev, NULL);
     if (slot == NULL) {
         die("no target partition%s", "", 0);
     }
     ota_partition_info_t target = *slot;
-    run_ctx_t rc = {.dev = d.dev, .uri = uri, .data_label = o->data_label, .source = {.proxy = ""},
-                    .buffer = o->buffer};
+    run_ctx_t rc = {
+        .dev = d.dev, .uri = uri, .data_label = o->data_label, .source = {.proxy = ""}, .buffer = o->buffer};
     fill_stale(&d, &target, o->data_label != NULL);
     int err = bench_service_run(&rc);
     if (err != OTA_OK || rc.summary.succeeded != 1) {
@@ -754,7 +766,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: ota_bench update  --device DEV.bin --uri URI [--file-device WORK.bin] [--running LABEL]\n"
-            "                         [--data LABEL] [--repeat N] [--phases] [--boot] [--cacert PEM] [--buffer N]\n"
+            "                         [--data LABEL] [--repeat N] [--phases] [--boot] [--cacert PEM] "
+            "[--buffer N]\n"
             "                         [--security STATE_LINES] [--decrypt-key rsa3072:PEM|ecies:KEY.bin]\n"
             "       ota_bench source  --uri URI [--repeat N] [--buffer N] [--cacert PEM]\n"
             "       ota_bench sha     FILE [--repeat N] [--chunk N]\n"
@@ -764,8 +777,23 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_DEVICE = 256, OPT_FILEDEV, OPT_URI, OPT_RUNNING, OPT_DATA, OPT_REPEAT, OPT_PHASES, OPT_BOOT,
-           OPT_CACERT, OPT_BUFFER, OPT_CHUNK, OPT_IMAGE, OPT_VERBOSE, OPT_SECURITY, OPT_DECRYPT };
+    enum {
+        OPT_DEVICE = 256,
+        OPT_FILEDEV,
+        OPT_URI,
+        OPT_RUNNING,
+        OPT_DATA,
+        OPT_REPEAT,
+        OPT_PHASES,
+        OPT_BOOT,
+        OPT_CACERT,
+        OPT_BUFFER,
+        OPT_CHUNK,
+        OPT_IMAGE,
+        OPT_VERBOSE,
+        OPT_SECURITY,
+        OPT_DECRYPT
+    };
     static const struct option options[] = {
         {"device", required_argument, NULL, OPT_DEVICE},
         {"file-device", required_argument, NULL, OPT_FILEDEV},

@@ -78,7 +78,10 @@ static void bench_verify(const char *dir, const char *name, const char *scheme, 
     uint8_t d256[32], d384[48];
     ota_sha256(img, len - 4096, d256);
     ota_sha384(img, len - 4096, d384);
-    enum { RUNS = 41, STREAM_RUNS = 9 };
+    enum {
+        RUNS = 41,
+        STREAM_RUNS = 9
+    };
     double t[RUNS];
     size_t heap_peak = 0, heap_allocs = 0;
     for (int i = 0; i < runs; i++) {
@@ -109,7 +112,8 @@ static void bench_verify(const char *dir, const char *name, const char *scheme, 
     for (int i = 0; i < stream_runs; i++) {
         double t0 = now_s();
         ota_sig_verifier_init(v, OTA_SIG_LAYOUT_DATA,
-                              strcmp(scheme, "ecdsa384") == 0 ? OTA_SIG_SCHEME_ECDSA_P384 : OTA_SIG_SCHEME_RSA3072);
+                              strcmp(scheme, "ecdsa384") == 0 ? OTA_SIG_SCHEME_ECDSA_P384
+                                                              : OTA_SIG_SCHEME_RSA3072);
         for (size_t off = 0; off < len; off += 4096) {
             ota_sig_verifier_feed(v, img + off, len - off < 4096 ? len - off : 4096);
         }
@@ -122,8 +126,8 @@ static void bench_verify(const char *dir, const char *name, const char *scheme, 
     printf("{\"bench\":\"verify\",\"backend\":\"%s\",\"scheme\":\"%s\",\"runs\":%d,\"us_median\":%.1f,"
            "\"us_min\":%.1f,\"image\":\"%s\",\"image_bytes\":%zu,\"stream_verify_us_median\":%.1f,"
            "\"crypto_heap_peak\":%zu,\"crypto_allocs\":%zu}\n",
-           ota_crypto_backend(), scheme, runs, t[runs / 2] * 1e6, t[0] * 1e6, name, len, s[stream_runs / 2] * 1e6, heap_peak,
-           heap_allocs);
+           ota_crypto_backend(), scheme, runs, t[runs / 2] * 1e6, t[0] * 1e6, name, len,
+           s[stream_runs / 2] * 1e6, heap_peak, heap_allocs);
     free(v);
     free(img);
 }
@@ -131,7 +135,8 @@ static void bench_verify(const char *dir, const char *name, const char *scheme, 
 static void bench_decrypt(size_t mib)
 {
     size_t len = mib << 20;
-    uint8_t *plain = malloc(len), *enc = malloc(len + OTA_ENC_IMG_HEADER_SIZE + 16), *out = malloc((64 << 10) + 16);
+    uint8_t *plain = malloc(len), *enc = malloc(len + OTA_ENC_IMG_HEADER_SIZE + 16),
+            *out = malloc((64 << 10) + 16);
     for (size_t i = 0; i < len; i++) {
         plain[i] = (uint8_t)(i * 2654435761u >> 13);
     }
@@ -158,7 +163,9 @@ static void bench_decrypt(size_t mib)
     ota_enc_img_header_serialise(&h, enc);
 
     const size_t piece = 64 << 10;
-    enum { RUNS = 7 };
+    enum {
+        RUNS = 7
+    };
     double td[RUNS], tb[RUNS], tk[RUNS];
     size_t heap_peak = 0, heap_allocs = 0;
     for (int r = 0; r < RUNS; r++) {
@@ -216,8 +223,8 @@ static void bench_decrypt(size_t mib)
     printf("{\"bench\":\"decrypt\",\"backend\":\"%s\",\"scheme\":\"ecies-p256\",\"bytes\":%zu,\"piece\":%zu,"
            "\"decryptor_MBps\":%.1f,\"aes_gcm_only_MBps\":%.1f,\"ratio_time\":%.3f,\"key_setup_us\":%.1f,"
            "\"clock\":\"thread_cpu\"}\n",
-           ota_crypto_backend(), len, piece, (double)len / td[RUNS / 2] / 1e6, (double)len / tb[RUNS / 2] / 1e6,
-           td[RUNS / 2] / tb[RUNS / 2], tk[RUNS / 2] * 1e6);
+           ota_crypto_backend(), len, piece, (double)len / td[RUNS / 2] / 1e6,
+           (double)len / tb[RUNS / 2] / 1e6, td[RUNS / 2] / tb[RUNS / 2], tk[RUNS / 2] * 1e6);
     printf("{\"bench\":\"memory\",\"backend\":\"%s\",\"sizeof_decryptor\":%zu,\"sizeof_sig_verifier\":%zu,"
            "\"sizeof_sig_report\":%zu,\"crypto_heap_peak_per_decrypt\":%zu,\"crypto_allocs_per_decrypt\":%zu,"
            "\"malloc_counted\":%s}\n",

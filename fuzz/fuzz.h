@@ -17,13 +17,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* The library's log lines would cost more than the parsing; silence them once. */
-#define OTA_FUZZ_QUIET_INIT                                                                             \
-    int LLVMFuzzerInitialize(int *argc, char ***argv)                                                  \
-    {                                                                                                  \
-        (void)argc;                                                                                    \
-        (void)argv;                                                                                    \
-        ota_log_set_level(OTA_LOG_NONE);                                                               \
-        return 0;                                                                                      \
+#define OTA_FUZZ_QUIET_INIT \
+    int LLVMFuzzerInitialize(int *argc, char ***argv) \
+    { \
+        (void)argc; \
+        (void)argv; \
+        ota_log_set_level(OTA_LOG_NONE); \
+        return 0; \
     }
 
 /*
@@ -40,11 +40,11 @@ const char *__asan_default_options(void)
 }
 
 /* A property that must hold for every input: abort() makes libFuzzer save the input as a crash. */
-#define OTA_FUZZ_CHECK(cond)                                                                            \
-    do {                                                                                               \
-        if (!(cond)) {                                                                                 \
-            abort();                                                                                   \
-        }                                                                                              \
+#define OTA_FUZZ_CHECK(cond) \
+    do { \
+        if (!(cond)) { \
+            abort(); \
+        } \
     } while (0)
 
 /*

@@ -87,7 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     OTA_FUZZ_CHECK(wi->segments_seen == ci->segments_seen);
     OTA_FUZZ_CHECK(memcmp(wi->segments, ci->segments, sizeof wi->segments) == 0);
     OTA_FUZZ_CHECK(wi->hash_read == ci->hash_read);
-    OTA_FUZZ_CHECK(!wi->hash_read || memcmp(wi->hash_calculated, ci->hash_calculated, OTA_IMAGE_HASH_LEN) == 0);
+    OTA_FUZZ_CHECK(!wi->hash_read ||
+                   memcmp(wi->hash_calculated, ci->hash_calculated, OTA_IMAGE_HASH_LEN) == 0);
     OTA_FUZZ_CHECK(memcmp(ev_whole, ev_chunked, sizeof ev_whole) == 0);
     free(copy);
     return 0;

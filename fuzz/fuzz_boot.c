@@ -18,11 +18,11 @@
 
 OTA_FUZZ_QUIET_INIT
 
-#define FLASH_SIZE 0x40000u
+#define FLASH_SIZE   0x40000u
 #define OTADATA_ADDR 0xD000u
-#define SLOT0 0x10000u
-#define SLOT1 0x20000u
-#define SLOT_SIZE 0x10000u
+#define SLOT0        0x10000u
+#define SLOT1        0x20000u
+#define SLOT_SIZE    0x10000u
 
 static const char table_csv[] = "nvs,data,nvs,0x9000,0x4000\n"
                                 "otadata,data,ota,0xd000,0x2000\n"
@@ -58,7 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(mem, 0xFF, sizeof mem);
     memcpy(mem + OTA_PARTITION_TABLE_OFFSET, table_bin, sizeof table_bin);
     memcpy(mem + OTADATA_ADDR, data + 1, OTA_OTADATA_ENTRY_SIZE);
-    memcpy(mem + OTADATA_ADDR + OTA_OTADATA_SECTOR_SIZE, data + 1 + OTA_OTADATA_ENTRY_SIZE, OTA_OTADATA_ENTRY_SIZE);
+    memcpy(mem + OTADATA_ADDR + OTA_OTADATA_SECTOR_SIZE, data + 1 + OTA_OTADATA_ENTRY_SIZE,
+           OTA_OTADATA_ENTRY_SIZE);
     size_t img = size - 1 - 2 * OTA_OTADATA_ENTRY_SIZE;
     img = img < SLOT_SIZE ? img : SLOT_SIZE;
     memcpy(mem + SLOT0, data + 1 + 2 * OTA_OTADATA_ENTRY_SIZE, img);
@@ -101,7 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         boot_and_compare(&dev);
     }
-    const ota_partition_info_t *other = ota_partition_find_by_label(&dev.table, (flags & 0x80) ? "ota_1" : "ota_0");
+    const ota_partition_info_t *other =
+        ota_partition_find_by_label(&dev.table, (flags & 0x80) ? "ota_1" : "ota_0");
     if (other != NULL && ota_ops_set_boot_partition(&dev, other) == 0) {
         boot_and_compare(&dev);
     }

@@ -14,7 +14,7 @@
 OTA_FUZZ_QUIET_INIT
 
 #define OLD_SIZE 4096
-#define OUT_MAX (1u << 16)
+#define OUT_MAX  (1u << 16)
 
 static uint8_t g_old[OLD_SIZE];
 
@@ -94,7 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ea != OTA_OK && ea != OTA_ERR_NO_MEM && (ea > -1100 || ea <= -1200)) {
         abort(); /* every refusal is a delta error */
     }
-    if (ea != OTA_ERR_NO_MEM && eb != OTA_ERR_NO_MEM && (ea != eb || a.len != b.len || memcmp(out_a, out_b, a.len) != 0)) {
+    if (ea != OTA_ERR_NO_MEM && eb != OTA_ERR_NO_MEM &&
+        (ea != eb || a.len != b.len || memcmp(out_a, out_b, a.len) != 0)) {
         abort(); /* piece sizes and checkpoints must not change the result */
     }
     if (memcmp(out_a, out_b, a.len < b.len ? a.len : b.len) != 0) {

@@ -67,10 +67,11 @@ typedef struct {
 } cache_entry_t;
 static cache_entry_t g_cache[KEY_CACHE];
 
-static int cached_derive(void *ctx, const ota_enc_img_key_t *key, const ota_enc_img_header_t *h, uint8_t aes_key[32])
+static int cached_derive(void *ctx, const ota_enc_img_key_t *key, const ota_enc_img_header_t *h,
+                         uint8_t aes_key[32])
 {
     (void)ctx;
-    (void)key; /* always the ECIES key of g_priv */
+    (void)key;                   /* always the ECIES key of g_priv */
     uint32_t hash = 2166136261u; /* FNV-1a */
     for (size_t i = 0; i < sizeof h->key_field; i++) {
         hash = (hash ^ h->key_field[i]) * 16777619u;

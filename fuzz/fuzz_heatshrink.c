@@ -12,8 +12,8 @@
 
 OTA_FUZZ_QUIET_INIT
 
-static size_t run(ota_hs_decoder_t *d, uint8_t *window, const uint8_t *in, size_t len, size_t step, size_t cap,
-                  uint8_t *out, size_t out_max, int restore_at)
+static size_t run(ota_hs_decoder_t *d, uint8_t *window, const uint8_t *in, size_t len, size_t step,
+                  size_t cap, uint8_t *out, size_t out_max, int restore_at)
 {
     size_t pos = 0, total = 0;
     int calls = 0;

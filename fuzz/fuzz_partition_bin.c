@@ -51,7 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (copy[off] == 0xEB && copy[off + 1] == 0xEB) {
                     continue;
                 }
-                OTA_FUZZ_CHECK(memcmp(out + k * OTA_PARTITION_ENTRY_SIZE, copy + off, OTA_PARTITION_ENTRY_SIZE) == 0);
+                OTA_FUZZ_CHECK(
+                    memcmp(out + k * OTA_PARTITION_ENTRY_SIZE, copy + off, OTA_PARTITION_ENTRY_SIZE) == 0);
                 k++;
             }
             OTA_FUZZ_CHECK(k == t.count);

@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static bool have_table;
     if (!have_table) {
         ota_partition_diag_t pdiag;
-        OTA_FUZZ_CHECK(ota_partition_table_parse_csv(table_csv, sizeof table_csv - 1, NULL, &table, &pdiag) == 0);
+        OTA_FUZZ_CHECK(ota_partition_table_parse_csv(table_csv, sizeof table_csv - 1, NULL, &table, &pdiag) ==
+                       0);
         have_table = true;
     }
     char *text = ota_fuzz_strndup(data, size);

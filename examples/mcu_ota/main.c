@@ -30,7 +30,7 @@
 
 static const char *TAG = "HTTPS_OTA_EXAMPLE";
 
-#define FLASH_MAX (4u * 1024u * 1024u)
+#define FLASH_MAX            (4u * 1024u * 1024u)
 #define MCU_WORK_BUFFER_SIZE 2048u
 /* MCU_OTA_ALL_FEATURES: the variant mcu_ota_all.elf, linked only to measure what the optional
  * features would add (scripts/mcu_footprint.py); the firmware that runs links none. */
@@ -170,7 +170,8 @@ static int load_device(const char *path, uint32_t *size)
     long len = ota_semihost_flen(h);
     int err = OTA_OK;
     if (len <= 0 || (unsigned long)len > FLASH_MAX || (unsigned long)len % OTA_FLASH_BLOCK_SIZE != 0) {
-        OTA_LOGE("mcu", "%s: %ld bytes (a multiple of 64 KiB up to %u expected)", path, len, (unsigned)FLASH_MAX);
+        OTA_LOGE("mcu", "%s: %ld bytes (a multiple of 64 KiB up to %u expected)", path, len,
+                 (unsigned)FLASH_MAX);
         err = OTA_ERR_INVALID_ARG;
     } else if (ota_semihost_read(h, s_flash_cells, (size_t)len) != 0) {
         OTA_LOGE("mcu", "%s: short read", path);
@@ -232,7 +233,8 @@ int main(void)
     }
     const char *device_path = argv[1], *sdcard = argv[2], *app_uri = argv[3], *out_path = argv[4];
     uint64_t cut_at = argc > 5 ? strtoull(argv[5], NULL, 10) : 0;
-    ota_flash_cut_mode_t cut_mode = argc > 6 && strcmp(argv[6], "torn") == 0 ? OTA_FLASH_CUT_TORN : OTA_FLASH_CUT_CLEAN;
+    ota_flash_cut_mode_t cut_mode =
+        argc > 6 && strcmp(argv[6], "torn") == 0 ? OTA_FLASH_CUT_TORN : OTA_FLASH_CUT_CLEAN;
     OTA_LOGI("mcu", "%s, %s, crypto %s", MCU_BOARD_NAME, "no OS", ota_crypto_backend());
 
     uint32_t size = 0;
@@ -299,16 +301,18 @@ int main(void)
     OTA_LOGI("mcu", "heap high-water during the update: %u bytes (%u allocations), left allocated %u",
              (unsigned)(after.peak_bytes - base.current_bytes), (unsigned)after.allocations,
              (unsigned)(after.current_bytes - base.current_bytes));
-    OTA_LOGI("mcu", "stack high-water (painted): %u bytes, of which ota_service_step: %u bytes", (unsigned)mcu_stack_high_water(),
-             (unsigned)s_service_stack);
-    OTA_LOGI("mcu", "device state (ota_device_t, kept by the caller): %u bytes; work buffer (static) %u bytes",
+    OTA_LOGI("mcu", "stack high-water (painted): %u bytes, of which ota_service_step: %u bytes",
+             (unsigned)mcu_stack_high_water(), (unsigned)s_service_stack);
+    OTA_LOGI("mcu",
+             "device state (ota_device_t, kept by the caller): %u bytes; work buffer (static) %u bytes",
              (unsigned)sizeof dev, (unsigned)sizeof s_work_buffer);
-    OTA_LOGI("mcu", "flash operations: %llu, eFuse secure version %u", (unsigned long long)ota_flash_emu_op_count(emu),
-             (unsigned)ota_baremetal_efuse_secure_version());
+    OTA_LOGI("mcu", "flash operations: %llu, eFuse secure version %u",
+             (unsigned long long)ota_flash_emu_op_count(emu), (unsigned)ota_baremetal_efuse_secure_version());
     if (dump_flash(out_path, s_flash_cells, size) != OTA_OK) {
         return 1;
     }
-    OTA_LOGI("mcu", "flash written to %s: %s", out_path, booted_new ? "OTA done, new app running" : "OTA FAILED");
+    OTA_LOGI("mcu", "flash written to %s: %s", out_path,
+             booted_new ? "OTA done, new app running" : "OTA FAILED");
     ota_flash_emu_destroy(emu);
     return booted_new ? 0 : 1;
 }

@@ -5,10 +5,10 @@
 #include <stddef.h>
 
 #if defined(__arm__)
-#define MCU_BOARD_NAME "Cortex-M4, QEMU mps2-an386"
+#define MCU_BOARD_NAME   "Cortex-M4, QEMU mps2-an386"
 #define MCU_BOARD_CPU_HZ 25000000u /* the MPS2 FPGA's 25 MHz system clock (SysTick source) */
 #elif defined(__riscv)
-#define MCU_BOARD_NAME "RV32IMC, QEMU virt"
+#define MCU_BOARD_NAME   "RV32IMC, QEMU virt"
 #define MCU_BOARD_CPU_HZ 0u /* the clock uses mtime, not the CPU clock */
 #endif
 

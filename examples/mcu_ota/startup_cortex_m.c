@@ -22,17 +22,20 @@ void Fault_Handler(void)
 }
 
 __attribute__((section(".vectors"), used)) static const void *const k_vectors[16] = {
-    __stack,         /* initial SP */
+    __stack, /* initial SP */
     Reset_Handler,
-    Fault_Handler,   /* NMI */
-    Fault_Handler,   /* HardFault */
-    Fault_Handler,   /* MemManage */
-    Fault_Handler,   /* BusFault */
-    Fault_Handler,   /* UsageFault */
-    0, 0, 0, 0,
-    Fault_Handler,   /* SVCall */
-    Fault_Handler,   /* DebugMon */
+    Fault_Handler, /* NMI */
+    Fault_Handler, /* HardFault */
+    Fault_Handler, /* MemManage */
+    Fault_Handler, /* BusFault */
+    Fault_Handler, /* UsageFault */
     0,
-    Fault_Handler,   /* PendSV */
+    0,
+    0,
+    0,
+    Fault_Handler, /* SVCall */
+    Fault_Handler, /* DebugMon */
+    0,
+    Fault_Handler, /* PendSV */
     SysTick_Handler,
 };

@@ -64,7 +64,8 @@ int ota_example_host_run(const ota_example_host_options_t *opts, ota_example_hos
         uint32_t state = 0;
         const ota_partition_info_t *running = ota_device_running(b.dev);
         if (running != NULL && ota_partition_is_ota_app(running) &&
-            ota_ops_get_state_partition(b.dev, running, &state) == OTA_OK && state == OTA_IMG_PENDING_VERIFY) {
+            ota_ops_get_state_partition(b.dev, running, &state) == OTA_OK &&
+            state == OTA_IMG_PENDING_VERIFY) {
             OTA_LOGI(TAG, "%s passed its self-test: marking it valid (cancel rollback)", running->label);
             err = ota_ops_mark_app_valid_cancel_rollback(b.dev);
         }

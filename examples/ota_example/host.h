@@ -35,9 +35,9 @@ typedef struct {
 
 /** What happened, for the exit status. */
 typedef struct {
-    int boot_err;                   /**< last boot's result (OTA_OK if no boot was needed) */
-    ota_service_summary_t summary;  /**< the service's totals */
-    int example_err;                /**< ota_example_app_main's return */
+    int boot_err;                  /**< last boot's result (OTA_OK if no boot was needed) */
+    ota_service_summary_t summary; /**< the service's totals */
+    int example_err;               /**< ota_example_app_main's return */
 } ota_example_host_result_t;
 
 /** Open the device, power on if needed, run the example, save the state. Returns OTA_OK when the

@@ -20,11 +20,12 @@ int main(int argc, char **argv)
     ota_log_to_stream(stdout, 0);
     ota_example_host_options_t opts = {
         .device_path = argv[1],
-        .example = {
-            .firmware_upgrade_uri = argc > 2 ? argv[2] : OTA_EXAMPLE_DEFAULT_FIRMWARE_UPGRADE_URI,
-            .data_upgrade_uri = argc > 3 ? argv[3] : OTA_EXAMPLE_DEFAULT_DATA_UPGRADE_URI,
-            .data_partition_label = OTA_EXAMPLE_DEFAULT_DATA_PARTITION_LABEL,
-        },
+        .example =
+            {
+                .firmware_upgrade_uri = argc > 2 ? argv[2] : OTA_EXAMPLE_DEFAULT_FIRMWARE_UPGRADE_URI,
+                .data_upgrade_uri = argc > 3 ? argv[3] : OTA_EXAMPLE_DEFAULT_DATA_UPGRADE_URI,
+                .data_partition_label = OTA_EXAMPLE_DEFAULT_DATA_PARTITION_LABEL,
+            },
     };
     ota_example_host_result_t result;
     int err = ota_example_host_run(&opts, &result);

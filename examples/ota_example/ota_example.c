@@ -30,8 +30,9 @@ static int audio_tone_need_upgrade(void *handle, ota_node_attr_t *node)
     /* tone_partition_init(): is there a valid tone image now? (An interrupted install is not.) */
     ota_tone_info_t current;
     ota_tone_diag_t diag;
-    bool have_current = ota_data_partition_state(partition) == OTA_OK &&
-                        ota_tone_validate(tone_read, (void *)partition, partition->info.size, &current, &diag) == OTA_OK;
+    bool have_current =
+        ota_data_partition_state(partition) == OTA_OK &&
+        ota_tone_validate(tone_read, (void *)partition, partition->info.size, &current, &diag) == OTA_OK;
     if (have_current) {
         OTA_LOGI("TONE_PARTITION", "tone partition format %u, total %u", (unsigned)current.header.format,
                  (unsigned)current.header.total_num);
@@ -68,8 +69,10 @@ static int audio_tone_need_upgrade(void *handle, ota_node_attr_t *node)
             if (ota_get_version_number(incoming_desc.version) < 0) {
                 return OTA_ERR_VERSION_UNPARSEABLE;
             }
-            OTA_LOGI(TAG, "current version %s, incoming version %s", current.desc.version, incoming_desc.version);
-            if (ota_get_version_number(incoming_desc.version) <= ota_get_version_number(current.desc.version)) {
+            OTA_LOGI(TAG, "current version %s, incoming version %s", current.desc.version,
+                     incoming_desc.version);
+            if (ota_get_version_number(incoming_desc.version) <=
+                ota_get_version_number(current.desc.version)) {
                 OTA_LOGW(TAG, "The incoming version is same as or lower than the running version");
                 return OTA_ERR_VERSION_NOT_NEWER;
             }
@@ -92,9 +95,7 @@ static void ota_service_cb(const ota_event_t *evt, void *arg)
     example_ctx_t *ctx = arg;
     if (evt->type == OTA_EVENT_RESULT) {
         switch (evt->result.result) {
-        case OTA_ITEM_SUCCESS:
-            OTA_LOGI(TAG, "List id: %d, OTA success", evt->id);
-            break;
+        case OTA_ITEM_SUCCESS: OTA_LOGI(TAG, "List id: %d, OTA success", evt->id); break;
         case OTA_ITEM_SKIPPED: /* ESP-ADF reported this as success */
             OTA_LOGI(TAG, "List id: %d, OTA skipped: %s", evt->id, ota_strerror(evt->result.reason));
             break;
@@ -115,7 +116,10 @@ int ota_example_make_upgrade_list(const ota_example_config_t *cfg, ota_upgrade_o
     if (cfg->data_upgrade_uri != NULL && cfg->data_upgrade_uri[0] != '\0') {
         list[count] = (ota_upgrade_ops_t){
             {OTA_PART_TYPE_DATA, cfg->data_partition_label, cfg->data_upgrade_uri, NULL},
-            NULL, NULL, NULL, NULL,
+            NULL,
+            NULL,
+            NULL,
+            NULL,
             false,
             cfg->break_after_fail,
         };
@@ -126,7 +130,10 @@ int ota_example_make_upgrade_list(const ota_example_config_t *cfg, ota_upgrade_o
     if (cfg->firmware_upgrade_uri != NULL && cfg->firmware_upgrade_uri[0] != '\0') {
         list[count] = (ota_upgrade_ops_t){
             {OTA_PART_TYPE_APP, NULL, cfg->firmware_upgrade_uri, NULL},
-            NULL, NULL, NULL, NULL,
+            NULL,
+            NULL,
+            NULL,
+            NULL,
             true,
             cfg->break_after_fail,
         };
@@ -145,7 +152,8 @@ int ota_example_app_main(const ota_example_config_t *cfg, ota_service_summary_t 
     memset(summary, 0, sizeof *summary);
     OTA_LOGI(TAG, "[1.0] Initialize peripherals management");
     OTA_LOGI(TAG, "[1.1] Start and wait for Wi-Fi network (the host's network: nothing to do)");
-    OTA_LOGI(TAG, "[1.2] Mount SDCard (base path=%s)", cfg->source.sdcard_root ? cfg->source.sdcard_root : "./sdcard");
+    OTA_LOGI(TAG, "[1.2] Mount SDCard (base path=%s)",
+             cfg->source.sdcard_root ? cfg->source.sdcard_root : "./sdcard");
 
     OTA_LOGI(TAG, "[2.0] Create OTA service");
     example_ctx_t ctx = {.cfg = cfg};

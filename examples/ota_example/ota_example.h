@@ -22,7 +22,7 @@ extern "C" {
 
 /* The example's Kconfig defaults (main/Kconfig.projbuild). */
 #define OTA_EXAMPLE_DEFAULT_FIRMWARE_UPGRADE_URI "https://192.168.0.3:8070/hello-world.bin"
-#define OTA_EXAMPLE_DEFAULT_DATA_UPGRADE_URI "file://sdcard/flash_tone.bin"
+#define OTA_EXAMPLE_DEFAULT_DATA_UPGRADE_URI     "file://sdcard/flash_tone.bin"
 #define OTA_EXAMPLE_DEFAULT_DATA_PARTITION_LABEL "flash_tone"
 
 typedef struct {
@@ -35,10 +35,10 @@ typedef struct {
     bool delta_allow_bare;             /**< the app URI may be a bare detools patch (no ESP header) */
     /** The optional update features the firmware links (ota_update_features.h); NULL: none */
     const struct ota_update_features *features;
-    ota_source_posix_config_t source;  /**< sdcard root ("the SD card mount"), TLS, timeouts */
-    ota_event_cb_t observer;           /**< also gets every service event (may be NULL) */
+    ota_source_posix_config_t source; /**< sdcard root ("the SD card mount"), TLS, timeouts */
+    ota_event_cb_t observer;          /**< also gets every service event (may be NULL) */
     void *observer_ctx;
-    void (*restart)(void *ctx);        /**< esp_restart() of the board */
+    void (*restart)(void *ctx); /**< esp_restart() of the board */
     void *restart_ctx;
 } ota_example_config_t;
 

@@ -34,20 +34,20 @@ extern "C" {
 #endif
 
 /* --- constants (esp_app_format.h, esp_image_format.h, esp_app_desc.h) ---------------------- */
-#define OTA_IMAGE_MAGIC 0xE9u
-#define OTA_IMAGE_HEADER_SIZE 24u
+#define OTA_IMAGE_MAGIC               0xE9u
+#define OTA_IMAGE_HEADER_SIZE         24u
 #define OTA_IMAGE_SEGMENT_HEADER_SIZE 8u
-#define OTA_IMAGE_MAX_SEGMENTS 16u
-#define OTA_IMAGE_CHECKSUM_SEED 0xEFu
-#define OTA_IMAGE_HASH_LEN 32u
-#define OTA_IMAGE_WP_PIN_DISABLED 0xEEu
-#define OTA_IMAGE_SEGMENT_LEN_LIMIT 0x1000000u /**< data_len must be below 16 MiB */
-#define OTA_IMAGE_MMU_PAGE_DEFAULT 0x10000u    /**< IROM_ALIGN: 64 KiB flash MMU page */
-#define OTA_APP_DESC_MAGIC 0xABCD5432u
-#define OTA_APP_DESC_OFFSET 0x20u              /**< header (24) + segment 0 header (8) */
-#define OTA_APP_DESC_SIZE 256u
+#define OTA_IMAGE_MAX_SEGMENTS        16u
+#define OTA_IMAGE_CHECKSUM_SEED       0xEFu
+#define OTA_IMAGE_HASH_LEN            32u
+#define OTA_IMAGE_WP_PIN_DISABLED     0xEEu
+#define OTA_IMAGE_SEGMENT_LEN_LIMIT   0x1000000u /**< data_len must be below 16 MiB */
+#define OTA_IMAGE_MMU_PAGE_DEFAULT    0x10000u   /**< IROM_ALIGN: 64 KiB flash MMU page */
+#define OTA_APP_DESC_MAGIC            0xABCD5432u
+#define OTA_APP_DESC_OFFSET           0x20u /**< header (24) + segment 0 header (8) */
+#define OTA_APP_DESC_SIZE             256u
 /** Bytes needed to see the header and the app description (what ESP-ADF peeks before erasing). */
-#define OTA_IMAGE_PEEK_SIZE (OTA_APP_DESC_OFFSET + OTA_APP_DESC_SIZE)
+#define OTA_IMAGE_PEEK_SIZE           (OTA_APP_DESC_OFFSET + OTA_APP_DESC_SIZE)
 
 /** Chip ids of the image header (esp_chip_id_t). */
 typedef enum {
@@ -68,37 +68,43 @@ typedef enum {
 } ota_chip_id_t;
 
 /** esp_image_spi_mode_t */
-enum { OTA_IMAGE_SPI_QIO = 0, OTA_IMAGE_SPI_QOUT, OTA_IMAGE_SPI_DIO, OTA_IMAGE_SPI_DOUT,
-       OTA_IMAGE_SPI_FAST_READ, OTA_IMAGE_SPI_SLOW_READ };
+enum {
+    OTA_IMAGE_SPI_QIO = 0,
+    OTA_IMAGE_SPI_QOUT,
+    OTA_IMAGE_SPI_DIO,
+    OTA_IMAGE_SPI_DOUT,
+    OTA_IMAGE_SPI_FAST_READ,
+    OTA_IMAGE_SPI_SLOW_READ
+};
 
 /** The 24-byte image header, decoded. */
 typedef struct {
-    uint8_t magic;             /**< 0xE9 */
-    uint8_t segment_count;     /**< includes esptool's padding segments */
-    uint8_t spi_mode;          /**< OTA_IMAGE_SPI_* */
-    uint8_t spi_speed;         /**< low nibble of byte 3 (chip-specific code, see flash_freq_name) */
-    uint8_t spi_size;          /**< high nibble of byte 3: 0 = 1MB ... 7 = 128MB */
+    uint8_t magic;         /**< 0xE9 */
+    uint8_t segment_count; /**< includes esptool's padding segments */
+    uint8_t spi_mode;      /**< OTA_IMAGE_SPI_* */
+    uint8_t spi_speed;     /**< low nibble of byte 3 (chip-specific code, see flash_freq_name) */
+    uint8_t spi_size;      /**< high nibble of byte 3: 0 = 1MB ... 7 = 128MB */
     uint32_t entry_addr;
-    uint8_t wp_pin;            /**< 0xEE = disabled */
-    uint8_t spi_pin_drv[3];    /**< clk/q, d/cs0, hd/wp drive settings (nibbles) */
-    uint16_t chip_id;          /**< ota_chip_id_t */
-    uint8_t min_chip_rev;      /**< legacy field */
+    uint8_t wp_pin;             /**< 0xEE = disabled */
+    uint8_t spi_pin_drv[3];     /**< clk/q, d/cs0, hd/wp drive settings (nibbles) */
+    uint16_t chip_id;           /**< ota_chip_id_t */
+    uint8_t min_chip_rev;       /**< legacy field */
     uint16_t min_chip_rev_full; /**< major * 100 + minor */
     uint16_t max_chip_rev_full; /**< major * 100 + minor; 0 or 0xFFFF = not set */
     uint8_t reserved[4];
-    uint8_t hash_appended;     /**< non-zero: SHA-256 of the image follows the checksum */
+    uint8_t hash_appended; /**< non-zero: SHA-256 of the image follows the checksum */
 } ota_image_header_t;
 
 /** One segment header. */
 typedef struct {
-    uint32_t load_addr;        /**< below 0x10000000: not loaded (0 = esptool padding) */
+    uint32_t load_addr; /**< below 0x10000000: not loaded (0 = esptool padding) */
     uint32_t data_len;
 } ota_image_segment_header_t;
 
 /** esp_app_desc_t (256 bytes at image offset 0x20), decoded; strings always NUL-terminated. */
 typedef struct {
-    uint32_t magic_word;       /**< OTA_APP_DESC_MAGIC */
-    uint32_t secure_version;   /**< anti-rollback version */
+    uint32_t magic_word;     /**< OTA_APP_DESC_MAGIC */
+    uint32_t secure_version; /**< anti-rollback version */
     char version[33];
     char project_name[33];
     char time[17];
@@ -107,7 +113,7 @@ typedef struct {
     uint8_t app_elf_sha256[32];
     uint16_t min_efuse_blk_rev_full;
     uint16_t max_efuse_blk_rev_full;
-    uint8_t mmu_page_size;     /**< log2 of the MMU page; 0 = not recorded (64 KiB) */
+    uint8_t mmu_page_size; /**< log2 of the MMU page; 0 = not recorded (64 KiB) */
     uint8_t spi_flash_mode;
 } ota_app_desc_t;
 
@@ -126,13 +132,13 @@ void ota_app_desc_encode(const ota_app_desc_t *desc, uint8_t raw[OTA_APP_DESC_SI
 
 /** What the image format needs to know about a chip. */
 typedef struct {
-    uint16_t id;               /**< ota_chip_id_t */
-    const char *name;          /**< "esp32s3": CLI and device-state spelling */
-    const char *display_name;  /**< "ESP32-S3": what esptool prints */
+    uint16_t id;              /**< ota_chip_id_t */
+    const char *name;         /**< "esp32s3": CLI and device-state spelling */
+    const char *display_name; /**< "ESP32-S3": what esptool prints */
     /** Flash-mapped (cache) ranges, ESP-IDF's should_map(); 0/0 when not known for this chip. */
     uint32_t drom_low, drom_high, irom_low, irom_high;
-    bool mmu_page_configurable; /**< page size from app_desc.mmu_page_size; app desc required */
-    uint8_t secure_version_bits; /**< eFuse anti-rollback field width (32 ESP32, 4 C2, 9 C5, 16) */
+    bool mmu_page_configurable;    /**< page size from app_desc.mmu_page_size; app desc required */
+    uint8_t secure_version_bits;   /**< eFuse anti-rollback field width (32 ESP32, 4 C2, 9 C5, 16) */
     uint16_t default_max_rev_full; /**< what ESP-IDF puts in max_chip_rev_full by default */
 } ota_chip_info_t;
 
@@ -177,8 +183,8 @@ typedef struct {
     uint32_t expected_size;
     /** Check chip_id and chip_revision against the header (bootloader_common_check_chip_validity). */
     bool check_chip;
-    uint16_t chip_id;          /**< ota_chip_id_t of the device */
-    uint16_t chip_revision;    /**< device revision, major * 100 + minor */
+    uint16_t chip_id;       /**< ota_chip_id_t of the device */
+    uint16_t chip_revision; /**< device revision, major * 100 + minor */
     /** Accept images without an app description (never on chips with a configurable MMU page). */
     bool allow_missing_app_desc;
     /** Bytes after the end of the image are ignored (reading a partition) instead of an error. */
@@ -191,44 +197,44 @@ typedef struct {
 
 /** One segment as found in the image. */
 typedef struct {
-    uint32_t header_offset;    /**< image offset of its 8-byte header ("File offs" in esptool) */
+    uint32_t header_offset; /**< image offset of its 8-byte header ("File offs" in esptool) */
     uint32_t load_addr;
     uint32_t data_len;
 } ota_image_segment_t;
 
 /** Everything learned so far; fields are valid when their flag says so. */
 typedef struct {
-    bool header_valid;         /**< header decoded and passed magic/chip/segment-count checks */
+    bool header_valid; /**< header decoded and passed magic/chip/segment-count checks */
     ota_image_header_t header;
-    bool app_desc_valid;       /**< 256 bytes at 0x20 decoded and magic correct */
+    bool app_desc_valid; /**< 256 bytes at 0x20 decoded and magic correct */
     ota_app_desc_t app_desc;
-    uint8_t segments_seen;     /**< segment headers decoded so far */
+    uint8_t segments_seen; /**< segment headers decoded so far */
     ota_image_segment_t segments[OTA_IMAGE_MAX_SEGMENTS];
     bool checksum_read;
     uint8_t checksum_stored;
     uint8_t checksum_calculated;
-    bool hash_read;            /**< hash_appended and the 32 bytes arrived */
+    bool hash_read; /**< hash_appended and the 32 bytes arrived */
     uint8_t hash_stored[OTA_IMAGE_HASH_LEN];
     uint8_t hash_calculated[OTA_IMAGE_HASH_LEN];
-    bool complete;             /**< every byte of the image (incl. hash) arrived */
-    uint32_t image_len;        /**< total length incl. checksum padding and hash, when complete */
-    uint64_t bytes_fed;        /**< bytes given to feed() so far, trailing ones included */
+    bool complete;      /**< every byte of the image (incl. hash) arrived */
+    uint32_t image_len; /**< total length incl. checksum padding and hash, when complete */
+    uint64_t bytes_fed; /**< bytes given to feed() so far, trailing ones included */
 } ota_image_info_t;
 
 /** Why validation failed, with the numbers the error code cannot carry. */
 typedef struct {
-    int err;                   /**< OTA_OK or the OTA_ERR_IMG_* code */
-    uint64_t offset;           /**< image offset where the problem is (truncation: bytes received) */
-    int segment;               /**< segment index concerned, -1 if none */
-    uint32_t expected;         /**< calculated checksum, max size, device chip id/revision... */
-    uint32_t actual;           /**< stored checksum, needed size, image chip id/revision... */
-    char message[200];         /**< one line, worded like ESP-IDF's esp_image where it has one */
+    int err;           /**< OTA_OK or the OTA_ERR_IMG_* code */
+    uint64_t offset;   /**< image offset where the problem is (truncation: bytes received) */
+    int segment;       /**< segment index concerned, -1 if none */
+    uint32_t expected; /**< calculated checksum, max size, device chip id/revision... */
+    uint32_t actual;   /**< stored checksum, needed size, image chip id/revision... */
+    char message[200]; /**< one line, worded like ESP-IDF's esp_image where it has one */
 } ota_image_diag_t;
 
 typedef enum {
-    OTA_IMAGE_EVENT_HEADER,    /**< info->header is valid */
-    OTA_IMAGE_EVENT_SEGMENT,   /**< info->segments[info->segments_seen - 1] was just decoded */
-    OTA_IMAGE_EVENT_APP_DESC,  /**< info->app_desc is valid */
+    OTA_IMAGE_EVENT_HEADER,   /**< info->header is valid */
+    OTA_IMAGE_EVENT_SEGMENT,  /**< info->segments[info->segments_seen - 1] was just decoded */
+    OTA_IMAGE_EVENT_APP_DESC, /**< info->app_desc is valid */
 } ota_image_event_t;
 
 /**
@@ -246,12 +252,12 @@ typedef struct {
     ota_image_diag_t diag;
     /* private */
     int phase;
-    int err;                   /**< first error (sticky) */
-    int keep_going_err;        /**< recorded error when keep_going let us continue */
-    uint64_t pos;              /**< image offset of the next byte */
+    int err;                         /**< first error (sticky) */
+    int keep_going_err;              /**< recorded error when keep_going let us continue */
+    uint64_t pos;                    /**< image offset of the next byte */
     uint8_t buf[OTA_IMAGE_HASH_LEN]; /**< header / segment header / padding / hash being collected */
     uint32_t buf_len;
-    uint32_t want;             /**< bytes the current fixed-size element needs */
+    uint32_t want; /**< bytes the current fixed-size element needs */
     uint8_t desc_raw[OTA_APP_DESC_SIZE];
     uint32_t desc_len;
     bool desc_parsed;

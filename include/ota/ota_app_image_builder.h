@@ -33,9 +33,9 @@
 extern "C" {
 #endif
 
-#define OTA_APP_IMAGE_BUILD_MIN_SIZE 512u
-#define OTA_APP_IMAGE_BUILD_MAX_SIZE 0x1000000u
-#define OTA_APP_IMAGE_BUILD_DEFAULT_SIZE 0x100000u
+#define OTA_APP_IMAGE_BUILD_MIN_SIZE       512u
+#define OTA_APP_IMAGE_BUILD_MAX_SIZE       0x1000000u
+#define OTA_APP_IMAGE_BUILD_DEFAULT_SIZE   0x100000u
 #define OTA_APP_IMAGE_BUILD_IROM_THRESHOLD 0x20000u /**< from this size on an IROM segment is made */
 
 /** What to build. Zero-initialised fields take the default in brackets. */
@@ -59,8 +59,8 @@ typedef struct {
 
 /** The layout of an image, known before a byte is written. */
 typedef struct {
-    uint32_t image_size;       /**< exact total bytes */
-    uint8_t segment_count;     /**< including padding / split segments */
+    uint32_t image_size;   /**< exact total bytes */
+    uint8_t segment_count; /**< including padding / split segments */
     ota_image_segment_t segments[OTA_IMAGE_MAX_SEGMENTS];
     uint32_t entry_addr;
 } ota_app_image_build_plan_t;

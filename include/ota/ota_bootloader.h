@@ -28,18 +28,18 @@ extern "C" {
 
 /** Boot indices of bootloader_config.h; OTA slots are 0..15. */
 #define OTA_BOOT_INDEX_FACTORY (-1)
-#define OTA_BOOT_INDEX_TEST (-2)
+#define OTA_BOOT_INDEX_TEST    (-2)
 #define OTA_BOOT_INDEX_INVALID (-99)
 
 /** What a boot did. */
 typedef struct {
     const ota_partition_info_t *partition; /**< the booted app (entry of dev->table); NULL if none */
-    int index;                  /**< its boot index: OTA slot, FACTORY or TEST */
-    int selected_index;         /**< the index selection chose before any fallback */
-    bool fell_back;             /**< the selected index did not boot, another one did */
-    bool otadata_written;       /**< otadata changed (ABORTED, PENDING_VERIFY, set_actual_ota_seq) */
-    bool efuse_burned;          /**< the anti-rollback eFuse went up */
-    ota_image_info_t image;     /**< the booted image's header, segments and app description */
+    int index;                             /**< its boot index: OTA slot, FACTORY or TEST */
+    int selected_index;                    /**< the index selection chose before any fallback */
+    bool fell_back;                        /**< the selected index did not boot, another one did */
+    bool otadata_written;   /**< otadata changed (ABORTED, PENDING_VERIFY, set_actual_ota_seq) */
+    bool efuse_burned;      /**< the anti-rollback eFuse went up */
+    ota_image_info_t image; /**< the booted image's header, segments and app description */
 } ota_boot_result_t;
 
 /**
@@ -49,7 +49,8 @@ typedef struct {
  * reaches it through its update features (ota_update_feature_signatures.verify_boot).
  * @return OTA_OK if the app may boot; else the reason it may not (OTA_ERR_SIG_*, ...).
  */
-typedef int (*ota_boot_verify_fn)(const ota_device_t *dev, const ota_partition_info_t *part, uint32_t image_len);
+typedef int (*ota_boot_verify_fn)(const ota_device_t *dev, const ota_partition_info_t *part,
+                                  uint32_t image_len);
 
 /** What a bootloader build links. */
 typedef struct {

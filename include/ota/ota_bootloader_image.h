@@ -20,29 +20,29 @@
 extern "C" {
 #endif
 
-#define OTA_BOOTLOADER_DESC_MAGIC_BYTE 80u  /**< ESP_BOOTLOADER_DESC_MAGIC_BYTE */
-#define OTA_BOOTLOADER_DESC_OFFSET 0x20u    /**< in the image: the first segment's data */
-#define OTA_BOOTLOADER_DESC_SIZE 80u        /**< sizeof(esp_bootloader_desc_t) */
+#define OTA_BOOTLOADER_DESC_MAGIC_BYTE 80u   /**< ESP_BOOTLOADER_DESC_MAGIC_BYTE */
+#define OTA_BOOTLOADER_DESC_OFFSET     0x20u /**< in the image: the first segment's data */
+#define OTA_BOOTLOADER_DESC_SIZE       80u   /**< sizeof(esp_bootloader_desc_t) */
 /** Bytes from the image start that ota_bootloader_image_parse needs to see the description. */
-#define OTA_BOOTLOADER_PROBE_SIZE (OTA_BOOTLOADER_DESC_OFFSET + OTA_BOOTLOADER_DESC_SIZE)
+#define OTA_BOOTLOADER_PROBE_SIZE      (OTA_BOOTLOADER_DESC_OFFSET + OTA_BOOTLOADER_DESC_SIZE)
 
 /** What a bootloader image at the start of a flash says. */
 typedef struct {
-    uint32_t offset;           /**< flash address of the image (the chip's bootloader offset) */
-    uint16_t chip_id;          /**< ota_chip_id_t from the extended header */
-    uint8_t spi_mode;          /**< OTA_IMAGE_SPI_* */
-    uint8_t spi_speed;         /**< chip-specific code (ota_image_flash_freq_name) */
-    uint8_t spi_size;          /**< header code: 0 = 1MB ... 7 = 128MB */
-    uint32_t flash_size;       /**< spi_size in bytes */
+    uint32_t offset;     /**< flash address of the image (the chip's bootloader offset) */
+    uint16_t chip_id;    /**< ota_chip_id_t from the extended header */
+    uint8_t spi_mode;    /**< OTA_IMAGE_SPI_* */
+    uint8_t spi_speed;   /**< chip-specific code (ota_image_flash_freq_name) */
+    uint8_t spi_size;    /**< header code: 0 = 1MB ... 7 = 128MB */
+    uint32_t flash_size; /**< spi_size in bytes */
     uint32_t entry_addr;
     uint8_t segment_count;
     uint16_t min_chip_rev_full;
     uint16_t max_chip_rev_full;
-    bool has_desc;             /**< an esp_bootloader_desc_t is present (the fields below) */
+    bool has_desc; /**< an esp_bootloader_desc_t is present (the fields below) */
     uint8_t desc_secure_version;
-    uint32_t desc_version;     /**< "Bootloader version" */
-    char idf_ver[33];          /**< "ESP-IDF", NUL-terminated */
-    char date_time[25];        /**< "Compile time", NUL-terminated */
+    uint32_t desc_version; /**< "Bootloader version" */
+    char idf_ver[33];      /**< "ESP-IDF", NUL-terminated */
+    char date_time[25];    /**< "Compile time", NUL-terminated */
 } ota_bootloader_image_info_t;
 
 /** Flash address of the second-stage bootloader on @p chip_id (0x1000, 0x2000 or 0x0). */

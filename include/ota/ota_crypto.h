@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define OTA_SHA256_LEN 32
-#define OTA_MD5_LEN 16
+#define OTA_MD5_LEN    16
 
 typedef struct {
     _Alignas(8) unsigned char opaque[128];
@@ -90,8 +90,8 @@ typedef enum {
  * OTA_ERR_INVALID_ARG (NULL, unknown curve), OTA_ERR_CRYPTO (backend failure),
  * OTA_ERR_NOT_SUPPORTED (hash-only port).
  */
-int ota_ecdsa_verify(ota_ec_curve_t curve, const uint8_t *x, const uint8_t *y, const uint8_t *hash, size_t hash_len,
-                     const uint8_t *r, const uint8_t *s);
+int ota_ecdsa_verify(ota_ec_curve_t curve, const uint8_t *x, const uint8_t *y, const uint8_t *hash,
+                     size_t hash_len, const uint8_t *r, const uint8_t *s);
 
 /* ---- AES-256-GCM, streaming (esp_encrypted_img) ---------------------------------------------
  * update() takes any length, in any pieces: the backend buffers a partial block when its
@@ -99,7 +99,7 @@ int ota_ecdsa_verify(ota_ec_curve_t curve, const uint8_t *x, const uint8_t *y, c
  * context may own library memory: end every init with finish_*() or ota_aes_gcm_free(). */
 
 #define OTA_AES256_KEY_LEN 32
-#define OTA_GCM_TAG_LEN 16
+#define OTA_GCM_TAG_LEN    16
 
 typedef struct {
     _Alignas(16) unsigned char opaque[640];
@@ -111,8 +111,8 @@ typedef struct {
  * @return OTA_OK, OTA_ERR_INVALID_ARG, OTA_ERR_NO_MEM / OTA_ERR_CRYPTO (backend),
  * OTA_ERR_NOT_SUPPORTED (hash-only port).
  */
-int ota_aes_gcm_init(ota_aes_gcm_ctx_t *ctx, int encrypt, const uint8_t key[OTA_AES256_KEY_LEN], const uint8_t *iv,
-                     size_t iv_len);
+int ota_aes_gcm_init(ota_aes_gcm_ctx_t *ctx, int encrypt, const uint8_t key[OTA_AES256_KEY_LEN],
+                     const uint8_t *iv, size_t iv_len);
 /**
  * Process @p len bytes of @p in; writes the result to @p out and returns how many bytes it wrote
  * (0..len+15, see above: out must have room for len + 15).
@@ -155,15 +155,16 @@ int ota_pbkdf2_hmac_sha256(const uint8_t *password, size_t password_len, const u
 
 /** HKDF-SHA256 (RFC 5869, extract + expand).
  *  @return OTA_OK, OTA_ERR_INVALID_ARG, OTA_ERR_CRYPTO, OTA_ERR_NOT_SUPPORTED (hash-only port). */
-int ota_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len, const uint8_t *info,
-                    size_t info_len, uint8_t *out, size_t out_len);
+int ota_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
+                    const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len);
 
 /**
  * P-256 ECDH: the x coordinate of priv * (peer_x, peer_y), 32 bytes big-endian.
  * @return OTA_OK, OTA_ERR_INVALID_ARG (peer point not on the curve, private scalar out of
  * range), OTA_ERR_CRYPTO, OTA_ERR_NOT_SUPPORTED (hash-only port).
  */
-int ota_ecdh_p256(const uint8_t priv[32], const uint8_t peer_x[32], const uint8_t peer_y[32], uint8_t secret[32]);
+int ota_ecdh_p256(const uint8_t priv[32], const uint8_t peer_x[32], const uint8_t peer_y[32],
+                  uint8_t secret[32]);
 
 /** The public point of the P-256 private scalar @p priv.
  *  @return OTA_OK, OTA_ERR_INVALID_ARG, OTA_ERR_CRYPTO, OTA_ERR_NOT_SUPPORTED (hash-only port). */

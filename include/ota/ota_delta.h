@@ -38,37 +38,37 @@
 extern "C" {
 #endif
 
-#define OTA_DELTA_ESP_MAGIC 0xFCCDDE10u
-#define OTA_DELTA_ESP_HEADER_LEN 64u
-#define OTA_DELTA_SHA256_LEN 32u
+#define OTA_DELTA_ESP_MAGIC              0xFCCDDE10u
+#define OTA_DELTA_ESP_HEADER_LEN         64u
+#define OTA_DELTA_SHA256_LEN             32u
 /** detools' numbers: patch type "sequential" and compression "heatshrink". */
-#define OTA_DELTA_PATCH_TYPE_SEQUENTIAL 0u
+#define OTA_DELTA_PATCH_TYPE_SEQUENTIAL  0u
 #define OTA_DELTA_COMPRESSION_HEATSHRINK 4u
 /** Patch bytes enough to hold every header field (ota_delta_parse_header). */
-#define OTA_DELTA_HEADER_MAX (OTA_DELTA_ESP_HEADER_LEN + 1u + 10u + 1u)
+#define OTA_DELTA_HEADER_MAX             (OTA_DELTA_ESP_HEADER_LEN + 1u + 10u + 1u)
 
 /** Bytes an ota_delta_t needs for a window of 2^W bytes (W from the patch's heatshrink byte). */
 #define OTA_DELTA_STATE_SIZE(window_bits) (sizeof(ota_delta_t) + ((size_t)1 << (window_bits)))
 
 /** The headers of a patch. */
 typedef struct {
-    bool esp_header;                          /**< the 64-byte esp_delta_ota header is present */
+    bool esp_header;                           /**< the 64-byte esp_delta_ota header is present */
     uint8_t base_sha256[OTA_DELTA_SHA256_LEN]; /**< base image's validation hash (esp_header only) */
-    uint8_t patch_type;                       /**< detools patch type (0 sequential) */
-    uint8_t compression;                      /**< detools compression (4 heatshrink) */
-    uint64_t new_size;                        /**< size of the image the patch makes */
-    uint8_t window_bits;                      /**< heatshrink W (0 if the patch makes 0 bytes) */
-    uint8_t lookahead_bits;                   /**< heatshrink L */
-    uint32_t header_len;                      /**< patch bytes before the compressed stream */
+    uint8_t patch_type;                        /**< detools patch type (0 sequential) */
+    uint8_t compression;                       /**< detools compression (4 heatshrink) */
+    uint64_t new_size;                         /**< size of the image the patch makes */
+    uint8_t window_bits;                       /**< heatshrink W (0 if the patch makes 0 bytes) */
+    uint8_t lookahead_bits;                    /**< heatshrink L */
+    uint32_t header_len;                       /**< patch bytes before the compressed stream */
 } ota_delta_header_t;
 
 /** Caller's choices; zero-initialised means "ESP header required, nothing else checked". */
 typedef struct {
-    bool allow_bare;          /**< accept a detools patch without the esp_delta_ota header */
-    uint64_t old_size;        /**< size of the old image (reads past it fail); 0 = unknown: any */
-    bool check_base;          /**< compare the header's base hash with base_sha256 */
+    bool allow_bare;   /**< accept a detools patch without the esp_delta_ota header */
+    uint64_t old_size; /**< size of the old image (reads past it fail); 0 = unknown: any */
+    bool check_base;   /**< compare the header's base hash with base_sha256 */
     uint8_t base_sha256[OTA_DELTA_SHA256_LEN]; /**< the running app's validation hash */
-    uint64_t expected_new_size; /**< refuse a patch making another size; 0 = any */
+    uint64_t expected_new_size;                /**< refuse a patch making another size; 0 = any */
 } ota_delta_config_t;
 
 /** Where the applier reads the old image and writes the new one. */
@@ -82,9 +82,9 @@ typedef struct {
 
 /** Patch statistics, counted while applying. */
 typedef struct {
-    uint64_t chunks;       /**< chunks applied */
-    uint64_t diff_bytes;   /**< new bytes made from old bytes + difference */
-    uint64_t extra_bytes;  /**< new bytes taken from the patch */
+    uint64_t chunks;          /**< chunks applied */
+    uint64_t diff_bytes;      /**< new bytes made from old bytes + difference */
+    uint64_t extra_bytes;     /**< new bytes taken from the patch */
     uint64_t zero_diff_bytes; /**< diff bytes equal to 0 (copied unchanged) */
     int64_t min_adjustment;
     int64_t max_adjustment;
@@ -105,11 +105,11 @@ typedef struct {
     uint8_t hdr[OTA_DELTA_ESP_HEADER_LEN];
     ota_delta_config_t cfg;
     ota_delta_header_t header;
-    uint64_t patch_offset;    /**< patch bytes consumed */
-    uint64_t new_offset;      /**< new-image bytes written */
-    int64_t old_offset;       /**< where the next diff reads the old image */
-    uint64_t chunk_left;      /**< bytes left of the current diff or extra part */
-    uint64_t chunk_diff;      /**< current chunk's diff size (to spot chunks without progress) */
+    uint64_t patch_offset; /**< patch bytes consumed */
+    uint64_t new_offset;   /**< new-image bytes written */
+    int64_t old_offset;    /**< where the next diff reads the old image */
+    uint64_t chunk_left;   /**< bytes left of the current diff or extra part */
+    uint64_t chunk_diff;   /**< current chunk's diff size (to spot chunks without progress) */
     ota_delta_stats_t stats;
     ota_hs_decoder_t hs;
     uint32_t window_capacity; /**< bytes of window[] */

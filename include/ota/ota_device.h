@@ -48,8 +48,8 @@ typedef struct {
     void *ctx;
 } ota_device_hooks_t;
 
-#define OTA_DEVICE_KEY_DIGESTS 3u        /**< Secure Boot V2 key digest eFuse blocks */
-#define OTA_DEVICE_SIGNED_DATA_MAX 4u    /**< data partition labels marked signed */
+#define OTA_DEVICE_KEY_DIGESTS         3u    /**< Secure Boot V2 key digest eFuse blocks */
+#define OTA_DEVICE_SIGNED_DATA_MAX     4u    /**< data partition labels marked signed */
 #define OTA_DEVICE_SIGNED_DATA_SUBTYPE 0x06u /**< ESP-IDF v6.1: data subtype always signed */
 
 /**
@@ -58,13 +58,13 @@ typedef struct {
  * (signed apps without secure boot, signed data partitions, the pre-encryption key).
  */
 typedef struct {
-    bool secure_boot_v2;          /**< eFuse SECURE_BOOT_EN (Secure Boot V2): boot + update check */
+    bool secure_boot_v2; /**< eFuse SECURE_BOOT_EN (Secure Boot V2): boot + update check */
     /** CONFIG_SECURE_SIGNED_APPS_NO_SECURE_BOOT: an update's block 0 must verify with the
      *  running app's block-0 key; the bootloader does not check. */
     bool signed_apps_on_update;
-    bool key_digest_set[OTA_DEVICE_KEY_DIGESTS];  /**< KEY_DIGESTn burned */
+    bool key_digest_set[OTA_DEVICE_KEY_DIGESTS]; /**< KEY_DIGESTn burned */
     uint8_t key_digest[OTA_DEVICE_KEY_DIGESTS][32];
-    bool key_revoked[OTA_DEVICE_KEY_DIGESTS];     /**< KEY_REVOKEn */
+    bool key_revoked[OTA_DEVICE_KEY_DIGESTS]; /**< KEY_REVOKEn */
     /** CONFIG_SECURE_SIGNED_DATA_PARTITION labels (subtype 0x06 is signed regardless); "" unused */
     char signed_data[OTA_DEVICE_SIGNED_DATA_MAX][OTA_PARTITION_LABEL_MAX + 1];
     /** esp_encrypted_img's private key (data NULL: none configured). Borrowed bytes. */
@@ -73,16 +73,16 @@ typedef struct {
 
 /** A device. Initialise with ota_device_init(); fields may be changed afterwards. */
 typedef struct {
-    const ota_flash_t *flash;   /**< the whole flash (not owned) */
-    ota_partition_table_t table; /**< as loaded from table_offset */
-    uint32_t table_offset;      /**< CONFIG_PARTITION_TABLE_OFFSET, 0x8000 */
-    uint16_t chip_id;           /**< ota_chip_id_t of the chip (images must match) */
-    uint16_t chip_revision;     /**< major * 100 + minor */
-    uint32_t efuse_secure_version; /**< anti-rollback eFuse, as a number (bits burned) */
-    bool rollback_enabled;      /**< CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE (default on) */
-    bool anti_rollback_enabled; /**< CONFIG_BOOTLOADER_APP_ANTI_ROLLBACK (default on; needs rollback) */
-    int running_index;          /**< index in table of the running app, -1: not booted */
-    ota_device_hooks_t hooks;   /**< the port's eFuse and running-app hooks; zero = emulation only */
+    const ota_flash_t *flash;       /**< the whole flash (not owned) */
+    ota_partition_table_t table;    /**< as loaded from table_offset */
+    uint32_t table_offset;          /**< CONFIG_PARTITION_TABLE_OFFSET, 0x8000 */
+    uint16_t chip_id;               /**< ota_chip_id_t of the chip (images must match) */
+    uint16_t chip_revision;         /**< major * 100 + minor */
+    uint32_t efuse_secure_version;  /**< anti-rollback eFuse, as a number (bits burned) */
+    bool rollback_enabled;          /**< CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE (default on) */
+    bool anti_rollback_enabled;     /**< CONFIG_BOOTLOADER_APP_ANTI_ROLLBACK (default on; needs rollback) */
+    int running_index;              /**< index in table of the running app, -1: not booted */
+    ota_device_hooks_t hooks;       /**< the port's eFuse and running-app hooks; zero = emulation only */
     ota_device_security_t security; /**< eFuse/Kconfig security settings (all off by default) */
 } ota_device_t;
 
@@ -103,7 +103,7 @@ int ota_device_load_table(ota_device_t *dev, ota_partition_diag_t *diag);
 /** The offsets a moved table is looked for at (CONFIG_PARTITION_TABLE_OFFSET past a bigger
  *  bootloader), in 4 KiB steps, below the first app at 0x10000. */
 #define OTA_DEVICE_TABLE_SCAN_FIRST 0x9000u
-#define OTA_DEVICE_TABLE_SCAN_END 0x10000u
+#define OTA_DEVICE_TABLE_SCAN_END   0x10000u
 
 /**
  * Find the table when its offset is not known (a flash dump, a device made with another

@@ -26,19 +26,19 @@
 extern "C" {
 #endif
 
-#define OTA_ENC_IMG_MAGIC 0x0788B6CFu
-#define OTA_ENC_IMG_HEADER_SIZE 512u
-#define OTA_ENC_IMG_KEY_FIELD_SIZE 384u
-#define OTA_ENC_IMG_IV_SIZE 16u
-#define OTA_ENC_IMG_TAG_SIZE 16u
+#define OTA_ENC_IMG_MAGIC            0x0788B6CFu
+#define OTA_ENC_IMG_HEADER_SIZE      512u
+#define OTA_ENC_IMG_KEY_FIELD_SIZE   384u
+#define OTA_ENC_IMG_IV_SIZE          16u
+#define OTA_ENC_IMG_TAG_SIZE         16u
 /** ECIES-P256: the server's ephemeral point and the HKDF salt inside the key field. */
 #define OTA_ENC_IMG_ECIES_POINT_SIZE 64u
-#define OTA_ENC_IMG_ECIES_SALT_SIZE 32u
+#define OTA_ENC_IMG_ECIES_SALT_SIZE  32u
 
 typedef struct {
     uint8_t key_field[OTA_ENC_IMG_KEY_FIELD_SIZE]; /**< encrypted AES key, or ECIES point || salt */
     uint8_t iv[OTA_ENC_IMG_IV_SIZE];
-    uint32_t image_len;                            /**< plaintext (and ciphertext) length */
+    uint32_t image_len; /**< plaintext (and ciphertext) length */
     uint8_t tag[OTA_ENC_IMG_TAG_SIZE];
 } ota_enc_img_header_t;
 

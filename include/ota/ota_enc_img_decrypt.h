@@ -52,7 +52,7 @@ typedef struct {
 /** The fixed PBKDF2 salt of esp_encrypted_img's ECIES scheme. */
 extern const uint8_t OTA_ENC_IMG_ECIES_PBKDF2_SALT[32];
 #define OTA_ENC_IMG_ECIES_PBKDF2_ITERATIONS 2048u
-#define OTA_ENC_IMG_ECIES_HKDF_INFO "_esp_enc_img_ecc"
+#define OTA_ENC_IMG_ECIES_HKDF_INFO         "_esp_enc_img_ecc"
 
 /** Output can lag input by this many bytes (a partial AES block): size out buffers len + this. */
 #define OTA_ENC_IMG_OUT_SLACK 16u
@@ -75,7 +75,7 @@ typedef struct {
      * ota_enc_img_header_serialise(&header)). */
     union {
         uint8_t header_raw[OTA_ENC_IMG_HEADER_SIZE]; /**< while the header arrives */
-        ota_aes_gcm_ctx_t adv;  /**< once parsed: encrypting known plaintext during advance() */
+        ota_aes_gcm_ctx_t adv; /**< once parsed: encrypting known plaintext during advance() */
     };
     size_t header_have;
     /* What decrypting needs of the parsed header (once header_have == OTA_ENC_IMG_HEADER_SIZE).
@@ -83,16 +83,16 @@ typedef struct {
      * ota_enc_img_dec_restart() starts over without deriving it again. */
     uint8_t iv[OTA_ENC_IMG_IV_SIZE];
     uint8_t tag[OTA_ENC_IMG_TAG_SIZE];
-    uint32_t image_len;         /**< plaintext (and ciphertext) length from the header */
+    uint32_t image_len;                  /**< plaintext (and ciphertext) length from the header */
     uint8_t aes_key[OTA_AES256_KEY_LEN]; /**< derived; wiped by finish(), abort() and errors */
-    ota_aes_gcm_ctx_t gcm;      /**< decrypting */
-    uint64_t consumed;          /**< ciphertext bytes taken (advanced ones included) */
-    uint64_t produced;          /**< plaintext bytes given out (advanced ones included) */
-    size_t discard;             /**< advanced bytes the backend still holds (not to be output) */
+    ota_aes_gcm_ctx_t gcm;               /**< decrypting */
+    uint64_t consumed;                   /**< ciphertext bytes taken (advanced ones included) */
+    uint64_t produced;                   /**< plaintext bytes given out (advanced ones included) */
+    size_t discard;                      /**< advanced bytes the backend still holds (not to be output) */
     bool gcm_live;
     bool adv_live;
-    bool keyed;                 /**< header parsed and AES key derived (stays true to the end) */
-    int err;                    /**< sticky error */
+    bool keyed;                   /**< header parsed and AES key derived (stays true to the end) */
+    int err;                      /**< sticky error */
     ota_enc_img_derive_fn derive; /**< NULL: ota_enc_img_derive_key() */
     void *derive_ctx;
 } ota_enc_img_decryptor_t;
@@ -118,7 +118,8 @@ int ota_enc_img_dec_set_derive(ota_enc_img_decryptor_t *d, ota_enc_img_derive_fn
  * header's size), OTA_ERR_BUFFER_TOO_SMALL (@p out_cap), OTA_ERR_CRYPTO,
  * OTA_ERR_NOT_SUPPORTED (hash-only crypto port: no decryption on the targets).
  */
-int ota_enc_img_dec_update(ota_enc_img_decryptor_t *d, const uint8_t *in, size_t len, uint8_t *out, size_t out_cap);
+int ota_enc_img_dec_update(ota_enc_img_decryptor_t *d, const uint8_t *in, size_t len, uint8_t *out,
+                           size_t out_cap);
 
 /**
  * Resume: account for @p len bytes of plaintext already decrypted earlier (read back from

@@ -24,8 +24,8 @@ extern "C" {
 #endif
 
 #define OTA_FLASH_SECTOR_SIZE 0x1000u  /**< smallest erasable unit */
-#define OTA_FLASH_BLOCK_SIZE 0x10000u  /**< large erase unit, cheaper per byte */
-#define OTA_FLASH_PAGE_SIZE 0x100u     /**< largest unit one program command writes */
+#define OTA_FLASH_BLOCK_SIZE  0x10000u /**< large erase unit, cheaper per byte */
+#define OTA_FLASH_PAGE_SIZE   0x100u   /**< largest unit one program command writes */
 #define OTA_FLASH_ERASED_BYTE 0xFFu
 
 /** Backend operations. Addresses are absolute device addresses, already bounds-checked. */

@@ -33,15 +33,15 @@ extern "C" {
 #endif
 
 #define OTA_FLASH_EMU_DEFAULT_SIZE (4u * 1024u * 1024u)
-#define OTA_FLASH_EMU_MAX_SIZE (16u * 1024u * 1024u)
+#define OTA_FLASH_EMU_MAX_SIZE     (16u * 1024u * 1024u)
 
 /** Cost of each chip operation. A field left 0 takes its W25Q32 default. */
 typedef struct {
-    uint32_t sector_erase_us; /**< 4 KiB sector erase; default 45000 (45 ms, W25Q32 tSE typ) */
-    uint32_t block_erase_us;  /**< 64 KiB block erase; default 150000 (150 ms, tBE2 typ) */
-    uint32_t page_program_us; /**< one page program, full or partial; default 700 (tPP typ) */
-    uint32_t read_clock_hz;   /**< SPI clock for reads; default 40 MHz */
-    uint32_t read_bus_width;  /**< data lines for reads; default 4 (quad I/O) */
+    uint32_t sector_erase_us;   /**< 4 KiB sector erase; default 45000 (45 ms, W25Q32 tSE typ) */
+    uint32_t block_erase_us;    /**< 64 KiB block erase; default 150000 (150 ms, tBE2 typ) */
+    uint32_t page_program_us;   /**< one page program, full or partial; default 700 (tPP typ) */
+    uint32_t read_clock_hz;     /**< SPI clock for reads; default 40 MHz */
+    uint32_t read_bus_width;    /**< data lines for reads; default 4 (quad I/O) */
     uint32_t read_setup_clocks; /**< command + address + dummy clocks per read; default 20 */
 } ota_flash_timing_t;
 
@@ -62,7 +62,7 @@ typedef struct {
     uint64_t read_bytes;
     uint64_t program_ops;
     uint64_t program_bytes;
-    uint64_t program_pages;   /**< page-program commands: pages touched by program calls */
+    uint64_t program_pages; /**< page-program commands: pages touched by program calls */
     uint64_t sector_erases;
     uint64_t block_erases;
     uint64_t erase_bytes;

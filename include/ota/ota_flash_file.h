@@ -18,8 +18,8 @@ extern "C" {
 #endif
 
 typedef struct {
-    bool create;             /**< create (or truncate) the file: size emu.size, all 0xFF */
-    bool readonly;           /**< map read-only; program/erase fail */
+    bool create;                /**< create (or truncate) the file: size emu.size, all 0xFF */
+    bool readonly;              /**< map read-only; program/erase fail */
     ota_flash_emu_config_t emu; /**< emulator settings; emu.size is used only with create */
     /** A shorter file (an `esptool merge_bin` output) is a flash of this size whose rest is
      *  erased: a writable open appends the 0xFF bytes to the file, a read-only one reads it into

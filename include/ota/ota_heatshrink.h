@@ -25,11 +25,11 @@ extern "C" {
 #endif
 
 /* What heatshrink allows: window 2^4..2^15 bytes, lookahead 2^3 .. 2^(W-1). */
-#define OTA_HS_MIN_WINDOW_BITS 4
-#define OTA_HS_MAX_WINDOW_BITS 15
+#define OTA_HS_MIN_WINDOW_BITS    4
+#define OTA_HS_MAX_WINDOW_BITS    15
 #define OTA_HS_MIN_LOOKAHEAD_BITS 3
 /** Bytes sink() buffers before poll() must run. */
-#define OTA_HS_INPUT_SIZE 32
+#define OTA_HS_INPUT_SIZE         32
 
 typedef struct {
     uint8_t window_bits;    /**< W: window of 2^W bytes */
@@ -43,8 +43,8 @@ typedef struct {
     uint8_t in_pos;         /**< next unread byte of input[] */
     uint8_t in_len;         /**< bytes in input[] */
     uint8_t input[OTA_HS_INPUT_SIZE];
-    uint64_t total_in;      /**< compressed bytes taken by sink() */
-    uint64_t total_out;     /**< bytes produced by poll() */
+    uint64_t total_in;  /**< compressed bytes taken by sink() */
+    uint64_t total_out; /**< bytes produced by poll() */
 } ota_hs_decoder_t;
 
 /** Whether W/L are parameters heatshrink can encode (4 <= W <= 15, 3 <= L < W). */

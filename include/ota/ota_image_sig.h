@@ -34,8 +34,8 @@ int ota_image_sig_trust(const ota_device_t *dev, ota_sig_trust_t *trust);
  * @return ota_sig_verifier_finish's codes (OTA_OK, OTA_ERR_SIG_*); OTA_ERR_SIG_NO_ROOM if the
  *         sector would lie past the partition; OTA_ERR_NO_MEM; the flash read's errors.
  */
-int ota_image_sig_verify_partition(const ota_partition_t *part, uint32_t image_len, const ota_sig_trust_t *trust,
-                                   ota_sig_report_t *rep);
+int ota_image_sig_verify_partition(const ota_partition_t *part, uint32_t image_len,
+                                   const ota_sig_trust_t *trust, ota_sig_report_t *rep);
 
 /**
  * The Secure Boot V2 check the bootloader makes of each candidate app (ota_boot_verify_fn,

@@ -61,39 +61,39 @@
 extern "C" {
 #endif
 
-#define OTA_JOURNAL_HEADER_SIZE 128u
-#define OTA_JOURNAL_RECORD_SIZE 48u
-#define OTA_JOURNAL_RECORDS_OFFSET 128u
-#define OTA_JOURNAL_ETAG_MAX 95u          /**< longer ETags are not stored (install not resumable) */
-#define OTA_JOURNAL_ETAG_MAX_STAGED 87u   /**< the same for a version-2 (staged) header */
+#define OTA_JOURNAL_HEADER_SIZE     128u
+#define OTA_JOURNAL_RECORD_SIZE     48u
+#define OTA_JOURNAL_RECORDS_OFFSET  128u
+#define OTA_JOURNAL_ETAG_MAX        95u /**< longer ETags are not stored (install not resumable) */
+#define OTA_JOURNAL_ETAG_MAX_STAGED 87u /**< the same for a version-2 (staged) header */
 /** Most state bytes one stage record holds (OTA_STAGE_MAX stages of OTA_STAGE_STATE_MAX + 2). */
 #define OTA_JOURNAL_STAGE_STATE_MAX 1024u
-#define OTA_JOURNAL_UNKNOWN_SIZE 0xFFFFFFFFu
+#define OTA_JOURNAL_UNKNOWN_SIZE    0xFFFFFFFFu
 
 typedef struct {
-    uint32_t total_size;      /**< image size, OTA_JOURNAL_UNKNOWN_SIZE if unknown */
-    uint8_t source_id[16];    /**< identifies the URI (SHA-256 prefix) */
+    uint32_t total_size;   /**< image size, OTA_JOURNAL_UNKNOWN_SIZE if unknown */
+    uint8_t source_id[16]; /**< identifies the URI (SHA-256 prefix) */
     char etag[OTA_JOURNAL_ETAG_MAX + 1];
-    bool staged;              /**< version 2: the item has stages (fields below valid) */
-    uint32_t source_size;     /**< staged: the stream's size, OTA_JOURNAL_UNKNOWN_SIZE if unknown */
-    uint32_t chain_id;        /**< staged: identifies the stage chain (see ota_journal_chain_id) */
-    bool spill;               /**< staged: stage records in the 2 sectors after total_size */
+    bool staged;          /**< version 2: the item has stages (fields below valid) */
+    uint32_t source_size; /**< staged: the stream's size, OTA_JOURNAL_UNKNOWN_SIZE if unknown */
+    uint32_t chain_id;    /**< staged: identifies the stage chain (see ota_journal_chain_id) */
+    bool spill;           /**< staged: stage records in the 2 sectors after total_size */
 } ota_journal_header_t;
 
 /** Sectors of the spill area (ota_journal_header_t.spill). */
 #define OTA_JOURNAL_SPILL_SECTORS 2u
 
 typedef struct {
-    uint32_t bytes_written;   /**< stream bytes durably on flash (first sector excepted: in RAM) */
-    uint32_t bytes_hashed;    /**< stream bytes covered by digest */
+    uint32_t bytes_written; /**< stream bytes durably on flash (first sector excepted: in RAM) */
+    uint32_t bytes_hashed;  /**< stream bytes covered by digest */
     uint8_t digest[32];
 } ota_journal_checkpoint_t;
 
 /** A stage record: where the stream and the output were at a checkpoint, and the stages' state. */
 typedef struct {
-    uint32_t bytes_written;   /**< output offset; equal to its checkpoint's bytes_written */
-    uint32_t source_offset;   /**< stream bytes consumed by the first stage */
-    uint16_t state_len;       /**< bytes in state (<= OTA_JOURNAL_STAGE_STATE_MAX) */
+    uint32_t bytes_written; /**< output offset; equal to its checkpoint's bytes_written */
+    uint32_t source_offset; /**< stream bytes consumed by the first stage */
+    uint16_t state_len;     /**< bytes in state (<= OTA_JOURNAL_STAGE_STATE_MAX) */
 } ota_journal_stage_t;
 
 /** True if @p data (at least 4 bytes) starts with the journal magic "OTAJ". */

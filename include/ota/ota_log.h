@@ -46,8 +46,8 @@ char ota_log_level_letter(ota_log_level_t level);
  * Build the full ESP-IDF line "I (1234) TAG: message" (no newline) into @p buf.
  * @return the length snprintf would have written (may exceed @p size); not an error code.
  */
-int ota_log_format_line(char *buf, size_t size, ota_log_level_t level, uint64_t uptime_ms,
-                        const char *tag, const char *message);
+int ota_log_format_line(char *buf, size_t size, ota_log_level_t level, uint64_t uptime_ms, const char *tag,
+                        const char *message);
 
 #define OTA_LOGE(tag, ...) ota_log_write(OTA_LOG_ERROR, tag, __VA_ARGS__)
 #define OTA_LOGW(tag, ...) ota_log_write(OTA_LOG_WARN, tag, __VA_ARGS__)

@@ -26,8 +26,8 @@ typedef struct ota_mem_stats ota_mem_stats_t;
 
 /** An allocator the caller supplies instead of the port's (fields NULL: not provided). */
 typedef struct {
-    void *(*malloc)(void *ctx, size_t size);  /**< required; NULL on failure */
-    void (*free)(void *ctx, void *ptr);        /**< required; never called with NULL */
+    void *(*malloc)(void *ctx, size_t size); /**< required; NULL on failure */
+    void (*free)(void *ctx, void *ptr);      /**< required; never called with NULL */
     /** Optional: counters of this allocator for ota_mem_get_stats (NULL: all zero). */
     void (*get_stats)(void *ctx, ota_mem_stats_t *out);
     /** Optional: what ota_mem_reset_peak does for this allocator. */
@@ -51,10 +51,10 @@ void ota_free(void *ptr);
 char *ota_strdup(const char *s);
 
 struct ota_mem_stats {
-    uint64_t allocations;   /**< ota_malloc/ota_calloc calls that succeeded */
-    uint64_t frees;         /**< ota_free calls with a non-NULL pointer */
-    size_t current_bytes;   /**< bytes allocated now */
-    size_t peak_bytes;      /**< highest current_bytes since the last reset */
+    uint64_t allocations; /**< ota_malloc/ota_calloc calls that succeeded */
+    uint64_t frees;       /**< ota_free calls with a non-NULL pointer */
+    size_t current_bytes; /**< bytes allocated now */
+    size_t peak_bytes;    /**< highest current_bytes since the last reset */
 };
 
 void ota_mem_get_stats(ota_mem_stats_t *out);

@@ -19,10 +19,10 @@
 extern "C" {
 #endif
 
-#define OTA_OTADATA_ENTRY_SIZE 32u
-#define OTA_OTADATA_SECTOR_SIZE 0x1000u      /**< entry i is at i * 0x1000 */
+#define OTA_OTADATA_ENTRY_SIZE     32u
+#define OTA_OTADATA_SECTOR_SIZE    0x1000u /**< entry i is at i * 0x1000 */
 #define OTA_OTADATA_PARTITION_SIZE 0x2000u
-#define OTA_OTADATA_SEQ_BLANK 0xFFFFFFFFu
+#define OTA_OTADATA_SEQ_BLANK      0xFFFFFFFFu
 
 /** esp_ota_img_states_t */
 typedef enum {
@@ -37,8 +37,8 @@ typedef enum {
 /** esp_ota_select_entry_t, decoded. */
 typedef struct {
     uint32_t ota_seq;
-    uint8_t seq_label[20];         /**< unused by ESP-IDF, normally 0xFF; kept as read */
-    uint32_t ota_state;            /**< ota_img_state_t, or any value found on flash */
+    uint8_t seq_label[20]; /**< unused by ESP-IDF, normally 0xFF; kept as read */
+    uint32_t ota_state;    /**< ota_img_state_t, or any value found on flash */
     uint32_t crc;
 } ota_otadata_entry_t;
 

@@ -23,65 +23,65 @@ extern "C" {
 #endif
 
 /* --- constants (esp_flash_partitions.h, esp_partition.h) ---------------------------------- */
-#define OTA_PARTITION_TABLE_OFFSET 0x8000u   /**< CONFIG_PARTITION_TABLE_OFFSET default */
-#define OTA_PARTITION_TABLE_MAX_LEN 0xC00u   /**< bytes of table data in its 4 KiB sector */
-#define OTA_PARTITION_ENTRY_SIZE 32u
-#define OTA_PARTITION_MAX_ENTRIES 95u        /**< without MD5; 94 with the MD5 entry */
-#define OTA_PARTITION_LABEL_MAX 16u          /**< label bytes on flash (not NUL-terminated when 16) */
-#define OTA_PARTITION_MAGIC 0x50AAu
-#define OTA_PARTITION_MAGIC_MD5 0xEBEBu
+#define OTA_PARTITION_TABLE_OFFSET      0x8000u /**< CONFIG_PARTITION_TABLE_OFFSET default */
+#define OTA_PARTITION_TABLE_MAX_LEN     0xC00u  /**< bytes of table data in its 4 KiB sector */
+#define OTA_PARTITION_ENTRY_SIZE        32u
+#define OTA_PARTITION_MAX_ENTRIES       95u /**< without MD5; 94 with the MD5 entry */
+#define OTA_PARTITION_LABEL_MAX         16u /**< label bytes on flash (not NUL-terminated when 16) */
+#define OTA_PARTITION_MAGIC             0x50AAu
+#define OTA_PARTITION_MAGIC_MD5         0xEBEBu
 #define OTA_PARTITION_TABLE_SECTOR_SIZE 0x1000u /**< the table's sector (ESP_PARTITION_TABLE_SIZE) */
-#define OTA_PARTITION_NVS_RW_MIN_SIZE 0x3000u   /**< smallest read/write NVS (gen_esp32part) */
-#define OTA_PARTITION_OTADATA_SIZE 0x2000u      /**< the only size an otadata partition may have */
+#define OTA_PARTITION_NVS_RW_MIN_SIZE   0x3000u /**< smallest read/write NVS (gen_esp32part) */
+#define OTA_PARTITION_OTADATA_SIZE      0x2000u /**< the only size an otadata partition may have */
 
-#define OTA_PART_TYPE_APP 0x00u
-#define OTA_PART_TYPE_DATA 0x01u
-#define OTA_PART_TYPE_BOOTLOADER 0x02u
+#define OTA_PART_TYPE_APP             0x00u
+#define OTA_PART_TYPE_DATA            0x01u
+#define OTA_PART_TYPE_BOOTLOADER      0x02u
 #define OTA_PART_TYPE_PARTITION_TABLE 0x03u
-#define OTA_PART_TYPE_ANY 0xFFu              /**< search wildcard */
+#define OTA_PART_TYPE_ANY             0xFFu /**< search wildcard */
 
-#define OTA_PART_SUBTYPE_APP_FACTORY 0x00u
-#define OTA_PART_SUBTYPE_APP_OTA_0 0x10u     /**< ota_N = 0x10 + N, N = 0..15 */
-#define OTA_PART_SUBTYPE_APP_OTA_MAX 0x1Fu
-#define OTA_PART_SUBTYPE_APP_TEST 0x20u
-#define OTA_PART_SUBTYPE_DATA_OTA 0x00u      /**< otadata */
-#define OTA_PART_SUBTYPE_DATA_PHY 0x01u
-#define OTA_PART_SUBTYPE_DATA_NVS 0x02u
-#define OTA_PART_SUBTYPE_DATA_COREDUMP 0x03u
-#define OTA_PART_SUBTYPE_DATA_NVS_KEYS 0x04u
-#define OTA_PART_SUBTYPE_DATA_EFUSE 0x05u
-#define OTA_PART_SUBTYPE_DATA_UNDEFINED 0x06u
-#define OTA_PART_SUBTYPE_DATA_ESPHTTPD 0x80u
-#define OTA_PART_SUBTYPE_DATA_FAT 0x81u
-#define OTA_PART_SUBTYPE_DATA_SPIFFS 0x82u
-#define OTA_PART_SUBTYPE_DATA_LITTLEFS 0x83u
-#define OTA_PART_SUBTYPE_ANY 0xFFu           /**< search wildcard */
-#define OTA_PART_SUBTYPE_APP_TEE_0 0x30u     /**< tee_0, tee_1 = 0x30, 0x31 (ESP-TEE) */
-#define OTA_PART_SUBTYPE_DATA_TEE_OTA 0x90u  /**< TEE otadata */
-#define OTA_PART_SUBTYPE_BOOTLOADER_PRIMARY 0x00u
-#define OTA_PART_SUBTYPE_BOOTLOADER_OTA 0x01u
-#define OTA_PART_SUBTYPE_BOOTLOADER_RECOVERY 0x02u
+#define OTA_PART_SUBTYPE_APP_FACTORY             0x00u
+#define OTA_PART_SUBTYPE_APP_OTA_0               0x10u /**< ota_N = 0x10 + N, N = 0..15 */
+#define OTA_PART_SUBTYPE_APP_OTA_MAX             0x1Fu
+#define OTA_PART_SUBTYPE_APP_TEST                0x20u
+#define OTA_PART_SUBTYPE_DATA_OTA                0x00u /**< otadata */
+#define OTA_PART_SUBTYPE_DATA_PHY                0x01u
+#define OTA_PART_SUBTYPE_DATA_NVS                0x02u
+#define OTA_PART_SUBTYPE_DATA_COREDUMP           0x03u
+#define OTA_PART_SUBTYPE_DATA_NVS_KEYS           0x04u
+#define OTA_PART_SUBTYPE_DATA_EFUSE              0x05u
+#define OTA_PART_SUBTYPE_DATA_UNDEFINED          0x06u
+#define OTA_PART_SUBTYPE_DATA_ESPHTTPD           0x80u
+#define OTA_PART_SUBTYPE_DATA_FAT                0x81u
+#define OTA_PART_SUBTYPE_DATA_SPIFFS             0x82u
+#define OTA_PART_SUBTYPE_DATA_LITTLEFS           0x83u
+#define OTA_PART_SUBTYPE_ANY                     0xFFu /**< search wildcard */
+#define OTA_PART_SUBTYPE_APP_TEE_0               0x30u /**< tee_0, tee_1 = 0x30, 0x31 (ESP-TEE) */
+#define OTA_PART_SUBTYPE_DATA_TEE_OTA            0x90u /**< TEE otadata */
+#define OTA_PART_SUBTYPE_BOOTLOADER_PRIMARY      0x00u
+#define OTA_PART_SUBTYPE_BOOTLOADER_OTA          0x01u
+#define OTA_PART_SUBTYPE_BOOTLOADER_RECOVERY     0x02u
 #define OTA_PART_SUBTYPE_PARTITION_TABLE_PRIMARY 0x00u
-#define OTA_PART_SUBTYPE_PARTITION_TABLE_OTA 0x01u
+#define OTA_PART_SUBTYPE_PARTITION_TABLE_OTA     0x01u
 
 #define OTA_PART_FLAG_ENCRYPTED (1u << 0)
-#define OTA_PART_FLAG_READONLY (1u << 1)
+#define OTA_PART_FLAG_READONLY  (1u << 1)
 
 /** One partition table entry. */
 typedef struct {
     char label[OTA_PARTITION_LABEL_MAX + 1]; /**< NUL-terminated copy of the 16 label bytes */
     uint8_t type;
     uint8_t subtype;
-    uint32_t offset;  /**< absolute flash address */
-    uint32_t size;    /**< bytes */
-    uint32_t flags;   /**< OTA_PART_FLAG_* (unknown bits kept) */
+    uint32_t offset; /**< absolute flash address */
+    uint32_t size;   /**< bytes */
+    uint32_t flags;  /**< OTA_PART_FLAG_* (unknown bits kept) */
 } ota_partition_info_t;
 
 /** A whole table, in table order. */
 typedef struct {
     ota_partition_info_t entries[OTA_PARTITION_MAX_ENTRIES];
     size_t count;
-    bool has_md5; /**< binary input carried an MD5 entry (it was checked) */
+    bool has_md5;                             /**< binary input carried an MD5 entry (it was checked) */
     uint32_t line[OTA_PARTITION_MAX_ENTRIES]; /**< 1-based CSV line of each entry; 0 if not from CSV */
 } ota_partition_table_t;
 
@@ -99,19 +99,19 @@ typedef const char *(*ota_partition_env_lookup_t)(void *ctx, const char *name);
 
 /** Options of the CSV parser (gen_esp32part.py's command-line switches). */
 typedef struct {
-    uint32_t table_offset;       /**< --offset; 0 = 0x8000 */
-    uint32_t flash_size;         /**< --flash-size in bytes; 0 = no check */
-    uint32_t primary_bootloader_offset; /**< for `bootloader` entries; 0 = not defined */
+    uint32_t table_offset;               /**< --offset; 0 = 0x8000 */
+    uint32_t flash_size;                 /**< --flash-size in bytes; 0 = no check */
+    uint32_t primary_bootloader_offset;  /**< for `bootloader` entries; 0 = not defined */
     uint32_t recovery_bootloader_offset; /**< for recovery bootloader entries; 0 = not defined */
-    bool secure_v1;              /**< --secure v1: app sizes aligned to 64 KiB */
-    bool no_verify;              /**< --no-verify */
+    bool secure_v1;                      /**< --secure v1: app sizes aligned to 64 KiB */
+    bool no_verify;                      /**< --no-verify */
     bool primary_bootloader_offset_set;  /**< primary_bootloader_offset is defined even when 0 */
-    bool table_offset_set;       /**< table_offset is meant even when 0 (gen_esp32part --offset 0) */
+    bool table_offset_set;               /**< table_offset is meant even when 0 (gen_esp32part --offset 0) */
     bool recovery_bootloader_offset_set; /**< recovery_bootloader_offset is defined even when 0 */
     /** `$VAR` expansion like os.path.expandvars; NULL = an empty environment (nothing expands,
      *  and a line that starts with `$NAME` fails with "unknown variable 'NAME'"). */
     ota_partition_env_lookup_t env_lookup;
-    void *env_ctx;               /**< passed to env_lookup */
+    void *env_ctx; /**< passed to env_lookup */
 } ota_partition_csv_options_t;
 
 /* --- formats: pure conversions -------------------------------------------------------------- */
@@ -211,7 +211,8 @@ int ota_partition_table_check_layout(const ota_partition_table_t *table, uint32_
  * @return 1 with the next warning in @p buf (cut to @p size); 0 when there is none left (also
  *         for a NULL table). Never negative.
  */
-int ota_partition_table_name_warning(const ota_partition_table_t *table, size_t *index, char *buf, size_t size);
+int ota_partition_table_name_warning(const ota_partition_table_t *table, size_t *index, char *buf,
+                                     size_t size);
 
 /**
  * gen_esp32part's --flash-size check: the end of the entry with the highest offset must be within

@@ -32,8 +32,8 @@ extern "C" {
 
 /* ---- semihosting (ARM's numbers; RISC-V uses the same ones) ------------------------------
  * These return what the debugger's semihosting call returns, not ota_err_t codes. */
-#define OTA_SEMIHOST_MODE_RB 1  /**< SYS_OPEN mode "rb" */
-#define OTA_SEMIHOST_MODE_WB 5  /**< SYS_OPEN mode "wb" */
+#define OTA_SEMIHOST_MODE_RB 1 /**< SYS_OPEN mode "rb" */
+#define OTA_SEMIHOST_MODE_WB 5 /**< SYS_OPEN mode "wb" */
 
 /** SYS_OPEN.
  *  @return a host file handle (>= 0), or -1 (not an ota_err_t). */

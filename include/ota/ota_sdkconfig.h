@@ -40,11 +40,11 @@ typedef enum {
 
 /** One option, as handed to the callback; strings live in the caller's scratch buffer. */
 typedef struct {
-    const char *key;           /**< "CONFIG_X", NUL-terminated */
-    const char *value;         /**< NUL-terminated; never contains NUL */
+    const char *key;   /**< "CONFIG_X", NUL-terminated */
+    const char *value; /**< NUL-terminated; never contains NUL */
     size_t value_len;
     ota_sdkconfig_kind_t kind;
-    unsigned line;             /**< 1-based */
+    unsigned line; /**< 1-based */
 } ota_sdkconfig_entry_t;
 
 /** Where parsing stopped. */
@@ -64,8 +64,8 @@ typedef int (*ota_sdkconfig_cb_t)(void *ctx, const ota_sdkconfig_entry_t *entry)
  * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL text with len > 0); OTA_ERR_PARSE (details in
  *         @p diag); OTA_ERR_BUFFER_TOO_SMALL; or the callback's value.
  */
-int ota_sdkconfig_parse(const char *text, size_t len, char *scratch, size_t scratch_size, ota_sdkconfig_cb_t cb,
-                        void *ctx, ota_sdkconfig_diag_t *diag);
+int ota_sdkconfig_parse(const char *text, size_t len, char *scratch, size_t scratch_size,
+                        ota_sdkconfig_cb_t cb, void *ctx, ota_sdkconfig_diag_t *diag);
 
 /**
  * Look up @p key ("CONFIG_X"): the whole text must parse; the last occurrence wins. Copies the
@@ -84,7 +84,8 @@ int ota_sdkconfig_get(const char *text, size_t len, const char *key, char *value
  * @return OTA_OK; OTA_ERR_NOT_FOUND if absent (the caller's default); OTA_ERR_PARSE (also when
  *         the text does not parse); OTA_ERR_INVALID_ARG (NULL key or out, NULL text with len > 0).
  */
-int ota_sdkconfig_get_bool(const char *text, size_t len, const char *key, bool *out, ota_sdkconfig_diag_t *diag);
+int ota_sdkconfig_get_bool(const char *text, size_t len, const char *key, bool *out,
+                           ota_sdkconfig_diag_t *diag);
 
 #ifdef __cplusplus
 }

@@ -81,11 +81,11 @@ ota_item_result_t ota_item_result_of(int code);
 const char *ota_item_result_name(ota_item_result_t result);
 
 typedef enum {
-    OTA_EVENT_ITEM_BEGIN = 0,  /**< an item starts (node set) */
-    OTA_EVENT_VERSION_CHECK,   /**< running vs incoming version and the decision */
-    OTA_EVENT_PROGRESS,        /**< bytes written so far; at most every progress_interval_ms */
-    OTA_EVENT_RESULT,          /**< an item ended */
-    OTA_EVENT_FINISH,          /**< the list ended (sent before a restart too) */
+    OTA_EVENT_ITEM_BEGIN = 0, /**< an item starts (node set) */
+    OTA_EVENT_VERSION_CHECK,  /**< running vs incoming version and the decision */
+    OTA_EVENT_PROGRESS,       /**< bytes written so far; at most every progress_interval_ms */
+    OTA_EVENT_RESULT,         /**< an item ended */
+    OTA_EVENT_FINISH,         /**< the list ended (sent before a restart too) */
 } ota_event_type_t;
 
 /** An event. Pointers inside are valid only during the callback. */
@@ -106,13 +106,13 @@ typedef struct {
         } progress;
         struct {
             ota_item_result_t result;
-            int reason;          /**< OTA_OK or the ota_err_t that decided it */
-            int http_status;     /**< last HTTP status of the item's source, 0 if none */
-            const char *detail;  /**< human detail ("HTTP 404 from http://...") or "" */
+            int reason;         /**< OTA_OK or the ota_err_t that decided it */
+            int http_status;    /**< last HTTP status of the item's source, 0 if none */
+            const char *detail; /**< human detail ("HTTP 404 from http://...") or "" */
         } result;
         struct {
             int succeeded, skipped, failed, not_run;
-            bool restart;        /**< the service restarts the device after this event */
+            bool restart; /**< the service restarts the device after this event */
         } finish;
     };
 } ota_event_t;
@@ -121,19 +121,20 @@ typedef void (*ota_event_cb_t)(const ota_event_t *event, void *ctx);
 
 /** Service settings; zero fields take the defaults. */
 typedef struct {
-    ota_device_t *device;            /**< required: flash, partition table, running app, chip */
-    size_t work_buffer_size;         /**< the one streaming buffer; default ota_port_work_buffer_default()
+    ota_device_t *device;    /**< required: flash, partition table, running app, chip */
+    size_t work_buffer_size; /**< the one streaming buffer; default ota_port_work_buffer_default()
                                           (host 4096, bare metal 2048), minimum 512 */
     /** Optional caller-provided streaming buffer of work_buffer_size bytes (not freed, must outlive
      *  the service); NULL = the service allocates it. */
     void *work_buffer;
-    ota_event_cb_t event_cb;         /**< may be NULL */
+    ota_event_cb_t event_cb; /**< may be NULL */
     void *event_ctx;
     /** Called at the end when an item with reboot_flag succeeded; NULL: log only. */
     void (*restart)(void *ctx);
     void *restart_ctx;
-    ota_source_config_t source;      /**< every item's source settings (transport: the port's, e.g. ota_source_posix.h) */
-    ota_source_open_fn open_source;  /**< NULL = ota_source_open (file://, http(s)://) */
+    ota_source_config_t
+        source; /**< every item's source settings (transport: the port's, e.g. ota_source_posix.h) */
+    ota_source_open_fn open_source; /**< NULL = ota_source_open (file://, http(s)://) */
     void *open_source_ctx;
     /** CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER: install an app only if its version is newer
      * than the running one (and never the same one again). Off by default, as in ESP-ADF. */
@@ -141,7 +142,7 @@ typedef struct {
     /** Accept a bare detools patch (no esp_delta_ota header, so no base hash) as an app item:
      * any stream not starting with an image's 0xE9. Off: only esp_delta_ota patches are. */
     bool delta_allow_bare;
-    uint32_t progress_interval_ms;   /**< minimum time between PROGRESS events; default 250 */
+    uint32_t progress_interval_ms; /**< minimum time between PROGRESS events; default 250 */
     /** The optional update features this firmware links (ota_update_features.h):
      *  &ota_update_features_all, a table of some of them, or NULL for none. An item that needs
      *  an absent one is refused before any erase with OTA_ERR_NOT_SUPPORTED. */
@@ -151,8 +152,8 @@ typedef struct {
 /** Totals of one run. */
 typedef struct {
     int succeeded, skipped, failed, not_run;
-    bool restarted;   /**< the restart hook was called */
-    int first_error;  /**< reason of the first failed item, OTA_OK if none */
+    bool restarted;  /**< the restart hook was called */
+    int first_error; /**< reason of the first failed item, OTA_OK if none */
 } ota_service_summary_t;
 
 /**

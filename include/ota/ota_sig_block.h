@@ -29,18 +29,18 @@
 extern "C" {
 #endif
 
-#define OTA_SIG_SECTOR_SIZE 4096u
-#define OTA_SIG_BLOCK_SIZE 1216u
-#define OTA_SIG_MAX_BLOCKS 3u
-#define OTA_SIG_BLOCK_MAGIC 0xE7u
-#define OTA_SIG_VERSION_RSA 0x02u
-#define OTA_SIG_VERSION_ECDSA 0x03u
+#define OTA_SIG_SECTOR_SIZE      4096u
+#define OTA_SIG_BLOCK_SIZE       1216u
+#define OTA_SIG_MAX_BLOCKS       3u
+#define OTA_SIG_BLOCK_MAGIC      0xE7u
+#define OTA_SIG_VERSION_RSA      0x02u
+#define OTA_SIG_VERSION_ECDSA    0x03u
 /** Bytes of a block covered by its CRC. */
 #define OTA_SIG_BLOCK_CRC_OFFSET 1196u
-#define OTA_SIG_KEY_DIGEST_LEN 32u
-#define OTA_SIG_MAX_DIGEST_LEN 48u
-#define OTA_SIG_RSA_LEN 384u
-#define OTA_SIG_MAX_COORD_LEN 48u
+#define OTA_SIG_KEY_DIGEST_LEN   32u
+#define OTA_SIG_MAX_DIGEST_LEN   48u
+#define OTA_SIG_RSA_LEN          384u
+#define OTA_SIG_MAX_COORD_LEN    48u
 
 typedef enum {
     OTA_SIG_SCHEME_NONE = 0,
@@ -57,21 +57,21 @@ typedef enum {
 /** One signature block, decoded. Big-endian numbers. */
 typedef struct {
     ota_sig_scheme_t scheme;
-    uint8_t version;                         /**< 0x02 RSA, 0x03 ECDSA */
-    uint8_t digest[OTA_SIG_MAX_DIGEST_LEN];  /**< image digest, digest_len bytes */
-    size_t digest_len;                       /**< 32 (SHA-256) or 48 (SHA-384) */
+    uint8_t version;                        /**< 0x02 RSA, 0x03 ECDSA */
+    uint8_t digest[OTA_SIG_MAX_DIGEST_LEN]; /**< image digest, digest_len bytes */
+    size_t digest_len;                      /**< 32 (SHA-256) or 48 (SHA-384) */
     /* RSA-3072 */
-    uint8_t rsa_n[OTA_SIG_RSA_LEN];          /**< modulus */
-    uint32_t rsa_e;                          /**< public exponent */
-    uint8_t rsa_rinv[OTA_SIG_RSA_LEN];       /**< 2^6144 mod n (the ROM's Montgomery helper) */
-    uint32_t rsa_mprime;                     /**< -n^-1 mod 2^32 */
+    uint8_t rsa_n[OTA_SIG_RSA_LEN];    /**< modulus */
+    uint32_t rsa_e;                    /**< public exponent */
+    uint8_t rsa_rinv[OTA_SIG_RSA_LEN]; /**< 2^6144 mod n (the ROM's Montgomery helper) */
+    uint32_t rsa_mprime;               /**< -n^-1 mod 2^32 */
     /* ECDSA */
-    uint8_t ec_x[OTA_SIG_MAX_COORD_LEN];     /**< public point X, coord_len bytes */
-    uint8_t ec_y[OTA_SIG_MAX_COORD_LEN];     /**< public point Y */
+    uint8_t ec_x[OTA_SIG_MAX_COORD_LEN]; /**< public point X, coord_len bytes */
+    uint8_t ec_y[OTA_SIG_MAX_COORD_LEN]; /**< public point Y */
     /** RSA: the signature (384 bytes). ECDSA: r || s (2 * coord_len). */
     uint8_t signature[OTA_SIG_RSA_LEN];
     size_t signature_len;
-    uint32_t crc;                            /**< as stored (parse checked it) */
+    uint32_t crc; /**< as stored (parse checked it) */
 } ota_sig_block_t;
 
 /** Digest length of @p scheme (32, or 48 for P-384), 0 for an unknown scheme. */
@@ -122,8 +122,8 @@ bool ota_sig_block_same_key(const ota_sig_block_t *a, const ota_sig_block_t *b);
  * sector whose block 0 does not parse is "not signed".
  * @return n, the number of blocks that parsed (0..3); never negative.
  */
-int ota_sig_sector_parse(const uint8_t sector[OTA_SIG_SECTOR_SIZE], ota_sig_block_t blocks[OTA_SIG_MAX_BLOCKS],
-                         int *first_err);
+int ota_sig_sector_parse(const uint8_t sector[OTA_SIG_SECTOR_SIZE],
+                         ota_sig_block_t blocks[OTA_SIG_MAX_BLOCKS], int *first_err);
 
 /**
  * Where the signature sector of an app image starts: the image length (with its appended

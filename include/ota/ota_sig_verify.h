@@ -25,8 +25,8 @@ extern "C" {
 /** The keys a device trusts (Secure Boot V2 eFuse key digests, or the running app's key). */
 typedef struct {
     uint8_t digest[OTA_SIG_MAX_BLOCKS][OTA_SIG_KEY_DIGEST_LEN]; /**< public key digests */
-    bool revoked[OTA_SIG_MAX_BLOCKS];                            /**< KEY_REVOKEn */
-    unsigned count;                                              /**< 0..3 */
+    bool revoked[OTA_SIG_MAX_BLOCKS];                           /**< KEY_REVOKEn */
+    unsigned count;                                             /**< 0..3 */
     /**
      * Only block 0 counts ("signed apps without secure boot": the new image's block 0 must
      * verify with the running app's block-0 key).
@@ -36,12 +36,12 @@ typedef struct {
 
 /** What ota_sig_verify_sector found, block by block. */
 typedef struct {
-    unsigned blocks;                              /**< blocks that parsed (0..3) */
-    int parse_err;                                /**< why block `blocks` did not parse (OTA_OK if 3 did) */
-    ota_sig_block_t block[OTA_SIG_MAX_BLOCKS];    /**< the parsed blocks */
-    int result[OTA_SIG_MAX_BLOCKS];               /**< per parsed block: OTA_OK or why it fails */
+    unsigned blocks;                           /**< blocks that parsed (0..3) */
+    int parse_err;                             /**< why block `blocks` did not parse (OTA_OK if 3 did) */
+    ota_sig_block_t block[OTA_SIG_MAX_BLOCKS]; /**< the parsed blocks */
+    int result[OTA_SIG_MAX_BLOCKS];            /**< per parsed block: OTA_OK or why it fails */
     uint8_t key_digest[OTA_SIG_MAX_BLOCKS][OTA_SIG_KEY_DIGEST_LEN];
-    int verified;                                 /**< index of the block that verified, or -1 */
+    int verified; /**< index of the block that verified, or -1 */
 } ota_sig_report_t;
 
 /**
@@ -72,11 +72,11 @@ int ota_sig_verify_sector(const uint8_t sector[OTA_SIG_SECTOR_SIZE], const uint8
 
 /** What a verification found, without the blocks themselves (for a caller that only reports). */
 typedef struct {
-    unsigned blocks;                              /**< blocks that parsed (0..3) */
-    int parse_err;                                /**< why block `blocks` did not parse (OTA_OK if 3 did) */
-    ota_sig_scheme_t scheme[OTA_SIG_MAX_BLOCKS];  /**< per parsed block */
-    int result[OTA_SIG_MAX_BLOCKS];               /**< per parsed block: OTA_OK or why it fails */
-    int verified;                                 /**< index of the block that verified, or -1 */
+    unsigned blocks;                             /**< blocks that parsed (0..3) */
+    int parse_err;                               /**< why block `blocks` did not parse (OTA_OK if 3 did) */
+    ota_sig_scheme_t scheme[OTA_SIG_MAX_BLOCKS]; /**< per parsed block */
+    int result[OTA_SIG_MAX_BLOCKS];              /**< per parsed block: OTA_OK or why it fails */
+    int verified;                                /**< index of the block that verified, or -1 */
 } ota_sig_summary_t;
 
 /** Reads @p len bytes at @p offset of the signed image (e.g. from flash). */
@@ -96,8 +96,9 @@ typedef int (*ota_sig_read_fn)(void *arg, uint32_t offset, void *buf, size_t len
  *         OTA_ERR_SIG_NO_TRUSTED_KEY; OTA_ERR_CRYPTO / OTA_ERR_NOT_SUPPORTED of a block count as not
  *         verified), or @p read's error as it returned it.
  */
-int ota_sig_verify_read(ota_sig_read_fn read, void *arg, uint64_t sector_off, const uint8_t sha256[OTA_SHA256_LEN],
-                        const uint8_t *sha384, const ota_sig_trust_t *trust, ota_sig_summary_t *sum, void *scratch);
+int ota_sig_verify_read(ota_sig_read_fn read, void *arg, uint64_t sector_off,
+                        const uint8_t sha256[OTA_SHA256_LEN], const uint8_t *sha384,
+                        const ota_sig_trust_t *trust, ota_sig_summary_t *sum, void *scratch);
 
 /** Where the signature sector is in the stream. */
 typedef enum {

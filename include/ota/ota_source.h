@@ -40,13 +40,13 @@ typedef struct {
 
 /** What the source knows about the resource; updated as it goes. */
 typedef struct {
-    int http_status;           /**< last HTTP status, 0 for file:// */
-    int64_t total_size;        /**< size of the whole resource, -1 if unknown */
-    uint64_t offset;           /**< resource offset of the next byte read() returns */
-    char etag[128];            /**< ETag of the resource ("" if none) */
-    char last_modified[64];    /**< Last-Modified ("" if none) */
-    uint32_t retries;          /**< automatic resumes done so far */
-    char error[256];           /**< detail of the last error (curl message, path), "" if none */
+    int http_status;        /**< last HTTP status, 0 for file:// */
+    int64_t total_size;     /**< size of the whole resource, -1 if unknown */
+    uint64_t offset;        /**< resource offset of the next byte read() returns */
+    char etag[128];         /**< ETag of the resource ("" if none) */
+    char last_modified[64]; /**< Last-Modified ("" if none) */
+    uint32_t retries;       /**< automatic resumes done so far */
+    char error[256];        /**< detail of the last error (curl message, path), "" if none */
 } ota_source_info_t;
 
 /** What a resume must find unchanged; fields left empty/-1 are not checked. */
@@ -81,7 +81,8 @@ struct ota_source {
  * or the server's answer), so a caller can report it; on success it is a copy of the source's info.
  */
 typedef int (*ota_source_open_fn)(void *ctx, const ota_source_config_t *cfg, const char *uri, uint64_t offset,
-                                  const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag);
+                                  const ota_source_expect_t *expect, ota_source_t **out,
+                                  ota_source_info_t *diag);
 
 /** The platform's opener: file:// and http(s):// (libcurl on POSIX; the bare-metal port: file://
  *  over semihosting only). @p ctx is unused.

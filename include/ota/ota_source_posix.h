@@ -24,19 +24,19 @@ extern "C" {
 
 /** Transport settings of the POSIX sources. */
 typedef struct {
-    const char *sdcard_root;      /**< directory file://sdcard/... maps to; NULL = "./sdcard" */
+    const char *sdcard_root; /**< directory file://sdcard/... maps to; NULL = "./sdcard" */
 
     /* HTTP(S) */
-    const char *ca_file;          /**< PEM file of trusted CAs; NULL = system bundle */
+    const char *ca_file; /**< PEM file of trusted CAs; NULL = system bundle */
     /** PEM text of trusted CA(s); wins over ca_file. The core config's cert_pem (an item's)
      *  wins over this one. */
     const char *cert_pem;
-    bool insecure;                /**< skip TLS verification (logs a warning) */
-    uint32_t connect_timeout_ms;  /**< default 10000 */
-    uint32_t stall_timeout_ms;    /**< no byte for this long = stalled; default 20000 */
-    int max_redirects;            /**< default 5; negative = none allowed */
-    int max_retries;              /**< automatic resumes after a mid-transfer failure; default 3; negative = none */
-    uint32_t retry_backoff_ms;    /**< first back-off, doubled each retry; default 500 */
+    bool insecure;               /**< skip TLS verification (logs a warning) */
+    uint32_t connect_timeout_ms; /**< default 10000 */
+    uint32_t stall_timeout_ms;   /**< no byte for this long = stalled; default 20000 */
+    int max_redirects;           /**< default 5; negative = none allowed */
+    int max_retries; /**< automatic resumes after a mid-transfer failure; default 3; negative = none */
+    uint32_t retry_backoff_ms; /**< first back-off, doubled each retry; default 500 */
     /** libcurl's download buffer (CURLOPT_BUFFERSIZE): the most bytes one receive and one write
      *  callback carry. It is libcurl's memory, not the service's: the HTTP source copies straight
      *  into the reader's buffer and leaves what does not fit with libcurl (a paused transfer), so

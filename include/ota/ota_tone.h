@@ -36,23 +36,23 @@ extern "C" {
 #endif
 
 /* --- constants (tone_partition.h, tone_partition.c, mk_audio_tone.py) -------------------- */
-#define OTA_TONE_HEADER_TAG 0x2053u          /**< FLASH_TONE_HEADER, bytes 53 20 */
-#define OTA_TONE_TAIL 0xDFACu                /**< FLASH_TONE_TAIL, bytes AC DF, last 2 bytes */
-#define OTA_TONE_MAGIC_WORD 0xF55F9876u      /**< FLASH_TONE_MAGIC_WORD (not IDF's 0xABCD5432) */
-#define OTA_TONE_PROJECT_NAME "ESP_TONE_BIN" /**< FLASH_TONE_PROJECT_NAME */
-#define OTA_TONE_FILE_TAG 0x28u              /**< FLASH_TONE_FILE_TAG */
-#define OTA_TONE_HEADER_SIZE 8u
-#define OTA_TONE_DESC_SIZE 256u              /**< format 1: esp_app_desc_t after the header */
-#define OTA_TONE_ENTRY_SIZE 64u              /**< FLASH_TONE_FILE_INFO_BLOCK */
-#define OTA_TONE_TRAILER_SIZE 6u             /**< format 1: CRC-32 (4) + tail (2) */
-#define OTA_TONE_MAX_FILES 256u              /**< song_index is a u8 and must equal the position */
-#define OTA_TONE_DEFAULT_VERSION "v1.0"      /**< mk_audio_tone.py's default -v */
+#define OTA_TONE_HEADER_TAG      0x2053u        /**< FLASH_TONE_HEADER, bytes 53 20 */
+#define OTA_TONE_TAIL            0xDFACu        /**< FLASH_TONE_TAIL, bytes AC DF, last 2 bytes */
+#define OTA_TONE_MAGIC_WORD      0xF55F9876u    /**< FLASH_TONE_MAGIC_WORD (not IDF's 0xABCD5432) */
+#define OTA_TONE_PROJECT_NAME    "ESP_TONE_BIN" /**< FLASH_TONE_PROJECT_NAME */
+#define OTA_TONE_FILE_TAG        0x28u          /**< FLASH_TONE_FILE_TAG */
+#define OTA_TONE_HEADER_SIZE     8u
+#define OTA_TONE_DESC_SIZE       256u   /**< format 1: esp_app_desc_t after the header */
+#define OTA_TONE_ENTRY_SIZE      64u    /**< FLASH_TONE_FILE_INFO_BLOCK */
+#define OTA_TONE_TRAILER_SIZE    6u     /**< format 1: CRC-32 (4) + tail (2) */
+#define OTA_TONE_MAX_FILES       256u   /**< song_index is a u8 and must equal the position */
+#define OTA_TONE_DEFAULT_VERSION "v1.0" /**< mk_audio_tone.py's default -v */
 
 /* Field sizes of the format-1 description (esp_app_desc_t as the tool packs it). */
 #define OTA_TONE_DESC_VERSION_LEN 32u
 #define OTA_TONE_DESC_PROJECT_LEN 32u
-#define OTA_TONE_DESC_TIME_LEN 16u
-#define OTA_TONE_DESC_DATE_LEN 16u
+#define OTA_TONE_DESC_TIME_LEN    16u
+#define OTA_TONE_DESC_DATE_LEN    16u
 #define OTA_TONE_DESC_IDF_VER_LEN 32u
 
 /** The header's format field. */
@@ -76,13 +76,13 @@ typedef struct {
 
 /** The format-1 description, decoded; strings are NUL-terminated copies of the fixed fields. */
 typedef struct {
-    uint32_t magic_word;                                /**< 0xF55F9876 */
-    uint32_t secure_version;                            /**< the tool writes 0 */
-    char version[OTA_TONE_DESC_VERSION_LEN + 1];        /**< -v, default "v1.0" */
-    char project_name[OTA_TONE_DESC_PROJECT_LEN + 1];   /**< "ESP_TONE_BIN" */
-    char time[OTA_TONE_DESC_TIME_LEN + 1];              /**< "%H:%M:%S" at build time */
-    char date[OTA_TONE_DESC_DATE_LEN + 1];              /**< "%Y-%m-%d" at build time */
-    char idf_ver[OTA_TONE_DESC_IDF_VER_LEN + 1];        /**< the tool writes "" */
+    uint32_t magic_word;                              /**< 0xF55F9876 */
+    uint32_t secure_version;                          /**< the tool writes 0 */
+    char version[OTA_TONE_DESC_VERSION_LEN + 1];      /**< -v, default "v1.0" */
+    char project_name[OTA_TONE_DESC_PROJECT_LEN + 1]; /**< "ESP_TONE_BIN" */
+    char time[OTA_TONE_DESC_TIME_LEN + 1];            /**< "%H:%M:%S" at build time */
+    char date[OTA_TONE_DESC_DATE_LEN + 1];            /**< "%Y-%m-%d" at build time */
+    char idf_ver[OTA_TONE_DESC_IDF_VER_LEN + 1];      /**< the tool writes "" */
 } ota_tone_desc_t;
 
 /** One 64-byte tone_file_info_t, decoded as is (no checks). */
@@ -229,8 +229,8 @@ typedef enum {
 typedef struct {
     ota_tone_build_format_t format; /**< default: format 1 */
     const char *version;            /**< at most 32 bytes; NULL: "v1.0". Format 1 only. */
-    const char *time;               /**< "HH:MM:SS", at most 16 bytes; required for format 1 (no clock here) */
-    const char *date;               /**< "YYYY-MM-DD", at most 16 bytes; required for format 1 */
+    const char *time; /**< "HH:MM:SS", at most 16 bytes; required for format 1 (no clock here) */
+    const char *date; /**< "YYYY-MM-DD", at most 16 bytes; required for format 1 */
 } ota_tone_build_config_t;
 
 /** One file to pack, in table order (the caller sorts; see docs/tone-and-versions.md). */

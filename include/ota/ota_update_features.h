@@ -53,8 +53,8 @@ typedef struct {
      *  image's length once known (APP layout; NULL for DATA). *out is released with @ref free.
      *  @return OTA_OK, *out set; OTA_ERR_NO_MEM; OTA_ERR_INVALID_ARG if the item has no room for
      *          another verifier; OTA_ERR_INVALID_STATE if the item has started streaming. */
-    int (*add)(struct ota_item *item, ota_sig_layout_t layout, uint32_t room, uint64_t (*image_len)(void *arg),
-               void *arg, struct ota_sig_check **out);
+    int (*add)(struct ota_item *item, ota_sig_layout_t layout, uint32_t room,
+               uint64_t (*image_len)(void *arg), void *arg, struct ota_sig_check **out);
     /** Take the device's trusted keys, before anything is erased.
      *  @return OTA_OK; else the item is refused with what ota_image_sig_trust returned. */
     int (*trust)(struct ota_sig_check *chk);

@@ -36,8 +36,8 @@
 extern "C" {
 #endif
 
-#define OTA_VERSION_MAX_LEN 32u      /**< esp_app_desc_t.version is char[32] */
-#define OTA_VERSION_MAX_PARTS 8u     /**< dotted-number parts kept */
+#define OTA_VERSION_MAX_LEN    32u /**< esp_app_desc_t.version is char[32] */
+#define OTA_VERSION_MAX_PARTS  8u  /**< dotted-number parts kept */
 #define OTA_VERSION_REASON_LEN 160u
 
 /**
@@ -63,14 +63,14 @@ typedef enum {
 
 /** A version string split as the comparison sees it (pointers into the original string). */
 typedef struct {
-    const char *base;      /**< the tag part ("v2.2"); not NUL-terminated at base_len */
+    const char *base; /**< the tag part ("v2.2"); not NUL-terminated at base_len */
     size_t base_len;
-    uint32_t commits;      /**< commits after the tag; 0 for a plain tag */
-    bool has_hash;         /**< a -gHEX part was present */
-    const char *hash;      /**< the hex digits (without 'g'); not NUL-terminated at hash_len */
+    uint32_t commits; /**< commits after the tag; 0 for a plain tag */
+    bool has_hash;    /**< a -gHEX part was present */
+    const char *hash; /**< the hex digits (without 'g'); not NUL-terminated at hash_len */
     size_t hash_len;
-    bool dirty;            /**< ends in "-dirty" */
-    bool numeric;          /**< base is a dotted number; then parts[]/nparts are valid */
+    bool dirty;   /**< ends in "-dirty" */
+    bool numeric; /**< base is a dotted number; then parts[]/nparts are valid */
     uint32_t parts[OTA_VERSION_MAX_PARTS];
     size_t nparts;
 } ota_version_t;
@@ -78,7 +78,8 @@ typedef struct {
 /** Result of ota_version_compare(). */
 typedef struct {
     ota_version_order_t order;
-    char reason[OTA_VERSION_REASON_LEN]; /**< short text for a log line, e.g. "237 < 252 commits after v2.2" */
+    char
+        reason[OTA_VERSION_REASON_LEN]; /**< short text for a log line, e.g. "237 < 252 commits after v2.2" */
 } ota_version_cmp_t;
 
 /** Split @p text (rules 1 and 3 above).

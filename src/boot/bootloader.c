@@ -24,14 +24,14 @@ typedef struct {
     const ota_partition_info_t *factory;
     const ota_partition_info_t *test;
     const ota_partition_info_t *ota[MAX_OTA_SLOTS]; /* by subtype & 0xF, as ESP-IDF indexes it */
-    uint32_t app_count;                   /* number of OTA entries (not necessarily contiguous) */
+    uint32_t app_count;                             /* number of OTA entries (not necessarily contiguous) */
 } boot_state_t;
 
 typedef struct {
     ota_device_t *dev;
-    bool quiet;      /* predict: no logs */
-    bool dry;        /* predict: no flash writes */
-    bool anti;       /* effective anti-rollback (it depends on rollback in Kconfig) */
+    bool quiet;                          /* predict: no logs */
+    bool dry;                            /* predict: no flash writes */
+    bool anti;                           /* effective anti-rollback (it depends on rollback in Kconfig) */
     ota_boot_verify_fn verify_signature; /* NULL: Secure Boot V2 fails closed */
     boot_state_t bs;
     ota_otadata_entry_t otadata[2];
@@ -39,11 +39,11 @@ typedef struct {
     ota_boot_result_t *out;
 } boot_t;
 
-#define BLOG(b, level, tag, ...)                                                                     \
-    do {                                                                                             \
-        if (!(b)->quiet) {                                                                           \
-            ota_log_write(level, tag, __VA_ARGS__);                                                  \
-        }                                                                                            \
+#define BLOG(b, level, tag, ...) \
+    do { \
+        if (!(b)->quiet) { \
+            ota_log_write(level, tag, __VA_ARGS__); \
+        } \
     } while (0)
 #define BLOGI(b, tag, ...) BLOG(b, OTA_LOG_INFO, tag, __VA_ARGS__)
 #define BLOGW(b, tag, ...) BLOG(b, OTA_LOG_WARN, tag, __VA_ARGS__)
@@ -292,7 +292,6 @@ static int select_boot_index(boot_t *b, int *index_out)
     return OTA_OK;
 }
 
-
 /* try_load_partition: bootloader_load_image = full verification (ESP_IMAGE_LOAD). */
 static bool try_load_partition(boot_t *b, const ota_partition_info_t *part, ota_image_info_t *info)
 {
@@ -318,7 +317,8 @@ static bool try_load_partition(boot_t *b, const ota_partition_info_t *part, ota_
             /* A bootloader that cannot check the signature must not run the app: fail closed,
              * with the lines ESP-IDF prints for a signature that does not verify (no re-hash:
              * nothing says the image is otherwise fine). */
-            BLOGE(b, TAG_SECURE, "Secure Boot V2 is enabled, but no signature verifier is linked into "
+            BLOGE(b, TAG_SECURE,
+                  "Secure Boot V2 is enabled, but no signature verifier is linked into "
                   "this bootloader (ota_bootloader_config_t.verify_signature)");
             BLOGE(b, TAG_SECURE, "Secure Boot V2 verification failed.");
             BLOGE(b, TAG_IMAGE, "Secure boot signature verification failed");

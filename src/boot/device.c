@@ -238,9 +238,8 @@ int ota_device_check_writable(const ota_device_t *dev, const ota_partition_info_
     }
     if (what != NULL) {
         OTA_LOGE(TAG, "refusing to write '%s' (0x%llx..0x%llx): it reaches %s (0x%llx..0x%llx)",
-                 target->label,
-                 (unsigned long long)start, (unsigned long long)(start + len), what, (unsigned long long)at,
-                 (unsigned long long)(at + size));
+                 target->label, (unsigned long long)start, (unsigned long long)(start + len), what,
+                 (unsigned long long)at, (unsigned long long)(at + size));
         return OTA_ERR_FLASH_PROTECTED;
     }
     return OTA_OK;
@@ -260,7 +259,8 @@ bool ota_device_data_signed(const ota_device_t *dev, const ota_partition_info_t 
         return true;
     }
     for (unsigned i = 0; i < OTA_DEVICE_SIGNED_DATA_MAX; i++) {
-        if (dev->security.signed_data[i][0] != '\0' && strcmp(dev->security.signed_data[i], part->label) == 0) {
+        if (dev->security.signed_data[i][0] != '\0' &&
+            strcmp(dev->security.signed_data[i], part->label) == 0) {
             return true;
         }
     }

@@ -45,14 +45,16 @@ int ota_image_sig_trust(const ota_device_t *dev, ota_sig_trust_t *trust)
     ota_image_info_t info;
     int err = ota_image_verify_partition(&part, &cfg, true, &info, NULL);
     uint64_t at = err == OTA_OK ? ota_sig_sector_offset_for_image(info.image_len) : 0;
-    uint8_t *raw = err == OTA_OK && at + OTA_SIG_SECTOR_SIZE <= running->size ? ota_malloc(OTA_SIG_BLOCK_SIZE) : NULL;
+    uint8_t *raw =
+        err == OTA_OK && at + OTA_SIG_SECTOR_SIZE <= running->size ? ota_malloc(OTA_SIG_BLOCK_SIZE) : NULL;
     if (raw == NULL) {
         return err == OTA_OK && at + OTA_SIG_SECTOR_SIZE <= running->size ? OTA_ERR_NO_MEM
-                                                                         : OTA_ERR_SIG_NO_TRUSTED_KEY;
+                                                                          : OTA_ERR_SIG_NO_TRUSTED_KEY;
     }
     err = ota_partition_read(&part, (uint32_t)at, raw, OTA_SIG_BLOCK_SIZE);
     if (err == OTA_OK) {
-        err = ota_sig_block_raw_key_digest(raw, trust->digest[0]) == OTA_OK ? OTA_OK : OTA_ERR_SIG_NO_TRUSTED_KEY;
+        err = ota_sig_block_raw_key_digest(raw, trust->digest[0]) == OTA_OK ? OTA_OK
+                                                                            : OTA_ERR_SIG_NO_TRUSTED_KEY;
     }
     ota_free(raw);
     if (err == OTA_OK) {
@@ -62,8 +64,8 @@ int ota_image_sig_trust(const ota_device_t *dev, ota_sig_trust_t *trust)
     return err;
 }
 
-int ota_image_sig_verify_partition(const ota_partition_t *part, uint32_t image_len, const ota_sig_trust_t *trust,
-                                   ota_sig_report_t *rep)
+int ota_image_sig_verify_partition(const ota_partition_t *part, uint32_t image_len,
+                                   const ota_sig_trust_t *trust, ota_sig_report_t *rep)
 {
     uint64_t at = ota_sig_sector_offset_for_image(image_len);
     if (at + OTA_SIG_SECTOR_SIZE > part->info.size) {

@@ -240,7 +240,8 @@ int ota_ops_invalidate_inactive_ota_data_slot(const ota_device_t *dev)
 
 /* Which entry a switch to OTA slot @p slot writes and with which seq (esp_rewrite_ota_data):
  * OTA_ERR_OTADATA_SEQ_EXHAUSTED when no seq above the active one names the slot. */
-static int plan_switch(const ota_otadata_entry_t e[2], uint32_t slot, uint32_t count, int *next, uint32_t *seq)
+static int plan_switch(const ota_otadata_entry_t e[2], uint32_t slot, uint32_t count, int *next,
+                       uint32_t *seq)
 {
     int active = ota_otadata_active(e);
     if (active < 0) {
@@ -435,7 +436,8 @@ static int current_ota_is_workable(ota_device_t *dev, bool valid)
     if (valid) {
         if (e[active].ota_state != OTA_IMG_VALID) {
             ota_app_desc_t desc, sel;
-            bool have_desc = running != NULL && ota_ops_get_partition_description(dev, running, &desc) == OTA_OK;
+            bool have_desc =
+                running != NULL && ota_ops_get_partition_description(dev, running, &desc) == OTA_OK;
             /* Check the burn can happen before VALID is written: a VALID entry whose secure version
              * the eFuse cannot take (the running app's, which is burnt now, or the selected one's,
              * which the bootloader burns at the next boot) would leave the eFuse low for good and
@@ -444,7 +446,8 @@ static int current_ota_is_workable(ota_device_t *dev, bool valid)
                 ((have_desc && ota_device_check_secure_version(dev, desc.secure_version) ==
                                    OTA_ERR_SECURE_VERSION_RANGE) ||
                  (selected != NULL && ota_ops_get_partition_description(dev, selected, &sel) == OTA_OK &&
-                  ota_device_check_secure_version(dev, sel.secure_version) == OTA_ERR_SECURE_VERSION_RANGE))) {
+                  ota_device_check_secure_version(dev, sel.secure_version) ==
+                      OTA_ERR_SECURE_VERSION_RANGE))) {
                 return OTA_ERR_SECURE_VERSION_RANGE;
             }
             e[active].ota_state = OTA_IMG_VALID;

@@ -53,9 +53,9 @@ void ota_log_write(ota_log_level_t level, const char *tag, const char *fmt, ...)
     s_sink(s_sink_ctx, level, tag ? tag : "", message);
 }
 
-int ota_log_format_line(char *buf, size_t size, ota_log_level_t level, uint64_t uptime_ms,
-                        const char *tag, const char *message)
+int ota_log_format_line(char *buf, size_t size, ota_log_level_t level, uint64_t uptime_ms, const char *tag,
+                        const char *message)
 {
-    return snprintf(buf, size, "%c (%llu) %s: %s", ota_log_level_letter(level),
-                    (unsigned long long)uptime_ms, tag, message);
+    return snprintf(buf, size, "%c (%llu) %s: %s", ota_log_level_letter(level), (unsigned long long)uptime_ms,
+                    tag, message);
 }

@@ -10,20 +10,20 @@
 static const char *TAG = "flash_emu";
 
 struct ota_flash_emu {
-    ota_flash_t flash;       /* first member: ota_flash_emu_flash() returns its address */
+    ota_flash_t flash; /* first member: ota_flash_emu_flash() returns its address */
     ota_flash_emu_config_t cfg;
     uint8_t *mem;
     bool owns_mem;
-    uint32_t *wear;          /* erase count per sector */
+    uint32_t *wear; /* erase count per sector */
     ota_flash_emu_stats_t stats;
-    uint64_t ops;            /* program + erase operations attempted */
-    uint64_t cut_at_op;      /* absolute op number to interrupt; 0 = none */
+    uint64_t ops;       /* program + erase operations attempted */
+    uint64_t cut_at_op; /* absolute op number to interrupt; 0 = none */
     ota_flash_cut_mode_t cut_mode;
-    uint64_t rng;            /* torn-content generator state */
+    uint64_t rng; /* torn-content generator state */
     bool powered_off;
     uint32_t last_fault_addr;
-    ota_flash_fault_t fault;  /* kind NONE: healthy */
-    uint64_t fault_at;        /* absolute op number of the trigger; 0: active since armed */
+    ota_flash_fault_t fault; /* kind NONE: healthy */
+    uint64_t fault_at;       /* absolute op number of the trigger; 0: active since armed */
     bool fault_active;
     uint64_t fault_hits;
     uint64_t fault_rng;
@@ -45,12 +45,18 @@ static uint64_t rng_below(uint64_t *state, uint64_t bound)
 
 static void apply_timing_defaults(ota_flash_timing_t *t)
 {
-    if (t->sector_erase_us == 0) t->sector_erase_us = 45000;
-    if (t->block_erase_us == 0) t->block_erase_us = 150000;
-    if (t->page_program_us == 0) t->page_program_us = 700;
-    if (t->read_clock_hz == 0) t->read_clock_hz = 40000000;
-    if (t->read_bus_width == 0) t->read_bus_width = 4;
-    if (t->read_setup_clocks == 0) t->read_setup_clocks = 20;
+    if (t->sector_erase_us == 0)
+        t->sector_erase_us = 45000;
+    if (t->block_erase_us == 0)
+        t->block_erase_us = 150000;
+    if (t->page_program_us == 0)
+        t->page_program_us = 700;
+    if (t->read_clock_hz == 0)
+        t->read_clock_hz = 40000000;
+    if (t->read_bus_width == 0)
+        t->read_bus_width = 4;
+    if (t->read_setup_clocks == 0)
+        t->read_setup_clocks = 20;
 }
 
 /* Returns true when this operation must be interrupted (and switches the power off). */
@@ -72,7 +78,11 @@ static bool overlaps(uint32_t a, size_t a_len, uint32_t b, uint32_t b_len)
 
 /* What an injected fault does to the program/erase just counted (emu->ops): FAULT_OK (go on),
  * FAULT_FAIL (report an error, half done) or FAULT_WORN (program with stuck bits). */
-enum { FAULT_OK = 0, FAULT_FAIL, FAULT_WORN };
+enum {
+    FAULT_OK = 0,
+    FAULT_FAIL,
+    FAULT_WORN
+};
 
 static int fault_on_write(ota_flash_emu_t *emu, uint32_t addr, size_t len)
 {
@@ -106,8 +116,7 @@ static int fault_on_write(ota_flash_emu_t *emu, uint32_t addr, size_t len)
             return FAULT_FAIL;
         }
         return FAULT_OK;
-    default:
-        return FAULT_OK;
+    default: return FAULT_OK;
     }
 }
 
@@ -196,14 +205,14 @@ static void torn_program(ota_flash_emu_t *emu, uint32_t addr, const uint8_t *src
             }
         }
         uint8_t clear = (uint8_t)(dst[cut] & ~src[cut]);
-        dst[cut] &= (uint8_t)~(clear & (uint8_t)rng_next(&emu->rng));
+        dst[cut] &= (uint8_t) ~(clear & (uint8_t)rng_next(&emu->rng));
     } else {
         for (size_t i = 0; i < len; i++) {
             uint8_t clear = (uint8_t)(dst[i] & ~src[i]);
             if (clear) {
                 last_pending = i;
             }
-            dst[i] &= (uint8_t)~(clear & (uint8_t)rng_next(&emu->rng));
+            dst[i] &= (uint8_t) ~(clear & (uint8_t)rng_next(&emu->rng));
         }
     }
     if (last_pending < len && memcmp(dst, src, len) == 0) {
@@ -265,8 +274,9 @@ static int emu_program(void *ctx, uint32_t addr, const void *buf, size_t len)
             uint8_t raise = (uint8_t)(~emu->mem[addr + i] & src[i]);
             if (raise != 0) {
                 emu->last_fault_addr = addr + (uint32_t)i;
-                OTA_LOGE(TAG, "program at 0x%08x would set bits 0x%02x from 0 to 1 (byte is 0x%02x, "
-                              "wanted 0x%02x): erase first",
+                OTA_LOGE(TAG,
+                         "program at 0x%08x would set bits 0x%02x from 0 to 1 (byte is 0x%02x, "
+                         "wanted 0x%02x): erase first",
                          (unsigned)(addr + i), raise, emu->mem[addr + i], src[i]);
                 break;
             }

@@ -11,17 +11,23 @@
 #include "ota/ota_crypto.h"
 #include "ota/ota_err.h"
 
-#define ALIGN OTA_IMAGE_MMU_PAGE_DEFAULT /* esptool IROM_ALIGN */
+#define ALIGN   OTA_IMAGE_MMU_PAGE_DEFAULT /* esptool IROM_ALIGN */
 #define SEG_HDR OTA_IMAGE_SEGMENT_HEADER_SIZE
 
-enum { SEG_DROM, SEG_IROM, SEG_DRAM, SEG_IRAM, SEG_KINDS };
+enum {
+    SEG_DROM,
+    SEG_IROM,
+    SEG_DRAM,
+    SEG_IRAM,
+    SEG_KINDS
+};
 
 /* Where a chip's segments live (addresses as ESP-IDF's linker scripts place them). */
 typedef struct {
     uint16_t chip;
     uint32_t drom_base, irom_base, dram_addr, iram_addr;
-    bool drom_after_irom;   /* one MMU for both buses: DROM pages follow IROM's (S3, C3) */
-    bool esp32_page_fix;    /* esptool's ESP32 workaround in save_flash_segment() */
+    bool drom_after_irom; /* one MMU for both buses: DROM pages follow IROM's (S3, C3) */
+    bool esp32_page_fix;  /* esptool's ESP32 workaround in save_flash_segment() */
 } chip_layout_t;
 
 static const chip_layout_t k_layouts[] = {
@@ -35,10 +41,10 @@ static const chip_layout_t k_layouts[] = {
 /* One segment as written: a slice of a logical segment (or zero padding) plus trailing zeros. */
 typedef struct {
     uint32_t addr;
-    uint32_t len;       /* total data length written, extra included */
-    int source;         /* SEG_* or -1 for esptool's zero padding segment */
-    uint32_t src_off;   /* offset in the logical segment */
-    uint32_t extra;     /* zero bytes appended (ESP32 page workaround) */
+    uint32_t len;     /* total data length written, extra included */
+    int source;       /* SEG_* or -1 for esptool's zero padding segment */
+    uint32_t src_off; /* offset in the logical segment */
+    uint32_t extra;   /* zero bytes appended (ESP32 page workaround) */
 } piece_t;
 
 typedef struct {
@@ -46,7 +52,7 @@ typedef struct {
     bool has_irom;
     uint32_t len[SEG_KINDS];
     uint32_t addr[SEG_KINDS];
-    int ram_order[2];   /* RAM segments sorted by address: [0] fills gaps, [1] ends the image */
+    int ram_order[2]; /* RAM segments sorted by address: [0] fills gaps, [1] ends the image */
     piece_t pieces[OTA_IMAGE_MAX_SEGMENTS];
     int piece_count;
     uint32_t unpadded;

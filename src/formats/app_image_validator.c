@@ -13,13 +13,22 @@
 
 #include "ota/ota_err.h"
 
-enum { PH_HEADER, PH_SEG_HDR, PH_SEG_DATA, PH_CHECKSUM, PH_HASH, PH_DONE, PH_FAILED };
+enum {
+    PH_HEADER,
+    PH_SEG_HDR,
+    PH_SEG_DATA,
+    PH_CHECKSUM,
+    PH_HASH,
+    PH_DONE,
+    PH_FAILED
+};
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 7, 8)))
 #endif
-static int set_diag(ota_image_validator_t *v, int err, uint64_t offset, int segment, uint32_t expected,
-                    uint32_t actual, const char *fmt, ...)
+static int
+set_diag(ota_image_validator_t *v, int err, uint64_t offset, int segment, uint32_t expected, uint32_t actual,
+         const char *fmt, ...)
 {
     ota_image_diag_t *d = &v->diag;
     d->err = err;
@@ -200,14 +209,16 @@ static int on_segment_header(ota_image_validator_t *v)
     if (v->cfg.max_size != 0 && min_end > v->cfg.max_size) {
         return FAIL(v, OTA_ERR_IMG_TOO_LARGE, s->header_offset, (int)i, v->cfg.max_size, (uint32_t)min_end,
                     "segment %u ends at byte %llu: image length at least %llu doesn't fit in partition "
-                    "length %u", (unsigned)i, (unsigned long long)data_end, (unsigned long long)min_end,
+                    "length %u",
+                    (unsigned)i, (unsigned long long)data_end, (unsigned long long)min_end,
                     (unsigned)v->cfg.max_size);
     }
     if (v->cfg.expected_size != 0 && data_end > v->cfg.expected_size) {
         return FAIL(v, OTA_ERR_IMG_SEGMENT_PAST_END, s->header_offset, (int)i, v->cfg.expected_size,
-                    (uint32_t)data_end, "segment %u (0x%x bytes at 0x%x) extends past the end of the "
-                    "image data (%u bytes)", (unsigned)i, (unsigned)sh.data_len, (unsigned)v->pos,
-                    (unsigned)v->cfg.expected_size);
+                    (uint32_t)data_end,
+                    "segment %u (0x%x bytes at 0x%x) extends past the end of the "
+                    "image data (%u bytes)",
+                    (unsigned)i, (unsigned)sh.data_len, (unsigned)v->pos, (unsigned)v->cfg.expected_size);
     }
     v->seg_remaining = sh.data_len;
     return emit(v, OTA_IMAGE_EVENT_SEGMENT);
@@ -435,9 +446,7 @@ int ota_image_validator_feed(ota_image_validator_t *v, const void *data, size_t 
                            (unsigned long long)n, (unsigned long long)v->pos);
             }
             break;
-        default:
-            err = v->err != OTA_OK ? v->err : OTA_ERR_INVALID_STATE;
-            break;
+        default: err = v->err != OTA_OK ? v->err : OTA_ERR_INVALID_STATE; break;
         }
     }
     if (err == OTA_OK && hashing && p > hash_from) {

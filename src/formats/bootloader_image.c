@@ -14,10 +14,8 @@ uint32_t ota_bootloader_image_offset(uint16_t chip_id)
     case OTA_CHIP_ESP32S2:
         return 0x1000; /* the ROM reads the bootloader after the first 4 KiB (ESP32 flash encryption) */
     case OTA_CHIP_ESP32P4:
-    case OTA_CHIP_ESP32C5:
-        return 0x2000;
-    default:
-        return 0x0;
+    case OTA_CHIP_ESP32C5: return 0x2000;
+    default: return 0x0;
     }
 }
 

@@ -9,9 +9,9 @@
 
 #include "byte_order.h"
 
-#define DELTA_STATE_MAGIC 0x444c5441u /* "DLTA" */
+#define DELTA_STATE_MAGIC    0x444c5441u /* "DLTA" */
 /* Decoded bytes handled per step: the unit of old-image reads and output writes. */
-#define DELTA_STEP 256u
+#define DELTA_STEP           256u
 /* Sizes longer than this many bits are corrupt (detools' own sizes are ints). */
 #define DELTA_MAX_SIZE_SHIFT 55u
 /* |old position| beyond this cannot come from a real image: refuse instead of overflowing. */
@@ -271,8 +271,7 @@ static int header_byte(ota_delta_t *d, uint8_t b)
         d->header.header_len = (uint32_t)(d->patch_offset + 1);
         d->phase = PH_DATA_FORMAT;
         return OTA_OK;
-    default:
-        return OTA_ERR_INVALID_STATE;
+    default: return OTA_ERR_INVALID_STATE;
     }
 }
 
@@ -341,8 +340,7 @@ static int on_size(ota_delta_t *d, int64_t v)
         }
         d->phase = PH_DIFF_SIZE;
         return OTA_OK;
-    default:
-        return OTA_ERR_INVALID_STATE;
+    default: return OTA_ERR_INVALID_STATE;
     }
 }
 
@@ -420,8 +418,7 @@ static int run_stream(ota_delta_t *d, const ota_delta_io_t *io)
             }
             break;
         }
-        default:
-            return OTA_OK;
+        default: return OTA_OK;
         }
     }
 }

@@ -8,7 +8,7 @@
 #include "byte_order.h"
 
 #define OFF_KEY 4u
-#define OFF_IV 388u
+#define OFF_IV  388u
 #define OFF_LEN 404u
 #define OFF_TAG 408u
 

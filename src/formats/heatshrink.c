@@ -8,11 +8,11 @@
 #include "ota/ota_err.h"
 
 enum {
-    ST_TAG = 0,   /* next: 1 tag bit */
-    ST_LITERAL,   /* next: 8 literal bits */
-    ST_INDEX,     /* next: W bits of distance - 1 */
-    ST_COUNT,     /* next: L bits of length - 1 */
-    ST_COPY,      /* outputting a back-reference */
+    ST_TAG = 0, /* next: 1 tag bit */
+    ST_LITERAL, /* next: 8 literal bits */
+    ST_INDEX,   /* next: W bits of distance - 1 */
+    ST_COUNT,   /* next: L bits of length - 1 */
+    ST_COPY,    /* outputting a back-reference */
 };
 
 bool ota_hs_params_valid(unsigned window_bits, unsigned lookahead_bits)
@@ -130,8 +130,7 @@ int ota_hs_decoder_poll(ota_hs_decoder_t *d, uint8_t *window, uint8_t *out, size
             }
             break;
         }
-        default:
-            return OTA_ERR_INVALID_ARG;
+        default: return OTA_ERR_INVALID_ARG;
         }
     }
 out:

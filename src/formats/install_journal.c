@@ -14,7 +14,7 @@ static const uint8_t k_stage_cont_magic[4] = {'C', 'K', 'P', 'C'};
 
 /* State bytes in a stage record's first slot and in each continuation slot. */
 #define STAGE_FIRST_STATE 28u
-#define STAGE_CONT_STATE 40u
+#define STAGE_CONT_STATE  40u
 
 bool ota_journal_is_present(const uint8_t *data, size_t len)
 {
@@ -244,8 +244,9 @@ uint32_t ota_journal_chain_id(const char *const *names, size_t count)
 
 uint32_t ota_journal_capacity(uint32_t sector_size)
 {
-    return sector_size <= OTA_JOURNAL_RECORDS_OFFSET ? 0
-                                                      : (sector_size - OTA_JOURNAL_RECORDS_OFFSET) / OTA_JOURNAL_RECORD_SIZE;
+    return sector_size <= OTA_JOURNAL_RECORDS_OFFSET
+               ? 0
+               : (sector_size - OTA_JOURNAL_RECORDS_OFFSET) / OTA_JOURNAL_RECORD_SIZE;
 }
 
 void ota_journal_source_id(const char *uri, uint8_t out[16])

@@ -126,8 +126,6 @@ const char *ota_otadata_state_name(uint32_t state, char buf[12])
     case OTA_IMG_INVALID: return "INVALID";
     case OTA_IMG_ABORTED: return "ABORTED";
     case OTA_IMG_UNDEFINED: return "UNDEFINED";
-    default:
-        snprintf(buf, 12, "0x%08x", (unsigned)state);
-        return buf;
+    default: snprintf(buf, 12, "0x%08x", (unsigned)state); return buf;
     }
 }

@@ -16,12 +16,12 @@
 
 #define CSV_LINE_MAX 1024u /* longest line after $VAR expansion */
 #define VAR_NAME_MAX 128u  /* longest variable name handed to the lookup */
-#define MSG_MAX 224u       /* an InputError text, before "Error at line N: " goes in front */
+#define MSG_MAX      224u  /* an InputError text, before "Error at line N: " goes in front */
 
 /* A value quoted in a message: at most QUOTE_MAX bytes of it, then "...", so that the rest of the
  * message (the keyword list) always fits. Use with "%.*s%s". */
 #define QUOTE_MAX 48
-#define QUOTE(s) (int)((s).n > QUOTE_MAX ? QUOTE_MAX : (s).n), (s).p, ((s).n > QUOTE_MAX ? "..." : "")
+#define QUOTE(s)  (int)((s).n > QUOTE_MAX ? QUOTE_MAX : (s).n), (s).p, ((s).n > QUOTE_MAX ? "..." : "")
 
 typedef struct {
     const char *p;
@@ -146,7 +146,11 @@ static const char *hex64(int64_t v, char buf[24])
 
 /* --- numbers: gen_esp32part's parse_int() ------------------------------------------------------- */
 
-typedef enum { KW_NONE, KW_TYPES, KW_SUBTYPES } kw_kind_t;
+typedef enum {
+    KW_NONE,
+    KW_TYPES,
+    KW_SUBTYPES
+} kw_kind_t;
 
 typedef struct {
     kw_kind_t kind;
@@ -162,7 +166,11 @@ static const char *keyword_at(keywords_t kw, size_t i, uint8_t *value)
     }
 }
 
-enum { NUM_OK = 0, NUM_INVALID = 1, NUM_RANGE = 2 };
+enum {
+    NUM_OK = 0,
+    NUM_INVALID = 1,
+    NUM_RANGE = 2
+};
 
 static int digit_value(char c)
 {
@@ -507,7 +515,8 @@ static int expand_vars(span_t line, const ota_partition_csv_options_t *o, char *
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static int set_diag(ota_partition_diag_t *diag, int err, uint32_t line, const char *fmt, ...)
+static int
+set_diag(ota_partition_diag_t *diag, int err, uint32_t line, const char *fmt, ...)
 {
     if (diag != NULL) {
         diag->line = (int)line;
@@ -531,7 +540,8 @@ int ota_partition_table_parse_csv(const char *text, size_t len, const ota_partit
         return OTA_ERR_INVALID_ARG;
     }
     const ota_partition_csv_options_t *o = opts != NULL ? opts : &defaults;
-    uint32_t table_offset = o->table_offset || o->table_offset_set ? o->table_offset : OTA_PARTITION_TABLE_OFFSET;
+    uint32_t table_offset =
+        o->table_offset || o->table_offset_set ? o->table_offset : OTA_PARTITION_TABLE_OFFSET;
     memset(out, 0, sizeof *out);
 
     const unsigned char *u = (const unsigned char *)text;
@@ -618,10 +628,10 @@ int ota_partition_table_parse_csv(const char *text, size_t len, const ota_partit
             if (e.has_offset && e.offset < last_end) {
                 /* gen_esp32part compares with res[0] by value (name, type, subtype, offset, size). */
                 const ota_partition_info_t *first = &out->entries[0];
-                bool is_first = entries == 1 ||
-                                (strncmp(first->label, e.info.label, OTA_PARTITION_LABEL_MAX) == 0 &&
-                                 first->type == e.info.type && first->subtype == e.info.subtype &&
-                                 (int64_t)first->offset == e.offset && (int64_t)first->size == e.size);
+                bool is_first =
+                    entries == 1 || (strncmp(first->label, e.info.label, OTA_PARTITION_LABEL_MAX) == 0 &&
+                                     first->type == e.info.type && first->subtype == e.info.subtype &&
+                                     (int64_t)first->offset == e.offset && (int64_t)first->size == e.size);
                 char a[24], b[24];
                 if (is_first) {
                     deferred = set_diag(

@@ -18,7 +18,8 @@ typedef struct {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void put(writer_t *w, const char *fmt, ...)
+static void
+put(writer_t *w, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -39,18 +39,16 @@ static const keyword_t k_partition_table_subtypes[] = {
 };
 
 static const keyword_t k_app_subtypes[] = {
-    {"factory", 0x00}, {"test", 0x20},
-    {"ota_0", 0x10},   {"ota_1", 0x11},  {"ota_2", 0x12},  {"ota_3", 0x13},
-    {"ota_4", 0x14},   {"ota_5", 0x15},  {"ota_6", 0x16},  {"ota_7", 0x17},
-    {"ota_8", 0x18},   {"ota_9", 0x19},  {"ota_10", 0x1A}, {"ota_11", 0x1B},
-    {"ota_12", 0x1C},  {"ota_13", 0x1D}, {"ota_14", 0x1E}, {"ota_15", 0x1F},
-    {"tee_0", 0x30},   {"tee_1", 0x31},
+    {"factory", 0x00}, {"test", 0x20},   {"ota_0", 0x10},  {"ota_1", 0x11},  {"ota_2", 0x12},
+    {"ota_3", 0x13},   {"ota_4", 0x14},  {"ota_5", 0x15},  {"ota_6", 0x16},  {"ota_7", 0x17},
+    {"ota_8", 0x18},   {"ota_9", 0x19},  {"ota_10", 0x1A}, {"ota_11", 0x1B}, {"ota_12", 0x1C},
+    {"ota_13", 0x1D},  {"ota_14", 0x1E}, {"ota_15", 0x1F}, {"tee_0", 0x30},  {"tee_1", 0x31},
 };
 
 static const keyword_t k_data_subtypes[] = {
-    {"ota", 0x00},      {"phy", 0x01},      {"nvs", 0x02},    {"coredump", 0x03},
-    {"nvs_keys", 0x04}, {"efuse", 0x05},    {"undefined", 0x06}, {"esphttpd", 0x80},
-    {"fat", 0x81},      {"spiffs", 0x82},   {"littlefs", 0x83}, {"tee_ota", 0x90},
+    {"ota", 0x00},      {"phy", 0x01},    {"nvs", 0x02},       {"coredump", 0x03},
+    {"nvs_keys", 0x04}, {"efuse", 0x05},  {"undefined", 0x06}, {"esphttpd", 0x80},
+    {"fat", 0x81},      {"spiffs", 0x82}, {"littlefs", 0x83},  {"tee_ota", 0x90},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -260,7 +258,8 @@ int ota_partition_table_from_binary(const uint8_t *data, size_t len, ota_partiti
     }
     memset(out, 0, sizeof *out);
     if (len % OTA_PARTITION_ENTRY_SIZE != 0) {
-        return ota_pt_fail(diag, OTA_ERR_PT_INVALID, 0, "Partition table length must be a multiple of 32 bytes");
+        return ota_pt_fail(diag, OTA_ERR_PT_INVALID, 0,
+                           "Partition table length must be a multiple of 32 bytes");
     }
     /* gen_esp32part's from_binary(): the MD5 runs over every non-MD5 entry so far, an MD5 entry is
      * checked and skipped, parsing goes on until the all-0xFF end marker. */
@@ -287,16 +286,17 @@ int ota_partition_table_from_binary(const uint8_t *data, size_t len, ota_partiti
             char repr[32];
             bytes_repr(e, 2, repr, sizeof repr);
             return ota_pt_fail(diag, OTA_ERR_PT_BAD_MAGIC, 0,
-                        "Invalid magic bytes (%s) for partition definition (entry %zu at 0x%zx)", repr,
-                        pos / OTA_PARTITION_ENTRY_SIZE, pos);
+                               "Invalid magic bytes (%s) for partition definition (entry %zu at 0x%zx)", repr,
+                               pos / OTA_PARTITION_ENTRY_SIZE, pos);
         }
         if (out->count == OTA_PARTITION_MAX_ENTRIES) {
             return ota_pt_fail(diag, OTA_ERR_PT_TOO_MANY, 0, "more than %u partitions in the table",
-                        (unsigned)OTA_PARTITION_MAX_ENTRIES);
+                               (unsigned)OTA_PARTITION_MAX_ENTRIES);
         }
         decode_entry(e, &out->entries[out->count++]);
     }
-    return ota_pt_fail(diag, OTA_ERR_PT_NO_END_MARKER, 0, "Partition table is missing an end-of-table marker");
+    return ota_pt_fail(diag, OTA_ERR_PT_NO_END_MARKER, 0,
+                       "Partition table is missing an end-of-table marker");
 }
 
 int ota_partition_table_parse_app(const uint8_t *data, size_t len, ota_partition_table_t *out,
@@ -326,15 +326,15 @@ int ota_partition_table_parse_app(const uint8_t *data, size_t len, ota_partition
         }
         if (out->count == OTA_PARTITION_MAX_ENTRIES) {
             return ota_pt_fail(diag, OTA_ERR_PT_TOO_MANY, 0, "more than %u partitions in the table",
-                        (unsigned)OTA_PARTITION_MAX_ENTRIES);
+                               (unsigned)OTA_PARTITION_MAX_ENTRIES);
         }
         decode_entry(e, &out->entries[out->count++]);
     }
     if (out->count == 0) {
         uint16_t magic = len >= 2 ? ota_get_le16(data) : 0xFFFFu;
         return ota_pt_fail(diag, OTA_ERR_PT_BAD_MAGIC, 0,
-                    "no partition table (first entry magic 0x%04x, expected 0x%04x)", magic,
-                    OTA_PARTITION_MAGIC);
+                           "no partition table (first entry magic 0x%04x, expected 0x%04x)", magic,
+                           OTA_PARTITION_MAGIC);
     }
     return OTA_OK;
 }

@@ -21,8 +21,8 @@ int ota_partition_table_check_bounds(const ota_partition_table_t *table, uint32_
         const ota_partition_info_t *p = &table->entries[i];
         if (p->offset > flash_size || p->size > flash_size - p->offset) {
             return ota_pt_fail(diag, OTA_ERR_PT_FLASH_SIZE, table->line[i],
-                        "partition '%s' (0x%x, size 0x%x) ends past the end of the flash (0x%x bytes)",
-                        p->label, (unsigned)p->offset, (unsigned)p->size, (unsigned)flash_size);
+                               "partition '%s' (0x%x, size 0x%x) ends past the end of the flash (0x%x bytes)",
+                               p->label, (unsigned)p->offset, (unsigned)p->size, (unsigned)flash_size);
         }
     }
     return OTA_OK;
@@ -50,24 +50,25 @@ static int verify_entry(const ota_partition_table_t *t, size_t i, const ota_part
     uint32_t align = offset_alignment(p->type);
     if (p->offset % align != 0) {
         return ota_pt_fail(diag, OTA_ERR_PT_ALIGNMENT, line,
-                    "Partition %s invalid: Offset 0x%x is not aligned to 0x%x", p->label, (unsigned)p->offset,
-                    (unsigned)align);
+                           "Partition %s invalid: Offset 0x%x is not aligned to 0x%x", p->label,
+                           (unsigned)p->offset, (unsigned)align);
     }
     if (p->type == OTA_PART_TYPE_APP) {
         uint32_t size_align = opts->secure_v1 ? 0x10000u : 0x1000u;
         if (p->size % size_align != 0) {
             return ota_pt_fail(diag, OTA_ERR_PT_ALIGNMENT, line,
-                        "Partition %s invalid: Size 0x%x is not aligned to 0x%x", p->label, (unsigned)p->size,
-                        (unsigned)size_align);
+                               "Partition %s invalid: Size 0x%x is not aligned to 0x%x", p->label,
+                               (unsigned)p->size, (unsigned)size_align);
         }
     }
     bool readonly = (p->flags & OTA_PART_FLAG_READONLY) != 0;
     if (p->type == OTA_PART_TYPE_DATA && readonly &&
         (p->subtype == OTA_PART_SUBTYPE_DATA_OTA || p->subtype == OTA_PART_SUBTYPE_DATA_COREDUMP)) {
-        return ota_pt_fail(diag, OTA_ERR_PT_READONLY_NOT_ALLOWED, line,
-                    "Partition %s invalid: '%s' partition of type %u and subtype %u is always read-write and "
-                    "cannot be read-only",
-                    p->label, p->label, p->type, p->subtype);
+        return ota_pt_fail(
+            diag, OTA_ERR_PT_READONLY_NOT_ALLOWED, line,
+            "Partition %s invalid: '%s' partition of type %u and subtype %u is always read-write and "
+            "cannot be read-only",
+            p->label, p->label, p->type, p->subtype);
     }
     if (p->type == OTA_PART_TYPE_DATA && p->subtype == OTA_PART_SUBTYPE_DATA_NVS && !readonly &&
         p->size < OTA_PARTITION_NVS_RW_MIN_SIZE) {
@@ -101,8 +102,8 @@ static int verify_otadata(const ota_partition_table_t *t, uint8_t subtype, const
         }
     }
     if (found == 1 && t->entries[first].size != OTA_PARTITION_OTADATA_SIZE) {
-        return ota_pt_fail(diag, OTA_ERR_PT_OTADATA, t->line[first], "%s partition must have size = 0x%x", what,
-                    (unsigned)OTA_PARTITION_OTADATA_SIZE);
+        return ota_pt_fail(diag, OTA_ERR_PT_OTADATA, t->line[first], "%s partition must have size = 0x%x",
+                           what, (unsigned)OTA_PARTITION_OTADATA_SIZE);
     }
     return OTA_OK;
 }
@@ -128,12 +129,12 @@ static int check_overlaps(const ota_partition_table_t *t, uint32_t table_offset,
         uint32_t line = t->line[order[k]];
         if (p->offset < table_end && !is_primary_boot_or_table(p)) {
             return ota_pt_fail(diag, OTA_ERR_PT_OVERLAP, line, "Partition offset 0x%x is below 0x%llx",
-                        (unsigned)p->offset, (unsigned long long)table_end);
+                               (unsigned)p->offset, (unsigned long long)table_end);
         }
         if (last != NULL && p->offset < (uint64_t)last->offset + last->size) {
             return ota_pt_fail(diag, OTA_ERR_PT_OVERLAP, line, "Partition at 0x%x overlaps 0x%x-0x%llx",
-                        (unsigned)p->offset, (unsigned)last->offset,
-                        (unsigned long long)last->offset + last->size - 1);
+                               (unsigned)p->offset, (unsigned)last->offset,
+                               (unsigned long long)last->offset + last->size - 1);
         }
         last = p;
     }
@@ -175,11 +176,12 @@ int ota_partition_table_check_flash_size(const ota_partition_table_t *t, uint32_
         if (rest > mib / 2u || (rest == mib / 2u && (tenths & 1u) != 0)) {
             tenths++;
         }
-        return ota_pt_fail(diag, OTA_ERR_PT_FLASH_SIZE, t->line[last],
-                    "Partitions tables occupies %llu.%uMB of flash (%llu bytes) which does not fit in configured "
-                    "flash size %uMB.",
-                    (unsigned long long)(tenths / 10u), (unsigned)(tenths % 10u), (unsigned long long)used,
-                    (unsigned)(flash_size / 0x100000u));
+        return ota_pt_fail(
+            diag, OTA_ERR_PT_FLASH_SIZE, t->line[last],
+            "Partitions tables occupies %llu.%uMB of flash (%llu bytes) which does not fit in configured "
+            "flash size %uMB.",
+            (unsigned long long)(tenths / 10u), (unsigned)(tenths % 10u), (unsigned long long)used,
+            (unsigned)(flash_size / 0x100000u));
     }
     return OTA_OK;
 }
@@ -209,11 +211,12 @@ int ota_partition_table_verify(const ota_partition_table_t *table, const ota_par
             if (strncmp(t->entries[i].label, t->entries[j].label, OTA_PARTITION_LABEL_MAX) == 0) {
                 if (t->line[i] != 0 && t->line[j] != 0) {
                     return ota_pt_fail(diag, OTA_ERR_PT_DUPLICATE_NAME, t->line[i],
-                                "Partition names must be unique (also on line %u)", (unsigned)t->line[j]);
+                                       "Partition names must be unique (also on line %u)",
+                                       (unsigned)t->line[j]);
                 }
                 return ota_pt_fail(diag, OTA_ERR_PT_DUPLICATE_NAME, t->line[i],
-                            "Partition names must be unique ('%s' is entry %zu and %zu)", t->entries[i].label,
-                            j, i);
+                                   "Partition names must be unique ('%s' is entry %zu and %zu)",
+                                   t->entries[i].label, j, i);
             }
         }
     }
@@ -245,13 +248,13 @@ int ota_partition_table_check_layout(const ota_partition_table_t *table, uint32_
         uint32_t align = offset_alignment(p->type);
         if (p->offset % align != 0) {
             return ota_pt_fail(diag, OTA_ERR_PT_ALIGNMENT, table->line[i],
-                        "Partition %s invalid: Offset 0x%x is not aligned to 0x%x", p->label,
-                        (unsigned)p->offset, (unsigned)align);
+                               "Partition %s invalid: Offset 0x%x is not aligned to 0x%x", p->label,
+                               (unsigned)p->offset, (unsigned)align);
         }
         if (p->type == OTA_PART_TYPE_APP && p->size % 0x1000u != 0) {
             return ota_pt_fail(diag, OTA_ERR_PT_ALIGNMENT, table->line[i],
-                        "Partition %s invalid: Size 0x%x is not aligned to 0x%x", p->label, (unsigned)p->size,
-                        0x1000u);
+                               "Partition %s invalid: Size 0x%x is not aligned to 0x%x", p->label,
+                               (unsigned)p->size, 0x1000u);
         }
     }
     int err = check_overlaps(table, table_offset != 0 ? table_offset : OTA_PARTITION_TABLE_OFFSET, diag);
@@ -283,10 +286,13 @@ int ota_partition_table_name_warning(const ota_partition_table_t *t, size_t *ind
             for (size_t i = 0; (k = ota_partition_type_keyword(i, &v)) != NULL; i++) {
                 if (strcmp(k, p->label) == 0 && v != p->type) {
                     (*index)++;
-                    return snprintf(buf, size,
-                                    "WARNING: Partition has name '%s' which is a partition type, but does not "
-                                    "match this partition's type (0x%x). Mistake in partition table?",
-                                    p->label, p->type) >= 0 ? 1 : 0;
+                    return snprintf(
+                               buf, size,
+                               "WARNING: Partition has name '%s' which is a partition type, but does not "
+                               "match this partition's type (0x%x). Mistake in partition table?",
+                               p->label, p->type) >= 0
+                               ? 1
+                               : 0;
                 }
             }
             continue;
@@ -300,10 +306,13 @@ int ota_partition_table_name_warning(const ota_partition_table_t *t, size_t *ind
         uint8_t own;
         if (known && !(subtype_of(p->type, p->label, &own) && own == p->subtype)) {
             (*index)++;
-            return snprintf(buf, size,
-                            "WARNING: Partition has name '%s' which is a partition subtype, but this partition "
-                            "has non-matching type 0x%x and subtype 0x%x. Mistake in partition table?",
-                            p->label, p->type, p->subtype) >= 0 ? 1 : 0;
+            return snprintf(
+                       buf, size,
+                       "WARNING: Partition has name '%s' which is a partition subtype, but this partition "
+                       "has non-matching type 0x%x and subtype 0x%x. Mistake in partition table?",
+                       p->label, p->type, p->subtype) >= 0
+                       ? 1
+                       : 0;
         }
     }
     return 0;

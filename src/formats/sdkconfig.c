@@ -5,20 +5,23 @@
 
 #include "ota/ota_err.h"
 
-#define PREFIX "CONFIG_"
-#define PREFIX_LEN (sizeof PREFIX - 1)
+#define PREFIX       "CONFIG_"
+#define PREFIX_LEN   (sizeof PREFIX - 1)
 #define NOT_SET_TAIL " is not set"
 
 /* One line, split; spans point into the text. */
 typedef struct {
     const char *key;
     size_t key_len;
-    const char *raw;     /* unquoted value, or the inside of the quotes (escapes unresolved) */
+    const char *raw; /* unquoted value, or the inside of the quotes (escapes unresolved) */
     size_t raw_len;
     ota_sdkconfig_kind_t kind;
 } line_t;
 
-enum { LINE_NOTHING = 0, LINE_OPTION = 1 };
+enum {
+    LINE_NOTHING = 0,
+    LINE_OPTION = 1
+};
 
 static bool is_blank(char c)
 {
@@ -118,8 +121,9 @@ static int parse_line(const char *s, size_t n, unsigned lineno, line_t *out, ota
         if (eq < end && is_blank(s[eq])) {
             return syntax_error(diag, lineno, eq, "blank between the option name and '='");
         }
-        return syntax_error(diag, lineno, eq, eq < end ? "invalid character in the option name"
-                                                       : "expected '=' after the option name");
+        return syntax_error(diag, lineno, eq,
+                            eq < end ? "invalid character in the option name"
+                                     : "expected '=' after the option name");
     }
     out->key = s + i;
     out->key_len = k;
@@ -248,8 +252,8 @@ static int parse_visit(void *ctx, const line_t *line, unsigned lineno)
     return p->cb(p->ctx, &entry);
 }
 
-int ota_sdkconfig_parse(const char *text, size_t len, char *scratch, size_t scratch_size, ota_sdkconfig_cb_t cb,
-                        void *ctx, ota_sdkconfig_diag_t *diag)
+int ota_sdkconfig_parse(const char *text, size_t len, char *scratch, size_t scratch_size,
+                        ota_sdkconfig_cb_t cb, void *ctx, ota_sdkconfig_diag_t *diag)
 {
     parse_ctx_t p = {scratch, scratch_size, cb, ctx, diag};
     return walk(text, len, parse_visit, &p, diag);
@@ -305,7 +309,8 @@ int ota_sdkconfig_get(const char *text, size_t len, const char *key, char *value
     return OTA_OK;
 }
 
-int ota_sdkconfig_get_bool(const char *text, size_t len, const char *key, bool *out, ota_sdkconfig_diag_t *diag)
+int ota_sdkconfig_get_bool(const char *text, size_t len, const char *key, bool *out,
+                           ota_sdkconfig_diag_t *diag)
 {
     get_ctx_t g;
     int rc = get_line(text, len, key, &g, diag);

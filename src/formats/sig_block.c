@@ -10,11 +10,11 @@
 #include "byte_order.h"
 
 /* RSA offsets */
-#define RSA_N 36u
-#define RSA_E 420u
-#define RSA_RINV 424u
-#define RSA_MPRIME 808u
-#define RSA_SIG 812u
+#define RSA_N       36u
+#define RSA_E       420u
+#define RSA_RINV    424u
+#define RSA_MPRIME  808u
+#define RSA_SIG     812u
 #define RSA_KEY_LEN (RSA_SIG - RSA_N) /* n||e||rinv||M' = 776 */
 
 /* The block stores big numbers little-endian; copying reverses them either way. */
@@ -29,38 +29,28 @@ size_t ota_sig_scheme_digest_len(ota_sig_scheme_t scheme)
 {
     switch (scheme) {
     case OTA_SIG_SCHEME_RSA3072:
-    case OTA_SIG_SCHEME_ECDSA_P256:
-        return 32;
-    case OTA_SIG_SCHEME_ECDSA_P384:
-        return 48;
-    default:
-        return 0;
+    case OTA_SIG_SCHEME_ECDSA_P256: return 32;
+    case OTA_SIG_SCHEME_ECDSA_P384: return 48;
+    default: return 0;
     }
 }
 
 size_t ota_sig_scheme_coord_len(ota_sig_scheme_t scheme)
 {
     switch (scheme) {
-    case OTA_SIG_SCHEME_ECDSA_P256:
-        return 32;
-    case OTA_SIG_SCHEME_ECDSA_P384:
-        return 48;
-    default:
-        return 0;
+    case OTA_SIG_SCHEME_ECDSA_P256: return 32;
+    case OTA_SIG_SCHEME_ECDSA_P384: return 48;
+    default: return 0;
     }
 }
 
 const char *ota_sig_scheme_name(ota_sig_scheme_t scheme)
 {
     switch (scheme) {
-    case OTA_SIG_SCHEME_RSA3072:
-        return "RSA-3072";
-    case OTA_SIG_SCHEME_ECDSA_P256:
-        return "ECDSA-P256";
-    case OTA_SIG_SCHEME_ECDSA_P384:
-        return "ECDSA-P384";
-    default:
-        return "none";
+    case OTA_SIG_SCHEME_RSA3072: return "RSA-3072";
+    case OTA_SIG_SCHEME_ECDSA_P256: return "ECDSA-P256";
+    case OTA_SIG_SCHEME_ECDSA_P384: return "ECDSA-P384";
+    default: return "none";
     }
 }
 
@@ -107,14 +97,9 @@ int ota_sig_block_parse(const uint8_t raw[OTA_SIG_BLOCK_SIZE], ota_sig_block_t *
     }
     size_t dlen;
     switch (raw[2]) {
-    case 0:
-        dlen = 32;
-        break;
-    case 1:
-        dlen = 48;
-        break;
-    default:
-        return OTA_ERR_SIG_BAD_SCHEME;
+    case 0: dlen = 32; break;
+    case 1: dlen = 48; break;
+    default: return OTA_ERR_SIG_BAD_SCHEME;
     }
     uint8_t curve = raw[ec_curve_off(dlen)];
     if (curve == OTA_SIG_CURVE_P256 && dlen == 32) {
@@ -235,8 +220,8 @@ bool ota_sig_block_same_key(const ota_sig_block_t *a, const ota_sig_block_t *b)
     return la != 0 && la == lb && memcmp(ka, kb, la) == 0;
 }
 
-int ota_sig_sector_parse(const uint8_t sector[OTA_SIG_SECTOR_SIZE], ota_sig_block_t blocks[OTA_SIG_MAX_BLOCKS],
-                         int *first_err)
+int ota_sig_sector_parse(const uint8_t sector[OTA_SIG_SECTOR_SIZE],
+                         ota_sig_block_t blocks[OTA_SIG_MAX_BLOCKS], int *first_err)
 {
     int n = 0;
     int err = OTA_OK;

@@ -76,7 +76,8 @@ uint32_t ota_tone_prefix_size(const ota_tone_header_t *header)
     if (header == NULL) {
         return OTA_TONE_HEADER_SIZE;
     }
-    return OTA_TONE_HEADER_SIZE + desc_size(header->format) + OTA_TONE_ENTRY_SIZE * (uint32_t)header->total_num;
+    return OTA_TONE_HEADER_SIZE + desc_size(header->format) +
+           OTA_TONE_ENTRY_SIZE * (uint32_t)header->total_num;
 }
 
 static void copy_field(char *dst, const uint8_t *src, size_t n)
@@ -136,8 +137,8 @@ int ota_tone_entry_parse(const void *buf, size_t len, ota_tone_entry_t *out)
     return OTA_OK;
 }
 
-int ota_tone_entry_check(const ota_tone_entry_t *e, uint32_t index, uint32_t expected_adr, uint32_t table_offset,
-                         ota_tone_diag_t *diag)
+int ota_tone_entry_check(const ota_tone_entry_t *e, uint32_t index, uint32_t expected_adr,
+                         uint32_t table_offset, ota_tone_diag_t *diag)
 {
     diag_clear(diag);
     if (e == NULL) {
@@ -182,8 +183,8 @@ int ota_tone_entry_check(const ota_tone_entry_t *e, uint32_t index, uint32_t exp
  * the 0xFF padding after each file is read too, where it lies within @p avail (beyond it the image
  * is truncated, which the caller reports).
  */
-static int walk_layout(ota_tone_read_fn read, void *ctx, uint32_t avail, bool check_padding, ota_tone_info_t *info,
-                       ota_tone_diag_t *diag)
+static int walk_layout(ota_tone_read_fn read, void *ctx, uint32_t avail, bool check_padding,
+                       ota_tone_info_t *info, ota_tone_diag_t *diag)
 {
     memset(info, 0, sizeof *info);
     uint8_t buf[OTA_TONE_DESC_SIZE];
@@ -241,7 +242,8 @@ static int walk_layout(ota_tone_read_fn read, void *ctx, uint32_t avail, bool ch
             }
             for (uint32_t k = 0; k < pad; k++) {
                 if (tail[k] != 0xFF) {
-                    return fail(diag, OTA_ERR_TONE_BAD_PADDING, data_end + k, (int32_t)i, "padding", 0xFF, tail[k]);
+                    return fail(diag, OTA_ERR_TONE_BAD_PADDING, data_end + k, (int32_t)i, "padding", 0xFF,
+                                tail[k]);
                 }
             }
         }
@@ -385,8 +387,7 @@ int ota_tone_diag_format(int err, const ota_tone_diag_t *d, char *buf, size_t si
     case OTA_ERR_TONE_TOO_LARGE:
         return snprintf(buf, size, "%s: image is %u bytes, the partition %u", what, (unsigned)d->actual,
                         (unsigned)d->expected);
-    case OTA_ERR_TONE_BAD_PROJECT:
-        return snprintf(buf, size, "%s (offset 0x%x)", what, (unsigned)d->offset);
+    case OTA_ERR_TONE_BAD_PROJECT: return snprintf(buf, size, "%s (offset 0x%x)", what, (unsigned)d->offset);
     case OTA_ERR_TONE_BAD_TABLE:
         if (strcmp(d->field, "total_num") == 0) {
             return snprintf(buf, size, "%s: total_num is %u, must be 1..%u", what, (unsigned)d->actual,
@@ -395,8 +396,8 @@ int ota_tone_diag_format(int err, const ota_tone_diag_t *d, char *buf, size_t si
         return snprintf(buf, size, "%s: %s%s is 0x%x, expected 0x%x (offset 0x%x)", what, entry, d->field,
                         (unsigned)d->actual, (unsigned)d->expected, (unsigned)d->offset);
     case OTA_ERR_TONE_BAD_CRC:
-        return snprintf(buf, size, "%s: stored 0x%08x, computed 0x%08x (offset 0x%x)", what, (unsigned)d->actual,
-                        (unsigned)d->expected, (unsigned)d->offset);
+        return snprintf(buf, size, "%s: stored 0x%08x, computed 0x%08x (offset 0x%x)", what,
+                        (unsigned)d->actual, (unsigned)d->expected, (unsigned)d->offset);
     default:
         return snprintf(buf, size, "%s: %s%s is 0x%x, expected 0x%x (offset 0x%x)", what, entry, d->field,
                         (unsigned)d->actual, (unsigned)d->expected, (unsigned)d->offset);

@@ -109,7 +109,8 @@ int ota_tone_build(const ota_tone_build_config_t *config, const ota_tone_file_t 
     if (fmt1) {
         memset(block, 0, sizeof block);
         ota_put_le32(block + DESC_MAGIC, OTA_TONE_MAGIC_WORD);
-        put_string(block + DESC_VERSION, config->version != NULL ? config->version : OTA_TONE_DEFAULT_VERSION);
+        put_string(block + DESC_VERSION,
+                   config->version != NULL ? config->version : OTA_TONE_DEFAULT_VERSION);
         put_string(block + DESC_PROJECT, OTA_TONE_PROJECT_NAME);
         put_string(block + DESC_TIME, config->time);
         put_string(block + DESC_DATE, config->date);
@@ -117,7 +118,8 @@ int ota_tone_build(const ota_tone_build_config_t *config, const ota_tone_file_t 
             return rc;
         }
     }
-    uint32_t adr = OTA_TONE_HEADER_SIZE + (fmt1 ? OTA_TONE_DESC_SIZE : 0u) + OTA_TONE_ENTRY_SIZE * (uint32_t)count;
+    uint32_t adr =
+        OTA_TONE_HEADER_SIZE + (fmt1 ? OTA_TONE_DESC_SIZE : 0u) + OTA_TONE_ENTRY_SIZE * (uint32_t)count;
     for (size_t i = 0; i < count; i++) {
         memset(block, 0, OTA_TONE_ENTRY_SIZE);
         block[ENTRY_FILE_TAG] = OTA_TONE_FILE_TAG;
@@ -164,8 +166,8 @@ static int buffer_write(void *ctx, const void *buf, size_t len)
     return OTA_OK;
 }
 
-int ota_tone_build_to_buffer(const ota_tone_build_config_t *config, const ota_tone_file_t *files, size_t count,
-                             void *out, size_t cap, size_t *len)
+int ota_tone_build_to_buffer(const ota_tone_build_config_t *config, const ota_tone_file_t *files,
+                             size_t count, void *out, size_t cap, size_t *len)
 {
     uint32_t total;
     int rc = ota_tone_build_size(config, files, count, &total);

@@ -231,7 +231,8 @@ static bool same_hash(const ota_version_t *a, const ota_version_t *b)
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static ota_version_order_t finish(ota_version_cmp_t *out, ota_version_order_t order, const char *fmt, ...);
+static ota_version_order_t
+finish(ota_version_cmp_t *out, ota_version_order_t order, const char *fmt, ...);
 
 static ota_version_order_t finish(ota_version_cmp_t *out, ota_version_order_t order, const char *fmt, ...)
 {
@@ -245,7 +246,8 @@ static ota_version_order_t finish(ota_version_cmp_t *out, ota_version_order_t or
     return order;
 }
 
-static ota_version_order_t same_base(const ota_version_t *in, const ota_version_t *run, ota_version_cmp_t *out)
+static ota_version_order_t same_base(const ota_version_t *in, const ota_version_t *run,
+                                     ota_version_cmp_t *out)
 {
     const int bl = (int)in->base_len;
     if (in->commits != run->commits) {
@@ -255,9 +257,9 @@ static ota_version_order_t same_base(const ota_version_t *in, const ota_version_
                       in->dirty || run->dirty ? " (-dirty ignored)" : "");
     }
     if (in->has_hash && run->has_hash && !same_hash(in, run)) {
-        return finish(out, OTA_VERSION_NOT_COMPARABLE, "different commits g%.*s and g%.*s, both %u after %.*s",
-                      (int)in->hash_len, in->hash, (int)run->hash_len, run->hash, (unsigned)in->commits, bl,
-                      in->base);
+        return finish(out, OTA_VERSION_NOT_COMPARABLE,
+                      "different commits g%.*s and g%.*s, both %u after %.*s", (int)in->hash_len, in->hash,
+                      (int)run->hash_len, run->hash, (unsigned)in->commits, bl, in->base);
     }
     if (in->dirty || run->dirty) {
         return finish(out, OTA_VERSION_NOT_COMPARABLE, "-dirty build of the same commit (%u after %.*s)",
@@ -286,30 +288,26 @@ ota_version_order_t ota_version_compare(const char *incoming, const char *runnin
         return same_base(&in, &run, out);
     }
     if (!in.numeric || !run.numeric) {
-        return finish(out, OTA_VERSION_NOT_COMPARABLE, "different tags %.*s and %.*s, not both dotted numbers",
-                      (int)in.base_len, in.base, (int)run.base_len, run.base);
+        return finish(out, OTA_VERSION_NOT_COMPARABLE,
+                      "different tags %.*s and %.*s, not both dotted numbers", (int)in.base_len, in.base,
+                      (int)run.base_len, run.base);
     }
     int c = compare_parts(&in, &run);
     if (c == 0) {
         return same_base(&in, &run, out); /* "v2.2" and "v2.2.0" name the same release */
     }
-    return finish(out, c > 0 ? OTA_VERSION_NEWER : OTA_VERSION_OLDER, "%.*s %s %.*s", (int)in.base_len, in.base,
-                  c > 0 ? ">" : "<", (int)run.base_len, run.base);
+    return finish(out, c > 0 ? OTA_VERSION_NEWER : OTA_VERSION_OLDER, "%.*s %s %.*s", (int)in.base_len,
+                  in.base, c > 0 ? ">" : "<", (int)run.base_len, run.base);
 }
 
 const char *ota_version_order_name(ota_version_order_t order)
 {
     switch (order) {
-    case OTA_VERSION_NEWER:
-        return "newer";
-    case OTA_VERSION_SAME:
-        return "same";
-    case OTA_VERSION_OLDER:
-        return "older";
-    case OTA_VERSION_NOT_COMPARABLE:
-        return "not comparable";
-    case OTA_VERSION_UNPARSEABLE:
-        return "unparseable";
+    case OTA_VERSION_NEWER: return "newer";
+    case OTA_VERSION_SAME: return "same";
+    case OTA_VERSION_OLDER: return "older";
+    case OTA_VERSION_NOT_COMPARABLE: return "not comparable";
+    case OTA_VERSION_UNPARSEABLE: return "unparseable";
     }
     return "unknown";
 }
@@ -317,15 +315,11 @@ const char *ota_version_order_name(ota_version_order_t order)
 int ota_version_order_to_err(ota_version_order_t order)
 {
     switch (order) {
-    case OTA_VERSION_NEWER:
-        return OTA_OK;
+    case OTA_VERSION_NEWER: return OTA_OK;
     case OTA_VERSION_SAME:
-    case OTA_VERSION_OLDER:
-        return OTA_ERR_VERSION_NOT_NEWER;
-    case OTA_VERSION_NOT_COMPARABLE:
-        return OTA_ERR_VERSION_NOT_COMPARABLE;
-    case OTA_VERSION_UNPARSEABLE:
-        return OTA_ERR_VERSION_UNPARSEABLE;
+    case OTA_VERSION_OLDER: return OTA_ERR_VERSION_NOT_NEWER;
+    case OTA_VERSION_NOT_COMPARABLE: return OTA_ERR_VERSION_NOT_COMPARABLE;
+    case OTA_VERSION_UNPARSEABLE: return OTA_ERR_VERSION_UNPARSEABLE;
     }
     return OTA_ERR_INVALID_ARG;
 }

@@ -20,8 +20,9 @@ static void wipe(void *p, size_t n)
 
 int ota_enc_img_ecies_device_key(const uint8_t *hmac_key, size_t len, uint8_t priv[32])
 {
-    return ota_pbkdf2_hmac_sha256(hmac_key, len, OTA_ENC_IMG_ECIES_PBKDF2_SALT, sizeof OTA_ENC_IMG_ECIES_PBKDF2_SALT,
-                                  OTA_ENC_IMG_ECIES_PBKDF2_ITERATIONS, priv, 32);
+    return ota_pbkdf2_hmac_sha256(hmac_key, len, OTA_ENC_IMG_ECIES_PBKDF2_SALT,
+                                  sizeof OTA_ENC_IMG_ECIES_PBKDF2_SALT, OTA_ENC_IMG_ECIES_PBKDF2_ITERATIONS,
+                                  priv, 32);
 }
 
 int ota_enc_img_derive_key(const ota_enc_img_key_t *key, const ota_enc_img_header_t *h, uint8_t aes_key[32])
@@ -67,8 +68,9 @@ int ota_enc_img_ecies_aes_key(const uint8_t priv[32], const ota_enc_img_header_t
     }
     if (err == OTA_OK) {
         static const char info[] = OTA_ENC_IMG_ECIES_HKDF_INFO;
-        err = ota_hkdf_sha256(secret, sizeof secret, h->key_field + OTA_ENC_IMG_ECIES_POINT_SIZE,
-                              OTA_ENC_IMG_ECIES_SALT_SIZE, (const uint8_t *)info, sizeof info - 1, aes_key, 32);
+        err =
+            ota_hkdf_sha256(secret, sizeof secret, h->key_field + OTA_ENC_IMG_ECIES_POINT_SIZE,
+                            OTA_ENC_IMG_ECIES_SALT_SIZE, (const uint8_t *)info, sizeof info - 1, aes_key, 32);
     }
     wipe(secret, sizeof secret);
     return err;
@@ -193,7 +195,8 @@ static int drop_advanced(ota_enc_img_decryptor_t *d, uint8_t *out, int n)
     return n - (int)drop;
 }
 
-int ota_enc_img_dec_update(ota_enc_img_decryptor_t *d, const uint8_t *in, size_t len, uint8_t *out, size_t out_cap)
+int ota_enc_img_dec_update(ota_enc_img_decryptor_t *d, const uint8_t *in, size_t len, uint8_t *out,
+                           size_t out_cap)
 {
     if (d->err != OTA_OK) {
         return d->err;

@@ -20,11 +20,10 @@ int ota_sig_verify_block(const ota_sig_block_t *b, const uint8_t *digest, size_t
     case OTA_SIG_SCHEME_ECDSA_P256:
     case OTA_SIG_SCHEME_ECDSA_P384: {
         size_t c = ota_sig_scheme_coord_len(b->scheme);
-        return ota_ecdsa_verify(b->scheme == OTA_SIG_SCHEME_ECDSA_P256 ? OTA_EC_P256 : OTA_EC_P384, b->ec_x, b->ec_y,
-                                b->digest, b->digest_len, b->signature, b->signature + c);
+        return ota_ecdsa_verify(b->scheme == OTA_SIG_SCHEME_ECDSA_P256 ? OTA_EC_P256 : OTA_EC_P384, b->ec_x,
+                                b->ec_y, b->digest, b->digest_len, b->signature, b->signature + c);
     }
-    default:
-        return OTA_ERR_INVALID_ARG;
+    default: return OTA_ERR_INVALID_ARG;
     }
 }
 
@@ -43,22 +42,19 @@ static int rank(int err)
 {
     switch (err) {
     case OTA_ERR_SIG_INVALID:
-    case OTA_ERR_SIG_DIGEST_MISMATCH:
-        return 3;
-    case OTA_ERR_SIG_KEY_REVOKED:
-        return 2;
-    case OTA_ERR_SIG_NO_TRUSTED_KEY:
-        return 1;
-    default:
-        return 0;
+    case OTA_ERR_SIG_DIGEST_MISMATCH: return 3;
+    case OTA_ERR_SIG_KEY_REVOKED: return 2;
+    case OTA_ERR_SIG_NO_TRUSTED_KEY: return 1;
+    default: return 0;
     }
 }
 
 /* One block at a time (ESP-IDF checks the blocks in order, each on its own): read, parse, key
  * digest, trust, signature. With @p rep the blocks are kept there; else in @p scratch (one parsed
  * block and one raw block, OTA_SIG_VERIFY_SCRATCH bytes). */
-static int verify_blocks(ota_sig_read_fn read, void *arg, uint64_t off, const uint8_t *sha256, const uint8_t *sha384,
-                         const ota_sig_trust_t *trust, ota_sig_report_t *rep, ota_sig_summary_t *sum, void *scratch)
+static int verify_blocks(ota_sig_read_fn read, void *arg, uint64_t off, const uint8_t *sha256,
+                         const uint8_t *sha384, const ota_sig_trust_t *trust, ota_sig_report_t *rep,
+                         ota_sig_summary_t *sum, void *scratch)
 {
     memset(sum, 0, sizeof *sum);
     sum->verified = -1;
@@ -108,7 +104,8 @@ static int verify_blocks(ota_sig_read_fn read, void *arg, uint64_t off, const ui
         }
         if (err == OTA_OK) {
             if (b->scheme == OTA_SIG_SCHEME_ECDSA_P384) {
-                err = sha384 != NULL ? ota_sig_verify_block(b, sha384, OTA_SHA384_LEN) : OTA_ERR_SIG_DIGEST_MISMATCH;
+                err = sha384 != NULL ? ota_sig_verify_block(b, sha384, OTA_SHA384_LEN)
+                                     : OTA_ERR_SIG_DIGEST_MISMATCH;
             } else {
                 err = ota_sig_verify_block(b, sha256, OTA_SHA256_LEN);
             }
@@ -155,12 +152,13 @@ int ota_sig_verify_sector(const uint8_t sector[OTA_SIG_SECTOR_SIZE], const uint8
     }
     /* the blocks go to the report (the caller's or ours): of the scratch only the raw block is used */
     _Alignas(ota_sig_block_t) uint8_t scratch[OTA_SIG_VERIFY_SCRATCH];
-    return verify_blocks(read_memory, (void *)sector, 0, sha256, sha384, trust, rep != NULL ? rep : &local, &sum,
-                         scratch);
+    return verify_blocks(read_memory, (void *)sector, 0, sha256, sha384, trust, rep != NULL ? rep : &local,
+                         &sum, scratch);
 }
 
-int ota_sig_verify_read(ota_sig_read_fn read, void *arg, uint64_t sector_off, const uint8_t sha256[OTA_SHA256_LEN],
-                        const uint8_t *sha384, const ota_sig_trust_t *trust, ota_sig_summary_t *sum, void *scratch)
+int ota_sig_verify_read(ota_sig_read_fn read, void *arg, uint64_t sector_off,
+                        const uint8_t sha256[OTA_SHA256_LEN], const uint8_t *sha384,
+                        const ota_sig_trust_t *trust, ota_sig_summary_t *sum, void *scratch)
 {
     return verify_blocks(read, arg, sector_off, sha256, sha384, trust, NULL, sum, scratch);
 }

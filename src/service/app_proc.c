@@ -26,16 +26,16 @@ static const char *TAG_IMAGE = "esp_image";
 #define APP_PEEK_LEN (OTA_IMAGE_HEADER_SIZE + OTA_IMAGE_SEGMENT_HEADER_SIZE + OTA_APP_DESC_SIZE)
 
 typedef struct {
-    ota_item_t item;             /* first: the handle is the item (ota_path.h) */
+    ota_item_t item; /* first: the handle is the item (ota_path.h) */
     const ota_partition_info_t *slot;
     ota_image_validator_config_t vcfg;
     ota_image_validator_t validator;
-    bool own_hash;               /* image has no appended SHA-256: hash the stream ourselves */
+    bool own_hash; /* image has no appended SHA-256: hash the stream ourselves */
     ota_sha256_ctx_t sha;
     uint64_t last_log_ms;
-    void *delta;                 /* the delta stage's context when the stream is a patch */
-    ota_sig_check_t *sig;        /* Secure Boot V2 / signed apps: the signature verifier, else NULL */
-    ota_stage_t decrypt;         /* a decrypt key is configured: the decrypt stage (ctx NULL: none) */
+    void *delta;                       /* the delta stage's context when the stream is a patch */
+    ota_sig_check_t *sig;              /* Secure Boot V2 / signed apps: the signature verifier, else NULL */
+    ota_stage_t decrypt;               /* a decrypt key is configured: the decrypt stage (ctx NULL: none) */
     const ota_update_features_t *feat; /* the linked optional features (ota_update_features.h) */
 } app_ctx_t;
 
@@ -71,23 +71,29 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
         return err;
     }
     /* The composition (ota_path.h): app checker -> image validator -> slot, then otadata. */
-    ota_checker_t checker = {.name = "app description", .peek_len = APP_PEEK_LEN, .check = app_check, .ctx = ctx};
+    ota_checker_t checker = {
+        .name = "app description", .peek_len = APP_PEEK_LEN, .check = app_check, .ctx = ctx};
     ctx->item.checker = checker;
     ctx->item.activate = app_activate;
     ctx->item.activate_ctx = ctx;
     ctx->item.detail_write_errors = true;
-    ota_verifier_t image = {.name = "esp_image", .reset = image_reset, .feed = image_feed,
-                            .snapshot = image_snapshot, .finish = image_finish, .message = image_message,
+    ota_verifier_t image = {.name = "esp_image",
+                            .reset = image_reset,
+                            .feed = image_feed,
+                            .snapshot = image_snapshot,
+                            .finish = image_finish,
+                            .message = image_message,
                             .ctx = ctx};
     err = ota_item_add_verifier(&ctx->item, &image);
     /* Secure Boot V2 or signed apps: a trusted signature after the image, checked after the last
      * byte and before the commit (verifier_sig.h). After the image validator, which it asks for
      * the image length. */
     if (err == OTA_OK && ctx->slot != NULL && ota_device_app_updates_signed(dev)) {
-        err = ctx->feat->signatures == NULL
-                  ? ota_feature_missing(&ctx->item, "signature verification", "the device requires signed apps")
-                  : ctx->feat->signatures->add(&ctx->item, OTA_SIG_LAYOUT_APP, ctx->slot->size, validated_len,
-                                               ctx, &ctx->sig);
+        err =
+            ctx->feat->signatures == NULL
+                ? ota_feature_missing(&ctx->item, "signature verification", "the device requires signed apps")
+                : ctx->feat->signatures->add(&ctx->item, OTA_SIG_LAYOUT_APP, ctx->slot->size, validated_len,
+                                             ctx, &ctx->sig);
     }
     /* A pre-encryption key (esp_encrypted_img): the stream is decrypted first, before any other
      * stage; the verifiers see the plaintext (signed, then encrypted, as ESP-IDF's flow). */
@@ -224,11 +230,13 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
     if (sv != OTA_OK) {
         ota_service_report_version_check(ctx->item.service, running, incoming, true, sv);
         if (sv == OTA_ERR_SECURE_VERSION_RANGE) {
-            return ota_item_refuse(&ctx->item, sv,
-                                   "secure version %u of the incoming image does not fit the chip's %u-bit eFuse",
-                                   (unsigned)secure, (unsigned)ota_device_secure_version_bits(dev));
+            return ota_item_refuse(
+                &ctx->item, sv,
+                "secure version %u of the incoming image does not fit the chip's %u-bit eFuse",
+                (unsigned)secure, (unsigned)ota_device_secure_version_bits(dev));
         }
-        return ota_item_refuse(&ctx->item, sv, "secure version of the incoming image is too low (%u < eFuse %u)",
+        return ota_item_refuse(&ctx->item, sv,
+                               "secure version of the incoming image is too low (%u < eFuse %u)",
                                (unsigned)secure, (unsigned)dev->efuse_secure_version);
     }
     int decision = OTA_OK;
@@ -236,7 +244,8 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
         ota_version_cmp_t cmp;
         decision = ota_version_order_to_err(ota_version_compare(incoming, running, &cmp));
         if (decision == OTA_ERR_VERSION_NOT_NEWER) {
-            OTA_LOGW(TAG, "Current running version is the same as or higher than a new, no need to upgrade (%s)",
+            OTA_LOGW(TAG,
+                     "Current running version is the same as or higher than a new, no need to upgrade (%s)",
                      cmp.reason);
             ota_service_set_item_detail(ctx->item.service, 0, "incoming %s is not newer than running %s (%s)",
                                         incoming, running, cmp.reason);
@@ -346,7 +355,8 @@ int ota_app_default_execute(void *handle, ota_node_attr_t *node)
         return err;
     }
     log_progress(ctx, ota_item_position(item), true);
-    ota_service_report_progress(item->service, ota_item_stream_position(item, item->consumed), item->total, true);
+    ota_service_report_progress(item->service, ota_item_stream_position(item, item->consumed), item->total,
+                                true);
     OTA_LOGI(TAG_HTTPS, "Connection closed");
     return OTA_OK;
 }
@@ -355,7 +365,8 @@ int ota_app_default_execute(void *handle, ota_node_attr_t *node)
 static int app_activate(void *arg)
 {
     app_ctx_t *ctx = arg;
-    return ota_ops_set_boot_partition_verified(ctx->item.device, ctx->slot, ota_image_validator_info(&ctx->validator));
+    return ota_ops_set_boot_partition_verified(ctx->item.device, ctx->slot,
+                                               ota_image_validator_info(&ctx->validator));
 }
 
 /* esp_ota_end + esp_ota_set_boot_partition. Every verifier has passed (the image validator:

@@ -22,16 +22,16 @@ static const char *TAG = "OTA_DEFAULT";
 #define DATA_CHUNK 2048u
 
 typedef struct {
-    ota_item_t item;                /* first: the handle is the item (ota_path.h) */
+    ota_item_t item; /* first: the handle is the item (ota_path.h) */
     const ota_partition_info_t *part;
-    ota_sha256_ctx_t sha;           /* over every byte written to the partition, in order */
-    uint64_t hashed;                /* bytes fed to sha */
+    ota_sha256_ctx_t sha; /* over every byte written to the partition, in order */
+    uint64_t hashed;      /* bytes fed to sha */
     uint64_t last_log_ms;
-    ota_tone_info_t cur;            /* the partition's tone image (need_upgrade) */
+    ota_tone_info_t cur; /* the partition's tone image (need_upgrade) */
     bool cur_is_tone;
-    char tone_error[160];           /* why the tone validator refused the staged image */
-    ota_sig_check_t *sig;           /* signed data partition (ESP-IDF v6.1): its verifier, else NULL */
-    ota_stage_t decrypt;            /* the stream is esp_encrypted_img: the decrypt stage (ctx NULL: none) */
+    char tone_error[160]; /* why the tone validator refused the staged image */
+    ota_sig_check_t *sig; /* signed data partition (ESP-IDF v6.1): its verifier, else NULL */
+    ota_stage_t decrypt;  /* the stream is esp_encrypted_img: the decrypt stage (ctx NULL: none) */
     const ota_update_feature_sig_t *sigf; /* the signature feature, NULL: not linked */
 } data_ctx_t;
 
@@ -109,11 +109,17 @@ int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_att
     }
     /* The composition (ota_path.h): tone checker -> SHA-256 (+ tone validator at the end) ->
      * the partition. */
-    ota_checker_t checker = {.name = "tone image", .peek_len = OTA_TONE_HEADER_SIZE + OTA_TONE_DESC_SIZE,
-                             .check = data_check, .ctx = ctx};
+    ota_checker_t checker = {.name = "tone image",
+                             .peek_len = OTA_TONE_HEADER_SIZE + OTA_TONE_DESC_SIZE,
+                             .check = data_check,
+                             .ctx = ctx};
     ctx->item.checker = checker;
-    ota_verifier_t verifier = {.name = "sha256+tone", .reset = hash_reset, .feed = hash_feed,
-                               .snapshot = hash_snapshot, .finish = tone_finish, .message = tone_message,
+    ota_verifier_t verifier = {.name = "sha256+tone",
+                               .reset = hash_reset,
+                               .feed = hash_feed,
+                               .snapshot = hash_snapshot,
+                               .finish = tone_finish,
+                               .message = tone_message,
                                .ctx = ctx};
     err = ota_item_add_verifier(&ctx->item, &verifier);
     /* A signed data partition (subtype 0x06, or marked signed): the last sector is the signature. */
@@ -180,7 +186,8 @@ static int attach_decrypt(data_ctx_t *ctx)
     }
     const ota_update_feature_decrypt_t *dec = ota_service_features(item->service)->decryption;
     if (dec == NULL) {
-        return ota_feature_missing(item, "image decryption", "the data item is pre-encrypted (esp_encrypted_img)");
+        return ota_feature_missing(item, "image decryption",
+                                   "the data item is pre-encrypted (esp_encrypted_img)");
     }
     OTA_LOGI(TAG, "data item is pre-encrypted (esp_encrypted_img): decrypting while writing");
     err = dec->create(key, &ctx->decrypt);
@@ -247,7 +254,8 @@ static int data_check(void *arg, const uint8_t *head, size_t want, bool ended)
     bool in_tagged = want >= 2 && head[0] == 0x53 && head[1] == 0x20;
     if (!in_tagged) {
         if (cur_is_tone) {
-            return refuse(ctx, OTA_ERR_TONE_BAD_TAG, "partition holds a tone image; the incoming data is not one");
+            return refuse(ctx, OTA_ERR_TONE_BAD_TAG,
+                          "partition holds a tone image; the incoming data is not one");
         }
         OTA_LOGI(TAG, "incoming data is not a tone image: writing it as is");
         return OTA_OK;
@@ -261,7 +269,8 @@ static int data_check(void *arg, const uint8_t *head, size_t want, bool ended)
     OTA_LOGI(TAG, "tone format %u : %u", cur_is_tone ? (unsigned)cur.header.format : 0u,
              (unsigned)in_hdr.format);
     if (in_hdr.format != OTA_TONE_FORMAT_1) {
-        ota_service_report_version_check(ctx->item.service, cur_is_tone ? cur.desc.version : "", "", false, OTA_OK);
+        ota_service_report_version_check(ctx->item.service, cur_is_tone ? cur.desc.version : "", "", false,
+                                         OTA_OK);
         return OTA_OK; /* format 0 has no version: always upgrade, as ESP-ADF's example */
     }
     ota_tone_desc_t in_desc;
@@ -275,13 +284,14 @@ static int data_check(void *arg, const uint8_t *head, size_t want, bool ended)
     if (!cur_is_tone || cur.header.format != OTA_TONE_FORMAT_1 ||
         ota_version_parse(cur.desc.version, &cur_version) != OTA_OK) {
         /* Nothing comparable installed: the incoming image replaces it. */
-        ota_service_report_version_check(ctx->item.service, cur_is_tone ? cur.desc.version : "", in_desc.version,
-                                         true, OTA_OK);
+        ota_service_report_version_check(ctx->item.service, cur_is_tone ? cur.desc.version : "",
+                                         in_desc.version, true, OTA_OK);
         return OTA_OK;
     }
     ota_version_cmp_t cmp;
     int decision = ota_version_order_to_err(ota_version_compare(in_desc.version, cur.desc.version, &cmp));
-    OTA_LOGI(TAG, "current version %s, incoming version %s (%s)", cur.desc.version, in_desc.version, cmp.reason);
+    OTA_LOGI(TAG, "current version %s, incoming version %s (%s)", cur.desc.version, in_desc.version,
+             cmp.reason);
     ota_service_report_version_check(ctx->item.service, cur.desc.version, in_desc.version, true, decision);
     if (decision == OTA_ERR_VERSION_NOT_NEWER) {
         OTA_LOGW(TAG, "The incoming version is same as or lower than the running version");
@@ -337,7 +347,8 @@ static int tone_finish(void *arg, uint64_t total, ota_staged_read_fn read, void 
      * image without the sector is left to the signature verifier, which runs next and says
      * "unsigned" (the more telling reason). */
     if (ctx->sig != NULL && total >= 2 * OTA_SIG_SECTOR_SIZE &&
-        ota_tone_validate(read, read_arg, (uint32_t)ota_sig_sector_offset_for_data(total), &info, &diag) != OTA_OK &&
+        ota_tone_validate(read, read_arg, (uint32_t)ota_sig_sector_offset_for_data(total), &info, &diag) !=
+            OTA_OK &&
         ota_tone_validate(read, read_arg, (uint32_t)total, &info, &diag) == OTA_OK) {
         return OTA_OK;
     }
@@ -387,7 +398,8 @@ static void on_chunk(void *arg, uint32_t at, size_t n)
     } else {
         OTA_LOGD(TAG, "write_offset %u, r_size %d", (unsigned)at, (int)n);
     }
-    ota_service_report_progress(ctx->item.service, ota_item_stream_position(&ctx->item, ctx->item.writer.written),
+    ota_service_report_progress(ctx->item.service,
+                                ota_item_stream_position(&ctx->item, ctx->item.writer.written),
                                 ctx->item.total, false);
 }
 
@@ -405,8 +417,8 @@ int ota_data_default_execute(void *handle, ota_node_attr_t *node)
     if (!item->writer.begun) {
         return refuse(ctx, OTA_ERR_IMG_TRUNCATED, "the data image is empty");
     }
-    ota_service_report_progress(item->service, ota_item_stream_position(item, item->writer.written), item->total,
-                                true);
+    ota_service_report_progress(item->service, ota_item_stream_position(item, item->writer.written),
+                                item->total, true);
     return OTA_OK;
 }
 
@@ -435,7 +447,8 @@ int ota_data_default_finished_check(void *handle, ota_node_attr_t *node, int res
     if (result == OTA_OK) {
         result = commit(ctx);
     } else if (ctx->item.writer.begun) {
-        OTA_LOGW(TAG, "partition %s left as an interrupted install (will be installed again)", ctx->part->label);
+        OTA_LOGW(TAG, "partition %s left as an interrupted install (will be installed again)",
+                 ctx->part->label);
     }
     ota_item_close(&ctx->item);
     if (ctx->sig != NULL) {

@@ -51,7 +51,8 @@ int ota_feature_missing(ota_item_t *item, const char *feature, const char *why)
 {
     return ota_item_refuse(item, OTA_ERR_NOT_SUPPORTED,
                            "%s, but the %s feature is not linked into this firmware "
-                           "(ota_service_config_t.features): refused, nothing erased", why, feature);
+                           "(ota_service_config_t.features): refused, nothing erased",
+                           why, feature);
 }
 
 int ota_feature_delta_absent(ota_item_t *item, bool allow_bare)

@@ -14,7 +14,8 @@ static void note_error(ota_item_t *item, int err, const ota_source_info_t *info)
 
 /* Open the item's source at @p offset (expect: NULL or what must hold, see ota_source.h). A failed
  * open's HTTP status and detail go to the item's RESULT event. */
-static int open_source(ota_item_t *item, uint64_t offset, const ota_source_expect_t *expect, ota_source_t **out)
+static int open_source(ota_item_t *item, uint64_t offset, const ota_source_expect_t *expect,
+                       ota_source_t **out)
 {
     const ota_service_config_t *cfg = ota_service_config(item->service);
     ota_source_info_t diag;
@@ -125,8 +126,9 @@ int ota_item_refuse(ota_item_t *item, int err, const char *fmt, ...)
 int ota_item_refuse_too_large(ota_item_t *item, int64_t size)
 {
     const ota_partition_info_t *t = &item->target.info;
-    return ota_item_refuse(item, OTA_ERR_IMG_TOO_LARGE, "image of %lld bytes%s larger than partition %s (%u bytes)",
-                           (long long)size, item->stages != NULL ? " (decrypted)" : "", t->label, (unsigned)t->size);
+    return ota_item_refuse(item, OTA_ERR_IMG_TOO_LARGE,
+                           "image of %lld bytes%s larger than partition %s (%u bytes)", (long long)size,
+                           item->stages != NULL ? " (decrypted)" : "", t->label, (unsigned)t->size);
 }
 
 int ota_item_add_verifier(ota_item_t *item, const ota_verifier_t *verifier)
@@ -182,7 +184,8 @@ static void journal_header(const ota_item_t *item, ota_journal_header_t *out)
          * it, the records go to those spill sectors and sector 0 keeps only checkpoints. */
         uint32_t sector = item->device->flash->sector_size;
         uint64_t bound = item->target.info.size / sector * sector;
-        uint64_t need = (item->stages->out_size + sector - 1) / sector * sector + OTA_JOURNAL_SPILL_SECTORS * sector;
+        uint64_t need =
+            (item->stages->out_size + sector - 1) / sector * sector + OTA_JOURNAL_SPILL_SECTORS * sector;
         if (item->total >= 0 && item->stages->out_size > 0 && need <= bound) {
             out->spill = true;
             out->total_size = (uint32_t)(bound - OTA_JOURNAL_SPILL_SECTORS * sector);
@@ -299,7 +302,8 @@ static bool staged_resume_possible(ota_item_t *item, const ota_journal_header_t 
         return false;
     }
     if (!found.spill) {
-        st->resume_ok = ota_journal_find_staged(item->first_sector, sector, &cp, &st->resume_rec, st->state) == OTA_OK;
+        st->resume_ok =
+            ota_journal_find_staged(item->first_sector, sector, &cp, &st->resume_rec, st->state) == OTA_OK;
         return st->resume_ok;
     }
     /* the last checkpoint in sector 0, its record in one of the spill sectors */
@@ -309,14 +313,16 @@ static bool staged_resume_possible(ota_item_t *item, const ota_journal_header_t 
     }
     int which = -1;
     for (uint32_t i = 0; i < OTA_JOURNAL_SPILL_SECTORS && which < 0; i++) {
-        if (ota_partition_read(&item->target, found.total_size + i * sector, item->first_sector, sector) == OTA_OK &&
-            ota_journal_spill_find(item->first_sector, sector, cp.bytes_written, &at, &free_off, st->state) == OTA_OK) {
+        if (ota_partition_read(&item->target, found.total_size + i * sector, item->first_sector, sector) ==
+                OTA_OK &&
+            ota_journal_spill_find(item->first_sector, sector, cp.bytes_written, &at, &free_off, st->state) ==
+                OTA_OK) {
             which = (int)i; /* a second record for the same point describes the same cut: either */
         }
     }
     uint32_t slots;
-    if (which < 0 ||
-        ota_journal_stage_decode(item->first_sector + at, sector - at, &st->resume_rec, st->state, &slots) != OTA_OK) {
+    if (which < 0 || ota_journal_stage_decode(item->first_sector + at, sector - at, &st->resume_rec,
+                                              st->state, &slots) != OTA_OK) {
         return false;
     }
     st->spill_cur = (uint32_t)which;
@@ -369,8 +375,10 @@ int ota_item_begin_write(ota_item_t *item)
     item->next_checkpoint = item->checkpoint_every;
     if (item->resume.bytes_written != 0) {
         if (item->stages != NULL) {
-            OTA_LOGI(item->tag, "%s holds an interrupted install of this image: resuming at %u bytes of output, "
-                     "byte %u of the stream", item->target.info.label, (unsigned)item->resume.bytes_written,
+            OTA_LOGI(item->tag,
+                     "%s holds an interrupted install of this image: resuming at %u bytes of output, "
+                     "byte %u of the stream",
+                     item->target.info.label, (unsigned)item->resume.bytes_written,
                      (unsigned)item->stages->resume_rec.source_offset);
         } else {
             OTA_LOGI(item->tag, "%s holds an interrupted install of this image: resuming at %u of %lld bytes",

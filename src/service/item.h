@@ -36,22 +36,22 @@ typedef struct {
     const struct ota_stages_ops *ops;
     ota_stage_t stage[OTA_STAGE_MAX];
     size_t count;
-    bool started;                    /* areas laid out, stages reset */
-    uint8_t *raw;                    /* stream bytes read from the source */
+    bool started; /* areas laid out, stages reset */
+    uint8_t *raw; /* stream bytes read from the source */
     size_t raw_cap, raw_len, raw_pos;
     uint8_t *area[OTA_STAGE_MAX];
     size_t cap[OTA_STAGE_MAX], len[OTA_STAGE_MAX], pos[OTA_STAGE_MAX];
-    bool done[OTA_STAGE_MAX];        /* finish() reported the end */
+    bool done[OTA_STAGE_MAX]; /* finish() reported the end */
     bool source_ended;
-    size_t lead;                     /* stream bytes in item->peek that are the first input */
-    uint64_t produced;               /* output bytes the last stage produced (peek included) */
-    uint64_t out_size;               /* the output's size if a stage knows it (a patch's new size), 0 */
+    size_t lead;       /* stream bytes in item->peek that are the first input */
+    uint64_t produced; /* output bytes the last stage produced (peek included) */
+    uint64_t out_size; /* the output's size if a stage knows it (a patch's new size), 0 */
     /* resume: the stage record of the checkpoint being resumed from */
     bool resume_ok;
     ota_journal_stage_t resume_rec;
-    bool forwarded;                  /* resume: the stream was read again for the first stage */
-    size_t forward_pend;             /* its output kept for the next stage (stage_forward) */
-    uint32_t spill_cur, spill_next;  /* resume: where the journal's spill sectors take the next record */
+    bool forwarded;                 /* resume: the stream was read again for the first stage */
+    size_t forward_pend;            /* its output kept for the next stage (stage_forward) */
+    uint32_t spill_cur, spill_next; /* resume: where the journal's spill sectors take the next record */
     /* Record state (state_cap bytes; scratch when checkpointing) and the encoded stage record
      * (programmed into the journal slot by slot's worth), one block sized by ota_stages_buffers:
      * a chain without a RESUME_STATE stage (decrypt) saves a few bytes, not the 1 KiB a delta
@@ -64,20 +64,20 @@ typedef struct {
 typedef struct ota_item {
     ota_service_t *service;
     ota_device_t *device;
-    const char *tag;            /* log tag of the procedure ("OTA_DEFAULT") */
-    const char *uri;            /* the node's URI (owned by the service's list) */
+    const char *tag;             /* log tag of the procedure ("OTA_DEFAULT") */
+    const char *uri;             /* the node's URI (owned by the service's list) */
     ota_source_config_t src_cfg; /* as the source was opened (for a reopen at the resume point) */
     ota_source_t *source;
-    int64_t total;              /* stream size if known, else -1 */
-    uint64_t consumed;          /* stream bytes read from the source (without stages: handed out) */
-    uint64_t out_pos;           /* output bytes handed to the writer side (with stages) */
+    int64_t total;     /* stream size if known, else -1 */
+    uint64_t consumed; /* stream bytes read from the source (without stages: handed out) */
+    uint64_t out_pos;  /* output bytes handed to the writer side (with stages) */
     uint8_t peek[OTA_ITEM_PEEK_MAX];
-    size_t peek_len;            /* bytes in peek[]: stream bytes, or output bytes with stages */
-    size_t peek_pos;            /* bytes of peek[] already handed out */
+    size_t peek_len; /* bytes in peek[]: stream bytes, or output bytes with stages */
+    size_t peek_pos; /* bytes of peek[] already handed out */
     ota_partition_t target;
     ota_partition_writer_t writer;
-    uint8_t *first_sector;      /* the writer's RAM sector (sector_size bytes, allocated) */
-    ota_checker_t checker;      /* name NULL: none */
+    uint8_t *first_sector; /* the writer's RAM sector (sector_size bytes, allocated) */
+    ota_checker_t checker; /* name NULL: none */
     ota_verifier_t verifier[OTA_ITEM_VERIFIERS_MAX];
     size_t verifiers;
     int failed_verifier;        /* index of the verifier that failed last, -1 none */
@@ -86,10 +86,10 @@ typedef struct ota_item {
     int (*activate)(void *ctx); /* after sector 0 is committed (the app: switch otadata); may be NULL */
     void *activate_ctx;
     ota_journal_checkpoint_t resume; /* checkpoint being resumed from (bytes_written 0: none) */
-    uint32_t checkpoint_every;  /* bytes between checkpoints (a multiple of the sector size) */
+    uint32_t checkpoint_every;       /* bytes between checkpoints (a multiple of the sector size) */
     uint32_t next_checkpoint;
-    bool bounded;               /* the source was opened for sector 0 only (see ota_item_open) */
-    int pending_err;            /* a source error that arrived after some bytes of a read */
+    bool bounded;    /* the source was opened for sector 0 only (see ota_item_open) */
+    int pending_err; /* a source error that arrived after some bytes of a read */
 } ota_item_t;
 
 /**
@@ -155,7 +155,8 @@ int ota_item_read_exact(ota_item_t *item, void *buf, size_t len);
  * calling @p on_chunk after each (at = output offset before it); then every verifier's finish.
  * Returns OTA_OK, or the first error (the verifier's message is attached to the RESULT event).
  */
-int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n), void *arg);
+int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n),
+                    void *arg);
 
 /* ota_item_stream's positive return when the service's step mode took over the loop after the
  * first chunk (see ota_service_defer_stream); the caller returns it unchanged. */

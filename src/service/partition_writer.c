@@ -31,7 +31,8 @@ static uint32_t dirty_sectors_after_image(ota_partition_writer_t *w, uint32_t bl
 {
     uint32_t n = 0;
     uint32_t image_end = (uint32_t)((w->expected + w->sector - 1) / w->sector * w->sector);
-    for (uint32_t off = image_end > block_at ? image_end : block_at; off < block_at + w->block; off += w->sector) {
+    for (uint32_t off = image_end > block_at ? image_end : block_at; off < block_at + w->block;
+         off += w->sector) {
         bool blank = true;
         if (sector_is_blank(w, off, &blank) == OTA_OK && !blank) {
             n++;
@@ -151,7 +152,8 @@ int ota_pw_spill_record(ota_partition_writer_t *w, const uint8_t *rec, uint32_t 
         w->spill_cur = other;
         w->spill_next = 0;
     }
-    int err = ota_partition_program(&w->part, w->spill_at + w->spill_cur * w->sector + w->spill_next, rec, len);
+    int err =
+        ota_partition_program(&w->part, w->spill_at + w->spill_cur * w->sector + w->spill_next, rec, len);
     if (err == OTA_OK) {
         w->spill_next += len;
     }
@@ -182,7 +184,7 @@ int ota_pw_begin(ota_partition_writer_t *w, const ota_device_t *device, const ot
     /* By address, before the first erase: the table that named this partition may be wrong. */
     int guard = device != NULL ? ota_device_check_writable(device, &part->info)
                 : (uint64_t)part->info.offset + part->info.size > part->flash->size ? OTA_ERR_FLASH_PROTECTED
-                                                                                      : OTA_OK;
+                                                                                    : OTA_OK;
     if (guard != OTA_OK) {
         return guard;
     }
@@ -392,8 +394,9 @@ int ota_pw_commit(ota_partition_writer_t *w)
     uint32_t head = min_u32(w->written, w->sector);
     /* The spill sectors go before sector 0: the partition ends as without them. A cut in between
      * leaves checkpoints without their records: the install is then not resumable (from zero). */
-    int err = w->spill_at != 0 ? ota_partition_erase_range(&w->part, w->spill_at, OTA_JOURNAL_SPILL_SECTORS * w->sector)
-                               : OTA_OK;
+    int err = w->spill_at != 0
+                  ? ota_partition_erase_range(&w->part, w->spill_at, OTA_JOURNAL_SPILL_SECTORS * w->sector)
+                  : OTA_OK;
     if (err == OTA_OK && w->part.info.type == OTA_PART_TYPE_DATA) {
         err = erase_tail(w);
     }

@@ -29,21 +29,21 @@
 
 typedef struct {
     ota_partition_t part;
-    uint8_t *first;          /* RAM copy of the image's first sector (sector_size bytes) */
-    uint32_t sector;         /* erase sector size */
-    uint32_t block;          /* erase block size */
-    uint32_t written;        /* image bytes accepted */
-    uint32_t erased_end;     /* partition offset up to which flash is erased ahead of writing */
-    int64_t expected;        /* image size if known, else -1 */
-    uint32_t journal_next;   /* sector-0 offset of the next free checkpoint slot */
+    uint8_t *first;        /* RAM copy of the image's first sector (sector_size bytes) */
+    uint32_t sector;       /* erase sector size */
+    uint32_t block;        /* erase block size */
+    uint32_t written;      /* image bytes accepted */
+    uint32_t erased_end;   /* partition offset up to which flash is erased ahead of writing */
+    int64_t expected;      /* image size if known, else -1 */
+    uint32_t journal_next; /* sector-0 offset of the next free checkpoint slot */
     uint32_t journal_end;
     bool begun;
-    uint32_t limit;          /* the output ends here (the partition's size, or where the spill
+    uint32_t limit;     /* the output ends here (the partition's size, or where the spill
                               * sectors of the journal start) */
-    uint32_t spill_at;       /* the journal's spill sectors (ota_install_journal.h), 0: none */
-    uint32_t spill_cur;      /* the spill sector (0/1) taking records, and its next free offset */
+    uint32_t spill_at;  /* the journal's spill sectors (ota_install_journal.h), 0: none */
+    uint32_t spill_cur; /* the spill sector (0/1) taking records, and its next free offset */
     uint32_t spill_next;
-    uint32_t resume_at;      /* resuming: image bytes [0, resume_at) are on flash (sector 0 in RAM
+    uint32_t resume_at; /* resuming: image bytes [0, resume_at) are on flash (sector 0 in RAM
                               * once re-read), 0 when not resuming */
 } ota_partition_writer_t;
 
@@ -64,8 +64,8 @@ typedef struct {
  * calls ota_pw_resume_jump(). Otherwise *resume is zeroed and a fresh install starts.
  */
 int ota_pw_begin(ota_partition_writer_t *w, const ota_device_t *device, const ota_partition_t *part,
-                 uint8_t *first_sector,
-                 int64_t expected, const ota_journal_header_t *journal, ota_journal_checkpoint_t *resume);
+                 uint8_t *first_sector, int64_t expected, const ota_journal_header_t *journal,
+                 ota_journal_checkpoint_t *resume);
 
 /** Continue at w->resume_at once sector 0 has been written again (w->written == sector). */
 int ota_pw_resume_jump(ota_partition_writer_t *w);

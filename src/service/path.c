@@ -88,8 +88,8 @@ int ota_stages_insert_after_peek(ota_item_t *item, const ota_stage_t *stage)
 int ota_stages_append_after_peek(ota_item_t *item, const ota_stage_t *stage)
 {
     ota_item_stages_t *st = item->stages;
-    if (st == NULL || !st->started || st->count == OTA_STAGE_MAX || !stage_valid(stage) || item->peek_pos != 0 ||
-        item->out_pos != 0 || item->writer.begun) {
+    if (st == NULL || !st->started || st->count == OTA_STAGE_MAX || !stage_valid(stage) ||
+        item->peek_pos != 0 || item->out_pos != 0 || item->writer.begun) {
         return OTA_ERR_INVALID_STATE;
     }
     size_t last = st->count - 1;
@@ -131,7 +131,8 @@ int ota_path_add_stage(void *handle, const ota_stage_t *stage)
 
 int ota_path_set_checker(void *handle, const ota_checker_t *checker)
 {
-    if (handle == NULL || (checker != NULL && (checker->check == NULL || checker->peek_len > OTA_CHECKER_PEEK_MAX))) {
+    if (handle == NULL ||
+        (checker != NULL && (checker->check == NULL || checker->peek_len > OTA_CHECKER_PEEK_MAX))) {
         return OTA_ERR_INVALID_ARG;
     }
     ota_item_t *item = ota_item_of(handle);
@@ -155,7 +156,8 @@ static int stages_start(ota_item_t *item)
     size_t raw = size / 2;
     size_t each = (size - raw) / st->count;
     if (each < AREA_MIN) {
-        OTA_LOGE(item->tag, "work buffer of %u bytes too small for %u stages", (unsigned)size, (unsigned)st->count);
+        OTA_LOGE(item->tag, "work buffer of %u bytes too small for %u stages", (unsigned)size,
+                 (unsigned)st->count);
         return OTA_ERR_INVALID_SIZE;
     }
     st->raw = buf;
@@ -472,7 +474,8 @@ static int stage_forward(ota_item_t *item, uint64_t to, size_t pend)
         }
         /* made into the next stage's area (free until the jump) */
         size_t used = 0, out = 0;
-        err = s->process(s->ctx, st->raw + st->raw_pos, st->raw_len - st->raw_pos, &used, st->area[1], st->cap[1], &out);
+        err = s->process(s->ctx, st->raw + st->raw_pos, st->raw_len - st->raw_pos, &used, st->area[1],
+                         st->cap[1], &out);
         if (err == OTA_OK && ((used == 0 && out == 0) || out > st->cap[1])) {
             err = OTA_ERR_INVALID_STATE;
         }
@@ -633,7 +636,8 @@ static int staged_read(void *arg, uint32_t off, void *buf, size_t len)
 }
 
 /* One chunk: 1 when a chunk went through, 0 at the end of the stream, or an error. */
-static int stream_chunk(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n), void *arg)
+static int stream_chunk(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n),
+                        void *arg)
 {
     size_t buf_size;
     uint8_t *buf = ota_service_work_buffer(item->service, &buf_size);
@@ -643,7 +647,8 @@ static int stream_chunk(ota_item_t *item, size_t chunk, void (*on_chunk)(void *a
     const uint8_t *data;
     int n = ota_item_next(item, buf, chunk, &data);
     if (n < 0) {
-        OTA_LOGE(item->tag, "read failed after %llu bytes: %s", (unsigned long long)item->consumed, ota_strerror(n));
+        OTA_LOGE(item->tag, "read failed after %llu bytes: %s", (unsigned long long)item->consumed,
+                 ota_strerror(n));
         return n;
     }
     if (n == 0) {
@@ -689,7 +694,8 @@ static int stream_end(ota_item_t *item)
     return OTA_OK;
 }
 
-int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n), void *arg)
+int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n),
+                    void *arg)
 {
     for (;;) {
         int r = stream_chunk(item, chunk, on_chunk, arg);
@@ -721,7 +727,8 @@ int ota_item_stream_resume(ota_item_t *item, size_t chunk, void (*on_chunk)(void
     }
     r = stream_end(item);
     if (r == OTA_OK) {
-        ota_service_report_progress(item->service, ota_item_stream_position(item, item->consumed), item->total, true);
+        ota_service_report_progress(item->service, ota_item_stream_position(item, item->consumed),
+                                    item->total, true);
     }
     return r;
 }

@@ -16,7 +16,7 @@
 
 static const char *TAG = "OTA_SERVICE";
 
-#define MIN_WORK_BUFFER 512u
+#define MIN_WORK_BUFFER              512u
 #define DEFAULT_PROGRESS_INTERVAL_MS 250u
 
 struct ota_service {
@@ -36,14 +36,14 @@ struct ota_service {
 
     /* where the run is (ota_service_step); run() and the worker loop over the same steps */
     int state;
-    int next;           /* index of the next / current item */
+    int next; /* index of the next / current item */
     int first_restart_item;
-    void *handle;       /* the current item's procedure handle */
-    int item_ret;       /* the current item's result so far */
+    void *handle; /* the current item's procedure handle */
+    int item_ret; /* the current item's result so far */
     ota_service_summary_t sum;
-    bool stepping;      /* ota_service_step() claimed the service */
-    bool defer_ok;      /* a default execute_upgrade may hand its chunk loop over */
-    void *stream_item;  /* the deferred chunk loop (ota_item_t), NULL if none */
+    bool stepping;     /* ota_service_step() claimed the service */
+    bool defer_ok;     /* a default execute_upgrade may hand its chunk loop over */
+    void *stream_item; /* the deferred chunk loop (ota_item_t), NULL if none */
     size_t stream_chunk;
     void (*stream_on_chunk)(void *arg, uint32_t at, size_t n);
     void *stream_arg;
@@ -197,7 +197,15 @@ int ota_service_set_upgrade_list(ota_service_t *s, const ota_upgrade_ops_t *list
 /* The run as a state machine, one bounded piece of work per step, in ESP-ADF's exact order
  * (ota_service_process): BEGIN event + prepare, need_upgrade, execute_upgrade (a default
  * procedure's first chunk), one chunk per step, finished_check + RESULT, ..., FINISH + restart. */
-enum { RS_START = 0, RS_ITEM, RS_NEED, RS_EXECUTE, RS_STREAM, RS_CHECK, RS_END };
+enum {
+    RS_START = 0,
+    RS_ITEM,
+    RS_NEED,
+    RS_EXECUTE,
+    RS_STREAM,
+    RS_CHECK,
+    RS_END
+};
 
 bool ota_service_defer_stream(ota_service_t *s, void *item, size_t chunk,
                               void (*on_chunk)(void *arg, uint32_t at, size_t n), void *arg)
@@ -349,7 +357,8 @@ static int step_once(ota_service_t *s)
         s->state = RS_CHECK;
         return OTA_SERVICE_IN_PROGRESS;
     case RS_STREAM:
-        s->item_ret = ota_item_stream_resume(s->stream_item, s->stream_chunk, s->stream_on_chunk, s->stream_arg);
+        s->item_ret =
+            ota_item_stream_resume(s->stream_item, s->stream_chunk, s->stream_on_chunk, s->stream_arg);
         if (s->item_ret > 0) {
             return OTA_SERVICE_IN_PROGRESS;
         }
@@ -369,8 +378,7 @@ static int step_once(ota_service_t *s)
         s->handle = NULL;
         return OTA_SERVICE_IN_PROGRESS;
     case RS_END:
-    default:
-        return run_end(s);
+    default: return run_end(s);
     }
 }
 

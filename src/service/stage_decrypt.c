@@ -20,7 +20,7 @@ typedef struct {
     bool finished;
     uint8_t carry[CARRY_FEED + OTA_ENC_IMG_OUT_SLACK];
     size_t carry_len, carry_pos;
-    bool rebuilding;                         /* rebuild() has started a fresh decryptor */
+    bool rebuilding; /* rebuild() has started a fresh decryptor */
 } dec_ctx_t;
 
 static int dec_reset(void *arg)
@@ -62,8 +62,8 @@ static int log_err(int err)
 static int dec_process_inner(dec_ctx_t *c, const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out,
                              size_t out_cap, size_t *out_len);
 
-static int dec_process(void *arg, const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out, size_t out_cap,
-                       size_t *out_len)
+static int dec_process(void *arg, const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out,
+                       size_t out_cap, size_t *out_len)
 {
     return dec_process_inner(arg, in, in_len, in_used, out, out_cap, out_len);
 }

@@ -29,17 +29,17 @@ static const char *TAG = "esp_delta_ota";
  */
 typedef struct {
     ota_item_t *item;
-    ota_partition_t base;       /* the running slot: the old image, read at random offsets */
+    ota_partition_t base; /* the running slot: the old image, read at random offsets */
     ota_delta_config_t cfg;
     ota_delta_io_t io;
     size_t state_size;
     ota_delta_t *d;
     uint8_t *pend;
     size_t pend_cap, pend_len, pend_pos;
-    size_t per_byte;            /* most output bytes one input byte can make: 2^L */
-    uint8_t *out;               /* the area lent by the current process() call */
+    size_t per_byte; /* most output bytes one input byte can make: 2^L */
+    uint8_t *out;    /* the area lent by the current process() call */
     size_t out_cap, out_len;
-    bool finished;              /* ota_delta_finish has passed */
+    bool finished; /* ota_delta_finish has passed */
 } delta_stage_t;
 
 static int read_old(void *arg, uint64_t offset, uint8_t *buf, size_t len)
@@ -90,8 +90,8 @@ static void drain(delta_stage_t *s)
     }
 }
 
-static int stage_process(void *arg, const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out, size_t out_cap,
-                         size_t *out_len)
+static int stage_process(void *arg, const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out,
+                         size_t out_cap, size_t *out_len)
 {
     delta_stage_t *s = arg;
     s->out = out;
@@ -131,9 +131,9 @@ static int stage_finish(void *arg, uint8_t *out, size_t out_cap, size_t *out_len
         s->finished = true;
         const ota_delta_stats_t *st = &s->d->stats;
         OTA_LOGI(TAG, "patch applied: %llu patch bytes made %llu bytes (%llu chunks, %llu diff, %llu extra)",
-                 (unsigned long long)ota_delta_patch_offset(s->d), (unsigned long long)ota_delta_new_offset(s->d),
-                 (unsigned long long)st->chunks, (unsigned long long)st->diff_bytes,
-                 (unsigned long long)st->extra_bytes);
+                 (unsigned long long)ota_delta_patch_offset(s->d),
+                 (unsigned long long)ota_delta_new_offset(s->d), (unsigned long long)st->chunks,
+                 (unsigned long long)st->diff_bytes, (unsigned long long)st->extra_bytes);
     }
     return err;
 }
@@ -229,7 +229,8 @@ static bool updated_from_base(ota_item_t *item, const ota_delta_header_t *h, ota
     ota_image_diag_t diag;
     return item->target.flash != NULL &&
            ota_ops_image_verify(item->device, &item->target.info, true, &info, &diag) == OTA_OK &&
-           info.header.hash_appended && info.hash_read && ota_delta_base_matches(h, info.hash_stored) == OTA_OK &&
+           info.header.hash_appended && info.hash_read &&
+           ota_delta_base_matches(h, info.hash_stored) == OTA_OK &&
            ota_image_read_app_desc(&item->target, desc) == OTA_OK;
 }
 
@@ -266,8 +267,8 @@ static int peek_write_new(void *arg, const uint8_t *buf, size_t len)
  * written; the stream is not used afterwards) and comparing the app description it makes with
  * the running app's (ELF SHA-256 and version).
  */
-static int base_in_update_slot(ota_item_t *item, const ota_delta_header_t *h, const ota_partition_info_t *running,
-                               const ota_app_desc_t *slot_desc)
+static int base_in_update_slot(ota_item_t *item, const ota_delta_header_t *h,
+                               const ota_partition_info_t *running, const ota_app_desc_t *slot_desc)
 {
     ota_app_desc_t run_desc, new_desc;
     memset(&new_desc, 0, sizeof new_desc);
@@ -278,8 +279,8 @@ static int base_in_update_slot(ota_item_t *item, const ota_delta_header_t *h, co
     peek_new_t *p = ota_calloc(1, sizeof *p);
     if (d != NULL && p != NULL) {
         ota_device_partition(item->device, &item->target.info, &p->old);
-        ota_delta_config_t cfg = {.allow_bare = false, .old_size = p->old.info.size,
-                                  .expected_new_size = h->new_size};
+        ota_delta_config_t cfg = {
+            .allow_bare = false, .old_size = p->old.info.size, .expected_new_size = h->new_size};
         ota_delta_io_t io = {.read_old = peek_read_old, .write_new = peek_write_new, .ctx = p};
         int err = ota_delta_init(d, size, &cfg);
         if (err == OTA_OK) {
@@ -303,22 +304,29 @@ static int base_in_update_slot(ota_item_t *item, const ota_delta_header_t *h, co
         if (p->len == sizeof p->out && ota_image_read_app_desc(&run_part, &run_desc) == OTA_OK) {
             ota_app_desc_decode(p->out + OTA_APP_DESC_OFFSET, &new_desc);
             same = new_desc.magic_word == OTA_APP_DESC_MAGIC &&
-                   memcmp(new_desc.app_elf_sha256, run_desc.app_elf_sha256, sizeof run_desc.app_elf_sha256) == 0 &&
+                   memcmp(new_desc.app_elf_sha256, run_desc.app_elf_sha256, sizeof run_desc.app_elf_sha256) ==
+                       0 &&
                    strcmp(new_desc.version, run_desc.version) == 0;
         }
     }
     ota_free(d);
     ota_free(p);
     if (same) {
-        OTA_LOGW(TAG, "the patch's base is the previous app in %s and it makes the running app (%s): "
-                 "already updated", item->target.info.label, new_desc.version);
-        ota_service_set_item_detail(item->service, 0, "the patch makes the running app %s (its base is the "
-                                    "previous app in %s): already updated", new_desc.version, item->target.info.label);
+        OTA_LOGW(TAG,
+                 "the patch's base is the previous app in %s and it makes the running app (%s): "
+                 "already updated",
+                 item->target.info.label, new_desc.version);
+        ota_service_set_item_detail(item->service, 0,
+                                    "the patch makes the running app %s (its base is the "
+                                    "previous app in %s): already updated",
+                                    new_desc.version, item->target.info.label);
         return OTA_ERR_SVC_UP_TO_DATE;
     }
-    return ota_item_refuse(item, OTA_ERR_DELTA_BASE_MISMATCH,
-                           "patch base mismatch: the patch is for the app in %s (%s), not running; the device runs "
-                           "%s in %s", item->target.info.label, slot_desc->version, run_desc.version, running->label);
+    return ota_item_refuse(
+        item, OTA_ERR_DELTA_BASE_MISMATCH,
+        "patch base mismatch: the patch is for the app in %s (%s), not running; the device runs "
+        "%s in %s",
+        item->target.info.label, slot_desc->version, run_desc.version, running->label);
 }
 
 int ota_delta_stage_attach(ota_item_t *item, bool allow_bare, void **ctx)
@@ -371,18 +379,21 @@ int ota_delta_stage_attach(ota_item_t *item, bool allow_bare, void **ctx)
         char want_hex[17], have_hex[17];
         hex8(h.base_sha256, want_hex);
         hex8(sha, have_hex);
-        return ota_item_refuse(item, OTA_ERR_DELTA_BASE_MISMATCH,
-                               "patch base mismatch: the patch is for an app with hash %s..., the running app "
-                               "(%s) has %s...", want_hex, running->label, have_hex);
+        return ota_item_refuse(
+            item, OTA_ERR_DELTA_BASE_MISMATCH,
+            "patch base mismatch: the patch is for an app with hash %s..., the running app "
+            "(%s) has %s...",
+            want_hex, running->label, have_hex);
     }
     if (h.new_size > item->target.info.size) {
-        return ota_item_refuse(item, OTA_ERR_IMG_TOO_LARGE, "patch makes %llu bytes, larger than partition %s (%u bytes)",
-                               (unsigned long long)h.new_size, item->target.info.label,
-                               (unsigned)item->target.info.size);
+        return ota_item_refuse(
+            item, OTA_ERR_IMG_TOO_LARGE, "patch makes %llu bytes, larger than partition %s (%u bytes)",
+            (unsigned long long)h.new_size, item->target.info.label, (unsigned)item->target.info.size);
     }
     if (h.new_size > 0 && h.window_bits > OTA_DELTA_STAGE_WINDOW_BITS_MAX) {
-        return ota_item_refuse(item, OTA_ERR_DELTA_WINDOW_TOO_LARGE, "patch window of 2^%u bytes above the 2^%u taken",
-                               (unsigned)h.window_bits, (unsigned)OTA_DELTA_STAGE_WINDOW_BITS_MAX);
+        return ota_item_refuse(item, OTA_ERR_DELTA_WINDOW_TOO_LARGE,
+                               "patch window of 2^%u bytes above the 2^%u taken", (unsigned)h.window_bits,
+                               (unsigned)OTA_DELTA_STAGE_WINDOW_BITS_MAX);
     }
     delta_stage_t *s = ota_calloc(1, sizeof *s);
     if (s == NULL) {
@@ -408,8 +419,14 @@ int ota_delta_stage_attach(ota_item_t *item, bool allow_bare, void **ctx)
     s->io.read_old = read_old;
     s->io.write_new = write_new;
     s->io.ctx = s;
-    ota_stage_t stage = {.name = "delta", .reset = stage_reset, .process = stage_process, .finish = stage_finish,
-                         .resume = OTA_STAGE_RESUME_STATE, .save = stage_save, .restore = stage_restore, .ctx = s};
+    ota_stage_t stage = {.name = "delta",
+                         .reset = stage_reset,
+                         .process = stage_process,
+                         .finish = stage_finish,
+                         .resume = OTA_STAGE_RESUME_STATE,
+                         .save = stage_save,
+                         .restore = stage_restore,
+                         .ctx = s};
     err = behind ? ota_stages_append_after_peek(item, &stage) : ota_stages_insert_after_peek(item, &stage);
     if (err != OTA_OK) {
         ota_delta_stage_free(s);

@@ -24,16 +24,16 @@ struct ota_sig_check {
     uint64_t (*image_len)(void *arg);
     void *arg;
     bool len_set;
-    uint64_t sector_end;   /* APP: where the stream must end (sector offset + 4096), once known */
-    uint64_t sector_off;   /* where the signed bytes end, once known (UINT64_MAX before) */
-    int64_t expect_total;  /* DATA: the output size announced before the stream (-1 unknown) */
-    uint64_t pos;          /* bytes fed */
-    uint64_t hashed;       /* bytes hashed (a prefix of the stream) */
+    uint64_t sector_end;  /* APP: where the stream must end (sector offset + 4096), once known */
+    uint64_t sector_off;  /* where the signed bytes end, once known (UINT64_MAX before) */
+    int64_t expect_total; /* DATA: the output size announced before the stream (-1 unknown) */
+    uint64_t pos;         /* bytes fed */
+    uint64_t hashed;      /* bytes hashed (a prefix of the stream) */
     ota_sha256_ctx_t sha256;
     ota_sha384_ctx_t sha384;
     uint64_t signed_len;
     ota_sig_trust_t trust;
-    bool trusted;          /* trust taken */
+    bool trusted; /* trust taken */
     char msg[200];
     /* what the log and the RESULT detail say about the outcome */
     ota_sig_summary_t sum;
@@ -93,8 +93,9 @@ static int learn_len(ota_sig_check_t *c)
     c->sector_off = ota_sig_sector_offset_for_image(len);
     c->sector_end = c->sector_off + OTA_SIG_SECTOR_SIZE;
     if (c->sector_end > c->room) {
-        return fail(c, OTA_ERR_SIG_NO_ROOM, "image (%llu bytes) and its signature sector do not fit the %llu-byte slot",
-                    len, (unsigned long long)c->room);
+        return fail(c, OTA_ERR_SIG_NO_ROOM,
+                    "image (%llu bytes) and its signature sector do not fit the %llu-byte slot", len,
+                    (unsigned long long)c->room);
     }
     return OTA_OK;
 }
@@ -183,8 +184,8 @@ static int check_finish(void *arg, uint64_t total, ota_staged_read_fn read, void
                  (unsigned long long)c->signed_len);
         return OTA_OK;
     }
-    snprintf(c->msg, sizeof c->msg, "secure boot verification failed: %s (%u block(s) read)", ota_strerror(err),
-             c->sum.blocks);
+    snprintf(c->msg, sizeof c->msg, "secure boot verification failed: %s (%u block(s) read)",
+             ota_strerror(err), c->sum.blocks);
     OTA_LOGE(TAG, "%s", c->msg);
     return err;
 }
@@ -195,8 +196,8 @@ static const char *check_message(void *arg)
     return c->msg;
 }
 
-int ota_sig_check_add(ota_item_t *item, ota_sig_layout_t layout, uint32_t room, uint64_t (*image_len)(void *arg),
-                      void *arg, ota_sig_check_t **out)
+int ota_sig_check_add(ota_item_t *item, ota_sig_layout_t layout, uint32_t room,
+                      uint64_t (*image_len)(void *arg), void *arg, ota_sig_check_t **out)
 {
     *out = NULL;
     ota_sig_check_t *c = ota_calloc(1, sizeof *c);
@@ -209,8 +210,12 @@ int ota_sig_check_add(ota_item_t *item, ota_sig_layout_t layout, uint32_t room, 
     c->image_len = image_len;
     c->arg = arg;
     c->expect_total = -1;
-    ota_verifier_t v = {.name = "signature", .reset = check_reset, .feed = check_feed, .finish = check_finish,
-                        .message = check_message, .ctx = c};
+    ota_verifier_t v = {.name = "signature",
+                        .reset = check_reset,
+                        .feed = check_feed,
+                        .finish = check_finish,
+                        .message = check_message,
+                        .ctx = c};
     int err = ota_item_add_verifier(item, &v);
     if (err != OTA_OK) {
         ota_free(c);
@@ -227,9 +232,10 @@ int ota_sig_check_trust(ota_sig_check_t *c)
         c->trusted = false;
         const ota_device_security_t *sec = &c->item->device->security;
         return ota_item_refuse(c->item, err, "%s",
-                               sec->secure_boot_v2 ? "Secure Boot V2 is on but no key digest is burned"
-                                                   : "signed apps: the running app has no signature block 0 to "
-                                                     "take the trusted key from");
+                               sec->secure_boot_v2
+                                   ? "Secure Boot V2 is on but no key digest is burned"
+                                   : "signed apps: the running app has no signature block 0 to "
+                                     "take the trusted key from");
     }
     c->trusted = true;
     return OTA_OK;
@@ -254,7 +260,8 @@ int ota_sig_check_fit(ota_sig_check_t *c, int64_t total)
                                    "signature sector it would: refused before erasing",
                                    (unsigned long long)t, label, (unsigned)c->room);
         }
-        return ota_item_refuse(c->item, OTA_ERR_IMG_TOO_LARGE, "image of %llu bytes larger than partition %s (%u bytes)",
+        return ota_item_refuse(c->item, OTA_ERR_IMG_TOO_LARGE,
+                               "image of %llu bytes larger than partition %s (%u bytes)",
                                (unsigned long long)t, label, (unsigned)c->room);
     }
     /* An app's signature sector starts at the image length rounded up to 4 KiB and ends the
@@ -264,10 +271,11 @@ int ota_sig_check_fit(ota_sig_check_t *c, int64_t total)
     if (c->layout == OTA_SIG_LAYOUT_APP && !whole) {
         uint64_t need = ota_sig_sector_offset_for_image(t) + OTA_SIG_SECTOR_SIZE;
         if (need > c->room) {
-            return ota_item_refuse(c->item, OTA_ERR_SIG_NO_ROOM,
-                                   "image of %llu bytes fits %s (%u bytes) unsigned, but not with its padding to "
-                                   "4 KiB and the 4096-byte signature sector (%llu bytes): refused before erasing",
-                                   (unsigned long long)t, label, (unsigned)c->room, (unsigned long long)need);
+            return ota_item_refuse(
+                c->item, OTA_ERR_SIG_NO_ROOM,
+                "image of %llu bytes fits %s (%u bytes) unsigned, but not with its padding to "
+                "4 KiB and the 4096-byte signature sector (%llu bytes): refused before erasing",
+                (unsigned long long)t, label, (unsigned)c->room, (unsigned long long)need);
         }
     }
     return OTA_OK;

@@ -17,8 +17,8 @@ typedef struct ota_sig_check ota_sig_check_t;
  * stream. Trust: ota_image_sig_trust of the item's device, taken by ota_sig_check_trust before
  * the first byte. *out is freed with ota_sig_check_free.
  */
-int ota_sig_check_add(ota_item_t *item, ota_sig_layout_t layout, uint32_t room, uint64_t (*image_len)(void *arg),
-                      void *arg, ota_sig_check_t **out);
+int ota_sig_check_add(ota_item_t *item, ota_sig_layout_t layout, uint32_t room,
+                      uint64_t (*image_len)(void *arg), void *arg, ota_sig_check_t **out);
 /** Take the device's trusted keys now (before anything is erased); refuses the item if none. */
 int ota_sig_check_trust(ota_sig_check_t *chk);
 /**

@@ -89,7 +89,6 @@ bool ota_http_etag_is_weak(const char *etag)
     return etag != NULL && etag[0] == 'W' && etag[1] == '/';
 }
 
-
 static char lower(char c)
 {
     return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
@@ -183,8 +182,8 @@ bool ota_http_send_if_range(const ota_source_expect_t *identity)
     return identity->etag[0] != '\0' && !ota_http_etag_is_weak(identity->etag);
 }
 
-int ota_http_check_response(const ota_http_response_t *r, uint64_t offset, bool ranged, ota_source_expect_t *identity,
-                            ota_source_info_t *info, ota_http_accept_t *out)
+int ota_http_check_response(const ota_http_response_t *r, uint64_t offset, bool ranged,
+                            ota_source_expect_t *identity, ota_source_info_t *info, ota_http_accept_t *out)
 {
     info->http_status = r->status;
     out->response_end = UINT64_MAX;
@@ -194,9 +193,10 @@ int ota_http_check_response(const ota_http_response_t *r, uint64_t offset, bool 
     if (r->status == 200) {
         if (ranged) {
             bool if_range = ota_http_send_if_range(identity);
-            ota_source_set_error(info, "HTTP 200 to 'Range: bytes=%llu-'%s: the server %s", (unsigned long long)offset,
-                                 if_range ? " with If-Range" : "",
-                                 if_range ? "ignores ranges, or the resource changed" : "ignores ranges (cannot resume)");
+            ota_source_set_error(info, "HTTP 200 to 'Range: bytes=%llu-'%s: the server %s",
+                                 (unsigned long long)offset, if_range ? " with If-Range" : "",
+                                 if_range ? "ignores ranges, or the resource changed"
+                                          : "ignores ranges (cannot resume)");
             return OTA_ERR_SRC_RESOURCE_CHANGED;
         }
         total = r->content_length;
@@ -207,8 +207,9 @@ int ota_http_check_response(const ota_http_response_t *r, uint64_t offset, bool 
             return OTA_ERR_SRC_READ;
         }
         if (r->cr_first != offset) {
-            ota_source_set_error(info, "HTTP 206 for bytes %llu-%llu, asked for %llu-", (unsigned long long)r->cr_first,
-                                 (unsigned long long)r->cr_last, (unsigned long long)offset);
+            ota_source_set_error(info, "HTTP 206 for bytes %llu-%llu, asked for %llu-",
+                                 (unsigned long long)r->cr_first, (unsigned long long)r->cr_last,
+                                 (unsigned long long)offset);
             return OTA_ERR_SRC_RESOURCE_CHANGED;
         }
         total = r->cr_total;
@@ -216,8 +217,8 @@ int ota_http_check_response(const ota_http_response_t *r, uint64_t offset, bool 
     } else if (r->status == 416 && ranged && r->has_content_range && r->cr_unsatisfied) {
         /* Asked for bytes=N- of an N-byte resource: nothing is missing. */
         if (r->cr_total < 0 || (uint64_t)r->cr_total != offset) {
-            ota_source_set_error(info, "resume at %llu, but the resource has %lld bytes", (unsigned long long)offset,
-                                 (long long)r->cr_total);
+            ota_source_set_error(info, "resume at %llu, but the resource has %lld bytes",
+                                 (unsigned long long)offset, (long long)r->cr_total);
             return OTA_ERR_SRC_RESOURCE_CHANGED;
         }
         total = r->cr_total;
@@ -274,12 +275,9 @@ bool ota_source_err_retryable(int err, int http_status)
     case OTA_ERR_SRC_STALLED:
     case OTA_ERR_SRC_READ:
     case OTA_ERR_SRC_CONNECT:
-    case OTA_ERR_SRC_CONNECT_TIMEOUT:
-        return true;
-    case OTA_ERR_SRC_HTTP_STATUS:
-        return http_status >= 500; /* a server error may pass; a 4xx will not */
-    default:
-        return false;
+    case OTA_ERR_SRC_CONNECT_TIMEOUT: return true;
+    case OTA_ERR_SRC_HTTP_STATUS: return http_status >= 500; /* a server error may pass; a 4xx will not */
+    default: return false;
     }
 }
 

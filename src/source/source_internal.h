@@ -15,17 +15,17 @@
 #include "ota/ota_source.h"
 
 /* Defaults of the POSIX transport settings (ota_source_posix_config_t, zero fields). */
-#define OTA_SOURCE_DEFAULT_SDCARD_ROOT "./sdcard"
+#define OTA_SOURCE_DEFAULT_SDCARD_ROOT        "./sdcard"
 #define OTA_SOURCE_DEFAULT_CONNECT_TIMEOUT_MS 10000u
-#define OTA_SOURCE_DEFAULT_STALL_TIMEOUT_MS 20000u
-#define OTA_SOURCE_DEFAULT_MAX_REDIRECTS 5
-#define OTA_SOURCE_DEFAULT_MAX_RETRIES 3
-#define OTA_SOURCE_DEFAULT_RETRY_BACKOFF_MS 500u
-#define OTA_SOURCE_DEFAULT_HTTP_BUFFER 16384u
-#define OTA_SOURCE_MIN_HTTP_BUFFER 1024u
-#define OTA_SOURCE_MAX_HTTP_BUFFER 16384u /* CURL_MAX_WRITE_SIZE */
+#define OTA_SOURCE_DEFAULT_STALL_TIMEOUT_MS   20000u
+#define OTA_SOURCE_DEFAULT_MAX_REDIRECTS      5
+#define OTA_SOURCE_DEFAULT_MAX_RETRIES        3
+#define OTA_SOURCE_DEFAULT_RETRY_BACKOFF_MS   500u
+#define OTA_SOURCE_DEFAULT_HTTP_BUFFER        16384u
+#define OTA_SOURCE_MIN_HTTP_BUFFER            1024u
+#define OTA_SOURCE_MAX_HTTP_BUFFER            16384u /* CURL_MAX_WRITE_SIZE */
 /** A back-off never grows beyond this, whatever the retry count. */
-#define OTA_SOURCE_MAX_BACKOFF_MS 30000u
+#define OTA_SOURCE_MAX_BACKOFF_MS             30000u
 
 /** Fresh info: status 0, total -1, offset @p offset, empty strings. */
 void ota_source_info_init(ota_source_info_t *info, uint64_t offset);
@@ -60,15 +60,15 @@ bool ota_http_etag_is_weak(const char *etag);
 
 /** What one response's header block said. */
 typedef struct {
-    int status;              /**< 0 until a status line was read */
+    int status; /**< 0 until a status line was read */
     bool has_location;
-    int64_t content_length;  /**< -1: none or unparseable */
-    bool has_content_range;  /**< a Content-Range that parsed */
+    int64_t content_length; /**< -1: none or unparseable */
+    bool has_content_range; /**< a Content-Range that parsed */
     uint64_t cr_first;
     uint64_t cr_last;
-    int64_t cr_total;        /**< -1: "*" */
-    bool cr_unsatisfied;     /**< "bytes * /TOTAL" (416) */
-    char etag[128];          /**< "" if none, or too long to compare */
+    int64_t cr_total;    /**< -1: "*" */
+    bool cr_unsatisfied; /**< "bytes * /TOTAL" (416) */
+    char etag[128];      /**< "" if none, or too long to compare */
     char last_modified[64];
 } ota_http_response_t;
 
@@ -99,8 +99,8 @@ typedef struct {
  * Last-Modified and total. Errors: OTA_ERR_SRC_RESOURCE_CHANGED, OTA_ERR_SRC_HTTP_STATUS,
  * OTA_ERR_SRC_READ (a 206 without a usable Content-Range), with info->error saying which.
  */
-int ota_http_check_response(const ota_http_response_t *r, uint64_t offset, bool ranged, ota_source_expect_t *identity,
-                            ota_source_info_t *info, ota_http_accept_t *out);
+int ota_http_check_response(const ota_http_response_t *r, uint64_t offset, bool ranged,
+                            ota_source_expect_t *identity, ota_source_info_t *info, ota_http_accept_t *out);
 
 /** After a body ended cleanly at info->offset: OTA_OK, or OTA_ERR_SRC_TRUNCATED if bytes are missing. */
 int ota_http_check_end(ota_source_info_t *info, uint64_t response_end, uint64_t limit_end);

@@ -158,8 +158,8 @@ int ota_uri_file_path(const char *uri, const char *sdcard_root, char *out, size_
         }
         out[used++] = '/';
     } else {
-        const char *root = (sdcard_root != NULL && sdcard_root[0] != '\0') ? sdcard_root
-                                                                           : OTA_SOURCE_DEFAULT_SDCARD_ROOT;
+        const char *root =
+            (sdcard_root != NULL && sdcard_root[0] != '\0') ? sdcard_root : OTA_SOURCE_DEFAULT_SDCARD_ROOT;
         size_t root_len = strlen(root);
         while (root_len > 1 && root[root_len - 1] == '/') {
             root_len--;

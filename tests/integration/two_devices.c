@@ -49,8 +49,8 @@ typedef struct {
     ota_example_config_t example;
     ota_service_t *service;
     ota_service_summary_t summary;
-    int run_err;   /* ota_service_start/wait */
-    int boot_err;  /* last boot */
+    int run_err;  /* ota_service_start/wait */
+    int boot_err; /* last boot */
 } device_t;
 
 /* One JSON line, whole, whatever thread prints it. Takes ownership of @p o. */
@@ -120,8 +120,7 @@ static void on_event(const ota_event_t *ev, void *arg)
         cJSON_AddNumberToObject(o, "not_run", ev->finish.not_run);
         cJSON_AddBoolToObject(o, "restart", ev->finish.restart);
         break;
-    default:
-        return;
+    default: return;
     }
     print_json(o);
 }
@@ -225,7 +224,16 @@ static int parse_number(const char *text, long min, long *out)
 
 int main(int argc, char **argv)
 {
-    enum { O_SDCARD = 256, O_LABEL, O_CHECK, O_BREAK, O_STALL, O_CONNECT, O_RETRIES, O_BACKOFF };
+    enum {
+        O_SDCARD = 256,
+        O_LABEL,
+        O_CHECK,
+        O_BREAK,
+        O_STALL,
+        O_CONNECT,
+        O_RETRIES,
+        O_BACKOFF
+    };
     static const struct option options[] = {
         {"sdcard", required_argument, NULL, O_SDCARD},
         {"data-label", required_argument, NULL, O_LABEL},
@@ -305,7 +313,8 @@ int main(int argc, char **argv)
         devices[i].run_err = ota_service_start(devices[i].service);
         started[i] = devices[i].run_err == OTA_OK;
         if (!started[i]) {
-            fprintf(stderr, "two_devices: device %d: cannot start: %s\n", i, ota_strerror(devices[i].run_err));
+            fprintf(stderr, "two_devices: device %d: cannot start: %s\n", i,
+                    ota_strerror(devices[i].run_err));
             failed = 1;
         }
     }
@@ -315,7 +324,8 @@ int main(int argc, char **argv)
             continue;
         }
         d->run_err = ota_service_wait(d->service, &d->summary);
-        if (d->summary.failed > 0 || d->boot_err != OTA_OK || (d->run_err != OTA_OK && d->summary.failed == 0)) {
+        if (d->summary.failed > 0 || d->boot_err != OTA_OK ||
+            (d->run_err != OTA_OK && d->summary.failed == 0)) {
             failed = 1;
         }
     }

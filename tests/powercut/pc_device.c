@@ -229,8 +229,8 @@ int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size, bo
     }
     if (delta) {
         delta_make_options_t opt = {.esp_header = true};
-        int err = delta_make(img->old_app, img->old_app_len, img->new_app, img->new_app_len, &opt, &img->app_stream,
-                             &img->app_stream_len, NULL);
+        int err = delta_make(img->old_app, img->old_app_len, img->new_app, img->new_app_len, &opt,
+                             &img->app_stream, &img->app_stream_len, NULL);
         if (err != OTA_OK) {
             img->app_stream = NULL;
             fprintf(stderr, "ota_powercut: error: cannot make the patch: %s\n", ota_strerror(err));
@@ -308,9 +308,8 @@ static int make_initial(pc_harness_t *h, const char *testdata_csv)
         sec->secure_boot_v2 = true;
         sec->key_digest_set[0] = true;
         memcpy(sec->key_digest[0], h->img->key_digest, sizeof sec->key_digest[0]);
-        sec->decrypt_key = (ota_enc_img_key_t){.scheme = OTA_ENC_SCHEME_RSA3072,
-                                               .data = h->img->decrypt_pem,
-                                               .len = h->img->decrypt_pem_len};
+        sec->decrypt_key = (ota_enc_img_key_t){
+            .scheme = OTA_ENC_SCHEME_RSA3072, .data = h->img->decrypt_pem, .len = h->img->decrypt_pem_len};
     }
     h->slot[0] = ota_partition_find_by_label(&h->dev.table, "ota_0");
     h->slot[1] = ota_partition_find_by_label(&h->dev.table, "ota_1");
@@ -430,7 +429,7 @@ int pc_harness_init(pc_harness_t *h, const pc_images_t *img, pc_initial_t initia
     for (size_t i = 0; i < h->log_len; i++) {
         const pc_op_t *op = &h->log[i];
         int where = op->addr >= h->otadata->offset && op->addr < h->otadata->offset + h->otadata->size ? 2
-            : op->addr >= h->tone->offset && op->addr < h->tone->offset + h->tone->size                ? 1
+                    : op->addr >= h->tone->offset && op->addr < h->tone->offset + h->tone->size        ? 1
                                                                                                        : 0;
         h->n_by[where][op->erase ? 0 : 1]++;
     }

@@ -82,8 +82,8 @@ static bool parse_cuts(const char *text, pc_options_t *o)
         c->mode = mode == NULL || strcmp(mode, "clean") == 0 ? OTA_FLASH_CUT_CLEAN : OTA_FLASH_CUT_TORN;
         c->seed = 0;
         ok = parse_u64(tok, &c->k) && c->k > 0 &&
-            (mode == NULL || strcmp(mode, "clean") == 0 || strcmp(mode, "torn") == 0) &&
-            (seed == NULL || parse_u64(seed, &c->seed));
+             (mode == NULL || strcmp(mode, "clean") == 0 || strcmp(mode, "torn") == 0) &&
+             (seed == NULL || parse_u64(seed, &c->seed));
     }
     free(copy);
     return ok && o->ncuts > 0;
@@ -209,21 +209,11 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
                 return 2;
             }
             break;
-        case 'I':
-            o->inplace = true;
-            break;
-        case 'D':
-            o->delta = true;
-            break;
-        case 'X':
-            o->secure = true;
-            break;
-        case 'O':
-            o->ota_bin = optarg;
-            break;
-        case 'E':
-            o->expect_violations = true;
-            break;
+        case 'I': o->inplace = true; break;
+        case 'D': o->delta = true; break;
+        case 'X': o->secure = true; break;
+        case 'O': o->ota_bin = optarg; break;
+        case 'E': o->expect_violations = true; break;
         case 'a':
             if (!parse_u64(optarg, &v) || v < 4096 || v > PC_MAX_APP_SIZE) {
                 fprintf(stderr, "ota_powercut: error: --app-size takes 4096..%u bytes\n",
@@ -232,18 +222,10 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
             }
             o->app_size = (uint32_t)v;
             break;
-        case 't':
-            o->testdata = optarg;
-            break;
-        case 'v':
-            o->verbose++;
-            break;
-        case 'h':
-            usage(stdout, argv[0]);
-            exit(0);
-        default:
-            usage(stderr, argv[0]);
-            return 2;
+        case 't': o->testdata = optarg; break;
+        case 'v': o->verbose++; break;
+        case 'h': usage(stdout, argv[0]); exit(0);
+        default: usage(stderr, argv[0]); return 2;
         }
     }
     if (optind != argc) {

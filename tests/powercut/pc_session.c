@@ -29,8 +29,8 @@ const char *pc_partition_at(const pc_harness_t *h, uint32_t addr, uint32_t *rel)
     }
     *rel = addr;
     return addr >= OTA_PARTITION_TABLE_OFFSET && addr < OTA_PARTITION_TABLE_OFFSET + 0x1000
-        ? "partition table"
-        : "?";
+               ? "partition table"
+               : "?";
 }
 
 static void spy_note(pc_harness_t *h, bool erase, uint32_t addr, uint32_t len, uint64_t before, int result)
@@ -189,9 +189,8 @@ static int pc_open_source(void *ctx, const ota_source_config_t *cfg, const char 
     if (offset > img->app_stream_len) {
         return OTA_ERR_SRC_RESOURCE_CHANGED;
     }
-    if (expect != NULL &&
-        ((expect->etag[0] != '\0' && strcmp(expect->etag, img->app_etag) != 0) ||
-         (expect->total_size >= 0 && (size_t)expect->total_size != img->app_stream_len))) {
+    if (expect != NULL && ((expect->etag[0] != '\0' && strcmp(expect->etag, img->app_etag) != 0) ||
+                           (expect->total_size >= 0 && (size_t)expect->total_size != img->app_stream_len))) {
         return OTA_ERR_SRC_RESOURCE_CHANGED;
     }
     mem_source_t *m = calloc(1, sizeof *m);

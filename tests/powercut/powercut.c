@@ -55,9 +55,9 @@ static void format_cuts(const pc_cut_t *cuts, int n, char *buf, size_t size)
     buf[0] = '\0';
     for (int i = 0; i < n && used < size; i++) {
         int w = cuts[i].mode == OTA_FLASH_CUT_TORN
-            ? snprintf(buf + used, size - used, "%s%" PRIu64 ":torn:0x%" PRIx64, i ? "," : "", cuts[i].k,
-                       cuts[i].seed)
-            : snprintf(buf + used, size - used, "%s%" PRIu64 ":clean", i ? "," : "", cuts[i].k);
+                    ? snprintf(buf + used, size - used, "%s%" PRIu64 ":torn:0x%" PRIx64, i ? "," : "",
+                               cuts[i].k, cuts[i].seed)
+                    : snprintf(buf + used, size - used, "%s%" PRIu64 ":clean", i ? "," : "", cuts[i].k);
         used += w > 0 ? (size_t)w : 0;
     }
 }
@@ -220,8 +220,8 @@ static void point_check(void *ctx, uint64_t k, int taken)
     sweep_point_t *p = ctx;
     pc_harness_t *h = p->h;
     if (taken != 1) {
-        pc_violation(h, PC_INV_HARNESS,
-                     "the cut before operation %" PRIu64 " of %" PRIu64 " did not happen", k, h->n_ops);
+        pc_violation(h, PC_INV_HARNESS, "the cut before operation %" PRIu64 " of %" PRIu64 " did not happen",
+                     k, h->n_ops);
     }
     p->data[p->info.data_at_cut]++;
     if (p->info.boot_after_cut >= 0) {
@@ -235,9 +235,9 @@ static void point_check(void *ctx, uint64_t k, int taken)
     }
     if (p->o->verbose) {
         printf("  %s: data %s after the cut, booted %s\n", label, pc_data_state_name(p->info.data_at_cut),
-               p->info.boot_after_cut < 0                  ? "nothing"
-                   : p->info.boot_after_cut == h->run_slot ? "old"
-                                                           : "new");
+               p->info.boot_after_cut < 0              ? "nothing"
+               : p->info.boot_after_cut == h->run_slot ? "old"
+                                                       : "new");
     }
     p->t->cuts_taken += (uint64_t)taken;
     account(p->o, p->t, h, &p->cut, 1, label);
@@ -402,9 +402,8 @@ int main(int argc, char **argv)
                t.points, t.modes, t.runs, t.failing);
         if (o.expect_violations) {
             rc = t.failing > 0 && t.inv_count[PC_INV_HARNESS] == 0 ? 0 : 1;
-            printf("powercut: %s\n",
-                   rc == 0 ? "violations found, as expected"
-                           : "expected violations: none found (or the harness failed)");
+            printf("powercut: %s\n", rc == 0 ? "violations found, as expected"
+                                             : "expected violations: none found (or the harness failed)");
         } else {
             rc = t.failing > 0 ? 1 : 0;
         }

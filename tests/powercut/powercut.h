@@ -22,15 +22,15 @@
 
 /* The app running before the update (the version the ESP-ADF example's README log shows), the
  * one an "updated" device ran before it, and the update. Newer = greater by ota_version.h. */
-#define PC_OLD_VERSION "v2.2-252-g62edbd26-dirty"
-#define PC_PREV_VERSION "v2.2-237-g6532b89f"
-#define PC_NEW_VERSION "v2.3-4-g1f2e3d4c"
-#define PC_PROJECT "ota_example"
-#define PC_DEFAULT_APP_SIZE 250000u /* 3 blocks + 13 sectors: block and sector erases */
-#define PC_MAX_APP_SIZE 0xF0000u    /* the previous app (40 KiB larger) must fit a 1 MiB slot */
-#define PC_TONE_LABEL "flash_tone"
-#define PC_APP_URI "mem://powercut/app.bin" /* served from memory by pc_open_source() */
-#define PC_MAX_CUTS 8
+#define PC_OLD_VERSION      "v2.2-252-g62edbd26-dirty"
+#define PC_PREV_VERSION     "v2.2-237-g6532b89f"
+#define PC_NEW_VERSION      "v2.3-4-g1f2e3d4c"
+#define PC_PROJECT          "ota_example"
+#define PC_DEFAULT_APP_SIZE 250000u  /* 3 blocks + 13 sectors: block and sector erases */
+#define PC_MAX_APP_SIZE     0xF0000u /* the previous app (40 KiB larger) must fit a 1 MiB slot */
+#define PC_TONE_LABEL       "flash_tone"
+#define PC_APP_URI          "mem://powercut/app.bin" /* served from memory by pc_open_source() */
+#define PC_MAX_CUTS         8
 
 /** The device before the update. The old app always runs; the update goes to the other slot. */
 typedef enum {
@@ -150,7 +150,11 @@ typedef struct pc_harness {
 } pc_harness_t;
 
 /* Outcome of a step of a session. */
-enum { PC_STEP_OK = 0, PC_STEP_CUT = 1, PC_STEP_FATAL = 2 };
+enum {
+    PC_STEP_OK = 0,
+    PC_STEP_CUT = 1,
+    PC_STEP_FATAL = 2
+};
 
 /* --- pc_options.c: the command line --- */
 /** The options (see --help). */
@@ -167,8 +171,8 @@ typedef struct {
     pc_cut_t cuts[PC_MAX_CUTS];
     int ncuts; /* --cuts: replay this list only */
     bool expect_violations;
-    bool delta; /* the app item is an esp_delta_ota patch from the old app to the new one */
-    bool secure; /* Secure Boot V2 on, signed apps, the update pre-encrypted (esp_encrypted_img) */
+    bool delta;          /* the app item is an esp_delta_ota patch from the old app to the new one */
+    bool secure;         /* Secure Boot V2 on, signed apps, the update pre-encrypted (esp_encrypted_img) */
     const char *ota_bin; /* the CLI --secure signs and encrypts with */
     const char *testdata;
     const char *argv0;

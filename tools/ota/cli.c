@@ -390,7 +390,9 @@ void cli_progress_update(cli_progress_t *p, uint64_t done, int64_t total)
     }
     p->last_draw_ms = now ? now : 1;
     if (total > 0) {
-        enum { WIDTH = 30 };
+        enum {
+            WIDTH = 30
+        };
         int filled = (int)(done * WIDTH / (uint64_t)total);
         if (filled > WIDTH) {
             filled = WIDTH;
@@ -399,9 +401,8 @@ void cli_progress_update(cli_progress_t *p, uint64_t done, int64_t total)
         memset(bar, '#', (size_t)filled);
         memset(bar + filled, '.', (size_t)(WIDTH - filled));
         bar[WIDTH] = '\0';
-        fprintf(stderr, "\r%s [%s] %3d%% %llu/%lld KiB", p->label, bar,
-                (int)(done * 100 / (uint64_t)total), (unsigned long long)(done / 1024),
-                (long long)(total / 1024));
+        fprintf(stderr, "\r%s [%s] %3d%% %llu/%lld KiB", p->label, bar, (int)(done * 100 / (uint64_t)total),
+                (unsigned long long)(done / 1024), (long long)(total / 1024));
     } else {
         fprintf(stderr, "\r%s %llu KiB", p->label, (unsigned long long)(done / 1024));
     }

@@ -44,9 +44,18 @@ __attribute__((format(printf, 2, 3))) int cli_usage_error(const char *command, c
 int cli_option_error(const char *command, int c, char **argv);
 
 /* The long options every command spells the same way, for its getopt_long table. */
-#define CLI_OPTION_JSON {"json", no_argument, NULL, 'j'}
-#define CLI_OPTION_HELP {"help", no_argument, NULL, 'h'}
-#define CLI_OPTIONS_END {NULL, 0, NULL, 0}
+#define CLI_OPTION_JSON \
+    { \
+        "json", no_argument, NULL, 'j' \
+    }
+#define CLI_OPTION_HELP \
+    { \
+        "help", no_argument, NULL, 'h' \
+    }
+#define CLI_OPTIONS_END \
+    { \
+        NULL, 0, NULL, 0 \
+    }
 
 /**
  * A subcommand's argument parse: what every command does the same way (--help, --json, option

@@ -17,37 +17,48 @@
 
 static void make_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota delta make [--esp-header|--bare] [--json] OLD NEW PATCH\n"
-            "\n"
-            "Write PATCH, a detools sequential patch (heatshrink window 8, lookahead 7) turning OLD\n"
-            "into NEW, as esp_delta_ota_patch_gen.py does: bsdiff matching over a suffix array.\n"
-            "\n"
-            "Options:\n"
-            "      --esp-header  prepend esp_delta_ota's 64-byte header: magic 0xFCCDDE10 and the\n"
-            "                    base's validation hash (OLD's last 32 bytes, esptool's SHA-256)\n"
-            "                    (the default)\n"
-            "      --bare        a plain detools patch, without that header\n"
-            "      --json        print the result as one JSON object\n"
-            "  -h, --help        show this help\n"
-            "\n"
-            "Exit status: 0 written, 1 failed (unreadable input, I/O), 2 usage error.\n");
+    fprintf(out, "Usage: ota delta make [--esp-header|--bare] [--json] OLD NEW PATCH\n"
+                 "\n"
+                 "Write PATCH, a detools sequential patch (heatshrink window 8, lookahead 7) turning OLD\n"
+                 "into NEW, as esp_delta_ota_patch_gen.py does: bsdiff matching over a suffix array.\n"
+                 "\n"
+                 "Options:\n"
+                 "      --esp-header  prepend esp_delta_ota's 64-byte header: magic 0xFCCDDE10 and the\n"
+                 "                    base's validation hash (OLD's last 32 bytes, esptool's SHA-256)\n"
+                 "                    (the default)\n"
+                 "      --bare        a plain detools patch, without that header\n"
+                 "      --json        print the result as one JSON object\n"
+                 "  -h, --help        show this help\n"
+                 "\n"
+                 "Exit status: 0 written, 1 failed (unreadable input, I/O), 2 usage error.\n");
 }
 
 static int cmd_delta_make(int argc, char **argv)
 {
-    enum { O_ESP = 256, O_BARE };
+    enum {
+        O_ESP = 256,
+        O_BARE
+    };
     static const struct option opts[] = {
-        {"esp-header", no_argument, NULL, O_ESP}, {"bare", no_argument, NULL, O_BARE},
-        CLI_OPTION_JSON, CLI_OPTION_HELP, CLI_OPTIONS_END,
+        {"esp-header", no_argument, NULL, O_ESP},
+        {"bare", no_argument, NULL, O_BARE},
+        CLI_OPTION_JSON,
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
     };
     cli_args_t a = {.command = "delta make", .usage = make_usage};
     bool esp = true, saw_esp = false, saw_bare = false;
     int c;
     while ((c = cli_getopt(&a, argc, argv, ":h", opts)) != -1) {
         switch (c) {
-        case O_ESP: esp = true; saw_esp = true; break;
-        case O_BARE: esp = false; saw_bare = true; break;
+        case O_ESP:
+            esp = true;
+            saw_esp = true;
+            break;
+        case O_BARE:
+            esp = false;
+            saw_bare = true;
+            break;
         }
     }
     if (!a.done && saw_esp && saw_bare) {
@@ -210,30 +221,35 @@ static void add_header_json(cJSON *j, const ota_delta_header_t *h)
 
 static void apply_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota delta apply [--bare] [--no-base-check] [--json] OLD PATCH OUT\n"
-            "\n"
-            "Apply an esp_delta_ota patch (or, with --bare, a plain detools sequential patch) to\n"
-            "OLD and write the new image to OUT, streaming the patch in 4 KiB pieces through the\n"
-            "same applier the device uses. The header's base hash must equal OLD's validation hash\n"
-            "(its last 32 bytes, the SHA-256 esptool appends).\n"
-            "\n"
-            "Options:\n"
-            "      --bare           also accept a patch without the esp_delta_ota header\n"
-            "      --no-base-check  do not compare the header's base hash with OLD\n"
-            "      --json           print the result as one JSON object\n"
-            "  -h, --help           show this help\n"
-            "\n"
-            "Exit status: 0 applied, 1 refused or failed (the error names the cause; OUT is removed),\n"
-            "2 usage error.\n");
+    fprintf(out, "Usage: ota delta apply [--bare] [--no-base-check] [--json] OLD PATCH OUT\n"
+                 "\n"
+                 "Apply an esp_delta_ota patch (or, with --bare, a plain detools sequential patch) to\n"
+                 "OLD and write the new image to OUT, streaming the patch in 4 KiB pieces through the\n"
+                 "same applier the device uses. The header's base hash must equal OLD's validation hash\n"
+                 "(its last 32 bytes, the SHA-256 esptool appends).\n"
+                 "\n"
+                 "Options:\n"
+                 "      --bare           also accept a patch without the esp_delta_ota header\n"
+                 "      --no-base-check  do not compare the header's base hash with OLD\n"
+                 "      --json           print the result as one JSON object\n"
+                 "  -h, --help           show this help\n"
+                 "\n"
+                 "Exit status: 0 applied, 1 refused or failed (the error names the cause; OUT is removed),\n"
+                 "2 usage error.\n");
 }
 
 static int cmd_delta_apply(int argc, char **argv)
 {
-    enum { O_BARE = 256, O_NOBASE };
+    enum {
+        O_BARE = 256,
+        O_NOBASE
+    };
     static const struct option opts[] = {
-        {"bare", no_argument, NULL, O_BARE}, {"no-base-check", no_argument, NULL, O_NOBASE},
-        CLI_OPTION_JSON, CLI_OPTION_HELP, CLI_OPTIONS_END,
+        {"bare", no_argument, NULL, O_BARE},
+        {"no-base-check", no_argument, NULL, O_NOBASE},
+        CLI_OPTION_JSON,
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
     };
     cli_args_t args = {.command = "delta apply", .usage = apply_usage};
     bool bare = false, no_base = false;
@@ -321,19 +337,18 @@ static int cmd_delta_apply(int argc, char **argv)
 
 static void info_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota delta info [--json] PATCH\n"
-            "\n"
-            "Show a patch's headers (esp_delta_ota magic and base hash, detools type, compression,\n"
-            "new size, heatshrink window/lookahead) and, decoding it without the old image, its\n"
-            "chunk statistics. Bare detools patches are accepted.\n"
-            "\n"
-            "Options:\n"
-            "      --json  print the facts as one JSON document\n"
-            "  -h, --help  show this help\n"
-            "\n"
-            "Exit status: 0 valid patch, 1 invalid or unreadable (the error names the cause), 2 usage\n"
-            "error.\n");
+    fprintf(out, "Usage: ota delta info [--json] PATCH\n"
+                 "\n"
+                 "Show a patch's headers (esp_delta_ota magic and base hash, detools type, compression,\n"
+                 "new size, heatshrink window/lookahead) and, decoding it without the old image, its\n"
+                 "chunk statistics. Bare detools patches are accepted.\n"
+                 "\n"
+                 "Options:\n"
+                 "      --json  print the facts as one JSON document\n"
+                 "  -h, --help  show this help\n"
+                 "\n"
+                 "Exit status: 0 valid patch, 1 invalid or unreadable (the error names the cause), 2 usage\n"
+                 "error.\n");
 }
 
 static int cmd_delta_info(int argc, char **argv)

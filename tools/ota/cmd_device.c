@@ -35,7 +35,11 @@ static ota_device_file_t *open_device(const char *path, bool writable)
 
 /* Log routing of a device command: the boot log is the output of `boot` and `rollback` (stdout,
  * stderr with --json); the others log to stderr, `info` errors only. */
-typedef enum { LOG_IS_OUTPUT, LOG_TO_STDERR, LOG_ERRORS_ONLY } log_route_t;
+typedef enum {
+    LOG_IS_OUTPUT,
+    LOG_TO_STDERR,
+    LOG_ERRORS_ONLY
+} log_route_t;
 
 /* The common start of a device command: parse the arguments, route the log, open the device.
  * NULL when the command ends here, with *rc its exit status (0 after --help). */
@@ -129,19 +133,18 @@ static int boot_and_report(ota_device_file_t *f, bool json, cJSON *extra)
 
 static void boot_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota boot [--json] DEVICE.bin\n"
-            "\n"
-            "Reset the device and run the simulated ESP-IDF second-stage bootloader: otadata\n"
-            "selection, rollback transitions (NEW -> PENDING_VERIFY, PENDING_VERIFY -> ABORTED),\n"
-            "anti-rollback, full image verification and fallback. Prints the boot log; the booted\n"
-            "slot becomes the running app (saved in DEVICE.bin.state).\n"
-            "\n"
-            "Options:\n"
-            "      --json   print the result as JSON (the boot log goes to stderr)\n"
-            "  -h, --help   show this help\n"
-            "\n"
-            "Exit status: 0 booted, 1 nothing can boot or the device is unreadable, 2 usage error.\n");
+    fprintf(out, "Usage: ota boot [--json] DEVICE.bin\n"
+                 "\n"
+                 "Reset the device and run the simulated ESP-IDF second-stage bootloader: otadata\n"
+                 "selection, rollback transitions (NEW -> PENDING_VERIFY, PENDING_VERIFY -> ABORTED),\n"
+                 "anti-rollback, full image verification and fallback. Prints the boot log; the booted\n"
+                 "slot becomes the running app (saved in DEVICE.bin.state).\n"
+                 "\n"
+                 "Options:\n"
+                 "      --json   print the result as JSON (the boot log goes to stderr)\n"
+                 "  -h, --help   show this help\n"
+                 "\n"
+                 "Exit status: 0 booted, 1 nothing can boot or the device is unreadable, 2 usage error.\n");
 }
 
 int cmd_boot(int argc, char **argv)
@@ -161,20 +164,19 @@ int cmd_boot(int argc, char **argv)
 
 static void set_boot_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota set-boot [--json] DEVICE.bin LABEL\n"
-            "\n"
-            "esp_ota_set_boot_partition: verify the image in app partition LABEL (chip, revision,\n"
-            "checksum, SHA-256), then make it the boot partition: a new otadata entry for an OTA\n"
-            "slot (state NEW with rollback on), or erased otadata for the factory app. With\n"
-            "anti-rollback, an image older than the eFuse secure version is erased and refused.\n"
-            "\n"
-            "Options:\n"
-            "      --json   print the result as JSON\n"
-            "  -h, --help   show this help\n"
-            "\n"
-            "Exit status: 0 LABEL boots next, 1 refused (no such partition, not an app slot, an\n"
-            "invalid image, anti-rollback) or the device is unreadable, 2 usage error.\n");
+    fprintf(out, "Usage: ota set-boot [--json] DEVICE.bin LABEL\n"
+                 "\n"
+                 "esp_ota_set_boot_partition: verify the image in app partition LABEL (chip, revision,\n"
+                 "checksum, SHA-256), then make it the boot partition: a new otadata entry for an OTA\n"
+                 "slot (state NEW with rollback on), or erased otadata for the factory app. With\n"
+                 "anti-rollback, an image older than the eFuse secure version is erased and refused.\n"
+                 "\n"
+                 "Options:\n"
+                 "      --json   print the result as JSON\n"
+                 "  -h, --help   show this help\n"
+                 "\n"
+                 "Exit status: 0 LABEL boots next, 1 refused (no such partition, not an app slot, an\n"
+                 "invalid image, anti-rollback) or the device is unreadable, 2 usage error.\n");
 }
 
 static cJSON *otadata_json(const ota_device_t *dev, const ota_otadata_entry_t e[2])
@@ -196,7 +198,8 @@ static cJSON *otadata_json(const ota_device_t *dev, const ota_otadata_entry_t e[
         cJSON_AddBoolToObject(o, "active", i == active);
         const ota_partition_info_t *slot =
             count > 0 && e[i].ota_seq != OTA_OTADATA_SEQ_BLANK
-                ? ota_device_ota_slot(dev, ota_otadata_slot(e[i].ota_seq, count)) : NULL;
+                ? ota_device_ota_slot(dev, ota_otadata_slot(e[i].ota_seq, count))
+                : NULL;
         slot ? cli_json_add_string(o, "slot", slot->label) : cJSON_AddNullToObject(o, "slot");
         cJSON_AddItemToArray(arr, o);
     }
@@ -207,7 +210,8 @@ int cmd_set_boot(int argc, char **argv)
 {
     device_args_t a;
     int rc;
-    ota_device_file_t *f = start_command("set-boot", argc, argv, 2, set_boot_usage, LOG_TO_STDERR, true, &a, &rc);
+    ota_device_file_t *f =
+        start_command("set-boot", argc, argv, 2, set_boot_usage, LOG_TO_STDERR, true, &a, &rc);
     if (f == NULL) {
         return rc;
     }
@@ -234,8 +238,8 @@ int cmd_set_boot(int argc, char **argv)
         cli_error("'%s' is not an app partition (factory or ota_N)", part->label);
     } else if (err == OTA_ERR_SECURE_VERSION) {
         cli_error("'%s' refused by anti-rollback: its secure_version is below the eFuse's (%u); the "
-                  "partition was erased, as esp_ota_set_boot_partition does", part->label,
-                  (unsigned)dev->efuse_secure_version);
+                  "partition was erased, as esp_ota_set_boot_partition does",
+                  part->label, (unsigned)dev->efuse_secure_version);
     } else if (err != OTA_OK) {
         cli_error("cannot boot '%s': %s", part->label, ota_strerror(err));
     } else if (!a.json) {
@@ -258,35 +262,33 @@ int cmd_set_boot(int argc, char **argv)
 
 static void confirm_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota confirm [--json] DEVICE.bin\n"
-            "\n"
-            "esp_ota_mark_app_valid_cancel_rollback: the running app's otadata entry becomes VALID\n"
-            "(same sector, same seq); with anti-rollback the eFuse secure version is raised to the\n"
-            "running app's. The device must have booted ('ota boot').\n"
-            "\n"
-            "Options:\n"
-            "      --json   print the result as JSON\n"
-            "  -h, --help   show this help\n"
-            "\n"
-            "Exit status: 0 confirmed, 1 failed (no running app, nothing to confirm, the device\n"
-            "unreadable or not written), 2 usage error.\n");
+    fprintf(out, "Usage: ota confirm [--json] DEVICE.bin\n"
+                 "\n"
+                 "esp_ota_mark_app_valid_cancel_rollback: the running app's otadata entry becomes VALID\n"
+                 "(same sector, same seq); with anti-rollback the eFuse secure version is raised to the\n"
+                 "running app's. The device must have booted ('ota boot').\n"
+                 "\n"
+                 "Options:\n"
+                 "      --json   print the result as JSON\n"
+                 "  -h, --help   show this help\n"
+                 "\n"
+                 "Exit status: 0 confirmed, 1 failed (no running app, nothing to confirm, the device\n"
+                 "unreadable or not written), 2 usage error.\n");
 }
 
 static void rollback_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota rollback [--json] DEVICE.bin\n"
-            "\n"
-            "esp_ota_mark_app_invalid_rollback_and_reboot: mark the running app INVALID (only if\n"
-            "another valid app can boot) and reset: prints the boot log of the previous app.\n"
-            "\n"
-            "Options:\n"
-            "      --json   print the result as JSON (the boot log goes to stderr)\n"
-            "  -h, --help   show this help\n"
-            "\n"
-            "Exit status: 0 rolled back and booted, 1 failed (no running app, no other valid app,\n"
-            "nothing can boot, the device unreadable), 2 usage error.\n");
+    fprintf(out, "Usage: ota rollback [--json] DEVICE.bin\n"
+                 "\n"
+                 "esp_ota_mark_app_invalid_rollback_and_reboot: mark the running app INVALID (only if\n"
+                 "another valid app can boot) and reset: prints the boot log of the previous app.\n"
+                 "\n"
+                 "Options:\n"
+                 "      --json   print the result as JSON (the boot log goes to stderr)\n"
+                 "  -h, --help   show this help\n"
+                 "\n"
+                 "Exit status: 0 rolled back and booted, 1 failed (no running app, no other valid app,\n"
+                 "nothing can boot, the device unreadable), 2 usage error.\n");
 }
 
 static bool require_running(const ota_device_t *dev, const char *path)
@@ -302,7 +304,8 @@ int cmd_confirm(int argc, char **argv)
 {
     device_args_t a;
     int rc;
-    ota_device_file_t *f = start_command("confirm", argc, argv, 1, confirm_usage, LOG_TO_STDERR, true, &a, &rc);
+    ota_device_file_t *f =
+        start_command("confirm", argc, argv, 1, confirm_usage, LOG_TO_STDERR, true, &a, &rc);
     if (f == NULL) {
         return rc;
     }
@@ -344,7 +347,8 @@ int cmd_rollback(int argc, char **argv)
 {
     device_args_t a;
     int rc;
-    ota_device_file_t *f = start_command("rollback", argc, argv, 1, rollback_usage, LOG_IS_OUTPUT, true, &a, &rc);
+    ota_device_file_t *f =
+        start_command("rollback", argc, argv, 1, rollback_usage, LOG_IS_OUTPUT, true, &a, &rc);
     if (f == NULL) {
         return rc;
     }
@@ -382,21 +386,20 @@ int cmd_rollback(int argc, char **argv)
 
 static void info_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota info [--json] DEVICE.bin\n"
-            "\n"
-            "Show a device: chip and eFuse state, the second-stage bootloader in flash (chip,\n"
-            "address, flash settings, ESP-IDF version), partition table and its offset, both\n"
-            "otadata entries (seq, state, CRC), every app slot's image (valid or why not,\n"
-            "version, project, secure version, otadata state), the running app and what the\n"
-            "bootloader would boot next.\n"
-            "Changes nothing.\n"
-            "\n"
-            "Options:\n"
-            "      --json   print the same as one JSON document\n"
-            "  -h, --help   show this help\n"
-            "\n"
-            "Exit status: 0 shown, 1 the device is unreadable, 2 usage error.\n");
+    fprintf(out, "Usage: ota info [--json] DEVICE.bin\n"
+                 "\n"
+                 "Show a device: chip and eFuse state, the second-stage bootloader in flash (chip,\n"
+                 "address, flash settings, ESP-IDF version), partition table and its offset, both\n"
+                 "otadata entries (seq, state, CRC), every app slot's image (valid or why not,\n"
+                 "version, project, secure version, otadata state), the running app and what the\n"
+                 "bootloader would boot next.\n"
+                 "Changes nothing.\n"
+                 "\n"
+                 "Options:\n"
+                 "      --json   print the same as one JSON document\n"
+                 "  -h, --help   show this help\n"
+                 "\n"
+                 "Exit status: 0 shown, 1 the device is unreadable, 2 usage error.\n");
 }
 
 /* The second-stage bootloader in flash, in esptool image_info's words. */
@@ -461,7 +464,8 @@ static cJSON *security_json(ota_device_file_t *f, const ota_device_t *dev)
     const char *kp = ota_device_file_decrypt_key_path(f);
     if (kp[0] != '\0') {
         cJSON *d = cJSON_AddObjectToObject(o, "decrypt_key");
-        cli_json_add_string(d, "scheme", sec->decrypt_key.scheme == OTA_ENC_SCHEME_ECIES_P256 ? "ecies" : "rsa3072");
+        cli_json_add_string(d, "scheme",
+                            sec->decrypt_key.scheme == OTA_ENC_SCHEME_ECIES_P256 ? "ecies" : "rsa3072");
         cli_json_add_string(d, "file", kp);
     } else {
         cJSON_AddNullToObject(o, "decrypt_key");
@@ -472,8 +476,8 @@ static cJSON *security_json(ota_device_file_t *f, const ota_device_t *dev)
 static void print_security(ota_device_file_t *f, const ota_device_t *dev)
 {
     const ota_device_security_t *sec = &dev->security;
-    printf("Secure Boot V2: %s; signed apps without secure boot: %s\n", sec->secure_boot_v2 ? "enabled" : "disabled",
-           sec->signed_apps_on_update ? "on" : "off");
+    printf("Secure Boot V2: %s; signed apps without secure boot: %s\n",
+           sec->secure_boot_v2 ? "enabled" : "disabled", sec->signed_apps_on_update ? "on" : "off");
     for (unsigned i = 0; i < OTA_DEVICE_KEY_DIGESTS; i++) {
         if (sec->key_digest_set[i] || sec->key_revoked[i]) {
             char hex[65] = "";
@@ -575,9 +579,11 @@ int cmd_info(int argc, char **argv)
             for (int i = 0; i < 2; i++) {
                 const ota_partition_info_t *slot =
                     count > 0 && e[i].ota_seq != OTA_OTADATA_SEQ_BLANK
-                        ? ota_device_ota_slot(dev, ota_otadata_slot(e[i].ota_seq, count)) : NULL;
+                        ? ota_device_ota_slot(dev, ota_otadata_slot(e[i].ota_seq, count))
+                        : NULL;
                 const char *crc = e[i].ota_seq == OTA_OTADATA_SEQ_BLANK ? "blank"
-                                  : ota_otadata_entry_crc_ok(&e[i]) ? "crc ok" : "crc BAD";
+                                  : ota_otadata_entry_crc_ok(&e[i])     ? "crc ok"
+                                                                        : "crc BAD";
                 printf("  [%d] seq %-10u state %-14s crc 0x%08x %-7s -> %-8s%s\n", i, (unsigned)e[i].ota_seq,
                        state_text(e[i].ota_state, b), (unsigned)e[i].crc, crc, slot ? slot->label : "-",
                        i == active ? "  (active)" : "");

@@ -18,40 +18,40 @@
 #define FETCH_BUF_SIZE (64 * 1024)
 /* Beside OUT while it is incomplete: the ETag and size it began with, so that --resume sends
  * If-Range and refuses a resource that changed in between instead of appending foreign bytes. */
-#define RESUME_SUFFIX ".ota-resume"
+#define RESUME_SUFFIX  ".ota-resume"
 
 static void fetch_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota fetch [OPTIONS] URI OUT\n"
-            "\n"
-            "Download URI (file://sdcard/PATH, file:///PATH, http://, https://) to OUT the way the\n"
-            "OTA service reads it, then print the size and SHA-256 of OUT. Use it to check a server,\n"
-            "its certificate and its Range support before pointing a device at it.\n"
-            "\n"
-            "Options:\n"
-            "      --resume            continue from OUT's current size (Range: bytes=N-); fails with\n"
-            "                          \"resource changed\" if the server's copy is not the one OUT\n"
-            "                          began with (ETag/size kept in OUT" RESUME_SUFFIX ") or ignores ranges\n"
-            "      --cacert FILE       trust only the CA certificate(s) in FILE (PEM)\n"
-            "      --cert-pem FILE     trust only FILE's PEM text, passed in memory like ESP-ADF's\n"
-            "                          cert_pem (default for both: the system CA bundle)\n"
-            "      --insecure          do not verify the server certificate (logs a warning)\n"
-            "      --sdcard DIR        directory file://sdcard/ maps to (default ./sdcard)\n"
-            "      --connect-timeout MS  connect timeout (default 10000)\n"
-            "      --stall-timeout MS  a transfer with no byte for MS is stalled (default 20000)\n"
-            "      --retries N         automatic resumes of a broken transfer (default 3; 0 none)\n"
-            "      --retry-backoff MS  first back-off before a resume, doubled each time (default 500)\n"
-            "      --max-redirects N   redirects to follow (default 5; 0 none)\n"
-            "      --json              print the result as one JSON object on stdout\n"
-            "  -v, --verbose           debug log on stderr\n"
-            "  -q, --quiet             only errors on stderr\n"
-            "  -h, --help              show this help\n"
-            "\n"
-            "On failure the bytes received stay in OUT so that --resume can continue. Proxies: the\n"
-            "environment's http_proxy, https_proxy, all_proxy and no_proxy apply (libcurl's rules).\n"
-            "Exit status: 0 downloaded, 1 failed (unreachable, HTTP error, TLS, changed resource,\n"
-            "I/O), 2 usage error.\n");
+    fprintf(out, "Usage: ota fetch [OPTIONS] URI OUT\n"
+                 "\n"
+                 "Download URI (file://sdcard/PATH, file:///PATH, http://, https://) to OUT the way the\n"
+                 "OTA service reads it, then print the size and SHA-256 of OUT. Use it to check a server,\n"
+                 "its certificate and its Range support before pointing a device at it.\n"
+                 "\n"
+                 "Options:\n"
+                 "      --resume            continue from OUT's current size (Range: bytes=N-); fails with\n"
+                 "                          \"resource changed\" if the server's copy is not the one OUT\n"
+                 "                          began with (ETag/size kept in OUT" RESUME_SUFFIX
+                 ") or ignores ranges\n"
+                 "      --cacert FILE       trust only the CA certificate(s) in FILE (PEM)\n"
+                 "      --cert-pem FILE     trust only FILE's PEM text, passed in memory like ESP-ADF's\n"
+                 "                          cert_pem (default for both: the system CA bundle)\n"
+                 "      --insecure          do not verify the server certificate (logs a warning)\n"
+                 "      --sdcard DIR        directory file://sdcard/ maps to (default ./sdcard)\n"
+                 "      --connect-timeout MS  connect timeout (default 10000)\n"
+                 "      --stall-timeout MS  a transfer with no byte for MS is stalled (default 20000)\n"
+                 "      --retries N         automatic resumes of a broken transfer (default 3; 0 none)\n"
+                 "      --retry-backoff MS  first back-off before a resume, doubled each time (default 500)\n"
+                 "      --max-redirects N   redirects to follow (default 5; 0 none)\n"
+                 "      --json              print the result as one JSON object on stdout\n"
+                 "  -v, --verbose           debug log on stderr\n"
+                 "  -q, --quiet             only errors on stderr\n"
+                 "  -h, --help              show this help\n"
+                 "\n"
+                 "On failure the bytes received stay in OUT so that --resume can continue. Proxies: the\n"
+                 "environment's http_proxy, https_proxy, all_proxy and no_proxy apply (libcurl's rules).\n"
+                 "Exit status: 0 downloaded, 1 failed (unreachable, HTTP error, TLS, changed resource,\n"
+                 "I/O), 2 usage error.\n");
 }
 
 typedef struct {
@@ -68,8 +68,18 @@ typedef struct {
 /* CLI_EXIT_OK when the fetch goes on; else the exit status (-1: --help, exit 0). */
 static int parse_args(int argc, char **argv, fetch_args_t *a)
 {
-    enum { O_RESUME = 256, O_CACERT, O_CERT_PEM, O_INSECURE, O_SDCARD, O_CONNECT, O_STALL, O_RETRIES, O_BACKOFF,
-           O_REDIRECTS };
+    enum {
+        O_RESUME = 256,
+        O_CACERT,
+        O_CERT_PEM,
+        O_INSECURE,
+        O_SDCARD,
+        O_CONNECT,
+        O_STALL,
+        O_RETRIES,
+        O_BACKOFF,
+        O_REDIRECTS
+    };
     static const struct option longopts[] = {
         {"resume", no_argument, NULL, O_RESUME},
         {"cacert", required_argument, NULL, O_CACERT},
@@ -96,11 +106,17 @@ static int parse_args(int argc, char **argv, fetch_args_t *a)
         case O_CERT_PEM: a->cert_pem_file = optarg; break;
         case O_INSECURE: a->cfg.insecure = true; break;
         case O_SDCARD: a->cfg.sdcard_root = optarg; break;
-        case O_CONNECT: rc = cli_parse_ms("fetch", "--connect-timeout", optarg, &a->cfg.connect_timeout_ms); break;
+        case O_CONNECT:
+            rc = cli_parse_ms("fetch", "--connect-timeout", optarg, &a->cfg.connect_timeout_ms);
+            break;
         case O_STALL: rc = cli_parse_ms("fetch", "--stall-timeout", optarg, &a->cfg.stall_timeout_ms); break;
         case O_RETRIES: rc = cli_parse_count("fetch", "--retries", optarg, &a->cfg.max_retries); break;
-        case O_BACKOFF: rc = cli_parse_ms("fetch", "--retry-backoff", optarg, &a->cfg.retry_backoff_ms); break;
-        case O_REDIRECTS: rc = cli_parse_count("fetch", "--max-redirects", optarg, &a->cfg.max_redirects); break;
+        case O_BACKOFF:
+            rc = cli_parse_ms("fetch", "--retry-backoff", optarg, &a->cfg.retry_backoff_ms);
+            break;
+        case O_REDIRECTS:
+            rc = cli_parse_count("fetch", "--max-redirects", optarg, &a->cfg.max_redirects);
+            break;
         case 'v': a->verbose = true; break;
         case 'q': a->quiet = true; break;
         }
@@ -115,7 +131,8 @@ static int parse_args(int argc, char **argv, fetch_args_t *a)
     a->uri = argv[optind];
     a->out = argv[optind + 1];
     if (ota_uri_scheme(a->uri) == OTA_URI_INVALID) {
-        return cli_usage_error("fetch", "unsupported URI '%s': file://, http:// or https:// expected", a->uri);
+        return cli_usage_error("fetch", "unsupported URI '%s': file://, http:// or https:// expected",
+                               a->uri);
     }
     if (a->cfg.ca_file != NULL && a->cert_pem_file != NULL) {
         return cli_usage_error("fetch", "--cacert and --cert-pem are alternatives");

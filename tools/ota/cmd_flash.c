@@ -13,46 +13,44 @@
 #include "ota/ota_partition.h"
 
 /* The ESP-ADF OTA example's partitions.csv (shared/testdata/partitions/seed_ota_example.csv). */
-static const char k_default_table_csv[] =
-    "# Name,   Type, SubType, Offset,   Size, Flags\n"
-    "nvs,      data, nvs,     0x9000,   0x4000,\n"
-    "otadata,  data, ota,     0xd000,   0x2000,\n"
-    "phy_init, data, phy,     0xf000,   0x1000,\n"
-    "ota_0,    app,  ota_0,   0x10000,  1M,\n"
-    "ota_1,    app,  ota_1,   ,         1M,\n"
-    "flash_tone, data, 0xff,  ,         1M,\n";
+static const char k_default_table_csv[] = "# Name,   Type, SubType, Offset,   Size, Flags\n"
+                                          "nvs,      data, nvs,     0x9000,   0x4000,\n"
+                                          "otadata,  data, ota,     0xd000,   0x2000,\n"
+                                          "phy_init, data, phy,     0xf000,   0x1000,\n"
+                                          "ota_0,    app,  ota_0,   0x10000,  1M,\n"
+                                          "ota_1,    app,  ota_1,   ,         1M,\n"
+                                          "flash_tone, data, 0xff,  ,         1M,\n";
 
 static void create_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota flash create [OPTIONS] DEVICE.bin\n"
-            "\n"
-            "Create DEVICE.bin, an erased flash image (every byte 0xFF), and write a partition\n"
-            "table at --offset (binary form of gen_esp32part.py, with its MD5 entry). An existing\n"
-            "DEVICE.bin is overwritten. Without --table the table is the ESP-ADF OTA example's:\n"
-            "nvs 0x9000 16K, otadata 0xd000 8K, phy_init 0xf000 4K, ota_0 0x10000 1M,\n"
-            "ota_1 0x110000 1M, flash_tone 0x210000 1M.\n"
-            "\n"
-            "Options:\n"
-            "  -t, --table FILE.csv  partition table CSV (gen_esp32part.py syntax, $VAR expanded)\n"
-            "  -s, --size SIZE       flash size, a multiple of 64K up to 16MB (default 4MB, or\n"
-            "                        the flash size in --bootloader's header); e.g. 4MB, 0x400000\n"
-            "      --offset ADDR     partition table offset (default 0x8000; another offset is\n"
-            "                        kept in DEVICE.bin.state, CONFIG_PARTITION_TABLE_OFFSET)\n"
-            "      --chip CHIP       the device's chip (esp32, esp32c3, ...; default esp32, or\n"
-            "                        the chip --bootloader is built for)\n"
-            "      --bootloader FILE a second-stage bootloader image (bootloader.bin), placed\n"
-            "                        where the chip's ROM loads it: 0x1000 (ESP32, -S2), 0x2000\n"
-            "                        (-P4, -C5), 0x0 (others), as in a real flash\n"
-            "      --no-md5, --disable-md5sum\n"
-            "                        write the table without its MD5 entry\n"
-            "      --json            print the result as one JSON object\n"
-            "  -h, --help            show this help\n"
-            "\n"
-            "With --chip, --bootloader or another --offset, DEVICE.bin.state is written afresh\n"
-            "(chip, table offset; defaults otherwise). A table that does not fit the flash size,\n"
-            "or a bootloader reaching the table, is refused. Exit status: 0 created,\n"
-            "1 failed (bad table, I/O), 2 usage error.\n");
+    fprintf(out, "Usage: ota flash create [OPTIONS] DEVICE.bin\n"
+                 "\n"
+                 "Create DEVICE.bin, an erased flash image (every byte 0xFF), and write a partition\n"
+                 "table at --offset (binary form of gen_esp32part.py, with its MD5 entry). An existing\n"
+                 "DEVICE.bin is overwritten. Without --table the table is the ESP-ADF OTA example's:\n"
+                 "nvs 0x9000 16K, otadata 0xd000 8K, phy_init 0xf000 4K, ota_0 0x10000 1M,\n"
+                 "ota_1 0x110000 1M, flash_tone 0x210000 1M.\n"
+                 "\n"
+                 "Options:\n"
+                 "  -t, --table FILE.csv  partition table CSV (gen_esp32part.py syntax, $VAR expanded)\n"
+                 "  -s, --size SIZE       flash size, a multiple of 64K up to 16MB (default 4MB, or\n"
+                 "                        the flash size in --bootloader's header); e.g. 4MB, 0x400000\n"
+                 "      --offset ADDR     partition table offset (default 0x8000; another offset is\n"
+                 "                        kept in DEVICE.bin.state, CONFIG_PARTITION_TABLE_OFFSET)\n"
+                 "      --chip CHIP       the device's chip (esp32, esp32c3, ...; default esp32, or\n"
+                 "                        the chip --bootloader is built for)\n"
+                 "      --bootloader FILE a second-stage bootloader image (bootloader.bin), placed\n"
+                 "                        where the chip's ROM loads it: 0x1000 (ESP32, -S2), 0x2000\n"
+                 "                        (-P4, -C5), 0x0 (others), as in a real flash\n"
+                 "      --no-md5, --disable-md5sum\n"
+                 "                        write the table without its MD5 entry\n"
+                 "      --json            print the result as one JSON object\n"
+                 "  -h, --help            show this help\n"
+                 "\n"
+                 "With --chip, --bootloader or another --offset, DEVICE.bin.state is written afresh\n"
+                 "(chip, table offset; defaults otherwise). A table that does not fit the flash size,\n"
+                 "or a bootloader reaching the table, is refused. Exit status: 0 created,\n"
+                 "1 failed (bad table, I/O), 2 usage error.\n");
 }
 
 /* A sidecar with the defaults of a fresh device, its chip and table offset (ota_device_file.h). */
@@ -83,11 +81,15 @@ static int write_fresh_state(const char *device, uint16_t chip_id, uint32_t tabl
 static int cmd_flash_create(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"table", required_argument, NULL, 't'}, {"size", required_argument, NULL, 's'},
-        {"offset", required_argument, NULL, 'o'}, {"no-md5", no_argument, NULL, 'n'},
-        {"chip", required_argument, NULL, 'c'},   {"bootloader", required_argument, NULL, 'b'},
+        {"table", required_argument, NULL, 't'},
+        {"size", required_argument, NULL, 's'},
+        {"offset", required_argument, NULL, 'o'},
+        {"no-md5", no_argument, NULL, 'n'},
+        {"chip", required_argument, NULL, 'c'},
+        {"bootloader", required_argument, NULL, 'b'},
         {"disable-md5sum", no_argument, NULL, 'n'}, /* gen_esp32part's name, as partition convert */
-        CLI_OPTION_JSON,                          CLI_OPTION_HELP,
+        CLI_OPTION_JSON,
+        CLI_OPTION_HELP,
         CLI_OPTIONS_END,
     };
     cli_args_t a = {.command = "flash create", .usage = create_usage};

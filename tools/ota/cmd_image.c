@@ -18,21 +18,20 @@
 
 static void info_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota image info [--json] FILE\n"
-            "       ota image info [--json] DEVICE.bin --partition LABEL\n"
-            "\n"
-            "Decode and verify an ESP app image: header, extended header, segments, checksum,\n"
-            "appended SHA-256 and app description, as esptool 'image_info --version 2' shows them.\n"
-            "With --partition, the image at the start of that partition of a device image.\n"
-            "\n"
-            "Options:\n"
-            "  -p, --partition LABEL  read the image from this partition of DEVICE.bin\n"
-            "      --json             print the facts as one JSON document\n"
-            "  -h, --help             show this help\n"
-            "\n"
-            "Exit status: 0 valid image, 1 invalid image or unreadable input (what could be\n"
-            "decoded is still printed), 2 usage error.\n");
+    fprintf(out, "Usage: ota image info [--json] FILE\n"
+                 "       ota image info [--json] DEVICE.bin --partition LABEL\n"
+                 "\n"
+                 "Decode and verify an ESP app image: header, extended header, segments, checksum,\n"
+                 "appended SHA-256 and app description, as esptool 'image_info --version 2' shows them.\n"
+                 "With --partition, the image at the start of that partition of a device image.\n"
+                 "\n"
+                 "Options:\n"
+                 "  -p, --partition LABEL  read the image from this partition of DEVICE.bin\n"
+                 "      --json             print the facts as one JSON document\n"
+                 "  -h, --help             show this help\n"
+                 "\n"
+                 "Exit status: 0 valid image, 1 invalid image or unreadable input (what could be\n"
+                 "decoded is still printed), 2 usage error.\n");
 }
 
 /* Validate FILE streaming it in 64 KiB reads. */
@@ -51,7 +50,8 @@ static int validate_file(const char *path, ota_image_validator_t *v, uint64_t *f
     }
     *file_size = size;
     /* bytes after the image are judged by image_signature_report (a signature sector is fine) */
-    ota_image_validator_config_t cfg = {.keep_going = true, .ignore_trailing = true,
+    ota_image_validator_config_t cfg = {.keep_going = true,
+                                        .ignore_trailing = true,
                                         .expected_size = size <= UINT32_MAX ? (uint32_t)size : 0};
     ota_image_validator_init(v, &cfg, NULL, NULL);
     static uint8_t buf[64 * 1024];
@@ -116,8 +116,8 @@ static int cmd_image_info(int argc, char **argv)
     FILE *sig_text = NULL;
     if (label != NULL) {
         ota_flash_file_t *file = NULL;
-        ota_flash_file_options_t o = {.readonly = true, .emu = {.strict = true},
-                                      .pad_to = ota_device_file_short_image_size(path)};
+        ota_flash_file_options_t o = {
+            .readonly = true, .emu = {.strict = true}, .pad_to = ota_device_file_short_image_size(path)};
         err = ota_flash_file_open(path, &o, &file);
         if (err != OTA_OK) {
             cli_error("cannot open device %s: %s", path, ota_strerror(err));
@@ -151,7 +151,8 @@ static int cmd_image_info(int argc, char **argv)
             /* a signature sector after the image in the slot (Secure Boot V2) */
             sig_json = json ? cJSON_CreateObject() : NULL;
             sig_text = json ? NULL : open_memstream(&sig_buf, &sig_len);
-            err = image_partition_signature_report(&part, part_info->size, info.image_len, sig_text, sig_json);
+            err =
+                image_partition_signature_report(&part, part_info->size, info.image_len, sig_text, sig_json);
             if (err != OTA_OK) {
                 diag.err = err;
                 snprintf(diag.message, sizeof diag.message, "signature block does not verify");
@@ -169,8 +170,8 @@ static int cmd_image_info(int argc, char **argv)
             /* signed image: 0xFF padding + signature sector (esptool calls it valid) */
             sig_json = json ? cJSON_CreateObject() : NULL;
             sig_text = json ? NULL : open_memstream(&sig_buf, &sig_len);
-            sig_err = image_signature_report(path, info.image_len, file_size, json ? NULL : sig_text, sig_json,
-                                             sig_why, sizeof sig_why);
+            sig_err = image_signature_report(path, info.image_len, file_size, json ? NULL : sig_text,
+                                             sig_json, sig_why, sizeof sig_why);
             if (sig_err == OTA_ERR_IMG_TRAILING_DATA) {
                 err = sig_err;
                 memset(&diag, 0, sizeof diag);
@@ -245,35 +246,34 @@ static int cmd_image_info(int argc, char **argv)
 
 static void make_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota image make --version V --project NAME [OPTIONS] OUT.bin\n"
-            "\n"
-            "Write a synthetic ESP app image that esptool and the ESP-IDF bootloader accept: header,\n"
-            "extended header, DROM (app description first), DRAM, IROM and IRAM segments laid out\n"
-            "with esptool's 64 KiB MMU alignment rule, deterministic pseudo-random payload, XOR\n"
-            "checksum and appended SHA-256. Same options, same bytes.\n"
-            "\n"
-            "Options:\n"
-            "      --version V          app version (at most 31 characters)            [required]\n"
-            "      --project NAME       project name (at most 31 characters)           [required]\n"
-            "      --chip CHIP          esp32, esp32s2, esp32s3, esp32c3, esp32c6      [esp32]\n"
-            "      --secure-version N   anti-rollback secure_version                   [0]\n"
-            "      --size BYTES         total size (K/M suffixes); exact when a multiple of 16,\n"
-            "                           else rounded down; below 128K there is no IROM [1M]\n"
-            "      --seed N             payload seed                                   [0]\n"
-            "      --idf-version S      ESP-IDF version string                         [v5.5.4]\n"
-            "      --time T             compile time                                   [00:00:00]\n"
-            "      --date D             compile date                                   [Jan  1 2026]\n"
-            "      --flash-mode M       qio, qout, dio, dout                           [dio]\n"
-            "      --flash-freq F       e.g. 40m, 80m                                  [40m]\n"
-            "      --flash-size S       1MB .. 128MB                                   [4MB]\n"
-            "      --min-rev vX.Y       minimal chip revision                          [v0.0]\n"
-            "      --max-rev vX.Y       maximal chip revision               [the chip's default]\n"
-            "      --json               print the layout as JSON\n"
-            "  -h, --help               show this help\n"
-            "\n"
-            "Exit status: 0 written, 1 failed (OUT.bin cannot be written), 2 usage error (a\n"
-            "missing or invalid option, or options the chip cannot have).\n");
+    fprintf(out, "Usage: ota image make --version V --project NAME [OPTIONS] OUT.bin\n"
+                 "\n"
+                 "Write a synthetic ESP app image that esptool and the ESP-IDF bootloader accept: header,\n"
+                 "extended header, DROM (app description first), DRAM, IROM and IRAM segments laid out\n"
+                 "with esptool's 64 KiB MMU alignment rule, deterministic pseudo-random payload, XOR\n"
+                 "checksum and appended SHA-256. Same options, same bytes.\n"
+                 "\n"
+                 "Options:\n"
+                 "      --version V          app version (at most 31 characters)            [required]\n"
+                 "      --project NAME       project name (at most 31 characters)           [required]\n"
+                 "      --chip CHIP          esp32, esp32s2, esp32s3, esp32c3, esp32c6      [esp32]\n"
+                 "      --secure-version N   anti-rollback secure_version                   [0]\n"
+                 "      --size BYTES         total size (K/M suffixes); exact when a multiple of 16,\n"
+                 "                           else rounded down; below 128K there is no IROM [1M]\n"
+                 "      --seed N             payload seed                                   [0]\n"
+                 "      --idf-version S      ESP-IDF version string                         [v5.5.4]\n"
+                 "      --time T             compile time                                   [00:00:00]\n"
+                 "      --date D             compile date                                   [Jan  1 2026]\n"
+                 "      --flash-mode M       qio, qout, dio, dout                           [dio]\n"
+                 "      --flash-freq F       e.g. 40m, 80m                                  [40m]\n"
+                 "      --flash-size S       1MB .. 128MB                                   [4MB]\n"
+                 "      --min-rev vX.Y       minimal chip revision                          [v0.0]\n"
+                 "      --max-rev vX.Y       maximal chip revision               [the chip's default]\n"
+                 "      --json               print the layout as JSON\n"
+                 "  -h, --help               show this help\n"
+                 "\n"
+                 "Exit status: 0 written, 1 failed (OUT.bin cannot be written), 2 usage error (a\n"
+                 "missing or invalid option, or options the chip cannot have).\n");
 }
 
 static bool parse_rev(const char *text, uint16_t *out)
@@ -314,14 +314,23 @@ static int cmd_image_make(int argc, char **argv)
         O_MAXREV,
     };
     static const struct option opts[] = {
-        {"version", required_argument, NULL, O_VERSION}, {"project", required_argument, NULL, O_PROJECT},
-        {"chip", required_argument, NULL, O_CHIP}, {"secure-version", required_argument, NULL, O_SECVER},
-        {"size", required_argument, NULL, O_SIZE}, {"seed", required_argument, NULL, O_SEED},
-        {"idf-version", required_argument, NULL, O_IDF}, {"time", required_argument, NULL, O_TIME},
-        {"date", required_argument, NULL, O_DATE}, {"flash-mode", required_argument, NULL, O_MODE},
-        {"flash-freq", required_argument, NULL, O_FREQ}, {"flash-size", required_argument, NULL, O_FSIZE},
-        {"min-rev", required_argument, NULL, O_MINREV}, {"max-rev", required_argument, NULL, O_MAXREV},
-        CLI_OPTION_JSON, CLI_OPTION_HELP, CLI_OPTIONS_END,
+        {"version", required_argument, NULL, O_VERSION},
+        {"project", required_argument, NULL, O_PROJECT},
+        {"chip", required_argument, NULL, O_CHIP},
+        {"secure-version", required_argument, NULL, O_SECVER},
+        {"size", required_argument, NULL, O_SIZE},
+        {"seed", required_argument, NULL, O_SEED},
+        {"idf-version", required_argument, NULL, O_IDF},
+        {"time", required_argument, NULL, O_TIME},
+        {"date", required_argument, NULL, O_DATE},
+        {"flash-mode", required_argument, NULL, O_MODE},
+        {"flash-freq", required_argument, NULL, O_FREQ},
+        {"flash-size", required_argument, NULL, O_FSIZE},
+        {"min-rev", required_argument, NULL, O_MINREV},
+        {"max-rev", required_argument, NULL, O_MAXREV},
+        CLI_OPTION_JSON,
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
     };
     cli_args_t a = {.command = "image make", .usage = make_usage};
     ota_app_image_build_config_t cfg = {.chip_id = OTA_CHIP_ESP32};
@@ -333,9 +342,9 @@ static int cmd_image_make(int argc, char **argv)
         case O_PROJECT: cfg.project_name = optarg; break;
         case O_CHIP: {
             const ota_chip_info_t *chip = ota_chip_info_by_name(optarg);
-            if (chip == NULL || (chip->id != OTA_CHIP_ESP32 && chip->id != OTA_CHIP_ESP32S2 &&
-                                 chip->id != OTA_CHIP_ESP32S3 && chip->id != OTA_CHIP_ESP32C3 &&
-                                 chip->id != OTA_CHIP_ESP32C6)) {
+            if (chip == NULL ||
+                (chip->id != OTA_CHIP_ESP32 && chip->id != OTA_CHIP_ESP32S2 && chip->id != OTA_CHIP_ESP32S3 &&
+                 chip->id != OTA_CHIP_ESP32C3 && chip->id != OTA_CHIP_ESP32C6)) {
                 return cli_usage_error(
                     "image make", "--chip '%s': use esp32, esp32s2, esp32s3, esp32c3 or esp32c6", optarg);
             }
@@ -386,7 +395,9 @@ static int cmd_image_make(int argc, char **argv)
     if (cfg.version == NULL || cfg.project_name == NULL) {
         return cli_usage_error("image make", "--version and --project are required");
     }
-    struct { const char *name, *value; size_t max;
+    struct {
+        const char *name, *value;
+        size_t max;
     } strs[] = {
         {"--version", cfg.version, 31},     {"--project", cfg.project_name, 31},
         {"--idf-version", cfg.idf_ver, 31}, {"--time", cfg.time, 15},
@@ -401,8 +412,10 @@ static int cmd_image_make(int argc, char **argv)
     ota_app_image_build_plan_t plan;
     int err = ota_app_image_build_plan(&cfg, &plan);
     if (err != OTA_OK) {
-        return cli_usage_error("image make", "cannot make this image: %s (check --flash-mode/--flash-freq/"
-                               "--flash-size for the chip)", ota_strerror(err));
+        return cli_usage_error("image make",
+                               "cannot make this image: %s (check --flash-mode/--flash-freq/"
+                               "--flash-size for the chip)",
+                               ota_strerror(err));
     }
     const char *out_path = argv[optind];
     FILE *f = fopen(out_path, "wb");

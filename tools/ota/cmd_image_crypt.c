@@ -37,7 +37,8 @@ static const char *scheme_name(int scheme)
     return scheme == OTA_ENC_SCHEME_RSA3072 ? "rsa3072" : "ecies-p256";
 }
 
-static void print_result(bool json, const char *op, const char *in, const char *out, int scheme, size_t image_len)
+static void print_result(bool json, const char *op, const char *in, const char *out, int scheme,
+                         size_t image_len)
 {
     if (json) {
         cJSON *o = cJSON_CreateObject();
@@ -55,21 +56,20 @@ static void print_result(bool json, const char *op, const char *in, const char *
 
 static void encrypt_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota image encrypt [--scheme rsa3072|ecies] [--json] IN DEVICE_PUB.pem OUT\n"
-            "\n"
-            "Make a pre-encrypted image as esp_enc_img_gen.py 'encrypt' does: a 512-byte header\n"
-            "(magic 0x0788B6CF, key material, 16-byte IV, size, GCM tag), then IN encrypted with\n"
-            "AES-256-GCM under a fresh random key. The scheme follows the key: an RSA-3072 public\n"
-            "key encrypts the AES key to it (PKCS#1 v1.5); a P-256 public key (the device's, from\n"
-            "its HMAC key) makes an ECIES header (ephemeral point, HKDF salt).\n"
-            "\n"
-            "Options:\n"
-            "  -s, --scheme S   rsa3072 or ecies: refuse a key of the other kind\n"
-            "      --json       print the result as one JSON document\n"
-            "  -h, --help       show this help\n"
-            "\n"
-            "Exit status: 0 written, 1 failure (key, I/O), 2 usage error.\n");
+    fprintf(out, "Usage: ota image encrypt [--scheme rsa3072|ecies] [--json] IN DEVICE_PUB.pem OUT\n"
+                 "\n"
+                 "Make a pre-encrypted image as esp_enc_img_gen.py 'encrypt' does: a 512-byte header\n"
+                 "(magic 0x0788B6CF, key material, 16-byte IV, size, GCM tag), then IN encrypted with\n"
+                 "AES-256-GCM under a fresh random key. The scheme follows the key: an RSA-3072 public\n"
+                 "key encrypts the AES key to it (PKCS#1 v1.5); a P-256 public key (the device's, from\n"
+                 "its HMAC key) makes an ECIES header (ephemeral point, HKDF salt).\n"
+                 "\n"
+                 "Options:\n"
+                 "  -s, --scheme S   rsa3072 or ecies: refuse a key of the other kind\n"
+                 "      --json       print the result as one JSON document\n"
+                 "  -h, --help       show this help\n"
+                 "\n"
+                 "Exit status: 0 written, 1 failure (key, I/O), 2 usage error.\n");
 }
 
 static int encrypt_image(const ota_key_t *key, int scheme, const uint8_t *plain, size_t len, uint8_t *out)
@@ -103,8 +103,9 @@ static int encrypt_image(const ota_key_t *key, int scheme, const uint8_t *plain,
         }
         if (err == OTA_OK) {
             static const char info[] = OTA_ENC_IMG_ECIES_HKDF_INFO;
-            err = ota_hkdf_sha256(secret, 32, h.key_field + OTA_ENC_IMG_ECIES_POINT_SIZE, OTA_ENC_IMG_ECIES_SALT_SIZE,
-                                  (const uint8_t *)info, sizeof info - 1, aes, sizeof aes);
+            err = ota_hkdf_sha256(secret, 32, h.key_field + OTA_ENC_IMG_ECIES_POINT_SIZE,
+                                  OTA_ENC_IMG_ECIES_SALT_SIZE, (const uint8_t *)info, sizeof info - 1, aes,
+                                  sizeof aes);
         }
         memset(eph, 0, sizeof eph);
         memset(secret, 0, sizeof secret);
@@ -154,8 +155,8 @@ int cmd_image_encrypt(int argc, char **argv)
                  : ota_key_scheme(key) == OTA_SIG_SCHEME_ECDSA_P256 ? OTA_ENC_SCHEME_ECIES_P256
                                                                     : 0;
     if (scheme == 0 || (want != 0 && want != scheme)) {
-        cli_error("%s: %s key cannot encrypt for the %s scheme", keyfile, ota_sig_scheme_name(ota_key_scheme(key)),
-                  want ? scheme_name(want) : "rsa3072 or ecies");
+        cli_error("%s: %s key cannot encrypt for the %s scheme", keyfile,
+                  ota_sig_scheme_name(ota_key_scheme(key)), want ? scheme_name(want) : "rsa3072 or ecies");
         ota_key_free(key);
         return CLI_EXIT_FAIL;
     }
@@ -182,21 +183,20 @@ int cmd_image_encrypt(int argc, char **argv)
 
 static void decrypt_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota image decrypt [--scheme rsa3072|ecies] [--json] IN KEY OUT\n"
-            "\n"
-            "Decrypt a pre-encrypted image as esp_enc_img_gen.py 'decrypt' does, with the device's\n"
-            "key: an RSA-3072 private key PEM, or the 32-byte ECIES device HMAC key (binary).\n"
-            "The data streams through the library's decryptor in 64 KiB pieces; OUT is written\n"
-            "only when the GCM tag verified at the end (nothing unauthenticated is left behind).\n"
-            "\n"
-            "Options:\n"
-            "  -s, --scheme S   rsa3072 or ecies (default: a PEM file is rsa3072, 32 bytes ecies)\n"
-            "      --json       print the result as one JSON document\n"
-            "  -h, --help       show this help\n"
-            "\n"
-            "Exit status: 0 decrypted, 1 failure (wrong key, bad magic, truncated, tag mismatch),\n"
-            "2 usage error.\n");
+    fprintf(out, "Usage: ota image decrypt [--scheme rsa3072|ecies] [--json] IN KEY OUT\n"
+                 "\n"
+                 "Decrypt a pre-encrypted image as esp_enc_img_gen.py 'decrypt' does, with the device's\n"
+                 "key: an RSA-3072 private key PEM, or the 32-byte ECIES device HMAC key (binary).\n"
+                 "The data streams through the library's decryptor in 64 KiB pieces; OUT is written\n"
+                 "only when the GCM tag verified at the end (nothing unauthenticated is left behind).\n"
+                 "\n"
+                 "Options:\n"
+                 "  -s, --scheme S   rsa3072 or ecies (default: a PEM file is rsa3072, 32 bytes ecies)\n"
+                 "      --json       print the result as one JSON document\n"
+                 "  -h, --help       show this help\n"
+                 "\n"
+                 "Exit status: 0 decrypted, 1 failure (wrong key, bad magic, truncated, tag mismatch),\n"
+                 "2 usage error.\n");
 }
 
 int cmd_image_decrypt(int argc, char **argv)
@@ -220,7 +220,7 @@ int cmd_image_decrypt(int argc, char **argv)
     }
     if (scheme == 0) {
         scheme = key_len >= 10 && memcmp(keydata, "-----BEGIN", 10) == 0 ? OTA_ENC_SCHEME_RSA3072
-                                                                          : OTA_ENC_SCHEME_ECIES_P256;
+                                                                         : OTA_ENC_SCHEME_ECIES_P256;
     }
     if (scheme == OTA_ENC_SCHEME_ECIES_P256 && key_len != 32) {
         cli_error("%s: an ECIES device HMAC key is 32 bytes, not %zu", keyfile, key_len);
@@ -238,7 +238,8 @@ int cmd_image_decrypt(int argc, char **argv)
     size_t produced = 0;
     for (size_t off = 0; err == OTA_OK && off < len;) {
         size_t n = len - off < 65536 ? len - off : 65536;
-        int got = ota_enc_img_dec_update(d, enc + off, n, plain + produced, len + OTA_ENC_IMG_OUT_SLACK - produced);
+        int got =
+            ota_enc_img_dec_update(d, enc + off, n, plain + produced, len + OTA_ENC_IMG_OUT_SLACK - produced);
         if (got < 0) {
             err = got;
         } else {

@@ -48,10 +48,11 @@ static void blocks_text(FILE *out, const ota_sig_report_t *rep)
     for (unsigned i = 0; i < rep->blocks; i++) {
         char hex[97];
         if (rep->result[i] == OTA_OK) {
-            fprintf(out, "Signature block %u is valid (%s).\n", i, ota_sig_scheme_family(rep->block[i].scheme));
+            fprintf(out, "Signature block %u is valid (%s).\n", i,
+                    ota_sig_scheme_family(rep->block[i].scheme));
         } else {
-            fprintf(out, "Signature block %u is invalid (%s): %s.\n", i, ota_sig_scheme_family(rep->block[i].scheme),
-                    ota_strerror(rep->result[i]));
+            fprintf(out, "Signature block %u is invalid (%s): %s.\n", i,
+                    ota_sig_scheme_family(rep->block[i].scheme), ota_strerror(rep->result[i]));
         }
         digest_hex_spaced(rep->key_digest[i], hex);
         fprintf(out, "Public key digest for block %u: %s\n", i, hex);
@@ -117,8 +118,8 @@ int image_signature_report(const char *path, uint64_t image_len, uint64_t file_s
     return err;
 }
 
-int image_partition_signature_report(const ota_partition_t *part, uint32_t part_size, uint64_t image_len, FILE *text,
-                                     cJSON *json)
+int image_partition_signature_report(const ota_partition_t *part, uint32_t part_size, uint64_t image_len,
+                                     FILE *text, cJSON *json)
 {
     uint64_t sector = ota_sig_sector_offset_for_image(image_len);
     if (sector + OTA_SIG_SECTOR_SIZE > part_size) {
@@ -126,8 +127,9 @@ int image_partition_signature_report(const ota_partition_t *part, uint32_t part_
     }
     uint8_t *buf = malloc(64 * 1024);
     ota_sig_report_t *rep = calloc(1, sizeof *rep);
-    int err = buf != NULL && rep != NULL ? ota_partition_read(part, (uint32_t)sector, buf, OTA_SIG_SECTOR_SIZE)
-                                         : OTA_ERR_NO_MEM;
+    int err = buf != NULL && rep != NULL
+                  ? ota_partition_read(part, (uint32_t)sector, buf, OTA_SIG_SECTOR_SIZE)
+                  : OTA_ERR_NO_MEM;
     if (err == OTA_OK && buf[0] == 0xFF) {
         err = OTA_ERR_SIG_UNSIGNED; /* erased: an unsigned app, nothing to report */
     }
@@ -176,23 +178,22 @@ int image_partition_signature_report(const ota_partition_t *part, uint32_t part_
 
 static void sign_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota image sign --keyfile KEY.pem [--keyfile KEY2.pem ...] [--append-signatures]\n"
-            "                      [--json] IN OUT\n"
-            "\n"
-            "Sign IN for Secure Boot V2 as espsecure 'sign_data --version 2' does: pad IN with 0xFF\n"
-            "to a 4 KiB boundary and append a 4096-byte signature sector holding one 1216-byte block\n"
-            "per key (at most 3). Keys: RSA-3072 (RSA-PSS, SHA-256), ECDSA P-256 (SHA-256) or\n"
-            "P-384 (SHA-384), private PEM. RSA-PSS and ECDSA signatures are randomised, so two runs\n"
-            "differ in the signature bytes only.\n"
-            "\n"
-            "Options:\n"
-            "  -k, --keyfile KEY       private key to sign with; repeat for more blocks\n"
-            "  -a, --append-signatures IN is signed already: keep its blocks and add these\n"
-            "      --json              print the result as one JSON document\n"
-            "  -h, --help              show this help\n"
-            "\n"
-            "Exit status: 0 signed, 1 failure (key, I/O, too many blocks), 2 usage error.\n");
+    fprintf(out, "Usage: ota image sign --keyfile KEY.pem [--keyfile KEY2.pem ...] [--append-signatures]\n"
+                 "                      [--json] IN OUT\n"
+                 "\n"
+                 "Sign IN for Secure Boot V2 as espsecure 'sign_data --version 2' does: pad IN with 0xFF\n"
+                 "to a 4 KiB boundary and append a 4096-byte signature sector holding one 1216-byte block\n"
+                 "per key (at most 3). Keys: RSA-3072 (RSA-PSS, SHA-256), ECDSA P-256 (SHA-256) or\n"
+                 "P-384 (SHA-384), private PEM. RSA-PSS and ECDSA signatures are randomised, so two runs\n"
+                 "differ in the signature bytes only.\n"
+                 "\n"
+                 "Options:\n"
+                 "  -k, --keyfile KEY       private key to sign with; repeat for more blocks\n"
+                 "  -a, --append-signatures IN is signed already: keep its blocks and add these\n"
+                 "      --json              print the result as one JSON document\n"
+                 "  -h, --help              show this help\n"
+                 "\n"
+                 "Exit status: 0 signed, 1 failure (key, I/O, too many blocks), 2 usage error.\n");
 }
 
 int cmd_image_sign(int argc, char **argv)
@@ -253,8 +254,8 @@ int cmd_image_sign(int argc, char **argv)
         len = (size_t)off;
     }
     if (nblocks + nkeys > OTA_SIG_MAX_BLOCKS) {
-        cli_error("%s holds %u signature blocks already; %u more exceed the %u a sector holds", in, nblocks, nkeys,
-                  OTA_SIG_MAX_BLOCKS);
+        cli_error("%s holds %u signature blocks already; %u more exceed the %u a sector holds", in, nblocks,
+                  nkeys, OTA_SIG_MAX_BLOCKS);
         free(data);
         return CLI_EXIT_FAIL;
     }
@@ -266,7 +267,8 @@ int cmd_image_sign(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     if (padded > len && !args.json) {
-        printf("Padding data contents by %zu bytes so signature sector aligns at 4096 boundary\n", padded - len);
+        printf("Padding data contents by %zu bytes so signature sector aligns at 4096 boundary\n",
+               padded - len);
     }
     memset(img + len, 0xFF, padded - len);
     uint8_t d256[32], d384[48];
@@ -335,21 +337,20 @@ int cmd_image_sign(int argc, char **argv)
 
 static void verify_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota image verify-signature (--keyfile KEY.pem | --pubkey PUB.pem) [--json] IMAGE\n"
-            "\n"
-            "Verify a Secure Boot V2 signed file as espsecure 'verify_signature --version 2' does:\n"
-            "the last 4096 bytes of IMAGE (its length rounded down to 4 KiB) are the signature\n"
-            "sector, everything before it is the signed data. Succeeds when a block holding the\n"
-            "given key has the right magic, version, CRC and digest, and its signature verifies.\n"
-            "\n"
-            "Options:\n"
-            "  -k, --keyfile KEY   private key (its public part is used)\n"
-            "  -p, --pubkey PUB    public key (espsecure extract_public_key output)\n"
-            "      --json          print the result as one JSON document\n"
-            "  -h, --help          show this help\n"
-            "\n"
-            "Exit status: 0 verified, 1 not verified (the error names why), 2 usage error.\n");
+    fprintf(out, "Usage: ota image verify-signature (--keyfile KEY.pem | --pubkey PUB.pem) [--json] IMAGE\n"
+                 "\n"
+                 "Verify a Secure Boot V2 signed file as espsecure 'verify_signature --version 2' does:\n"
+                 "the last 4096 bytes of IMAGE (its length rounded down to 4 KiB) are the signature\n"
+                 "sector, everything before it is the signed data. Succeeds when a block holding the\n"
+                 "given key has the right magic, version, CRC and digest, and its signature verifies.\n"
+                 "\n"
+                 "Options:\n"
+                 "  -k, --keyfile KEY   private key (its public part is used)\n"
+                 "  -p, --pubkey PUB    public key (espsecure extract_public_key output)\n"
+                 "      --json          print the result as one JSON document\n"
+                 "  -h, --help          show this help\n"
+                 "\n"
+                 "Exit status: 0 verified, 1 not verified (the error names why), 2 usage error.\n");
 }
 
 int cmd_image_verify_signature(int argc, char **argv)

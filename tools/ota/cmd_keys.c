@@ -31,7 +31,8 @@ static int keys_failure(bool json, int err, const char *keyfile, const char *out
 }
 
 /* --json of digest and extract-public: which key, where the result went, and its digest. */
-static void print_key_json(const char *keyfile, const char *output, ota_sig_scheme_t scheme, const char *digest_hex)
+static void print_key_json(const char *keyfile, const char *output, ota_sig_scheme_t scheme,
+                           const char *digest_hex)
 {
     cJSON *o = cJSON_CreateObject();
     cli_json_add_string(o, "keyfile", keyfile);
@@ -66,21 +67,20 @@ static int write_private(const char *path, const char *pem, size_t len, bool for
 
 static void generate_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota keys generate --scheme rsa3072|ecdsa256|ecdsa384 [--force] [--json] OUT.pem\n"
-            "\n"
-            "Generate a Secure Boot V2 signing key as espsecure 'generate_signing_key --version 2'\n"
-            "does: RSA-3072 (e = 65537, PKCS#1 PEM), or ECDSA P-256 / P-384 (SEC1 PEM). The file\n"
-            "is created with mode 0600; the private key is never printed. Prints the public key\n"
-            "digest (what 'keys digest' writes and eFuse holds).\n"
-            "\n"
-            "Options:\n"
-            "  -s, --scheme S   rsa3072, ecdsa256 or ecdsa384 (required)\n"
-            "  -f, --force      overwrite OUT.pem if it exists\n"
-            "      --json       print the result as one JSON document\n"
-            "  -h, --help       show this help\n"
-            "\n"
-            "Exit status: 0 written, 1 failure (OUT exists, I/O), 2 usage error.\n");
+    fprintf(out, "Usage: ota keys generate --scheme rsa3072|ecdsa256|ecdsa384 [--force] [--json] OUT.pem\n"
+                 "\n"
+                 "Generate a Secure Boot V2 signing key as espsecure 'generate_signing_key --version 2'\n"
+                 "does: RSA-3072 (e = 65537, PKCS#1 PEM), or ECDSA P-256 / P-384 (SEC1 PEM). The file\n"
+                 "is created with mode 0600; the private key is never printed. Prints the public key\n"
+                 "digest (what 'keys digest' writes and eFuse holds).\n"
+                 "\n"
+                 "Options:\n"
+                 "  -s, --scheme S   rsa3072, ecdsa256 or ecdsa384 (required)\n"
+                 "  -f, --force      overwrite OUT.pem if it exists\n"
+                 "      --json       print the result as one JSON document\n"
+                 "  -h, --help       show this help\n"
+                 "\n"
+                 "Exit status: 0 written, 1 failure (OUT exists, I/O), 2 usage error.\n");
 }
 
 static int keys_generate(int argc, char **argv)
@@ -152,8 +152,8 @@ static int keys_generate(int argc, char **argv)
         cli_json_add_string(o, "key_digest", hex);
         cli_json_print_pretty(o);
     } else {
-        printf("%s signing key written to %s (mode 0600)\nPublic key digest: %s\n", ota_sig_scheme_name(scheme), out,
-               hex);
+        printf("%s signing key written to %s (mode 0600)\nPublic key digest: %s\n",
+               ota_sig_scheme_name(scheme), out, hex);
     }
     return CLI_EXIT_OK;
 }
@@ -162,19 +162,18 @@ static int keys_generate(int argc, char **argv)
 
 static void digest_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota keys digest [--json] KEY.pem OUT.bin\n"
-            "\n"
-            "Write the 32-byte Secure Boot V2 public key digest of KEY.pem (private or public) to\n"
-            "OUT.bin, as espsecure 'digest_sbv2_public_key' does: SHA-256 of the key as it sits in\n"
-            "a signature block (RSA n, e, rinv, M'; ECDSA curve id and point). It is what eFuse\n"
-            "KEY_DIGESTn holds on a device that trusts the key.\n"
-            "\n"
-            "Options:\n"
-            "      --json       print the result as one JSON document\n"
-            "  -h, --help       show this help\n"
-            "\n"
-            "Exit status: 0 written, 1 failure (key, I/O), 2 usage error.\n");
+    fprintf(out, "Usage: ota keys digest [--json] KEY.pem OUT.bin\n"
+                 "\n"
+                 "Write the 32-byte Secure Boot V2 public key digest of KEY.pem (private or public) to\n"
+                 "OUT.bin, as espsecure 'digest_sbv2_public_key' does: SHA-256 of the key as it sits in\n"
+                 "a signature block (RSA n, e, rinv, M'; ECDSA curve id and point). It is what eFuse\n"
+                 "KEY_DIGESTn holds on a device that trusts the key.\n"
+                 "\n"
+                 "Options:\n"
+                 "      --json       print the result as one JSON document\n"
+                 "  -h, --help       show this help\n"
+                 "\n"
+                 "Exit status: 0 written, 1 failure (key, I/O), 2 usage error.\n");
 }
 
 static int keys_digest(int argc, char **argv)
@@ -215,18 +214,17 @@ static int keys_digest(int argc, char **argv)
 
 static void extract_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota keys extract-public [--json] KEY.pem OUT.pem\n"
-            "\n"
-            "Write the public part of a signing key as a PEM SubjectPublicKeyInfo, as espsecure\n"
-            "'extract_public_key --version 2' does (for 'image verify-signature --pubkey').\n"
-            "\n"
-            "Options:\n"
-            "      --json       print the result as one JSON document (with the public key\n"
-            "                   digest; never key material)\n"
-            "  -h, --help       show this help\n"
-            "\n"
-            "Exit status: 0 written, 1 failure (key, I/O), 2 usage error.\n");
+    fprintf(out, "Usage: ota keys extract-public [--json] KEY.pem OUT.pem\n"
+                 "\n"
+                 "Write the public part of a signing key as a PEM SubjectPublicKeyInfo, as espsecure\n"
+                 "'extract_public_key --version 2' does (for 'image verify-signature --pubkey').\n"
+                 "\n"
+                 "Options:\n"
+                 "      --json       print the result as one JSON document (with the public key\n"
+                 "                   digest; never key material)\n"
+                 "  -h, --help       show this help\n"
+                 "\n"
+                 "Exit status: 0 written, 1 failure (key, I/O), 2 usage error.\n");
 }
 
 static int keys_extract_public(int argc, char **argv)
@@ -278,5 +276,6 @@ static const cli_command_t k_keys_commands[] = {
 
 int cmd_keys(int argc, char **argv)
 {
-    return cli_dispatch("keys", k_keys_commands, sizeof k_keys_commands / sizeof k_keys_commands[0], argc, argv);
+    return cli_dispatch("keys", k_keys_commands, sizeof k_keys_commands / sizeof k_keys_commands[0], argc,
+                        argv);
 }

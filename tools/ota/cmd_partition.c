@@ -16,20 +16,19 @@
 
 static void list_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota partition list [OPTIONS] DEVICE.bin\n"
-            "\n"
-            "Show the partition table of a device image, read like the ESP-IDF app does (entries\n"
-            "up to the MD5 entry, whose checksum must match when present).\n"
-            "\n"
-            "Options:\n"
-            "      --csv          print the table as gen_esp32part.py's CSV\n"
-            "      --json         print a JSON array of {label, type, type_name, subtype,\n"
-            "                     subtype_name, offset, size, flags, encrypted, readonly}\n"
-            "      --offset ADDR  partition table offset (default: the device's, 0x8000 or found)\n"
-            "  -h, --help         show this help\n"
-            "\n"
-            "Exit status: 0 listed, 1 failed (DEVICE.bin unreadable, no valid table), 2 usage error.\n");
+    fprintf(out, "Usage: ota partition list [OPTIONS] DEVICE.bin\n"
+                 "\n"
+                 "Show the partition table of a device image, read like the ESP-IDF app does (entries\n"
+                 "up to the MD5 entry, whose checksum must match when present).\n"
+                 "\n"
+                 "Options:\n"
+                 "      --csv          print the table as gen_esp32part.py's CSV\n"
+                 "      --json         print a JSON array of {label, type, type_name, subtype,\n"
+                 "                     subtype_name, offset, size, flags, encrypted, readonly}\n"
+                 "      --offset ADDR  partition table offset (default: the device's, 0x8000 or found)\n"
+                 "  -h, --help         show this help\n"
+                 "\n"
+                 "Exit status: 0 listed, 1 failed (DEVICE.bin unreadable, no valid table), 2 usage error.\n");
 }
 
 static void type_text(const ota_partition_info_t *p, char type[8], char subtype[8], const char **tname,
@@ -116,8 +115,10 @@ static cJSON *table_json(const ota_partition_table_t *t)
 static int cmd_partition_list(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"csv", no_argument, NULL, 'c'}, {"offset", required_argument, NULL, 'o'},
-        CLI_OPTION_JSON,                 CLI_OPTION_HELP,
+        {"csv", no_argument, NULL, 'c'},
+        {"offset", required_argument, NULL, 'o'},
+        CLI_OPTION_JSON,
+        CLI_OPTION_HELP,
         CLI_OPTIONS_END,
     };
     cli_args_t a = {.command = "partition list", .usage = list_usage};
@@ -173,29 +174,28 @@ static int cmd_partition_list(int argc, char **argv)
 
 static void convert_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota partition convert [OPTIONS] IN OUT\n"
-            "\n"
-            "Convert a partition table between CSV and binary, like gen_esp32part.py: IN is read\n"
-            "as binary when it starts with the bytes AA 50, else as CSV ($VAR expanded from the\n"
-            "environment). Binary output is 3072 bytes with an MD5 entry. OUT '-' is stdout.\n"
-            "\n"
-            "Options:\n"
-            "      --offset ADDR        partition table offset (default 0x8000)\n"
-            "      --flash-size SIZE    refuse a table that does not fit (e.g. 4MB)\n"
-            "      --no-md5, --disable-md5sum\n"
-            "                           no MD5 entry in binary output; an MD5 entry in binary\n"
-            "                           input is then an error, as in gen_esp32part.py\n"
-            "      --no-verify          skip verify() (alignment, overlaps, names, otadata...)\n"
-            "      --secure v1|v2       app size alignment of secure boot (v1: 64K, v2: 4K)\n"
-            "      --primary-bootloader-offset ADDR   for 'bootloader' entries\n"
-            "      --recovery-bootloader-offset ADDR  for recovery bootloader entries\n"
-            "      --json               print {input, output, input_format, output_format,\n"
-            "                           md5_entry, partitions, bytes} (OUT must be a file)\n"
-            "  -h, --help               show this help\n"
-            "\n"
-            "Exit status: 0 converted, 1 failed (IN unreadable or not a valid table, OUT not\n"
-            "written), 2 usage error.\n");
+    fprintf(out, "Usage: ota partition convert [OPTIONS] IN OUT\n"
+                 "\n"
+                 "Convert a partition table between CSV and binary, like gen_esp32part.py: IN is read\n"
+                 "as binary when it starts with the bytes AA 50, else as CSV ($VAR expanded from the\n"
+                 "environment). Binary output is 3072 bytes with an MD5 entry. OUT '-' is stdout.\n"
+                 "\n"
+                 "Options:\n"
+                 "      --offset ADDR        partition table offset (default 0x8000)\n"
+                 "      --flash-size SIZE    refuse a table that does not fit (e.g. 4MB)\n"
+                 "      --no-md5, --disable-md5sum\n"
+                 "                           no MD5 entry in binary output; an MD5 entry in binary\n"
+                 "                           input is then an error, as in gen_esp32part.py\n"
+                 "      --no-verify          skip verify() (alignment, overlaps, names, otadata...)\n"
+                 "      --secure v1|v2       app size alignment of secure boot (v1: 64K, v2: 4K)\n"
+                 "      --primary-bootloader-offset ADDR   for 'bootloader' entries\n"
+                 "      --recovery-bootloader-offset ADDR  for recovery bootloader entries\n"
+                 "      --json               print {input, output, input_format, output_format,\n"
+                 "                           md5_entry, partitions, bytes} (OUT must be a file)\n"
+                 "  -h, --help               show this help\n"
+                 "\n"
+                 "Exit status: 0 converted, 1 failed (IN unreadable or not a valid table, OUT not\n"
+                 "written), 2 usage error.\n");
 }
 
 /* With --disable-md5sum gen_esp32part reads an MD5 entry as an entry with bad magic. */
@@ -253,7 +253,8 @@ static int cmd_partition_convert(int argc, char **argv)
         CLI_OPTIONS_END,
     };
     cli_args_t a = {.command = "partition convert", .usage = convert_usage};
-    ota_partition_csv_options_t opts = {.table_offset = OTA_PARTITION_TABLE_OFFSET, .env_lookup = cli_env_lookup};
+    ota_partition_csv_options_t opts = {.table_offset = OTA_PARTITION_TABLE_OFFSET,
+                                        .env_lookup = cli_env_lookup};
     bool md5 = true;
     uint64_t v;
     int c;
@@ -341,7 +342,8 @@ static int cmd_partition_convert(int argc, char **argv)
         return partition_json_failure(a.json, err, diag.message[0] ? diag.message : NULL);
     }
     char warning[256];
-    for (size_t w = 0; !opts.no_verify && ota_partition_table_name_warning(table, &w, warning, sizeof warning);) {
+    for (size_t w = 0;
+         !opts.no_verify && ota_partition_table_name_warning(table, &w, warning, sizeof warning);) {
         fprintf(stderr, "%s\n", warning); /* gen_esp32part's critical(): stderr, not an error */
     }
 

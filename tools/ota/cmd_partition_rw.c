@@ -22,40 +22,38 @@ static void add_sha256(cJSON *o, const void *data, size_t len)
 
 static void read_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota partition read [OPTIONS] DEVICE.bin LABEL FILE\n"
-            "\n"
-            "Copy the whole partition LABEL of DEVICE.bin into FILE (parttool.py read_partition).\n"
-            "\n"
-            "Options:\n"
-            "      --offset ADDR  partition table offset (default: the device's, 0x8000 or found)\n"
-            "      --json         print {device, label, offset, size, file, sha256} (of the bytes\n"
-            "                     read)\n"
-            "  -h, --help         show this help\n"
-            "\n"
-            "Exit status: 0 copied, 1 failed (no such partition, DEVICE.bin unreadable, FILE not\n"
-            "written), 2 usage error.\n");
+    fprintf(out, "Usage: ota partition read [OPTIONS] DEVICE.bin LABEL FILE\n"
+                 "\n"
+                 "Copy the whole partition LABEL of DEVICE.bin into FILE (parttool.py read_partition).\n"
+                 "\n"
+                 "Options:\n"
+                 "      --offset ADDR  partition table offset (default: the device's, 0x8000 or found)\n"
+                 "      --json         print {device, label, offset, size, file, sha256} (of the bytes\n"
+                 "                     read)\n"
+                 "  -h, --help         show this help\n"
+                 "\n"
+                 "Exit status: 0 copied, 1 failed (no such partition, DEVICE.bin unreadable, FILE not\n"
+                 "written), 2 usage error.\n");
 }
 
 static void write_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota partition write [OPTIONS] DEVICE.bin LABEL FILE\n"
-            "\n"
-            "Erase the whole partition LABEL of DEVICE.bin, then program FILE at its start\n"
-            "(parttool.py write_partition). A FILE larger than the partition is refused and the\n"
-            "device is left untouched; so is a partition flagged readonly, unless\n"
-            "--ignore-readonly.\n"
-            "\n"
-            "Options:\n"
-            "      --offset ADDR      partition table offset (default: the device's, 0x8000 or found)\n"
-            "      --ignore-readonly  write a readonly partition anyway (factory provisioning)\n"
-            "      --json             print {device, label, offset, size, bytes, file, sha256}\n"
-            "                         (bytes written and their SHA-256)\n"
-            "  -h, --help             show this help\n"
-            "\n"
-            "Exit status: 0 written, 1 failed or refused (no such partition, FILE unreadable or\n"
-            "larger than the partition, the partition readonly, I/O), 2 usage error.\n");
+    fprintf(out, "Usage: ota partition write [OPTIONS] DEVICE.bin LABEL FILE\n"
+                 "\n"
+                 "Erase the whole partition LABEL of DEVICE.bin, then program FILE at its start\n"
+                 "(parttool.py write_partition). A FILE larger than the partition is refused and the\n"
+                 "device is left untouched; so is a partition flagged readonly, unless\n"
+                 "--ignore-readonly.\n"
+                 "\n"
+                 "Options:\n"
+                 "      --offset ADDR      partition table offset (default: the device's, 0x8000 or found)\n"
+                 "      --ignore-readonly  write a readonly partition anyway (factory provisioning)\n"
+                 "      --json             print {device, label, offset, size, bytes, file, sha256}\n"
+                 "                         (bytes written and their SHA-256)\n"
+                 "  -h, --help             show this help\n"
+                 "\n"
+                 "Exit status: 0 written, 1 failed or refused (no such partition, FILE unreadable or\n"
+                 "larger than the partition, the partition readonly, I/O), 2 usage error.\n");
 }
 
 /* partition_json_failure naming the operands, so a script knows which device/label/file failed. */

@@ -12,53 +12,52 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota run DEVICE.bin [OPTIONS]\n"
-            "\n"
-            "Run ESP-ADF's OTA example on DEVICE.bin: item 0 writes the data partition\n"
-            "CONFIG_DATA_PARTITION_LABEL from CONFIG_DATA_UPGRADE_URI (a tone image, checked by\n"
-            "the example's need_upgrade), item 1 installs the app from CONFIG_FIRMWARE_UPGRADE_URI\n"
-            "into the next OTA slot and restarts the device, whose boot log follows.\n"
-            "\n"
-            "If no app is running on the device yet, it is booted first. A running app that is\n"
-            "still PENDING_VERIFY confirms itself first, as an ESP-IDF app with rollback does.\n"
-            "\n"
-            "Options (flags override the --config file):\n"
-            "  --config FILE          sdkconfig with the example's CONFIG_ keys (Wi-Fi keys ignored)\n"
-            "  --app-uri URI          CONFIG_FIRMWARE_UPGRADE_URI (required; '' drops the app item)\n"
-            "  --data-uri URI         CONFIG_DATA_UPGRADE_URI (default file://sdcard/flash_tone.bin;\n"
-            "                         '' drops the data item)\n"
-            "  --data-label LABEL     CONFIG_DATA_PARTITION_LABEL (default flash_tone)\n"
-            "  --sdcard DIR           directory file://sdcard/ stands for (default ./sdcard)\n"
-            "  --force-version-check  CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER: install the app\n"
-            "                         only if its version is newer than the running one\n"
-            "  --bare-delta           the app URI may be a bare detools patch (no esp_delta_ota\n"
-            "                         header, so no base hash check); esp_delta_ota patches are\n"
-            "                         always recognised and applied to the running app\n"
-            "  --cacert FILE          trust this CA for https:// (default: the system's)\n"
-            "  --insecure             do not verify the https server (logs a warning)\n"
-            "  --connect-timeout MS   give up connecting after MS milliseconds (default 10000)\n"
-            "  --stall-timeout MS     a download with no byte for MS milliseconds is stalled\n"
-            "                         (default 20000); it is resumed, up to --retries times\n"
-            "  --retries N            automatic resumes of a broken download (default 3)\n"
-            "  --trusted-key-digest D.bin  for this run, Secure Boot V2 on with these key\n"
-            "                         digests (up to 3; 'ota keys digest'), in place of the state\n"
-            "                         file's eFuses: app updates (and the boot) must be signed\n"
-            "                         by one of them\n"
-            "  --decrypt-key rsa3072:PEM|ecies:HMAC_KEY.bin\n"
-            "                         for this run, the esp_encrypted_img private key (else the\n"
-            "                         state file's, 'ota config set DEVICE decrypt-key')\n"
-            "  --break-after-fail     stop the list at the first failed item\n"
-            "  --reset                power-cycle the device first (boot even if an app runs)\n"
-            "  --no-confirm           the running app does not confirm itself (simulates a\n"
-            "                         firmware that never passes its self-test: rollback)\n"
-            "  --json                 one JSON event per line on stdout; the log goes to stderr\n"
-            "  -v, --verbose          debug log\n"
-            "  -q, --quiet            errors only\n"
-            "  -h, --help             show this help\n"
-            "\n"
-            "Exit status: 0 every item succeeded or was skipped (up to date) and the device boots,\n"
-            "1 an item failed or the device did not boot, 2 usage error.\n");
+    fprintf(out, "Usage: ota run DEVICE.bin [OPTIONS]\n"
+                 "\n"
+                 "Run ESP-ADF's OTA example on DEVICE.bin: item 0 writes the data partition\n"
+                 "CONFIG_DATA_PARTITION_LABEL from CONFIG_DATA_UPGRADE_URI (a tone image, checked by\n"
+                 "the example's need_upgrade), item 1 installs the app from CONFIG_FIRMWARE_UPGRADE_URI\n"
+                 "into the next OTA slot and restarts the device, whose boot log follows.\n"
+                 "\n"
+                 "If no app is running on the device yet, it is booted first. A running app that is\n"
+                 "still PENDING_VERIFY confirms itself first, as an ESP-IDF app with rollback does.\n"
+                 "\n"
+                 "Options (flags override the --config file):\n"
+                 "  --config FILE          sdkconfig with the example's CONFIG_ keys (Wi-Fi keys ignored)\n"
+                 "  --app-uri URI          CONFIG_FIRMWARE_UPGRADE_URI (required; '' drops the app item)\n"
+                 "  --data-uri URI         CONFIG_DATA_UPGRADE_URI (default file://sdcard/flash_tone.bin;\n"
+                 "                         '' drops the data item)\n"
+                 "  --data-label LABEL     CONFIG_DATA_PARTITION_LABEL (default flash_tone)\n"
+                 "  --sdcard DIR           directory file://sdcard/ stands for (default ./sdcard)\n"
+                 "  --force-version-check  CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER: install the app\n"
+                 "                         only if its version is newer than the running one\n"
+                 "  --bare-delta           the app URI may be a bare detools patch (no esp_delta_ota\n"
+                 "                         header, so no base hash check); esp_delta_ota patches are\n"
+                 "                         always recognised and applied to the running app\n"
+                 "  --cacert FILE          trust this CA for https:// (default: the system's)\n"
+                 "  --insecure             do not verify the https server (logs a warning)\n"
+                 "  --connect-timeout MS   give up connecting after MS milliseconds (default 10000)\n"
+                 "  --stall-timeout MS     a download with no byte for MS milliseconds is stalled\n"
+                 "                         (default 20000); it is resumed, up to --retries times\n"
+                 "  --retries N            automatic resumes of a broken download (default 3)\n"
+                 "  --trusted-key-digest D.bin  for this run, Secure Boot V2 on with these key\n"
+                 "                         digests (up to 3; 'ota keys digest'), in place of the state\n"
+                 "                         file's eFuses: app updates (and the boot) must be signed\n"
+                 "                         by one of them\n"
+                 "  --decrypt-key rsa3072:PEM|ecies:HMAC_KEY.bin\n"
+                 "                         for this run, the esp_encrypted_img private key (else the\n"
+                 "                         state file's, 'ota config set DEVICE decrypt-key')\n"
+                 "  --break-after-fail     stop the list at the first failed item\n"
+                 "  --reset                power-cycle the device first (boot even if an app runs)\n"
+                 "  --no-confirm           the running app does not confirm itself (simulates a\n"
+                 "                         firmware that never passes its self-test: rollback)\n"
+                 "  --json                 one JSON event per line on stdout; the log goes to stderr\n"
+                 "  -v, --verbose          debug log\n"
+                 "  -q, --quiet            errors only\n"
+                 "  -h, --help             show this help\n"
+                 "\n"
+                 "Exit status: 0 every item succeeded or was skipped (up to date) and the device boots,\n"
+                 "1 an item failed or the device did not boot, 2 usage error.\n");
 }
 
 /* Values read from the sdkconfig file; strings are owned here. */
@@ -110,7 +109,8 @@ static int load_kconfig(const char *path, kconfig_t *k)
     }
     ota_sdkconfig_diag_t diag = {0};
     if (err == OTA_OK) {
-        int e = ota_sdkconfig_get_bool(t, len, "CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER", &k->version_check, &diag);
+        int e = ota_sdkconfig_get_bool(t, len, "CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER",
+                                       &k->version_check, &diag);
         err = e == OTA_ERR_NOT_FOUND ? OTA_OK : e;
     }
     if (err != OTA_OK) {
@@ -170,10 +170,10 @@ static void on_event(const ota_event_t *ev, void *arg)
         cli_json_add_string(o, "running", ev->version_check.running);
         cli_json_add_string(o, "incoming", ev->version_check.incoming);
         cJSON_AddBoolToObject(o, "enforced", ev->version_check.enforced);
-        cli_json_add_string(o, "decision", ev->version_check.decision == OTA_OK ? "upgrade"
-                                               : ota_item_result_of(ev->version_check.decision) == OTA_ITEM_SKIPPED
-                                                   ? "skip"
-                                                   : "refuse");
+        cli_json_add_string(o, "decision",
+                            ev->version_check.decision == OTA_OK                                 ? "upgrade"
+                            : ota_item_result_of(ev->version_check.decision) == OTA_ITEM_SKIPPED ? "skip"
+                                                                                                 : "refuse");
         cli_json_add_string(o, "reason", ota_err_name(ev->version_check.decision));
         break;
     case OTA_EVENT_PROGRESS:
@@ -233,7 +233,7 @@ static void on_boot(void *arg, int err, const ota_boot_result_t *boot)
 typedef struct {
     const char *digest_path[OTA_DEVICE_KEY_DIGESTS];
     unsigned digests;
-    const char *decrypt;            /* SCHEME:PATH */
+    const char *decrypt; /* SCHEME:PATH */
     ota_device_security_t saved;
     char saved_key_path[400];
     ota_enc_scheme_t saved_scheme;
@@ -267,16 +267,18 @@ static int apply_security(void *arg, ota_device_file_t *file)
     }
     if (rs->decrypt != NULL) {
         const char *colon = strchr(rs->decrypt, ':');
-        ota_enc_scheme_t scheme = colon == NULL ? 0
+        ota_enc_scheme_t scheme = colon == NULL                              ? 0
                                   : strncmp(rs->decrypt, "rsa3072:", 8) == 0 ? OTA_ENC_SCHEME_RSA3072
-                                  : strncmp(rs->decrypt, "ecies:", 6) == 0 ? OTA_ENC_SCHEME_ECIES_P256
-                                                                          : 0;
+                                  : strncmp(rs->decrypt, "ecies:", 6) == 0   ? OTA_ENC_SCHEME_ECIES_P256
+                                                                             : 0;
         char diag[480] = "";
         int err = scheme == 0 ? OTA_ERR_INVALID_ARG
                               : ota_device_file_set_decrypt_key(file, scheme, colon + 1, diag, sizeof diag);
         if (err != OTA_OK) {
             cli_error("--decrypt-key %s: %s", rs->decrypt,
-                      scheme == 0 ? "rsa3072:PEM or ecies:HMAC_KEY.bin" : diag[0] ? diag : ota_strerror(err));
+                      scheme == 0 ? "rsa3072:PEM or ecies:HMAC_KEY.bin"
+                      : diag[0]   ? diag
+                                  : ota_strerror(err));
             return err;
         }
     }
@@ -292,7 +294,8 @@ static void restore_security(void *arg, ota_device_file_t *file)
     dev->security.decrypt_key = key;
     if (rs->decrypt != NULL) {
         char diag[480] = "";
-        if (ota_device_file_set_decrypt_key(file, rs->saved_scheme, rs->saved_key_path, diag, sizeof diag) != OTA_OK) {
+        if (ota_device_file_set_decrypt_key(file, rs->saved_scheme, rs->saved_key_path, diag, sizeof diag) !=
+            OTA_OK) {
             cli_warn("cannot restore the state file's decrypt key: %s", diag);
         }
     }
@@ -300,9 +303,25 @@ static void restore_security(void *arg, ota_device_file_t *file)
 
 int cmd_run(int argc, char **argv)
 {
-    enum { OPT_CONFIG = 256, OPT_APP, OPT_DATA, OPT_LABEL, OPT_SDCARD, OPT_CHECK, OPT_CACERT, OPT_INSECURE,
-           OPT_BREAK, OPT_RESET, OPT_NO_CONFIRM, OPT_CONNECT, OPT_STALL, OPT_RETRIES, OPT_TRUSTED,
-           OPT_DECRYPT, OPT_BARE_DELTA };
+    enum {
+        OPT_CONFIG = 256,
+        OPT_APP,
+        OPT_DATA,
+        OPT_LABEL,
+        OPT_SDCARD,
+        OPT_CHECK,
+        OPT_CACERT,
+        OPT_INSECURE,
+        OPT_BREAK,
+        OPT_RESET,
+        OPT_NO_CONFIRM,
+        OPT_CONNECT,
+        OPT_STALL,
+        OPT_RETRIES,
+        OPT_TRUSTED,
+        OPT_DECRYPT,
+        OPT_BARE_DELTA
+    };
     static const struct option options[] = {
         {"config", required_argument, NULL, OPT_CONFIG},
         {"app-uri", required_argument, NULL, OPT_APP},
@@ -358,7 +377,8 @@ int cmd_run(int argc, char **argv)
         case OPT_STALL:
         case OPT_RETRIES: {
             ota_source_posix_config_t *src = &opts.example.source;
-            int rc = c == OPT_CONNECT ? cli_parse_ms("run", "--connect-timeout", optarg, &src->connect_timeout_ms)
+            int rc = c == OPT_CONNECT
+                         ? cli_parse_ms("run", "--connect-timeout", optarg, &src->connect_timeout_ms)
                      : c == OPT_STALL ? cli_parse_ms("run", "--stall-timeout", optarg, &src->stall_timeout_ms)
                                       : cli_parse_count("run", "--retries", optarg, &src->max_retries);
             if (rc != CLI_EXIT_OK) {
@@ -382,9 +402,12 @@ int cmd_run(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     opts.example.firmware_upgrade_uri = app_uri ? app_uri : k.app_uri;
-    opts.example.data_upgrade_uri = data_uri ? data_uri : k.data_uri ? k.data_uri : OTA_EXAMPLE_DEFAULT_DATA_UPGRADE_URI;
-    opts.example.data_partition_label =
-        data_label ? data_label : k.data_label ? k.data_label : OTA_EXAMPLE_DEFAULT_DATA_PARTITION_LABEL;
+    opts.example.data_upgrade_uri = data_uri     ? data_uri
+                                    : k.data_uri ? k.data_uri
+                                                 : OTA_EXAMPLE_DEFAULT_DATA_UPGRADE_URI;
+    opts.example.data_partition_label = data_label     ? data_label
+                                        : k.data_label ? k.data_label
+                                                       : OTA_EXAMPLE_DEFAULT_DATA_PARTITION_LABEL;
     opts.example.force_check_firmware_version = check_flag || k.version_check;
     if (opts.example.firmware_upgrade_uri != NULL && opts.example.firmware_upgrade_uri[0] == '\0' &&
         opts.example.data_upgrade_uri[0] == '\0') {
@@ -430,7 +453,8 @@ int cmd_run(int argc, char **argv)
     if (result.summary.failed > 0 || result.example_err != OTA_OK) {
         int reason = result.summary.first_error != OTA_OK ? result.summary.first_error : result.example_err;
         cli_error("%d of %d items failed (first: %s)", result.summary.failed,
-                  result.summary.succeeded + result.summary.skipped + result.summary.failed + result.summary.not_run,
+                  result.summary.succeeded + result.summary.skipped + result.summary.failed +
+                      result.summary.not_run,
                   ota_strerror(reason));
         return CLI_EXIT_FAIL;
     }

@@ -182,18 +182,19 @@ static int efuse_revoke(int argc, char **argv)
 
 static void enable_usage(FILE *out)
 {
-    fprintf(out, "Usage: ota efuse enable-secure-boot [--json] DEVICE\n"
-                 "\n"
-                 "Burn SECURE_BOOT_EN (Secure Boot V2): from now on 'ota boot' boots only apps signed by a\n"
-                 "burned, unrevoked key digest, and 'ota run' refuses app updates that are not. Needs at\n"
-                 "least one such digest (refused otherwise: the device could boot nothing). Cannot be undone.\n"
-                 "\n"
-                 "Options:\n"
-                 "      --json     print the result as one JSON object ({\"ok\": true, \"done\": ...})\n"
-                 "  -h, --help     show this help\n"
-                 "\n"
-                 "Exit status: 0 burned, 1 failed (no usable key digest, DEVICE unreadable, I/O),\n"
-                 "2 usage error.\n");
+    fprintf(out,
+            "Usage: ota efuse enable-secure-boot [--json] DEVICE\n"
+            "\n"
+            "Burn SECURE_BOOT_EN (Secure Boot V2): from now on 'ota boot' boots only apps signed by a\n"
+            "burned, unrevoked key digest, and 'ota run' refuses app updates that are not. Needs at\n"
+            "least one such digest (refused otherwise: the device could boot nothing). Cannot be undone.\n"
+            "\n"
+            "Options:\n"
+            "      --json     print the result as one JSON object ({\"ok\": true, \"done\": ...})\n"
+            "  -h, --help     show this help\n"
+            "\n"
+            "Exit status: 0 burned, 1 failed (no usable key digest, DEVICE unreadable, I/O),\n"
+            "2 usage error.\n");
 }
 
 static int efuse_enable(int argc, char **argv)
@@ -234,26 +235,25 @@ int cmd_efuse(int argc, char **argv)
 
 static void config_set_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota config set [--json] DEVICE SETTING VALUE\n"
-            "\n"
-            "Settings (the app's Kconfig on a real device):\n"
-            "  signed-apps-no-secure-boot on|off\n"
-            "      CONFIG_SECURE_SIGNED_APPS_NO_SECURE_BOOT: an app update must be signed (block 0) by\n"
-            "      the key of the running app's block 0; the bootloader does not check.\n"
-            "  signed-data-partitions LABEL[,LABEL...]|none\n"
-            "      CONFIG_SECURE_SIGNED_DATA_PARTITION: data partitions whose updates must be signed\n"
-            "      (up to 4; data subtype 0x06 is always signed).\n"
-            "  decrypt-key rsa3072:PEM | ecies:HMAC_KEY.bin | none\n"
-            "      the esp_encrypted_img private key: an RSA-3072 PEM, or the device's 32-byte ECIES\n"
-            "      HMAC key. The state file records the file's path, not its bytes.\n"
-            "\n"
-            "Options:\n"
-            "      --json     print the result as one JSON object ({\"ok\": true, \"done\": ...})\n"
-            "  -h, --help     show this help\n"
-            "\n"
-            "Exit status: 0 set, 1 failed (DEVICE unreadable, the decrypt key unreadable or not a\n"
-            "key of that scheme, I/O), 2 usage error (unknown setting, invalid value).\n");
+    fprintf(out, "Usage: ota config set [--json] DEVICE SETTING VALUE\n"
+                 "\n"
+                 "Settings (the app's Kconfig on a real device):\n"
+                 "  signed-apps-no-secure-boot on|off\n"
+                 "      CONFIG_SECURE_SIGNED_APPS_NO_SECURE_BOOT: an app update must be signed (block 0) by\n"
+                 "      the key of the running app's block 0; the bootloader does not check.\n"
+                 "  signed-data-partitions LABEL[,LABEL...]|none\n"
+                 "      CONFIG_SECURE_SIGNED_DATA_PARTITION: data partitions whose updates must be signed\n"
+                 "      (up to 4; data subtype 0x06 is always signed).\n"
+                 "  decrypt-key rsa3072:PEM | ecies:HMAC_KEY.bin | none\n"
+                 "      the esp_encrypted_img private key: an RSA-3072 PEM, or the device's 32-byte ECIES\n"
+                 "      HMAC key. The state file records the file's path, not its bytes.\n"
+                 "\n"
+                 "Options:\n"
+                 "      --json     print the result as one JSON object ({\"ok\": true, \"done\": ...})\n"
+                 "  -h, --help     show this help\n"
+                 "\n"
+                 "Exit status: 0 set, 1 failed (DEVICE unreadable, the decrypt key unreadable or not a\n"
+                 "key of that scheme, I/O), 2 usage error (unknown setting, invalid value).\n");
 }
 
 static int config_set(int argc, char **argv)
@@ -284,10 +284,13 @@ static int config_set(int argc, char **argv)
         /* the state file's own parser: one place for the rules (count, label length) */
         char diag[200] = "";
         ota_device_t *dev = ota_device_file_device(f);
-        if (strlen(value) > 100 || ota_device_state_parse(text, strlen(text), dev, diag, sizeof diag) != OTA_OK) {
+        if (strlen(value) > 100 ||
+            ota_device_state_parse(text, strlen(text), dev, diag, sizeof diag) != OTA_OK) {
             ota_device_file_close(f);
-            return cli_usage_error("config set", "signed-data-partitions: up to 4 comma-separated labels of "
-                                                 "1..16 characters, or none; got '%s'", value);
+            return cli_usage_error("config set",
+                                   "signed-data-partitions: up to 4 comma-separated labels of "
+                                   "1..16 characters, or none; got '%s'",
+                                   value);
         }
         return finish(f, a.cli.json, "set signed-data-partitions");
     }
@@ -301,8 +304,8 @@ static int config_set(int argc, char **argv)
             scheme = OTA_ENC_SCHEME_ECIES_P256;
             path = value + 6;
         } else if (strcmp(value, "none") != 0) {
-            return cli_usage_error("config set", "decrypt-key: rsa3072:PEM, ecies:HMAC_KEY.bin or none, got '%s'",
-                                   value);
+            return cli_usage_error("config set",
+                                   "decrypt-key: rsa3072:PEM, ecies:HMAC_KEY.bin or none, got '%s'", value);
         }
         char abs[PATH_MAX];
         if (path != NULL && realpath(path, abs) == NULL) {
@@ -331,6 +334,6 @@ static const cli_command_t k_config_commands[] = {
 
 int cmd_config(int argc, char **argv)
 {
-    return cli_dispatch("config", k_config_commands, sizeof k_config_commands / sizeof k_config_commands[0], argc,
-                        argv);
+    return cli_dispatch("config", k_config_commands, sizeof k_config_commands / sizeof k_config_commands[0],
+                        argc, argv);
 }

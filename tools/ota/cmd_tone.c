@@ -52,28 +52,27 @@ static void add_diag_json(cJSON *o, int err, const ota_tone_diag_t *diag)
 
 static void info_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota tone info [OPTIONS] FILE\n"
-            "\n"
-            "Check and describe an ESP-ADF tone image (flash_tone.bin, or a tone partition read from\n"
-            "a device): format, files (index, type, address, length), and for format 1 the\n"
-            "description (version, project, date, time), CRC-32 and tail. The check is strict: every\n"
-            "field mk_audio_tone.py writes is verified, so a half-written partition is reported.\n"
-            "Bytes after the end of the image (the rest of a partition) are ignored.\n"
-            "\n"
-            "Options:\n"
-            "  -x, --extract DIR  write the files to DIR (created if missing) as NNN.mp3 / NNN.wav,\n"
-            "                     NNN the 3-digit index, so `ota tone make DIR OUT.bin` rebuilds\n"
-            "                     the same order; only from a valid image\n"
-            "      --json         print the result as one JSON object\n"
-            "  -h, --help         show this help\n"
-            "\n"
-            "Exit status: 0 valid image, 1 invalid image (the error names the field) or I/O error,\n"
-            "2 usage error.\n");
+    fprintf(out, "Usage: ota tone info [OPTIONS] FILE\n"
+                 "\n"
+                 "Check and describe an ESP-ADF tone image (flash_tone.bin, or a tone partition read from\n"
+                 "a device): format, files (index, type, address, length), and for format 1 the\n"
+                 "description (version, project, date, time), CRC-32 and tail. The check is strict: every\n"
+                 "field mk_audio_tone.py writes is verified, so a half-written partition is reported.\n"
+                 "Bytes after the end of the image (the rest of a partition) are ignored.\n"
+                 "\n"
+                 "Options:\n"
+                 "  -x, --extract DIR  write the files to DIR (created if missing) as NNN.mp3 / NNN.wav,\n"
+                 "                     NNN the 3-digit index, so `ota tone make DIR OUT.bin` rebuilds\n"
+                 "                     the same order; only from a valid image\n"
+                 "      --json         print the result as one JSON object\n"
+                 "  -h, --help         show this help\n"
+                 "\n"
+                 "Exit status: 0 valid image, 1 invalid image (the error names the field) or I/O error,\n"
+                 "2 usage error.\n");
 }
 
-static int extract_files(const char *dir, const ota_tone_memory_t *mem, const ota_tone_info_t *info, cJSON *files,
-                         bool json)
+static int extract_files(const char *dir, const ota_tone_memory_t *mem, const ota_tone_info_t *info,
+                         cJSON *files, bool json)
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         cli_error("cannot create %s: %s", dir, strerror(errno));
@@ -212,7 +211,8 @@ static int cmd_tone_info(int argc, char **argv)
             if (trailer_present) {
                 printf("crc32:       0x%08x (%s)\n", (unsigned)crc_stored,
                        crc_stored == crc_computed ? "valid" : "INVALID");
-                printf("tail:        0x%04x (%s)\n", (unsigned)tail, tail == OTA_TONE_TAIL ? "valid" : "INVALID");
+                printf("tail:        0x%04x (%s)\n", (unsigned)tail,
+                       tail == OTA_TONE_TAIL ? "valid" : "INVALID");
             } else {
                 printf("crc32:       missing\ntail:        missing\n");
             }
@@ -269,30 +269,29 @@ static int cmd_tone_info(int argc, char **argv)
 
 static void make_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota tone make [OPTIONS] FILES... OUT.bin\n"
-            "\n"
-            "Pack .mp3 and .wav files into a tone image, byte for byte as ESP-ADF's\n"
-            "tools/audio_tone/mk_audio_tone.py does (mp3 = type 0, wav = type 1, each file padded\n"
-            "with 0xFF to 4 bytes; format 1 adds the 0xF55F9876 description, CRC-32 and tail 0xDFAC).\n"
-            "\n"
-            "Order: like mk_audio_tone.py, which sorts a directory listing, the files are sorted by\n"
-            "file name (byte order, as Python's sort()), whatever the order of the arguments; a\n"
-            "DIRECTORY argument adds its files whose names end in .mp3 or .wav. The position in\n"
-            "this order is the song index. --keep-order uses the order of the arguments instead.\n"
-            "\n"
-            "Options:\n"
-            "  -F, --format 0|1        image format (default 1, as mk_audio_tone.py)\n"
-            "  -v, --version V         format 1: version string, at most 32 bytes (default v1.0)\n"
-            "      --time HH:MM:SS     format 1: build time (default: now, local time)\n"
-            "      --date YYYY-MM-DD   format 1: build date (default: today, local time)\n"
-            "      --keep-order        index files in argument order instead of sorting by name\n"
-            "      --json              print the result as one JSON object\n"
-            "  -h, --help              show this help\n"
-            "\n"
-            "With SOURCE_DATE_EPOCH set, time and date default to that moment (UTC), for\n"
-            "reproducible builds. Exit status: 0 written, 1 failed (I/O, too many files), 2 usage\n"
-            "error.\n");
+    fprintf(out, "Usage: ota tone make [OPTIONS] FILES... OUT.bin\n"
+                 "\n"
+                 "Pack .mp3 and .wav files into a tone image, byte for byte as ESP-ADF's\n"
+                 "tools/audio_tone/mk_audio_tone.py does (mp3 = type 0, wav = type 1, each file padded\n"
+                 "with 0xFF to 4 bytes; format 1 adds the 0xF55F9876 description, CRC-32 and tail 0xDFAC).\n"
+                 "\n"
+                 "Order: like mk_audio_tone.py, which sorts a directory listing, the files are sorted by\n"
+                 "file name (byte order, as Python's sort()), whatever the order of the arguments; a\n"
+                 "DIRECTORY argument adds its files whose names end in .mp3 or .wav. The position in\n"
+                 "this order is the song index. --keep-order uses the order of the arguments instead.\n"
+                 "\n"
+                 "Options:\n"
+                 "  -F, --format 0|1        image format (default 1, as mk_audio_tone.py)\n"
+                 "  -v, --version V         format 1: version string, at most 32 bytes (default v1.0)\n"
+                 "      --time HH:MM:SS     format 1: build time (default: now, local time)\n"
+                 "      --date YYYY-MM-DD   format 1: build date (default: today, local time)\n"
+                 "      --keep-order        index files in argument order instead of sorting by name\n"
+                 "      --json              print the result as one JSON object\n"
+                 "  -h, --help              show this help\n"
+                 "\n"
+                 "With SOURCE_DATE_EPOCH set, time and date default to that moment (UTC), for\n"
+                 "reproducible builds. Exit status: 0 written, 1 failed (I/O, too many files), 2 usage\n"
+                 "error.\n");
 }
 
 typedef struct {
@@ -486,7 +485,8 @@ static void print_make_result(const char *out_path, const ota_tone_build_config_
         }
         files = cJSON_AddArrayToObject(o, "files");
     } else {
-        printf("%s: format %u, %zu files, %u bytes\n", out_path, (unsigned)header.format, l->count, (unsigned)size);
+        printf("%s: format %u, %zu files, %u bytes\n", out_path, (unsigned)header.format, l->count,
+               (unsigned)size);
         if (fmt1) {
             printf("version %s, date %s, time %s\n", cfg->version, cfg->date, cfg->time);
         }
@@ -537,7 +537,8 @@ static int make_image(const char *out_path, ota_tone_build_config_t *cfg, input_
     int err = ota_tone_build_size(cfg, files, l->count, &size);
     if (err == OTA_OK) {
         image = malloc(size);
-        err = image != NULL ? ota_tone_build_to_buffer(cfg, files, l->count, image, size, NULL) : OTA_ERR_NO_MEM;
+        err = image != NULL ? ota_tone_build_to_buffer(cfg, files, l->count, image, size, NULL)
+                            : OTA_ERR_NO_MEM;
     }
     ota_tone_diag_t diag;
     if (err == OTA_OK) {
@@ -558,12 +559,20 @@ static int make_image(const char *out_path, ota_tone_build_config_t *cfg, input_
 
 static int cmd_tone_make(int argc, char **argv)
 {
-    enum { OPT_TIME = 256, OPT_DATE, OPT_KEEP_ORDER };
+    enum {
+        OPT_TIME = 256,
+        OPT_DATE,
+        OPT_KEEP_ORDER
+    };
     static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'F'},  {"version", required_argument, NULL, 'v'},
-        {"time", required_argument, NULL, OPT_TIME}, {"date", required_argument, NULL, OPT_DATE},
-        {"keep-order", no_argument, NULL, OPT_KEEP_ORDER}, CLI_OPTION_JSON,
-        CLI_OPTION_HELP,                           CLI_OPTIONS_END,
+        {"format", required_argument, NULL, 'F'},
+        {"version", required_argument, NULL, 'v'},
+        {"time", required_argument, NULL, OPT_TIME},
+        {"date", required_argument, NULL, OPT_DATE},
+        {"keep-order", no_argument, NULL, OPT_KEEP_ORDER},
+        CLI_OPTION_JSON,
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
     };
     cli_args_t a = {.command = "tone make", .usage = make_usage};
     ota_tone_build_config_t cfg = {.format = OTA_TONE_BUILD_FORMAT_1, .version = OTA_TONE_DEFAULT_VERSION};
@@ -629,13 +638,15 @@ static int cmd_tone_make(int argc, char **argv)
         } else if (S_ISDIR(st.st_mode)) {
             status = add_directory(&inputs, arg);
         } else if (has_suffix(arg, ".mp3", true) || has_suffix(arg, ".wav", true)) {
-            if (!add_input(&inputs, arg, has_suffix(arg, ".mp3", true) ? OTA_TONE_FILE_MP3 : OTA_TONE_FILE_WAV)) {
+            if (!add_input(&inputs, arg,
+                           has_suffix(arg, ".mp3", true) ? OTA_TONE_FILE_MP3 : OTA_TONE_FILE_WAV)) {
                 cli_error("out of memory");
                 status = CLI_EXIT_FAIL;
             }
         } else {
             inputs_free(&inputs);
-            return cli_usage_error("tone make", "%s: not a .mp3 or .wav file (the only types of a tone image)", arg);
+            return cli_usage_error("tone make",
+                                   "%s: not a .mp3 or .wav file (the only types of a tone image)", arg);
         }
     }
     if (status == CLI_EXIT_OK && inputs.count == 0) {

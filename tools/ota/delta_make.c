@@ -112,7 +112,9 @@ int delta_hs_encode(const uint8_t *in, size_t len, unsigned window_bits, unsigne
      * range: for ranges within two 128-byte blocks (all of them for lookaheads up to 2^7) that is
      * the cheaper of the block suffix minimum at the start and the block prefix minimum at the
      * end (kept as offsets), which makes the parse linear. */
-    enum { BLK = 128 };
+    enum {
+        BLK = 128
+    };
     cost[len] = 0;
     suf[len] = 0;
     pre[len] = 0;

@@ -15,12 +15,12 @@
  * every back-reference costs 1+W+L bits and a literal 9, so the cheapest sequence is chosen.
  * OTA_OK, OTA_ERR_DELTA_HS_PARAMS or OTA_ERR_NO_MEM.
  */
-int delta_hs_encode(const uint8_t *in, size_t len, unsigned window_bits, unsigned lookahead_bits, uint8_t **out,
-                    size_t *out_len);
+int delta_hs_encode(const uint8_t *in, size_t len, unsigned window_bits, unsigned lookahead_bits,
+                    uint8_t **out, size_t *out_len);
 
 typedef struct {
-    bool esp_header;        /**< prepend the 64-byte esp_delta_ota header (base = old's last 32 bytes) */
-    unsigned window_bits;   /**< 0 = 8 (esp_delta_ota's) */
+    bool esp_header;         /**< prepend the 64-byte esp_delta_ota header (base = old's last 32 bytes) */
+    unsigned window_bits;    /**< 0 = 8 (esp_delta_ota's) */
     unsigned lookahead_bits; /**< 0 = 7 */
 } delta_make_options_t;
 
@@ -36,6 +36,7 @@ typedef struct {
  * a suffix array of @p old (libdivsufsort). *@p patch is malloc'ed. @p stats may be NULL.
  */
 int delta_make(const uint8_t *old, size_t old_len, const uint8_t *new_img, size_t new_len,
-               const delta_make_options_t *opt, uint8_t **patch, size_t *patch_len, delta_make_stats_t *stats);
+               const delta_make_options_t *opt, uint8_t **patch, size_t *patch_len,
+               delta_make_stats_t *stats);
 
 #endif /* OTA_DELTA_MAKE_H */

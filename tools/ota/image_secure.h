@@ -34,7 +34,7 @@ int image_signature_report(const char *path, uint64_t image_len, uint64_t file_s
  * (block 0 not erased), verify it over the partition's bytes before it and report it like
  * image_signature_report. OTA_OK when there is none or it verifies, else the signature error.
  */
-int image_partition_signature_report(const ota_partition_t *part, uint32_t part_size, uint64_t image_len, FILE *text,
-                                     cJSON *json);
+int image_partition_signature_report(const ota_partition_t *part, uint32_t part_size, uint64_t image_len,
+                                     FILE *text, cJSON *json);
 
 #endif /* OTA_CLI_IMAGE_SECURE_H */

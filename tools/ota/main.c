@@ -30,26 +30,24 @@ static const cli_command_t k_commands[] = {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota COMMAND [OPTIONS] [ARGS]\n"
-            "\n"
-            "Over-the-air updates for ESP32 flash images, modelled on ESP-ADF's ota_service.\n"
-            "A DEVICE is a file holding the whole flash of an ESP32 (a flash dump or merged image\n"
-            "works as is: partition table at 0x8000 or ESP-IDF's other offsets, chip from the\n"
-            "bootloader), with DEVICE.state beside it for what is not in flash.\n"
-            "\n"
-            "Commands:\n");
+    fprintf(out, "Usage: ota COMMAND [OPTIONS] [ARGS]\n"
+                 "\n"
+                 "Over-the-air updates for ESP32 flash images, modelled on ESP-ADF's ota_service.\n"
+                 "A DEVICE is a file holding the whole flash of an ESP32 (a flash dump or merged image\n"
+                 "works as is: partition table at 0x8000 or ESP-IDF's other offsets, chip from the\n"
+                 "bootloader), with DEVICE.state beside it for what is not in flash.\n"
+                 "\n"
+                 "Commands:\n");
     for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++) {
         fprintf(out, "  %-10s %s\n", k_commands[i].name, k_commands[i].summary);
     }
-    fprintf(out,
-            "\n"
-            "Options:\n"
-            "  -h, --help     show this help\n"
-            "  --version      show the version\n"
-            "\n"
-            "Run 'ota COMMAND --help' for a command's options.\n"
-            "Exit status: 0 success, 1 the operation failed, 2 usage error.\n");
+    fprintf(out, "\n"
+                 "Options:\n"
+                 "  -h, --help     show this help\n"
+                 "  --version      show the version\n"
+                 "\n"
+                 "Run 'ota COMMAND --help' for a command's options.\n"
+                 "Exit status: 0 success, 1 the operation failed, 2 usage error.\n");
 }
 
 int main(int argc, char **argv)

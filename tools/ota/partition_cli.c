@@ -33,10 +33,10 @@ static const char *open_error_text(int err)
  * TABLE_OFFSET_FIND (no --offset): where the device's table is (state file, 0x8000, or the
  * scan), set on return. */
 int partition_open_device(const char *path, bool writable, uint32_t *table_offset, ota_flash_file_t **file,
-                       ota_partition_table_t *table)
+                          ota_partition_table_t *table)
 {
-    ota_flash_file_options_t o = {.readonly = !writable, .emu = {.strict = true},
-                                  .pad_to = ota_device_file_short_image_size(path)};
+    ota_flash_file_options_t o = {
+        .readonly = !writable, .emu = {.strict = true}, .pad_to = ota_device_file_short_image_size(path)};
     int err = ota_flash_file_open(path, &o, file);
     if (err != OTA_OK) {
         cli_error("cannot open device %s: %s", path, open_error_text(err));
@@ -58,7 +58,7 @@ int partition_open_device(const char *path, bool writable, uint32_t *table_offse
 }
 
 const ota_partition_info_t *partition_find_label(const ota_partition_table_t *table, const char *device,
-                                              const char *label)
+                                                 const char *label)
 {
     const ota_partition_info_t *p = ota_partition_find_by_label(table, label);
     if (p == NULL) {

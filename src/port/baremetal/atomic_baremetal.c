@@ -11,23 +11,25 @@ static uint32_t irq_save(void)
 {
     uint32_t mstatus;
     /* CSR access is the Zicsr extension, separate from "I" since ISA spec 20191213. */
-    __asm__ volatile(".option push\n.option arch, +zicsr\ncsrrci %0, mstatus, 8\n.option pop" : "=r"(mstatus)::"memory");
+    __asm__ volatile(".option push\n.option arch, +zicsr\ncsrrci %0, mstatus, 8\n.option pop"
+                     : "=r"(mstatus)::"memory");
     return mstatus;
 }
 
 static void irq_restore(uint32_t mstatus)
 {
-    __asm__ volatile(".option push\n.option arch, +zicsr\ncsrs mstatus, %0\n.option pop" ::"r"(mstatus & 8u) : "memory");
+    __asm__ volatile(".option push\n.option arch, +zicsr\ncsrs mstatus, %0\n.option pop" ::"r"(mstatus & 8u)
+                     : "memory");
 }
 
-bool __atomic_compare_exchange_4(volatile void *ptr, void *expected, unsigned int desired, bool weak, int success,
-                                 int failure);
+bool __atomic_compare_exchange_4(volatile void *ptr, void *expected, unsigned int desired, bool weak,
+                                 int success, int failure);
 unsigned int __atomic_fetch_add_4(volatile void *ptr, unsigned int val, int order);
 unsigned int __atomic_fetch_sub_4(volatile void *ptr, unsigned int val, int order);
 unsigned int __atomic_exchange_4(volatile void *ptr, unsigned int val, int order);
 
-bool __atomic_compare_exchange_4(volatile void *ptr, void *expected, unsigned int desired, bool weak, int success,
-                                 int failure)
+bool __atomic_compare_exchange_4(volatile void *ptr, void *expected, unsigned int desired, bool weak,
+                                 int success, int failure)
 {
     (void)weak;
     (void)success;

@@ -43,7 +43,7 @@ uint64_t ota_port_uptime_ms(void)
 #elif defined(__riscv)
 #define CLINT_MTIME_LO (*(volatile uint32_t *)0x0200BFF8u)
 #define CLINT_MTIME_HI (*(volatile uint32_t *)0x0200BFFCu)
-#define MTIME_HZ 10000000u /* QEMU virt's timebase-frequency */
+#define MTIME_HZ       10000000u /* QEMU virt's timebase-frequency */
 
 static uint64_t s_start;
 

@@ -39,7 +39,8 @@ static int semihost_source_read(ota_source_t *src, void *buf, size_t len)
     }
     long not_read = ota_semihost_read(f->handle, buf, len);
     if (not_read < 0 || (size_t)not_read >= len) {
-        ota_source_set_error(info, "semihosting read at offset %llu failed", (unsigned long long)info->offset);
+        ota_source_set_error(info, "semihosting read at offset %llu failed",
+                             (unsigned long long)info->offset);
         OTA_LOGE(TAG, "%s", info->error);
         return not_read < 0 ? OTA_ERR_SRC_READ : OTA_ERR_SRC_TRUNCATED;
     }
@@ -64,9 +65,10 @@ static int open_file(const ota_source_config_t *cfg_in, const char *uri, uint64_
      * transport settings (ota_source_posix.h, shared with examples/ota_example); only the SD card
      * root applies here. */
     const ota_source_posix_config_t *transport = cfg_in != NULL ? cfg_in->transport : NULL;
-    const char *root = transport != NULL && transport->sdcard_root != NULL && transport->sdcard_root[0] != '\0'
-                           ? transport->sdcard_root
-                           : OTA_SOURCE_DEFAULT_SDCARD_ROOT;
+    const char *root =
+        transport != NULL && transport->sdcard_root != NULL && transport->sdcard_root[0] != '\0'
+            ? transport->sdcard_root
+            : OTA_SOURCE_DEFAULT_SDCARD_ROOT;
     char path[PATH_MAX_LEN];
     int err = ota_uri_file_path(uri, root, path, sizeof path);
     if (err != OTA_OK) {
@@ -90,7 +92,8 @@ static int open_file(const ota_source_config_t *cfg_in, const char *uri, uint64_
     snprintf(info->etag, sizeof info->etag, "\"%lx\"", (unsigned long)size);
     err = ota_source_check_expect(info, expect, info->etag, info->total_size);
     if (err == OTA_OK && offset > (uint64_t)size) {
-        ota_source_set_error(info, "%s has %ld bytes, cannot resume at %llu", path, size, (unsigned long long)offset);
+        ota_source_set_error(info, "%s has %ld bytes, cannot resume at %llu", path, size,
+                             (unsigned long long)offset);
         err = OTA_ERR_SRC_RESOURCE_CHANGED;
     }
     if (err == OTA_OK && offset > 0 && ota_semihost_seek(handle, (size_t)offset) != 0) {

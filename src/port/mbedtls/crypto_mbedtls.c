@@ -17,24 +17,24 @@ _Static_assert(sizeof(mbedtls_sha512_context) <= sizeof(((ota_sha384_ctx_t *)0)-
 
 /* Mbed TLS 2.x names the error-returning calls *_ret; 3.x dropped the suffix. */
 #if MBEDTLS_VERSION_MAJOR >= 3
-#define SHA256_STARTS mbedtls_sha256_starts
-#define SHA256_UPDATE mbedtls_sha256_update
-#define SHA256_FINISH mbedtls_sha256_finish
+#define SHA256_STARTS  mbedtls_sha256_starts
+#define SHA256_UPDATE  mbedtls_sha256_update
+#define SHA256_FINISH  mbedtls_sha256_finish
 #define SHA256_ONESHOT mbedtls_sha256
-#define MD5_ONESHOT mbedtls_md5
-#define SHA512_STARTS mbedtls_sha512_starts
-#define SHA512_UPDATE mbedtls_sha512_update
-#define SHA512_FINISH mbedtls_sha512_finish
+#define MD5_ONESHOT    mbedtls_md5
+#define SHA512_STARTS  mbedtls_sha512_starts
+#define SHA512_UPDATE  mbedtls_sha512_update
+#define SHA512_FINISH  mbedtls_sha512_finish
 #define SHA512_ONESHOT mbedtls_sha512
 #else
-#define SHA256_STARTS mbedtls_sha256_starts_ret
-#define SHA256_UPDATE mbedtls_sha256_update_ret
-#define SHA256_FINISH mbedtls_sha256_finish_ret
+#define SHA256_STARTS  mbedtls_sha256_starts_ret
+#define SHA256_UPDATE  mbedtls_sha256_update_ret
+#define SHA256_FINISH  mbedtls_sha256_finish_ret
 #define SHA256_ONESHOT mbedtls_sha256_ret
-#define MD5_ONESHOT mbedtls_md5_ret
-#define SHA512_STARTS mbedtls_sha512_starts_ret
-#define SHA512_UPDATE mbedtls_sha512_update_ret
-#define SHA512_FINISH mbedtls_sha512_finish_ret
+#define MD5_ONESHOT    mbedtls_md5_ret
+#define SHA512_STARTS  mbedtls_sha512_starts_ret
+#define SHA512_UPDATE  mbedtls_sha512_update_ret
+#define SHA512_FINISH  mbedtls_sha512_finish_ret
 #define SHA512_ONESHOT mbedtls_sha512_ret
 #endif
 

@@ -17,15 +17,15 @@ int ota_rsa_pss_verify_sha256(const uint8_t *n, size_t n_len, uint32_t e, const 
     return OTA_ERR_NOT_SUPPORTED;
 }
 
-int ota_ecdsa_verify(ota_ec_curve_t curve, const uint8_t *x, const uint8_t *y, const uint8_t *hash, size_t hash_len,
-                     const uint8_t *r, const uint8_t *s)
+int ota_ecdsa_verify(ota_ec_curve_t curve, const uint8_t *x, const uint8_t *y, const uint8_t *hash,
+                     size_t hash_len, const uint8_t *r, const uint8_t *s)
 {
     (void)curve, (void)x, (void)y, (void)hash, (void)hash_len, (void)r, (void)s;
     return OTA_ERR_NOT_SUPPORTED;
 }
 
-int ota_aes_gcm_init(ota_aes_gcm_ctx_t *ctx, int encrypt, const uint8_t key[OTA_AES256_KEY_LEN], const uint8_t *iv,
-                     size_t iv_len)
+int ota_aes_gcm_init(ota_aes_gcm_ctx_t *ctx, int encrypt, const uint8_t key[OTA_AES256_KEY_LEN],
+                     const uint8_t *iv, size_t iv_len)
 {
     (void)encrypt, (void)key, (void)iv, (void)iv_len;
     if (ctx != NULL) {
@@ -70,18 +70,21 @@ int ota_rsa_pkcs1_decrypt_pem(const char *pem, size_t pem_len, const uint8_t *in
 int ota_pbkdf2_hmac_sha256(const uint8_t *password, size_t password_len, const uint8_t *salt, size_t salt_len,
                            unsigned iterations, uint8_t *out, size_t out_len)
 {
-    (void)password, (void)password_len, (void)salt, (void)salt_len, (void)iterations, (void)out, (void)out_len;
+    (void)password, (void)password_len, (void)salt, (void)salt_len, (void)iterations, (void)out,
+        (void)out_len;
     return OTA_ERR_NOT_SUPPORTED;
 }
 
-int ota_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len, const uint8_t *info,
-                    size_t info_len, uint8_t *out, size_t out_len)
+int ota_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
+                    const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
 {
-    (void)ikm, (void)ikm_len, (void)salt, (void)salt_len, (void)info, (void)info_len, (void)out, (void)out_len;
+    (void)ikm, (void)ikm_len, (void)salt, (void)salt_len, (void)info, (void)info_len, (void)out,
+        (void)out_len;
     return OTA_ERR_NOT_SUPPORTED;
 }
 
-int ota_ecdh_p256(const uint8_t priv[32], const uint8_t peer_x[32], const uint8_t peer_y[32], uint8_t secret[32])
+int ota_ecdh_p256(const uint8_t priv[32], const uint8_t peer_x[32], const uint8_t peer_y[32],
+                  uint8_t secret[32])
 {
     (void)priv, (void)peer_x, (void)peer_y, (void)secret;
     return OTA_ERR_NOT_SUPPORTED;

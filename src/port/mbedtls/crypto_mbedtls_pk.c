@@ -66,8 +66,8 @@ int ota_rsa_pss_verify_sha256(const uint8_t *n, size_t n_len, uint32_t e, const 
     if (mbedtls_rsa_import_raw(&rsa, n, n_len, NULL, 0, NULL, 0, NULL, 0, ebuf, sizeof ebuf) == 0 &&
         mbedtls_rsa_complete(&rsa) == 0) {
 #if MBEDTLS_VERSION_MAJOR >= 3
-        int rc = mbedtls_rsa_rsassa_pss_verify_ext(&rsa, MBEDTLS_MD_SHA256, OTA_SHA256_LEN, hash, MBEDTLS_MD_SHA256,
-                                                   32, sig);
+        int rc = mbedtls_rsa_rsassa_pss_verify_ext(&rsa, MBEDTLS_MD_SHA256, OTA_SHA256_LEN, hash,
+                                                   MBEDTLS_MD_SHA256, 32, sig);
 #else
         int rc = mbedtls_rsa_rsassa_pss_verify_ext(&rsa, NULL, NULL, MBEDTLS_RSA_PUBLIC, MBEDTLS_MD_SHA256,
                                                    OTA_SHA256_LEN, hash, MBEDTLS_MD_SHA256, 32, sig);
@@ -82,14 +82,9 @@ int ota_rsa_pss_verify_sha256(const uint8_t *n, size_t n_len, uint32_t e, const 
 static int group_id(ota_ec_curve_t curve, size_t *coord)
 {
     switch (curve) {
-    case OTA_EC_P256:
-        *coord = 32;
-        return MBEDTLS_ECP_DP_SECP256R1;
-    case OTA_EC_P384:
-        *coord = 48;
-        return MBEDTLS_ECP_DP_SECP384R1;
-    default:
-        return MBEDTLS_ECP_DP_NONE;
+    case OTA_EC_P256: *coord = 32; return MBEDTLS_ECP_DP_SECP256R1;
+    case OTA_EC_P384: *coord = 48; return MBEDTLS_ECP_DP_SECP384R1;
+    default: return MBEDTLS_ECP_DP_NONE;
     }
 }
 
@@ -107,8 +102,8 @@ static int read_point(const mbedtls_ecp_group *grp, mbedtls_ecp_point *q, const 
     return 0;
 }
 
-int ota_ecdsa_verify(ota_ec_curve_t curve, const uint8_t *x, const uint8_t *y, const uint8_t *hash, size_t hash_len,
-                     const uint8_t *r, const uint8_t *s)
+int ota_ecdsa_verify(ota_ec_curve_t curve, const uint8_t *x, const uint8_t *y, const uint8_t *hash,
+                     size_t hash_len, const uint8_t *r, const uint8_t *s)
 {
     size_t c = 0;
     int gid = group_id(curve, &c);
@@ -123,12 +118,13 @@ int ota_ecdsa_verify(ota_ec_curve_t curve, const uint8_t *x, const uint8_t *y, c
     mbedtls_mpi_init(&mr);
     mbedtls_mpi_init(&ms);
     int err = OTA_ERR_CRYPTO;
-    if (mbedtls_ecp_group_load(&grp, (mbedtls_ecp_group_id)gid) == 0 && mbedtls_mpi_read_binary(&mr, r, c) == 0 &&
-        mbedtls_mpi_read_binary(&ms, s, c) == 0) {
+    if (mbedtls_ecp_group_load(&grp, (mbedtls_ecp_group_id)gid) == 0 &&
+        mbedtls_mpi_read_binary(&mr, r, c) == 0 && mbedtls_mpi_read_binary(&ms, s, c) == 0) {
         if (read_point(&grp, &q, x, y, c) != 0) {
             err = OTA_ERR_SIG_INVALID;
         } else {
-            err = mbedtls_ecdsa_verify(&grp, hash, hash_len, &q, &mr, &ms) == 0 ? OTA_OK : OTA_ERR_SIG_INVALID;
+            err =
+                mbedtls_ecdsa_verify(&grp, hash, hash_len, &q, &mr, &ms) == 0 ? OTA_OK : OTA_ERR_SIG_INVALID;
         }
     }
     mbedtls_mpi_free(&mr);
@@ -150,15 +146,16 @@ typedef struct {
     int active;
 } gcm_state_t;
 
-_Static_assert(sizeof(gcm_state_t) <= sizeof(((ota_aes_gcm_ctx_t *)0)->opaque), "ota_aes_gcm_ctx_t too small");
+_Static_assert(sizeof(gcm_state_t) <= sizeof(((ota_aes_gcm_ctx_t *)0)->opaque),
+               "ota_aes_gcm_ctx_t too small");
 
 static gcm_state_t *gcm(ota_aes_gcm_ctx_t *ctx)
 {
     return (gcm_state_t *)(void *)ctx->opaque;
 }
 
-int ota_aes_gcm_init(ota_aes_gcm_ctx_t *ctx, int encrypt, const uint8_t key[OTA_AES256_KEY_LEN], const uint8_t *iv,
-                     size_t iv_len)
+int ota_aes_gcm_init(ota_aes_gcm_ctx_t *ctx, int encrypt, const uint8_t key[OTA_AES256_KEY_LEN],
+                     const uint8_t *iv, size_t iv_len)
 {
     if (ctx == NULL || key == NULL || iv == NULL || iv_len == 0) {
         return OTA_ERR_INVALID_ARG;
@@ -359,8 +356,8 @@ int ota_pbkdf2_hmac_sha256(const uint8_t *password, size_t password_len, const u
         return OTA_ERR_INVALID_ARG;
     }
 #if MBEDTLS_VERSION_MAJOR >= 3
-    return mbedtls_pkcs5_pbkdf2_hmac_ext(MBEDTLS_MD_SHA256, password, password_len, salt, salt_len, iterations,
-                                         (uint32_t)out_len, out) == 0
+    return mbedtls_pkcs5_pbkdf2_hmac_ext(MBEDTLS_MD_SHA256, password, password_len, salt, salt_len,
+                                         iterations, (uint32_t)out_len, out) == 0
                ? OTA_OK
                : OTA_ERR_CRYPTO;
 #else
@@ -368,8 +365,8 @@ int ota_pbkdf2_hmac_sha256(const uint8_t *password, size_t password_len, const u
     mbedtls_md_init(&md);
     int err = OTA_ERR_CRYPTO;
     if (mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1) == 0 &&
-        mbedtls_pkcs5_pbkdf2_hmac(&md, password, password_len, salt, salt_len, iterations, (uint32_t)out_len, out) ==
-            0) {
+        mbedtls_pkcs5_pbkdf2_hmac(&md, password, password_len, salt, salt_len, iterations, (uint32_t)out_len,
+                                  out) == 0) {
         err = OTA_OK;
     }
     mbedtls_md_free(&md);
@@ -377,19 +374,21 @@ int ota_pbkdf2_hmac_sha256(const uint8_t *password, size_t password_len, const u
 #endif
 }
 
-int ota_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len, const uint8_t *info,
-                    size_t info_len, uint8_t *out, size_t out_len)
+int ota_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
+                    const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
 {
-    if (ikm == NULL || out == NULL || out_len == 0 || (salt == NULL && salt_len) || (info == NULL && info_len)) {
+    if (ikm == NULL || out == NULL || out_len == 0 || (salt == NULL && salt_len) ||
+        (info == NULL && info_len)) {
         return OTA_ERR_INVALID_ARG;
     }
-    return mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), salt, salt_len, ikm, ikm_len, info, info_len,
-                        out, out_len) == 0
+    return mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), salt, salt_len, ikm, ikm_len, info,
+                        info_len, out, out_len) == 0
                ? OTA_OK
                : OTA_ERR_CRYPTO;
 }
 
-int ota_ecdh_p256(const uint8_t priv[32], const uint8_t peer_x[32], const uint8_t peer_y[32], uint8_t secret[32])
+int ota_ecdh_p256(const uint8_t priv[32], const uint8_t peer_x[32], const uint8_t peer_y[32],
+                  uint8_t secret[32])
 {
     if (priv == NULL || peer_x == NULL || peer_y == NULL || secret == NULL) {
         return OTA_ERR_INVALID_ARG;
@@ -405,10 +404,12 @@ int ota_ecdh_p256(const uint8_t priv[32], const uint8_t peer_x[32], const uint8_
     int err = rng_init(&rng);
     if (err == OTA_OK) {
         err = OTA_ERR_CRYPTO;
-        if (mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1) == 0 && mbedtls_mpi_read_binary(&d, priv, 32) == 0) {
+        if (mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1) == 0 &&
+            mbedtls_mpi_read_binary(&d, priv, 32) == 0) {
             if (read_point(&grp, &q, peer_x, peer_y, 32) != 0 || mbedtls_ecp_check_privkey(&grp, &d) != 0) {
                 err = OTA_ERR_INVALID_ARG;
-            } else if (mbedtls_ecdh_compute_shared(&grp, &z, &q, &d, mbedtls_ctr_drbg_random, &rng.drbg) == 0 &&
+            } else if (mbedtls_ecdh_compute_shared(&grp, &z, &q, &d, mbedtls_ctr_drbg_random, &rng.drbg) ==
+                           0 &&
                        mbedtls_mpi_write_binary(&z, secret, 32) == 0) {
                 err = OTA_OK;
             }
@@ -437,14 +438,16 @@ int ota_ec_p256_public(const uint8_t priv[32], uint8_t x[32], uint8_t y[32])
     int err = rng_init(&rng);
     if (err == OTA_OK) {
         err = OTA_ERR_CRYPTO;
-        if (mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1) == 0 && mbedtls_mpi_read_binary(&d, priv, 32) == 0) {
+        if (mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1) == 0 &&
+            mbedtls_mpi_read_binary(&d, priv, 32) == 0) {
             if (mbedtls_ecp_check_privkey(&grp, &d) != 0) {
                 err = OTA_ERR_INVALID_ARG;
             } else if (mbedtls_ecp_mul(&grp, &r, &d, &grp.G, mbedtls_ctr_drbg_random, &rng.drbg) == 0) {
                 /* through the public encoder: the point's fields are private in Mbed TLS 3 */
                 uint8_t pt[65];
                 size_t n = 0;
-                if (mbedtls_ecp_point_write_binary(&grp, &r, MBEDTLS_ECP_PF_UNCOMPRESSED, &n, pt, sizeof pt) == 0 &&
+                if (mbedtls_ecp_point_write_binary(&grp, &r, MBEDTLS_ECP_PF_UNCOMPRESSED, &n, pt,
+                                                   sizeof pt) == 0 &&
                     n == sizeof pt) {
                     memcpy(x, pt + 1, 32);
                     memcpy(y, pt + 33, 32);

@@ -170,7 +170,8 @@ int ota_key_to_block(const ota_key_t *key, ota_sig_block_t *b)
     size_t c = ota_sig_scheme_coord_len(key->scheme);
     uint8_t pt[1 + 2 * 48];
     size_t n = 0;
-    if (EVP_PKEY_get_octet_string_param(key->pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt, sizeof pt, &n) != 1 ||
+    if (EVP_PKEY_get_octet_string_param(key->pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt, sizeof pt, &n) !=
+            1 ||
         n != 1 + 2 * c || pt[0] != 0x04) {
         return OTA_ERR_CRYPTO;
     }
@@ -181,7 +182,8 @@ int ota_key_to_block(const ota_key_t *key, ota_sig_block_t *b)
 
 int ota_key_sign_block(const ota_key_t *key, ota_sig_block_t *b)
 {
-    if (key == NULL || b == NULL || !key->has_private || b->digest_len != ota_sig_scheme_digest_len(key->scheme)) {
+    if (key == NULL || b == NULL || !key->has_private ||
+        b->digest_len != ota_sig_scheme_digest_len(key->scheme)) {
         return OTA_ERR_INVALID_ARG;
     }
     EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(key->pkey, NULL);
@@ -193,7 +195,8 @@ int ota_key_sign_block(const ota_key_t *key, ota_sig_block_t *b)
         size_t n = OTA_SIG_RSA_LEN;
         if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
             EVP_PKEY_CTX_set_signature_md(pctx, EVP_sha256()) == 1 &&
-            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) == 1 && EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) == 1 &&
+            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) == 1 &&
+            EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) == 1 &&
             EVP_PKEY_sign(pctx, b->signature, &n, b->digest, b->digest_len) == 1 && n == OTA_SIG_RSA_LEN) {
             b->signature_len = n;
             err = OTA_OK;
@@ -225,17 +228,10 @@ int ota_key_generate(ota_sig_scheme_t scheme, ota_key_t **out)
     }
     EVP_PKEY *pkey = NULL;
     switch (scheme) {
-    case OTA_SIG_SCHEME_RSA3072:
-        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072);
-        break;
-    case OTA_SIG_SCHEME_ECDSA_P256:
-        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-        break;
-    case OTA_SIG_SCHEME_ECDSA_P384:
-        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
-        break;
-    default:
-        return OTA_ERR_INVALID_ARG;
+    case OTA_SIG_SCHEME_RSA3072: pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072); break;
+    case OTA_SIG_SCHEME_ECDSA_P256: pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"); break;
+    case OTA_SIG_SCHEME_ECDSA_P384: pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"); break;
+    default: return OTA_ERR_INVALID_ARG;
     }
     if (pkey == NULL) {
         return OTA_ERR_CRYPTO;
@@ -286,7 +282,8 @@ int ota_key_rsa_encrypt(const ota_key_t *key, const uint8_t *in, size_t in_len, 
     EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(key->pkey, NULL);
     size_t need = 0;
     int err = OTA_ERR_CRYPTO;
-    if (pctx != NULL && EVP_PKEY_encrypt_init(pctx) == 1 && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1 &&
+    if (pctx != NULL && EVP_PKEY_encrypt_init(pctx) == 1 &&
+        EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1 &&
         EVP_PKEY_encrypt(pctx, NULL, &need, in, in_len) == 1) {
         if (need > out_cap) {
             err = OTA_ERR_BUFFER_TOO_SMALL;
@@ -322,7 +319,8 @@ int ota_ec_p256_generate(uint8_t priv[32], uint8_t x[32], uint8_t y[32])
     }
     BIGNUM *d = NULL;
     err = OTA_ERR_CRYPTO;
-    if (EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &d) == 1 && BN_bn2binpad(d, priv, 32) == 32) {
+    if (EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &d) == 1 &&
+        BN_bn2binpad(d, priv, 32) == 32) {
         err = ota_key_p256_point(k, x, y);
     }
     BN_clear_free(d);

@@ -44,7 +44,8 @@ int ota_rsa_pss_verify_sha256(const uint8_t *n, size_t n_len, uint32_t e, const 
     if (EVP_PKEY_set1_RSA(pkey, rsa) != 1 || (pctx = EVP_PKEY_CTX_new(pkey, NULL)) == NULL ||
         EVP_PKEY_verify_init(pctx) != 1 || EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
         EVP_PKEY_CTX_set_signature_md(pctx, EVP_sha256()) != 1 ||
-        EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) != 1 || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) != 1) {
+        EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) != 1 ||
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) != 1) {
         goto out;
     }
     err = EVP_PKEY_verify(pctx, sig, sig_len, hash, OTA_SHA256_LEN) == 1 ? OTA_OK : OTA_ERR_SIG_INVALID;
@@ -58,14 +59,9 @@ out:
 static int curve_nid(ota_ec_curve_t curve, size_t *coord)
 {
     switch (curve) {
-    case OTA_EC_P256:
-        *coord = 32;
-        return NID_X9_62_prime256v1;
-    case OTA_EC_P384:
-        *coord = 48;
-        return NID_secp384r1;
-    default:
-        return NID_undef;
+    case OTA_EC_P256: *coord = 32; return NID_X9_62_prime256v1;
+    case OTA_EC_P384: *coord = 48; return NID_secp384r1;
+    default: return NID_undef;
     }
 }
 
@@ -75,7 +71,8 @@ static EC_KEY *ec_public_key(int nid, const uint8_t *x, const uint8_t *y, size_t
     EC_KEY *key = EC_KEY_new_by_curve_name(nid);
     BIGNUM *bx = BN_bin2bn(x, (int)c, NULL);
     BIGNUM *by = BN_bin2bn(y, (int)c, NULL);
-    if (key == NULL || bx == NULL || by == NULL || EC_KEY_set_public_key_affine_coordinates(key, bx, by) != 1) {
+    if (key == NULL || bx == NULL || by == NULL ||
+        EC_KEY_set_public_key_affine_coordinates(key, bx, by) != 1) {
         EC_KEY_free(key);
         key = NULL;
     }
@@ -84,8 +81,8 @@ static EC_KEY *ec_public_key(int nid, const uint8_t *x, const uint8_t *y, size_t
     return key;
 }
 
-int ota_ecdsa_verify(ota_ec_curve_t curve, const uint8_t *x, const uint8_t *y, const uint8_t *hash, size_t hash_len,
-                     const uint8_t *r, const uint8_t *s)
+int ota_ecdsa_verify(ota_ec_curve_t curve, const uint8_t *x, const uint8_t *y, const uint8_t *hash,
+                     size_t hash_len, const uint8_t *r, const uint8_t *s)
 {
     size_t c = 0;
     int nid = curve_nid(curve, &c);
@@ -123,15 +120,16 @@ typedef struct {
     int encrypt;
 } gcm_state_t;
 
-_Static_assert(sizeof(gcm_state_t) <= sizeof(((ota_aes_gcm_ctx_t *)0)->opaque), "ota_aes_gcm_ctx_t too small");
+_Static_assert(sizeof(gcm_state_t) <= sizeof(((ota_aes_gcm_ctx_t *)0)->opaque),
+               "ota_aes_gcm_ctx_t too small");
 
 static gcm_state_t *gcm(ota_aes_gcm_ctx_t *ctx)
 {
     return (gcm_state_t *)(void *)ctx->opaque;
 }
 
-int ota_aes_gcm_init(ota_aes_gcm_ctx_t *ctx, int encrypt, const uint8_t key[OTA_AES256_KEY_LEN], const uint8_t *iv,
-                     size_t iv_len)
+int ota_aes_gcm_init(ota_aes_gcm_ctx_t *ctx, int encrypt, const uint8_t key[OTA_AES256_KEY_LEN],
+                     const uint8_t *iv, size_t iv_len)
 {
     if (ctx == NULL || key == NULL || iv == NULL || iv_len == 0 || iv_len > 128) {
         return OTA_ERR_INVALID_ARG;
@@ -263,10 +261,11 @@ int ota_pbkdf2_hmac_sha256(const uint8_t *password, size_t password_len, const u
                : OTA_ERR_CRYPTO;
 }
 
-int ota_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len, const uint8_t *info,
-                    size_t info_len, uint8_t *out, size_t out_len)
+int ota_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
+                    const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
 {
-    if (ikm == NULL || out == NULL || out_len == 0 || (salt == NULL && salt_len) || (info == NULL && info_len)) {
+    if (ikm == NULL || out == NULL || out_len == 0 || (salt == NULL && salt_len) ||
+        (info == NULL && info_len)) {
         return OTA_ERR_INVALID_ARG;
     }
     EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
@@ -275,13 +274,14 @@ int ota_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, siz
              EVP_PKEY_CTX_set_hkdf_md(pctx, EVP_sha256()) == 1 &&
              EVP_PKEY_CTX_set1_hkdf_salt(pctx, salt, (int)salt_len) == 1 &&
              EVP_PKEY_CTX_set1_hkdf_key(pctx, ikm, (int)ikm_len) == 1 &&
-             EVP_PKEY_CTX_add1_hkdf_info(pctx, info, (int)info_len) == 1 && EVP_PKEY_derive(pctx, out, &n) == 1 &&
-             n == out_len;
+             EVP_PKEY_CTX_add1_hkdf_info(pctx, info, (int)info_len) == 1 &&
+             EVP_PKEY_derive(pctx, out, &n) == 1 && n == out_len;
     EVP_PKEY_CTX_free(pctx);
     return ok ? OTA_OK : OTA_ERR_CRYPTO;
 }
 
-int ota_ecdh_p256(const uint8_t priv[32], const uint8_t peer_x[32], const uint8_t peer_y[32], uint8_t secret[32])
+int ota_ecdh_p256(const uint8_t priv[32], const uint8_t peer_x[32], const uint8_t peer_y[32],
+                  uint8_t secret[32])
 {
     if (priv == NULL || peer_x == NULL || peer_y == NULL || secret == NULL) {
         return OTA_ERR_INVALID_ARG;
@@ -293,9 +293,10 @@ int ota_ecdh_p256(const uint8_t priv[32], const uint8_t peer_x[32], const uint8_
     int err = OTA_ERR_INVALID_ARG;
     EC_KEY *mine = EC_KEY_new_by_curve_name(NID_X9_62_prime256v1);
     BIGNUM *d = BN_bin2bn(priv, 32, NULL);
-    if (mine != NULL && d != NULL && !BN_is_zero(d) && BN_cmp(d, EC_GROUP_get0_order(EC_KEY_get0_group(mine))) < 0 &&
-        EC_KEY_set_private_key(mine, d) == 1) {
-        err = ECDH_compute_key(secret, 32, EC_KEY_get0_public_key(peer), mine, NULL) == 32 ? OTA_OK : OTA_ERR_CRYPTO;
+    if (mine != NULL && d != NULL && !BN_is_zero(d) &&
+        BN_cmp(d, EC_GROUP_get0_order(EC_KEY_get0_group(mine))) < 0 && EC_KEY_set_private_key(mine, d) == 1) {
+        err = ECDH_compute_key(secret, 32, EC_KEY_get0_public_key(peer), mine, NULL) == 32 ? OTA_OK
+                                                                                           : OTA_ERR_CRYPTO;
     }
     BN_clear_free(d);
     EC_KEY_free(mine);

@@ -18,17 +18,18 @@ struct ota_device_file {
     ota_flash_file_t *flash;
     ota_device_t dev;
     char *state_path;
-    char *extra;       /* unknown lines of the sidecar, re-emitted on save */
+    char *extra; /* unknown lines of the sidecar, re-emitted on save */
     size_t extra_len;
-    char *decrypt_path;    /* decrypt_key_file=, "" none */
+    char *decrypt_path; /* decrypt_key_file=, "" none */
     ota_enc_scheme_t decrypt_scheme;
-    uint8_t *decrypt_key;  /* its bytes, lent to dev.security.decrypt_key */
+    uint8_t *decrypt_key; /* its bytes, lent to dev.security.decrypt_key */
 };
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void set_diag(char *diag, size_t size, const char *fmt, ...)
+static void
+set_diag(char *diag, size_t size, const char *fmt, ...)
 {
     if (diag == NULL || size == 0) {
         return;
@@ -153,8 +154,8 @@ typedef struct {
     bool table_offset_set;
     bool chip_set;
     bool rev_set;
-    char decrypt_path[400];           /* decrypt_key_file= ("" none) */
-    ota_enc_scheme_t decrypt_scheme;  /* decrypt_key_scheme= (0: not given) */
+    char decrypt_path[400];          /* decrypt_key_file= ("" none) */
+    ota_enc_scheme_t decrypt_scheme; /* decrypt_key_scheme= (0: not given) */
 } state_extra_t;
 
 /* 64 hex digits -> 32 bytes (a Secure Boot V2 key digest as espsecure prints it). */
@@ -329,17 +330,17 @@ static int parse_state(const char *text, size_t len, ota_device_t *dev, state_ex
         }
         if (!ok) {
             set_diag(diag, diag_size, "line %d: bad value '%s' for %s (%s)", line_no, value, key,
-                     strcmp(key, "chip_revision") == 0 ? "vMAJOR.MINOR, minor 0..99, at most v655.35"
+                     strcmp(key, "chip_revision") == 0          ? "vMAJOR.MINOR, minor 0..99, at most v655.35"
                      : strcmp(key, "efuse_secure_version") == 0 ? "a number 0..4294967295"
-                     : strcmp(key, "chip") == 0 ? "a chip name or an id 0..0xffff"
-                     : strcmp(key, "running") == 0 ? "an app partition label or none"
-                     : strcmp(key, "table_offset") == 0 ? "a 4 KiB-aligned flash address"
+                     : strcmp(key, "chip") == 0                 ? "a chip name or an id 0..0xffff"
+                     : strcmp(key, "running") == 0              ? "an app partition label or none"
+                     : strcmp(key, "table_offset") == 0         ? "a 4 KiB-aligned flash address"
                      : strncmp(key, "secure_boot_key_digest", 22) == 0 ? "64 hex digits (a SHA-256) or none"
                      : strcmp(key, "signed_data_partitions") == 0
                          ? "up to 4 comma-separated partition labels of 1..16 characters, or none"
                      : strcmp(key, "decrypt_key_scheme") == 0 ? "rsa3072 or ecies"
-                     : strcmp(key, "decrypt_key_file") == 0 ? "a path shorter than 400 characters"
-                                                   : "0/1, true/false, on/off or yes/no");
+                     : strcmp(key, "decrypt_key_file") == 0   ? "a path shorter than 400 characters"
+                                                              : "0/1, true/false, on/off or yes/no");
             return OTA_ERR_DEVICE_STATE;
         }
     }
@@ -413,7 +414,8 @@ int ota_device_state_format(const ota_device_t *dev, char *buf, size_t size)
     char sec_lines[640] = "";
     size_t used = 0;
 #define SEC_APPEND(...) \
-    used += (size_t)snprintf(sec_lines + used, used < sizeof sec_lines ? sizeof sec_lines - used : 0, __VA_ARGS__)
+    used += (size_t)snprintf(sec_lines + used, used < sizeof sec_lines ? sizeof sec_lines - used : 0, \
+                             __VA_ARGS__)
     if (sec->secure_boot_v2) {
         SEC_APPEND("secure_boot_v2=1\n");
     }
@@ -551,7 +553,8 @@ int ota_device_file_set_decrypt_key(ota_device_file_t *file, ota_enc_scheme_t sc
     }
     /* ECIES: the device's HMAC key is 32 raw bytes (the eFuse block, as esp_enc_img_gen.py takes it) */
     if (scheme == OTA_ENC_SCHEME_ECIES_P256 && len != 32) {
-        set_diag(diag, diag_size, "decrypt key %s: an ECIES HMAC key is 32 bytes, the file has %zu", key_path, len);
+        set_diag(diag, diag_size, "decrypt key %s: an ECIES HMAC key is 32 bytes, the file has %zu", key_path,
+                 len);
         free(text);
         return OTA_ERR_KEY_PARSE;
     }
@@ -644,8 +647,8 @@ int ota_device_file_open(const char *path, const ota_device_file_options_t *opts
         }
     }
     ota_partition_diag_t pdiag = {0};
-    err = st.table_offset_set ? ota_device_load_table(&f->dev, &pdiag)
-                              : ota_device_find_table(&f->dev, &pdiag);
+    err =
+        st.table_offset_set ? ota_device_load_table(&f->dev, &pdiag) : ota_device_find_table(&f->dev, &pdiag);
     if (err != OTA_OK) {
         if (st.table_offset_set) {
             set_diag(diag, diag_size, "%s: no valid partition table at 0x%x (table_offset in %s): %s", path,

@@ -148,8 +148,8 @@ int ota_flash_file_open(const char *path, const ota_flash_file_options_t *opts, 
         }
         if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size % OTA_FLASH_BLOCK_SIZE != 0 ||
             st.st_size > (off_t)OTA_FLASH_EMU_MAX_SIZE) {
-            OTA_LOGE(TAG, "%s: size %lld is not a flash size (a multiple of 64 KiB up to 16 MiB)",
-                     path, (long long)st.st_size);
+            OTA_LOGE(TAG, "%s: size %lld is not a flash size (a multiple of 64 KiB up to 16 MiB)", path,
+                     (long long)st.st_size);
             close(fd);
             return OTA_ERR_FLASH_GEOMETRY;
         }

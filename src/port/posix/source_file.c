@@ -50,7 +50,8 @@ static int file_read(ota_source_t *src, void *buf, size_t len)
         n = read(f->fd, buf, len);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
-        ota_source_set_error(info, "read at offset %llu: %s", (unsigned long long)info->offset, strerror(errno));
+        ota_source_set_error(info, "read at offset %llu: %s", (unsigned long long)info->offset,
+                             strerror(errno));
         OTA_LOGE(TAG, "%s", info->error);
         f->sticky_err = OTA_ERR_SRC_READ;
         return f->sticky_err;
@@ -79,19 +80,13 @@ static int errno_to_err(int e)
 {
     switch (e) {
     case ENOENT:
-    case ENOTDIR:
-        return OTA_ERR_SRC_FILE_NOT_FOUND;
+    case ENOTDIR: return OTA_ERR_SRC_FILE_NOT_FOUND;
     case EACCES:
-    case EPERM:
-        return OTA_ERR_SRC_PERMISSION;
-    case EISDIR:
-        return OTA_ERR_SRC_IS_DIRECTORY;
-    case ENAMETOOLONG:
-        return OTA_ERR_SRC_URI;
-    case ENOMEM:
-        return OTA_ERR_NO_MEM;
-    default:
-        return OTA_ERR_SRC_READ;
+    case EPERM: return OTA_ERR_SRC_PERMISSION;
+    case EISDIR: return OTA_ERR_SRC_IS_DIRECTORY;
+    case ENAMETOOLONG: return OTA_ERR_SRC_URI;
+    case ENOMEM: return OTA_ERR_NO_MEM;
+    default: return OTA_ERR_SRC_READ;
     }
 }
 
@@ -174,7 +169,7 @@ int ota_source_file_open(const ota_source_config_t *cfg_in, const char *uri, uin
     int err = ota_uri_file_path(uri, cfg.sdcard_root, path, sizeof path);
     if (err != OTA_OK) {
         ota_source_set_error(&info, "%s: %s", uri,
-                             err == OTA_ERR_SRC_PATH_ESCAPE ? "'..' is not allowed in a file URI"
+                             err == OTA_ERR_SRC_PATH_ESCAPE    ? "'..' is not allowed in a file URI"
                              : err == OTA_ERR_BUFFER_TOO_SMALL ? "path too long"
                                                                : "not file://sdcard/PATH or file:///PATH");
         if (err == OTA_ERR_BUFFER_TOO_SMALL) {
@@ -234,7 +229,8 @@ int ota_source_file_open(const ota_source_config_t *cfg_in, const char *uri, uin
         goto fail;
     }
     if (offset > 0 && lseek(fd, (off_t)offset, SEEK_SET) != (off_t)offset) {
-        ota_source_set_error(&info, "%s: seek to %llu: %s", path, (unsigned long long)offset, strerror(errno));
+        ota_source_set_error(&info, "%s: seek to %llu: %s", path, (unsigned long long)offset,
+                             strerror(errno));
         err = OTA_ERR_SRC_READ;
         goto fail;
     }

@@ -58,17 +58,17 @@ typedef struct {
 
     /* current request */
     ota_http_response_t resp;
-    bool final;             /* resp is the response curl will not follow (not a redirect, not 1xx) */
-    bool done;              /* curl finished the transfer */
+    bool final; /* resp is the response curl will not follow (not a redirect, not 1xx) */
+    bool done;  /* curl finished the transfer */
     CURLcode result;
-    bool paused;            /* the write callback paused the transfer */
-    bool connected;         /* connection up for this request: the stall timer runs */
+    bool paused;    /* the write callback paused the transfer */
+    bool connected; /* connection up for this request: the stall timer runs */
     uint64_t last_activity_ms;
-    uint64_t response_end;  /* offset after this response's last byte; UINT64_MAX unknown */
+    uint64_t response_end; /* offset after this response's last byte; UINT64_MAX unknown */
 
     /* identity established by the caller's expect or the first accepted response */
     ota_source_expect_t identity;
-    uint64_t limit_end;     /* offset + expect->length: a bounded request's end; UINT64_MAX none */
+    uint64_t limit_end; /* offset + expect->length: a bounded request's end; UINT64_MAX none */
 
     /* body delivery */
     size_t skip;  /* leading bytes of the piece curl hands over next that the caller already got */
@@ -102,9 +102,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *userdata)
         return n; /* trailers after the body */
     }
     switch (ota_http_response_feed(&s->resp, line, n)) {
-    case OTA_HTTP_LINE_STATUS:
-        s->final = false;
-        break;
+    case OTA_HTTP_LINE_STATUS: s->final = false; break;
     case OTA_HTTP_LINE_END:
         if (s->resp.status >= 200 && !ota_http_response_is_redirect(&s->resp)) {
             s->final = true;
@@ -112,8 +110,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *userdata)
             s->connected = false; /* curl connects again for the redirect: connect timeout applies */
         }
         break;
-    case OTA_HTTP_LINE_FIELD:
-        break;
+    case OTA_HTTP_LINE_FIELD: break;
     }
     return n;
 }
@@ -177,21 +174,15 @@ static int tls_verify_error(http_source_t *s)
     } else {
         switch (verify) {
         case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-            which = "self-signed certificate not trusted";
-            break;
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN: which = "self-signed certificate not trusted"; break;
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
         case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
             which = "certificate not issued by a trusted CA";
             break;
         case X509_V_ERR_CERT_NOT_YET_VALID:
-        case X509_V_ERR_CERT_HAS_EXPIRED:
-            which = "certificate expired or not yet valid";
-            break;
-        default:
-            which = "certificate rejected";
-            break;
+        case X509_V_ERR_CERT_HAS_EXPIRED: which = "certificate expired or not yet valid"; break;
+        default: which = "certificate rejected"; break;
         }
     }
     ota_source_set_error(&s->base.info, "%s (%s)", which, s->errbuf[0] ? s->errbuf : "no detail");
@@ -205,31 +196,25 @@ static int map_curl_error(http_source_t *s, CURLcode code)
     const char *detail = s->errbuf[0] ? s->errbuf : curl_easy_strerror(code);
     int err;
     switch (code) {
-    case CURLE_OK:
-        return OTA_OK;
+    case CURLE_OK: return OTA_OK;
     case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-        err = OTA_ERR_SRC_URI;
-        break;
+    case CURLE_URL_MALFORMAT: err = OTA_ERR_SRC_URI; break;
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-        err = OTA_ERR_SRC_CONNECT;
-        break;
+    case CURLE_COULDNT_CONNECT: err = OTA_ERR_SRC_CONNECT; break;
     case CURLE_OPERATION_TIMEDOUT:
         /* No overall or low-speed timeout is set, so curl times out only while connecting. */
         err = OTA_ERR_SRC_CONNECT_TIMEOUT;
         break;
-    case CURLE_PEER_FAILED_VERIFICATION:
-        return tls_verify_error(s);
+    case CURLE_PEER_FAILED_VERIFICATION: return tls_verify_error(s);
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-        err = OTA_ERR_SRC_TLS_VERIFY;
-        break;
+    case CURLE_SSL_INVALIDCERTSTATUS: err = OTA_ERR_SRC_TLS_VERIFY; break;
     case CURLE_SSL_CACERT_BADFILE:
         ota_source_set_error(info, "cannot load the trusted CA certificates (%s): %s",
-                             s->cfg.cert_pem ? "cert_pem" : s->cfg.ca_file ? s->cfg.ca_file : "system bundle",
+                             s->cfg.cert_pem  ? "cert_pem"
+                             : s->cfg.ca_file ? s->cfg.ca_file
+                                              : "system bundle",
                              detail);
         return OTA_ERR_SRC_TLS;
     case CURLE_SSL_CONNECT_ERROR:
@@ -240,18 +225,12 @@ static int map_curl_error(http_source_t *s, CURLcode code)
     case CURLE_SSL_ENGINE_INITFAILED:
     case CURLE_SSL_SHUTDOWN_FAILED:
     case CURLE_SSL_CRL_BADFILE:
-    case CURLE_USE_SSL_FAILED:
-        err = OTA_ERR_SRC_TLS;
-        break;
-    case CURLE_TOO_MANY_REDIRECTS:
-        err = OTA_ERR_SRC_TOO_MANY_REDIRECTS;
-        break;
+    case CURLE_USE_SSL_FAILED: err = OTA_ERR_SRC_TLS; break;
+    case CURLE_TOO_MANY_REDIRECTS: err = OTA_ERR_SRC_TOO_MANY_REDIRECTS; break;
     case CURLE_PARTIAL_FILE: /* closed before Content-Length (or the last chunk) */
         err = OTA_ERR_SRC_TRUNCATED;
         break;
-    case CURLE_OUT_OF_MEMORY:
-        err = OTA_ERR_NO_MEM;
-        break;
+    case CURLE_OUT_OF_MEMORY: err = OTA_ERR_NO_MEM; break;
     default: /* RECV_ERROR (reset), SEND_ERROR, GOT_NOTHING, WEIRD_SERVER_REPLY, ... */
         err = OTA_ERR_SRC_READ;
         break;
@@ -317,7 +296,8 @@ static int pump(http_source_t *s, bool (*ready)(const http_source_t *))
             uint64_t idle_from = s->last_activity_ms > wait_start ? s->last_activity_ms : wait_start;
             uint64_t idle = now > idle_from ? now - idle_from : 0;
             if (idle >= s->cfg.stall_timeout_ms) {
-                ota_source_set_error(&s->base.info, "no data for %u ms at offset %llu", s->cfg.stall_timeout_ms,
+                ota_source_set_error(&s->base.info, "no data for %u ms at offset %llu",
+                                     s->cfg.stall_timeout_ms,
                                      (unsigned long long)(s->base.info.offset + s->dst_used));
                 return OTA_ERR_SRC_STALLED;
             }
@@ -346,12 +326,12 @@ static void end_request(http_source_t *s)
     s->headers = NULL;
 }
 
-#define SETOPT(opt, val)                                                                             \
-    do {                                                                                             \
-        if (ok && curl_easy_setopt(s->easy, opt, val) != CURLE_OK) {                                 \
-            ok = false;                                                                              \
-            failed_opt = #opt;                                                                       \
-        }                                                                                            \
+#define SETOPT(opt, val) \
+    do { \
+        if (ok && curl_easy_setopt(s->easy, opt, val) != CURLE_OK) { \
+            ok = false; \
+            failed_opt = #opt; \
+        } \
     } while (0)
 
 /* A fresh easy handle per request: a retry never inherits the state of a broken transfer. */
@@ -438,7 +418,8 @@ static int start_request(http_source_t *s, uint64_t offset)
             SETOPT(CURLOPT_CAPATH, (char *)NULL);
         }
         if (s->cert_pem != NULL) {
-            struct curl_blob blob = {.data = s->cert_pem, .len = strlen(s->cert_pem), .flags = CURL_BLOB_COPY};
+            struct curl_blob blob = {
+                .data = s->cert_pem, .len = strlen(s->cert_pem), .flags = CURL_BLOB_COPY};
             SETOPT(CURLOPT_CAINFO_BLOB, &blob);
         } else if (s->ca_file != NULL) {
             SETOPT(CURLOPT_CAINFO, s->ca_file);
@@ -518,7 +499,8 @@ static int resume(http_source_t *s, int why)
         int err = request(s, info->offset);
         if (err == OTA_OK) {
             info->error[0] = '\0';
-            OTA_LOGI(TAG, "resumed at offset %llu (HTTP %d)", (unsigned long long)info->offset, info->http_status);
+            OTA_LOGI(TAG, "resumed at offset %llu (HTTP %d)", (unsigned long long)info->offset,
+                     info->http_status);
             return OTA_OK;
         }
         if (!ota_source_err_retryable(err, s->base.info.http_status)) {
@@ -582,7 +564,8 @@ static int http_read(ota_source_t *src, void *buf, size_t len)
                 continue;
             }
         } else {
-            OTA_LOGE(TAG, "%s at offset %llu: %s", ota_strerror(err), (unsigned long long)info->offset, info->error);
+            OTA_LOGE(TAG, "%s at offset %llu: %s", ota_strerror(err), (unsigned long long)info->offset,
+                     info->error);
         }
         s->sticky_err = err;
         end_request(s);
@@ -652,16 +635,16 @@ int ota_source_http_open(const ota_source_config_t *cfg_in, const char *uri, uin
     }
     int err = OTA_ERR_NO_MEM;
     s->multi = curl_multi_init();
-    if (s->multi == NULL || !dup_string(&s->url, uri) ||
-        !dup_string(&s->ca_file, s->cfg.ca_file) || !dup_string(&s->cert_pem, s->cfg.cert_pem) ||
-        !dup_string(&s->proxy, s->cfg.proxy)) {
+    if (s->multi == NULL || !dup_string(&s->url, uri) || !dup_string(&s->ca_file, s->cfg.ca_file) ||
+        !dup_string(&s->cert_pem, s->cfg.cert_pem) || !dup_string(&s->proxy, s->cfg.proxy)) {
         goto fail;
     }
     s->cfg.ca_file = s->ca_file;
     s->cfg.cert_pem = s->cert_pem;
     s->cfg.proxy = s->proxy;
     if (s->cfg.insecure && s->https) {
-        OTA_LOGW(TAG, "TLS certificate verification is OFF (insecure): the server of %s is not authenticated", uri);
+        OTA_LOGW(TAG, "TLS certificate verification is OFF (insecure): the server of %s is not authenticated",
+                 uri);
     }
     err = request(s, offset);
     if (err != OTA_OK) {

@@ -67,14 +67,11 @@ int ota_source_open(void *ctx, const ota_source_config_t *cfg, const char *uri, 
     }
     *out = NULL;
     switch (ota_uri_scheme(uri)) {
-    case OTA_URI_FILE:
-        return ota_source_file_open(cfg, uri, offset, expect, out, diag);
+    case OTA_URI_FILE: return ota_source_file_open(cfg, uri, offset, expect, out, diag);
     case OTA_URI_HTTP:
-    case OTA_URI_HTTPS:
-        return ota_source_http_open(cfg, uri, offset, expect, out, diag);
+    case OTA_URI_HTTPS: return ota_source_http_open(cfg, uri, offset, expect, out, diag);
     case OTA_URI_INVALID:
-    default:
-        break;
+    default: break;
     }
     OTA_LOGE(TAG, "%s: '%s' (file://, http:// or https:// expected)", ota_strerror(OTA_ERR_SRC_URI),
              uri ? uri : "(null)");

@@ -476,8 +476,8 @@ static void test_power_cut_in_otadata_write(void **state)
     (void)state;
     for (int mode = 0; mode < 2; mode++) {
         otadata_cut_t c = {.mode = mode};
-        ts_sweep_t sweep = {otadata_cut_setup, otadata_cut_arm, otadata_cut_run, otadata_cut_check,
-                            otadata_cut_teardown, &c};
+        ts_sweep_t sweep = {otadata_cut_setup, otadata_cut_arm,      otadata_cut_run,
+                            otadata_cut_check, otadata_cut_teardown, &c};
         assert_int_equal(ts_sweep(&sweep, 1, 1), 2); /* erase the sector, program the entry */
     }
 }

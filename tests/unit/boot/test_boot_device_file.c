@@ -121,8 +121,9 @@ static void test_sidecar_text(void **state)
     assert_non_null(strstr(saved, "service.checkpoint=abc\n")); /* someone else's key survives */
     free(saved);
 
-    const char *bad[] = {"chip=esp8266\n", "chip_revision=v1.200\n", "rollback=maybe\n", "no equals sign\n",
-                         "running=nvs\n", "running=nope\n", "efuse_secure_version=-1\n"};
+    const char *bad[] = {"chip=esp8266\n",           "chip_revision=v1.200\n", "rollback=maybe\n",
+                         "no equals sign\n",         "running=nvs\n",          "running=nope\n",
+                         "efuse_secure_version=-1\n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ts_write_file(sp, bad[i], strlen(bad[i]));
         assert_int_equal(ota_device_file_open(dev_path, &o, &f, diag, sizeof diag), OTA_ERR_DEVICE_STATE);

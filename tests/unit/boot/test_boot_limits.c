@@ -39,9 +39,10 @@ static bool scan_next_seq(uint32_t current, uint32_t slot, uint32_t count, uint3
 static void test_next_seq_edges_all_slot_counts(void **state)
 {
     (void)state;
-    static const uint32_t currents[] = {0, 1, 2, 3, 15, 16, 17, 0x7FFFFFFF, 0x80000000, 0xFFFFFFE0, 0xFFFFFFEF,
-                                        0xFFFFFFF0, 0xFFFFFFF7, 0xFFFFFFFA, 0xFFFFFFFB, 0xFFFFFFFC, 0xFFFFFFFD,
-                                        0xFFFFFFFE};
+    static const uint32_t currents[] = {0,          1,          2,          3,          15,
+                                        16,         17,         0x7FFFFFFF, 0x80000000, 0xFFFFFFE0,
+                                        0xFFFFFFEF, 0xFFFFFFF0, 0xFFFFFFF7, 0xFFFFFFFA, 0xFFFFFFFB,
+                                        0xFFFFFFFC, 0xFFFFFFFD, 0xFFFFFFFE};
     unsigned refused = 0, checked = 0;
     for (uint32_t count = 1; count <= 16; count++) {
         for (size_t c = 0; c < sizeof currents / sizeof currents[0]; c++) {
@@ -184,7 +185,8 @@ static void test_set_boot_beyond_field_refused(void **state)
     fx_write_app(&fx, "ota_1", "v9", 33, APP_SIZE);
     assert_int_equal(ota_bootloader_run(&fx.dev, NULL), OTA_OK);
     ota_flash_emu_reset_stats(fx.emu);
-    assert_int_equal(ota_ops_set_boot_partition(&fx.dev, fx_part(&fx, "ota_1")), OTA_ERR_SECURE_VERSION_RANGE);
+    assert_int_equal(ota_ops_set_boot_partition(&fx.dev, fx_part(&fx, "ota_1")),
+                     OTA_ERR_SECURE_VERSION_RANGE);
     ota_flash_emu_stats_t st;
     ota_flash_emu_get_stats(fx.emu, &st);
     assert_int_equal(st.sector_erases + st.block_erases + st.program_ops, 0);
@@ -194,7 +196,14 @@ static void test_set_boot_beyond_field_refused(void **state)
 /* Orders of operations from "old app A (secure version 1) runs VALID, eFuse 1; new app B just
  * switched to (NEW)". After every boot, the app that runs must not be below the highest secure
  * version that was ever VALID on flash (what anti-rollback promises). */
-enum { OP_BOOT, OP_CONFIRM, OP_CONFIRM_CUT_BEFORE_BURN, OP_ROLLBACK, OP_SET_BOOT_A, OP_COUNT };
+enum {
+    OP_BOOT,
+    OP_CONFIRM,
+    OP_CONFIRM_CUT_BEFORE_BURN,
+    OP_ROLLBACK,
+    OP_SET_BOOT_A,
+    OP_COUNT
+};
 static const char *const k_op_names[] = {"boot", "confirm", "confirm+cut before the eFuse burn", "rollback",
                                          "set-boot A"};
 
@@ -246,12 +255,8 @@ static const char *run_sequence(explore_t *x, const int *ops, int n, char *why, 
     uint32_t floor = 1;
     for (int i = 0; i < n; i++) {
         switch (ops[i]) {
-        case OP_BOOT:
-            do_boot(fx);
-            break;
-        case OP_CONFIRM:
-            ota_ops_mark_app_valid_cancel_rollback(&fx->dev);
-            break;
+        case OP_BOOT: do_boot(fx); break;
+        case OP_CONFIRM: ota_ops_mark_app_valid_cancel_rollback(&fx->dev); break;
         case OP_CONFIRM_CUT_BEFORE_BURN: {
             uint32_t efuse = fx->dev.efuse_secure_version;
             ota_ops_mark_app_valid_cancel_rollback(&fx->dev);
@@ -264,19 +269,18 @@ static const char *run_sequence(explore_t *x, const int *ops, int n, char *why, 
                 do_boot(fx);
             }
             break;
-        case OP_SET_BOOT_A:
-            ota_ops_set_boot_partition(&fx->dev, fx_part(fx, "ota_0"));
-            break;
-        default:
-            break;
+        case OP_SET_BOOT_A: ota_ops_set_boot_partition(&fx->dev, fx_part(fx, "ota_0")); break;
+        default: break;
         }
         floor = valid_floor(fx, floor);
         const ota_partition_info_t *run = ota_device_running(&fx->dev);
-        if (run != NULL && (ops[i] == OP_BOOT || ops[i] == OP_CONFIRM_CUT_BEFORE_BURN || ops[i] == OP_ROLLBACK)) {
+        if (run != NULL &&
+            (ops[i] == OP_BOOT || ops[i] == OP_CONFIRM_CUT_BEFORE_BURN || ops[i] == OP_ROLLBACK)) {
             uint32_t sv = running_secure_version(fx);
             if (sv < floor) {
-                snprintf(why, why_len, "after step %d (%s) %s runs secure version %u, below VALID %u (eFuse %u)",
-                         i + 1, k_op_names[ops[i]], run->label, (unsigned)sv, (unsigned)floor,
+                snprintf(why, why_len,
+                         "after step %d (%s) %s runs secure version %u, below VALID %u (eFuse %u)", i + 1,
+                         k_op_names[ops[i]], run->label, (unsigned)sv, (unsigned)floor,
                          (unsigned)fx->dev.efuse_secure_version);
                 return why;
             }
@@ -286,10 +290,14 @@ static const char *run_sequence(explore_t *x, const int *ops, int n, char *why, 
 }
 
 /* fx_write_app for another chip. */
-static void write_app(fx_t *fx, const char *label, const char *version, uint32_t secure_version, uint16_t chip)
+static void write_app(fx_t *fx, const char *label, const char *version, uint32_t secure_version,
+                      uint16_t chip)
 {
-    ota_app_image_build_config_t cfg = {.chip_id = chip, .size = APP_SIZE, .seed = secure_version,
-                                        .version = version, .project_name = "boot_test",
+    ota_app_image_build_config_t cfg = {.chip_id = chip,
+                                        .size = APP_SIZE,
+                                        .seed = secure_version,
+                                        .version = version,
+                                        .project_name = "boot_test",
                                         .secure_version = secure_version};
     uint8_t *img = malloc(APP_SIZE);
     size_t len;
@@ -353,9 +361,9 @@ static void test_confirm_and_efuse_orders_never_admit_a_downgrade(void **state)
 {
     (void)state;
     explore(2, OTA_CHIP_ESP32, 4, false);
-    explore(32, OTA_CHIP_ESP32, 4, false);    /* the widest value the ESP32 field holds */
-    explore(16, OTA_CHIP_ESP32C3, 4, false);  /* the widest value a 16-bit field holds */
-    explore(33, OTA_CHIP_ESP32, 4, true);     /* beyond the field: never confirmed */
+    explore(32, OTA_CHIP_ESP32, 4, false);   /* the widest value the ESP32 field holds */
+    explore(16, OTA_CHIP_ESP32C3, 4, false); /* the widest value a 16-bit field holds */
+    explore(33, OTA_CHIP_ESP32, 4, true);    /* beyond the field: never confirmed */
     explore(17, OTA_CHIP_ESP32C3, 4, true);
 }
 

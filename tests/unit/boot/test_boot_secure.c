@@ -50,7 +50,8 @@ static void test_no_verifier_fails_closed(void **state)
     const ota_bootloader_config_t *configs[] = {NULL, &none};
     for (size_t i = 0; i < 2; i++) {
         ota_boot_result_t predicted;
-        assert_int_equal(ota_bootloader_boot_predict(&fx.dev, configs[i], &predicted), OTA_ERR_NO_BOOTABLE_APP);
+        assert_int_equal(ota_bootloader_boot_predict(&fx.dev, configs[i], &predicted),
+                         OTA_ERR_NO_BOOTABLE_APP);
         assert_null(predicted.partition);
         ts_log_capture_start();
         ota_boot_result_t r;
@@ -59,8 +60,9 @@ static void test_no_verifier_fails_closed(void **state)
         assert_string_equal(running(&fx), "(none)");
         assert_false(r.otadata_written); /* set_actual_ota_seq only after a boot */
         assert_true(ts_log_contains("I esp_image: Verifying image signature..."));
-        assert_true(ts_log_contains("E secure_boot_v2: Secure Boot V2 is enabled, but no signature verifier is "
-                                    "linked into this bootloader"));
+        assert_true(
+            ts_log_contains("E secure_boot_v2: Secure Boot V2 is enabled, but no signature verifier is "
+                            "linked into this bootloader"));
         assert_true(ts_log_contains("E secure_boot_v2: Secure Boot V2 verification failed."));
         assert_true(ts_log_contains("E esp_image: Secure boot signature verification failed"));
         assert_true(ts_log_contains("E boot: OTA app partition slot 0 is not bootable"));
@@ -85,8 +87,8 @@ static void test_verifier_boots_signed_app(void **state)
     (void)state;
     fx_t fx;
     secure_device(&fx);
-    const ota_bootloader_config_t from_features = {
-        .verify_signature = ota_update_features_all.signatures->verify_boot};
+    const ota_bootloader_config_t from_features = {.verify_signature =
+                                                       ota_update_features_all.signatures->verify_boot};
     assert_ptr_equal(from_features.verify_signature, ota_image_sig_verify_boot);
     ota_boot_result_t r;
     assert_int_equal(ota_bootloader_boot_predict(&fx.dev, &from_features, &r), OTA_OK);

@@ -129,7 +129,7 @@ static void test_booleans(void **state)
     static const struct {
         const char *value;
         bool want;
-    } good[] = {{"1", true}, {"true", true}, {"on", true}, {"yes", true}, {"TRUE", true}, {"Yes", true},
+    } good[] = {{"1", true},  {"true", true},   {"on", true},   {"yes", true}, {"TRUE", true}, {"Yes", true},
                 {"0", false}, {"false", false}, {"off", false}, {"no", false}, {"OFF", false}};
     static const char *const bad[] = {"2", "-1", "maybe", "y", "n", "01", "true1", "1 0", "enabled"};
     static const char *const keys[] = {"secure_boot_v2", "signed_apps_no_secure_boot",
@@ -215,9 +215,9 @@ static void test_signed_data_partitions(void **state)
         assert_int_equal(sec->signed_data[i][0], '\0');
     }
     static const char *const bad[] = {
-        "signed_data_partitions=a,b,c,d,e\n",           /* five: at most four */
-        "signed_data_partitions=seventeen_chars_x\n",   /* a label is at most 16 characters */
-        "signed_data_partitions=a,,b\n",                /* an empty label */
+        "signed_data_partitions=a,b,c,d,e\n",         /* five: at most four */
+        "signed_data_partitions=seventeen_chars_x\n", /* a label is at most 16 characters */
+        "signed_data_partitions=a,,b\n",              /* an empty label */
         "signed_data_partitions=,a\n",
         "signed_data_partitions=a,\n",
     };

@@ -163,12 +163,9 @@ static void test_state_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_crc_vectors),
-        cmocka_unit_test(test_entry_bytes),
-        cmocka_unit_test(test_predicates),
-        cmocka_unit_test(test_selection),
-        cmocka_unit_test(test_slots_and_next_seq),
-        cmocka_unit_test(test_state_names),
+        cmocka_unit_test(test_crc_vectors),        cmocka_unit_test(test_entry_bytes),
+        cmocka_unit_test(test_predicates),         cmocka_unit_test(test_selection),
+        cmocka_unit_test(test_slots_and_next_seq), cmocka_unit_test(test_state_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

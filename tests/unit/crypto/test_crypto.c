@@ -79,7 +79,9 @@ static void test_crc32_vectors(void **state)
     uint32_t c = ota_crc32_le(0, "1234", 4);
     assert_int_equal(ota_crc32_le(c, "56789", 5), 0xCBF43926u);
     /* otadata CRC = crc32(0xFFFFFFFF, seq_le, 4) */
-    struct { uint32_t seq, crc; } v[] = {
+    struct {
+        uint32_t seq, crc;
+    } v[] = {
         {0, 0xFFFFFFFFu}, {1, 0x4743989Au}, {2, 0x55F63774u},
         {3, 0xED4A5011u}, {4, 0x709D68A8u}, {0xFFFFFFFEu, 0x99F8B879u},
     };

@@ -42,10 +42,10 @@ static blob_t load(const char *name)
 
 typedef struct {
     unsigned calls;
-    int fail_with;   /* returned instead of deriving when non-zero */
-    uint8_t flip;    /* XORed into the derived key's first byte */
+    int fail_with;    /* returned instead of deriving when non-zero */
+    uint8_t flip;     /* XORed into the derived key's first byte */
     uint8_t priv[32]; /* the device scalar, derived once */
-    bool have;       /* a cached key */
+    bool have;        /* a cached key */
     uint8_t key_field[OTA_ENC_IMG_KEY_FIELD_SIZE];
     uint8_t aes_key[32];
 } hook_t;
@@ -85,7 +85,8 @@ static int decrypt(const blob_t *enc, const blob_t *hmac, hook_t *c, size_t *pro
     int n = ota_enc_img_dec_update(&d, enc->data, 100, out, enc->len);
     if (n >= 0) {
         /* the header is complete after the next piece: too late to change the hook */
-        n = ota_enc_img_dec_update(&d, enc->data + 100, enc->len - 100, out, enc->len + OTA_ENC_IMG_OUT_SLACK);
+        n = ota_enc_img_dec_update(&d, enc->data + 100, enc->len - 100, out,
+                                   enc->len + OTA_ENC_IMG_OUT_SLACK);
         if (n >= 0) {
             assert_int_equal(ota_enc_img_dec_set_derive(&d, NULL, NULL), OTA_ERR_INVALID_STATE);
         }
@@ -134,7 +135,8 @@ static void test_derive_hook(void **state)
  * key already derived (the hook is not called again), the plaintext prefix re-encrypted by
  * advance(), then the rest of the ciphertext: the tag of Espressif's image still matches and the
  * rest decrypts to Espressif's plaintext. A wrong prefix byte (a torn flash write) fails the tag. */
-static int restart_run(const blob_t *enc, const blob_t *plain, const blob_t *hmac, hook_t *c, size_t cut, bool flip)
+static int restart_run(const blob_t *enc, const blob_t *plain, const blob_t *hmac, hook_t *c, size_t cut,
+                       bool flip)
 {
     ota_enc_img_decryptor_t d;
     ota_enc_img_key_t k = {OTA_ENC_SCHEME_ECIES_P256, hmac->data, hmac->len};
@@ -158,7 +160,8 @@ static int restart_run(const blob_t *enc, const blob_t *plain, const blob_t *hma
     assert_int_equal(ota_enc_img_dec_advance(&d, prefix, first), OTA_OK);
     assert_int_equal(ota_enc_img_dec_advance(&d, prefix + first, cut - first), OTA_OK);
     size_t rest = enc->len - OTA_ENC_IMG_HEADER_SIZE - cut;
-    n = ota_enc_img_dec_update(&d, enc->data + OTA_ENC_IMG_HEADER_SIZE + cut, rest, out, rest + OTA_ENC_IMG_OUT_SLACK);
+    n = ota_enc_img_dec_update(&d, enc->data + OTA_ENC_IMG_HEADER_SIZE + cut, rest, out,
+                               rest + OTA_ENC_IMG_OUT_SLACK);
     assert_true(n >= 0);
     int tail = ota_enc_img_dec_finish(&d, out + n);
     if (tail >= 0) {

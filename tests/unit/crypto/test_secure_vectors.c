@@ -88,18 +88,20 @@ static void test_hkdf_rfc5869(void **state)
     for (int i = 0; i < 10; i++) {
         info[i] = (uint8_t)(0xf0 + i);
     }
-    assert_int_equal(ota_hkdf_sha256(ikm, sizeof ikm, salt, sizeof salt, info, sizeof info, okm, sizeof okm), OTA_OK);
+    assert_int_equal(ota_hkdf_sha256(ikm, sizeof ikm, salt, sizeof salt, info, sizeof info, okm, sizeof okm),
+                     OTA_OK);
     char text[85];
     hexstr(okm, sizeof okm, text);
-    assert_string_equal(text, "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+    assert_string_equal(
+        text, "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
 }
 
 static void test_pbkdf2_rfc7914(void **state)
 {
     (void)state;
     uint8_t out[64];
-    assert_int_equal(ota_pbkdf2_hmac_sha256((const uint8_t *)"passwd", 6, (const uint8_t *)"salt", 4, 1, out, 64),
-                     OTA_OK);
+    assert_int_equal(
+        ota_pbkdf2_hmac_sha256((const uint8_t *)"passwd", 6, (const uint8_t *)"salt", 4, 1, out, 64), OTA_OK);
     char text[129];
     hexstr(out, 64, text);
     assert_string_equal(text, "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
@@ -117,7 +119,9 @@ static const struct {
     {"app_esp32c6_rsa3072.bin", {"digest_rsa3072.bin", NULL}, OTA_SIG_SCHEME_RSA3072},
     {"app_esp32c6_ecdsa256.bin", {"digest_ecdsa256.bin", NULL}, OTA_SIG_SCHEME_ECDSA_P256},
     {"app_esp32c6_ecdsa384.bin", {"digest_ecdsa384.bin", NULL}, OTA_SIG_SCHEME_ECDSA_P384},
-    {"app_esp32c6_rsa3072_two_keys.bin", {"digest_rsa3072.bin", "digest_rsa3072_b.bin"}, OTA_SIG_SCHEME_RSA3072},
+    {"app_esp32c6_rsa3072_two_keys.bin",
+     {"digest_rsa3072.bin", "digest_rsa3072_b.bin"},
+     OTA_SIG_SCHEME_RSA3072},
     {"flash_tone_fmt0_ecdsa256.bin", {"digest_ecdsa256.bin", NULL}, OTA_SIG_SCHEME_ECDSA_P256},
 };
 
@@ -173,18 +177,21 @@ static void test_vectors_parse_digest_verify(void **state)
             assert_int_equal(rep.verified, 1);
             /* ... and revoked: nothing else signed it */
             only_b.revoked[0] = true;
-            assert_int_equal(ota_sig_verify_sector(sector, d256, d384, &only_b, &rep), OTA_ERR_SIG_KEY_REVOKED);
+            assert_int_equal(ota_sig_verify_sector(sector, d256, d384, &only_b, &rep),
+                             OTA_ERR_SIG_KEY_REVOKED);
             /* signed-without-secure-boot looks at block 0 only */
             only_b.revoked[0] = false;
             only_b.block0_only = true;
-            assert_int_equal(ota_sig_verify_sector(sector, d256, d384, &only_b, &rep), OTA_ERR_SIG_NO_TRUSTED_KEY);
+            assert_int_equal(ota_sig_verify_sector(sector, d256, d384, &only_b, &rep),
+                             OTA_ERR_SIG_NO_TRUSTED_KEY);
         }
         free(img.data);
     }
 }
 
 /* Tamper with one byte at @p off of block 0 (fixing the CRC when @p fix_crc) and check the reason. */
-static void expect_tamper(const char *image, size_t off, int fix_crc, const ota_sig_trust_t *trust, int expect)
+static void expect_tamper(const char *image, size_t off, int fix_crc, const ota_sig_trust_t *trust,
+                          int expect)
 {
     blob_t img = load(image);
     uint8_t *sector = img.data + img.len - OTA_SIG_SECTOR_SIZE;
@@ -196,7 +203,8 @@ static void expect_tamper(const char *image, size_t off, int fix_crc, const ota_
     digests_of(&img, d256, d384);
     int err = ota_sig_verify_sector(sector, d256, d384, trust, NULL);
     if (err != expect) {
-        fprintf(stderr, "%s offset %zu: got %s, expected %s\n", image, off, ota_err_name(err), ota_err_name(expect));
+        fprintf(stderr, "%s offset %zu: got %s, expected %s\n", image, off, ota_err_name(err),
+                ota_err_name(expect));
     }
     assert_int_equal(err, expect);
     free(img.data);
@@ -217,12 +225,13 @@ static void test_tampered_blocks(void **state)
     ota_sig_trust_t rsa = trust_of("digest_rsa3072.bin");
     ota_sig_trust_t p256 = trust_of("digest_ecdsa256.bin");
     ota_sig_trust_t p384 = trust_of("digest_ecdsa384.bin");
-    const char *r = "app_esp32c6_rsa3072.bin", *e2 = "app_esp32c6_ecdsa256.bin", *e3 = "app_esp32c6_ecdsa384.bin";
+    const char *r = "app_esp32c6_rsa3072.bin", *e2 = "app_esp32c6_ecdsa256.bin",
+               *e3 = "app_esp32c6_ecdsa384.bin";
     /* magic, version, CRC: the block does not even parse */
     expect_tamper(r, 0, 0, &rsa, OTA_ERR_SIG_BAD_MAGIC);
     expect_tamper(r, 1, 0, &rsa, OTA_ERR_SIG_BAD_VERSION);
     expect_tamper(r, 1196, 0, &rsa, OTA_ERR_SIG_BAD_CRC);
-    expect_tamper(r, 10, 0, &rsa, OTA_ERR_SIG_BAD_CRC); /* digest changed, CRC not fixed */
+    expect_tamper(r, 10, 0, &rsa, OTA_ERR_SIG_BAD_CRC);      /* digest changed, CRC not fixed */
     expect_tamper(e2, 36, 1, &p256, OTA_ERR_SIG_BAD_SCHEME); /* curve id */
     /* an attacker fixes the CRC: digest, key, signature each have their reason */
     expect_tamper(r, 10, 1, &rsa, OTA_ERR_SIG_DIGEST_MISMATCH);
@@ -254,8 +263,9 @@ static void test_tampered_image_and_padding(void **state)
         img.data[offsets[i]] ^= 0x20;
         uint8_t d256[32], d384[48];
         digests_of(&img, d256, d384);
-        assert_int_equal(ota_sig_verify_sector(img.data + img.len - OTA_SIG_SECTOR_SIZE, d256, d384, &p256, NULL),
-                         OTA_ERR_SIG_DIGEST_MISMATCH);
+        assert_int_equal(
+            ota_sig_verify_sector(img.data + img.len - OTA_SIG_SECTOR_SIZE, d256, d384, &p256, NULL),
+            OTA_ERR_SIG_DIGEST_MISMATCH);
         free(img.data);
     }
     /* an unsigned image: where the sector would be, erased flash */
@@ -266,8 +276,8 @@ static void test_tampered_image_and_padding(void **state)
 }
 
 /* The streaming verifier over the vectors in odd chunk sizes, both layouts. */
-static int stream_verify(const blob_t *img, ota_sig_layout_t layout, uint64_t image_len, ota_sig_scheme_t scheme,
-                         const ota_sig_trust_t *trust, size_t chunk)
+static int stream_verify(const blob_t *img, ota_sig_layout_t layout, uint64_t image_len,
+                         ota_sig_scheme_t scheme, const ota_sig_trust_t *trust, size_t chunk)
 {
     ota_sig_verifier_t *v = malloc(sizeof *v);
     assert_non_null(v);
@@ -296,8 +306,9 @@ static void test_streaming_verifier(void **state)
     blob_t tone = load("flash_tone_fmt0_ecdsa256.bin");
     size_t chunks[] = {1, 4095, 4097, 8193, 65537};
     for (size_t i = 1; i < 5; i++) {
-        assert_int_equal(stream_verify(&tone, OTA_SIG_LAYOUT_DATA, 0, OTA_SIG_SCHEME_ECDSA_P256, &p256, chunks[i]),
-                         OTA_OK);
+        assert_int_equal(
+            stream_verify(&tone, OTA_SIG_LAYOUT_DATA, 0, OTA_SIG_SCHEME_ECDSA_P256, &p256, chunks[i]),
+            OTA_OK);
     }
     /* trailing bytes less than a sector after a signed data image are ignored (rounded down) */
     blob_t more = {realloc(tone.data, tone.len + 1000), tone.len + 1000};
@@ -307,8 +318,9 @@ static void test_streaming_verifier(void **state)
 
     blob_t app = load("app_esp32c6_ecdsa384.bin");
     for (size_t i = 0; i < 5; i++) {
-        assert_int_equal(stream_verify(&app, OTA_SIG_LAYOUT_APP, 65536, OTA_SIG_SCHEME_ECDSA_P384, &p384, chunks[i]),
-                         OTA_OK);
+        assert_int_equal(
+            stream_verify(&app, OTA_SIG_LAYOUT_APP, 65536, OTA_SIG_SCHEME_ECDSA_P384, &p384, chunks[i]),
+            OTA_OK);
     }
     assert_int_equal(stream_verify(&app, OTA_SIG_LAYOUT_APP, 65536, OTA_SIG_SCHEME_NONE, NULL, 777), OTA_OK);
     /* unsigned: the plain app ends where the sector would start */
@@ -358,13 +370,14 @@ typedef struct {
     ota_enc_scheme_t scheme;
 } enc_case_t;
 
-static const enc_case_t ENC_RSA = {"app_esp32_rsa3072.enc_rsa.bin", "app_esp32_rsa3072.bin", "enc_rsa3072_priv.pem",
-                                   OTA_ENC_SCHEME_RSA3072};
-static const enc_case_t ENC_ECC = {"app_esp32c6.enc_ecc.bin", "app_esp32c6.bin", "enc_ecc_device_hmac_key.bin",
-                                   OTA_ENC_SCHEME_ECIES_P256};
+static const enc_case_t ENC_RSA = {"app_esp32_rsa3072.enc_rsa.bin", "app_esp32_rsa3072.bin",
+                                   "enc_rsa3072_priv.pem", OTA_ENC_SCHEME_RSA3072};
+static const enc_case_t ENC_ECC = {"app_esp32c6.enc_ecc.bin", "app_esp32c6.bin",
+                                   "enc_ecc_device_hmac_key.bin", OTA_ENC_SCHEME_ECIES_P256};
 
 /* Decrypt @p enc with @p key in @p chunk pieces; returns the error or OTA_OK with *out filled. */
-static int decrypt_all(const blob_t *enc, const blob_t *key, ota_enc_scheme_t scheme, size_t chunk, blob_t *out)
+static int decrypt_all(const blob_t *enc, const blob_t *key, ota_enc_scheme_t scheme, size_t chunk,
+                       blob_t *out)
 {
     ota_enc_img_decryptor_t *d = malloc(sizeof *d);
     assert_non_null(d);
@@ -451,9 +464,9 @@ static void test_decrypt_failures(void **state)
         assert_int_equal(decrypt_modified(c, c->key, 0, 0), OTA_ERR_ENC_BAD_MAGIC);
         assert_int_equal(decrypt_modified(c, c->key, SIZE_MAX, 1), OTA_ERR_ENC_TRUNCATED);
         assert_int_equal(decrypt_modified(c, c->key, SIZE_MAX, 60000), OTA_ERR_ENC_TRUNCATED);
-        assert_int_equal(decrypt_modified(c, c->key, 5000, 0), OTA_ERR_ENC_AUTH);   /* ciphertext */
-        assert_int_equal(decrypt_modified(c, c->key, 410, 0), OTA_ERR_ENC_AUTH);    /* tag */
-        assert_int_equal(decrypt_modified(c, c->key, 390, 0), OTA_ERR_ENC_AUTH);    /* IV */
+        assert_int_equal(decrypt_modified(c, c->key, 5000, 0), OTA_ERR_ENC_AUTH); /* ciphertext */
+        assert_int_equal(decrypt_modified(c, c->key, 410, 0), OTA_ERR_ENC_AUTH);  /* tag */
+        assert_int_equal(decrypt_modified(c, c->key, 390, 0), OTA_ERR_ENC_AUTH);  /* IV */
     }
     /* a flipped point coordinate is (almost surely) off the curve */
     assert_int_equal(decrypt_modified(&ENC_ECC, ENC_ECC.key, 20, 0), OTA_ERR_ENC_BAD_HEADER);
@@ -478,7 +491,8 @@ static void test_decrypt_header_done(void **state)
     assert_int_equal(ota_enc_img_dec_update(d, enc.data + OTA_ENC_IMG_HEADER_SIZE - 1, 1, out, enc.len), 0);
     assert_true(ota_enc_img_dec_header_done(d));
     size_t body = enc.len - OTA_ENC_IMG_HEADER_SIZE;
-    int n = ota_enc_img_dec_update(d, enc.data + OTA_ENC_IMG_HEADER_SIZE, body, out, body + OTA_ENC_IMG_OUT_SLACK);
+    int n = ota_enc_img_dec_update(d, enc.data + OTA_ENC_IMG_HEADER_SIZE, body, out,
+                                   body + OTA_ENC_IMG_OUT_SLACK);
     assert_true(n >= 0);
     assert_true(ota_enc_img_dec_finish(d, out + n) >= 0);
     assert_true(ota_enc_img_dec_header_done(d));
@@ -532,7 +546,8 @@ static void test_decrypt_resume(void **state)
                 assert_int_equal(ota_enc_img_dec_advance(d, plain.data + off, n), OTA_OK);
             }
             size_t rest = enc.len - OTA_ENC_IMG_HEADER_SIZE - cut;
-            int got = ota_enc_img_dec_update(d, enc.data + OTA_ENC_IMG_HEADER_SIZE + cut, rest, out, rest + 16);
+            int got =
+                ota_enc_img_dec_update(d, enc.data + OTA_ENC_IMG_HEADER_SIZE + cut, rest, out, rest + 16);
             assert_true(got >= 0);
             assert_int_equal(ota_enc_img_dec_advance(d, plain.data, 1), OTA_ERR_INVALID_STATE);
             int tail = ota_enc_img_dec_finish(d, out + got);
@@ -554,7 +569,8 @@ static void test_decrypt_resume(void **state)
         plain.data[100] ^= 1;
         assert_int_equal(ota_enc_img_dec_advance(d, plain.data, 4096), OTA_OK);
         size_t rest = enc.len - OTA_ENC_IMG_HEADER_SIZE - 4096;
-        assert_true(ota_enc_img_dec_update(d, enc.data + OTA_ENC_IMG_HEADER_SIZE + 4096, rest, out, rest + 16) >= 0);
+        assert_true(
+            ota_enc_img_dec_update(d, enc.data + OTA_ENC_IMG_HEADER_SIZE + 4096, rest, out, rest + 16) >= 0);
         assert_int_equal(ota_enc_img_dec_finish(d, out), OTA_ERR_ENC_AUTH);
         free(out);
         free(d);
@@ -610,20 +626,13 @@ static void test_ecies_device_public_key(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sha384_fips),
-        cmocka_unit_test(test_hkdf_rfc5869),
-        cmocka_unit_test(test_pbkdf2_rfc7914),
-        cmocka_unit_test(test_vectors_parse_digest_verify),
-        cmocka_unit_test(test_tampered_blocks),
-        cmocka_unit_test(test_tampered_image_and_padding),
-        cmocka_unit_test(test_streaming_verifier),
-        cmocka_unit_test(test_sector_offsets_and_bad_input),
-        cmocka_unit_test(test_decrypt_vectors),
-        cmocka_unit_test(test_decrypt_failures),
-        cmocka_unit_test(test_decrypt_trailing),
-        cmocka_unit_test(test_decrypt_header_done),
-        cmocka_unit_test(test_decrypt_resume),
-        cmocka_unit_test(test_ecies_device_public_key),
+        cmocka_unit_test(test_sha384_fips),        cmocka_unit_test(test_hkdf_rfc5869),
+        cmocka_unit_test(test_pbkdf2_rfc7914),     cmocka_unit_test(test_vectors_parse_digest_verify),
+        cmocka_unit_test(test_tampered_blocks),    cmocka_unit_test(test_tampered_image_and_padding),
+        cmocka_unit_test(test_streaming_verifier), cmocka_unit_test(test_sector_offsets_and_bad_input),
+        cmocka_unit_test(test_decrypt_vectors),    cmocka_unit_test(test_decrypt_failures),
+        cmocka_unit_test(test_decrypt_trailing),   cmocka_unit_test(test_decrypt_header_done),
+        cmocka_unit_test(test_decrypt_resume),     cmocka_unit_test(test_ecies_device_public_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

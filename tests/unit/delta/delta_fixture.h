@@ -11,7 +11,7 @@
 typedef struct {
     const uint8_t *old;
     size_t old_len;
-    uint8_t *out;      /* grows */
+    uint8_t *out; /* grows */
     size_t out_len, out_cap;
     size_t reads_past; /* reads outside old (must stay 0: the applier checks first) */
 } df_io_t;

@@ -66,7 +66,10 @@ static void test_hs_decoder_hand_made_bits(void **state)
 {
     (void)state;
     /* bits: 1 01100001 | 0 00000000 0000100 | 1 01100010 | 0 00000001 0000010 | pad */
-    const char *bits = "101100001" "0000000000000100" "101100010" "0000000010000010";
+    const char *bits = "101100001"
+                       "0000000000000100"
+                       "101100010"
+                       "0000000010000010";
     uint8_t in[16] = {0};
     size_t nbits = strlen(bits);
     for (size_t i = 0; i < nbits; i++) {
@@ -77,7 +80,8 @@ static void test_hs_decoder_hand_made_bits(void **state)
     size_t len = (nbits + 7) / 8, out_len;
     /* 'a', 5 copies of the byte 1 back: "aaaaaa", 'b', then 3 bytes from 2 back, overlapping
      * what they write: "aba". */
-    const char *expect = "aaaaaab" "aba";
+    const char *expect = "aaaaaab"
+                         "aba";
     for (size_t step = 1; step <= len; step++) {
         uint8_t *out = hs_decode(in, len, 8, 7, step, 1 + step % 3, &out_len);
         assert_int_equal(out_len, strlen(expect));
@@ -127,7 +131,7 @@ static void test_hs_round_trip(void **state)
         if ((i / 1000) % 3 == 0) {
             data[i] = 0; /* runs */
         } else if ((i / 1000) % 3 == 1) {
-            data[i] = (uint8_t)"the quick brown fox "[i % 20];
+            data[i] = (uint8_t) "the quick brown fox "[i % 20];
         }
     }
     static const unsigned params[][2] = {{4, 3}, {8, 7}, {8, 4}, {10, 5}, {12, 11}, {15, 14}};
@@ -136,7 +140,8 @@ static void test_hs_round_trip(void **state)
         size_t comp_len, out_len;
         assert_int_equal(delta_hs_encode(data, len, params[p][0], params[p][1], &comp, &comp_len), OTA_OK);
         assert_true(comp_len < len);
-        uint8_t *out = hs_decode(comp, comp_len, params[p][0], params[p][1], 1 + p * 37, 1 + p * 101, &out_len);
+        uint8_t *out =
+            hs_decode(comp, comp_len, params[p][0], params[p][1], 1 + p * 37, 1 + p * 101, &out_len);
         assert_int_equal(out_len, len);
         assert_memory_equal(out, data, len);
         free(out);
@@ -180,15 +185,16 @@ static void test_espressif_patches_apply(void **state)
             assert_int_equal(ota_delta_base_matches(&h, old + old_len - 32), OTA_OK);
             assert_int_equal(ota_delta_parse_header(patch, patch_len, false, &h), OTA_OK);
         } else {
-            assert_int_equal(ota_delta_parse_header(patch, patch_len, false, &h), OTA_ERR_DELTA_BARE_NOT_ALLOWED);
+            assert_int_equal(ota_delta_parse_header(patch, patch_len, false, &h),
+                             OTA_ERR_DELTA_BARE_NOT_ALLOWED);
         }
         for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
             if (steps[s] == 1 && patch_len > 2000) {
                 continue; /* byte by byte only for the small one: 1-byte feeds are covered there */
             }
             df_io_t io;
-            ota_delta_config_t cfg = {.allow_bare = !k_vectors[v].esp, .old_size = old_len,
-                                      .expected_new_size = new_len};
+            ota_delta_config_t cfg = {
+                .allow_bare = !k_vectors[v].esp, .old_size = old_len, .expected_new_size = new_len};
             if (k_vectors[v].esp) {
                 cfg.check_base = true;
                 memcpy(cfg.base_sha256, old + old_len - 32, 32);
@@ -337,8 +343,8 @@ static void test_replay_from_every_checkpoint(void **state)
 
 /* Patches made by our maker apply to the new image, in every heatshrink setting; made from the
  * testdata pairs and from generated ones (a few bytes changed, a block inserted, a block moved). */
-static void roundtrip(const uint8_t *old, size_t old_len, const uint8_t *nw, size_t new_len, unsigned w, unsigned l,
-                      bool esp, size_t *patch_size)
+static void roundtrip(const uint8_t *old, size_t old_len, const uint8_t *nw, size_t new_len, unsigned w,
+                      unsigned l, bool esp, size_t *patch_size)
 {
     delta_make_options_t o = {.esp_header = esp, .window_bits = w, .lookahead_bits = l};
     uint8_t *patch;

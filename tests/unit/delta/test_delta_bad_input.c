@@ -141,11 +141,11 @@ static void test_headers(void **state)
     (void)state;
     uint8_t old[64] = {0};
     df_bytes_t s = {0};
-    df_put_size(&s, 0);  /* data format */
-    df_put_size(&s, 0);  /* diff */
-    df_put_size(&s, 4);  /* extra */
+    df_put_size(&s, 0); /* data format */
+    df_put_size(&s, 0); /* diff */
+    df_put_size(&s, 4); /* extra */
     df_put(&s, "abcd", 4);
-    df_put_size(&s, 0);  /* adjustment */
+    df_put_size(&s, 0); /* adjustment */
     size_t out_len;
     df_bytes_t p = df_patch(false, NULL, 0, 4, 0, &s);
     assert_int_equal(apply_crafted(old, sizeof old, &p, &out_len), OTA_OK);
@@ -159,13 +159,15 @@ static void test_headers(void **state)
     p = df_patch(false, NULL, 0, 4, 0, &s);
     df_io_t io;
     ota_delta_config_t strict = {.old_size = sizeof old};
-    assert_int_equal(df_apply(old, sizeof old, p.buf, p.len, 1, &strict, &io), OTA_ERR_DELTA_BARE_NOT_ALLOWED);
+    assert_int_equal(df_apply(old, sizeof old, p.buf, p.len, 1, &strict, &io),
+                     OTA_ERR_DELTA_BARE_NOT_ALLOWED);
     df_io_free(&io);
     free(p.buf);
     /* patch types 1 (in-place) and 2 (bsdiff), compressions bz2, lzma, crle, zstd */
     static const uint8_t types[] = {0x14, 0x24, 0x03, 0x01, 0x02, 0x05};
-    static const int errs[] = {OTA_ERR_DELTA_PATCH_TYPE, OTA_ERR_DELTA_PATCH_TYPE, OTA_ERR_DELTA_COMPRESSION,
-                               OTA_ERR_DELTA_COMPRESSION, OTA_ERR_DELTA_COMPRESSION, OTA_ERR_DELTA_COMPRESSION};
+    static const int errs[] = {OTA_ERR_DELTA_PATCH_TYPE,  OTA_ERR_DELTA_PATCH_TYPE,
+                               OTA_ERR_DELTA_COMPRESSION, OTA_ERR_DELTA_COMPRESSION,
+                               OTA_ERR_DELTA_COMPRESSION, OTA_ERR_DELTA_COMPRESSION};
     for (size_t i = 0; i < sizeof types; i++) {
         p = df_patch(false, NULL, types[i], 4, 0, &s);
         assert_int_equal(apply_crafted(old, sizeof old, &p, NULL), errs[i]);

@@ -117,8 +117,8 @@ static void test_counters_and_timing(void **state)
 static void test_timing_is_configurable(void **state)
 {
     (void)state;
-    ota_flash_emu_config_t cfg = {.size = 0x20000, .strict = true,
-                                  .timing = {.sector_erase_us = 10, .page_program_us = 1}};
+    ota_flash_emu_config_t cfg = {
+        .size = 0x20000, .strict = true, .timing = {.sector_erase_us = 10, .page_program_us = 1}};
     ota_flash_emu_t *emu = NULL;
     assert_int_equal(ota_flash_emu_create(&cfg, NULL, &emu), OTA_OK);
     ota_flash_t *f = ota_flash_emu_flash(emu);
@@ -157,8 +157,8 @@ static void test_clean_cut_stops_everything_until_power_on(void **state)
     ota_flash_t *f = ota_flash_emu_flash(emu);
     uint8_t d[8] = {1, 2, 3, 4, 5, 6, 7, 8}, out[8];
     ota_flash_emu_schedule_cut(emu, 2, OTA_FLASH_CUT_CLEAN, 1);
-    assert_int_equal(ota_flash_program(f, 0, d, 8), OTA_OK);          /* op 1 runs */
-    assert_int_equal(ota_flash_read(f, 0, out, 8), OTA_OK);           /* reads are not ops */
+    assert_int_equal(ota_flash_program(f, 0, d, 8), OTA_OK); /* op 1 runs */
+    assert_int_equal(ota_flash_read(f, 0, out, 8), OTA_OK);  /* reads are not ops */
     assert_false(ota_flash_emu_is_powered_off(emu));
     assert_int_equal(ota_flash_program(f, 8, d, 8), OTA_ERR_FLASH_POWER_LOST); /* op 2 cut */
     assert_true(ota_flash_emu_is_powered_off(emu));
@@ -359,7 +359,7 @@ static void test_faults_of_a_failing_chip(void **state)
         assert_int_equal(ota_flash_erase_sector(flash, s), OTA_OK);
     }
     assert_int_equal(ota_flash_program(flash, s, data, sizeof data), OTA_OK);
-    assert_memory_equal(mem + s, data, sizeof data); /* 2 erases: still fine */
+    assert_memory_equal(mem + s, data, sizeof data);            /* 2 erases: still fine */
     assert_int_equal(ota_flash_erase_sector(flash, s), OTA_OK); /* the 3rd */
     assert_int_equal(ota_flash_program(flash, s, data, sizeof data), OTA_OK);
     assert_true(memcmp(mem + s, data, sizeof data) != 0);

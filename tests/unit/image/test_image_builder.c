@@ -75,8 +75,11 @@ static void test_every_chip_and_size_validates(void **state)
     uint8_t *buf = malloc(cap);
     for (size_t c = 0; c < sizeof k_chips / sizeof k_chips[0]; c++) {
         for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-            ota_app_image_build_config_t cfg = {.chip_id = k_chips[c], .size = sizes[s], .seed = s,
-                                                .version = "v2.3.4", .project_name = "builder_test",
+            ota_app_image_build_config_t cfg = {.chip_id = k_chips[c],
+                                                .size = sizes[s],
+                                                .seed = s,
+                                                .version = "v2.3.4",
+                                                .project_name = "builder_test",
                                                 .secure_version = 3};
             size_t len = 0;
             assert_int_equal(ota_app_image_build_to_buffer(&cfg, buf, cap, &len), OTA_OK);

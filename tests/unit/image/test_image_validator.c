@@ -379,7 +379,7 @@ static void test_flips(void **state)
     assert_int_equal(d.segment, 0);
     assert_int_equal(flip(0x90010, 0x04, NULL, &d), OTA_ERR_IMG_SEGMENT); /* IROM vaddr vs file offset */
     assert_int_equal(d.segment, 2);
-    assert_int_equal(flip(0x8a8b4, 0x04, NULL, &d), OTA_ERR_IMG_HASH); /* DRAM address: only hashed */
+    assert_int_equal(flip(0x8a8b4, 0x04, NULL, &d), OTA_ERR_IMG_HASH);        /* DRAM address: only hashed */
     assert_int_equal(flip(0x8a8b4 + 7, 0x10, NULL, &d), OTA_ERR_IMG_SEGMENT); /* length >= 16 MiB */
     /* data: the checksum catches it, with both values */
     assert_int_equal(flip(0x150000, 0x20, NULL, &d), OTA_ERR_IMG_CHECKSUM);
@@ -423,8 +423,8 @@ static void test_keep_going_reports_checksum_and_hash(void **state)
 static void test_truncated_everywhere(void **state)
 {
     (void)state;
-    size_t cuts[] = {0, 1, 23, 24, 25, 31, 32, 100, 287, 288, 0x8a8b4, 0x8a8bc, 0x90010, 0x100000,
-                     s_len - 40, s_len - 33, s_len - 32, s_len - 1};
+    size_t cuts[] = {0,   1,       23,      24,      25,       31,         32,         100,        287,
+                     288, 0x8a8b4, 0x8a8bc, 0x90010, 0x100000, s_len - 40, s_len - 33, s_len - 32, s_len - 1};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
         ota_image_validator_t *v = malloc(sizeof *v);
         ota_image_validator_init(v, NULL, NULL, NULL);

@@ -157,7 +157,6 @@ static void assert_neighbours_untouched(fixture_t *f)
     }
 }
 
-
 /* Issue 10, class 2: a table whose MD5 is right can still be wrong. Loading refuses what
  * gen_esp32part's verify() refuses (overlaps, entries under the table, app offsets not on 64 KiB,
  * data offsets not on 4 KiB, app sizes not on 4 KiB) and entries past the flash, with its wording. */

@@ -13,11 +13,11 @@
 #include "ota/ota_err.h"
 #include "ota/ota_partition.h"
 
-#define assert_contains(haystack, needle)                                                          \
-    do {                                                                                           \
-        if (strstr((haystack), (needle)) == NULL) {                                                \
-            fail_msg("expected \"%s\" in \"%s\"", (needle), (haystack));                           \
-        }                                                                                          \
+#define assert_contains(haystack, needle) \
+    do { \
+        if (strstr((haystack), (needle)) == NULL) { \
+            fail_msg("expected \"%s\" in \"%s\"", (needle), (haystack)); \
+        } \
     } while (0)
 
 static bool ends_with(const char *s, const char *suffix)
@@ -382,13 +382,13 @@ static void test_numbers_and_suffixes(void **state)
 {
     (void)state;
     ota_partition_table_t *t = calloc(1, sizeof *t);
-    parse_ok("a,data,fat,,16K\n"      /* 0x9000 + 0x4000 */
-             "b,data,fat,,1kk\n"      /* 1 MiB: suffixes apply recursively */
-             "c,data,fat,,0x1_000\n"  /* underscores */
-             "d,data,fat,,0o10000\n"  /* octal 4096 */
+    parse_ok("a,data,fat,,16K\n"     /* 0x9000 + 0x4000 */
+             "b,data,fat,,1kk\n"     /* 1 MiB: suffixes apply recursively */
+             "c,data,fat,,0x1_000\n" /* underscores */
+             "d,data,fat,,0o10000\n" /* octal 4096 */
              "e,data,fat,,0b1000000000000\n"
              "f,data,fat,,4_096\n"
-             "g,data,fat,,2m\n"       /* lower-case suffix */
+             "g,data,fat,,2m\n" /* lower-case suffix */
              "h,data,fat,0x400000,+4096\n",
              NULL, t);
     static const uint32_t offsets[] = {0x9000,   0xD000,   0x10D000, 0x10E000,
@@ -411,7 +411,9 @@ static void test_numbers_and_suffixes(void **state)
     parse_fails("a,data,fat,,8kkkkkk\n", NULL, OTA_ERR_PT_VALUE_RANGE, 1, "out of range"); /* 2^63 */
 
     /* a very long suffix run: 0 times anything is 0, 1 times it is out of range; no recursion */
-    enum { RUN = 200000 };
+    enum {
+        RUN = 200000
+    };
     char *big = malloc(RUN + 32);
     strcpy(big, "z,data,fat,,0");
     memset(big + strlen(big), 'k', RUN);
@@ -543,7 +545,7 @@ static void test_labels(void **state)
     uint8_t bin[OTA_PARTITION_TABLE_MAX_LEN];
     assert_int_equal(ota_partition_table_to_binary(t, true, bin), OTA_OK);
     assert_memory_equal(bin + 12, "custom_label_16c", 16); /* all 16 bytes, no NUL */
-    assert_int_equal(bin[28], 0);                           /* flags follow directly */
+    assert_int_equal(bin[28], 0);                          /* flags follow directly */
     assert_memory_equal(bin + 32 + 12, "seventeen_chars_", 16);
     for (int i = 0; i < 16; i++) {
         assert_int_equal(bin[64 + 12 + i], 0);
@@ -792,11 +794,13 @@ static void test_gen_esp32part_name_warnings(void **state)
     char w[256];
     size_t at = 0;
     assert_int_equal(ota_partition_table_name_warning(t, &at, w, sizeof w), 1);
-    assert_string_equal(w, "WARNING: Partition has name 'app' which is a partition type, but does not match this "
-                           "partition's type (0x1). Mistake in partition table?");
+    assert_string_equal(
+        w, "WARNING: Partition has name 'app' which is a partition type, but does not match this "
+           "partition's type (0x1). Mistake in partition table?");
     assert_int_equal(ota_partition_table_name_warning(t, &at, w, sizeof w), 1);
-    assert_string_equal(w, "WARNING: Partition has name 'ota_1' which is a partition subtype, but this partition "
-                           "has non-matching type 0x1 and subtype 0x2. Mistake in partition table?");
+    assert_string_equal(
+        w, "WARNING: Partition has name 'ota_1' which is a partition subtype, but this partition "
+           "has non-matching type 0x1 and subtype 0x2. Mistake in partition table?");
     assert_int_equal(ota_partition_table_name_warning(t, &at, w, sizeof w), 0);
     free(t);
 }

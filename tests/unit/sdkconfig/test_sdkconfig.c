@@ -11,27 +11,26 @@
 #include "ota/ota_sdkconfig.h"
 
 /* What Kconfig writes for the example with its defaults (menu "OTA App Configuration"). */
-static const char k_example[] =
-    "#\n"
-    "# Automatically generated file. DO NOT EDIT.\n"
-    "# Espressif IoT Development Framework (ESP-IDF) Project Configuration\n"
-    "#\n"
-    "CONFIG_IDF_TARGET=\"esp32\"\n"
-    "\n"
-    "#\n"
-    "# OTA App Configuration\n"
-    "#\n"
-    "CONFIG_WIFI_SSID=\"myssid\"\n"
-    "CONFIG_WIFI_PASSWORD=\"mypassword\"\n"
-    "CONFIG_FIRMWARE_UPGRADE_URI=\"https://192.168.0.3:8070/hello-world.bin\"\n"
-    "CONFIG_DATA_UPGRADE_URI=\"file://sdcard/flash_tone.bin\"\n"
-    "CONFIG_DATA_PARTITION_LABEL=\"flash_tone\"\n"
-    "# CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER is not set\n"
-    "# end of OTA App Configuration\n"
-    "CONFIG_FREERTOS_HZ=1000\n"
-    "CONFIG_ESPTOOLPY_FLASHSIZE_4MB=y\n"
-    "CONFIG_PARTITION_TABLE_OFFSET=0x8000\n"
-    "CONFIG_ESP_TLS_INSECURE=y";  /* no final newline */
+static const char k_example[] = "#\n"
+                                "# Automatically generated file. DO NOT EDIT.\n"
+                                "# Espressif IoT Development Framework (ESP-IDF) Project Configuration\n"
+                                "#\n"
+                                "CONFIG_IDF_TARGET=\"esp32\"\n"
+                                "\n"
+                                "#\n"
+                                "# OTA App Configuration\n"
+                                "#\n"
+                                "CONFIG_WIFI_SSID=\"myssid\"\n"
+                                "CONFIG_WIFI_PASSWORD=\"mypassword\"\n"
+                                "CONFIG_FIRMWARE_UPGRADE_URI=\"https://192.168.0.3:8070/hello-world.bin\"\n"
+                                "CONFIG_DATA_UPGRADE_URI=\"file://sdcard/flash_tone.bin\"\n"
+                                "CONFIG_DATA_PARTITION_LABEL=\"flash_tone\"\n"
+                                "# CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER is not set\n"
+                                "# end of OTA App Configuration\n"
+                                "CONFIG_FREERTOS_HZ=1000\n"
+                                "CONFIG_ESPTOOLPY_FLASHSIZE_4MB=y\n"
+                                "CONFIG_PARTITION_TABLE_OFFSET=0x8000\n"
+                                "CONFIG_ESP_TLS_INSECURE=y"; /* no final newline */
 
 typedef struct {
     int count;
@@ -85,17 +84,17 @@ static void test_example_keys(void **state)
 
     char v[128];
     ota_sdkconfig_kind_t kind;
-    assert_int_equal(ota_sdkconfig_get(k_example, strlen(k_example), "CONFIG_FIRMWARE_UPGRADE_URI", v, sizeof v,
-                                       &kind, &diag),
+    assert_int_equal(ota_sdkconfig_get(k_example, strlen(k_example), "CONFIG_FIRMWARE_UPGRADE_URI", v,
+                                       sizeof v, &kind, &diag),
                      OTA_OK);
     assert_string_equal(v, "https://192.168.0.3:8070/hello-world.bin");
     assert_int_equal(kind, OTA_SDKCONFIG_STRING);
-    assert_int_equal(ota_sdkconfig_get(k_example, strlen(k_example), "CONFIG_DATA_UPGRADE_URI", v, sizeof v, NULL,
-                                       &diag),
-                     OTA_OK);
+    assert_int_equal(
+        ota_sdkconfig_get(k_example, strlen(k_example), "CONFIG_DATA_UPGRADE_URI", v, sizeof v, NULL, &diag),
+        OTA_OK);
     assert_string_equal(v, "file://sdcard/flash_tone.bin");
-    assert_int_equal(ota_sdkconfig_get(k_example, strlen(k_example), "CONFIG_DATA_PARTITION_LABEL", v, sizeof v,
-                                       NULL, &diag),
+    assert_int_equal(ota_sdkconfig_get(k_example, strlen(k_example), "CONFIG_DATA_PARTITION_LABEL", v,
+                                       sizeof v, NULL, &diag),
                      OTA_OK);
     assert_string_equal(v, "flash_tone");
     bool force = true;
@@ -104,9 +103,9 @@ static void test_example_keys(void **state)
                      OTA_OK);
     assert_false(force);
     bool insecure = false;
-    assert_int_equal(ota_sdkconfig_get_bool(k_example, strlen(k_example), "CONFIG_ESP_TLS_INSECURE", &insecure,
-                                            &diag),
-                     OTA_OK);
+    assert_int_equal(
+        ota_sdkconfig_get_bool(k_example, strlen(k_example), "CONFIG_ESP_TLS_INSECURE", &insecure, &diag),
+        OTA_OK);
     assert_true(insecure);
     assert_int_equal(ota_sdkconfig_get(k_example, strlen(k_example), "CONFIG_NOPE", v, sizeof v, NULL, &diag),
                      OTA_ERR_NOT_FOUND);
@@ -114,9 +113,9 @@ static void test_example_keys(void **state)
                      OTA_ERR_NOT_FOUND); /* whole names only */
     /* the bool from the file, as `ota run` turns the check on */
     const char on[] = "CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER=y\n";
-    assert_int_equal(ota_sdkconfig_get_bool(on, strlen(on), "CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER", &force,
-                                            &diag),
-                     OTA_OK);
+    assert_int_equal(
+        ota_sdkconfig_get_bool(on, strlen(on), "CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER", &force, &diag),
+        OTA_OK);
     assert_true(force);
 }
 
@@ -148,11 +147,11 @@ static void test_crlf_same_as_lf(void **state)
 static void test_strings_and_escapes(void **state)
 {
     (void)state;
-    const char text[] = "CONFIG_Q=\"a \\\"quoted\\\" \\\\ back\"\n"  /* a "quoted" \ back */
+    const char text[] = "CONFIG_Q=\"a \\\"quoted\\\" \\\\ back\"\n" /* a "quoted" \ back */
                         "CONFIG_E=\"\"\n"
-                        "CONFIG_L=\"\\x\"\n"                        /* any escaped char is itself */
+                        "CONFIG_L=\"\\x\"\n" /* any escaped char is itself */
                         "CONFIG_H=\"# not a comment\"   \n"
-                        "CONFIG_R=a#b \"c\"\n"                     /* unquoted: as written */
+                        "CONFIG_R=a#b \"c\"\n" /* unquoted: as written */
                         "CONFIG_EMPTY=\n"
                         "\t  CONFIG_INDENT=1  \t\n"
                         "CONFIG_lower_9=ok\n";
@@ -177,16 +176,17 @@ static void test_strings_and_escapes(void **state)
     assert_string_equal(v, "a \"quoted\" \\ back");
     /* exactly fitting buffer, then one byte short */
     assert_int_equal(ota_sdkconfig_get(text, strlen(text), "CONFIG_Q", v, 18, NULL, NULL), OTA_OK);
-    assert_int_equal(ota_sdkconfig_get(text, strlen(text), "CONFIG_Q", v, 17, NULL, NULL), OTA_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(ota_sdkconfig_get(text, strlen(text), "CONFIG_Q", v, 17, NULL, NULL),
+                     OTA_ERR_BUFFER_TOO_SMALL);
 }
 
 static void test_not_set_and_comments(void **state)
 {
     (void)state;
     const char text[] = "# CONFIG_A is not set\n"
-                        "#CONFIG_B is not set\n"             /* no space: just a comment */
+                        "#CONFIG_B is not set\n" /* no space: just a comment */
                         "# CONFIG_C is not set   \n"
-                        "# CONFIG_D is not set, really\n"    /* more text: a comment */
+                        "# CONFIG_D is not set, really\n" /* more text: a comment */
                         "   # CONFIG_E is not set\n"
                         "# CONFIG_ is not set\n"
                         "\n   \n\t\n";
@@ -204,7 +204,8 @@ static void test_not_set_and_comments(void **state)
     /* empty text, BOM */
     assert_int_equal(parse("", 0, &c, NULL), OTA_OK);
     assert_int_equal(c.count, 0);
-    const char bom[] = "\xEF\xBB\xBF" "CONFIG_A=y\n";
+    const char bom[] = "\xEF\xBB\xBF"
+                       "CONFIG_A=y\n";
     assert_int_equal(parse(bom, strlen(bom), &c, NULL), OTA_OK);
     assert_string_equal(c.keys[0], "CONFIG_A");
 }
@@ -246,7 +247,8 @@ static void test_syntax_errors(void **state)
     /* a lookup refuses a file with an error anywhere, even after the key */
     const char later[] = "CONFIG_A=y\nbroken\n";
     char v[8];
-    assert_int_equal(ota_sdkconfig_get(later, strlen(later), "CONFIG_A", v, sizeof v, NULL, &diag), OTA_ERR_PARSE);
+    assert_int_equal(ota_sdkconfig_get(later, strlen(later), "CONFIG_A", v, sizeof v, NULL, &diag),
+                     OTA_ERR_PARSE);
     assert_int_equal(diag.line, 2);
 }
 
@@ -272,8 +274,9 @@ static void test_duplicates_callback_and_buffers(void **state)
     /* a callback error stops the walk and comes back */
     int seen = 0;
     char scratch[64];
-    assert_int_equal(ota_sdkconfig_parse(text, strlen(text), scratch, sizeof scratch, stop_at_second, &seen, NULL),
-                     OTA_ERR_CANCELLED);
+    assert_int_equal(
+        ota_sdkconfig_parse(text, strlen(text), scratch, sizeof scratch, stop_at_second, &seen, NULL),
+        OTA_ERR_CANCELLED);
     assert_int_equal(seen, 2);
     /* scratch: key + NUL + value + NUL; one byte short is refused with the line */
     ota_sdkconfig_diag_t diag;
@@ -296,7 +299,8 @@ static void test_duplicates_callback_and_buffers(void **state)
     assert_int_equal(diag.line, 4);
     assert_int_equal(ota_sdkconfig_get_bool(text, strlen(text), "CONFIG_A", &b, &diag), OTA_ERR_PARSE);
     const char quoted_y[] = "CONFIG_A=\"y\"\nCONFIG_N=n\n";
-    assert_int_equal(ota_sdkconfig_get_bool(quoted_y, strlen(quoted_y), "CONFIG_A", &b, &diag), OTA_ERR_PARSE);
+    assert_int_equal(ota_sdkconfig_get_bool(quoted_y, strlen(quoted_y), "CONFIG_A", &b, &diag),
+                     OTA_ERR_PARSE);
     assert_int_equal(ota_sdkconfig_get_bool(quoted_y, strlen(quoted_y), "CONFIG_N", &b, &diag), OTA_OK);
     assert_false(b);
 }
@@ -304,12 +308,9 @@ static void test_duplicates_callback_and_buffers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_example_keys),
-        cmocka_unit_test(test_crlf_same_as_lf),
-        cmocka_unit_test(test_strings_and_escapes),
-        cmocka_unit_test(test_not_set_and_comments),
-        cmocka_unit_test(test_syntax_errors),
-        cmocka_unit_test(test_duplicates_callback_and_buffers),
+        cmocka_unit_test(test_example_keys),        cmocka_unit_test(test_crlf_same_as_lf),
+        cmocka_unit_test(test_strings_and_escapes), cmocka_unit_test(test_not_set_and_comments),
+        cmocka_unit_test(test_syntax_errors),       cmocka_unit_test(test_duplicates_callback_and_buffers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

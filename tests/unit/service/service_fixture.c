@@ -33,8 +33,12 @@ static uint8_t *build_app(const char *version, uint32_t size, uint64_t seed, uin
                           size_t *len)
 {
     ota_app_image_build_config_t cfg = {
-        .chip_id = chip, .size = size, .seed = seed, .version = version,
-        .project_name = "ota_example", .secure_version = secure,
+        .chip_id = chip,
+        .size = size,
+        .seed = seed,
+        .version = version,
+        .project_name = "ota_example",
+        .secure_version = secure,
     };
     uint8_t *buf = malloc(size + 64);
     assert_int_equal(ota_app_image_build_to_buffer(&cfg, buf, size + 64, len), OTA_OK);
@@ -131,7 +135,8 @@ static void restart(void *ctx)
 
 const struct ota_update_features *sf_features = &ota_update_features_all;
 
-int sf_run(sf_device_t *d, const ota_upgrade_ops_t *list, int count, bool version_check, ota_service_summary_t *sum)
+int sf_run(sf_device_t *d, const ota_upgrade_ops_t *list, int count, bool version_check,
+           ota_service_summary_t *sum)
 {
     return sf_run_ex(d, list, count, version_check, NULL, NULL, 0, sum);
 }

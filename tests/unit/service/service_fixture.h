@@ -16,7 +16,7 @@
 typedef struct {
     ota_flash_emu_t *emu;
     ota_device_t dev;
-    char *dir;           /* temporary directory: the "sdcard" and update files */
+    char *dir; /* temporary directory: the "sdcard" and update files */
 } sf_device_t;
 
 /* Create the device, write an app of @p version to ota_0 and boot it. */
@@ -33,7 +33,8 @@ char *sf_make_file(sf_device_t *d, const char *name, const void *data, size_t le
 
 /* A service on the device with @p list; runs it; fills @p sum; returns ota_service_run's value.
  * Restart = run the bootloader. */
-int sf_run(sf_device_t *d, const ota_upgrade_ops_t *list, int count, bool version_check, ota_service_summary_t *sum);
+int sf_run(sf_device_t *d, const ota_upgrade_ops_t *list, int count, bool version_check,
+           ota_service_summary_t *sum);
 
 /* Like sf_run with an opener of your own (NULL = the platform's) and a flash-op cut scheduled
  * before the run (cut_at 0 = none). */

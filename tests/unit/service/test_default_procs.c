@@ -211,7 +211,8 @@ static void test_signature_sector_must_fit_before_erasing(void **state)
     ota_service_summary_t sum;
     d.dev.security.secure_boot_v2 = false;
     assert_int_equal(sf_run(&d, first, 1, false, &sum), OTA_OK);
-    assert_int_equal(ota_ops_set_boot_partition(&d.dev, ota_partition_find_by_label(&d.dev.table, "ota_0")), OTA_OK);
+    assert_int_equal(ota_ops_set_boot_partition(&d.dev, ota_partition_find_by_label(&d.dev.table, "ota_0")),
+                     OTA_OK);
     d.dev.security.secure_boot_v2 = true;
     /* unsigned, fits as it is: the stream's size (file size) says its sector cannot */
     const uint32_t len = 0x100000 - 1000;

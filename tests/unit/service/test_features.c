@@ -16,7 +16,7 @@
 #include "ota/ota_update_features.h"
 #include "service_fixture.h"
 
-#define FLASH_SIZE (4u * 1024u * 1024u)
+#define FLASH_SIZE  (4u * 1024u * 1024u)
 #define NEW_VERSION "v2.2-253-g0000001"
 
 /* The error lines of the last run (the refusal's detail is logged with OTA_LOGE). */
@@ -41,8 +41,8 @@ static char *testdata_uri(const char *rel)
 
 /* Run @p item with @p features: the item fails with @p want, the log names @p feature, and the
  * flash is untouched (no erase, no program, same bytes; still running ota_0). */
-static void expect_refused(sf_device_t *d, const ota_update_features_t *features, ota_upgrade_ops_t item, int want,
-                           const char *feature)
+static void expect_refused(sf_device_t *d, const ota_update_features_t *features, ota_upgrade_ops_t item,
+                           int want, const char *feature)
 {
     uint8_t *before = malloc(FLASH_SIZE);
     assert_non_null(before);
@@ -103,7 +103,8 @@ static void test_signed_data_without_signatures(void **state)
     sf_device_init(&d, SF_RUNNING_VERSION);
     strcpy(d.dev.security.signed_data[0], "flash_tone");
     char *tone = testdata_uri("esp-adf/flash_tone_fmt0.bin");
-    expect_refused(&d, NULL, sf_data_item("flash_tone", tone), OTA_ERR_NOT_SUPPORTED, "signature verification");
+    expect_refused(&d, NULL, sf_data_item("flash_tone", tone), OTA_ERR_NOT_SUPPORTED,
+                   "signature verification");
     free(tone);
     sf_device_free(&d);
 }
@@ -114,8 +115,8 @@ static void test_decrypt_key_without_decryption(void **state)
     sf_device_t d;
     sf_device_init(&d, SF_RUNNING_VERSION);
     static const uint8_t hmac_key[32] = {1, 2, 3};
-    d.dev.security.decrypt_key = (ota_enc_img_key_t){.scheme = OTA_ENC_SCHEME_ECIES_P256, .data = hmac_key,
-                                                     .len = sizeof hmac_key};
+    d.dev.security.decrypt_key =
+        (ota_enc_img_key_t){.scheme = OTA_ENC_SCHEME_ECIES_P256, .data = hmac_key, .len = sizeof hmac_key};
     /* a plain image: even so the device expects encrypted ones, and cannot decrypt */
     char *app = sf_make_app(&d, "app.bin", NEW_VERSION, 200000, 4);
     static const ota_update_features_t no_dec = {.signatures = &ota_update_feature_signatures,

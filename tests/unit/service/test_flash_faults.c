@@ -22,7 +22,7 @@
 #include "ota/ota_tone.h"
 #include "service_fixture.h"
 
-#define FLASH_SIZE (4u * 1024u * 1024u)
+#define FLASH_SIZE  (4u * 1024u * 1024u)
 #define NEW_VERSION "v2.3-4-g1f2e3d4c"
 
 typedef struct {

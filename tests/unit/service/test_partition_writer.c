@@ -14,7 +14,7 @@
 #include "service/partition_writer.h"
 
 #define PART_OFFSET 0x110000u
-#define PART_SIZE 0x100000u
+#define PART_SIZE   0x100000u
 
 typedef struct {
     ota_flash_emu_t *emu;
@@ -25,7 +25,8 @@ typedef struct {
 static void fixture_init(fixture_t *f)
 {
     f->emu = ts_ram_flash(4 * 1024 * 1024);
-    ota_partition_info_t info = {.label = "ota_1", .type = 0, .subtype = 0x11, .offset = PART_OFFSET, .size = PART_SIZE};
+    ota_partition_info_t info = {
+        .label = "ota_1", .type = 0, .subtype = 0x11, .offset = PART_OFFSET, .size = PART_SIZE};
     ota_partition_init(&f->part, ota_flash_emu_flash(f->emu), &info);
 }
 
@@ -48,8 +49,8 @@ static void fixture_init_data(fixture_t *f, uint8_t old_fill, const bool *dirty)
 static const ota_journal_header_t k_journal = {.total_size = 0, .etag = "\"abc\""};
 
 /* Write @p image in @p chunk pieces; returns the first error. */
-static int write_image(fixture_t *f, ota_partition_writer_t *w, const uint8_t *image, size_t len, size_t chunk,
-                       int64_t expected)
+static int write_image(fixture_t *f, ota_partition_writer_t *w, const uint8_t *image, size_t len,
+                       size_t chunk, int64_t expected)
 {
     int err = ota_pw_begin(w, NULL, &f->part, f->first, expected, &k_journal, NULL);
     for (size_t off = 0; err == OTA_OK && off < len; off += chunk) {
@@ -208,7 +209,8 @@ static void test_too_large_is_refused_before_erasing(void **state)
     fixture_t f;
     fixture_init(&f);
     ota_partition_writer_t w;
-    assert_int_equal(ota_pw_begin(&w, NULL, &f.part, f.first, PART_SIZE + 1, &k_journal, NULL), OTA_ERR_IMG_TOO_LARGE);
+    assert_int_equal(ota_pw_begin(&w, NULL, &f.part, f.first, PART_SIZE + 1, &k_journal, NULL),
+                     OTA_ERR_IMG_TOO_LARGE);
     ota_flash_emu_stats_t s;
     ota_flash_emu_get_stats(f.emu, &s);
     assert_int_equal(s.sector_erases + s.block_erases + s.program_ops, 0);
@@ -242,7 +244,8 @@ static void test_checkpoints_append_to_the_journal(void **state)
     ota_journal_checkpoint_t cp;
     assert_int_equal(ota_journal_record_decode(mem + OTA_JOURNAL_RECORDS_OFFSET, &cp), OTA_OK);
     assert_int_equal(cp.bytes_written, 65536);
-    assert_int_equal(ota_journal_record_decode(mem + OTA_JOURNAL_RECORDS_OFFSET + (cap - 1) * 48, &cp), OTA_OK);
+    assert_int_equal(ota_journal_record_decode(mem + OTA_JOURNAL_RECORDS_OFFSET + (cap - 1) * 48, &cp),
+                     OTA_OK);
     assert_int_equal(cp.digest[0], cap - 1);
     ota_flash_emu_destroy(f.emu);
 }
@@ -359,7 +362,8 @@ static int weak_erase(void *ctx, uint32_t addr, uint32_t len)
     return f->inner->ops->erase(f->inner->ctx, addr, len);
 }
 
-static const ota_flash_ops_t k_weak_ops = {weak_read, weak_program, weak_erase, NULL}; /* no map: the copy path */
+static const ota_flash_ops_t k_weak_ops = {weak_read, weak_program, weak_erase,
+                                           NULL}; /* no map: the copy path */
 
 static void test_every_program_is_read_back(void **state)
 {

@@ -30,8 +30,8 @@ typedef struct {
     uint32_t header_got;
     uint32_t body_len;
     uint8_t key;
-    uint32_t pos;        /* body bytes produced */
-    uint32_t crc;        /* of the plain bytes produced */
+    uint32_t pos; /* body bytes produced */
+    uint32_t crc; /* of the plain bytes produced */
     uint8_t trailer[4];
     uint32_t trailer_got;
     /* test bookkeeping */
@@ -69,14 +69,15 @@ static int xor_reset(void *arg)
     return OTA_OK;
 }
 
-static int xor_process(void *arg, const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out, size_t out_cap,
-                       size_t *out_len)
+static int xor_process(void *arg, const uint8_t *in, size_t in_len, size_t *in_used, uint8_t *out,
+                       size_t out_cap, size_t *out_len)
 {
     xor_stage_t *x = arg;
     size_t used = 0, made = 0;
     while (used < in_len) {
         if (x->header_got < XOR_HEADER) {
-            size_t n = XOR_HEADER - x->header_got < in_len - used ? XOR_HEADER - x->header_got : in_len - used;
+            size_t n =
+                XOR_HEADER - x->header_got < in_len - used ? XOR_HEADER - x->header_got : in_len - used;
             memcpy(x->header + x->header_got, in + used, n);
             x->header_got += (uint32_t)n;
             used += n;
@@ -175,8 +176,12 @@ static ota_stage_t g_stage;
 
 static ota_stage_t xor_stage(ota_stage_resume_t resume)
 {
-    ota_stage_t s = {.name = "xor", .reset = xor_reset, .process = xor_process, .finish = xor_finish,
-                     .resume = resume, .ctx = &g_xor};
+    ota_stage_t s = {.name = "xor",
+                     .reset = xor_reset,
+                     .process = xor_process,
+                     .finish = xor_finish,
+                     .resume = resume,
+                     .ctx = &g_xor};
     if (resume == OTA_STAGE_RESUME_STATE) {
         s.save = xor_save;
         s.restore = xor_restore;
@@ -210,7 +215,7 @@ typedef struct {
     ota_sha256_ctx_t sha;
     uint8_t digest[32];
     bool reject_at_finish;
-    uint64_t reject_after;   /* feed fails once more than this many bytes came; 0 = never */
+    uint64_t reject_after; /* feed fails once more than this many bytes came; 0 = never */
     int finishes;
 } spy_verifier_t;
 
@@ -262,8 +267,12 @@ static int custom_prepare(ota_service_t *service, void **handle, ota_node_attr_t
         err = ota_path_add_stage(*handle, &g_stage);
     }
     if (err == OTA_OK && g_add_verifier) {
-        ota_verifier_t v = {.name = "spy", .reset = spy_reset, .feed = spy_feed, .finish = spy_finish,
-                            .message = spy_message, .ctx = &g_spy};
+        ota_verifier_t v = {.name = "spy",
+                            .reset = spy_reset,
+                            .feed = spy_feed,
+                            .finish = spy_finish,
+                            .message = spy_message,
+                            .ctx = &g_spy};
         err = ota_path_add_verifier(*handle, &v);
     }
     return err;
@@ -448,7 +457,7 @@ static void staged_resume_case(ota_stage_resume_t mode)
         assert_int_equal(rec.state_len, 2 + 32);
         assert_int_equal(st[0] | st[1] << 8, 32);
         assert_memory_equal(st + 2, "XOR1", 4);
-        assert_int_equal(get32(st + 2 + 20), cp.bytes_written);                     /* pos */
+        assert_int_equal(get32(st + 2 + 20), cp.bytes_written);                         /* pos */
         assert_int_equal(get32(st + 2 + 24), ota_crc32_le(0, plain, cp.bytes_written)); /* crc */
     } else {
         assert_int_equal(rec.state_len, 2);
@@ -597,8 +606,8 @@ static void test_stage_record_format(void **state)
     (void)state;
     uint8_t sector[4096];
     memset(sector, 0xFF, sizeof sector);
-    ota_journal_header_t h = {.total_size = 0x1F0000, .etag = "\"e\"", .staged = true, .source_size = 12345,
-                              .chain_id = 0xC0FFEE};
+    ota_journal_header_t h = {
+        .total_size = 0x1F0000, .etag = "\"e\"", .staged = true, .source_size = 12345, .chain_id = 0xC0FFEE};
     ota_journal_header_encode(&h, sector);
     assert_int_equal(sector[4], 2);
     ota_journal_header_t back;
@@ -610,7 +619,8 @@ static void test_stage_record_format(void **state)
 
     uint8_t state_in[300];
     ts_fill_random(state_in, sizeof state_in, 3);
-    ota_journal_stage_t rec = {.bytes_written = 0x30000, .source_offset = 0x30010, .state_len = sizeof state_in};
+    ota_journal_stage_t rec = {
+        .bytes_written = 0x30000, .source_offset = 0x30010, .state_len = sizeof state_in};
     uint32_t slots = ota_journal_stage_slots(sizeof state_in);
     assert_int_equal(slots, 1 + (300 - 28 + 39) / 40);
     ota_journal_stage_encode(&rec, state_in, sector + 128);

@@ -96,7 +96,7 @@ static void app_resume_case(uint64_t k, uint64_t *reread, uint32_t *image_size)
     bool resumed = ts_log_contains("resumed at byte");
     ts_log_capture_stop();
     assert_true(resumed);
-    assert_int_equal(second.opens, 2);           /* offset 0 for sector 0, then the checkpoint */
+    assert_int_equal(second.opens, 2); /* offset 0 for sector 0, then the checkpoint */
     assert_true(second.last_offset > 4096);
     assert_int_equal(second.bytes, 4096 + (size - second.last_offset));
     /* byte-identical, and it boots */
@@ -136,7 +136,8 @@ static void test_data_resumes_after_power_cut(void **state)
     ota_upgrade_ops_t list[] = {sf_data_item("flash_tone", uri)};
     ota_service_summary_t sum;
     counter_t first = {0}, second = {0};
-    assert_int_equal(sf_run_ex(&d, list, 1, false, counting_open, &first, 150, &sum), OTA_ERR_FLASH_POWER_LOST);
+    assert_int_equal(sf_run_ex(&d, list, 1, false, counting_open, &first, 150, &sum),
+                     OTA_ERR_FLASH_POWER_LOST);
     ota_flash_emu_power_on(d.emu);
     assert_int_equal(sf_run_ex(&d, list, 1, false, counting_open, &second, 0, &sum), OTA_OK);
     assert_int_equal(second.opens, 2);
@@ -167,10 +168,11 @@ static void test_changed_file_is_not_resumed(void **state)
     assert_int_equal(c2.opens, 1);
     assert_int_equal(c2.bytes, 400000);
     ota_app_desc_t desc;
-    assert_int_equal(ota_image_read_app_desc(&(ota_partition_t){ota_flash_emu_flash(d.emu),
-                                                                *ota_partition_find_by_label(&d.dev.table, "ota_1")},
-                                             &desc),
-                     OTA_OK);
+    assert_int_equal(
+        ota_image_read_app_desc(&(ota_partition_t){ota_flash_emu_flash(d.emu),
+                                                   *ota_partition_find_by_label(&d.dev.table, "ota_1")},
+                                &desc),
+        OTA_OK);
     assert_string_equal(desc.version, "v2.4");
     free(uri);
     sf_device_free(&d);

@@ -18,7 +18,8 @@ static void test_caller_buffer_is_used_not_allocated(void **state)
 {
     (void)state;
     ota_mem_stats_t before, with_own, with_caller;
-    ota_service_config_t cfg = {.device = &g_device, .work_buffer_size = sizeof g_buffer, .features = &ota_update_features_all};
+    ota_service_config_t cfg = {
+        .device = &g_device, .work_buffer_size = sizeof g_buffer, .features = &ota_update_features_all};
 
     ota_mem_get_stats(&before);
     ota_service_t *svc = NULL;
@@ -34,7 +35,8 @@ static void test_caller_buffer_is_used_not_allocated(void **state)
     assert_ptr_equal(ota_service_work_buffer(svc, &size), g_buffer);
     assert_int_equal(size, sizeof g_buffer);
     /* exactly the buffer's bytes fewer on the heap */
-    assert_int_equal((with_own.current_bytes - before.current_bytes) - (with_caller.current_bytes - before.current_bytes),
+    assert_int_equal((with_own.current_bytes - before.current_bytes) -
+                         (with_caller.current_bytes - before.current_bytes),
                      sizeof g_buffer);
     ota_service_destroy(svc);
 }

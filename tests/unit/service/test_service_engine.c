@@ -22,7 +22,7 @@ typedef struct {
 } script_t;
 
 typedef struct {
-    char calls[1024];   /* "P0 N0 E0 F0(0) ..." */
+    char calls[1024]; /* "P0 N0 E0 F0(0) ..." */
     int finished_seen[8];
     ota_event_t events[64];
     char event_uri[64][64];
@@ -122,8 +122,12 @@ static ota_upgrade_ops_t item(const char *id, bool reboot, bool brk)
 {
     ota_upgrade_ops_t ops = {
         {OTA_PART_TYPE_DATA, id, "file://sdcard/x.bin", NULL},
-        s_prepare, s_need, s_execute, s_finished,
-        reboot, brk,
+        s_prepare,
+        s_need,
+        s_execute,
+        s_finished,
+        reboot,
+        brk,
     };
     return ops;
 }
@@ -204,11 +208,11 @@ static void test_finished_check_always_runs_and_decides(void **state)
     trace_t t;
     ota_service_t *svc = make_service(&t);
     ota_upgrade_ops_t list[] = {item("0", false, false), item("1", false, false), item("2", true, false)};
-    g_scripts[0].prepare_ret = OTA_ERR_SRC_FILE_NOT_FOUND;   /* finished_check still runs */
+    g_scripts[0].prepare_ret = OTA_ERR_SRC_FILE_NOT_FOUND; /* finished_check still runs */
     g_scripts[1].execute_ret = OTA_ERR_IMG_CHECKSUM;
-    g_scripts[1].finished_override = 1;                      /* ...and may override: */
+    g_scripts[1].finished_override = 1; /* ...and may override: */
     g_scripts[1].finished_ret = OTA_OK;
-    g_scripts[2].finished_override = 1;                      /* a success turned into a failure */
+    g_scripts[2].finished_override = 1; /* a success turned into a failure */
     g_scripts[2].finished_ret = OTA_ERR_SVC_VERIFY_FAILED;
     assert_int_equal(ota_service_set_upgrade_list(svc, list, 3), OTA_OK);
     ota_service_summary_t sum;
@@ -230,8 +234,8 @@ static void test_null_steps_as_esp_adf(void **state)
     trace_t t;
     ota_service_t *svc = make_service(&t);
     ota_upgrade_ops_t list[] = {item("0", false, false), item("1", false, false)};
-    list[0].need_upgrade = NULL;   /* nothing is called, not even finished_check */
-    list[1].finished_check = NULL; /* steps run, result is NULL_STEP */
+    list[0].need_upgrade = NULL;       /* nothing is called, not even finished_check */
+    list[1].finished_check = NULL;     /* steps run, result is NULL_STEP */
     g_scripts[1].static_handle = true; /* ESP-ADF leaks the handle then */
     assert_int_equal(ota_service_set_upgrade_list(svc, list, 2), OTA_OK);
     ota_service_summary_t sum;

@@ -14,7 +14,7 @@
 #include "service_fixture.h"
 
 #define TONE_FMT0 "esp-adf/flash_tone_fmt0.bin"
-#define WORK 4096u
+#define WORK      4096u
 
 /* A source that counts the reads made since the last step and their largest size. */
 typedef struct {
@@ -79,8 +79,8 @@ static char *testdata_uri(const char *rel)
     return uri;
 }
 
-static ota_service_t *make_service(sf_device_t *d, ota_source_posix_config_t *posix, const ota_upgrade_ops_t *list,
-                                   int count)
+static ota_service_t *make_service(sf_device_t *d, ota_source_posix_config_t *posix,
+                                   const ota_upgrade_ops_t *list, int count)
 {
     posix->sdcard_root = d->dir;
     ota_service_config_t cfg = {

@@ -82,10 +82,8 @@ static void test_data_item_into_protected_regions(void **state)
         uint32_t offset, size;
         const char *what;
     } cases[] = {
-        {0x20000, 0x10000, "the running app"},
-        {0xD000, 0x1000, "otadata"},
-        {0x8000, 0x1000, "the partition table"},
-        {0x1000, 0x2000, "the bootloader region"},
+        {0x20000, 0x10000, "the running app"},       {0xD000, 0x1000, "otadata"},
+        {0x8000, 0x1000, "the partition table"},     {0x1000, 0x2000, "the bootloader region"},
         {0x3F0000, 0x20000, "the end of the flash"},
     };
     uint8_t data[3000];

@@ -23,9 +23,9 @@
 #define FILE_SIZE 10000
 
 typedef struct {
-    char *dir;    /* temp dir */
-    char *root;   /* dir/sdcard */
-    char *file;   /* dir/sdcard/tone.bin */
+    char *dir;  /* temp dir */
+    char *root; /* dir/sdcard */
+    char *file; /* dir/sdcard/tone.bin */
     uint8_t data[FILE_SIZE];
     ota_source_posix_config_t posix;
     ota_source_config_t cfg; /* .transport = &posix */
@@ -100,7 +100,8 @@ static void test_offsets(void **state)
     const uint64_t offsets[] = {1, 4095, 4096, FILE_SIZE - 1};
     for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
         ota_source_t *src = NULL;
-        assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", offsets[i], NULL, &src, NULL), OTA_OK);
+        assert_int_equal(
+            ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", offsets[i], NULL, &src, NULL), OTA_OK);
         assert_int_equal(ota_source_get_info(src)->offset, offsets[i]);
         long n = ota_source_read_full(src, out, sizeof out);
         assert_int_equal(n, FILE_SIZE - offsets[i]);
@@ -109,7 +110,8 @@ static void test_offsets(void **state)
     }
     /* at the very end: opens, reads nothing */
     ota_source_t *src = NULL;
-    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", FILE_SIZE, NULL, &src, NULL), OTA_OK);
+    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", FILE_SIZE, NULL, &src, NULL),
+                     OTA_OK);
     assert_int_equal(ota_source_read(src, out, 10), 0);
     ota_source_close(src);
     /* past the end: the file is not the one the caller started on */
@@ -184,7 +186,8 @@ static void test_expect(void **state)
     struct timespec times[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
     assert_int_equal(utimensat(AT_FDCWD, f->file, times, 0), 0);
     ota_source_info_t diag;
-    assert_int_equal(open_uri(f, "file://sdcard/tone.bin", 100, &ex, &src, &diag), OTA_ERR_SRC_RESOURCE_CHANGED);
+    assert_int_equal(open_uri(f, "file://sdcard/tone.bin", 100, &ex, &src, &diag),
+                     OTA_ERR_SRC_RESOURCE_CHANGED);
     assert_non_null(strstr(diag.error, "ETag changed"));
 }
 
@@ -238,7 +241,8 @@ static void test_errors(void **state)
 
     ota_source_t *src = NULL;
     assert_int_equal(ota_source_open(NULL, &f->cfg, NULL, 0, NULL, &src, NULL), OTA_ERR_INVALID_ARG);
-    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 0, NULL, NULL, NULL), OTA_ERR_INVALID_ARG);
+    assert_int_equal(ota_source_open(NULL, &f->cfg, "file://sdcard/tone.bin", 0, NULL, NULL, NULL),
+                     OTA_ERR_INVALID_ARG);
     free(gone);
     free(fifo);
     free(sub);
@@ -286,7 +290,8 @@ static void test_symlinks(void **state)
     ota_source_config_t c = {.transport = &posix};
     assert_int_equal(ota_source_open(NULL, &c, "file://sdcard/tone.bin", 0, NULL, &src, NULL), OTA_OK);
     ota_source_close(src);
-    assert_int_equal(ota_source_open(NULL, &c, "file://sdcard/link.bin", 0, NULL, &src, NULL), OTA_ERR_SRC_PATH_ESCAPE);
+    assert_int_equal(ota_source_open(NULL, &c, "file://sdcard/link.bin", 0, NULL, &src, NULL),
+                     OTA_ERR_SRC_PATH_ESCAPE);
 
     free(root_link);
     free(loop);
@@ -386,8 +391,8 @@ static void test_walk_semantics(void **state)
     static const struct {
         const char *name, *target;
     } links[] = {
-        {"alias.bin", "tone.bin"}, {"subl", "sub"},          {"up", "sub/../tone.bin"},
-        {"out.bin", "../secret.bin"}, {"abs", "/etc/passwd"}, {"loop", "loop"},
+        {"alias.bin", "tone.bin"},       {"subl", "sub"},        {"up", "sub/../tone.bin"},
+        {"out.bin", "../secret.bin"},    {"abs", "/etc/passwd"}, {"loop", "loop"},
         {"sub/back.bin", "../tone.bin"},
     };
     for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
@@ -401,10 +406,21 @@ static void test_walk_semantics(void **state)
         const char *rel;
         int want; /* 0: opens, else -errno */
     } cases[] = {
-        {"tone.bin", 0},      {"./tone.bin", 0},         {"alias.bin", 0},       {"subl/x.bin", 0},
-        {"up", 0},            {"sub/../tone.bin", 0},     {"sub/back.bin", 0},    {"subl/../tone.bin", 0},
-        {"../sdcard/tone.bin", -EXDEV}, {"out.bin", -EXDEV}, {"abs", -EXDEV},     {"loop", -ELOOP},
-        {"sub/../../secret.bin", -EXDEV}, {"missing", -ENOENT}, {"tone.bin/x", -ENOTDIR},
+        {"tone.bin", 0},
+        {"./tone.bin", 0},
+        {"alias.bin", 0},
+        {"subl/x.bin", 0},
+        {"up", 0},
+        {"sub/../tone.bin", 0},
+        {"sub/back.bin", 0},
+        {"subl/../tone.bin", 0},
+        {"../sdcard/tone.bin", -EXDEV},
+        {"out.bin", -EXDEV},
+        {"abs", -EXDEV},
+        {"loop", -ELOOP},
+        {"sub/../../secret.bin", -EXDEV},
+        {"missing", -ENOENT},
+        {"tone.bin/x", -ENOTDIR},
     };
     for (int use_openat2 = 0; use_openat2 <= 1; use_openat2++) {
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -528,7 +544,8 @@ static void test_sdcard_swap_race(void **state)
     atomic_store(&sw.stop, true);
     assert_int_equal(pthread_join(th, NULL), 0);
     print_message("swap race: %d opens, %d read the inside file, %d refused, %d read the outside file, "
-                  "%lu swaps\n", RACE_OPENS, ok, refused, leaked, (unsigned long)atomic_load(&sw.swaps));
+                  "%lu swaps\n",
+                  RACE_OPENS, ok, refused, leaked, (unsigned long)atomic_load(&sw.swaps));
     print_message("swap race (walk): %d opens, %d inside, %d refused, %d outside\n", RACE_OPENS, walk_ok,
                   walk_refused, walk_leaked);
     assert_int_equal(leaked, 0);
@@ -552,8 +569,8 @@ static void test_sdcard_swap_race(void **state)
     expect_open_error(f, link_name, OTA_ERR_SRC_PATH_ESCAPE, "outside the sdcard root");
     root_fd = open(f->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     assert_true(root_fd >= 0);
-    int fd = ota_posix_open_beneath(root_fd, real_name + strlen("file://sdcard/"), O_RDONLY | O_CLOEXEC,
-                                    false);
+    int fd =
+        ota_posix_open_beneath(root_fd, real_name + strlen("file://sdcard/"), O_RDONLY | O_CLOEXEC, false);
     assert_true(fd >= 0);
     assert_int_equal(read(fd, buf, sizeof buf), (ssize_t)sizeof buf);
     assert_memory_equal(buf, inside, sizeof buf);

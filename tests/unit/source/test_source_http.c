@@ -102,18 +102,21 @@ static void *server_main(void *arg)
         pthread_mutex_unlock(&s->lock);
 
         size_t first = 0;
-        bool ranged = sscanf(range, "bytes=%zu-", &first) == 1 && (if_range[0] == '\0' || !strcmp(if_range, ETAG));
+        bool ranged =
+            sscanf(range, "bytes=%zu-", &first) == 1 && (if_range[0] == '\0' || !strcmp(if_range, ETAG));
         char head[512];
         int hl;
         if (ranged) {
-            hl = snprintf(head, sizeof head,
-                          "HTTP/1.1 206 Partial Content\r\nContent-Length: %zu\r\nContent-Range: bytes %zu-%zu/%zu\r\n"
-                          "ETag: " ETAG "\r\nConnection: close\r\n\r\n",
-                          s->len - first, first, s->len - 1, s->len);
+            hl = snprintf(
+                head, sizeof head,
+                "HTTP/1.1 206 Partial Content\r\nContent-Length: %zu\r\nContent-Range: bytes %zu-%zu/%zu\r\n"
+                "ETag: " ETAG "\r\nConnection: close\r\n\r\n",
+                s->len - first, first, s->len - 1, s->len);
         } else {
             first = 0;
             hl = snprintf(head, sizeof head,
-                          "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nETag: " ETAG "\r\nConnection: close\r\n\r\n",
+                          "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nETag: " ETAG
+                          "\r\nConnection: close\r\n\r\n",
                           s->len);
         }
         send_all(fd, head, (size_t)hl);
@@ -163,7 +166,8 @@ static void url_of(const mini_server_t *s, char *out, size_t size)
     snprintf(out, size, "http://127.0.0.1:%d/app.bin", s->port);
 }
 
-static const ota_source_posix_config_t k_posix = {.proxy = "", .retry_backoff_ms = 10, .stall_timeout_ms = 5000};
+static const ota_source_posix_config_t k_posix = {
+    .proxy = "", .retry_backoff_ms = 10, .stall_timeout_ms = 5000};
 static const ota_source_config_t k_cfg = {.transport = &k_posix};
 
 static void test_any_read_size(void **state)
@@ -281,7 +285,8 @@ static void test_open_at_offset_with_expect(void **state)
     /* another ETag: If-Range makes the server send 200 -> refused, never appended */
     ota_source_expect_t old = {.etag = "\"v0\"", .total_size = 30000};
     ota_source_info_t diag;
-    assert_int_equal(ota_source_open(NULL, &k_cfg, url, 100, &old, &src, &diag), OTA_ERR_SRC_RESOURCE_CHANGED);
+    assert_int_equal(ota_source_open(NULL, &k_cfg, url, 100, &old, &src, &diag),
+                     OTA_ERR_SRC_RESOURCE_CHANGED);
     assert_null(src);
     assert_int_equal(diag.http_status, 200);
     assert_non_null(strstr(diag.error, "200"));
@@ -311,7 +316,8 @@ static void test_errors_without_a_server(void **state)
     assert_null(src);
     assert_true(diag.error[0] != '\0');
     assert_int_equal(ota_source_open(NULL, &k_cfg, "http://[::1/x", 0, NULL, &src, &diag), OTA_ERR_SRC_URI);
-    assert_int_equal(ota_source_open(NULL, &k_cfg, "http://exa mple/x", 0, NULL, &src, &diag), OTA_ERR_SRC_URI);
+    assert_int_equal(ota_source_open(NULL, &k_cfg, "http://exa mple/x", 0, NULL, &src, &diag),
+                     OTA_ERR_SRC_URI);
 }
 
 /* Two services in one process open sources at the same time (curl_global_init runs once). */

@@ -21,11 +21,16 @@ static void test_header_block(void **state)
     (void)state;
     ota_http_response_t r;
     ota_http_response_reset(&r);
-    assert_int_equal(ota_http_response_feed(&r, "HTTP/1.1 206 Partial Content\r\n", 31), OTA_HTTP_LINE_STATUS);
+    assert_int_equal(ota_http_response_feed(&r, "HTTP/1.1 206 Partial Content\r\n", 31),
+                     OTA_HTTP_LINE_STATUS);
     assert_int_equal(r.status, 206);
-    const char *const lines[] = {"content-LENGTH:  900 \r\n", "Content-Range: bytes 100-999/1000\r\n",
-                                 "ETag: \"5f3-3e8\"\r\n", "Last-Modified: Tue, 01 Dec 2026 10:00:00 GMT\r\n",
-                                 "X-Other: ignored\r\n", "no colon here\r\n", NULL};
+    const char *const lines[] = {"content-LENGTH:  900 \r\n",
+                                 "Content-Range: bytes 100-999/1000\r\n",
+                                 "ETag: \"5f3-3e8\"\r\n",
+                                 "Last-Modified: Tue, 01 Dec 2026 10:00:00 GMT\r\n",
+                                 "X-Other: ignored\r\n",
+                                 "no colon here\r\n",
+                                 NULL};
     feed_block(&r, lines);
     assert_int_equal(r.content_length, 900);
     assert_true(r.has_content_range);
@@ -202,7 +207,8 @@ static void test_resume_responses(void **state)
     assert_false(ota_http_send_if_range(&none));
     /* and so the 200 message names the cause it can know */
     r = response(200, 1000, NULL, NULL);
-    assert_int_equal(ota_http_check_response(&r, 400, true, &none, &info, &acc), OTA_ERR_SRC_RESOURCE_CHANGED);
+    assert_int_equal(ota_http_check_response(&r, 400, true, &none, &info, &acc),
+                     OTA_ERR_SRC_RESOURCE_CHANGED);
     assert_non_null(strstr(info.error, "cannot resume"));
 }
 
@@ -255,10 +261,8 @@ static void test_retry_policy(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_block),
-        cmocka_unit_test(test_first_response),
-        cmocka_unit_test(test_resume_responses),
-        cmocka_unit_test(test_end_of_body),
+        cmocka_unit_test(test_header_block),     cmocka_unit_test(test_first_response),
+        cmocka_unit_test(test_resume_responses), cmocka_unit_test(test_end_of_body),
         cmocka_unit_test(test_retry_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -149,8 +149,8 @@ static void test_content_range(void **state)
     assert_true(unsat && total == 1048579);
     assert_int_equal(CR("bytes 0-0/1"), OTA_OK);
     assert_true(first == 0 && last == 0 && total == 1);
-    assert_int_equal(CR("bytes 5-4/10"), OTA_ERR_PARSE);   /* last before first */
-    assert_int_equal(CR("bytes 0-10/10"), OTA_ERR_PARSE);  /* past the end */
+    assert_int_equal(CR("bytes 5-4/10"), OTA_ERR_PARSE);  /* last before first */
+    assert_int_equal(CR("bytes 0-10/10"), OTA_ERR_PARSE); /* past the end */
     assert_int_equal(CR("bytes */*"), OTA_ERR_PARSE);
     assert_int_equal(CR("items 0-1/2"), OTA_ERR_PARSE);
     assert_int_equal(CR("bytes0-1/2"), OTA_ERR_PARSE);
@@ -203,7 +203,8 @@ static void test_config_defaults(void **state)
     assert_false(c.insecure);
     assert_null(c.ca_file);
     assert_null(c.cert_pem);
-    ota_source_posix_config_t in = {.max_redirects = -1, .max_retries = -2, .stall_timeout_ms = 5, .cert_pem = ""};
+    ota_source_posix_config_t in = {
+        .max_redirects = -1, .max_retries = -2, .stall_timeout_ms = 5, .cert_pem = ""};
     ota_source_config_t core = {.transport = &in};
     c = ota_source_posix_config_resolve(&core);
     assert_int_equal(c.max_redirects, 0);
@@ -276,8 +277,8 @@ static void test_read_full(void **state)
     assert_int_equal(ota_source_read_full(&f.base, out, 0), 0);
 
     /* an error is returned as is, even after some bytes */
-    fake_source_t e = {.base = {.ops = &k_fake_ops}, .data = data, .len = 10, .piece = 4,
-                       .end_code = OTA_ERR_SRC_TRUNCATED};
+    fake_source_t e = {
+        .base = {.ops = &k_fake_ops}, .data = data, .len = 10, .piece = 4, .end_code = OTA_ERR_SRC_TRUNCATED};
     assert_int_equal(ota_source_read_full(&e.base, out, 20), OTA_ERR_SRC_TRUNCATED);
     assert_int_equal(ota_source_read_full(NULL, out, 20), OTA_ERR_INVALID_ARG);
     ota_source_close(NULL); /* NULL-safe */
@@ -288,9 +289,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scheme_is_a_prefix), cmocka_unit_test(test_file_path_mapping),
         cmocka_unit_test(test_file_path_refusals), cmocka_unit_test(test_file_is_sdcard),
-        cmocka_unit_test(test_content_range),
-        cmocka_unit_test(test_expect_checks),      cmocka_unit_test(test_config_defaults),
-        cmocka_unit_test(test_read_full),
+        cmocka_unit_test(test_content_range),      cmocka_unit_test(test_expect_checks),
+        cmocka_unit_test(test_config_defaults),    cmocka_unit_test(test_read_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,8 +65,8 @@ static void test_rebuild_fmt1_byte_identical(void **state)
     memcpy(version, orig + 8 + 16, 32);
     memcpy(time_s, orig + 8 + 80, 16);
     memcpy(date_s, orig + 8 + 96, 16);
-    ota_tone_build_config_t cfg = {.format = OTA_TONE_BUILD_FORMAT_1, .version = version, .time = time_s,
-                                   .date = date_s};
+    ota_tone_build_config_t cfg = {
+        .format = OTA_TONE_BUILD_FORMAT_1, .version = version, .time = time_s, .date = date_s};
     uint8_t *out = malloc(len);
     size_t written = 0;
     assert_int_equal(ota_tone_build_to_buffer(&cfg, files, n, out, len, &written), OTA_OK);
@@ -170,7 +170,9 @@ static void test_layout_matches_independent_assembly(void **state)
     (void)state;
     /* lengths covering every padding case, an empty file, mp3 and wav */
     const uint32_t lens[] = {0, 1, 2, 3, 4, 5, 6, 7, 1000, 4097, 65536, 3};
-    enum { N = sizeof lens / sizeof lens[0] };
+    enum {
+        N = sizeof lens / sizeof lens[0]
+    };
     uint8_t *blob = malloc(200000);
     ts_fill_random(blob, 200000, 42);
     ota_tone_file_t files[N];

@@ -146,8 +146,10 @@ static void test_partition_with_erased_remainder(void **state)
         assert_int_equal(info.image_size, im.len);
         /* The prefix alone tells a writer the size and whether it fits. */
         ota_tone_diag_t diag;
-        assert_int_equal(ota_tone_parse_prefix(im.data, info.data_offset, (uint32_t)part, &info, &diag), OTA_OK);
-        assert_int_equal(ota_tone_parse_prefix(im.data, info.data_offset, (uint32_t)im.len, &info, &diag), OTA_OK);
+        assert_int_equal(ota_tone_parse_prefix(im.data, info.data_offset, (uint32_t)part, &info, &diag),
+                         OTA_OK);
+        assert_int_equal(ota_tone_parse_prefix(im.data, info.data_offset, (uint32_t)im.len, &info, &diag),
+                         OTA_OK);
         assert_int_equal(ota_tone_parse_prefix(im.data, info.data_offset, (uint32_t)im.len - 1, &info, &diag),
                          OTA_ERR_TONE_TOO_LARGE);
         assert_int_equal(diag.actual, im.len);
@@ -226,15 +228,16 @@ static void test_corruption_classes_fmt1(void **state)
     const size_t crc_at = im.len - 6;
     expect_corrupt(&im, 0, 0x52, OTA_ERR_TONE_BAD_TAG, "header_tag");
     expect_corrupt(&im, 2, 3, OTA_ERR_TONE_BAD_TABLE, "song_adr");
-    expect_corrupt(&im, 4, 0, OTA_ERR_TONE_BAD_TABLE, "file_tag"); /* format 0: the description is read as the table */
+    expect_corrupt(&im, 4, 0, OTA_ERR_TONE_BAD_TABLE,
+                   "file_tag"); /* format 0: the description is read as the table */
     expect_corrupt(&im, 4, 3, OTA_ERR_TONE_BAD_FORMAT, "format");
     expect_corrupt(&im, 6, 1, OTA_ERR_TONE_BAD_FORMAT, "format");
     expect_corrupt(&im, d + 0, 0x77, OTA_ERR_TONE_BAD_MAGIC, "magic_word");
     expect_corrupt(&im, d + 3, 0xAB, OTA_ERR_TONE_BAD_MAGIC, "magic_word");
     expect_corrupt(&im, d + 48, 'e', OTA_ERR_TONE_BAD_PROJECT, "project_name");
     expect_corrupt(&im, d + 48 + 12, 'X', OTA_ERR_TONE_BAD_PROJECT, "project_name");
-    expect_corrupt(&im, d + 16 + 1, '2', OTA_ERR_TONE_BAD_CRC, "crc");   /* version: covered by the CRC */
-    expect_corrupt(&im, d + 200, 0x01, OTA_ERR_TONE_BAD_CRC, "crc");     /* reserv2 */
+    expect_corrupt(&im, d + 16 + 1, '2', OTA_ERR_TONE_BAD_CRC, "crc"); /* version: covered by the CRC */
+    expect_corrupt(&im, d + 200, 0x01, OTA_ERR_TONE_BAD_CRC, "crc");   /* reserv2 */
     expect_corrupt(&im, e1 + 0, 0x00, OTA_ERR_TONE_BAD_TABLE, "file_tag");
     expect_corrupt(&im, e1 + 1, 0, OTA_ERR_TONE_BAD_TABLE, "song_index");
     expect_corrupt(&im, e1 + 2, 0xFF, OTA_ERR_TONE_BAD_TABLE, "file_type");
@@ -464,7 +467,8 @@ static void test_half_written_partition(void **state)
         /* the last byte, then the header: complete */
         last[im.len - 1] = im.data[im.len - 1];
         memcpy(last, im.data, 8);
-        assert_int_equal(ota_tone_validate(ota_tone_memory_read, &mem_last, (uint32_t)part, NULL, NULL), OTA_OK);
+        assert_int_equal(ota_tone_validate(ota_tone_memory_read, &mem_last, (uint32_t)part, NULL, NULL),
+                         OTA_OK);
         free(first);
         free(last);
         free(im.data);

@@ -134,14 +134,16 @@ static void test_dotted_numbers(void **state)
 static void test_agrees_with_espadf_numbers(void **state)
 {
     (void)state;
-    const char *v[] = {"v0.0.0", "v0.0.1", "v0.1.0", "v1.0.0", "v1.2.3", "V1.2.4", "v1.10.0",
-                       "v2.0.255", "v2.1.0", "v255.255.255", "v10.0.0", "v9.99.99"};
+    const char *v[] = {"v0.0.0",  "v0.0.1",   "v0.1.0", "v1.0.0",       "v1.2.3",  "V1.2.4",
+                       "v1.10.0", "v2.0.255", "v2.1.0", "v255.255.255", "v10.0.0", "v9.99.99"};
     const size_t n = sizeof v / sizeof v[0];
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < n; j++) {
             int a = ota_version_espadf_number(v[i]), b = ota_version_espadf_number(v[j]);
             assert_true(a >= 0 && b >= 0);
-            ota_version_order_t expected = a > b ? OTA_VERSION_NEWER : a < b ? OTA_VERSION_OLDER : OTA_VERSION_SAME;
+            ota_version_order_t expected = a > b   ? OTA_VERSION_NEWER
+                                           : a < b ? OTA_VERSION_OLDER
+                                                   : OTA_VERSION_SAME;
             if (cmp(v[i], v[j]) != expected) {
                 fail_msg("%s vs %s", v[i], v[j]);
             }
@@ -154,7 +156,7 @@ static void test_not_comparable(void **state)
     (void)state;
     assert_int_equal(cmp("release-a", "release-b"), OTA_VERSION_NOT_COMPARABLE);
     assert_int_equal(cmp("v5.1-rc1", "v5.1"), OTA_VERSION_NOT_COMPARABLE);
-    assert_int_equal(cmp("62edbd26", "v2.2"), OTA_VERSION_NOT_COMPARABLE); /* describe --always */
+    assert_int_equal(cmp("62edbd26", "v2.2"), OTA_VERSION_NOT_COMPARABLE);   /* describe --always */
     assert_int_equal(cmp("v2.2-5-gab", "v2.2"), OTA_VERSION_NOT_COMPARABLE); /* hash too short: a tag */
     assert_int_equal(cmp("v1-99999999999-gabcd", "v1"), OTA_VERSION_NOT_COMPARABLE);
     assert_int_equal(cmp("v1.0 beta", "v1.0"), OTA_VERSION_NOT_COMPARABLE);
@@ -176,7 +178,7 @@ static void test_unparseable(void **state)
     assert_int_equal(cmp("\xff\xff\xff\xff", "\xff\xff\xff\xff"), OTA_VERSION_UNPARSEABLE); /* erased field */
     assert_int_equal(cmp("v1.0\n", "v1.0"), OTA_VERSION_UNPARSEABLE);
     assert_int_equal(cmp("v1.0.0000000000000000000000000001", "v1.0"), OTA_VERSION_UNPARSEABLE); /* 33 */
-    assert_int_equal(cmp("v1.0.000000000000000000000000001", "v1.0"), OTA_VERSION_NEWER);       /* 32 */
+    assert_int_equal(cmp("v1.0.000000000000000000000000001", "v1.0"), OTA_VERSION_NEWER);        /* 32 */
     assert_int_equal(ota_version_compare("v1", "v2", NULL), OTA_VERSION_OLDER);
 }
 
