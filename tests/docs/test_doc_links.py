@@ -113,6 +113,20 @@ class Links(unittest.TestCase):
                         bad.append(f"{doc}:{n}: \"{m.group(0)}\": {why}")
         self.assertEqual(bad, [], "\n" + "\n".join(bad))
 
+    def test_readme_c_snippet_names_the_public_api(self):
+        """The README's library snippet is a fragment (docs/library.md has the program the doc test
+        builds): every ota_/OTA_ name in it must be declared by an installed header."""
+        import glob
+        headers = "".join(open(h, encoding="utf-8").read() for h in glob.glob(os.path.join(ROOT, "include", "ota", "*.h")))
+        blocks = [b for b in mdblocks.parse(ROOT, "README.md") if b.lang == "c"]
+        self.assertTrue(blocks)
+        bad = []
+        for b in blocks:
+            for name in sorted(set(re.findall(r"\b(?:ota|OTA)_\w+", b.text))):
+                if not re.search(r"\b" + name + r"\b", headers):
+                    bad.append(f"README.md:{b.line}: {name} is in no header of include/ota/")
+        self.assertEqual(bad, [], "\n" + "\n".join(bad))
+
     def test_checker(self):
         self.assertEqual(slug("How an item is written: power-cut safety"), "how-an-item-is-written-power-cut-safety")
         self.assertEqual(slug("Table offset, real flash dumps and `merge_bin`"), "table-offset-real-flash-dumps-and-merge_bin")
