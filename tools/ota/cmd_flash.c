@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "flash_presets.h"
 #include "ota/ota_app_image.h"
 #include "ota/ota_bootloader_image.h"
 #include "ota/ota_device_file.h"
@@ -12,27 +13,21 @@
 #include "ota/ota_flash_file.h"
 #include "ota/ota_partition.h"
 
-/* The ESP-ADF OTA example's partitions.csv (shared/testdata/partitions/seed_ota_example.csv). */
-static const char k_default_table_csv[] = "# Name,   Type, SubType, Offset,   Size, Flags\n"
-                                          "nvs,      data, nvs,     0x9000,   0x4000,\n"
-                                          "otadata,  data, ota,     0xd000,   0x2000,\n"
-                                          "phy_init, data, phy,     0xf000,   0x1000,\n"
-                                          "ota_0,    app,  ota_0,   0x10000,  1M,\n"
-                                          "ota_1,    app,  ota_1,   ,         1M,\n"
-                                          "flash_tone, data, 0xff,  ,         1M,\n";
-
 static void create_usage(FILE *out)
 {
     fprintf(out, "Usage: ota flash create [OPTIONS] DEVICE.bin\n"
                  "\n"
                  "Create DEVICE.bin, an erased flash image (every byte 0xFF), and write a partition\n"
                  "table at --offset (binary form of gen_esp32part.py, with its MD5 entry). An existing\n"
-                 "DEVICE.bin is overwritten. Without --table the table is the ESP-ADF OTA example's:\n"
-                 "nvs 0x9000 16K, otadata 0xd000 8K, phy_init 0xf000 4K, ota_0 0x10000 1M,\n"
-                 "ota_1 0x110000 1M, flash_tone 0x210000 1M.\n"
+                 "DEVICE.bin is overwritten. Without --table or --preset the table is the ESP-ADF OTA\n"
+                 "example's of 2020 (preset adf-ota-2020): nvs 0x9000 16K, otadata 0xd000 8K,\n"
+                 "phy_init 0xf000 4K, ota_0 0x10000 1M, ota_1 0x110000 1M, flash_tone 0x210000 1M.\n"
                  "\n"
                  "Options:\n"
-                 "  -t, --table FILE.csv  partition table CSV (gen_esp32part.py syntax, $VAR expanded)\n"
+                 "  -t, --table FILE      partition table: CSV (gen_esp32part.py syntax, $VAR\n"
+                 "                        expanded) or a binary table (gen_esp32part.py output)\n"
+                 "  -p, --preset NAME     a known partition table (below), as gen_esp32part.py makes it\n"
+                 "                        from its CSV\n"
                  "  -s, --size SIZE       flash size, a multiple of 64K up to 16MB (default 4MB, or\n"
                  "                        the flash size in --bootloader's header); e.g. 4MB, 0x400000\n"
                  "      --offset ADDR     partition table offset (default 0x8000; another offset is\n"
@@ -47,6 +42,9 @@ static void create_usage(FILE *out)
                  "      --json            print the result as one JSON object\n"
                  "  -h, --help            show this help\n"
                  "\n"
+                 "Presets (--preset NAME):\n");
+    flash_presets_usage(out);
+    fprintf(out, "\n"
                  "With --chip, --bootloader or another --offset, DEVICE.bin.state is written afresh\n"
                  "(chip, table offset; defaults otherwise). A table that does not fit the flash size,\n"
                  "or a bootloader reaching the table, is refused. Exit status: 0 created,\n"
@@ -82,6 +80,7 @@ static int cmd_flash_create(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"table", required_argument, NULL, 't'},
+        {"preset", required_argument, NULL, 'p'},
         {"size", required_argument, NULL, 's'},
         {"offset", required_argument, NULL, 'o'},
         {"no-md5", no_argument, NULL, 'n'},
@@ -94,14 +93,22 @@ static int cmd_flash_create(int argc, char **argv)
     };
     cli_args_t a = {.command = "flash create", .usage = create_usage};
     const char *table_path = NULL, *bootloader_path = NULL;
+    const flash_preset_t *preset = NULL;
     const ota_chip_info_t *chip = NULL;
     bool size_set = false;
     uint64_t size = 4u * 1024u * 1024u, table_offset = OTA_PARTITION_TABLE_OFFSET;
     bool md5 = true;
     int c;
-    while ((c = cli_getopt(&a, argc, argv, ":t:s:h", longopts)) != -1) {
+    while ((c = cli_getopt(&a, argc, argv, ":t:p:s:h", longopts)) != -1) {
         switch (c) {
         case 't': table_path = optarg; break;
+        case 'p':
+            preset = flash_preset_find(optarg);
+            if (preset == NULL) {
+                return cli_usage_error("flash create", "unknown --preset '%s' (the list is in --help)",
+                                       optarg);
+            }
+            break;
         case 's':
             if (!cli_parse_size(optarg, &size) || size == 0 || size % OTA_FLASH_BLOCK_SIZE != 0 ||
                 size > OTA_FLASH_EMU_MAX_SIZE) {
@@ -133,6 +140,13 @@ static int cmd_flash_create(int argc, char **argv)
         return a.status;
     }
     const char *device = argv[optind];
+    if (table_path != NULL && preset != NULL) {
+        return cli_usage_error("flash create",
+                               "--table and --preset both name the partition table: give one");
+    }
+    if (table_path == NULL && preset == NULL) {
+        preset = flash_preset_default();
+    }
 
     /* The bootloader first: its header names the chip and, unless --size says otherwise, the flash. */
     uint8_t *bootloader = NULL;
@@ -196,10 +210,19 @@ static int cmd_flash_create(int argc, char **argv)
     ota_partition_table_t *table = calloc(1, sizeof *table);
     ota_partition_diag_t diag = {0};
     int err = table ? OTA_OK : OTA_ERR_NO_MEM;
-    if (err == OTA_OK) {
-        err = table_path ? ota_partition_table_parse_csv((const char *)csv, csv_len, &opts, table, &diag)
-                         : ota_partition_table_parse_csv(k_default_table_csv, sizeof k_default_table_csv - 1,
-                                                         &opts, table, &diag);
+    /* A binary table (gen_esp32part.py's output, what `idf.py build` leaves in build/partition_table/)
+     * starts with an entry's magic AA 50, as `ota partition convert` tells them apart. */
+    bool binary_in = csv_len >= 2 && csv[0] == 0xAA && csv[1] == 0x50;
+    if (err == OTA_OK && binary_in) {
+        err = ota_partition_table_from_binary(csv, csv_len, table, &diag);
+        if (err == OTA_OK) {
+            err = ota_partition_table_verify(table, &opts, &diag);
+        }
+        md5 = md5 && table->has_md5; /* the table as it was made: with its MD5 entry or without */
+    } else if (err == OTA_OK) {
+        err = table_path
+                  ? ota_partition_table_parse_csv((const char *)csv, csv_len, &opts, table, &diag)
+                  : ota_partition_table_parse_csv(preset->csv, strlen(preset->csv), &opts, table, &diag);
     }
     free(csv);
     if (err == OTA_OK) {
@@ -212,7 +235,7 @@ static int cmd_flash_create(int argc, char **argv)
                  (table->count + (md5 ? 1u : 0u)) * OTA_PARTITION_ENTRY_SIZE);
     }
     if (err != OTA_OK) {
-        cli_error("%s: %s", table_path ? table_path : "built-in table",
+        cli_error("%s%s: %s", table_path ? table_path : "preset ", table_path ? "" : preset->name,
                   diag.message[0] ? diag.message : ota_strerror(err));
         free(table);
         free(bootloader);
@@ -262,14 +285,20 @@ static int cmd_flash_create(int argc, char **argv)
         if (bootloader_path != NULL) {
             cJSON_AddNumberToObject(o, "bootloader_offset", bl.offset);
         }
-        cli_json_add_string(o, "table", table_path ? table_path : "built-in (ESP-ADF OTA example)");
+        if (table_path != NULL) {
+            cli_json_add_string(o, "table", table_path);
+            cJSON_AddNullToObject(o, "preset");
+        } else {
+            cJSON_AddNullToObject(o, "table");
+            cli_json_add_string(o, "preset", preset->name);
+        }
         cli_json_print(o);
     } else {
         bool mib = size % (1024 * 1024) == 0;
-        printf("Created %s: %llu %s erased flash, partition table at 0x%llx (%zu partitions%s) from %s\n",
+        printf("Created %s: %llu %s erased flash, partition table at 0x%llx (%zu partitions%s) from %s%s\n",
                device, (unsigned long long)(mib ? size / (1024 * 1024) : size / 1024), mib ? "MiB" : "KiB",
                (unsigned long long)table_offset, table->count, md5 ? ", MD5" : "",
-               table_path ? table_path : "the built-in ESP-ADF OTA example table");
+               table_path ? table_path : "preset ", table_path ? "" : preset->name);
         if (bootloader_path != NULL) {
             printf("Bootloader %s (%s) at 0x%x\n", bootloader_path, ota_chip_display_name(bl.chip_id),
                    (unsigned)bl.offset);
