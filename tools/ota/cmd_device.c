@@ -510,6 +510,7 @@ int cmd_info(int argc, char **argv)
     }
     ota_device_t *dev = ota_device_file_device(f);
     const ota_partition_info_t *running = ota_device_running(dev);
+    const char *stale = ota_device_file_stale_running(f);
     const ota_chip_info_t *chip = ota_chip_info(dev->chip_id);
     char rev[16], b[12];
     image_report_revision(dev->chip_revision, rev);
@@ -537,6 +538,9 @@ int cmd_info(int argc, char **argv)
         cJSON_AddBoolToObject(root, "anti_rollback", dev->anti_rollback_enabled);
         running ? cli_json_add_string(root, "running", running->label)
                 : cJSON_AddNullToObject(root, "running");
+        /* the state file's running app that is not in flash: not running, and said so */
+        stale ? cli_json_add_string(root, "running_not_in_flash", stale)
+              : cJSON_AddNullToObject(root, "running_not_in_flash");
         cJSON_AddItemToObject(root, "security", security_json(f, dev));
         cJSON *parts = cJSON_AddArrayToObject(root, "partitions");
         for (size_t i = 0; i < dev->table.count; i++) {
@@ -563,7 +567,14 @@ int cmd_info(int argc, char **argv)
         printf("eFuse secure version: %u\n", (unsigned)dev->efuse_secure_version);
         printf("Rollback: %s, anti-rollback: %s\n", dev->rollback_enabled ? "on" : "off",
                dev->anti_rollback_enabled && dev->rollback_enabled ? "on" : "off");
-        printf("Running: %s\n", running ? running->label : "nothing (not booted; run 'ota boot')");
+        if (running != NULL) {
+            printf("Running: %s\n", running->label);
+        } else if (stale != NULL) {
+            printf("Running: nothing (%s said %s, which holds no valid app; not booted: run 'ota boot')\n",
+                   ota_device_file_state_path(f), stale);
+        } else {
+            printf("Running: nothing (not booted; run 'ota boot')\n");
+        }
         print_security(f, dev);
         printf("\nPartition table (0x%x):\n", (unsigned)dev->table_offset);
         printf("## Label            Usage            Type ST Offset   Length\n");
