@@ -10,6 +10,7 @@
 #include "ota/ota_bootloader.h"
 #include "ota/ota_device_file.h"
 #include "ota/ota_err.h"
+#include "ota/ota_install_journal.h"
 #include "ota/ota_ops.h"
 
 /* --- shared ------------------------------------------------------------------------------------- */
@@ -427,6 +428,41 @@ static cJSON *bootloader_json(const ota_bootloader_image_info_t *bl)
     return o;
 }
 
+/* An install the service left unfinished (power cut, kill): the slot's first sector holds its
+ * journal (ota_install_journal.h), not an image. How far it got: the last whole checkpoint. */
+typedef struct {
+    uint32_t bytes_written; /* 0: no checkpoint yet */
+    uint32_t total_size;    /* OTA_JOURNAL_UNKNOWN_SIZE: unknown */
+} interrupted_install_t;
+
+static bool read_interrupted_install(const ota_device_t *dev, const ota_partition_info_t *p,
+                                     interrupted_install_t *out)
+{
+    uint8_t *sector = malloc(OTA_FLASH_SECTOR_SIZE);
+    ota_journal_header_t h;
+    if (sector == NULL || p->size < OTA_FLASH_SECTOR_SIZE ||
+        ota_flash_read(dev->flash, p->offset, sector, OTA_FLASH_SECTOR_SIZE) != OTA_OK ||
+        ota_journal_header_decode(sector, &h) != OTA_OK) {
+        free(sector);
+        return false;
+    }
+    out->bytes_written = 0;
+    out->total_size = h.staged ? OTA_JOURNAL_UNKNOWN_SIZE : h.total_size;
+    for (uint32_t off = OTA_JOURNAL_RECORDS_OFFSET; off + OTA_JOURNAL_RECORD_SIZE <= OTA_FLASH_SECTOR_SIZE;
+         off += OTA_JOURNAL_RECORD_SIZE) {
+        ota_journal_checkpoint_t cp;
+        int err = ota_journal_record_decode(sector + off, &cp);
+        if (err == OTA_ERR_NOT_FOUND) {
+            break; /* an erased slot ends the list; torn and stage slots are skipped */
+        }
+        if (err == OTA_OK) {
+            out->bytes_written = cp.bytes_written;
+        }
+    }
+    free(sector);
+    return true;
+}
+
 static void print_bootloader(const ota_bootloader_image_info_t *bl)
 {
     const char *mode = ota_image_flash_mode_name(bl->spi_mode);
@@ -616,6 +652,8 @@ int cmd_info(int argc, char **argv)
         uint32_t state = 0;
         bool have_state = ota_ops_get_state_partition(dev, p, &state) == OTA_OK;
         bool is_running = running == p;
+        interrupted_install_t install;
+        bool interrupted = err != OTA_OK && read_interrupted_install(dev, p, &install);
         if (apps != NULL) {
             cJSON *o = cJSON_CreateObject();
             cli_json_add_string(o, "label", p->label);
@@ -631,6 +669,15 @@ int cmd_info(int argc, char **argv)
             have_state ? cli_json_add_string(o, "state", state_text(state, b))
                        : cJSON_AddNullToObject(o, "state");
             cJSON_AddBoolToObject(o, "running", is_running);
+            if (interrupted) {
+                cJSON *in = cJSON_AddObjectToObject(o, "interrupted_install");
+                cJSON_AddNumberToObject(in, "bytes_written", install.bytes_written);
+                install.total_size != OTA_JOURNAL_UNKNOWN_SIZE
+                    ? cJSON_AddNumberToObject(in, "total_size", install.total_size)
+                    : cJSON_AddNullToObject(in, "total_size");
+            } else {
+                cJSON_AddNullToObject(o, "interrupted_install");
+            }
             cJSON_AddItemToArray(apps, o);
         } else {
             printf("  %-10s 0x%06x  ", p->label, (unsigned)p->offset);
@@ -638,6 +685,13 @@ int cmd_info(int argc, char **argv)
                 printf("valid    %s '%s' version %s, secure_version %u",
                        ota_chip_display_name(info.header.chip_id), info.app_desc.project_name,
                        info.app_desc.version, (unsigned)info.app_desc.secure_version);
+            } else if (interrupted) {
+                printf("INVALID  interrupted install (run again to finish): %u",
+                       (unsigned)install.bytes_written);
+                if (install.total_size != OTA_JOURNAL_UNKNOWN_SIZE) {
+                    printf(" of %u", (unsigned)install.total_size);
+                }
+                printf(" bytes written");
             } else if (err == OTA_ERR_IMG_BAD_MAGIC && info.bytes_fed > 0 && info.header.magic == 0xFF) {
                 printf("empty    (erased)");
             } else {
