@@ -112,7 +112,7 @@ static int boot_and_report(ota_device_file_t *f, bool json, cJSON *extra)
         if (extra != NULL) {
             cJSON_AddItemToObject(o, "rollback", extra);
         }
-        cli_json_print_pretty(o);
+        cli_json_print(o);
     } else {
         cJSON_Delete(extra);
     }
@@ -233,7 +233,7 @@ int cmd_set_boot(int argc, char **argv)
         cJSON_AddNumberToObject(o, "offset", part->offset);
         cli_json_add_error(o, err);
         cJSON_AddItemToObject(o, "otadata", have_otadata ? otadata_json(dev, e) : cJSON_CreateNull());
-        cli_json_print_pretty(o);
+        cli_json_print(o);
     }
     if (err == OTA_ERR_NOT_AN_APP_SLOT) {
         cli_error("'%s' is not an app partition (factory or ota_N)", part->label);
@@ -330,7 +330,7 @@ int cmd_confirm(int argc, char **argv)
                    : cJSON_AddNullToObject(o, "state");
         cJSON_AddNumberToObject(o, "efuse_secure_version", dev->efuse_secure_version);
         cli_json_add_error(o, err);
-        cli_json_print_pretty(o);
+        cli_json_print(o);
     }
     if (err == OTA_ERR_INVALID_STATE) {
         cli_error("nothing to confirm: otadata selects no OTA app (the running firmware is the factory app)");
@@ -366,7 +366,7 @@ int cmd_rollback(int argc, char **argv)
             cJSON *o = cJSON_CreateObject();
             cli_json_add_string(o, "running", from);
             cli_json_add_error(o, err);
-            cli_json_print_pretty(o);
+            cli_json_print(o);
         }
         if (err == OTA_ERR_ROLLBACK_FAILED) {
             cli_error("rollback not possible: no other valid app to go back to (%s stays)", from);
@@ -716,7 +716,7 @@ int cmd_info(int argc, char **argv)
             cJSON_AddNullToObject(root, "next_boot");
             cJSON_AddItemToObject(root, "next_boot_error", cli_json_error(next_err, NULL));
         }
-        cli_json_print_pretty(root);
+        cli_json_print(root);
     } else {
         if (next_err == OTA_OK && next.partition != NULL) {
             printf("\nNext boot: %s (0x%x)%s\n", next.partition->label, (unsigned)next.partition->offset,

@@ -173,7 +173,7 @@ static int cmd_partition_list(int argc, char **argv)
         ota_flash_file_close(file);
     }
     if (json) {
-        cli_json_print_pretty(table_json(table));
+        cli_json_print(table_json(table));
     } else if (csv) {
         char text[OTA_PARTITION_MAX_ENTRIES * 96 + 128];
         int n = ota_partition_table_to_csv(table, text, sizeof text);
@@ -389,7 +389,7 @@ static int cmd_partition_convert(int argc, char **argv)
         cJSON_AddItemToObject(o, "md5_entry", binary_in ? cJSON_CreateNull() : cJSON_CreateBool(md5));
         cJSON_AddNumberToObject(o, "partitions", (double)table->count);
         cJSON_AddNumberToObject(o, "bytes", (double)written);
-        cli_json_print_pretty(o);
+        cli_json_print(o);
     } else if (err == OTA_OK && strcmp(out, "-") != 0) {
         printf("%s: %zu partitions, %s -> %s\n", out, table->count, binary_in ? "binary" : "CSV",
                binary_in ? "CSV"
