@@ -228,6 +228,8 @@ def cases(fx):
                   (["fetch", "file://" + missing, p("fetched2.bin")], 1)],
         "run": [(["run", fx.fresh("run.bin"), "--app-uri", file_uri, "--data-uri", ""], 0),
                 (["run", fx.fresh("run2.bin"), "--app-uri", "file://" + missing, "--data-uri", ""], 1),
+                (["run", fx.fresh("run3.bin"), "--app-uri", "", "--data-uri",
+                  "file://" + testdata("esp-adf", "flash_tone_fmt0.bin")], 0),
                 (["run", p("created.bin"), "--app-uri", file_uri, "--data-uri", ""], 1)],
         "keys generate": [(["keys", "generate", "--scheme", "ecdsa256", p("gen.pem")], 0),
                           (["keys", "generate", "--scheme", "ecdsa256", p("gen.pem")], 1)],
