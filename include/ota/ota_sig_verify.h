@@ -32,6 +32,16 @@ typedef struct {
      * verify with the running app's block-0 key).
      */
     bool block0_only;
+    /**
+     * The chip's rule (ota_chip_sbv2_t, filled by ota_image_sig_trust): schemes it takes, as bits
+     * 1 << ota_sig_scheme_t (0: any), and how many blocks from block 0 it reads (0: all 3). A
+     * block of another scheme fails with OTA_ERR_SIG_CHIP_SCHEME; blocks past max_blocks are not
+     * read, as on the chip.
+     */
+    uint8_t schemes;
+    uint8_t max_blocks;
+    uint16_t chip_id;  /**< for the refusal's text (ota_chip_sbv2_rule), with chip_rev */
+    uint16_t chip_rev; /**< major * 100 + minor */
 } ota_sig_trust_t;
 
 /** What ota_sig_verify_sector found, block by block. */
