@@ -169,6 +169,11 @@ const ota_chip_info_t *ota_chip_info_by_name(const char *name);
 /** esptool's name for a chip id ("ESP32-S3"), or "Unknown ID". */
 const char *ota_chip_display_name(uint16_t chip_id);
 /**
+ * The chip's name if esptool v4.9.1 knows it (its CHIP_NAME: display_name), else NULL: its
+ * esptool/targets/ has no ESP32-S31, so `image_info` says "Unknown ID" for one.
+ */
+const char *ota_chip_esptool_name(uint16_t chip_id);
+/**
  * Why @p chip_id at revision @p rev (major * 100 + minor) has no Secure Boot V2, as one sentence
  * naming the chip's rule ("ESP32 (rev v1.0): Secure Boot V2 needs chip revision v3.0 or later"),
  * or "" when it has it.

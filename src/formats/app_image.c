@@ -291,6 +291,12 @@ int ota_chip_sbv2_rule(uint16_t chip_id, uint16_t rev, char *buf, size_t size)
                     blocks);
 }
 
+const char *ota_chip_esptool_name(uint16_t chip_id)
+{
+    const ota_chip_info_t *c = ota_chip_info(chip_id);
+    return c != NULL && chip_id != OTA_CHIP_ESP32S31 ? c->display_name : NULL;
+}
+
 bool ota_chip_addr_is_mapped(uint16_t chip_id, uint32_t addr)
 {
     const ota_chip_info_t *c = ota_chip_info(chip_id);
