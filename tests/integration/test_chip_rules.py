@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import sys
-import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import otatest  # noqa: E402
