@@ -31,7 +31,7 @@ from otatest import device_slice, events, parse_esp_image, read_file, run, run_j
 SEC = lambda n: testdata("secure", n)  # noqa: E731
 SECTOR = 4096
 # esptool IMAGE_CHIP_ID (esptool v4.9.1 esptool/targets/esp32c5.py, esp32c61.py)
-CHIP_IDS = {"esp32c5": 23, "esp32c61": 20}
+CHIP_IDS = {"esp32c5": 23, "esp32c61": 20, "esp32c2": 12}
 
 ESP32_V1 = "ESP32 (rev v1.0): Secure Boot V2 needs chip revision v3.0 or later"
 ESP32_RULE = ("ESP32 (rev v3.0): Secure Boot V2 takes RSA-3072 signatures, 1 key digest, no key revocation, "
@@ -72,6 +72,10 @@ class Fixture:
         run(["image", "sign", "--keyfile", SEC("key_ecdsa384.pem"), p("esp32c5.bin"), p("esp32c5_p384.bin")],
             expect=0)
         run(["image", "sign", "--keyfile", SEC("key_rsa3072.pem"), p("esp32c61.bin"), p("esp32c61_rsa.bin")],
+            expect=0)
+        run(["image", "sign", "--keyfile", SEC("key_rsa3072.pem"), p("esp32c2.bin"), p("esp32c2_rsa.bin")],
+            expect=0)
+        run(["image", "sign", "--keyfile", SEC("key_ecdsa256.pem"), p("esp32c2.bin"), p("esp32c2_p256.bin")],
             expect=0)
         # a newer C6 app signed with the ECDSA-P256 test key, to install with `ota run`
         run(["image", "make", "--chip", "esp32c6", "--project", "rules", "--version", "v2.0.0", "--size", "200K",
@@ -176,6 +180,14 @@ class ChipRules(otatest.DeviceCopyCase):
         dev = self.make_device("esp32c5", app=os.path.join(FIX.dir, "esp32c5_p384.bin"),
                                digests=["digest_ecdsa384.bin"], enable=True)
         self.assertEqual(run_json(["boot", dev])["booted"], "ota_0")
+
+    def test_esp32c2_takes_p256_not_rsa(self):
+        dev = self.make_device("esp32c2", app=os.path.join(FIX.dir, "esp32c2_p256.bin"),
+                               digests=["digest_ecdsa256.bin"], enable=True)
+        self.assertEqual(run_json(["boot", dev])["booted"], "ota_0")
+        dev = self.make_device("esp32c2", app=os.path.join(FIX.dir, "esp32c2_rsa.bin"),
+                               digests=["digest_rsa3072.bin"], enable=True)
+        self.assert_refused_naming(["boot", dev], C2_RULE)
 
     def test_esp32c61_takes_no_rsa(self):
         dev = self.make_device("esp32c61", app=os.path.join(FIX.dir, "esp32c61_rsa.bin"),
