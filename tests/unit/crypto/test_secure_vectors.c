@@ -664,21 +664,14 @@ static void test_ecies_device_public_key(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sha384_fips),
-        cmocka_unit_test(test_hkdf_rfc5869),
-        cmocka_unit_test(test_pbkdf2_rfc7914),
-        cmocka_unit_test(test_vectors_parse_digest_verify),
-        cmocka_unit_test(test_tampered_blocks),
-        cmocka_unit_test(test_tampered_image_and_padding),
-        cmocka_unit_test(test_streaming_verifier),
-        cmocka_unit_test(test_sector_offsets_and_bad_input),
+        cmocka_unit_test(test_sha384_fips),        cmocka_unit_test(test_hkdf_rfc5869),
+        cmocka_unit_test(test_pbkdf2_rfc7914),     cmocka_unit_test(test_vectors_parse_digest_verify),
+        cmocka_unit_test(test_tampered_blocks),    cmocka_unit_test(test_tampered_image_and_padding),
+        cmocka_unit_test(test_streaming_verifier), cmocka_unit_test(test_sector_offsets_and_bad_input),
+        cmocka_unit_test(test_decrypt_vectors),    cmocka_unit_test(test_decrypt_failures),
+        cmocka_unit_test(test_decrypt_trailing),   cmocka_unit_test(test_decrypt_header_done),
+        cmocka_unit_test(test_decrypt_resume),     cmocka_unit_test(test_ecies_device_public_key),
         cmocka_unit_test(test_chip_rule_in_trust),
-        cmocka_unit_test(test_decrypt_vectors),
-        cmocka_unit_test(test_decrypt_failures),
-        cmocka_unit_test(test_decrypt_trailing),
-        cmocka_unit_test(test_decrypt_header_done),
-        cmocka_unit_test(test_decrypt_resume),
-        cmocka_unit_test(test_ecies_device_public_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
