@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ota/ota_app_image.h"
 #include "ota/ota_err.h"
 #include "ota/ota_image_sig.h"
 #include "ota/ota_log.h"
@@ -186,6 +187,14 @@ static int check_finish(void *arg, uint64_t total, ota_staged_read_fn read, void
     }
     snprintf(c->msg, sizeof c->msg, "secure boot verification failed: %s (%u block(s) read)",
              ota_strerror(err), c->sum.blocks);
+    for (unsigned i = 0; err == OTA_ERR_SIG_CHIP_SCHEME && i < c->sum.blocks; i++) {
+        if (c->sum.result[i] == OTA_ERR_SIG_CHIP_SCHEME) { /* name the chip's rule */
+            char rule[160];
+            ota_chip_sbv2_rule(c->trust.chip_id, c->trust.chip_rev, rule, sizeof rule);
+            snprintf(c->msg, sizeof c->msg, "%s signature: %s", ota_sig_scheme_name(c->sum.scheme[i]), rule);
+            break;
+        }
+    }
     OTA_LOGE(TAG, "%s", c->msg);
     return err;
 }
@@ -231,6 +240,12 @@ int ota_sig_check_trust(ota_sig_check_t *c)
     if (err != OTA_OK) {
         c->trusted = false;
         const ota_device_security_t *sec = &c->item->device->security;
+        if (err == OTA_ERR_SIG_CHIP_NO_SBV2) {
+            char why[160];
+            ota_chip_sbv2_unsupported(c->item->device->chip_id, c->item->device->chip_revision, why,
+                                      sizeof why);
+            return ota_item_refuse(c->item, err, "%s", why);
+        }
         return ota_item_refuse(c->item, err, "%s",
                                sec->secure_boot_v2
                                    ? "Secure Boot V2 is on but no key digest is burned"
