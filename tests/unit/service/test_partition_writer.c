@@ -250,6 +250,62 @@ static void test_checkpoints_append_to_the_journal(void **state)
     ota_flash_emu_destroy(f.emu);
 }
 
+/* The version floor (ota_install_journal.h): its record in the first slot, programmed before the
+ * header (a cut between the two leaves the floor, never a header without it); readers that know
+ * only checkpoints skip it, and the checkpoints follow it. */
+static void test_floor_record_before_the_header(void **state)
+{
+    (void)state;
+    ota_journal_header_t journal = k_journal;
+    snprintf(journal.floor, sizeof journal.floor, "v2.0");
+    const uint8_t *mem;
+    char floor[OTA_JOURNAL_FLOOR_MAX + 1];
+    for (int cut = 0; cut < 2; cut++) {
+        fixture_t f;
+        fixture_init_data(&f, 0x3C, NULL);
+        mem = ota_flash_emu_memory(f.emu) + PART_OFFSET;
+        ota_partition_writer_t w;
+        if (cut) {
+            ota_flash_emu_schedule_cut(f.emu, 3, OTA_FLASH_CUT_CLEAN, 1); /* erase, floor, |header */
+            assert_int_equal(ota_pw_begin(&w, NULL, &f.part, f.first, 65536, &journal, NULL),
+                             OTA_ERR_FLASH_POWER_LOST);
+            assert_false(ota_journal_is_present(mem, 4));
+            assert_int_equal(ota_journal_floor_decode(mem + OTA_JOURNAL_RECORDS_OFFSET, floor), OTA_OK);
+            assert_string_equal(floor, "v2.0");
+            ota_flash_emu_destroy(f.emu);
+            continue;
+        }
+        assert_int_equal(ota_pw_begin(&w, NULL, &f.part, f.first, 65536, &journal, NULL), OTA_OK);
+        /* the documented bytes: "CKPV", kind 1, length, 0, 0, the version NUL-padded to 32, 0 */
+        const uint8_t *rec = mem + OTA_JOURNAL_RECORDS_OFFSET;
+        static const uint8_t head[] = {'C', 'K', 'P', 'V', 1, 4, 0, 0, 'v', '2', '.', '0', 0};
+        assert_memory_equal(rec, head, sizeof head);
+        for (int i = 12; i < 44; i++) {
+            assert_int_equal(rec[i], 0);
+        }
+        assert_int_equal(ota_journal_floor_decode(rec, floor), OTA_OK);
+        assert_string_equal(floor, "v2.0");
+        ota_journal_header_t back;
+        assert_int_equal(ota_journal_header_decode(mem, &back), OTA_OK);
+        assert_string_equal(back.floor, ""); /* not in the header's bytes */
+        ota_journal_checkpoint_t cp = {.bytes_written = 8192, .bytes_hashed = 8192}, got;
+        assert_int_equal(ota_journal_record_decode(rec, &got), OTA_ERR_SVC_CHECKPOINT); /* skipped */
+        assert_int_equal(ota_pw_checkpoint(&w, &cp), OTA_OK);
+        assert_int_equal(ota_journal_record_decode(rec + OTA_JOURNAL_RECORD_SIZE, &got), OTA_OK);
+        uint32_t free_slot;
+        assert_int_equal(ota_pw_last_checkpoint(mem, 4096, &got, &free_slot), 1);
+        assert_int_equal(got.bytes_written, 8192);
+        assert_int_equal(free_slot, OTA_JOURNAL_RECORDS_OFFSET + 2 * OTA_JOURNAL_RECORD_SIZE);
+        /* a torn floor record is no floor */
+        uint8_t torn[OTA_JOURNAL_RECORD_SIZE];
+        memcpy(torn, rec, sizeof torn);
+        torn[9] ^= 0x01;
+        assert_int_equal(ota_journal_floor_decode(torn, floor), OTA_ERR_SVC_CHECKPOINT);
+        assert_int_equal(ota_journal_floor_decode(rec + OTA_JOURNAL_RECORD_SIZE, floor), OTA_ERR_NOT_FOUND);
+        ota_flash_emu_destroy(f.emu);
+    }
+}
+
 /* Cut the power before every flash operation of a write+commit, in both modes: until the commit
  * has completed, the partition's first 32 bytes never equal the image's (so no reader takes it
  * for a valid image), and the neighbours are never touched. Also for a data partition full of
@@ -398,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_data_partition_ends_erased_after_the_image),
         cmocka_unit_test(test_too_large_is_refused_before_erasing),
         cmocka_unit_test(test_checkpoints_append_to_the_journal),
+        cmocka_unit_test(test_floor_record_before_the_header),
         cmocka_unit_test(test_power_cut_at_every_operation),
         cmocka_unit_test(test_every_program_is_read_back),
     };
