@@ -140,6 +140,24 @@ class SignedMeansEveryByte(Case):
         self.assertNotEqual(part[:2], TONE_TAG, "a tone header was committed")
         self.assert_boots_old_app(dev)
 
+    def test_tone_with_bytes_after_its_sector_unknown_size_not_committed(self):
+        # chunked: the size is known only at the end, where the tail is refused before the commit
+        dev = self.device()
+        self.run_item(dev, data="tone.bin", expect=0)
+        with otatest.FaultServer(FIX.sd) as fs:
+            for name in ("tone_tail100.bin", "tone.bin"):
+                proc = run(["run", dev, "--json", "--app-uri", "", "--data-uri",
+                            fs.url(name, fault="chunked")], expect=None)
+                res = [e for e in events(proc.stdout) if e.get("event") == "result"]
+                self.assertEqual(len(res), 1, proc.stdout + proc.stderr)
+                if name == "tone_tail100.bin":
+                    self.assertEqual((res[0]["result"], res[0]["reason"]), ("failed", "OTA_ERR_IMG_TRAILING_DATA"))
+                    self.assertIn("covered by no signature", proc.stderr)
+                    self.assertNotEqual(device_slice(dev, "flash_tone")[:2], TONE_TAG, "committed")
+                else:  # the clean image, chunked too, installs again
+                    self.assertEqual(res[0]["result"], "success", res)
+        self.assertEqual(device_slice(dev, "flash_tone")[:len(FIX.tone)], FIX.tone)
+
     def test_verify_signature_refuses_bytes_after_the_sector(self):
         pub = SEC("pub_ecdsa256.pem")
         run(["image", "verify-signature", "--pubkey", pub, FIX.sd_path("tone.bin")], expect=0)
