@@ -20,7 +20,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import otatest  # noqa: E402
 from otatest import device_slice, events, read_file, run, run_json, testdata, write_file  # noqa: E402
 
-SEC = lambda n: testdata("secure", n)  # noqa: E731
 
 
 def sha(data):
@@ -120,9 +119,9 @@ class PaddedApps(otatest.DeviceCopyCase):
 
 class PaddedImageInfo(unittest.TestCase):
     def test_padded_espressif_images_print_esptool_lines(self):
-        for name in ("app_esp32c6", "app_esp32"):
-            orig = read_file(SEC(name + ".bin"))
-            with open(SEC(name + ".image_info.txt"), encoding="latin-1") as f:
+        for folder, name in (("secure", "app_esp32c6"), ("secure", "app_esp32"), ("esp-adf", "du1906_app")):
+            orig = read_file(testdata(folder, name + ".bin"))
+            with open(testdata(folder, name + ".image_info.txt"), encoding="latin-1") as f:
                 expected = [clean(line) for line in f if line.strip() and not line.startswith("esptool.py")]
             for tail in (b"\xff" * (0x10000 - len(orig) % 0x10000 or 0x10000), os.urandom(777)):
                 with self.subTest(name=name, tail=len(tail)), otatest.tempdir() as d:
