@@ -21,7 +21,6 @@ import otatest  # noqa: E402
 from otatest import device_slice, events, read_file, run, run_json, testdata, write_file  # noqa: E402
 
 
-
 def sha(data):
     return hashlib.sha256(data).hexdigest()
 
