@@ -185,7 +185,8 @@ static void load_floor(data_ctx_t *ctx)
                      floor);
         }
     }
-    memcpy(ctx->item.journal_floor, floor, sizeof floor);
+    /* ctx->cur.desc.version holds the floor in both cases */
+    ctx->item.journal_floor = floor[0] != '\0' ? ctx->cur.desc.version : NULL;
 }
 
 static int refuse(data_ctx_t *ctx, int err, const char *detail)
