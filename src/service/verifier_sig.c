@@ -156,9 +156,10 @@ static int check_finish(void *arg, uint64_t total, ota_staged_read_fn read, void
     c->trusted = true;
     uint64_t off = c->layout == OTA_SIG_LAYOUT_DATA ? ota_sig_sector_offset_for_data(c->pos) : c->sector_off;
     if (c->layout == OTA_SIG_LAYOUT_DATA && off != UINT64_MAX && c->pos % OTA_SIG_SECTOR_SIZE != 0) {
-        /* ESP-IDF v6.1 (esp_ota_ops.c, ota_verify_data_partition_signature) rounds the written size
-         * down and would leave these bytes unchecked; espsecure v4.9.1 verify_signature_v2 refuses
-         * such a file ("a multiple of 4096"): signed means every byte, refused before the commit. */
+        /* ESP-IDF v6.1-beta1 (components/app_update/esp_ota_ops.c,
+         * ota_verify_data_partition_signature) rounds the written size down and would leave these
+         * bytes unchecked; espsecure v4.9.1 verify_signature_v2 refuses such a file ("a multiple of
+         * 4096"): signed means every byte, refused before the commit. */
         return fail(c, OTA_ERR_IMG_TRAILING_DATA,
                     "%llu bytes after the signature sector at %llu are covered by no signature",
                     (unsigned long long)(c->pos % OTA_SIG_SECTOR_SIZE), (unsigned long long)off);

@@ -4,7 +4,7 @@ partition outlives an interrupted install.
 
 Class 4. espsecure v4.9.1 verify_signature_v2 (espsecure/__init__.py) refuses a file whose size
 is not a non-zero multiple of 4096 ("Data size should be non-zero & a multiple of 4096") and takes
-its last 4096 bytes as the signature sector over everything before it. ESP-IDF v6.1
+its last 4096 bytes as the signature sector over everything before it. ESP-IDF v6.1-beta1
 (components/app_update/esp_ota_ops.c, ota_verify_data_partition_signature) rounds the written size
 down to 4 KiB, so bytes after the sector would be written and never checked: here a signed data
 item must be whole sectors (refused before erasing when the size is known), and a signed app must
