@@ -156,6 +156,15 @@ static int check_finish(void *arg, uint64_t total, ota_staged_read_fn read, void
     }
     c->trusted = true;
     uint64_t off = c->layout == OTA_SIG_LAYOUT_DATA ? ota_sig_sector_offset_for_data(c->pos) : c->sector_off;
+    if (c->layout == OTA_SIG_LAYOUT_DATA && off != UINT64_MAX && c->pos % OTA_SIG_SECTOR_SIZE != 0) {
+        /* ESP-IDF v6.1-beta1 (components/app_update/esp_ota_ops.c,
+         * ota_verify_data_partition_signature) rounds the written size down and would leave these
+         * bytes unchecked; espsecure v4.9.1 verify_signature_v2 refuses such a file ("a multiple of
+         * 4096"): signed means every byte, refused before the commit. */
+        return fail(c, OTA_ERR_IMG_TRAILING_DATA,
+                    "%llu bytes after the signature sector at %llu are covered by no signature",
+                    (unsigned long long)(c->pos % OTA_SIG_SECTOR_SIZE), (unsigned long long)off);
+    }
     if (off == UINT64_MAX || off + OTA_SIG_SECTOR_SIZE > c->pos) {
         err = OTA_ERR_SIG_UNSIGNED; /* no room for a sector after the signed data */
     } else {
@@ -278,6 +287,15 @@ int ota_sig_check_fit(ota_sig_check_t *c, int64_t total)
         return ota_item_refuse(c->item, OTA_ERR_IMG_TOO_LARGE,
                                "image of %llu bytes larger than partition %s (%u bytes)",
                                (unsigned long long)t, label, (unsigned)c->room);
+    }
+    /* A data stream's signature sector is its last 4096 bytes: a size that is not a whole number
+     * of sectors has bytes after it that no signature covers (espsecure v4.9.1
+     * verify_signature_v2: "Data size should be non-zero & a multiple of 4096"). */
+    if (c->layout == OTA_SIG_LAYOUT_DATA && !whole) {
+        return ota_item_refuse(c->item, OTA_ERR_IMG_TRAILING_DATA,
+                               "signed data of %llu bytes: the %llu bytes after its last whole 4096-byte "
+                               "sector are covered by no signature: refused before erasing",
+                               (unsigned long long)t, (unsigned long long)(t % OTA_SIG_SECTOR_SIZE));
     }
     /* An app's signature sector starts at the image length rounded up to 4 KiB and ends the
      * stream, so a signed app stream is a whole number of sectors. One that is not holds the

@@ -567,9 +567,18 @@ class SignedData(unittest.TestCase):
             run(["efuse", "burn-key-digest", dev, SEC("digest_ecdsa256.bin")], expect=0)
             run(["config", "set", dev, "signed-data-partitions", "flash_tone"], expect=0)
             run(["efuse", "enable-secure-boot", dev], expect=0)
-            # unsigned: the last 4 KiB of the tone data are read as block 0, whose magic is not 0xE7
+            # unsigned: 434,756 bytes are no whole number of sectors, so the bytes after the last
+            # whole one would be covered by no signature: refused before erasing (issue 19 class 4)
             proc = run(["run", dev, "--app-uri", "", "--sdcard", sd, "--json", "--data-uri",
                         "file://sdcard/plain_tone.bin"], expect=1)
+            res = [e for e in events(proc.stdout) if e.get("event") == "result"]
+            self.assertTrue(res and res[0]["reason"] == "OTA_ERR_IMG_TRAILING_DATA", proc.stdout + proc.stderr)
+            # padded to whole sectors: the last 4 KiB of the tone data are read as block 0, whose
+            # magic is not 0xE7
+            plain = read_file(testdata("esp-adf", "flash_tone_fmt0.bin"))
+            write_file(os.path.join(sd, "plain_padded.bin"), plain + b"\xff" * (-len(plain) % SECTOR))
+            proc = run(["run", dev, "--app-uri", "", "--sdcard", sd, "--json", "--data-uri",
+                        "file://sdcard/plain_padded.bin"], expect=1)
             res = [e for e in events(proc.stdout) if e.get("event") == "result"]
             self.assertTrue(res and res[0]["reason"] == "OTA_ERR_SIG_BAD_MAGIC", proc.stdout + proc.stderr)
             proc = run(["run", dev, "--app-uri", "", "--sdcard", sd, "--json"], expect=None)
