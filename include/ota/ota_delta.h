@@ -113,7 +113,6 @@ typedef struct {
     uint64_t new_offset;   /**< new-image bytes written */
     int64_t old_offset;    /**< where the next diff reads the old image */
     uint64_t chunk_left;   /**< bytes left of the current diff or extra part */
-    uint64_t chunk_diff;   /**< current chunk's diff size */
     ota_delta_stats_t stats;
     ota_hs_decoder_t hs;
     uint32_t window_capacity; /**< bytes of window[] */

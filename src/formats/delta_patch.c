@@ -321,7 +321,6 @@ static int on_size(ota_delta_t *d, int64_t v)
                       (d->cfg.old_size != 0 && (uint64_t)d->old_offset + (uint64_t)v > d->cfg.old_size))) {
             return OTA_ERR_DELTA_OLD_RANGE;
         }
-        d->chunk_diff = (uint64_t)v;
         d->chunk_left = (uint64_t)v;
         d->phase = PH_DIFF_DATA;
         return OTA_OK;
@@ -377,10 +376,14 @@ static int on_data(ota_delta_t *d, const ota_delta_io_t *io, uint8_t *buf, size_
         if ((err = io->read_old(io->ctx, (uint64_t)d->old_offset, old, n)) != OTA_OK) {
             return err < 0 ? err : OTA_ERR_IO;
         }
+        /* counted in a local: a store to buf (uint8_t) may alias *d, so a counter in *d would be
+         * loaded and stored on every byte */
+        uint64_t zeros = 0;
         for (size_t i = 0; i < n; i++) {
-            d->stats.zero_diff_bytes += buf[i] == 0;
+            zeros += buf[i] == 0;
             buf[i] = (uint8_t)(buf[i] + old[i]);
         }
+        d->stats.zero_diff_bytes += zeros;
         d->old_offset += (int64_t)n;
         if ((uint64_t)d->old_offset > d->stats.old_end) {
             d->stats.old_end = (uint64_t)d->old_offset;
