@@ -308,6 +308,9 @@ static int cmd_delta_apply(int argc, char **argv)
                 old_path);
             if (args.json) {
                 cJSON *o = cli_json_error(herr, NULL);
+                cli_json_add_string(o, "patch", patch_path);
+                cJSON_AddNumberToObject(o, "patch_offset", 0);
+                cJSON_AddNumberToObject(o, "new_offset", 0);
                 cli_json_add_string(o, "old", old_path);
                 cli_json_print(o);
             }
@@ -343,6 +346,8 @@ static int cmd_delta_apply(int argc, char **argv)
             if (args.json) {
                 cJSON *o = cli_json_error(err, NULL);
                 cli_json_add_string(o, "patch", patch_path);
+                cJSON_AddNumberToObject(o, "patch_offset", (double)ota_delta_patch_offset(d));
+                cJSON_AddNumberToObject(o, "new_offset", (double)ota_delta_new_offset(d));
                 cli_json_add_string(o, "base_sha256", want);
                 cli_json_add_string(o, "old_validation_hash", have);
                 cli_json_print(o);
