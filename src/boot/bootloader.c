@@ -2,9 +2,11 @@
  * same log lines. See ota_bootloader.h. */
 #include "ota/ota_bootloader.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "ota/ota_err.h"
+#include "ota/ota_idf_console.h"
 #include "ota/ota_image_sig.h"
 #include "ota/ota_log.h"
 #include "ota/ota_mem.h"
@@ -13,7 +15,6 @@
 
 static const char *TAG = "boot";
 static const char *TAG_IMAGE = "esp_image";
-static const char *TAG_CPU = "cpu_start";
 static const char *TAG_SECURE = "secure_boot_v2";
 
 #define MAX_OTA_SLOTS 16
@@ -37,6 +38,7 @@ typedef struct {
     ota_otadata_entry_t otadata[2];
     bool has_initial_contents; /* ota_has_initial_contents */
     ota_boot_result_t *out;
+    ota_idf_version_t idf; /* the bootloader's ESP-IDF: the wording of its lines (ota_idf_console.h) */
 } boot_t;
 
 #define BLOG(b, level, tag, ...) \
@@ -302,7 +304,7 @@ static bool try_load_partition(boot_t *b, const ota_partition_info_t *part, ota_
     ota_image_diag_t diag;
     int err = ota_ops_image_verify(b->dev, part, true, info, &diag);
     if (!b->quiet) {
-        ota_image_log_segments(TAG_IMAGE, part->offset, info);
+        ota_idf_log_segments(&b->idf, part->offset, info, true);
     }
     if (err == OTA_OK && b->anti && info->app_desc_valid &&
         !ota_device_secure_version_ok(b->dev, info->app_desc.secure_version)) {
@@ -367,33 +369,84 @@ static int set_actual_ota_seq(boot_t *b, int index)
     return OTA_OK;
 }
 
+/* The app's startup block, as the ESP-IDF recorded in its description prints it. */
 static void log_app_info(boot_t *b, const ota_image_info_t *info)
 {
-    const ota_app_desc_t *d = &info->app_desc;
-    BLOGI(b, TAG_CPU, "Application information:");
-    if (!info->app_desc_valid) {
+    if (b->quiet) {
         return;
     }
-    char sha[17];
-    for (int i = 0; i < 8; i++) {
-        static const char hex[] = "0123456789abcdef";
-        sha[2 * i] = hex[d->app_elf_sha256[i] >> 4];
-        sha[2 * i + 1] = hex[d->app_elf_sha256[i] & 0xF];
-    }
-    sha[16] = '\0';
-    BLOGI(b, TAG_CPU, "Project name:     %s", d->project_name);
-    BLOGI(b, TAG_CPU, "App version:      %s", d->version);
-    BLOGI(b, TAG_CPU, "Compile time:     %s %s", d->date, d->time);
-    BLOGI(b, TAG_CPU, "ELF file SHA256:  %s...", sha);
-    BLOGI(b, TAG_CPU, "ESP-IDF:          %s", d->idf_ver);
-    if (b->anti) {
-        BLOGI(b, TAG_CPU, "Secure version:   %u", (unsigned)d->secure_version);
+    const ota_app_desc_t *d = &info->app_desc;
+    if (!info->app_desc_valid) {
+        ota_idf_version_t newest;
+        ota_idf_version_parse(NULL, &newest);
+        ota_idf_log(&newest, OTA_IDF_APP_INFO, &(ota_idf_args_t){{NULL, NULL}, {0}});
+        return;
     }
     const ota_image_header_t *h = &info->header;
-    unsigned rev = b->dev->chip_revision;
-    BLOGI(b, TAG_CPU, "Min chip rev:     v%u.%u", h->min_chip_rev_full / 100u, h->min_chip_rev_full % 100u);
-    BLOGI(b, TAG_CPU, "Max chip rev:     v%u.%u ", h->max_chip_rev_full / 100u, h->max_chip_rev_full % 100u);
-    BLOGI(b, TAG_CPU, "Chip rev:         v%u.%u", rev / 100u, rev % 100u);
+    ota_idf_app_info_t app = {
+        .project_name = d->project_name,
+        .version = d->version,
+        .date = d->date,
+        .time = d->time,
+        .idf_ver = d->idf_ver,
+        .elf_sha256 = d->app_elf_sha256,
+        .secure_version_shown = b->anti,
+        .secure_version = d->secure_version,
+        .min_rev_full = h->min_chip_rev_full,
+        .max_rev_full = h->max_chip_rev_full,
+        .chip_rev = b->dev->chip_revision,
+    };
+    ota_idf_log_app_info(&app);
+}
+
+/* The bootloader's ESP-IDF and build time: its esp_bootloader_desc_t (ESP-IDF v5.2+), else the
+ * app flashed with it (the first app partition with a description: `idf.py flash` writes the
+ * bootloader and that app from one build), else the newest wording. */
+static void bootloader_identity(boot_t *b, char idf_ver[33], char date[16], char time[16])
+{
+    idf_ver[0] = date[0] = time[0] = '\0';
+    ota_bootloader_image_info_t bl;
+    if (ota_device_probe_bootloader(b->dev->flash, &bl) == OTA_OK && bl.has_desc) {
+        memcpy(idf_ver, bl.idf_ver, 33);
+        /* date_time is __DATE__ " " __TIME__: "Apr 25 2023 00:13:32" */
+        const char *sp = strrchr(bl.date_time, ' ');
+        size_t dlen = sp != NULL ? (size_t)(sp - bl.date_time) : 0;
+        if (sp != NULL && dlen < 16 && strlen(sp + 1) < 16) {
+            memcpy(date, bl.date_time, dlen);
+            date[dlen] = '\0';
+            strcpy(time, sp + 1);
+        }
+        return;
+    }
+    const ota_partition_table_t *t = &b->dev->table;
+    for (size_t i = 0; i < t->count; i++) {
+        ota_app_desc_t d;
+        if (t->entries[i].type == OTA_PART_TYPE_APP &&
+            ota_ops_get_partition_description(b->dev, &t->entries[i], &d) == OTA_OK) {
+            memcpy(idf_ver, d.idf_ver, 33);
+            idf_ver[32] = '\0';
+            snprintf(date, 16, "%.15s", d.date);
+            snprintf(time, 16, "%.15s", d.time);
+            return;
+        }
+    }
+}
+
+/* bootloader_init.c's banner (bootloader_print_banner / bootloader_check_bootloader_validity). */
+static void log_banner(boot_t *b)
+{
+    if (b->quiet) {
+        return; /* the wording matters to the log only */
+    }
+    char idf_ver[33], date[16], time[16];
+    bootloader_identity(b, idf_ver, date, time);
+    ota_idf_version_parse(idf_ver[0] ? idf_ver : NULL, &b->idf);
+    ota_idf_log(&b->idf, OTA_IDF_BOOT_BANNER,
+                &(ota_idf_args_t){{idf_ver[0] ? idf_ver : "(unknown)", NULL}, {0}});
+    if (time[0] != '\0') {
+        ota_idf_log(&b->idf, OTA_IDF_BOOT_COMPILE_TIME, &(ota_idf_args_t){{date, time}, {0}});
+    }
+    ota_idf_log(&b->idf, OTA_IDF_BOOT_CHIP_REV, &(ota_idf_args_t){{NULL, NULL}, {b->dev->chip_revision}});
 }
 
 static int boot_from(boot_t *b, const ota_partition_info_t *part, int index, const ota_image_info_t *info)
@@ -477,9 +530,7 @@ static int run(boot_t *b)
         b->out->index = OTA_BOOT_INDEX_INVALID;
         b->out->selected_index = OTA_BOOT_INDEX_INVALID;
     }
-    unsigned rev = b->dev->chip_revision;
-    BLOGI(b, TAG, "ota-service simulated 2nd stage bootloader");
-    BLOGI(b, TAG, "chip revision: v%u.%u", rev / 100u, rev % 100u);
+    log_banner(b);
     int err = load_partition_table(b);
     if (err != OTA_OK) {
         return err;
