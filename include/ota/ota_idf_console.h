@@ -49,6 +49,15 @@ void ota_idf_version_parse(const char *s, ota_idf_version_t *out);
 /** <0, 0, >0 as @p a is older than, the same as, newer than @p b (stage, then commits). */
 int ota_idf_version_cmp(const ota_idf_version_t *a, const ota_idf_version_t *b);
 
+/**
+ * A bootloader image from before esp_bootloader_desc_t (ESP-IDF < v5.2) still holds what its banner
+ * prints (components/bootloader_support/src/bootloader_init.c): IDF_VER as a string of its own and
+ * the literal "compile time " __TIME__ (from v5.1: __DATE__ " " __TIME__). Find them in @p data:
+ * @p idf_ver gets the first NUL-delimited "vX.Y..." string that parses as a version, @p compile_time
+ * the text after "compile time " ("" when absent). @return true when a version was found.
+ */
+bool ota_idf_scan_bootloader(const uint8_t *data, size_t len, char idf_ver[33], char compile_time[32]);
+
 /** One console line whose tag, level or wording depends on the ESP-IDF version. */
 typedef enum {
     /* the app's startup (its own idf_ver) */

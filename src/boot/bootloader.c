@@ -399,24 +399,60 @@ static void log_app_info(boot_t *b, const ota_image_info_t *info)
     ota_idf_log_app_info(&app);
 }
 
+/* "Apr 25 2023 00:13:32" -> date, time; "17:46:22" -> "", time */
+static void split_date_time(const char *dt, char date[16], char time[16])
+{
+    const char *sp = strrchr(dt, ' ');
+    size_t dlen = sp != NULL ? (size_t)(sp - dt) : 0;
+    const char *t = sp != NULL ? sp + 1 : dt;
+    if (dlen < 16 && strlen(t) < 16) {
+        memcpy(date, dt, dlen);
+        date[dlen] = '\0';
+        strcpy(time, t);
+    }
+}
+
+/* A bootloader without a description (ESP-IDF < v5.2): the version and compile time strings its
+ * banner prints, read from its image (the bytes up to the partition table). */
+static bool scan_bootloader(boot_t *b, const ota_bootloader_image_info_t *bl, char idf_ver[33], char date[16],
+                            char time[16])
+{
+    uint32_t end = b->dev->table_offset != 0 ? b->dev->table_offset : OTA_PARTITION_TABLE_OFFSET;
+    if (end <= bl->offset || end > b->dev->flash->size) {
+        return false;
+    }
+    size_t len = end - bl->offset;
+    uint8_t *buf = ota_malloc(len);
+    if (buf == NULL) {
+        return false;
+    }
+    char ct[32];
+    bool found = ota_flash_read(b->dev->flash, bl->offset, buf, len) == OTA_OK &&
+                 ota_idf_scan_bootloader(buf, len, idf_ver, ct);
+    ota_free(buf);
+    if (found) {
+        split_date_time(ct, date, time);
+    }
+    return found;
+}
+
 /* The bootloader's ESP-IDF and build time: its esp_bootloader_desc_t (ESP-IDF v5.2+), else the
- * app flashed with it (the first app partition with a description: `idf.py flash` writes the
- * bootloader and that app from one build), else the newest wording. */
+ * strings of an older bootloader image, else the app flashed with it (the first app partition with
+ * a description: `idf.py flash` writes the bootloader and that app from one build), else the
+ * newest wording. */
 static void bootloader_identity(boot_t *b, char idf_ver[33], char date[16], char time[16])
 {
     idf_ver[0] = date[0] = time[0] = '\0';
     ota_bootloader_image_info_t bl;
-    if (ota_device_probe_bootloader(b->dev->flash, &bl) == OTA_OK && bl.has_desc) {
-        memcpy(idf_ver, bl.idf_ver, 33);
-        /* date_time is __DATE__ " " __TIME__: "Apr 25 2023 00:13:32" */
-        const char *sp = strrchr(bl.date_time, ' ');
-        size_t dlen = sp != NULL ? (size_t)(sp - bl.date_time) : 0;
-        if (sp != NULL && dlen < 16 && strlen(sp + 1) < 16) {
-            memcpy(date, bl.date_time, dlen);
-            date[dlen] = '\0';
-            strcpy(time, sp + 1);
+    if (ota_device_probe_bootloader(b->dev->flash, &bl) == OTA_OK) {
+        if (bl.has_desc) {
+            memcpy(idf_ver, bl.idf_ver, 33);
+            split_date_time(bl.date_time, date, time);
+            return;
         }
-        return;
+        if (scan_bootloader(b, &bl, idf_ver, date, time)) {
+            return;
+        }
     }
     const ota_partition_table_t *t = &b->dev->table;
     for (size_t i = 0; i < t->count; i++) {

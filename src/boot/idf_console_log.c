@@ -29,12 +29,21 @@ void ota_idf_log_app_info(const ota_idf_app_info_t *app)
     sha[16] = '\0';
     /* The order of every version's block (ota_idf_console.c, the APP rows). */
     ota_idf_log(&ver, OTA_IDF_APP_INFO, &(ota_idf_args_t){{NULL, NULL}, {0}});
-    ota_idf_log(&ver, OTA_IDF_APP_PROJECT, &(ota_idf_args_t){{app->project_name, NULL}, {0}});
-    ota_idf_log(&ver, OTA_IDF_APP_VERSION, &(ota_idf_args_t){{app->version, NULL}, {0}});
+    /* A field the build left out is empty and its line is not printed: CONFIG_APP_EXCLUDE_PROJECT_
+     * NAME_VAR / _VER_VAR, and without CONFIG_APP_COMPILE_TIME_DATE no date or time (the du1906
+     * releases, ESP-IDF v3.3.1) */
+    if (app->project_name[0] != '\0') {
+        ota_idf_log(&ver, OTA_IDF_APP_PROJECT, &(ota_idf_args_t){{app->project_name, NULL}, {0}});
+    }
+    if (app->version[0] != '\0') {
+        ota_idf_log(&ver, OTA_IDF_APP_VERSION, &(ota_idf_args_t){{app->version, NULL}, {0}});
+    }
     if (app->secure_version_shown) {
         ota_idf_log(&ver, OTA_IDF_APP_SECURE_VER, &(ota_idf_args_t){{NULL, NULL}, {app->secure_version}});
     }
-    ota_idf_log(&ver, OTA_IDF_APP_COMPILE_TIME, &(ota_idf_args_t){{app->date, app->time}, {0}});
+    if (app->date[0] != '\0' || app->time[0] != '\0') {
+        ota_idf_log(&ver, OTA_IDF_APP_COMPILE_TIME, &(ota_idf_args_t){{app->date, app->time}, {0}});
+    }
     ota_idf_log(&ver, OTA_IDF_APP_ELF_SHA256, &(ota_idf_args_t){{sha, NULL}, {0}});
     ota_idf_log(&ver, OTA_IDF_APP_IDF, &(ota_idf_args_t){{app->idf_ver, NULL}, {0}});
     ota_idf_log(&ver, OTA_IDF_APP_MIN_REV, &(ota_idf_args_t){{NULL, NULL}, {app->min_rev_full}});

@@ -108,6 +108,69 @@ int ota_idf_version_cmp(const ota_idf_version_t *a, const ota_idf_version_t *b)
     return 0;
 }
 
+static bool time_char(uint8_t c)
+{
+    return is_digit((char)c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == ' ' || c == ':';
+}
+
+/* The text after the first "compile time " that is not a format ("%s"): the log format string is
+ * "\033[0;32mI (%d) %s: compile time 17:46:22\033[0m\n", so it ends at the colour escape. */
+static void scan_compile_time(const uint8_t *data, size_t len, char out[32])
+{
+    static const char ct[] = "compile time ";
+    const size_t ct_len = sizeof ct - 1;
+    for (size_t i = 0; i + ct_len < len; i++) {
+        if (memcmp(&data[i], ct, ct_len) != 0) {
+            continue;
+        }
+        size_t k = i + ct_len, m = 0;
+        while (k + m < len && m < 31 && time_char(data[k + m])) {
+            m++;
+        }
+        while (m > 0 && data[k + m - 1] == ' ') {
+            m--;
+        }
+        if (m > 0) {
+            memcpy(out, &data[k], m);
+            out[m] = '\0';
+            return;
+        }
+    }
+}
+
+bool ota_idf_scan_bootloader(const uint8_t *data, size_t len, char idf_ver[33], char compile_time[32])
+{
+    idf_ver[0] = compile_time[0] = '\0';
+    if (data == NULL) {
+        return false;
+    }
+    scan_compile_time(data, len, compile_time);
+    for (size_t i = 0; i < len; i++) {
+        /* IDF_VER is a string of its own: after a NUL, printable, NUL-terminated */
+        if ((i > 0 && data[i - 1] != 0) || data[i] != 'v') {
+            continue;
+        }
+        size_t n = 0;
+        while (i + n < len && n < 33 && data[i + n] >= 0x20 && data[i + n] < 0x7F) {
+            n++;
+        }
+        if (n >= 33 || i + n >= len || data[i + n] != 0) {
+            continue;
+        }
+        char tmp[33];
+        memcpy(tmp, &data[i], n);
+        tmp[n] = '\0';
+        ota_idf_version_t v;
+        ota_idf_version_parse(tmp, &v);
+        /* "v%d.%d"-style format strings do not parse; ESP-IDF's versions start at 2 */
+        if (v.parsed && v.major >= 2) {
+            memcpy(idf_ver, tmp, n + 1);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* A version bound: V(a, b, c) the release vA.B.C (its -dev/-beta/-rc are older), D(a, b, n) the
  * master commit `git describe` names vA.B-dev-N, where a change landed: a -dev build from before
  * it prints the old line, one from after it the new one, as the board would. */

@@ -5,6 +5,7 @@
  */
 #include "test_support.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ota/ota_idf_console.h"
@@ -189,6 +190,35 @@ static void test_eras(void **state)
     expect("v4.0", OTA_IDF_BOOT_CHIP_REV, U1(300), NULL, I, NULL);
 }
 
+/* Bootloaders from before esp_bootloader_desc_t: the strings their banner prints are in the image
+ * (`strings` shows them; testdata/bootloaders/README.md). */
+static void test_scan_bootloaders(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char idf[33], ct[32];
+    uint8_t *img = ts_read_file(ts_testdata("bootloaders/bootloader_esp32c3.bin"), &len);
+    assert_true(ota_idf_scan_bootloader(img, len, idf, ct));
+    assert_string_equal(idf, "v4.3-dev-334-g16e95d0-dirty");
+    assert_string_equal(ct, "17:46:22");
+    free(img);
+    /* the oldest: "Espressif ESP32 2nd stage bootloader v. %s" with "V0.1", no ESP-IDF version */
+    img = ts_read_file(ts_testdata("bootloaders/bootloader_esp32.bin"), &len);
+    assert_false(ota_idf_scan_bootloader(img, len, idf, ct));
+    assert_string_equal(idf, "");
+    assert_string_equal(ct, "15:00:13");
+    free(img);
+    /* v5.2: "compile time %s" is a format there; the version string is IDF_VER all the same */
+    img = ts_read_file(ts_testdata("bootloaders/bootloader_esp32_v5_2.bin"), &len);
+    assert_true(ota_idf_scan_bootloader(img, len, idf, ct));
+    assert_string_equal(idf, "v5.2-dev-254-g1950b15");
+    assert_string_equal(ct, "");
+    free(img);
+    static const uint8_t none[] = "\0v%d.%d\0vX.1\0v1.0\0compile time %s\0";
+    assert_false(ota_idf_scan_bootloader(none, sizeof none, idf, ct));
+    assert_string_equal(ct, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_order),
         cmocka_unit_test(test_readme_v4_2_2),
         cmocka_unit_test(test_eras),
+        cmocka_unit_test(test_scan_bootloaders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
