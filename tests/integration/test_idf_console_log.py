@@ -239,6 +239,23 @@ class UpdateLog(Case):
         self.assertNotIn("Connection closed", head)
         self.assert_block(after, app_block("app_init", new, V55, chip_tag="efuse_init"))
 
+    def test_file_uri_is_esp_adf_esp_fs_ota(self):
+        """A file:// app goes through ESP-ADF's own esp_fs_ota (components/ota_service/esp_fs_ota.c, the
+        same wording from 5d6d1d8f, 2020, to today), not esp_https_ota: its lines whatever the ESP-IDF."""
+        running = self.app(V55, version="v1.0", seed=1)
+        dev = self.device(running)
+        run(["boot", dev], expect=0)
+        sd = self.path("sdcard")
+        os.makedirs(sd)
+        make_app(os.path.join(sd, "new.bin"), "v2.0", project="idf_era", size="300K", seed=2, idf=V55)
+        out = run(["run", dev, "--app-uri", "file://sdcard/new.bin", "--data-uri", "", "--sdcard", sd],
+                  expect=0).stdout
+        head = out.partition("OTA_SERVICE: restart!")[0]
+        self.assert_block(head, ["I esp_fs_ota: Starting OTA...",
+                                 "I esp_fs_ota: Writing to partition subtype 17 at offset 0x110000"])
+        self.assertNotIn("esp_https_ota", head)
+        self.assertNotIn("Connection closed", head)
+
     def test_real_release_v3_3_running(self):
         """The real du1906 v1.2.2 release (ESP-IDF v3.3.1-203) running: v3.3.1's esp_https_ota says
         "Connection closed, all data received" (v3.3.2 dropped the tail)."""

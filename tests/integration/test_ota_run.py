@@ -181,8 +181,9 @@ class ExampleList(RunCase):
             "OTA_DEFAULT: write_offset 0, size 8",
             "OTA_DEFAULT: partition flash_tone upgrade successes",
             "HTTPS_OTA_EXAMPLE: List id: 0, OTA success",
-            f"OTA_DEFAULT: Running firmware version: {RUNNING}, the incoming firmware version {NEW}",
+            "esp_https_ota: Starting OTA...",                            # the README's order: begin,
             "esp_https_ota: Writing to partition subtype 17 at offset 0x110000",
+            f"OTA_DEFAULT: Running firmware version: {RUNNING}, the incoming firmware version {NEW}",  # then need_upgrade
             f"OTA_DEFAULT: Image bytes read: {len(FIX.new)}",
             "esp_https_ota: Connection closed",
             "esp_image: segment 0: paddr=0x00110020 vaddr=0x3f400020",  # esp_ota_end's verify
