@@ -75,6 +75,11 @@ typedef enum {
     OTA_IDF_BOOT_BANNER,       /**< s: idf_ver */
     OTA_IDF_BOOT_COMPILE_TIME, /**< s, s: date, time */
     OTA_IDF_BOOT_CHIP_REV,     /**< u: the chip's revision (major * 100 + minor) */
+    OTA_IDF_BOOT_MULTICORE,    /**< "Multicore bootloader" (a dual-core chip) */
+    OTA_IDF_BOOT_COMM_REV,     /**< s "bootloader"/"application", u revision (full), u min_chip_rev */
+    OTA_IDF_BOOT_SPI_SPEED,    /**< s: "40MHz"... (ESP32) */
+    OTA_IDF_BOOT_SPI_MODE,     /**< s: "DIO"... */
+    OTA_IDF_BOOT_SPI_SIZE,     /**< s: "4MB"... */
     OTA_IDF_IMAGE_SEGMENT,     /**< u index, x paddr, x vaddr, x size, s "load"/"map"/"" */
     /* an update (the running app's idf_ver) */
     OTA_IDF_HTTPS_WRITING, /**< s label, u subtype, x offset */

@@ -52,6 +52,8 @@ typedef struct {
 #define BLOGE(b, tag, ...) BLOG(b, OTA_LOG_ERROR, tag, __VA_ARGS__)
 #define BLOGD(b, tag, ...) BLOG(b, OTA_LOG_DEBUG, tag, __VA_ARGS__)
 
+static void log_chip_check(boot_t *b, const char *type, uint8_t min_rev);
+
 const char *ota_bootloader_partition_usage(const ota_partition_info_t *p)
 {
     switch (p->type) {
@@ -304,6 +306,9 @@ static bool try_load_partition(boot_t *b, const ota_partition_info_t *part, ota_
     ota_image_diag_t diag;
     int err = ota_ops_image_verify(b->dev, part, true, info, &diag);
     if (!b->quiet) {
+        if (info->header.magic == OTA_IMAGE_MAGIC) {
+            log_chip_check(b, "application", info->header.min_chip_rev);
+        }
         ota_idf_log_segments(&b->idf, part->offset, info, true);
     }
     if (err == OTA_OK && b->anti && info->app_desc_valid &&
@@ -436,53 +441,115 @@ static bool scan_bootloader(boot_t *b, const ota_bootloader_image_info_t *bl, ch
     return found;
 }
 
+/* What the bootloader's banner prints from: its ESP-IDF, build time and image header. */
+typedef struct {
+    char idf_ver[33], date[16], time[16];
+    bool have_header; /* flash settings of the header the bootloader was built with */
+    uint8_t spi_mode, spi_speed, spi_size;
+    uint8_t min_rev; /* the header's legacy min_chip_rev */
+} boot_identity_t;
+
 /* The bootloader's ESP-IDF and build time: its esp_bootloader_desc_t (ESP-IDF v5.2+), else the
  * strings of an older bootloader image, else the app flashed with it (the first app partition with
- * a description: `idf.py flash` writes the bootloader and that app from one build), else the
- * newest wording. */
-static void bootloader_identity(boot_t *b, char idf_ver[33], char date[16], char time[16])
+ * a description: `idf.py flash` writes the bootloader and that app from one build, with the same
+ * flash settings), else the newest wording. */
+static void bootloader_identity(boot_t *b, boot_identity_t *id)
 {
-    idf_ver[0] = date[0] = time[0] = '\0';
+    memset(id, 0, sizeof *id);
     ota_bootloader_image_info_t bl;
     if (ota_device_probe_bootloader(b->dev->flash, &bl) == OTA_OK) {
+        id->have_header = true;
+        id->spi_mode = bl.spi_mode;
+        id->spi_speed = bl.spi_speed;
+        id->spi_size = bl.spi_size;
+        id->min_rev = (uint8_t)(bl.min_chip_rev_full / 100u); /* esptool writes the major there */
         if (bl.has_desc) {
-            memcpy(idf_ver, bl.idf_ver, 33);
-            split_date_time(bl.date_time, date, time);
+            memcpy(id->idf_ver, bl.idf_ver, 33);
+            split_date_time(bl.date_time, id->date, id->time);
             return;
         }
-        if (scan_bootloader(b, &bl, idf_ver, date, time)) {
+        if (scan_bootloader(b, &bl, id->idf_ver, id->date, id->time)) {
             return;
         }
     }
     const ota_partition_table_t *t = &b->dev->table;
     for (size_t i = 0; i < t->count; i++) {
+        const ota_partition_info_t *p = &t->entries[i];
         ota_app_desc_t d;
-        if (t->entries[i].type == OTA_PART_TYPE_APP &&
-            ota_ops_get_partition_description(b->dev, &t->entries[i], &d) == OTA_OK) {
-            memcpy(idf_ver, d.idf_ver, 33);
-            idf_ver[32] = '\0';
-            snprintf(date, 16, "%.15s", d.date);
-            snprintf(time, 16, "%.15s", d.time);
+        uint8_t raw[OTA_IMAGE_HEADER_SIZE];
+        if (p->type == OTA_PART_TYPE_APP && ota_ops_get_partition_description(b->dev, p, &d) == OTA_OK) {
+            memcpy(id->idf_ver, d.idf_ver, 33);
+            id->idf_ver[32] = '\0';
+            snprintf(id->date, sizeof id->date, "%.15s", d.date);
+            snprintf(id->time, sizeof id->time, "%.15s", d.time);
+            if (!id->have_header && ota_flash_read(b->dev->flash, p->offset, raw, sizeof raw) == OTA_OK) {
+                ota_image_header_t h;
+                ota_image_header_decode(raw, &h);
+                id->have_header = true;
+                id->spi_mode = h.spi_mode;
+                id->spi_speed = h.spi_speed;
+                id->spi_size = h.spi_size;
+                id->min_rev = h.min_chip_rev;
+            }
             return;
         }
     }
 }
 
-/* bootloader_init.c's banner (bootloader_print_banner / bootloader_check_bootloader_validity). */
+/* bootloader_common_check_chip_validity's note: a chip above the image's minimum revision */
+static void log_chip_check(boot_t *b, const char *type, uint8_t min_rev)
+{
+    unsigned major = b->dev->chip_revision / 100u;
+    if (!b->quiet && major > min_rev) {
+        ota_idf_log(&b->idf, OTA_IDF_BOOT_COMM_REV,
+                    &(ota_idf_args_t){{type, NULL}, {b->dev->chip_revision, min_rev}});
+    }
+}
+
+/* print_flash_info's words for an ESP32 header (bootloader_esp32.c; other chips' speed codes
+ * differ, and are not printed here) */
+static void log_flash_info(boot_t *b, const boot_identity_t *id)
+{
+    static const char *const speed[16] = {
+        [0x0] = "40MHz", [0x1] = "26.7MHz", [0x2] = "20MHz", [0xF] = "80MHz"};
+    static const char *const mode[] = {"QIO", "QOUT", "DIO", "DOUT", "FAST READ", "SLOW READ"};
+    static const char *const size[] = {"1MB", "2MB", "4MB", "8MB", "16MB", "32MB", "64MB", "128MB"};
+    if (b->dev->chip_id != OTA_CHIP_ESP32 || !id->have_header) {
+        return;
+    }
+    const char *sp = speed[id->spi_speed & 0xF] != NULL ? speed[id->spi_speed & 0xF] : "20MHz";
+    ota_idf_log(&b->idf, OTA_IDF_BOOT_SPI_SPEED, &(ota_idf_args_t){{sp, NULL}, {0}});
+    ota_idf_log(&b->idf, OTA_IDF_BOOT_SPI_MODE,
+                &(ota_idf_args_t){{id->spi_mode < 6 ? mode[id->spi_mode] : "SLOW READ", NULL}, {0}});
+    /* an unknown size code: ESP-IDF prints "2MB" (the default of its switch) */
+    ota_idf_log(&b->idf, OTA_IDF_BOOT_SPI_SIZE,
+                &(ota_idf_args_t){{id->spi_size < 8 ? size[id->spi_size] : "2MB", NULL}, {0}});
+}
+
+/* bootloader_init: bootloader_print_banner, bootloader_check_bootloader_validity,
+ * bootloader_init_spi_flash (print_flash_info), bootloader_enable_random. */
 static void log_banner(boot_t *b)
 {
     if (b->quiet) {
         return; /* the wording matters to the log only */
     }
-    char idf_ver[33], date[16], time[16];
-    bootloader_identity(b, idf_ver, date, time);
-    ota_idf_version_parse(idf_ver[0] ? idf_ver : NULL, &b->idf);
+    boot_identity_t id;
+    bootloader_identity(b, &id);
+    ota_idf_version_parse(id.idf_ver[0] ? id.idf_ver : NULL, &b->idf);
     ota_idf_log(&b->idf, OTA_IDF_BOOT_BANNER,
-                &(ota_idf_args_t){{idf_ver[0] ? idf_ver : "(unknown)", NULL}, {0}});
-    if (time[0] != '\0') {
-        ota_idf_log(&b->idf, OTA_IDF_BOOT_COMPILE_TIME, &(ota_idf_args_t){{date, time}, {0}});
+                &(ota_idf_args_t){{id.idf_ver[0] ? id.idf_ver : "(unknown)", NULL}, {0}});
+    if (id.time[0] != '\0') {
+        ota_idf_log(&b->idf, OTA_IDF_BOOT_COMPILE_TIME, &(ota_idf_args_t){{id.date, id.time}, {0}});
+    }
+    uint16_t chip = b->dev->chip_id;
+    if (chip == OTA_CHIP_ESP32 || chip == OTA_CHIP_ESP32S3 || chip == OTA_CHIP_ESP32P4) {
+        /* dual-core chips: without CONFIG_FREERTOS_UNICORE (the default) */
+        ota_idf_log(&b->idf, OTA_IDF_BOOT_MULTICORE, &(ota_idf_args_t){{NULL, NULL}, {0}});
     }
     ota_idf_log(&b->idf, OTA_IDF_BOOT_CHIP_REV, &(ota_idf_args_t){{NULL, NULL}, {b->dev->chip_revision}});
+    log_chip_check(b, "bootloader", id.min_rev);
+    log_flash_info(b, &id);
+    BLOGI(b, TAG, "Enabling RNG early entropy source...");
 }
 
 static int boot_from(boot_t *b, const ota_partition_info_t *part, int index, const ota_image_info_t *info)
@@ -499,6 +566,7 @@ static int boot_from(boot_t *b, const ota_partition_info_t *part, int index, con
         out->image = *info;
     }
     ota_device_set_running(b->dev, part);
+    BLOGI(b, TAG, "Disabling RNG early entropy source..."); /* bootloader_utility.c, unpack_load_app */
     log_app_info(b, info);
     return OTA_OK;
 }

@@ -210,6 +210,7 @@ enum {
     W_WRITING_SUBTYPE, /* subtype, offset */
     W_WRITING_LABEL,   /* label, offset */
     W_TIME_ONLY,       /* compile time: __TIME__ only */
+    W_BOOT_COMM,       /* the major revision, the image type, its legacy min_chip_rev */
 };
 
 /* One row: from version `from` (inclusive) until `until` (exclusive; OPEN: no end), ESP-IDF prints
@@ -309,6 +310,31 @@ static const row_t ROWS[] = {
      "chip revision: "},
     {OTA_IDF_BOOT_CHIP_REV, D(5, 0, 0), D(5, 0, 5379), OTA_LOG_INFO, W_REV_MAJOR, "boot", "chip revision: "},
     {OTA_IDF_BOOT_CHIP_REV, D(5, 0, 5379), OPEN, OTA_LOG_INFO, W_REV_MAJOR_MINOR, "boot", "chip revision: "},
+    /* bootloader_init.c bootloader_print_banner: "Multicore bootloader" unless
+     * CONFIG_FREERTOS_UNICORE, from v5.1 (975c138fad8, v5.1-dev-4301). */
+    {OTA_IDF_BOOT_MULTICORE, D(5, 1, 4301), OPEN, OTA_LOG_INFO, W_PLAIN, "boot", "Multicore bootloader"},
+    /* bootloader_common_check_chip_validity (bootloader_common.c, from v4.3
+     * bootloader_common_loader.c; tag "boot_comm"), bootloader builds only, when the chip's
+     * revision is above the image's min_chip_rev: v3.3.1..v4.3.4, v4.4..v4.4.4, v5.0; dropped by
+     * 1f9260d790d (v5.1-dev-1605) on master, in v4.3.5, v4.4.5 and v5.0.1. */
+    {OTA_IDF_BOOT_COMM_REV, V(3, 3, 1), V(4, 3, 5), OTA_LOG_INFO, W_BOOT_COMM, "boot_comm",
+     "chip revision: %u, min. %s chip revision: %u"},
+    {OTA_IDF_BOOT_COMM_REV, D(4, 4, 0), V(4, 4, 5), OTA_LOG_INFO, W_BOOT_COMM, "boot_comm",
+     "chip revision: %u, min. %s chip revision: %u"},
+    {OTA_IDF_BOOT_COMM_REV, D(5, 0, 0), V(5, 0, 1), OTA_LOG_INFO, W_BOOT_COMM, "boot_comm",
+     "chip revision: %u, min. %s chip revision: %u"},
+    {OTA_IDF_BOOT_COMM_REV, D(5, 1, 0), D(5, 1, 1605), OTA_LOG_INFO, W_BOOT_COMM, "boot_comm",
+     "chip revision: %u, min. %s chip revision: %u"},
+    /* print_flash_info (ESP32): in bootloader_init.c with tag "boot" (v3.3, v4.0), in
+     * components/bootloader_support/src/esp32/bootloader_esp32.c with tag "boot.esp32" from v4.1
+     * (888316fc64b, v4.1-dev-1634), in bootloader_flash/src/bootloader_flash_config_esp32.c (same
+     * tag) from v5.1. The words are the same throughout. */
+    {OTA_IDF_BOOT_SPI_SPEED, V(0, 0, 0), D(4, 1, 1634), OTA_LOG_INFO, W_PLAIN, "boot", "SPI Speed      : %s"},
+    {OTA_IDF_BOOT_SPI_SPEED, D(4, 1, 1634), OPEN, OTA_LOG_INFO, W_PLAIN, "boot.esp32", "SPI Speed      : %s"},
+    {OTA_IDF_BOOT_SPI_MODE, V(0, 0, 0), D(4, 1, 1634), OTA_LOG_INFO, W_PLAIN, "boot", "SPI Mode       : %s"},
+    {OTA_IDF_BOOT_SPI_MODE, D(4, 1, 1634), OPEN, OTA_LOG_INFO, W_PLAIN, "boot.esp32", "SPI Mode       : %s"},
+    {OTA_IDF_BOOT_SPI_SIZE, V(0, 0, 0), D(4, 1, 1634), OTA_LOG_INFO, W_PLAIN, "boot", "SPI Flash Size : %s"},
+    {OTA_IDF_BOOT_SPI_SIZE, D(4, 1, 1634), OPEN, OTA_LOG_INFO, W_PLAIN, "boot.esp32", "SPI Flash Size : %s"},
     /* components/bootloader_support/src/esp_image_format.c process_segment: "paddr=0x%08x
      * vaddr=0x%08x size=0x%05x (%6d)" until v4.2.x, "paddr=%08x vaddr=%08x size=%05xh (%6d)" from
      * v4.3 (89d39308a09, v4.3-dev-2058, "bootloader: avoid printing load addresses with '0x'"). The same function
@@ -370,12 +396,14 @@ bool ota_idf_line(const ota_idf_version_t *ver, ota_idf_line_t line, const ota_i
                  line == OTA_IDF_APP_MAX_REV ? " " : "");
         break;
     case W_TIME_ONLY: snprintf(buf, size, "%s%s", r->fmt, s1); break;
+    case W_BOOT_COMM: snprintf(buf, size, r->fmt, (unsigned)(u[0] / 100u), s0, (unsigned)u[1]); break;
     case W_WRITING_SUBTYPE: snprintf(buf, size, r->fmt, (unsigned)u[0], (unsigned)u[1]); break;
     case W_WRITING_LABEL: snprintf(buf, size, r->fmt, s0, (unsigned)u[1]); break;
     case W_SEG_0X:
     default:
         switch (line) {
         case OTA_IDF_APP_INFO:
+        case OTA_IDF_BOOT_MULTICORE:
         case OTA_IDF_HTTPS_CLOSED: snprintf(buf, size, "%s", r->fmt); break;
         case OTA_IDF_APP_SECURE_VER: snprintf(buf, size, r->fmt, (unsigned)u[0]); break;
         case OTA_IDF_APP_COMPILE_TIME:

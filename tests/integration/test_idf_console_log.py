@@ -113,10 +113,24 @@ class BootLog(Case):
         img = self.app(V4)
         app = parse_esp_image(img)
         out = self.boot(img)
-        # no bootloader image in this flash: the bootloader is the app's build (v4.2.2)
+        # no bootloader image in this flash: the bootloader is the app's build (v4.2.2), whose header
+        # (DIO, 40m, 4MB) it shares; the README's board log, line for line (its compile time aside)
         self.assert_block(out, [f"I boot: ESP-IDF {V4} 2nd stage bootloader",
                                 f"I boot: compile time {app['app_desc']['time']}",
-                                "I boot: chip revision: 3"])
+                                "I boot: chip revision: 3",
+                                "I boot_comm: chip revision: 3, min. bootloader chip revision: 0",
+                                "I boot.esp32: SPI Speed      : 40MHz",
+                                "I boot.esp32: SPI Mode       : DIO",
+                                "I boot.esp32: SPI Flash Size : 4MB",
+                                "I boot: Enabling RNG early entropy source...",
+                                "I boot: Partition Table:"])
+        got = lines(out)
+        i = got.index("I boot_comm: chip revision: 3, min. application chip revision: 0")
+        self.assertTrue(got[i + 1].startswith("I esp_image: segment 0: "), got)
+        self.assert_block(out, ["I boot: Loaded app from partition at offset 0x10000",
+                                "I boot: Set actual ota_seq=1 in otadata[0]",
+                                "I boot: Disabling RNG early entropy source...",
+                                "I cpu_start: Application information:"])
         self.assertIn("I esp_image: segment 0: paddr=0x00010020 vaddr=0x3f400020 size=0x", "\n".join(lines(out)))
         self.assert_block(out, app_block("cpu_start", app, V4),
                           absent=["app_init", "efuse_init", "Chip rev:", "chip revision: v", "paddr=000"])
@@ -128,7 +142,8 @@ class BootLog(Case):
         d = app["app_desc"]
         self.assert_block(out, [f"I boot: ESP-IDF {V52} 2nd stage bootloader",
                                 f"I boot: compile time {d['date']} {d['time']}",
-                                f"I boot: chip revision: {CHIP_REV}"])
+                                "I boot: Multicore bootloader",
+                                f"I boot: chip revision: {CHIP_REV}"], absent=["boot_comm"])
         self.assertIn("I esp_image: segment 0: paddr=00010020 vaddr=3f400020 size=", "\n".join(lines(out)))
         self.assert_block(out, app_block("cpu_start", app, V52, chip_tag="cpu_start"),
                           absent=["app_init", "efuse_init", "paddr=0x"])
@@ -138,6 +153,16 @@ class BootLog(Case):
             with self.subTest(idf=idf):
                 img = self.app(idf)
                 out = self.boot(img)
+                d = parse_esp_image(img)["app_desc"]
+                # "Multicore bootloader" from v5.1, no boot_comm line from v5.0.1
+                self.assert_block(out, [f"I boot: ESP-IDF {idf} 2nd stage bootloader",
+                                        f"I boot: compile time {d['date']} {d['time']}",
+                                        "I boot: Multicore bootloader",
+                                        f"I boot: chip revision: {CHIP_REV}",
+                                        "I boot.esp32: SPI Speed      : 40MHz",
+                                        "I boot.esp32: SPI Mode       : DIO",
+                                        "I boot.esp32: SPI Flash Size : 4MB",
+                                        "I boot: Enabling RNG early entropy source..."], absent=["boot_comm"])
                 self.assert_block(out, app_block("app_init", parse_esp_image(img), idf, chip_tag="efuse_init"),
                                   absent=["cpu_start", "paddr=0x"])
 
@@ -162,9 +187,19 @@ class BootLog(Case):
         00:13:32: bootloader_esp32_v5_2.image_info.txt) names the bootloader's lines, whatever the app's."""
         img = self.app(V4)
         out = self.boot(img, os.path.join(BOOTLOADERS, "bootloader_esp32_v5_2.bin"))
+        # its own strings hold "Multicore bootloader" and no boot_comm revision note
+        blob = read_file(os.path.join(BOOTLOADERS, "bootloader_esp32_v5_2.bin"))
+        self.assertIn(b"%s: Multicore bootloader", blob)
+        self.assertNotIn(b"min. %s chip revision", blob)
+        # the header of bootloader_esp32_v5_2.bin: DOUT, 40m, 2MB (bootloader_esp32_v5_2.image_info.txt)
         self.assert_block(out, ["I boot: ESP-IDF v5.2-dev-254-g1950b15 2nd stage bootloader",
                                 "I boot: compile time Apr 25 2023 00:13:32",
-                                f"I boot: chip revision: {CHIP_REV}"])
+                                "I boot: Multicore bootloader",
+                                f"I boot: chip revision: {CHIP_REV}",
+                                "I boot.esp32: SPI Speed      : 40MHz",
+                                "I boot.esp32: SPI Mode       : DOUT",
+                                "I boot.esp32: SPI Flash Size : 2MB",
+                                "I boot: Enabling RNG early entropy source..."], absent=["boot_comm"])
         self.assertIn("I esp_image: segment 0: paddr=00010020 vaddr=3f400020", "\n".join(lines(out)))
         # the app is still v4.2.2's
         self.assert_block(out, app_block("cpu_start", parse_esp_image(img), V4), absent=["app_init"])

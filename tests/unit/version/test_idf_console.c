@@ -122,6 +122,14 @@ static void test_readme_v4_2_2(void **state)
            "esp_image", I, "segment 0: paddr=0x00010020 vaddr=0x3f400020 size=0x272e4 (160484) map");
     expect(v, OTA_IDF_IMAGE_SEGMENT, ((ota_idf_args_t){{"", NULL}, {1, 0x1955b8, 0x3ffb0000, 0x02100}}),
            "esp_image", I, "segment 1: paddr=0x001955b8 vaddr=0x3ffb0000 size=0x02100 (  8448) ");
+    expect(v, OTA_IDF_BOOT_COMM_REV, ((ota_idf_args_t){{"bootloader", NULL}, {300, 0}}), "boot_comm", I,
+           "chip revision: 3, min. bootloader chip revision: 0");
+    expect(v, OTA_IDF_BOOT_COMM_REV, ((ota_idf_args_t){{"application", NULL}, {300, 0}}), "boot_comm", I,
+           "chip revision: 3, min. application chip revision: 0");
+    expect(v, OTA_IDF_BOOT_SPI_SPEED, S1("40MHz"), "boot.esp32", I, "SPI Speed      : 40MHz");
+    expect(v, OTA_IDF_BOOT_SPI_MODE, S1("DIO"), "boot.esp32", I, "SPI Mode       : DIO");
+    expect(v, OTA_IDF_BOOT_SPI_SIZE, S1("4MB"), "boot.esp32", I, "SPI Flash Size : 4MB");
+    expect(v, OTA_IDF_BOOT_MULTICORE, S1(NULL), NULL, I, NULL);
     expect(v, OTA_IDF_APP_INFO, S1(NULL), "cpu_start", I, "Application information:");
     expect(v, OTA_IDF_APP_PROJECT, S1("ota_example"), "cpu_start", I, "Project name:     ota_example");
     expect(v, OTA_IDF_APP_VERSION, S1("v2.2-252-g62edbd26-dirty"), "cpu_start", I,
@@ -188,6 +196,21 @@ static void test_eras(void **state)
     expect("v4.4.3", OTA_IDF_BOOT_CHIP_REV, U1(300), "boot", I, "chip revision: 3");
     expect("v4.4.4", OTA_IDF_BOOT_CHIP_REV, U1(300), "boot", I, "chip revision: v3.0");
     expect("v4.0", OTA_IDF_BOOT_CHIP_REV, U1(300), NULL, I, NULL);
+    /* print_flash_info in bootloader_init.c (tag boot) until bootloader_esp32.c (boot.esp32), v4.1 */
+    expect("v4.0.2", OTA_IDF_BOOT_SPI_MODE, S1("QIO"), "boot", I, "SPI Mode       : QIO");
+    expect("v3.3.1", OTA_IDF_BOOT_SPI_SIZE, S1("16MB"), "boot", I, "SPI Flash Size : 16MB");
+    expect("v5.1", OTA_IDF_BOOT_MULTICORE, S1(NULL), "boot", I, "Multicore bootloader");
+    expect("v5.0.9", OTA_IDF_BOOT_MULTICORE, S1(NULL), NULL, I, NULL);
+    /* boot_comm's revision note: gone in v4.3.5, v4.4.5, v5.0.1 */
+    expect("v4.4.4", OTA_IDF_BOOT_COMM_REV, ((ota_idf_args_t){{"application", NULL}, {300, 0}}), "boot_comm",
+           I, "chip revision: 3, min. application chip revision: 0");
+    expect("v5.0", OTA_IDF_BOOT_COMM_REV, ((ota_idf_args_t){{"application", NULL}, {300, 1}}), "boot_comm", I,
+           "chip revision: 3, min. application chip revision: 1");
+    const char *without[] = {"v3.3", "v4.3.5", "v4.4.5", "v5.0.1", "v5.5.4"};
+    for (size_t i = 0; i < sizeof without / sizeof without[0]; i++) {
+        expect(without[i], OTA_IDF_BOOT_COMM_REV, ((ota_idf_args_t){{"application", NULL}, {300, 0}}), NULL,
+               I, NULL);
+    }
 }
 
 /* Bootloaders from before esp_bootloader_desc_t: the strings their banner prints are in the image
