@@ -46,7 +46,11 @@ typedef struct {
  */
 void ota_idf_version_parse(const char *s, ota_idf_version_t *out);
 
-/** <0, 0, >0 as @p a is older than, the same as, newer than @p b (stage, then commits). */
+/**
+ * Order two versions: major, minor, patch, then stage (-dev < -beta < -rc < release), then the
+ * stage's number and the commits after the tag.
+ * @return -1 (@p a is older), 0 (the same), 1 (@p a is newer); never an error code.
+ */
 int ota_idf_version_cmp(const ota_idf_version_t *a, const ota_idf_version_t *b);
 
 /**
