@@ -81,6 +81,7 @@ typedef enum {
     OTA_IDF_BOOT_CHIP_REV,     /**< u: the chip's revision (major * 100 + minor) */
     OTA_IDF_BOOT_MULTICORE,    /**< "Multicore bootloader" (a dual-core chip) */
     OTA_IDF_BOOT_COMM_REV,     /**< s "bootloader"/"application", u revision (full), u min_chip_rev */
+    OTA_IDF_APP_COMM_REV,      /**< the same note printed by an app's esp_image_verify */
     OTA_IDF_BOOT_SPI_SPEED,    /**< s: "40MHz"... (ESP32) */
     OTA_IDF_BOOT_SPI_MODE,     /**< s: "DIO"... */
     OTA_IDF_BOOT_SPI_SIZE,     /**< s: "4MB"... */
@@ -121,6 +122,11 @@ void ota_idf_log_app_info(const ota_idf_app_info_t *app);
 
 /** The esp_image "segment N: ..." lines of @p info at @p partition_offset, as @p ver prints them;
  *  @p loading: the bootloader loading the app (RAM segments say "load"), else a verify. */
+/** An app's esp_image_verify of the image at @p partition_offset (esp_ota_end,
+ *  esp_ota_set_boot_partition): the revision note where @p ver prints it, then the segments. */
+void ota_idf_log_app_verify(const ota_idf_version_t *ver, uint32_t partition_offset,
+                            const ota_image_info_t *info, uint16_t chip_revision);
+
 void ota_idf_log_segments(const ota_idf_version_t *ver, uint32_t partition_offset,
                           const ota_image_info_t *info, bool loading);
 

@@ -69,3 +69,13 @@ void ota_idf_log_segments(const ota_idf_version_t *ver, uint32_t partition_offse
         ota_idf_log(ver, OTA_IDF_IMAGE_SEGMENT, &a);
     }
 }
+
+void ota_idf_log_app_verify(const ota_idf_version_t *ver, uint32_t partition_offset,
+                            const ota_image_info_t *info, uint16_t chip_revision)
+{
+    if (info->header.magic == OTA_IMAGE_MAGIC && chip_revision / 100u > info->header.min_chip_rev) {
+        ota_idf_args_t a = {{"application", NULL}, {chip_revision, info->header.min_chip_rev}};
+        ota_idf_log(ver, OTA_IDF_APP_COMM_REV, &a);
+    }
+    ota_idf_log_segments(ver, partition_offset, info, false);
+}

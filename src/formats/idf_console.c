@@ -325,6 +325,10 @@ static const row_t ROWS[] = {
      "chip revision: %u, min. %s chip revision: %u"},
     {OTA_IDF_BOOT_COMM_REV, D(5, 1, 0), D(5, 1, 1605), OTA_LOG_INFO, W_BOOT_COMM, "boot_comm",
      "chip revision: %u, min. %s chip revision: %u"},
+    /* Before b2ed553bbf1 (v4.1-dev-1680) the note had no #ifdef BOOTLOADER_BUILD: an app's
+     * esp_image_verify (esp_image_format.c verify_image_header) printed it too (v3.3.1..v4.0.x). */
+    {OTA_IDF_APP_COMM_REV, V(3, 3, 1), D(4, 1, 1680), OTA_LOG_INFO, W_BOOT_COMM, "boot_comm",
+     "chip revision: %u, min. %s chip revision: %u"},
     /* print_flash_info (ESP32): in bootloader_init.c with tag "boot" (v3.3, v4.0), in
      * components/bootloader_support/src/esp32/bootloader_esp32.c with tag "boot.esp32" from v4.1
      * (888316fc64b, v4.1-dev-1634), in bootloader_flash/src/bootloader_flash_config_esp32.c (same

@@ -423,8 +423,10 @@ static int commit(app_ctx_t *ctx)
     /* esp_ota_end and then esp_ota_set_boot_partition each esp_image_verify the slot, each printing
      * the segments (components/app_update/esp_ota_ops.c, v4.0..v6.0; the ESP-ADF example's log
      * shows both) */
-    ota_idf_log_segments(&idf, ctx->slot->offset, ota_image_validator_info(&ctx->validator), false);
-    ota_idf_log_segments(&idf, ctx->slot->offset, ota_image_validator_info(&ctx->validator), false);
+    for (int i = 0; i < 2; i++) {
+        ota_idf_log_app_verify(&idf, ctx->slot->offset, ota_image_validator_info(&ctx->validator),
+                               item->device->chip_revision);
+    }
     ota_target_t target;
     ota_item_target(item, &target);
     int err = target.commit(target.ctx);

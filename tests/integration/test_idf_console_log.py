@@ -255,6 +255,7 @@ class UpdateLog(Case):
         self.assertTrue(seg0[0].startswith("I esp_image: segment 0: paddr=0x00110020 vaddr=0x3f400020 size=0x"), seg0)
         self.assertNotIn(" load", "\n".join(ln for ln in got if "esp_image" in ln))
         self.assertNotIn("Writing to <", head)
+        self.assertNotIn("boot_comm", head)     # v4.2: the note is the bootloader's only
         # after the restart the new app prints v5.5.4's block
         self.assert_block(after, app_block("app_init", new, V55, chip_tag="efuse_init"), absent=["cpu_start"])
 
@@ -308,6 +309,12 @@ class UpdateLog(Case):
             out = run(["run", dev, "--app-uri", http.url("new.bin"), "--data-uri", ""], expect=0).stdout
         got = lines(out.partition("OTA_SERVICE: restart!")[0])
         self.assertIn("I esp_https_ota: Connection closed, all data received", got)
+        # v3.3.1..v4.0.x apps print bootloader_common_check_chip_validity's note in their own
+        # esp_image_verify (no #ifdef BOOTLOADER_BUILD until v4.1): before each of the two segment lists
+        notes = [i for i, ln in enumerate(got) if ln == "I boot_comm: chip revision: 3, min. application chip revision: 0"]
+        self.assertEqual(len(notes), 2, got)
+        for i in notes:
+            self.assertTrue(got[i + 1].startswith("I esp_image: segment 0: paddr=0x002c0020 "), got)
         self.assertTrue([ln for ln in got if re.match(r"I esp_https_ota: Writing to partition subtype 1[0-9] at", ln)],
                         got)
 

@@ -206,6 +206,13 @@ static void test_eras(void **state)
            I, "chip revision: 3, min. application chip revision: 0");
     expect("v5.0", OTA_IDF_BOOT_COMM_REV, ((ota_idf_args_t){{"application", NULL}, {300, 1}}), "boot_comm", I,
            "chip revision: 3, min. application chip revision: 1");
+    /* an app's verify printed it too until v4.1 (no #ifdef BOOTLOADER_BUILD) */
+    expect("v4.0.4", OTA_IDF_APP_COMM_REV, ((ota_idf_args_t){{"application", NULL}, {300, 0}}), "boot_comm",
+           I, "chip revision: 3, min. application chip revision: 0");
+    expect("v3.3.1-203-g0c1859a5a-dirty", OTA_IDF_APP_COMM_REV,
+           ((ota_idf_args_t){{"application", NULL}, {300, 0}}), "boot_comm", I,
+           "chip revision: 3, min. application chip revision: 0");
+    expect("v4.1", OTA_IDF_APP_COMM_REV, ((ota_idf_args_t){{"application", NULL}, {300, 0}}), NULL, I, NULL);
     const char *without[] = {"v3.3", "v4.3.5", "v4.4.5", "v5.0.1", "v5.5.4"};
     for (size_t i = 0; i < sizeof without / sizeof without[0]; i++) {
         expect(without[i], OTA_IDF_BOOT_COMM_REV, ((ota_idf_args_t){{"application", NULL}, {300, 0}}), NULL,
