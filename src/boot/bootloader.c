@@ -418,7 +418,11 @@ static void split_date_time(const char *dt, char date[16], char time[16])
 }
 
 /* A bootloader without a description (ESP-IDF < v5.2): the version and compile time strings its
- * banner prints, read from its image (the bytes up to the partition table). */
+ * banner prints, read from its image (the bytes up to the partition table) in overlapping chunks,
+ * so the scan costs 4 KiB of heap whatever the bootloader's size. */
+#define SCAN_CHUNK   4096u
+#define SCAN_OVERLAP 64u /* longer than either string: one cut by a chunk's end is whole in the next */
+
 static bool scan_bootloader(boot_t *b, const ota_bootloader_image_info_t *bl, char idf_ver[33], char date[16],
                             char time[16])
 {
@@ -426,19 +430,36 @@ static bool scan_bootloader(boot_t *b, const ota_bootloader_image_info_t *bl, ch
     if (end <= bl->offset || end > b->dev->flash->size) {
         return false;
     }
-    size_t len = end - bl->offset;
-    uint8_t *buf = ota_malloc(len);
+    uint8_t *buf = ota_malloc(SCAN_CHUNK);
     if (buf == NULL) {
         return false;
     }
-    char ct[32];
-    bool found = ota_flash_read(b->dev->flash, bl->offset, buf, len) == OTA_OK &&
-                 ota_idf_scan_bootloader(buf, len, idf_ver, ct);
-    ota_free(buf);
-    if (found) {
-        split_date_time(ct, date, time);
+    char ver[33] = "", ct[32] = "";
+    for (uint32_t at = bl->offset; at < end && (ver[0] == '\0' || ct[0] == '\0');
+         at += SCAN_CHUNK - SCAN_OVERLAP) {
+        uint32_t n = end - at < SCAN_CHUNK ? end - at : SCAN_CHUNK;
+        char v[33], t[32];
+        if (ota_flash_read(b->dev->flash, at, buf, n) != OTA_OK) {
+            break;
+        }
+        ota_idf_scan_bootloader(buf, n, v, t);
+        if (ver[0] == '\0' && v[0] != '\0') {
+            memcpy(ver, v, sizeof ver);
+        }
+        if (ct[0] == '\0' && t[0] != '\0') {
+            memcpy(ct, t, sizeof ct);
+        }
+        if (n < SCAN_CHUNK) {
+            break;
+        }
     }
-    return found;
+    ota_free(buf);
+    if (ver[0] == '\0') {
+        return false;
+    }
+    memcpy(idf_ver, ver, sizeof ver);
+    split_date_time(ct, date, time);
+    return true;
 }
 
 /* What the bootloader's banner prints from: its ESP-IDF, build time and image header. */

@@ -127,6 +127,9 @@ static void scan_compile_time(const uint8_t *data, size_t len, char out[32])
         while (k + m < len && m < 31 && time_char(data[k + m])) {
             m++;
         }
+        if (k + m >= len) {
+            continue; /* cut by the end of the data: not known whole */
+        }
         while (m > 0 && data[k + m - 1] == ' ') {
             m--;
         }

@@ -244,6 +244,11 @@ static void test_scan_bootloaders(void **state)
     assert_string_equal(idf, "v5.2-dev-254-g1950b15");
     assert_string_equal(ct, "");
     free(img);
+    /* a string cut by the end of the data is not taken */
+    static const uint8_t cut[] = {'c', 'o', 'm', 'p', 'i', 'l', 'e', ' ', 't',
+                                  'i', 'm', 'e', ' ', '1', '7', ':', '4'};
+    assert_false(ota_idf_scan_bootloader(cut, sizeof cut, idf, ct));
+    assert_string_equal(ct, "");
     static const uint8_t none[] = "\0v%d.%d\0vX.1\0v1.0\0compile time %s\0";
     assert_false(ota_idf_scan_bootloader(none, sizeof none, idf, ct));
     assert_string_equal(ct, "");
