@@ -2,11 +2,11 @@
  * same log lines. See ota_bootloader.h. */
 #include "ota/ota_bootloader.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "ota/ota_err.h"
 #include "ota/ota_idf_console.h"
+#include "boot_banner.h"
 #include "ota/ota_image_sig.h"
 #include "ota/ota_log.h"
 #include "ota/ota_mem.h"
@@ -51,8 +51,6 @@ typedef struct {
 #define BLOGW(b, tag, ...) BLOG(b, OTA_LOG_WARN, tag, __VA_ARGS__)
 #define BLOGE(b, tag, ...) BLOG(b, OTA_LOG_ERROR, tag, __VA_ARGS__)
 #define BLOGD(b, tag, ...) BLOG(b, OTA_LOG_DEBUG, tag, __VA_ARGS__)
-
-static void log_chip_check(boot_t *b, const char *type, uint8_t min_rev);
 
 const char *ota_bootloader_partition_usage(const ota_partition_info_t *p)
 {
@@ -307,7 +305,7 @@ static bool try_load_partition(boot_t *b, const ota_partition_info_t *part, ota_
     int err = ota_ops_image_verify(b->dev, part, true, info, &diag);
     if (!b->quiet) {
         if (info->header.magic == OTA_IMAGE_MAGIC) {
-            log_chip_check(b, "application", info->header.min_chip_rev);
+            ota_boot_log_chip_check(b->dev, &b->idf, "application", info->header.min_chip_rev);
         }
         ota_idf_log_segments(&b->idf, part->offset, info, true);
     }
@@ -404,173 +402,12 @@ static void log_app_info(boot_t *b, const ota_image_info_t *info)
     ota_idf_log_app_info(&app);
 }
 
-/* "Apr 25 2023 00:13:32" -> date, time; "17:46:22" -> "", time */
-static void split_date_time(const char *dt, char date[16], char time[16])
-{
-    const char *sp = strrchr(dt, ' ');
-    size_t dlen = sp != NULL ? (size_t)(sp - dt) : 0;
-    const char *t = sp != NULL ? sp + 1 : dt;
-    if (dlen < 16 && strlen(t) < 16) {
-        memcpy(date, dt, dlen);
-        date[dlen] = '\0';
-        strcpy(time, t);
-    }
-}
-
-/* A bootloader without a description (ESP-IDF < v5.2): the version and compile time strings its
- * banner prints, read from its image (the bytes up to the partition table) in overlapping chunks,
- * so the scan costs 4 KiB of heap whatever the bootloader's size. */
-#define SCAN_CHUNK   4096u
-#define SCAN_OVERLAP 64u /* longer than either string: one cut by a chunk's end is whole in the next */
-
-static bool scan_bootloader(boot_t *b, const ota_bootloader_image_info_t *bl, char idf_ver[33], char date[16],
-                            char time[16])
-{
-    uint32_t end = b->dev->table_offset != 0 ? b->dev->table_offset : OTA_PARTITION_TABLE_OFFSET;
-    if (end <= bl->offset || end > b->dev->flash->size) {
-        return false;
-    }
-    uint8_t *buf = ota_malloc(SCAN_CHUNK);
-    if (buf == NULL) {
-        return false;
-    }
-    char ver[33] = "", ct[32] = "";
-    for (uint32_t at = bl->offset; at < end && (ver[0] == '\0' || ct[0] == '\0');
-         at += SCAN_CHUNK - SCAN_OVERLAP) {
-        uint32_t n = end - at < SCAN_CHUNK ? end - at : SCAN_CHUNK;
-        char v[33], t[32];
-        if (ota_flash_read(b->dev->flash, at, buf, n) != OTA_OK) {
-            break;
-        }
-        ota_idf_scan_bootloader(buf, n, v, t);
-        if (ver[0] == '\0' && v[0] != '\0') {
-            memcpy(ver, v, sizeof ver);
-        }
-        if (ct[0] == '\0' && t[0] != '\0') {
-            memcpy(ct, t, sizeof ct);
-        }
-        if (n < SCAN_CHUNK) {
-            break;
-        }
-    }
-    ota_free(buf);
-    if (ver[0] == '\0') {
-        return false;
-    }
-    memcpy(idf_ver, ver, sizeof ver);
-    split_date_time(ct, date, time);
-    return true;
-}
-
-/* What the bootloader's banner prints from: its ESP-IDF, build time and image header. */
-typedef struct {
-    char idf_ver[33], date[16], time[16];
-    bool have_header; /* flash settings of the header the bootloader was built with */
-    uint8_t spi_mode, spi_speed, spi_size;
-    uint8_t min_rev; /* the header's legacy min_chip_rev */
-} boot_identity_t;
-
-/* The bootloader's ESP-IDF and build time: its esp_bootloader_desc_t (ESP-IDF v5.2+), else the
- * strings of an older bootloader image, else the app flashed with it (the first app partition with
- * a description: `idf.py flash` writes the bootloader and that app from one build, with the same
- * flash settings), else the newest wording. */
-static void bootloader_identity(boot_t *b, boot_identity_t *id)
-{
-    memset(id, 0, sizeof *id);
-    ota_bootloader_image_info_t bl;
-    if (ota_device_probe_bootloader(b->dev->flash, &bl) == OTA_OK) {
-        id->have_header = true;
-        id->spi_mode = bl.spi_mode;
-        id->spi_speed = bl.spi_speed;
-        id->spi_size = bl.spi_size;
-        id->min_rev = (uint8_t)(bl.min_chip_rev_full / 100u); /* esptool writes the major there */
-        if (bl.has_desc) {
-            memcpy(id->idf_ver, bl.idf_ver, 33);
-            split_date_time(bl.date_time, id->date, id->time);
-            return;
-        }
-        if (scan_bootloader(b, &bl, id->idf_ver, id->date, id->time)) {
-            return;
-        }
-    }
-    const ota_partition_table_t *t = &b->dev->table;
-    for (size_t i = 0; i < t->count; i++) {
-        const ota_partition_info_t *p = &t->entries[i];
-        ota_app_desc_t d;
-        uint8_t raw[OTA_IMAGE_HEADER_SIZE];
-        if (p->type == OTA_PART_TYPE_APP && ota_ops_get_partition_description(b->dev, p, &d) == OTA_OK) {
-            memcpy(id->idf_ver, d.idf_ver, 33);
-            id->idf_ver[32] = '\0';
-            snprintf(id->date, sizeof id->date, "%.15s", d.date);
-            snprintf(id->time, sizeof id->time, "%.15s", d.time);
-            if (!id->have_header && ota_flash_read(b->dev->flash, p->offset, raw, sizeof raw) == OTA_OK) {
-                ota_image_header_t h;
-                ota_image_header_decode(raw, &h);
-                id->have_header = true;
-                id->spi_mode = h.spi_mode;
-                id->spi_speed = h.spi_speed;
-                id->spi_size = h.spi_size;
-                id->min_rev = h.min_chip_rev;
-            }
-            return;
-        }
-    }
-}
-
-/* bootloader_common_check_chip_validity's note: a chip above the image's minimum revision */
-static void log_chip_check(boot_t *b, const char *type, uint8_t min_rev)
-{
-    unsigned major = b->dev->chip_revision / 100u;
-    if (!b->quiet && major > min_rev) {
-        ota_idf_log(&b->idf, OTA_IDF_BOOT_COMM_REV,
-                    &(ota_idf_args_t){{type, NULL}, {b->dev->chip_revision, min_rev}});
-    }
-}
-
-/* print_flash_info's words for an ESP32 header (bootloader_esp32.c; other chips' speed codes
- * differ, and are not printed here) */
-static void log_flash_info(boot_t *b, const boot_identity_t *id)
-{
-    static const char *const speed[16] = {
-        [0x0] = "40MHz", [0x1] = "26.7MHz", [0x2] = "20MHz", [0xF] = "80MHz"};
-    static const char *const mode[] = {"QIO", "QOUT", "DIO", "DOUT", "FAST READ", "SLOW READ"};
-    static const char *const size[] = {"1MB", "2MB", "4MB", "8MB", "16MB", "32MB", "64MB", "128MB"};
-    if (b->dev->chip_id != OTA_CHIP_ESP32 || !id->have_header) {
-        return;
-    }
-    const char *sp = speed[id->spi_speed & 0xF] != NULL ? speed[id->spi_speed & 0xF] : "20MHz";
-    ota_idf_log(&b->idf, OTA_IDF_BOOT_SPI_SPEED, &(ota_idf_args_t){{sp, NULL}, {0}});
-    ota_idf_log(&b->idf, OTA_IDF_BOOT_SPI_MODE,
-                &(ota_idf_args_t){{id->spi_mode < 6 ? mode[id->spi_mode] : "SLOW READ", NULL}, {0}});
-    /* an unknown size code: ESP-IDF prints "2MB" (the default of its switch) */
-    ota_idf_log(&b->idf, OTA_IDF_BOOT_SPI_SIZE,
-                &(ota_idf_args_t){{id->spi_size < 8 ? size[id->spi_size] : "2MB", NULL}, {0}});
-}
-
-/* bootloader_init: bootloader_print_banner, bootloader_check_bootloader_validity,
- * bootloader_init_spi_flash (print_flash_info), bootloader_enable_random. */
+/* bootloader_init's banner (boot_banner.h); it also says which ESP-IDF the bootloader is */
 static void log_banner(boot_t *b)
 {
-    if (b->quiet) {
-        return; /* the wording matters to the log only */
+    if (!b->quiet) { /* the wording matters to the log only */
+        ota_boot_log_banner(b->dev, &b->idf);
     }
-    boot_identity_t id;
-    bootloader_identity(b, &id);
-    ota_idf_version_parse(id.idf_ver[0] ? id.idf_ver : NULL, &b->idf);
-    ota_idf_log(&b->idf, OTA_IDF_BOOT_BANNER,
-                &(ota_idf_args_t){{id.idf_ver[0] ? id.idf_ver : "(unknown)", NULL}, {0}});
-    if (id.time[0] != '\0') {
-        ota_idf_log(&b->idf, OTA_IDF_BOOT_COMPILE_TIME, &(ota_idf_args_t){{id.date, id.time}, {0}});
-    }
-    uint16_t chip = b->dev->chip_id;
-    if (chip == OTA_CHIP_ESP32 || chip == OTA_CHIP_ESP32S3 || chip == OTA_CHIP_ESP32P4) {
-        /* dual-core chips: without CONFIG_FREERTOS_UNICORE (the default) */
-        ota_idf_log(&b->idf, OTA_IDF_BOOT_MULTICORE, &(ota_idf_args_t){{NULL, NULL}, {0}});
-    }
-    ota_idf_log(&b->idf, OTA_IDF_BOOT_CHIP_REV, &(ota_idf_args_t){{NULL, NULL}, {b->dev->chip_revision}});
-    log_chip_check(b, "bootloader", id.min_rev);
-    log_flash_info(b, &id);
-    BLOGI(b, TAG, "Enabling RNG early entropy source...");
 }
 
 static int boot_from(boot_t *b, const ota_partition_info_t *part, int index, const ota_image_info_t *info)
