@@ -4,6 +4,9 @@
  * is the core and the host board of `ota run` (examples/ota_example/host.c), so the resulting
  * flash must equal `ota run`'s byte for byte (test_esp_partition_port.py compares them).
  *
+ *   idf_flash_run selftest DEVICE
+ *       the port's region cover, reads across partitions, no writes outside the table (the
+ *       device gets written: pass a copy).
  *   idf_flash_run run DEVICE SDCARD APP_URI
  *       one run; writes DEVICE and DEVICE.state as `ota run` does.
  *   idf_flash_run sweep DEVICE SDCARD APP_URI OLD_VERSION NEW_VERSION WORKDIR
@@ -441,8 +444,73 @@ static int cmd_sweep(const char *device, const char *sdcard, const char *uri, co
     return violations == 0 && rerun_violations == 0 && not_reached == 0 && points > 0 ? 0 : 1;
 }
 
+/* The port's own rules on a device with the example's table: the whole chip is covered, reads
+ * cross partition boundaries, and the ranges outside the table refuse program and erase. */
+#define CHECK(cond) \
+    do { \
+        if (!(cond)) { \
+            fprintf(stderr, "idf_flash_run: selftest: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+            failed++; \
+        } \
+    } while (0)
+
+static int cmd_selftest(const char *device)
+{
+    int failed = 0;
+    FILE *fp = fopen(device, "rb");
+    if (fp == NULL) {
+        return 2;
+    }
+    static uint8_t file[0x20000], got[0x20000];
+    size_t n = fread(file, 1, sizeof file, fp);
+    fclose(fp);
+    CHECK(n == sizeof file);
+    if (board_open(&g_board, device) != OTA_OK) {
+        return 1;
+    }
+    const ota_flash_t *fl = &g_board.esp.flash;
+    CHECK(fl->size == 4u * 1024 * 1024);
+    /* regions sorted, contiguous, covering [0, size) */
+    uint32_t end = 0;
+    size_t gaps = 0;
+    for (size_t i = 0; i < g_board.esp.count; i++) {
+        CHECK(g_board.esp.region[i]->address == end);
+        end = g_board.esp.region[i]->address + g_board.esp.region[i]->size;
+        gaps += g_board.esp.is_gap[i];
+    }
+    CHECK(end == fl->size);
+    CHECK(gaps == 2); /* [0, 0x9000): bootloader + table; the end of the chip after flash_tone */
+    /* one read from the bootloader area through nvs, otadata, phy_init into ota_0 */
+    CHECK(ota_flash_read(fl, 0, got, sizeof got) == OTA_OK);
+    CHECK(memcmp(got, file, sizeof got) == 0);
+    /* outside the table: refused, and nothing changed */
+    static const uint8_t zeros[16];
+    CHECK(ota_flash_program(fl, 0x8000, zeros, sizeof zeros) == OTA_ERR_FLASH_READONLY);
+    CHECK(ota_flash_erase_sector(fl, 0x1000) == OTA_ERR_FLASH_READONLY);
+    CHECK(ota_flash_erase_sector(fl, fl->size - 0x1000) == OTA_ERR_FLASH_READONLY);
+    CHECK(ota_flash_read(fl, 0, got, 0x9000) == OTA_OK && memcmp(got, file, 0x9000) == 0);
+    /* a block erase that spans partitions (phy_init is 4 KiB, ota_0 starts at 0x10000) is split:
+     * erase the first block of ota_0 and check it reads erased */
+    CHECK(ota_flash_erase_block(fl, 0x10000) == OTA_OK);
+    bool erased = false;
+    CHECK(ota_flash_is_erased(fl, 0x10000, 0x10000, &erased) == OTA_OK && erased);
+    CHECK(ota_flash_read(fl, 0xF000, got, 0x1000) == OTA_OK && memcmp(got, file + 0xF000, 0x1000) == 0);
+    /* program across the ota_0 / ota_1 boundary? (different partitions, both writable) */
+    CHECK(ota_flash_erase_sector(fl, 0x10F000) == OTA_OK && ota_flash_erase_sector(fl, 0x110000) == OTA_OK);
+    static uint8_t pattern[0x20];
+    memset(pattern, 0x5a, sizeof pattern);
+    CHECK(ota_flash_program(fl, 0x110000 - 0x10, pattern, sizeof pattern) == OTA_OK);
+    CHECK(ota_flash_read(fl, 0x110000 - 0x10, got, sizeof pattern) == OTA_OK &&
+          memcmp(got, pattern, sizeof pattern) == 0);
+    board_close(&g_board);
+    return failed == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "selftest") == 0) {
+        return cmd_selftest(argv[2]);
+    }
     if (argc == 5 && strcmp(argv[1], "run") == 0) {
         return cmd_run(argv[2], argv[3], argv[4]);
     }

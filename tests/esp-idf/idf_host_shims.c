@@ -1,41 +1,39 @@
 /* ROM functions ESP-IDF's Linux target takes from esp_rom/linux (not in ../shared/esp-idf, which
  * holds only its headers) and log's FreeRTOS-based timestamp text: minimal stand-ins for the host
- * run. The MD5 is OpenSSL's (partition.c checks the table's MD5 entry with it). */
+ * run. The MD5 is Mbed TLS's (partition.c checks the table's MD5 entry with it). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <mbedtls/md5.h>
 
 #include "esp_rom_md5.h"
 #include "esp_rom_sys.h"
 
-/* md5_context_t has room for the EVP context pointer in its 64-byte block buffer */
-static EVP_MD_CTX *evp(md5_context_t *c)
+/* Mbed TLS's MD5 context has md5_context_t's size (88 bytes) and needs no heap: partition.c
+ * stops hashing without a final call when the table is bad, which would leak anything allocated */
+_Static_assert(sizeof(mbedtls_md5_context) <= sizeof(md5_context_t), "md5_context_t too small");
+
+static mbedtls_md5_context *md5(md5_context_t *c)
 {
-    EVP_MD_CTX *e;
-    memcpy(&e, c->in, sizeof e);
-    return e;
+    return (mbedtls_md5_context *)(void *)c;
 }
 
 void esp_rom_md5_init(md5_context_t *context)
 {
-    EVP_MD_CTX *e = EVP_MD_CTX_new();
-    (void)EVP_DigestInit_ex(e, EVP_md5(), NULL);
-    memcpy(context->in, &e, sizeof e);
+    mbedtls_md5_init(md5(context));
+    (void)mbedtls_md5_starts_ret(md5(context));
 }
 
 void esp_rom_md5_update(md5_context_t *context, const void *buf, uint32_t len)
 {
-    (void)EVP_DigestUpdate(evp(context), buf, len);
+    (void)mbedtls_md5_update_ret(md5(context), buf, len);
 }
 
 void esp_rom_md5_final(uint8_t *digest, md5_context_t *context)
 {
-    unsigned n = 0;
-    (void)EVP_DigestFinal_ex(evp(context), digest, &n);
-    EVP_MD_CTX_free(evp(context));
+    (void)mbedtls_md5_finish_ret(md5(context), digest);
 }
 
 int esp_rom_cvt(unsigned long long val, long radix, int pad, const char *digits, char *buf)

@@ -62,6 +62,11 @@ class EspPartitionPort(unittest.TestCase):
         self.assertEqual(p.returncode, 0, f"idf_flash_run {args}\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
         return p.stdout
 
+    def test_0_port_selftest(self):
+        d = self.dir
+        otatest.copy_device(f"{d}/device.bin", f"{d}/self.bin")
+        self.runner("selftest", f"{d}/self.bin")
+
     def test_1_same_flash_as_ota_run(self):
         d = self.dir
         otatest.copy_device(f"{d}/device.bin", f"{d}/a.bin")
