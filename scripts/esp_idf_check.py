@@ -1,0 +1,347 @@
+#!/usr/bin/env python3
+"""The ESP-IDF component checked without ESP-IDF's toolchain (issue 22), against ../shared/esp-idf
+(ESP-IDF v6.0.2's headers, Mbed TLS 4 / TF-PSA-Crypto 1.0, esp-lwip; its README).
+
+  esp_idf_check.py compile     compile what ESP-IDF would build for ESP32-C3 - the component's
+                               SRCS (the core, src/port/esp-idf, src/port/psa) and the example's
+                               main/ - with Debian's riscv64-unknown-elf-gcc and picolibc, -Wall
+                               -Wextra -Werror on our files, ESP-IDF's folders as -isystem, the
+                               hand-written sdkconfig.h of tests/unit/esp_idf_build/sdkconfig; then
+                               a deliberately wrong call to an ESP-IDF function, which must FAIL
+                               (the headers really are ESP-IDF's, with their prototypes)
+  esp_idf_check.py footprint [--write BENCHMARKS.md]
+                               .text/.rodata/.data/.bss of core + port at -Os, linked with
+                               --gc-sections from app_main, without and with the optional
+                               features; ESP-IDF's own code is not linked (its symbols stay
+                               unresolved), so nothing of ESP-IDF is counted
+
+The source lists come from the component files themselves: tests/unit/esp_idf_build/sources is a
+CMake project that includes components/ota_service/CMakeLists.txt and the example's
+main/CMakeLists.txt with a recording idf_component_register().
+
+Exit status: 0 pass, 1 a check failed, 77 ../shared/esp-idf is absent (CTest: skipped)."""
+import argparse
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+TEST_DIR = os.path.join(ROOT, "tests", "unit", "esp_idf_build")
+SKIP = 77
+
+CC = "riscv64-unknown-elf-gcc"
+ARCH = ["--specs=picolibc.specs", "-march=rv32imc_zicsr_zifencei", "-mabi=ilp32"]
+# ESP-IDF compiles C as gnu17 (tools/cmake/build.cmake); the size flags are what the footprint
+# counts and what CONFIG_COMPILER_OPTIMIZATION_SIZE gives.
+CFLAGS = ["-std=gnu17", "-Os", "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror",
+          # Mbed TLS 4's configuration as ESP-IDF's mbedtls component sets it
+          "-DTF_PSA_CRYPTO_USER_CONFIG_FILE=\"mbedtls/esp_config.h\"",
+          "-DMBEDTLS_CONFIG_FILE=\"mbedtls/esp_config.h\""]
+
+# The INCLUDE_DIRS of the ESP-IDF components the port and the example use, for ESP32-C3 (the
+# riscv FreeRTOS port, not xtensa or SMP), as their CMakeLists.txt list them.
+ESP_IDF_INCLUDE_DIRS = """
+esp_common/include esp_system/include esp_libc/platform_include log/include heap/include
+esp_timer/include esp_rom/include esp_rom/esp32c3/include esp_rom/esp32c3
+freertos/config/include freertos/config/include/freertos freertos/config/riscv/include
+freertos/FreeRTOS-Kernel/include freertos/FreeRTOS-Kernel/portable/riscv/include
+freertos/FreeRTOS-Kernel/portable/riscv/include/freertos freertos/esp_additions/include
+esp_hw_support/include esp_hw_support/port/esp32c3/include esp_hw_support/port/esp32c3
+esp_hw_support/etm/include soc/include soc/esp32c3/include soc/esp32c3/register hal/include
+hal/esp32c3/include hal/platform_port/include riscv/include esp_hal_mspi/include esp_hal_sd/include
+esp_hal_gpio/include esp_hal_gpio/esp32c3/include esp_hal_gpspi/include
+esp_partition/include spi_flash/include esp_blockdev/include app_update/include
+esp_app_format/include esp_bootloader_format/include bootloader_support/include efuse/include
+efuse/esp32c3/include esp_http_client/include esp-tls mbedtls/esp_crt_bundle/include
+mbedtls/port/include mbedtls/port/psa_driver/include mbedtls/mbedtls/include
+mbedtls/mbedtls/tf-psa-crypto/include mbedtls/mbedtls/tf-psa-crypto/drivers/builtin/include
+lwip/include lwip/lwip/src/include lwip/port/include lwip/port/freertos/include
+lwip/port/esp32xx/include esp_netif/include esp_event/include nvs_flash/include vfs/include
+fatfs/vfs fatfs/src fatfs/diskio wear_levelling/include sdmmc/include esp_driver_sdmmc/include
+esp_driver_sdmmc/legacy/include esp_driver_sdspi/include esp_driver_sd_intf/include
+esp_driver_gpio/include esp_driver_spi/include
+""".split()
+
+# A call with one argument missing: esp_partition_read(partition, src_offset, dst, size).
+WRONG_CALL = """#include "esp_partition.h"
+int wrong_call(const esp_partition_t *p, void *buf)
+{
+    return esp_partition_read(p, 0, buf); /* size missing */
+}
+"""
+WRONG_CALL_EXPECT = "too few arguments to function 'esp_partition_read'"
+
+
+def shared_esp_idf(args):
+    path = args.esp_idf or os.path.join(ROOT, "..", "shared", "esp-idf")
+    return os.path.normpath(path)
+
+
+def component_lists(workdir):
+    """{component: {"SRCS": [...], "INCLUDE_DIRS": [...], ...}} from the real CMakeLists files."""
+    out = os.path.join(workdir, "sources.txt")
+    subprocess.run(["cmake", "-S", os.path.join(TEST_DIR, "sources"), "-B", os.path.join(workdir, "sources"),
+                    "-DOTA_ROOT=" + ROOT, "-DOUT=" + out], check=True, stdout=subprocess.DEVNULL)
+    lists = {}
+    with open(out) as f:
+        for line in f:
+            name, kind, value = line.rstrip("\n").split(" ", 2)
+            lists.setdefault(name, {}).setdefault(kind, []).append(value)
+    return lists
+
+
+def include_flags(esp_idf, lists):
+    comps = os.path.join(esp_idf, "components")
+    missing = [d for d in ESP_IDF_INCLUDE_DIRS if not os.path.isdir(os.path.join(comps, d))]
+    if missing:
+        raise SystemExit("esp_idf_check: not in %s: %s" % (comps, " ".join(missing)))
+    flags = ["-I" + os.path.join(TEST_DIR, "sdkconfig")]
+    for comp in ("ota_service", "main"):
+        for kind in ("INCLUDE_DIRS", "PRIV_INCLUDE_DIRS"):
+            flags += ["-I" + d for d in lists[comp].get(kind, [])]
+    # protocol_examples_common is not among ../shared/esp-idf's headers: its one declaration the
+    # example uses (stubs/protocol_examples_common.h says where it comes from).
+    flags += ["-I" + os.path.join(TEST_DIR, "stubs")]
+    for d in ESP_IDF_INCLUDE_DIRS:
+        flags += ["-isystem", os.path.join(comps, d)]
+    return flags
+
+
+def compile_one(src, obj, flags, extra=()):
+    cmd = [CC] + ARCH + CFLAGS + list(extra) + flags + ["-c", src, "-o", obj]
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return r.returncode, r.stdout, cmd
+
+
+def sources(lists):
+    srcs = lists["ota_service"]["SRCS"] + lists["main"]["SRCS"]
+    return [s for s in srcs if s.endswith(".c")]
+
+
+def compile_all(srcs, flags, outdir, jobs, extra=()):
+    """Compile every source; returns ({src: obj}, [(src, output)] of failures)."""
+    objs, failures = {}, []
+    os.makedirs(outdir, exist_ok=True)
+
+    def job(src):
+        rel = os.path.relpath(src, ROOT).replace(os.sep, "_").replace("..", "up")
+        obj = os.path.join(outdir, rel[:-2] + ".o")
+        return src, obj, compile_one(src, obj, flags, extra)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        for src, obj, (rc, out, _) in pool.map(job, srcs):
+            if rc == 0:
+                objs[src] = obj
+            else:
+                failures.append((src, out))
+    return objs, failures
+
+
+def cmd_compile(args):
+    esp_idf = shared_esp_idf(args)
+    if not os.path.isdir(os.path.join(esp_idf, "components")):
+        print("SKIPPED: %s is absent: the ESP-IDF component cannot be compiled against ESP-IDF's headers "
+              "(it holds ESP-IDF v6.0.2's headers; see ../shared/esp-idf/README.md)" % esp_idf)
+        return SKIP
+    if shutil.which(CC) is None:
+        print("esp_idf_check: %s not found (scripts/install-deps.sh test)" % CC)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="esp_idf_check.") as work:
+        lists = component_lists(work)
+        flags = include_flags(esp_idf, lists)
+        srcs = sources(lists)
+        core = [s for s in srcs if "/src/port/" not in s and "/examples/" not in s]
+        port = [s for s in srcs if "/src/port/" in s]
+        main = [s for s in srcs if "/examples/" in s]
+        print("compiling for ESP32-C3 against %s: %d core, %d port (%s), %d example files"
+              % (esp_idf, len(core), len(port), ", ".join(sorted({os.path.basename(os.path.dirname(p)) for p in port})),
+                 len(main)))
+        print("  %s %s" % (CC, " ".join(ARCH + CFLAGS)))
+        objs, failures = compile_all(srcs, flags, os.path.join(work, "obj"), args.jobs)
+        for src, out in failures:
+            print("FAIL %s\n%s" % (os.path.relpath(src, ROOT), out.rstrip()))
+        print("%d of %d files compiled" % (len(objs), len(srcs)))
+
+        # The negative control: a wrong call must not compile with these headers and flags.
+        wrong = os.path.join(work, "wrong_call.c")
+        with open(wrong, "w") as f:
+            f.write(WRONG_CALL)
+        rc, out, _ = compile_one(wrong, os.path.join(work, "wrong_call.o"), flags)
+        wrong_ok = rc != 0 and WRONG_CALL_EXPECT in out
+        print("negative control (esp_partition_read with 3 of its 4 arguments): %s"
+              % ("rejected as expected" if wrong_ok else "NOT rejected:\n" + out))
+        return 0 if not failures and wrong_ok and len(objs) == len(srcs) else 1
+
+
+# ---- footprint --------------------------------------------------------------------------------
+
+BEGIN = "<!-- esp-idf-footprint:begin (scripts/esp_idf_check.py footprint) -->"
+END = "<!-- esp-idf-footprint:end -->"
+CORE_DIRS = ["core", "formats", "flash", "boot", "source", "service", "secure"]
+FEATURE_DEFINES = ["-DCONFIG_OTA_SERVICE_FEATURE_SIGNATURES=1", "-DCONFIG_OTA_SERVICE_FEATURE_DECRYPTION=1",
+                   "-DCONFIG_OTA_SERVICE_FEATURE_DELTA=1"]
+KINDS = ["text", "rodata", "data", "bss"]
+
+
+def group_of(obj_path):
+    base = os.path.basename(obj_path)
+    for d in CORE_DIRS:
+        if base.startswith("src_%s_" % d):
+            return "core"
+    if base.startswith("src_port_esp-idf_"):
+        return "port-esp-idf"
+    if base.startswith("src_port_psa_"):
+        return "port-psa"
+    return "example"
+
+
+def out_kind(section):
+    if section.startswith((".text", ".init", ".fini")):
+        return "text"
+    if section.startswith((".rodata", ".srodata")):
+        return "rodata"
+    if section.startswith((".data", ".sdata")):
+        return "data"
+    if section.startswith((".bss", ".sbss")):
+        return "bss"
+    return None
+
+
+def parse_map(path):
+    """Bytes the linker kept per group and kind (input sections of our objects only)."""
+    sizes = {}
+    with open(path) as f:
+        lines = f.read().split("\n")
+    start = next(i for i, l in enumerate(lines) if l.startswith("Linker script and memory map"))
+    pending = None
+    for line in lines[start:]:
+        m = re.match(r"^ (\.[^\s]+|COMMON)\s*$", line)
+        if m:
+            pending = m.group(1)
+            continue
+        m = re.match(r"^ (\.[^\s]+|COMMON)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+\.o)$", line)
+        if m and (m.group(1) or pending):
+            section = m.group(1) or pending
+            kind = "bss" if section == "COMMON" else out_kind(section)
+            if kind is not None:
+                g = group_of(m.group(4))
+                sizes.setdefault(g, dict.fromkeys(KINDS, 0))[kind] += int(m.group(3), 16)
+        pending = None
+    return sizes
+
+
+def link(objs, outdir, name):
+    elf = os.path.join(outdir, name + ".elf")
+    mapf = os.path.join(outdir, name + ".map")
+    # Entry app_main: what the example firmware reaches; ESP-IDF's functions and libc stay
+    # undefined (not linked, not counted).
+    # No picolibc.specs here: its linker script has a board's memory map; the default one has none.
+    cmd = [CC] + ARCH[1:] + ["-nostdlib", "-nostartfiles", "-Wl,--gc-sections", "-Wl,-e,app_main",
+                         "-Wl,--unresolved-symbols=ignore-all", "-Wl,-Map=" + mapf,
+                         "-o", elf] + sorted(objs)
+    subprocess.run(cmd, check=True)
+    return parse_map(mapf)
+
+
+def cmd_footprint(args):
+    esp_idf = shared_esp_idf(args)
+    if not os.path.isdir(os.path.join(esp_idf, "components")):
+        print("SKIPPED: %s is absent" % esp_idf)
+        return SKIP
+    with tempfile.TemporaryDirectory(prefix="esp_idf_fp.") as work:
+        lists = component_lists(work)
+        flags = include_flags(esp_idf, lists)
+        srcs = sources(lists)
+        objs, failures = compile_all(srcs, flags, os.path.join(work, "obj"), args.jobs)
+        for src, out in failures:
+            print("not compiled (left out of the figures): %s\n%s" % (os.path.relpath(src, ROOT), out.rstrip()))
+        feat_src = [s for s in objs if s.endswith("/src/port/esp-idf/features_kconfig.c")]
+        feat_objs, feat_fail = compile_all(feat_src, flags, os.path.join(work, "feat"), 1, FEATURE_DEFINES)
+        if feat_fail:
+            print(feat_fail[0][1])
+            return 1
+        base = link(objs.values(), work, "without")
+        with_objs = dict(objs)
+        with_objs.update(feat_objs)
+        full = link(with_objs.values(), work, "with")
+        psa = sorted(os.path.relpath(s, ROOT) for s in objs if "/src/port/psa/" in s)
+        flash = [s for s in objs if s.endswith("flash_esp_partition.c")]
+    text = render(base, full, psa, bool(flash), [os.path.relpath(s, ROOT) for s, _ in failures])
+    print(text)
+    if args.write:
+        with open(args.write) as f:
+            old = f.read()
+        if BEGIN in old and END in old:
+            new = old[:old.index(BEGIN)] + text.rstrip("\n") + old[old.index(END) + len(END):]
+        else:
+            new = old.rstrip("\n") + "\n\n" + text
+        with open(args.write, "w") as f:
+            f.write(new)
+    return 0
+
+
+def kib(n):
+    return "%.1f KiB" % (n / 1024.0)
+
+
+def render(base, full, psa, have_flash, not_compiled):
+    rows = [("core", "OTA core (the seven layers, less the host-only files)"),
+            ("port-esp-idf", "ESP-IDF port (src/port/esp-idf)"),
+            ("port-psa", "PSA Crypto glue (src/port/psa)"),
+            ("example", "the example's main/ and upgrade list")]
+    out = [BEGIN, "", "## ESP-IDF component footprint, ESP32-C3 (issue 22)", ""]
+    out.append("Measured by `python3 scripts/esp_idf_check.py footprint --write BENCHMARKS.md`: the component's "
+               "sources and the example's main/ compiled for ESP32-C3 with Debian's riscv64-unknown-elf-gcc "
+               "(`%s`) against ESP-IDF v6.0.2's headers (../shared/esp-idf), linked from `app_main` with "
+               "`--gc-sections`; ESP-IDF, libc and libgcc are not linked, so none of their bytes count "
+               "(what the port calls there - esp_http_client, PSA Crypto, FreeRTOS, esp_partition - is "
+               "ESP-IDF's). Not Espressif's toolchain: its GCC may differ by a few per cent. Bytes." %
+               " ".join(ARCH[1:] + ["-Os", "-ffunction-sections", "-fdata-sections"]))
+    out.append("")
+    out.append("| part | .text | .rodata | .data | .bss | .text with all features |")
+    out.append("|---|---:|---:|---:|---:|---:|")
+    for key, label in rows:
+        b = base.get(key, dict.fromkeys(KINDS, 0))
+        f = full.get(key, dict.fromkeys(KINDS, 0))
+        out.append("| %s | %d | %d | %d | %d | %d |" % (label, b["text"], b["rodata"], b["data"], b["bss"], f["text"]))
+    core_port = sum(base.get(k, {}).get("text", 0) for k in ("core", "port-esp-idf", "port-psa"))
+    core_port_all = sum(full.get(k, {}).get("text", 0) for k in ("core", "port-esp-idf", "port-psa"))
+    goal = 36 * 1024
+    out.append("")
+    out.append("- Goal *core + ESP-IDF port ≤ 36 KiB .text without the optional features*: %d B = %s — **%s**."
+               % (core_port, kib(core_port), "met" if core_port <= goal else "missed"))
+    out.append("- With signatures, decryption and delta (CONFIG_OTA_SERVICE_FEATURE_SIGNATURES, _DECRYPTION, "
+               "_DELTA: `ota_esp_idf_features()`): %d B = %s, i.e. %d B more." %
+               (core_port_all, kib(core_port_all), core_port_all - core_port))
+    notes = []
+    if not psa:
+        notes.append("src/port/psa/ was not in this tree (or did not compile): the PSA glue is not counted")
+    if not have_flash:
+        notes.append("src/port/esp-idf/flash_esp_partition.c was not in this tree: the flash port is not counted")
+    if not_compiled:
+        notes.append("not compiled, left out: " + ", ".join(not_compiled))
+    for n in notes:
+        out.append("- " + n + ".")
+    out.append("")
+    out.append(END)
+    return "\n".join(out) + "\n"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--esp-idf", help="ESP-IDF folder (default ../shared/esp-idf beside the project)")
+    p.add_argument("--jobs", type=int, default=2)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("compile")
+    fp = sub.add_parser("footprint")
+    fp.add_argument("--write", metavar="BENCHMARKS.md")
+    args = p.parse_args()
+    return cmd_compile(args) if args.command == "compile" else cmd_footprint(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
