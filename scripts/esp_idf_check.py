@@ -35,9 +35,9 @@ SKIP = 77
 
 CC = "riscv64-unknown-elf-gcc"
 ARCH = ["--specs=picolibc.specs", "-march=rv32imc_zicsr_zifencei", "-mabi=ilp32"]
-# ESP-IDF compiles C as gnu17 (tools/cmake/build.cmake); the size flags are what the footprint
-# counts and what CONFIG_COMPILER_OPTIMIZATION_SIZE gives.
-CFLAGS = ["-std=gnu17", "-Os", "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror",
+# ESP-IDF compiles C as gnu17 with -ffunction-sections -fdata-sections; CONFIG_COMPILER_OPTIMIZATION_SIZE
+# gives "-Os -freorder-blocks" with GCC (v6.0.2's top-level CMakeLists.txt), the footprint's flags.
+CFLAGS = ["-std=gnu17", "-Os", "-freorder-blocks", "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror",
           # Mbed TLS 4's configuration as ESP-IDF's mbedtls component sets it
           "-DTF_PSA_CRYPTO_USER_CONFIG_FILE=\"mbedtls/esp_config.h\"",
           "-DMBEDTLS_CONFIG_FILE=\"mbedtls/esp_config.h\""]
@@ -229,7 +229,12 @@ def parse_map(path):
             kind = "bss" if section == "COMMON" else out_kind(section)
             if kind is not None:
                 g = group_of(m.group(4))
-                sizes.setdefault(g, dict.fromkeys(KINDS, 0))[kind] += int(m.group(3), 16)
+                size = int(m.group(3), 16)
+                sizes.setdefault(g, dict.fromkeys(KINDS, 0))[kind] += size
+                if kind == "text":
+                    objs = sizes.setdefault("_objects", {})
+                    name = os.path.basename(m.group(4))
+                    objs[name] = objs.get(name, 0) + size
         pending = None
     return sizes
 
@@ -268,9 +273,17 @@ def cmd_footprint(args):
         with_objs = dict(objs)
         with_objs.update(feat_objs)
         full = link(with_objs.values(), work, "with")
+        # CONFIG_COMPILER_SAVE_RESTORE_LIBCALLS (off by default): -msave-restore, which the
+        # bare-metal rv32imc build uses; the same two links again.
+        sr = ["-msave-restore"]
+        sr_objs, _ = compile_all(list(objs), flags, os.path.join(work, "obj_sr"), args.jobs, sr)
+        sr_feat, _ = compile_all(feat_src, flags, os.path.join(work, "feat_sr"), 1, FEATURE_DEFINES + sr)
+        sr_base = link(sr_objs.values(), work, "without_sr")
+        sr_objs.update(sr_feat)
+        sr_full = link(sr_objs.values(), work, "with_sr")
         psa = sorted(os.path.relpath(s, ROOT) for s in objs if "/src/port/psa/" in s)
         flash = [s for s in objs if s.endswith("flash_esp_partition.c")]
-    text = render(base, full, psa, bool(flash), [os.path.relpath(s, ROOT) for s, _ in failures])
+    text = render(base, full, sr_base, sr_full, psa, bool(flash), [os.path.relpath(s, ROOT) for s, _ in failures])
     print(text)
     if args.write:
         with open(args.write) as f:
@@ -288,7 +301,11 @@ def kib(n):
     return "%.1f KiB" % (n / 1024.0)
 
 
-def render(base, full, psa, have_flash, not_compiled):
+def core_port_text(sizes):
+    return sum(sizes.get(k, {}).get("text", 0) for k in ("core", "port-esp-idf", "port-psa"))
+
+
+def render(base, full, sr_base, sr_full, psa, have_flash, not_compiled):
     rows = [("core", "OTA core (the seven layers, less the host-only files)"),
             ("port-esp-idf", "ESP-IDF port (src/port/esp-idf)"),
             ("port-psa", "PSA Crypto glue (src/port/psa)"),
@@ -300,7 +317,7 @@ def render(base, full, psa, have_flash, not_compiled):
                "`--gc-sections`; ESP-IDF, libc and libgcc are not linked, so none of their bytes count "
                "(what the port calls there - esp_http_client, PSA Crypto, FreeRTOS, esp_partition - is "
                "ESP-IDF's). Not Espressif's toolchain: its GCC may differ by a few per cent. Bytes." %
-               " ".join(ARCH[1:] + ["-Os", "-ffunction-sections", "-fdata-sections"]))
+               " ".join(ARCH[1:] + ["-Os", "-freorder-blocks", "-ffunction-sections", "-fdata-sections"]))
     out.append("")
     out.append("| part | .text | .rodata | .data | .bss | .text with all features |")
     out.append("|---|---:|---:|---:|---:|---:|")
@@ -308,8 +325,8 @@ def render(base, full, psa, have_flash, not_compiled):
         b = base.get(key, dict.fromkeys(KINDS, 0))
         f = full.get(key, dict.fromkeys(KINDS, 0))
         out.append("| %s | %d | %d | %d | %d | %d |" % (label, b["text"], b["rodata"], b["data"], b["bss"], f["text"]))
-    core_port = sum(base.get(k, {}).get("text", 0) for k in ("core", "port-esp-idf", "port-psa"))
-    core_port_all = sum(full.get(k, {}).get("text", 0) for k in ("core", "port-esp-idf", "port-psa"))
+    core_port = core_port_text(base)
+    core_port_all = core_port_text(full)
     goal = 36 * 1024
     out.append("")
     out.append("- Goal *core + ESP-IDF port ≤ 36 KiB .text without the optional features*: %d B = %s — **%s**."
@@ -317,6 +334,13 @@ def render(base, full, psa, have_flash, not_compiled):
     out.append("- With signatures, decryption and delta (CONFIG_OTA_SERVICE_FEATURE_SIGNATURES, _DECRYPTION, "
                "_DELTA: `ota_esp_idf_features()`): %d B = %s, i.e. %d B more." %
                (core_port_all, kib(core_port_all), core_port_all - core_port))
+    objs = sorted(base.get("_objects", {}).items(), key=lambda kv: -kv[1])
+    out.append("- The largest objects (.text, without features): %s." % ", ".join(
+        "%s %d" % (re.sub(r"^(src|examples)_(port_)?", "", n)[:-2].replace("_", "/", 1), b) for n, b in objs[:8]))
+    sr, sr_all = core_port_text(sr_base), core_port_text(sr_full)
+    out.append("- With CONFIG_COMPILER_SAVE_RESTORE_LIBCALLS (`-msave-restore`, off by default in ESP-IDF; the "
+               "bare-metal rv32imc build above uses it): core + port %d B = %s without features — **%s** — and "
+               "%d B = %s with all three." % (sr, kib(sr), "met" if sr <= goal else "missed", sr_all, kib(sr_all)))
     notes = []
     if not psa:
         notes.append("src/port/psa/ was not in this tree (or did not compile): the PSA glue is not counted")
