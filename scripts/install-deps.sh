@@ -16,7 +16,8 @@ demo="$build python3"
 mcu="$build libcmocka-dev python3 gcc-arm-none-eabi picolibc-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc dpkg-dev"
 # gcc-multilib + qemu-user: the unit tests also run as a 32-bit program (tests/m32), under
 # qemu-i386 where the kernel has no IA32 emulation.
-test="$build libcmocka-dev python3 nginx openssl clang libclang-rt-14-dev llvm gcc-multilib qemu-user $mcu"
+# libbsd-dev: ESP-IDF's Linux-target esp_partition (tests/esp-idf) includes <bsd/sys/cdefs.h>.
+test="$build libcmocka-dev python3 nginx openssl clang libclang-rt-14-dev llvm gcc-multilib qemu-user libbsd-dev $mcu"
 bench="$test valgrind curl strace linux-perf time"
 
 case "${1:-build}" in

@@ -22,8 +22,10 @@ extern "C" {
 #define OTA_SHA256_LEN 32
 #define OTA_MD5_LEN    16
 
+/* 256 bytes: PSA Crypto's psa_hash_operation_t holds any of its hashes (232 bytes in Mbed TLS
+ * 2.28), see src/port/psa/crypto_psa.c. */
 typedef struct {
-    _Alignas(8) unsigned char opaque[128];
+    _Alignas(8) unsigned char opaque[256];
 } ota_sha256_ctx_t;
 
 void ota_sha256_init(ota_sha256_ctx_t *ctx);
