@@ -18,6 +18,7 @@
 #include "esp_log.h"
 #include "esp_netif.h"
 #include "esp_vfs_fat.h"
+#include "flash_esp_partition.h"
 #include "nvs_flash.h"
 #include "protocol_examples_common.h"
 #include "sdkconfig.h"
@@ -40,9 +41,10 @@ static const char *TAG = "HTTPS_OTA_EXAMPLE";
 #define FORCE_CHECK_FIRMWARE_VERSION false
 #endif
 
-/* The whole SPI flash as the core's ota_flash_t, on ESP-IDF's flash API: the flash port of the
- * component (src/port/esp-idf/flash_esp_partition.c). */
-const ota_flash_t *ota_esp_idf_flash(void);
+/* The whole SPI flash as the core's ota_flash_t, on esp_partition (the component's flash port,
+ * src/port/esp-idf/flash_esp_partition.h): every partition of the table, plus read-only regions it
+ * registers for the bootloader and the table. Static: about 500 bytes. */
+static ota_esp_flash_t s_flash;
 
 /* The device: flash, partition table copy (about 3.6 KiB), chip and eFuse state. Static, not on
  * app_main's stack (CONFIG_ESP_MAIN_TASK_STACK_SIZE is 3584 by default). */
@@ -183,14 +185,14 @@ void app_main(void)
         ESP_LOGW(TAG, "SD card not mounted: %s", esp_err_to_name(err));
     }
 
-    const ota_flash_t *flash = ota_esp_idf_flash();
-    if (flash == NULL) {
-        ESP_LOGE(TAG, "no flash port");
+    int oerr = ota_esp_flash_init(&s_flash, 0); /* 0: the chip's size */
+    if (oerr != OTA_OK) {
+        ESP_LOGE(TAG, "flash port: %s", ota_strerror(oerr));
         return;
     }
-    ota_device_init(&s_device, flash, NULL);
+    ota_device_init(&s_device, &s_flash.flash, NULL);
     ota_partition_diag_t diag = {0};
-    int oerr = ota_device_load_table(&s_device, &diag);
+    oerr = ota_device_load_table(&s_device, &diag);
     if (oerr == OTA_OK) {
         oerr = ota_esp_idf_device_setup(&s_device);
     }
