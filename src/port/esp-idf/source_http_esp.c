@@ -5,8 +5,7 @@
  * A request is esp_http_client_open + esp_http_client_fetch_headers, as esp_https_ota does
  * (components/esp_https_ota/src/esp_https_ota.c, v6.0.2, _http_connect): the response's header
  * fields reach the core's parser through HTTP_EVENT_ON_HEADER, redirects are followed here
- * (esp_http_client_set_redirection, the redirect's body drained first) so that every response is
- * checked, and the body is pulled with esp_http_client_read straight into the caller's buffer:
+ * (esp_http_client_set_redirection on a closed connection) so that every response is checked, and the body is pulled with esp_http_client_read straight into the caller's buffer:
  * the source keeps no copy of the stream (esp_http_client's own receive buffer is
  * http_buffer_size, ESP-IDF's memory).
  *
@@ -184,9 +183,10 @@ static int request(http_source_t *s, uint64_t offset)
             ota_source_set_error(info, "more than %d redirects", s->cfg.max_redirects);
             return OTA_ERR_SRC_TOO_MANY_REDIRECTS;
         }
-        /* As esp_https_ota: drain the redirect's body, then let the client take the Location. */
-        int drained = 0;
-        esp_http_client_flush_response(s->client, &drained);
+        /* The redirect's body is not read: esp_http_client takes a body without a length for a
+         * chunked one (fetch_headers, v6.0.2) and would wait for it; the next open connects
+         * again instead. esp_http_client_set_redirection takes the Location it parsed. */
+        esp_http_client_close(s->client);
         if (esp_http_client_set_redirection(s->client) != ESP_OK) {
             ota_source_set_error(info, "HTTP %d redirect without a usable Location", s->resp.status);
             return OTA_ERR_SRC_HTTP_STATUS;
