@@ -141,6 +141,61 @@ def compile_all(srcs, flags, outdir, jobs, extra=()):
     return objs, failures
 
 
+# ESP-IDF v6.0.2's requirements common to every component (tools/cmake/build.cmake), plus the
+# target's architecture.
+COMMON_REQUIRES = {"cxx", "esp_libc", "freertos", "esp_hw_support", "heap", "log", "soc", "hal", "esp_rom",
+                   "esp_common", "esp_system", "esp_stdio", "riscv"}
+
+
+def direct_esp_includes(src, flags, comps_dir):
+    """[(includer, ESP-IDF component)] for every ESP-IDF header one of OUR files includes directly,
+    from GCC's include tree (-H)."""
+    cmd = [CC] + ARCH + CFLAGS + flags + ["-H", "-fsyntax-only", src]
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    comps_dir = os.path.realpath(comps_dir) + os.sep
+    stack = [os.path.realpath(src)]
+    found = []
+    for line in r.stdout.split("\n"):
+        m = re.match(r"^(\.+) (\S+)$", line)
+        if not m:
+            continue
+        depth, path = len(m.group(1)), os.path.realpath(m.group(2))
+        del stack[depth:]
+        parent = stack[-1]
+        stack.append(path)
+        ours = parent.startswith(ROOT + os.sep) and not parent.startswith(comps_dir)
+        if ours and path.startswith(comps_dir):
+            found.append((parent, path[len(comps_dir):].split(os.sep)[0]))
+    return found
+
+
+def check_requirements(lists, flags, esp_idf):
+    """Each ESP-IDF header our files include must come from a component the including component
+    requires (REQUIRES or PRIV_REQUIRES, or ESP-IDF's common ones): ESP-IDF v6 gives a component
+    only its requirements' include folders, so a missing one is a build error there. Headers of the
+    component's public include folders need a public REQUIRES. Returns the list of problems."""
+    comps_dir = os.path.join(esp_idf, "components")
+    req = {c: set(lists[c].get("REQUIRES", [])) for c in lists}
+    public = {"ota_service": set(lists["ota_service"].get("REQUIRES_PUBLIC", []))}
+    public_dirs = [os.path.realpath(d) + os.sep for d in lists["ota_service"].get("INCLUDE_DIRS", [])]
+    allowed = {
+        "ota_service": COMMON_REQUIRES | req["ota_service"],
+        # main gets ota_service's public requirements through it
+        "main": COMMON_REQUIRES | req["main"] | (public["ota_service"] if "ota_service" in req["main"] else set()),
+    }
+    problems = []
+    for comp in ("ota_service", "main"):
+        for src in lists[comp].get("SRCS", []):
+            for parent, esp_comp in direct_esp_includes(src, flags, comps_dir):
+                in_public = any(parent.startswith(d) for d in public_dirs) and not parent.endswith(".c")
+                ok = (esp_comp in COMMON_REQUIRES | public["ota_service"]) if in_public else esp_comp in allowed[comp]
+                if not ok:
+                    problems.append("%s includes a header of %s, which %s does not %srequire" % (
+                        os.path.relpath(parent, ROOT), esp_comp, "ota_service" if in_public else comp,
+                        "publicly " if in_public else ""))
+    return sorted(set(problems))
+
+
 def cmd_compile(args):
     esp_idf = shared_esp_idf(args)
     if not os.path.isdir(os.path.join(esp_idf, "components")):
@@ -166,6 +221,12 @@ def cmd_compile(args):
             print("FAIL %s\n%s" % (os.path.relpath(src, ROOT), out.rstrip()))
         print("%d of %d files compiled" % (len(objs), len(srcs)))
 
+        problems = check_requirements(lists, flags, esp_idf)
+        for p in problems:
+            print("REQUIRES: " + p)
+        print("component requirements: %s" % ("every ESP-IDF header included comes from a required component"
+                                              if not problems else "%d missing" % len(problems)))
+
         # The negative control: a wrong call must not compile with these headers and flags.
         wrong = os.path.join(work, "wrong_call.c")
         with open(wrong, "w") as f:
@@ -174,7 +235,7 @@ def cmd_compile(args):
         wrong_ok = rc != 0 and WRONG_CALL_EXPECT in out
         print("negative control (esp_partition_read with 3 of its 4 arguments): %s"
               % ("rejected as expected" if wrong_ok else "NOT rejected:\n" + out))
-        return 0 if not failures and wrong_ok and len(objs) == len(srcs) else 1
+        return 0 if not failures and not problems and wrong_ok and len(objs) == len(srcs) else 1
 
 
 # ---- footprint --------------------------------------------------------------------------------
