@@ -392,6 +392,10 @@ def render(base, full, sr_base, sr_full, psa, have_flash, not_compiled):
     out.append("")
     out.append("- Goal *core + ESP-IDF port ≤ 36 KiB .text without the optional features*: %d B = %s — **%s**."
                % (core_port, kib(core_port), "met" if core_port <= goal else "missed"))
+    core_only = base.get("core", {}).get("text", 0)
+    out.append("- Of that, the core alone is %d B = %s and the ports %d B: within the goal the ports would have "
+               "%d B. The core's share can only shrink in the core (its largest objects are listed below)."
+               % (core_only, kib(core_only), core_port - core_only, goal - core_only))
     out.append("- With signatures, decryption and delta (CONFIG_OTA_SERVICE_FEATURE_SIGNATURES, _DECRYPTION, "
                "_DELTA: `ota_esp_idf_features()`): %d B = %s, i.e. %d B more." %
                (core_port_all, kib(core_port_all), core_port_all - core_port))
