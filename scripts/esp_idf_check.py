@@ -196,6 +196,33 @@ def check_requirements(lists, flags, esp_idf):
     return sorted(set(problems))
 
 
+# sdkconfig.defaults options whose Kconfig is not in ../shared/esp-idf, and where it is (v6.0.2).
+KCONFIG_ELSEWHERE = {
+    "IDF_TARGET": "ESP-IDF's top-level Kconfig",
+    "BOOTLOADER_APP_ROLLBACK_ENABLE": "components/bootloader/Kconfig.app_rollback",
+    "EXAMPLE_CONNECT_WIFI": "examples/common_components/protocol_examples_common/Kconfig.projbuild",
+}
+
+
+def check_sdkconfig_defaults(esp_idf):
+    """Every option the example's sdkconfig.defaults sets is one a Kconfig file defines (ESP-IDF's,
+    the component's, the example's): idf.py only warns about an unknown one and goes on."""
+    defined = set()
+    roots = [os.path.join(esp_idf, "components"), os.path.join(ROOT, "components"),
+             os.path.join(ROOT, "examples", "esp-idf")]
+    for root in roots:
+        for dirpath, _, files in os.walk(root):
+            for name in files:
+                if name.startswith("Kconfig"):
+                    with open(os.path.join(dirpath, name), errors="replace") as f:
+                        defined.update(re.findall(r"^\s*(?:menu)?config\s+([A-Z0-9_]+)\s*$", f.read(), re.M))
+    path = os.path.join(ROOT, "examples", "esp-idf", "ota_example", "sdkconfig.defaults")
+    with open(path) as f:
+        used = re.findall(r"^CONFIG_([A-Z0-9_]+)=", f.read(), re.M)
+    return ["sdkconfig.defaults: CONFIG_%s is defined by no Kconfig" % n for n in used
+            if n not in defined and n not in KCONFIG_ELSEWHERE]
+
+
 def cmd_compile(args):
     esp_idf = shared_esp_idf(args)
     if not os.path.isdir(os.path.join(esp_idf, "components")):
@@ -226,6 +253,11 @@ def cmd_compile(args):
             print("REQUIRES: " + p)
         print("component requirements: %s" % ("every ESP-IDF header included comes from a required component"
                                               if not problems else "%d missing" % len(problems)))
+        unknown = check_sdkconfig_defaults(esp_idf)
+        for u in unknown:
+            print(u)
+        problems += unknown
+        print("sdkconfig.defaults: %s" % ("every option has a Kconfig" if not unknown else "%d unknown" % len(unknown)))
 
         # The negative control: a wrong call must not compile with these headers and flags.
         wrong = os.path.join(work, "wrong_call.c")
