@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """The ESP-IDF component checked without ESP-IDF's toolchain (issue 22), against ../shared/esp-idf
 (ESP-IDF v6.0.2's headers, Mbed TLS 4 / TF-PSA-Crypto 1.0, esp-lwip; its README).
 
@@ -223,6 +223,42 @@ def check_sdkconfig_defaults(esp_idf):
             if n not in defined and n not in KCONFIG_ELSEWHERE]
 
 
+def defines(path):
+    with open(path) as f:
+        return dict(re.findall(r"^#define\s+(CONFIG_[A-Z0-9_]+)\s+(.+?)\s*$", f.read(), re.M))
+
+
+def check_kconfig(work):
+    """The component's Kconfig and the example's Kconfig.projbuild parsed by kconfiglib (Debian's
+    python3-kconfiglib, the library ESP-IDF's menuconfig grew from), with the example's
+    sdkconfig.defaults applied: the sdkconfig.h it generates for these options must hold exactly
+    the values the hand-written sdkconfig.h of the target check has. Returns the problems."""
+    try:
+        import kconfiglib
+    except ImportError:
+        return ["kconfiglib is not installed (Debian's python3-kconfiglib: scripts/install-deps.sh test)"]
+    top = os.path.join(work, "Kconfig")
+    with open(top, "w") as f:
+        f.write('mainmenu "ota-service"\nsource "%s"\nsource "%s"\n' % (
+            os.path.join(ROOT, "components", "ota_service", "Kconfig"),
+            os.path.join(ROOT, "examples", "esp-idf", "ota_example", "main", "Kconfig.projbuild")))
+    try:
+        kconf = kconfiglib.Kconfig(top, warn_to_stderr=False)
+    except kconfiglib.KconfigError as e:
+        return ["Kconfig: %s" % str(e).strip()]
+    kconf.load_config(os.path.join(ROOT, "examples", "esp-idf", "ota_example", "sdkconfig.defaults"))
+    out = os.path.join(work, "sdkconfig_ours.h")
+    kconf.write_autoconf(out)
+    want = defines(out)
+    have = defines(os.path.join(TEST_DIR, "sdkconfig", "sdkconfig.h"))
+    problems = ["Kconfig: %s" % w for w in kconf.warnings if "undefined symbol" not in w and "unknown" not in w]
+    for name, value in sorted(want.items()):
+        if have.get(name) != value:
+            problems.append("sdkconfig.h: %s is %s, the Kconfig with sdkconfig.defaults gives %s"
+                            % (name, have.get(name, "absent"), value))
+    return problems
+
+
 def cmd_compile(args):
     esp_idf = shared_esp_idf(args)
     if not os.path.isdir(os.path.join(esp_idf, "components")):
@@ -258,6 +294,12 @@ def cmd_compile(args):
             print(u)
         problems += unknown
         print("sdkconfig.defaults: %s" % ("every option has a Kconfig" if not unknown else "%d unknown" % len(unknown)))
+        kprob = check_kconfig(work)
+        for k in kprob:
+            print(k)
+        problems += kprob
+        print("Kconfig: %s" % ("the component's and the example's options parse, and sdkconfig.h holds their values"
+                               if not kprob else "%d problems" % len(kprob)))
 
         # The negative control: a wrong call must not compile with these headers and flags.
         wrong = os.path.join(work, "wrong_call.c")
