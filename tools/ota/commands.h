@@ -24,5 +24,6 @@ int cmd_efuse(int argc,
               char **argv); /* cmd_security.c:  efuse burn-key-digest|revoke-key|enable-secure-boot */
 int cmd_config(int argc, char **argv); /* cmd_security.c:  config set */
 int cmd_delta(int argc, char **argv);  /* cmd_delta.c:     delta make|apply|info */
+int cmd_release(int argc, char **argv); /* cmd_release.c: release make|sign|info|verify */
 
 #endif /* OTA_COMMANDS_H */
