@@ -90,8 +90,41 @@ static bool primitive_valid(const char *s, size_t n)
     return i == n;
 }
 
-/* Every token well formed: object keys are strings followed by ':', primitives are JSON's, strings
- * hold no raw control byte. Strict jsmn checks the escapes. */
+/* Where a token's text starts and ends (a string's quotes are outside jsmn's start..end). */
+static int span_start(const jsmntok_t *t)
+{
+    return t->type == JSMN_STRING ? t->start - 1 : t->start;
+}
+
+static int span_end(const jsmntok_t *t)
+{
+    return t->type == JSMN_STRING ? t->end + 1 : t->end;
+}
+
+static bool is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+/* js[from..to) is white space around exactly one @p sep (or nothing but white space when sep is 0).
+ * jsmn does not look at separators: it takes [1,,2], [1,] and {"a":1,} as JSON. */
+static bool gap_ok(const char *js, int from, int to, char sep)
+{
+    bool seen = sep == 0;
+    for (int i = from; i < to; i++) {
+        if (!seen && js[i] == sep) {
+            seen = true;
+        } else if (!is_space(js[i])) {
+            return false;
+        }
+    }
+    return seen;
+}
+
+/* Every token well formed: object keys are strings followed by ':' and hold no escape (a key
+ * another parser would decode to "version" must not be skipped here as unknown), values separated
+ * by one ',', primitives are JSON's, strings hold no raw control byte. Strict jsmn checks the
+ * escapes. */
 static int check_tokens(parse_ctx_t *c)
 {
     for (int i = 0; i < c->ntok; i++) {
@@ -108,14 +141,31 @@ static int check_tokens(parse_ctx_t *c)
                 }
             }
         }
-        if (t->type == JSMN_OBJECT) {
-            int k = i + 1;
-            for (int m = 0; m < t->size; m++) {
-                if (k >= c->ntok || c->tok[k].type != JSMN_STRING || c->tok[k].size != 1) {
-                    return fail(c, OTA_ERR_MANIFEST_MALFORMED, k < c->ntok ? k : i, -1, NULL);
-                }
-                k = skip(c, k + 1);
+        if (t->type != JSMN_OBJECT && t->type != JSMN_ARRAY) {
+            continue;
+        }
+        bool obj = t->type == JSMN_OBJECT;
+        int children = obj ? 2 * t->size : t->size;
+        int k = i + 1, prev_end = t->start + 1;
+        for (int m = 0; m < children; m++) {
+            if (k >= c->ntok) {
+                return fail(c, OTA_ERR_MANIFEST_MALFORMED, i, -1, NULL);
             }
+            bool key = obj && m % 2 == 0;
+            if (key &&
+                (c->tok[k].type != JSMN_STRING || c->tok[k].size != 1 ||
+                 memchr(c->js + c->tok[k].start, '\\', (size_t)(c->tok[k].end - c->tok[k].start)) != NULL)) {
+                return fail(c, OTA_ERR_MANIFEST_MALFORMED, k, -1, NULL);
+            }
+            char sep = m == 0 ? 0 : (obj && m % 2 == 1) ? ':' : ',';
+            if (!gap_ok(c->js, prev_end, span_start(&c->tok[k]), sep)) {
+                return fail(c, OTA_ERR_MANIFEST_MALFORMED, k, -1, NULL);
+            }
+            prev_end = span_end(&c->tok[k]);
+            k = key ? k + 1 : skip(c, k);
+        }
+        if (!gap_ok(c->js, prev_end, t->end - 1, 0)) {
+            return fail(c, OTA_ERR_MANIFEST_MALFORMED, i, -1, NULL);
         }
     }
     return OTA_OK;
