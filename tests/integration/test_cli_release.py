@@ -57,12 +57,13 @@ def ecdsa_from_der(der, n):
     return out
 
 
-def ec_point(pem_path, cwd):
-    """X, Y (big-endian) of an EC key, from openssl's DER SubjectPublicKeyInfo (04 || X || Y)."""
+def ec_point(pem_path, cwd, n=32):
+    """X, Y (big-endian, @n bytes each) of an EC key, from openssl's DER SubjectPublicKeyInfo
+    (it ends in 04 || X || Y)."""
     der = openssl("ec", "-in", pem_path, "-pubout", "-outform", "DER", cwd=cwd)
-    pt = der[-65:]
+    pt = der[-(2 * n + 1):]
     assert pt[0] == 4
-    return pt[1:33], pt[33:65]
+    return pt[1:n + 1], pt[n + 1:]
 
 
 def rsa_numbers(pem_path, cwd):
@@ -176,18 +177,44 @@ class Release(unittest.TestCase):
                       "-pkeyopt", "rsa_padding_mode:pss", "-pkeyopt", "rsa_pss_saltlen:32")
         self.assertIn(b"Signature Verified Successfully", out)
 
-    def openssl_signed(self, text, name):
-        """@text signed here in espsecure's layout with key_ecdsa256.pem: openssl signs, Python packs."""
+    def openssl_signed(self, text, name, p384=False):
+        """@text signed here in espsecure's layout with key_ecdsa256.pem (or key_ecdsa384.pem):
+        openssl signs, Python packs the block."""
         data = text + b"\xff" * ((-len(text)) % SECTOR)
         write_file(self.path(name + ".data"), data)
-        der = openssl("dgst", "-sha256", "-sign", self.key, self.path(name + ".data"))
-        r, s = ecdsa_from_der(der, 32)
-        x, y = ec_point(self.key, self.dir)
-        blk = bytes([0xE7, 0x03, 0x00, 0x00]) + hashlib.sha256(data).digest() + bytes([2])
+        key, n, h = (self.key, 32, hashlib.sha256)
+        if p384:
+            key, n, h = testdata("secure", "key_ecdsa384.pem"), 48, hashlib.sha384
+        der = openssl("dgst", "-sha384" if p384 else "-sha256", "-sign", key, self.path(name + ".data"))
+        r, s = ecdsa_from_der(der, n)
+        x, y = ec_point(key, self.dir, n)
+        blk = bytes([0xE7, 0x03, 1 if p384 else 0, 0x00]) + h(data).digest() + bytes([3 if p384 else 2])
         blk += x[::-1] + y[::-1] + r[::-1] + s[::-1]
         blk += bytes(1196 - len(blk))
         blk += struct.pack("<I", zlib.crc32(blk)) + bytes(16)
         return write_file(self.path(name), data + blk + b"\xff" * (SECTOR - BLOCK))
+
+    def test_p384_both_ways(self):
+        src = self.make("p.json")
+        digest = testdata("secure", "digest_ecdsa384.bin")
+        signed = self.openssl_signed(read_file(src), "p384.signed", p384=True)
+        j = run_json(["release", "verify", "--digest", digest, signed])
+        self.assertTrue(j["verified"])
+        run(["release", "verify", "--digest", self.digest, signed], expect=1)  # the P-256 key is not it
+        # ours: block fields at the P-384 offsets (curve at 52, point 53..148, r||s 149..244)
+        run(["release", "sign", "--keyfile", testdata("secure", "key_ecdsa384.pem"), src, self.path("p.signed")],
+            expect=0)
+        data = read_file(self.path("p.signed"))
+        signed, b = data[:-SECTOR], data[-SECTOR:-SECTOR + BLOCK]
+        self.assertEqual(b[:4], bytes([0xE7, 0x03, 0x01, 0x00]))
+        self.assertEqual(b[4:52], hashlib.sha384(signed).digest())
+        self.assertEqual(b[52], 3)
+        self.assertEqual(hashlib.sha256(b[52:149]).digest(), read_file(digest))
+        write_file(self.path("p.sig.der"), ecdsa_der(b[149:197][::-1], b[197:245][::-1]))
+        write_file(self.path("p.data"), signed)
+        out = openssl("dgst", "-sha384", "-verify", testdata("secure", "pub_ecdsa384.pem"), "-signature",
+                      self.path("p.sig.der"), self.path("p.data"))
+        self.assertIn(b"Verified OK", out)
 
     def test_signed_by_openssl_verifies(self):
         items = [{"type": "app", "uri": "app.bin", "size": os.path.getsize(self.app),
