@@ -76,6 +76,12 @@ ota_device_t *ota_device_file_device(ota_device_file_t *file);
 ota_flash_file_t *ota_device_file_flash(ota_device_file_t *file);
 /** Path of the sidecar ("DEVICE.bin.state"). */
 const char *ota_device_file_state_path(const ota_device_file_t *file);
+/**
+ * The app the sidecar said was running (`running=LABEL`) when open found that LABEL holds no valid
+ * app (a flash re-created, rewritten or erased under an old sidecar): the device is then taken as
+ * not booted, and a warning logged. NULL when the sidecar's running app was kept (or none).
+ */
+const char *ota_device_file_stale_running(const ota_device_file_t *file);
 
 /**
  * Configure (or with @p key_path NULL/"" remove) the device's esp_encrypted_img private key: an

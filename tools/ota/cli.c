@@ -336,17 +336,6 @@ void cli_json_print(cJSON *json)
     cJSON_Delete(json);
 }
 
-void cli_json_print_pretty(cJSON *json)
-{
-    char *text = cJSON_Print(json);
-    if (text != NULL) {
-        puts(text);
-        cJSON_free(text);
-    }
-    fflush(stdout);
-    cJSON_Delete(json);
-}
-
 cJSON *cli_json_error(int err, const char *message)
 {
     cJSON *o = cJSON_CreateObject();

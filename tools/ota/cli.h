@@ -7,8 +7,8 @@
  *    2 usage error (unknown option, missing argument, bad number);
  *  - results on stdout; errors on stderr as "ota: error: ..." (cli_error);
  *  - `--help` prints the command's usage on stdout and exits 0;
- *  - `--json` prints machine-readable results on stdout (one JSON document, or one per line for
- *    event streams), logs then go to stderr;
+ *  - `--json` prints machine-readable results on stdout, each JSON document on one line (one
+ *    document, or one per event for event streams; schemas in docs/json.md), logs then go to stderr;
  *  - a progress bar only when stderr is a terminal and --json is off.
  */
 #ifndef OTA_CLI_H
@@ -140,10 +140,14 @@ int cli_key_digest(const ota_key_t *key, uint8_t out[32]);
  */
 cJSON *cli_json_add_string(cJSON *object, const char *name, const char *value);
 
-/** Print @p json compactly on one line of stdout, then free it. */
+/**
+ * Print @p json on one line of stdout, then free it. Every --json document of every command is one
+ * compact line (docs/json.md): a machine reads a command's output, a single document or an event
+ * stream, line by line, and a CI log keeps each document whole.
+ */
 void cli_json_print(cJSON *json);
-/** Print @p json indented on stdout, then free it. */
-void cli_json_print_pretty(cJSON *json);
+/* The old name, from when some commands indented their JSON; there is one style now. */
+#define cli_json_print_pretty cli_json_print
 /** JSON object {"error": name, "code": n, "message": text} for --json failures. */
 cJSON *cli_json_error(int err, const char *message);
 /** Add "error" to @p object: null when @p err is OTA_OK, else cli_json_error(err, NULL). */

@@ -10,6 +10,7 @@
 #include "ota/ota_bootloader.h"
 #include "ota/ota_device_file.h"
 #include "ota/ota_err.h"
+#include "ota/ota_install_journal.h"
 #include "ota/ota_ops.h"
 
 /* --- shared ------------------------------------------------------------------------------------- */
@@ -111,7 +112,7 @@ static int boot_and_report(ota_device_file_t *f, bool json, cJSON *extra)
         if (extra != NULL) {
             cJSON_AddItemToObject(o, "rollback", extra);
         }
-        cli_json_print_pretty(o);
+        cli_json_print(o);
     } else {
         cJSON_Delete(extra);
     }
@@ -232,7 +233,7 @@ int cmd_set_boot(int argc, char **argv)
         cJSON_AddNumberToObject(o, "offset", part->offset);
         cli_json_add_error(o, err);
         cJSON_AddItemToObject(o, "otadata", have_otadata ? otadata_json(dev, e) : cJSON_CreateNull());
-        cli_json_print_pretty(o);
+        cli_json_print(o);
     }
     if (err == OTA_ERR_NOT_AN_APP_SLOT) {
         cli_error("'%s' is not an app partition (factory or ota_N)", part->label);
@@ -329,7 +330,7 @@ int cmd_confirm(int argc, char **argv)
                    : cJSON_AddNullToObject(o, "state");
         cJSON_AddNumberToObject(o, "efuse_secure_version", dev->efuse_secure_version);
         cli_json_add_error(o, err);
-        cli_json_print_pretty(o);
+        cli_json_print(o);
     }
     if (err == OTA_ERR_INVALID_STATE) {
         cli_error("nothing to confirm: otadata selects no OTA app (the running firmware is the factory app)");
@@ -365,7 +366,7 @@ int cmd_rollback(int argc, char **argv)
             cJSON *o = cJSON_CreateObject();
             cli_json_add_string(o, "running", from);
             cli_json_add_error(o, err);
-            cli_json_print_pretty(o);
+            cli_json_print(o);
         }
         if (err == OTA_ERR_ROLLBACK_FAILED) {
             cli_error("rollback not possible: no other valid app to go back to (%s stays)", from);
@@ -425,6 +426,41 @@ static cJSON *bootloader_json(const ota_bootloader_image_info_t *bl)
         cJSON_AddNullToObject(o, "idf_ver");
     }
     return o;
+}
+
+/* An install the service left unfinished (power cut, kill): the slot's first sector holds its
+ * journal (ota_install_journal.h), not an image. How far it got: the last whole checkpoint. */
+typedef struct {
+    uint32_t bytes_written; /* 0: no checkpoint yet */
+    uint32_t total_size;    /* OTA_JOURNAL_UNKNOWN_SIZE: unknown */
+} interrupted_install_t;
+
+static bool read_interrupted_install(const ota_device_t *dev, const ota_partition_info_t *p,
+                                     interrupted_install_t *out)
+{
+    uint8_t *sector = malloc(OTA_FLASH_SECTOR_SIZE);
+    ota_journal_header_t h;
+    if (sector == NULL || p->size < OTA_FLASH_SECTOR_SIZE ||
+        ota_flash_read(dev->flash, p->offset, sector, OTA_FLASH_SECTOR_SIZE) != OTA_OK ||
+        ota_journal_header_decode(sector, &h) != OTA_OK) {
+        free(sector);
+        return false;
+    }
+    out->bytes_written = 0;
+    out->total_size = h.staged ? OTA_JOURNAL_UNKNOWN_SIZE : h.total_size;
+    for (uint32_t off = OTA_JOURNAL_RECORDS_OFFSET; off + OTA_JOURNAL_RECORD_SIZE <= OTA_FLASH_SECTOR_SIZE;
+         off += OTA_JOURNAL_RECORD_SIZE) {
+        ota_journal_checkpoint_t cp;
+        int err = ota_journal_record_decode(sector + off, &cp);
+        if (err == OTA_ERR_NOT_FOUND) {
+            break; /* an erased slot ends the list; torn and stage slots are skipped */
+        }
+        if (err == OTA_OK) {
+            out->bytes_written = cp.bytes_written;
+        }
+    }
+    free(sector);
+    return true;
 }
 
 static void print_bootloader(const ota_bootloader_image_info_t *bl)
@@ -510,6 +546,7 @@ int cmd_info(int argc, char **argv)
     }
     ota_device_t *dev = ota_device_file_device(f);
     const ota_partition_info_t *running = ota_device_running(dev);
+    const char *stale = ota_device_file_stale_running(f);
     const ota_chip_info_t *chip = ota_chip_info(dev->chip_id);
     char rev[16], b[12];
     image_report_revision(dev->chip_revision, rev);
@@ -537,6 +574,9 @@ int cmd_info(int argc, char **argv)
         cJSON_AddBoolToObject(root, "anti_rollback", dev->anti_rollback_enabled);
         running ? cli_json_add_string(root, "running", running->label)
                 : cJSON_AddNullToObject(root, "running");
+        /* the state file's running app that is not in flash: not running, and said so */
+        stale ? cli_json_add_string(root, "running_not_in_flash", stale)
+              : cJSON_AddNullToObject(root, "running_not_in_flash");
         cJSON_AddItemToObject(root, "security", security_json(f, dev));
         cJSON *parts = cJSON_AddArrayToObject(root, "partitions");
         for (size_t i = 0; i < dev->table.count; i++) {
@@ -563,7 +603,14 @@ int cmd_info(int argc, char **argv)
         printf("eFuse secure version: %u\n", (unsigned)dev->efuse_secure_version);
         printf("Rollback: %s, anti-rollback: %s\n", dev->rollback_enabled ? "on" : "off",
                dev->anti_rollback_enabled && dev->rollback_enabled ? "on" : "off");
-        printf("Running: %s\n", running ? running->label : "nothing (not booted; run 'ota boot')");
+        if (running != NULL) {
+            printf("Running: %s\n", running->label);
+        } else if (stale != NULL) {
+            printf("Running: nothing (%s said %s, which holds no valid app; not booted: run 'ota boot')\n",
+                   ota_device_file_state_path(f), stale);
+        } else {
+            printf("Running: nothing (not booted; run 'ota boot')\n");
+        }
         print_security(f, dev);
         printf("\nPartition table (0x%x):\n", (unsigned)dev->table_offset);
         printf("## Label            Usage            Type ST Offset   Length\n");
@@ -605,6 +652,8 @@ int cmd_info(int argc, char **argv)
         uint32_t state = 0;
         bool have_state = ota_ops_get_state_partition(dev, p, &state) == OTA_OK;
         bool is_running = running == p;
+        interrupted_install_t install;
+        bool interrupted = err != OTA_OK && read_interrupted_install(dev, p, &install);
         if (apps != NULL) {
             cJSON *o = cJSON_CreateObject();
             cli_json_add_string(o, "label", p->label);
@@ -620,6 +669,15 @@ int cmd_info(int argc, char **argv)
             have_state ? cli_json_add_string(o, "state", state_text(state, b))
                        : cJSON_AddNullToObject(o, "state");
             cJSON_AddBoolToObject(o, "running", is_running);
+            if (interrupted) {
+                cJSON *in = cJSON_AddObjectToObject(o, "interrupted_install");
+                cJSON_AddNumberToObject(in, "bytes_written", install.bytes_written);
+                install.total_size != OTA_JOURNAL_UNKNOWN_SIZE
+                    ? cJSON_AddNumberToObject(in, "total_size", install.total_size)
+                    : cJSON_AddNullToObject(in, "total_size");
+            } else {
+                cJSON_AddNullToObject(o, "interrupted_install");
+            }
             cJSON_AddItemToArray(apps, o);
         } else {
             printf("  %-10s 0x%06x  ", p->label, (unsigned)p->offset);
@@ -627,6 +685,13 @@ int cmd_info(int argc, char **argv)
                 printf("valid    %s '%s' version %s, secure_version %u",
                        ota_chip_display_name(info.header.chip_id), info.app_desc.project_name,
                        info.app_desc.version, (unsigned)info.app_desc.secure_version);
+            } else if (interrupted) {
+                printf("INVALID  interrupted install (run again to finish): %u",
+                       (unsigned)install.bytes_written);
+                if (install.total_size != OTA_JOURNAL_UNKNOWN_SIZE) {
+                    printf(" of %u", (unsigned)install.total_size);
+                }
+                printf(" bytes written");
             } else if (err == OTA_ERR_IMG_BAD_MAGIC && info.bytes_fed > 0 && info.header.magic == 0xFF) {
                 printf("empty    (erased)");
             } else {
@@ -651,7 +716,7 @@ int cmd_info(int argc, char **argv)
             cJSON_AddNullToObject(root, "next_boot");
             cJSON_AddItemToObject(root, "next_boot_error", cli_json_error(next_err, NULL));
         }
-        cli_json_print_pretty(root);
+        cli_json_print(root);
     } else {
         if (next_err == OTA_OK && next.partition != NULL) {
             printf("\nNext boot: %s (0x%x)%s\n", next.partition->label, (unsigned)next.partition->offset,

@@ -1,10 +1,13 @@
 /* `ota flash create`: a new device image — erased flash with a partition table (at 0x8000 by
  * default) and optionally a second-stage bootloader where the chip's ROM loads it. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "flash_presets.h"
 #include "ota/ota_app_image.h"
 #include "ota/ota_bootloader_image.h"
 #include "ota/ota_device_file.h"
@@ -12,27 +15,21 @@
 #include "ota/ota_flash_file.h"
 #include "ota/ota_partition.h"
 
-/* The ESP-ADF OTA example's partitions.csv (shared/testdata/partitions/seed_ota_example.csv). */
-static const char k_default_table_csv[] = "# Name,   Type, SubType, Offset,   Size, Flags\n"
-                                          "nvs,      data, nvs,     0x9000,   0x4000,\n"
-                                          "otadata,  data, ota,     0xd000,   0x2000,\n"
-                                          "phy_init, data, phy,     0xf000,   0x1000,\n"
-                                          "ota_0,    app,  ota_0,   0x10000,  1M,\n"
-                                          "ota_1,    app,  ota_1,   ,         1M,\n"
-                                          "flash_tone, data, 0xff,  ,         1M,\n";
-
 static void create_usage(FILE *out)
 {
     fprintf(out, "Usage: ota flash create [OPTIONS] DEVICE.bin\n"
                  "\n"
                  "Create DEVICE.bin, an erased flash image (every byte 0xFF), and write a partition\n"
                  "table at --offset (binary form of gen_esp32part.py, with its MD5 entry). An existing\n"
-                 "DEVICE.bin is overwritten. Without --table the table is the ESP-ADF OTA example's:\n"
-                 "nvs 0x9000 16K, otadata 0xd000 8K, phy_init 0xf000 4K, ota_0 0x10000 1M,\n"
-                 "ota_1 0x110000 1M, flash_tone 0x210000 1M.\n"
+                 "DEVICE.bin is overwritten. Without --table or --preset the table is the ESP-ADF OTA\n"
+                 "example's of 2020 (preset adf-ota-2020): nvs 0x9000 16K, otadata 0xd000 8K,\n"
+                 "phy_init 0xf000 4K, ota_0 0x10000 1M, ota_1 0x110000 1M, flash_tone 0x210000 1M.\n"
                  "\n"
                  "Options:\n"
-                 "  -t, --table FILE.csv  partition table CSV (gen_esp32part.py syntax, $VAR expanded)\n"
+                 "  -t, --table FILE      partition table: CSV (gen_esp32part.py syntax, $VAR\n"
+                 "                        expanded) or a binary table (gen_esp32part.py output)\n"
+                 "  -p, --preset NAME     a known partition table (below), as gen_esp32part.py makes it\n"
+                 "                        from its CSV\n"
                  "  -s, --size SIZE       flash size, a multiple of 64K up to 16MB (default 4MB, or\n"
                  "                        the flash size in --bootloader's header); e.g. 4MB, 0x400000\n"
                  "      --offset ADDR     partition table offset (default 0x8000; another offset is\n"
@@ -42,66 +39,142 @@ static void create_usage(FILE *out)
                  "      --bootloader FILE a second-stage bootloader image (bootloader.bin), placed\n"
                  "                        where the chip's ROM loads it: 0x1000 (ESP32, -S2), 0x2000\n"
                  "                        (-P4, -C5), 0x0 (others), as in a real flash\n"
+                 "      --keep-efuses     keep the eFuses (chip, secure version, Secure Boot key\n"
+                 "                        digests and revocations) of an existing DEVICE.bin.state\n"
                  "      --no-md5, --disable-md5sum\n"
                  "                        write the table without its MD5 entry\n"
                  "      --json            print the result as one JSON object\n"
                  "  -h, --help            show this help\n"
                  "\n"
-                 "With --chip, --bootloader or another --offset, DEVICE.bin.state is written afresh\n"
-                 "(chip, table offset; defaults otherwise). A table that does not fit the flash size,\n"
+                 "Presets (--preset NAME):\n");
+    flash_presets_usage(out);
+    fprintf(out, "\n"
+                 "DEVICE.bin is a new device: DEVICE.bin.state is written afresh (chip, table offset;\n"
+                 "removed when all is default), nothing running, eFuses kept only with --keep-efuses.\n"
+                 "A table that does not fit the flash size,\n"
                  "or a bootloader reaching the table, is refused. Exit status: 0 created,\n"
                  "1 failed (bad table, I/O), 2 usage error.\n");
 }
 
-/* A sidecar with the defaults of a fresh device, its chip and table offset (ota_device_file.h). */
-static int write_fresh_state(const char *device, uint16_t chip_id, uint32_t table_offset)
+/* The eFuse lines of a sidecar (ota_device_file.h): burnt into the chip, they outlive its flash. */
+static bool is_efuse_line(const char *line)
+{
+    static const char *const keys[] = {"chip=",           "chip_revision=",         "efuse_secure_version=",
+                                       "secure_boot_v2=", "secure_boot_key_digest", "secure_boot_key_revoke"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (strncmp(line, keys[i], strlen(keys[i])) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The eFuse lines of DEVICE.bin.state for --keep-efuses ("" when there is no sidecar); NULL after
+ * an error, printed. */
+static char *read_old_efuses(const char *state_path)
+{
+    uint8_t *text = NULL;
+    size_t len = 0;
+    FILE *probe = fopen(state_path, "rb");
+    if (probe == NULL) {
+        return calloc(1, 1);
+    }
+    fclose(probe);
+    if (cli_read_file(state_path, &text, &len) != OTA_OK) {
+        return NULL;
+    }
+    char *kept = calloc(1, len + 2);
+    size_t out = 0;
+    for (size_t pos = 0; kept != NULL && pos < len;) {
+        size_t end = pos;
+        while (end < len && text[end] != '\n') {
+            end++;
+        }
+        size_t start = pos;
+        while (start < end && (text[start] == ' ' || text[start] == '\t')) {
+            start++;
+        }
+        char line[600];
+        size_t n = end - start < sizeof line - 1 ? end - start : sizeof line - 1;
+        memcpy(line, text + start, n);
+        line[n] = '\0';
+        if (is_efuse_line(line)) {
+            memcpy(kept + out, line, n);
+            out += n;
+            kept[out++] = '\n';
+        }
+        pos = end + 1;
+    }
+    free(text);
+    return kept;
+}
+
+/* A new device's sidecar: the defaults of a fresh chip (nothing running: RAM state does not survive
+ * a new flash), its chip and table offset, and with --keep-efuses the old sidecar's eFuse lines. */
+static int write_fresh_state(const char *state_path, uint16_t chip_id, bool chip_given, uint32_t table_offset,
+                             const char *efuses)
 {
     ota_device_t dev;
     ota_device_init(&dev, NULL, NULL);
     dev.chip_id = chip_id;
     dev.chip_revision = chip_id == OTA_CHIP_ESP32 ? OTA_DEVICE_DEFAULT_REVISION_ESP32 : 0;
+    if (efuses != NULL && efuses[0] != '\0') {
+        char why[200] = "";
+        int err = ota_device_state_parse(efuses, strlen(efuses), &dev, why, sizeof why);
+        if (err != OTA_OK) {
+            cli_error("%s: %s (--keep-efuses)", state_path, why);
+            return err;
+        }
+        if (chip_given && dev.chip_id != chip_id) {
+            cli_error("%s holds the eFuses of an %s, not an %s: --keep-efuses keeps a chip's eFuses",
+                      state_path, ota_chip_display_name(dev.chip_id), ota_chip_display_name(chip_id));
+            return OTA_ERR_INVALID_ARG;
+        }
+    }
     dev.table_offset = table_offset;
-    char text[512];
+    char text[1024];
     int n = ota_device_state_format(&dev, text, sizeof text);
     if (n < 0 || (size_t)n >= sizeof text) {
+        cli_error("%s: cannot format the device state", state_path);
         return OTA_ERR_BUFFER_TOO_SMALL;
     }
-    size_t plen = strlen(device);
-    char *path = malloc(plen + sizeof OTA_DEVICE_STATE_SUFFIX);
-    if (path == NULL) {
-        return OTA_ERR_NO_MEM;
-    }
-    memcpy(path, device, plen);
-    memcpy(path + plen, OTA_DEVICE_STATE_SUFFIX, sizeof OTA_DEVICE_STATE_SUFFIX);
-    int err = cli_write_file(path, text, (size_t)n);
-    free(path);
-    return err;
+    return cli_write_file(state_path, text, (size_t)n);
 }
 
 static int cmd_flash_create(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"table", required_argument, NULL, 't'},
+        {"preset", required_argument, NULL, 'p'},
         {"size", required_argument, NULL, 's'},
         {"offset", required_argument, NULL, 'o'},
         {"no-md5", no_argument, NULL, 'n'},
         {"chip", required_argument, NULL, 'c'},
         {"bootloader", required_argument, NULL, 'b'},
         {"disable-md5sum", no_argument, NULL, 'n'}, /* gen_esp32part's name, as partition convert */
+        {"keep-efuses", no_argument, NULL, 'k'},
         CLI_OPTION_JSON,
         CLI_OPTION_HELP,
         CLI_OPTIONS_END,
     };
     cli_args_t a = {.command = "flash create", .usage = create_usage};
     const char *table_path = NULL, *bootloader_path = NULL;
+    const flash_preset_t *preset = NULL;
     const ota_chip_info_t *chip = NULL;
     bool size_set = false;
     uint64_t size = 4u * 1024u * 1024u, table_offset = OTA_PARTITION_TABLE_OFFSET;
-    bool md5 = true;
+    bool md5 = true, keep_efuses = false;
     int c;
-    while ((c = cli_getopt(&a, argc, argv, ":t:s:h", longopts)) != -1) {
+    while ((c = cli_getopt(&a, argc, argv, ":t:p:s:h", longopts)) != -1) {
         switch (c) {
         case 't': table_path = optarg; break;
+        case 'p':
+            preset = flash_preset_find(optarg);
+            if (preset == NULL) {
+                return cli_usage_error("flash create", "unknown --preset '%s' (the list is in --help)",
+                                       optarg);
+            }
+            break;
         case 's':
             if (!cli_parse_size(optarg, &size) || size == 0 || size % OTA_FLASH_BLOCK_SIZE != 0 ||
                 size > OTA_FLASH_EMU_MAX_SIZE) {
@@ -127,12 +200,20 @@ static int cmd_flash_create(int argc, char **argv)
             }
             break;
         case 'n': md5 = false; break;
+        case 'k': keep_efuses = true; break;
         }
     }
     if (!cli_operands(&a, argc, 1, 1, "missing DEVICE.bin")) {
         return a.status;
     }
     const char *device = argv[optind];
+    if (table_path != NULL && preset != NULL) {
+        return cli_usage_error("flash create",
+                               "--table and --preset both name the partition table: give one");
+    }
+    if (table_path == NULL && preset == NULL) {
+        preset = flash_preset_default();
+    }
 
     /* The bootloader first: its header names the chip and, unless --size says otherwise, the flash. */
     uint8_t *bootloader = NULL;
@@ -196,10 +277,19 @@ static int cmd_flash_create(int argc, char **argv)
     ota_partition_table_t *table = calloc(1, sizeof *table);
     ota_partition_diag_t diag = {0};
     int err = table ? OTA_OK : OTA_ERR_NO_MEM;
-    if (err == OTA_OK) {
-        err = table_path ? ota_partition_table_parse_csv((const char *)csv, csv_len, &opts, table, &diag)
-                         : ota_partition_table_parse_csv(k_default_table_csv, sizeof k_default_table_csv - 1,
-                                                         &opts, table, &diag);
+    /* A binary table (gen_esp32part.py's output, what `idf.py build` leaves in build/partition_table/)
+     * starts with an entry's magic AA 50, as `ota partition convert` tells them apart. */
+    bool binary_in = csv_len >= 2 && csv[0] == 0xAA && csv[1] == 0x50;
+    if (err == OTA_OK && binary_in) {
+        err = ota_partition_table_from_binary(csv, csv_len, table, &diag);
+        if (err == OTA_OK) {
+            err = ota_partition_table_verify(table, &opts, &diag);
+        }
+        md5 = md5 && table->has_md5; /* the table as it was made: with its MD5 entry or without */
+    } else if (err == OTA_OK) {
+        err = table_path
+                  ? ota_partition_table_parse_csv((const char *)csv, csv_len, &opts, table, &diag)
+                  : ota_partition_table_parse_csv(preset->csv, strlen(preset->csv), &opts, table, &diag);
     }
     free(csv);
     if (err == OTA_OK) {
@@ -212,19 +302,38 @@ static int cmd_flash_create(int argc, char **argv)
                  (table->count + (md5 ? 1u : 0u)) * OTA_PARTITION_ENTRY_SIZE);
     }
     if (err != OTA_OK) {
-        cli_error("%s: %s", table_path ? table_path : "built-in table",
+        cli_error("%s%s: %s", table_path ? table_path : "preset ", table_path ? "" : preset->name,
                   diag.message[0] ? diag.message : ota_strerror(err));
         free(table);
         free(bootloader);
         return CLI_EXIT_FAIL;
     }
 
+    size_t dlen = strlen(device);
+    char *state_path = malloc(dlen + sizeof OTA_DEVICE_STATE_SUFFIX);
+    char *kept_efuses = NULL;
+    if (state_path != NULL) {
+        memcpy(state_path, device, dlen);
+        memcpy(state_path + dlen, OTA_DEVICE_STATE_SUFFIX, sizeof OTA_DEVICE_STATE_SUFFIX);
+        kept_efuses = keep_efuses ? read_old_efuses(state_path) : NULL;
+    }
+    if (state_path == NULL || (keep_efuses && kept_efuses == NULL)) {
+        if (state_path == NULL) {
+            cli_error("%s", ota_strerror(OTA_ERR_NO_MEM));
+        }
+        free(state_path);
+        free(table);
+        free(bootloader);
+        return CLI_EXIT_FAIL;
+    }
     ota_flash_file_options_t fo = {.create = true, .emu = {.size = (uint32_t)size, .strict = true}};
     ota_flash_file_t *file = NULL;
     err = ota_flash_file_open(device, &fo, &file);
     if (err != OTA_OK) {
         cli_error("cannot create %s: %s", device,
                   err == OTA_ERR_BUSY ? "in use by another process" : ota_strerror(err));
+        free(state_path);
+        free(kept_efuses);
         free(table);
         free(bootloader);
         return CLI_EXIT_FAIL;
@@ -237,18 +346,29 @@ static int cmd_flash_create(int argc, char **argv)
     free(bootloader);
     if (err != OTA_OK) {
         cli_error("%s: cannot write the partition table or bootloader: %s", device, ota_strerror(err));
+        free(state_path);
+        free(kept_efuses);
         free(table);
         return CLI_EXIT_FAIL;
     }
-    /* What is not in flash goes to the sidecar, written afresh: a stale one from an earlier device
-     * of the same name would name another chip or table offset. */
-    if (chip != NULL || table_offset != OTA_PARTITION_TABLE_OFFSET) {
-        err = write_fresh_state(device, chip != NULL ? chip->id : OTA_CHIP_ESP32, (uint32_t)table_offset);
+    /* A new device: the sidecar is written afresh, so no RAM state (the running app) of an earlier
+     * device of this name survives, and its eFuses only with --keep-efuses. */
+    if (chip == NULL && table_offset == OTA_PARTITION_TABLE_OFFSET &&
+        (kept_efuses == NULL || !kept_efuses[0])) {
+        /* nothing to say: no sidecar, as a device flashed by ESP-IDF's tools (defaults) */
+        err = unlink(state_path) == 0 || errno == ENOENT ? OTA_OK : OTA_ERR_IO;
         if (err != OTA_OK) {
-            cli_error("%s%s: cannot write: %s", device, OTA_DEVICE_STATE_SUFFIX, ota_strerror(err));
-            free(table);
-            return CLI_EXIT_FAIL;
+            cli_error("%s: cannot remove the old device state: %s", state_path, strerror(errno));
         }
+    } else {
+        err = write_fresh_state(state_path, chip != NULL ? chip->id : OTA_CHIP_ESP32, chip != NULL,
+                                (uint32_t)table_offset, kept_efuses);
+    }
+    free(kept_efuses);
+    free(state_path);
+    if (err != OTA_OK) {
+        free(table);
+        return CLI_EXIT_FAIL;
     }
 
     if (a.json) {
@@ -262,14 +382,20 @@ static int cmd_flash_create(int argc, char **argv)
         if (bootloader_path != NULL) {
             cJSON_AddNumberToObject(o, "bootloader_offset", bl.offset);
         }
-        cli_json_add_string(o, "table", table_path ? table_path : "built-in (ESP-ADF OTA example)");
+        if (table_path != NULL) {
+            cli_json_add_string(o, "table", table_path);
+            cJSON_AddNullToObject(o, "preset");
+        } else {
+            cJSON_AddNullToObject(o, "table");
+            cli_json_add_string(o, "preset", preset->name);
+        }
         cli_json_print(o);
     } else {
         bool mib = size % (1024 * 1024) == 0;
-        printf("Created %s: %llu %s erased flash, partition table at 0x%llx (%zu partitions%s) from %s\n",
+        printf("Created %s: %llu %s erased flash, partition table at 0x%llx (%zu partitions%s) from %s%s\n",
                device, (unsigned long long)(mib ? size / (1024 * 1024) : size / 1024), mib ? "MiB" : "KiB",
                (unsigned long long)table_offset, table->count, md5 ? ", MD5" : "",
-               table_path ? table_path : "the built-in ESP-ADF OTA example table");
+               table_path ? table_path : "preset ", table_path ? "" : preset->name);
         if (bootloader_path != NULL) {
             printf("Bootloader %s (%s) at 0x%x\n", bootloader_path, ota_chip_display_name(bl.chip_id),
                    (unsigned)bl.offset);

@@ -16,10 +16,11 @@
 
 static void list_usage(FILE *out)
 {
-    fprintf(out, "Usage: ota partition list [OPTIONS] DEVICE.bin\n"
+    fprintf(out, "Usage: ota partition list [OPTIONS] DEVICE.bin|TABLE.bin\n"
                  "\n"
                  "Show the partition table of a device image, read like the ESP-IDF app does (entries\n"
-                 "up to the MD5 entry, whose checksum must match when present).\n"
+                 "up to the MD5 entry, whose checksum must match when present), or of a binary\n"
+                 "partition table file (gen_esp32part.py's output, e.g. build/partition_table/).\n"
                  "\n"
                  "Options:\n"
                  "      --csv          print the table as gen_esp32part.py's CSV\n"
@@ -40,7 +41,7 @@ static void type_text(const ota_partition_info_t *p, char type[8], char subtype[
     snprintf(subtype, 8, "%u", p->subtype);
 }
 
-static void print_human(const ota_partition_table_t *t, uint32_t table_offset)
+static void print_human(const ota_partition_table_t *t, uint32_t table_offset, bool table_file)
 {
     static const char *const head[6] = {"Label", "Type", "SubType", "Offset", "Size", "Flags"};
     char cells[OTA_PARTITION_MAX_ENTRIES][6][24];
@@ -79,8 +80,13 @@ static void print_human(const ota_partition_table_t *t, uint32_t table_offset)
             printf("%-*s  %s\n", (int)width[4], cells[i][4], cells[i][5]);
         }
     }
-    printf("%zu partitions, table at 0x%x %s\n", t->count, (unsigned)table_offset,
-           t->has_md5 ? "(MD5 entry checked)" : "(no MD5 entry)");
+    if (table_file) {
+        printf("%zu partitions, binary table %s\n", t->count,
+               t->has_md5 ? "(MD5 entry checked)" : "(no MD5 entry)");
+    } else {
+        printf("%zu partitions, table at 0x%x %s\n", t->count, (unsigned)table_offset,
+               t->has_md5 ? "(MD5 entry checked)" : "(no MD5 entry)");
+    }
 }
 
 static cJSON *table_json(const ota_partition_table_t *t)
@@ -146,7 +152,16 @@ static int cmd_partition_list(int argc, char **argv)
     const char *device = argv[optind];
     ota_partition_table_t *table = calloc(1, sizeof *table);
     ota_flash_file_t *file = NULL;
-    int err = table ? partition_open_device(device, false, &table_offset, &file, table) : OTA_ERR_NO_MEM;
+    /* DEVICE may be the table alone, as `idf.py build` leaves it (build/partition_table/) */
+    bool table_file = partition_table_file_kind(device) == TABLE_FILE_BINARY;
+    if (table_file && table_offset != TABLE_OFFSET_FIND) {
+        free(table);
+        return cli_usage_error("partition list", "%s is a binary partition table: --offset is for a device",
+                               device);
+    }
+    int err = table == NULL ? OTA_ERR_NO_MEM
+              : table_file  ? partition_read_table_file(device, table)
+                            : partition_open_device(device, false, &table_offset, &file, table);
     if (err != OTA_OK) {
         if (json) {
             cli_json_print(cli_json_error(err, NULL));
@@ -154,9 +169,11 @@ static int cmd_partition_list(int argc, char **argv)
         free(table);
         return CLI_EXIT_FAIL;
     }
-    ota_flash_file_close(file);
+    if (file != NULL) {
+        ota_flash_file_close(file);
+    }
     if (json) {
-        cli_json_print_pretty(table_json(table));
+        cli_json_print(table_json(table));
     } else if (csv) {
         char text[OTA_PARTITION_MAX_ENTRIES * 96 + 128];
         int n = ota_partition_table_to_csv(table, text, sizeof text);
@@ -164,7 +181,7 @@ static int cmd_partition_list(int argc, char **argv)
             fputs(text, stdout);
         }
     } else {
-        print_human(table, table_offset);
+        print_human(table, table_offset, table_file);
     }
     free(table);
     return CLI_EXIT_OK;
@@ -372,7 +389,7 @@ static int cmd_partition_convert(int argc, char **argv)
         cJSON_AddItemToObject(o, "md5_entry", binary_in ? cJSON_CreateNull() : cJSON_CreateBool(md5));
         cJSON_AddNumberToObject(o, "partitions", (double)table->count);
         cJSON_AddNumberToObject(o, "bytes", (double)written);
-        cli_json_print_pretty(o);
+        cli_json_print(o);
     } else if (err == OTA_OK && strcmp(out, "-") != 0) {
         printf("%s: %zu partitions, %s -> %s\n", out, table->count, binary_in ? "binary" : "CSV",
                binary_in ? "CSV"

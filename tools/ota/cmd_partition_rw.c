@@ -178,7 +178,7 @@ static int read_or_write(int argc, char **argv, bool write)
         }
         cli_json_add_string(o, "file", path);
         add_sha256(o, data, write ? len : info->size);
-        cli_json_print_pretty(o);
+        cli_json_print(o);
     }
     free(data);
     free(table);

@@ -134,6 +134,12 @@ static int load_kconfig(const char *path, kconfig_t *k)
 typedef struct {
     bool json;
     cli_progress_t progress;
+    /* the first failed item, for the summary line: its reason in the words that name the cause
+     * ("no OTA app partition to update"), not only the code's ("not found") */
+    bool have_failure;
+    int failed_id;
+    const char *failed_type;
+    char failed_detail[256];
 } output_t;
 
 static const char *item_type_name(uint8_t type)
@@ -148,6 +154,13 @@ static void on_event(const ota_event_t *ev, void *arg)
         cli_progress_update(&out->progress, ev->progress.bytes, ev->progress.total);
     } else {
         cli_progress_finish(&out->progress);
+    }
+    if (ev->type == OTA_EVENT_RESULT && ev->result.result == OTA_ITEM_FAILED && !out->have_failure) {
+        out->have_failure = true;
+        out->failed_id = ev->node != NULL ? ev->id : -1;
+        out->failed_type = ev->node != NULL ? item_type_name(ev->node->type) : "";
+        snprintf(out->failed_detail, sizeof out->failed_detail, "%s",
+                 ev->result.detail ? ev->result.detail : "");
     }
     if (!out->json) {
         return;
@@ -452,10 +465,15 @@ int cmd_run(int argc, char **argv)
     }
     if (result.summary.failed > 0 || result.example_err != OTA_OK) {
         int reason = result.summary.first_error != OTA_OK ? result.summary.first_error : result.example_err;
-        cli_error("%d of %d items failed (first: %s)", result.summary.failed,
-                  result.summary.succeeded + result.summary.skipped + result.summary.failed +
-                      result.summary.not_run,
-                  ota_strerror(reason));
+        int items = result.summary.succeeded + result.summary.skipped + result.summary.failed +
+                    result.summary.not_run;
+        if (out.have_failure && out.failed_id >= 0 && out.failed_detail[0] != '\0') {
+            cli_error("%d of %d items failed (first: item %d, %s: %s; %s)", result.summary.failed, items,
+                      out.failed_id, out.failed_type, out.failed_detail, ota_strerror(reason));
+        } else {
+            cli_error("%d of %d items failed (first: %s)", result.summary.failed, items,
+                      ota_strerror(reason));
+        }
         return CLI_EXIT_FAIL;
     }
     return CLI_EXIT_OK;

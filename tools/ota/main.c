@@ -53,6 +53,11 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* A CI log is a file or a pipe, where stdio would buffer stdout in blocks: the last error line
+     * (stderr, unbuffered) would come before the results it follows, and a run killed by a timeout
+     * (SIGKILL) would leave nothing. Line by line, both streams keep the order things happened in. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    setvbuf(stderr, NULL, _IOLBF, 0);
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;

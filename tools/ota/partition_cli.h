@@ -18,6 +18,19 @@
 /* --offset's value: a 4 KiB-aligned address below 4 GiB. */
 bool partition_parse_table_offset(const char *text, uint32_t *out);
 
+/* What a file that is not a flash image may be instead: a partition table. */
+typedef enum {
+    TABLE_FILE_NONE,   /* neither (or unreadable) */
+    TABLE_FILE_BINARY, /* gen_esp32part's binary output (starts with AA 50, at most 4 KiB) */
+    TABLE_FILE_CSV,    /* short printable text with commas: a partition table CSV */
+} table_file_kind_t;
+
+table_file_kind_t partition_table_file_kind(const char *path);
+
+/* Parse the binary partition table file @p path (gen_esp32part's from_binary: an MD5 entry is
+ * checked); prints the error itself. */
+int partition_read_table_file(const char *path, ota_partition_table_t *table);
+
 /* Open @p path and load its partition table; prints the error itself. *table_offset
  * TABLE_OFFSET_FIND (no --offset): where the device's table is (state file, 0x8000, or the
  * scan), set on return. OTA_OK, or the open / table error (the file is closed then). */

@@ -12,7 +12,11 @@
 
 #include "ota/ota_app_image.h"
 #include "ota/ota_err.h"
+#include "ota/ota_log.h"
 #include "ota/ota_mem.h"
+#include "ota/ota_ops.h"
+
+static const char *TAG = "device";
 
 struct ota_device_file {
     ota_flash_file_t *flash;
@@ -22,7 +26,8 @@ struct ota_device_file {
     size_t extra_len;
     char *decrypt_path; /* decrypt_key_file=, "" none */
     ota_enc_scheme_t decrypt_scheme;
-    uint8_t *decrypt_key; /* its bytes, lent to dev.security.decrypt_key */
+    uint8_t *decrypt_key;                            /* its bytes, lent to dev.security.decrypt_key */
+    char stale_running[OTA_PARTITION_LABEL_MAX + 1]; /* running= named this, its slot holds no valid app */
 };
 
 #if defined(__GNUC__)
@@ -581,6 +586,30 @@ const char *ota_device_file_decrypt_key_path(const ota_device_file_t *file)
     return file->decrypt_path != NULL ? file->decrypt_path : "";
 }
 
+/* `running=` is RAM state, the flash is the truth: a CPU cannot run an app that is not in flash (a
+ * flash re-created, rewritten or erased under an old sidecar). Such a device has not booted; the
+ * next `ota run` boots it, and the next save writes `running=` empty. */
+static void drop_stale_running(ota_device_file_t *f)
+{
+    const ota_partition_info_t *running = ota_device_running(&f->dev);
+    if (running == NULL) {
+        return;
+    }
+    ota_image_diag_t idiag = {0};
+    int err = ota_ops_image_verify(&f->dev, running, true, NULL, &idiag);
+    if (err != OTA_OK) {
+        OTA_LOGW(TAG, "%s: running=%s, but %s holds no valid app (%s): not running", f->state_path,
+                 running->label, running->label, idiag.message[0] ? idiag.message : ota_strerror(err));
+        snprintf(f->stale_running, sizeof f->stale_running, "%s", running->label);
+        ota_device_set_running(&f->dev, NULL);
+    }
+}
+
+const char *ota_device_file_stale_running(const ota_device_file_t *file)
+{
+    return file != NULL && file->stale_running[0] != '\0' ? file->stale_running : NULL;
+}
+
 int ota_device_file_open(const char *path, const ota_device_file_options_t *opts, ota_device_file_t **out,
                          char *diag, size_t diag_size)
 {
@@ -671,6 +700,7 @@ int ota_device_file_open(const char *path, const ota_device_file_options_t *opts
         ota_device_file_close(f);
         return err;
     }
+    drop_stale_running(f);
     if (st.decrypt_path[0] != '\0') {
         char kwhy[480] = "";
         err = ota_device_file_set_decrypt_key(f, st.decrypt_scheme, st.decrypt_path, kwhy, sizeof kwhy);

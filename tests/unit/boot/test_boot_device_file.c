@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ota/ota_app_image.h"
+#include "ota/ota_app_image_builder.h"
 #include "ota/ota_device_file.h"
 #include "ota/ota_err.h"
 
@@ -28,6 +29,21 @@ static char *make_device(const char *dir)
     free(bin);
     ota_flash_file_close(f);
     return path;
+}
+
+/* A valid app image in the slot at @p offset of the device file (what `ota partition write` does). */
+static void write_app(const char *dev_path, uint32_t offset)
+{
+    ota_app_image_build_config_t cfg = {.size = 0x10000, .version = "v1", .project_name = "dev_file"};
+    uint8_t *img = malloc(cfg.size);
+    size_t len = 0;
+    assert_int_equal(ota_app_image_build_to_buffer(&cfg, img, cfg.size, &len), OTA_OK);
+    ota_flash_file_options_t o = {.emu = {.strict = true}};
+    ota_flash_file_t *f = NULL;
+    assert_int_equal(ota_flash_file_open(dev_path, &o, &f), OTA_OK);
+    assert_int_equal(ota_flash_program(ota_flash_file_flash(f), offset, img, len), OTA_OK);
+    ota_flash_file_close(f);
+    free(img);
 }
 
 static char *state_path(const char *dev)
@@ -81,9 +97,19 @@ static void test_defaults_and_round_trip(void **state)
     assert_int_not_equal(stat(tmp, &st), 0);
     free(tmp);
 
+    /* running=ota_1 stands only while ota_1 holds a valid app: blank, the device runs nothing */
+    assert_int_equal(ota_device_file_open(dev_path, &o, &f, diag, sizeof diag), OTA_OK);
+    dev = ota_device_file_device(f);
+    assert_null(ota_device_running(dev));
+    assert_string_equal(ota_device_file_stale_running(f), "ota_1");
+    assert_int_equal(dev->efuse_secure_version, 7);
+    ota_device_file_close(f);
+
+    write_app(dev_path, 0x110000);
     assert_int_equal(ota_device_file_open(dev_path, &o, &f, diag, sizeof diag), OTA_OK);
     dev = ota_device_file_device(f);
     assert_string_equal(ota_device_running(dev)->label, "ota_1");
+    assert_null(ota_device_file_stale_running(f));
     assert_int_equal(dev->efuse_secure_version, 7);
     assert_false(dev->anti_rollback_enabled);
     ota_device_file_close(f);
