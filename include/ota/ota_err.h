@@ -150,6 +150,8 @@ extern "C" {
     X(OTA_ERR_KEY_UNSUPPORTED, -1041, "key: unsupported key type or size") \
     X(OTA_ERR_KEY_MISMATCH, -1042, "key: signature block holds another key") \
     X(OTA_ERR_CRYPTO, -1043, "crypto: backend operation failed") \
+    X(OTA_ERR_SIG_CHIP_SCHEME, -1050, "signature: the chip's Secure Boot V2 does not take this scheme") \
+    X(OTA_ERR_SIG_CHIP_NO_SBV2, -1051, "signature: the chip has no Secure Boot V2 at this revision") \
     /* delta patches: esp_delta_ota / detools (-1100 .. -1199) */ \
     X(OTA_ERR_DELTA_BAD_MAGIC, -1100, "delta: not an esp_delta_ota patch (bad magic)") \
     X(OTA_ERR_DELTA_BARE_NOT_ALLOWED, -1101, "delta: bare detools patch (no ESP header) refused") \

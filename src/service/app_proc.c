@@ -198,8 +198,11 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
     ota_ops_validator_config(dev, &ctx->vcfg);
     ctx->vcfg.max_size = ctx->slot->size;
     ctx->vcfg.flash_addr = ctx->slot->offset;
-    /* the signature sector follows the image: the signature verifier owns those bytes */
-    ctx->vcfg.ignore_trailing = ctx->sig != NULL;
+    /* Bytes after the image are written and do not fail the item: esp_https_ota (ESP-IDF v6.0.2)
+     * writes the whole stream, then esp_ota_end verifies the image part only (esp_image_verify),
+     * so a padded file or a partition read back installs. The stream still has to fit the slot
+     * (output_fits). Signed: the signature verifier owns those bytes (its sector, nothing after). */
+    ctx->vcfg.ignore_trailing = true;
     if (ctx->sig != NULL) {
         int terr = ctx->feat->signatures->trust(ctx->sig);
         if (terr != OTA_OK) {
