@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ota/ota_crypto.h"
+#include "ota/ota_crypto_keys.h"
 #include "ota/ota_err.h"
 #include "ota/ota_manifest.h"
 
@@ -426,6 +428,62 @@ static void test_signed_layout(void **state)
     free(data);
 }
 
+/* The trust a device gives (ota_sig_trust_t) decides, as for an app: a manifest signed with the
+ * test key in the signed layout verifies with that key's digest (espsecure's digest_ecdsa256.bin),
+ * not with another, not when the key is revoked, not on a chip that takes RSA only. */
+static void test_signed_trust(void **state)
+{
+    (void)state;
+    size_t pem_len = 0, dl = 0;
+    uint8_t *pem = ts_read_file(ts_testdata("secure/key_ecdsa256.pem"), &pem_len);
+    uint8_t *digest = ts_read_file(ts_testdata("secure/digest_ecdsa256.bin"), &dl);
+    ota_key_t *key = NULL;
+    assert_int_equal(ota_key_load_pem(pem, pem_len, &key), OTA_OK);
+    size_t text_len = strlen(k_release);
+    uint8_t *file = malloc(2 * OTA_SIG_SECTOR_SIZE);
+    assert_non_null(file);
+    memset(file, 0xFF, 2 * OTA_SIG_SECTOR_SIZE);
+    memcpy(file, k_release, text_len);
+    ota_sig_block_t *b = calloc(1, sizeof *b);
+    assert_non_null(b);
+    assert_int_equal(ota_key_to_block(key, b), OTA_OK);
+    ota_sha256(file, OTA_SIG_SECTOR_SIZE, b->digest);
+    assert_int_equal(ota_key_sign_block(key, b), OTA_OK);
+    assert_int_equal(ota_sig_block_serialise(b, file + OTA_SIG_SECTOR_SIZE), OTA_OK);
+
+    ota_sig_trust_t trust = {.count = 1};
+    memcpy(trust.digest[0], digest, 32);
+    size_t json_len = 0;
+    assert_int_equal(ota_manifest_verify_signed(file, 2 * OTA_SIG_SECTOR_SIZE, &trust, NULL, &json_len),
+                     OTA_OK);
+    assert_int_equal(json_len, text_len);
+    ota_manifest_t m;
+    assert_int_equal(ota_manifest_parse((const char *)file, json_len, &m, NULL), OTA_OK);
+    assert_int_equal(m.sequence, 7);
+    trust.block0_only = true; /* signed apps without secure boot: the running app's block-0 key */
+    assert_int_equal(ota_manifest_verify_signed(file, 2 * OTA_SIG_SECTOR_SIZE, &trust, NULL, NULL), OTA_OK);
+    trust.revoked[0] = true;
+    assert_int_equal(ota_manifest_verify_signed(file, 2 * OTA_SIG_SECTOR_SIZE, &trust, NULL, NULL),
+                     OTA_ERR_SIG_KEY_REVOKED);
+    trust.revoked[0] = false;
+    trust.schemes = 1u << OTA_SIG_SCHEME_RSA3072; /* a chip that takes RSA-3072 only (an ESP32) */
+    assert_int_equal(ota_manifest_verify_signed(file, 2 * OTA_SIG_SECTOR_SIZE, &trust, NULL, NULL),
+                     OTA_ERR_SIG_CHIP_SCHEME);
+    trust.schemes = 0;
+    trust.digest[0][0] ^= 1; /* another key */
+    assert_int_equal(ota_manifest_verify_signed(file, 2 * OTA_SIG_SECTOR_SIZE, &trust, NULL, NULL),
+                     OTA_ERR_SIG_NO_TRUSTED_KEY);
+    trust.digest[0][0] ^= 1;
+    file[10] ^= 1; /* one byte of the text */
+    assert_int_equal(ota_manifest_verify_signed(file, 2 * OTA_SIG_SECTOR_SIZE, &trust, NULL, NULL),
+                     OTA_ERR_SIG_DIGEST_MISMATCH);
+    free(b);
+    free(file);
+    ota_key_free(key);
+    free(digest);
+    free(pem);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_check_partitions),
         cmocka_unit_test(test_signed_layout),
+        cmocka_unit_test(test_signed_trust),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
