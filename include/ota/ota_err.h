@@ -165,10 +165,11 @@ extern "C" {
     X(OTA_ERR_DELTA_CORRUPT, -1109, "delta: corrupt compressed patch stream") \
     X(OTA_ERR_DELTA_OLD_RANGE, -1110, "delta: patch reads past the old image") \
     X(OTA_ERR_DELTA_NEW_OVERFLOW, -1111, "delta: patch writes past the new image size") \
-    X(OTA_ERR_DELTA_NO_PROGRESS, -1112, "delta: chunk makes no progress (endless chunk stream)") \
+    X(OTA_ERR_DELTA_NO_PROGRESS, -1112, "delta: more chunks than new size + 1 (endless chunk stream)") \
     X(OTA_ERR_DELTA_SIZE_MISMATCH, -1113, "delta: patch ended before the declared new size") \
     X(OTA_ERR_DELTA_BASE_MISMATCH, -1114, "delta: patch base mismatch") \
     X(OTA_ERR_DELTA_TRAILING_DATA, -1115, "delta: data after the end of the patch") \
+    X(OTA_ERR_DELTA_NO_BASE_HASH, -1116, "delta: base has no validation hash (no valid app image)") \
     /* release manifests (-1200 .. -1299) */ \
     X(OTA_ERR_MANIFEST_MALFORMED, -1200, "manifest: not a JSON object, or a field missing or mistyped") \
     X(OTA_ERR_MANIFEST_TOO_LARGE, -1201, "manifest: over the size, token or item limit") \

@@ -118,7 +118,10 @@ class PaddedApps(otatest.DeviceCopyCase):
 
 class PaddedImageInfo(unittest.TestCase):
     def test_padded_espressif_images_print_esptool_lines(self):
-        for folder, name in (("secure", "app_esp32c6"), ("secure", "app_esp32"), ("esp-adf", "du1906_app")):
+        # the image_info.txt files were made with `esptool --chip CHIP image_info` (their "ESP32C6 image
+        # header" wording), so the same --chip is given here
+        for folder, name, chip in (("secure", "app_esp32c6", "esp32c6"), ("secure", "app_esp32", "esp32"),
+                                   ("esp-adf", "du1906_app", "esp32")):
             orig = read_file(testdata(folder, name + ".bin"))
             with open(testdata(folder, name + ".image_info.txt"), encoding="latin-1") as f:
                 expected = [clean(line) for line in f if line.strip() and not line.startswith("esptool.py")]
@@ -126,7 +129,7 @@ class PaddedImageInfo(unittest.TestCase):
                 with self.subTest(name=name, tail=len(tail)), otatest.tempdir() as d:
                     path = os.path.join(d, "padded.bin")
                     write_file(path, orig + tail)
-                    out = run(["image", "info", path], expect=0).stdout
+                    out = run(["image", "info", "--chip", chip, path], expect=0).stdout
                     got = {clean(line) for line in out.splitlines()}
                     # esptool prints the file's size: the padded one
                     want = [f"File size: {len(orig) + len(tail)} (bytes)" if line.startswith("File size:")

@@ -43,10 +43,10 @@ class Fixture:
         self.www = self.sd  # module_fixture serves it; the items here are read as file://sdcard/
         p = lambda n: os.path.join(d, n)  # noqa: E731
         key = SEC("key_ecdsa256.pem")
-        run(["image", "make", "--project", "sec", "--version", "v1.0.0", "--size", "300K", "--seed", "1",
+        run(["image", "make", "--chip", "esp32c6", "--project", "sec", "--version", "v1.0.0", "--size", "300K", "--seed", "1",
              p("run.bin")], expect=0)
         run(["image", "sign", "--keyfile", key, p("run.bin"), p("run_signed.bin")], expect=0)
-        run(["image", "make", "--project", "sec", "--version", "v1.1.0", "--size", "200K", "--seed", "2",
+        run(["image", "make", "--chip", "esp32c6", "--project", "sec", "--version", "v1.1.0", "--size", "200K", "--seed", "2",
              p("new.bin")], expect=0)
         run(["image", "sign", "--keyfile", key, p("new.bin"), self.sd_path("app_signed.bin")], expect=0)
         self.app_signed = read_file(self.sd_path("app_signed.bin"))
@@ -71,10 +71,11 @@ class Fixture:
         v9 = read_file(p("tone_V9.0.0.bin"))
         v9 += b"\xff" * (-len(v9) % SECTOR)
         write_file(self.sd_path("forged_V9.0.0.bin"), v9 + b"\x00" * SECTOR)
-        # device: the signed app in ota_0, KEY_DIGEST0 = the P-256 test key, Secure Boot V2 on,
+        # device: an ESP32-C6 (ECDSA P-256 is a Secure Boot V2 scheme there, not on an ESP32: soc_caps.h
+        # v6.0.2), the signed app in ota_0, KEY_DIGEST0 = the P-256 test key, Secure Boot V2 on,
         # flash_tone a signed data partition
         self.device = p("dev.bin")
-        run(["flash", "create", self.device], expect=0)
+        run(["flash", "create", "--chip", "esp32c6", self.device], expect=0)
         run(["partition", "write", self.device, "ota_0", p("run_signed.bin")], expect=0)
         run(["efuse", "burn-key-digest", self.device, SEC("digest_ecdsa256.bin")], expect=0)
         run(["config", "set", self.device, "signed-data-partitions", "flash_tone"], expect=0)
