@@ -28,6 +28,13 @@ function(ota_collect_sources src_root core_var host_var)
     list(APPEND _host ${src_root}/${_f})
   endforeach()
   list(REMOVE_ITEM _core ${_host})
+  # jsmn (Debian libjsmn-dev, header-only) for the manifest parser: a copy of the one header in the
+  # build tree, given to that file alone with -isystem, so a cross compiler (which must not see the
+  # host's /usr/include) gets it too.
+  find_file(OTA_JSMN_HEADER jsmn.h PATHS /usr/include NO_DEFAULT_PATH NO_CMAKE_FIND_ROOT_PATH REQUIRED)
+  configure_file(${OTA_JSMN_HEADER} ${CMAKE_BINARY_DIR}/ota_jsmn/jsmn.h COPYONLY)
+  set_source_files_properties(${src_root}/formats/manifest.c PROPERTIES
+    COMPILE_OPTIONS "-isystem;${CMAKE_BINARY_DIR}/ota_jsmn")
   set(${core_var} ${_core} PARENT_SCOPE)
   set(${host_var} ${_host} PARENT_SCOPE)
 endfunction()

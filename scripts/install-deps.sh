@@ -9,7 +9,8 @@
 # `test` includes `mcu`: the QEMU runs are part of make check.
 set -eu
 
-build="gcc make cmake pkg-config libc6-dev libcurl4-openssl-dev libssl-dev libcjson-dev libmbedtls-dev zlib1g-dev libdivsufsort-dev"
+# libjsmn-dev: the header-only JSON tokenizer of the release manifest parser (src/formats/manifest.c).
+build="gcc make cmake pkg-config libc6-dev libcurl4-openssl-dev libssl-dev libcjson-dev libmbedtls-dev zlib1g-dev libdivsufsort-dev libjsmn-dev"
 demo="$build python3"
 # Microcontroller builds (make mcu, the mcu CTest entries): Debian's cross GCCs with picolibc,
 # QEMU for both boards, dpkg-dev for `apt-get source` (scripts/fetch-debian-source.sh).

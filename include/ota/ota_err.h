@@ -169,7 +169,17 @@ extern "C" {
     X(OTA_ERR_DELTA_SIZE_MISMATCH, -1113, "delta: patch ended before the declared new size") \
     X(OTA_ERR_DELTA_BASE_MISMATCH, -1114, "delta: patch base mismatch") \
     X(OTA_ERR_DELTA_TRAILING_DATA, -1115, "delta: data after the end of the patch") \
-    X(OTA_ERR_DELTA_NO_BASE_HASH, -1116, "delta: base has no validation hash (no valid app image)")
+    X(OTA_ERR_DELTA_NO_BASE_HASH, -1116, "delta: base has no validation hash (no valid app image)") \
+    /* release manifests (-1200 .. -1299) */ \
+    X(OTA_ERR_MANIFEST_MALFORMED, -1200, "manifest: not a JSON object, or a field missing or mistyped") \
+    X(OTA_ERR_MANIFEST_TOO_LARGE, -1201, "manifest: over the size, token or item limit") \
+    X(OTA_ERR_MANIFEST_TRUNCATED, -1202, "manifest: text ends inside the JSON document") \
+    X(OTA_ERR_MANIFEST_DUPLICATE, -1203, "manifest: two items target the same partition") \
+    X(OTA_ERR_MANIFEST_OVERLAP, -1204, "manifest: two items' partitions overlap") \
+    X(OTA_ERR_MANIFEST_HASH, -1205, "manifest: sha256 or md5 is not 64 or 32 hex digits") \
+    X(OTA_ERR_MANIFEST_SIZE, -1206, "manifest: size is not a whole number 1..4294967295") \
+    X(OTA_ERR_MANIFEST_FIELD, -1207, "manifest: field value out of range or given twice") \
+    X(OTA_ERR_MANIFEST_PARTITION, -1208, "manifest: item's partition missing, of another type or too small")
 
 typedef enum {
 #define OTA_ERR_ENUM_ENTRY(name, value, message) name = value,

@@ -152,6 +152,8 @@ class Fixture:
         run(["image", "sign", "--keyfile", p("ec.pem"), p("new.bin"), p("signed.bin")], expect=0)
         run(["image", "encrypt", p("new.bin"), p("rsa_pub.pem"), p("enc.bin")], expect=0)
         run(["delta", "make", p("old.bin"), p("new.bin"), p("patch.bin")], expect=0)
+        run(["release", "make", "--sequence", "1", "--app", p("new.bin"), p("release.json")], expect=0)
+        run(["release", "sign", "--keyfile", p("ec.pem"), p("release.json"), p("release.signed")], expect=0)
         # a device that ran an update: ota_1 runs (PENDING_VERIFY), ota_0 is the previous app
         run(["flash", "create", p("updated.bin")], expect=0)
         run(["partition", "write", p("updated.bin"), "ota_0", p("old.bin")], expect=0)
@@ -252,6 +254,15 @@ def cases(fx):
         "delta apply": [(["delta", "apply", p("old.bin"), p("patch.bin"), p("applied.bin")], 0),
                         (["delta", "apply", p("new.bin"), p("patch.bin"), p("applied2.bin")], 1)],
         "delta info": [(["delta", "info", p("patch.bin")], 0), (["delta", "info", missing], 1)],
+        "release make": [(["release", "make", "--sequence", "2", "--app", p("new.bin"), p("release2.json")], 0),
+                         (["release", "make", "--sequence", "2", "--app", missing, p("release3.json")], 1)],
+        "release sign": [(["release", "sign", "--keyfile", p("ec.pem"), p("release.json"), p("rel2.signed")], 0),
+                         (["release", "sign", "--keyfile", p("ec.pem"), missing, p("rel3.signed")], 1)],
+        "release info": [(["release", "info", p("release.signed")], 0),
+                         (["release", "info", p("not_an_image.bin")], 1)],
+        "release verify": [(["release", "verify", "--digest", p("ec.digest"), "--items", fx.d,
+                             p("release.signed")], 0),
+                           (["release", "verify", "--digest", p("ec.digest"), p("release.json")], 1)],
     }
 
 

@@ -56,6 +56,10 @@ VALUE_OPTIONS = {
     "delta make": None,
     "delta apply": None,
     "delta info": None,
+    "release make": ("--sequence", "0", "--sequence: '0'"),
+    "release sign": ("--keyfile", None, None),
+    "release info": None,
+    "release verify": ("--digest", None, None),
 }
 
 # Commands that take any number of operands (no "too many arguments").
@@ -101,7 +105,9 @@ def cases():
                 ("double_dash", cmd, c + ["--", "--no-such-option"])]
         if cmd not in UNBOUNDED:
             extra = {"keys generate": ["--scheme", "ecdsa256"], "image sign": ["--keyfile", "k.pem"],
-                     "image verify-signature": ["--pubkey", "k.pem"]}.get(cmd, [])
+                     "image verify-signature": ["--pubkey", "k.pem"], "release sign": ["--keyfile", "k.pem"],
+                     "release make": ["--sequence", "1", "--app", "a"],
+                     "release verify": ["--digest", "d"]}.get(cmd, [])
             out.append(("too_many", cmd, c + extra + ["a", "b", "c", "d", "e"]))
         if spec is not None:
             out.append(("missing_value", cmd, c + [spec[0]]))

@@ -24,5 +24,7 @@ int cmd_efuse(int argc,
               char **argv); /* cmd_security.c:  efuse burn-key-digest|revoke-key|enable-secure-boot */
 int cmd_config(int argc, char **argv); /* cmd_security.c:  config set */
 int cmd_delta(int argc, char **argv);  /* cmd_delta.c:     delta make|apply|info */
+/* cmd_release.c: release make|sign|info|verify (sign: release_sig.c, info|verify: release_check.c) */
+int cmd_release(int argc, char **argv);
 
 #endif /* OTA_COMMANDS_H */

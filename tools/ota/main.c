@@ -26,6 +26,7 @@ static const cli_command_t k_commands[] = {
     {"efuse", cmd_efuse, "burn Secure Boot V2 key digests, revoke keys, enable secure boot"},
     {"config", cmd_config, "set signed-app, signed-data and decryption key settings"},
     {"delta", cmd_delta, "make, apply or inspect esp_delta_ota (detools) patches"},
+    {"release", cmd_release, "make, sign, show or verify a signed release manifest"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,251 @@
+/* `ota release sign|info|verify`: a release manifest with a Secure Boot V2 signature sector, in
+ * the layout of espsecure sign_data --version 2 (the text padded with 0xFF to 4 KiB, then the
+ * sector), signed with ota_key_sign_block and checked by ota_manifest_verify_signed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ota/ota_crypto.h"
+#include "ota/ota_crypto_keys.h"
+#include "ota/ota_err.h"
+#include "ota/ota_manifest.h"
+#include "ota/ota_sig_block.h"
+#include "ota/ota_sig_verify.h"
+#include "release_cli.h"
+
+/* A file in the signed layout: a whole number of sectors, at least one of text, whose last sector's
+ * block 0 parses. Returns the signed length, or 0 for a plain JSON file. */
+size_t release_signed_len(const uint8_t *data, size_t len)
+{
+    if (len < 2 * OTA_SIG_SECTOR_SIZE || len % OTA_SIG_SECTOR_SIZE != 0) {
+        return 0;
+    }
+    ota_sig_block_t b;
+    return ota_sig_block_parse(data + len - OTA_SIG_SECTOR_SIZE, &b) == OTA_OK ? len - OTA_SIG_SECTOR_SIZE
+                                                                               : 0;
+}
+
+/* Parse the JSON of @p path's bytes; prints the error. */
+int release_parse_text(const char *path, const uint8_t *text, size_t len, ota_manifest_t *m)
+{
+    ota_manifest_diag_t diag;
+    int err = ota_manifest_parse((const char *)text, len, m, &diag);
+    if (err != OTA_OK) {
+        if (diag.item >= 0) {
+            cli_error("%s: item %d, field %s (byte %zu): %s", path, diag.item, diag.field ? diag.field : "-",
+                      diag.offset, ota_strerror(err));
+        } else {
+            cli_error("%s: %s%s (byte %zu): %s", path, diag.field ? "field " : "",
+                      diag.field ? diag.field : "", diag.offset, ota_strerror(err));
+        }
+    }
+    return err;
+}
+
+cJSON *release_blocks_json(const ota_sig_report_t *rep)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (unsigned i = 0; i < rep->blocks; i++) {
+        cJSON *b = cJSON_CreateObject();
+        char hex[65];
+        cJSON_AddNumberToObject(b, "index", i);
+        cli_json_add_string(b, "scheme", ota_sig_scheme_name(rep->block[i].scheme));
+        cli_hex(rep->key_digest[i], 32, hex);
+        cli_json_add_string(b, "key_digest", hex);
+        cJSON_AddBoolToObject(b, "valid", rep->result[i] == OTA_OK);
+        cli_json_add_error(b, rep->result[i]);
+        cJSON_AddItemToArray(arr, b);
+    }
+    return arr;
+}
+
+cJSON *release_manifest_json(const ota_manifest_t *m)
+{
+    cJSON *o = cJSON_CreateObject();
+    cli_json_add_string(o, "kind", m->kind == OTA_MANIFEST_RELEASE ? "release" : "esp-adf");
+    cJSON_AddNumberToObject(o, "sequence", m->sequence);
+    cJSON *arr = cJSON_AddArrayToObject(o, "items");
+    for (unsigned i = 0; i < m->count; i++) {
+        const ota_manifest_item_t *it = &m->items[i];
+        cJSON *j = cJSON_CreateObject();
+        char hex[65];
+        cli_json_add_string(j, "type", ota_manifest_item_type_name(it->type));
+        cli_json_add_string(j, "label", it->label);
+        cli_json_add_string(j, "uri", it->uri);
+        if (it->has_size) {
+            cJSON_AddNumberToObject(j, "size", it->size);
+        } else {
+            cJSON_AddNullToObject(j, "size");
+        }
+        if (it->has_sha256) {
+            cli_hex(it->sha256, 32, hex);
+            cli_json_add_string(j, "sha256", hex);
+        } else {
+            cJSON_AddNullToObject(j, "sha256");
+        }
+        if (it->has_md5) {
+            cli_hex(it->md5, 16, hex);
+            cli_json_add_string(j, "md5", hex);
+        }
+        cli_json_add_string(j, "version", it->version);
+        cli_json_add_string(j, "min_running_version", it->min_running_version);
+        cli_json_add_string(j, "project_name", it->project_name);
+        cJSON_AddItemToArray(arr, j);
+    }
+    return o;
+}
+
+void release_manifest_text(const ota_manifest_t *m)
+{
+    if (m->kind == OTA_MANIFEST_RELEASE) {
+        printf("Release %u, %u item%s\n", m->sequence, m->count, m->count == 1 ? "" : "s");
+    } else {
+        printf("ESP-ADF esp_ota_service manifest (one app item, no sequence)\n");
+    }
+    for (unsigned i = 0; i < m->count; i++) {
+        const ota_manifest_item_t *it = &m->items[i];
+        char hex[65] = "-";
+        if (it->has_sha256) {
+            cli_hex(it->sha256, 32, hex);
+        }
+        printf("  %u: %-4s %-16s version %s", i, ota_manifest_item_type_name(it->type),
+               it->label[0] ? it->label : (it->type == OTA_MANIFEST_ITEM_APP ? "(next OTA slot)" : "-"),
+               it->version);
+        if (it->min_running_version[0]) {
+            printf(" (replaces %s or newer)", it->min_running_version);
+        }
+        printf("\n     uri %s\n", it->uri[0] ? it->uri : "-");
+        if (it->has_size) {
+            printf("     size %u, sha256 %s\n", it->size, hex);
+        } else {
+            printf("     size -, sha256 %s\n", hex);
+        }
+    }
+}
+
+/* --- release sign ------------------------------------------------------------------------------- */
+
+static void sign_usage(FILE *out)
+{
+    fprintf(out, "Usage: ota release sign --keyfile KEY.pem [--keyfile KEY2.pem ...] [--json] IN OUT\n"
+                 "\n"
+                 "Sign the release manifest IN as espsecure 'sign_data --version 2' signs a file: pad it\n"
+                 "with 0xFF to a 4 KiB boundary and append a 4096-byte Secure Boot V2 signature sector,\n"
+                 "one block per key (at most 3): RSA-3072, ECDSA P-256 or P-384, private PEM. IN must be\n"
+                 "a manifest that parses (docs/releases.md) and not signed already.\n"
+                 "\n"
+                 "Options:\n"
+                 "  -k, --keyfile KEY   private key to sign with; repeat for more blocks\n"
+                 "      --json          print the result as one JSON document\n"
+                 "  -h, --help          show this help\n"
+                 "\n"
+                 "Exit status: 0 signed, 1 failure (IN not a manifest or signed already, key, I/O),\n"
+                 "2 usage error.\n");
+}
+
+int release_sign(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"keyfile", required_argument, NULL, 'k'},
+        CLI_OPTION_JSON,
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
+    };
+    cli_args_t args = {.command = "release sign", .usage = sign_usage};
+    const char *keys[OTA_SIG_MAX_BLOCKS];
+    unsigned nkeys = 0;
+    int c;
+    while ((c = cli_getopt(&args, argc, argv, ":k:h", opts)) != -1) {
+        if (c == 'k') {
+            if (nkeys == OTA_SIG_MAX_BLOCKS) {
+                return cli_usage_error("release sign", "at most %u keys", OTA_SIG_MAX_BLOCKS);
+            }
+            keys[nkeys++] = optarg;
+        }
+    }
+    if (!args.done && nkeys == 0) {
+        return cli_usage_error("release sign", "missing --keyfile");
+    }
+    if (!cli_operands(&args, argc, 2, 2, "missing IN or OUT")) {
+        return args.status;
+    }
+    const char *in = argv[optind], *out = argv[optind + 1];
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (cli_read_file(in, &data, &len) != OTA_OK) {
+        return CLI_EXIT_FAIL;
+    }
+    ota_manifest_t *m = calloc(1, sizeof *m);
+    ota_sig_report_t *rep = calloc(1, sizeof *rep);
+    ota_sig_block_t *b = calloc(1, sizeof *b);
+    size_t padded = (len + OTA_SIG_SECTOR_SIZE - 1) / OTA_SIG_SECTOR_SIZE * OTA_SIG_SECTOR_SIZE;
+    uint8_t *img = m && rep && b ? realloc(data, padded + OTA_SIG_SECTOR_SIZE) : NULL;
+    int err = img != NULL ? OTA_OK : OTA_ERR_NO_MEM;
+    if (img != NULL) {
+        data = img;
+        if (release_signed_len(data, len) != 0) {
+            cli_error("%s is signed already (it ends in a signature sector)", in);
+            err = OTA_ERR_INVALID_ARG;
+        } else {
+            err = release_parse_text(in, data, len, m);
+        }
+    }
+    uint8_t d256[32], d384[48];
+    if (err == OTA_OK) {
+        memset(data + len, 0xFF, padded + OTA_SIG_SECTOR_SIZE - len);
+        ota_sha256(data, padded, d256);
+        ota_sha384(data, padded, d384);
+    }
+    for (unsigned i = 0; i < nkeys && err == OTA_OK; i++) {
+        ota_key_t *key = NULL;
+        memset(b, 0, sizeof *b);
+        err = cli_load_key(keys[i], &key);
+        if (err == OTA_OK && !ota_key_is_private(key)) {
+            cli_error("%s: a public key cannot sign", keys[i]);
+            err = OTA_ERR_INVALID_ARG;
+        } else if (err == OTA_OK) {
+            err = ota_key_to_block(key, b);
+            if (err == OTA_OK) {
+                memcpy(b->digest, b->scheme == OTA_SIG_SCHEME_ECDSA_P384 ? d384 : d256, b->digest_len);
+                err = ota_key_sign_block(key, b);
+            }
+            if (err == OTA_OK) {
+                err = ota_sig_block_serialise(b, data + padded + i * OTA_SIG_BLOCK_SIZE);
+            }
+            if (err != OTA_OK) {
+                cli_error("%s: cannot sign: %s", keys[i], ota_strerror(err));
+            }
+        }
+        ota_key_free(key);
+    }
+    if (err == OTA_OK) {
+        /* check what was written the way a device will */
+        err = ota_sig_verify_sector(data + padded, d256, d384, NULL, rep);
+        for (unsigned i = 0; i < rep->blocks && err == OTA_OK; i++) {
+            err = rep->result[i];
+        }
+        if (err != OTA_OK) {
+            cli_error("the signature just made does not verify: %s", ota_strerror(err));
+        } else if (cli_write_file(out, data, padded + OTA_SIG_SECTOR_SIZE) != OTA_OK) {
+            err = OTA_ERR_IO;
+        }
+    }
+    if (err == OTA_OK && args.json) {
+        cJSON *o = cJSON_CreateObject();
+        cli_json_add_string(o, "input", in);
+        cli_json_add_string(o, "output", out);
+        cJSON_AddNumberToObject(o, "sequence", m->sequence);
+        cJSON_AddNumberToObject(o, "signed_len", (double)padded);
+        cJSON_AddNumberToObject(o, "padding", (double)(padded - len));
+        cJSON_AddItemToObject(o, "blocks", release_blocks_json(rep));
+        cli_json_print_pretty(o);
+    } else if (err == OTA_OK) {
+        printf("Signed %zu bytes of manifest %s (release %u) with %u key%s: %s\n", padded, in, m->sequence,
+               nkeys, nkeys == 1 ? "" : "s", out);
+    }
+    free(b);
+    free(rep);
+    free(m);
+    free(data);
+    return err == OTA_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
