@@ -16,6 +16,9 @@ set(OTA_HOST_ONLY_FILES
   boot/bootloader.c
   flash/flash_emu.c)
 
+# The release manifest (formats/manifest.c, on Debian's header-only jsmn) and its signature check.
+set(OTA_MANIFEST_FILES formats/manifest.c secure/manifest_sig.c)
+
 # ota_collect_sources(SRC_ROOT CORE_VAR HOST_VAR): absolute paths of both lists.
 function(ota_collect_sources src_root core_var host_var)
   set(_core)
@@ -31,10 +34,19 @@ function(ota_collect_sources src_root core_var host_var)
   # jsmn (Debian libjsmn-dev, header-only) for the manifest parser: a copy of the one header in the
   # build tree, given to that file alone with -isystem, so a cross compiler (which must not see the
   # host's /usr/include) gets it too.
-  find_file(OTA_JSMN_HEADER jsmn.h PATHS /usr/include NO_DEFAULT_PATH NO_CMAKE_FIND_ROOT_PATH REQUIRED)
-  configure_file(${OTA_JSMN_HEADER} ${CMAKE_BINARY_DIR}/ota_jsmn/jsmn.h COPYONLY)
-  set_source_files_properties(${src_root}/formats/manifest.c PROPERTIES
-    COMPILE_OPTIONS "-isystem;${CMAKE_BINARY_DIR}/ota_jsmn")
+  # Where there is no jsmn (an ESP-IDF project: ESP-IDF does not ship it), the release manifest's
+  # parser and its signature check (OTA_MANIFEST_FILES) are left out of the core, with a message.
+  find_file(OTA_JSMN_HEADER jsmn.h PATHS /usr/include NO_DEFAULT_PATH NO_CMAKE_FIND_ROOT_PATH)
+  if(OTA_JSMN_HEADER)
+    configure_file(${OTA_JSMN_HEADER} ${CMAKE_BINARY_DIR}/ota_jsmn/jsmn.h COPYONLY)
+    set_source_files_properties(${src_root}/formats/manifest.c PROPERTIES
+      COMPILE_OPTIONS "-isystem;${CMAKE_BINARY_DIR}/ota_jsmn")
+  else()
+    message(STATUS "jsmn.h not found (Debian: libjsmn-dev): the release manifest parser is not built")
+    foreach(_f IN LISTS OTA_MANIFEST_FILES)
+      list(REMOVE_ITEM _core ${src_root}/${_f})
+    endforeach()
+  endif()
   set(${core_var} ${_core} PARENT_SCOPE)
   set(${host_var} ${_host} PARENT_SCOPE)
 endfunction()
