@@ -50,6 +50,7 @@ powercut: check-build
 	$(CHECK_DIR)/tests/powercut/ota_powercut --all
 	$(CHECK_DIR)/tests/powercut/ota_powercut --all --delta
 	$(CHECK_DIR)/tests/powercut/ota_powercut --all --secure
+	$(CHECK_DIR)/tests/powercut/ota_powercut --all --secure --delta
 
 bench:
 	@scripts/install-deps.sh bench

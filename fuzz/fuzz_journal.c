@@ -1,7 +1,8 @@
 /*
  * Install journal (sector 0 of a partition being written, src/formats/install_journal.c): header
  * and record decoders, and the scan for the last checkpoint that a resume after a power cut runs
- * over the whole sector (ota_pw_last_checkpoint). The input is the sector's start; the rest of
+ * over the whole sector (ota_pw_last_checkpoint), which skips the version-floor record in the
+ * first slot (decoded by ota_journal_floor_decode). The input is the sector's start; the rest of
  * the sector is erased flash (0xFF), as after a cut. Sector sizes 4 KiB and, by the first byte,
  * the smallest and a larger one, so the capacity arithmetic meets odd sizes.
  */
@@ -38,6 +39,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ota_journal_header_t twice;
         OTA_FUZZ_CHECK(ota_journal_header_decode(again, &twice) == 0);
         OTA_FUZZ_CHECK(twice.total_size == header.total_size && strcmp(twice.etag, header.etag) == 0);
+    }
+    /* the version floor in the first slot: decoded strictly, and encoding it again gives it back */
+    char floor[OTA_JOURNAL_FLOOR_MAX + 1];
+    if (sector >= OTA_JOURNAL_RECORDS_OFFSET + OTA_JOURNAL_RECORD_SIZE &&
+        ota_journal_floor_decode(sec + OTA_JOURNAL_RECORDS_OFFSET, floor) == 0) {
+        OTA_FUZZ_CHECK(floor[0] != '\0' && strlen(floor) <= OTA_JOURNAL_FLOOR_MAX);
+        uint8_t again[OTA_JOURNAL_RECORD_SIZE];
+        ota_journal_floor_encode(floor, again);
+        OTA_FUZZ_CHECK(memcmp(again, sec + OTA_JOURNAL_RECORDS_OFFSET, 8 + strlen(floor)) == 0);
     }
     ota_journal_checkpoint_t cp;
     uint32_t free_slot = 0;

@@ -18,7 +18,9 @@ mcu="$build libcmocka-dev python3 gcc-arm-none-eabi picolibc-arm-none-eabi gcc-r
 # qemu-i386 where the kernel has no IA32 emulation.
 # clang-format: scripts/check_tree.py fails on an unformatted C file (make format applies .clang-format).
 # jq: docs/ci.md asserts on `ota run --json` with it, and the doc test (tests/docs) runs that page.
-test="$build libcmocka-dev python3 jq nginx openssl clang clang-format libclang-rt-14-dev llvm gcc-multilib qemu-user $mcu"
+# libbsd-dev: ESP-IDF's Linux-target esp_partition (tests/esp-idf) includes <bsd/sys/cdefs.h>.
+# python3-kconfiglib: the ESP-IDF component's Kconfig parsed and evaluated (scripts/esp_idf_check.py).
+test="$build libcmocka-dev python3 jq nginx openssl clang clang-format libclang-rt-14-dev llvm gcc-multilib qemu-user libbsd-dev python3-kconfiglib $mcu"
 bench="$test valgrind curl strace linux-perf time"
 
 case "${1:-build}" in

@@ -130,6 +130,25 @@ void ota_app_desc_encode(const ota_app_desc_t *desc, uint8_t raw[OTA_APP_DESC_SI
 
 /* --- chips ---------------------------------------------------------------------------------- */
 
+/**
+ * Secure Boot V2 as a chip implements it, from ESP-IDF v6.0.2: soc/<chip>/include/soc/soc_caps.h
+ * (SOC_SECURE_BOOT_SUPPORTED, SOC_SECURE_BOOT_V2_RSA / _ECC, SOC_ECDSA_SUPPORT_CURVE_P384,
+ * SOC_EFUSE_SECURE_BOOT_KEY_DIGESTS, SOC_EFUSE_REVOKE_BOOT_KEY_DIGESTS), esp_rom/<chip>/include/
+ * <chip>/rom/secure_boot.h (SECURE_BOOT_NUM_BLOCKS) and bootloader/Kconfig.projbuild (ESP32:
+ * RSA from revision v3.0; ESP32-C3: secure boot from v0.3). tests/unit/image/test_chip_sbv2.c
+ * checks this against those files.
+ */
+typedef struct {
+    bool supported;      /**< the chip has Secure Boot V2 at all (from min_rev) */
+    uint16_t min_rev;    /**< lowest chip revision with it, major * 100 + minor (ESP32: 300) */
+    bool rsa3072;        /**< RSA-3072 signature blocks (SOC_SECURE_BOOT_V2_RSA) */
+    bool ecdsa_p256;     /**< ECDSA-P256 blocks (SOC_SECURE_BOOT_V2_ECC) */
+    bool ecdsa_p384;     /**< ECDSA-P384 blocks (..._ECC and SOC_ECDSA_SUPPORT_CURVE_P384) */
+    uint8_t key_digests; /**< eFuse key digest slots (SOC_EFUSE_SECURE_BOOT_KEY_DIGESTS) */
+    bool revocable;      /**< KEY_REVOKEn exists (SOC_EFUSE_REVOKE_BOOT_KEY_DIGESTS) */
+    uint8_t sig_blocks;  /**< signature blocks that count, from block 0 (SECURE_BOOT_NUM_BLOCKS) */
+} ota_chip_sbv2_t;
+
 /** What the image format needs to know about a chip. */
 typedef struct {
     uint16_t id;              /**< ota_chip_id_t */
@@ -140,6 +159,7 @@ typedef struct {
     bool mmu_page_configurable;    /**< page size from app_desc.mmu_page_size; app desc required */
     uint8_t secure_version_bits;   /**< eFuse anti-rollback field width (32 ESP32, 4 C2, 9 C5, 16) */
     uint16_t default_max_rev_full; /**< what ESP-IDF puts in max_chip_rev_full by default */
+    ota_chip_sbv2_t sbv2;          /**< its Secure Boot V2 rules */
 } ota_chip_info_t;
 
 /** Facts for a chip id, or NULL if unknown. */
@@ -148,6 +168,24 @@ const ota_chip_info_t *ota_chip_info(uint16_t chip_id);
 const ota_chip_info_t *ota_chip_info_by_name(const char *name);
 /** esptool's name for a chip id ("ESP32-S3"), or "Unknown ID". */
 const char *ota_chip_display_name(uint16_t chip_id);
+/**
+ * The chip's name if esptool v4.9.1 knows it (its CHIP_NAME: display_name), else NULL: its
+ * esptool/targets/ has no ESP32-S31, so `image_info` says "Unknown ID" for one.
+ */
+const char *ota_chip_esptool_name(uint16_t chip_id);
+/**
+ * Why @p chip_id at revision @p rev (major * 100 + minor) has no Secure Boot V2, as one sentence
+ * naming the chip's rule ("ESP32 (rev v1.0): Secure Boot V2 needs chip revision v3.0 or later"),
+ * or "" when it has it.
+ * @return the text's length, snprintf-style; never negative.
+ */
+int ota_chip_sbv2_unsupported(uint16_t chip_id, uint16_t rev, char *buf, size_t size);
+/**
+ * The chip's Secure Boot V2 rule in one line, for refusals: "ESP32 (rev v3.0): Secure Boot V2
+ * takes RSA-3072 signatures, 1 key digest, no key revocation, only signature block 0 counts".
+ * @return the text's length, snprintf-style; never negative.
+ */
+int ota_chip_sbv2_rule(uint16_t chip_id, uint16_t rev, char *buf, size_t size);
 /** True if @p addr is in a flash-mapped (IROM/DROM) range of the chip (unknown chip: false). */
 bool ota_chip_addr_is_mapped(uint16_t chip_id, uint32_t addr);
 /**

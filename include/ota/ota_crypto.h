@@ -2,9 +2,9 @@
  * @file ota_crypto.h
  * @brief Digests, signature verification and decryption the core uses, provided by a backend.
  *
- * Two backends implement this header with the same test vectors (tests/unit/crypto):
- * OpenSSL libcrypto on the host (SHA-NI speed), Mbed TLS for microcontrollers (what ESP-IDF
- * ships). CRC-32 is zlib's on the host. The context is a fixed-size opaque block so the core
+ * Three backends implement this header with the same test vectors (tests/unit/crypto):
+ * OpenSSL libcrypto on the host (SHA-NI speed), Mbed TLS for microcontrollers (ESP-IDF 5), and
+ * PSA Crypto (src/port/psa: ESP-IDF 6's TF-PSA-Crypto; host-tested on Mbed TLS 2.28's PSA). CRC-32 is zlib's on the host. The context is a fixed-size opaque block so the core
  * never allocates for hashing; each backend checks at compile time that its state fits.
  */
 #ifndef OTA_CRYPTO_H
@@ -22,8 +22,10 @@ extern "C" {
 #define OTA_SHA256_LEN 32
 #define OTA_MD5_LEN    16
 
+/* 256 bytes: PSA Crypto's psa_hash_operation_t holds any of its hashes (232 bytes in Mbed TLS
+ * 2.28), see src/port/psa/crypto_psa.c. */
 typedef struct {
-    _Alignas(8) unsigned char opaque[128];
+    _Alignas(8) unsigned char opaque[256];
 } ota_sha256_ctx_t;
 
 void ota_sha256_init(ota_sha256_ctx_t *ctx);

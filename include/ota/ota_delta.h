@@ -64,9 +64,13 @@ typedef struct {
 
 /** Caller's choices; zero-initialised means "ESP header required, nothing else checked". */
 typedef struct {
-    bool allow_bare;   /**< accept a detools patch without the esp_delta_ota header */
-    uint64_t old_size; /**< size of the old image (reads past it fail); 0 = unknown: any */
-    bool check_base;   /**< compare the header's base hash with base_sha256 */
+    bool allow_bare; /**< accept a detools patch without the esp_delta_ota header */
+    /** Bytes the patch may read as the old image (reads past it fail); 0 = unknown: any. On the
+     *  device the running *partition*'s size, not the image's: esp_delta_ota reads the base
+     *  through esp_partition_read of the running partition, so a patch may copy padding or a
+     *  signature sector after the image. */
+    uint64_t old_size;
+    bool check_base;                           /**< compare the header's base hash with base_sha256 */
     uint8_t base_sha256[OTA_DELTA_SHA256_LEN]; /**< the running app's validation hash */
     uint64_t expected_new_size;                /**< refuse a patch making another size; 0 = any */
 } ota_delta_config_t;
@@ -88,20 +92,20 @@ typedef struct {
     uint64_t zero_diff_bytes; /**< diff bytes equal to 0 (copied unchanged) */
     int64_t min_adjustment;
     int64_t max_adjustment;
+    uint64_t old_end; /**< old image bytes the diffs reached: highest offset read + 1 (0 = none) */
 } ota_delta_stats_t;
 
 /** The applier's whole state (plain data: save/restore with memcpy, see above). */
 typedef struct {
-    uint32_t magic;           /**< identifies an initialised state (checked on every call) */
-    uint32_t state_size;      /**< bytes of this state including the window capacity */
-    int32_t error;            /**< sticky error once failed */
-    uint8_t phase;            /**< which field comes next (private) */
-    uint8_t hdr_len;          /**< ESP header bytes collected */
-    uint8_t var_shift;        /**< size field being read: bits collected */
-    uint8_t var_neg;          /**< size field being read: sign */
-    uint8_t chunk_empty;      /**< the current chunk has neither diff nor extra bytes */
-    uint8_t prev_chunk_empty; /**< so had the previous one */
-    uint64_t var_value;       /**< size field being read: value so far */
+    uint32_t magic;      /**< identifies an initialised state (checked on every call) */
+    uint32_t state_size; /**< bytes of this state including the window capacity */
+    int32_t error;       /**< sticky error once failed */
+    uint8_t phase;       /**< which field comes next (private) */
+    uint8_t hdr_len;     /**< ESP header bytes collected */
+    uint8_t var_shift;   /**< size field being read: bits collected */
+    uint8_t var_neg;     /**< size field being read: sign */
+    uint8_t reserved[2]; /**< zero (kept so that the state's layout does not move) */
+    uint64_t var_value;  /**< size field being read: value so far */
     uint8_t hdr[OTA_DELTA_ESP_HEADER_LEN];
     ota_delta_config_t cfg;
     ota_delta_header_t header;
@@ -109,7 +113,6 @@ typedef struct {
     uint64_t new_offset;   /**< new-image bytes written */
     int64_t old_offset;    /**< where the next diff reads the old image */
     uint64_t chunk_left;   /**< bytes left of the current diff or extra part */
-    uint64_t chunk_diff;   /**< current chunk's diff size (to spot chunks without progress) */
     ota_delta_stats_t stats;
     ota_hs_decoder_t hs;
     uint32_t window_capacity; /**< bytes of window[] */
@@ -133,6 +136,21 @@ int ota_delta_parse_header(const uint8_t *patch, size_t len, bool allow_bare, ot
  */
 int ota_delta_base_matches(const ota_delta_header_t *header,
                            const uint8_t running_sha256[OTA_DELTA_SHA256_LEN]);
+
+/**
+ * The validation hash of the app image at the start of @p image (@p len bytes: an image file, or
+ * a partition read back, image followed by padding or a signature sector): the SHA-256 esptool
+ * appends, checked against the image's bytes. What esptool image_info prints as "Validation
+ * Hash: ... (valid)" (esp_delta_ota_patch_gen.py writes it into the header) and what
+ * esp_partition_get_sha256() returns for an app partition on the device (ESP-IDF v6.0.2
+ * bootloader_common.c bootloader_common_get_sha256_of_partition: the digest appended after the
+ * image, verified over the image up to it; never a signature sector or padding).
+ * @p image_len (may be NULL) gets the image's length up to and including that hash.
+ * @return OTA_OK; OTA_ERR_DELTA_NO_BASE_HASH (not an app image, no appended hash, or a hash that
+ *         does not match); OTA_ERR_INVALID_ARG.
+ */
+int ota_delta_validation_hash(const uint8_t *image, size_t len, uint8_t out[OTA_DELTA_SHA256_LEN],
+                              uint32_t *image_len);
 
 /**
  * Initialise @p d in @p storage_size bytes (at least sizeof(ota_delta_t); the rest is the

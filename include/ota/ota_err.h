@@ -150,6 +150,8 @@ extern "C" {
     X(OTA_ERR_KEY_UNSUPPORTED, -1041, "key: unsupported key type or size") \
     X(OTA_ERR_KEY_MISMATCH, -1042, "key: signature block holds another key") \
     X(OTA_ERR_CRYPTO, -1043, "crypto: backend operation failed") \
+    X(OTA_ERR_SIG_CHIP_SCHEME, -1050, "signature: the chip's Secure Boot V2 does not take this scheme") \
+    X(OTA_ERR_SIG_CHIP_NO_SBV2, -1051, "signature: the chip has no Secure Boot V2 at this revision") \
     /* delta patches: esp_delta_ota / detools (-1100 .. -1199) */ \
     X(OTA_ERR_DELTA_BAD_MAGIC, -1100, "delta: not an esp_delta_ota patch (bad magic)") \
     X(OTA_ERR_DELTA_BARE_NOT_ALLOWED, -1101, "delta: bare detools patch (no ESP header) refused") \
@@ -163,10 +165,11 @@ extern "C" {
     X(OTA_ERR_DELTA_CORRUPT, -1109, "delta: corrupt compressed patch stream") \
     X(OTA_ERR_DELTA_OLD_RANGE, -1110, "delta: patch reads past the old image") \
     X(OTA_ERR_DELTA_NEW_OVERFLOW, -1111, "delta: patch writes past the new image size") \
-    X(OTA_ERR_DELTA_NO_PROGRESS, -1112, "delta: chunk makes no progress (endless chunk stream)") \
+    X(OTA_ERR_DELTA_NO_PROGRESS, -1112, "delta: more chunks than new size + 1 (endless chunk stream)") \
     X(OTA_ERR_DELTA_SIZE_MISMATCH, -1113, "delta: patch ended before the declared new size") \
     X(OTA_ERR_DELTA_BASE_MISMATCH, -1114, "delta: patch base mismatch") \
-    X(OTA_ERR_DELTA_TRAILING_DATA, -1115, "delta: data after the end of the patch")
+    X(OTA_ERR_DELTA_TRAILING_DATA, -1115, "delta: data after the end of the patch") \
+    X(OTA_ERR_DELTA_NO_BASE_HASH, -1116, "delta: base has no validation hash (no valid app image)")
 
 typedef enum {
 #define OTA_ERR_ENUM_ENTRY(name, value, message) name = value,

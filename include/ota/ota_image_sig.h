@@ -19,11 +19,14 @@ extern "C" {
 
 /**
  * The keys an app update must be signed with: with Secure Boot V2 the burned key digests
- * (KEY_DIGESTn) and their revocation; with signed apps without secure boot, the key of the
- * running app's block 0 (block0_only).
- * @return OTA_OK; OTA_ERR_SIG_NO_TRUSTED_KEY when there is none (no digest burned; the running
- *         app does not verify, is not signed, or nothing runs); OTA_ERR_INVALID_STATE if neither
- *         setting is on; OTA_ERR_NO_MEM; the flash read's errors (reading block 0).
+ * (KEY_DIGESTn, as many slots as the chip has) and their revocation; with signed apps without
+ * secure boot, the key of the running app's first valid block (magic, version, CRC, a scheme the
+ * chip takes), against which the new image's block 0 is checked (block0_only). The chip's rule
+ * (ota_chip_sbv2_t: schemes, blocks that count) goes into @p trust too.
+ * @return OTA_OK; OTA_ERR_SIG_CHIP_NO_SBV2 (logged with the rule) when the chip has no Secure
+ *         Boot V2 at its revision; OTA_ERR_SIG_NO_TRUSTED_KEY when there is no key (no digest
+ *         burned; the running app does not verify, has no valid block, or nothing runs);
+ *         OTA_ERR_INVALID_STATE if neither setting is on; OTA_ERR_NO_MEM; the flash read's errors.
  */
 int ota_image_sig_trust(const ota_device_t *dev, ota_sig_trust_t *trust);
 

@@ -33,6 +33,12 @@
  *        two sectors that follow the output bound (total_size, a sector multiple): sector 0 then
  *        holds only checkpoints, so a stage state of ~1 KiB no longer limits how many fit (see
  *        "Stage records in the spill sectors" below).
+ *        version floor (optional, always the first slot, offset 128): "CKPV", u8 kind (1: tone
+ *        image version), u8 len (1..32), u16 0, char version[32] (NUL-padded), u32 0, u32 crc32
+ *        of bytes 0..43. It is the version the partition held before this install (or the floor
+ *        an earlier interrupted install kept): programmed before the header, so that a valid
+ *        header implies a complete floor record, and carried on by every install of the
+ *        partition until one is committed. An older reader skips it like a torn checkpoint.
  * A slot whose CRC does not match (torn by a power cut) is skipped; an erased slot ends the list.
  * The stage record is programmed before its checkpoint: the checkpoint is the commit point, a cut
  * in between leaves the previous pair. Readers of version 1 reject version 2 headers (CRC ok,
@@ -69,6 +75,7 @@ extern "C" {
 /** Most state bytes one stage record holds (OTA_STAGE_MAX stages of OTA_STAGE_STATE_MAX + 2). */
 #define OTA_JOURNAL_STAGE_STATE_MAX 1024u
 #define OTA_JOURNAL_UNKNOWN_SIZE    0xFFFFFFFFu
+#define OTA_JOURNAL_FLOOR_MAX       32u /**< longest version a floor record holds */
 
 typedef struct {
     uint32_t total_size;   /**< image size, OTA_JOURNAL_UNKNOWN_SIZE if unknown */
@@ -78,6 +85,9 @@ typedef struct {
     uint32_t source_size; /**< staged: the stream's size, OTA_JOURNAL_UNKNOWN_SIZE if unknown */
     uint32_t chain_id;    /**< staged: identifies the stage chain (see ota_journal_chain_id) */
     bool spill;           /**< staged: stage records in the 2 sectors after total_size */
+    /** The partition's version floor, "" none. Not in the header's bytes: its own record in the
+     *  first slot (ota_journal_floor_encode), programmed before the header; decode leaves it "". */
+    char floor[OTA_JOURNAL_FLOOR_MAX + 1];
 } ota_journal_header_t;
 
 /** Sectors of the spill area (ota_journal_header_t.spill). */
@@ -112,6 +122,15 @@ void ota_journal_record_encode(const ota_journal_checkpoint_t *cp, uint8_t out[O
  *  @return OTA_OK; OTA_ERR_NOT_FOUND for an erased slot;
  *          OTA_ERR_SVC_CHECKPOINT for a torn/corrupt one (or another record kind). */
 int ota_journal_record_decode(const uint8_t in[OTA_JOURNAL_RECORD_SIZE], ota_journal_checkpoint_t *out);
+
+/** Encode the version-floor record of @p version (1..OTA_JOURNAL_FLOOR_MAX bytes, longer ones
+ *  cut) into OTA_JOURNAL_RECORD_SIZE bytes. */
+void ota_journal_floor_encode(const char *version, uint8_t out[OTA_JOURNAL_RECORD_SIZE]);
+/** Decode a version-floor record into @p version (OTA_JOURNAL_FLOOR_MAX + 1 bytes).
+ *  @return OTA_OK; OTA_ERR_NOT_FOUND if @p in is not a floor record (another kind, erased);
+ *          OTA_ERR_SVC_CHECKPOINT if it is torn. */
+int ota_journal_floor_decode(const uint8_t in[OTA_JOURNAL_RECORD_SIZE],
+                             char version[OTA_JOURNAL_FLOOR_MAX + 1]);
 
 /** Slots a stage record with @p state_len state bytes takes. */
 uint32_t ota_journal_stage_slots(size_t state_len);

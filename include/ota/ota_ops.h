@@ -90,7 +90,8 @@ int ota_ops_check_update_target(const ota_device_t *dev, const ota_partition_inf
 int ota_ops_invalidate_inactive_ota_data_slot(const ota_device_t *dev);
 
 /**
- * esp_ota_set_boot_partition: verify the image in @p part (errors: its OTA_ERR_IMG_* code), then
+ * esp_ota_set_boot_partition: verify the image in @p part (errors: its OTA_ERR_IMG_* code; with
+ * Secure Boot V2 or signed apps on, its signature too: ota_image_sig_verify_boot's codes), then
  *  - factory: erase the whole otadata partition;
  *  - OTA slot: with anti-rollback, an image whose secure_version is below the eFuse is erased and
  *    OTA_ERR_SECURE_VERSION returned; else esp_rewrite_ota_data (v6): the active entry is refreshed

@@ -32,6 +32,16 @@ typedef struct {
      * verify with the running app's block-0 key).
      */
     bool block0_only;
+    /**
+     * The chip's rule (ota_chip_sbv2_t, filled by ota_image_sig_trust): schemes it takes, as bits
+     * 1 << ota_sig_scheme_t (0: any), and how many blocks from block 0 it reads (0: all 3). A
+     * block of another scheme fails with OTA_ERR_SIG_CHIP_SCHEME; blocks past max_blocks are not
+     * read, as on the chip.
+     */
+    uint8_t schemes;
+    uint8_t max_blocks;
+    uint16_t chip_id;  /**< for the refusal's text (ota_chip_sbv2_rule), with chip_rev */
+    uint16_t chip_rev; /**< major * 100 + minor */
 } ota_sig_trust_t;
 
 /** What ota_sig_verify_sector found, block by block. */
@@ -62,7 +72,8 @@ int ota_sig_verify_block(const ota_sig_block_t *b, const uint8_t *digest, size_t
  * sector or sha256), OTA_ERR_SIG_UNSIGNED (sector erased / absent), OTA_ERR_SIG_BAD_MAGIC /
  * OTA_ERR_SIG_BAD_VERSION / OTA_ERR_SIG_BAD_CRC / OTA_ERR_SIG_BAD_SCHEME (block 0 unreadable),
  * OTA_ERR_SIG_DIGEST_MISMATCH or OTA_ERR_SIG_INVALID (a trusted block failed),
- * OTA_ERR_SIG_KEY_REVOKED (only revoked keys signed it), OTA_ERR_SIG_NO_TRUSTED_KEY. A block
+ * OTA_ERR_SIG_KEY_REVOKED (only revoked keys signed it), OTA_ERR_SIG_CHIP_SCHEME (a block's scheme
+ * is not one of trust->schemes), OTA_ERR_SIG_NO_TRUSTED_KEY. A block
  * whose check failed for another reason (OTA_ERR_CRYPTO; OTA_ERR_NOT_SUPPORTED with the
  * hash-only crypto port) counts as not verified: the verdict is then
  * OTA_ERR_SIG_NO_TRUSTED_KEY and the block's own code is in rep->result[].
@@ -93,7 +104,7 @@ typedef int (*ota_sig_read_fn)(void *arg, uint32_t offset, void *buf, size_t len
  * @return the codes of ota_sig_verify_sector (OTA_OK, OTA_ERR_INVALID_ARG, OTA_ERR_SIG_UNSIGNED,
  *         OTA_ERR_SIG_BAD_MAGIC, OTA_ERR_SIG_BAD_VERSION, OTA_ERR_SIG_BAD_CRC, OTA_ERR_SIG_BAD_SCHEME,
  *         OTA_ERR_SIG_DIGEST_MISMATCH, OTA_ERR_SIG_INVALID, OTA_ERR_SIG_KEY_REVOKED,
- *         OTA_ERR_SIG_NO_TRUSTED_KEY; OTA_ERR_CRYPTO / OTA_ERR_NOT_SUPPORTED of a block count as not
+ *         OTA_ERR_SIG_CHIP_SCHEME, OTA_ERR_SIG_NO_TRUSTED_KEY; OTA_ERR_CRYPTO / OTA_ERR_NOT_SUPPORTED of a block count as not
  *         verified), or @p read's error as it returned it.
  */
 int ota_sig_verify_read(ota_sig_read_fn read, void *arg, uint64_t sector_off,

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "ota/ota_err.h"
+#include "ota/ota_idf_console.h"
+#include "boot_banner.h"
 #include "ota/ota_image_sig.h"
 #include "ota/ota_log.h"
 #include "ota/ota_mem.h"
@@ -13,7 +15,6 @@
 
 static const char *TAG = "boot";
 static const char *TAG_IMAGE = "esp_image";
-static const char *TAG_CPU = "cpu_start";
 static const char *TAG_SECURE = "secure_boot_v2";
 
 #define MAX_OTA_SLOTS 16
@@ -37,6 +38,7 @@ typedef struct {
     ota_otadata_entry_t otadata[2];
     bool has_initial_contents; /* ota_has_initial_contents */
     ota_boot_result_t *out;
+    ota_idf_version_t idf; /* the bootloader's ESP-IDF: the wording of its lines (ota_idf_console.h) */
 } boot_t;
 
 #define BLOG(b, level, tag, ...) \
@@ -302,7 +304,10 @@ static bool try_load_partition(boot_t *b, const ota_partition_info_t *part, ota_
     ota_image_diag_t diag;
     int err = ota_ops_image_verify(b->dev, part, true, info, &diag);
     if (!b->quiet) {
-        ota_image_log_segments(TAG_IMAGE, part->offset, info);
+        if (info->header.magic == OTA_IMAGE_MAGIC) {
+            ota_boot_log_chip_check(b->dev, &b->idf, "application", info->header.min_chip_rev);
+        }
+        ota_idf_log_segments(&b->idf, part->offset, info, true);
     }
     if (err == OTA_OK && b->anti && info->app_desc_valid &&
         !ota_device_secure_version_ok(b->dev, info->app_desc.secure_version)) {
@@ -367,33 +372,42 @@ static int set_actual_ota_seq(boot_t *b, int index)
     return OTA_OK;
 }
 
+/* The app's startup block, as the ESP-IDF recorded in its description prints it. */
 static void log_app_info(boot_t *b, const ota_image_info_t *info)
 {
-    const ota_app_desc_t *d = &info->app_desc;
-    BLOGI(b, TAG_CPU, "Application information:");
-    if (!info->app_desc_valid) {
+    if (b->quiet) {
         return;
     }
-    char sha[17];
-    for (int i = 0; i < 8; i++) {
-        static const char hex[] = "0123456789abcdef";
-        sha[2 * i] = hex[d->app_elf_sha256[i] >> 4];
-        sha[2 * i + 1] = hex[d->app_elf_sha256[i] & 0xF];
-    }
-    sha[16] = '\0';
-    BLOGI(b, TAG_CPU, "Project name:     %s", d->project_name);
-    BLOGI(b, TAG_CPU, "App version:      %s", d->version);
-    BLOGI(b, TAG_CPU, "Compile time:     %s %s", d->date, d->time);
-    BLOGI(b, TAG_CPU, "ELF file SHA256:  %s...", sha);
-    BLOGI(b, TAG_CPU, "ESP-IDF:          %s", d->idf_ver);
-    if (b->anti) {
-        BLOGI(b, TAG_CPU, "Secure version:   %u", (unsigned)d->secure_version);
+    const ota_app_desc_t *d = &info->app_desc;
+    if (!info->app_desc_valid) {
+        ota_idf_version_t newest;
+        ota_idf_version_parse(NULL, &newest);
+        ota_idf_log(&newest, OTA_IDF_APP_INFO, &(ota_idf_args_t){{NULL, NULL}, {0}});
+        return;
     }
     const ota_image_header_t *h = &info->header;
-    unsigned rev = b->dev->chip_revision;
-    BLOGI(b, TAG_CPU, "Min chip rev:     v%u.%u", h->min_chip_rev_full / 100u, h->min_chip_rev_full % 100u);
-    BLOGI(b, TAG_CPU, "Max chip rev:     v%u.%u ", h->max_chip_rev_full / 100u, h->max_chip_rev_full % 100u);
-    BLOGI(b, TAG_CPU, "Chip rev:         v%u.%u", rev / 100u, rev % 100u);
+    ota_idf_app_info_t app = {
+        .project_name = d->project_name,
+        .version = d->version,
+        .date = d->date,
+        .time = d->time,
+        .idf_ver = d->idf_ver,
+        .elf_sha256 = d->app_elf_sha256,
+        .secure_version_shown = b->anti,
+        .secure_version = d->secure_version,
+        .min_rev_full = h->min_chip_rev_full,
+        .max_rev_full = h->max_chip_rev_full,
+        .chip_rev = b->dev->chip_revision,
+    };
+    ota_idf_log_app_info(&app);
+}
+
+/* bootloader_init's banner (boot_banner.h); it also says which ESP-IDF the bootloader is */
+static void log_banner(boot_t *b)
+{
+    if (!b->quiet) { /* the wording matters to the log only */
+        ota_boot_log_banner(b->dev, &b->idf);
+    }
 }
 
 static int boot_from(boot_t *b, const ota_partition_info_t *part, int index, const ota_image_info_t *info)
@@ -410,6 +424,7 @@ static int boot_from(boot_t *b, const ota_partition_info_t *part, int index, con
         out->image = *info;
     }
     ota_device_set_running(b->dev, part);
+    BLOGI(b, TAG, "Disabling RNG early entropy source..."); /* bootloader_utility.c, unpack_load_app */
     log_app_info(b, info);
     return OTA_OK;
 }
@@ -477,9 +492,7 @@ static int run(boot_t *b)
         b->out->index = OTA_BOOT_INDEX_INVALID;
         b->out->selected_index = OTA_BOOT_INDEX_INVALID;
     }
-    unsigned rev = b->dev->chip_revision;
-    BLOGI(b, TAG, "ota-service simulated 2nd stage bootloader");
-    BLOGI(b, TAG, "chip revision: v%u.%u", rev / 100u, rev % 100u);
+    log_banner(b);
     int err = load_partition_table(b);
     if (err != OTA_OK) {
         return err;

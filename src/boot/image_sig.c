@@ -5,19 +5,49 @@
 
 #include "ota/ota_app_image.h"
 #include "ota/ota_err.h"
+#include "ota/ota_log.h"
 #include "ota/ota_mem.h"
 #include "ota/ota_ops.h"
 
 #define READ_CHUNK 4096u
 
+static const char *TAG = "secure_boot_v2";
+
+/* The chip's Secure Boot V2 rule (ota_chip_sbv2_t) into @p trust; OTA_ERR_SIG_CHIP_NO_SBV2 (logged
+ * with the rule) when the chip has none at its revision. */
+static int chip_rule(const ota_device_t *dev, ota_sig_trust_t *trust)
+{
+    const ota_chip_info_t *c = ota_chip_info(dev->chip_id);
+    char why[160];
+    if (ota_chip_sbv2_unsupported(dev->chip_id, dev->chip_revision, why, sizeof why) > 0) {
+        OTA_LOGE(TAG, "%s", why);
+        return OTA_ERR_SIG_CHIP_NO_SBV2;
+    }
+    trust->schemes = (uint8_t)((c->sbv2.rsa3072 ? 1u << OTA_SIG_SCHEME_RSA3072 : 0u) |
+                               (c->sbv2.ecdsa_p256 ? 1u << OTA_SIG_SCHEME_ECDSA_P256 : 0u) |
+                               (c->sbv2.ecdsa_p384 ? 1u << OTA_SIG_SCHEME_ECDSA_P384 : 0u));
+    trust->max_blocks = c->sbv2.sig_blocks;
+    trust->chip_id = dev->chip_id;
+    trust->chip_rev = dev->chip_revision;
+    return OTA_OK;
+}
+
 int ota_image_sig_trust(const ota_device_t *dev, ota_sig_trust_t *trust)
 {
     memset(trust, 0, sizeof *trust);
     const ota_device_security_t *sec = &dev->security;
+    if (!sec->secure_boot_v2 && !sec->signed_apps_on_update) {
+        return OTA_ERR_INVALID_STATE;
+    }
+    int err = chip_rule(dev, trust);
+    if (err != OTA_OK) {
+        return err;
+    }
     if (sec->secure_boot_v2) {
-        /* Every burned slot counts; a revoked one stays in the list so that "revoked" is the
-         * reason given when only it signed the image. */
-        for (unsigned i = 0; i < OTA_DEVICE_KEY_DIGESTS; i++) {
+        /* Every burned slot the chip has counts; a revoked one stays in the list so that "revoked"
+         * is the reason given when only it signed the image. */
+        unsigned slots = ota_chip_info(dev->chip_id)->sbv2.key_digests;
+        for (unsigned i = 0; i < OTA_DEVICE_KEY_DIGESTS && i < slots; i++) {
             if (sec->key_digest_set[i]) {
                 memcpy(trust->digest[trust->count], sec->key_digest[i], OTA_SIG_KEY_DIGEST_LEN);
                 trust->revoked[trust->count] = sec->key_revoked[i];
@@ -26,11 +56,11 @@ int ota_image_sig_trust(const ota_device_t *dev, ota_sig_trust_t *trust)
         }
         return trust->count > 0 ? OTA_OK : OTA_ERR_SIG_NO_TRUSTED_KEY;
     }
-    if (!sec->signed_apps_on_update) {
-        return OTA_ERR_INVALID_STATE;
-    }
-    /* CONFIG_SECURE_SIGNED_APPS_NO_SECURE_BOOT: the running app's block-0 key (esp_secure_boot_
-     * get_signature_blocks_for_running_app). */
+    /* CONFIG_SECURE_SIGNED_APPS_NO_SECURE_BOOT: the key of the running app's first *valid* block
+     * (magic, version, CRC; a scheme the chip takes), and the new image's block 0 must verify with
+     * it. ESP-IDF v6.0.2 secure_boot_v2/secure_boot_signatures_app.c: get_secure_boot_key_digests
+     * -> calculate_image_public_key_digests skips blocks failing validate_signature_block, and
+     * esp_secure_boot_verify_sbv2_signature_block compares block 0 with trusted digest 0. */
     const ota_partition_info_t *running = ota_device_running(dev);
     if (running == NULL) {
         return OTA_ERR_SIG_NO_TRUSTED_KEY;
@@ -43,20 +73,28 @@ int ota_image_sig_trust(const ota_device_t *dev, ota_sig_trust_t *trust)
     cfg.flash_addr = running->offset;
     cfg.ignore_trailing = true;
     ota_image_info_t info;
-    int err = ota_image_verify_partition(&part, &cfg, true, &info, NULL);
+    err = ota_image_verify_partition(&part, &cfg, true, &info, NULL);
     uint64_t at = err == OTA_OK ? ota_sig_sector_offset_for_image(info.image_len) : 0;
-    uint8_t *raw =
-        err == OTA_OK && at + OTA_SIG_SECTOR_SIZE <= running->size ? ota_malloc(OTA_SIG_BLOCK_SIZE) : NULL;
-    if (raw == NULL) {
-        return err == OTA_OK && at + OTA_SIG_SECTOR_SIZE <= running->size ? OTA_ERR_NO_MEM
-                                                                          : OTA_ERR_SIG_NO_TRUSTED_KEY;
+    bool room = err == OTA_OK && at + OTA_SIG_SECTOR_SIZE <= running->size;
+    struct work {
+        ota_sig_block_t block;
+        uint8_t raw[OTA_SIG_BLOCK_SIZE];
+    } *w = room ? ota_malloc(sizeof *w) : NULL;
+    if (w == NULL) {
+        return room ? OTA_ERR_NO_MEM : OTA_ERR_SIG_NO_TRUSTED_KEY;
     }
-    err = ota_partition_read(&part, (uint32_t)at, raw, OTA_SIG_BLOCK_SIZE);
-    if (err == OTA_OK) {
-        err = ota_sig_block_raw_key_digest(raw, trust->digest[0]) == OTA_OK ? OTA_OK
-                                                                            : OTA_ERR_SIG_NO_TRUSTED_KEY;
+    err = OTA_ERR_SIG_NO_TRUSTED_KEY;
+    for (unsigned i = 0; i < trust->max_blocks && err == OTA_ERR_SIG_NO_TRUSTED_KEY; i++) {
+        int rerr =
+            ota_partition_read(&part, (uint32_t)(at + i * OTA_SIG_BLOCK_SIZE), w->raw, OTA_SIG_BLOCK_SIZE);
+        if (rerr != OTA_OK) {
+            err = rerr;
+        } else if (ota_sig_block_parse(w->raw, &w->block) == OTA_OK &&
+                   (trust->schemes & (1u << w->block.scheme)) != 0) {
+            err = ota_sig_block_key_digest(&w->block, trust->digest[0]);
+        }
     }
-    ota_free(raw);
+    ota_free(w);
     if (err == OTA_OK) {
         trust->count = 1;
         trust->block0_only = true;
@@ -92,6 +130,11 @@ int ota_image_sig_verify_partition(const ota_partition_t *part, uint32_t image_l
         err = ota_sig_verifier_finish(&w->v, trust, rep, NULL);
     }
     ota_free(w);
+    if (err == OTA_ERR_SIG_CHIP_SCHEME) {
+        char rule[200];
+        ota_chip_sbv2_rule(trust->chip_id, trust->chip_rev, rule, sizeof rule);
+        OTA_LOGE(TAG, "no signature block of a scheme the chip takes: %s", rule);
+    }
     return err;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ota/ota_err.h"
+#include "ota/ota_image_sig.h"
 #include "ota/ota_log.h"
 
 static const char *TAG = "esp_ota_ops";
@@ -324,6 +325,15 @@ int ota_ops_set_boot_partition(ota_device_t *dev, const ota_partition_info_t *pa
     }
     ota_image_info_t info;
     int err = ota_ops_image_verify(dev, part, false, &info, NULL);
+    if (err == OTA_OK && ota_device_app_updates_signed(dev)) {
+        /* esp_ota_set_boot_partition -> image_validate -> esp_image_verify, which with
+         * CONFIG_SECURE_SIGNED_ON_UPDATE (Secure Boot V2, or signed apps without it) checks the
+         * signature too (ESP-IDF v6.0.2 app_update/esp_ota_ops.c, esp_image_format.c) */
+        err = ota_image_sig_verify_boot(dev, part, info.image_len);
+        if (err != OTA_OK) {
+            OTA_LOGE(TAG, "'%s' is not signed by a trusted key: %s", part->label, ota_strerror(err));
+        }
+    }
     if (err != OTA_OK) {
         return err;
     }

@@ -128,22 +128,55 @@ void ota_app_desc_encode(const ota_app_desc_t *d, uint8_t raw[OTA_APP_DESC_SIZE]
 
 /* --- chips ----------------------------------------------------------------------------------- */
 
+/* Secure Boot V2 rows (ota_chip_sbv2_t), from ESP-IDF v6.0.2 (tests/unit/image/soc_caps_v6.0.2.txt
+ * cites each file):
+ *   min_rev  ESP32: Kconfig SECURE_BOOT_V2_RSA_SUPPORTED "depends on (IDF_TARGET_ESP32 &&
+ *            ESP32_REV_MIN_FULL >= 300)" (soc_caps.h has no SOC_SECURE_BOOT_V2_RSA for it: the ECO3
+ *            rule lives in Kconfig); ESP32-C3: SECURE_BOOT "depends on ... !(IDF_TARGET_ESP32C3 &&
+ *            ESP32C3_REV_MIN_FULL < 3)".
+ *   H4: SOC_SECURE_BOOT_SUPPORTED is commented out ("TODO: [ESP32H4] IDF-12262"), so no secure
+ *   boot although the V2 macros are there; S31 has no soc_caps.h at v6.0.2. */
+#define SB_NONE \
+    { \
+        false, 0, false, false, false, 0, false, 0 \
+    }
+#define SB(min_rev, rsa, p256, p384, digests, revocable, blocks) \
+    { \
+        true, min_rev, rsa, p256, p384, digests, revocable, blocks \
+    }
+#define SB_H4 \
+    { \
+        false, 0, true, true, false, 3, true, 3 \
+    }
+
 /* Mapped ranges are ESP-IDF's soc.h SOC_DROM/IROM_LOW/HIGH (should_map in esp_image_format.c);
- * C6/H2 map both buses over one 16 MiB window (page size << 8 with the default 64 KiB page). */
+ * C6/H2 map both buses over one 16 MiB window (page size << 8 with the default 64 KiB page).
+ * display_name is esptool v4.9.1's CHIP_NAME (esptool/targets/<chip>.py); tests/integration/
+ * test_image_info_esptool.py checks it. */
 static const ota_chip_info_t k_chips[] = {
-    {OTA_CHIP_ESP32, "esp32", "ESP32", 0x3F400000, 0x3F800000, 0x400D0000, 0x40400000, false, 32, 399},
-    {OTA_CHIP_ESP32S2, "esp32s2", "ESP32-S2", 0x3F000000, 0x3FF80000, 0x40080000, 0x40800000, false, 16, 199},
-    {OTA_CHIP_ESP32C3, "esp32c3", "ESP32-C3", 0x3C000000, 0x3C800000, 0x42000000, 0x42800000, false, 16, 199},
-    {OTA_CHIP_ESP32S3, "esp32s3", "ESP32-S3", 0x3C000000, 0x3E000000, 0x42000000, 0x44000000, false, 16, 99},
-    {OTA_CHIP_ESP32C2, "esp32c2", "ESP32-C2", 0, 0, 0, 0, true, 4, 199},
-    {OTA_CHIP_ESP32C6, "esp32c6", "ESP32-C6", 0x42000000, 0x43000000, 0x42000000, 0x43000000, true, 16, 99},
-    {OTA_CHIP_ESP32H2, "esp32h2", "ESP32-H2", 0x42000000, 0x43000000, 0x42000000, 0x43000000, true, 16, 99},
-    {OTA_CHIP_ESP32P4, "esp32p4", "ESP32-P4", 0, 0, 0, 0, false, 16, 199},
-    {OTA_CHIP_ESP32C61, "esp32c61", "ESP32-C61", 0, 0, 0, 0, true, 16, 99},
-    {OTA_CHIP_ESP32C5, "esp32c5", "ESP32-C5", 0, 0, 0, 0, false, 9, 199},
-    {OTA_CHIP_ESP32H21, "esp32h21", "ESP32-H21", 0, 0, 0, 0, true, 16, 99},
-    {OTA_CHIP_ESP32H4, "esp32h4", "ESP32-H4", 0, 0, 0, 0, true, 16, 99},
-    {OTA_CHIP_ESP32S31, "esp32s31", "ESP32-S31", 0, 0, 0, 0, true, 16, 99},
+    {OTA_CHIP_ESP32, "esp32", "ESP32", 0x3F400000, 0x3F800000, 0x400D0000, 0x40400000, false, 32, 399,
+     SB(300, true, false, false, 1, false, 1)},
+    {OTA_CHIP_ESP32S2, "esp32s2", "ESP32-S2", 0x3F000000, 0x3FF80000, 0x40080000, 0x40800000, false, 16, 199,
+     SB(0, true, false, false, 3, true, 3)},
+    {OTA_CHIP_ESP32C3, "esp32c3", "ESP32-C3", 0x3C000000, 0x3C800000, 0x42000000, 0x42800000, false, 16, 199,
+     SB(3, true, false, false, 3, true, 3)},
+    {OTA_CHIP_ESP32S3, "esp32s3", "ESP32-S3", 0x3C000000, 0x3E000000, 0x42000000, 0x44000000, false, 16, 99,
+     SB(0, true, false, false, 3, true, 3)},
+    {OTA_CHIP_ESP32C2, "esp32c2", "ESP32-C2", 0, 0, 0, 0, true, 4, 199,
+     SB(0, false, true, false, 1, false, 1)},
+    {OTA_CHIP_ESP32C6, "esp32c6", "ESP32-C6", 0x42000000, 0x43000000, 0x42000000, 0x43000000, true, 16, 99,
+     SB(0, true, true, false, 3, true, 3)},
+    {OTA_CHIP_ESP32H2, "esp32h2", "ESP32-H2", 0x42000000, 0x43000000, 0x42000000, 0x43000000, true, 16, 99,
+     SB(0, true, true, false, 3, true, 3)},
+    {OTA_CHIP_ESP32P4, "esp32p4", "ESP32-P4", 0, 0, 0, 0, false, 16, 199,
+     SB(0, true, true, true, 3, true, 3)},
+    {OTA_CHIP_ESP32C61, "esp32c61", "ESP32-C61", 0, 0, 0, 0, true, 16, 99,
+     SB(0, false, true, false, 3, true, 3)},
+    {OTA_CHIP_ESP32C5, "esp32c5", "ESP32-C5", 0, 0, 0, 0, false, 9, 199, SB(0, true, true, true, 3, true, 3)},
+    {OTA_CHIP_ESP32H21, "esp32h21", "ESP32-H21", 0, 0, 0, 0, true, 16, 99,
+     SB(0, true, false, false, 3, true, 3)},
+    {OTA_CHIP_ESP32H4, "esp32h4", "ESP32-H4", 0, 0, 0, 0, true, 16, 99, SB_H4},
+    {OTA_CHIP_ESP32S31, "esp32s31", "ESP32-S31", 0, 0, 0, 0, true, 16, 99, SB_NONE},
 };
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -201,6 +234,67 @@ const char *ota_chip_display_name(uint16_t chip_id)
 {
     const ota_chip_info_t *c = ota_chip_info(chip_id);
     return c ? c->display_name : "Unknown ID";
+}
+
+static const char *rev_text(uint16_t rev, char buf[16])
+{
+    snprintf(buf, 16, "v%u.%u", (unsigned)(rev / 100u), (unsigned)(rev % 100u));
+    return buf;
+}
+
+int ota_chip_sbv2_unsupported(uint16_t chip_id, uint16_t rev, char *buf, size_t size)
+{
+    const ota_chip_info_t *c = ota_chip_info(chip_id);
+    char r[16], m[16];
+    if (c == NULL) {
+        return snprintf(buf, size, "chip id %u: unknown chip, no Secure Boot V2", (unsigned)chip_id);
+    }
+    if (!c->sbv2.supported) {
+        return snprintf(buf, size,
+                        "%s: no Secure Boot V2 in ESP-IDF v6.0.2 (SOC_SECURE_BOOT_SUPPORTED unset)",
+                        c->display_name);
+    }
+    if (rev < c->sbv2.min_rev) {
+        return snprintf(buf, size, "%s (rev %s): Secure Boot V2 needs chip revision %s or later",
+                        c->display_name, rev_text(rev, r), rev_text(c->sbv2.min_rev, m));
+    }
+    if (size > 0) {
+        buf[0] = '\0';
+    }
+    return 0;
+}
+
+int ota_chip_sbv2_rule(uint16_t chip_id, uint16_t rev, char *buf, size_t size)
+{
+    const ota_chip_info_t *c = ota_chip_info(chip_id);
+    if (c == NULL || !c->sbv2.supported || rev < c->sbv2.min_rev) {
+        return ota_chip_sbv2_unsupported(chip_id, rev, buf, size);
+    }
+    const ota_chip_sbv2_t *sb = &c->sbv2;
+    char schemes[48] = "", r[16], blocks[40];
+    const char *names[3] = {sb->rsa3072 ? "RSA-3072" : NULL, sb->ecdsa_p256 ? "ECDSA-P256" : NULL,
+                            sb->ecdsa_p384 ? "ECDSA-P384" : NULL};
+    size_t n = 0;
+    for (unsigned i = 0; i < 3; i++) {
+        if (names[i] != NULL) {
+            n += (size_t)snprintf(schemes + n, sizeof schemes - n, "%s%s", n ? " or " : "", names[i]);
+        }
+    }
+    if (sb->sig_blocks == 1) {
+        snprintf(blocks, sizeof blocks, "only signature block 0 counts");
+    } else {
+        snprintf(blocks, sizeof blocks, "signature blocks 0..%u count", (unsigned)sb->sig_blocks - 1u);
+    }
+    return snprintf(buf, size, "%s (rev %s): Secure Boot V2 takes %s signatures, %u key digest%s, %s, %s",
+                    c->display_name, rev_text(rev, r), schemes, (unsigned)sb->key_digests,
+                    sb->key_digests == 1 ? "" : "s", sb->revocable ? "revocable" : "no key revocation",
+                    blocks);
+}
+
+const char *ota_chip_esptool_name(uint16_t chip_id)
+{
+    const ota_chip_info_t *c = ota_chip_info(chip_id);
+    return c != NULL && chip_id != OTA_CHIP_ESP32S31 ? c->display_name : NULL;
 }
 
 bool ota_chip_addr_is_mapped(uint16_t chip_id, uint32_t addr)

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "ota/ota_app_image.h"
 #include "ota/ota_err.h"
 
 #include "byte_order.h"
@@ -176,6 +177,27 @@ int ota_delta_base_matches(const ota_delta_header_t *header,
     return OTA_OK;
 }
 
+int ota_delta_validation_hash(const uint8_t *image, size_t len, uint8_t out[OTA_DELTA_SHA256_LEN],
+                              uint32_t *image_len)
+{
+    if ((image == NULL && len > 0) || out == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    /* esptool image_info parses the image and ignores what follows it; no app description is
+     * needed to have a validation hash */
+    ota_image_validator_config_t cfg = {.ignore_trailing = true, .allow_missing_app_desc = true};
+    ota_image_info_t info;
+    if (ota_image_validate_buffer(image, len, &cfg, &info, NULL) != OTA_OK || !info.header.hash_appended ||
+        !info.hash_read || memcmp(info.hash_stored, info.hash_calculated, OTA_DELTA_SHA256_LEN) != 0) {
+        return OTA_ERR_DELTA_NO_BASE_HASH;
+    }
+    memcpy(out, info.hash_stored, OTA_DELTA_SHA256_LEN);
+    if (image_len != NULL) {
+        *image_len = info.image_len;
+    }
+    return OTA_OK;
+}
+
 int ota_delta_init(ota_delta_t *d, size_t storage_size, const ota_delta_config_t *cfg)
 {
     if (d == NULL || storage_size < sizeof(ota_delta_t) || storage_size > UINT32_MAX) {
@@ -299,7 +321,6 @@ static int on_size(ota_delta_t *d, int64_t v)
                       (d->cfg.old_size != 0 && (uint64_t)d->old_offset + (uint64_t)v > d->cfg.old_size))) {
             return OTA_ERR_DELTA_OLD_RANGE;
         }
-        d->chunk_diff = (uint64_t)v;
         d->chunk_left = (uint64_t)v;
         d->phase = PH_DIFF_DATA;
         return OTA_OK;
@@ -311,7 +332,6 @@ static int on_size(ota_delta_t *d, int64_t v)
             return OTA_ERR_DELTA_NEW_OVERFLOW;
         }
         d->chunk_left = (uint64_t)v;
-        d->chunk_empty = v == 0 && d->chunk_diff == 0;
         d->phase = PH_EXTRA_DATA;
         return OTA_OK;
     case PH_ADJUSTMENT:
@@ -319,13 +339,16 @@ static int on_size(ota_delta_t *d, int64_t v)
             d->old_offset + v > DELTA_MAX_OLD_OFFSET || d->old_offset + v < -DELTA_MAX_OLD_OFFSET) {
             return OTA_ERR_DELTA_OLD_RANGE;
         }
-        /* bsdiff may start with an empty chunk that only moves the old position; an empty chunk
-         * that does not, or two in a row, make no progress: such a stream could go on forever
-         * (a few compressed bytes expand to many empty chunks). */
-        if (d->chunk_empty && (v == 0 || d->prev_chunk_empty)) {
+        /* Chunks without diff or extra bytes are valid, several in a row too (real releases have
+         * them; detools' C applier, c/detools.c, takes any number), but a few compressed bytes
+         * expand to megabytes of them, so a hostile stream could go on for as long as a server
+         * sends. detools' encoder (detools/bsdiff.c, create_patch_loop) writes each chunk at a
+         * scan position in the new image that grows strictly from 0 to at most the new size, so
+         * a patch it made has at most new size + 1 chunks: more is refused, which bounds the
+         * work on any stream by the new size. */
+        if (d->stats.chunks > d->header.new_size) {
             return OTA_ERR_DELTA_NO_PROGRESS;
         }
-        d->prev_chunk_empty = d->chunk_empty;
         d->old_offset += v;
         d->stats.chunks++;
         if (v < d->stats.min_adjustment) {
@@ -353,11 +376,18 @@ static int on_data(ota_delta_t *d, const ota_delta_io_t *io, uint8_t *buf, size_
         if ((err = io->read_old(io->ctx, (uint64_t)d->old_offset, old, n)) != OTA_OK) {
             return err < 0 ? err : OTA_ERR_IO;
         }
+        /* counted in a local: a store to buf (uint8_t) may alias *d, so a counter in *d would be
+         * loaded and stored on every byte */
+        uint64_t zeros = 0;
         for (size_t i = 0; i < n; i++) {
-            d->stats.zero_diff_bytes += buf[i] == 0;
+            zeros += buf[i] == 0;
             buf[i] = (uint8_t)(buf[i] + old[i]);
         }
+        d->stats.zero_diff_bytes += zeros;
         d->old_offset += (int64_t)n;
+        if ((uint64_t)d->old_offset > d->stats.old_end) {
+            d->stats.old_end = (uint64_t)d->old_offset;
+        }
         d->stats.diff_bytes += n;
     } else {
         d->stats.extra_bytes += n;

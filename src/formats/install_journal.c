@@ -11,6 +11,10 @@ static const uint8_t k_header_magic[4] = {'O', 'T', 'A', 'J'};
 static const uint8_t k_record_magic[4] = {'C', 'K', 'P', 'T'};
 static const uint8_t k_stage_magic[4] = {'C', 'K', 'P', 'S'};
 static const uint8_t k_stage_cont_magic[4] = {'C', 'K', 'P', 'C'};
+static const uint8_t k_floor_magic[4] = {'C', 'K', 'P', 'V'};
+
+/* The kind of version a floor record holds: a tone image's (format 1 description). */
+#define FLOOR_KIND_TONE 1u
 
 /* State bytes in a stage record's first slot and in each continuation slot. */
 #define STAGE_FIRST_STATE 28u
@@ -87,6 +91,37 @@ int ota_journal_record_decode(const uint8_t in[OTA_JOURNAL_RECORD_SIZE], ota_jou
     out->bytes_written = ota_get_le32(in + 4);
     out->bytes_hashed = ota_get_le32(in + 8);
     memcpy(out->digest, in + 12, 32);
+    return OTA_OK;
+}
+
+void ota_journal_floor_encode(const char *version, uint8_t out[OTA_JOURNAL_RECORD_SIZE])
+{
+    size_t len = 0;
+    while (len < OTA_JOURNAL_FLOOR_MAX && version[len] != '\0') {
+        len++;
+    }
+    memset(out, 0, OTA_JOURNAL_RECORD_SIZE);
+    memcpy(out, k_floor_magic, 4);
+    out[4] = FLOOR_KIND_TONE;
+    out[5] = (uint8_t)len;
+    memcpy(out + 8, version, len);
+    ota_put_le32(out + 44, ota_crc32_le(0, out, 44));
+}
+
+int ota_journal_floor_decode(const uint8_t in[OTA_JOURNAL_RECORD_SIZE],
+                             char version[OTA_JOURNAL_FLOOR_MAX + 1])
+{
+    version[0] = '\0';
+    if (memcmp(in, k_floor_magic, 4) != 0) {
+        return OTA_ERR_NOT_FOUND;
+    }
+    uint8_t len = in[5];
+    if (ota_get_le32(in + 44) != ota_crc32_le(0, in, 44) || in[4] != FLOOR_KIND_TONE || len == 0 ||
+        len > OTA_JOURNAL_FLOOR_MAX || memchr(in + 8, '\0', len) != NULL) {
+        return OTA_ERR_SVC_CHECKPOINT;
+    }
+    memcpy(version, in + 8, len);
+    version[len] = '\0';
     return OTA_OK;
 }
 

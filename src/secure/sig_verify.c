@@ -43,7 +43,8 @@ static int rank(int err)
     switch (err) {
     case OTA_ERR_SIG_INVALID:
     case OTA_ERR_SIG_DIGEST_MISMATCH: return 3;
-    case OTA_ERR_SIG_KEY_REVOKED: return 2;
+    case OTA_ERR_SIG_KEY_REVOKED:
+    case OTA_ERR_SIG_CHIP_SCHEME: return 2;
     case OTA_ERR_SIG_NO_TRUSTED_KEY: return 1;
     default: return 0;
     }
@@ -69,7 +70,11 @@ static int verify_blocks(ota_sig_read_fn read, void *arg, uint64_t off, const ui
     uint8_t *raw = (uint8_t *)scratch + sizeof(ota_sig_block_t);
     int best = OTA_ERR_SIG_NO_TRUSTED_KEY;
     bool erased = false;
-    for (unsigned i = 0; i < OTA_SIG_MAX_BLOCKS; i++) {
+    /* the chip reads SECURE_BOOT_NUM_BLOCKS blocks (ESP32, -C2: block 0 only) */
+    unsigned nblocks = trust != NULL && trust->max_blocks != 0 && trust->max_blocks < OTA_SIG_MAX_BLOCKS
+                           ? trust->max_blocks
+                           : OTA_SIG_MAX_BLOCKS;
+    for (unsigned i = 0; i < nblocks; i++) {
         int err = read(arg, (uint32_t)(off + i * OTA_SIG_BLOCK_SIZE), raw, OTA_SIG_BLOCK_SIZE);
         if (err != OTA_OK) {
             return err;
@@ -89,7 +94,9 @@ static int verify_blocks(ota_sig_read_fn read, void *arg, uint64_t off, const ui
             memcpy(rep->key_digest[i], key_digest, sizeof key_digest);
         }
         err = OTA_OK;
-        if (i >= 1 && trust != NULL && trust->block0_only) {
+        if (trust != NULL && trust->schemes != 0 && (trust->schemes & (1u << b->scheme)) == 0) {
+            err = OTA_ERR_SIG_CHIP_SCHEME; /* the caller names the rule (ota_chip_sbv2_rule) */
+        } else if (i >= 1 && trust != NULL && trust->block0_only) {
             err = OTA_ERR_SIG_NO_TRUSTED_KEY;
         } else if (trust != NULL) {
             err = OTA_ERR_SIG_NO_TRUSTED_KEY;

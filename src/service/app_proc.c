@@ -7,6 +7,7 @@
 #include "ota/ota_app_image.h"
 #include "ota/ota_crypto.h"
 #include "ota/ota_err.h"
+#include "ota/ota_idf_console.h"
 #include "ota/ota_log.h"
 #include "ota/ota_mem.h"
 #include "ota/ota_ops.h"
@@ -19,7 +20,7 @@
 
 static const char *TAG = "OTA_DEFAULT";
 static const char *TAG_HTTPS = "esp_https_ota";
-static const char *TAG_IMAGE = "esp_image";
+static const char *TAG_FS = "esp_fs_ota";
 
 /* The image's header, first segment header and app description: what must be known before any
  * byte of the slot is erased. */
@@ -55,6 +56,35 @@ static uint64_t validated_len(void *arg)
     return info->complete ? info->image_len : 0;
 }
 
+static bool is_file_uri(const ota_node_attr_t *node)
+{
+    return node != NULL && node->uri != NULL && strncmp(node->uri, "file://", 7) == 0;
+}
+
+static void running_idf(const ota_device_t *dev, ota_idf_version_t *ver);
+
+/* What ESP-ADF's prepare prints when esp_https_ota_begin (or, for file://, ESP-ADF's own
+ * esp_fs_ota_begin) has connected: "Starting OTA..." and the target, before need_upgrade's
+ * "Running firmware version" (the order of the example README's log). esp_fs_ota.c keeps the
+ * "partition subtype" wording in every ESP-ADF version (components/ota_service/esp_fs_ota.c). */
+static void log_begin(app_ctx_t *ctx, const ota_node_attr_t *node)
+{
+    if (ctx->slot == NULL) {
+        return; /* begin fails first: "Passive OTA partition not found" */
+    }
+    if (is_file_uri(node)) {
+        OTA_LOGI(TAG_FS, "Starting OTA...");
+        OTA_LOGI(TAG_FS, "Writing to partition subtype %u at offset 0x%x", (unsigned)ctx->slot->subtype,
+                 (unsigned)ctx->slot->offset);
+        return;
+    }
+    ota_idf_version_t idf;
+    running_idf(ota_service_device(ctx->item.service), &idf);
+    OTA_LOGI(TAG_HTTPS, "Starting OTA...");
+    ota_idf_log(&idf, OTA_IDF_HTTPS_WRITING,
+                &(ota_idf_args_t){{ctx->slot->label, NULL}, {ctx->slot->subtype, ctx->slot->offset}});
+}
+
 int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr_t *node)
 {
     app_ctx_t *ctx = ota_calloc(1, sizeof *ctx);
@@ -70,6 +100,7 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
     if (err != OTA_OK) {
         return err;
     }
+    log_begin(ctx, node);
     /* The composition (ota_path.h): app checker -> image validator -> slot, then otadata. */
     ota_checker_t checker = {
         .name = "app description", .peek_len = APP_PEEK_LEN, .check = app_check, .ctx = ctx};
@@ -148,6 +179,16 @@ static void running_version(const ota_device_t *dev, char out[33])
     }
 }
 
+/* The ESP-IDF of the running app: the updating firmware's esp_https_ota and esp_image print the
+ * update's lines (ota_idf_console.h); nothing running: the newest wording. */
+static void running_idf(const ota_device_t *dev, ota_idf_version_t *ver)
+{
+    const ota_partition_info_t *running = ota_device_running(dev);
+    ota_app_desc_t desc;
+    bool ok = running != NULL && ota_ops_get_partition_description(dev, running, &desc) == OTA_OK;
+    ota_idf_version_parse(ok ? desc.idf_ver : NULL, ver);
+}
+
 int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node)
 {
     (void)node;
@@ -198,8 +239,11 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
     ota_ops_validator_config(dev, &ctx->vcfg);
     ctx->vcfg.max_size = ctx->slot->size;
     ctx->vcfg.flash_addr = ctx->slot->offset;
-    /* the signature sector follows the image: the signature verifier owns those bytes */
-    ctx->vcfg.ignore_trailing = ctx->sig != NULL;
+    /* Bytes after the image are written and do not fail the item: esp_https_ota (ESP-IDF v6.0.2)
+     * writes the whole stream, then esp_ota_end verifies the image part only (esp_image_verify),
+     * so a padded file or a partition read back installs. The stream still has to fit the slot
+     * (output_fits). Signed: the signature verifier owns those bytes (its sector, nothing after). */
+    ctx->vcfg.ignore_trailing = true;
     if (ctx->sig != NULL) {
         int terr = ctx->feat->signatures->trust(ctx->sig);
         if (terr != OTA_OK) {
@@ -336,13 +380,10 @@ int ota_app_default_execute(void *handle, ota_node_attr_t *node)
     if (ctx->slot == NULL) {
         return OTA_ERR_INVALID_STATE; /* need_upgrade was skipped by a custom procedure */
     }
-    OTA_LOGI(TAG_HTTPS, "Starting OTA...");
     int err = ota_ops_invalidate_inactive_ota_data_slot(item->device);
     if (err != OTA_OK) {
         return err;
     }
-    OTA_LOGI(TAG_HTTPS, "Writing to partition subtype %u at offset 0x%x", (unsigned)ctx->slot->subtype,
-             (unsigned)ctx->slot->offset);
     ota_device_partition(item->device, ctx->slot, &item->target);
     err = ota_item_begin_write(item);
     if (err != OTA_OK) {
@@ -357,7 +398,11 @@ int ota_app_default_execute(void *handle, ota_node_attr_t *node)
     log_progress(ctx, ota_item_position(item), true);
     ota_service_report_progress(item->service, ota_item_stream_position(item, item->consumed), item->total,
                                 true);
-    OTA_LOGI(TAG_HTTPS, "Connection closed");
+    if (!is_file_uri(node)) { /* esp_fs_ota prints nothing at the end of the file */
+        ota_idf_version_t idf;
+        running_idf(item->device, &idf);
+        ota_idf_log(&idf, OTA_IDF_HTTPS_CLOSED, &(ota_idf_args_t){{NULL, NULL}, {0}});
+    }
     return OTA_OK;
 }
 
@@ -376,7 +421,15 @@ static int app_activate(void *arg)
 static int commit(app_ctx_t *ctx)
 {
     ota_item_t *item = &ctx->item;
-    ota_image_log_segments(TAG_IMAGE, ctx->slot->offset, ota_image_validator_info(&ctx->validator));
+    ota_idf_version_t idf;
+    running_idf(item->device, &idf);
+    /* esp_ota_end and then esp_ota_set_boot_partition each esp_image_verify the slot, each printing
+     * the segments (components/app_update/esp_ota_ops.c, v4.0..v6.0; the ESP-ADF example's log
+     * shows both) */
+    for (int i = 0; i < 2; i++) {
+        ota_idf_log_app_verify(&idf, ctx->slot->offset, ota_image_validator_info(&ctx->validator),
+                               item->device->chip_revision);
+    }
     ota_target_t target;
     ota_item_target(item, &target);
     int err = target.commit(target.ctx);

@@ -29,9 +29,10 @@ typedef struct {
     uint64_t last_log_ms;
     ota_tone_info_t cur; /* the partition's tone image (need_upgrade) */
     bool cur_is_tone;
-    char tone_error[160]; /* why the tone validator refused the staged image */
-    ota_sig_check_t *sig; /* signed data partition (ESP-IDF v6.1): its verifier, else NULL */
-    ota_stage_t decrypt;  /* the stream is esp_encrypted_img: the decrypt stage (ctx NULL: none) */
+    bool floor_from_journal; /* cur is not on the partition: the floor an interrupted install kept */
+    char tone_error[160];    /* why the tone validator refused the staged image */
+    ota_sig_check_t *sig;    /* signed data partition (ESP-IDF v6.1): its verifier, else NULL */
+    ota_stage_t decrypt;     /* the stream is esp_encrypted_img: the decrypt stage (ctx NULL: none) */
     const ota_update_feature_sig_t *sigf; /* the signature feature, NULL: not linked */
 } data_ctx_t;
 
@@ -43,6 +44,7 @@ static int tone_finish(void *arg, uint64_t total, ota_staged_read_fn read, void 
 static int attach_decrypt(data_ctx_t *ctx);
 static int output_fits(data_ctx_t *ctx);
 static const char *tone_message(void *arg);
+static void load_floor(data_ctx_t *ctx);
 
 int ota_get_version_number(const char *version)
 {
@@ -107,6 +109,7 @@ int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_att
     if (err != OTA_OK) {
         return err;
     }
+    load_floor(ctx); /* here: a user's need_upgrade (the example's) replaces the default one */
     /* The composition (ota_path.h): tone checker -> SHA-256 (+ tone validator at the end) ->
      * the partition. */
     ota_checker_t checker = {.name = "tone image",
@@ -150,6 +153,40 @@ static bool current_tone(const ota_partition_t *part, ota_tone_info_t *info)
 {
     ota_tone_diag_t diag;
     return ota_tone_validate(partition_read_cb, (void *)part, part->info.size, info, &diag) == OTA_OK;
+}
+
+/* The partition's version floor: the version of the format-1 tone image it holds, else the one an
+ * interrupted install kept in its journal (the floor record, programmed before the journal header,
+ * so it is there even when the header is not). Every install of the partition records it in its
+ * journal before the first byte of the new content is programmed, so a refused or cut install
+ * cannot lower it: only a committed image replaces it. */
+static void load_floor(data_ctx_t *ctx)
+{
+    const ota_partition_t *part = &ctx->item.target;
+    ctx->cur_is_tone = current_tone(part, &ctx->cur);
+    ctx->floor_from_journal = false;
+    char floor[OTA_JOURNAL_FLOOR_MAX + 1] = "";
+    if (ctx->cur_is_tone) {
+        if (ctx->cur.header.format == OTA_TONE_FORMAT_1) {
+            snprintf(floor, sizeof floor, "%s", ctx->cur.desc.version);
+        }
+    } else {
+        uint8_t rec[OTA_JOURNAL_RECORD_SIZE];
+        if (ota_partition_read(part, OTA_JOURNAL_RECORDS_OFFSET, rec, sizeof rec) == OTA_OK &&
+            ota_journal_floor_decode(rec, floor) == OTA_OK) {
+            /* compared with as if the partition still held a format-1 tone image of that version */
+            memset(&ctx->cur, 0, sizeof ctx->cur);
+            ctx->cur.header.tag = 0x2053;
+            ctx->cur.header.format = OTA_TONE_FORMAT_1;
+            snprintf(ctx->cur.desc.version, sizeof ctx->cur.desc.version, "%s", floor);
+            ctx->cur_is_tone = true;
+            ctx->floor_from_journal = true;
+            OTA_LOGI(TAG, "partition %s: version floor %s kept by an interrupted install", part->info.label,
+                     floor);
+        }
+    }
+    /* ctx->cur.desc.version holds the floor in both cases */
+    ctx->item.journal_floor = floor[0] != '\0' ? ctx->cur.desc.version : NULL;
 }
 
 static int refuse(data_ctx_t *ctx, int err, const char *detail)
@@ -224,13 +261,11 @@ int ota_data_default_need_upgrade(void *handle, ota_node_attr_t *node)
     const ota_partition_t *part = &ctx->item.target;
     int err = ota_data_partition_state(part);
     if (err == OTA_ERR_DATA_INCOMPLETE) {
+        /* still checked below: against the version floor the interrupted install kept */
         OTA_LOGW(TAG, "partition %s holds an interrupted install: installing it again", part->info.label);
-        return output_fits(ctx);
-    }
-    if (err != OTA_OK) {
+    } else if (err != OTA_OK) {
         return err;
     }
-    ctx->cur_is_tone = current_tone(part, &ctx->cur);
     if (ctx->sig != NULL && (err = ctx->sigf->trust(ctx->sig)) != OTA_OK) {
         return err;
     }
@@ -255,7 +290,10 @@ static int data_check(void *arg, const uint8_t *head, size_t want, bool ended)
     if (!in_tagged) {
         if (cur_is_tone) {
             return refuse(ctx, OTA_ERR_TONE_BAD_TAG,
-                          "partition holds a tone image; the incoming data is not one");
+                          ctx->floor_from_journal
+                              ? "partition held a tone image (its version floor is kept by an interrupted "
+                                "install); the incoming data is not one"
+                              : "partition holds a tone image; the incoming data is not one");
         }
         OTA_LOGI(TAG, "incoming data is not a tone image: writing it as is");
         return OTA_OK;
@@ -295,7 +333,11 @@ static int data_check(void *arg, const uint8_t *head, size_t want, bool ended)
     ota_service_report_version_check(ctx->item.service, cur.desc.version, in_desc.version, true, decision);
     if (decision == OTA_ERR_VERSION_NOT_NEWER) {
         OTA_LOGW(TAG, "The incoming version is same as or lower than the running version");
-        ota_service_set_item_detail(ctx->item.service, 0, "tone image %s is not newer than installed %s",
+        ota_service_set_item_detail(ctx->item.service, 0,
+                                    ctx->floor_from_journal
+                                        ? "tone image %s is not newer than %s, the version floor kept by "
+                                          "the interrupted install"
+                                        : "tone image %s is not newer than installed %s",
                                     in_desc.version, cur.desc.version);
     } else if (decision != OTA_OK) {
         ota_service_set_item_detail(ctx->item.service, 0, "cannot compare tone versions %s and %s (%s)",
@@ -358,6 +400,21 @@ static int tone_finish(void *arg, uint64_t total, ota_staged_read_fn read, void 
     int err = ota_tone_validate(read, read_arg, (uint32_t)total, &info, &diag);
     if (err != OTA_OK) {
         ota_tone_diag_format(err, &diag, ctx->tone_error, sizeof ctx->tone_error);
+    } else if (ctx->floor_from_journal && info.header.format == OTA_TONE_FORMAT_1) {
+        /* a user's need_upgrade (the example's) sees no valid image on an interrupted install and
+         * compares with nothing: the floor the journal kept still holds, before the commit */
+        ota_version_cmp_t cmp;
+        err = ota_version_order_to_err(ota_version_compare(info.desc.version, ctx->cur.desc.version, &cmp));
+        if (err != OTA_OK) {
+            snprintf(
+                ctx->tone_error, sizeof ctx->tone_error,
+                err == OTA_ERR_VERSION_NOT_NEWER
+                    ? "tone image %s is not newer than %s, the version floor kept by the interrupted install"
+                    : "cannot compare tone image %s with %s, the version floor kept by the interrupted "
+                      "install",
+                info.desc.version, ctx->cur.desc.version);
+            OTA_LOGE(TAG, "%s (%s)", ctx->tone_error, cmp.reason);
+        }
     }
     return err;
 }

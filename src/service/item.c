@@ -191,6 +191,9 @@ static void journal_header(const ota_item_t *item, ota_journal_header_t *out)
             out->total_size = (uint32_t)(bound - OTA_JOURNAL_SPILL_SECTORS * sector);
         }
     }
+    if (item->journal_floor != NULL) {
+        snprintf(out->floor, sizeof out->floor, "%s", item->journal_floor);
+    }
     /* An ETag too long for the journal is left out: the install is then not resumable. */
     const char *etag = item->source ? ota_source_get_info(item->source)->etag : "";
     size_t len = strlen(etag);

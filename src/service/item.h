@@ -90,6 +90,9 @@ typedef struct ota_item {
     uint32_t next_checkpoint;
     bool bounded;    /* the source was opened for sector 0 only (see ota_item_open) */
     int pending_err; /* a source error that arrived after some bytes of a read */
+    /* the target's version floor, kept in the install journal (ota_install_journal.h); NULL none.
+     * The procedure's string (a pointer: no item grows by a version it may not have). */
+    const char *journal_floor;
 } ota_item_t;
 
 /**

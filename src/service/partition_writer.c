@@ -126,6 +126,16 @@ int ota_pw_restart(ota_partition_writer_t *w, const ota_journal_header_t *journa
     if (err != OTA_OK) {
         return err;
     }
+    if (journal->floor[0] != '\0') {
+        /* the version floor before the header: a valid header implies a complete floor */
+        uint8_t rec[OTA_JOURNAL_RECORD_SIZE];
+        ota_journal_floor_encode(journal->floor, rec);
+        err = ota_partition_program(&w->part, OTA_JOURNAL_RECORDS_OFFSET, rec, sizeof rec);
+        if (err != OTA_OK) {
+            return err;
+        }
+        w->journal_next += OTA_JOURNAL_RECORD_SIZE;
+    }
     uint8_t header[OTA_JOURNAL_HEADER_SIZE];
     ota_journal_header_encode(journal, header);
     err = ota_partition_program(&w->part, 0, header, sizeof header);

@@ -189,8 +189,9 @@ static void hex8(const uint8_t *h, char out[17])
     }
 }
 
-/* The running app: its validation hash (esp_partition_get_sha256 of an app: the SHA-256 esptool
- * appends, the image's last 32 bytes) and its length (the old image's bound). */
+/* The running app: its validation hash (esp_partition_get_sha256 of an app, ESP-IDF v6.0.2
+ * bootloader_common.c: the SHA-256 esptool appends, checked over the image up to it; never a
+ * signature sector or padding after it) and its length. */
 static int running_base(ota_item_t *item, const ota_partition_info_t **part, uint8_t sha[32], uint32_t *len)
 {
     *part = ota_device_running(item->device);
@@ -412,7 +413,10 @@ int ota_delta_stage_attach(ota_item_t *item, bool allow_bare, void **ctx)
     s->item = item;
     ota_device_partition(item->device, running, &s->base);
     s->cfg.allow_bare = allow_bare;
-    s->cfg.old_size = old_len;
+    /* The base is the running partition, not only its image: esp_delta_ota's read callback is
+     * esp_partition_read of the running partition (idf-extra-components esp_delta_ota example
+     * main.c read_cb), so a patch may copy padding or a signature sector after the image. */
+    s->cfg.old_size = running->size;
     s->cfg.check_base = h.esp_header;
     memcpy(s->cfg.base_sha256, sha, sizeof sha);
     s->cfg.expected_new_size = h.new_size;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ota/ota_app_image.h"
 #include "ota/ota_err.h"
 #include "ota/ota_image_sig.h"
 #include "ota/ota_log.h"
@@ -155,6 +156,15 @@ static int check_finish(void *arg, uint64_t total, ota_staged_read_fn read, void
     }
     c->trusted = true;
     uint64_t off = c->layout == OTA_SIG_LAYOUT_DATA ? ota_sig_sector_offset_for_data(c->pos) : c->sector_off;
+    if (c->layout == OTA_SIG_LAYOUT_DATA && off != UINT64_MAX && c->pos % OTA_SIG_SECTOR_SIZE != 0) {
+        /* ESP-IDF v6.1-beta1 (components/app_update/esp_ota_ops.c,
+         * ota_verify_data_partition_signature) rounds the written size down and would leave these
+         * bytes unchecked; espsecure v4.9.1 verify_signature_v2 refuses such a file ("a multiple of
+         * 4096"): signed means every byte, refused before the commit. */
+        return fail(c, OTA_ERR_IMG_TRAILING_DATA,
+                    "%llu bytes after the signature sector at %llu are covered by no signature",
+                    (unsigned long long)(c->pos % OTA_SIG_SECTOR_SIZE), (unsigned long long)off);
+    }
     if (off == UINT64_MAX || off + OTA_SIG_SECTOR_SIZE > c->pos) {
         err = OTA_ERR_SIG_UNSIGNED; /* no room for a sector after the signed data */
     } else {
@@ -186,6 +196,14 @@ static int check_finish(void *arg, uint64_t total, ota_staged_read_fn read, void
     }
     snprintf(c->msg, sizeof c->msg, "secure boot verification failed: %s (%u block(s) read)",
              ota_strerror(err), c->sum.blocks);
+    for (unsigned i = 0; err == OTA_ERR_SIG_CHIP_SCHEME && i < c->sum.blocks; i++) {
+        if (c->sum.result[i] == OTA_ERR_SIG_CHIP_SCHEME) { /* name the chip's rule */
+            char rule[160];
+            ota_chip_sbv2_rule(c->trust.chip_id, c->trust.chip_rev, rule, sizeof rule);
+            snprintf(c->msg, sizeof c->msg, "%s signature: %s", ota_sig_scheme_name(c->sum.scheme[i]), rule);
+            break;
+        }
+    }
     OTA_LOGE(TAG, "%s", c->msg);
     return err;
 }
@@ -231,6 +249,12 @@ int ota_sig_check_trust(ota_sig_check_t *c)
     if (err != OTA_OK) {
         c->trusted = false;
         const ota_device_security_t *sec = &c->item->device->security;
+        if (err == OTA_ERR_SIG_CHIP_NO_SBV2) {
+            char why[160];
+            ota_chip_sbv2_unsupported(c->item->device->chip_id, c->item->device->chip_revision, why,
+                                      sizeof why);
+            return ota_item_refuse(c->item, err, "%s", why);
+        }
         return ota_item_refuse(c->item, err, "%s",
                                sec->secure_boot_v2
                                    ? "Secure Boot V2 is on but no key digest is burned"
@@ -263,6 +287,15 @@ int ota_sig_check_fit(ota_sig_check_t *c, int64_t total)
         return ota_item_refuse(c->item, OTA_ERR_IMG_TOO_LARGE,
                                "image of %llu bytes larger than partition %s (%u bytes)",
                                (unsigned long long)t, label, (unsigned)c->room);
+    }
+    /* A data stream's signature sector is its last 4096 bytes: a size that is not a whole number
+     * of sectors has bytes after it that no signature covers (espsecure v4.9.1
+     * verify_signature_v2: "Data size should be non-zero & a multiple of 4096"). */
+    if (c->layout == OTA_SIG_LAYOUT_DATA && !whole) {
+        return ota_item_refuse(c->item, OTA_ERR_IMG_TRAILING_DATA,
+                               "signed data of %llu bytes: the %llu bytes after its last whole 4096-byte "
+                               "sector are covered by no signature: refused before erasing",
+                               (unsigned long long)t, (unsigned long long)(t % OTA_SIG_SECTOR_SIZE));
     }
     /* An app's signature sector starts at the image length rounded up to 4 KiB and ends the
      * stream, so a signed app stream is a whole number of sectors. One that is not holds the

@@ -6,6 +6,7 @@ SHA-256 list) or from an independent computation: a small heatshrink decoder and
 sequential-patch reader written here in Python from the format's description, used to check
 that patches made by `ota delta make` follow the format (so detools and esp_delta_ota apply them).
 """
+import hashlib
 import os
 import unittest
 
@@ -19,6 +20,7 @@ README_SHA = {
     "app_a_edit.bin": "52c0cc0ffc30631fe6da2aba49d935b9fef271933bb50fada6aa76d199020209",
     "app_a_version.bin": "c2b0e6483f65d689bca0274c8002aed43631ba15e104c3cf31ece4f74444f457",
     "esp_test_new.bin": "48badd6d8e12ed62fc3215f8562511997a08ecef20e3ea8b20306d50db89d8b8",
+    "releases/du1906_v1.4.0.bin": "dfb374f088819a37d9b53974c4b824f77c577559afe3036053717005c631d62c",
 }
 PAIRS = [  # old, patch, new, has the ESP header
     ("esp_test_base.bin", "esp_test_patch.bin", "esp_test_new.bin", False),
@@ -96,7 +98,9 @@ def python_apply(old, patch):
     new = bytearray()
     old_pos = 0
     chunks = 0
+    empty_run = facts["max_empty_run"] = 0
     while len(new) < new_size:
+        start = len(new)
         n, p = unpack_size(stream, p)
         new += bytes((stream[p + k] + old[old_pos + k]) & 0xFF for k in range(n))
         p += n
@@ -107,6 +111,8 @@ def python_apply(old, patch):
         adj, p = unpack_size(stream, p)
         old_pos += adj
         chunks += 1
+        empty_run = empty_run + 1 if len(new) == start else 0
+        facts["max_empty_run"] = max(facts["max_empty_run"], empty_run)
     facts["rest"] = len(stream) - p
     return bytes(new), facts, chunks
 
@@ -120,6 +126,28 @@ class DeltaApply(unittest.TestCase):
                 run(args, expect=0)
                 self.assertEqual(sha256_file(out), README_SHA[new], patch)
                 self.assertEqual(read(out), read(td(new)))
+
+    def test_real_release_patch(self):
+        # issue 19: Espressif's patch between two shipped korvo_du1906 releases (README of
+        # ../shared/testdata/delta/releases): several empty chunks in a row, as detools' C applier
+        # (eerimoq/detools c/detools.c) takes them; it makes v1.4.0 byte for byte
+        old, patch = td("releases/du1906_v1.2.2.bin"), td("releases/du1906_v1.2.2_to_v1.4.0.patch")
+        data = read(old)
+        _, facts, chunks = python_apply(data, read(patch))
+        self.assertGreaterEqual(facts["max_empty_run"], 2)
+        with otatest.tempdir() as tmp:
+            out = os.path.join(tmp, "v1.4.0.bin")
+            j = run_json(["delta", "apply", old, patch, out])
+            self.assertEqual(sha256_file(out), README_SHA["releases/du1906_v1.4.0.bin"])
+            self.assertEqual(j["chunks"], chunks)
+            self.assertTrue(j["base_checked"])
+            # the base hash: SHA-256 of the image up to its appended digest (hashlib, here)
+            self.assertEqual(j["base_sha256"], hashlib.sha256(data[:-32]).hexdigest())
+            text = run(["delta", "apply", old, patch, out], expect=0).stdout
+            self.assertIn("base: validation hash " + hashlib.sha256(data[:-32]).hexdigest(), text)
+        info = run_json(["delta", "info", patch])
+        self.assertEqual(info["chunks"], chunks)
+        self.assertEqual(info["base_sha256"], hashlib.sha256(data[:-32]).hexdigest())
 
     def test_bare_patch_needs_bare(self):
         with otatest.tempdir() as tmp:
@@ -226,10 +254,20 @@ class DeltaMake(unittest.TestCase):
         self.assertEqual(read(out), read(new))
         return patch
 
+    def test_esp_header_needs_a_validation_hash(self):
+        # esp_delta_ota_patch_gen.py (idf-extra-components esp_delta_ota/examples/https_delta_ota/
+        # tools) takes the base hash from esptool image_info's "Validation Hash: ... (valid)" and
+        # makes no patch without one: esp_test_base.bin is no app image
+        with otatest.tempdir() as tmp:
+            patch = os.path.join(tmp, "p.patch")
+            p = run(["delta", "make", td("esp_test_base.bin"), td("esp_test_new.bin"), patch], expect=1)
+            self.assertIn("validation hash", p.stderr)
+            self.assertFalse(os.path.exists(patch))
+
     def test_round_trip_every_testdata_pair(self):
         with otatest.tempdir() as tmp:
             for i, (old, theirs, new, esp) in enumerate(PAIRS):
-                for with_header in (True, False):
+                for with_header in (True, False) if esp else (False,):
                     patch = self.roundtrip(tmp, td(old), td(new), with_header, f"p{i}{with_header}")
                     self.check_patch(td(old), td(new), patch, with_header)
                     # at most 5 % larger than Espressif's generator's (detools) patch

@@ -85,6 +85,8 @@ class DeltaResumeAfterKill(unittest.TestCase):
         at the kill) after checking the resumed install."""
         dev = f"{d}/dev{at}.bin"
         shutil.copyfile(base, dev)
+        if os.path.exists(base + ".state"):  # eFuses (Secure Boot) and settings
+            shutil.copyfile(base + ".state", dev + ".state")
         proc = subprocess.Popen([OTA, "run", dev, "--app-uri", url, "--data-uri", "", "--json"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         seen, since = None, time.monotonic()
@@ -110,8 +112,10 @@ class DeltaResumeAfterKill(unittest.TestCase):
         boots = [e for e in json_lines(second.stdout) if e.get("event") == "boot"]
         self.assertEqual(boots[-1]["partition"], "ota_1")
         slot = device_slice(dev, "ota_1")
-        self.assertEqual(hashlib.sha256(slot[:new_len]).hexdigest(), NEW_SHA)
+        self.assertEqual(hashlib.sha256(slot[:new_len]).hexdigest(), self.new_sha)
         self.assertIn("resumed at byte %d of the stream" % cp_src, second.stderr)
+        if getattr(self, "secure_boot", False):  # the bootloader checked the new app's signature
+            self.assertIn("secure_boot_v2: Signature verified successfully!", second.stderr)
         log = sorted(fs.log(url), key=lambda e: e["n"])
         self.assertEqual(len(log), 3, log)
         self.assertEqual(log[1]["range"], "bytes=0-4095")
@@ -124,16 +128,22 @@ class DeltaResumeAfterKill(unittest.TestCase):
     def setUp(self):
         with open(testdata("delta", "app_a_edit.bin"), "rb") as f:
             self.new = f.read()
+        self.new_sha = NEW_SHA
+        self.patch_src = testdata("delta", PATCH)
+
+    def make_base(self, base):
+        """The device before the update: app_a.bin running in ota_0."""
+        run(["flash", "create", base], expect=0)
+        run(["partition", "write", base, "ota_0", testdata("delta", "app_a.bin")], expect=0)
 
     def test_killed_delta_install_resumes(self):
         with tempdir() as d:
             www = os.path.join(d, "www")
             os.mkdir(www)
-            shutil.copyfile(testdata("delta", PATCH), os.path.join(www, PATCH))
-            size = os.path.getsize(testdata("delta", PATCH))
+            shutil.copyfile(self.patch_src, os.path.join(www, PATCH))
+            size = os.path.getsize(self.patch_src)
             new_len = len(self.new)
-            run(["flash", "create", f"{d}/base.bin"], expect=0)
-            run(["partition", "write", f"{d}/base.bin", "ota_0", testdata("delta", "app_a.bin")], expect=0)
+            self.make_base(f"{d}/base.bin")
             rng = random.Random(20261130)
             resumed_runs = 0
             with FaultServer(www) as fs:
@@ -154,11 +164,10 @@ class DeltaResumeAfterKill(unittest.TestCase):
         with tempdir() as d:
             www = os.path.join(d, "www")
             os.mkdir(www)
-            shutil.copyfile(testdata("delta", PATCH), os.path.join(www, PATCH))
-            size = os.path.getsize(testdata("delta", PATCH))
+            shutil.copyfile(self.patch_src, os.path.join(www, PATCH))
+            size = os.path.getsize(self.patch_src)
             new_len = len(self.new)
-            run(["flash", "create", f"{d}/base.bin"], expect=0)
-            run(["partition", "write", f"{d}/base.bin", "ota_0", testdata("delta", "app_a.bin")], expect=0)
+            self.make_base(f"{d}/base.bin")
             with FaultServer(www) as fs:
                 for trial, at in enumerate((size - 60, size - 1500)):
                     url = fs.url(PATCH, fault="stall", at=at, hold=30, times=1, trial=100 + trial)
@@ -169,6 +178,41 @@ class DeltaResumeAfterKill(unittest.TestCase):
                         self.assertGreater(reached, new_len * 3 // 4, "the cut is not late in the image")
                     self.assertGreaterEqual(cp_at, reached - interval - SECTOR)
                     self.assertLessEqual(cp_at, reached)
+
+
+class SignedSecureBootDeltaResume(DeltaResumeAfterKill):
+    """Issue 19: the same kills and resumes for a delta between two signed apps (ESP32-C6, ECDSA
+    P-256, the testdata key) on a device with Secure Boot V2 on and that key's digest burned. The
+    patch (`ota delta make` of the signed files) names the old app's validation hash and copies its
+    signature sector (esp_delta_ota reads the base through the running partition); the resumed
+    install ends byte-identical to the signed new app, whose signature the bootloader verifies."""
+
+    def setUp(self):
+        self.secure_boot = True
+        self.tmp = tempdir()
+        d = self.tmp.__enter__()
+        self.addCleanup(self.tmp.__exit__, None, None, None)
+        self.d = d
+        for version, name in (("v1.0.0", "old"), ("v1.1.0", "new")):
+            run(["image", "make", "--chip", "esp32c6", "--project", "sec", "--version", version, "--size", "600K",
+                 "--seed", "3", f"{d}/{name}.bin"], expect=0)
+            run(["image", "sign", "--keyfile", testdata("secure", "key_ecdsa256.pem"), f"{d}/{name}.bin",
+                 f"{d}/{name}_s.bin"], expect=0)
+        with open(f"{d}/new_s.bin", "rb") as f:
+            self.new = f.read()
+        self.new_sha = hashlib.sha256(self.new).hexdigest()
+        self.patch_src = f"{d}/signed.patch"
+        run(["delta", "make", f"{d}/old_s.bin", f"{d}/new_s.bin", self.patch_src], expect=0)
+        with open(f"{d}/old.bin", "rb") as f:
+            old = f.read()
+        with open(self.patch_src, "rb") as f:
+            self.assertEqual(f.read()[4:36], hashlib.sha256(old[:-32]).digest())  # the validation hash
+
+    def make_base(self, base):
+        run(["flash", "create", "--chip", "esp32c6", base], expect=0)
+        run(["partition", "write", base, "ota_0", f"{self.d}/old_s.bin"], expect=0)
+        run(["efuse", "burn-key-digest", base, testdata("secure", "digest_ecdsa256.bin")], expect=0)
+        run(["efuse", "enable-secure-boot", base], expect=0)
 
 
 class EncryptedDeltaResume(unittest.TestCase):

@@ -170,6 +170,29 @@ class DeltaRun(unittest.TestCase):
         self.assertEqual(hashlib.sha256(device_slice(dev, "ota_1")[:size]).hexdigest(),
                          README_SHA["app_a_version.bin"])
 
+    def test_real_release_patch_installs(self):
+        # issue 19: Espressif's patch between two shipped korvo_du1906 releases (several empty
+        # chunks in a row) installs v1.4.0 on a device running v1.2.2, with the board's own
+        # partition table (../shared/testdata/esp-adf/du1906_partitions.csv: 2752K app slots)
+        rel = lambda n: testdata("delta", "releases", n)  # noqa: E731
+        shutil.copyfile(rel("du1906_v1.2.2_to_v1.4.0.patch"), os.path.join(self.www, "du1906.patch"))
+        dev = os.path.join(self.dir, "du1906.bin")
+        run(["flash", "create", "--size", "8MB", "--table", testdata("esp-adf", "du1906_partitions.csv"), dev],
+            expect=0)
+        run(["partition", "write", dev, "ota_0", rel("du1906_v1.2.2.bin")], expect=0)
+        out = self.ota_run(dev, self.server.url("du1906.patch"), expect=0)
+        results = [e for e in json_lines(out.stdout) if e.get("event") == "result"]
+        self.assertEqual([r["result"] for r in results], ["success"], out.stderr)
+        self.assert_boots(out, "ota_1")
+        new = read_file(rel("du1906_v1.4.0.bin"))
+        with open(dev, "rb") as f:
+            f.seek(0x2C0000)  # ota_1 in du1906_partitions.csv
+            slot = f.read(len(new) + 4096)
+        # ../shared/testdata/delta/README.md
+        self.assertEqual(hashlib.sha256(slot[:len(new)]).hexdigest(),
+                         "dfb374f088819a37d9b53974c4b824f77c577559afe3036053717005c631d62c")
+        self.assertEqual(slot[len(new):], b"\xff" * 4096)
+
 
 if __name__ == "__main__":
     main()

@@ -26,6 +26,9 @@ PENDING_VERIFY, VALID = 1, 2
 PROJECT = "play_mp3_control"
 RUNNING = "v2.2-252-g62edbd26"          # the ESP-ADF README's running firmware
 NEW = "v2.2-260-g1f0e2d3c"              # same tag, more commits: newer
+# The README's board ran ESP-IDF v4.2.2-1-g379ca2123: the example's images are of that era, so the
+# log is that version's (cpu_start, "Writing to partition subtype 17 ..."; ota_idf_console.h).
+README_IDF = "v4.2.2-1-g379ca2123"
 OLDER = "v2.2-237-g2a1c4e8d"            # the README's incoming one: older
 TONE_FMT0 = testdata("esp-adf", "flash_tone_fmt0.bin")
 TONE_FMT1 = testdata("esp-adf", "tone_fmt1_mixer.bin")
@@ -67,8 +70,8 @@ class Fixture:
         os.makedirs(self.www)
         os.makedirs(os.path.join(self.sdcard, "tones"))
         w = lambda n: os.path.join(self.www, n)  # noqa: E731
-        self.running = make_app(os.path.join(d, "running.bin"), RUNNING, size="300K", seed=1)
-        self.new = make_app(w("play_mp3_control.bin"), NEW, size="400K", seed=2)
+        self.running = make_app(os.path.join(d, "running.bin"), RUNNING, size="300K", seed=1, idf=README_IDF)
+        self.new = make_app(w("play_mp3_control.bin"), NEW, size="400K", seed=2, idf=README_IDF)
         self.older = make_app(w("older.bin"), OLDER, size="350K", seed=3)
         self.same = make_app(w("same.bin"), RUNNING, size="320K", seed=4)   # same version, other bytes
         self.filler = make_app(os.path.join(d, "filler.bin"), "v1.0.0", project="filler", size="200K", seed=9)
@@ -178,17 +181,32 @@ class ExampleList(RunCase):
             "OTA_DEFAULT: write_offset 0, size 8",
             "OTA_DEFAULT: partition flash_tone upgrade successes",
             "HTTPS_OTA_EXAMPLE: List id: 0, OTA success",
-            f"OTA_DEFAULT: Running firmware version: {RUNNING}, the incoming firmware version {NEW}",
+            "esp_https_ota: Starting OTA...",                            # the README's order: begin,
             "esp_https_ota: Writing to partition subtype 17 at offset 0x110000",
+            f"OTA_DEFAULT: Running firmware version: {RUNNING}, the incoming firmware version {NEW}",  # then need_upgrade
             f"OTA_DEFAULT: Image bytes read: {len(FIX.new)}",
+            "esp_https_ota: Connection closed",
+            "esp_image: segment 0: paddr=0x00110020 vaddr=0x3f400020",  # esp_ota_end's verify
+            "esp_image: segment 0: paddr=0x00110020 vaddr=0x3f400020",  # esp_ota_set_boot_partition's
             "HTTPS_OTA_EXAMPLE: List id: 1, OTA success",
             "OTA_SERVICE: OTA_END!",
             "OTA_SERVICE: restart!",
-            "boot: Loaded app from partition at offset 0x110000",       # the restart's boot log
+            "boot: ESP-IDF v4.2.2-1-g379ca2123 2nd stage bootloader",   # the restart's boot log
+            "boot: compile time ",
+            "boot: chip revision: 3",
+            "esp_image: segment 0: paddr=0x00110020 vaddr=0x3f400020",
+            "boot: Loaded app from partition at offset 0x110000",
             f"cpu_start: Project name:     {PROJECT}",
             f"cpu_start: App version:      {NEW}",
         ])
         self.assertRegex(out, r"(?m)^I \(\d+\) HTTPS_OTA_EXAMPLE: List id: 1, OTA success$")
+        # ESP-IDF v4.2.2's lines, as in the README: INFO "Connection closed" (DEBUG from v4.4), segments
+        # with "0x" (none from v4.3), no "app_init" (v5.3) and no "<ota_1>" (v5.4)
+        self.assertRegex(out, r"(?m)^I \(\d+\) esp_https_ota: Connection closed$")
+        self.assertNotIn("app_init", out)
+        self.assertNotIn("efuse_init", out)
+        self.assertNotIn("Writing to <", out)
+        self.assertNotIn("Chip rev:", out)
         self.assertRegex(out, r"(?m)^W \(\d+\) OTA_SERVICE: OTA_END!$")
         self.assertRegex(out, r"(?m)^W \(\d+\) OTA_SERVICE: restart!$")
         # as on the device, nothing of the old app prints after esp_restart()

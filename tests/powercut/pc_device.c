@@ -115,8 +115,11 @@ static bool run_ota(char *const argv[])
  * app is signed with the test key whose digest the device trusts (the bootloader checks the
  * running and the previous app too); the update is the signed new app, pre-encrypted for the
  * device's RSA-3072 key. Made by the ota CLI (`image sign` = espsecure sign_data --version 2,
- * `image encrypt` = esp_enc_img_gen.py), from the testdata keys that Espressif's tools made. */
-static int secure_images(pc_images_t *img, const char *dir, const char *ota_bin)
+ * `image encrypt` = esp_enc_img_gen.py), from the testdata keys that Espressif's tools made.
+ * With --delta the update is instead the esp_delta_ota patch from the signed old app to the
+ * signed new one (its base: the old app's validation hash; its copies reach into the old app's
+ * signature sector, read through the running partition), pre-encrypted likewise. */
+static int secure_images(pc_images_t *img, const char *dir, const char *ota_bin, bool delta)
 {
     char *tmp = NULL, *key = NULL, *pub = NULL, *digest = NULL, *priv = NULL;
     const char *base = getenv("TMPDIR");
@@ -150,6 +153,20 @@ static int secure_images(pc_images_t *img, const char *dir, const char *ota_bin)
         unlink(in);
     }
     snprintf(out, sizeof out, "%s/app2.signed.bin", tmp);
+    if (delta) {
+        delta_make_options_t opt = {.esp_header = true};
+        uint8_t *patch = NULL;
+        size_t patch_len = 0;
+        int derr = delta_make(img->old_app, img->old_app_len, img->new_app, img->new_app_len, &opt, &patch,
+                              &patch_len, NULL);
+        snprintf(out, sizeof out, "%s/app2.patch", tmp);
+        bool wrote = derr == OTA_OK && write_file(out, patch, patch_len);
+        free(patch);
+        if (!wrote) {
+            fprintf(stderr, "ota_powercut: error: cannot make the patch: %s\n", ota_strerror(derr));
+            goto out;
+        }
+    }
     snprintf(enc, sizeof enc, "%s/app2.enc.bin", tmp);
     char *encrypt[] = {(char *)ota_bin, "image", "encrypt", "--scheme", "rsa3072", out, pub, enc, NULL};
     size_t dlen = 0;
@@ -173,6 +190,8 @@ out:
             unlink(in);
         }
         snprintf(in, sizeof in, "%s/app2.enc.bin", tmp);
+        unlink(in);
+        snprintf(in, sizeof in, "%s/app2.patch", tmp);
         unlink(in);
         rmdir(tmp);
     }
@@ -218,7 +237,7 @@ int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size, bo
         free(dir);
         return OTA_ERR_IO;
     }
-    int serr = secure ? secure_images(img, dir, ota_bin) : OTA_OK; /* sets app_stream */
+    int serr = secure ? secure_images(img, dir, ota_bin, delta) : OTA_OK; /* sets app_stream */
     free(dir);
     if (serr != OTA_OK) {
         return serr;
@@ -227,7 +246,7 @@ int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size, bo
         img->app_stream = img->new_app;
         img->app_stream_len = img->new_app_len;
     }
-    if (delta) {
+    if (delta && !secure) {
         delta_make_options_t opt = {.esp_header = true};
         int err = delta_make(img->old_app, img->old_app_len, img->new_app, img->new_app_len, &opt,
                              &img->app_stream, &img->app_stream_len, NULL);

@@ -32,7 +32,9 @@ static void usage(FILE *f, const char *argv0)
             "  --delta             the app URI serves an esp_delta_ota patch (old app -> new app)\n"
             "  --secure            Secure Boot V2 on (trusted digest_rsa3072.bin), decrypt key set:\n"
             "                      the apps signed with key_rsa3072.pem, the update pre-encrypted\n"
-            "                      (enc_rsa3072_pub.pem) by `ota image sign` / `ota image encrypt`\n"
+            "                      (enc_rsa3072_pub.pem) by `ota image sign` / `ota image encrypt`;\n"
+            "                      with --delta the update is the patch between the signed apps,\n"
+            "                      pre-encrypted likewise\n"
             "  --ota PATH          the ota CLI that --secure signs and encrypts with  [%s]\n"
             "  --inplace           ESP-ADF's in-place data procedure (erase all, header first, no journal)\n"
             "  --expect-violations exit 0 only if violations were found (to show the harness can fail)\n"
@@ -232,9 +234,8 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
         fprintf(stderr, "ota_powercut: error: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    if (o->secure && (o->delta || o->inplace)) {
-        fprintf(stderr,
-                "ota_powercut: error: --secure is a scenario of its own: not with --delta or --inplace\n");
+    if (o->secure && o->inplace) {
+        fprintf(stderr, "ota_powercut: error: --secure is a scenario of its own: not with --inplace\n");
         return 2;
     }
     if (!initial_set) {

@@ -328,10 +328,16 @@ int main(int argc, char **argv)
            "powercut:   app %s (%zu B, built in memory) replacing %s, version check on%s\n",
            PC_TONE_LABEL, img.tone_uri, img.new_tone_len, img.old_tone_len, PC_NEW_VERSION, img.new_app_len,
            PC_OLD_VERSION, o.inplace ? "; in-place data procedure (ESP-ADF's)" : "");
-    if (o.delta) {
+    if (o.delta && !o.secure) {
         printf("powercut:   served as an esp_delta_ota patch from the old app (%zu B)\n", img.app_stream_len);
     }
-    if (o.secure) {
+    if (o.secure && o.delta) {
+        printf("powercut:   Secure Boot V2 on (KEY_DIGEST0 = digest_rsa3072.bin), every app signed with "
+               "key_rsa3072.pem (new: %zu B);\n"
+               "powercut:   served as the esp_delta_ota patch from the signed old app, pre-encrypted for "
+               "enc_rsa3072_pub.pem (%zu B)\n",
+               img.new_app_len, img.app_stream_len);
+    } else if (o.secure) {
         printf("powercut:   Secure Boot V2 on (KEY_DIGEST0 = digest_rsa3072.bin), every app signed with "
                "key_rsa3072.pem (new: %zu B);\n"
                "powercut:   served pre-encrypted for enc_rsa3072_pub.pem (%zu B), decrypted on the device\n",

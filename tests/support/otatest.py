@@ -537,10 +537,11 @@ def read_partition(device_path, label, out_path):
     return read_file(out_path)
 
 
-def make_app(path, version, project="play_mp3_control", size="300K", seed=1, secure_version=0):
-    """`ota image make`; returns the image bytes."""
+def make_app(path, version, project="play_mp3_control", size="300K", seed=1, secure_version=0, idf=None):
+    """`ota image make` (@idf: the ESP-IDF recorded in the image, else the tool's default); returns the
+    image bytes."""
     run(["image", "make", "--version", version, "--project", project, "--size", size, "--seed", seed,
-         "--secure-version", secure_version, path], expect=0)
+         "--secure-version", secure_version] + (["--idf-version", idf] if idf else []) + [path], expect=0)
     return read_file(path)
 
 

@@ -21,10 +21,15 @@ static void make_usage(FILE *out)
                  "\n"
                  "Write PATCH, a detools sequential patch (heatshrink window 8, lookahead 7) turning OLD\n"
                  "into NEW, as esp_delta_ota_patch_gen.py does: bsdiff matching over a suffix array.\n"
+                 "OLD may be the running partition read back (the image followed by padding or a\n"
+                 "signature sector): the device reads the base through that partition, so the patch may\n"
+                 "copy those bytes too.\n"
                  "\n"
                  "Options:\n"
                  "      --esp-header  prepend esp_delta_ota's 64-byte header: magic 0xFCCDDE10 and the\n"
-                 "                    base's validation hash (OLD's last 32 bytes, esptool's SHA-256)\n"
+                 "                    base's validation hash (what esptool image_info prints as\n"
+                 "                    \"Validation Hash\" and the device's esp_partition_get_sha256\n"
+                 "                    returns; OLD must be an app image with a valid appended SHA-256)\n"
                  "                    (the default)\n"
                  "      --bare        a plain detools patch, without that header\n"
                  "      --json        print the result as one JSON object\n"
@@ -75,11 +80,14 @@ static int cmd_delta_make(int argc, char **argv)
         cli_read_file(new_path, &nw, &new_len) != OTA_OK) {
         goto done;
     }
-    if (esp && old_len < OTA_DELTA_SHA256_LEN) {
-        cli_error("%s: %zu bytes, too short to carry a validation hash (use --bare)", old_path, old_len);
+    uint8_t base[OTA_DELTA_SHA256_LEN];
+    if (esp && ota_delta_validation_hash(old, old_len, base, NULL) != OTA_OK) {
+        cli_error("%s: not an app image with a valid appended SHA-256, so no validation hash to name as "
+                  "the base (esp_delta_ota_patch_gen.py refuses it too; --bare makes a patch without it)",
+                  old_path);
         goto done;
     }
-    delta_make_options_t o = {.esp_header = esp};
+    delta_make_options_t o = {.esp_header = esp, .base_sha256 = esp ? base : NULL};
     delta_make_stats_t st;
     int err = delta_make(old, old_len, nw, new_len, &o, &patch, &patch_len, &st);
     if (err != OTA_OK) {
@@ -96,6 +104,13 @@ static int cmd_delta_make(int argc, char **argv)
         cJSON_AddNumberToObject(j, "old_size", (double)old_len);
         cJSON_AddNumberToObject(j, "new_size", (double)new_len);
         cJSON_AddBoolToObject(j, "esp_header", esp);
+        if (esp) {
+            char hex[2 * OTA_DELTA_SHA256_LEN + 1];
+            cli_hex(base, sizeof base, hex);
+            cli_json_add_string(j, "base_sha256", hex);
+        } else {
+            cJSON_AddNullToObject(j, "base_sha256");
+        }
         cJSON_AddNumberToObject(j, "chunks", (double)st.chunks);
         cJSON_AddNumberToObject(j, "diff_bytes", (double)st.diff_bytes);
         cJSON_AddNumberToObject(j, "extra_bytes", (double)st.extra_bytes);
@@ -226,7 +241,9 @@ static void apply_usage(FILE *out)
                  "Apply an esp_delta_ota patch (or, with --bare, a plain detools sequential patch) to\n"
                  "OLD and write the new image to OUT, streaming the patch in 4 KiB pieces through the\n"
                  "same applier the device uses. The header's base hash must equal OLD's validation hash\n"
-                 "(its last 32 bytes, the SHA-256 esptool appends).\n"
+                 "(the SHA-256 esptool appends to the image, \"Validation Hash\" in esptool image_info).\n"
+                 "OLD may be a partition read back: the patch may read all of it, as esp_delta_ota reads\n"
+                 "the running partition.\n"
                  "\n"
                  "Options:\n"
                  "      --bare           also accept a patch without the esp_delta_ota header\n"
@@ -271,20 +288,36 @@ static int cmd_delta_apply(int argc, char **argv)
     }
     a.old = old;
     ota_delta_config_t cfg = {.allow_bare = bare, .old_size = a.old_len};
-    /* The base check applies to patches that name a base (the ESP header); a bare one, accepted
-     * with --bare, names none. */
-    bool names_base = true;
+    /* The base check applies to patches that name a base (the ESP header); a bare one names none,
+     * and a patch whose header is wrong is reported by the applier. */
+    bool names_base = false;
     FILE *pf = fopen(patch_path, "rb");
     if (pf != NULL) {
         uint8_t head[OTA_DELTA_HEADER_MAX];
         size_t hn = fread(head, 1, sizeof head, pf);
         ota_delta_header_t h;
-        names_base = !(bare && ota_delta_parse_header(head, hn, true, &h) == OTA_OK && !h.esp_header);
+        names_base = ota_delta_parse_header(head, hn, true, &h) == OTA_OK && h.esp_header;
         fclose(pf);
     }
-    if (!no_base && names_base && a.old_len >= OTA_DELTA_SHA256_LEN) {
+    if (!no_base && names_base) {
+        int herr = ota_delta_validation_hash(old, a.old_len, cfg.base_sha256, NULL);
+        if (herr != OTA_OK) {
+            cli_error(
+                "%s: not an app image with a valid appended SHA-256: no validation hash to compare with "
+                "the patch's base (--no-base-check applies it anyway)",
+                old_path);
+            if (args.json) {
+                cJSON *o = cli_json_error(herr, NULL);
+                cli_json_add_string(o, "patch", patch_path);
+                cJSON_AddNumberToObject(o, "patch_offset", 0);
+                cJSON_AddNumberToObject(o, "new_offset", 0);
+                cli_json_add_string(o, "old", old_path);
+                cli_json_print(o);
+            }
+            free(old);
+            return CLI_EXIT_FAIL;
+        }
         cfg.check_base = true;
-        memcpy(cfg.base_sha256, old + a.old_len - OTA_DELTA_SHA256_LEN, OTA_DELTA_SHA256_LEN);
     }
     a.out = fopen(out_path, "wb");
     if (a.out == NULL) {
@@ -303,7 +336,23 @@ static int cmd_delta_apply(int argc, char **argv)
     }
     int rc = CLI_EXIT_OK;
     if (err != OTA_OK) {
-        if (d != NULL && !printed) {
+        if (d != NULL && !printed && err == OTA_ERR_DELTA_BASE_MISMATCH && d->header.esp_header) {
+            char want[2 * OTA_DELTA_SHA256_LEN + 1], have[2 * OTA_DELTA_SHA256_LEN + 1];
+            cli_hex(d->header.base_sha256, OTA_DELTA_SHA256_LEN, want);
+            cli_hex(cfg.base_sha256, OTA_DELTA_SHA256_LEN, have);
+            cli_error("%s: patch base mismatch: the patch is for the app with validation hash %s, %s has %s "
+                      "(new image offset 0)",
+                      patch_path, want, old_path, have);
+            if (args.json) {
+                cJSON *o = cli_json_error(err, NULL);
+                cli_json_add_string(o, "patch", patch_path);
+                cJSON_AddNumberToObject(o, "patch_offset", (double)ota_delta_patch_offset(d));
+                cJSON_AddNumberToObject(o, "new_offset", (double)ota_delta_new_offset(d));
+                cli_json_add_string(o, "base_sha256", want);
+                cli_json_add_string(o, "old_validation_hash", have);
+                cli_json_print(o);
+            }
+        } else if (d != NULL && !printed) {
             report_patch_error(patch_path, d, err, args.json);
         } else if (d == NULL && err != OTA_ERR_IO) { /* run_patch reported I/O errors itself */
             cli_error("%s: %s", patch_path, ota_strerror(err));
@@ -321,11 +370,18 @@ static int cmd_delta_apply(int argc, char **argv)
             cJSON_AddNumberToObject(j, "size", (double)ota_delta_new_offset(d));
             cli_json_add_string(j, "sha256", hex);
             add_header_json(j, &d->header);
+            cJSON_AddBoolToObject(j, "base_checked", cfg.check_base);
             cJSON_AddNumberToObject(j, "chunks", (double)d->stats.chunks);
+            cJSON_AddNumberToObject(j, "old_read_end", (double)d->stats.old_end);
             cli_json_print(j);
         } else {
             printf("%s: %llu bytes\nsha256: %s\n", out_path, (unsigned long long)ota_delta_new_offset(d),
                    hex);
+            if (cfg.check_base) {
+                char base_hex[2 * OTA_DELTA_SHA256_LEN + 1];
+                cli_hex(cfg.base_sha256, OTA_DELTA_SHA256_LEN, base_hex);
+                printf("base: validation hash %s (%s's, as the patch names)\n", base_hex, old_path);
+            }
         }
     }
     free(d);
@@ -339,9 +395,10 @@ static void info_usage(FILE *out)
 {
     fprintf(out, "Usage: ota delta info [--json] PATCH\n"
                  "\n"
-                 "Show a patch's headers (esp_delta_ota magic and base hash, detools type, compression,\n"
-                 "new size, heatshrink window/lookahead) and, decoding it without the old image, its\n"
-                 "chunk statistics. Bare detools patches are accepted.\n"
+                 "Show a patch's headers (esp_delta_ota magic and the base's validation hash, detools\n"
+                 "type, compression, new size, heatshrink window/lookahead) and, decoding it without the\n"
+                 "old image, its chunk statistics, including how far into the old partition it reads.\n"
+                 "Bare detools patches are accepted.\n"
                  "\n"
                  "Options:\n"
                  "      --json  print the facts as one JSON document\n"
@@ -386,13 +443,14 @@ static int cmd_delta_info(int argc, char **argv)
         cJSON_AddNumberToObject(j, "diff_zero_bytes", (double)st->zero_diff_bytes);
         cJSON_AddNumberToObject(j, "min_adjustment", st->chunks ? (double)st->min_adjustment : 0);
         cJSON_AddNumberToObject(j, "max_adjustment", st->chunks ? (double)st->max_adjustment : 0);
+        cJSON_AddNumberToObject(j, "old_read_end", (double)st->old_end);
         cli_json_print_pretty(j);
     } else {
         char hex[2 * OTA_DELTA_SHA256_LEN + 1];
         printf("Patch:            %s (%zu bytes)\n", path, raw_len);
         if (h->esp_header) {
             cli_hex(h->base_sha256, OTA_DELTA_SHA256_LEN, hex);
-            printf("ESP header:       magic 0x%08X, base SHA-256 %s\n", OTA_DELTA_ESP_MAGIC, hex);
+            printf("ESP header:       magic 0x%08X, base validation hash %s\n", OTA_DELTA_ESP_MAGIC, hex);
         } else {
             printf("ESP header:       none (bare detools patch)\n");
         }
@@ -403,6 +461,7 @@ static int cmd_delta_info(int argc, char **argv)
         printf("Diff bytes:       %llu (%llu unchanged)\n", (unsigned long long)st->diff_bytes,
                (unsigned long long)st->zero_diff_bytes);
         printf("Extra bytes:      %llu\n", (unsigned long long)st->extra_bytes);
+        printf("Old bytes read:   up to offset %llu\n", (unsigned long long)st->old_end);
         if (st->chunks > 0) {
             printf("Adjustments:      %lld .. %lld\n", (long long)st->min_adjustment,
                    (long long)st->max_adjustment);

@@ -168,7 +168,8 @@ static void set_boot_usage(FILE *out)
     fprintf(out, "Usage: ota set-boot [--json] DEVICE.bin LABEL\n"
                  "\n"
                  "esp_ota_set_boot_partition: verify the image in app partition LABEL (chip, revision,\n"
-                 "checksum, SHA-256), then make it the boot partition: a new otadata entry for an OTA\n"
+                 "checksum, SHA-256; with Secure Boot V2 or signed apps on, its signature by a trusted\n"
+                 "key), then make it the boot partition: a new otadata entry for an OTA\n"
                  "slot (state NEW with rollback on), or erased otadata for the factory app. With\n"
                  "anti-rollback, an image older than the eFuse secure version is erased and refused.\n"
                  "\n"
@@ -177,7 +178,8 @@ static void set_boot_usage(FILE *out)
                  "  -h, --help   show this help\n"
                  "\n"
                  "Exit status: 0 LABEL boots next, 1 refused (no such partition, not an app slot, an\n"
-                 "invalid image, anti-rollback) or the device is unreadable, 2 usage error.\n");
+                 "invalid image, no trusted signature, anti-rollback) or the device is unreadable,\n"
+                 "2 usage error.\n");
 }
 
 static cJSON *otadata_json(const ota_device_t *dev, const ota_otadata_entry_t e[2])

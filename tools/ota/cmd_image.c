@@ -18,20 +18,28 @@
 
 static void info_usage(FILE *out)
 {
-    fprintf(out, "Usage: ota image info [--json] FILE\n"
-                 "       ota image info [--json] DEVICE.bin --partition LABEL\n"
+    fprintf(out, "Usage: ota image info [--chip CHIP] [--json] FILE\n"
+                 "       ota image info [--chip CHIP] [--json] DEVICE.bin --partition LABEL\n"
                  "\n"
-                 "Decode and verify an ESP app image: header, extended header, segments, checksum,\n"
-                 "appended SHA-256 and app description, as esptool 'image_info --version 2' shows them.\n"
+                 "Decode and verify an ESP image (app or bootloader): header, extended header, segments,\n"
+                 "checksum, appended SHA-256 and app or bootloader description, in the words of esptool\n"
+                 "v4.9.1 'image_info --version 2': without --chip as 'esptool image_info' (\"Detected\n"
+                 "image type: ESP32-S2\", \"ESP32-S2 image header\"), with --chip as 'esptool --chip\n"
+                 "esp32s2 image_info' (\"ESP32S2 image header\"). A signed image gets its signature\n"
+                 "blocks (espsecure signature_info_v2) after esptool's text.\n"
                  "With --partition, the image at the start of that partition of a device image.\n"
                  "\n"
                  "Options:\n"
+                 "  -c, --chip CHIP        the chip the image is for (esp32, esp32s2, esp32c3, ...): the\n"
+                 "                         section titles as esptool --chip prints them; an image for\n"
+                 "                         another chip is refused\n"
                  "  -p, --partition LABEL  read the image from this partition of DEVICE.bin\n"
                  "      --json             print the facts as one JSON document\n"
                  "  -h, --help             show this help\n"
                  "\n"
-                 "Exit status: 0 valid image, 1 invalid image or unreadable input (what could be\n"
-                 "decoded is still printed), 2 usage error.\n");
+                 "Exit status: 0 valid image, 1 invalid image, an image for another chip than --chip,\n"
+                 "or unreadable input (what could be decoded is still printed), 2 usage error (unknown\n"
+                 "--chip).\n");
 }
 
 /* Validate FILE streaming it in 64 KiB reads. */
@@ -50,7 +58,9 @@ static int validate_file(const char *path, ota_image_validator_t *v, uint64_t *f
     }
     *file_size = size;
     /* bytes after the image are judged by image_signature_report (a signature sector is fine) */
+    /* a bootloader has no app description: esptool shows it all the same */
     ota_image_validator_config_t cfg = {.keep_going = true,
+                                        .allow_missing_app_desc = true,
                                         .ignore_trailing = true,
                                         .expected_size = size <= UINT32_MAX ? (uint32_t)size : 0};
     ota_image_validator_init(v, &cfg, NULL, NULL);
@@ -78,9 +88,25 @@ static int validate_file(const char *path, ota_image_validator_t *v, uint64_t *f
     return err;
 }
 
+static int read_file_at(void *arg, uint32_t offset, void *buf, size_t len)
+{
+    FILE *f = arg;
+    return fseek(f, (long)offset, SEEK_SET) == 0 && fread(buf, 1, len, f) == len ? OTA_OK : OTA_ERR_IO;
+}
+
+static int read_partition_at(void *arg, uint32_t offset, void *buf, size_t len)
+{
+    const ota_partition_t *part = arg;
+    if ((uint64_t)offset + len > part->info.size) {
+        return OTA_ERR_INVALID_SIZE;
+    }
+    return ota_partition_read(part, offset, buf, len);
+}
+
 static int cmd_image_info(int argc, char **argv)
 {
     static const struct option opts[] = {
+        {"chip", required_argument, NULL, 'c'},
         {"partition", required_argument, NULL, 'p'},
         CLI_OPTION_JSON,
         CLI_OPTION_HELP,
@@ -88,11 +114,21 @@ static int cmd_image_info(int argc, char **argv)
     };
     cli_args_t a = {.command = "image info", .usage = info_usage};
     const char *label = NULL;
+    const ota_chip_info_t *want_chip = NULL;
     int c;
-    while ((c = cli_getopt(&a, argc, argv, ":p:h", opts)) != -1) {
+    while ((c = cli_getopt(&a, argc, argv, ":c:p:h", opts)) != -1) {
         if (c == 'p') {
             label = optarg;
+        } else if (c == 'c') {
+            want_chip = ota_chip_info_by_name(optarg);
+            if (want_chip == NULL || ota_chip_esptool_name(want_chip->id) == NULL) {
+                return cli_usage_error("image info",
+                                       "--chip: unknown chip '%s' (esp32, esp32s2, esp32c3, ...)", optarg);
+            }
         }
+    }
+    if (a.status != 0) {
+        return a.status;
     }
     if (!cli_operands(&a, argc, 1, 1, "missing FILE")) {
         return a.status;
@@ -114,8 +150,9 @@ static int cmd_image_info(int argc, char **argv)
     char *sig_buf = NULL;
     size_t sig_len = 0;
     FILE *sig_text = NULL;
+    ota_partition_t part;
+    ota_flash_file_t *file = NULL;
     if (label != NULL) {
-        ota_flash_file_t *file = NULL;
         ota_flash_file_options_t o = {
             .readonly = true, .emu = {.strict = true}, .pad_to = ota_device_file_short_image_size(path)};
         err = ota_flash_file_open(path, &o, &file);
@@ -143,9 +180,8 @@ static int cmd_image_info(int argc, char **argv)
             free(table);
             return CLI_EXIT_FAIL;
         }
-        ota_partition_t part;
         ota_partition_init(&part, ota_flash_file_flash(file), part_info);
-        ota_image_validator_config_t cfg = {.keep_going = true};
+        ota_image_validator_config_t cfg = {.keep_going = true, .allow_missing_app_desc = true};
         err = ota_image_verify_partition(&part, &cfg, true, &info, &diag);
         if (err == OTA_OK) {
             /* a signature sector after the image in the slot (Secure Boot V2) */
@@ -158,7 +194,6 @@ static int cmd_image_info(int argc, char **argv)
                 snprintf(diag.message, sizeof diag.message, "signature block does not verify");
             }
         }
-        ota_flash_file_close(file);
     } else {
         err = validate_file(path, &v, &file_size);
         if (err == OTA_ERR_NOT_FOUND || err == OTA_ERR_IO) {
@@ -188,6 +223,22 @@ static int cmd_image_info(int argc, char **argv)
         }
     }
 
+    bool have_header = info.header_valid || info.bytes_fed >= OTA_IMAGE_HEADER_SIZE;
+    if (want_chip != NULL && have_header && info.header.chip_id != want_chip->id) {
+        /* esptool --chip would decode it with the wrong chip's tables (memory map, frequencies) */
+        cli_error("%s: the image is for %s (chip id %u), not %s", path,
+                  ota_chip_display_name(info.header.chip_id), (unsigned)info.header.chip_id, want_chip->name);
+        if (file != NULL) {
+            ota_flash_file_close(file);
+        }
+        free(table);
+        cJSON_Delete(sig_json);
+        if (sig_text != NULL) {
+            fclose(sig_text);
+        }
+        free(sig_buf);
+        return CLI_EXIT_FAIL;
+    }
     if (json) {
         cJSON *o = image_report_json(&info);
         if (part_info != NULL) {
@@ -219,12 +270,34 @@ static int cmd_image_info(int argc, char **argv)
         } else {
             printf("File size: %llu (bytes)\n", (unsigned long long)file_size);
         }
-        image_report_text(stdout, &info);
+        /* esptool v4.9.1 cmds.py image_info: without --chip it prints "Detected image type:
+         * CHIP_NAME" and titles with that name; with --chip, args.chip.upper() */
+        char tchip[24] = "";
+        if (want_chip != NULL) {
+            for (size_t i = 0; want_chip->name[i] != '\0' && i + 1 < sizeof tchip; i++) {
+                char ch = want_chip->name[i];
+                tchip[i] = ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch;
+            }
+        } else if (have_header) {
+            const char *name = ota_chip_esptool_name(info.header.chip_id);
+            snprintf(tchip, sizeof tchip, "%s", name != NULL ? name : "Unknown ID");
+            printf("Detected image type: %s\n", tchip);
+        }
+        FILE *raw = part_info == NULL ? fopen(path, "rb") : NULL;
+        if (part_info != NULL) {
+            image_report_text(stdout, &info, tchip, read_partition_at, &part);
+        } else {
+            image_report_text(stdout, &info, tchip, raw != NULL ? read_file_at : NULL, raw);
+        }
+        if (raw != NULL) {
+            fclose(raw);
+        }
         if (sig_text != NULL) {
             fflush(sig_text);
             fwrite(sig_buf, 1, sig_len, stdout);
         }
-        if (err == OTA_OK) {
+        if (err == OTA_OK && sig_len > 0) {
+            /* only after a signature report: the rest is esptool's text, line for line */
             printf("\nImage is valid: %u bytes\n", (unsigned)info.image_len);
         }
         fflush(stdout);
@@ -232,6 +305,9 @@ static int cmd_image_info(int argc, char **argv)
             cli_error("%s: %s: %s", path, ota_strerror(err),
                       diag.message[0] ? diag.message : ota_err_name(err));
         }
+    }
+    if (file != NULL) {
+        ota_flash_file_close(file);
     }
     free(table);
     cJSON_Delete(sig_json);

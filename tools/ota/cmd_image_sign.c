@@ -66,18 +66,35 @@ int image_signature_report(const char *path, uint64_t image_len, uint64_t file_s
                            char *why, size_t why_len)
 {
     uint64_t sector = ota_sig_sector_offset_for_image(image_len);
-    if (file_size != sector + OTA_SIG_SECTOR_SIZE) {
-        snprintf(why, why_len, "%llu bytes of data after the end of the image at byte %llu",
-                 (unsigned long long)(file_size - image_len), (unsigned long long)image_len);
-        return OTA_ERR_IMG_TRAILING_DATA;
+    if (file_size < sector + OTA_SIG_SECTOR_SIZE) {
+        return OTA_OK; /* no room for a signature sector: padding (esptool image_info: valid) */
     }
     uint8_t *data = NULL;
     size_t len = 0;
     if (cli_read_file(path, &data, &len) != OTA_OK) {
         return OTA_ERR_IO;
     }
+    if (len != file_size) {
+        free(data);
+        return OTA_ERR_IO;
+    }
+    /* Signed when block 0's magic is at the 4 KiB boundary after the image (where ESP-IDF's
+     * esp_image_format.c v6.0.2 looks for the sector). Otherwise the bytes after the image are
+     * padding, e.g. a partition read back or a file padded to a sector: esptool v4.9.1 image_info
+     * calls the image valid and esp_https_ota installs it (esp_ota_end verifies the image only). */
+    if (data[sector] != OTA_SIG_BLOCK_MAGIC) {
+        free(data);
+        return OTA_OK;
+    }
+    if (file_size != sector + OTA_SIG_SECTOR_SIZE) {
+        /* a signed image: the sector covers what is before it, nothing after it */
+        snprintf(why, why_len, "%llu bytes after the signature sector at 0x%llx are covered by no signature",
+                 (unsigned long long)(file_size - sector - OTA_SIG_SECTOR_SIZE), (unsigned long long)sector);
+        free(data);
+        return OTA_ERR_IMG_TRAILING_DATA;
+    }
     int err = OTA_OK;
-    for (uint64_t i = image_len; i < sector && len == file_size; i++) {
+    for (uint64_t i = image_len; i < sector; i++) {
         if (data[i] != 0xFF) {
             snprintf(why, why_len, "byte %llu between the image and the signature sector is not 0xFF padding",
                      (unsigned long long)i);
@@ -86,7 +103,7 @@ int image_signature_report(const char *path, uint64_t image_len, uint64_t file_s
         }
     }
     ota_sig_report_t *rep = calloc(1, sizeof *rep);
-    if (err == OTA_OK && rep != NULL && len == file_size) {
+    if (err == OTA_OK && rep != NULL) {
         uint8_t d256[32], d384[48];
         data_digests(data, (size_t)sector, d256, d384);
         err = ota_sig_verify_sector(data + sector, d256, d384, NULL, rep);
@@ -130,8 +147,10 @@ int image_partition_signature_report(const ota_partition_t *part, uint32_t part_
     int err = buf != NULL && rep != NULL
                   ? ota_partition_read(part, (uint32_t)sector, buf, OTA_SIG_SECTOR_SIZE)
                   : OTA_ERR_NO_MEM;
-    if (err == OTA_OK && buf[0] == 0xFF) {
-        err = OTA_ERR_SIG_UNSIGNED; /* erased: an unsigned app, nothing to report */
+    if (err == OTA_OK && buf[0] != OTA_SIG_BLOCK_MAGIC) {
+        /* erased, or other bytes (an unsigned app followed by the rest of a padded file): an
+         * unsigned app, nothing to report; a damaged block (magic there) is reported */
+        err = OTA_ERR_SIG_UNSIGNED;
     }
     if (err == OTA_OK) {
         /* the signed data: every byte of the slot before the sector */
@@ -340,9 +359,9 @@ static void verify_usage(FILE *out)
     fprintf(out, "Usage: ota image verify-signature (--keyfile KEY.pem | --pubkey PUB.pem) [--json] IMAGE\n"
                  "\n"
                  "Verify a Secure Boot V2 signed file as espsecure 'verify_signature --version 2' does:\n"
-                 "the last 4096 bytes of IMAGE (its length rounded down to 4 KiB) are the signature\n"
-                 "sector, everything before it is the signed data. Succeeds when a block holding the\n"
-                 "given key has the right magic, version, CRC and digest, and its signature verifies.\n"
+                 "IMAGE's size must be a multiple of 4096, its last 4096 bytes are the signature sector\n"
+                 "and everything before it is the signed data. Succeeds when a block holding the given\n"
+                 "key has the right magic, version, CRC and digest, and its signature verifies.\n"
                  "\n"
                  "Options:\n"
                  "  -k, --keyfile KEY   private key (its public part is used)\n"
@@ -402,7 +421,15 @@ int cmd_image_verify_signature(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     rep->verified = -1;
-    if (off == UINT64_MAX) {
+    if (len % OTA_SIG_SECTOR_SIZE != 0) {
+        /* espsecure v4.9.1 verify_signature_v2: "Data size should be non-zero & a multiple of
+         * 4096": the sector is the file's last 4096 bytes, nothing unsigned may follow it */
+        cli_error("%s: %zu bytes: not a multiple of 4096, so %zu bytes after the last whole sector are "
+                  "covered by no signature",
+                  path, len, len % OTA_SIG_SECTOR_SIZE);
+        err = OTA_ERR_IMG_TRAILING_DATA;
+        off = UINT64_MAX;
+    } else if (off == UINT64_MAX) {
         err = OTA_ERR_SIG_UNSIGNED;
     } else {
         uint8_t d256[32], d384[48];

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "host.h"
+#include "ota/ota_app_image.h"
 #include "ota/ota_err.h"
 #include "ota/ota_sdkconfig.h"
 
@@ -43,7 +44,8 @@ static void usage(FILE *out)
                  "  --trusted-key-digest D.bin  for this run, Secure Boot V2 on with these key\n"
                  "                         digests (up to 3; 'ota keys digest'), in place of the state\n"
                  "                         file's eFuses: app updates (and the boot) must be signed\n"
-                 "                         by one of them\n"
+                 "                         by one of them. Refused on a device with key digests or\n"
+                 "                         SECURE_BOOT_EN burned (its boot trusts only those)\n"
                  "  --decrypt-key rsa3072:PEM|ecies:HMAC_KEY.bin\n"
                  "                         for this run, the esp_encrypted_img private key (else the\n"
                  "                         state file's, 'ota config set DEVICE decrypt-key')\n"
@@ -260,8 +262,29 @@ static int apply_security(void *arg, ota_device_file_t *file)
     snprintf(rs->saved_key_path, sizeof rs->saved_key_path, "%s", ota_device_file_decrypt_key_path(file));
     rs->saved_scheme = dev->security.decrypt_key.scheme;
     if (rs->digests > 0) {
-        /* the given keys are the trusted ones, as burned eFuses with Secure Boot V2 on */
+        /* the given keys are the trusted ones, as burned eFuses with Secure Boot V2 on. Never over
+         * burned eFuses: the next real boot checks those, so a run that trusted other keys would
+         * report a success the device refuses. Nor beyond the chip's rule (slots, revision). */
         ota_device_security_t *sec = &dev->security;
+        for (unsigned i = 0; i < OTA_DEVICE_KEY_DIGESTS; i++) {
+            if (sec->key_digest_set[i] || sec->secure_boot_v2) {
+                cli_error("--trusted-key-digest: %s has %s burned; its boot trusts only those eFuses "
+                          "(drop the option, or use a device without them)",
+                          ota_device_file_state_path(file),
+                          sec->key_digest_set[i] ? "key digests" : "SECURE_BOOT_EN");
+                return OTA_ERR_INVALID_STATE;
+            }
+        }
+        char rule[200];
+        const ota_chip_info_t *chip = ota_chip_info(dev->chip_id);
+        if (ota_chip_sbv2_unsupported(dev->chip_id, dev->chip_revision, rule, sizeof rule) > 0 ||
+            rs->digests > chip->sbv2.key_digests) {
+            if (rule[0] == '\0') {
+                ota_chip_sbv2_rule(dev->chip_id, dev->chip_revision, rule, sizeof rule);
+            }
+            cli_error("--trusted-key-digest: %s", rule);
+            return OTA_ERR_INVALID_STATE;
+        }
         memset(sec->key_digest_set, 0, sizeof sec->key_digest_set);
         memset(sec->key_revoked, 0, sizeof sec->key_revoked);
         for (unsigned i = 0; i < rs->digests; i++) {

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "ota/ota_app_image.h"
 #include "ota/ota_device_file.h"
 #include "ota/ota_err.h"
 
@@ -84,6 +85,25 @@ static int finish(ota_device_file_t *f, bool json, const char *what)
     return err == OTA_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
+/* The chip's Secure Boot V2 rule (ota_chip_sbv2_t): true if it has Secure Boot V2 at its
+ * revision, else says so (naming the rule) and returns false. @p rule gets the rule's line. */
+static bool chip_has_sbv2(const ota_device_t *dev, char *rule, size_t size)
+{
+    if (ota_chip_sbv2_unsupported(dev->chip_id, dev->chip_revision, rule, size) > 0) {
+        cli_error("%s", rule);
+        return false;
+    }
+    ota_chip_sbv2_rule(dev->chip_id, dev->chip_revision, rule, size);
+    return true;
+}
+
+static unsigned chip_key_digests(const ota_device_t *dev)
+{
+    const ota_chip_info_t *c = ota_chip_info(dev->chip_id);
+    return c != NULL && c->sbv2.key_digests < OTA_DEVICE_KEY_DIGESTS ? c->sbv2.key_digests
+                                                                     : OTA_DEVICE_KEY_DIGESTS;
+}
+
 static void burn_usage(FILE *out)
 {
     fprintf(out, "Usage: ota efuse burn-key-digest [--slot N] [--json] DEVICE DIGEST.bin\n"
@@ -91,7 +111,8 @@ static void burn_usage(FILE *out)
                  "Burn a Secure Boot V2 public key digest (32 bytes, from 'ota keys digest' or espsecure\n"
                  "digest_sbv2_public_key) into eFuse KEY_DIGESTn: --slot 0..2, default the first unburned\n"
                  "one. A burned slot cannot be burned again. The device trusts it once secure boot is\n"
-                 "enabled ('ota efuse enable-secure-boot').\n"
+                 "enabled ('ota efuse enable-secure-boot'). The chip's rule decides (docs/security.md):\n"
+                 "ESP32 (from v3.0 only) and ESP32-C2 have one slot, KEY_DIGEST0.\n"
                  "\n"
                  "Options:\n"
                  "      --slot N   KEY_DIGESTN to burn, 0..2 (default: the first unburned one)\n"
@@ -99,7 +120,8 @@ static void burn_usage(FILE *out)
                  "  -h, --help     show this help\n"
                  "\n"
                  "Exit status: 0 burned, 1 failed (DIGEST.bin not 32 bytes or unreadable, the slot or\n"
-                 "all slots already burned, DEVICE unreadable, I/O), 2 usage error.\n");
+                 "all slots already burned, the chip has no such slot or no Secure Boot V2 at its\n"
+                 "revision, DEVICE unreadable, I/O), 2 usage error.\n");
 }
 
 static int efuse_burn(int argc, char **argv)
@@ -123,17 +145,30 @@ static int efuse_burn(int argc, char **argv)
         free(digest);
         return CLI_EXIT_FAIL;
     }
-    ota_device_security_t *sec = &ota_device_file_device(f)->security;
+    ota_device_t *dev = ota_device_file_device(f);
+    ota_device_security_t *sec = &dev->security;
+    /* espefuse v4.9.1 (espefuse/efuse/esp32/operations.py burn_key_digest) refuses an ESP32 below
+     * v3.0 as well: the digest would serve no Secure Boot V2 */
+    char rule[200];
+    unsigned slots = chip_key_digests(dev);
+    if (!chip_has_sbv2(dev, rule, sizeof rule) || (a.slot >= 0 && (unsigned)a.slot >= slots)) {
+        if (a.slot >= 0 && (unsigned)a.slot >= slots) {
+            cli_error("%s: there is no KEY_DIGEST%d", rule, a.slot);
+        }
+        free(digest);
+        ota_device_file_close(f);
+        return CLI_EXIT_FAIL;
+    }
     int slot = a.slot;
-    for (unsigned i = 0; slot < 0 && i < OTA_DEVICE_KEY_DIGESTS; i++) {
+    for (unsigned i = 0; slot < 0 && i < slots; i++) {
         if (!sec->key_digest_set[i]) {
             slot = (int)i;
         }
     }
     if (slot < 0 || sec->key_digest_set[slot]) {
-        cli_error(slot < 0 ? "all 3 key digest eFuse blocks are burned"
+        cli_error(slot < 0 ? "all %u key digest eFuse blocks are burned"
                            : "KEY_DIGEST%d is already burned (eFuse bits cannot be cleared)",
-                  slot);
+                  slot < 0 ? (int)slots : slot);
         free(digest);
         ota_device_file_close(f);
         return CLI_EXIT_FAIL;
@@ -151,13 +186,15 @@ static void revoke_usage(FILE *out)
     fprintf(out, "Usage: ota efuse revoke-key [--json] DEVICE N\n"
                  "\n"
                  "Burn KEY_REVOKEN (N = 0..2): images signed only by key digest N are refused from now on,\n"
-                 "by the bootloader and by updates. Cannot be undone.\n"
+                 "by the bootloader and by updates. Cannot be undone. Refused on chips without key\n"
+                 "revocation (ESP32, ESP32-C2) and for a slot the chip does not have.\n"
                  "\n"
                  "Options:\n"
                  "      --json     print the result as one JSON object ({\"ok\": true, \"done\": ...})\n"
                  "  -h, --help     show this help\n"
                  "\n"
-                 "Exit status: 0 burned, 1 failed (DEVICE unreadable, I/O), 2 usage error (N not 0..2).\n");
+                 "Exit status: 0 burned, 1 failed (the chip cannot revoke key N, DEVICE unreadable, I/O),\n"
+                 "2 usage error (N not 0..2).\n");
 }
 
 static int efuse_revoke(int argc, char **argv)
@@ -174,7 +211,19 @@ static int efuse_revoke(int argc, char **argv)
     if (f == NULL) {
         return CLI_EXIT_FAIL;
     }
-    ota_device_file_device(f)->security.key_revoked[n] = true;
+    ota_device_t *dev = ota_device_file_device(f);
+    char rule[200];
+    if (!chip_has_sbv2(dev, rule, sizeof rule)) {
+        ota_device_file_close(f);
+        return CLI_EXIT_FAIL;
+    }
+    const ota_chip_info_t *chip = ota_chip_info(dev->chip_id);
+    if (!chip->sbv2.revocable || n >= chip_key_digests(dev)) {
+        cli_error("%s: there is no KEY_REVOKE%u", rule, (unsigned)n);
+        ota_device_file_close(f);
+        return CLI_EXIT_FAIL;
+    }
+    dev->security.key_revoked[n] = true;
     char what[64];
     snprintf(what, sizeof what, "burned KEY_REVOKE%u", (unsigned)n);
     return finish(f, a.cli.json, what);
@@ -182,19 +231,20 @@ static int efuse_revoke(int argc, char **argv)
 
 static void enable_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ota efuse enable-secure-boot [--json] DEVICE\n"
-            "\n"
-            "Burn SECURE_BOOT_EN (Secure Boot V2): from now on 'ota boot' boots only apps signed by a\n"
-            "burned, unrevoked key digest, and 'ota run' refuses app updates that are not. Needs at\n"
-            "least one such digest (refused otherwise: the device could boot nothing). Cannot be undone.\n"
-            "\n"
-            "Options:\n"
-            "      --json     print the result as one JSON object ({\"ok\": true, \"done\": ...})\n"
-            "  -h, --help     show this help\n"
-            "\n"
-            "Exit status: 0 burned, 1 failed (no usable key digest, DEVICE unreadable, I/O),\n"
-            "2 usage error.\n");
+    fprintf(out, "Usage: ota efuse enable-secure-boot [--json] DEVICE\n"
+                 "\n"
+                 "Burn SECURE_BOOT_EN (Secure Boot V2): from now on 'ota boot' boots only apps signed by a\n"
+                 "burned, unrevoked key digest, and 'ota run' refuses app updates that are not. Needs at\n"
+                 "least one such digest (refused otherwise: the device could boot nothing), and a chip with\n"
+                 "Secure Boot V2 at its revision (an ESP32 needs v3.0). Cannot be undone.\n"
+                 "\n"
+                 "Options:\n"
+                 "      --json     print the result as one JSON object ({\"ok\": true, \"done\": ...})\n"
+                 "  -h, --help     show this help\n"
+                 "\n"
+                 "Exit status: 0 burned, 1 failed (no usable key digest, no Secure Boot V2 on the chip at\n"
+                 "its revision, DEVICE unreadable, I/O),\n"
+                 "2 usage error.\n");
 }
 
 static int efuse_enable(int argc, char **argv)
@@ -207,9 +257,15 @@ static int efuse_enable(int argc, char **argv)
     if (f == NULL) {
         return CLI_EXIT_FAIL;
     }
-    ota_device_security_t *sec = &ota_device_file_device(f)->security;
+    ota_device_t *dev = ota_device_file_device(f);
+    ota_device_security_t *sec = &dev->security;
+    char rule[200];
+    if (!chip_has_sbv2(dev, rule, sizeof rule)) {
+        ota_device_file_close(f);
+        return CLI_EXIT_FAIL;
+    }
     bool usable = false;
-    for (unsigned i = 0; i < OTA_DEVICE_KEY_DIGESTS; i++) {
+    for (unsigned i = 0; i < chip_key_digests(dev); i++) {
         usable |= sec->key_digest_set[i] && !sec->key_revoked[i];
     }
     if (!usable) {

@@ -278,8 +278,8 @@ static void emit_chunk(growbuf_t *g, const uint8_t *old, const uint8_t *nw, size
 }
 
 /* A chunk waiting to be written: an empty chunk that follows (no diff, no extra: bsdiff emits one
- * when a match starts right where the previous ended) only adds its adjustment to it, because our
- * applier refuses chunks that make no progress (ota_delta.h). */
+ * when a match starts right where the previous ended) only adds its adjustment to it: appliers take
+ * empty chunks, but merging them saves their bytes. */
 typedef struct {
     bool have;
     size_t lastscan, lastpos, lenf, extra;
@@ -417,8 +417,16 @@ int delta_make(const uint8_t *old, size_t old_len, const uint8_t *new_img, size_
     if (!ota_hs_params_valid(w, l)) {
         return OTA_ERR_DELTA_HS_PARAMS;
     }
-    if (o.esp_header && old_len < OTA_DELTA_SHA256_LEN) {
-        return OTA_ERR_INVALID_SIZE;
+    uint8_t base[OTA_DELTA_SHA256_LEN];
+    if (o.esp_header) {
+        if (o.base_sha256 != NULL) {
+            memcpy(base, o.base_sha256, sizeof base);
+        } else {
+            int err = ota_delta_validation_hash(old, old_len, base, NULL);
+            if (err != OTA_OK) {
+                return err;
+            }
+        }
     }
     growbuf_t chunks = {0};
     int rc = OTA_OK;
@@ -442,14 +450,14 @@ int delta_make(const uint8_t *old, size_t old_len, const uint8_t *new_img, size_
     }
     size_t n = 0;
     if (o.esp_header) {
-        /* esp_delta_ota_patch_gen.py: magic, the base's validation hash (esptool's appended
-         * SHA-256, the image's last 32 bytes), zero padding to 64 bytes. */
+        /* esp_delta_ota_patch_gen.py: magic, the base's validation hash (what esptool image_info
+         * prints as "Validation Hash: ... (valid)"), zero padding to 64 bytes. */
         memset(p, 0, OTA_DELTA_ESP_HEADER_LEN);
         p[0] = (uint8_t)OTA_DELTA_ESP_MAGIC;
         p[1] = (uint8_t)(OTA_DELTA_ESP_MAGIC >> 8);
         p[2] = (uint8_t)(OTA_DELTA_ESP_MAGIC >> 16);
         p[3] = (uint8_t)(OTA_DELTA_ESP_MAGIC >> 24);
-        memcpy(p + 4, old + old_len - OTA_DELTA_SHA256_LEN, OTA_DELTA_SHA256_LEN);
+        memcpy(p + 4, base, OTA_DELTA_SHA256_LEN);
         n = OTA_DELTA_ESP_HEADER_LEN;
     }
     p[n++] = (uint8_t)(OTA_DELTA_PATCH_TYPE_SEQUENTIAL << 4 | OTA_DELTA_COMPRESSION_HEATSHRINK);

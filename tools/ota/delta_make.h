@@ -19,7 +19,11 @@ int delta_hs_encode(const uint8_t *in, size_t len, unsigned window_bits, unsigne
                     uint8_t **out, size_t *out_len);
 
 typedef struct {
-    bool esp_header;         /**< prepend the 64-byte esp_delta_ota header (base = old's last 32 bytes) */
+    bool esp_header; /**< prepend the 64-byte esp_delta_ota header naming the base's validation hash */
+    /** The base's validation hash for that header; NULL = the one of the app image at the start
+     *  of @p old (ota_delta_validation_hash: old may be a partition read back, the image followed
+     *  by padding or a signature sector), OTA_ERR_DELTA_NO_BASE_HASH if old has none. */
+    const uint8_t *base_sha256;
     unsigned window_bits;    /**< 0 = 8 (esp_delta_ota's) */
     unsigned lookahead_bits; /**< 0 = 7 */
 } delta_make_options_t;

@@ -12,11 +12,18 @@
 
 #include "ota/ota_app_image.h"
 
+/** Reads @p len bytes at @p offset of the image (a file, or a partition). */
+typedef int (*image_report_read_fn)(void *arg, uint32_t offset, void *buf, size_t len);
+
 /**
- * Print what esptool v4.9.1 `image_info --version 2` prints, for whatever @p info holds (a
- * truncated or invalid image shows the parts that could be decoded).
+ * Print what esptool v4.9.1 `image_info --version 2` prints after its "File size" line, for
+ * whatever @p info holds (a truncated or invalid image shows the parts that could be decoded).
+ * @p title_chip: esptool's args.chip.upper() ("ESP32C3" for --chip esp32c3, "ESP32-C3" when it
+ * detected the chip). The app / bootloader description is read through @p read (raw, as esptool
+ * prints it, NUL padding included); NULL: the decoded fields.
  */
-void image_report_text(FILE *out, const ota_image_info_t *info);
+void image_report_text(FILE *out, const ota_image_info_t *info, const char *title_chip,
+                       image_report_read_fn read, void *read_arg);
 
 /** The same facts as a JSON object (header, segments, checksum, hash, app_desc). */
 cJSON *image_report_json(const ota_image_info_t *info);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """scripts/check_tree.py can fail (issue 21): on a synthetic tree with a call cycle between two
-files, a call up the layers (formats -> service), a file over 600 lines and an unformatted file, it
-reports each of the four and nothing else; with those in a baseline it passes; a baseline entry
+files, a call up the layers (formats -> service), a src/ folder without a layer rank, a file over 600 lines and an unformatted file, it
+reports each of them and nothing else; with those in a baseline it passes; a baseline entry
 that no longer occurs and a new violation each make it fail again.
 
 The objects are compiled here with cc into a CMake-like object folder, so the symbol reading (nm)
@@ -27,6 +27,8 @@ SOURCES = {
     "src/service/ok.c": ("int fmt_fn(void);\nint core_fn(void);\nint ok_fn(void);\n\nint ok_fn(void)\n{\n"
                          "    return fmt_fn() + core_fn();\n}\n"),
     "src/core/c.c": "int core_fn(void);\n\nint core_fn(void)\n{\n    return 1;\n}\n",
+    # a folder the layer table does not know
+    "src/pipeline/p.c": "int pipe_fn(void);\n\nint pipe_fn(void)\n{\n    return 2;\n}\n",
     # 601 lines, formatted
     "src/core/long.c": "".join(f"int v{i};\n" for i in range(601)),
     # exactly 600 lines: allowed
@@ -38,6 +40,7 @@ EXPECTED = {
     "cycle src/service/x.c -> src/service/y.c",
     "cycle src/service/y.c -> src/service/x.c",
     "layer src/formats/f.c -> src/service/s.c",
+    "layer src/pipeline/ has no rank",
     "long src/core/long.c",
     "format src/core/ugly.c",
 }
@@ -82,7 +85,7 @@ def main():
         code, out = run(tree)
         print(out)
         check(code == 1, "no baseline: exit 1")
-        check(reported(out, "NEW") == EXPECTED, f"exactly the four violations (the cycle as its two edges) are new: {sorted(reported(out, 'NEW'))}")
+        check(reported(out, "NEW") == EXPECTED, f"exactly the expected violations (the cycle as its two edges) are new: {sorted(reported(out, 'NEW'))}")
         check("closes src/service/x.c -> src/service/y.c -> src/service/x.c" in out, "the cycle's chain of files")
         check(re.search(r"^    src/service/x.c -> src/service/y.c: y_fn$", out, re.M) is not None and
               re.search(r"^    src/service/y.c -> src/service/x.c: x_fn$", out, re.M) is not None,
@@ -94,11 +97,11 @@ def main():
         check(code == 0, "--write-baseline: exit 0")
         with open(os.path.join(tree, "baseline.txt")) as fh:
             entries = [ln for ln in fh if ln.strip() and not ln.startswith("#")]
-        check(len(entries) == 5 and all("  # " in ln for ln in entries), "baseline: five entries, each with a note")
+        check(len(entries) == 6 and all("  # " in ln for ln in entries), "baseline: six entries, each with a note")
 
         code, out = run(tree)
         check(code == 0, "everything in the baseline: exit 0")
-        check("5 baseline entries (5 remain, 0 stale)" in out, "the summary counts the remaining entries")
+        check("6 baseline entries (6 remain, 0 stale)" in out, "the summary counts the remaining entries")
 
         # fixing a violation without removing its entry fails: the list can only shrink
         with open(os.path.join(tree, "src/core/ugly.c"), "w") as fh:

@@ -210,6 +210,49 @@ static void test_espressif_patches_apply(void **state)
     }
 }
 
+/* A real release (issue 19): Espressif's esp_delta_ota_patch_gen.py patch between two shipped
+ * korvo_du1906 apps has several empty chunks in a row (no diff, no extra, an adjustment), which
+ * detools' C applier takes. It gives du1906_v1.4.0.bin byte for byte. */
+static void test_real_release_patch_applies(void **state)
+{
+    (void)state;
+    size_t old_len, patch_len, new_len;
+    uint8_t *old = load("releases/du1906_v1.2.2.bin", &old_len);
+    uint8_t *patch = load("releases/du1906_v1.2.2_to_v1.4.0.patch", &patch_len);
+    uint8_t *nw = load("releases/du1906_v1.4.0.bin", &new_len);
+    /* v1.2.2's validation hash, computed with Python's hashlib over the file without its last 32
+     * bytes (= those 32 bytes: the file is the image, unpadded) */
+    static const char k_base_hex[] = "b97588db64615cfb7284c3bf2ee01a975e2605a6a804549c30292112706e6b66";
+    uint8_t base[32];
+    for (size_t i = 0; i < 32; i++) {
+        unsigned b;
+        sscanf(k_base_hex + 2 * i, "%2x", &b);
+        base[i] = (uint8_t)b;
+    }
+    uint8_t vh[32];
+    uint32_t image_len = 0;
+    assert_int_equal(ota_delta_validation_hash(old, old_len, vh, &image_len), OTA_OK);
+    assert_memory_equal(vh, base, 32);
+    assert_int_equal(image_len, old_len);
+    ota_delta_header_t h;
+    assert_int_equal(ota_delta_parse_header(patch, patch_len, false, &h), OTA_OK);
+    assert_int_equal(ota_delta_base_matches(&h, base), OTA_OK);
+    assert_int_equal(h.new_size, new_len);
+    static const size_t steps[] = {4096, 65537, 333};
+    for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+        df_io_t io;
+        ota_delta_config_t cfg = {.old_size = old_len, .check_base = true, .expected_new_size = new_len};
+        memcpy(cfg.base_sha256, base, 32);
+        assert_int_equal(df_apply(old, old_len, patch, patch_len, steps[s], &cfg, &io), OTA_OK);
+        assert_int_equal(io.out_len, new_len);
+        assert_memory_equal(io.out, nw, new_len);
+        df_io_free(&io);
+    }
+    free(old);
+    free(patch);
+    free(nw);
+}
+
 /* ESP's "wrong patch" test: it applies, and the result is not the new image (the SHA-256 check
  * after the write refuses it). */
 static void test_espressif_bad_patch(void **state)
@@ -350,10 +393,25 @@ static void roundtrip(const uint8_t *old, size_t old_len, const uint8_t *nw, siz
     uint8_t *patch;
     size_t patch_len;
     delta_make_stats_t st;
+    /* The header names the base by its validation hash: an app image's (app_a.bin's is its last
+     * 32 bytes, the SHA-256 esptool appended); generated data is no image: the maker refuses it
+     * as esp_delta_ota_patch_gen.py does, unless the caller names the base. */
+    static const uint8_t k_named[32] = {0x5a, 1, 2, 3};
+    uint8_t want[32];
+    bool image = ota_delta_validation_hash(old, old_len, want, NULL) == OTA_OK;
+    if (esp && !image) {
+        assert_int_equal(delta_make(old, old_len, nw, new_len, &o, &patch, &patch_len, &st),
+                         OTA_ERR_DELTA_NO_BASE_HASH);
+        o.base_sha256 = k_named;
+        memcpy(want, k_named, sizeof want);
+    }
     assert_int_equal(delta_make(old, old_len, nw, new_len, &o, &patch, &patch_len, &st), OTA_OK);
     ota_delta_header_t h;
     assert_int_equal(ota_delta_parse_header(patch, patch_len, !esp, &h), OTA_OK);
     assert_int_equal(h.esp_header, esp);
+    if (esp) {
+        assert_memory_equal(h.base_sha256, want, 32);
+    }
     assert_int_equal(h.new_size, new_len);
     /* A patch making 0 bytes ends after its size: no heatshrink byte (detools does the same). */
     assert_int_equal(h.window_bits, new_len == 0 ? 0 : w ? w : 8);
@@ -424,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_hs_round_trip),
         cmocka_unit_test(test_espressif_patches_apply),
         cmocka_unit_test(test_espressif_bad_patch),
+        cmocka_unit_test(test_real_release_patch_applies),
         cmocka_unit_test(test_resume_at_every_boundary),
         cmocka_unit_test(test_replay_from_every_checkpoint),
         cmocka_unit_test(test_make_round_trips),

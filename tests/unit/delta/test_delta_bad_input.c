@@ -298,7 +298,7 @@ static void test_chunk_errors(void **state)
     free(p.buf);
 
     /* endless stream of empty chunks (all zeros: heatshrink makes megabytes of them from a few
-     * bytes), and an empty chunk that does not even move */
+     * bytes): refused after new size + 1 chunks */
     s.len = 0;
     for (int i = 0; i < 5000; i++) {
         df_put_byte(&s, 0);
@@ -306,17 +306,53 @@ static void test_chunk_errors(void **state)
     p = df_patch(false, NULL, 0, 5, 0, &s);
     assert_int_equal(apply_crafted(old, sizeof old, &p, NULL), OTA_ERR_DELTA_NO_PROGRESS);
     free(p.buf);
+    /* Several empty chunks in a row, one that does not move, are valid: detools' C applier
+     * (eerimoq/detools c/detools.c, process_adjustment) takes them and real releases have them
+     * (du1906_v1.2.2_to_v1.4.0.patch). new size 5: an empty chunk, three more (+7, 0, -3), then
+     * 5 diff bytes from old + 4. */
     s.len = 0;
     df_put_size(&s, 0);
+    for (int i = 0; i < 4; i++) {
+        static const int adj[4] = {2, 7, 0, -5};
+        df_put_size(&s, 0);
+        df_put_size(&s, 0);
+        df_put_size(&s, adj[i]);
+    }
+    df_put_size(&s, 5);
+    df_put(&s, "\0\0\0\0\0", 5);
     df_put_size(&s, 0);
     df_put_size(&s, 0);
-    df_put_size(&s, 7);
-    df_put_size(&s, 0);
-    df_put_size(&s, 0);
-    df_put_size(&s, -7);
     p = df_patch(false, NULL, 0, 5, 0, &s);
-    assert_int_equal(apply_crafted(old, sizeof old, &p, NULL), OTA_ERR_DELTA_NO_PROGRESS);
+    {
+        df_io_t io4;
+        assert_int_equal(df_apply(old, sizeof old, p.buf, p.len, 1, NULL, &io4), OTA_OK);
+        assert_int_equal(io4.out_len, 5);
+        assert_memory_equal(io4.out, old + 4, 5);
+        df_io_free(&io4);
+    }
     free(p.buf);
+    /* The bound: detools' encoder (detools/bsdiff.c create_patch_loop) writes each chunk at a
+     * strictly growing scan position 0..new size, so at most new size + 1 chunks. new size 5:
+     * one empty chunk + five 1-byte chunks = 6 applies; a second empty chunk (7) is refused. */
+    for (int extra_empty = 0; extra_empty < 2; extra_empty++) {
+        s.len = 0;
+        df_put_size(&s, 0);
+        for (int i = 0; i < 1 + extra_empty; i++) {
+            df_put_size(&s, 0);
+            df_put_size(&s, 0);
+            df_put_size(&s, 1);
+        }
+        for (int i = 0; i < 5; i++) {
+            df_put_size(&s, 0);
+            df_put_size(&s, 1);
+            df_put(&s, "v", 1);
+            df_put_size(&s, 0);
+        }
+        p = df_patch(false, NULL, 0, 5, 0, &s);
+        assert_int_equal(apply_crafted(old, sizeof old, &p, &out_len),
+                         extra_empty == 0 ? OTA_OK : OTA_ERR_DELTA_NO_PROGRESS);
+        free(p.buf);
+    }
     /* one leading empty chunk that moves the old position is what bsdiff makes: fine */
     s.len = 0;
     df_put_size(&s, 0);

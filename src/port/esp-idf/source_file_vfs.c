@@ -1,0 +1,167 @@
+/* file:// on ESP-IDF's VFS: fopen() of the path the core's rules give (file://sdcard/x ->
+ * <sdcard_root>/x, file:///abs -> /abs, ".." refused), which the VFS routes to the FAT file system
+ * the app mounted (esp_vfs_fat_sdspi_mount / _sdmmc_mount at "/sdcard"). FAT has no symbolic
+ * links, so a path below the root stays below it. The validator (ETag) is size and modification
+ * time, as on POSIX, so a file replaced between two runs is not resumed into. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ota/ota_err.h"
+#include "ota/ota_log.h"
+#include "ota/ota_mem.h"
+#include "ota/ota_source.h"
+#include "ota/ota_source_posix.h"
+#include "source/source_internal.h"
+
+static const char *TAG = "source";
+
+/* CONFIG_FATFS_MAX_LFN is 255; a mount point and a long name fit. */
+#define PATH_MAX_LEN 300
+
+typedef struct {
+    ota_source_t base;
+    FILE *fp;
+    uint64_t end; /* offset after the last byte to read */
+} vfs_source_t;
+
+static int vfs_read(ota_source_t *src, void *buf, size_t len)
+{
+    vfs_source_t *f = (vfs_source_t *)src;
+    ota_source_info_t *info = &f->base.info;
+    uint64_t left = f->end - info->offset;
+    if (len > left) {
+        len = (size_t)left;
+    }
+    if (len > 0x7FFFFFFFu) {
+        len = 0x7FFFFFFFu;
+    }
+    if (len == 0) {
+        return 0;
+    }
+    size_t n = fread(buf, 1, len, f->fp);
+    if (n == 0) {
+        bool failed = ferror(f->fp) != 0;
+        ota_source_set_error(info, "%s at offset %llu of %lld", failed ? strerror(errno) : "file ended early",
+                             (unsigned long long)info->offset, (long long)info->total_size);
+        OTA_LOGE(TAG, "%s", info->error);
+        return failed ? OTA_ERR_SRC_READ : OTA_ERR_SRC_TRUNCATED;
+    }
+    info->offset += n;
+    return (int)n;
+}
+
+static void vfs_close(ota_source_t *src)
+{
+    vfs_source_t *f = (vfs_source_t *)src;
+    fclose(f->fp);
+    ota_free(f);
+}
+
+static const ota_source_ops_t k_ops = {.read = vfs_read, .close = vfs_close};
+
+static int errno_to_err(int e)
+{
+    switch (e) {
+    case ENOENT:
+    case ENOTDIR: return OTA_ERR_SRC_FILE_NOT_FOUND;
+    case EISDIR: return OTA_ERR_SRC_IS_DIRECTORY;
+    case EACCES:
+    case EPERM: return OTA_ERR_SRC_PERMISSION;
+    default: return OTA_ERR_SRC_READ;
+    }
+}
+
+static int open_path(const char *path, uint64_t offset, const ota_source_expect_t *expect, FILE **fp_out,
+                     ota_source_info_t *info)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        int e = errno;
+        ota_source_set_error(info, "%s: %s", path, strerror(e));
+        return errno_to_err(e);
+    }
+    if (S_ISDIR(st.st_mode)) {
+        ota_source_set_error(info, "%s: is a directory", path);
+        return OTA_ERR_SRC_IS_DIRECTORY;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ota_source_set_error(info, "%s: not a regular file", path);
+        return OTA_ERR_SRC_NOT_REGULAR_FILE;
+    }
+    info->total_size = (int64_t)st.st_size;
+    snprintf(info->etag, sizeof info->etag, "\"%llx-%llx\"", (unsigned long long)st.st_mtime,
+             (unsigned long long)st.st_size);
+    int err = ota_source_check_expect(info, expect, info->etag, info->total_size);
+    if (err != OTA_OK) {
+        return err;
+    }
+    if (offset > (uint64_t)st.st_size) {
+        ota_source_set_error(info, "%s has %lld bytes, cannot resume at %llu", path, (long long)st.st_size,
+                             (unsigned long long)offset);
+        return OTA_ERR_SRC_RESOURCE_CHANGED;
+    }
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL) {
+        int e = errno;
+        ota_source_set_error(info, "%s: %s", path, strerror(e));
+        return errno_to_err(e);
+    }
+    if (offset > 0 && fseek(fp, (long)offset, SEEK_SET) != 0) {
+        ota_source_set_error(info, "%s: seek to %llu: %s", path, (unsigned long long)offset, strerror(errno));
+        fclose(fp);
+        return OTA_ERR_SRC_READ;
+    }
+    *fp_out = fp;
+    return OTA_OK;
+}
+
+int ota_source_file_open(const ota_source_config_t *cfg_in, const char *uri, uint64_t offset,
+                         const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag)
+{
+    *out = NULL;
+    ota_source_info_t info;
+    ota_source_info_init(&info, offset);
+    ota_source_posix_config_t cfg = ota_source_posix_config_resolve(cfg_in);
+    char path[PATH_MAX_LEN];
+    FILE *fp = NULL;
+    int err = ota_uri_file_path(uri, cfg.sdcard_root, path, sizeof path);
+    if (err != OTA_OK) {
+        ota_source_set_error(&info, "%s: %s", uri,
+                             err == OTA_ERR_SRC_PATH_ESCAPE ? "'..' is not allowed in a file URI"
+                                                            : "not file://sdcard/PATH or file:///PATH");
+        err = err == OTA_ERR_BUFFER_TOO_SMALL ? OTA_ERR_SRC_URI : err;
+    } else {
+        err = open_path(path, offset, expect, &fp, &info);
+    }
+    vfs_source_t *f = NULL;
+    if (err == OTA_OK) {
+        f = ota_calloc(1, sizeof *f);
+        if (f == NULL) {
+            fclose(fp);
+            err = OTA_ERR_NO_MEM;
+        }
+    }
+    if (err != OTA_OK) {
+        OTA_LOGE(TAG, "%s: %s", ota_strerror(err), info.error);
+        if (diag != NULL) {
+            *diag = info;
+        }
+        return err;
+    }
+    f->base.ops = &k_ops;
+    f->base.info = info;
+    f->fp = fp;
+    f->end = (uint64_t)info.total_size;
+    if (expect != NULL && expect->length != 0 && expect->length < f->end - offset) {
+        f->end = offset + expect->length;
+    }
+    OTA_LOGD(TAG, "open %s (%lld bytes) at offset %llu", path, (long long)info.total_size,
+             (unsigned long long)offset);
+    if (diag != NULL) {
+        *diag = info;
+    }
+    *out = &f->base;
+    return OTA_OK;
+}
