@@ -100,6 +100,9 @@ def include_flags(esp_idf, lists):
     if missing:
         raise SystemExit("esp_idf_check: not in %s: %s" % (comps, " ".join(missing)))
     flags = ["-I" + os.path.join(TEST_DIR, "sdkconfig")]
+    # the component's definitions (target_compile_definitions(${COMPONENT_LIB} PUBLIC ...)) reach
+    # its own files and the app's
+    flags += ["-D" + d for d in lists["ota_service"].get("DEFINES", [])]
     for comp in ("ota_service", "main"):
         for kind in ("INCLUDE_DIRS", "PRIV_INCLUDE_DIRS"):
             flags += ["-I" + d for d in lists[comp].get(kind, [])]

@@ -22,10 +22,17 @@ extern "C" {
 #define OTA_SHA256_LEN 32
 #define OTA_MD5_LEN    16
 
-/* 256 bytes: PSA Crypto's psa_hash_operation_t holds any of its hashes (232 bytes in Mbed TLS
- * 2.28), see src/port/psa/crypto_psa.c. */
+/* The backend's SHA-256 state lives in this opaque block. 128 bytes hold OpenSSL's and Mbed TLS's
+ * (the host and bare-metal builds). PSA Crypto's psa_hash_operation_t holds any of its hashes (232
+ * bytes in Mbed TLS 2.28), so a build on the PSA backend (the ESP-IDF component, the PSA tests)
+ * defines OTA_SHA256_CTX_SIZE=256 for every file; src/port/psa/crypto_psa.c asserts that it fits.
+ * The size is kept per backend because the service embeds these contexts: 256 everywhere would add
+ * to the heap and RAM figures of the builds that do not need it. */
+#ifndef OTA_SHA256_CTX_SIZE
+#define OTA_SHA256_CTX_SIZE 128
+#endif
 typedef struct {
-    _Alignas(8) unsigned char opaque[256];
+    _Alignas(8) unsigned char opaque[OTA_SHA256_CTX_SIZE];
 } ota_sha256_ctx_t;
 
 void ota_sha256_init(ota_sha256_ctx_t *ctx);

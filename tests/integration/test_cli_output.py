@@ -105,8 +105,10 @@ class CombinedLog(unittest.TestCase):
             text = f.read().decode()
         self.assertTrue(text.endswith("\n"), "the log ends in the middle of a line")
         lines = text.splitlines()
+        # the running app is `ota image make`'s default, ESP-IDF v5.5.4: esp_https_ota's v5.4+ wording
+        # (components/esp_https_ota/src/esp_https_ota.c, docs/images-and-boot.md)
         for want in ("boot: Loaded app from partition at offset 0x10000", "[2.2] Start OTA service",
-                     "esp_https_ota: Starting OTA...", "esp_https_ota: Writing to partition subtype 17 at offset 0x110000"):
+                     "esp_https_ota: Starting OTA...", "esp_https_ota: Writing to <ota_1> partition at offset 0x110000"):
             self.assertTrue(any(want in line for line in lines), f"{want!r} not in the log:\n{text}")
 
 
