@@ -2,7 +2,7 @@
 # Install the Debian packages a make target needs, only those that are missing.
 #   scripts/install-deps.sh build   compile the library and the `ota` CLI
 #   scripts/install-deps.sh demo    + python3 (make demo serves the app with python3 -m http.server)
-#   scripts/install-deps.sh test    + cmocka, python3, nginx, openssl, clang + libFuzzer (make check,
+#   scripts/install-deps.sh test    + cmocka, python3, nginx, openssl, clang + libFuzzer, clang-format (make check,
 #                                   make fuzz: the fuzz harnesses build with clang; llvm symbolizes)
 #   scripts/install-deps.sh bench   + valgrind, curl, strace, linux-perf, time (make bench)
 #   scripts/install-deps.sh mcu     cross toolchains, picolibc, QEMU, Mbed TLS source (make mcu)
@@ -17,10 +17,11 @@ demo="$build python3"
 mcu="$build libcmocka-dev python3 gcc-arm-none-eabi picolibc-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc dpkg-dev"
 # gcc-multilib + qemu-user: the unit tests also run as a 32-bit program (tests/m32), under
 # qemu-i386 where the kernel has no IA32 emulation.
+# clang-format: scripts/check_tree.py fails on an unformatted C file (make format applies .clang-format).
 # jq: docs/ci.md asserts on `ota run --json` with it, and the doc test (tests/docs) runs that page.
 # libbsd-dev: ESP-IDF's Linux-target esp_partition (tests/esp-idf) includes <bsd/sys/cdefs.h>.
 # python3-kconfiglib: the ESP-IDF component's Kconfig parsed and evaluated (scripts/esp_idf_check.py).
-test="$build libcmocka-dev python3 jq nginx openssl clang libclang-rt-14-dev llvm gcc-multilib qemu-user libbsd-dev python3-kconfiglib $mcu"
+test="$build libcmocka-dev python3 jq nginx openssl clang clang-format libclang-rt-14-dev llvm gcc-multilib qemu-user libbsd-dev python3-kconfiglib $mcu"
 bench="$test valgrind curl strace linux-perf time"
 
 case "${1:-build}" in

@@ -1,4 +1,5 @@
-/* ota_crypto.h on OpenSSL libcrypto + zlib.
+/* ota_crypto.h on OpenSSL libcrypto. ota_crc32_le is zlib's, in src/port/mbedtls/crc32_zlib.c: one
+ * file for both host backends (the library links it beside this one).
  *
  * The low-level SHA256_* calls are deprecated in OpenSSL 3 in favour of EVP, but EVP allocates a
  * context per digest and adds a method dispatch per update; the low-level state is a plain struct
@@ -10,7 +11,6 @@
 #include <openssl/md5.h>
 #include <openssl/opensslv.h>
 #include <openssl/sha.h>
-#include <zlib.h>
 
 _Static_assert(sizeof(SHA256_CTX) <= sizeof(((ota_sha256_ctx_t *)0)->opaque),
                "ota_sha256_ctx_t too small for SHA256_CTX");
@@ -60,20 +60,6 @@ void ota_sha384(const void *data, size_t len, uint8_t out[OTA_SHA384_LEN])
 void ota_md5(const void *data, size_t len, uint8_t out[OTA_MD5_LEN])
 {
     MD5(data, len, out);
-}
-
-uint32_t ota_crc32_le(uint32_t crc, const void *data, size_t len)
-{
-    /* zlib takes uInt lengths; feed large buffers in pieces. */
-    const unsigned char *p = data;
-    uLong c = crc;
-    while (len > 0) {
-        uInt n = len > 0x40000000u ? 0x40000000u : (uInt)len;
-        c = crc32(c, p, n);
-        p += n;
-        len -= n;
-    }
-    return (uint32_t)c;
 }
 
 const char *ota_crypto_backend(void)
