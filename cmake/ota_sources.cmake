@@ -17,7 +17,7 @@ set(OTA_HOST_ONLY_FILES
   flash/flash_emu.c)
 
 # The release manifest (formats/manifest.c, on Debian's header-only jsmn) and its signature check.
-set(OTA_MANIFEST_FILES formats/manifest.c secure/manifest_sig.c)
+set(OTA_MANIFEST_FILES formats/manifest.c formats/manifest_check.c secure/manifest_sig.c)
 
 # ota_collect_sources(SRC_ROOT CORE_VAR HOST_VAR): absolute paths of both lists.
 function(ota_collect_sources src_root core_var host_var)
@@ -35,7 +35,7 @@ function(ota_collect_sources src_root core_var host_var)
   # build tree, given to that file alone with -isystem, so a cross compiler (which must not see the
   # host's /usr/include) gets it too.
   # Where there is no jsmn (an ESP-IDF project: ESP-IDF does not ship it), the release manifest's
-  # parser and its signature check (OTA_MANIFEST_FILES) are left out of the core, with a message.
+  # parser, its table check and its signature check (OTA_MANIFEST_FILES) are left out of the core, with a message.
   find_file(OTA_JSMN_HEADER jsmn.h PATHS /usr/include NO_DEFAULT_PATH NO_CMAKE_FIND_ROOT_PATH)
   if(OTA_JSMN_HEADER)
     configure_file(${OTA_JSMN_HEADER} ${CMAKE_BINARY_DIR}/ota_jsmn/jsmn.h COPYONLY)
