@@ -1044,19 +1044,25 @@ SECTION_COMMANDS = {
                 "ota_bench update (secure, ...)",
     "7 delta": "delta make / apply, delta make (2 MiB, timed), delta_bench, ota_bench update (delta / full)",
 }
-MCU_BEGIN = "<!-- mcu-footprint:begin"
-MCU_END = "<!-- mcu-footprint:end -->"
+# Sections other tools write into BENCHMARKS.md between their markers: `make mcu`
+# (scripts/mcu_footprint.py) and the ESP-IDF footprint (scripts/esp_idf_check.py footprint).
+KEPT_SECTIONS = (("<!-- mcu-footprint:begin", "<!-- mcu-footprint:end -->"),
+                 ("<!-- esp-idf-footprint:begin", "<!-- esp-idf-footprint:end -->"))
 
 
 def mcu_block(path):
-    """The section `make mcu` (scripts/mcu_footprint.py) keeps in BENCHMARKS.md, markers included, or ''."""
+    """The sections other tools keep in BENCHMARKS.md (KEPT_SECTIONS), markers included, or ''."""
     try:
         with open(path) as f:
             text = f.read()
     except OSError:
         return ""
-    i, j = text.find(MCU_BEGIN), text.find(MCU_END)
-    return text[i:j + len(MCU_END)] if 0 <= i < j else ""
+    blocks = []
+    for begin, end in KEPT_SECTIONS:
+        i, j = text.find(begin), text.find(end)
+        if 0 <= i < j:
+            blocks.append(text[i:j + len(end)])
+    return "\n\n".join(blocks)
 
 
 def machine_info(b):

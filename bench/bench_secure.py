@@ -128,9 +128,12 @@ def setup_device(b, sec):
     os.makedirs(d, exist_ok=True)
     table = os.path.join(b.work, "table16.csv")
     dev = os.path.join(d, "dev16s.pristine.bin")
-    r.run([ota, "flash", "create", "--table", table, "--size", "16MB", dev], "secure setup: device")
+    # an ESP32-C6: ECDSA P-256 is one of its Secure Boot V2 schemes; an ESP32's is RSA-3072 only
+    # (soc_caps.h v6.0.2; the chip table, docs/security.md)
+    r.run([ota, "flash", "create", "--chip", "esp32c6", "--table", table, "--size", "16MB", dev],
+          "secure setup: device")
     factory, signed = os.path.join(d, "factory.bin"), os.path.join(d, "factory_s.bin")
-    r.run([ota, "image", "make", "--version", "0.0.1", "--project", "factory", "--size", "60K", factory])
+    r.run([ota, "image", "make", "--chip", "esp32c6", "--version", "0.0.1", "--project", "factory", "--size", "60K", factory])
     r.run([ota, "image", "sign", "--keyfile", os.path.join(sec, "key_ecdsa256.pem"), factory, signed],
           "secure setup: sign")
     r.run([ota, "partition", "write", dev, "factory", signed])
@@ -150,7 +153,7 @@ def setup_device(b, sec):
         plain = os.path.join(d, f"app_{n}.bin")
         signed = os.path.join(d, f"app_{n}_s.bin")
         enc = os.path.join(b.www, f"app_{n}_s.enc")
-        r.run([ota, "image", "make", "--version", "2.0.0", "--project", "bench", "--size", str(n),
+        r.run([ota, "image", "make", "--chip", "esp32c6", "--version", "2.0.0", "--project", "bench", "--size", str(n),
                "--seed", str(100 + i), plain], "secure setup: image")
         r.run([ota, "image", "sign", "--keyfile", os.path.join(sec, "key_ecdsa256.pem"), plain, signed])
         r.run([ota, "image", "encrypt", "--scheme", "rsa3072", signed, os.path.join(sec, "enc_rsa3072_pub.pem"), enc],
@@ -264,7 +267,7 @@ def heap(b, sec, pristine, images):
     with open(os.path.join(sec, "digest_ecdsa256.bin"), "rb") as f:
         digest = f.read().hex()
     with open(seclines, "w") as f:
-        f.write(f"secure_boot_v2=1\nsecure_boot_key_digest0={digest}\n")
+        f.write(f"chip=esp32c6\nsecure_boot_v2=1\nsecure_boot_key_digest0={digest}\n")
     key = "rsa3072:" + os.path.join(sec, "enc_rsa3072_priv.pem")
     cases = (("signed only", "file://" + img["signed"], [], "file"),
              ("signed + encrypted", "file://" + img["enc"], ["--decrypt-key", key], "file"),

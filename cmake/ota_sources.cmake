@@ -14,6 +14,7 @@ set(OTA_HOST_ONLY_FILES
   formats/partition_csv_write.c
   formats/sdkconfig.c
   boot/bootloader.c
+  boot/boot_banner.c
   flash/flash_emu.c)
 
 # The release manifest (formats/manifest.c, on Debian's header-only jsmn) and its signature check.
