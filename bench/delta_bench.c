@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ota/ota_delta.h"
+#include "formats/ota_delta.h"
 #include "ota/ota_err.h"
 
 static uint8_t *slurp(const char *path, size_t *len)

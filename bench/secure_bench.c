@@ -24,7 +24,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_enc_img.h"
 #include "ota/ota_enc_img_decrypt.h"
 #include "ota/ota_err.h"

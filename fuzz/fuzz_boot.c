@@ -8,10 +8,10 @@
  */
 #include "fuzz.h"
 
-#include "ota/ota_bootloader.h"
+#include "ota/sim/ota_bootloader.h"
 #include "ota/ota_device.h"
-#include "ota/ota_flash.h"
-#include "ota/ota_flash_emu.h"
+#include "ota/port/ota_flash.h"
+#include "ota/sim/ota_flash_emu.h"
 #include "ota/ota_ops.h"
 #include "ota/ota_otadata.h"
 #include "ota/ota_partition.h"

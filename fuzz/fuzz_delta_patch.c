@@ -8,7 +8,7 @@
  * Built and run by the harness framework (fuzz/harnesses.cmake, docs/fuzzing.md). */
 #include "fuzz.h"
 
-#include "ota/ota_delta.h"
+#include "formats/ota_delta.h"
 #include "ota/ota_err.h"
 
 OTA_FUZZ_QUIET_INIT

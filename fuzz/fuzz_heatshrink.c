@@ -8,7 +8,7 @@
 #include "fuzz.h"
 
 #include "ota/ota_err.h"
-#include "ota/ota_heatshrink.h"
+#include "formats/ota_heatshrink.h"
 
 OTA_FUZZ_QUIET_INIT
 

@@ -8,7 +8,7 @@
  */
 #include "fuzz.h"
 
-#include "ota/ota_source.h"
+#include "ota/port/ota_source.h"
 #include "source/source_internal.h"
 
 OTA_FUZZ_QUIET_INIT

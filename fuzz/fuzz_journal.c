@@ -8,7 +8,7 @@
  */
 #include "fuzz.h"
 
-#include "ota/ota_install_journal.h"
+#include "formats/ota_install_journal.h"
 #include "service/partition_writer.h"
 
 OTA_FUZZ_QUIET_INIT

@@ -6,7 +6,7 @@
 #include "fuzz.h"
 
 #include "ota/ota_err.h"
-#include "ota/ota_sdkconfig.h"
+#include "ota/sim/ota_sdkconfig.h"
 
 OTA_FUZZ_QUIET_INIT
 

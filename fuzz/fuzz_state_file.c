@@ -7,7 +7,7 @@
 #include "fuzz.h"
 
 #include "ota/ota_device.h"
-#include "ota/ota_device_file.h"
+#include "ota/sim/ota_device_file.h"
 #include "ota/ota_partition.h"
 
 OTA_FUZZ_QUIET_INIT

@@ -6,7 +6,7 @@
  */
 #include "fuzz.h"
 
-#include "ota/ota_source.h"
+#include "ota/port/ota_source.h"
 
 OTA_FUZZ_QUIET_INIT
 

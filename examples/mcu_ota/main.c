@@ -15,15 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_bootloader.h"
+#include "ota/sim/ota_bootloader.h"
 #include "ota/ota_err.h"
-#include "ota/ota_flash_emu.h"
+#include "ota/sim/ota_flash_emu.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 #include "ota/ota_ops.h"
 #include "ota/ota_otadata.h"
-#include "ota/ota_port.h"
-#include "ota/ota_port_baremetal.h"
+#include "ota/port/ota_port.h"
+#include "ota/port/ota_port_baremetal.h"
 #include "ota/ota_update_features.h"
 #include "ota_example.h"
 #include "mcu_board.h"

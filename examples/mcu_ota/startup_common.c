@@ -6,7 +6,7 @@
 #include <picotls.h>
 
 #include "mcu_board.h"
-#include "ota/ota_port_baremetal.h"
+#include "ota/port/ota_port_baremetal.h"
 
 extern uint8_t __data_source[], __data_start[], __data_end[];
 extern uint8_t __bss_start[], __bss_end[];

@@ -2,7 +2,7 @@
  * handlers. A fault ends the run with status 3 so a test never hangs on it. */
 #include <stdint.h>
 
-#include "ota/ota_port_baremetal.h"
+#include "ota/port/ota_port_baremetal.h"
 
 extern uint8_t __stack[];
 void mcu_reset_c(void);

@@ -1,5 +1,5 @@
 /* A RISC-V trap in this firmware is a bug: say so and end the run. */
-#include "ota/ota_port_baremetal.h"
+#include "ota/port/ota_port_baremetal.h"
 
 void mcu_trap_c(void);
 

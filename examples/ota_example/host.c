@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ota/ota_device_file.h"
+#include "ota/sim/ota_device_file.h"
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
 #include "ota/ota_ops.h"

@@ -13,8 +13,8 @@
 
 #include <stdbool.h>
 
-#include "ota/ota_bootloader.h"
-#include "ota/ota_device_file.h"
+#include "ota/sim/ota_bootloader.h"
+#include "ota/sim/ota_device_file.h"
 #include "ota_example.h"
 
 typedef struct {

@@ -6,7 +6,7 @@
 
 #include "host.h"
 #include "ota/ota_err.h"
-#include "ota/ota_log_posix.h"
+#include "ota/port/ota_log_posix.h"
 
 int main(int argc, char **argv)
 {

@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-#include "ota/ota_source_posix.h"
+#include "ota/port/ota_source_posix.h"
 #include "ota/ota_service.h"
 
 #ifdef __cplusplus

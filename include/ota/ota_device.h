@@ -18,7 +18,7 @@
 
 #include "ota/ota_bootloader_image.h"
 #include "ota/ota_enc_img_decrypt.h"
-#include "ota/ota_flash.h"
+#include "ota/port/ota_flash.h"
 #include "ota/ota_partition.h"
 
 #ifdef __cplusplus

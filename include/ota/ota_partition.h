@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ota/ota_flash.h"
+#include "ota/port/ota_flash.h"
 
 #ifdef __cplusplus
 extern "C" {

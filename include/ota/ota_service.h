@@ -35,7 +35,7 @@
 #include <stdint.h>
 
 #include "ota/ota_device.h"
-#include "ota/ota_source.h"
+#include "ota/port/ota_source.h"
 
 #ifdef __cplusplus
 extern "C" {

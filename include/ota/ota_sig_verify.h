@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_sig_block.h"
 
 #ifdef __cplusplus

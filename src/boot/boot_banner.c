@@ -7,9 +7,9 @@
 
 #include "ota/ota_bootloader_image.h"
 #include "ota/ota_err.h"
-#include "ota/ota_flash.h"
+#include "ota/port/ota_flash.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 #include "ota/ota_ops.h"
 #include "ota/ota_partition.h"
 

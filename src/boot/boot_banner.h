@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "ota/ota_device.h"
-#include "ota/ota_idf_console.h"
+#include "formats/ota_idf_console.h"
 
 /* Log "ESP-IDF ... 2nd stage bootloader" up to "Enabling RNG early entropy source..." and set
  * @p ver to the bootloader's ESP-IDF: its esp_bootloader_desc_t (v5.2+), else the strings of an

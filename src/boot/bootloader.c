@@ -1,15 +1,15 @@
 /* The simulated second-stage bootloader: bootloader_utility.c's selection and fallback, with the
  * same log lines. See ota_bootloader.h. */
-#include "ota/ota_bootloader.h"
+#include "ota/sim/ota_bootloader.h"
 
 #include <string.h>
 
 #include "ota/ota_err.h"
-#include "ota/ota_idf_console.h"
+#include "formats/ota_idf_console.h"
 #include "boot_banner.h"
-#include "ota/ota_image_sig.h"
+#include "boot/ota_image_sig.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 #include "ota/ota_ops.h"
 #include "ota/ota_otadata.h"
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "ota/ota_app_image.h"
-#include "ota/ota_idf_console.h"
+#include "formats/ota_idf_console.h"
 #include "ota/ota_log.h"
 
 void ota_idf_log(const ota_idf_version_t *ver, ota_idf_line_t line, const ota_idf_args_t *args)

@@ -1,12 +1,12 @@
 /* Secure Boot V2 checks of an app in flash (ota_image_sig.h). */
-#include "ota/ota_image_sig.h"
+#include "boot/ota_image_sig.h"
 
 #include <string.h>
 
 #include "ota/ota_app_image.h"
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 #include "ota/ota_ops.h"
 
 #define READ_CHUNK 4096u

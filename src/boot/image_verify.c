@@ -5,7 +5,7 @@
 #include "ota/ota_app_image.h"
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 
 static const char *TAG = "esp_image";
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "ota/ota_err.h"
-#include "ota/ota_image_sig.h"
+#include "boot/ota_image_sig.h"
 #include "ota/ota_log.h"
 
 static const char *TAG = "esp_ota_ops";

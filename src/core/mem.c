@@ -2,11 +2,11 @@
  * else to the port's heap (ota_port.h), which counts. The core itself holds no heap and no
  * counters, so it needs neither malloc nor atomics (a 64-bit atomic is a library call on a
  * 32-bit microcontroller, and rv32imc has no atomics at all). */
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 
 #include <string.h>
 
-#include "ota/ota_port.h"
+#include "ota/port/ota_port.h"
 
 /* Process-wide, like the log sink: set once at start-up (ota_mem.h). */
 static ota_allocator_t s_allocator;

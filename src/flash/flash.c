@@ -1,6 +1,6 @@
 /* Bounds and alignment checks in front of a flash backend, and the range helpers every writer
  * uses. Checking here means a backend (emulator or MCU driver) only ever sees valid requests. */
-#include "ota/ota_flash.h"
+#include "ota/port/ota_flash.h"
 
 #include "ota/ota_err.h"
 

@@ -1,11 +1,11 @@
 /* Emulated NOR flash; see ota_flash_emu.h for the model. */
-#include "ota/ota_flash_emu.h"
+#include "ota/sim/ota_flash_emu.h"
 
 #include <string.h>
 
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 
 static const char *TAG = "flash_emu";
 

@@ -4,11 +4,11 @@
  * lengths only, so the segment count and the exact size are known before anything is written, and
  * emit() then streams the bytes (payload from a per-segment pseudo-random stream) without holding
  * the image. */
-#include "ota/ota_app_image_builder.h"
+#include "ota/sim/ota_app_image_builder.h"
 
 #include <string.h>
 
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 
 #define ALIGN   OTA_IMAGE_MMU_PAGE_DEFAULT /* esptool IROM_ALIGN */

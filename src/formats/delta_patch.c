@@ -1,7 +1,7 @@
 /* esp_delta_ota / detools sequential-patch applier: see ota_delta.h and docs/delta.md. Pure: the
  * old image and the output are the caller's callbacks; no allocation. Written from the format's
  * description in detools (eerimoq/detools) and ESP-IDF's esp_delta_ota; no code taken. */
-#include "ota/ota_delta.h"
+#include "formats/ota_delta.h"
 
 #include <string.h>
 

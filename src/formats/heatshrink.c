@@ -1,7 +1,7 @@
 /* Streaming heatshrink (LZSS) decoder, see ota_heatshrink.h and docs/delta.md. Pure: no I/O, no
  * allocation; the window is the caller's. Written from the format's description (heatshrink by
  * Scott Vokes, as used by detools); bit-compatible with heatshrink_decoder.c. */
-#include "ota/ota_heatshrink.h"
+#include "formats/ota_heatshrink.h"
 
 #include <string.h>
 

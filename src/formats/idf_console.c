@@ -1,6 +1,6 @@
 /* The console wording of each ESP-IDF version (pure): the idf_ver parser and the one table of
  * "from version X, line Y". See ota_idf_console.h. */
-#include "ota/ota_idf_console.h"
+#include "formats/ota_idf_console.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* Byte format of the install journal; see ota_install_journal.h. */
-#include "ota/ota_install_journal.h"
+#include "formats/ota_install_journal.h"
 
 #include <string.h>
 
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 #include "byte_order.h"
 

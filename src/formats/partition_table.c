@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 #include "partition_internal.h"
 #include "byte_order.h"

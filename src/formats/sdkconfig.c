@@ -1,5 +1,5 @@
 /* sdkconfig text: CONFIG_X=value lines, Kconfig strings, "is not set" comments (see ota_sdkconfig.h). Pure. */
-#include "ota/ota_sdkconfig.h"
+#include "ota/sim/ota_sdkconfig.h"
 
 #include <string.h>
 

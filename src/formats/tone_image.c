@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 #include "tone_image_internal.h"
 

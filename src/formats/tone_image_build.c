@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 #include "tone_image_internal.h"
 

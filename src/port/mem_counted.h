@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_port.h"
+#include "ota/port/ota_port.h"
 
 #if !defined(OTA_MEM_HEADER_SIZE) || !defined(OTA_MEM_ATOMIC)
 #error "define OTA_MEM_HEADER_SIZE, OTA_MEM_ATOMIC and ota_mem_count_t before including mem_counted.h"

@@ -3,7 +3,7 @@
  * manifest is checked by the same code as a signed app or data partition (ota_sig_verify.h). */
 #include <string.h>
 
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
 #include "ota/ota_manifest.h"

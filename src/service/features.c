@@ -5,10 +5,10 @@
 
 #include "features.h"
 #include "ota/ota_app_image.h"
-#include "ota/ota_delta.h"
+#include "formats/ota_delta.h"
 #include "ota/ota_err.h"
-#include "ota/ota_image_sig.h"
-#include "ota/ota_stage_decrypt.h"
+#include "boot/ota_image_sig.h"
+#include "service/ota_stage_decrypt.h"
 #include "stage_delta.h"
 #include "verifier_sig.h"
 

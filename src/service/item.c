@@ -7,7 +7,7 @@
 
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 #include "service_internal.h"
 
 static void note_error(ota_item_t *item, int err, const ota_source_info_t *info);

@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #include "ota/ota_device.h"
-#include "ota/ota_install_journal.h"
+#include "formats/ota_install_journal.h"
 #include "ota/ota_partition.h"
 
 typedef struct {

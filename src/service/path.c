@@ -5,7 +5,7 @@
 #include "item.h"
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 #include "ota/ota_path.h"
 #include "service_internal.h"
 

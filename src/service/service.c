@@ -8,8 +8,8 @@
 
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
-#include "ota/ota_port.h"
+#include "ota/port/ota_mem.h"
+#include "ota/port/ota_port.h"
 #include "ota/ota_proc_default.h"
 #include "item.h"
 #include "service_internal.h"

@@ -1,13 +1,13 @@
 /* The decrypt stage (ota_stage_decrypt.h). The decryptor writes up to 16 bytes more than it is
  * fed (a held-back AES block); the item may lend less room than that (it stops output exactly at
  * sector boundaries), so such output goes through a small carry buffer. */
-#include "ota/ota_stage_decrypt.h"
+#include "service/ota_stage_decrypt.h"
 
 #include <string.h>
 
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 
 static const char *TAG = "esp_encrypted_img";
 

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "ota/ota_app_image.h"
-#include "ota/ota_delta.h"
+#include "formats/ota_delta.h"
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 #include "ota/ota_ops.h"
 #include "service_internal.h"
 

@@ -8,9 +8,9 @@
 
 #include "ota/ota_app_image.h"
 #include "ota/ota_err.h"
-#include "ota/ota_image_sig.h"
+#include "boot/ota_image_sig.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 #include "service_internal.h"
 
 static const char *TAG = "secure_boot_v2";

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "ota/ota_err.h"
-#include "ota/ota_source.h"
+#include "ota/port/ota_source.h"
 #include "source/source_internal.h"
 
 void ota_source_info_init(ota_source_info_t *info, uint64_t offset)

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ota/ota_source.h"
+#include "ota/port/ota_source.h"
 
 /* Defaults of the POSIX transport settings (ota_source_posix_config_t, zero fields). */
 #define OTA_SOURCE_DEFAULT_SDCARD_ROOT        "./sdcard"

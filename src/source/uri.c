@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ota/ota_err.h"
-#include "ota/ota_source.h"
+#include "ota/port/ota_source.h"
 #include "source/source_internal.h"
 
 static char ascii_lower(char c)

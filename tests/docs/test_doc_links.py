@@ -117,7 +117,7 @@ class Links(unittest.TestCase):
         """The README's library snippet is a fragment (docs/library.md has the program the doc test
         builds): every ota_/OTA_ name in it must be declared by an installed header."""
         import glob
-        headers = "".join(open(h, encoding="utf-8").read() for h in glob.glob(os.path.join(ROOT, "include", "ota", "*.h")))
+        headers = "".join(open(h, encoding="utf-8").read() for h in glob.glob(os.path.join(ROOT, "include", "ota", "**", "*.h"), recursive=True))
         blocks = [b for b in mdblocks.parse(ROOT, "README.md") if b.lang == "c"]
         self.assertTrue(blocks)
         bad = []

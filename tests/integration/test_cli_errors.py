@@ -5,7 +5,7 @@
   `idf.py build` leaves it) instead of "not a flash image"; other partition commands given a table
   file say what to run instead.
 - `ota info` shows a slot holding an interrupted install (the install journal of
-  include/ota/ota_install_journal.h) as "interrupted install (run again to finish)", not
+  src/formats/ota_install_journal.h) as "interrupted install (run again to finish)", not
   "invalid magic byte (nothing flashed here?)".
 - A run's summary names the real reason of the first failed item, not only its code's words.
 """
@@ -27,7 +27,7 @@ SECTOR = 4096
 
 def last_checkpoint(dev):
     """bytes_written of the last whole checkpoint in ota_1's journal, decoded here from the layout
-    in include/ota/ota_install_journal.h ("OTAJ" header, 48-byte "CKPT" records from offset 128
+    in src/formats/ota_install_journal.h ("OTAJ" header, 48-byte "CKPT" records from offset 128
     with a CRC-32 of their first 44 bytes); -1 when there is no journal."""
     with open(dev, "rb") as f:
         f.seek(OTA_1)

@@ -40,7 +40,7 @@ class Install(unittest.TestCase):
             libdir = next(os.path.join(prefix, l) for l in ("lib", "lib64", "lib/x86_64-linux-gnu")
                           if os.path.exists(os.path.join(prefix, l, "pkgconfig", "ota-service.pc")))
             self.assertTrue(os.path.exists(os.path.join(libdir, "libotaservice.a")))
-            for header in ("ota_service.h", "ota_err.h", "ota_partition.h", "ota_source.h", "ota_flash.h"):
+            for header in ("ota_service.h", "ota_err.h", "ota_partition.h", "port/ota_source.h", "port/ota_flash.h"):
                 self.assertTrue(os.path.exists(os.path.join(prefix, "include", "ota", header)), header)
             ota = os.path.join(prefix, "bin", "ota")
             self.assertTrue(os.access(ota, os.X_OK))

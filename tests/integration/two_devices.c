@@ -27,11 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_bootloader.h"
-#include "ota/ota_device_file.h"
+#include "ota/sim/ota_bootloader.h"
+#include "ota/sim/ota_device_file.h"
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_log_posix.h"
+#include "ota/port/ota_log_posix.h"
 #include "ota/ota_ops.h"
 #include "ota/ota_otadata.h"
 #include "ota/ota_update_features.h"

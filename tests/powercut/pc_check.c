@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "ota/ota_err.h"
-#include "ota/ota_install_journal.h"
+#include "formats/ota_install_journal.h"
 #include "ota/ota_ops.h"
 #include "ota/ota_otadata.h"
 #include "ota/ota_tone.h"

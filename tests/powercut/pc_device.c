@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "delta_make.h"
-#include "ota/ota_app_image_builder.h"
-#include "ota/ota_bootloader.h"
-#include "ota/ota_crypto.h"
+#include "ota/sim/ota_app_image_builder.h"
+#include "ota/sim/ota_bootloader.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 #include "ota/ota_ops.h"
 #include "ota/ota_otadata.h"

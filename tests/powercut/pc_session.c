@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_bootloader.h"
+#include "ota/sim/ota_bootloader.h"
 #include "ota/ota_err.h"
 #include "ota/ota_ops.h"
 #include "ota/ota_otadata.h"
 #include "ota/ota_partition.h"
-#include "ota/ota_source.h"
+#include "ota/port/ota_source.h"
 #include "ota/ota_update_features.h"
 #include "ota_example.h"
 

@@ -12,7 +12,7 @@
 
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_log_posix.h"
+#include "ota/port/ota_log_posix.h"
 #include "powercut.h"
 #include "ts_sweep.h"
 

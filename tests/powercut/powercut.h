@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "ota/ota_device.h"
-#include "ota/ota_flash_emu.h"
+#include "ota/sim/ota_flash_emu.h"
 #include "ota/ota_service.h"
 
 /* The app running before the update (the version the ESP-ADF example's README log shows), the

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "ota/ota_flash_emu.h"
+#include "ota/sim/ota_flash_emu.h"
 #include "ts_sweep.h"
 
 /** Absolute path of a file under ../shared/testdata (static buffer, valid until the next call). */

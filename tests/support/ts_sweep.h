@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "ota/ota_flash_emu.h"
+#include "ota/sim/ota_flash_emu.h"
 
 /**
  * A scenario swept over its flash operations.

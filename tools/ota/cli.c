@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "ota/ota_err.h"
-#include "ota/ota_log_posix.h"
-#include "ota/ota_port.h"
+#include "ota/port/ota_log_posix.h"
+#include "ota/port/ota_port.h"
 
 static void vmessage(const char *kind, const char *fmt, va_list ap)
 {

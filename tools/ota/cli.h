@@ -22,7 +22,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "ota/ota_crypto_keys.h"
+#include "port/posix/ota_crypto_keys.h"
 
 enum {
     CLI_EXIT_OK = 0,

@@ -7,8 +7,8 @@
 #include "cli.h"
 #include "commands.h"
 #include "delta_make.h"
-#include "ota/ota_crypto.h"
-#include "ota/ota_delta.h"
+#include "ota/port/ota_crypto.h"
+#include "formats/ota_delta.h"
 #include "ota/ota_err.h"
 
 #define DELTA_FEED_SIZE 4096

@@ -7,10 +7,10 @@
 #include "cli.h"
 #include "commands.h"
 #include "image_report.h"
-#include "ota/ota_bootloader.h"
-#include "ota/ota_device_file.h"
+#include "ota/sim/ota_bootloader.h"
+#include "ota/sim/ota_device_file.h"
 #include "ota/ota_err.h"
-#include "ota/ota_install_journal.h"
+#include "formats/ota_install_journal.h"
 #include "ota/ota_ops.h"
 
 /* --- shared ------------------------------------------------------------------------------------- */

@@ -8,12 +8,12 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_port.h"
-#include "ota/ota_source.h"
-#include "ota/ota_source_posix.h"
+#include "ota/port/ota_port.h"
+#include "ota/port/ota_source.h"
+#include "ota/port/ota_source_posix.h"
 
 #define FETCH_BUF_SIZE (64 * 1024)
 /* Beside OUT while it is incomplete: the ETag and size it began with, so that --resume sends

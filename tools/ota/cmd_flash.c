@@ -10,9 +10,9 @@
 #include "flash_presets.h"
 #include "ota/ota_app_image.h"
 #include "ota/ota_bootloader_image.h"
-#include "ota/ota_device_file.h"
+#include "ota/sim/ota_device_file.h"
 #include "ota/ota_err.h"
-#include "ota/ota_flash_file.h"
+#include "ota/sim/ota_flash_file.h"
 #include "ota/ota_partition.h"
 
 static void create_usage(FILE *out)

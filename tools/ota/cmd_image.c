@@ -9,10 +9,10 @@
 #include "image_report.h"
 #include "image_secure.h"
 #include "ota/ota_app_image.h"
-#include "ota/ota_app_image_builder.h"
-#include "ota/ota_device_file.h"
+#include "ota/sim/ota_app_image_builder.h"
+#include "ota/sim/ota_device_file.h"
 #include "ota/ota_err.h"
-#include "ota/ota_flash_file.h"
+#include "ota/sim/ota_flash_file.h"
 
 /* --- image info ------------------------------------------------------------------------------- */
 

@@ -6,8 +6,8 @@
 
 #include "cli.h"
 #include "image_secure.h"
-#include "ota/ota_crypto.h"
-#include "ota/ota_crypto_keys.h"
+#include "ota/port/ota_crypto.h"
+#include "port/posix/ota_crypto_keys.h"
 #include "ota/ota_enc_img.h"
 #include "ota/ota_enc_img_decrypt.h"
 #include "ota/ota_err.h"

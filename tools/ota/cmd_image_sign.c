@@ -5,8 +5,8 @@
 
 #include "cli.h"
 #include "image_secure.h"
-#include "ota/ota_crypto.h"
-#include "ota/ota_crypto_keys.h"
+#include "ota/port/ota_crypto.h"
+#include "port/posix/ota_crypto_keys.h"
 #include "ota/ota_err.h"
 #include "ota/ota_sig_block.h"
 #include "ota/ota_sig_verify.h"

@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "ota/ota_crypto_keys.h"
+#include "port/posix/ota_crypto_keys.h"
 #include "ota/ota_err.h"
 #include "ota/ota_sig_block.h"
 

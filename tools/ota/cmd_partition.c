@@ -6,9 +6,9 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "ota/ota_device_file.h"
+#include "ota/sim/ota_device_file.h"
 #include "ota/ota_err.h"
-#include "ota/ota_flash_file.h"
+#include "ota/sim/ota_flash_file.h"
 #include "ota/ota_partition.h"
 #include "partition_cli.h"
 

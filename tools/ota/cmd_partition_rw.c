@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "cli.h"
-#include "ota/ota_crypto.h"
-#include "ota/ota_device_file.h"
+#include "ota/port/ota_crypto.h"
+#include "ota/sim/ota_device_file.h"
 #include "ota/ota_err.h"
-#include "ota/ota_flash_file.h"
+#include "ota/sim/ota_flash_file.h"
 #include "ota/ota_partition.h"
 #include "partition_cli.h"
 

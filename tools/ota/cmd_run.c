@@ -9,7 +9,7 @@
 #include "host.h"
 #include "ota/ota_app_image.h"
 #include "ota/ota_err.h"
-#include "ota/ota_sdkconfig.h"
+#include "ota/sim/ota_sdkconfig.h"
 
 static void usage(FILE *out)
 {

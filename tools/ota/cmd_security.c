@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "ota/ota_app_image.h"
-#include "ota/ota_device_file.h"
+#include "ota/sim/ota_device_file.h"
 #include "ota/ota_err.h"
 
 typedef struct {

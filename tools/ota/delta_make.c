@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_delta.h"
+#include "formats/ota_delta.h"
 #include "ota/ota_err.h"
-#include "ota/ota_heatshrink.h"
+#include "formats/ota_heatshrink.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Heatshrink encoder

@@ -4,7 +4,7 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 
 #ifndef OTA_VERSION_STRING
 #define OTA_VERSION_STRING "unknown"

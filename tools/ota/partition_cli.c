@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "ota/ota_device_file.h"
+#include "ota/sim/ota_device_file.h"
 #include "ota/ota_err.h"
 #include "partition_cli.h"
 

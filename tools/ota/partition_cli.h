@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ota/ota_flash_file.h"
+#include "ota/sim/ota_flash_file.h"
 #include "ota/ota_partition.h"
 
 /* No --offset: the device's own table offset (never a valid --offset: not 4 KiB-aligned). */

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "ota/ota_crypto.h"
-#include "ota/ota_crypto_keys.h"
+#include "ota/port/ota_crypto.h"
+#include "port/posix/ota_crypto_keys.h"
 #include "ota/ota_err.h"
 #include "ota/ota_manifest.h"
 #include "ota/ota_sig_block.h"

@@ -1,8 +1,8 @@
 /* ota_port.h clock and sleep without an OS. Cortex-M: SysTick interrupts at 1 kHz and count
  * milliseconds (QEMU does not model the DWT cycle counter; SysTick is on every Cortex-M).
  * RISC-V virt: the CLINT's 64-bit mtime at 10 MHz, read directly - it never wraps. */
-#include "ota/ota_port.h"
-#include "ota/ota_port_baremetal.h"
+#include "ota/port/ota_port.h"
+#include "ota/port/ota_port_baremetal.h"
 
 #if defined(__arm__)
 #define SYST_CSR (*(volatile uint32_t *)0xE000E010u)

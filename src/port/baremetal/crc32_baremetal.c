@@ -1,7 +1,7 @@
 /* CRC-32 (IEEE, reflected; zlib's and esp_rom_crc32_le's convention) for targets without zlib.
  * An ESP32 port calls the ROM's esp_rom_crc32_le instead; otadata needs a few bytes only, so a
  * nibble table (64 bytes) is enough. */
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 
 static const uint32_t k_nibble[16] = {
     0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u, 0x4DB26158u, 0x5005713Cu,

@@ -1,7 +1,7 @@
 /* The device's eFuse hook on boards without eFuses: a RAM word that, like a fuse field, only ever
  * gains bits. An ESP32 port calls esp_efuse_update_secure_version() here instead. */
 #include "ota/ota_err.h"
-#include "ota/ota_port_baremetal.h"
+#include "ota/port/ota_port_baremetal.h"
 
 static uint32_t s_fuse_bits; /* thermometer code: secure version N = the N low bits burned */
 

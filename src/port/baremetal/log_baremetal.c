@@ -1,7 +1,7 @@
 /* Log sink: ESP-IDF lines on the semihosting console (a UART on a board). */
 #include "ota/ota_log.h"
-#include "ota/ota_port.h"
-#include "ota/ota_port_baremetal.h"
+#include "ota/port/ota_port.h"
+#include "ota/port/ota_port_baremetal.h"
 
 /* Prefix and message go out separately: no line buffer on the stack of every logging path. */
 static void semihost_sink(void *ctx, ota_log_level_t level, const char *tag, const char *message)

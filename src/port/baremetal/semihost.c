@@ -2,7 +2,7 @@
  * traps with BKPT 0xAB in Thumb state; RISC-V uses the same operation numbers behind the
  * "slli x0,x0,0x1f; ebreak; srai x0,x0,7" sequence, which must not be compressed and must not
  * straddle a page (it is aligned here), so the debugger can tell it from a plain ebreak. */
-#include "ota/ota_port_baremetal.h"
+#include "ota/port/ota_port_baremetal.h"
 
 #include <string.h>
 

@@ -7,10 +7,10 @@
 
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
-#include "ota/ota_port_baremetal.h"
-#include "ota/ota_source.h"
-#include "ota/ota_source_posix.h"
+#include "ota/port/ota_mem.h"
+#include "ota/port/ota_port_baremetal.h"
+#include "ota/port/ota_source.h"
+#include "ota/port/ota_source_posix.h"
 #include "source/source_internal.h"
 
 static const char *TAG = "source";

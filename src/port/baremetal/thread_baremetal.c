@@ -1,6 +1,6 @@
 /* No scheduler, no threads: the service runs in the caller with ota_service_run(). */
 #include "ota/ota_err.h"
-#include "ota/ota_port.h"
+#include "ota/port/ota_port.h"
 
 int ota_port_thread_start(ota_port_thread_t **out, const char *name, void (*fn)(void *arg), void *arg)
 {

@@ -4,7 +4,7 @@
 #include "freertos/FreeRTOS.h"
 #include "freertos/task.h"
 
-#include "ota/ota_port.h"
+#include "ota/port/ota_port.h"
 
 uint64_t ota_port_uptime_ms(void)
 {

@@ -3,7 +3,7 @@
  * otadata (bootloader_common_ota_select_crc = esp_rom_crc32_le(UINT32_MAX, &seq, 4)). */
 #include "esp_rom_crc.h"
 
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 
 uint32_t ota_crc32_le(uint32_t crc, const void *data, size_t len)
 {

@@ -14,7 +14,7 @@
 
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_port_esp_idf.h"
+#include "ota/port/ota_port_esp_idf.h"
 
 static const char *TAG = "ota_esp_idf";
 

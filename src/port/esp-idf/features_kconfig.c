@@ -5,7 +5,7 @@
 
 #include "sdkconfig.h"
 
-#include "ota/ota_port_esp_idf.h"
+#include "ota/port/ota_port_esp_idf.h"
 #include "ota/ota_update_features.h"
 
 #if CONFIG_OTA_SERVICE_FEATURE_SIGNATURES || CONFIG_OTA_SERVICE_FEATURE_DECRYPTION || \

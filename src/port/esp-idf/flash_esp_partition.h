@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "esp_partition.h"
-#include "ota/ota_flash.h"
+#include "ota/port/ota_flash.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -6,7 +6,7 @@
 #include "esp_log.h"
 
 #include "ota/ota_log.h"
-#include "ota/ota_port_esp_idf.h"
+#include "ota/port/ota_port_esp_idf.h"
 
 static ota_log_level_t from_esp(esp_log_level_t level)
 {

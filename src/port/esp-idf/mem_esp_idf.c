@@ -9,7 +9,7 @@
 #include "freertos/FreeRTOS.h"
 #include "sdkconfig.h"
 
-#include "ota/ota_port.h"
+#include "ota/port/ota_port.h"
 
 #ifndef CONFIG_OTA_SERVICE_WORK_BUFFER_SIZE
 #define CONFIG_OTA_SERVICE_WORK_BUFFER_SIZE 4096

@@ -2,7 +2,7 @@
  * the app otadata selects. The service calls it after its FINISH event; nothing after it runs. */
 #include "esp_system.h"
 
-#include "ota/ota_port_esp_idf.h"
+#include "ota/port/ota_port_esp_idf.h"
 
 void ota_esp_idf_restart(void *ctx)
 {

@@ -10,7 +10,7 @@
 #include "sdkconfig.h"
 
 #include "ota/ota_err.h"
-#include "ota/ota_port.h"
+#include "ota/port/ota_port.h"
 
 #ifndef CONFIG_OTA_SERVICE_TASK_STACK_SIZE
 #define CONFIG_OTA_SERVICE_TASK_STACK_SIZE 6144

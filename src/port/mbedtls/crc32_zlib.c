@@ -1,7 +1,7 @@
 /* CRC-32 on the host, for both crypto backends (OpenSSL in the library, Mbed TLS in the crypto
  * tests): zlib's. On an ESP32 this file is replaced by one calling esp_rom_crc32_le(), which has
  * the same semantics; without zlib, src/port/baremetal/crc32_baremetal.c. */
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 
 #include <zlib.h>
 

@@ -1,7 +1,7 @@
 /* ota_crypto.h on Mbed TLS (the microcontroller backend; ESP-IDF ships Mbed TLS). Built on the
  * host into a test of its own so both backends are checked with the same vectors. CRC-32 comes
  * from the platform (ROM on ESP32, zlib on the host), see crc32_zlib.c. */
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 
 #include <string.h>
 

@@ -7,7 +7,7 @@
  * A port that needs them links crypto_mbedtls_pk.c with Mbed TLS's bignum/RSA/ECP/GCM modules. */
 #include <string.h>
 
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 
 int ota_rsa_pss_verify_sha256(const uint8_t *n, size_t n_len, uint32_t e, const uint8_t hash[OTA_SHA256_LEN],

@@ -2,7 +2,7 @@
  * Written against Mbed TLS 2.28 (Debian's, what the host test builds); the 3.x call signatures
  * (ESP-IDF 5.x) are selected by MBEDTLS_VERSION_MAJOR. Mbed TLS allocates its bignums and
  * the GCM cipher context itself (the crypto library's own allocations). */
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* ota_port.h clock and sleep on POSIX. */
-#include "ota/ota_port.h"
+#include "ota/port/ota_port.h"
 
 #include <time.h>
 

@@ -1,6 +1,6 @@
 /* ota_crypto_keys.h on OpenSSL 3: the CLI's signing, key generation and image encryption. */
 #define OPENSSL_SUPPRESS_DEPRECATED /* PEM_read_bio_RSAPublicKey + EVP_PKEY_assign_RSA: PKCS#1 public keys */
-#include "ota/ota_crypto_keys.h"
+#include "port/posix/ota_crypto_keys.h"
 
 #include <stdlib.h>
 #include <string.h>

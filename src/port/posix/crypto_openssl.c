@@ -5,7 +5,7 @@
  * context per digest and adds a method dispatch per update; the low-level state is a plain struct
  * we can embed, and it runs the same SHA-NI/AVX2 block function. */
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 
 #include <openssl/crypto.h>
 #include <openssl/md5.h>

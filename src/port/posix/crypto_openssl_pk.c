@@ -4,7 +4,7 @@
  * favour of OSSL_PARAM builders): they take raw big-endian numbers exactly as the signature
  * block holds them, in a few lines, and run the same code underneath. */
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 
 #include <string.h>
 

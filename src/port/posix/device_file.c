@@ -1,5 +1,5 @@
 /* A device on the host: flash image file + `DEVICE.bin.state` sidecar (see ota_device_file.h). */
-#include "ota/ota_device_file.h"
+#include "ota/sim/ota_device_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include "ota/ota_app_image.h"
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 #include "ota/ota_ops.h"
 
 static const char *TAG = "device";

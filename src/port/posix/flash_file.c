@@ -1,5 +1,5 @@
 /* Device image file mapped MAP_SHARED under the NOR emulator. */
-#include "ota/ota_flash_file.h"
+#include "ota/sim/ota_flash_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 
 static const char *TAG = "flash_file";
 

@@ -1,8 +1,8 @@
 /* Log sink writing ESP-IDF formatted lines to a stdio stream. One fputs per line keeps lines from
  * two threads from interleaving (stdio locks the stream per call). */
-#include "ota/ota_log_posix.h"
+#include "ota/port/ota_log_posix.h"
 
-#include "ota/ota_port.h"
+#include "ota/port/ota_port.h"
 
 static int s_color;
 

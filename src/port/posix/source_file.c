@@ -11,9 +11,9 @@
 
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
-#include "ota/ota_source.h"
-#include "ota/ota_source_posix.h"
+#include "ota/port/ota_mem.h"
+#include "ota/port/ota_source.h"
+#include "ota/port/ota_source_posix.h"
 #include "port/posix/open_beneath.h"
 #include "source/source_internal.h"
 

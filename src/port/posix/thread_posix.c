@@ -1,11 +1,11 @@
 /* ota_port.h threads on pthreads. */
-#include "ota/ota_port.h"
+#include "ota/port/ota_port.h"
 
 #include <pthread.h>
 #include <string.h>
 
 #include "ota/ota_err.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 
 struct ota_port_thread {
     pthread_t id;

@@ -2,7 +2,7 @@
  * API and ESP-IDF routes it to the SHA/AES/MPI accelerators): digests and the backend name.
  * Runs on the host against Mbed TLS 2.28's PSA implementation (tests/unit/crypto, *_psa tests).
  * CRC-32 comes from the platform (ROM on ESP32, zlib on the host), as for the Mbed TLS backend. */
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 
 #include <string.h>
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "crypto_psa_internal.h"
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 
 #if OTA_PSA_HAS_MULTIPART_AEAD

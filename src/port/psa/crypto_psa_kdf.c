@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "crypto_psa_internal.h"
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 
 #define P256_KEY_PAIR PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1)

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "crypto_psa_internal.h"
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 
 /* Largest RSA modulus accepted: 4096 bits, PSA_VENDOR_RSA_MAX_KEY_BITS of Mbed TLS. */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_app_image_builder.h"
+#include "ota/sim/ota_app_image_builder.h"
 #include "ota/ota_err.h"
 #include "ota/ota_ops.h"
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_bootloader.h"
+#include "ota/sim/ota_bootloader.h"
 #include "ota/ota_err.h"
 #include "ota/ota_ops.h"
 

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "ota/ota_app_image.h"
-#include "ota/ota_app_image_builder.h"
-#include "ota/ota_device_file.h"
+#include "ota/sim/ota_app_image_builder.h"
+#include "ota/sim/ota_device_file.h"
 #include "ota/ota_err.h"
 
 static char *make_device(const char *dir)

@@ -17,8 +17,8 @@
 #include <string.h>
 
 #include "ota/ota_app_image.h"
-#include "ota/ota_app_image_builder.h"
-#include "ota/ota_bootloader.h"
+#include "ota/sim/ota_app_image_builder.h"
+#include "ota/sim/ota_bootloader.h"
 #include "ota/ota_err.h"
 #include "ota/ota_ops.h"
 

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_bootloader.h"
+#include "ota/sim/ota_bootloader.h"
 #include "ota/ota_err.h"
-#include "ota/ota_image_sig.h"
+#include "boot/ota_image_sig.h"
 #include "ota/ota_update_features.h"
 
 /* seed_ota_example.csv, blank otadata, Espressif's RSA-3072 signed ESP32 app in ota_0, eFuse

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 
 static void test_counts_current_and_peak(void **state)
 {

@@ -15,7 +15,7 @@
 
 #include <mbedtls/gcm.h>
 
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_enc_img.h"
 #include "ota/ota_enc_img_decrypt.h"
 #include "ota/ota_err.h"

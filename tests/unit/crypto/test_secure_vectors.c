@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_enc_img.h"
 #include "ota/ota_enc_img_decrypt.h"
 #include "ota/ota_err.h"

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ota/ota_delta.h"
+#include "formats/ota_delta.h"
 
 typedef struct {
     const uint8_t *old;

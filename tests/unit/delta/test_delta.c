@@ -9,9 +9,9 @@
 
 #include "delta_fixture.h"
 #include "delta_make.h"
-#include "ota/ota_delta.h"
+#include "formats/ota_delta.h"
 #include "ota/ota_err.h"
-#include "ota/ota_heatshrink.h"
+#include "formats/ota_heatshrink.h"
 
 static uint8_t *load(const char *name, size_t *len)
 {

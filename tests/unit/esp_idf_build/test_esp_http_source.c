@@ -14,8 +14,8 @@
 
 #include "fake_esp_http_client.h"
 #include "ota/ota_err.h"
-#include "ota/ota_source.h"
-#include "ota/ota_source_posix.h"
+#include "ota/port/ota_source.h"
+#include "ota/port/ota_source_posix.h"
 #include "source/source_internal.h"
 
 static const char k_body[] = "0123456789";

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "ota/ota_err.h"
-#include "ota/ota_flash.h"
+#include "ota/port/ota_flash.h"
 
 static int setup(void **state)
 {

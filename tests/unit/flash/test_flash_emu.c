@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "ota/ota_err.h"
-#include "ota/ota_flash_emu.h"
+#include "ota/sim/ota_flash_emu.h"
 
 static void test_geometry(void **state)
 {

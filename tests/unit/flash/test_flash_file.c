@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 
 #include "ota/ota_err.h"
-#include "ota/ota_flash_file.h"
+#include "ota/sim/ota_flash_file.h"
 
 static void test_create_is_erased_and_sized(void **state)
 {

@@ -10,7 +10,7 @@
 #include "ota/ota_bootloader_image.h"
 #include "ota/ota_device.h"
 #include "ota/ota_err.h"
-#include "ota/ota_flash_emu.h"
+#include "ota/sim/ota_flash_emu.h"
 
 static uint8_t *load(const char *name, size_t *len)
 {

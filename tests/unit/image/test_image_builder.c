@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "ota/ota_app_image.h"
-#include "ota/ota_app_image_builder.h"
-#include "ota/ota_crypto.h"
+#include "ota/sim/ota_app_image_builder.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 
 static const uint16_t k_chips[] = {OTA_CHIP_ESP32, OTA_CHIP_ESP32S2, OTA_CHIP_ESP32S3, OTA_CHIP_ESP32C3,

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "ota/ota_app_image.h"
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 
 static uint8_t *s_img;

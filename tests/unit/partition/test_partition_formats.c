@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 #include "ota/ota_partition.h"
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_crypto.h"
-#include "ota/ota_crypto_keys.h"
+#include "ota/port/ota_crypto.h"
+#include "port/posix/ota_crypto_keys.h"
 #include "ota/ota_err.h"
 #include "ota/ota_manifest.h"
 

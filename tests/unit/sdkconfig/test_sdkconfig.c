@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "ota/ota_err.h"
-#include "ota/ota_sdkconfig.h"
+#include "ota/sim/ota_sdkconfig.h"
 
 /* What Kconfig writes for the example with its defaults (menu "OTA App Configuration"). */
 static const char k_example[] = "#\n"

@@ -1,5 +1,5 @@
 /* See service_fixture.h. */
-#include "ota/ota_source_posix.h"
+#include "ota/port/ota_source_posix.h"
 #include "service_fixture.h"
 
 #include "test_support.h"
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_app_image_builder.h"
-#include "ota/ota_bootloader.h"
+#include "ota/sim/ota_app_image_builder.h"
+#include "ota/sim/ota_bootloader.h"
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
 #include "ota/ota_partition.h"

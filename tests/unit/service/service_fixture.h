@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "ota/ota_device.h"
-#include "ota/ota_flash_emu.h"
+#include "ota/sim/ota_flash_emu.h"
 #include "ota/ota_service.h"
 
 #define SF_RUNNING_VERSION "v2.2-252-g62edbd26-dirty"

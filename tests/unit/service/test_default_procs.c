@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_bootloader.h"
+#include "ota/sim/ota_bootloader.h"
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_install_journal.h"
-#include "ota/ota_mem.h"
+#include "formats/ota_install_journal.h"
+#include "ota/port/ota_mem.h"
 #include "ota/ota_ops.h"
 #include "ota/ota_proc_default.h"
 #include "ota/ota_tone.h"

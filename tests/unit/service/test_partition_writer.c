@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_crypto.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
-#include "ota/ota_install_journal.h"
+#include "formats/ota_install_journal.h"
 #include "service/partition_writer.h"
 
 #define PART_OFFSET 0x110000u

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_bootloader.h"
-#include "ota/ota_crypto.h"
+#include "ota/sim/ota_bootloader.h"
+#include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
-#include "ota/ota_install_journal.h"
+#include "formats/ota_install_journal.h"
 #include "ota/ota_path.h"
 #include "ota/ota_proc_default.h"
 #include "ota/ota_update_features.h"

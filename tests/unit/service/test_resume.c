@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_bootloader.h"
+#include "ota/sim/ota_bootloader.h"
 #include "ota/ota_err.h"
-#include "ota/ota_install_journal.h"
+#include "formats/ota_install_journal.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 #include "service/partition_writer.h"
 #include "service_fixture.h"
 

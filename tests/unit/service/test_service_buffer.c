@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ota/ota_err.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 #include "ota/ota_service.h"
 #include "ota/ota_update_features.h"
 #include "service/service_internal.h"

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_bootloader.h"
+#include "ota/sim/ota_bootloader.h"
 #include "ota/ota_err.h"
 #include "ota/ota_proc_default.h"
-#include "ota/ota_source_posix.h"
+#include "ota/port/ota_source_posix.h"
 #include "ota/ota_update_features.h"
 #include "service_fixture.h"
 

@@ -15,9 +15,9 @@
 
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
-#include "ota/ota_source.h"
-#include "ota/ota_source_posix.h"
+#include "ota/port/ota_mem.h"
+#include "ota/port/ota_source.h"
+#include "ota/port/ota_source_posix.h"
 #include "port/posix/open_beneath.h"
 
 #define FILE_SIZE 10000

@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "ota/ota_err.h"
-#include "ota/ota_mem.h"
-#include "ota/ota_source.h"
-#include "ota/ota_source_posix.h"
+#include "ota/port/ota_mem.h"
+#include "ota/port/ota_source.h"
+#include "ota/port/ota_source_posix.h"
 
 #define ETAG "\"v1-abc\""
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ota/ota_err.h"
-#include "ota/ota_source.h"
+#include "ota/port/ota_source.h"
 #include "source/source_internal.h"
 
 static void feed_block(ota_http_response_t *r, const char *const *lines)

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "ota/ota_err.h"
-#include "ota/ota_source.h"
-#include "ota/ota_source_posix.h"
+#include "ota/port/ota_source.h"
+#include "ota/port/ota_source_posix.h"
 #include "source/source_internal.h"
 
 static void test_scheme_is_a_prefix(void **state)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota/ota_idf_console.h"
+#include "formats/ota_idf_console.h"
 
 static ota_idf_version_t ver(const char *s)
 {

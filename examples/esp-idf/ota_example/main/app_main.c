@@ -25,11 +25,11 @@
 #include "sdmmc_cmd.h"
 
 #include "ota/ota_err.h"
-#include "ota/ota_flash.h"
+#include "ota/port/ota_flash.h"
 #include "ota/ota_log.h"
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 #include "ota/ota_ops.h"
-#include "ota/ota_port_esp_idf.h"
+#include "ota/port/ota_port_esp_idf.h"
 #include "ota/ota_service.h"
 #include "ota_example.h"
 

@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ota/ota_heatshrink.h"
+#include "formats/ota_heatshrink.h"
 
 #ifdef __cplusplus
 extern "C" {

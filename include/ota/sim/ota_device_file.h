@@ -26,7 +26,7 @@
 #include <stddef.h>
 
 #include "ota/ota_device.h"
-#include "ota/ota_flash_file.h"
+#include "ota/sim/ota_flash_file.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "ota/ota_flash_emu.h"
+#include "ota/sim/ota_flash_emu.h"
 
 #ifdef __cplusplus
 extern "C" {

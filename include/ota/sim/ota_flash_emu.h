@@ -26,7 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ota/ota_flash.h"
+#include "ota/port/ota_flash.h"
 
 #ifdef __cplusplus
 extern "C" {

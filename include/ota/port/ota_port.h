@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ota/ota_mem.h"
+#include "ota/port/ota_mem.h"
 
 #ifdef __cplusplus
 extern "C" {

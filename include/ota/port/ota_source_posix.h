@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ota/ota_source.h"
+#include "ota/port/ota_source.h"
 
 #ifdef __cplusplus
 extern "C" {
