@@ -1,37 +1,33 @@
-# Which sources make the core - exactly what a device links - and which are host-only. Included by
-# the top-level build and by the microcontroller build (examples/mcu_ota), so both split the same.
+# Which sources make the core - exactly what a device links - and which make the simulation.
+# Included by the top-level build, the microcontroller build (examples/mcu_ota), the 32-bit tests
+# and the ESP-IDF component, so all split the same way.
 #
-# The core is taken by folder (a new .c file in a layer's folder joins it after re-running cmake).
-# Host-only parts are listed by name and leave the core, as MCUboot keeps sim/ and littlefs bd/
-# apart: image and tone builders, CSV and sdkconfig parsing, the simulated second-stage
-# bootloader, the NOR flash emulator. A device has a real bootloader and a real flash; a test
-# bench or the QEMU firmware may still link these, and the footprint counts them separately.
+# Both are taken by folder (a new .c file in a folder joins it after re-running cmake): the core
+# is the layers' folders; the simulation is src/sim/, kept apart as MCUboot keeps sim/ and
+# littlefs bd/: the NOR flash emulator, the simulated second-stage bootloader, the image and tone
+# builders, CSV and sdkconfig parsing. A device has a real bootloader and a real flash; a test
+# bench or the QEMU firmware may still link src/sim/, and the footprint counts it separately.
+# src/sim/host/ is the part that needs a host OS or host libraries (the file-backed flash and the
+# device state file on POSIX, the delta patch maker on libdivsufsort): only the host builds it.
 set(OTA_CORE_DIRS core formats flash boot source service secure)
-set(OTA_HOST_ONLY_FILES
-  formats/app_image_builder.c
-  formats/tone_image_build.c
-  formats/partition_csv.c
-  formats/partition_csv_write.c
-  formats/sdkconfig.c
-  boot/bootloader.c
-  boot/boot_banner.c
-  flash/flash_emu.c)
+set(OTA_SIM_DIR sim)
 
 # The release manifest (formats/manifest.c, on Debian's header-only jsmn) and its signature check.
 set(OTA_MANIFEST_FILES formats/manifest.c formats/manifest_check.c secure/manifest_sig.c)
 
-# ota_collect_sources(SRC_ROOT CORE_VAR HOST_VAR): absolute paths of both lists.
-function(ota_collect_sources src_root core_var host_var)
+# ota_collect_sources(SRC_ROOT CORE_VAR SIM_VAR [SIM_HOST_VAR]): absolute paths of the core's
+# sources, of the portable simulation (src/sim/*.c) and, if asked, of src/sim/host/*.c.
+function(ota_collect_sources src_root core_var sim_var)
   set(_core)
   foreach(_dir IN LISTS OTA_CORE_DIRS)
     file(GLOB _files CONFIGURE_DEPENDS ${src_root}/${_dir}/*.c)
     list(APPEND _core ${_files})
   endforeach()
-  set(_host)
-  foreach(_f IN LISTS OTA_HOST_ONLY_FILES)
-    list(APPEND _host ${src_root}/${_f})
-  endforeach()
-  list(REMOVE_ITEM _core ${_host})
+  file(GLOB _sim CONFIGURE_DEPENDS ${src_root}/${OTA_SIM_DIR}/*.c)
+  if(ARGC GREATER 3)
+    file(GLOB _sim_host CONFIGURE_DEPENDS ${src_root}/${OTA_SIM_DIR}/host/*.c)
+    set(${ARGV3} ${_sim_host} PARENT_SCOPE)
+  endif()
   # jsmn (Debian libjsmn-dev, header-only) for the manifest parser: a copy of the one header in the
   # build tree, given to that file alone with -isystem, so a cross compiler (which must not see the
   # host's /usr/include) gets it too.
@@ -49,5 +45,5 @@ function(ota_collect_sources src_root core_var host_var)
     endforeach()
   endif()
   set(${core_var} ${_core} PARENT_SCOPE)
-  set(${host_var} ${_host} PARENT_SCOPE)
+  set(${sim_var} ${_sim} PARENT_SCOPE)
 endfunction()

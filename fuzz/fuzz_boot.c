@@ -15,6 +15,7 @@
 #include "ota/ota_ops.h"
 #include "ota/ota_otadata.h"
 #include "ota/ota_partition.h"
+#include "ota/sim/ota_partition_csv.h"
 
 OTA_FUZZ_QUIET_INIT
 

@@ -8,6 +8,7 @@
 #include "fuzz.h"
 
 #include "ota/ota_partition.h"
+#include "ota/sim/ota_partition_csv.h"
 
 OTA_FUZZ_QUIET_INIT
 

@@ -1,5 +1,5 @@
 /*
- * The device state file (DEVICE.bin.state, src/port/posix/device_file.c): the sidecar text that
+ * The device state file (DEVICE.bin.state, src/sim/host/device_state.c): the sidecar text that
  * `ota` reads for every device command, parsed into a device whose table has the ESP-ADF example's
  * partitions (so `running=` resolves labels). Property: whatever parsed formats back into text
  * that parses to the same state.
@@ -9,6 +9,7 @@
 #include "ota/ota_device.h"
 #include "ota/sim/ota_device_file.h"
 #include "ota/ota_partition.h"
+#include "ota/sim/ota_partition_csv.h"
 
 OTA_FUZZ_QUIET_INIT
 

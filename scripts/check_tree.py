@@ -38,12 +38,15 @@ LINE_DIRS = ("src", "include", "tools", "tests", "bench", "examples", "fuzz", "c
 #   secure, source - the pipeline's verifiers/decryption and sources.
 #   boot        - otadata/boot selection (esp_ota_ops), the bootloader.
 #   service     - the engine, item steps, stages, procedures.
+#   sim         - the simulation library (src/sim/, issue 21 §3: flash emulator, simulated
+#                 bootloader, builders, CSV, sdkconfig, the file-backed device): above every layer
+#                 of the core, so it may call all of it and nothing of the core may call it.
 # "Only port touches the OS" is checked on the objects by tests/unit/core/check_core_portable.py.
-LAYERS = {"core": 0, "port": 0, "formats": 1, "flash": 2, "secure": 3, "source": 3, "boot": 4, "service": 5}
+LAYERS = {"core": 0, "port": 0, "formats": 1, "flash": 2, "secure": 3, "source": 3, "boot": 4, "service": 5, "sim": 10}
 # The port sits below the flash interface (DESIGN.md §2) but plugs in beside the core: it may use
 # the pure parsers (formats) and the source layer's URI/HTTP rules for the transports it provides
 # (file, curl). What it may not call is the flash layer, boot or the service (a port that does is
-# host simulation: the state file, the emulator - issue 21 moves those to src/sim/).
+# host simulation: the state file, the emulator - those live in src/sim/).
 EXTRA_ALLOWED = {"port": {"formats", "source"}}
 DEFINED = set("TDBRCGSVWiu")  # global definitions in `nm -P` (upper case, plus GNU unique/indirect)
 

@@ -103,6 +103,8 @@ static int app_main(ota_device_t *dev, board_t *b, const char *sdcard, const cha
         .data_partition_label = OTA_EXAMPLE_DEFAULT_DATA_PARTITION_LABEL,
         .source = {.sdcard_root = sdcard},
     };
+    /* The bare-metal port's transport settings (ota_port_baremetal.h): the SD card root. */
+    ota_source_baremetal_config_t transport = {.sdcard_root = sdcard};
     OTA_LOGI(TAG, "[1.0] Initialize peripherals management");
     OTA_LOGI(TAG, "[1.1] Start and wait for Wi-Fi network (semihosting stands in: nothing to do)");
     OTA_LOGI(TAG, "[1.2] Mount SDCard (base path=%s, read over semihosting)", sdcard);
@@ -116,7 +118,7 @@ static int app_main(ota_device_t *dev, board_t *b, const char *sdcard, const cha
         .work_buffer = s_work_buffer,
         .restart = restart,
         .restart_ctx = b,
-        .source = {.transport = &cfg.source},
+        .source = {.transport = &transport},
         /* The optional update features this firmware links (ota_update_features.h). The example's
          * list is a whole app and a tone image, and the hash-only crypto port has no public-key
          * or GCM code: no signatures, no decryption, no delta patches. A device that requires

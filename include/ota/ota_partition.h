@@ -117,21 +117,6 @@ typedef struct {
 /* --- formats: pure conversions -------------------------------------------------------------- */
 
 /**
- * Parse CSV text (gen_esp32part.py rules: comments, auto offsets, K/M sizes, keywords or numbers
- * for type/subtype, flags, negative size = end address) and verify the result (unless
- * opts->no_verify; the flash-size check runs anyway). @p opts may be NULL (defaults). Fills
- * out->line[] with each entry's CSV line. On error returns an OTA_ERR_PT_* code and fills @p diag
- * (may be NULL) with gen_esp32part's wording and the line, e.g. "Error at line 1: Value 'bogus' is
- * not valid. Known keywords: ..." or "line 2: Partition names must be unique (also on line 1)".
- * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL text or out); OTA_ERR_PT_SYNTAX,
- *         OTA_ERR_PT_UNKNOWN_KEYWORD, OTA_ERR_PT_VALUE_RANGE, OTA_ERR_PT_TOO_MANY,
- *         OTA_ERR_PT_INVALID (a line gen_esp32part refuses); verify()'s codes (see
- *         ota_partition_table_verify) and OTA_ERR_PT_FLASH_SIZE.
- */
-int ota_partition_table_parse_csv(const char *text, size_t len, const ota_partition_csv_options_t *opts,
-                                  ota_partition_table_t *out, ota_partition_diag_t *diag);
-
-/**
  * gen_esp32part.py's verify() on a table, in its order: per entry (offset alignment, app size
  * alignment, readonly otadata/coredump, read/write NVS >= 0x3000), unique names, nothing below the
  * table's sector or overlapping, one otadata of 0x2000 bytes (and TEE otadata), and
@@ -164,15 +149,6 @@ int ota_partition_table_to_binary(const ota_partition_table_t *table, bool with_
  */
 int ota_partition_table_from_binary(const uint8_t *data, size_t len, ota_partition_table_t *out,
                                     ota_partition_diag_t *diag);
-
-/**
- * CSV text as gen_esp32part.py prints it (header comments, offsets 0x%x, sizes in M/K when they
- * divide).
- * @return the length (snprintf-style: may exceed @p size, the text is then cut);
- *         OTA_ERR_INVALID_ARG (NULL table, or NULL buf with size > 0); OTA_ERR_INVALID_SIZE if
- *         the text would exceed INT32_MAX bytes.
- */
-int ota_partition_table_to_csv(const ota_partition_table_t *table, char *buf, size_t size);
 
 /**
  * Parse the 0xC00 bytes at the table offset the way the ESP-IDF app does (esp_partition's

@@ -11,7 +11,7 @@
  * 2^W bytes that the caller provides, so both can be saved and restored byte for byte at any call
  * boundary (resume checkpoints). Push style: sink() takes compressed bytes into a small input
  * buffer, poll() produces output until the output is full or the input runs dry. The encoder is
- * host-only (tools/ota/delta_make.c, used by `ota delta make`).
+ * host-only (src/sim/host/delta_make.c, used by `ota delta make`).
  */
 #ifndef OTA_HEATSHRINK_H
 #define OTA_HEATSHRINK_H

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""`make install` (cmake --install): the library, the public headers, a pkg-config file and the
+"""`make install` (cmake --install): the two libraries (issue 21 §3: libotaservice, what a device
+links, and libotaservice_sim, the simulation), their headers by audience (include/ota/,
+include/ota/port/, include/ota/sim/; the private ones not at all), a pkg-config file each and the
 `ota` binary land under the prefix, and a program built only from what was installed
-(`pkg-config --cflags --libs ota-service`) links and runs."""
+(`pkg-config --cflags --libs ota-service-sim`: the CSV parser is simulation) links and runs."""
 import os
 import subprocess
 import sys
@@ -16,6 +18,7 @@ PROGRAM = r'''
 #include <ota/ota_err.h>
 #include <ota/ota_partition.h>
 #include <ota/ota_service.h>
+#include <ota/sim/ota_partition_csv.h>
 
 int main(void)
 {
@@ -47,10 +50,26 @@ class Install(unittest.TestCase):
             out = subprocess.run([ota, "--version"], capture_output=True, text=True, check=True).stdout
             self.assertTrue(out.startswith("ota "), out)
 
+            # the simulation apart: its library, its headers, its pkg-config file on top of the core's
+            self.assertTrue(os.path.exists(os.path.join(libdir, "libotaservice_sim.a")))
+            self.assertTrue(os.path.exists(os.path.join(libdir, "pkgconfig", "ota-service-sim.pc")))
+            for header in ("ota_flash_emu.h", "ota_bootloader.h", "ota_device_file.h", "ota_partition_csv.h"):
+                self.assertTrue(os.path.exists(os.path.join(prefix, "include", "ota", "sim", header)), header)
+                self.assertFalse(os.path.exists(os.path.join(prefix, "include", "ota", header)), header)
+            # private headers (src/<layer>/ota_*.h) are not installed anywhere
+            installed = {f for _, _, files in os.walk(os.path.join(prefix, "include")) for f in files}
+            for header in ("ota_heatshrink.h", "ota_delta.h", "ota_crypto_keys.h", "ota_install_journal.h"):
+                self.assertNotIn(header, installed)
+
             env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(libdir, "pkgconfig"))
-            flags = subprocess.run(["pkg-config", "--cflags", "--libs", "ota-service"], env=env,
+            core_flags = subprocess.run(["pkg-config", "--libs", "ota-service"], env=env,
+                                        capture_output=True, text=True, check=True).stdout.split()
+            self.assertIn("-lotaservice", core_flags)
+            self.assertNotIn("-lotaservice_sim", core_flags)
+            flags = subprocess.run(["pkg-config", "--cflags", "--libs", "ota-service-sim"], env=env,
                                    capture_output=True, text=True, check=True).stdout.split()
             self.assertIn("-lotaservice", flags)
+            self.assertIn("-lotaservice_sim", flags)
             src = os.path.join(d, "prog.c")
             with open(src, "w") as f:
                 f.write(PROGRAM)

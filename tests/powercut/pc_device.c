@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "delta_make.h"
+#include "ota/sim/ota_delta_make.h"
 #include "ota/sim/ota_app_image_builder.h"
 #include "ota/sim/ota_bootloader.h"
 #include "ota/port/ota_crypto.h"
@@ -18,6 +18,7 @@
 #include "ota/ota_ops.h"
 #include "ota/ota_otadata.h"
 #include "ota/ota_partition.h"
+#include "ota/sim/ota_partition_csv.h"
 
 #define FLASH_SIZE (4u * 1024u * 1024u)
 

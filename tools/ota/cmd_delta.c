@@ -6,7 +6,7 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "delta_make.h"
+#include "ota/sim/ota_delta_make.h"
 #include "ota/port/ota_crypto.h"
 #include "formats/ota_delta.h"
 #include "ota/ota_err.h"

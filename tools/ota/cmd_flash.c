@@ -14,6 +14,7 @@
 #include "ota/ota_err.h"
 #include "ota/sim/ota_flash_file.h"
 #include "ota/ota_partition.h"
+#include "ota/sim/ota_partition_csv.h"
 
 static void create_usage(FILE *out)
 {

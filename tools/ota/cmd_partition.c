@@ -10,6 +10,7 @@
 #include "ota/ota_err.h"
 #include "ota/sim/ota_flash_file.h"
 #include "ota/ota_partition.h"
+#include "ota/sim/ota_partition_csv.h"
 #include "partition_cli.h"
 
 /* --- list --------------------------------------------------------------------------------------- */

@@ -12,6 +12,7 @@
 #include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 #include "ota/ota_tone.h"
+#include "ota/sim/ota_tone_build.h"
 
 static const char *type_name(unsigned type)
 {

@@ -16,7 +16,7 @@
  *  - a log sink printing ESP-IDF lines on the semihosting console;
  *  - an emulated eFuse for the device's burn hook (the boards have none);
  *  - word-size atomics for cores without the A extension (rv32imc).
- * The flash is the NOR emulator of the host (src/flash/flash_emu.c) over a RAM array.
+ * The flash is the NOR emulator of the host (src/sim/flash_emu.c) over a RAM array.
  */
 #ifndef OTA_PORT_BAREMETAL_H
 #define OTA_PORT_BAREMETAL_H
@@ -29,6 +29,12 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/** The bare-metal port's transport settings: an ota_source_config_t's `transport` points to one
+ *  (NULL: defaults). The file source reads file://sdcard/NAME from the host over semihosting. */
+typedef struct {
+    const char *sdcard_root; /**< host directory file://sdcard/... maps to; NULL or "" = "./sdcard" */
+} ota_source_baremetal_config_t;
 
 /* ---- semihosting (ARM's numbers; RISC-V uses the same ones) ------------------------------
  * These return what the debugger's semihosting call returns, not ota_err_t codes. */

@@ -10,7 +10,6 @@
 #include "ota/port/ota_mem.h"
 #include "ota/port/ota_port_baremetal.h"
 #include "ota/port/ota_source.h"
-#include "ota/port/ota_source_posix.h"
 #include "source/source_internal.h"
 
 static const char *TAG = "source";
@@ -61,10 +60,9 @@ static const ota_source_ops_t k_ops = {.read = semihost_source_read, .close = se
 static int open_file(const ota_source_config_t *cfg_in, const char *uri, uint64_t offset,
                      const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *info)
 {
-    /* The semihosting file source stands in for the host's file source, so it takes the same
-     * transport settings (ota_source_posix.h, shared with examples/ota_example); only the SD card
-     * root applies here. */
-    const ota_source_posix_config_t *transport = cfg_in != NULL ? cfg_in->transport : NULL;
+    /* The semihosting file source stands in for the host's file source; its transport settings
+     * are the bare-metal port's own (ota_port_baremetal.h), the SD card root. */
+    const ota_source_baremetal_config_t *transport = cfg_in != NULL ? cfg_in->transport : NULL;
     const char *root =
         transport != NULL && transport->sdcard_root != NULL && transport->sdcard_root[0] != '\0'
             ? transport->sdcard_root

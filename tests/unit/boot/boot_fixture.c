@@ -7,6 +7,7 @@
 #include "ota/sim/ota_app_image_builder.h"
 #include "ota/ota_err.h"
 #include "ota/ota_ops.h"
+#include "ota/sim/ota_partition_csv.h"
 
 void fx_init(fx_t *fx, const char *csv)
 {

@@ -2,7 +2,9 @@
 """scripts/check_tree.py can fail (issue 21): on a synthetic tree with a call cycle between two
 files, a call up the layers (formats -> service), a src/ folder without a layer rank, a file over 600 lines and an unformatted file, it
 reports each of them and nothing else; with those in a baseline it passes; a baseline entry
-that no longer occurs and a new violation each make it fail again.
+that no longer occurs and a new violation each make it fail again. On a second tree: the
+simulation (src/sim/) may call every layer of the core, and a core file calling src/sim/ is a
+layer violation (issue 21 §3).
 
 The objects are compiled here with cc into a CMake-like object folder, so the symbol reading (nm)
 is the real one. Needs cc, nm and clang-format (scripts/install-deps.sh test)."""
@@ -45,6 +47,19 @@ EXPECTED = {
     "format src/core/ugly.c",
 }
 
+# The simulation library on top of the core: sim -> service/formats/port is allowed, service -> sim
+# is not (the core never calls the simulation).
+SIM_SOURCES = {
+    "src/service/s.c": "int svc_fn(void);\n\nint svc_fn(void)\n{\n    return 7;\n}\n",
+    "src/port/pt.c": "int port_fn(void);\n\nint port_fn(void)\n{\n    return 3;\n}\n",
+    "src/sim/sim.c": ("int svc_fn(void);\nint port_fn(void);\nint sim_fn(void);\n\nint sim_fn(void)\n{\n"
+                      "    return svc_fn() + port_fn();\n}\n"),
+    "src/sim/host/file.c": ("int sim_fn(void);\nint svc_fn(void);\nint file_fn(void);\n\nint file_fn(void)\n{\n"
+                            "    return sim_fn() + svc_fn();\n}\n"),
+    "src/service/usesim.c": "int sim_fn(void);\nint use_fn(void);\n\nint use_fn(void)\n{\n    return sim_fn();\n}\n",
+}
+SIM_EXPECTED = {"layer src/service/usesim.c -> src/sim/sim.c"}
+
 failures = []
 
 
@@ -65,22 +80,26 @@ def reported(out, tag):
     return {m.group(1) for m in re.finditer(r"^\[" + tag + r"\] (.+?)  \(", out, re.M)}
 
 
+def make_tree(tree, sources):
+    shutil.copy(os.path.join(ROOT, ".clang-format"), tree)
+    for rel, text in sources.items():
+        path = os.path.join(tree, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as fh:
+            fh.write(text)
+        if rel.startswith("src/"):
+            obj = os.path.join(tree, "build", "CMakeFiles", "t.dir", rel + ".o")
+            os.makedirs(os.path.dirname(obj), exist_ok=True)
+            subprocess.run(["cc", "-c", "-O1", path, "-o", obj], check=True)
+
+
 def main():
     for tool in ("cc", "nm", "clang-format"):
         if shutil.which(tool) is None:
             print(f"FAIL {tool} not found (scripts/install-deps.sh test installs it)")
             return 1
     with tempfile.TemporaryDirectory() as tree:
-        shutil.copy(os.path.join(ROOT, ".clang-format"), tree)
-        for rel, text in SOURCES.items():
-            path = os.path.join(tree, rel)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "w") as fh:
-                fh.write(text)
-            if rel.startswith("src/"):
-                obj = os.path.join(tree, "build", "CMakeFiles", "t.dir", rel + ".o")
-                os.makedirs(os.path.dirname(obj), exist_ok=True)
-                subprocess.run(["cc", "-c", "-O1", path, "-o", obj], check=True)
+        make_tree(tree, SOURCES)
 
         code, out = run(tree)
         print(out)
@@ -114,6 +133,16 @@ def main():
             fh.write("int w600;\n")
         code, out = run(tree, "--no-format")
         check(code == 1 and "long tools/t/at_limit.c" in reported(out, "NEW"), "a new file over 600 lines: exit 1")
+
+    with tempfile.TemporaryDirectory() as tree:
+        make_tree(tree, SIM_SOURCES)
+        code, out = run(tree)
+        print(out)
+        check(code == 1, "sim tree: the core calling the simulation fails")
+        check(reported(out, "NEW") == SIM_EXPECTED,
+              f"sim tree: only service -> sim is a violation (sim -> service, port and sim/host -> sim are not): "
+              f"{sorted(reported(out, 'NEW'))}")
+        check("src/service/usesim.c -> src/sim/sim.c: sim_fn" in out, "sim tree: the upward edge names its symbol")
 
     print(f"test_check_tree: {len(failures)} failures")
     return 1 if failures else 0

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "delta_make.h"
+#include "ota/sim/ota_delta_make.h"
 #include "ota/ota_err.h"
 
 static int rd(void *ctx, uint64_t off, uint8_t *buf, size_t len)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "delta_fixture.h"
-#include "delta_make.h"
+#include "ota/sim/ota_delta_make.h"
 #include "formats/ota_delta.h"
 #include "ota/ota_err.h"
 

@@ -13,6 +13,7 @@
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
 #include "ota/ota_partition.h"
+#include "ota/sim/ota_partition_csv.h"
 #include "ota/ota_proc_default.h"
 #include "ota/ota_update_features.h"
 

@@ -11,6 +11,7 @@
 
 #include "ota/ota_err.h"
 #include "ota/ota_tone.h"
+#include "ota/sim/ota_tone_build.h"
 
 static uint32_t rd32(const uint8_t *p)
 {

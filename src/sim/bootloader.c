@@ -6,7 +6,7 @@
 
 #include "ota/ota_err.h"
 #include "formats/ota_idf_console.h"
-#include "boot_banner.h"
+#include "sim/boot_banner.h"
 #include "boot/ota_image_sig.h"
 #include "ota/ota_log.h"
 #include "ota/port/ota_mem.h"

@@ -1,11 +1,12 @@
 /* ESP-ADF tone partition images: the builder, mk_audio_tone.py's exact layout (see ota_tone.h). Pure. */
 #include "ota/ota_tone.h"
+#include "ota/sim/ota_tone_build.h"
 
 #include <string.h>
 
 #include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
-#include "tone_image_internal.h"
+#include "formats/tone_image_internal.h"
 
 typedef struct {
     ota_tone_write_fn write;

@@ -1,6 +1,6 @@
 /* The second-stage bootloader's banner in the ESP-IDF the bootloader was built with (see
  * boot_banner.h): which version that is, and bootloader_init's lines before the partition table. */
-#include "boot_banner.h"
+#include "sim/boot_banner.h"
 
 #include <stdio.h>
 #include <string.h>

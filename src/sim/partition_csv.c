@@ -6,6 +6,7 @@
  * report the same first error in one pass, placement errors are kept aside and reported only
  * when no later line has a parse error. */
 #include "ota/ota_partition.h"
+#include "ota/sim/ota_partition_csv.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -13,310 +14,10 @@
 #include <string.h>
 
 #include "ota/ota_err.h"
+#include "sim/partition_csv_text.h"
 
 #define CSV_LINE_MAX 1024u /* longest line after $VAR expansion */
 #define VAR_NAME_MAX 128u  /* longest variable name handed to the lookup */
-#define MSG_MAX      224u  /* an InputError text, before "Error at line N: " goes in front */
-
-/* A value quoted in a message: at most QUOTE_MAX bytes of it, then "...", so that the rest of the
- * message (the keyword list) always fits. Use with "%.*s%s". */
-#define QUOTE_MAX 48
-#define QUOTE(s)  (int)((s).n > QUOTE_MAX ? QUOTE_MAX : (s).n), (s).p, ((s).n > QUOTE_MAX ? "..." : "")
-
-typedef struct {
-    const char *p;
-    size_t n;
-} span_t;
-
-/* --- text basics ----------------------------------------------------------------------------- */
-
-/* str.isspace() for the ASCII range (Python strips these from fields and lines). */
-static bool is_space(unsigned char c)
-{
-    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F);
-}
-
-static span_t strip(span_t s)
-{
-    while (s.n > 0 && is_space((unsigned char)s.p[0])) {
-        s.p++;
-        s.n--;
-    }
-    while (s.n > 0 && is_space((unsigned char)s.p[s.n - 1])) {
-        s.n--;
-    }
-    return s;
-}
-
-static char lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-static bool span_equals_lower(span_t s, const char *word)
-{
-    size_t n = strlen(word);
-    if (n != s.n) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (lower(s.p[i]) != word[i]) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool span_equals(span_t s, const char *word)
-{
-    return strlen(word) == s.n && memcmp(s.p, word, s.n) == 0;
-}
-
-/* Length of the line terminator at text[i] as str.splitlines() sees it, 0 if none. */
-static size_t line_break_len(const char *text, size_t len, size_t i)
-{
-    unsigned char c = (unsigned char)text[i];
-    if (c == '\r') {
-        return (i + 1 < len && text[i + 1] == '\n') ? 2 : 1;
-    }
-    if (c == '\n' || c == '\v' || c == '\f' || c == 0x1C || c == 0x1D || c == 0x1E) {
-        return 1;
-    }
-    if (c == 0xC2 && i + 1 < len && (unsigned char)text[i + 1] == 0x85) { /* U+0085 */
-        return 2;
-    }
-    if (c == 0xE2 && i + 2 < len && (unsigned char)text[i + 1] == 0x80 &&
-        ((unsigned char)text[i + 2] == 0xA8 || (unsigned char)text[i + 2] == 0xA9)) { /* U+2028/9 */
-        return 3;
-    }
-    return 0;
-}
-
-/* Strict UTF-8 check (Python's decode() would raise on anything else). */
-static bool valid_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t more;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            more = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            more = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            more = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + more >= n) {
-            return false;
-        }
-        for (size_t k = 1; k <= more; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        bool overlong_or_surrogate = more == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF));
-        if (overlong_or_surrogate || (more == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
-            return false;
-        }
-        i += more + 1;
-    }
-    return true;
-}
-
-/* Python's '0x%x' % v, which writes negative numbers as "0x-1000". */
-static const char *hex64(int64_t v, char buf[24])
-{
-    if (v < 0) {
-        snprintf(buf, 24, "0x-%llx", (unsigned long long)(0 - (uint64_t)v));
-    } else {
-        snprintf(buf, 24, "0x%llx", (unsigned long long)v);
-    }
-    return buf;
-}
-
-/* --- numbers: gen_esp32part's parse_int() ------------------------------------------------------- */
-
-typedef enum {
-    KW_NONE,
-    KW_TYPES,
-    KW_SUBTYPES
-} kw_kind_t;
-
-typedef struct {
-    kw_kind_t kind;
-    uint8_t type; /* for KW_SUBTYPES */
-} keywords_t;
-
-static const char *keyword_at(keywords_t kw, size_t i, uint8_t *value)
-{
-    switch (kw.kind) {
-    case KW_TYPES: return ota_partition_type_keyword(i, value);
-    case KW_SUBTYPES: return ota_partition_subtype_keyword(kw.type, i, value);
-    default: return NULL;
-    }
-}
-
-enum {
-    NUM_OK = 0,
-    NUM_INVALID = 1,
-    NUM_RANGE = 2
-};
-
-static int digit_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A' + 10;
-    }
-    return 99;
-}
-
-/* Python's int(s, 0): optional sign, 0x/0o/0b prefixes, single underscores between digits (and
- * after a prefix), no leading zeros on a non-zero decimal. */
-static int python_int(span_t s, int64_t *out)
-{
-    s = strip(s);
-    bool negative = false;
-    if (s.n > 0 && (s.p[0] == '+' || s.p[0] == '-')) {
-        negative = s.p[0] == '-';
-        s.p++;
-        s.n--;
-    }
-    unsigned base = 10;
-    size_t i = 0;
-    if (s.n >= 2 && s.p[0] == '0') {
-        char x = lower(s.p[1]);
-        base = x == 'x' ? 16 : x == 'o' ? 8 : x == 'b' ? 2 : 10;
-        if (base != 10) {
-            i = 2;
-            if (i < s.n && s.p[i] == '_') {
-                i++;
-            }
-        }
-    }
-    if (i >= s.n) {
-        return NUM_INVALID;
-    }
-    uint64_t value = 0;
-    bool overflow = false, nonzero_after_leading_zero = false, prev_digit = false;
-    bool leading_zero = base == 10 && s.p[i] == '0';
-    for (; i < s.n; i++) {
-        char c = s.p[i];
-        if (c == '_') {
-            if (!prev_digit || i + 1 >= s.n) {
-                return NUM_INVALID;
-            }
-            prev_digit = false;
-            continue;
-        }
-        int d = digit_value(c);
-        if (d >= (int)base) {
-            return NUM_INVALID;
-        }
-        if (leading_zero && d != 0) {
-            nonzero_after_leading_zero = true;
-        }
-        if (value > (UINT64_MAX - (uint64_t)d) / base) {
-            overflow = true;
-        } else {
-            value = value * base + (uint64_t)d;
-        }
-        prev_digit = true;
-    }
-    if (!prev_digit || nonzero_after_leading_zero) {
-        return NUM_INVALID;
-    }
-    if (overflow || value > (uint64_t)INT64_MAX) {
-        return NUM_RANGE;
-    }
-    *out = negative ? -(int64_t)value : (int64_t)value;
-    return NUM_OK;
-}
-
-static void fmt_msg(char *msg, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, MSG_MAX, fmt, ap);
-    va_end(ap);
-}
-
-/* "Known keywords: a, b, c" list of gen_esp32part's message. */
-static void keyword_list(keywords_t kw, char *buf, size_t size)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    const char *name;
-    for (size_t i = 0; (name = keyword_at(kw, i, NULL)) != NULL && used < size; i++) {
-        int n = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", name);
-        used += n > 0 ? (size_t)n : 0;
-    }
-}
-
-/* parse_int(v, keywords): k/m suffixes (recursively in gen_esp32part, case-insensitive), then
- * int(v, 0), then a keyword. The recursion only ever strips one trailing k/m, so it is done here
- * as a loop (a line of a million 'k's must not exhaust the stack). On failure returns an
- * OTA_ERR_PT_* code with the InputError text (about the innermost value) in @p msg. */
-static int parse_int(span_t whole, keywords_t kw, int64_t *out, char *msg)
-{
-    span_t v = whole;
-    unsigned shift = 0; /* the suffixes multiply by 2^shift */
-    while (v.n > 0 && (lower(v.p[v.n - 1]) == 'k' || lower(v.p[v.n - 1]) == 'm')) {
-        unsigned bits = lower(v.p[v.n - 1]) == 'k' ? 10u : 20u;
-        shift = shift > 64 ? shift : shift + bits;
-        v.n--;
-    }
-    int64_t base = 0;
-    int err = OTA_OK;
-    int r = python_int(v, &base);
-    if (r == NUM_RANGE) {
-        fmt_msg(msg, "Value '%.*s%s' is out of range", QUOTE(v));
-        return OTA_ERR_PT_VALUE_RANGE;
-    }
-    if (r != NUM_OK) {
-        err = OTA_ERR_PT_UNKNOWN_KEYWORD;
-        uint8_t value;
-        const char *name;
-        for (size_t i = 0; err != OTA_OK && (name = keyword_at(kw, i, &value)) != NULL; i++) {
-            if (span_equals_lower(v, name)) {
-                base = value;
-                err = OTA_OK;
-            }
-        }
-    }
-    if (err == OTA_OK) {
-        uint64_t magnitude = base < 0 ? 0 - (uint64_t)base : (uint64_t)base;
-        if (base != 0 && (shift >= 63 || magnitude > ((uint64_t)INT64_MAX >> shift))) {
-            fmt_msg(msg, "Value '%.*s%s' is out of range", QUOTE(whole));
-            return OTA_ERR_PT_VALUE_RANGE;
-        }
-        *out = base == 0 ? 0 : (base < 0 ? -(int64_t)(magnitude << shift) : (int64_t)(magnitude << shift));
-        return OTA_OK;
-    }
-    if (keyword_at(kw, 0, NULL) == NULL) {
-        fmt_msg(msg, "Invalid field value %.*s%s", QUOTE(v));
-        return OTA_ERR_PT_SYNTAX;
-    }
-    char known[160];
-    keyword_list(kw, known, sizeof known);
-    fmt_msg(msg, "Value '%.*s%s' is not valid. Known keywords: %s", QUOTE(v), known);
-    return OTA_ERR_PT_UNKNOWN_KEYWORD;
-}
 
 /* --- one line ------------------------------------------------------------------------------------ */
 
@@ -340,7 +41,7 @@ static int parse_line(span_t line, const ota_partition_csv_options_t *o, uint32_
     size_t start = 0;
     for (size_t i = 0; i <= line.n && nf < 6; i++) {
         if (i == line.n || line.p[i] == ',') {
-            f[nf++] = strip((span_t){line.p + start, i - start});
+            f[nf++] = ota_csv_strip((span_t){line.p + start, i - start});
             start = i + 1;
         }
     }
@@ -353,32 +54,32 @@ static int parse_line(span_t line, const ota_partition_csv_options_t *o, uint32_
 
     int64_t v;
     if (f[1].n == 0) {
-        fmt_msg(msg, "Field 'type' can't be left empty.");
+        ota_csv_fmt_msg(msg, "Field 'type' can't be left empty.");
         return OTA_ERR_PT_SYNTAX;
     }
-    int err = parse_int(f[1], (keywords_t){KW_TYPES, 0}, &v, msg);
+    int err = ota_csv_parse_int(f[1], (keywords_t){KW_TYPES, 0}, &v, msg);
     if (err != OTA_OK) {
         return err;
     }
     if (v < 0 || v > 0xFF) {
-        fmt_msg(msg, "Type %lld is out of range (0..255)", (long long)v);
+        ota_csv_fmt_msg(msg, "Type %lld is out of range (0..255)", (long long)v);
         return OTA_ERR_PT_VALUE_RANGE;
     }
     e->info.type = (uint8_t)v;
 
     if (f[2].n == 0) {
         if (e->info.type == OTA_PART_TYPE_APP) {
-            fmt_msg(msg, "App partition cannot have an empty subtype");
+            ota_csv_fmt_msg(msg, "App partition cannot have an empty subtype");
             return OTA_ERR_PT_SYNTAX;
         }
         v = OTA_PART_SUBTYPE_DATA_UNDEFINED; /* for every non-app type, a gen_esp32part quirk */
     } else {
-        err = parse_int(f[2], (keywords_t){KW_SUBTYPES, e->info.type}, &v, msg);
+        err = ota_csv_parse_int(f[2], (keywords_t){KW_SUBTYPES, e->info.type}, &v, msg);
         if (err != OTA_OK) {
             return err;
         }
         if (v < 0 || v > 0xFF) {
-            fmt_msg(msg, "Subtype %lld is out of range (0..255)", (long long)v);
+            ota_csv_fmt_msg(msg, "Subtype %lld is out of range (0..255)", (long long)v);
             return OTA_ERR_PT_VALUE_RANGE;
         }
     }
@@ -388,15 +89,16 @@ static int parse_line(span_t line, const ota_partition_csv_options_t *o, uint32_
     bool is_bootloader = e->info.type == OTA_PART_TYPE_BOOTLOADER;
     if (is_bootloader && e->info.subtype == OTA_PART_SUBTYPE_BOOTLOADER_PRIMARY) {
         if (!defined(o->primary_bootloader_offset, o->primary_bootloader_offset_set)) {
-            fmt_msg(msg, "Primary bootloader offset is not defined. Please use --primary-bootloader-offset");
+            ota_csv_fmt_msg(
+                msg, "Primary bootloader offset is not defined. Please use --primary-bootloader-offset");
             return OTA_ERR_PT_INVALID;
         }
         e->has_offset = true;
         e->offset = o->primary_bootloader_offset;
     } else if (is_bootloader && e->info.subtype == OTA_PART_SUBTYPE_BOOTLOADER_RECOVERY) {
         if (!defined(o->recovery_bootloader_offset, o->recovery_bootloader_offset_set)) {
-            fmt_msg(msg,
-                    "Recovery bootloader offset is not defined. Please use --recovery-bootloader-offset");
+            ota_csv_fmt_msg(
+                msg, "Recovery bootloader offset is not defined. Please use --recovery-bootloader-offset");
             return OTA_ERR_PT_INVALID;
         }
         e->has_offset = true;
@@ -406,7 +108,7 @@ static int parse_line(span_t line, const ota_partition_csv_options_t *o, uint32_
         e->has_offset = true;
         e->offset = table_offset;
     } else if (f[3].n > 0) {
-        err = parse_int(f[3], (keywords_t){KW_NONE, 0}, &e->offset, msg);
+        err = ota_csv_parse_int(f[3], (keywords_t){KW_NONE, 0}, &e->offset, msg);
         if (err != OTA_OK) {
             return err;
         }
@@ -416,17 +118,18 @@ static int parse_line(span_t line, const ota_partition_csv_options_t *o, uint32_
     /* Size: fixed for bootloaders and partition tables, else required. */
     if (is_bootloader) {
         if (!defined(o->primary_bootloader_offset, o->primary_bootloader_offset_set)) {
-            fmt_msg(msg, "Primary bootloader offset is not defined. Please use --primary-bootloader-offset");
+            ota_csv_fmt_msg(
+                msg, "Primary bootloader offset is not defined. Please use --primary-bootloader-offset");
             return OTA_ERR_PT_INVALID;
         }
         e->size = (int64_t)table_offset - (int64_t)o->primary_bootloader_offset;
     } else if (e->info.type == OTA_PART_TYPE_PARTITION_TABLE) {
         e->size = OTA_PARTITION_TABLE_SECTOR_SIZE;
     } else if (f[4].n == 0) {
-        fmt_msg(msg, "Size field can't be empty");
+        ota_csv_fmt_msg(msg, "Size field can't be empty");
         return OTA_ERR_PT_SYNTAX;
     } else {
-        err = parse_int(f[4], (keywords_t){KW_NONE, 0}, &e->size, msg);
+        err = ota_csv_parse_int(f[4], (keywords_t){KW_NONE, 0}, &e->size, msg);
         if (err != OTA_OK) {
             return err;
         }
@@ -437,12 +140,12 @@ static int parse_line(span_t line, const ota_partition_csv_options_t *o, uint32_
     for (size_t i = 0; i <= f[5].n; i++) {
         if (i == f[5].n || f[5].p[i] == ':') {
             span_t flag = {f[5].p + s, i - s};
-            if (span_equals(flag, "encrypted")) {
+            if (ota_csv_span_equals(flag, "encrypted")) {
                 e->info.flags |= OTA_PART_FLAG_ENCRYPTED;
-            } else if (span_equals(flag, "readonly")) {
+            } else if (ota_csv_span_equals(flag, "readonly")) {
                 e->info.flags |= OTA_PART_FLAG_READONLY;
             } else if (flag.n > 0) {
-                fmt_msg(msg, "CSV flag column contains unknown flag '%.*s%s'", QUOTE(flag));
+                ota_csv_fmt_msg(msg, "CSV flag column contains unknown flag '%.*s%s'", QUOTE(flag));
                 return OTA_ERR_PT_UNKNOWN_KEYWORD;
             }
             s = i + 1;
@@ -564,14 +267,14 @@ int ota_partition_table_parse_csv(const char *text, size_t len, const ota_partit
     uint32_t line_no = 0;
     while (pos < len) {
         size_t end = pos, brk = 0;
-        while (end < len && (brk = line_break_len(text, len, end)) == 0) {
+        while (end < len && (brk = ota_csv_line_break_len(text, len, end)) == 0) {
             end++;
         }
         span_t raw = {text + pos, end - pos};
         pos = end + brk;
         line_no++;
 
-        if (!valid_utf8((const unsigned char *)raw.p, raw.n)) {
+        if (!ota_csv_valid_utf8((const unsigned char *)raw.p, raw.n)) {
             return set_diag(diag, OTA_ERR_PT_SYNTAX, line_no, "line %u: not valid UTF-8 text",
                             (unsigned)line_no);
         }
@@ -585,7 +288,7 @@ int ota_partition_table_parse_csv(const char *text, size_t len, const ota_partit
                                 (unsigned)line_no, CSV_LINE_MAX);
             }
         }
-        /* gen_esp32part checks this on the raw expanded line, before strip(), with re.match. */
+        /* gen_esp32part checks this on the raw expanded line, before ota_csv_strip(), with re.match. */
         if (line.n >= 2 && line.p[0] == '$' &&
             (line.p[1] == '_' || (is_word(line.p[1]) && !(line.p[1] >= '0' && line.p[1] <= '9')))) {
             size_t n = 1;
@@ -595,7 +298,7 @@ int ota_partition_table_parse_csv(const char *text, size_t len, const ota_partit
             return set_diag(diag, OTA_ERR_PT_SYNTAX, line_no, "line %u: unknown variable '%.*s'",
                             (unsigned)line_no, (int)(n - 1), line.p + 1);
         }
-        line = strip(line);
+        line = ota_csv_strip(line);
         if (line.n == 0 || line.p[0] == '#') {
             continue;
         }
@@ -634,17 +337,19 @@ int ota_partition_table_parse_csv(const char *text, size_t len, const ota_partit
                                      (int64_t)first->offset == e.offset && (int64_t)first->size == e.size);
                 char a[24], b[24];
                 if (is_first) {
-                    deferred = set_diag(
-                        &deferred_diag, OTA_ERR_PT_OVERLAP, line_no,
-                        "CSV Error at line %u: Partitions overlap. Partition sets offset %s. But "
-                        "partition table occupies the whole sector 0x%x. Use a free offset %s or "
-                        "higher.",
-                        (unsigned)line_no, hex64(e.offset, a), (unsigned)table_offset, hex64(last_end, b));
+                    deferred =
+                        set_diag(&deferred_diag, OTA_ERR_PT_OVERLAP, line_no,
+                                 "CSV Error at line %u: Partitions overlap. Partition sets offset %s. But "
+                                 "partition table occupies the whole sector 0x%x. Use a free offset %s or "
+                                 "higher.",
+                                 (unsigned)line_no, ota_csv_hex64(e.offset, a), (unsigned)table_offset,
+                                 ota_csv_hex64(last_end, b));
                 } else {
-                    deferred = set_diag(&deferred_diag, OTA_ERR_PT_OVERLAP, line_no,
-                                        "CSV Error at line %u: Partitions overlap. Partition sets offset %s. "
-                                        "Previous partition ends %s",
-                                        (unsigned)line_no, hex64(e.offset, a), hex64(last_end, b));
+                    deferred =
+                        set_diag(&deferred_diag, OTA_ERR_PT_OVERLAP, line_no,
+                                 "CSV Error at line %u: Partitions overlap. Partition sets offset %s. "
+                                 "Previous partition ends %s",
+                                 (unsigned)line_no, ota_csv_hex64(e.offset, a), ota_csv_hex64(last_end, b));
                 }
                 continue;
             }
@@ -666,7 +371,8 @@ int ota_partition_table_parse_csv(const char *text, size_t len, const ota_partit
             char a[24], b[24];
             deferred = set_diag(&deferred_diag, OTA_ERR_PT_VALUE_RANGE, line_no,
                                 "line %u: Partition %s: offset %s / size %s do not fit in 32 bits",
-                                (unsigned)line_no, e.info.label, hex64(e.offset, a), hex64(e.size, b));
+                                (unsigned)line_no, e.info.label, ota_csv_hex64(e.offset, a),
+                                ota_csv_hex64(e.size, b));
             continue;
         }
         e.info.offset = (uint32_t)e.offset;

@@ -1,7 +1,7 @@
 /* `ota delta make`: bsdiff-style matching (C. Percival's algorithm over a suffix array from
  * libdivsufsort) written as a detools sequential patch, compressed with our heatshrink encoder.
  * Host only. Written from the algorithms' descriptions; no code taken from bsdiff or detools. */
-#include "delta_make.h"
+#include "ota/sim/ota_delta_make.h"
 
 #include <divsufsort.h>
 #include <stdlib.h>

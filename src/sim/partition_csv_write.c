@@ -1,5 +1,6 @@
 /* A table as CSV text, exactly as gen_esp32part.py prints it. Pure. */
 #include "ota/ota_partition.h"
+#include "ota/sim/ota_partition_csv.h"
 
 #include <stdarg.h>
 #include <stdint.h>
