@@ -6,7 +6,7 @@
                                SRCS (the core, src/port/esp-idf, src/port/psa) and the example's
                                main/ - with Debian's riscv64-unknown-elf-gcc and picolibc, -Wall
                                -Wextra -Werror on our files, ESP-IDF's folders as -isystem, the
-                               hand-written sdkconfig.h of tests/unit/esp_idf_build/sdkconfig; then
+                               hand-written sdkconfig.h of tests/unit/port/esp-idf/sdkconfig; then
                                a deliberately wrong call to an ESP-IDF function, which must FAIL
                                (the headers really are ESP-IDF's, with their prototypes)
   esp_idf_check.py footprint [--write BENCHMARKS.md]
@@ -15,7 +15,7 @@
                                features; ESP-IDF's own code is not linked (its symbols stay
                                unresolved), so nothing of ESP-IDF is counted
 
-The source lists come from the component files themselves: tests/unit/esp_idf_build/sources is a
+The source lists come from the component files themselves: tests/unit/port/esp-idf/sources is a
 CMake project that includes components/ota_service/CMakeLists.txt and the example's
 main/CMakeLists.txt with a recording idf_component_register().
 
@@ -30,7 +30,7 @@ import sys
 import tempfile
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-TEST_DIR = os.path.join(ROOT, "tests", "unit", "esp_idf_build")
+TEST_DIR = os.path.join(ROOT, "tests", "unit", "port", "esp-idf")
 SKIP = 77
 
 CC = "riscv64-unknown-elf-gcc"

@@ -135,7 +135,7 @@ void ota_app_desc_encode(const ota_app_desc_t *desc, uint8_t raw[OTA_APP_DESC_SI
  * (SOC_SECURE_BOOT_SUPPORTED, SOC_SECURE_BOOT_V2_RSA / _ECC, SOC_ECDSA_SUPPORT_CURVE_P384,
  * SOC_EFUSE_SECURE_BOOT_KEY_DIGESTS, SOC_EFUSE_REVOKE_BOOT_KEY_DIGESTS), esp_rom/<chip>/include/
  * <chip>/rom/secure_boot.h (SECURE_BOOT_NUM_BLOCKS) and bootloader/Kconfig.projbuild (ESP32:
- * RSA from revision v3.0; ESP32-C3: secure boot from v0.3). tests/unit/image/test_chip_sbv2.c
+ * RSA from revision v3.0; ESP32-C3: secure boot from v0.3). tests/unit/formats/test_chip_sbv2.c
  * checks this against those files.
  */
 typedef struct {

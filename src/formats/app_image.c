@@ -128,7 +128,7 @@ void ota_app_desc_encode(const ota_app_desc_t *d, uint8_t raw[OTA_APP_DESC_SIZE]
 
 /* --- chips ----------------------------------------------------------------------------------- */
 
-/* Secure Boot V2 rows (ota_chip_sbv2_t), from ESP-IDF v6.0.2 (tests/unit/image/soc_caps_v6.0.2.txt
+/* Secure Boot V2 rows (ota_chip_sbv2_t), from ESP-IDF v6.0.2 (tests/unit/formats/soc_caps_v6.0.2.txt
  * cites each file):
  *   min_rev  ESP32: Kconfig SECURE_BOOT_V2_RSA_SUPPORTED "depends on (IDF_TARGET_ESP32 &&
  *            ESP32_REV_MIN_FULL >= 300)" (soc_caps.h has no SOC_SECURE_BOOT_V2_RSA for it: the ECO3

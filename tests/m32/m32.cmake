@@ -7,18 +7,19 @@
 # The tests that need no HTTP, OpenSSL or zlib (no :i386 packages of those): name=sources.
 set(OTA_M32_TESTS
   "test_err=core/test_err.c" "test_log=core/test_log.c" "test_mem=core/test_mem.c"
-  "test_device_hooks=boot/test_device_hooks.c" "test_otadata=boot/test_otadata.c"
-  "test_boot_bootloader=boot/test_boot_bootloader.c,boot/boot_fixture.c"
-  "test_boot_device_file=boot/test_boot_device_file.c" "test_crypto_mbedtls=crypto/test_crypto.c"
-  "test_flash=flash/test_flash.c" "test_flash_emu=flash/test_flash_emu.c" "test_flash_file=flash/test_flash_file.c"
-  "test_image_validator=image/test_image_validator.c" "test_image_builder=image/test_image_builder.c"
-  "test_partition_formats=partition/test_partition_formats.c" "test_partition_flash=partition/test_partition_flash.c"
-  "test_sdkconfig=sdkconfig/test_sdkconfig.c" "test_service_engine=service/test_service_engine.c"
+  "test_device_hooks=boot/test_device_hooks.c" "test_otadata=formats/test_otadata.c"
+  "test_boot_bootloader=sim/test_boot_bootloader.c,sim/boot_fixture.c"
+  "test_boot_device_file=sim/test_boot_device_file.c" "test_crypto_mbedtls=port/test_crypto.c"
+  "test_flash=flash/test_flash.c" "test_flash_emu=sim/test_flash_emu.c" "test_flash_file=sim/test_flash_file.c"
+  "test_image_validator=formats/test_image_validator.c,formats/test_image_corruption.c" "test_image_builder=sim/test_image_builder.c"
+  "test_partition_formats=formats/test_partition_formats.c" "test_partition_csv=sim/test_partition_csv.c"
+  "test_partition_flash=flash/test_partition_flash.c"
+  "test_sdkconfig=sim/test_sdkconfig.c" "test_service_engine=service/test_service_engine.c"
   "test_partition_writer=service/test_partition_writer.c"
   "test_default_procs=service/test_default_procs.c,service/service_fixture.c"
   "test_resume=service/test_resume.c,service/service_fixture.c"
-  "test_source_uri=source/test_source_uri.c" "test_source_file=source/test_source_file.c"
-  "test_source_http_rules=source/test_source_http_rules.c" "test_version=version/test_version.c")
+  "test_source_uri=source/test_source_uri.c" "test_source_file=port/posix/test_source_file.c,port/posix/test_source_file_walk.c"
+  "test_source_http_rules=source/test_source_http_rules.c" "test_version=formats/test_version.c")
 
 # gcc-multilib present? (scripts/install-deps.sh test installs it, so CI always has it.)
 set(_probe ${CMAKE_CURRENT_BINARY_DIR}/m32_probe.c)

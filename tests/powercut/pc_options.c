@@ -38,6 +38,8 @@ static void usage(FILE *f, const char *argv0)
             "  --ota PATH          the ota CLI that --secure signs and encrypts with  [%s]\n"
             "  --inplace           ESP-ADF's in-place data procedure (erase all, header first, no journal)\n"
             "  --expect-violations exit 0 only if violations were found (to show the harness can fail)\n"
+            "  --case NAME         run the case NAME of pc_cases.c as its flags say (--list-cases)\n"
+            "  --list-cases        the cases' names, one a line\n"
             "  --app-size BYTES    size of the apps  [%u]\n"
             "  --testdata DIR      the shared testdata folder  [%s]\n"
             "  -v, --verbose       a line per run and a trace of each session of a --cuts replay;\n"
@@ -91,6 +93,32 @@ static bool parse_cuts(const char *text, pc_options_t *o)
     return ok && o->ncuts > 0;
 }
 
+/* --case: set the options a case's flags stand for (later options may still change them). */
+static bool apply_case(const char *name, pc_options_t *o)
+{
+    for (size_t i = 0; i < pc_case_count; i++) {
+        const pc_case_t *c = &pc_cases[i];
+        if (strcmp(c->name, name) != 0) {
+            continue;
+        }
+        o->clean = c->reentrant && c->cuts != PC_CUT_TORN_ONLY;
+        o->torn = c->reentrant && c->cuts != PC_CUT_CLEAN_ONLY;
+        o->seed = c->seed != 0 ? c->seed : 1;
+        o->seeds = c->seeds > 0 ? c->seeds : 1;
+        o->random_runs = c->random;
+        for (int j = 0; j < PC_INITIAL_COUNT; j++) {
+            o->initial[j] = c->every_initial || j == PC_INITIAL_FRESH;
+        }
+        o->delta = c->delta;
+        o->secure = c->secure;
+        o->inplace = c->inplace;
+        o->expect_violations = c->expect_violations;
+        o->app_size = c->app_size != 0 ? c->app_size : PC_DEFAULT_APP_SIZE;
+        return true;
+    }
+    return false;
+}
+
 int pc_parse_options(int argc, char **argv, pc_options_t *o)
 {
     static const struct option longs[] = {
@@ -110,6 +138,8 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
         {"app-size", required_argument, NULL, 'a'},
         {"testdata", required_argument, NULL, 't'},
         {"verbose", no_argument, NULL, 'v'},
+        {"case", required_argument, NULL, 'C'},
+        {"list-cases", no_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -226,6 +256,18 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
             break;
         case 't': o->testdata = optarg; break;
         case 'v': o->verbose++; break;
+        case 'C':
+            if (!apply_case(optarg, o)) {
+                fprintf(stderr, "ota_powercut: error: no case '%s' (--list-cases)\n", optarg);
+                return 2;
+            }
+            initial_set = true;
+            break;
+        case 'L':
+            for (size_t i = 0; i < pc_case_count; i++) {
+                printf("%s\n", pc_cases[i].name);
+            }
+            exit(0);
         case 'h': usage(stdout, argv[0]); exit(0);
         default: usage(stderr, argv[0]); return 2;
         }

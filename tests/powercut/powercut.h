@@ -5,7 +5,8 @@
  * the power before chosen flash operations, powers on again, boots with the simulated bootloader,
  * runs the service again, and checks the invariants after every cut, every boot and at the end.
  *
- * Files: powercut.c (sweep, random runs, report), pc_options.c (command line), pc_device.c
+ * Files: powercut.c (sweep, random runs, report), pc_cases.c (the cases CTest runs, declared by
+ * their flags), pc_options.c (command line, --case), pc_device.c
  * (images, initial states, the uninterrupted run), pc_session.c (spy flash, memory source,
  * sessions), pc_check.c (the invariants), pc_inplace.c (ESP-ADF's unsafe in-place data
  * procedure: the harness can fail). */
@@ -155,6 +156,33 @@ enum {
     PC_STEP_CUT = 1,
     PC_STEP_FATAL = 2
 };
+
+/* --- pc_cases.c: the cases CTest runs, declared by their flags --- */
+/** Which cuts a reentrant case is swept with. */
+typedef enum {
+    PC_CUT_BOTH = 0,       /**< clean, then torn (the default) */
+    PC_CUT_CLEAN_ONLY = 1, /**< the interrupted operation has no effect */
+    PC_CUT_TORN_ONLY = 2,  /**< the interrupted operation is partly done (seeds .seed..) */
+} pc_cut_kinds_t;
+
+/** A case: `ota_powercut --case NAME` runs it as if its flags were given on the command line. */
+typedef struct {
+    const char *name;
+    /** Swept over every flash operation with a power cut before it (littlefs's reentrant = true);
+     * without it only the uninterrupted run and the random runs. */
+    bool reentrant;
+    pc_cut_kinds_t cuts;
+    uint64_t seed;      /**< the first torn seed and the random runs' seed (0: 1) */
+    int seeds;          /**< torn sweeps with seeds seed..seed+seeds-1 (0: 1) */
+    bool every_initial; /**< fresh, updated and swapped (else fresh) */
+    long random;        /**< random runs with 2-5 cuts after the sweeps */
+    bool delta, secure, inplace,
+        expect_violations; /**< as --delta, --secure, --inplace, --expect-violations */
+    uint32_t app_size;     /**< 0: PC_DEFAULT_APP_SIZE */
+} pc_case_t;
+
+extern const pc_case_t pc_cases[];
+extern const size_t pc_case_count;
 
 /* --- pc_options.c: the command line --- */
 /** The options (see --help). */

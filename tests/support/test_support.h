@@ -38,6 +38,27 @@ ota_flash_emu_t *ts_ram_flash(uint32_t size);
 
 /* ts_sweep(): the loop over injection points, in ts_sweep.h (no cmocka there). */
 
+/**
+ * Declare the cmocka test @p name: the power-cut case of ts_case_t's fields (ts_sweep.h) run on a
+ * @p ctx_type context. With `.reentrant = true` the harness sweeps it over every flash operation,
+ * clean and torn cuts (littlefs's `reentrant = true`); the case only sets up, runs and checks.
+ * `.ops = N` asserts the uninterrupted run's operation count. For example:
+ *   OTA_POWERCUT_CASE(test_cut_in_x, x_t, .reentrant = true, .setup = x_setup, .run = x_run,
+ *                     .check = x_check, .teardown = x_free, .ops = 2)
+ */
+#define OTA_POWERCUT_CASE(name, ctx_type, ...) \
+    static void name(void **state) \
+    { \
+        (void)state; \
+        static const ts_case_t name##_case = {__VA_ARGS__}; \
+        ctx_type ctx; \
+        uint64_t n = ts_case_run(&name##_case, &ctx, sizeof ctx); \
+        assert_true(n != UINT64_MAX); /* every sweep counted the same N */ \
+        if (name##_case.ops != 0) { \
+            assert_int_equal(n, name##_case.ops); \
+        } \
+    }
+
 /** Deterministic pseudo-random bytes (splitmix64 stream from @p seed). */
 void ts_fill_random(void *buf, size_t len, uint64_t seed);
 

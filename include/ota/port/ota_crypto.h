@@ -2,7 +2,7 @@
  * @file ota_crypto.h
  * @brief Digests, signature verification and decryption the core uses, provided by a backend.
  *
- * Three backends implement this header with the same test vectors (tests/unit/crypto):
+ * Three backends implement this header with the same test vectors (tests/unit/port):
  * OpenSSL libcrypto on the host (SHA-NI speed), Mbed TLS for microcontrollers (ESP-IDF 5), and
  * PSA Crypto (src/port/psa: ESP-IDF 6's TF-PSA-Crypto; host-tested on Mbed TLS 2.28's PSA). CRC-32 is zlib's on the host. The context is a fixed-size opaque block so the core
  * never allocates for hashing; each backend checks at compile time that its state fits.

@@ -1,6 +1,6 @@
 /* ota_crypto.h on PSA Crypto (ESP-IDF 6 ships Mbed TLS 4 / TF-PSA-Crypto, where PSA is the crypto
  * API and ESP-IDF routes it to the SHA/AES/MPI accelerators): digests and the backend name.
- * Runs on the host against Mbed TLS 2.28's PSA implementation (tests/unit/crypto, *_psa tests).
+ * Runs on the host against Mbed TLS 2.28's PSA implementation (tests/unit/port and tests/unit/secure, *_psa tests).
  * CRC-32 comes from the platform (ROM on ESP32, zlib on the host), as for the Mbed TLS backend. */
 #include "ota/port/ota_crypto.h"
 

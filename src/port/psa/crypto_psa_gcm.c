@@ -1,7 +1,7 @@
 /* ota_crypto.h on PSA Crypto: AES-256-GCM, streaming (esp_encrypted_img), on PSA's multi-part AEAD
  * operation. Mbed TLS 2.28 declares that API but does not implement it: built there, these
  * functions return OTA_ERR_NOT_SUPPORTED (decryption fails closed) and the decryption tests of the
- * PSA backend do not run on the host (tests/unit/crypto/CMakeLists.txt says so). */
+ * PSA backend do not run on the host (tests/unit/port/CMakeLists.txt says so). */
 #include <string.h>
 
 #include "crypto_psa_internal.h"

@@ -425,11 +425,11 @@ static void test_predict_is_side_effect_free(void **state)
     fx_free(&fx);
 }
 
-/* Power cut inside set_boot's otadata write (erase or program, torn): the device still boots the
- * old app or, if the write completed, the new one - never nothing. */
+/* Power cut inside set_boot's otadata write (erase or program, clean or torn): the device still
+ * boots the old app or, if the write completed, the new one - never nothing. A reentrant case: the
+ * harness cuts before each of its operations (OTA_POWERCUT_CASE, test_support.h). */
 typedef struct {
     fx_t fx;
-    int mode;
 } otadata_cut_t;
 
 static ota_flash_emu_t *otadata_cut_setup(void *ctx)
@@ -441,12 +441,6 @@ static ota_flash_emu_t *otadata_cut_setup(void *ctx)
     assert_int_equal(boot(&c->fx, &r), OTA_OK);
     fx_write_app(&c->fx, "ota_1", "v2", 0, APP_SIZE);
     return c->fx.emu;
-}
-
-static void otadata_cut_arm(void *ctx, ota_flash_emu_t *emu, uint64_t k)
-{
-    otadata_cut_t *c = ctx;
-    ota_flash_emu_schedule_cut(emu, k, c->mode ? OTA_FLASH_CUT_TORN : OTA_FLASH_CUT_CLEAN, 1234 + k);
 }
 
 static int otadata_cut_run(void *ctx)
@@ -479,16 +473,10 @@ static void otadata_cut_teardown(void *ctx)
     fx_free(&c->fx);
 }
 
-static void test_power_cut_in_otadata_write(void **state)
-{
-    (void)state;
-    for (int mode = 0; mode < 2; mode++) {
-        otadata_cut_t c = {.mode = mode};
-        ts_sweep_t sweep = {otadata_cut_setup, otadata_cut_arm,      otadata_cut_run,
-                            otadata_cut_check, otadata_cut_teardown, &c};
-        assert_int_equal(ts_sweep(&sweep, 1, 1), 2); /* erase the sector, program the entry */
-    }
-}
+/* .ops = 2: erase the sector, program the entry */
+OTA_POWERCUT_CASE(test_power_cut_in_otadata_write, otadata_cut_t, .reentrant = true,
+                  .setup = otadata_cut_setup, .run = otadata_cut_run, .check = otadata_cut_check,
+                  .teardown = otadata_cut_teardown, .ops = 2, .torn_seed = 1234)
 
 int main(void)
 {

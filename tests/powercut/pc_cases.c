@@ -1,0 +1,41 @@
+/* ota_powercut's cases: each is a scenario of the update declared by its flags, as littlefs declares
+ * a test case power-loss safe with `reentrant = true` in its test TOML. `.reentrant = true` sweeps
+ * the case over every flash operation of the update with a power cut before it - clean and torn
+ * cuts unless `.cuts` narrows it - from each initial state the case names. Nothing else wires a
+ * sweep: tests/powercut/CMakeLists.txt registers the CTest powercut_<name> for every
+ * OTA_POWERCUT_CASE line of this file, running `ota_powercut --case <name>`; add a line here and
+ * re-run cmake to add one. The flags are pc_case_t's (powercut.h); the command line
+ * (`ota_powercut --help`) still composes any other run. */
+#include "powercut.h"
+
+#define OTA_POWERCUT_CASE(id, ...) \
+    { \
+        .name = #id, __VA_ARGS__ \
+    }
+
+const pc_case_t pc_cases[] = {
+    /* the full clean sweep of every initial state */
+    OTA_POWERCUT_CASE(clean, .reentrant = true, .cuts = PC_CUT_CLEAN_ONLY, .every_initial = true),
+    /* a torn sample: two seeds other than --all's, every point of every initial state, then 300
+     * random multi-cut runs */
+    OTA_POWERCUT_CASE(torn_sample, .reentrant = true, .cuts = PC_CUT_TORN_ONLY, .seed = 101, .seeds = 2,
+                      .every_initial = true, .random = 300),
+    /* ESP-ADF's in-place data procedure must be caught: the harness can fail */
+    OTA_POWERCUT_CASE(inplace_must_fail, .reentrant = true, .cuts = PC_CUT_CLEAN_ONLY, .inplace = true,
+                      .expect_violations = true),
+    /* a delta update (the app item is a patch): every point, clean cuts, from a fresh device */
+    OTA_POWERCUT_CASE(delta, .reentrant = true, .cuts = PC_CUT_CLEAN_ONLY, .delta = true),
+    /* a signed + pre-encrypted update on a Secure Boot V2 device: every point, clean cuts, fresh
+     * device */
+    OTA_POWERCUT_CASE(secure, .reentrant = true, .cuts = PC_CUT_CLEAN_ONLY, .secure = true),
+    /* a delta update of a 700 kB app: 10 checkpoints, so the journal's spill sectors take records in
+     * both and are erased in turn (ota_install_journal.h); every point, clean cuts */
+    OTA_POWERCUT_CASE(delta_spill, .reentrant = true, .cuts = PC_CUT_CLEAN_ONLY, .delta = true,
+                      .app_size = 700000),
+    /* issue 19: a delta between two signed apps on a Secure Boot V2 device (the patch
+     * pre-encrypted), every point, clean cuts, fresh device */
+    OTA_POWERCUT_CASE(secure_delta, .reentrant = true, .cuts = PC_CUT_CLEAN_ONLY, .secure = true,
+                      .delta = true),
+};
+
+const size_t pc_case_count = sizeof pc_cases / sizeof pc_cases[0];
