@@ -12,6 +12,7 @@
 #include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 #include "ota/ota_partition.h"
+#include "ota/sim/ota_partition_csv.h"
 
 #define assert_contains(haystack, needle) \
     do { \

@@ -10,6 +10,7 @@
 
 #include "ota/ota_err.h"
 #include "ota/ota_partition.h"
+#include "ota/sim/ota_partition_csv.h"
 
 #define assert_contains(haystack, needle) \
     do { \
