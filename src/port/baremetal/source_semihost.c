@@ -3,6 +3,7 @@
  * rules (file://sdcard/x -> <sdcard_root>/x, file:///abs -> /abs, ".." refused); the host side
  * resolves it. There is no modification time over semihosting, so the validator (ETag) is the
  * size alone; http(s):// is refused: this port has no network. */
+#include <stdio.h>
 
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
@@ -26,7 +27,13 @@ static int semihost_source_read(ota_source_t *src, void *buf, size_t len)
 {
     semihost_source_t *f = (semihost_source_t *)src;
     ota_source_info_t *info = &f->base.info;
-    len = ota_source_read_len(info, f->end, len);
+    uint64_t left = f->end - info->offset;
+    if (len > left) {
+        len = (size_t)left;
+    }
+    if (len > 0x7FFFFFFFu) {
+        len = 0x7FFFFFFFu;
+    }
     if (len == 0) {
         return 0;
     }
@@ -63,9 +70,12 @@ static int open_file(const ota_source_config_t *cfg_in, const char *uri, uint64_
             ? transport->sdcard_root
             : OTA_SOURCE_DEFAULT_SDCARD_ROOT;
     char path[PATH_MAX_LEN];
-    int err = ota_source_file_path(uri, root, path, sizeof path, info);
+    int err = ota_uri_file_path(uri, root, path, sizeof path);
     if (err != OTA_OK) {
-        return err;
+        ota_source_set_error(info, "%s: %s", uri,
+                             err == OTA_ERR_SRC_PATH_ESCAPE ? "'..' is not allowed in a file URI"
+                                                            : "not file://sdcard/PATH or file:///PATH");
+        return err == OTA_ERR_BUFFER_TOO_SMALL ? OTA_ERR_SRC_URI : err;
     }
     int handle = ota_semihost_open(path, OTA_SEMIHOST_MODE_RB);
     if (handle < 0) {
@@ -78,7 +88,14 @@ static int open_file(const ota_source_config_t *cfg_in, const char *uri, uint64_
         ota_source_set_error(info, "%s: no length (not a regular file?)", path);
         return OTA_ERR_SRC_NOT_REGULAR_FILE;
     }
-    err = ota_source_file_accept(info, path, (uint64_t)size, -1, offset, expect);
+    info->total_size = size;
+    snprintf(info->etag, sizeof info->etag, "\"%lx\"", (unsigned long)size);
+    err = ota_source_check_expect(info, expect, info->etag, info->total_size);
+    if (err == OTA_OK && offset > (uint64_t)size) {
+        ota_source_set_error(info, "%s has %ld bytes, cannot resume at %llu", path, size,
+                             (unsigned long long)offset);
+        err = OTA_ERR_SRC_RESOURCE_CHANGED;
+    }
     if (err == OTA_OK && offset > 0 && ota_semihost_seek(handle, (size_t)offset) != 0) {
         ota_source_set_error(info, "%s: seek to %llu failed", path, (unsigned long long)offset);
         err = OTA_ERR_SRC_READ;
@@ -97,7 +114,10 @@ static int open_file(const ota_source_config_t *cfg_in, const char *uri, uint64_
     f->base.ops = &k_ops;
     f->base.info = *info;
     f->handle = handle;
-    f->end = ota_source_file_end((uint64_t)size, offset, expect);
+    f->end = (uint64_t)size;
+    if (expect != NULL && expect->length != 0 && expect->length < f->end - offset) {
+        f->end = offset + expect->length;
+    }
     OTA_LOGD(TAG, "open %s (%ld bytes) at offset %llu", path, size, (unsigned long long)offset);
     *out = &f->base;
     return OTA_OK;
