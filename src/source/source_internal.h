@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "ota/port/ota_source.h"
+#include "ota/port/ota_source_posix.h"
 
 /* Defaults of the POSIX transport settings (ota_source_posix_config_t, zero fields). */
 #define OTA_SOURCE_DEFAULT_SDCARD_ROOT        "./sdcard"
@@ -119,10 +120,101 @@ uint32_t ota_source_backoff_ms(uint32_t first_ms, uint32_t retries_done);
 int ota_source_check_expect(ota_source_info_t *info, const ota_source_expect_t *expect, const char *etag,
                             int64_t total_size);
 
+/* ---- What every port's sources share (source_config.c, source_dispatch.c) ------------------ */
+
+/** The two transport defaults that differ between ports. */
+typedef struct {
+    const char *sdcard_root;   /**< file://sdcard/ maps below this */
+    uint32_t http_buffer_size; /**< the HTTP client's receive buffer */
+} ota_source_port_defaults_t;
+
+/**
+ * The transport settings for @p cfg (NULL: defaults): cfg->transport (an ota_source_posix_config_t)
+ * with every zero field replaced by its default (@p defaults for the two a port chooses),
+ * cfg->cert_pem (when set) as cert_pem, "" strings of cert_pem and ca_file as NULL.
+ */
+/** The host's defaults (OTA_SOURCE_DEFAULT_SDCARD_ROOT, OTA_SOURCE_DEFAULT_HTTP_BUFFER): the POSIX
+ *  and bare-metal ports'. */
+extern const ota_source_port_defaults_t ota_source_host_defaults;
+
+ota_source_posix_config_t ota_source_config_resolve(const ota_source_config_t *cfg,
+                                                    const ota_source_port_defaults_t *defaults);
+
+/** A per-scheme opener of a port; the same contract as ota_source_open. */
+typedef int (*ota_source_scheme_open_fn)(const ota_source_config_t *cfg, const char *uri, uint64_t offset,
+                                         const ota_source_expect_t *expect, ota_source_t **out,
+                                         ota_source_info_t *diag);
+
+typedef struct {
+    ota_source_scheme_open_fn file_open; /**< file:// (NULL: refused) */
+    ota_source_scheme_open_fn http_open; /**< http:// and https:// (NULL: refused) */
+    const char *schemes; /**< for the message on a refused URI, e.g. "file:// or http(s)://" */
+} ota_source_openers_t;
+
+/** ota_source_open: picks the opener by the URI's scheme; a URI no opener takes is OTA_ERR_SRC_URI
+ *  (NULL: OTA_ERR_INVALID_ARG) with diag->error saying so. */
+int ota_source_open_by_scheme(const ota_source_openers_t *openers, const ota_source_config_t *cfg,
+                              const char *uri, uint64_t offset, const ota_source_expect_t *expect,
+                              ota_source_t **out, ota_source_info_t *diag);
+
 /** Per-scheme openers of the platform port; the same contract as ota_source_open. */
 int ota_source_file_open(const ota_source_config_t *cfg, const char *uri, uint64_t offset,
                          const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag);
 int ota_source_http_open(const ota_source_config_t *cfg, const char *uri, uint64_t offset,
                          const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag);
+
+/* ---- file:// rules (file_rules.c): the file API is the port's --------------------------- */
+
+/** The path file://sdcard/X or file:///X names (ota_uri_file_path), with info->error on failure;
+ *  a path too long for @p path is OTA_ERR_SRC_URI. */
+int ota_source_file_path(const char *uri, const char *root, char *path, size_t path_size,
+                         ota_source_info_t *info);
+
+/**
+ * A regular file of @p size bytes found at open: sets info's total and validator (ETag "mtime-size"
+ * in hex, "size" when @p mtime < 0), then checks it against @p expect and that @p offset is inside
+ * it. OTA_OK or OTA_ERR_SRC_RESOURCE_CHANGED with info->error saying why.
+ */
+int ota_source_file_accept(ota_source_info_t *info, const char *path, uint64_t size, int64_t mtime,
+                           uint64_t offset, const ota_source_expect_t *expect);
+
+/** Offset after the last byte to read: the file's end, or offset + expect->length if sooner. */
+uint64_t ota_source_file_end(uint64_t size, uint64_t offset, const ota_source_expect_t *expect);
+
+/** How much of @p len a read may take: no further than @p end, at most INT32_MAX. */
+size_t ota_source_read_len(const ota_source_info_t *info, uint64_t end, size_t len);
+
+/**
+ * The end of a file opener: on OTA_OK @p src takes @p info and goes to *out; on an error info->error
+ * is filled if empty and logged. @p diag (optional) gets info either way. Returns @p err.
+ */
+int ota_source_file_opened(ota_source_t *src, const char *path, int err, ota_source_info_t *info,
+                           ota_source_t **out, ota_source_info_t *diag);
+
+/* ---- HTTP session (http_session.c): the HTTP client is the port's ---------------------- */
+
+/** The identity a source starts with (@p expect or nothing known) and the end a bounded request
+ *  (expect->length) stops at; UINT64_MAX: to the resource's end. */
+void ota_http_identity_init(ota_source_expect_t *identity, uint64_t *limit_end,
+                            const ota_source_expect_t *expect, uint64_t offset);
+
+/** The Range header's value for a request at @p offset ("bytes=N-" or "bytes=N-M"); false (and "")
+ *  when the request needs none (offset 0, unbounded). */
+bool ota_http_range_value(char *value, size_t size, uint64_t offset, uint64_t limit_end);
+
+/** The port's request: ask for the resource from @p offset and accept its response (OTA_OK). */
+typedef int (*ota_http_request_fn)(void *ctx, uint64_t offset);
+
+/**
+ * After a transfer failed with @p err at info->offset: a failure worth it (ota_source_err_retryable)
+ * is resumed with @p request after cfg's back-off, at most cfg->max_retries times in the source's
+ * life (info->retries); OTA_OK when a resume was accepted, else the error to keep (logged).
+ */
+int ota_http_recover(ota_source_info_t *info, const ota_source_posix_config_t *cfg, int err,
+                     ota_http_request_fn request, void *ctx);
+
+/** The report of an HTTP open: logs it (info->error filled if empty on an error) and copies info
+ *  to @p diag (optional). Returns @p err. */
+int ota_http_opened(ota_source_info_t *info, const char *uri, int err, ota_source_info_t *diag);
 
 #endif /* OTA_SOURCE_INTERNAL_H */

@@ -14,6 +14,7 @@
 #include "ota/port/ota_source.h"
 #include "ota/port/ota_source_posix.h"
 #include "source/source_internal.h"
+#include "source_esp_idf.h"
 
 static const char *TAG = "source";
 
@@ -30,13 +31,7 @@ static int vfs_read(ota_source_t *src, void *buf, size_t len)
 {
     vfs_source_t *f = (vfs_source_t *)src;
     ota_source_info_t *info = &f->base.info;
-    uint64_t left = f->end - info->offset;
-    if (len > left) {
-        len = (size_t)left;
-    }
-    if (len > 0x7FFFFFFFu) {
-        len = 0x7FFFFFFFu;
-    }
+    len = ota_source_read_len(info, f->end, len);
     if (len == 0) {
         return 0;
     }
@@ -90,17 +85,10 @@ static int open_path(const char *path, uint64_t offset, const ota_source_expect_
         ota_source_set_error(info, "%s: not a regular file", path);
         return OTA_ERR_SRC_NOT_REGULAR_FILE;
     }
-    info->total_size = (int64_t)st.st_size;
-    snprintf(info->etag, sizeof info->etag, "\"%llx-%llx\"", (unsigned long long)st.st_mtime,
-             (unsigned long long)st.st_size);
-    int err = ota_source_check_expect(info, expect, info->etag, info->total_size);
+    /* The validator (ETag) is size and modification time, as on POSIX (the core's rules). */
+    int err = ota_source_file_accept(info, path, (uint64_t)st.st_size, (int64_t)st.st_mtime, offset, expect);
     if (err != OTA_OK) {
         return err;
-    }
-    if (offset > (uint64_t)st.st_size) {
-        ota_source_set_error(info, "%s has %lld bytes, cannot resume at %llu", path, (long long)st.st_size,
-                             (unsigned long long)offset);
-        return OTA_ERR_SRC_RESOURCE_CHANGED;
     }
     FILE *fp = fopen(path, "rb");
     if (fp == NULL) {
@@ -123,16 +111,11 @@ int ota_source_file_open(const ota_source_config_t *cfg_in, const char *uri, uin
     *out = NULL;
     ota_source_info_t info;
     ota_source_info_init(&info, offset);
-    ota_source_posix_config_t cfg = ota_source_posix_config_resolve(cfg_in);
+    ota_source_posix_config_t cfg = ota_esp_idf_source_config(cfg_in);
     char path[PATH_MAX_LEN];
     FILE *fp = NULL;
-    int err = ota_uri_file_path(uri, cfg.sdcard_root, path, sizeof path);
-    if (err != OTA_OK) {
-        ota_source_set_error(&info, "%s: %s", uri,
-                             err == OTA_ERR_SRC_PATH_ESCAPE ? "'..' is not allowed in a file URI"
-                                                            : "not file://sdcard/PATH or file:///PATH");
-        err = err == OTA_ERR_BUFFER_TOO_SMALL ? OTA_ERR_SRC_URI : err;
-    } else {
+    int err = ota_source_file_path(uri, cfg.sdcard_root, path, sizeof path, &info);
+    if (err == OTA_OK) {
         err = open_path(path, offset, expect, &fp, &info);
     }
     vfs_source_t *f = NULL;
@@ -144,24 +127,10 @@ int ota_source_file_open(const ota_source_config_t *cfg_in, const char *uri, uin
         }
     }
     if (err != OTA_OK) {
-        OTA_LOGE(TAG, "%s: %s", ota_strerror(err), info.error);
-        if (diag != NULL) {
-            *diag = info;
-        }
-        return err;
+        return ota_source_file_opened(NULL, path, err, &info, out, diag);
     }
     f->base.ops = &k_ops;
-    f->base.info = info;
     f->fp = fp;
-    f->end = (uint64_t)info.total_size;
-    if (expect != NULL && expect->length != 0 && expect->length < f->end - offset) {
-        f->end = offset + expect->length;
-    }
-    OTA_LOGD(TAG, "open %s (%lld bytes) at offset %llu", path, (long long)info.total_size,
-             (unsigned long long)offset);
-    if (diag != NULL) {
-        *diag = info;
-    }
-    *out = &f->base;
-    return OTA_OK;
+    f->end = ota_source_file_end((uint64_t)info.total_size, offset, expect);
+    return ota_source_file_opened(&f->base, path, OTA_OK, &info, out, diag);
 }

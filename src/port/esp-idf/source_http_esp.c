@@ -36,6 +36,7 @@
 #include "ota/port/ota_source.h"
 #include "ota/port/ota_source_posix.h"
 #include "source/source_internal.h"
+#include "source_esp_idf.h"
 
 static const char *TAG = "HTTP_CLIENT";
 
@@ -139,22 +140,17 @@ static int client_create(http_source_t *s)
 
 /* Request the resource from @p offset; on OTA_OK the final response's headers are in and
  * accepted, and the body is ready to be read. */
-static int request(http_source_t *s, uint64_t offset)
+static int request(void *ctx, uint64_t offset)
 {
+    http_source_t *s = ctx;
     ota_source_info_t *info = &s->base.info;
     esp_http_client_close(s->client); /* a resume never inherits a broken connection */
     esp_http_client_set_url(s->client, s->url);
     esp_http_client_delete_header(s->client, "Range");
     esp_http_client_delete_header(s->client, "If-Range");
-    bool ranged = offset > 0 || s->limit_end != UINT64_MAX;
+    char range[64];
+    bool ranged = ota_http_range_value(range, sizeof range, offset, s->limit_end);
     if (ranged) {
-        char range[64];
-        if (s->limit_end != UINT64_MAX) {
-            snprintf(range, sizeof range, "bytes=%llu-%llu", (unsigned long long)offset,
-                     (unsigned long long)(s->limit_end - 1));
-        } else {
-            snprintf(range, sizeof range, "bytes=%llu-", (unsigned long long)offset);
-        }
         esp_http_client_set_header(s->client, "Range", range);
         /* If-Range only with a strong validator; a 206 is compared against the identity anyway. */
         if (ota_http_send_if_range(&s->identity)) {
@@ -205,36 +201,6 @@ static int request(http_source_t *s, uint64_t offset)
     return OTA_OK;
 }
 
-static int resume(http_source_t *s, int why)
-{
-    ota_source_info_t *info = &s->base.info;
-    while (info->retries < (uint32_t)s->cfg.max_retries) {
-        uint32_t backoff = ota_source_backoff_ms(s->cfg.retry_backoff_ms, info->retries);
-        OTA_LOGW(TAG, "%s at offset %llu of %lld (%s); resuming in %u ms (retry %u of %d)", ota_strerror(why),
-                 (unsigned long long)info->offset, (long long)info->total_size, info->error,
-                 (unsigned)backoff, (unsigned)info->retries + 1u, s->cfg.max_retries);
-        ota_port_sleep_ms(backoff);
-        info->retries++;
-        int err = request(s, info->offset);
-        if (err == OTA_OK) {
-            info->error[0] = '\0';
-            OTA_LOGI(TAG, "resumed at offset %llu (HTTP %d)", (unsigned long long)info->offset,
-                     info->http_status);
-            return OTA_OK;
-        }
-        if (!ota_source_err_retryable(err, info->http_status)) {
-            OTA_LOGE(TAG, "resume at offset %llu refused: %s: %s", (unsigned long long)info->offset,
-                     ota_strerror(err), info->error);
-            return err;
-        }
-        why = err;
-    }
-    OTA_LOGE(TAG, "%s at offset %llu of %lld after %u retries: %s", ota_strerror(why),
-             (unsigned long long)info->offset, (long long)info->total_size, (unsigned)info->retries,
-             info->error);
-    return why;
-}
-
 /* ---- ops ---------------------------------------------------------------------------------- */
 
 static int http_read(ota_source_t *src, void *buf, size_t len)
@@ -271,14 +237,9 @@ static int http_read(ota_source_t *src, void *buf, size_t len)
                                  (unsigned long long)info->offset);
             err = n == 0 ? OTA_ERR_SRC_TRUNCATED : OTA_ERR_SRC_READ;
         }
-        if (ota_source_err_retryable(err, info->http_status)) {
-            err = resume(s, err);
-            if (err == OTA_OK) {
-                continue;
-            }
-        } else {
-            OTA_LOGE(TAG, "%s at offset %llu: %s", ota_strerror(err), (unsigned long long)info->offset,
-                     info->error);
+        err = ota_http_recover(info, &s->cfg, err, request, s);
+        if (err == OTA_OK) {
+            continue;
         }
         s->sticky_err = err;
         esp_http_client_close(s->client);
@@ -337,16 +298,8 @@ int ota_source_http_open(const ota_source_config_t *cfg_in, const char *uri, uin
     }
     s->base.ops = &k_http_ops;
     ota_source_info_init(&s->base.info, offset);
-    s->cfg = ota_source_posix_config_resolve(cfg_in);
-    s->identity.total_size = -1;
-    s->limit_end = UINT64_MAX;
-    if (expect != NULL) {
-        s->identity = *expect;
-        s->identity.etag[sizeof s->identity.etag - 1] = '\0';
-        if (expect->length != 0 && expect->length <= UINT64_MAX - 1 - offset) {
-            s->limit_end = offset + expect->length;
-        }
-    }
+    s->cfg = ota_esp_idf_source_config(cfg_in);
+    ota_http_identity_init(&s->identity, &s->limit_end, expect, offset);
     int err = check_settings(&s->cfg, ota_uri_scheme(uri) == OTA_URI_HTTPS, &s->base.info);
     if (err == OTA_OK) {
         const char *pem = s->cfg.cert_pem;
@@ -361,22 +314,10 @@ int ota_source_http_open(const ota_source_config_t *cfg_in, const char *uri, uin
     if (err == OTA_OK) {
         err = request(s, offset);
     }
+    ota_http_opened(&s->base.info, uri, err, diag);
     if (err != OTA_OK) {
-        if (s->base.info.error[0] == '\0') {
-            ota_source_set_error(&s->base.info, "%s", ota_strerror(err));
-        }
-        OTA_LOGE(TAG, "%s: %s: %s", uri, ota_strerror(err), s->base.info.error);
-        if (diag != NULL) {
-            *diag = s->base.info;
-        }
         http_destroy(s);
         return err;
-    }
-    OTA_LOGD(TAG, "HTTP %d, %lld bytes, offset %llu, ETag %s", s->base.info.http_status,
-             (long long)s->base.info.total_size, (unsigned long long)offset,
-             s->base.info.etag[0] ? s->base.info.etag : "(none)");
-    if (diag != NULL) {
-        *diag = s->base.info;
     }
     *out = &s->base;
     return OTA_OK;

@@ -1,92 +1,26 @@
 /* The ESP-IDF port's source opener: file:// on the VFS (the SD card's FAT mount), http(s):// on
- * esp_http_client, picked by the URI's scheme. The transport settings are the POSIX port's struct
- * (ota_source_posix.h), resolved here with this port's defaults (ota_port_esp_idf.h). */
-#include <string.h>
-
-#include "ota/ota_err.h"
-#include "ota/ota_log.h"
-#include "ota/port/ota_port_esp_idf.h"
+ * esp_http_client, picked by the URI's scheme with the core's dispatch (src/source/). The transport
+ * settings are the POSIX port's struct (ota_source_posix.h), resolved with this port's defaults
+ * (source_esp_idf.h). */
 #include "ota/port/ota_source.h"
 #include "ota/port/ota_source_posix.h"
 #include "source/source_internal.h"
-
-static const char *TAG = "source";
-
-/* esp_http_client's receive buffer: ESP-IDF's own default is 512 bytes (DEFAULT_HTTP_BUF_SIZE);
- * esp_https_ota's examples use 1024 to 4096. 2048 is ESP-ADF's read size. */
-#define ESP_DEFAULT_HTTP_BUFFER 2048u
+#include "source_esp_idf.h"
 
 ota_source_posix_config_t ota_source_posix_config_resolve(const ota_source_config_t *cfg)
 {
-    ota_source_posix_config_t c;
-    if (cfg != NULL && cfg->transport != NULL) {
-        c = *(const ota_source_posix_config_t *)cfg->transport;
-    } else {
-        memset(&c, 0, sizeof c);
-    }
-    if (cfg != NULL && cfg->cert_pem != NULL) {
-        c.cert_pem = cfg->cert_pem; /* the item's trust anchor (ESP-ADF node cert_pem) wins */
-    }
-    if (c.sdcard_root == NULL || c.sdcard_root[0] == '\0') {
-        c.sdcard_root = OTA_ESP_IDF_DEFAULT_SDCARD_ROOT;
-    }
-    if (c.connect_timeout_ms == 0) {
-        c.connect_timeout_ms = OTA_SOURCE_DEFAULT_CONNECT_TIMEOUT_MS;
-    }
-    if (c.stall_timeout_ms == 0) {
-        c.stall_timeout_ms = OTA_SOURCE_DEFAULT_STALL_TIMEOUT_MS;
-    }
-    if (c.max_redirects == 0) {
-        c.max_redirects = OTA_SOURCE_DEFAULT_MAX_REDIRECTS;
-    } else if (c.max_redirects < 0) {
-        c.max_redirects = 0;
-    }
-    if (c.max_retries == 0) {
-        c.max_retries = OTA_SOURCE_DEFAULT_MAX_RETRIES;
-    } else if (c.max_retries < 0) {
-        c.max_retries = 0;
-    }
-    if (c.retry_backoff_ms == 0) {
-        c.retry_backoff_ms = OTA_SOURCE_DEFAULT_RETRY_BACKOFF_MS;
-    }
-    if (c.http_buffer_size == 0) {
-        c.http_buffer_size = ESP_DEFAULT_HTTP_BUFFER;
-    } else if (c.http_buffer_size < OTA_SOURCE_MIN_HTTP_BUFFER) {
-        c.http_buffer_size = OTA_SOURCE_MIN_HTTP_BUFFER;
-    } else if (c.http_buffer_size > OTA_SOURCE_MAX_HTTP_BUFFER) {
-        c.http_buffer_size = OTA_SOURCE_MAX_HTTP_BUFFER;
-    }
-    if (c.cert_pem != NULL && c.cert_pem[0] == '\0') {
-        c.cert_pem = NULL;
-    }
-    if (c.ca_file != NULL && c.ca_file[0] == '\0') {
-        c.ca_file = NULL;
-    }
-    if (c.proxy != NULL && c.proxy[0] == '\0') {
-        c.proxy = NULL;
-    }
-    return c;
+    return ota_esp_idf_source_config(cfg);
 }
+
+static const ota_source_openers_t k_openers = {
+    .file_open = ota_source_file_open,
+    .http_open = ota_source_http_open,
+    .schemes = "file://, http:// or https://",
+};
 
 int ota_source_open(void *ctx, const ota_source_config_t *cfg, const char *uri, uint64_t offset,
                     const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag)
 {
     (void)ctx;
-    if (out == NULL || uri == NULL) {
-        return OTA_ERR_INVALID_ARG;
-    }
-    *out = NULL;
-    switch (ota_uri_scheme(uri)) {
-    case OTA_URI_FILE: return ota_source_file_open(cfg, uri, offset, expect, out, diag);
-    case OTA_URI_HTTP:
-    case OTA_URI_HTTPS: return ota_source_http_open(cfg, uri, offset, expect, out, diag);
-    case OTA_URI_INVALID:
-    default: break;
-    }
-    OTA_LOGE(TAG, "%s: '%s' (file://, http:// or https:// expected)", ota_strerror(OTA_ERR_SRC_URI), uri);
-    if (diag != NULL) {
-        ota_source_info_init(diag, offset);
-        ota_source_set_error(diag, "unsupported URI '%.200s' (file://, http:// or https:// expected)", uri);
-    }
-    return OTA_ERR_SRC_URI;
+    return ota_source_open_by_scheme(&k_openers, cfg, uri, offset, expect, out, diag);
 }

@@ -21,6 +21,7 @@
 #include <mbedtls/rsa.h>
 #include <mbedtls/version.h>
 
+#include "formats/key_der.h"
 #include "ota/ota_err.h"
 
 /* Blinding RNG for private-key operations (RSA decryption, ECDH, point multiplication). On an
@@ -81,9 +82,10 @@ int ota_rsa_pss_verify_sha256(const uint8_t *n, size_t n_len, uint32_t e, const 
 
 static int group_id(ota_ec_curve_t curve, size_t *coord)
 {
+    *coord = ota_ec_coord_len(curve);
     switch (curve) {
-    case OTA_EC_P256: *coord = 32; return MBEDTLS_ECP_DP_SECP256R1;
-    case OTA_EC_P384: *coord = 48; return MBEDTLS_ECP_DP_SECP384R1;
+    case OTA_EC_P256: return MBEDTLS_ECP_DP_SECP256R1;
+    case OTA_EC_P384: return MBEDTLS_ECP_DP_SECP384R1;
     default: return MBEDTLS_ECP_DP_NONE;
     }
 }
@@ -92,11 +94,9 @@ static int group_id(ota_ec_curve_t curve, size_t *coord)
 static int read_point(const mbedtls_ecp_group *grp, mbedtls_ecp_point *q, const uint8_t *x, const uint8_t *y,
                       size_t c)
 {
-    uint8_t buf[1 + 2 * 48];
-    buf[0] = 0x04;
-    memcpy(buf + 1, x, c);
-    memcpy(buf + 1 + c, y, c);
-    if (mbedtls_ecp_point_read_binary(grp, q, buf, 1 + 2 * c) != 0 || mbedtls_ecp_check_pubkey(grp, q) != 0) {
+    uint8_t buf[OTA_EC_POINT_MAX];
+    size_t n = ota_ec_point_uncompressed(buf, x, y, c);
+    if (mbedtls_ecp_point_read_binary(grp, q, buf, n) != 0 || mbedtls_ecp_check_pubkey(grp, q) != 0) {
         return -1;
     }
     return 0;
@@ -304,22 +304,26 @@ int ota_rsa_pkcs1_decrypt_pem(const char *pem, size_t pem_len, const uint8_t *in
     if (pem == NULL || in == NULL || out == NULL || out_len == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
-    /* mbedtls_pk_parse_key wants PEM text NUL-terminated, the NUL counted in the length */
-    unsigned char *text = malloc(pem_len + 1);
-    if (text == NULL) {
+    /* The PEM is the core's to read (formats/key_der.c, the same for every backend); Mbed TLS
+     * takes the DER RSAPrivateKey it holds. */
+    unsigned char *der = malloc(pem_len > 0 ? pem_len : 1);
+    if (der == NULL) {
         return OTA_ERR_NO_MEM;
     }
-    memcpy(text, pem, pem_len);
-    text[pem_len] = 0;
+    size_t der_len = 0;
+    int err = ota_pem_rsa_private_der(pem, pem_len, der, &der_len);
     rng_t rng;
-    int err = rng_init(&rng);
+    int rng_err = rng_init(&rng);
     mbedtls_pk_context pk;
     mbedtls_pk_init(&pk);
+    if (err == OTA_OK && rng_err != OTA_OK) {
+        err = rng_err;
+    }
     if (err == OTA_OK) {
 #if MBEDTLS_VERSION_MAJOR >= 3
-        int rc = mbedtls_pk_parse_key(&pk, text, pem_len + 1, NULL, 0, mbedtls_ctr_drbg_random, &rng.drbg);
+        int rc = mbedtls_pk_parse_key(&pk, der, der_len, NULL, 0, mbedtls_ctr_drbg_random, &rng.drbg);
 #else
-        int rc = mbedtls_pk_parse_key(&pk, text, pem_len + 1, NULL, 0);
+        int rc = mbedtls_pk_parse_key(&pk, der, der_len, NULL, 0);
 #endif
         if (rc != 0 || mbedtls_pk_get_type(&pk) != MBEDTLS_PK_RSA) {
             err = OTA_ERR_KEY_PARSE;
@@ -344,8 +348,8 @@ int ota_rsa_pkcs1_decrypt_pem(const char *pem, size_t pem_len, const uint8_t *in
     }
     mbedtls_pk_free(&pk);
     rng_free(&rng);
-    mbedtls_platform_zeroize(text, pem_len + 1);
-    free(text);
+    mbedtls_platform_zeroize(der, pem_len > 0 ? pem_len : 1);
+    free(der);
     return err;
 }
 
@@ -444,14 +448,11 @@ int ota_ec_p256_public(const uint8_t priv[32], uint8_t x[32], uint8_t y[32])
                 err = OTA_ERR_INVALID_ARG;
             } else if (mbedtls_ecp_mul(&grp, &r, &d, &grp.G, mbedtls_ctr_drbg_random, &rng.drbg) == 0) {
                 /* through the public encoder: the point's fields are private in Mbed TLS 3 */
-                uint8_t pt[65];
+                uint8_t pt[OTA_EC_POINT_MAX];
                 size_t n = 0;
                 if (mbedtls_ecp_point_write_binary(&grp, &r, MBEDTLS_ECP_PF_UNCOMPRESSED, &n, pt,
-                                                   sizeof pt) == 0 &&
-                    n == sizeof pt) {
-                    memcpy(x, pt + 1, 32);
-                    memcpy(y, pt + 33, 32);
-                    err = OTA_OK;
+                                                   sizeof pt) == 0) {
+                    err = ota_ec_point_split(pt, n, 32, x, y);
                 }
             }
         }

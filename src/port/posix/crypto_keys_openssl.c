@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
+#include "formats/key_der.h"
 #include "ota/ota_err.h"
 
 struct ota_key {
@@ -168,16 +169,13 @@ int ota_key_to_block(const ota_key_t *key, ota_sig_block_t *b)
         return rsa_fields(key->pkey, b);
     }
     size_t c = ota_sig_scheme_coord_len(key->scheme);
-    uint8_t pt[1 + 2 * 48];
+    uint8_t pt[OTA_EC_POINT_MAX];
     size_t n = 0;
     if (EVP_PKEY_get_octet_string_param(key->pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt, sizeof pt, &n) !=
-            1 ||
-        n != 1 + 2 * c || pt[0] != 0x04) {
+        1) {
         return OTA_ERR_CRYPTO;
     }
-    memcpy(b->ec_x, pt + 1, c);
-    memcpy(b->ec_y, pt + 1 + c, c);
-    return OTA_OK;
+    return ota_ec_point_split(pt, n, c, b->ec_x, b->ec_y);
 }
 
 int ota_key_sign_block(const ota_key_t *key, ota_sig_block_t *b)

@@ -8,16 +8,15 @@
 
 #include <string.h>
 
-#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/obj_mac.h>
-#include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "formats/key_der.h"
 #include "ota/ota_err.h"
 
 /* ---- signatures ----------------------------------------------------------------------------- */
@@ -58,9 +57,10 @@ out:
 
 static int curve_nid(ota_ec_curve_t curve, size_t *coord)
 {
+    *coord = ota_ec_coord_len(curve);
     switch (curve) {
-    case OTA_EC_P256: *coord = 32; return NID_X9_62_prime256v1;
-    case OTA_EC_P384: *coord = 48; return NID_secp384r1;
+    case OTA_EC_P256: return NID_X9_62_prime256v1;
+    case OTA_EC_P384: return NID_secp384r1;
     default: return NID_undef;
     }
 }
@@ -216,9 +216,19 @@ int ota_rsa_pkcs1_decrypt_pem(const char *pem, size_t pem_len, const uint8_t *in
     if (pem == NULL || in == NULL || out == NULL || out_len == NULL || pem_len > INT32_MAX) {
         return OTA_ERR_INVALID_ARG;
     }
-    BIO *bio = BIO_new_mem_buf(pem, (int)pem_len);
-    EVP_PKEY *pkey = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
-    BIO_free(bio);
+    /* The PEM is the core's to read (formats/key_der.c, the same for every backend; an encrypted
+     * PEM is refused there, never a pass phrase prompt); OpenSSL takes the DER RSAPrivateKey. */
+    uint8_t *der = OPENSSL_malloc(pem_len > 0 ? pem_len : 1);
+    if (der == NULL) {
+        return OTA_ERR_NO_MEM;
+    }
+    size_t der_len = 0;
+    EVP_PKEY *pkey = NULL;
+    if (ota_pem_rsa_private_der(pem, pem_len, der, &der_len) == OTA_OK) {
+        const unsigned char *p = der;
+        pkey = d2i_PrivateKey(EVP_PKEY_RSA, NULL, &p, (long)der_len);
+    }
+    OPENSSL_clear_free(der, pem_len > 0 ? pem_len : 1);
     if (pkey == NULL || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
         EVP_PKEY_free(pkey);
         return OTA_ERR_KEY_PARSE;

@@ -33,15 +33,7 @@ static int file_read(ota_source_t *src, void *buf, size_t len)
     if (f->sticky_err != OTA_OK) {
         return f->sticky_err;
     }
-    /* The size seen at open is the resource: a file that grows meanwhile is not read past it, so
-     * what is read always matches the total the caller was told. */
-    uint64_t left = f->end - info->offset;
-    if (len > left) {
-        len = (size_t)left;
-    }
-    if (len > INT_MAX) {
-        len = INT_MAX;
-    }
+    len = ota_source_read_len(info, f->end, len);
     if (len == 0) {
         return 0;
     }
@@ -90,12 +82,9 @@ static int errno_to_err(int e)
     }
 }
 
-/* A validator like nginx's ("mtime-size" in hex), so a file that changed between two runs is told
- * apart the same way as an HTTP resource. */
-static void file_validators(const struct stat *st, ota_source_info_t *info)
+/* Last-Modified for the message and the caller; the validator itself is the core's (file_rules.c). */
+static void file_last_modified(const struct stat *st, ota_source_info_t *info)
 {
-    snprintf(info->etag, sizeof info->etag, "\"%llx-%llx\"", (unsigned long long)st->st_mtim.tv_sec,
-             (unsigned long long)st->st_size);
     struct tm tm;
     time_t t = st->st_mtim.tv_sec;
     if (gmtime_r(&t, &tm) != NULL) {
@@ -156,115 +145,89 @@ static int open_in_root(const char *uri, const char *root, const char *path, ota
     return errno_to_err(e);
 }
 
-int ota_source_file_open(const ota_source_config_t *cfg_in, const char *uri, uint64_t offset,
-                         const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag)
+/* Open @p path (file://sdcard/ below @p root); a descriptor of a regular file, or a negative
+ * OTA_ERR_* with info->error saying why. */
+static int open_regular(const char *uri, const char *root, const char *path, struct stat *st,
+                        ota_source_info_t *info)
 {
-    ota_source_posix_config_t cfg = ota_source_posix_config_resolve(cfg_in);
-    ota_source_info_t info;
-    ota_source_info_init(&info, offset);
-    *out = NULL;
-
-    char path[PATH_MAX];
-    int fd = -1;
-    int err = ota_uri_file_path(uri, cfg.sdcard_root, path, sizeof path);
-    if (err != OTA_OK) {
-        ota_source_set_error(&info, "%s: %s", uri,
-                             err == OTA_ERR_SRC_PATH_ESCAPE    ? "'..' is not allowed in a file URI"
-                             : err == OTA_ERR_BUFFER_TOO_SMALL ? "path too long"
-                                                               : "not file://sdcard/PATH or file:///PATH");
-        if (err == OTA_ERR_BUFFER_TOO_SMALL) {
-            err = OTA_ERR_SRC_URI;
-        }
-        goto fail;
-    }
+    int fd;
     /* file://sdcard/... must stay under the root even through symlinks; file:///abs (also
      * file://localhost/abs, RFC 8089) is explicit. */
     if (ota_uri_file_is_sdcard(uri)) {
-        fd = open_in_root(uri, cfg.sdcard_root, path, &info);
+        fd = open_in_root(uri, root, path, info);
         if (fd < 0) {
-            err = fd;
-            fd = -1;
-            goto fail;
+            return fd;
         }
     } else {
         /* O_NONBLOCK: opening a FIFO must not hang the service; it is refused just below. */
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
         if (fd < 0) {
             int e = errno;
-            ota_source_set_error(&info, "%s: %s", path, strerror(e));
-            err = errno_to_err(e);
-            goto fail;
+            ota_source_set_error(info, "%s: %s", path, strerror(e));
+            return errno_to_err(e);
         }
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        ota_source_set_error(&info, "%s: %s", path, strerror(errno));
+    int err = OTA_OK;
+    if (fstat(fd, st) != 0) {
+        ota_source_set_error(info, "%s: %s", path, strerror(errno));
         err = OTA_ERR_SRC_READ;
-        goto fail;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        ota_source_set_error(&info, "%s: %s", path, strerror(EISDIR));
+    } else if (S_ISDIR(st->st_mode)) {
+        ota_source_set_error(info, "%s: %s", path, strerror(EISDIR));
         err = OTA_ERR_SRC_IS_DIRECTORY;
-        goto fail;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ota_source_set_error(&info, "%s: not a regular file", path);
+    } else if (!S_ISREG(st->st_mode)) {
+        ota_source_set_error(info, "%s: not a regular file", path);
         err = OTA_ERR_SRC_NOT_REGULAR_FILE;
-        goto fail;
+    }
+    if (err != OTA_OK) {
+        close(fd);
+        return err;
     }
     int flags = fcntl(fd, F_GETFL);
     if (flags >= 0) {
         fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
     }
-    info.total_size = (int64_t)st.st_size;
-    file_validators(&st, &info);
-    err = ota_source_check_expect(&info, expect, info.etag, info.total_size);
-    if (err != OTA_OK) {
-        goto fail;
+    return fd;
+}
+
+int ota_source_file_open(const ota_source_config_t *cfg_in, const char *uri, uint64_t offset,
+                         const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *diag)
+{
+    ota_source_posix_config_t cfg = ota_source_config_resolve(cfg_in, &ota_source_host_defaults);
+    ota_source_info_t info;
+    ota_source_info_init(&info, offset);
+    *out = NULL;
+
+    char path[PATH_MAX];
+    struct stat st;
+    int fd = -1;
+    file_source_t *f = NULL;
+    int err = ota_source_file_path(uri, cfg.sdcard_root, path, sizeof path, &info);
+    if (err == OTA_OK) {
+        fd = open_regular(uri, cfg.sdcard_root, path, &st, &info);
+        err = fd < 0 ? fd : OTA_OK;
     }
-    if (offset > (uint64_t)st.st_size) {
-        ota_source_set_error(&info, "%s has %lld bytes, cannot resume at %llu", path, (long long)st.st_size,
-                             (unsigned long long)offset);
-        err = OTA_ERR_SRC_RESOURCE_CHANGED;
-        goto fail;
+    if (err == OTA_OK) {
+        file_last_modified(&st, &info);
+        err = ota_source_file_accept(&info, path, (uint64_t)st.st_size, (int64_t)st.st_mtim.tv_sec, offset,
+                                     expect);
     }
-    if (offset > 0 && lseek(fd, (off_t)offset, SEEK_SET) != (off_t)offset) {
+    if (err == OTA_OK && offset > 0 && lseek(fd, (off_t)offset, SEEK_SET) != (off_t)offset) {
         ota_source_set_error(&info, "%s: seek to %llu: %s", path, (unsigned long long)offset,
                              strerror(errno));
         err = OTA_ERR_SRC_READ;
-        goto fail;
     }
-
-    file_source_t *f = ota_calloc(1, sizeof *f);
-    if (f == NULL) {
-        err = OTA_ERR_NO_MEM;
-        goto fail;
+    if (err == OTA_OK) {
+        f = ota_calloc(1, sizeof *f);
+        err = f != NULL ? OTA_OK : OTA_ERR_NO_MEM;
+    }
+    if (err != OTA_OK) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return ota_source_file_opened(NULL, path, err, &info, out, diag);
     }
     f->base.ops = &k_file_ops;
-    f->base.info = info;
     f->fd = fd;
-    f->end = (uint64_t)info.total_size;
-    if (expect != NULL && expect->length != 0 && expect->length < f->end - offset) {
-        f->end = offset + expect->length;
-    }
-    OTA_LOGD(TAG, "open %s (%lld bytes) at offset %llu", path, (long long)info.total_size,
-             (unsigned long long)offset);
-    if (diag != NULL) {
-        *diag = info;
-    }
-    *out = &f->base;
-    return OTA_OK;
-
-fail:
-    if (fd >= 0) {
-        close(fd);
-    }
-    if (info.error[0] == '\0') {
-        ota_source_set_error(&info, "%s", ota_strerror(err));
-    }
-    OTA_LOGE(TAG, "%s: %s", ota_strerror(err), info.error);
-    if (diag != NULL) {
-        *diag = info;
-    }
-    return err;
+    f->end = ota_source_file_end((uint64_t)st.st_size, offset, expect);
+    return ota_source_file_opened(&f->base, path, OTA_OK, &info, out, diag);
 }

@@ -25,7 +25,6 @@
  */
 #include <curl/curl.h>
 #include <limits.h>
-#include <openssl/x509_vfy.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,6 +35,7 @@
 #include "ota/port/ota_port.h"
 #include "ota/port/ota_source.h"
 #include "ota/port/ota_source_posix.h"
+#include "port/posix/source_http_curl.h"
 #include "source/source_internal.h"
 
 static const char *TAG = "HTTP_CLIENT";
@@ -157,86 +157,10 @@ static int on_prereq(void *userdata, char *primary_ip, char *local_ip, int prima
     return CURL_PREREQFUNC_OK;
 }
 
-/* ---- errors ------------------------------------------------------------------------------- */
-
-static int tls_verify_error(http_source_t *s)
-{
-    long verify = X509_V_OK;
-    curl_easy_getinfo(s->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
-    const char *which;
-    /* The chain's verdict from OpenSSL; curl checks the name itself after a chain that verified,
-     * and its message is then the only witness ("no alternative certificate subject name
-     * matches target host name"). */
-    bool name_mismatch = verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH ||
-                         strstr(s->errbuf, "host name") != NULL || strstr(s->errbuf, "subject name") != NULL;
-    if (name_mismatch) {
-        which = "hostname mismatch: the certificate is not valid for this host name";
-    } else {
-        switch (verify) {
-        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN: which = "self-signed certificate not trusted"; break;
-        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-            which = "certificate not issued by a trusted CA";
-            break;
-        case X509_V_ERR_CERT_NOT_YET_VALID:
-        case X509_V_ERR_CERT_HAS_EXPIRED: which = "certificate expired or not yet valid"; break;
-        default: which = "certificate rejected"; break;
-        }
-    }
-    ota_source_set_error(&s->base.info, "%s (%s)", which, s->errbuf[0] ? s->errbuf : "no detail");
-    return OTA_ERR_SRC_TLS_VERIFY;
-}
-
 /* Map a finished transfer's CURLcode to OTA_ERR_SRC_* and fill info.error. */
 static int map_curl_error(http_source_t *s, CURLcode code)
 {
-    ota_source_info_t *info = &s->base.info;
-    const char *detail = s->errbuf[0] ? s->errbuf : curl_easy_strerror(code);
-    int err;
-    switch (code) {
-    case CURLE_OK: return OTA_OK;
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT: err = OTA_ERR_SRC_URI; break;
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT: err = OTA_ERR_SRC_CONNECT; break;
-    case CURLE_OPERATION_TIMEDOUT:
-        /* No overall or low-speed timeout is set, so curl times out only while connecting. */
-        err = OTA_ERR_SRC_CONNECT_TIMEOUT;
-        break;
-    case CURLE_PEER_FAILED_VERIFICATION: return tls_verify_error(s);
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS: err = OTA_ERR_SRC_TLS_VERIFY; break;
-    case CURLE_SSL_CACERT_BADFILE:
-        ota_source_set_error(info, "cannot load the trusted CA certificates (%s): %s",
-                             s->cfg.cert_pem  ? "cert_pem"
-                             : s->cfg.ca_file ? s->cfg.ca_file
-                                              : "system bundle",
-                             detail);
-        return OTA_ERR_SRC_TLS;
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_SSL_ENGINE_SETFAILED:
-    case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_SSL_SHUTDOWN_FAILED:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_USE_SSL_FAILED: err = OTA_ERR_SRC_TLS; break;
-    case CURLE_TOO_MANY_REDIRECTS: err = OTA_ERR_SRC_TOO_MANY_REDIRECTS; break;
-    case CURLE_PARTIAL_FILE: /* closed before Content-Length (or the last chunk) */
-        err = OTA_ERR_SRC_TRUNCATED;
-        break;
-    case CURLE_OUT_OF_MEMORY: err = OTA_ERR_NO_MEM; break;
-    default: /* RECV_ERROR (reset), SEND_ERROR, GOT_NOTHING, WEIRD_SERVER_REPLY, ... */
-        err = OTA_ERR_SRC_READ;
-        break;
-    }
-    ota_source_set_error(info, "%s", detail);
-    return err;
+    return ota_curl_error(s->easy, code, s->errbuf, &s->cfg, &s->base.info);
 }
 
 /* ---- driving curl ------------------------------------------------------------------------- */
@@ -349,14 +273,11 @@ static int start_request(http_source_t *s, uint64_t offset)
     s->response_end = UINT64_MAX;
     s->last_activity_ms = ota_port_uptime_ms();
 
+    char range[64];
     char line[192];
-    if (offset > 0 || s->limit_end != UINT64_MAX) {
-        if (s->limit_end != UINT64_MAX) {
-            snprintf(line, sizeof line, "Range: bytes=%llu-%llu", (unsigned long long)offset,
-                     (unsigned long long)(s->limit_end - 1));
-        } else {
-            snprintf(line, sizeof line, "Range: bytes=%llu-", (unsigned long long)offset);
-        }
+    bool ranged = ota_http_range_value(range, sizeof range, offset, s->limit_end);
+    if (ranged) {
+        snprintf(line, sizeof line, "Range: %s", range);
         struct curl_slist *l = curl_slist_append(s->headers, line);
         if (l == NULL) {
             return OTA_ERR_NO_MEM;
@@ -432,8 +353,7 @@ static int start_request(http_source_t *s, uint64_t offset)
     if (curl_multi_add_handle(s->multi, s->easy) != CURLM_OK) {
         return OTA_ERR_NO_MEM;
     }
-    bool ranged = offset > 0 || s->limit_end != UINT64_MAX;
-    OTA_LOGD(TAG, "GET %s%s%s", s->url, ranged ? " " : "", ranged ? line : "");
+    OTA_LOGD(TAG, "GET %s%s%s", s->url, ranged ? " Range: " : "", range);
     return OTA_OK;
 }
 
@@ -465,8 +385,10 @@ static int check_response(http_source_t *s, uint64_t offset)
     return OTA_OK;
 }
 
-static int request(http_source_t *s, uint64_t offset)
+/* ota_http_request_fn: the request at @p offset and its response's check. */
+static int request(void *ctx, uint64_t offset)
 {
+    http_source_t *s = ctx;
     int err = start_request(s, offset);
     if (err == OTA_OK) {
         err = pump(s, have_final_headers);
@@ -484,35 +406,6 @@ static int finish_response(http_source_t *s)
         return map_curl_error(s, s->result);
     }
     return ota_http_check_end(&s->base.info, s->response_end, s->limit_end);
-}
-
-static int resume(http_source_t *s, int why)
-{
-    ota_source_info_t *info = &s->base.info;
-    while (info->retries < (uint32_t)s->cfg.max_retries) {
-        uint32_t backoff = ota_source_backoff_ms(s->cfg.retry_backoff_ms, info->retries);
-        OTA_LOGW(TAG, "%s at offset %llu of %lld (%s); resuming in %u ms (retry %u of %d)", ota_strerror(why),
-                 (unsigned long long)info->offset, (long long)info->total_size, info->error, backoff,
-                 info->retries + 1, s->cfg.max_retries);
-        ota_port_sleep_ms(backoff);
-        info->retries++;
-        int err = request(s, info->offset);
-        if (err == OTA_OK) {
-            info->error[0] = '\0';
-            OTA_LOGI(TAG, "resumed at offset %llu (HTTP %d)", (unsigned long long)info->offset,
-                     info->http_status);
-            return OTA_OK;
-        }
-        if (!ota_source_err_retryable(err, s->base.info.http_status)) {
-            OTA_LOGE(TAG, "resume at offset %llu refused: %s: %s", (unsigned long long)info->offset,
-                     ota_strerror(err), info->error);
-            return err;
-        }
-        why = err;
-    }
-    OTA_LOGE(TAG, "%s at offset %llu of %lld after %u retries: %s", ota_strerror(why),
-             (unsigned long long)info->offset, (long long)info->total_size, info->retries, info->error);
-    return why;
 }
 
 /* ---- ops ---------------------------------------------------------------------------------- */
@@ -558,14 +451,9 @@ static int http_read(ota_source_t *src, void *buf, size_t len)
                 continue;
             }
         }
-        if (ota_source_err_retryable(err, s->base.info.http_status)) {
-            err = resume(s, err);
-            if (err == OTA_OK) {
-                continue;
-            }
-        } else {
-            OTA_LOGE(TAG, "%s at offset %llu: %s", ota_strerror(err), (unsigned long long)info->offset,
-                     info->error);
+        err = ota_http_recover(info, &s->cfg, err, request, s);
+        if (err == OTA_OK) {
+            continue;
         }
         s->sticky_err = err;
         end_request(s);
@@ -622,17 +510,9 @@ int ota_source_http_open(const ota_source_config_t *cfg_in, const char *uri, uin
     }
     s->base.ops = &k_http_ops;
     ota_source_info_init(&s->base.info, offset);
-    s->cfg = ota_source_posix_config_resolve(cfg_in);
+    s->cfg = ota_source_config_resolve(cfg_in, &ota_source_host_defaults);
     s->https = ota_uri_scheme(uri) == OTA_URI_HTTPS;
-    s->identity.total_size = -1;
-    s->limit_end = UINT64_MAX;
-    if (expect != NULL) {
-        s->identity = *expect;
-        s->identity.etag[sizeof s->identity.etag - 1] = '\0';
-        if (expect->length != 0 && expect->length <= UINT64_MAX - 1 - offset) {
-            s->limit_end = offset + expect->length;
-        }
-    }
+    ota_http_identity_init(&s->identity, &s->limit_end, expect, offset);
     int err = OTA_ERR_NO_MEM;
     s->multi = curl_multi_init();
     if (s->multi == NULL || !dup_string(&s->url, uri) || !dup_string(&s->ca_file, s->cfg.ca_file) ||
@@ -647,26 +527,12 @@ int ota_source_http_open(const ota_source_config_t *cfg_in, const char *uri, uin
                  uri);
     }
     err = request(s, offset);
+fail:
+    ota_http_opened(&s->base.info, uri, err, diag);
     if (err != OTA_OK) {
-        goto fail;
-    }
-    OTA_LOGD(TAG, "HTTP %d, %lld bytes, offset %llu, ETag %s", s->base.info.http_status,
-             (long long)s->base.info.total_size, (unsigned long long)offset,
-             s->base.info.etag[0] ? s->base.info.etag : "(none)");
-    if (diag != NULL) {
-        *diag = s->base.info;
+        http_destroy(s);
+        return err;
     }
     *out = &s->base;
     return OTA_OK;
-
-fail:
-    if (s->base.info.error[0] == '\0') {
-        ota_source_set_error(&s->base.info, "%s", ota_strerror(err));
-    }
-    OTA_LOGE(TAG, "%s: %s: %s", uri, ota_strerror(err), s->base.info.error);
-    if (diag != NULL) {
-        *diag = s->base.info;
-    }
-    http_destroy(s);
-    return err;
 }

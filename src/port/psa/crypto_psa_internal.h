@@ -39,12 +39,4 @@ psa_status_t ota_psa_import(psa_key_type_t type, size_t bits, psa_key_usage_t us
 /** Zero @p len bytes in a way the compiler keeps. */
 void ota_psa_wipe(void *p, size_t len);
 
-/**
- * The DER RSAPrivateKey (PKCS#1) inside a PEM private key: "RSA PRIVATE KEY" as it is, "PRIVATE
- * KEY" (PKCS#8) unwrapped when its algorithm is rsaEncryption. @p der gets at most pem_len bytes.
- * @return OTA_OK and *der_len, or OTA_ERR_KEY_PARSE (not PEM, encrypted PEM, not an RSA private
- * key).
- */
-int ota_psa_pem_rsa_private_der(const char *pem, size_t pem_len, uint8_t *der, size_t *der_len);
-
 #endif /* OTA_CRYPTO_PSA_INTERNAL_H */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crypto_psa_internal.h"
+#include "formats/key_der.h"
 #include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 
@@ -23,7 +24,7 @@ int ota_rsa_pkcs1_decrypt_pem(const char *pem, size_t pem_len, const uint8_t *in
         return OTA_ERR_NO_MEM;
     }
     size_t der_len = 0;
-    int err = ota_psa_pem_rsa_private_der(pem, pem_len, der, &der_len);
+    int err = ota_pem_rsa_private_der(pem, pem_len, der, &der_len);
     psa_key_id_t key = 0;
     if (err == OTA_OK) {
         psa_status_t st = ota_psa_import(PSA_KEY_TYPE_RSA_KEY_PAIR, 0, PSA_KEY_USAGE_DECRYPT,
@@ -184,13 +185,11 @@ int ota_ecdh_p256(const uint8_t priv[32], const uint8_t peer_x[32], const uint8_
     if (err != OTA_OK) {
         return err;
     }
-    uint8_t peer[65];
-    peer[0] = 0x04;
-    memcpy(peer + 1, peer_x, 32);
-    memcpy(peer + 33, peer_y, 32);
+    uint8_t peer[OTA_EC_POINT_MAX];
+    size_t peer_len = ota_ec_point_uncompressed(peer, peer_x, peer_y, 32);
     size_t n = 0;
     /* raw ECDH output is the x coordinate of the shared point, as esp_encrypted_img uses it */
-    psa_status_t st = psa_raw_key_agreement(PSA_ALG_ECDH, key, peer, sizeof peer, secret, 32, &n);
+    psa_status_t st = psa_raw_key_agreement(PSA_ALG_ECDH, key, peer, peer_len, secret, 32, &n);
     (void)psa_destroy_key(key);
     if (st == PSA_ERROR_INVALID_ARGUMENT) {
         return OTA_ERR_INVALID_ARG; /* the peer point is not on the curve */
@@ -211,14 +210,9 @@ int ota_ec_p256_public(const uint8_t priv[32], uint8_t x[32], uint8_t y[32])
     if (err != OTA_OK) {
         return err;
     }
-    uint8_t pt[65];
+    uint8_t pt[OTA_EC_POINT_MAX];
     size_t n = 0;
     psa_status_t st = psa_export_public_key(key, pt, sizeof pt, &n);
     (void)psa_destroy_key(key);
-    if (st != PSA_SUCCESS || n != sizeof pt || pt[0] != 0x04) {
-        return st != PSA_SUCCESS ? ota_psa_err(st) : OTA_ERR_CRYPTO;
-    }
-    memcpy(x, pt + 1, 32);
-    memcpy(y, pt + 33, 32);
-    return OTA_OK;
+    return st != PSA_SUCCESS ? ota_psa_err(st) : ota_ec_point_split(pt, n, 32, x, y);
 }

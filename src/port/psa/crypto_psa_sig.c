@@ -1,64 +1,16 @@
 /* ota_crypto.h on PSA Crypto: Secure Boot V2 signature verification (RSA-PSS, ECDSA P-256/P-384).
  * The keys arrive as raw numbers from the signature block; PSA imports an RSA public key as the
- * DER RSAPublicKey and an EC public key as the uncompressed point, so both are built here. */
+ * DER RSAPublicKey and an EC public key as the uncompressed point, both built by the core's key
+ * encodings (src/formats/key_der.c). */
 #include <string.h>
 
 #include "crypto_psa_internal.h"
+#include "formats/key_der.h"
 #include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 
 /* Largest RSA modulus accepted: 4096 bits, PSA_VENDOR_RSA_MAX_KEY_BITS of Mbed TLS. */
 #define RSA_MAX_N 512
-
-/* DER length field; returns its size. */
-static size_t der_len(uint8_t *p, size_t len)
-{
-    if (len < 0x80) {
-        p[0] = (uint8_t)len;
-        return 1;
-    }
-    if (len < 0x100) {
-        p[0] = 0x81;
-        p[1] = (uint8_t)len;
-        return 2;
-    }
-    p[0] = 0x82;
-    p[1] = (uint8_t)(len >> 8);
-    p[2] = (uint8_t)len;
-    return 3;
-}
-
-/* DER INTEGER of the unsigned big-endian number v (leading zeros dropped, a 0x00 put back when
- * the top bit is set); with p == NULL only the size. */
-static size_t der_uint(uint8_t *p, const uint8_t *v, size_t n)
-{
-    while (n > 1 && v[0] == 0) {
-        v++;
-        n--;
-    }
-    size_t body = n + (v[0] & 0x80 ? 1 : 0);
-    uint8_t hdr[4];
-    size_t h = 1 + der_len(hdr + 1, body);
-    if (p != NULL) {
-        p[0] = 0x02;
-        memcpy(p + 1, hdr + 1, h - 1);
-        p[h] = 0;
-        memcpy(p + h + body - n, v, n);
-    }
-    return h + body;
-}
-
-/* RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 A.1.1) */
-static size_t rsa_public_der(uint8_t *out, const uint8_t *n, size_t n_len, uint32_t e)
-{
-    uint8_t eb[4] = {(uint8_t)(e >> 24), (uint8_t)(e >> 16), (uint8_t)(e >> 8), (uint8_t)e};
-    size_t body = der_uint(NULL, n, n_len) + der_uint(NULL, eb, sizeof eb);
-    out[0] = 0x30;
-    size_t h = 1 + der_len(out + 1, body);
-    size_t off = h + der_uint(out + h, n, n_len);
-    off += der_uint(out + off, eb, sizeof eb);
-    return off;
-}
 
 int ota_rsa_pss_verify_sha256(const uint8_t *n, size_t n_len, uint32_t e, const uint8_t hash[OTA_SHA256_LEN],
                               const uint8_t *sig, size_t sig_len)
@@ -70,7 +22,10 @@ int ota_rsa_pss_verify_sha256(const uint8_t *n, size_t n_len, uint32_t e, const 
         return OTA_ERR_CRYPTO;
     }
     uint8_t der[RSA_MAX_N + 32];
-    size_t der_size = rsa_public_der(der, n, n_len, e);
+    size_t der_size = ota_der_rsa_public(der, sizeof der, n, n_len, e);
+    if (der_size == 0) {
+        return OTA_ERR_CRYPTO;
+    }
     /* PSA_ALG_RSA_PSS: salt length = hash length (32), what espsecure signs with. TF-PSA-Crypto
      * checks that salt length; Mbed TLS 2.28's PSA accepts any salt length here (it verifies
      * through mbedtls_rsa_rsassa_pss_verify, salt MBEDTLS_RSA_SALT_LEN_ANY). */
@@ -93,22 +48,20 @@ int ota_rsa_pss_verify_sha256(const uint8_t *n, size_t n_len, uint32_t e, const 
 int ota_ecdsa_verify(ota_ec_curve_t curve, const uint8_t *x, const uint8_t *y, const uint8_t *hash,
                      size_t hash_len, const uint8_t *r, const uint8_t *s)
 {
-    size_t c = curve == OTA_EC_P256 ? 32 : curve == OTA_EC_P384 ? 48 : 0;
+    size_t c = ota_ec_coord_len(curve);
     if (c == 0 || x == NULL || y == NULL || hash == NULL || r == NULL || s == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
     if (ota_psa_ready() != OTA_OK) {
         return OTA_ERR_CRYPTO;
     }
-    uint8_t point[1 + 2 * 48];
-    point[0] = 0x04;
-    memcpy(point + 1, x, c);
-    memcpy(point + 1 + c, y, c);
+    uint8_t point[OTA_EC_POINT_MAX];
+    size_t point_len = ota_ec_point_uncompressed(point, x, y, c);
     /* PSA_ALG_ECDSA_ANY: the hash is signed as it is (ESP-IDF signs the image digest as a
      * pre-hashed value), whatever its length. */
     psa_key_id_t key = 0;
     psa_status_t st = ota_psa_import(PSA_KEY_TYPE_ECC_PUBLIC_KEY(PSA_ECC_FAMILY_SECP_R1), c * 8,
-                                     PSA_KEY_USAGE_VERIFY_HASH, PSA_ALG_ECDSA_ANY, point, 1 + 2 * c, &key);
+                                     PSA_KEY_USAGE_VERIFY_HASH, PSA_ALG_ECDSA_ANY, point, point_len, &key);
     if (st == PSA_ERROR_INSUFFICIENT_MEMORY) {
         return OTA_ERR_NO_MEM;
     }

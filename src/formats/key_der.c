@@ -1,10 +1,13 @@
-/* PEM private key -> DER RSAPrivateKey for PSA's import (PSA takes RSA key pairs as PKCS#1 DER only;
- * the PEM parser of Mbed TLS, mbedtls_pk_*, is not part of the PSA API). PKCS#1 ("RSA PRIVATE
- * KEY") and unencrypted PKCS#8 ("PRIVATE KEY") are what esp_enc_img_gen.py / openssl write. */
+/* Key encodings every crypto backend needs (formats/key_der.h): PEM -> DER RSA private key,
+ * the DER RSAPublicKey of (n, e), the SEC1 uncompressed point. Moved here from the PSA backend
+ * (issue 21: the backends' key parsing in one place); the OpenSSL and Mbed TLS backends parse the
+ * PEM with it too, so an encrypted or non-RSA key is refused the same way by all three. */
 #include <string.h>
 
-#include "crypto_psa_internal.h"
+#include "formats/key_der.h"
 #include "ota/ota_err.h"
+
+/* ---- reading: PEM, base64, DER ---------------------------------------------------------------- */
 
 static const char *find(const char *hay, size_t len, const char *needle)
 {
@@ -120,7 +123,7 @@ static int pkcs8_unwrap(uint8_t *der, size_t *der_len)
     return 0;
 }
 
-int ota_psa_pem_rsa_private_der(const char *pem, size_t pem_len, uint8_t *der, size_t *der_len)
+int ota_pem_rsa_private_der(const char *pem, size_t pem_len, uint8_t *der, size_t *der_len)
 {
     static const char *const kinds[] = {"-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----"};
     for (int k = 0; k < 2; k++) {
@@ -144,4 +147,90 @@ int ota_psa_pem_rsa_private_der(const char *pem, size_t pem_len, uint8_t *der, s
         return OTA_OK;
     }
     return OTA_ERR_KEY_PARSE;
+}
+
+/* ---- writing: DER RSAPublicKey, SEC1 points ---------------------------------------------------- */
+
+/* DER length field; returns its size. */
+static size_t der_len(uint8_t *p, size_t len)
+{
+    if (len < 0x80) {
+        p[0] = (uint8_t)len;
+        return 1;
+    }
+    if (len < 0x100) {
+        p[0] = 0x81;
+        p[1] = (uint8_t)len;
+        return 2;
+    }
+    p[0] = 0x82;
+    p[1] = (uint8_t)(len >> 8);
+    p[2] = (uint8_t)len;
+    return 3;
+}
+
+/* DER INTEGER of the unsigned big-endian number v (leading zeros dropped, a 0x00 put back when
+ * the top bit is set); with p == NULL only the size. */
+static size_t der_uint(uint8_t *p, const uint8_t *v, size_t n)
+{
+    while (n > 1 && v[0] == 0) {
+        v++;
+        n--;
+    }
+    size_t body = n + (v[0] & 0x80 ? 1 : 0);
+    uint8_t hdr[4];
+    size_t h = 1 + der_len(hdr + 1, body);
+    if (p != NULL) {
+        p[0] = 0x02;
+        memcpy(p + 1, hdr + 1, h - 1);
+        p[h] = 0;
+        memcpy(p + h + body - n, v, n);
+    }
+    return h + body;
+}
+
+size_t ota_der_rsa_public(uint8_t *out, size_t cap, const uint8_t *n, size_t n_len, uint32_t e)
+{
+    if (n == NULL || n_len == 0 || n_len > 0xFFFF - 16) {
+        return 0;
+    }
+    uint8_t eb[4] = {(uint8_t)(e >> 24), (uint8_t)(e >> 16), (uint8_t)(e >> 8), (uint8_t)e};
+    size_t body = der_uint(NULL, n, n_len) + der_uint(NULL, eb, sizeof eb);
+    uint8_t hdr[4];
+    size_t h = 1 + der_len(hdr, body);
+    if (body > 0xFFFF || h + body > cap) {
+        return 0;
+    }
+    out[0] = 0x30;
+    memcpy(out + 1, hdr, h - 1);
+    size_t off = h + der_uint(out + h, n, n_len);
+    off += der_uint(out + off, eb, sizeof eb);
+    return off;
+}
+
+size_t ota_ec_coord_len(ota_ec_curve_t curve)
+{
+    switch (curve) {
+    case OTA_EC_P256: return 32;
+    case OTA_EC_P384: return 48;
+    default: return 0;
+    }
+}
+
+size_t ota_ec_point_uncompressed(uint8_t out[OTA_EC_POINT_MAX], const uint8_t *x, const uint8_t *y, size_t c)
+{
+    out[0] = 0x04;
+    memcpy(out + 1, x, c);
+    memcpy(out + 1 + c, y, c);
+    return 1 + 2 * c;
+}
+
+int ota_ec_point_split(const uint8_t *pt, size_t n, size_t c, uint8_t *x, uint8_t *y)
+{
+    if (c == 0 || n != 1 + 2 * c || pt[0] != 0x04) {
+        return OTA_ERR_CRYPTO;
+    }
+    memcpy(x, pt + 1, c);
+    memcpy(y, pt + 1 + c, c);
+    return OTA_OK;
 }
