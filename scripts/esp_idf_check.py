@@ -478,6 +478,9 @@ def render(base, full, sr_base, sr_full, psa, have_flash, not_compiled):
     out.append("- With signatures, decryption and delta (CONFIG_OTA_SERVICE_FEATURE_SIGNATURES, _DECRYPTION, "
                "_DELTA: `ota_esp_idf_features()`): %d B = %s, i.e. %d B more." %
                (core_port_all, kib(core_port_all), core_port_all - core_port))
+    out.append("- The component compiles the core as a device build: the ESP-IDF console wording of today's release "
+               "only (Kconfig OTA_SERVICE_IDF_CONSOLE_HISTORY, default n; with it about 1.2 KiB more) and the chip "
+               "table of IDF_TARGET alone (OTA_CHIP_ONLY); docs/porting.md.")
     objs = sorted(base.get("_objects", {}).items(), key=lambda kv: -kv[1])
     out.append("- The largest objects (.text, without features): %s." % ", ".join(
         "%s %d" % (re.sub(r"^(src|examples)_(port_)?", "", n)[:-2].replace("_", "/", 1), b) for n, b in objs[:8]))
