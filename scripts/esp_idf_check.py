@@ -9,7 +9,7 @@
                                hand-written sdkconfig.h of tests/unit/port/esp-idf/sdkconfig; then
                                a deliberately wrong call to an ESP-IDF function, which must FAIL
                                (the headers really are ESP-IDF's, with their prototypes)
-  esp_idf_check.py footprint [--write BENCHMARKS.md]
+  esp_idf_check.py footprint [--write BENCHMARKS.md] [--keep DIR]
                                .text/.rodata/.data/.bss of core + port at -Os, linked with
                                --gc-sections from app_main, without and with the optional
                                features; ESP-IDF's own code is not linked (its symbols stay
@@ -395,7 +395,9 @@ def cmd_footprint(args):
     if not os.path.isdir(os.path.join(esp_idf, "components")):
         print("SKIPPED: %s is absent" % esp_idf)
         return SKIP
-    with tempfile.TemporaryDirectory(prefix="esp_idf_fp.") as work:
+    with tempfile.TemporaryDirectory(prefix="esp_idf_fp.") as tmp:
+        work = args.keep or tmp
+        os.makedirs(work, exist_ok=True)
         lists = component_lists(work)
         flags = include_flags(esp_idf, lists)
         srcs = sources(lists)
@@ -476,6 +478,9 @@ def render(base, full, sr_base, sr_full, psa, have_flash, not_compiled):
     out.append("- With signatures, decryption and delta (CONFIG_OTA_SERVICE_FEATURE_SIGNATURES, _DECRYPTION, "
                "_DELTA: `ota_esp_idf_features()`): %d B = %s, i.e. %d B more." %
                (core_port_all, kib(core_port_all), core_port_all - core_port))
+    out.append("- The component compiles the core as a device build: the ESP-IDF console wording of today's release "
+               "only (Kconfig OTA_SERVICE_IDF_CONSOLE_HISTORY, default n; with it about 1.2 KiB more) and the chip "
+               "table of IDF_TARGET alone (OTA_CHIP_ONLY); docs/porting.md.")
     objs = sorted(base.get("_objects", {}).items(), key=lambda kv: -kv[1])
     out.append("- The largest objects (.text, without features): %s." % ", ".join(
         "%s %d" % (re.sub(r"^(src|examples)_(port_)?", "", n)[:-2].replace("_", "/", 1), b) for n, b in objs[:8]))
@@ -505,6 +510,8 @@ def main():
     sub.add_parser("compile")
     fp = sub.add_parser("footprint")
     fp.add_argument("--write", metavar="BENCHMARKS.md")
+    fp.add_argument("--keep", metavar="DIR", help="keep the objects, ELF files and link maps in DIR (to see where "
+                    "the bytes go: nm --size-sort -S DIR/without.elf)")
     args = p.parse_args()
     return cmd_compile(args) if args.command == "compile" else cmd_footprint(args)
 

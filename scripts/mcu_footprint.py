@@ -212,7 +212,8 @@ def report(build):
         def code(sz):
             return sum(v["text"] for k, v in sz.items() if not k.startswith("_") and k != "libc")
         sizes["_features"] = {"added": code(parse_map(info["map_all"])) - code(sizes),
-                              "flags": info.get("compile_flags", ""), "link": info.get("link_flags", "")}
+                              "flags": info.get("compile_flags", ""), "link": info.get("link_flags", ""),
+                              "defines": info.get("defines", "").split()}
     own, calls, dynamic = parse_ci(build)
     prefix = info["tool_prefix"]
     linked = linked_functions(info["elf"], prefix)
@@ -275,6 +276,10 @@ def render(results):
                        f"(`ota_bootloader_config_t.verify_signature`; none linked: a device with Secure Boot V2 on "
                        f"boots nothing), and the stage driver the decryption and delta features plug into is "
                        f"reached only through an inserted stage: neither is in the layers above here.")
+            if feat.get("defines"):
+                out.append(f"- Compiled as a device build (docs/porting.md): `{' '.join('-D' + d for d in feat['defines'])}` "
+                           f"- today's ESP-IDF console wording only (the wording of every ESP-IDF release is the "
+                           f"host simulator's) and the chip table of the device's chip alone.")
         out.append(f"- Worst-case stack from the call graph (`-fcallgraph-info=su`): `ota_service_step` {svc[0]} B "
                    f"(path: {' → '.join(short(p) for p in svc[1][:12])}); whole firmware from `main` {main[0]} B. "
                    f"Functions with dynamic frames: {', '.join(sorted(short(d) for d in dynamic)) or 'none'}. An upper bound: "

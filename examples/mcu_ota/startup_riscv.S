@@ -1,6 +1,8 @@
 /* RISC-V reset (machine mode, QEMU virt with -bios none): stack, global pointer, trap vector,
  * then the common C reset code. A trap ends the run with status 3 so a test never hangs. */
-    .section .text.start, "ax"
+    /* ".reset", not ".text.start": no C function's -ffunction-sections section can have this name,
+     * so the linker script's KEEP keeps this code only (mcu_sections.ld) */
+    .section .reset, "ax"
     .globl _start
 _start:
     .option push

@@ -16,41 +16,6 @@ void ota_idf_log(const ota_idf_version_t *ver, ota_idf_line_t line, const ota_id
     }
 }
 
-void ota_idf_log_app_info(const ota_idf_app_info_t *app)
-{
-    ota_idf_version_t ver;
-    ota_idf_version_parse(app->idf_ver, &ver);
-    char sha[17];
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 8; i++) {
-        sha[2 * i] = hex[app->elf_sha256[i] >> 4];
-        sha[2 * i + 1] = hex[app->elf_sha256[i] & 0xF];
-    }
-    sha[16] = '\0';
-    /* The order of every version's block (ota_idf_console.c, the APP rows). */
-    ota_idf_log(&ver, OTA_IDF_APP_INFO, &(ota_idf_args_t){{NULL, NULL}, {0}});
-    /* A field the build left out is empty and its line is not printed: CONFIG_APP_EXCLUDE_PROJECT_
-     * NAME_VAR / _VER_VAR, and without CONFIG_APP_COMPILE_TIME_DATE no date or time (the du1906
-     * releases, ESP-IDF v3.3.1) */
-    if (app->project_name[0] != '\0') {
-        ota_idf_log(&ver, OTA_IDF_APP_PROJECT, &(ota_idf_args_t){{app->project_name, NULL}, {0}});
-    }
-    if (app->version[0] != '\0') {
-        ota_idf_log(&ver, OTA_IDF_APP_VERSION, &(ota_idf_args_t){{app->version, NULL}, {0}});
-    }
-    if (app->secure_version_shown) {
-        ota_idf_log(&ver, OTA_IDF_APP_SECURE_VER, &(ota_idf_args_t){{NULL, NULL}, {app->secure_version}});
-    }
-    if (app->date[0] != '\0' || app->time[0] != '\0') {
-        ota_idf_log(&ver, OTA_IDF_APP_COMPILE_TIME, &(ota_idf_args_t){{app->date, app->time}, {0}});
-    }
-    ota_idf_log(&ver, OTA_IDF_APP_ELF_SHA256, &(ota_idf_args_t){{sha, NULL}, {0}});
-    ota_idf_log(&ver, OTA_IDF_APP_IDF, &(ota_idf_args_t){{app->idf_ver, NULL}, {0}});
-    ota_idf_log(&ver, OTA_IDF_APP_MIN_REV, &(ota_idf_args_t){{NULL, NULL}, {app->min_rev_full}});
-    ota_idf_log(&ver, OTA_IDF_APP_MAX_REV, &(ota_idf_args_t){{NULL, NULL}, {app->max_rev_full}});
-    ota_idf_log(&ver, OTA_IDF_APP_CHIP_REV, &(ota_idf_args_t){{NULL, NULL}, {app->chip_rev}});
-}
-
 void ota_idf_log_segments(const ota_idf_version_t *ver, uint32_t partition_offset,
                           const ota_image_info_t *info, bool loading)
 {
@@ -73,6 +38,9 @@ void ota_idf_log_segments(const ota_idf_version_t *ver, uint32_t partition_offse
 void ota_idf_log_app_verify(const ota_idf_version_t *ver, uint32_t partition_offset,
                             const ota_image_info_t *info, uint16_t chip_revision)
 {
+    if (!OTA_IDF_CONSOLE_HISTORY) {
+        return; /* esp_image_verify's own lines: a device's esp_image prints them where it verifies */
+    }
     if (info->header.magic == OTA_IMAGE_MAGIC && chip_revision / 100u > info->header.min_chip_rev) {
         ota_idf_args_t a = {{"application", NULL}, {chip_revision, info->header.min_chip_rev}};
         ota_idf_log(ver, OTA_IDF_APP_COMM_REV, &a);

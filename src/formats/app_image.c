@@ -153,31 +153,57 @@ void ota_app_desc_encode(const ota_app_desc_t *d, uint8_t raw[OTA_APP_DESC_SIZE]
  * C6/H2 map both buses over one 16 MiB window (page size << 8 with the default 64 KiB page).
  * display_name is esptool v4.9.1's CHIP_NAME (esptool/targets/<chip>.py); tests/integration/
  * test_image_info_esptool.py checks it. */
+/* One row per chip; the table is every chip, or with OTA_CHIP_ONLY=<name> (a device build knows its
+ * chip: the ESP-IDF component sets it from IDF_TARGET, docs/porting.md) that chip's row alone, so
+ * an image for another chip is an unknown chip (refused by the chip check all the same). */
+/* clang-format off */
+#define CHIP_ESP32 \
+    {OTA_CHIP_ESP32, "esp32", "ESP32", \
+     0x3F400000, 0x3F800000, 0x400D0000, 0x40400000, false, 32, 399, SB(300, true, false, false, 1, false, 1)}
+#define CHIP_ESP32S2 \
+    {OTA_CHIP_ESP32S2, "esp32s2", "ESP32-S2", \
+     0x3F000000, 0x3FF80000, 0x40080000, 0x40800000, false, 16, 199, SB(0, true, false, false, 3, true, 3)}
+#define CHIP_ESP32C3 \
+    {OTA_CHIP_ESP32C3, "esp32c3", "ESP32-C3", \
+     0x3C000000, 0x3C800000, 0x42000000, 0x42800000, false, 16, 199, SB(3, true, false, false, 3, true, 3)}
+#define CHIP_ESP32S3 \
+    {OTA_CHIP_ESP32S3, "esp32s3", "ESP32-S3", \
+     0x3C000000, 0x3E000000, 0x42000000, 0x44000000, false, 16, 99, SB(0, true, false, false, 3, true, 3)}
+#define CHIP_ESP32C2 \
+    {OTA_CHIP_ESP32C2, "esp32c2", "ESP32-C2", \
+     0, 0, 0, 0, true, 4, 199, SB(0, false, true, false, 1, false, 1)}
+#define CHIP_ESP32C6 \
+    {OTA_CHIP_ESP32C6, "esp32c6", "ESP32-C6", \
+     0x42000000, 0x43000000, 0x42000000, 0x43000000, true, 16, 99, SB(0, true, true, false, 3, true, 3)}
+#define CHIP_ESP32H2 \
+    {OTA_CHIP_ESP32H2, "esp32h2", "ESP32-H2", \
+     0x42000000, 0x43000000, 0x42000000, 0x43000000, true, 16, 99, SB(0, true, true, false, 3, true, 3)}
+#define CHIP_ESP32P4 \
+    {OTA_CHIP_ESP32P4, "esp32p4", "ESP32-P4", 0, 0, 0, 0, false, 16, 199, SB(0, true, true, true, 3, true, 3)}
+#define CHIP_ESP32C61 \
+    {OTA_CHIP_ESP32C61, "esp32c61", "ESP32-C61", \
+     0, 0, 0, 0, true, 16, 99, SB(0, false, true, false, 3, true, 3)}
+#define CHIP_ESP32C5 \
+    {OTA_CHIP_ESP32C5, "esp32c5", "ESP32-C5", 0, 0, 0, 0, false, 9, 199, SB(0, true, true, true, 3, true, 3)}
+#define CHIP_ESP32H21 \
+    {OTA_CHIP_ESP32H21, "esp32h21", "ESP32-H21", \
+     0, 0, 0, 0, true, 16, 99, SB(0, true, false, false, 3, true, 3)}
+#define CHIP_ESP32H4 \
+    {OTA_CHIP_ESP32H4, "esp32h4", "ESP32-H4", 0, 0, 0, 0, true, 16, 99, SB_H4}
+#define CHIP_ESP32S31 \
+    {OTA_CHIP_ESP32S31, "esp32s31", "ESP32-S31", 0, 0, 0, 0, true, 16, 99, SB_NONE}
+/* clang-format on */
+
+#define CHIP_ROW_(name) CHIP_##name
+#define CHIP_ROW(name)  CHIP_ROW_(name)
+#ifdef OTA_CHIP_ONLY
+static const ota_chip_info_t k_chips[] = {CHIP_ROW(OTA_CHIP_ONLY)};
+#else
 static const ota_chip_info_t k_chips[] = {
-    {OTA_CHIP_ESP32, "esp32", "ESP32", 0x3F400000, 0x3F800000, 0x400D0000, 0x40400000, false, 32, 399,
-     SB(300, true, false, false, 1, false, 1)},
-    {OTA_CHIP_ESP32S2, "esp32s2", "ESP32-S2", 0x3F000000, 0x3FF80000, 0x40080000, 0x40800000, false, 16, 199,
-     SB(0, true, false, false, 3, true, 3)},
-    {OTA_CHIP_ESP32C3, "esp32c3", "ESP32-C3", 0x3C000000, 0x3C800000, 0x42000000, 0x42800000, false, 16, 199,
-     SB(3, true, false, false, 3, true, 3)},
-    {OTA_CHIP_ESP32S3, "esp32s3", "ESP32-S3", 0x3C000000, 0x3E000000, 0x42000000, 0x44000000, false, 16, 99,
-     SB(0, true, false, false, 3, true, 3)},
-    {OTA_CHIP_ESP32C2, "esp32c2", "ESP32-C2", 0, 0, 0, 0, true, 4, 199,
-     SB(0, false, true, false, 1, false, 1)},
-    {OTA_CHIP_ESP32C6, "esp32c6", "ESP32-C6", 0x42000000, 0x43000000, 0x42000000, 0x43000000, true, 16, 99,
-     SB(0, true, true, false, 3, true, 3)},
-    {OTA_CHIP_ESP32H2, "esp32h2", "ESP32-H2", 0x42000000, 0x43000000, 0x42000000, 0x43000000, true, 16, 99,
-     SB(0, true, true, false, 3, true, 3)},
-    {OTA_CHIP_ESP32P4, "esp32p4", "ESP32-P4", 0, 0, 0, 0, false, 16, 199,
-     SB(0, true, true, true, 3, true, 3)},
-    {OTA_CHIP_ESP32C61, "esp32c61", "ESP32-C61", 0, 0, 0, 0, true, 16, 99,
-     SB(0, false, true, false, 3, true, 3)},
-    {OTA_CHIP_ESP32C5, "esp32c5", "ESP32-C5", 0, 0, 0, 0, false, 9, 199, SB(0, true, true, true, 3, true, 3)},
-    {OTA_CHIP_ESP32H21, "esp32h21", "ESP32-H21", 0, 0, 0, 0, true, 16, 99,
-     SB(0, true, false, false, 3, true, 3)},
-    {OTA_CHIP_ESP32H4, "esp32h4", "ESP32-H4", 0, 0, 0, 0, true, 16, 99, SB_H4},
-    {OTA_CHIP_ESP32S31, "esp32s31", "ESP32-S31", 0, 0, 0, 0, true, 16, 99, SB_NONE},
+    CHIP_ESP32,   CHIP_ESP32S2,  CHIP_ESP32C3, CHIP_ESP32S3,  CHIP_ESP32C2, CHIP_ESP32C6,  CHIP_ESP32H2,
+    CHIP_ESP32P4, CHIP_ESP32C61, CHIP_ESP32C5, CHIP_ESP32H21, CHIP_ESP32H4, CHIP_ESP32S31,
 };
+#endif
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 

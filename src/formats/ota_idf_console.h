@@ -7,6 +7,13 @@
  * running app's esp_https_ota / esp_image. Which wording a version prints lives in one table
  * (src/formats/idf_console.c, each row citing the ESP-IDF file and tag it was read from), so a log
  * pattern written for a real board matches the simulator's log for an image of the same era.
+ *
+ * That history is host simulation: a device prints what today's ESP-IDF prints (and ESP-IDF prints
+ * its own startup and bootloader lines). Built with OTA_IDF_CONSOLE_HISTORY=0 - the ESP-IDF
+ * component unless Kconfig OTA_SERVICE_IDF_CONSOLE_HISTORY is set, the bare-metal firmware unless
+ * CMake's OTA_IDF_CONSOLE_HISTORY is ON (docs/porting.md) - only today's rows are compiled: every
+ * version gets them, ota_idf_version_parse gives the newest version for any string and
+ * ota_idf_scan_bootloader finds nothing. The host build keeps the default, 1.
  */
 #ifndef OTA_IDF_CONSOLE_H
 #define OTA_IDF_CONSOLE_H
@@ -20,6 +27,10 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+#ifndef OTA_IDF_CONSOLE_HISTORY
+#define OTA_IDF_CONSOLE_HISTORY 1 /**< 1: every ESP-IDF version's wording (host); 0: today's only */
 #endif
 
 /** Where a version stands in the release order of one minor line. */
@@ -109,21 +120,11 @@ bool ota_idf_line(const ota_idf_version_t *ver, ota_idf_line_t line, const ota_i
 /** ota_idf_line, then ota_log_write: nothing when the version prints no such line. */
 void ota_idf_log(const ota_idf_version_t *ver, ota_idf_line_t line, const ota_idf_args_t *args);
 
-/** The app startup block (ota_idf_log of every OTA_IDF_APP_* line that applies). */
-typedef struct {
-    const char *project_name, *version, *date, *time, *idf_ver;
-    const uint8_t *elf_sha256; /**< 32 bytes; 16 hex digits are printed */
-    bool secure_version_shown; /**< CONFIG_BOOTLOADER_APP_SECURE_VERSION (anti-rollback) */
-    uint32_t secure_version;
-    uint16_t min_rev_full, max_rev_full, chip_rev;
-} ota_idf_app_info_t;
-
-void ota_idf_log_app_info(const ota_idf_app_info_t *app);
-
 /** The esp_image "segment N: ..." lines of @p info at @p partition_offset, as @p ver prints them;
  *  @p loading: the bootloader loading the app (RAM segments say "load"), else a verify. */
 /** An app's esp_image_verify of the image at @p partition_offset (esp_ota_end,
- *  esp_ota_set_boot_partition): the revision note where @p ver prints it, then the segments. */
+ *  esp_ota_set_boot_partition): the revision note where @p ver prints it, then the segments.
+ *  Nothing with OTA_IDF_CONSOLE_HISTORY=0: on a device, esp_image prints its own lines. */
 void ota_idf_log_app_verify(const ota_idf_version_t *ver, uint32_t partition_offset,
                             const ota_image_info_t *info, uint16_t chip_revision);
 

@@ -183,7 +183,7 @@ static void running_version(const ota_device_t *dev, char out[33])
  * update's lines (ota_idf_console.h); nothing running: the newest wording. */
 static void running_idf(const ota_device_t *dev, ota_idf_version_t *ver)
 {
-    const ota_partition_info_t *running = ota_device_running(dev);
+    const ota_partition_info_t *running = OTA_IDF_CONSOLE_HISTORY ? ota_device_running(dev) : NULL;
     ota_app_desc_t desc;
     bool ok = running != NULL && ota_ops_get_partition_description(dev, running, &desc) == OTA_OK;
     ota_idf_version_parse(ok ? desc.idf_ver : NULL, ver);

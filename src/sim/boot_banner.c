@@ -89,7 +89,10 @@ static void bootloader_identity(const ota_device_t *dev, boot_identity_t *id)
 {
     memset(id, 0, sizeof *id);
     ota_bootloader_image_info_t bl;
-    if (ota_device_probe_bootloader(dev->flash, &bl) == OTA_OK) {
+    /* Which ESP-IDF built the bootloader only chooses among releases' wordings: without them
+     * (OTA_IDF_CONSOLE_HISTORY=0, the bare-metal firmware) the banner names the app's ESP-IDF and
+     * settings, and the bootloader image is not read. */
+    if (OTA_IDF_CONSOLE_HISTORY && ota_device_probe_bootloader(dev->flash, &bl) == OTA_OK) {
         id->have_header = true;
         id->spi_mode = bl.spi_mode;
         id->spi_speed = bl.spi_speed;
@@ -178,4 +181,39 @@ void ota_boot_log_banner(const ota_device_t *dev, ota_idf_version_t *ver)
     ota_boot_log_chip_check(dev, ver, "bootloader", id.min_rev);
     log_flash_info(dev, ver, &id);
     ota_log_write(OTA_LOG_INFO, TAG, "Enabling RNG early entropy source...");
+}
+
+void ota_idf_log_app_info(const ota_idf_app_info_t *app)
+{
+    ota_idf_version_t ver;
+    ota_idf_version_parse(app->idf_ver, &ver);
+    char sha[17];
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 8; i++) {
+        sha[2 * i] = hex[app->elf_sha256[i] >> 4];
+        sha[2 * i + 1] = hex[app->elf_sha256[i] & 0xF];
+    }
+    sha[16] = '\0';
+    /* The order of every version's block (ota_idf_console.c, the APP rows). */
+    ota_idf_log(&ver, OTA_IDF_APP_INFO, &(ota_idf_args_t){{NULL, NULL}, {0}});
+    /* A field the build left out is empty and its line is not printed: CONFIG_APP_EXCLUDE_PROJECT_
+     * NAME_VAR / _VER_VAR, and without CONFIG_APP_COMPILE_TIME_DATE no date or time (the du1906
+     * releases, ESP-IDF v3.3.1) */
+    if (app->project_name[0] != '\0') {
+        ota_idf_log(&ver, OTA_IDF_APP_PROJECT, &(ota_idf_args_t){{app->project_name, NULL}, {0}});
+    }
+    if (app->version[0] != '\0') {
+        ota_idf_log(&ver, OTA_IDF_APP_VERSION, &(ota_idf_args_t){{app->version, NULL}, {0}});
+    }
+    if (app->secure_version_shown) {
+        ota_idf_log(&ver, OTA_IDF_APP_SECURE_VER, &(ota_idf_args_t){{NULL, NULL}, {app->secure_version}});
+    }
+    if (app->date[0] != '\0' || app->time[0] != '\0') {
+        ota_idf_log(&ver, OTA_IDF_APP_COMPILE_TIME, &(ota_idf_args_t){{app->date, app->time}, {0}});
+    }
+    ota_idf_log(&ver, OTA_IDF_APP_ELF_SHA256, &(ota_idf_args_t){{sha, NULL}, {0}});
+    ota_idf_log(&ver, OTA_IDF_APP_IDF, &(ota_idf_args_t){{app->idf_ver, NULL}, {0}});
+    ota_idf_log(&ver, OTA_IDF_APP_MIN_REV, &(ota_idf_args_t){{NULL, NULL}, {app->min_rev_full}});
+    ota_idf_log(&ver, OTA_IDF_APP_MAX_REV, &(ota_idf_args_t){{NULL, NULL}, {app->max_rev_full}});
+    ota_idf_log(&ver, OTA_IDF_APP_CHIP_REV, &(ota_idf_args_t){{NULL, NULL}, {app->chip_rev}});
 }

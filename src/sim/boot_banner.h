@@ -3,6 +3,7 @@
 #ifndef OTA_BOOT_BANNER_H
 #define OTA_BOOT_BANNER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ota/ota_device.h"
@@ -17,5 +18,18 @@ void ota_boot_log_banner(const ota_device_t *dev, ota_idf_version_t *ver);
  * "application") whose legacy min_chip_rev is @p min_rev, where @p ver prints it. */
 void ota_boot_log_chip_check(const ota_device_t *dev, const ota_idf_version_t *ver, const char *type,
                              uint8_t min_rev);
+
+/* The app startup block (ota_idf_log of every OTA_IDF_APP_* line that applies), as the ESP-IDF the
+ * app was built with prints it. Only the simulated bootloader prints it: on a device the app's own
+ * startup code does (esp_app_desc.c). */
+typedef struct {
+    const char *project_name, *version, *date, *time, *idf_ver;
+    const uint8_t *elf_sha256; /**< 32 bytes; 16 hex digits are printed */
+    bool secure_version_shown; /**< CONFIG_BOOTLOADER_APP_SECURE_VERSION (anti-rollback) */
+    uint32_t secure_version;
+    uint16_t min_rev_full, max_rev_full, chip_rev;
+} ota_idf_app_info_t;
+
+void ota_idf_log_app_info(const ota_idf_app_info_t *app);
 
 #endif /* OTA_BOOT_BANNER_H */

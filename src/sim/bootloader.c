@@ -307,7 +307,9 @@ static bool try_load_partition(boot_t *b, const ota_partition_info_t *part, ota_
         if (info->header.magic == OTA_IMAGE_MAGIC) {
             ota_boot_log_chip_check(b->dev, &b->idf, "application", info->header.min_chip_rev);
         }
-        ota_idf_log_segments(&b->idf, part->offset, info, true);
+        if (OTA_IDF_CONSOLE_HISTORY) { /* esp_image's load lines: a device's bootloader prints its own */
+            ota_idf_log_segments(&b->idf, part->offset, info, true);
+        }
     }
     if (err == OTA_OK && b->anti && info->app_desc_valid &&
         !ota_device_secure_version_ok(b->dev, info->app_desc.secure_version)) {

@@ -96,6 +96,16 @@ class McuOtaTest(unittest.TestCase):
         type(self).ops = ops
         self.assertGreater(ops, 100, log)
 
+    def test_0_links_no_feature_it_does_not_use(self):
+        """The firmware's list has no encrypted image, so no decryption code may be linked: a
+        linker script that KEEPs a section every static C function named start() also gets
+        (.text.start with -ffunction-sections) once linked ota_enc_img_* this way."""
+        nm = subprocess.run([self.info["tool_prefix"] + "nm", self.info["elf"]], check=True,
+                            stdout=subprocess.PIPE, text=True).stdout
+        linked = sorted(set(re.findall(r"\b(ota_enc_img_\w+|ota_stage_decrypt\w*)\b", nm)))
+        self.assertEqual(linked, [])
+        self.assertRegex(nm, r"\sT main\n")  # the symbol table was read
+
     def test_2_power_cut_then_rerun_matches_host(self):
         ops = getattr(type(self), "ops", 0)
         self.assertGreater(ops, 0, "the clean run must have passed first")
