@@ -1,7 +1,7 @@
 # ota-service: the two commands of the README, and the rest.
 #   make demo      build (release) and run the ESP-ADF OTA example on an emulated device
 #   make check     build with -Werror + ASan/UBSan and run the whole test suite through CTest
-#   make install   install library, headers, pkg-config file and `ota` (PREFIX=/usr/local)
+#   make install   install both libraries, headers, pkg-config files and `ota` (PREFIX=/usr/local)
 #   make powercut  the full power-cut sweep (tests/powercut): every flash operation, clean and torn
 #   make bench     benchmarks (bench/), results in BENCHMARKS.md (issues 7, 11, 13)
 #   make fuzz      every libFuzzer harness (fuzz/) for FUZZ_SECONDS each with clang, plus the CLI
