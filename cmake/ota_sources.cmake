@@ -6,7 +6,7 @@
 # apart: image and tone builders, CSV and sdkconfig parsing, the simulated second-stage
 # bootloader, the NOR flash emulator. A device has a real bootloader and a real flash; a test
 # bench or the QEMU firmware may still link these, and the footprint counts them separately.
-set(OTA_CORE_DIRS core formats flash boot source service secure)
+set(OTA_CORE_DIRS core formats flash boot source pipeline service secure)
 set(OTA_HOST_ONLY_FILES
   formats/app_image_builder.c
   formats/tone_image_build.c

@@ -43,7 +43,7 @@
 extern "C" {
 #endif
 
-struct ota_item;      /* an item of the service (opaque here: the default procedures' own) */
+struct ota_path;      /* an item's pipeline (ota_path.h) */
 struct ota_sig_check; /* a signature verifier attached to an item (opaque) */
 
 /** Signature verification of app and data items (src/service/verifier_sig.c). */
@@ -53,7 +53,7 @@ typedef struct {
      *  image's length once known (APP layout; NULL for DATA). *out is released with @ref free.
      *  @return OTA_OK, *out set; OTA_ERR_NO_MEM; OTA_ERR_INVALID_ARG if the item has no room for
      *          another verifier; OTA_ERR_INVALID_STATE if the item has started streaming. */
-    int (*add)(struct ota_item *item, ota_sig_layout_t layout, uint32_t room,
+    int (*add)(struct ota_path *item, ota_sig_layout_t layout, uint32_t room,
                uint64_t (*image_len)(void *arg), void *arg, struct ota_sig_check **out);
     /** Take the device's trusted keys, before anything is erased.
      *  @return OTA_OK; else the item is refused with what ota_image_sig_trust returned. */
@@ -87,7 +87,7 @@ typedef struct {
      *  firmware without stages does not link it.
      *  @return OTA_OK; OTA_ERR_INVALID_STATE (the item has stages or has started streaming);
      *          OTA_ERR_INVALID_ARG (not a valid stage); OTA_ERR_NO_MEM. */
-    int (*insert)(struct ota_item *item, const ota_stage_t *stage);
+    int (*insert)(struct ota_path *item, const ota_stage_t *stage);
 } ota_update_feature_decrypt_t;
 
 /** Delta patches for app items (src/service/stage_delta.c). */
@@ -97,7 +97,7 @@ typedef struct {
      *  @return OTA_OK (patch or not); OTA_ERR_SVC_UP_TO_DATE (already updated from the patch's
      *          base); else a refusal (OTA_ERR_DELTA_*, OTA_ERR_IMG_TOO_LARGE, OTA_ERR_NO_MEM, a
      *          source error). */
-    int (*attach)(struct ota_item *item, bool allow_bare, void **ctx);
+    int (*attach)(struct ota_path *item, bool allow_bare, void **ctx);
     /** Release a context of @ref attach (NULL: nothing). Returns nothing. */
     void (*free)(void *ctx);
 } ota_update_feature_delta_t;

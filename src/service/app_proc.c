@@ -2,8 +2,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "features.h"
-#include "item.h"
 #include "ota/ota_app_image.h"
 #include "ota/ota_crypto.h"
 #include "ota/ota_err.h"
@@ -15,8 +13,10 @@
 #include "ota/ota_port.h"
 #include "ota/ota_proc_default.h"
 #include "ota/ota_version.h"
+#include "pipeline/features.h"
+#include "pipeline/path.h"
+#include "pipeline/verifier_sig.h"
 #include "service_internal.h"
-#include "verifier_sig.h"
 
 static const char *TAG = "OTA_DEFAULT";
 static const char *TAG_HTTPS = "esp_https_ota";
@@ -79,7 +79,7 @@ static void log_begin(app_ctx_t *ctx, const ota_node_attr_t *node)
         return;
     }
     ota_idf_version_t idf;
-    running_idf(ota_service_device(ctx->item.service), &idf);
+    running_idf(ota_service_device(ota_item_service(&ctx->item)), &idf);
     OTA_LOGI(TAG_HTTPS, "Starting OTA...");
     ota_idf_log(&idf, OTA_IDF_HTTPS_WRITING,
                 &(ota_idf_args_t){{ctx->slot->label, NULL}, {ctx->slot->subtype, ctx->slot->offset}});
@@ -96,7 +96,7 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
     /* The target: the OTA slot after the running one (esp_ota_get_next_update_partition). */
     ota_device_t *dev = ota_service_device(service);
     ctx->slot = ota_ops_get_next_update_partition(dev, ota_device_running(dev));
-    int err = ota_item_open(&ctx->item, service, node, TAG, ctx->slot);
+    int err = ota_service_item_open(service, &ctx->item, node, TAG, ctx->slot);
     if (err != OTA_OK) {
         return err;
     }
@@ -202,7 +202,7 @@ int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node)
         return ota_item_refuse(item, err, "cannot update %s: %s", ctx->slot->label, ota_strerror(err));
     }
     /* A patch (esp_delta_ota): applied by the delta stage in front, base checked before any erase */
-    bool allow_bare = ota_service_config(item->service)->delta_allow_bare;
+    bool allow_bare = ota_service_config(ota_item_service(item))->delta_allow_bare;
     err = ctx->feat->delta == NULL ? ota_feature_delta_absent(item, allow_bare)
                                    : ctx->feat->delta->attach(item, allow_bare, &ctx->delta);
     if (err != OTA_OK) {
@@ -225,7 +225,7 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
     (void)ended;
     app_ctx_t *ctx = arg;
     ota_device_t *dev = ctx->item.device;
-    const ota_service_config_t *cfg = ota_service_config(ctx->item.service);
+    const ota_service_config_t *cfg = ota_service_config(ota_item_service(&ctx->item));
     /* esp_encrypted_img's magic 0x0788B6CF: encrypted, and no key to decrypt it with */
     static const uint8_t enc_magic[4] = {0xCF, 0xB6, 0x88, 0x07};
     if (ctx->decrypt.ctx == NULL && len >= 4 && memcmp(head, enc_magic, 4) == 0) {
@@ -272,7 +272,7 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
     uint32_t secure = info->app_desc.secure_version;
     int sv = dev->anti_rollback_enabled ? ota_device_check_secure_version(dev, secure) : OTA_OK;
     if (sv != OTA_OK) {
-        ota_service_report_version_check(ctx->item.service, running, incoming, true, sv);
+        ota_service_report_version_check(ota_item_service(&ctx->item), running, incoming, true, sv);
         if (sv == OTA_ERR_SECURE_VERSION_RANGE) {
             return ota_item_refuse(
                 &ctx->item, sv,
@@ -291,15 +291,18 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
             OTA_LOGW(TAG,
                      "Current running version is the same as or higher than a new, no need to upgrade (%s)",
                      cmp.reason);
-            ota_service_set_item_detail(ctx->item.service, 0, "incoming %s is not newer than running %s (%s)",
-                                        incoming, running, cmp.reason);
+            ota_service_set_item_detail(ota_item_service(&ctx->item), 0,
+                                        "incoming %s is not newer than running %s (%s)", incoming, running,
+                                        cmp.reason);
         } else if (decision != OTA_OK) {
             OTA_LOGE(TAG, "cannot compare versions %s and %s: %s", incoming, running, cmp.reason);
-            ota_service_set_item_detail(ctx->item.service, 0, "cannot compare %s with running %s (%s)",
-                                        incoming, running, cmp.reason);
+            ota_service_set_item_detail(ota_item_service(&ctx->item), 0,
+                                        "cannot compare %s with running %s (%s)", incoming, running,
+                                        cmp.reason);
         }
     }
-    ota_service_report_version_check(ctx->item.service, running, incoming, cfg->version_check, decision);
+    ota_service_report_version_check(ota_item_service(&ctx->item), running, incoming, cfg->version_check,
+                                     decision);
     return decision;
 }
 
@@ -368,8 +371,9 @@ static void on_chunk(void *arg, uint32_t at, size_t n)
     (void)n;
     app_ctx_t *ctx = arg;
     log_progress(ctx, ota_item_position(&ctx->item), false);
-    ota_service_report_progress(ctx->item.service, ota_item_stream_position(&ctx->item, ctx->item.consumed),
-                                ctx->item.total, false);
+    ota_service_report_progress(ota_item_service(&ctx->item),
+                                ota_item_stream_position(&ctx->item, ctx->item.consumed), ctx->item.total,
+                                false);
 }
 
 int ota_app_default_execute(void *handle, ota_node_attr_t *node)
@@ -396,8 +400,8 @@ int ota_app_default_execute(void *handle, ota_node_attr_t *node)
         return err;
     }
     log_progress(ctx, ota_item_position(item), true);
-    ota_service_report_progress(item->service, ota_item_stream_position(item, item->consumed), item->total,
-                                true);
+    ota_service_report_progress(ota_item_service(item), ota_item_stream_position(item, item->consumed),
+                                item->total, true);
     if (!is_file_uri(node)) { /* esp_fs_ota prints nothing at the end of the file */
         ota_idf_version_t idf;
         running_idf(item->device, &idf);
@@ -435,7 +439,7 @@ static int commit(app_ctx_t *ctx)
     int err = target.commit(target.ctx);
     if (err != OTA_OK) {
         OTA_LOGE(TAG, "cannot make %s the boot partition: %s", ctx->slot->label, ota_strerror(err));
-        ota_service_set_item_detail(item->service, 0, "switching to %s failed: %s", ctx->slot->label,
+        ota_service_set_item_detail(ota_item_service(item), 0, "switching to %s failed: %s", ctx->slot->label,
                                     ota_strerror(err));
     }
     return err;

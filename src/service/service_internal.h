@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 #include "ota/ota_service.h"
+#include "ota/ota_update_features.h"
+#include "pipeline/features.h"
+#include "pipeline/path.h"
 
 /** The service's working buffer (one per service, allocated at create). */
 uint8_t *ota_service_work_buffer(ota_service_t *service, size_t *size);
@@ -25,10 +28,21 @@ void ota_service_report_version_check(ota_service_t *service, const char *runnin
 void ota_service_set_item_detail(ota_service_t *service, int http_status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/** From ota_item_stream after a chunk: true when ota_service_step() drives a default procedure's
- *  execute_upgrade; the service then calls ota_item_stream_resume once per step with these
- *  arguments (@p item: the ota_item_t) instead of the procedure looping. False otherwise (run to the end in the caller). */
-bool ota_service_defer_stream(ota_service_t *service, void *item, size_t chunk,
-                              void (*on_chunk)(void *arg, uint32_t at, size_t n), void *arg);
+/** Open @p item's pipeline for @p node with the service's events, device and source settings (a
+ *  default procedure's prepare: the factory of the item's pipeline, which the engine then drives). */
+int ota_service_item_open(ota_service_t *service, ota_item_t *item, const ota_node_attr_t *node,
+                          const char *tag, const ota_partition_info_t *target);
+
+/** The service of an item opened with ota_service_item_open (its events' context). */
+static inline ota_service_t *ota_item_service(const ota_item_t *item)
+{
+    return item->events_ctx;
+}
+
+/** The service's feature table; never NULL (none configured: a table of NULLs). */
+static inline const ota_update_features_t *ota_service_features(const ota_service_t *service)
+{
+    return ota_features_or_none(ota_service_config(service)->features);
+}
 
 #endif /* OTA_SERVICE_INTERNAL_H */

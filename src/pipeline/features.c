@@ -38,15 +38,6 @@ const ota_update_features_t ota_update_features_all = {
     .delta = &ota_update_feature_delta,
 };
 
-/* What a service without a feature table has: no optional feature. */
-static const ota_update_features_t s_none = {0};
-
-const ota_update_features_t *ota_service_features(const ota_service_t *service)
-{
-    const ota_update_features_t *f = ota_service_config(service)->features;
-    return f != NULL ? f : &s_none;
-}
-
 int ota_feature_missing(ota_item_t *item, const char *feature, const char *why)
 {
     return ota_item_refuse(item, OTA_ERR_NOT_SUPPORTED,

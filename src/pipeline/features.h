@@ -1,15 +1,19 @@
-/* The optional update features as the default procedures reach them (service internal; the
+/* The optional update features as the default procedures reach them (pipeline internal; the
  * public side is ota_update_features.h). */
 #ifndef OTA_SERVICE_FEATURES_H
 #define OTA_SERVICE_FEATURES_H
 
 #include <stdbool.h>
 
-#include "item.h"
+#include "path.h"
 #include "ota/ota_update_features.h"
 
-/** The service's feature table; never NULL (none configured: a table of NULLs). */
-const ota_update_features_t *ota_service_features(const ota_service_t *service);
+/** The features of a configuration; never NULL (none configured: a table of NULLs). */
+static inline const ota_update_features_t *ota_features_or_none(const ota_update_features_t *features)
+{
+    static const ota_update_features_t none = {0};
+    return features != NULL ? features : &none;
+}
 
 /**
  * Refuse @p item because it needs a feature the firmware did not link (fail closed: nothing is
