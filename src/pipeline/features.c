@@ -12,12 +12,16 @@
 #include "stage_delta.h"
 #include "verifier_sig.h"
 
-const ota_update_feature_sig_t ota_update_feature_signatures = {
+static const struct ota_update_feature_sig_item s_sig_item = {
     .add = ota_sig_check_add,
     .trust = ota_sig_check_trust,
     .free = ota_sig_check_free,
     .fit = ota_sig_check_fit,
+};
+
+const ota_update_feature_sig_t ota_update_feature_signatures = {
     .verify_boot = ota_image_sig_verify_boot,
+    .item = &s_sig_item,
 };
 
 const ota_update_feature_decrypt_t ota_update_feature_decryption = {

@@ -14,12 +14,10 @@ static void note_error(ota_item_t *item, int err, const ota_source_info_t *info)
 
 void ota_item_detail(ota_item_t *item, int http_status, const char *fmt, ...)
 {
-    char text[256]; /* the engine's detail is as long */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    item->events->detail(item->events_ctx, http_status, fmt, ap);
     va_end(ap);
-    item->events->detail(item->events_ctx, http_status, text);
 }
 
 /* Open the item's source at @p offset (expect: NULL or what must hold, see ota_source.h). A failed
@@ -130,7 +128,7 @@ int ota_item_refuse(ota_item_t *item, int err, const char *fmt, ...)
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
     OTA_LOGE(item->tag, "%s", detail);
-    item->events->detail(item->events_ctx, 0, detail);
+    ota_item_detail(item, 0, "%s", detail);
     return err;
 }
 

@@ -12,6 +12,7 @@
 #ifndef OTA_PIPELINE_PATH_H
 #define OTA_PIPELINE_PATH_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,8 +45,8 @@ typedef struct {
     uint8_t *(*work_buffer)(void *ctx, size_t *size);
     /** PROGRESS, rate-limited unless @p force. */
     void (*progress)(void *ctx, uint64_t bytes, int64_t total, bool force);
-    /** The HTTP status (0: keep) and detail text of the item's RESULT event. */
-    void (*detail)(void *ctx, int http_status, const char *text);
+    /** The HTTP status (0: keep) and detail text (printf-style) of the item's RESULT event. */
+    void (*detail)(void *ctx, int http_status, const char *fmt, va_list ap);
     /** True once the run is to stop (the item fails OTA_ERR_CANCELLED at its next read). */
     bool (*cancelled)(void *ctx);
     /** After a chunk of ota_item_stream: true when the driver takes over the loop and calls
@@ -110,19 +111,19 @@ typedef struct ota_path {
     size_t verifiers;
     int failed_verifier;        /* index of the verifier that failed last, -1 none */
     bool detail_write_errors;   /* a write error's text goes to the RESULT detail (the app's way) */
+    bool bounded;               /* the source was opened for sector 0 only (see ota_item_open) */
     ota_item_stages_t *stages;  /* NULL: no stages */
     int (*activate)(void *ctx); /* after sector 0 is committed (the app: switch otadata); may be NULL */
     void *activate_ctx;
     ota_journal_checkpoint_t resume; /* checkpoint being resumed from (bytes_written 0: none) */
     uint32_t checkpoint_every;       /* bytes between checkpoints (a multiple of the sector size) */
     uint32_t next_checkpoint;
-    bool bounded;    /* the source was opened for sector 0 only (see ota_item_open) */
+    uint32_t chunk;  /* the loop's piece (ota_item_stream), kept for ota_path_step */
     int pending_err; /* a source error that arrived after some bytes of a read */
     /* the target's version floor, kept in the install journal (ota_install_journal.h); NULL none.
      * The procedure's string (a pointer: no item grows by a version it may not have). */
     const char *journal_floor;
-    /* the loop of ota_item_stream, kept for ota_path_step when the driver steps it */
-    size_t chunk;
+    /* the loop's callback (ota_item_stream), kept for ota_path_step when the driver steps it */
     void (*on_chunk)(void *arg, uint32_t at, size_t n);
     void *on_chunk_arg;
 } ota_item_t;
@@ -161,9 +162,6 @@ int ota_item_verifiers_snapshot(ota_item_t *item, uint64_t *fed, uint8_t digest[
 
 /** The install journal header for this item (size, URI id, ETag if it fits; resume.c). */
 void ota_item_journal_header(const ota_item_t *item, ota_journal_header_t *out);
-/** Append the stages' record to the journal before the checkpoint at @p written (resume.c).
- *  OTA_ERR_NOT_FOUND: no room, no checkpoint this time. */
-int ota_item_stage_record(ota_item_t *item, uint32_t written);
 /** At the end of sector 0 of an install being resumed: jump to the checkpoint, or start over
  *  (resume.c). @p buf is scratch. */
 int ota_item_resume_at_sector0(ota_item_t *item, uint8_t *buf, size_t len);
@@ -192,7 +190,7 @@ int ota_item_add_verifier(ota_item_t *item, const ota_verifier_t *verifier);
 int ota_item_begin_write(ota_item_t *item);
 
 /** Feed output bytes to the verifiers, then write them (begins the write at the first byte) and
- * checkpoint at sector boundaries when due. */
+ * checkpoint at sector boundaries when due (resume.c). */
 int ota_item_put(ota_item_t *item, const uint8_t *data, size_t len);
 
 /**

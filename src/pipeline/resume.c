@@ -1,5 +1,6 @@
 /* Resuming an interrupted install, all in one place: the journal header an install starts with,
- * whether a staged install can continue, the write's start (fresh or resumed), the stages' records
+ * whether a staged install can continue, the write's start (fresh or resumed), writing with
+ * checkpoints (ota_item_put), the stages' records
  * and their save/restore (reached through the stage table: a firmware without stages does not
  * link them), and the jump at the end of sector 0. See ota_install_journal.h and ota_stage.h. */
 #include <stdio.h>
@@ -158,7 +159,7 @@ int ota_item_begin_write(ota_item_t *item)
 
 /* Append the stages' record to the journal, before its checkpoint (see ota_install_journal.h).
  * OTA_ERR_NOT_FOUND: no room, no checkpoint this time. */
-int ota_item_stage_record(ota_item_t *item, uint32_t written)
+static int stage_record(ota_item_t *item, uint32_t written)
 {
     ota_item_stages_t *st = item->stages;
     ota_partition_writer_t *w = &item->writer;
@@ -188,6 +189,50 @@ int ota_item_stage_record(ota_item_t *item, uint32_t written)
         w->journal_next += bytes;
     }
     return err;
+}
+
+/* Writing with checkpoints: every output byte goes to the verifiers, then to the writer; at a
+ * sector boundary, when due and the stages are at a clean cut, a checkpoint (and the stages' record). */
+static int item_write(ota_item_t *item, const void *data, size_t len)
+{
+    int err = ota_pw_write(&item->writer, data, len);
+    uint32_t written = item->writer.written;
+    if (err != OTA_OK || written < item->next_checkpoint || written % item->writer.sector != 0) {
+        return err;
+    }
+    if (item->stages != NULL && !item->stages->ops->at_clean_cut(item)) {
+        return OTA_OK; /* bytes between stages would be lost: try at the next boundary */
+    }
+    ota_journal_checkpoint_t cp = {.bytes_written = written};
+    uint64_t hashed = 0;
+    if (ota_item_verifiers_snapshot(item, &hashed, cp.digest) != OTA_OK) {
+        return OTA_OK; /* nothing to record (e.g. past the hashed region): no checkpoint */
+    }
+    cp.bytes_hashed = (uint32_t)hashed;
+    if (item->stages != NULL) {
+        err = stage_record(item, written);
+        if (err == OTA_ERR_NOT_FOUND) {
+            item->next_checkpoint = UINT32_MAX;
+            return OTA_OK;
+        }
+        if (err != OTA_OK) {
+            return err;
+        }
+    }
+    item->next_checkpoint = written + item->checkpoint_every;
+    return ota_pw_checkpoint(&item->writer, &cp);
+}
+
+int ota_item_put(ota_item_t *item, const uint8_t *data, size_t len)
+{
+    if (!item->writer.begun) {
+        int err = ota_item_begin_write(item);
+        if (err != OTA_OK) {
+            return err;
+        }
+    }
+    int err = ota_item_verifiers_feed(item, data, len);
+    return err != OTA_OK ? err : item_write(item, data, len);
 }
 
 size_t ota_stages_state_need(const ota_item_stages_t *st)

@@ -1,54 +1,12 @@
 /* The loop of one item (path.h): the checker on the first output bytes, the next output bytes
- * (through the stages, with the resume jump at the end of sector 0), verifiers then writer with
- * checkpoints, and the execute loop, whole (ota_item_stream) or one chunk per driver step
+ * (through the stages, with the resume jump at the end of sector 0) handed to ota_item_put
+ * (resume.c: verifiers, writer, checkpoints), and the execute loop, whole (ota_item_stream) or one chunk per driver step
  * (ota_path_step). */
 #include <string.h>
 
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
 #include "path.h"
-
-static int item_write(ota_item_t *item, const void *data, size_t len)
-{
-    int err = ota_pw_write(&item->writer, data, len);
-    uint32_t written = item->writer.written;
-    if (err != OTA_OK || written < item->next_checkpoint || written % item->writer.sector != 0) {
-        return err;
-    }
-    if (item->stages != NULL && !item->stages->ops->at_clean_cut(item)) {
-        return OTA_OK; /* bytes between stages would be lost: try at the next boundary */
-    }
-    ota_journal_checkpoint_t cp = {.bytes_written = written};
-    uint64_t hashed = 0;
-    if (ota_item_verifiers_snapshot(item, &hashed, cp.digest) != OTA_OK) {
-        return OTA_OK; /* nothing to record (e.g. past the hashed region): no checkpoint */
-    }
-    cp.bytes_hashed = (uint32_t)hashed;
-    if (item->stages != NULL) {
-        err = ota_item_stage_record(item, written);
-        if (err == OTA_ERR_NOT_FOUND) {
-            item->next_checkpoint = UINT32_MAX;
-            return OTA_OK;
-        }
-        if (err != OTA_OK) {
-            return err;
-        }
-    }
-    item->next_checkpoint = written + item->checkpoint_every;
-    return ota_pw_checkpoint(&item->writer, &cp);
-}
-
-int ota_item_put(ota_item_t *item, const uint8_t *data, size_t len)
-{
-    if (!item->writer.begun) {
-        int err = ota_item_begin_write(item);
-        if (err != OTA_OK) {
-            return err;
-        }
-    }
-    int err = ota_item_verifiers_feed(item, data, len);
-    return err != OTA_OK ? err : item_write(item, data, len);
-}
 
 int ota_item_read(ota_item_t *item, void *buf, size_t len)
 {
@@ -255,7 +213,7 @@ static int stream_end(ota_item_t *item)
 int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n),
                     void *arg)
 {
-    item->chunk = chunk;
+    item->chunk = chunk < UINT32_MAX ? (uint32_t)chunk : UINT32_MAX;
     item->on_chunk = on_chunk;
     item->on_chunk_arg = arg;
     for (;;) {

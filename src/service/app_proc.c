@@ -15,6 +15,7 @@
 #include "ota/ota_version.h"
 #include "pipeline/features.h"
 #include "pipeline/path.h"
+#include "pipeline/verifier_image.h"
 #include "pipeline/verifier_sig.h"
 #include "service_internal.h"
 
@@ -29,10 +30,7 @@ static const char *TAG_FS = "esp_fs_ota";
 typedef struct {
     ota_item_t item; /* first: the handle is the item (ota_path.h) */
     const ota_partition_info_t *slot;
-    ota_image_validator_config_t vcfg;
-    ota_image_validator_t validator;
-    bool own_hash; /* image has no appended SHA-256: hash the stream ourselves */
-    ota_sha256_ctx_t sha;
+    ota_image_verifier_t image; /* the verifier: the ESP-IDF image validator (verifier_image.h) */
     uint64_t last_log_ms;
     void *delta;                       /* the delta stage's context when the stream is a patch */
     ota_sig_check_t *sig;              /* Secure Boot V2 / signed apps: the signature verifier, else NULL */
@@ -41,18 +39,13 @@ typedef struct {
 } app_ctx_t;
 
 static int app_check(void *arg, const uint8_t *head, size_t len, bool ended);
-static int image_reset(void *arg);
-static int image_feed(void *arg, const uint8_t *data, size_t len);
-static int image_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32]);
-static int image_finish(void *arg, uint64_t total, ota_staged_read_fn read, void *read_arg);
-static const char *image_message(void *arg);
 static int app_activate(void *arg);
 
 /* The image length (with its appended hash) once the validator has seen all of it, else 0. */
 static uint64_t validated_len(void *arg)
 {
     const app_ctx_t *ctx = arg;
-    const ota_image_info_t *info = ota_image_validator_info(&ctx->validator);
+    const ota_image_info_t *info = ota_image_validator_info(&ctx->image.validator);
     return info->complete ? info->image_len : 0;
 }
 
@@ -96,7 +89,8 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
     /* The target: the OTA slot after the running one (esp_ota_get_next_update_partition). */
     ota_device_t *dev = ota_service_device(service);
     ctx->slot = ota_ops_get_next_update_partition(dev, ota_device_running(dev));
-    int err = ota_service_item_open(service, &ctx->item, node, TAG, ctx->slot);
+    int err = ota_item_open(&ctx->item, &ota_service_path_events, service, dev,
+                            &ota_service_config(service)->source, node, TAG, ctx->slot);
     if (err != OTA_OK) {
         return err;
     }
@@ -108,13 +102,8 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
     ctx->item.activate = app_activate;
     ctx->item.activate_ctx = ctx;
     ctx->item.detail_write_errors = true;
-    ota_verifier_t image = {.name = "esp_image",
-                            .reset = image_reset,
-                            .feed = image_feed,
-                            .snapshot = image_snapshot,
-                            .finish = image_finish,
-                            .message = image_message,
-                            .ctx = ctx};
+    ota_verifier_t image;
+    ota_image_verifier(&ctx->image, &image);
     err = ota_item_add_verifier(&ctx->item, &image);
     /* Secure Boot V2 or signed apps: a trusted signature after the image, checked after the last
      * byte and before the commit (verifier_sig.h). After the image validator, which it asks for
@@ -123,8 +112,8 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
         err =
             ctx->feat->signatures == NULL
                 ? ota_feature_missing(&ctx->item, "signature verification", "the device requires signed apps")
-                : ctx->feat->signatures->add(&ctx->item, OTA_SIG_LAYOUT_APP, ctx->slot->size, validated_len,
-                                             ctx, &ctx->sig);
+                : ctx->feat->signatures->item->add(&ctx->item, OTA_SIG_LAYOUT_APP, ctx->slot->size,
+                                                   validated_len, ctx, &ctx->sig);
     }
     /* A pre-encryption key (esp_encrypted_img): the stream is decrypted first, before any other
      * stage; the verifiers see the plaintext (signed, then encrypted, as ESP-IDF's flow). */
@@ -160,7 +149,7 @@ static int output_fits(app_ctx_t *ctx)
 {
     int64_t size = output_size(ctx);
     if (ctx->sig != NULL) {
-        return ctx->feat->signatures->fit(ctx->sig, size);
+        return ctx->feat->signatures->item->fit(ctx->sig, size);
     }
     if (size > (int64_t)ctx->slot->size) {
         return ota_item_refuse_too_large(&ctx->item, size);
@@ -236,22 +225,22 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
     if (len < APP_PEEK_LEN) {
         return ota_item_refuse(&ctx->item, OTA_ERR_IMG_TRUNCATED, "image ends before its app description");
     }
-    ota_ops_validator_config(dev, &ctx->vcfg);
-    ctx->vcfg.max_size = ctx->slot->size;
-    ctx->vcfg.flash_addr = ctx->slot->offset;
+    ota_ops_validator_config(dev, &ctx->image.cfg);
+    ctx->image.cfg.max_size = ctx->slot->size;
+    ctx->image.cfg.flash_addr = ctx->slot->offset;
     /* Bytes after the image are written and do not fail the item: esp_https_ota (ESP-IDF v6.0.2)
      * writes the whole stream, then esp_ota_end verifies the image part only (esp_image_verify),
      * so a padded file or a partition read back installs. The stream still has to fit the slot
      * (output_fits). Signed: the signature verifier owns those bytes (its sector, nothing after). */
-    ctx->vcfg.ignore_trailing = true;
+    ctx->image.cfg.ignore_trailing = true;
     if (ctx->sig != NULL) {
-        int terr = ctx->feat->signatures->trust(ctx->sig);
+        int terr = ctx->feat->signatures->item->trust(ctx->sig);
         if (terr != OTA_OK) {
             return terr;
         }
     }
     ota_image_validator_t probe;
-    ota_image_validator_init(&probe, &ctx->vcfg, NULL, NULL);
+    ota_image_validator_init(&probe, &ctx->image.cfg, NULL, NULL);
     int err = ota_image_validator_feed(&probe, head, APP_PEEK_LEN);
     const ota_image_info_t *info = ota_image_validator_info(&probe);
     if (err == OTA_OK && !info->app_desc_valid) {
@@ -261,7 +250,7 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
         const char *msg = ota_image_validator_diag(&probe)->message;
         return ota_item_refuse(&ctx->item, err, "%s", msg[0] ? msg : ota_strerror(err));
     }
-    ctx->own_hash = info->header.hash_appended == 0;
+    ctx->image.own_hash = info->header.hash_appended == 0;
 
     char running[33];
     running_version(dev, running);
@@ -304,54 +293,6 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
     ota_service_report_version_check(ota_item_service(&ctx->item), running, incoming, cfg->version_check,
                                      decision);
     return decision;
-}
-
-/* The default verifier: the stream validator, whose own SHA-256 is the checkpoint digest (the
- * image's appended digest covers everything before it), or ours when the image has none. */
-static int image_reset(void *arg)
-{
-    app_ctx_t *ctx = arg;
-    ota_image_validator_init(&ctx->validator, &ctx->vcfg, NULL, NULL);
-    if (ctx->own_hash) {
-        ota_sha256_init(&ctx->sha);
-    }
-    return OTA_OK;
-}
-
-static int image_feed(void *arg, const uint8_t *data, size_t len)
-{
-    app_ctx_t *ctx = arg;
-    if (ctx->own_hash) {
-        ota_sha256_update(&ctx->sha, data, len);
-    }
-    return ota_image_validator_feed(&ctx->validator, data, len);
-}
-
-static int image_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32])
-{
-    app_ctx_t *ctx = arg;
-    if (ctx->own_hash) {
-        ota_sha256_ctx_t copy = ctx->sha;
-        ota_sha256_final(&copy, digest);
-        *hashed = ota_image_validator_info(&ctx->validator)->bytes_fed;
-        return OTA_OK;
-    }
-    return ota_image_validator_hash_snapshot(&ctx->validator, digest, hashed);
-}
-
-static int image_finish(void *arg, uint64_t total, ota_staged_read_fn read, void *read_arg)
-{
-    (void)total;
-    (void)read;
-    (void)read_arg;
-    app_ctx_t *ctx = arg;
-    return ota_image_validator_finish(&ctx->validator);
-}
-
-static const char *image_message(void *arg)
-{
-    app_ctx_t *ctx = arg;
-    return ota_image_validator_diag(&ctx->validator)->message;
 }
 
 static void log_progress(app_ctx_t *ctx, uint64_t bytes, bool last)
@@ -415,7 +356,7 @@ static int app_activate(void *arg)
 {
     app_ctx_t *ctx = arg;
     return ota_ops_set_boot_partition_verified(ctx->item.device, ctx->slot,
-                                               ota_image_validator_info(&ctx->validator));
+                                               ota_image_validator_info(&ctx->image.validator));
 }
 
 /* esp_ota_end + esp_ota_set_boot_partition. Every verifier has passed (the image validator:
@@ -431,7 +372,7 @@ static int commit(app_ctx_t *ctx)
      * the segments (components/app_update/esp_ota_ops.c, v4.0..v6.0; the ESP-ADF example's log
      * shows both) */
     for (int i = 0; i < 2; i++) {
-        ota_idf_log_app_verify(&idf, ctx->slot->offset, ota_image_validator_info(&ctx->validator),
+        ota_idf_log_app_verify(&idf, ctx->slot->offset, ota_image_validator_info(&ctx->image.validator),
                                item->device->chip_revision);
     }
     ota_target_t target;
@@ -462,7 +403,7 @@ int ota_app_default_finished_check(void *handle, ota_node_attr_t *node, int resu
         ctx->feat->delta->free(ctx->delta);
     }
     if (ctx->sig != NULL) {
-        ctx->feat->signatures->free(ctx->sig);
+        ctx->feat->signatures->item->free(ctx->sig);
     }
     if (ctx->decrypt.ctx != NULL) {
         ctx->feat->decryption->free(&ctx->decrypt);

@@ -33,7 +33,7 @@ typedef struct {
     char tone_error[160];    /* why the tone validator refused the staged image */
     ota_sig_check_t *sig;    /* signed data partition (ESP-IDF v6.1): its verifier, else NULL */
     ota_stage_t decrypt;     /* the stream is esp_encrypted_img: the decrypt stage (ctx NULL: none) */
-    const ota_update_feature_sig_t *sigf; /* the signature feature, NULL: not linked */
+    const struct ota_update_feature_sig_item *sigf; /* the signature feature, NULL: not linked */
 } data_ctx_t;
 
 static int data_check(void *arg, const uint8_t *head, size_t len, bool ended);
@@ -102,10 +102,12 @@ int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_att
     }
     *handle = ctx;
     ctx->part = part;
-    ctx->sigf = ota_service_features(service)->signatures;
+    const ota_update_feature_sig_t *sigf = ota_service_features(service)->signatures;
+    ctx->sigf = sigf != NULL ? sigf->item : NULL;
     ota_sha256_init(&ctx->sha);
     OTA_LOGI(TAG, "data upgrade uri %s", node->uri ? node->uri : "(null)");
-    int err = ota_service_item_open(service, &ctx->item, node, TAG, part);
+    int err = ota_item_open(&ctx->item, &ota_service_path_events, service, dev,
+                            &ota_service_config(service)->source, node, TAG, part);
     if (err != OTA_OK) {
         return err;
     }

@@ -478,6 +478,14 @@ const ota_service_config_t *ota_service_config(const ota_service_t *s)
     return &s->cfg;
 }
 
+/* What a service without a feature table has: no optional feature. */
+static const ota_update_features_t s_no_features = {0};
+
+const ota_update_features_t *ota_service_features(const ota_service_t *s)
+{
+    return s->cfg.features != NULL ? s->cfg.features : &s_no_features;
+}
+
 /* --- for procedures ------------------------------------------------------------------------ */
 
 /* The events of the pipelines the engine drives (path.h): the pipeline reports and asks through
@@ -489,24 +497,13 @@ static int path_open_source(void *ctx, const ota_source_config_t *cfg, const cha
     return s->cfg.open_source(s->cfg.open_source_ctx, cfg, uri, offset, expect, out, info);
 }
 
-static uint8_t *path_work_buffer(void *ctx, size_t *size)
+static void path_detail(void *ctx, int http_status, const char *fmt, va_list ap)
 {
-    return ota_service_work_buffer(ctx, size);
-}
-
-static void path_progress(void *ctx, uint64_t bytes, int64_t total, bool force)
-{
-    ota_service_report_progress(ctx, bytes, total, force);
-}
-
-static void path_detail(void *ctx, int http_status, const char *text)
-{
-    ota_service_set_item_detail(ctx, http_status, "%s", text);
-}
-
-static bool path_cancelled(void *ctx)
-{
-    return ota_service_stop_requested(ctx);
+    ota_service_t *s = ctx;
+    if (http_status != 0) {
+        s->item_http_status = http_status;
+    }
+    vsnprintf(s->item_detail, sizeof s->item_detail, fmt, ap);
 }
 
 static bool path_yield(void *ctx, ota_path_t *path)
@@ -519,34 +516,31 @@ static bool path_yield(void *ctx, ota_path_t *path)
     return true;
 }
 
-static const ota_path_events_t s_path_events = {
+const ota_path_events_t ota_service_path_events = {
     .open_source = path_open_source,
-    .work_buffer = path_work_buffer,
-    .progress = path_progress,
+    .work_buffer = ota_service_work_buffer,
+    .progress = ota_service_report_progress,
     .detail = path_detail,
-    .cancelled = path_cancelled,
+    .cancelled = ota_service_stop_requested,
     .yield = path_yield,
 };
 
-int ota_service_item_open(ota_service_t *s, ota_item_t *item, const ota_node_attr_t *node, const char *tag,
-                          const ota_partition_info_t *target)
+uint8_t *ota_service_work_buffer(void *service, size_t *size)
 {
-    return ota_item_open(item, &s_path_events, s, s->cfg.device, &s->cfg.source, node, tag, target);
-}
-
-uint8_t *ota_service_work_buffer(ota_service_t *s, size_t *size)
-{
+    ota_service_t *s = service;
     *size = s->work_size;
     return s->work;
 }
 
-bool ota_service_stop_requested(const ota_service_t *s)
+bool ota_service_stop_requested(void *service)
 {
+    const ota_service_t *s = service;
     return __atomic_load_n(&s->stop_requested, __ATOMIC_ACQUIRE) != 0;
 }
 
-void ota_service_report_progress(ota_service_t *s, uint64_t bytes, int64_t total, bool force)
+void ota_service_report_progress(void *service, uint64_t bytes, int64_t total, bool force)
 {
+    ota_service_t *s = service;
     uint64_t now = ota_port_uptime_ms();
     if (!force && s->last_progress_ms != 0 && now - s->last_progress_ms < s->cfg.progress_interval_ms) {
         return;
@@ -571,11 +565,8 @@ void ota_service_report_version_check(ota_service_t *s, const char *running, con
 
 void ota_service_set_item_detail(ota_service_t *s, int http_status, const char *fmt, ...)
 {
-    if (http_status != 0) {
-        s->item_http_status = http_status;
-    }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->item_detail, sizeof s->item_detail, fmt, ap);
+    path_detail(s, http_status, fmt, ap);
     va_end(ap);
 }

@@ -7,6 +7,7 @@
  * a stage error reaches the RESULT detail through the events. */
 #include "test_support.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,11 +86,11 @@ static void ev_progress(void *ctx, uint64_t bytes, int64_t total, bool force)
     (void)force;
 }
 
-static void ev_detail(void *ctx, int http_status, const char *text)
+static void ev_detail(void *ctx, int http_status, const char *fmt, va_list ap)
 {
     (void)ctx;
     (void)http_status;
-    snprintf(g.detail, sizeof g.detail, "%s", text);
+    vsnprintf(g.detail, sizeof g.detail, fmt, ap);
 }
 
 static bool ev_cancelled(void *ctx)
