@@ -7,8 +7,10 @@
  *
  * Files (src/pipeline/): path.c the object (open/close, input from the source, verifier list,
  * refusals), path_api.c the public ota_path_* wrappers, stages.c the stage chain's buffers,
- * resume.c every part of resuming an interrupted install, run.c the loop (check, next, put, one
- * step), target.c the target over the partition writer. */
+ * resume.c every part of resuming an interrupted install (and ota_item_put, which checkpoints),
+ * run.c the loop (check, next, one step), target.c the target over the partition writer; the
+ * built-in pieces: stage_decrypt.c, stage_delta.c, verifier_image.c, verifier_sig.c, and the
+ * feature objects (features.c). */
 #ifndef OTA_PIPELINE_PATH_H
 #define OTA_PIPELINE_PATH_H
 
