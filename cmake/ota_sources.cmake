@@ -9,7 +9,7 @@
 # bench or the QEMU firmware may still link src/sim/, and the footprint counts it separately.
 # src/sim/host/ is the part that needs a host OS or host libraries (the file-backed flash and the
 # device state file on POSIX, the delta patch maker on libdivsufsort): only the host builds it.
-set(OTA_CORE_DIRS core formats flash boot source service secure)
+set(OTA_CORE_DIRS core formats flash boot source pipeline service secure)
 set(OTA_SIM_DIR sim)
 
 # The release manifest (formats/manifest.c, on Debian's header-only jsmn) and its signature check.

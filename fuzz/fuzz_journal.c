@@ -9,7 +9,7 @@
 #include "fuzz.h"
 
 #include "formats/ota_install_journal.h"
-#include "service/partition_writer.h"
+#include "pipeline/partition_writer.h"
 
 OTA_FUZZ_QUIET_INIT
 

@@ -37,12 +37,16 @@ LINE_DIRS = ("src", "include", "tools", "tests", "bench", "examples", "fuzz", "c
 #   flash       - the flash interface and partitions over it ("flash below boot/service").
 #   secure, source - the pipeline's verifiers/decryption and sources.
 #   boot        - otadata/boot selection (esp_ota_ops), the bootloader.
-#   service     - the engine, item steps, stages, procedures.
+#   pipeline    - one item's data path (source -> stages -> checker -> verifiers -> target), the
+#                 partition writer, the built-in stages and verifiers; reports through the events
+#                 its driver gives it, never by calling the service (issue 21 §1).
+#   service     - the engine and the default procedures (the pipelines' factories).
 #   sim         - the simulation library (src/sim/, issue 21 §3: flash emulator, simulated
 #                 bootloader, builders, CSV, sdkconfig, the file-backed device): above every layer
 #                 of the core, so it may call all of it and nothing of the core may call it.
 # "Only port touches the OS" is checked on the objects by tests/unit/core/check_core_portable.py.
-LAYERS = {"core": 0, "port": 0, "formats": 1, "flash": 2, "secure": 3, "source": 3, "boot": 4, "service": 5, "sim": 10}
+LAYERS = {"core": 0, "port": 0, "formats": 1, "flash": 2, "secure": 3, "source": 3, "boot": 4, "pipeline": 5,
+          "service": 6, "sim": 10}
 # The port sits below the flash interface (DESIGN.md §2) but plugs in beside the core: it may use
 # the pure parsers (formats) and the source layer's URI/HTTP rules for the transports it provides
 # (file, curl). What it may not call is the flash layer, boot or the service (a port that does is
@@ -52,7 +56,7 @@ DEFINED = set("TDBRCGSVWiu")  # global definitions in `nm -P` (upper case, plus 
 
 
 def rel_source_of_object(obj):
-    """CMakeFiles/<target>.dir/src/service/item.c.o -> src/service/item.c (None: not from src/)."""
+    """CMakeFiles/<target>.dir/src/service/service.c.o -> src/service/service.c (None: not from src/)."""
     norm = obj.replace(os.sep, "/")
     m = re.search(r"\.dir/(src/.*\.c)\.o(bj)?$", norm)
     return m.group(1) if m else None
@@ -238,7 +242,7 @@ def check_calls(table):
                     more = f" (+{len(syms) - 4} more)" if len(syms) > 4 else ""
                     lines.append(f"    {x} -> {y}: {', '.join(syms[:4])}{more}")
                 detail[key] = "\n".join(lines)
-    # A new folder of src/ (issue 21's pipeline/, sim/) needs its place in LAYERS first.
+    # A new folder of src/ (issue 21's sim/) needs its place in LAYERS first.
     for f in sorted(graph):
         if layer_of(f) is not None and layer_of(f) not in LAYERS:
             found[f"layer src/{layer_of(f)}/ has no rank"] = "add it to LAYERS in scripts/check_tree.py"

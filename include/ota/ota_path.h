@@ -17,16 +17,21 @@
  *  | target    | the next OTA slot via the power-cut-safe       | the labelled data partition, same      |
  *  |           | partition writer; commit switches otadata      | writer; commit writes sector 0         |
  *
- * A user adds pieces to a default procedure's item without copying it: call the default prepare
- * from a prepare of your own, then add stages and verifiers to the handle it made, e.g.
+ * The handle a default procedure's prepare makes is the item's pipeline, an ota_path_t: a user
+ * adds pieces to it without copying the procedure: call the default prepare from a prepare of
+ * your own, then add stages and verifiers to the path it made, e.g.
  *
  *     static int my_prepare(ota_service_t *s, void **handle, ota_node_attr_t *node)
  *     {
  *         int err = ota_app_default_prepare(s, handle, node);
- *         if (err == OTA_OK) err = ota_path_add_stage(*handle, &my_decrypt_stage);
- *         if (err == OTA_OK) err = ota_path_add_verifier(*handle, &my_signature_verifier);
+ *         ota_path_t *path = *handle;
+ *         if (err == OTA_OK) err = ota_path_add_stage(path, &my_decrypt_stage);
+ *         if (err == OTA_OK) err = ota_path_add_verifier(path, &my_signature_verifier);
  *         return err;
  *     }
+ *
+ * The engine drives the path (src/pipeline/): need_upgrade runs its checker, execute_upgrade its
+ * loop (under ota_service_step one chunk per step), finished_check its target's commit.
  *
  * The order inside an item: the checker sees the first output bytes (after every stage) before
  * anything is erased; every output byte goes through every verifier, in the order added, then to
@@ -51,33 +56,36 @@
 extern "C" {
 #endif
 
+/** One item's pipeline (opaque): what a default procedure's prepare stores in its handle. */
+typedef struct ota_path ota_path_t;
+
 /**
- * Append a verifier to the item of a default procedure's @p handle (after its prepare, before
+ * Append a verifier to @p path, a default procedure's handle (after its prepare, before
  * execute_upgrade).
  * @return OTA_OK; OTA_ERR_NO_MEM when the item has 4 verifiers already; OTA_ERR_INVALID_ARG for
- *         a NULL handle or a verifier without name/reset/feed; OTA_ERR_INVALID_STATE once
+ *         a NULL path or a verifier without name/reset/feed; OTA_ERR_INVALID_STATE once
  *         writing has begun.
  */
-int ota_path_add_verifier(void *handle, const ota_verifier_t *verifier);
+int ota_path_add_verifier(ota_path_t *path, const ota_verifier_t *verifier);
 
 /**
  * Insert a stage at position @p index (0 = right after the source; index >= count appends: the
  * stage then produces the image). Only before need_upgrade (the checker decodes through the
  * stages).
  * @return OTA_OK; OTA_ERR_NO_MEM beyond OTA_STAGE_MAX stages; OTA_ERR_INVALID_ARG for a NULL
- *         handle or a stage without name/reset/process or with save/restore or rebuild missing
+ *         path or a stage without name/reset/process or with save/restore or rebuild missing
  *         for its resume kind; OTA_ERR_INVALID_STATE once the stream has been read.
  */
-int ota_path_insert_stage(void *handle, size_t index, const ota_stage_t *stage);
+int ota_path_insert_stage(ota_path_t *path, size_t index, const ota_stage_t *stage);
 
 /** Append a stage (ota_path_insert_stage at the end).
  *  @return as ota_path_insert_stage. */
-int ota_path_add_stage(void *handle, const ota_stage_t *stage);
+int ota_path_add_stage(ota_path_t *path, const ota_stage_t *stage);
 
 /** Replace the item's checker (the default need_upgrade runs it); NULL removes it.
- *  @return OTA_OK; OTA_ERR_INVALID_ARG (NULL handle, a checker without check(), or a peek_len
+ *  @return OTA_OK; OTA_ERR_INVALID_ARG (NULL path, a checker without check(), or a peek_len
  *          above OTA_CHECKER_PEEK_MAX). */
-int ota_path_set_checker(void *handle, const ota_checker_t *checker);
+int ota_path_set_checker(ota_path_t *path, const ota_checker_t *checker);
 
 #ifdef __cplusplus
 }

@@ -2,8 +2,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "features.h"
-#include "item.h"
 #include "ota/ota_app_image.h"
 #include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
@@ -15,8 +13,11 @@
 #include "ota/port/ota_port.h"
 #include "ota/ota_proc_default.h"
 #include "ota/ota_version.h"
+#include "pipeline/features.h"
+#include "pipeline/path.h"
+#include "pipeline/verifier_image.h"
+#include "pipeline/verifier_sig.h"
 #include "service_internal.h"
-#include "verifier_sig.h"
 
 static const char *TAG = "OTA_DEFAULT";
 static const char *TAG_HTTPS = "esp_https_ota";
@@ -29,10 +30,7 @@ static const char *TAG_FS = "esp_fs_ota";
 typedef struct {
     ota_item_t item; /* first: the handle is the item (ota_path.h) */
     const ota_partition_info_t *slot;
-    ota_image_validator_config_t vcfg;
-    ota_image_validator_t validator;
-    bool own_hash; /* image has no appended SHA-256: hash the stream ourselves */
-    ota_sha256_ctx_t sha;
+    ota_image_verifier_t image; /* the verifier: the ESP-IDF image validator (verifier_image.h) */
     uint64_t last_log_ms;
     void *delta;                       /* the delta stage's context when the stream is a patch */
     ota_sig_check_t *sig;              /* Secure Boot V2 / signed apps: the signature verifier, else NULL */
@@ -41,18 +39,13 @@ typedef struct {
 } app_ctx_t;
 
 static int app_check(void *arg, const uint8_t *head, size_t len, bool ended);
-static int image_reset(void *arg);
-static int image_feed(void *arg, const uint8_t *data, size_t len);
-static int image_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32]);
-static int image_finish(void *arg, uint64_t total, ota_staged_read_fn read, void *read_arg);
-static const char *image_message(void *arg);
 static int app_activate(void *arg);
 
 /* The image length (with its appended hash) once the validator has seen all of it, else 0. */
 static uint64_t validated_len(void *arg)
 {
     const app_ctx_t *ctx = arg;
-    const ota_image_info_t *info = ota_image_validator_info(&ctx->validator);
+    const ota_image_info_t *info = ota_image_validator_info(&ctx->image.validator);
     return info->complete ? info->image_len : 0;
 }
 
@@ -79,7 +72,7 @@ static void log_begin(app_ctx_t *ctx, const ota_node_attr_t *node)
         return;
     }
     ota_idf_version_t idf;
-    running_idf(ota_service_device(ctx->item.service), &idf);
+    running_idf(ota_service_device(ota_item_service(&ctx->item)), &idf);
     OTA_LOGI(TAG_HTTPS, "Starting OTA...");
     ota_idf_log(&idf, OTA_IDF_HTTPS_WRITING,
                 &(ota_idf_args_t){{ctx->slot->label, NULL}, {ctx->slot->subtype, ctx->slot->offset}});
@@ -96,7 +89,8 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
     /* The target: the OTA slot after the running one (esp_ota_get_next_update_partition). */
     ota_device_t *dev = ota_service_device(service);
     ctx->slot = ota_ops_get_next_update_partition(dev, ota_device_running(dev));
-    int err = ota_item_open(&ctx->item, service, node, TAG, ctx->slot);
+    int err = ota_item_open(&ctx->item, &ota_service_path_events, service, dev,
+                            &ota_service_config(service)->source, node, TAG, ctx->slot);
     if (err != OTA_OK) {
         return err;
     }
@@ -108,13 +102,8 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
     ctx->item.activate = app_activate;
     ctx->item.activate_ctx = ctx;
     ctx->item.detail_write_errors = true;
-    ota_verifier_t image = {.name = "esp_image",
-                            .reset = image_reset,
-                            .feed = image_feed,
-                            .snapshot = image_snapshot,
-                            .finish = image_finish,
-                            .message = image_message,
-                            .ctx = ctx};
+    ota_verifier_t image;
+    ota_image_verifier(&ctx->image, &image);
     err = ota_item_add_verifier(&ctx->item, &image);
     /* Secure Boot V2 or signed apps: a trusted signature after the image, checked after the last
      * byte and before the commit (verifier_sig.h). After the image validator, which it asks for
@@ -123,8 +112,8 @@ int ota_app_default_prepare(ota_service_t *service, void **handle, ota_node_attr
         err =
             ctx->feat->signatures == NULL
                 ? ota_feature_missing(&ctx->item, "signature verification", "the device requires signed apps")
-                : ctx->feat->signatures->add(&ctx->item, OTA_SIG_LAYOUT_APP, ctx->slot->size, validated_len,
-                                             ctx, &ctx->sig);
+                : ctx->feat->signatures->item->add(&ctx->item, OTA_SIG_LAYOUT_APP, ctx->slot->size,
+                                                   validated_len, ctx, &ctx->sig);
     }
     /* A pre-encryption key (esp_encrypted_img): the stream is decrypted first, before any other
      * stage; the verifiers see the plaintext (signed, then encrypted, as ESP-IDF's flow). */
@@ -160,7 +149,7 @@ static int output_fits(app_ctx_t *ctx)
 {
     int64_t size = output_size(ctx);
     if (ctx->sig != NULL) {
-        return ctx->feat->signatures->fit(ctx->sig, size);
+        return ctx->feat->signatures->item->fit(ctx->sig, size);
     }
     if (size > (int64_t)ctx->slot->size) {
         return ota_item_refuse_too_large(&ctx->item, size);
@@ -202,7 +191,7 @@ int ota_app_default_need_upgrade(void *handle, ota_node_attr_t *node)
         return ota_item_refuse(item, err, "cannot update %s: %s", ctx->slot->label, ota_strerror(err));
     }
     /* A patch (esp_delta_ota): applied by the delta stage in front, base checked before any erase */
-    bool allow_bare = ota_service_config(item->service)->delta_allow_bare;
+    bool allow_bare = ota_service_config(ota_item_service(item))->delta_allow_bare;
     err = ctx->feat->delta == NULL ? ota_feature_delta_absent(item, allow_bare)
                                    : ctx->feat->delta->attach(item, allow_bare, &ctx->delta);
     if (err != OTA_OK) {
@@ -225,7 +214,7 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
     (void)ended;
     app_ctx_t *ctx = arg;
     ota_device_t *dev = ctx->item.device;
-    const ota_service_config_t *cfg = ota_service_config(ctx->item.service);
+    const ota_service_config_t *cfg = ota_service_config(ota_item_service(&ctx->item));
     /* esp_encrypted_img's magic 0x0788B6CF: encrypted, and no key to decrypt it with */
     static const uint8_t enc_magic[4] = {0xCF, 0xB6, 0x88, 0x07};
     if (ctx->decrypt.ctx == NULL && len >= 4 && memcmp(head, enc_magic, 4) == 0) {
@@ -236,22 +225,22 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
     if (len < APP_PEEK_LEN) {
         return ota_item_refuse(&ctx->item, OTA_ERR_IMG_TRUNCATED, "image ends before its app description");
     }
-    ota_ops_validator_config(dev, &ctx->vcfg);
-    ctx->vcfg.max_size = ctx->slot->size;
-    ctx->vcfg.flash_addr = ctx->slot->offset;
+    ota_ops_validator_config(dev, &ctx->image.cfg);
+    ctx->image.cfg.max_size = ctx->slot->size;
+    ctx->image.cfg.flash_addr = ctx->slot->offset;
     /* Bytes after the image are written and do not fail the item: esp_https_ota (ESP-IDF v6.0.2)
      * writes the whole stream, then esp_ota_end verifies the image part only (esp_image_verify),
      * so a padded file or a partition read back installs. The stream still has to fit the slot
      * (output_fits). Signed: the signature verifier owns those bytes (its sector, nothing after). */
-    ctx->vcfg.ignore_trailing = true;
+    ctx->image.cfg.ignore_trailing = true;
     if (ctx->sig != NULL) {
-        int terr = ctx->feat->signatures->trust(ctx->sig);
+        int terr = ctx->feat->signatures->item->trust(ctx->sig);
         if (terr != OTA_OK) {
             return terr;
         }
     }
     ota_image_validator_t probe;
-    ota_image_validator_init(&probe, &ctx->vcfg, NULL, NULL);
+    ota_image_validator_init(&probe, &ctx->image.cfg, NULL, NULL);
     int err = ota_image_validator_feed(&probe, head, APP_PEEK_LEN);
     const ota_image_info_t *info = ota_image_validator_info(&probe);
     if (err == OTA_OK && !info->app_desc_valid) {
@@ -261,7 +250,7 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
         const char *msg = ota_image_validator_diag(&probe)->message;
         return ota_item_refuse(&ctx->item, err, "%s", msg[0] ? msg : ota_strerror(err));
     }
-    ctx->own_hash = info->header.hash_appended == 0;
+    ctx->image.own_hash = info->header.hash_appended == 0;
 
     char running[33];
     running_version(dev, running);
@@ -272,7 +261,7 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
     uint32_t secure = info->app_desc.secure_version;
     int sv = dev->anti_rollback_enabled ? ota_device_check_secure_version(dev, secure) : OTA_OK;
     if (sv != OTA_OK) {
-        ota_service_report_version_check(ctx->item.service, running, incoming, true, sv);
+        ota_service_report_version_check(ota_item_service(&ctx->item), running, incoming, true, sv);
         if (sv == OTA_ERR_SECURE_VERSION_RANGE) {
             return ota_item_refuse(
                 &ctx->item, sv,
@@ -291,64 +280,19 @@ static int app_check(void *arg, const uint8_t *head, size_t len, bool ended)
             OTA_LOGW(TAG,
                      "Current running version is the same as or higher than a new, no need to upgrade (%s)",
                      cmp.reason);
-            ota_service_set_item_detail(ctx->item.service, 0, "incoming %s is not newer than running %s (%s)",
-                                        incoming, running, cmp.reason);
+            ota_service_set_item_detail(ota_item_service(&ctx->item), 0,
+                                        "incoming %s is not newer than running %s (%s)", incoming, running,
+                                        cmp.reason);
         } else if (decision != OTA_OK) {
             OTA_LOGE(TAG, "cannot compare versions %s and %s: %s", incoming, running, cmp.reason);
-            ota_service_set_item_detail(ctx->item.service, 0, "cannot compare %s with running %s (%s)",
-                                        incoming, running, cmp.reason);
+            ota_service_set_item_detail(ota_item_service(&ctx->item), 0,
+                                        "cannot compare %s with running %s (%s)", incoming, running,
+                                        cmp.reason);
         }
     }
-    ota_service_report_version_check(ctx->item.service, running, incoming, cfg->version_check, decision);
+    ota_service_report_version_check(ota_item_service(&ctx->item), running, incoming, cfg->version_check,
+                                     decision);
     return decision;
-}
-
-/* The default verifier: the stream validator, whose own SHA-256 is the checkpoint digest (the
- * image's appended digest covers everything before it), or ours when the image has none. */
-static int image_reset(void *arg)
-{
-    app_ctx_t *ctx = arg;
-    ota_image_validator_init(&ctx->validator, &ctx->vcfg, NULL, NULL);
-    if (ctx->own_hash) {
-        ota_sha256_init(&ctx->sha);
-    }
-    return OTA_OK;
-}
-
-static int image_feed(void *arg, const uint8_t *data, size_t len)
-{
-    app_ctx_t *ctx = arg;
-    if (ctx->own_hash) {
-        ota_sha256_update(&ctx->sha, data, len);
-    }
-    return ota_image_validator_feed(&ctx->validator, data, len);
-}
-
-static int image_snapshot(void *arg, uint64_t *hashed, uint8_t digest[32])
-{
-    app_ctx_t *ctx = arg;
-    if (ctx->own_hash) {
-        ota_sha256_ctx_t copy = ctx->sha;
-        ota_sha256_final(&copy, digest);
-        *hashed = ota_image_validator_info(&ctx->validator)->bytes_fed;
-        return OTA_OK;
-    }
-    return ota_image_validator_hash_snapshot(&ctx->validator, digest, hashed);
-}
-
-static int image_finish(void *arg, uint64_t total, ota_staged_read_fn read, void *read_arg)
-{
-    (void)total;
-    (void)read;
-    (void)read_arg;
-    app_ctx_t *ctx = arg;
-    return ota_image_validator_finish(&ctx->validator);
-}
-
-static const char *image_message(void *arg)
-{
-    app_ctx_t *ctx = arg;
-    return ota_image_validator_diag(&ctx->validator)->message;
 }
 
 static void log_progress(app_ctx_t *ctx, uint64_t bytes, bool last)
@@ -368,8 +312,9 @@ static void on_chunk(void *arg, uint32_t at, size_t n)
     (void)n;
     app_ctx_t *ctx = arg;
     log_progress(ctx, ota_item_position(&ctx->item), false);
-    ota_service_report_progress(ctx->item.service, ota_item_stream_position(&ctx->item, ctx->item.consumed),
-                                ctx->item.total, false);
+    ota_service_report_progress(ota_item_service(&ctx->item),
+                                ota_item_stream_position(&ctx->item, ctx->item.consumed), ctx->item.total,
+                                false);
 }
 
 int ota_app_default_execute(void *handle, ota_node_attr_t *node)
@@ -396,8 +341,8 @@ int ota_app_default_execute(void *handle, ota_node_attr_t *node)
         return err;
     }
     log_progress(ctx, ota_item_position(item), true);
-    ota_service_report_progress(item->service, ota_item_stream_position(item, item->consumed), item->total,
-                                true);
+    ota_service_report_progress(ota_item_service(item), ota_item_stream_position(item, item->consumed),
+                                item->total, true);
     if (!is_file_uri(node)) { /* esp_fs_ota prints nothing at the end of the file */
         ota_idf_version_t idf;
         running_idf(item->device, &idf);
@@ -411,7 +356,7 @@ static int app_activate(void *arg)
 {
     app_ctx_t *ctx = arg;
     return ota_ops_set_boot_partition_verified(ctx->item.device, ctx->slot,
-                                               ota_image_validator_info(&ctx->validator));
+                                               ota_image_validator_info(&ctx->image.validator));
 }
 
 /* esp_ota_end + esp_ota_set_boot_partition. Every verifier has passed (the image validator:
@@ -427,7 +372,7 @@ static int commit(app_ctx_t *ctx)
      * the segments (components/app_update/esp_ota_ops.c, v4.0..v6.0; the ESP-ADF example's log
      * shows both) */
     for (int i = 0; i < 2; i++) {
-        ota_idf_log_app_verify(&idf, ctx->slot->offset, ota_image_validator_info(&ctx->validator),
+        ota_idf_log_app_verify(&idf, ctx->slot->offset, ota_image_validator_info(&ctx->image.validator),
                                item->device->chip_revision);
     }
     ota_target_t target;
@@ -435,7 +380,7 @@ static int commit(app_ctx_t *ctx)
     int err = target.commit(target.ctx);
     if (err != OTA_OK) {
         OTA_LOGE(TAG, "cannot make %s the boot partition: %s", ctx->slot->label, ota_strerror(err));
-        ota_service_set_item_detail(item->service, 0, "switching to %s failed: %s", ctx->slot->label,
+        ota_service_set_item_detail(ota_item_service(item), 0, "switching to %s failed: %s", ctx->slot->label,
                                     ota_strerror(err));
     }
     return err;
@@ -458,7 +403,7 @@ int ota_app_default_finished_check(void *handle, ota_node_attr_t *node, int resu
         ctx->feat->delta->free(ctx->delta);
     }
     if (ctx->sig != NULL) {
-        ctx->feat->signatures->free(ctx->sig);
+        ctx->feat->signatures->item->free(ctx->sig);
     }
     if (ctx->decrypt.ctx != NULL) {
         ctx->feat->decryption->free(&ctx->decrypt);

@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "features.h"
-#include "item.h"
 #include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
@@ -12,8 +10,10 @@
 #include "ota/port/ota_port.h"
 #include "ota/ota_proc_default.h"
 #include "ota/ota_tone.h"
-#include "verifier_sig.h"
 #include "ota/ota_version.h"
+#include "pipeline/features.h"
+#include "pipeline/path.h"
+#include "pipeline/verifier_sig.h"
 #include "service_internal.h"
 
 static const char *TAG = "OTA_DEFAULT";
@@ -33,7 +33,7 @@ typedef struct {
     char tone_error[160];    /* why the tone validator refused the staged image */
     ota_sig_check_t *sig;    /* signed data partition (ESP-IDF v6.1): its verifier, else NULL */
     ota_stage_t decrypt;     /* the stream is esp_encrypted_img: the decrypt stage (ctx NULL: none) */
-    const ota_update_feature_sig_t *sigf; /* the signature feature, NULL: not linked */
+    const struct ota_update_feature_sig_item *sigf; /* the signature feature, NULL: not linked */
 } data_ctx_t;
 
 static int data_check(void *arg, const uint8_t *head, size_t len, bool ended);
@@ -102,10 +102,12 @@ int ota_data_default_prepare(ota_service_t *service, void **handle, ota_node_att
     }
     *handle = ctx;
     ctx->part = part;
-    ctx->sigf = ota_service_features(service)->signatures;
+    const ota_update_feature_sig_t *sigf = ota_service_features(service)->signatures;
+    ctx->sigf = sigf != NULL ? sigf->item : NULL;
     ota_sha256_init(&ctx->sha);
     OTA_LOGI(TAG, "data upgrade uri %s", node->uri ? node->uri : "(null)");
-    int err = ota_item_open(&ctx->item, service, node, TAG, part);
+    int err = ota_item_open(&ctx->item, &ota_service_path_events, service, dev,
+                            &ota_service_config(service)->source, node, TAG, part);
     if (err != OTA_OK) {
         return err;
     }
@@ -209,7 +211,7 @@ static int attach_decrypt(data_ctx_t *ctx)
     }
     int err = ota_item_peek(item, sizeof enc_magic);
     if (err == OTA_ERR_IMG_TRUNCATED) {
-        ota_service_set_item_detail(item->service, 0, "%s", "");
+        ota_service_set_item_detail(ota_item_service(item), 0, "%s", "");
         return OTA_OK;
     }
     if (err != OTA_OK || memcmp(item->peek, enc_magic, sizeof enc_magic) != 0) {
@@ -221,7 +223,7 @@ static int attach_decrypt(data_ctx_t *ctx)
                       "pre-encrypted data (esp_encrypted_img) but no decryption key is configured "
                       "(ota_device_t security.decrypt_key)");
     }
-    const ota_update_feature_decrypt_t *dec = ota_service_features(item->service)->decryption;
+    const ota_update_feature_decrypt_t *dec = ota_service_features(ota_item_service(item))->decryption;
     if (dec == NULL) {
         return ota_feature_missing(item, "image decryption",
                                    "the data item is pre-encrypted (esp_encrypted_img)");
@@ -242,7 +244,7 @@ static int output_fits(data_ctx_t *ctx)
     int64_t size = item->total;
     if (item->stages != NULL) {
         size = item->stages->count == 1 && ctx->decrypt.ctx != NULL
-                   ? ota_service_features(item->service)->decryption->plain_size(&ctx->decrypt)
+                   ? ota_service_features(ota_item_service(item))->decryption->plain_size(&ctx->decrypt)
                    : -1;
     }
     if (ctx->sig != NULL) {
@@ -307,8 +309,8 @@ static int data_check(void *arg, const uint8_t *head, size_t want, bool ended)
     OTA_LOGI(TAG, "tone format %u : %u", cur_is_tone ? (unsigned)cur.header.format : 0u,
              (unsigned)in_hdr.format);
     if (in_hdr.format != OTA_TONE_FORMAT_1) {
-        ota_service_report_version_check(ctx->item.service, cur_is_tone ? cur.desc.version : "", "", false,
-                                         OTA_OK);
+        ota_service_report_version_check(ota_item_service(&ctx->item), cur_is_tone ? cur.desc.version : "",
+                                         "", false, OTA_OK);
         return OTA_OK; /* format 0 has no version: always upgrade, as ESP-ADF's example */
     }
     ota_tone_desc_t in_desc;
@@ -322,7 +324,7 @@ static int data_check(void *arg, const uint8_t *head, size_t want, bool ended)
     if (!cur_is_tone || cur.header.format != OTA_TONE_FORMAT_1 ||
         ota_version_parse(cur.desc.version, &cur_version) != OTA_OK) {
         /* Nothing comparable installed: the incoming image replaces it. */
-        ota_service_report_version_check(ctx->item.service, cur_is_tone ? cur.desc.version : "",
+        ota_service_report_version_check(ota_item_service(&ctx->item), cur_is_tone ? cur.desc.version : "",
                                          in_desc.version, true, OTA_OK);
         return OTA_OK;
     }
@@ -330,18 +332,20 @@ static int data_check(void *arg, const uint8_t *head, size_t want, bool ended)
     int decision = ota_version_order_to_err(ota_version_compare(in_desc.version, cur.desc.version, &cmp));
     OTA_LOGI(TAG, "current version %s, incoming version %s (%s)", cur.desc.version, in_desc.version,
              cmp.reason);
-    ota_service_report_version_check(ctx->item.service, cur.desc.version, in_desc.version, true, decision);
+    ota_service_report_version_check(ota_item_service(&ctx->item), cur.desc.version, in_desc.version, true,
+                                     decision);
     if (decision == OTA_ERR_VERSION_NOT_NEWER) {
         OTA_LOGW(TAG, "The incoming version is same as or lower than the running version");
-        ota_service_set_item_detail(ctx->item.service, 0,
+        ota_service_set_item_detail(ota_item_service(&ctx->item), 0,
                                     ctx->floor_from_journal
                                         ? "tone image %s is not newer than %s, the version floor kept by "
                                           "the interrupted install"
                                         : "tone image %s is not newer than installed %s",
                                     in_desc.version, cur.desc.version);
     } else if (decision != OTA_OK) {
-        ota_service_set_item_detail(ctx->item.service, 0, "cannot compare tone versions %s and %s (%s)",
-                                    in_desc.version, cur.desc.version, cmp.reason);
+        ota_service_set_item_detail(ota_item_service(&ctx->item), 0,
+                                    "cannot compare tone versions %s and %s (%s)", in_desc.version,
+                                    cur.desc.version, cmp.reason);
     }
     return decision;
 }
@@ -455,7 +459,7 @@ static void on_chunk(void *arg, uint32_t at, size_t n)
     } else {
         OTA_LOGD(TAG, "write_offset %u, r_size %d", (unsigned)at, (int)n);
     }
-    ota_service_report_progress(ctx->item.service,
+    ota_service_report_progress(ota_item_service(&ctx->item),
                                 ota_item_stream_position(&ctx->item, ctx->item.writer.written),
                                 ctx->item.total, false);
 }
@@ -474,7 +478,7 @@ int ota_data_default_execute(void *handle, ota_node_attr_t *node)
     if (!item->writer.begun) {
         return refuse(ctx, OTA_ERR_IMG_TRUNCATED, "the data image is empty");
     }
-    ota_service_report_progress(item->service, ota_item_stream_position(item, item->writer.written),
+    ota_service_report_progress(ota_item_service(item), ota_item_stream_position(item, item->writer.written),
                                 item->total, true);
     return OTA_OK;
 }
@@ -486,7 +490,7 @@ static int commit(data_ctx_t *ctx)
     ota_item_target(item, &target);
     int err = target.commit(target.ctx);
     if (err != OTA_OK) {
-        ota_service_set_item_detail(item->service, 0, "committing %s failed: %s", ctx->part->label,
+        ota_service_set_item_detail(ota_item_service(item), 0, "committing %s failed: %s", ctx->part->label,
                                     ota_strerror(err));
         return err;
     }
@@ -512,7 +516,7 @@ int ota_data_default_finished_check(void *handle, ota_node_attr_t *node, int res
         ctx->sigf->free(ctx->sig);
     }
     if (ctx->decrypt.ctx != NULL) {
-        ota_service_features(ctx->item.service)->decryption->free(&ctx->decrypt);
+        ota_service_features(ota_item_service(&ctx->item))->decryption->free(&ctx->decrypt);
     }
     ota_free(ctx);
     return result;

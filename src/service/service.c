@@ -10,8 +10,7 @@
 #include "ota/ota_log.h"
 #include "ota/port/ota_mem.h"
 #include "ota/port/ota_port.h"
-#include "ota/ota_proc_default.h"
-#include "item.h"
+#include "pipeline/path.h"
 #include "service_internal.h"
 
 static const char *TAG = "OTA_SERVICE";
@@ -41,12 +40,9 @@ struct ota_service {
     void *handle; /* the current item's procedure handle */
     int item_ret; /* the current item's result so far */
     ota_service_summary_t sum;
-    bool stepping;     /* ota_service_step() claimed the service */
-    bool defer_ok;     /* a default execute_upgrade may hand its chunk loop over */
-    void *stream_item; /* the deferred chunk loop (ota_item_t), NULL if none */
-    size_t stream_chunk;
-    void (*stream_on_chunk)(void *arg, uint32_t at, size_t n);
-    void *stream_arg;
+    bool stepping;    /* ota_service_step() claimed the service */
+    bool yield_ok;    /* in execute_upgrade under ota_service_step: a pipeline may hand its loop over */
+    ota_path_t *path; /* the pipeline the engine steps (RS_STREAM), NULL if none */
 
     /* worker thread */
     ota_port_thread_t *worker;
@@ -207,19 +203,6 @@ enum {
     RS_END
 };
 
-bool ota_service_defer_stream(ota_service_t *s, void *item, size_t chunk,
-                              void (*on_chunk)(void *arg, uint32_t at, size_t n), void *arg)
-{
-    if (!s->defer_ok || s->stream_item != NULL) {
-        return false;
-    }
-    s->stream_item = item;
-    s->stream_chunk = chunk;
-    s->stream_on_chunk = on_chunk;
-    s->stream_arg = arg;
-    return true;
-}
-
 /* The item's result is known: count it, RESULT event, next item or end of list. */
 static void item_end(ota_service_t *s, int ret)
 {
@@ -282,11 +265,6 @@ static int run_end(ota_service_t *s)
     return s->sum.first_error;
 }
 
-static bool is_default_execute(int (*fn)(void *, ota_node_attr_t *))
-{
-    return fn == ota_app_default_execute || fn == ota_data_default_execute;
-}
-
 /* One step of the claimed run: OTA_SERVICE_IN_PROGRESS, or the run's result (s->sum is final). */
 static int step_once(ota_service_t *s)
 {
@@ -296,7 +274,7 @@ static int step_once(ota_service_t *s)
         memset(&s->sum, 0, sizeof s->sum);
         s->next = 0;
         s->first_restart_item = -1;
-        s->stream_item = NULL;
+        s->path = NULL;
         if (s->list == NULL) {
             OTA_LOGE(TAG, "Please set upgrade list first");
             return OTA_ERR_SVC_NO_LIST;
@@ -341,13 +319,15 @@ static int step_once(ota_service_t *s)
         s->state = s->item_ret == OTA_OK ? RS_EXECUTE : RS_CHECK;
         return OTA_SERVICE_IN_PROGRESS;
     case RS_EXECUTE:
-        /* Under ota_service_step a default procedure hands its chunk loop over after the first
-         * chunk (its closing log lines are then not printed); a custom execute_upgrade, and any
-         * execute_upgrade under run() or the worker, runs to its end in this one step. */
-        s->defer_ok = s->stepping && is_default_execute(ops->execute_upgrade);
+        /* Under ota_service_step a pipeline's loop (the default procedures' execute_upgrade) hands
+         * itself over after the first chunk through its events (path_yield; its closing log lines
+         * are then not printed) and the engine drives it one chunk per step (RS_STREAM); an
+         * execute_upgrade that streams no pipeline, and any execute_upgrade under run() or the
+         * worker, runs to its end in this one step. */
+        s->yield_ok = s->stepping;
         s->item_ret = ops->execute_upgrade(s->handle, &ops->node);
-        s->defer_ok = false;
-        if (s->item_ret == OTA_ITEM_STREAM_DEFERRED && s->stream_item != NULL) {
+        s->yield_ok = false;
+        if (s->item_ret == OTA_ITEM_STREAM_DEFERRED && s->path != NULL) {
             s->state = RS_STREAM;
             return OTA_SERVICE_IN_PROGRESS;
         }
@@ -357,12 +337,14 @@ static int step_once(ota_service_t *s)
         s->state = RS_CHECK;
         return OTA_SERVICE_IN_PROGRESS;
     case RS_STREAM:
-        s->item_ret =
-            ota_item_stream_resume(s->stream_item, s->stream_chunk, s->stream_on_chunk, s->stream_arg);
+        /* Between two steps of the pipeline: where a pause (ESP-ADF's esp_ota_service pause /
+         * resume) returns OTA_SERVICE_IN_PROGRESS without a step, and where get_progress reads
+         * ota_path_progress(s->path). A stop fails the item at the pipeline's next read. */
+        s->item_ret = ota_path_step(s->path);
         if (s->item_ret > 0) {
             return OTA_SERVICE_IN_PROGRESS;
         }
-        s->stream_item = NULL;
+        s->path = NULL;
         if (s->item_ret != OTA_OK) {
             OTA_LOGE(TAG, "Fail to execute upgrade: %s", ota_strerror(s->item_ret));
         }
@@ -496,21 +478,69 @@ const ota_service_config_t *ota_service_config(const ota_service_t *s)
     return &s->cfg;
 }
 
+/* What a service without a feature table has: no optional feature. */
+static const ota_update_features_t s_no_features = {0};
+
+const ota_update_features_t *ota_service_features(const ota_service_t *s)
+{
+    return s->cfg.features != NULL ? s->cfg.features : &s_no_features;
+}
+
 /* --- for procedures ------------------------------------------------------------------------ */
 
-uint8_t *ota_service_work_buffer(ota_service_t *s, size_t *size)
+/* The events of the pipelines the engine drives (path.h): the pipeline reports and asks through
+ * these only, never by calling the engine. ctx: the service. */
+static int path_open_source(void *ctx, const ota_source_config_t *cfg, const char *uri, uint64_t offset,
+                            const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *info)
 {
+    ota_service_t *s = ctx;
+    return s->cfg.open_source(s->cfg.open_source_ctx, cfg, uri, offset, expect, out, info);
+}
+
+static void path_detail(void *ctx, int http_status, const char *fmt, va_list ap)
+{
+    ota_service_t *s = ctx;
+    if (http_status != 0) {
+        s->item_http_status = http_status;
+    }
+    vsnprintf(s->item_detail, sizeof s->item_detail, fmt, ap);
+}
+
+static bool path_yield(void *ctx, ota_path_t *path)
+{
+    ota_service_t *s = ctx;
+    if (!s->yield_ok || s->path != NULL) {
+        return false;
+    }
+    s->path = path;
+    return true;
+}
+
+const ota_path_events_t ota_service_path_events = {
+    .open_source = path_open_source,
+    .work_buffer = ota_service_work_buffer,
+    .progress = ota_service_report_progress,
+    .detail = path_detail,
+    .cancelled = ota_service_stop_requested,
+    .yield = path_yield,
+};
+
+uint8_t *ota_service_work_buffer(void *service, size_t *size)
+{
+    ota_service_t *s = service;
     *size = s->work_size;
     return s->work;
 }
 
-bool ota_service_stop_requested(const ota_service_t *s)
+bool ota_service_stop_requested(void *service)
 {
+    const ota_service_t *s = service;
     return __atomic_load_n(&s->stop_requested, __ATOMIC_ACQUIRE) != 0;
 }
 
-void ota_service_report_progress(ota_service_t *s, uint64_t bytes, int64_t total, bool force)
+void ota_service_report_progress(void *service, uint64_t bytes, int64_t total, bool force)
 {
+    ota_service_t *s = service;
     uint64_t now = ota_port_uptime_ms();
     if (!force && s->last_progress_ms != 0 && now - s->last_progress_ms < s->cfg.progress_interval_ms) {
         return;
@@ -535,11 +565,8 @@ void ota_service_report_version_check(ota_service_t *s, const char *running, con
 
 void ota_service_set_item_detail(ota_service_t *s, int http_status, const char *fmt, ...)
 {
-    if (http_status != 0) {
-        s->item_http_status = http_status;
-    }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->item_detail, sizeof s->item_detail, fmt, ap);
+    path_detail(s, http_status, fmt, ap);
     va_end(ap);
 }

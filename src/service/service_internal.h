@@ -7,15 +7,21 @@
 #include <stdint.h>
 
 #include "ota/ota_service.h"
+#include "ota/ota_update_features.h"
+#include "pipeline/features.h"
+#include "pipeline/path.h"
+
+/* The first three are also the events of the engine's pipelines (ota_path_events_t): they take
+ * the service as the events' context, hence void *. */
 
 /** The service's working buffer (one per service, allocated at create). */
-uint8_t *ota_service_work_buffer(ota_service_t *service, size_t *size);
+uint8_t *ota_service_work_buffer(void *service, size_t *size);
 
 /** True once ota_service_stop() was called for the current run. */
-bool ota_service_stop_requested(const ota_service_t *service);
+bool ota_service_stop_requested(void *service);
 
 /** Emit PROGRESS for the current item, rate-limited (force: emit regardless, e.g. at 100%). */
-void ota_service_report_progress(ota_service_t *service, uint64_t bytes, int64_t total, bool force);
+void ota_service_report_progress(void *service, uint64_t bytes, int64_t total, bool force);
 
 /** Emit VERSION_CHECK for the current item. */
 void ota_service_report_version_check(ota_service_t *service, const char *running, const char *incoming,
@@ -25,10 +31,17 @@ void ota_service_report_version_check(ota_service_t *service, const char *runnin
 void ota_service_set_item_detail(ota_service_t *service, int http_status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/** From ota_item_stream after a chunk: true when ota_service_step() drives a default procedure's
- *  execute_upgrade; the service then calls ota_item_stream_resume once per step with these
- *  arguments (@p item: the ota_item_t) instead of the procedure looping. False otherwise (run to the end in the caller). */
-bool ota_service_defer_stream(ota_service_t *service, void *item, size_t chunk,
-                              void (*on_chunk)(void *arg, uint32_t at, size_t n), void *arg);
+/** The events of the pipelines the engine drives (their context: the service). A default
+ *  procedure's prepare, the factory of its item's pipeline, opens it with them (ota_item_open). */
+extern const ota_path_events_t ota_service_path_events;
+
+/** The service of an item opened with ota_service_path_events (their context). */
+static inline ota_service_t *ota_item_service(const ota_item_t *item)
+{
+    return item->events_ctx;
+}
+
+/** The service's feature table; never NULL (none configured: a table of NULLs). */
+const ota_update_features_t *ota_service_features(const ota_service_t *service);
 
 #endif /* OTA_SERVICE_INTERNAL_H */

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """scripts/check_tree.py can fail (issue 21): on a synthetic tree with a call cycle between two
-files, a call up the layers (formats -> service), a src/ folder without a layer rank, a file over 600 lines and an unformatted file, it
+files, a call up the layers (formats -> service, pipeline -> service), a src/ folder without a layer
+rank, a file over 600 lines and an unformatted file, it
 reports each of them and nothing else; with those in a baseline it passes; a baseline entry
 that no longer occurs and a new violation each make it fail again. On a second tree: the
 simulation (src/sim/) may call every layer of the core, and a core file calling src/sim/ is a
@@ -29,8 +30,13 @@ SOURCES = {
     "src/service/ok.c": ("int fmt_fn(void);\nint core_fn(void);\nint ok_fn(void);\n\nint ok_fn(void)\n{\n"
                          "    return fmt_fn() + core_fn();\n}\n"),
     "src/core/c.c": "int core_fn(void);\n\nint core_fn(void)\n{\n    return 1;\n}\n",
+    # the pipeline calling the service that drives it: upward (it reports through its events)
+    "src/pipeline/p.c": "int svc_fn(void);\nint pipe_fn(void);\n\nint pipe_fn(void)\n{\n    return svc_fn();\n}\n",
+    # the service calling down into the pipeline: allowed
+    "src/service/drive.c": ("int pipe_fn(void);\nint drive_fn(void);\n\nint drive_fn(void)\n{\n"
+                            "    return pipe_fn();\n}\n"),
     # a folder the layer table does not know
-    "src/pipeline/p.c": "int pipe_fn(void);\n\nint pipe_fn(void)\n{\n    return 2;\n}\n",
+    "src/misc/m.c": "int misc_fn(void);\n\nint misc_fn(void)\n{\n    return 2;\n}\n",
     # 601 lines, formatted
     "src/core/long.c": "".join(f"int v{i};\n" for i in range(601)),
     # exactly 600 lines: allowed
@@ -42,7 +48,8 @@ EXPECTED = {
     "cycle src/service/x.c -> src/service/y.c",
     "cycle src/service/y.c -> src/service/x.c",
     "layer src/formats/f.c -> src/service/s.c",
-    "layer src/pipeline/ has no rank",
+    "layer src/pipeline/p.c -> src/service/s.c",
+    "layer src/misc/ has no rank",
     "long src/core/long.c",
     "format src/core/ugly.c",
 }
@@ -116,11 +123,11 @@ def main():
         check(code == 0, "--write-baseline: exit 0")
         with open(os.path.join(tree, "baseline.txt")) as fh:
             entries = [ln for ln in fh if ln.strip() and not ln.startswith("#")]
-        check(len(entries) == 6 and all("  # " in ln for ln in entries), "baseline: six entries, each with a note")
+        check(len(entries) == 7 and all("  # " in ln for ln in entries), "baseline: seven entries, each with a note")
 
         code, out = run(tree)
         check(code == 0, "everything in the baseline: exit 0")
-        check("6 baseline entries (6 remain, 0 stale)" in out, "the summary counts the remaining entries")
+        check("7 baseline entries (7 remain, 0 stale)" in out, "the summary counts the remaining entries")
 
         # fixing a violation without removing its entry fails: the list can only shrink
         with open(os.path.join(tree, "src/core/ugly.c"), "w") as fh:

@@ -11,7 +11,7 @@
 #include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
 #include "formats/ota_install_journal.h"
-#include "service/partition_writer.h"
+#include "pipeline/partition_writer.h"
 
 #define PART_OFFSET 0x110000u
 #define PART_SIZE   0x100000u

@@ -13,7 +13,7 @@
 #include "formats/ota_install_journal.h"
 #include "ota/ota_log.h"
 #include "ota/port/ota_mem.h"
-#include "service/partition_writer.h"
+#include "pipeline/partition_writer.h"
 #include "service_fixture.h"
 
 /* --- counting opener: the real source underneath, bytes and opens counted -------------------- */

@@ -14,7 +14,7 @@
 #include "ota/ota_ops.h"
 #include "ota/ota_partition.h"
 #include "ota/ota_proc_default.h"
-#include "service/partition_writer.h"
+#include "pipeline/partition_writer.h"
 #include "service_fixture.h"
 
 #define FLASH_SIZE (4u * 1024u * 1024u)

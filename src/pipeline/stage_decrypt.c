@@ -1,7 +1,7 @@
 /* The decrypt stage (ota_stage_decrypt.h). The decryptor writes up to 16 bytes more than it is
  * fed (a held-back AES block); the item may lend less room than that (it stops output exactly at
  * sector boundaries), so such output goes through a small carry buffer. */
-#include "service/ota_stage_decrypt.h"
+#include "pipeline/ota_stage_decrypt.h"
 
 #include <string.h>
 

@@ -11,13 +11,12 @@
 #include "boot/ota_image_sig.h"
 #include "ota/ota_log.h"
 #include "ota/port/ota_mem.h"
-#include "service_internal.h"
 
 static const char *TAG = "secure_boot_v2";
 
 /* Memory: the digests' contexts and a few positions. The signature sector is not held: it is on
  * the target when finish() runs and is read from there block by block (ota_sig_verify_read, in
- * the service's work buffer, which the stream no longer uses then). */
+ * the driver's work buffer, which the stream no longer uses then). */
 struct ota_sig_check {
     ota_item_t *item;
     ota_sig_layout_t layout;
@@ -169,7 +168,7 @@ static int check_finish(void *arg, uint64_t total, ota_staged_read_fn read, void
         err = OTA_ERR_SIG_UNSIGNED; /* no room for a sector after the signed data */
     } else {
         size_t size;
-        uint8_t *buf = ota_service_work_buffer(c->item->service, &size);
+        uint8_t *buf = ota_item_work_buffer(c->item, &size);
         uint8_t *own = NULL;
         if (size < OTA_SIG_VERIFY_SCRATCH) {
             buf = own = ota_malloc(OTA_SIG_VERIFY_SCRATCH);

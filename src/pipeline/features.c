@@ -8,16 +8,20 @@
 #include "formats/ota_delta.h"
 #include "ota/ota_err.h"
 #include "boot/ota_image_sig.h"
-#include "service/ota_stage_decrypt.h"
+#include "pipeline/ota_stage_decrypt.h"
 #include "stage_delta.h"
 #include "verifier_sig.h"
 
-const ota_update_feature_sig_t ota_update_feature_signatures = {
+static const struct ota_update_feature_sig_item s_sig_item = {
     .add = ota_sig_check_add,
     .trust = ota_sig_check_trust,
     .free = ota_sig_check_free,
     .fit = ota_sig_check_fit,
+};
+
+const ota_update_feature_sig_t ota_update_feature_signatures = {
     .verify_boot = ota_image_sig_verify_boot,
+    .item = &s_sig_item,
 };
 
 const ota_update_feature_decrypt_t ota_update_feature_decryption = {
@@ -37,15 +41,6 @@ const ota_update_features_t ota_update_features_all = {
     .decryption = &ota_update_feature_decryption,
     .delta = &ota_update_feature_delta,
 };
-
-/* What a service without a feature table has: no optional feature. */
-static const ota_update_features_t s_none = {0};
-
-const ota_update_features_t *ota_service_features(const ota_service_t *service)
-{
-    const ota_update_features_t *f = ota_service_config(service)->features;
-    return f != NULL ? f : &s_none;
-}
 
 int ota_feature_missing(ota_item_t *item, const char *feature, const char *why)
 {

@@ -1,171 +1,18 @@
-/* Per-item plumbing shared by the default procedures; see item.h. */
-#include "item.h"
-
-#include <stdarg.h>
+/* Resuming an interrupted install, all in one place: the journal header an install starts with,
+ * whether a staged install can continue, the write's start (fresh or resumed), writing with
+ * checkpoints (ota_item_put), the stages' records
+ * and their save/restore (reached through the stage table: a firmware without stages does not
+ * link them), and the jump at the end of sector 0. See ota_install_journal.h and ota_stage.h. */
 #include <stdio.h>
 #include <string.h>
 
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
 #include "ota/port/ota_mem.h"
-#include "service_internal.h"
-
-static void note_error(ota_item_t *item, int err, const ota_source_info_t *info);
-
-/* Open the item's source at @p offset (expect: NULL or what must hold, see ota_source.h). A failed
- * open's HTTP status and detail go to the item's RESULT event. */
-static int open_source(ota_item_t *item, uint64_t offset, const ota_source_expect_t *expect,
-                       ota_source_t **out)
-{
-    const ota_service_config_t *cfg = ota_service_config(item->service);
-    ota_source_info_t diag;
-    memset(&diag, 0, sizeof diag);
-    int err = cfg->open_source(cfg->open_source_ctx, &item->src_cfg, item->uri, offset, expect, out, &diag);
-    if (err != OTA_OK) {
-        note_error(item, err, &diag);
-    }
-    return err;
-}
-
-/* If the target holds a resumable install of this URI, ask only for sector 0: the rest of the
- * image up to the checkpoint is on flash already. Returns OTA_ERR_NOT_FOUND when not applicable. */
-static int open_for_resume(ota_item_t *item)
-{
-    ota_journal_header_t header;
-    ota_journal_checkpoint_t cp;
-    uint32_t free_slot;
-    uint8_t id[16];
-    ota_journal_source_id(item->uri, id);
-    if (item->target.flash == NULL ||
-        ota_pw_read_journal(&item->target, item->first_sector, &header, &cp, &free_slot) != OTA_OK ||
-        memcmp(header.source_id, id, sizeof id) != 0) {
-        return OTA_ERR_NOT_FOUND;
-    }
-    /* a staged install's header bounds the output; the stream's own size is kept beside it */
-    ota_source_expect_t expect = {.total_size = header.staged ? header.source_size : header.total_size,
-                                  .length = item->device->flash->sector_size};
-    memcpy(expect.etag, header.etag, sizeof header.etag);
-    int err = open_source(item, 0, &expect, &item->source);
-    if (err == OTA_OK) {
-        item->bounded = true;
-    } else {
-        item->source = NULL;
-        if (err == OTA_ERR_SRC_RESOURCE_CHANGED) {
-            OTA_LOGI(item->tag, "%s changed since the interrupted install: starting over", item->uri);
-            ota_service_set_item_detail(item->service, 0, "%s", ""); /* not this item's failure */
-            return OTA_ERR_NOT_FOUND;
-        }
-    }
-    return err;
-}
-
-int ota_item_open(ota_item_t *item, ota_service_t *service, const ota_node_attr_t *node, const char *tag,
-                  const ota_partition_info_t *target)
-{
-    memset(item, 0, sizeof *item);
-    item->service = service;
-    item->device = ota_service_device(service);
-    item->tag = tag;
-    item->total = -1;
-    item->failed_verifier = -1;
-    if (node->uri == NULL || node->uri[0] == '\0') {
-        OTA_LOGE(tag, "no upgrade URI");
-        return OTA_ERR_SRC_URI;
-    }
-    item->first_sector = ota_malloc(item->device->flash->sector_size);
-    if (item->first_sector == NULL) {
-        return OTA_ERR_NO_MEM;
-    }
-    const ota_service_config_t *cfg = ota_service_config(service);
-    item->uri = node->uri;
-    item->src_cfg = cfg->source;
-    if (node->cert_pem != NULL) {
-        item->src_cfg.cert_pem = node->cert_pem;
-    }
-    if (target != NULL) {
-        ota_device_partition(item->device, target, &item->target);
-    }
-    int err = open_for_resume(item);
-    if (err == OTA_ERR_NOT_FOUND) {
-        err = open_source(item, 0, NULL, &item->source);
-    }
-    if (err != OTA_OK) {
-        item->source = NULL;
-        OTA_LOGE(tag, "cannot open %s: %s", node->uri, ota_strerror(err));
-        return err;
-    }
-    item->total = ota_source_get_info(item->source)->total_size;
-    return OTA_OK;
-}
-
-void ota_item_close(ota_item_t *item)
-{
-    ota_source_close(item->source);
-    item->source = NULL;
-    ota_free(item->first_sector);
-    item->first_sector = NULL;
-    if (item->stages != NULL) {
-        ota_free(item->stages->state);
-    }
-    ota_free(item->stages);
-    item->stages = NULL;
-}
-
-int ota_item_refuse(ota_item_t *item, int err, const char *fmt, ...)
-{
-    char detail[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
-    va_end(ap);
-    OTA_LOGE(item->tag, "%s", detail);
-    ota_service_set_item_detail(item->service, 0, "%s", detail);
-    return err;
-}
-
-int ota_item_refuse_too_large(ota_item_t *item, int64_t size)
-{
-    const ota_partition_info_t *t = &item->target.info;
-    return ota_item_refuse(item, OTA_ERR_IMG_TOO_LARGE,
-                           "image of %lld bytes%s larger than partition %s (%u bytes)", (long long)size,
-                           item->stages != NULL ? " (decrypted)" : "", t->label, (unsigned)t->size);
-}
-
-int ota_item_add_verifier(ota_item_t *item, const ota_verifier_t *verifier)
-{
-    if (verifier == NULL || verifier->name == NULL || verifier->reset == NULL || verifier->feed == NULL) {
-        return OTA_ERR_INVALID_ARG;
-    }
-    if (item->writer.begun) {
-        return OTA_ERR_INVALID_STATE; /* it would miss bytes */
-    }
-    if (item->verifiers == OTA_ITEM_VERIFIERS_MAX) {
-        return OTA_ERR_NO_MEM;
-    }
-    item->verifier[item->verifiers++] = *verifier;
-    return OTA_OK;
-}
-
-static void note_source_error(ota_item_t *item, int err)
-{
-    note_error(item, err, item->source != NULL ? ota_source_get_info(item->source) : NULL);
-}
-
-static void note_error(ota_item_t *item, int err, const ota_source_info_t *info)
-{
-    int status = info != NULL ? info->http_status : 0;
-    const char *detail = info != NULL ? info->error : "";
-    if (detail[0] != '\0') {
-        ota_service_set_item_detail(item->service, status, "%s", detail);
-    } else if (status >= 400) {
-        ota_service_set_item_detail(item->service, status, "HTTP %d", status);
-    } else {
-        ota_service_set_item_detail(item->service, status, "%s", ota_strerror(err));
-    }
-}
+#include "path.h"
 
 /* The install journal header for this item (size, URI id, ETag if it fits). */
-static void journal_header(const ota_item_t *item, ota_journal_header_t *out)
+void ota_item_journal_header(const ota_item_t *item, ota_journal_header_t *out)
 {
     memset(out, 0, sizeof *out);
     out->total_size = item->total >= 0 ? (uint32_t)item->total : OTA_JOURNAL_UNKNOWN_SIZE;
@@ -200,88 +47,6 @@ static void journal_header(const ota_item_t *item, ota_journal_header_t *out)
     if (len <= etag_max) {
         memcpy(out->etag, etag, len + 1);
     }
-}
-
-static int source_read(ota_item_t *item, void *buf, size_t len)
-{
-    if (ota_service_stop_requested(item->service)) {
-        return OTA_ERR_CANCELLED;
-    }
-    int n = ota_source_read(item->source, buf, len);
-    if (n == 0 && item->bounded && item->total >= 0 && item->consumed < (uint64_t)item->total) {
-        /* the sector-0-only request ended but the install is not resumed after all: go on */
-        ota_source_expect_t expect = {.total_size = item->total};
-        memcpy(expect.etag, ota_source_get_info(item->source)->etag, sizeof expect.etag);
-        ota_source_t *rest = NULL;
-        n = open_source(item, item->consumed, &expect, &rest);
-        if (n == OTA_OK) {
-            ota_source_close(item->source);
-            item->source = rest;
-            item->bounded = false;
-            n = ota_source_read(item->source, buf, len);
-        }
-    }
-    if (n < 0) {
-        note_source_error(item, n);
-    }
-    return n;
-}
-
-int ota_item_peek(ota_item_t *item, size_t len)
-{
-    if (len > sizeof item->peek || item->peek_pos != 0) {
-        return OTA_ERR_INVALID_STATE;
-    }
-    while (item->peek_len < len) {
-        int n = source_read(item, item->peek + item->peek_len, len - item->peek_len);
-        if (n < 0) {
-            return n;
-        }
-        if (n == 0) {
-            ota_service_set_item_detail(item->service, 0, "stream ended after %u bytes",
-                                        (unsigned)item->peek_len);
-            return OTA_ERR_IMG_TRUNCATED;
-        }
-        item->peek_len += (size_t)n;
-    }
-    return OTA_OK;
-}
-
-/* Checkpoints: at most one per 64 KiB, and few enough that the journal holds them all. */
-#define CHECKPOINT_MIN_INTERVAL 0x10000u
-
-static int verifiers_reset(ota_item_t *item)
-{
-    for (size_t i = 0; i < item->verifiers; i++) {
-        int err = item->verifier[i].reset(item->verifier[i].ctx);
-        if (err != OTA_OK) {
-            return err;
-        }
-    }
-    return OTA_OK;
-}
-
-static int verifiers_feed(ota_item_t *item, const uint8_t *data, size_t len)
-{
-    for (size_t i = 0; i < item->verifiers; i++) {
-        int err = item->verifier[i].feed(item->verifier[i].ctx, data, len);
-        if (err != OTA_OK) {
-            item->failed_verifier = (int)i;
-            return err;
-        }
-    }
-    return OTA_OK;
-}
-
-/* The digest a checkpoint records: the first verifier that snapshots. */
-static int verifiers_snapshot(ota_item_t *item, uint64_t *fed, uint8_t digest[32])
-{
-    for (size_t i = 0; i < item->verifiers; i++) {
-        if (item->verifier[i].snapshot != NULL) {
-            return item->verifier[i].snapshot(item->verifier[i].ctx, fed, digest);
-        }
-    }
-    return OTA_ERR_NOT_SUPPORTED;
 }
 
 /* With stages, a resume also needs the stage record of the last checkpoint and the same chain.
@@ -339,12 +104,12 @@ static bool staged_resume_possible(ota_item_t *item, const ota_journal_header_t 
 
 int ota_item_begin_write(ota_item_t *item)
 {
-    int err = verifiers_reset(item);
+    int err = ota_item_verifiers_reset(item);
     if (err != OTA_OK) {
         return err;
     }
     ota_journal_header_t journal;
-    journal_header(item, &journal);
+    ota_item_journal_header(item, &journal);
     bool may_resume = item->stages == NULL || staged_resume_possible(item, &journal);
     int64_t expected = item->stages == NULL ? item->total : -1; /* the output's size is the stages' */
     err = ota_pw_begin(&item->writer, item->device, &item->target, item->first_sector, expected, &journal,
@@ -394,7 +159,7 @@ int ota_item_begin_write(ota_item_t *item)
 
 /* Append the stages' record to the journal, before its checkpoint (see ota_install_journal.h).
  * OTA_ERR_NOT_FOUND: no room, no checkpoint this time. */
-static int write_stage_record(ota_item_t *item, uint32_t written)
+static int stage_record(ota_item_t *item, uint32_t written)
 {
     ota_item_stages_t *st = item->stages;
     ota_partition_writer_t *w = &item->writer;
@@ -426,6 +191,8 @@ static int write_stage_record(ota_item_t *item, uint32_t written)
     return err;
 }
 
+/* Writing with checkpoints: every output byte goes to the verifiers, then to the writer; at a
+ * sector boundary, when due and the stages are at a clean cut, a checkpoint (and the stages' record). */
 static int item_write(ota_item_t *item, const void *data, size_t len)
 {
     int err = ota_pw_write(&item->writer, data, len);
@@ -438,12 +205,12 @@ static int item_write(ota_item_t *item, const void *data, size_t len)
     }
     ota_journal_checkpoint_t cp = {.bytes_written = written};
     uint64_t hashed = 0;
-    if (verifiers_snapshot(item, &hashed, cp.digest) != OTA_OK) {
+    if (ota_item_verifiers_snapshot(item, &hashed, cp.digest) != OTA_OK) {
         return OTA_OK; /* nothing to record (e.g. past the hashed region): no checkpoint */
     }
     cp.bytes_hashed = (uint32_t)hashed;
     if (item->stages != NULL) {
-        err = write_stage_record(item, written);
+        err = stage_record(item, written);
         if (err == OTA_ERR_NOT_FOUND) {
             item->next_checkpoint = UINT32_MAX;
             return OTA_OK;
@@ -464,25 +231,195 @@ int ota_item_put(ota_item_t *item, const uint8_t *data, size_t len)
             return err;
         }
     }
-    int err = verifiers_feed(item, data, len);
+    int err = ota_item_verifiers_feed(item, data, len);
     return err != OTA_OK ? err : item_write(item, data, len);
 }
 
-int ota_item_source_seek(ota_item_t *item, uint64_t offset)
+size_t ota_stages_state_need(const ota_item_stages_t *st)
 {
-    ota_source_expect_t expect = {.total_size = item->total};
-    memcpy(expect.etag, ota_source_get_info(item->source)->etag, sizeof expect.etag);
-    ota_source_t *src = NULL;
-    int err = open_source(item, offset, &expect, &src);
-    if (err != OTA_OK) {
-        OTA_LOGE(item->tag, "cannot continue %s at byte %llu: %s", item->uri, (unsigned long long)offset,
-                 ota_strerror(err));
-        return err;
+    size_t need = 0;
+    for (size_t k = 0; k < st->count; k++) {
+        need += 2; /* each stage's length word */
+        if (st->stage[k].resume == OTA_STAGE_RESUME_STATE) {
+            return OTA_JOURNAL_STAGE_STATE_MAX; /* up to OTA_STAGE_STATE_MAX, all in one record */
+        }
+        if (k == 0 && st->count > 1 && st->stage[k].resume == OTA_STAGE_RESUME_REBUILD) {
+            need += 2; /* its pending output count (ota_stages_save) */
+        }
     }
-    ota_source_close(item->source);
-    item->source = src;
-    item->bounded = false;
-    item->consumed = offset;
+    return need;
+}
+
+int ota_stages_buffers(ota_item_stages_t *st, size_t need)
+{
+    if (need > OTA_JOURNAL_STAGE_STATE_MAX) {
+        return OTA_ERR_INVALID_SIZE;
+    }
+    if (st->state != NULL && st->state_cap >= need) {
+        return OTA_OK;
+    }
+    size_t rec = (size_t)ota_journal_stage_slots(need) * OTA_JOURNAL_RECORD_SIZE;
+    uint8_t *block = ota_calloc(1, need + rec);
+    if (block == NULL) {
+        return OTA_ERR_NO_MEM;
+    }
+    ota_free(st->state);
+    st->state = block;
+    st->state_cap = need;
+    st->rec = block + need;
+    return OTA_OK;
+}
+
+int ota_stages_save(ota_item_t *item, size_t *len)
+{
+    ota_item_stages_t *st = item->stages;
+    size_t off = 0;
+    if (st->state == NULL || ota_stages_state_need(st) > st->state_cap) {
+        return OTA_ERR_INVALID_STATE; /* sized when the stages started */
+    }
+    for (size_t k = 0; k < st->count; k++) {
+        const ota_stage_t *s = &st->stage[k];
+        size_t n = 0;
+        if (k == 0 && st->count > 1 && s->resume == OTA_STAGE_RESUME_REBUILD) {
+            /* its output the next stage has not taken yet: made again on resume (stage_forward) */
+            size_t pend = st->len[0] - st->pos[0];
+            st->state[off + 2] = (uint8_t)(pend & 0xFF);
+            st->state[off + 3] = (uint8_t)(pend >> 8);
+            n = 2;
+        } else if (s->resume == OTA_STAGE_RESUME_STATE) {
+            size_t room = st->state_cap - off - 2;
+            room = room < OTA_STAGE_STATE_MAX ? room : OTA_STAGE_STATE_MAX;
+            int err = s->save(s->ctx, st->state + off + 2, room, &n);
+            if (err != OTA_OK || n > room) {
+                return err != OTA_OK ? err : OTA_ERR_INVALID_SIZE;
+            }
+        }
+        st->state[off] = (uint8_t)(n & 0xFF);
+        st->state[off + 1] = (uint8_t)(n >> 8);
+        off += 2 + n;
+    }
+    *len = off;
+    return OTA_OK;
+}
+
+/*
+ * The first stage rebuilds but is not the last (decrypt -> delta): its output is not on flash.
+ * It starts over and is fed the stream again from byte 0 to the checkpoint's source offset; of
+ * what it makes only the last @p pend bytes are kept (in its area: what the next stage had not
+ * taken at the checkpoint), the rest is dropped (the later stages restore their state for exactly
+ * that point). Costs that part of the stream again, not its output.
+ */
+static int stage_forward(ota_item_t *item, uint64_t to, size_t pend)
+{
+    ota_item_stages_t *st = item->stages;
+    const ota_stage_t *s = &st->stage[0];
+    st->forwarded = true;
+    if (pend > st->cap[0]) {
+        return OTA_ERR_SVC_CHECKPOINT;
+    }
+    int err = s->reset(s->ctx);
+    if (err == OTA_OK) {
+        err = ota_item_source_seek(item, 0);
+    }
+    st->raw_len = st->raw_pos = 0;
+    size_t tail = 0; /* the last bytes made so far, at most pend, at the start of area[0] */
+    while (err == OTA_OK && (st->raw_pos < st->raw_len || item->consumed < to)) {
+        if (st->raw_pos == st->raw_len) {
+            uint64_t left = to - item->consumed;
+            int n = ota_item_source_read(item, st->raw, left < st->raw_cap ? (size_t)left : st->raw_cap);
+            if (n <= 0) {
+                return n < 0 ? n : OTA_ERR_IMG_TRUNCATED;
+            }
+            st->raw_pos = 0;
+            st->raw_len = (size_t)n;
+        }
+        /* made into the next stage's area (free until the jump) */
+        size_t used = 0, out = 0;
+        err = s->process(s->ctx, st->raw + st->raw_pos, st->raw_len - st->raw_pos, &used, st->area[1],
+                         st->cap[1], &out);
+        if (err == OTA_OK && ((used == 0 && out == 0) || out > st->cap[1])) {
+            err = OTA_ERR_INVALID_STATE;
+        }
+        if (err == OTA_OK && pend > 0) {
+            if (out >= pend) {
+                memcpy(st->area[0], st->area[1] + out - pend, pend);
+                tail = pend;
+            } else {
+                size_t keep = tail + out > pend ? pend - out : tail;
+                memmove(st->area[0], st->area[0] + tail - keep, keep);
+                memcpy(st->area[0] + keep, st->area[1], out);
+                tail = keep + out;
+            }
+        }
+        st->raw_pos += used;
+    }
+    if (err == OTA_OK && tail != pend) {
+        err = OTA_ERR_SVC_CHECKPOINT;
+    }
+    st->forward_pend = pend;
+    return err;
+}
+
+int ota_stages_restore(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t scratch_size)
+{
+    ota_item_stages_t *st = item->stages;
+    if (!st->resume_ok || st->resume_rec.bytes_written != at) {
+        return OTA_ERR_SVC_CHECKPOINT;
+    }
+    size_t off = 0;
+    for (size_t k = 0; k < st->count; k++) {
+        const ota_stage_t *s = &st->stage[k];
+        if (off + 2 > st->resume_rec.state_len) {
+            return OTA_ERR_SVC_CHECKPOINT;
+        }
+        size_t n = (size_t)st->state[off] | (size_t)st->state[off + 1] << 8;
+        if (off + 2 + n > st->resume_rec.state_len) {
+            return OTA_ERR_SVC_CHECKPOINT;
+        }
+        int err;
+        if (s->resume == OTA_STAGE_RESUME_STATE) {
+            err = s->reset(s->ctx);
+            if (err == OTA_OK) {
+                err = s->restore(s->ctx, st->state + off + 2, n);
+            }
+        } else if (s->resume == OTA_STAGE_RESUME_REBUILD) {
+            /* It has just produced sector 0 from the stream's start; it continues over the rest of
+             * the prefix as if it had produced it. Only the last stage's output is on flash. */
+            if (k + 1 != st->count) {
+                if (k != 0) {
+                    return OTA_ERR_NOT_SUPPORTED;
+                }
+                if (n != 2) {
+                    return OTA_ERR_SVC_CHECKPOINT;
+                }
+                err = stage_forward(item, st->resume_rec.source_offset,
+                                    (size_t)st->state[off + 2] | (size_t)st->state[off + 3] << 8);
+                if (err != OTA_OK) {
+                    return err;
+                }
+                off += 2 + n;
+                continue;
+            }
+            err = OTA_OK;
+            if (s->rebuild_from_zero) {
+                err = s->rebuild(s->ctx, item->writer.first, item->writer.sector); /* sector 0: in RAM */
+            }
+            for (uint32_t pos = item->writer.sector; err == OTA_OK && pos < at;) {
+                uint32_t len = at - pos < scratch_size ? at - pos : (uint32_t)scratch_size;
+                err = ota_partition_read(&item->target, pos, scratch, len);
+                if (err == OTA_OK) {
+                    err = s->rebuild(s->ctx, scratch, len);
+                }
+                pos += len;
+            }
+        } else {
+            err = OTA_ERR_SVC_CHECKPOINT; /* not resumable: no record should exist */
+        }
+        if (err != OTA_OK) {
+            return err;
+        }
+        off += 2 + n;
+    }
     return OTA_OK;
 }
 
@@ -503,7 +440,7 @@ static int resume_jump(ota_item_t *item, uint8_t *buf, size_t buf_size)
         uint32_t n = at - off < buf_size ? at - off : (uint32_t)buf_size;
         int err = ota_partition_read(&item->target, off, buf, n);
         if (err == OTA_OK) {
-            err = verifiers_feed(item, buf, n);
+            err = ota_item_verifiers_feed(item, buf, n);
         }
         if (err != OTA_OK) {
             OTA_LOGW(item->tag, "cannot resume: the data on flash does not verify (%s)", ota_strerror(err));
@@ -513,7 +450,7 @@ static int resume_jump(ota_item_t *item, uint8_t *buf, size_t buf_size)
     }
     uint8_t digest[32];
     uint64_t hashed = 0;
-    if (verifiers_snapshot(item, &hashed, digest) != OTA_OK || hashed != item->resume.bytes_hashed ||
+    if (ota_item_verifiers_snapshot(item, &hashed, digest) != OTA_OK || hashed != item->resume.bytes_hashed ||
         memcmp(digest, item->resume.digest, sizeof digest) != 0) {
         OTA_LOGW(item->tag, "cannot resume: the data on flash does not match the checkpoint");
         return OTA_ERR_SVC_CHECKPOINT;
@@ -550,12 +487,12 @@ static int resume_jump(ota_item_t *item, uint8_t *buf, size_t buf_size)
 static int give_up_resume(ota_item_t *item)
 {
     ota_partition_writer_t *w = &item->writer;
-    int err = verifiers_reset(item);
+    int err = ota_item_verifiers_reset(item);
     if (err == OTA_OK) {
-        err = verifiers_feed(item, w->first, w->sector);
+        err = ota_item_verifiers_feed(item, w->first, w->sector);
     }
     ota_journal_header_t journal;
-    journal_header(item, &journal);
+    ota_item_journal_header(item, &journal);
     if (err == OTA_OK) {
         err = ota_pw_restart(w, &journal);
     }
@@ -568,109 +505,11 @@ static int give_up_resume(ota_item_t *item)
 }
 
 /* At the end of sector 0 of an install being resumed: jump, or start over. */
-static int maybe_jump(ota_item_t *item, uint8_t *buf, size_t len)
+int ota_item_resume_at_sector0(ota_item_t *item, uint8_t *buf, size_t len)
 {
     int err = resume_jump(item, buf, len);
     if (err == OTA_ERR_SVC_CHECKPOINT) {
         err = give_up_resume(item); /* the bounded source then simply goes on from sector 0 */
     }
     return err;
-}
-
-int ota_item_read(ota_item_t *item, void *buf, size_t len)
-{
-    uint32_t sector = item->device->flash->sector_size;
-    if (item->pending_err != OTA_OK) {
-        return item->pending_err;
-    }
-    if (item->writer.resume_at != 0 && item->consumed == sector) {
-        int err = maybe_jump(item, buf, len);
-        if (err != OTA_OK) {
-            return err;
-        }
-    }
-    /* stop at the next sector boundary: checkpoints and the resume jump happen on them */
-    size_t to_boundary = sector - (size_t)(item->consumed % sector);
-    if (len > to_boundary) {
-        len = to_boundary;
-    }
-    /* Fill the request: short network reads would make writes that straddle flash pages. */
-    uint8_t *out = buf;
-    size_t got = 0;
-    while (got < len) {
-        int n;
-        if (item->peek_pos < item->peek_len) {
-            size_t avail = item->peek_len - item->peek_pos;
-            n = (int)(avail < len - got ? avail : len - got);
-            memcpy(out + got, item->peek + item->peek_pos, (size_t)n);
-            item->peek_pos += (size_t)n;
-        } else {
-            n = source_read(item, out + got, len - got);
-        }
-        if (n < 0) {
-            if (got > 0) {
-                item->pending_err = n; /* hand over what arrived; the error comes next time */
-                break;
-            }
-            return n;
-        }
-        if (n == 0) {
-            break;
-        }
-        got += (size_t)n;
-        item->consumed += (uint64_t)n;
-    }
-    return (int)got;
-}
-
-/* The source, for the stages (path.c): bytes as they come, counted in consumed. */
-int ota_item_source_read(ota_item_t *item, void *buf, size_t len)
-{
-    int n = source_read(item, buf, len);
-    if (n > 0) {
-        item->consumed += (uint64_t)n;
-    }
-    return n;
-}
-
-int ota_item_next(ota_item_t *item, uint8_t *buf, size_t max, const uint8_t **out)
-{
-    if (item->stages == NULL) {
-        *out = buf;
-        return ota_item_read(item, buf, max);
-    }
-    if (item->pending_err != OTA_OK) {
-        return item->pending_err;
-    }
-    if (item->writer.resume_at != 0 && item->out_pos == item->device->flash->sector_size) {
-        /* every buffered byte is forgotten at the jump: the whole work buffer is scratch */
-        size_t size;
-        uint8_t *scratch = ota_service_work_buffer(item->service, &size);
-        int err = maybe_jump(item, scratch, size);
-        if (err != OTA_OK) {
-            return err;
-        }
-    }
-    return item->stages->ops->next(item, max, out);
-}
-
-int ota_item_read_exact(ota_item_t *item, void *buf, size_t len)
-{
-    uint8_t *p = buf;
-    while (len > 0) {
-        const uint8_t *view;
-        int n = ota_item_next(item, p, len, &view);
-        if (n < 0) {
-            return n;
-        }
-        if (n == 0) {
-            return OTA_ERR_IMG_TRUNCATED;
-        }
-        if (view != p) {
-            memcpy(p, view, (size_t)n);
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return OTA_OK;
 }

@@ -1,18 +1,29 @@
-/* What the default app and data procedures share (service internal): one item's data path,
- * source -> stages -> checker -> verifiers -> target (include/ota/ota_path.h), with a small
- * look-ahead buffer (so the checker can inspect the first bytes before anything is erased), the
- * partition writer as target, progress and cancellation. */
-#ifndef OTA_ITEM_H
-#define OTA_ITEM_H
+/* The pipeline (not public API): one item's data path, source -> stages -> checker -> verifiers
+ * -> target (include/ota/ota_path.h), with a small look-ahead buffer (so the checker can inspect
+ * the first bytes before anything is erased), the partition writer as target, progress and
+ * cancellation. A procedure opens it (ota_item_open) with the events of the engine that drives it;
+ * the pipeline never calls the engine (src/service) otherwise: dependencies run one way,
+ * service -> pipeline -> {stages, writer, source}.
+ *
+ * Files (src/pipeline/): path.c the object (open/close, input from the source, verifier list,
+ * refusals), path_api.c the public ota_path_* wrappers, stages.c the stage chain's buffers,
+ * resume.c every part of resuming an interrupted install (and ota_item_put, which checkpoints),
+ * run.c the loop (check, next, one step), target.c the target over the partition writer; the
+ * built-in pieces: stage_decrypt.c, stage_delta.c, verifier_image.c, verifier_sig.c, and the
+ * feature objects (features.c). */
+#ifndef OTA_PIPELINE_PATH_H
+#define OTA_PIPELINE_PATH_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ota/ota_checker.h"
+#include "ota/ota_path.h"
 #include "ota/ota_service.h"
 #include "ota/ota_stage.h"
-#include "ota/ota_target.h"
+#include "target.h"
 #include "ota/ota_verifier.h"
 #include "partition_writer.h"
 
@@ -23,8 +34,27 @@
 /* Verifiers one item can have (the procedure's own and the user's). */
 #define OTA_ITEM_VERIFIERS_MAX 4u
 
-struct ota_item;
+struct ota_path;
 struct ota_stages_ops;
+
+/* How the pipeline reports to, and asks, whoever drives it (the engine: src/service/service.c
+ * fills one for its items). Given when the item is opened; the pipeline calls nothing else above it. */
+typedef struct {
+    /** Open the item's source (ota_service_config_t.open_source with its ctx). */
+    int (*open_source)(void *ctx, const ota_source_config_t *cfg, const char *uri, uint64_t offset,
+                       const ota_source_expect_t *expect, ota_source_t **out, ota_source_info_t *info);
+    /** The streaming work buffer (one per engine). */
+    uint8_t *(*work_buffer)(void *ctx, size_t *size);
+    /** PROGRESS, rate-limited unless @p force. */
+    void (*progress)(void *ctx, uint64_t bytes, int64_t total, bool force);
+    /** The HTTP status (0: keep) and detail text (printf-style) of the item's RESULT event. */
+    void (*detail)(void *ctx, int http_status, const char *fmt, va_list ap);
+    /** True once the run is to stop (the item fails OTA_ERR_CANCELLED at its next read). */
+    bool (*cancelled)(void *ctx);
+    /** After a chunk of ota_item_stream: true when the driver takes over the loop and calls
+     *  ota_path_step once per step of its own (ota_service_step); false: loop to the end. */
+    bool (*yield)(void *ctx, struct ota_path *path);
+} ota_path_events_t;
 
 /* The stages of an item and their buffers (allocated with the first stage: none, no cost). The
  * buffers are slices of the service's work buffer: the stream's bytes, then one output area per
@@ -61,8 +91,9 @@ typedef struct {
     uint8_t *rec;
 } ota_item_stages_t;
 
-typedef struct ota_item {
-    ota_service_t *service;
+typedef struct ota_path {
+    const ota_path_events_t *events; /* the driver's (ota_item_open) */
+    void *events_ctx;
     ota_device_t *device;
     const char *tag;             /* log tag of the procedure ("OTA_DEFAULT") */
     const char *uri;             /* the node's URI (owned by the service's list) */
@@ -82,34 +113,63 @@ typedef struct ota_item {
     size_t verifiers;
     int failed_verifier;        /* index of the verifier that failed last, -1 none */
     bool detail_write_errors;   /* a write error's text goes to the RESULT detail (the app's way) */
+    bool bounded;               /* the source was opened for sector 0 only (see ota_item_open) */
     ota_item_stages_t *stages;  /* NULL: no stages */
     int (*activate)(void *ctx); /* after sector 0 is committed (the app: switch otadata); may be NULL */
     void *activate_ctx;
     ota_journal_checkpoint_t resume; /* checkpoint being resumed from (bytes_written 0: none) */
     uint32_t checkpoint_every;       /* bytes between checkpoints (a multiple of the sector size) */
     uint32_t next_checkpoint;
-    bool bounded;    /* the source was opened for sector 0 only (see ota_item_open) */
+    uint32_t chunk;  /* the loop's piece (ota_item_stream), kept for ota_path_step */
     int pending_err; /* a source error that arrived after some bytes of a read */
     /* the target's version floor, kept in the install journal (ota_install_journal.h); NULL none.
      * The procedure's string (a pointer: no item grows by a version it may not have). */
     const char *journal_floor;
+    /* the loop's callback (ota_item_stream), kept for ota_path_step when the driver steps it */
+    void (*on_chunk)(void *arg, uint32_t at, size_t n);
+    void *on_chunk_arg;
 } ota_item_t;
 
 /**
- * Allocate the item's buffers and open @p node's URI (cert_pem of the node wins). @p target (may
- * be NULL) is the partition the item will write: if it holds an interrupted install of this URI,
- * the first request asks only for its sector 0 (the rest is on flash; see ota_item_read).
+ * Allocate the item's buffers and open @p node's URI with @p source (cert_pem of the node wins),
+ * reporting through @p events (with @p events_ctx). @p target (may be NULL) is the partition the
+ * item will write: if it holds an interrupted install of this URI, the first request asks only
+ * for its sector 0 (the rest is on flash; see ota_item_read).
  */
-int ota_item_open(ota_item_t *item, ota_service_t *service, const ota_node_attr_t *node, const char *tag,
+int ota_item_open(ota_item_t *item, const ota_path_events_t *events, void *events_ctx, ota_device_t *device,
+                  const ota_source_config_t *source, const ota_node_attr_t *node, const char *tag,
                   const ota_partition_info_t *target);
+/** Next stream bytes straight from the source (not counted in item->consumed); reopens the rest of
+ *  a sector-0-only request when the install is not resumed after all. */
+int ota_item_input(ota_item_t *item, void *buf, size_t len);
+
 /** Close the source and free the buffers (keeps the struct). */
 void ota_item_close(ota_item_t *item);
 
-/** The item of a default procedure's handle (its context starts with the item). */
-static inline ota_item_t *ota_item_of(void *handle)
+/** Attach the HTTP status (0: keep) and a detail text to the item's RESULT event. */
+void ota_item_detail(ota_item_t *item, int http_status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** The driver's work buffer. */
+static inline uint8_t *ota_item_work_buffer(const ota_item_t *item, size_t *size)
 {
-    return (ota_item_t *)handle;
+    return item->events->work_buffer(item->events_ctx, size);
 }
+
+/** Reset / feed / snapshot every verifier, in order (path.c). feed records which one failed. */
+int ota_item_verifiers_reset(ota_item_t *item);
+int ota_item_verifiers_feed(ota_item_t *item, const uint8_t *data, size_t len);
+/** The digest a checkpoint records: the first verifier that snapshots (OTA_ERR_NOT_SUPPORTED: none). */
+int ota_item_verifiers_snapshot(ota_item_t *item, uint64_t *fed, uint8_t digest[32]);
+
+/** The install journal header for this item (size, URI id, ETag if it fits; resume.c). */
+void ota_item_journal_header(const ota_item_t *item, ota_journal_header_t *out);
+/** At the end of sector 0 of an install being resumed: jump to the checkpoint, or start over
+ *  (resume.c). @p buf is scratch. */
+int ota_item_resume_at_sector0(ota_item_t *item, uint8_t *buf, size_t len);
+/** The image as it will be after the commit: sector 0 from RAM, the rest from flash (@p arg: the
+ *  partition writer; run.c). */
+int ota_item_staged_read(void *arg, uint32_t off, void *buf, size_t len);
 
 /** Make sure the first @p len stream bytes are in item->peek (len <= OTA_ITEM_PEEK_MAX). Returns
  * OTA_OK, OTA_ERR_IMG_TRUNCATED if the stream is shorter, or the source's error. Without stages. */
@@ -132,7 +192,7 @@ int ota_item_add_verifier(ota_item_t *item, const ota_verifier_t *verifier);
 int ota_item_begin_write(ota_item_t *item);
 
 /** Feed output bytes to the verifiers, then write them (begins the write at the first byte) and
- * checkpoint at sector boundaries when due. */
+ * checkpoint at sector boundaries when due (resume.c). */
 int ota_item_put(ota_item_t *item, const uint8_t *data, size_t len);
 
 /**
@@ -161,14 +221,17 @@ int ota_item_read_exact(ota_item_t *item, void *buf, size_t len);
 int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n),
                     void *arg);
 
-/* ota_item_stream's positive return when the service's step mode took over the loop after the
- * first chunk (see ota_service_defer_stream); the caller returns it unchanged. */
+/* ota_item_stream's positive return when the driver took over the loop after the first chunk
+ * (events->yield said so); the caller returns it unchanged and the driver calls ota_path_step. */
 #define OTA_ITEM_STREAM_DEFERRED 1
 
-/* One more chunk of a deferred stream: 1 while more remains, OTA_OK once the stream ended and the
- * verifiers' finish() passed (with a forced 100 % PROGRESS), or an error. */
-int ota_item_stream_resume(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n),
-                           void *arg);
+/* One more chunk of a stream the driver took over: 1 while more remains, OTA_OK once the stream
+ * ended and the verifiers' finish() passed (with a forced 100 % PROGRESS), or an error. */
+int ota_path_step(ota_item_t *item);
+
+/* The item's progress counters: output bytes handed to the target side and stream bytes taken
+ * from the source (the PROGRESS event's bytes), and the stream's size (-1 unknown). */
+void ota_path_progress(const ota_item_t *item, uint64_t *stream_bytes, int64_t *total);
 
 /** Output bytes handed out so far (stream bytes without stages). */
 static inline uint64_t ota_item_position(const ota_item_t *item)
@@ -188,7 +251,7 @@ typedef struct ota_stages_ops {
     uint64_t (*source_offset)(const ota_item_t *item);
 } ota_stages_ops_t;
 
-/** Stream offset consumed by the first stage (for a checkpoint; path.c). */
+/** Stream offset consumed by the first stage (for a checkpoint; stages.c). */
 uint64_t ota_stages_source_offset(const ota_item_t *item);
 
 /** Progress against item->total: stream bytes consumed (with stages: by the first stage). */
@@ -208,7 +271,7 @@ int ota_item_refuse(ota_item_t *item, int err, const char *fmt, ...) __attribute
  *  @return OTA_ERR_IMG_TOO_LARGE. */
 int ota_item_refuse_too_large(ota_item_t *item, int64_t size);
 
-/* --- stages (path.c) ------------------------------------------------------------------------ */
+/* --- stages (stages.c; the resume parts in resume.c) ----------------------------------------- */
 
 /** The source for the stages: up to @p len stream bytes (counted in item->consumed). */
 int ota_item_source_read(ota_item_t *item, void *buf, size_t len);
@@ -231,6 +294,10 @@ size_t ota_stages_state_need(const ota_item_stages_t *st);
 int ota_stages_save(ota_item_t *item, size_t *len);
 /** Restore (reset + restore) or rebuild the stages for a resume at output offset @p at. */
 int ota_stages_restore(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t scratch_size);
+/** The checks a stage must pass to be added (required functions for its resume kind). */
+bool ota_stage_valid(const ota_stage_t *stage);
+/** Insert @p stage at @p index (>= count appends) of an item whose stream has not been read. */
+int ota_stages_insert(ota_item_t *item, size_t index, const ota_stage_t *stage);
 /** Put @p stage in front of an item without stages whose stream has only been peeked: the peeked
  * bytes become its first input (the delta stage, recognised from them). */
 int ota_stages_insert_after_peek(ota_item_t *item, const ota_stage_t *stage);
@@ -242,4 +309,4 @@ int ota_item_source_seek(ota_item_t *item, uint64_t offset);
 /** Forget buffered bytes (the source is reopened elsewhere); produced/out_pos become @p at. */
 void ota_stages_jump(ota_item_t *item, uint64_t at);
 
-#endif /* OTA_ITEM_H */
+#endif /* OTA_PIPELINE_PATH_H */

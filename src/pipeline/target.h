@@ -1,7 +1,7 @@
 /**
- * @file ota_target.h
- * @brief The target of an item's data path: where the output bytes end up, and what makes them
- *        count once every stage and verifier agreed.
+ * The target of an item's data path (pipeline internal: nothing outside the core creates one;
+ * it was src/pipeline/target.h): where the output bytes end up, and what makes them count once
+ * every stage and verifier agreed.
  *
  * The default target of both default procedures is the service's power-cut-safe partition
  * writer (DESIGN.md §4): sector 0 stays in RAM and holds the install journal on flash until the
@@ -13,8 +13,8 @@
  * it count (the app procedure: switch otadata to the new slot). A failure anywhere before leaves
  * the target an interrupted install and otadata untouched.
  */
-#ifndef OTA_TARGET_H
-#define OTA_TARGET_H
+#ifndef OTA_PIPELINE_TARGET_H
+#define OTA_PIPELINE_TARGET_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -45,4 +45,4 @@ typedef struct {
 #ifdef __cplusplus
 }
 #endif
-#endif /* OTA_TARGET_H */
+#endif /* OTA_PIPELINE_TARGET_H */

@@ -11,7 +11,6 @@
 #include "ota/ota_log.h"
 #include "ota/port/ota_mem.h"
 #include "ota/ota_ops.h"
-#include "service_internal.h"
 
 static const char *TAG = "esp_delta_ota";
 
@@ -317,10 +316,10 @@ static int base_in_update_slot(ota_item_t *item, const ota_delta_header_t *h,
                  "the patch's base is the previous app in %s and it makes the running app (%s): "
                  "already updated",
                  item->target.info.label, new_desc.version);
-        ota_service_set_item_detail(item->service, 0,
-                                    "the patch makes the running app %s (its base is the "
-                                    "previous app in %s): already updated",
-                                    new_desc.version, item->target.info.label);
+        ota_item_detail(item, 0,
+                        "the patch makes the running app %s (its base is the "
+                        "previous app in %s): already updated",
+                        new_desc.version, item->target.info.label);
         return OTA_ERR_SVC_UP_TO_DATE;
     }
     return ota_item_refuse(

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "item.h"
+#include "path.h"
 #include "ota/ota_sig_verify.h"
 
 typedef struct ota_sig_check ota_sig_check_t;

@@ -4,7 +4,7 @@
 #ifndef OTA_STAGE_DELTA_H
 #define OTA_STAGE_DELTA_H
 
-#include "item.h"
+#include "path.h"
 
 /* Largest heatshrink window the stage takes (2^8, esp_delta_ota's own): the decoder state, the
  * window and the overflow buffer then fit one journal stage record (resume). */
