@@ -10,24 +10,6 @@
 #include "ota/ota_err.h"
 #include "ota/ota_install_journal.h"
 
-static void info_usage(FILE *out)
-{
-    fprintf(out, "Usage: ota info [--json] DEVICE.bin\n"
-                 "\n"
-                 "Show a device: chip and eFuse state, the second-stage bootloader in flash (chip,\n"
-                 "address, flash settings, ESP-IDF version), partition table and its offset, both\n"
-                 "otadata entries (seq, state, CRC), every app slot's image (valid or why not,\n"
-                 "version, project, secure version, otadata state), the running app and what the\n"
-                 "bootloader would boot next.\n"
-                 "Changes nothing.\n"
-                 "\n"
-                 "Options:\n"
-                 "      --json   print the same as one JSON document\n"
-                 "  -h, --help   show this help\n"
-                 "\n"
-                 "Exit status: 0 shown, 1 the device is unreadable, 2 usage error.\n");
-}
-
 /* What the text says and the JSON does not: how the chip, the bootloader's flash size and an erased
  * slot are named, where the state file and otadata are. */
 typedef struct {
@@ -364,28 +346,42 @@ static void info_text(const out_t *r, const void *ctx)
     }
 }
 
-int cmd_info(int argc, char **argv)
+static int info_run(ota_device_file_t *f, const device_args_t *a)
 {
-    device_args_t a;
-    int rc;
-    ota_device_file_t *f =
-        device_start("info", argc, argv, 1, info_usage, DEVICE_LOG_ERRORS_ONLY, false, &a, &rc);
-    if (f == NULL) {
-        return rc;
-    }
     ota_device_t *dev = ota_device_file_device(f);
     ota_bootloader_image_info_t bl;
     info_text_ctx_t *t = calloc(1, sizeof *t);
     if (t == NULL) {
         cli_error("%s", ota_strerror(OTA_ERR_NO_MEM));
-        ota_device_file_close(f);
         return CLI_EXIT_FAIL;
     }
     t->file = f;
     t->dev = dev;
     t->bootloader = ota_device_probe_bootloader(dev->flash, &bl) == OTA_OK ? &bl : NULL;
-    out_emit(info_result(&a, f, t), a.json, info_text, t);
+    out_emit(info_result(a, f, t), a->json, info_text, t);
     free(t);
-    ota_device_file_close(f);
     return CLI_EXIT_OK;
+}
+
+static const device_command_t info_command = {
+    .name = "info",
+    .operands = "DEVICE.bin",
+    .operand_count = 1,
+    .about = "Show a device: chip and eFuse state, the second-stage bootloader in flash (chip,\n"
+             "address, flash settings, ESP-IDF version), partition table and its offset, both\n"
+             "otadata entries (seq, state, CRC), every app slot's image (valid or why not,\n"
+             "version, project, secure version, otadata state), the running app and what the\n"
+             "bootloader would boot next.\n"
+             "Changes nothing.\n",
+    .json_help = "print the same as one JSON document",
+    .exit_status = "0 shown, 1 the device is unreadable, 2 usage error.\n",
+    .route = DEVICE_LOG_ERRORS_ONLY,
+    .writable = false,
+    .needs_running = false,
+    .run = info_run,
+};
+
+int cmd_info(int argc, char **argv)
+{
+    return device_command_main(&info_command, argc, argv);
 }

@@ -1,8 +1,6 @@
 /* What the device commands share (device_cli.h). */
 #include "device_cli.h"
 
-#include <string.h>
-
 #include "cli.h"
 #include "image_report.h"
 #include "ota/ota_bootloader.h"
@@ -21,24 +19,52 @@ static ota_device_file_t *open_device(const char *path, bool writable)
     return f;
 }
 
-ota_device_file_t *device_start(const char *command, int argc, char **argv, int operands,
-                                void (*usage)(FILE *), device_log_route_t route, bool writable,
-                                device_args_t *a, int *rc)
+/* The command whose usage --help and usage errors print (one command runs per process). */
+static const device_command_t *usage_command;
+
+static void device_usage(FILE *out)
 {
-    cli_args_t args = {.command = command, .usage = usage};
-    memset(a, 0, sizeof *a);
-    if (!cli_parse_plain(&args, argc, argv, true, operands, operands, "missing argument")) {
-        *rc = args.status;
-        return NULL;
+    const device_command_t *c = usage_command;
+    fprintf(out,
+            "Usage: ota %s [--json] %s\n"
+            "\n"
+            "%s"
+            "\n"
+            "Options:\n"
+            "      --json   %s\n"
+            "  -h, --help   show this help\n"
+            "\n"
+            "Exit status: %s",
+            c->name, c->operands, c->about, c->json_help, c->exit_status);
+}
+
+int device_command_main(const device_command_t *c, int argc, char **argv)
+{
+    usage_command = c;
+    cli_args_t args = {.command = c->name, .usage = device_usage};
+    if (!cli_parse_plain(&args, argc, argv, true, c->operand_count, c->operand_count, "missing argument")) {
+        return args.status;
     }
-    a->json = args.json;
-    a->device = argv[optind];
-    a->label = operands > 1 ? argv[optind + 1] : NULL;
-    cli_setup_log(route == DEVICE_LOG_IS_OUTPUT && !a->json ? stdout : stderr, false,
-                  route == DEVICE_LOG_ERRORS_ONLY);
-    ota_device_file_t *f = open_device(a->device, writable);
-    *rc = f != NULL ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-    return f;
+    device_args_t a = {
+        .json = args.json,
+        .device = argv[optind],
+        .label = c->operand_count > 1 ? argv[optind + 1] : NULL,
+    };
+    cli_setup_log(c->route == DEVICE_LOG_IS_OUTPUT && !a.json ? stdout : stderr, false,
+                  c->route == DEVICE_LOG_ERRORS_ONLY);
+    ota_device_file_t *f = open_device(a.device, c->writable);
+    if (f == NULL) {
+        return CLI_EXIT_FAIL;
+    }
+    int rc;
+    if (c->needs_running && ota_device_running(ota_device_file_device(f)) == NULL) {
+        cli_error("%s is not running an app: run 'ota boot %s' first", a.device, a.device);
+        rc = CLI_EXIT_FAIL;
+    } else {
+        rc = c->run(f, &a);
+    }
+    ota_device_file_close(f);
+    return rc;
 }
 
 int device_save(ota_device_file_t *f)
@@ -82,15 +108,6 @@ out_t *device_otadata(const ota_device_t *dev)
         out_str(o, "slot", slot ? slot->label : NULL);
     }
     return arr;
-}
-
-bool device_require_running(const ota_device_t *dev, const char *path)
-{
-    if (ota_device_running(dev) == NULL) {
-        cli_error("%s is not running an app: run 'ota boot %s' first", path, path);
-        return false;
-    }
-    return true;
 }
 
 static out_t *boot_result(const ota_device_t *dev, int err, const ota_boot_result_t *r)

@@ -29,13 +29,25 @@ typedef enum {
 } device_log_route_t;
 
 /**
- * The common start of a device command: parse the arguments (@p operands of them: DEVICE [LABEL]),
- * route the log, open the device. NULL when the command ends here, with *rc its exit status (0
- * after --help).
+ * A device command: its usage, how it opens the device, and what it does with it. Every device
+ * command parses, routes its log, opens DEVICE and checks it the same way (device_command_main).
  */
-ota_device_file_t *device_start(const char *command, int argc, char **argv, int operands,
-                                void (*usage)(FILE *), device_log_route_t route, bool writable,
-                                device_args_t *a, int *rc);
+typedef struct {
+    const char *name;        /**< "set-boot": "ota set-boot", its errors, "Try 'ota set-boot --help'." */
+    const char *operands;    /**< the usage's operands: "DEVICE.bin" or "DEVICE.bin LABEL" */
+    int operand_count;       /**< how many: 1 or 2 */
+    const char *about;       /**< the usage's description, each line ending in "\n" */
+    const char *json_help;   /**< what --json does, the usage's option line */
+    const char *exit_status; /**< the usage's text after "Exit status: ", ending in "\n" */
+    device_log_route_t route;
+    bool writable;      /**< opened for writing (its state is saved) */
+    bool needs_running; /**< fails, saying so, unless the device runs an app ('ota boot' first) */
+    /** The command's work on the open device; returns the exit status. */
+    int (*run)(ota_device_file_t *f, const device_args_t *a);
+} device_command_t;
+
+/** Run device command @p c on argv (argv[0] its name); returns the exit status. */
+int device_command_main(const device_command_t *c, int argc, char **argv);
 
 /** Save the device's state; the error printed. */
 int device_save(ota_device_file_t *f);
@@ -45,9 +57,6 @@ const char *device_state_text(uint32_t state, char buf[12]);
 
 /** The device's two otadata entries as docs/json.md's `otadata`, or null when it has none. */
 out_t *device_otadata(const ota_device_t *dev);
-
-/** The running app, or false with the error printed ("run 'ota boot' first"). */
-bool device_require_running(const ota_device_t *dev, const char *path);
 
 /**
  * Run the bootloader, save the state, report (the JSON document with --json; the boot log is the
