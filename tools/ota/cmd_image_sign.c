@@ -5,6 +5,8 @@
 
 #include "cli.h"
 #include "image_secure.h"
+#include "out.h"
+#include "sig_cli.h"
 #include "ota/ota_crypto.h"
 #include "ota/ota_crypto_keys.h"
 #include "ota/ota_err.h"
@@ -16,30 +18,6 @@ static void digest_hex_spaced(const uint8_t d[32], char out[97])
     for (int i = 0; i < 32; i++) {
         snprintf(out + 3 * i, 4, i == 31 ? "%02x" : "%02x ", d[i]);
     }
-}
-
-/* Signature digests of data[0..len). */
-static void data_digests(const uint8_t *data, size_t len, uint8_t d256[32], uint8_t d384[48])
-{
-    ota_sha256(data, len, d256);
-    ota_sha384(data, len, d384);
-}
-
-static cJSON *blocks_json(const ota_sig_report_t *rep)
-{
-    cJSON *arr = cJSON_CreateArray();
-    for (unsigned i = 0; i < rep->blocks; i++) {
-        cJSON *b = cJSON_CreateObject();
-        char hex[65];
-        cJSON_AddNumberToObject(b, "index", i);
-        cli_json_add_string(b, "scheme", ota_sig_scheme_name(rep->block[i].scheme));
-        cli_hex(rep->key_digest[i], 32, hex);
-        cli_json_add_string(b, "key_digest", hex);
-        cJSON_AddBoolToObject(b, "valid", rep->result[i] == OTA_OK);
-        cli_json_add_error(b, rep->result[i]);
-        cJSON_AddItemToArray(arr, b);
-    }
-    return arr;
 }
 
 /* signature_info_v2's lines for the parsed blocks. */
@@ -60,6 +38,23 @@ static void blocks_text(FILE *out, const ota_sig_report_t *rep)
     if (rep->blocks < OTA_SIG_MAX_BLOCKS) {
         fprintf(out, "Signature block %u absent/invalid. Skipping checking next blocks.\n", rep->blocks);
     }
+}
+
+/* The verdict of a signature sector at @p sector (@p err: ota_sig_verify_sector's), and its
+ * report: signature_info_v2's text, or "signature" in @p json. */
+static int report_sector(FILE *text, cJSON *json, uint64_t sector, int err, const ota_sig_report_t *rep)
+{
+    if (text != NULL) {
+        fprintf(text, "\nSecure Boot V2 signature (sector at 0x%llx)\n", (unsigned long long)sector);
+        fprintf(text, "=============================================\n");
+        blocks_text(text, rep);
+    }
+    if (json != NULL) {
+        out_t *s = out_obj(json, "signature");
+        out_int(s, "sector_offset", (int64_t)sector);
+        out_put(s, "blocks", sig_blocks_result(rep));
+    }
+    return sig_verdict(err, rep);
 }
 
 int image_signature_report(const char *path, uint64_t image_len, uint64_t file_size, FILE *text, cJSON *json,
@@ -104,27 +99,13 @@ int image_signature_report(const char *path, uint64_t image_len, uint64_t file_s
     }
     ota_sig_report_t *rep = calloc(1, sizeof *rep);
     if (err == OTA_OK && rep != NULL) {
-        uint8_t d256[32], d384[48];
-        data_digests(data, (size_t)sector, d256, d384);
-        err = ota_sig_verify_sector(data + sector, d256, d384, NULL, rep);
+        err = sig_check(data, (size_t)sector, NULL, rep);
         if (rep->blocks == 0) {
             snprintf(why, why_len, "%llu bytes after the image are no signature sector: %s",
                      (unsigned long long)(file_size - image_len), ota_strerror(err));
             err = OTA_ERR_IMG_TRAILING_DATA;
         } else {
-            for (unsigned i = 0; i < rep->blocks && err == OTA_OK; i++) {
-                err = rep->result[i];
-            }
-            if (text != NULL) {
-                fprintf(text, "\nSecure Boot V2 signature (sector at 0x%llx)\n", (unsigned long long)sector);
-                fprintf(text, "=============================================\n");
-                blocks_text(text, rep);
-            }
-            if (json != NULL) {
-                cJSON *s = cJSON_AddObjectToObject(json, "signature");
-                cJSON_AddNumberToObject(s, "sector_offset", (double)sector);
-                cJSON_AddItemToObject(s, "blocks", blocks_json(rep));
-            }
+            err = report_sector(text, json, sector, err, rep);
             if (err != OTA_OK) {
                 snprintf(why, why_len, "signature block does not verify");
             }
@@ -170,20 +151,7 @@ int image_partition_signature_report(const ota_partition_t *part, uint32_t part_
         ota_sha256_final(&s256, d256);
         ota_sha384_final(&s384, d384);
         if (err == OTA_OK) {
-            err = ota_sig_verify_sector(sec, d256, d384, NULL, rep);
-            for (unsigned i = 0; i < rep->blocks && err == OTA_OK; i++) {
-                err = rep->result[i];
-            }
-            if (text != NULL) {
-                fprintf(text, "\nSecure Boot V2 signature (sector at 0x%llx)\n", (unsigned long long)sector);
-                fprintf(text, "=============================================\n");
-                blocks_text(text, rep);
-            }
-            if (json != NULL) {
-                cJSON *s = cJSON_AddObjectToObject(json, "signature");
-                cJSON_AddNumberToObject(s, "sector_offset", (double)sector);
-                cJSON_AddItemToObject(s, "blocks", blocks_json(rep));
-            }
+            err = report_sector(text, json, sector, ota_sig_verify_sector(sec, d256, d384, NULL, rep), rep);
         }
     } else if (err == OTA_ERR_SIG_UNSIGNED) {
         err = OTA_OK;
@@ -213,6 +181,21 @@ static void sign_usage(FILE *out)
                  "  -h, --help              show this help\n"
                  "\n"
                  "Exit status: 0 signed, 1 failure (key, I/O, too many blocks), 2 usage error.\n");
+}
+
+/* espsecure's line after each key signed (text only). */
+typedef struct {
+    bool print;
+    size_t padded;
+    const char *in;
+} signed_line_t;
+
+static void print_signed_line(const char *keyfile, void *arg)
+{
+    const signed_line_t *l = arg;
+    if (l->print) {
+        printf("Signed %zu bytes of data from %s with key %s.\n", l->padded, l->in, keyfile);
+    }
 }
 
 int cmd_image_sign(int argc, char **argv)
@@ -252,15 +235,14 @@ int cmd_image_sign(int argc, char **argv)
     if (cli_read_file(in, &data, &len) != OTA_OK) {
         return CLI_EXIT_FAIL;
     }
-    uint8_t sector[OTA_SIG_SECTOR_SIZE];
-    memset(sector, 0xFF, sizeof sector);
+    size_t off = len;
     unsigned nblocks = 0;
     if (append) {
-        uint64_t off = ota_sig_sector_offset_for_data(len);
+        uint64_t at = ota_sig_sector_offset_for_data(len);
         ota_sig_block_t *existing = malloc(OTA_SIG_MAX_BLOCKS * sizeof *existing);
         int perr = OTA_OK;
-        int n = existing && off != UINT64_MAX && len % OTA_SIG_SECTOR_SIZE == 0
-                    ? ota_sig_sector_parse(data + off, existing, &perr)
+        int n = existing && at != UINT64_MAX && len % OTA_SIG_SECTOR_SIZE == 0
+                    ? ota_sig_sector_parse(data + at, existing, &perr)
                     : 0;
         free(existing);
         if (n == 0) {
@@ -268,9 +250,8 @@ int cmd_image_sign(int argc, char **argv)
             free(data);
             return CLI_EXIT_FAIL;
         }
-        memcpy(sector, data + off, (size_t)n * OTA_SIG_BLOCK_SIZE);
         nblocks = (unsigned)n;
-        len = (size_t)off;
+        off = (size_t)at;
     }
     if (nblocks + nkeys > OTA_SIG_MAX_BLOCKS) {
         cli_error("%s holds %u signature blocks already; %u more exceed the %u a sector holds", in, nblocks,
@@ -278,78 +259,41 @@ int cmd_image_sign(int argc, char **argv)
         free(data);
         return CLI_EXIT_FAIL;
     }
-    size_t padded = (size_t)ota_sig_sector_offset_for_image(len);
+    /* the signed data, padded with 0xFF to a sector; then the sector: the blocks kept, 0xFF after */
+    size_t padded = (size_t)ota_sig_sector_offset_for_image(off);
+    uint8_t sector[OTA_SIG_SECTOR_SIZE];
+    memset(sector, 0xFF, sizeof sector);
+    memcpy(sector, data + off, (size_t)nblocks * OTA_SIG_BLOCK_SIZE);
     uint8_t *img = realloc(data, padded + OTA_SIG_SECTOR_SIZE);
-    if (img == NULL) {
-        free(data);
+    ota_sig_report_t *rep = img != NULL ? calloc(1, sizeof *rep) : NULL;
+    if (rep == NULL) {
+        free(img != NULL ? img : data);
         cli_error("out of memory");
         return CLI_EXIT_FAIL;
     }
-    if (padded > len && !args.json) {
+    if (padded > off && !args.json) {
         printf("Padding data contents by %zu bytes so signature sector aligns at 4096 boundary\n",
-               padded - len);
+               padded - off);
     }
-    memset(img + len, 0xFF, padded - len);
-    uint8_t d256[32], d384[48];
-    data_digests(img, padded, d256, d384);
-    int rc = CLI_EXIT_OK;
-    cJSON *doc = args.json ? cJSON_CreateObject() : NULL;
-    for (unsigned i = 0; i < nkeys && rc == CLI_EXIT_OK; i++) {
-        ota_key_t *key = NULL;
-        ota_sig_block_t *b = calloc(1, sizeof *b);
-        int err = b != NULL ? cli_load_key(keys[i], &key) : OTA_ERR_NO_MEM;
-        if (err == OTA_OK && !ota_key_is_private(key)) {
-            cli_error("%s: a public key cannot sign", keys[i]);
-            err = OTA_ERR_INVALID_ARG;
-        }
-        if (err == OTA_OK) {
-            err = ota_key_to_block(key, b);
-        }
-        if (err == OTA_OK) {
-            memcpy(b->digest, b->scheme == OTA_SIG_SCHEME_ECDSA_P384 ? d384 : d256, b->digest_len);
-            err = ota_key_sign_block(key, b);
-        }
-        if (err == OTA_OK) {
-            err = ota_sig_block_serialise(b, sector + (nblocks + i) * OTA_SIG_BLOCK_SIZE);
-        }
-        if (err == OTA_OK && !args.json) {
-            printf("Signed %zu bytes of data from %s with key %s.\n", padded, in, keys[i]);
-        } else if (err != OTA_OK) {
-            if (err != OTA_ERR_IO && err != OTA_ERR_INVALID_ARG) {
-                cli_error("%s: cannot sign: %s", keys[i], ota_strerror(err));
-            }
-            rc = CLI_EXIT_FAIL;
-        }
-        ota_key_free(key);
-        free(b);
+    memset(img + off, 0xFF, padded - off);
+    memcpy(img + padded, sector, sizeof sector);
+    signed_line_t line = {.print = !args.json, .padded = padded, .in = in};
+    int err = sig_sign(img, padded, nblocks, keys, nkeys, print_signed_line, &line, rep);
+    if (err == OTA_OK && cli_write_file(out, img, padded + OTA_SIG_SECTOR_SIZE) != OTA_OK) {
+        err = OTA_ERR_IO;
     }
-    if (rc == CLI_EXIT_OK) {
-        /* check what we wrote the way a device will */
-        ota_sig_report_t *rep = calloc(1, sizeof *rep);
-        int err = rep != NULL ? ota_sig_verify_sector(sector, d256, d384, NULL, rep) : OTA_ERR_NO_MEM;
-        for (unsigned i = 0; rep != NULL && i < rep->blocks && err == OTA_OK; i++) {
-            err = rep->result[i];
-        }
-        memcpy(img + padded, sector, sizeof sector);
-        if (err != OTA_OK) {
-            cli_error("the signature just made does not verify: %s", ota_strerror(err));
-            rc = CLI_EXIT_FAIL;
-        } else if (cli_write_file(out, img, padded + OTA_SIG_SECTOR_SIZE) != OTA_OK) {
-            rc = CLI_EXIT_FAIL;
-        } else if (doc != NULL) {
-            cli_json_add_string(doc, "input", in);
-            cli_json_add_string(doc, "output", out);
-            cJSON_AddNumberToObject(doc, "signed_len", (double)padded);
-            cJSON_AddNumberToObject(doc, "padding", (double)(padded - len));
-            cJSON_AddItemToObject(doc, "blocks", blocks_json(rep));
-            cli_json_print_pretty(doc);
-            doc = NULL;
-        }
-        free(rep);
+    if (err == OTA_OK) {
+        out_t *o = out_object();
+        out_str(o, "input", in);
+        out_str(o, "output", out);
+        out_int(o, "signed_len", (int64_t)padded);
+        out_int(o, "padding", (int64_t)(padded - off));
+        out_put(o, "blocks", sig_blocks_result(rep));
+        out_emit(o, args.json, NULL, NULL); /* the text: the lines above, as espsecure prints them */
     }
-    cJSON_Delete(doc);
+    free(rep);
     free(img);
-    return rc;
+    return err == OTA_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
 /* --- image verify-signature ------------------------------------------------------------------ */
@@ -432,9 +376,7 @@ int cmd_image_verify_signature(int argc, char **argv)
     } else if (off == UINT64_MAX) {
         err = OTA_ERR_SIG_UNSIGNED;
     } else {
-        uint8_t d256[32], d384[48];
-        data_digests(data, (size_t)off, d256, d384);
-        err = ota_sig_verify_sector(data + off, d256, d384, &trust, rep);
+        err = sig_check(data, (size_t)off, &trust, rep);
     }
     if (err == OTA_ERR_SIG_NO_TRUSTED_KEY) {
         err = OTA_ERR_KEY_MISMATCH;
@@ -452,7 +394,7 @@ int cmd_image_verify_signature(int argc, char **argv)
         } else {
             cJSON_AddNullToObject(o, "block");
         }
-        cJSON_AddItemToObject(o, "blocks", blocks_json(rep));
+        cJSON_AddItemToObject(o, "blocks", sig_blocks_result(rep));
         cli_json_add_error(o, err);
         cli_json_print_pretty(o);
     } else if (err == OTA_OK) {

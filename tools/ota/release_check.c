@@ -11,6 +11,7 @@
 #include "ota/ota_sig_block.h"
 #include "ota/ota_sig_verify.h"
 #include "release_cli.h"
+#include "sig_cli.h"
 
 /* --- release info ------------------------------------------------------------------------------- */
 
@@ -52,13 +53,7 @@ int release_info(int argc, char **argv)
     }
     int sig_err = OTA_OK;
     if (err == OTA_OK && slen != 0) {
-        uint8_t d256[32], d384[48];
-        ota_sha256(data, slen, d256);
-        ota_sha384(data, slen, d384);
-        sig_err = ota_sig_verify_sector(data + slen, d256, d384, NULL, rep);
-        for (unsigned i = 0; i < rep->blocks && sig_err == OTA_OK; i++) {
-            sig_err = rep->result[i];
-        }
+        sig_err = sig_verdict(sig_check(data, slen, NULL, rep), rep);
         if (sig_err != OTA_OK) {
             cli_error("%s: signature block does not verify: %s", path, ota_strerror(sig_err));
         }
@@ -69,7 +64,7 @@ int release_info(int argc, char **argv)
         cJSON_AddBoolToObject(o, "signed", slen != 0);
         if (slen != 0) {
             cJSON_AddNumberToObject(o, "signed_len", (double)slen);
-            cJSON_AddItemToObject(o, "blocks", release_blocks_json(rep));
+            cJSON_AddItemToObject(o, "blocks", sig_blocks_result(rep));
         }
         cli_json_add_error(o, sig_err);
         cli_json_print_pretty(o);

@@ -1,0 +1,41 @@
+/**
+ * @file sig_cli.h
+ * @brief Secure Boot V2 signature sectors as the CLI makes and checks them, shared by `ota image
+ *        sign|verify-signature|info` (cmd_image_sign.c) and `ota release sign|info|verify`: the
+ *        layout of espsecure sign_data --version 2 (the signed data padded with 0xFF to 4 KiB, then
+ *        the 4096-byte sector).
+ */
+#ifndef OTA_CLI_SIG_CLI_H
+#define OTA_CLI_SIG_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "out.h"
+#include "ota/ota_sig_verify.h"
+
+/**
+ * Check the sector at data + @p signed_len over data[0..signed_len) as a device does, into @p rep
+ * (@p trust NULL: each block with its own key). Returns ota_sig_verify_sector's result.
+ */
+int sig_check(const uint8_t *data, size_t signed_len, const ota_sig_trust_t *trust, ota_sig_report_t *rep);
+
+/** @p err, or when it is OTA_OK the first block of @p rep that does not verify. */
+int sig_verdict(int err, const ota_sig_report_t *rep);
+
+/** Called after each key signed (image sign prints a line per key, as espsecure does). */
+typedef void (*sig_signed_fn)(const char *keyfile, void *arg);
+
+/**
+ * Sign data[0..padded) (a whole number of sectors) with each of the @p nkeys private key files:
+ * their blocks go into the sector at data + @p padded after its first @p first blocks (which stay),
+ * then the sector is checked the way a device will (@p rep). Every error is printed. OTA_OK when
+ * every block verifies.
+ */
+int sig_sign(uint8_t *data, size_t padded, unsigned first, const char *const *keys, unsigned nkeys,
+             sig_signed_fn on_signed, void *arg, ota_sig_report_t *rep);
+
+/** The blocks of @p rep as docs/json.md's array {index, scheme, key_digest, valid, error}. */
+out_t *sig_blocks_result(const ota_sig_report_t *rep);
+
+#endif /* OTA_CLI_SIG_CLI_H */
