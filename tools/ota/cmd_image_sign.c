@@ -200,41 +200,17 @@ static void print_signed_line(const char *keyfile, void *arg)
 
 int cmd_image_sign(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"keyfile", required_argument, NULL, 'k'},
-        {"append-signatures", no_argument, NULL, 'a'},
-        CLI_OPTION_JSON,
-        CLI_OPTION_HELP,
-        CLI_OPTIONS_END,
-    };
-    cli_args_t args = {.command = "image sign", .usage = sign_usage};
-    const char *keys[OTA_SIG_MAX_BLOCKS + 1];
-    unsigned nkeys = 0;
-    bool append = false;
-    int c;
-    while ((c = cli_getopt(&args, argc, argv, ":k:ah", opts)) != -1) {
-        switch (c) {
-        case 'k':
-            if (nkeys == OTA_SIG_MAX_BLOCKS) {
-                return cli_usage_error("image sign", "at most %u keys", OTA_SIG_MAX_BLOCKS);
-            }
-            keys[nkeys++] = optarg;
-            break;
-        case 'a': append = true; break;
-        }
+    sig_sign_args_t sa = {.args = {.command = "image sign", .usage = sign_usage}, .allow_append = true};
+    int rc;
+    if (!sig_sign_args(&sa, argc, argv, &rc)) {
+        return rc;
     }
-    if (!args.done && nkeys == 0) {
-        return cli_usage_error("image sign", "missing --keyfile");
-    }
-    if (!cli_operands(&args, argc, 2, 2, "missing IN or OUT")) {
-        return args.status;
-    }
-    const char *in = argv[optind], *out = argv[optind + 1];
-    uint8_t *data = NULL;
-    size_t len = 0;
-    if (cli_read_file(in, &data, &len) != OTA_OK) {
-        return CLI_EXIT_FAIL;
-    }
+    const bool append = sa.append, json = sa.args.json;
+    const char *in = sa.in, *out = sa.out;
+    const char *const *keys = sa.keys;
+    const unsigned nkeys = sa.nkeys;
+    uint8_t *data = sa.data;
+    size_t len = sa.len;
     size_t off = len;
     unsigned nblocks = 0;
     if (append) {
@@ -271,13 +247,13 @@ int cmd_image_sign(int argc, char **argv)
         cli_error("out of memory");
         return CLI_EXIT_FAIL;
     }
-    if (padded > off && !args.json) {
+    if (padded > off && !json) {
         printf("Padding data contents by %zu bytes so signature sector aligns at 4096 boundary\n",
                padded - off);
     }
     memset(img + off, 0xFF, padded - off);
     memcpy(img + padded, sector, sizeof sector);
-    signed_line_t line = {.print = !args.json, .padded = padded, .in = in};
+    signed_line_t line = {.print = !json, .padded = padded, .in = in};
     int err = sig_sign(img, padded, nblocks, keys, nkeys, print_signed_line, &line, rep);
     if (err == OTA_OK && cli_write_file(out, img, padded + OTA_SIG_SECTOR_SIZE) != OTA_OK) {
         err = OTA_ERR_IO;
@@ -289,7 +265,7 @@ int cmd_image_sign(int argc, char **argv)
         out_int(o, "signed_len", (int64_t)padded);
         out_int(o, "padding", (int64_t)(padded - off));
         out_put(o, "blocks", sig_blocks_result(rep));
-        out_emit(o, args.json, NULL, NULL); /* the text: the lines above, as espsecure prints them */
+        out_emit(o, json, NULL, NULL); /* the text: the lines above, as espsecure prints them */
     }
     free(rep);
     free(img);

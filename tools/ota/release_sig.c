@@ -137,36 +137,15 @@ static void sign_text(const out_t *r, const void *ctx)
 
 int release_sign(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"keyfile", required_argument, NULL, 'k'},
-        CLI_OPTION_JSON,
-        CLI_OPTION_HELP,
-        CLI_OPTIONS_END,
-    };
-    cli_args_t args = {.command = "release sign", .usage = sign_usage};
-    const char *keys[OTA_SIG_MAX_BLOCKS];
-    unsigned nkeys = 0;
-    int c;
-    while ((c = cli_getopt(&args, argc, argv, ":k:h", opts)) != -1) {
-        if (c == 'k') {
-            if (nkeys == OTA_SIG_MAX_BLOCKS) {
-                return cli_usage_error("release sign", "at most %u keys", OTA_SIG_MAX_BLOCKS);
-            }
-            keys[nkeys++] = optarg;
-        }
+    sig_sign_args_t sa = {.args = {.command = "release sign", .usage = sign_usage}};
+    int rc;
+    if (!sig_sign_args(&sa, argc, argv, &rc)) {
+        return rc;
     }
-    if (!args.done && nkeys == 0) {
-        return cli_usage_error("release sign", "missing --keyfile");
-    }
-    if (!cli_operands(&args, argc, 2, 2, "missing IN or OUT")) {
-        return args.status;
-    }
-    const char *in = argv[optind], *out = argv[optind + 1];
-    uint8_t *data = NULL;
-    size_t len = 0;
-    if (cli_read_file(in, &data, &len) != OTA_OK) {
-        return CLI_EXIT_FAIL;
-    }
+    const char *in = sa.in, *out = sa.out;
+    const unsigned nkeys = sa.nkeys;
+    uint8_t *data = sa.data;
+    size_t len = sa.len;
     ota_manifest_t *m = calloc(1, sizeof *m);
     ota_sig_report_t *rep = calloc(1, sizeof *rep);
     size_t padded = (len + OTA_SIG_SECTOR_SIZE - 1) / OTA_SIG_SECTOR_SIZE * OTA_SIG_SECTOR_SIZE;
@@ -183,7 +162,7 @@ int release_sign(int argc, char **argv)
     }
     if (err == OTA_OK) {
         memset(data + len, 0xFF, padded + OTA_SIG_SECTOR_SIZE - len);
-        err = sig_sign(data, padded, 0, keys, nkeys, NULL, NULL, rep);
+        err = sig_sign(data, padded, 0, sa.keys, nkeys, NULL, NULL, rep);
     }
     if (err == OTA_OK && cli_write_file(out, data, padded + OTA_SIG_SECTOR_SIZE) != OTA_OK) {
         err = OTA_ERR_IO;
@@ -196,7 +175,7 @@ int release_sign(int argc, char **argv)
         out_int(o, "signed_len", (int64_t)padded);
         out_int(o, "padding", (int64_t)(padded - len));
         out_put(o, "blocks", sig_blocks_result(rep));
-        out_emit(o, args.json, sign_text, &nkeys);
+        out_emit(o, sa.args.json, sign_text, &nkeys);
     }
     free(rep);
     free(m);

@@ -91,3 +91,47 @@ out_t *sig_blocks_result(const ota_sig_report_t *rep)
     }
     return arr;
 }
+
+bool sig_sign_args(sig_sign_args_t *s, int argc, char **argv, int *rc)
+{
+    static const struct option with_append[] = {
+        {"keyfile", required_argument, NULL, 'k'},
+        {"append-signatures", no_argument, NULL, 'a'},
+        CLI_OPTION_JSON,
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
+    };
+    static const struct option keyfile_only[] = {
+        {"keyfile", required_argument, NULL, 'k'},
+        CLI_OPTION_JSON,
+        CLI_OPTION_HELP,
+        CLI_OPTIONS_END,
+    };
+    const struct option *opts = s->allow_append ? with_append : keyfile_only;
+    int c;
+    while ((c = cli_getopt(&s->args, argc, argv, s->allow_append ? ":k:ah" : ":k:h", opts)) != -1) {
+        if (c == 'a') {
+            s->append = true;
+        } else if (c == 'k' && s->nkeys == OTA_SIG_MAX_BLOCKS) {
+            *rc = cli_usage_error(s->args.command, "at most %u keys", OTA_SIG_MAX_BLOCKS);
+            return false;
+        } else if (c == 'k') {
+            s->keys[s->nkeys++] = optarg;
+        }
+    }
+    if (!s->args.done && s->nkeys == 0) {
+        *rc = cli_usage_error(s->args.command, "missing --keyfile");
+        return false;
+    }
+    if (!cli_operands(&s->args, argc, 2, 2, "missing IN or OUT")) {
+        *rc = s->args.status;
+        return false;
+    }
+    s->in = argv[optind];
+    s->out = argv[optind + 1];
+    if (cli_read_file(s->in, &s->data, &s->len) != OTA_OK) {
+        *rc = CLI_EXIT_FAIL;
+        return false;
+    }
+    return true;
+}

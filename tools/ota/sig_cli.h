@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli.h"
 #include "out.h"
 #include "ota/ota_sig_verify.h"
 
@@ -34,6 +35,24 @@ typedef void (*sig_signed_fn)(const char *keyfile, void *arg);
  */
 int sig_sign(uint8_t *data, size_t padded, unsigned first, const char *const *keys, unsigned nkeys,
              sig_signed_fn on_signed, void *arg, ota_sig_report_t *rep);
+
+/** The arguments of a signing command: `--keyfile KEY... [--append-signatures] [--json] IN OUT`. */
+typedef struct {
+    cli_args_t args;   /**< .command and .usage set by the caller; .json after the parse */
+    bool allow_append; /**< the command takes --append-signatures (set by the caller) */
+    bool append;
+    const char *keys[OTA_SIG_MAX_BLOCKS];
+    unsigned nkeys;
+    const char *in, *out;
+    uint8_t *data; /**< IN's bytes (the caller frees) */
+    size_t len;
+} sig_sign_args_t;
+
+/**
+ * Parse a signing command's arguments and read IN. False when the command ends there (--help, a
+ * usage error, IN unreadable): return @p *rc.
+ */
+bool sig_sign_args(sig_sign_args_t *s, int argc, char **argv, int *rc);
 
 /** The blocks of @p rep as docs/json.md's array {index, scheme, key_digest, valid, error}. */
 out_t *sig_blocks_result(const ota_sig_report_t *rep);
