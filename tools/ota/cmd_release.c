@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "out.h"
 #include "commands.h"
 #include "ota/ota_app_image.h"
 #include "ota/ota_crypto.h"
@@ -108,6 +109,14 @@ static int split_pair(const char *cmd, const char *opt, char *arg, const char **
     *label = arg;
     *value = eq + 1;
     return CLI_EXIT_OK;
+}
+
+static void make_text(const out_t *r, const void *ctx)
+{
+    (void)ctx;
+    unsigned items = (unsigned)out_get_int(r, "items");
+    printf("Wrote release %u (%u item%s, %u bytes) to %s\n", (unsigned)out_get_int(r, "sequence"), items,
+           items == 1 ? "" : "s", (unsigned)out_get_int(r, "bytes"), out_get_str(r, "output"));
 }
 
 static int release_make(int argc, char **argv)
@@ -253,17 +262,12 @@ static int release_make(int argc, char **argv)
         free(file);
     }
     if (err == OTA_OK) {
-        if (args.json) {
-            cJSON *o = cJSON_CreateObject();
-            cli_json_add_string(o, "output", out);
-            cJSON_AddNumberToObject(o, "sequence", (double)m->sequence);
-            cJSON_AddNumberToObject(o, "items", m->count);
-            cJSON_AddNumberToObject(o, "bytes", (double)tlen);
-            cli_json_print_pretty(o);
-        } else {
-            printf("Wrote release %u (%u item%s, %zu bytes) to %s\n", m->sequence, m->count,
-                   m->count == 1 ? "" : "s", tlen, out);
-        }
+        out_t *o = out_object();
+        out_str(o, "output", out);
+        out_int(o, "sequence", m->sequence);
+        out_int(o, "items", m->count);
+        out_int(o, "bytes", (int64_t)tlen);
+        out_emit(o, args.json, make_text, NULL);
     }
     free(m);
     cJSON_free(text);
