@@ -134,12 +134,19 @@ void out_hex(out_t *o, const char *key, const uint8_t *data, size_t len)
     free(hex);
 }
 
-void out_err_msg(out_t *o, const char *key, int err, const char *message)
+/* The shared error object {error, code, message}. */
+static out_t *error_object(int err, const char *message)
 {
-    out_t *e = out_obj(o, key);
+    out_t *e = out_object();
     out_str(e, "error", ota_err_name(err));
     out_int(e, "code", err);
     out_str(e, "message", message ? message : ota_strerror(err));
+    return e;
+}
+
+void out_err_msg(out_t *o, const char *key, int err, const char *message)
+{
+    out_put(o, key, error_object(err, message));
 }
 
 void out_err(out_t *o, const char *key, int err)
@@ -216,6 +223,14 @@ void out_emit(out_t *result, bool json, out_text_fn text, const void *ctx)
     cJSON_Delete(result);
 }
 
+int out_failure(bool json, int err, const char *message)
+{
+    if (json) {
+        out_print_json(error_object(err, message));
+    }
+    return CLI_EXIT_FAIL;
+}
+
 /* --- the old names (cli.h) ---------------------------------------------------------------------- */
 
 cJSON *cli_json_add_string(cJSON *object, const char *name, const char *value)
@@ -233,11 +248,7 @@ void cli_json_print(cJSON *json)
 
 cJSON *cli_json_error(int err, const char *message)
 {
-    cJSON *o = out_object();
-    out_str(o, "error", ota_err_name(err));
-    out_int(o, "code", err);
-    out_str(o, "message", message ? message : ota_strerror(err));
-    return o;
+    return error_object(err, message);
 }
 
 void cli_json_add_error(cJSON *object, int err)

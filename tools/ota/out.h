@@ -66,6 +66,12 @@ typedef void (*out_text_fn)(const out_t *result, const void *ctx);
  */
 void out_emit(out_t *result, bool json, out_text_fn text, const void *ctx);
 
+/**
+ * A failure whose cause is on stderr already: with @p json the error object {error, code,
+ * message} on stdout (message NULL: ota_strerror(err)). Returns CLI_EXIT_FAIL.
+ */
+int out_failure(bool json, int err, const char *message);
+
 /** Print @p result as one compact JSON line on stdout and free it. */
 void out_print_json(out_t *result);
 
