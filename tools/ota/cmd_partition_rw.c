@@ -74,10 +74,7 @@ static void write_usage(FILE *out)
 /* out_failure naming the operands, so a script knows which device/label/file failed. */
 static int read_write_failure(bool json, int err, char **operands)
 {
-    out_t *o = out_object();
-    out_str(o, "error", ota_err_name(err));
-    out_int(o, "code", err);
-    out_str(o, "message", ota_strerror(err));
+    out_t *o = out_error(err, NULL);
     out_str(o, "device", operands[0]);
     out_str(o, "label", operands[1]);
     out_str(o, "file", operands[2]);

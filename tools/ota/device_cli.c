@@ -6,11 +6,11 @@
 #include "ota/ota_bootloader.h"
 #include "ota/ota_err.h"
 
-static ota_device_file_t *open_device(const char *path, bool writable)
+ota_device_file_t *device_open(const char *path, bool writable)
 {
     ota_device_file_options_t o = {.readonly = !writable, .emu = {.strict = true}};
     ota_device_file_t *f = NULL;
-    char diag[320] = "";
+    char diag[480] = "";
     int err = ota_device_file_open(path, &o, &f, diag, sizeof diag);
     if (err != OTA_OK) {
         cli_error("%s", diag[0] ? diag : ota_strerror(err));
@@ -52,7 +52,7 @@ int device_command_main(const device_command_t *c, int argc, char **argv)
     };
     cli_setup_log(c->route == DEVICE_LOG_IS_OUTPUT && !a.json ? stdout : stderr, false,
                   c->route == DEVICE_LOG_ERRORS_ONLY);
-    ota_device_file_t *f = open_device(a.device, c->writable);
+    ota_device_file_t *f = device_open(a.device, c->writable);
     if (f == NULL) {
         return CLI_EXIT_FAIL;
     }

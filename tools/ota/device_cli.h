@@ -49,6 +49,10 @@ typedef struct {
 /** Run device command @p c on argv (argv[0] its name); returns the exit status. */
 int device_command_main(const device_command_t *c, int argc, char **argv);
 
+/** Open DEVICE (its eFuses and Kconfig from DEVICE.state, ESP-IDF's strict checks); NULL with the
+ *  error printed. */
+ota_device_file_t *device_open(const char *path, bool writable);
+
 /** Save the device's state; the error printed. */
 int device_save(ota_device_file_t *f);
 

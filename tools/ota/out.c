@@ -134,8 +134,7 @@ void out_hex(out_t *o, const char *key, const uint8_t *data, size_t len)
     free(hex);
 }
 
-/* The shared error object {error, code, message}. */
-static out_t *error_object(int err, const char *message)
+out_t *out_error(int err, const char *message)
 {
     out_t *e = out_object();
     out_str(e, "error", ota_err_name(err));
@@ -146,7 +145,7 @@ static out_t *error_object(int err, const char *message)
 
 void out_err_msg(out_t *o, const char *key, int err, const char *message)
 {
-    out_put(o, key, error_object(err, message));
+    out_put(o, key, out_error(err, message));
 }
 
 void out_err(out_t *o, const char *key, int err)
@@ -226,7 +225,7 @@ void out_emit(out_t *result, bool json, out_text_fn text, const void *ctx)
 int out_failure(bool json, int err, const char *message)
 {
     if (json) {
-        out_print_json(error_object(err, message));
+        out_print_json(out_error(err, message));
     }
     return CLI_EXIT_FAIL;
 }
@@ -248,7 +247,7 @@ void cli_json_print(cJSON *json)
 
 cJSON *cli_json_error(int err, const char *message)
 {
-    return error_object(err, message);
+    return out_error(err, message);
 }
 
 void cli_json_add_error(cJSON *object, int err)

@@ -41,7 +41,10 @@ void out_int(out_t *o, const char *key, int64_t value);
 void out_bool(out_t *o, const char *key, bool value);
 void out_null(out_t *o, const char *key);
 void out_hex(out_t *o, const char *key, const uint8_t *data, size_t len);
-/** The shared error object {error, code, message} (message NULL: ota_strerror(err)). */
+/** A new error object {error, code, message} (message NULL: ota_strerror(err)): a failure's result,
+ *  to which a command may add the fields naming what failed. */
+out_t *out_error(int err, const char *message);
+/** The error object as field @p key of @p o. */
 void out_err_msg(out_t *o, const char *key, int err, const char *message);
 /** The error object, or null for OTA_OK. */
 void out_err(out_t *o, const char *key, int err);
