@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "out.h"
 #include "ota/ota_manifest.h"
 #include "ota/ota_sig_verify.h"
 
@@ -20,7 +21,7 @@ size_t release_signed_len(const uint8_t *data, size_t len);
 /** ota_manifest_parse of @p len bytes of @p path, the error printed (item, field, byte). */
 int release_parse_text(const char *path, const uint8_t *text, size_t len, ota_manifest_t *m);
 /** A parsed manifest as a JSON object. */
-cJSON *release_manifest_json(const ota_manifest_t *m);
+out_t *release_manifest_json(const ota_manifest_t *m);
 /** A parsed manifest as text on stdout. */
 void release_manifest_text(const ota_manifest_t *m);
 

@@ -43,38 +43,26 @@ int release_parse_text(const char *path, const uint8_t *text, size_t len, ota_ma
     return err;
 }
 
-cJSON *release_manifest_json(const ota_manifest_t *m)
+out_t *release_manifest_json(const ota_manifest_t *m)
 {
-    cJSON *o = cJSON_CreateObject();
-    cli_json_add_string(o, "kind", m->kind == OTA_MANIFEST_RELEASE ? "release" : "esp-adf");
-    cJSON_AddNumberToObject(o, "sequence", m->sequence);
-    cJSON *arr = cJSON_AddArrayToObject(o, "items");
+    out_t *o = out_object();
+    out_str(o, "kind", m->kind == OTA_MANIFEST_RELEASE ? "release" : "esp-adf");
+    out_int(o, "sequence", m->sequence);
+    out_t *arr = out_arr(o, "items");
     for (unsigned i = 0; i < m->count; i++) {
         const ota_manifest_item_t *it = &m->items[i];
-        cJSON *j = cJSON_CreateObject();
-        char hex[65];
-        cli_json_add_string(j, "type", ota_manifest_item_type_name(it->type));
-        cli_json_add_string(j, "label", it->label);
-        cli_json_add_string(j, "uri", it->uri);
-        if (it->has_size) {
-            cJSON_AddNumberToObject(j, "size", it->size);
-        } else {
-            cJSON_AddNullToObject(j, "size");
-        }
-        if (it->has_sha256) {
-            cli_hex(it->sha256, 32, hex);
-            cli_json_add_string(j, "sha256", hex);
-        } else {
-            cJSON_AddNullToObject(j, "sha256");
-        }
+        out_t *j = out_obj(arr, NULL);
+        out_str(j, "type", ota_manifest_item_type_name(it->type));
+        out_str(j, "label", it->label);
+        out_str(j, "uri", it->uri);
+        it->has_size ? out_int(j, "size", it->size) : out_null(j, "size");
+        out_hex(j, "sha256", it->has_sha256 ? it->sha256 : NULL, 32);
         if (it->has_md5) {
-            cli_hex(it->md5, 16, hex);
-            cli_json_add_string(j, "md5", hex);
+            out_hex(j, "md5", it->md5, 16);
         }
-        cli_json_add_string(j, "version", it->version);
-        cli_json_add_string(j, "min_running_version", it->min_running_version);
-        cli_json_add_string(j, "project_name", it->project_name);
-        cJSON_AddItemToArray(arr, j);
+        out_str(j, "version", it->version);
+        out_str(j, "min_running_version", it->min_running_version);
+        out_str(j, "project_name", it->project_name);
     }
     return o;
 }
