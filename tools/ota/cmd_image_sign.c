@@ -292,6 +292,17 @@ static void verify_usage(FILE *out)
                  "Exit status: 0 verified, 1 not verified (the error names why), 2 usage error.\n");
 }
 
+/* espsecure verify_signature's words for a signature that verified (a failure: the error only). */
+static void verify_text(const out_t *r, const void *ctx)
+{
+    const ota_sig_report_t *rep = ctx;
+    if (out_get_bool(r, "verified")) {
+        printf("Verifying %llu bytes of data\n", (unsigned long long)out_get_int(r, "signed_len"));
+        printf("Signature block %d verification successful using the supplied key (%s).\n", rep->verified,
+               ota_sig_scheme_family(rep->block[rep->verified].scheme));
+    }
+}
+
 int cmd_image_verify_signature(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -357,27 +368,15 @@ int cmd_image_verify_signature(int argc, char **argv)
     if (err == OTA_ERR_SIG_NO_TRUSTED_KEY) {
         err = OTA_ERR_KEY_MISMATCH;
     }
-    char hex[65];
-    cli_hex(trust.digest[0], 32, hex);
-    if (args.json) {
-        cJSON *o = cJSON_CreateObject();
-        cli_json_add_string(o, "file", path);
-        cJSON_AddNumberToObject(o, "signed_len", off == UINT64_MAX ? 0 : (double)off);
-        cli_json_add_string(o, "key_digest", hex);
-        cJSON_AddBoolToObject(o, "verified", err == OTA_OK);
-        if (rep->verified >= 0) {
-            cJSON_AddNumberToObject(o, "block", rep->verified);
-        } else {
-            cJSON_AddNullToObject(o, "block");
-        }
-        cJSON_AddItemToObject(o, "blocks", sig_blocks_result(rep));
-        cli_json_add_error(o, err);
-        cli_json_print_pretty(o);
-    } else if (err == OTA_OK) {
-        printf("Verifying %llu bytes of data\n", (unsigned long long)off);
-        printf("Signature block %d verification successful using the supplied key (%s).\n", rep->verified,
-               ota_sig_scheme_family(rep->block[rep->verified].scheme));
-    }
+    out_t *o = out_object();
+    out_str(o, "file", path);
+    out_int(o, "signed_len", off == UINT64_MAX ? 0 : (int64_t)off);
+    out_hex(o, "key_digest", trust.digest[0], 32);
+    out_bool(o, "verified", err == OTA_OK);
+    rep->verified >= 0 ? out_int(o, "block", rep->verified) : out_null(o, "block");
+    out_put(o, "blocks", sig_blocks_result(rep));
+    out_err(o, "error", err);
+    out_emit(o, args.json, verify_text, rep);
     if (err != OTA_OK) {
         cli_error("%s: %s", path, ota_strerror(err));
     }

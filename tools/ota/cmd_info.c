@@ -243,7 +243,7 @@ static void security_text(const out_t *sec)
     if (out_count(sd) > 0) {
         printf("Signed data partitions:");
         for (size_t i = 0; i < out_count(sd); i++) {
-            printf(" %s", cJSON_GetStringValue(out_at(sd, i)));
+            printf(" %s", out_at(sd, i)->valuestring);
         }
         printf(" (and any data subtype 0x06)\n");
     }
@@ -256,7 +256,7 @@ static void security_text(const out_t *sec)
 
 static void otadata_text(const out_t *otadata, const ota_device_t *dev)
 {
-    if (otadata == NULL || cJSON_IsNull(otadata)) {
+    if (out_count(otadata) == 0) {
         printf("\notadata: none\n");
         return;
     }

@@ -1,5 +1,5 @@
 /* The output layer of the `ota` commands (out.h): the result tree, its adders and getters, and
- * the two renderings. The cli_json_* helpers of cli.h are the same layer under their old names. */
+ * the two renderings. */
 #include "out.h"
 
 #include <stdio.h>
@@ -228,29 +228,4 @@ int out_failure(bool json, int err, const char *message)
         out_print_json(out_error(err, message));
     }
     return CLI_EXIT_FAIL;
-}
-
-/* --- the old names (cli.h) ---------------------------------------------------------------------- */
-
-cJSON *cli_json_add_string(cJSON *object, const char *name, const char *value)
-{
-    char *clean = utf8_clean(value ? value : "");
-    cJSON *item = clean != NULL ? cJSON_AddStringToObject(object, name, clean) : NULL;
-    free(clean);
-    return item;
-}
-
-void cli_json_print(cJSON *json)
-{
-    out_print_json(json);
-}
-
-cJSON *cli_json_error(int err, const char *message)
-{
-    return out_error(err, message);
-}
-
-void cli_json_add_error(cJSON *object, int err)
-{
-    out_err(object, "error", err);
 }
