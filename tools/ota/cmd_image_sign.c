@@ -183,18 +183,18 @@ static void sign_usage(FILE *out)
                  "Exit status: 0 signed, 1 failure (key, I/O, too many blocks), 2 usage error.\n");
 }
 
-/* espsecure's line after each key signed (text only). */
-typedef struct {
-    bool print;
-    size_t padded;
-    const char *in;
-} signed_line_t;
-
-static void print_signed_line(const char *keyfile, void *arg)
+/* espsecure sign_data's lines: the padding, then one line per key; @p ctx: the command's arguments. */
+static void sign_text(const out_t *r, const void *ctx)
 {
-    const signed_line_t *l = arg;
-    if (l->print) {
-        printf("Signed %zu bytes of data from %s with key %s.\n", l->padded, l->in, keyfile);
+    const sig_sign_args_t *sa = ctx;
+    unsigned long long padded = (unsigned long long)out_get_int(r, "signed_len");
+    if (out_get_int(r, "padding") > 0) {
+        printf("Padding data contents by %llu bytes so signature sector aligns at 4096 boundary\n",
+               (unsigned long long)out_get_int(r, "padding"));
+    }
+    for (unsigned i = 0; i < sa->nkeys; i++) {
+        printf("Signed %llu bytes of data from %s with key %s.\n", padded, out_get_str(r, "input"),
+               sa->keys[i]);
     }
 }
 
@@ -247,14 +247,9 @@ int cmd_image_sign(int argc, char **argv)
         cli_error("out of memory");
         return CLI_EXIT_FAIL;
     }
-    if (padded > off && !json) {
-        printf("Padding data contents by %zu bytes so signature sector aligns at 4096 boundary\n",
-               padded - off);
-    }
     memset(img + off, 0xFF, padded - off);
     memcpy(img + padded, sector, sizeof sector);
-    signed_line_t line = {.print = !json, .padded = padded, .in = in};
-    int err = sig_sign(img, padded, nblocks, keys, nkeys, print_signed_line, &line, rep);
+    int err = sig_sign(img, padded, nblocks, keys, nkeys, rep);
     if (err == OTA_OK && cli_write_file(out, img, padded + OTA_SIG_SECTOR_SIZE) != OTA_OK) {
         err = OTA_ERR_IO;
     }
@@ -265,7 +260,7 @@ int cmd_image_sign(int argc, char **argv)
         out_int(o, "signed_len", (int64_t)padded);
         out_int(o, "padding", (int64_t)(padded - off));
         out_put(o, "blocks", sig_blocks_result(rep));
-        out_emit(o, json, NULL, NULL); /* the text: the lines above, as espsecure prints them */
+        out_emit(o, json, sign_text, &sa);
     }
     free(rep);
     free(img);

@@ -150,7 +150,7 @@ int release_sign(int argc, char **argv)
     }
     if (err == OTA_OK) {
         memset(data + len, 0xFF, padded + OTA_SIG_SECTOR_SIZE - len);
-        err = sig_sign(data, padded, 0, sa.keys, nkeys, NULL, NULL, rep);
+        err = sig_sign(data, padded, 0, sa.keys, nkeys, rep);
     }
     if (err == OTA_OK && cli_write_file(out, data, padded + OTA_SIG_SECTOR_SIZE) != OTA_OK) {
         err = OTA_ERR_IO;

@@ -56,7 +56,7 @@ static int sign_block(const char *keyfile, const uint8_t d256[32], const uint8_t
 }
 
 int sig_sign(uint8_t *data, size_t padded, unsigned first, const char *const *keys, unsigned nkeys,
-             sig_signed_fn on_signed, void *arg, ota_sig_report_t *rep)
+             ota_sig_report_t *rep)
 {
     uint8_t d256[32], d384[48];
     ota_sha256(data, padded, d256);
@@ -64,9 +64,6 @@ int sig_sign(uint8_t *data, size_t padded, unsigned first, const char *const *ke
     int err = OTA_OK;
     for (unsigned i = 0; i < nkeys && err == OTA_OK; i++) {
         err = sign_block(keys[i], d256, d384, data + padded + (first + i) * OTA_SIG_BLOCK_SIZE);
-        if (err == OTA_OK && on_signed != NULL) {
-            on_signed(keys[i], arg);
-        }
     }
     if (err == OTA_OK) {
         /* check what was written the way a device will */

@@ -24,9 +24,6 @@ int sig_check(const uint8_t *data, size_t signed_len, const ota_sig_trust_t *tru
 /** @p err, or when it is OTA_OK the first block of @p rep that does not verify. */
 int sig_verdict(int err, const ota_sig_report_t *rep);
 
-/** Called after each key signed (image sign prints a line per key, as espsecure does). */
-typedef void (*sig_signed_fn)(const char *keyfile, void *arg);
-
 /**
  * Sign data[0..padded) (a whole number of sectors) with each of the @p nkeys private key files:
  * their blocks go into the sector at data + @p padded after its first @p first blocks (which stay),
@@ -34,7 +31,7 @@ typedef void (*sig_signed_fn)(const char *keyfile, void *arg);
  * every block verifies.
  */
 int sig_sign(uint8_t *data, size_t padded, unsigned first, const char *const *keys, unsigned nkeys,
-             sig_signed_fn on_signed, void *arg, ota_sig_report_t *rep);
+             ota_sig_report_t *rep);
 
 /** The arguments of a signing command: `--keyfile KEY... [--append-signatures] [--json] IN OUT`. */
 typedef struct {
