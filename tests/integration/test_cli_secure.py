@@ -299,6 +299,26 @@ class SignAndKeys(unittest.TestCase):
             self.assertEqual(data[5120:8192], b"\xff" * 3072)
             self.assertTrue(openssl_verify(tmp, data, "ecdsa256", S("pub_ecdsa256.pem")))
 
+    def test_unparsable_key_file_one_error_line(self):
+        # A key file that is no PEM key: one "ota: error:" naming the file and why, for image sign
+        # and release sign alike (image sign once added "cannot sign" with the same reason again),
+        # nothing written, nothing on stdout (text or --json: no result document).
+        with tempdir() as tmp:
+            src = write(os.path.join(tmp, "data.bin"), bytes(range(256)) * 16)
+            manifest = write(os.path.join(tmp, "m.json"), json.dumps({  # docs/releases.md's fields
+                "format": "ota-release-1", "sequence": 1, "items": [{
+                    "type": "app", "uri": "app.bin", "size": 4096, "sha256": "ab" * 32, "version": "v1"}]}).encode())
+            bad = write(os.path.join(tmp, "bad.pem"), b"not a key\n")
+            for cmd, infile in (("image", src), ("release", manifest)):
+                for extra in ([], ["--json"]):
+                    out = os.path.join(tmp, f"{cmd}.out")
+                    proc = run([cmd, "sign", "--keyfile", bad, infile, out] + extra, expect=1)
+                    errors = [l for l in proc.stderr.splitlines() if l.startswith("ota: error:")]
+                    self.assertEqual(len(errors), 1, proc.stderr)
+                    self.assertIn(bad, errors[0])
+                    self.assertEqual(proc.stdout, "")
+                    self.assertFalse(os.path.exists(out))
+
     def test_keys_digest_equals_espsecure(self):
         with tempdir() as tmp:
             for k in ("rsa3072", "rsa3072_b", "ecdsa256", "ecdsa384"):

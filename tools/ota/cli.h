@@ -9,6 +9,7 @@
  *  - `--help` prints the command's usage on stdout and exits 0;
  *  - `--json` prints machine-readable results on stdout, each JSON document on one line (one
  *    document, or one per event for event streams; schemas in docs/json.md), logs then go to stderr;
+ *    a command builds its result once through out.h, which renders it as JSON or as its text;
  *  - a progress bar only when stderr is a terminal and --json is off.
  */
 #ifndef OTA_CLI_H
@@ -19,8 +20,6 @@
 #include <stdint.h>
 #include <getopt.h>
 #include <stdio.h>
-
-#include <cjson/cJSON.h>
 
 #include "port/posix/ota_crypto_keys.h"
 
@@ -133,25 +132,7 @@ int cli_load_key(const char *path, ota_key_t **key);
 /** The Secure Boot V2 public key digest of @p key: what eFuse KEY_DIGESTn holds for it. */
 int cli_key_digest(const ota_key_t *key, uint8_t out[32]);
 
-/**
- * cJSON_AddStringToObject for text that may come from an image or a server (app versions,
- * project names, error details): valid UTF-8 is kept, any other byte is written as "\xNN", so
- * the output is always valid JSON text. Use it for every string the CLI prints as JSON.
- */
-cJSON *cli_json_add_string(cJSON *object, const char *name, const char *value);
-
-/**
- * Print @p json on one line of stdout, then free it. Every --json document of every command is one
- * compact line (docs/json.md): a machine reads a command's output, a single document or an event
- * stream, line by line, and a CI log keeps each document whole.
- */
-void cli_json_print(cJSON *json);
-/* The old name, from when some commands indented their JSON; there is one style now. */
-#define cli_json_print_pretty cli_json_print
-/** JSON object {"error": name, "code": n, "message": text} for --json failures. */
-cJSON *cli_json_error(int err, const char *message);
-/** Add "error" to @p object: null when @p err is OTA_OK, else cli_json_error(err, NULL). */
-void cli_json_add_error(cJSON *object, int err);
+/* JSON and text output: out.h, the output layer every command builds its result through. */
 
 /** Lowercase hex of @p len bytes into @p out (2*len+1 bytes). */
 void cli_hex(const uint8_t *data, size_t len, char *out);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "out.h"
 #include "commands.h"
 #include "ota/sim/ota_delta_make.h"
 #include "ota/port/ota_crypto.h"
@@ -36,6 +37,18 @@ static void make_usage(FILE *out)
                  "  -h, --help        show this help\n"
                  "\n"
                  "Exit status: 0 written, 1 failed (unreadable input, I/O), 2 usage error.\n");
+}
+
+static void make_text(const out_t *r, const void *ctx)
+{
+    (void)ctx;
+    uint64_t patch_len = (uint64_t)out_get_int(r, "patch_size"),
+             new_len = (uint64_t)out_get_int(r, "new_size");
+    printf("%s: %llu bytes (%.2f %% of %llu), %llu chunks, %llu diff + %llu extra bytes\n",
+           out_get_str(r, "patch"), (unsigned long long)patch_len,
+           new_len ? 100.0 * (double)patch_len / (double)new_len : 0.0, (unsigned long long)new_len,
+           (unsigned long long)out_get_int(r, "chunks"), (unsigned long long)out_get_int(r, "diff_bytes"),
+           (unsigned long long)out_get_int(r, "extra_bytes"));
 }
 
 static int cmd_delta_make(int argc, char **argv)
@@ -97,31 +110,18 @@ static int cmd_delta_make(int argc, char **argv)
     if (cli_write_file(patch_path, patch, patch_len) != OTA_OK) {
         goto done;
     }
-    if (a.json) {
-        cJSON *j = cJSON_CreateObject();
-        cli_json_add_string(j, "patch", patch_path);
-        cJSON_AddNumberToObject(j, "patch_size", (double)patch_len);
-        cJSON_AddNumberToObject(j, "old_size", (double)old_len);
-        cJSON_AddNumberToObject(j, "new_size", (double)new_len);
-        cJSON_AddBoolToObject(j, "esp_header", esp);
-        if (esp) {
-            char hex[2 * OTA_DELTA_SHA256_LEN + 1];
-            cli_hex(base, sizeof base, hex);
-            cli_json_add_string(j, "base_sha256", hex);
-        } else {
-            cJSON_AddNullToObject(j, "base_sha256");
-        }
-        cJSON_AddNumberToObject(j, "chunks", (double)st.chunks);
-        cJSON_AddNumberToObject(j, "diff_bytes", (double)st.diff_bytes);
-        cJSON_AddNumberToObject(j, "extra_bytes", (double)st.extra_bytes);
-        cJSON_AddNumberToObject(j, "uncompressed_size", (double)st.uncompressed_bytes);
-        cli_json_print(j);
-    } else {
-        printf("%s: %zu bytes (%.2f %% of %zu), %llu chunks, %llu diff + %llu extra bytes\n", patch_path,
-               patch_len, new_len ? 100.0 * (double)patch_len / (double)new_len : 0.0, new_len,
-               (unsigned long long)st.chunks, (unsigned long long)st.diff_bytes,
-               (unsigned long long)st.extra_bytes);
-    }
+    out_t *j = out_object();
+    out_str(j, "patch", patch_path);
+    out_int(j, "patch_size", (int64_t)patch_len);
+    out_int(j, "old_size", (int64_t)old_len);
+    out_int(j, "new_size", (int64_t)new_len);
+    out_bool(j, "esp_header", esp);
+    out_hex(j, "base_sha256", esp ? base : NULL, sizeof base);
+    out_int(j, "chunks", (int64_t)st.chunks);
+    out_int(j, "diff_bytes", (int64_t)st.diff_bytes);
+    out_int(j, "extra_bytes", (int64_t)st.extra_bytes);
+    out_int(j, "uncompressed_size", (int64_t)st.uncompressed_bytes);
+    out_emit(j, a.json, make_text, NULL);
     rc = CLI_EXIT_OK;
 done:
     free(old);
@@ -201,35 +201,34 @@ static int run_patch(const char *patch_path, const ota_delta_config_t *cfg, appl
     return err;
 }
 
+/* A patch's failure: the error, the patch, and where in it and in the new image it stopped. */
+static out_t *patch_error(int err, const char *patch_path, uint64_t patch_offset, uint64_t new_offset)
+{
+    out_t *o = out_error(err, NULL);
+    out_str(o, "patch", patch_path);
+    out_int(o, "patch_offset", (int64_t)patch_offset);
+    out_int(o, "new_offset", (int64_t)new_offset);
+    return o;
+}
+
 static void report_patch_error(const char *patch_path, const ota_delta_t *d, int err, bool json)
 {
     cli_error("%s: %s (patch offset %llu, new image offset %llu)", patch_path, ota_strerror(err),
               (unsigned long long)ota_delta_patch_offset(d), (unsigned long long)ota_delta_new_offset(d));
-    if (json) {
-        cJSON *o = cli_json_error(err, NULL);
-        cli_json_add_string(o, "patch", patch_path);
-        cJSON_AddNumberToObject(o, "patch_offset", (double)ota_delta_patch_offset(d));
-        cJSON_AddNumberToObject(o, "new_offset", (double)ota_delta_new_offset(d));
-        cli_json_print(o);
-    }
+    out_emit(patch_error(err, patch_path, ota_delta_patch_offset(d), ota_delta_new_offset(d)), json, NULL,
+             NULL);
 }
 
-static void add_header_json(cJSON *j, const ota_delta_header_t *h)
+static void add_header(out_t *j, const ota_delta_header_t *h)
 {
-    char hex[2 * OTA_DELTA_SHA256_LEN + 1];
-    cJSON_AddBoolToObject(j, "esp_header", h->esp_header);
-    if (h->esp_header) {
-        cli_hex(h->base_sha256, OTA_DELTA_SHA256_LEN, hex);
-        cli_json_add_string(j, "base_sha256", hex);
-    } else {
-        cJSON_AddNullToObject(j, "base_sha256");
-    }
-    cli_json_add_string(j, "patch_type", h->patch_type == 0 ? "sequential" : "other");
-    cli_json_add_string(j, "compression", h->compression == 4 ? "heatshrink" : "other");
-    cJSON_AddNumberToObject(j, "new_size", (double)h->new_size);
-    cJSON_AddNumberToObject(j, "window_bits", h->window_bits);
-    cJSON_AddNumberToObject(j, "lookahead_bits", h->lookahead_bits);
-    cJSON_AddNumberToObject(j, "header_size", h->header_len);
+    out_bool(j, "esp_header", h->esp_header);
+    out_hex(j, "base_sha256", h->esp_header ? h->base_sha256 : NULL, OTA_DELTA_SHA256_LEN);
+    out_str(j, "patch_type", h->patch_type == 0 ? "sequential" : "other");
+    out_str(j, "compression", h->compression == 4 ? "heatshrink" : "other");
+    out_int(j, "new_size", (int64_t)h->new_size);
+    out_int(j, "window_bits", h->window_bits);
+    out_int(j, "lookahead_bits", h->lookahead_bits);
+    out_int(j, "header_size", h->header_len);
 }
 
 /* --- delta apply ------------------------------------------------------------------------------ */
@@ -253,6 +252,18 @@ static void apply_usage(FILE *out)
                  "\n"
                  "Exit status: 0 applied, 1 refused or failed (the error names the cause; OUT is removed),\n"
                  "2 usage error.\n");
+}
+
+/* @p ctx: OLD's path. */
+static void apply_text(const out_t *r, const void *ctx)
+{
+    printf("%s: %llu bytes\nsha256: %s\n", out_get_str(r, "output"),
+           (unsigned long long)out_get_int(r, "size"), out_get_str(r, "sha256"));
+    if (out_get_bool(r, "base_checked")) {
+        /* checked: OLD's validation hash is the one the patch names */
+        printf("base: validation hash %s (%s's, as the patch names)\n", out_get_str(r, "base_sha256"),
+               (const char *)ctx);
+    }
 }
 
 static int cmd_delta_apply(int argc, char **argv)
@@ -306,14 +317,9 @@ static int cmd_delta_apply(int argc, char **argv)
                 "%s: not an app image with a valid appended SHA-256: no validation hash to compare with "
                 "the patch's base (--no-base-check applies it anyway)",
                 old_path);
-            if (args.json) {
-                cJSON *o = cli_json_error(herr, NULL);
-                cli_json_add_string(o, "patch", patch_path);
-                cJSON_AddNumberToObject(o, "patch_offset", 0);
-                cJSON_AddNumberToObject(o, "new_offset", 0);
-                cli_json_add_string(o, "old", old_path);
-                cli_json_print(o);
-            }
+            out_t *o = patch_error(herr, patch_path, 0, 0);
+            out_str(o, "old", old_path);
+            out_emit(o, args.json, NULL, NULL);
             free(old);
             return CLI_EXIT_FAIL;
         }
@@ -343,15 +349,10 @@ static int cmd_delta_apply(int argc, char **argv)
             cli_error("%s: patch base mismatch: the patch is for the app with validation hash %s, %s has %s "
                       "(new image offset 0)",
                       patch_path, want, old_path, have);
-            if (args.json) {
-                cJSON *o = cli_json_error(err, NULL);
-                cli_json_add_string(o, "patch", patch_path);
-                cJSON_AddNumberToObject(o, "patch_offset", (double)ota_delta_patch_offset(d));
-                cJSON_AddNumberToObject(o, "new_offset", (double)ota_delta_new_offset(d));
-                cli_json_add_string(o, "base_sha256", want);
-                cli_json_add_string(o, "old_validation_hash", have);
-                cli_json_print(o);
-            }
+            out_t *o = patch_error(err, patch_path, ota_delta_patch_offset(d), ota_delta_new_offset(d));
+            out_str(o, "base_sha256", want);
+            out_str(o, "old_validation_hash", have);
+            out_emit(o, args.json, NULL, NULL);
         } else if (d != NULL && !printed) {
             report_patch_error(patch_path, d, err, args.json);
         } else if (d == NULL && err != OTA_ERR_IO) { /* run_patch reported I/O errors itself */
@@ -361,28 +362,16 @@ static int cmd_delta_apply(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
     } else {
         uint8_t digest[OTA_SHA256_LEN];
-        char hex[2 * OTA_SHA256_LEN + 1];
         ota_sha256_final(&a.sha, digest);
-        cli_hex(digest, sizeof digest, hex);
-        if (args.json) {
-            cJSON *j = cJSON_CreateObject();
-            cli_json_add_string(j, "output", out_path);
-            cJSON_AddNumberToObject(j, "size", (double)ota_delta_new_offset(d));
-            cli_json_add_string(j, "sha256", hex);
-            add_header_json(j, &d->header);
-            cJSON_AddBoolToObject(j, "base_checked", cfg.check_base);
-            cJSON_AddNumberToObject(j, "chunks", (double)d->stats.chunks);
-            cJSON_AddNumberToObject(j, "old_read_end", (double)d->stats.old_end);
-            cli_json_print(j);
-        } else {
-            printf("%s: %llu bytes\nsha256: %s\n", out_path, (unsigned long long)ota_delta_new_offset(d),
-                   hex);
-            if (cfg.check_base) {
-                char base_hex[2 * OTA_DELTA_SHA256_LEN + 1];
-                cli_hex(cfg.base_sha256, OTA_DELTA_SHA256_LEN, base_hex);
-                printf("base: validation hash %s (%s's, as the patch names)\n", base_hex, old_path);
-            }
-        }
+        out_t *j = out_object();
+        out_str(j, "output", out_path);
+        out_int(j, "size", (int64_t)ota_delta_new_offset(d));
+        out_hex(j, "sha256", digest, sizeof digest);
+        add_header(j, &d->header);
+        out_bool(j, "base_checked", cfg.check_base);
+        out_int(j, "chunks", (int64_t)d->stats.chunks);
+        out_int(j, "old_read_end", (int64_t)d->stats.old_end);
+        out_emit(j, args.json, apply_text, old_path);
     }
     free(d);
     free(old);
@@ -406,6 +395,31 @@ static void info_usage(FILE *out)
                  "\n"
                  "Exit status: 0 valid patch, 1 invalid or unreadable (the error names the cause), 2 usage\n"
                  "error.\n");
+}
+
+static void info_text(const out_t *r, const void *ctx)
+{
+    (void)ctx;
+    printf("Patch:            %s (%llu bytes)\n", out_get_str(r, "patch"),
+           (unsigned long long)out_get_int(r, "patch_size"));
+    if (out_get_bool(r, "esp_header")) {
+        printf("ESP header:       magic 0x%08X, base validation hash %s\n", OTA_DELTA_ESP_MAGIC,
+               out_get_str(r, "base_sha256"));
+    } else {
+        printf("ESP header:       none (bare detools patch)\n");
+    }
+    printf("Type:             sequential, heatshrink window %u lookahead %u\n",
+           (unsigned)out_get_int(r, "window_bits"), (unsigned)out_get_int(r, "lookahead_bits"));
+    printf("New size:         %llu bytes\n", (unsigned long long)out_get_int(r, "new_size"));
+    printf("Chunks:           %llu\n", (unsigned long long)out_get_int(r, "chunks"));
+    printf("Diff bytes:       %llu (%llu unchanged)\n", (unsigned long long)out_get_int(r, "diff_bytes"),
+           (unsigned long long)out_get_int(r, "diff_zero_bytes"));
+    printf("Extra bytes:      %llu\n", (unsigned long long)out_get_int(r, "extra_bytes"));
+    printf("Old bytes read:   up to offset %llu\n", (unsigned long long)out_get_int(r, "old_read_end"));
+    if (out_get_int(r, "chunks") > 0) {
+        printf("Adjustments:      %lld .. %lld\n", (long long)out_get_int(r, "min_adjustment"),
+               (long long)out_get_int(r, "max_adjustment"));
+    }
 }
 
 static int cmd_delta_info(int argc, char **argv)
@@ -432,41 +446,18 @@ static int cmd_delta_info(int argc, char **argv)
         free(d);
         return CLI_EXIT_FAIL;
     }
-    if (args.json) {
-        cJSON *j = cJSON_CreateObject();
-        cli_json_add_string(j, "patch", path);
-        cJSON_AddNumberToObject(j, "patch_size", (double)raw_len);
-        add_header_json(j, h);
-        cJSON_AddNumberToObject(j, "chunks", (double)st->chunks);
-        cJSON_AddNumberToObject(j, "diff_bytes", (double)st->diff_bytes);
-        cJSON_AddNumberToObject(j, "extra_bytes", (double)st->extra_bytes);
-        cJSON_AddNumberToObject(j, "diff_zero_bytes", (double)st->zero_diff_bytes);
-        cJSON_AddNumberToObject(j, "min_adjustment", st->chunks ? (double)st->min_adjustment : 0);
-        cJSON_AddNumberToObject(j, "max_adjustment", st->chunks ? (double)st->max_adjustment : 0);
-        cJSON_AddNumberToObject(j, "old_read_end", (double)st->old_end);
-        cli_json_print_pretty(j);
-    } else {
-        char hex[2 * OTA_DELTA_SHA256_LEN + 1];
-        printf("Patch:            %s (%zu bytes)\n", path, raw_len);
-        if (h->esp_header) {
-            cli_hex(h->base_sha256, OTA_DELTA_SHA256_LEN, hex);
-            printf("ESP header:       magic 0x%08X, base validation hash %s\n", OTA_DELTA_ESP_MAGIC, hex);
-        } else {
-            printf("ESP header:       none (bare detools patch)\n");
-        }
-        printf("Type:             sequential, heatshrink window %u lookahead %u\n", h->window_bits,
-               h->lookahead_bits);
-        printf("New size:         %llu bytes\n", (unsigned long long)h->new_size);
-        printf("Chunks:           %llu\n", (unsigned long long)st->chunks);
-        printf("Diff bytes:       %llu (%llu unchanged)\n", (unsigned long long)st->diff_bytes,
-               (unsigned long long)st->zero_diff_bytes);
-        printf("Extra bytes:      %llu\n", (unsigned long long)st->extra_bytes);
-        printf("Old bytes read:   up to offset %llu\n", (unsigned long long)st->old_end);
-        if (st->chunks > 0) {
-            printf("Adjustments:      %lld .. %lld\n", (long long)st->min_adjustment,
-                   (long long)st->max_adjustment);
-        }
-    }
+    out_t *j = out_object();
+    out_str(j, "patch", path);
+    out_int(j, "patch_size", (int64_t)raw_len);
+    add_header(j, h);
+    out_int(j, "chunks", (int64_t)st->chunks);
+    out_int(j, "diff_bytes", (int64_t)st->diff_bytes);
+    out_int(j, "extra_bytes", (int64_t)st->extra_bytes);
+    out_int(j, "diff_zero_bytes", (int64_t)st->zero_diff_bytes);
+    out_int(j, "min_adjustment", st->chunks ? (int64_t)st->min_adjustment : 0);
+    out_int(j, "max_adjustment", st->chunks ? (int64_t)st->max_adjustment : 0);
+    out_int(j, "old_read_end", (int64_t)st->old_end);
+    out_emit(j, args.json, info_text, NULL);
     free(d);
     return CLI_EXIT_OK;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "out.h"
 #include "commands.h"
 #include "ota/port/ota_crypto.h"
 #include "ota/ota_err.h"
@@ -241,6 +242,20 @@ static bool write_all(int fd, const uint8_t *p, size_t len)
     return true;
 }
 
+static void fetch_text(const out_t *r, const void *ctx)
+{
+    (void)ctx;
+    printf("%s: %llu bytes\n", out_get_str(r, "output"), (unsigned long long)out_get_int(r, "bytes"));
+    printf("sha256: %s\n", out_get_str(r, "sha256"));
+    if (out_get_int(r, "resumed_from") > 0) {
+        printf("resumed at offset %llu (HTTP %d)\n", (unsigned long long)out_get_int(r, "resumed_from"),
+               (int)out_get_int(r, "http_status"));
+    }
+    if (out_get_int(r, "retries") > 0) {
+        printf("automatic resumes: %u\n", (unsigned)out_get_int(r, "retries"));
+    }
+}
+
 static int report_failure(const fetch_args_t *a, int err, const ota_source_info_t *info, uint64_t kept)
 {
     const char *detail = info->error[0] ? info->error : ota_strerror(err);
@@ -249,14 +264,12 @@ static int report_failure(const fetch_args_t *a, int err, const ota_source_info_
         fprintf(stderr, "%llu bytes are in %s; 'ota fetch --resume' continues from there.\n",
                 (unsigned long long)kept, a->out);
     }
-    if (a->json) {
-        cJSON *o = cli_json_error(err, detail);
-        cli_json_add_string(o, "uri", a->uri);
-        cJSON_AddNumberToObject(o, "http_status", info->http_status);
-        cJSON_AddNumberToObject(o, "bytes", (double)kept);
-        cJSON_AddNumberToObject(o, "retries", info->retries);
-        cli_json_print(o);
-    }
+    out_t *o = out_error(err, detail);
+    out_str(o, "uri", a->uri);
+    out_int(o, "http_status", info->http_status);
+    out_int(o, "bytes", (int64_t)kept);
+    out_int(o, "retries", info->retries);
+    out_emit(o, a->json, NULL, NULL); /* the text: the error above */
     return CLI_EXIT_FAIL;
 }
 
@@ -368,32 +381,19 @@ static int fetch(fetch_args_t *a)
     unlink(state_path);
 
     uint8_t digest[OTA_SHA256_LEN];
-    char hex[2 * OTA_SHA256_LEN + 1];
     ota_sha256_final(&sha, digest);
-    cli_hex(digest, sizeof digest, hex);
-    if (a->json) {
-        cJSON *o = cJSON_CreateObject();
-        cli_json_add_string(o, "uri", a->uri);
-        cli_json_add_string(o, "output", a->out);
-        cJSON_AddNumberToObject(o, "bytes", (double)written);
-        cli_json_add_string(o, "sha256", hex);
-        cJSON_AddNumberToObject(o, "http_status", info->http_status);
-        cli_json_add_string(o, "etag", info->etag);
-        cli_json_add_string(o, "last_modified", info->last_modified);
-        cJSON_AddNumberToObject(o, "total_size", (double)info->total_size);
-        cJSON_AddNumberToObject(o, "resumed_from", (double)offset);
-        cJSON_AddNumberToObject(o, "retries", info->retries);
-        cli_json_print(o);
-    } else {
-        printf("%s: %llu bytes\n", a->out, (unsigned long long)written);
-        printf("sha256: %s\n", hex);
-        if (offset > 0) {
-            printf("resumed at offset %llu (HTTP %d)\n", (unsigned long long)offset, info->http_status);
-        }
-        if (info->retries > 0) {
-            printf("automatic resumes: %u\n", info->retries);
-        }
-    }
+    out_t *o = out_object();
+    out_str(o, "uri", a->uri);
+    out_str(o, "output", a->out);
+    out_int(o, "bytes", (int64_t)written);
+    out_hex(o, "sha256", digest, sizeof digest);
+    out_int(o, "http_status", info->http_status);
+    out_str(o, "etag", info->etag);
+    out_str(o, "last_modified", info->last_modified);
+    out_int(o, "total_size", (int64_t)info->total_size);
+    out_int(o, "resumed_from", (int64_t)offset);
+    out_int(o, "retries", info->retries);
+    out_emit(o, a->json, fetch_text, NULL);
     rc = CLI_EXIT_OK;
 
 done:

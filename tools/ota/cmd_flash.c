@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "out.h"
 #include "commands.h"
 #include "flash_presets.h"
 #include "ota/ota_app_image.h"
@@ -140,6 +141,33 @@ static int write_fresh_state(const char *state_path, uint16_t chip_id, bool chip
         return OTA_ERR_BUFFER_TOO_SMALL;
     }
     return cli_write_file(state_path, text, (size_t)n);
+}
+
+/* What the text says and the JSON does not: the bootloader file and chip names. */
+typedef struct {
+    const char *bootloader_path; /* NULL: none written */
+    uint16_t bootloader_chip;
+    const ota_chip_info_t *chip; /* NULL: --chip not given */
+} create_text_ctx_t;
+
+static void create_text(const out_t *r, const void *ctx)
+{
+    const create_text_ctx_t *t = ctx;
+    uint64_t size = (uint64_t)out_get_int(r, "size");
+    bool mib = size % (1024 * 1024) == 0;
+    const char *table = out_get_str(r, "table");
+    printf("Created %s: %llu %s erased flash, partition table at 0x%llx (%u partitions%s) from %s%s\n",
+           out_get_str(r, "device"), (unsigned long long)(mib ? size / (1024 * 1024) : size / 1024),
+           mib ? "MiB" : "KiB", (unsigned long long)out_get_int(r, "table_offset"),
+           (unsigned)out_get_int(r, "partitions"), out_get_bool(r, "md5") ? ", MD5" : "",
+           table ? table : "preset ", table ? "" : out_get_str(r, "preset"));
+    if (t->bootloader_path != NULL) {
+        printf("Bootloader %s (%s) at 0x%x\n", t->bootloader_path, ota_chip_display_name(t->bootloader_chip),
+               (unsigned)out_get_int(r, "bootloader_offset"));
+    } else if (t->chip != NULL) {
+        printf("Chip %s (in %s%s)\n", t->chip->display_name, out_get_str(r, "device"),
+               OTA_DEVICE_STATE_SUFFIX);
+    }
 }
 
 static int cmd_flash_create(int argc, char **argv)
@@ -372,38 +400,20 @@ static int cmd_flash_create(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
 
-    if (a.json) {
-        cJSON *o = cJSON_CreateObject();
-        cli_json_add_string(o, "device", device);
-        cJSON_AddNumberToObject(o, "size", (double)size);
-        cJSON_AddNumberToObject(o, "table_offset", (double)table_offset);
-        cJSON_AddNumberToObject(o, "partitions", (double)table->count);
-        cJSON_AddBoolToObject(o, "md5", md5);
-        cli_json_add_string(o, "chip", chip != NULL ? chip->name : "esp32");
-        if (bootloader_path != NULL) {
-            cJSON_AddNumberToObject(o, "bootloader_offset", bl.offset);
-        }
-        if (table_path != NULL) {
-            cli_json_add_string(o, "table", table_path);
-            cJSON_AddNullToObject(o, "preset");
-        } else {
-            cJSON_AddNullToObject(o, "table");
-            cli_json_add_string(o, "preset", preset->name);
-        }
-        cli_json_print(o);
-    } else {
-        bool mib = size % (1024 * 1024) == 0;
-        printf("Created %s: %llu %s erased flash, partition table at 0x%llx (%zu partitions%s) from %s%s\n",
-               device, (unsigned long long)(mib ? size / (1024 * 1024) : size / 1024), mib ? "MiB" : "KiB",
-               (unsigned long long)table_offset, table->count, md5 ? ", MD5" : "",
-               table_path ? table_path : "preset ", table_path ? "" : preset->name);
-        if (bootloader_path != NULL) {
-            printf("Bootloader %s (%s) at 0x%x\n", bootloader_path, ota_chip_display_name(bl.chip_id),
-                   (unsigned)bl.offset);
-        } else if (chip != NULL) {
-            printf("Chip %s (in %s%s)\n", chip->display_name, device, OTA_DEVICE_STATE_SUFFIX);
-        }
+    out_t *o = out_object();
+    out_str(o, "device", device);
+    out_int(o, "size", (int64_t)size);
+    out_int(o, "table_offset", (int64_t)table_offset);
+    out_int(o, "partitions", (int64_t)table->count);
+    out_bool(o, "md5", md5);
+    out_str(o, "chip", chip != NULL ? chip->name : "esp32");
+    if (bootloader_path != NULL) {
+        out_int(o, "bootloader_offset", bl.offset);
     }
+    out_str(o, "table", table_path);
+    out_str(o, "preset", table_path != NULL ? NULL : preset->name);
+    create_text_ctx_t t = {bootloader_path, bl.chip_id, chip};
+    out_emit(o, a.json, create_text, &t);
     free(table);
     return CLI_EXIT_OK;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "out.h"
 #include "commands.h"
 #include "image_report.h"
 #include "image_secure.h"
@@ -103,6 +104,60 @@ static int read_partition_at(void *arg, uint32_t offset, void *buf, size_t len)
     return ota_partition_read(part, offset, buf, len);
 }
 
+/* What the text shows that the JSON does not: esptool's own wording of the image, read from it. */
+typedef struct {
+    const char *path;
+    const ota_chip_info_t *want_chip; /* --chip, or NULL */
+    bool have_header;
+    const ota_image_info_t *info;
+    ota_partition_t *part; /* --partition, or NULL: a file */
+    const char *sig_text;  /* signature_info_v2's report, collected before */
+    size_t sig_len;
+} info_text_ctx_t;
+
+/* esptool v4.9.1 image_info --version 2, line for line, then the signature report. */
+static void info_text(const out_t *r, const void *ctx)
+{
+    const info_text_ctx_t *t = ctx;
+    const out_t *p = out_get(r, "partition");
+    if (p != NULL) {
+        unsigned size = (unsigned)out_get_int(p, "size");
+        printf("Partition: %s at 0x%x, size 0x%x (%u bytes)\n", out_get_str(p, "label"),
+               (unsigned)out_get_int(p, "offset"), size, size);
+    } else {
+        printf("File size: %llu (bytes)\n", (unsigned long long)out_get_int(r, "file_size"));
+    }
+    /* esptool v4.9.1 cmds.py image_info: without --chip it prints "Detected image type:
+     * CHIP_NAME" and titles with that name; with --chip, args.chip.upper() */
+    char tchip[24] = "";
+    if (t->want_chip != NULL) {
+        for (size_t i = 0; t->want_chip->name[i] != '\0' && i + 1 < sizeof tchip; i++) {
+            char ch = t->want_chip->name[i];
+            tchip[i] = ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch;
+        }
+    } else if (t->have_header) {
+        const char *name = ota_chip_esptool_name(t->info->header.chip_id);
+        snprintf(tchip, sizeof tchip, "%s", name != NULL ? name : "Unknown ID");
+        printf("Detected image type: %s\n", tchip);
+    }
+    if (t->part != NULL) {
+        image_report_text(stdout, t->info, tchip, read_partition_at, t->part);
+    } else {
+        FILE *raw = fopen(t->path, "rb");
+        image_report_text(stdout, t->info, tchip, raw != NULL ? read_file_at : NULL, raw);
+        if (raw != NULL) {
+            fclose(raw);
+        }
+    }
+    if (t->sig_len > 0) {
+        fwrite(t->sig_text, 1, t->sig_len, stdout);
+        if (out_get_bool(r, "valid")) {
+            /* only after a signature report: the rest is esptool's text, line for line */
+            printf("\nImage is valid: %u bytes\n", (unsigned)t->info->image_len);
+        }
+    }
+}
+
 static int cmd_image_info(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -185,8 +240,8 @@ static int cmd_image_info(int argc, char **argv)
         err = ota_image_verify_partition(&part, &cfg, true, &info, &diag);
         if (err == OTA_OK) {
             /* a signature sector after the image in the slot (Secure Boot V2) */
-            sig_json = json ? cJSON_CreateObject() : NULL;
-            sig_text = json ? NULL : open_memstream(&sig_buf, &sig_len);
+            sig_json = out_object();
+            sig_text = open_memstream(&sig_buf, &sig_len);
             err =
                 image_partition_signature_report(&part, part_info->size, info.image_len, sig_text, sig_json);
             if (err != OTA_OK) {
@@ -203,10 +258,10 @@ static int cmd_image_info(int argc, char **argv)
         diag = v.diag;
         if (err == OTA_OK && v.trailing > 0) {
             /* signed image: 0xFF padding + signature sector (esptool calls it valid) */
-            sig_json = json ? cJSON_CreateObject() : NULL;
-            sig_text = json ? NULL : open_memstream(&sig_buf, &sig_len);
-            sig_err = image_signature_report(path, info.image_len, file_size, json ? NULL : sig_text,
-                                             sig_json, sig_why, sizeof sig_why);
+            sig_json = out_object();
+            sig_text = open_memstream(&sig_buf, &sig_len);
+            sig_err = image_signature_report(path, info.image_len, file_size, sig_text, sig_json, sig_why,
+                                             sizeof sig_why);
             if (sig_err == OTA_ERR_IMG_TRAILING_DATA) {
                 err = sig_err;
                 memset(&diag, 0, sizeof diag);
@@ -224,88 +279,39 @@ static int cmd_image_info(int argc, char **argv)
     }
 
     bool have_header = info.header_valid || info.bytes_fed >= OTA_IMAGE_HEADER_SIZE;
+    int rc = CLI_EXIT_FAIL;
     if (want_chip != NULL && have_header && info.header.chip_id != want_chip->id) {
         /* esptool --chip would decode it with the wrong chip's tables (memory map, frequencies) */
         cli_error("%s: the image is for %s (chip id %u), not %s", path,
                   ota_chip_display_name(info.header.chip_id), (unsigned)info.header.chip_id, want_chip->name);
-        if (file != NULL) {
-            ota_flash_file_close(file);
-        }
-        free(table);
-        cJSON_Delete(sig_json);
-        if (sig_text != NULL) {
-            fclose(sig_text);
-        }
-        free(sig_buf);
-        return CLI_EXIT_FAIL;
+        goto done;
     }
-    if (json) {
-        cJSON *o = image_report_json(&info);
-        if (part_info != NULL) {
-            cli_json_add_string(o, "device", path);
-            cJSON *p = cJSON_AddObjectToObject(o, "partition");
-            cli_json_add_string(p, "label", part_info->label);
-            cJSON_AddNumberToObject(p, "offset", part_info->offset);
-            cJSON_AddNumberToObject(p, "size", part_info->size);
-        } else {
-            cli_json_add_string(o, "file", path);
-            cJSON_AddNumberToObject(o, "file_size", (double)file_size);
-        }
-        if (sig_json != NULL && cJSON_GetObjectItem(sig_json, "signature") != NULL) {
-            cJSON_AddItemToObject(o, "signature", cJSON_DetachItemFromObject(sig_json, "signature"));
-        } else {
-            cJSON_AddNullToObject(o, "signature");
-        }
-        cJSON_AddBoolToObject(o, "valid", err == OTA_OK);
-        if (err == OTA_OK) {
-            cJSON_AddNullToObject(o, "error");
-        } else {
-            cJSON_AddItemToObject(o, "error", image_report_error_json(err, &diag));
-        }
-        cli_json_print_pretty(o);
+    out_t *o = image_report_json(&info);
+    if (part_info != NULL) {
+        out_str(o, "device", path);
+        out_t *p = out_obj(o, "partition");
+        out_str(p, "label", part_info->label);
+        out_int(p, "offset", part_info->offset);
+        out_int(p, "size", part_info->size);
     } else {
-        if (part_info != NULL) {
-            printf("Partition: %s at 0x%x, size 0x%x (%u bytes)\n", part_info->label,
-                   (unsigned)part_info->offset, (unsigned)part_info->size, (unsigned)part_info->size);
-        } else {
-            printf("File size: %llu (bytes)\n", (unsigned long long)file_size);
-        }
-        /* esptool v4.9.1 cmds.py image_info: without --chip it prints "Detected image type:
-         * CHIP_NAME" and titles with that name; with --chip, args.chip.upper() */
-        char tchip[24] = "";
-        if (want_chip != NULL) {
-            for (size_t i = 0; want_chip->name[i] != '\0' && i + 1 < sizeof tchip; i++) {
-                char ch = want_chip->name[i];
-                tchip[i] = ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch;
-            }
-        } else if (have_header) {
-            const char *name = ota_chip_esptool_name(info.header.chip_id);
-            snprintf(tchip, sizeof tchip, "%s", name != NULL ? name : "Unknown ID");
-            printf("Detected image type: %s\n", tchip);
-        }
-        FILE *raw = part_info == NULL ? fopen(path, "rb") : NULL;
-        if (part_info != NULL) {
-            image_report_text(stdout, &info, tchip, read_partition_at, &part);
-        } else {
-            image_report_text(stdout, &info, tchip, raw != NULL ? read_file_at : NULL, raw);
-        }
-        if (raw != NULL) {
-            fclose(raw);
-        }
-        if (sig_text != NULL) {
-            fflush(sig_text);
-            fwrite(sig_buf, 1, sig_len, stdout);
-        }
-        if (err == OTA_OK && sig_len > 0) {
-            /* only after a signature report: the rest is esptool's text, line for line */
-            printf("\nImage is valid: %u bytes\n", (unsigned)info.image_len);
-        }
-        fflush(stdout);
-        if (err != OTA_OK) {
-            cli_error("%s: %s: %s", path, ota_strerror(err),
-                      diag.message[0] ? diag.message : ota_err_name(err));
-        }
+        out_str(o, "file", path);
+        out_int(o, "file_size", (int64_t)file_size);
     }
+    out_put(o, "signature", sig_json != NULL ? cJSON_DetachItemFromObject(sig_json, "signature") : NULL);
+    out_bool(o, "valid", err == OTA_OK);
+    out_put(o, "error", err == OTA_OK ? NULL : image_report_error_json(err, &diag));
+    if (sig_text != NULL) {
+        fflush(sig_text);
+    }
+    info_text_ctx_t t = {path,    want_chip, have_header, &info, part_info != NULL ? &part : NULL,
+                         sig_buf, sig_len};
+    out_emit(o, json, info_text, &t);
+    fflush(stdout);
+    if (err != OTA_OK && !json) { /* with --json the error object says it */
+        cli_error("%s: %s: %s", path, ota_strerror(err), diag.message[0] ? diag.message : ota_err_name(err));
+    }
+    rc = err == OTA_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+done:
     if (file != NULL) {
         ota_flash_file_close(file);
     }
@@ -315,7 +321,7 @@ static int cmd_image_info(int argc, char **argv)
         fclose(sig_text);
     }
     free(sig_buf);
-    return err == OTA_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    return rc;
 }
 
 /* --- image make -------------------------------------------------------------------------------- */
@@ -369,6 +375,15 @@ static bool parse_rev(const char *text, uint16_t *out)
 static int write_file_chunk(void *ctx, const void *data, size_t len)
 {
     return fwrite(data, 1, len, (FILE *)ctx) == len ? OTA_OK : OTA_ERR_IO;
+}
+
+static void make_text(const out_t *r, const void *ctx)
+{
+    (void)ctx;
+    printf("Wrote %s: %u bytes, %s app '%s' version %s, secure_version %u, %u segments\n",
+           out_get_str(r, "file"), (unsigned)out_get_int(r, "size"), out_get_str(r, "chip"),
+           out_get_str(r, "project_name"), out_get_str(r, "version"),
+           (unsigned)out_get_int(r, "secure_version"), (unsigned)out_count(out_get(r, "segments")));
 }
 
 static int cmd_image_make(int argc, char **argv)
@@ -509,29 +524,22 @@ static int cmd_image_make(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     const char *chip = ota_chip_display_name(cfg.chip_id);
-    if (a.json) {
-        cJSON *o = cJSON_CreateObject();
-        cli_json_add_string(o, "file", out_path);
-        cJSON_AddNumberToObject(o, "size", plan.image_size);
-        cli_json_add_string(o, "chip", chip);
-        cli_json_add_string(o, "project_name", cfg.project_name);
-        cli_json_add_string(o, "version", cfg.version);
-        cJSON_AddNumberToObject(o, "secure_version", cfg.secure_version);
-        cJSON_AddNumberToObject(o, "entry_addr", plan.entry_addr);
-        cJSON *segs = cJSON_AddArrayToObject(o, "segments");
-        for (unsigned i = 0; i < plan.segment_count; i++) {
-            cJSON *s = cJSON_CreateObject();
-            cJSON_AddNumberToObject(s, "length", plan.segments[i].data_len);
-            cJSON_AddNumberToObject(s, "load_addr", plan.segments[i].load_addr);
-            cJSON_AddNumberToObject(s, "file_offset", plan.segments[i].header_offset);
-            cJSON_AddItemToArray(segs, s);
-        }
-        cli_json_print_pretty(o);
-    } else {
-        printf("Wrote %s: %u bytes, %s app '%s' version %s, secure_version %u, %u segments\n", out_path,
-               (unsigned)plan.image_size, chip, cfg.project_name, cfg.version, (unsigned)cfg.secure_version,
-               (unsigned)plan.segment_count);
+    out_t *o = out_object();
+    out_str(o, "file", out_path);
+    out_int(o, "size", plan.image_size);
+    out_str(o, "chip", chip);
+    out_str(o, "project_name", cfg.project_name);
+    out_str(o, "version", cfg.version);
+    out_int(o, "secure_version", cfg.secure_version);
+    out_int(o, "entry_addr", plan.entry_addr);
+    out_t *segs = out_arr(o, "segments");
+    for (unsigned i = 0; i < plan.segment_count; i++) {
+        out_t *seg = out_obj(segs, NULL);
+        out_int(seg, "length", plan.segments[i].data_len);
+        out_int(seg, "load_addr", plan.segments[i].load_addr);
+        out_int(seg, "file_offset", plan.segments[i].header_offset);
     }
+    out_emit(o, a.json, make_text, NULL);
     return CLI_EXIT_OK;
 }
 

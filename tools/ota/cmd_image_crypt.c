@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "out.h"
 #include "image_secure.h"
 #include "ota/port/ota_crypto.h"
 #include "port/posix/ota_crypto_keys.h"
@@ -37,19 +38,23 @@ static const char *scheme_name(int scheme)
     return scheme == OTA_ENC_SCHEME_RSA3072 ? "rsa3072" : "ecies-p256";
 }
 
+/* The text of encrypt and decrypt; @p ctx: "Encrypted" or "Decrypted". */
+static void result_text(const out_t *r, const void *ctx)
+{
+    printf("%s %llu bytes (%s) from %s to %s\n", (const char *)ctx,
+           (unsigned long long)out_get_int(r, "image_len"), out_get_str(r, "scheme"), out_get_str(r, "input"),
+           out_get_str(r, "output"));
+}
+
 static void print_result(bool json, const char *op, const char *in, const char *out, int scheme,
                          size_t image_len)
 {
-    if (json) {
-        cJSON *o = cJSON_CreateObject();
-        cli_json_add_string(o, "input", in);
-        cli_json_add_string(o, "output", out);
-        cli_json_add_string(o, "scheme", scheme_name(scheme));
-        cJSON_AddNumberToObject(o, "image_len", (double)image_len);
-        cli_json_print_pretty(o);
-    } else {
-        printf("%s %zu bytes (%s) from %s to %s\n", op, image_len, scheme_name(scheme), in, out);
-    }
+    out_t *o = out_object();
+    out_str(o, "input", in);
+    out_str(o, "output", out);
+    out_str(o, "scheme", scheme_name(scheme));
+    out_int(o, "image_len", (int64_t)image_len);
+    out_emit(o, json, result_text, op);
 }
 
 /* --- encrypt ---------------------------------------------------------------------------------- */
@@ -258,13 +263,11 @@ int cmd_image_decrypt(int argc, char **argv)
     int rc = CLI_EXIT_FAIL;
     if (err != OTA_OK) {
         cli_error("%s: %s", in, ota_strerror(err));
-        if (args.json) {
-            cJSON *o = cJSON_CreateObject();
-            cli_json_add_string(o, "input", in);
-            cli_json_add_string(o, "scheme", scheme_name(scheme));
-            cli_json_add_error(o, err);
-            cli_json_print_pretty(o);
-        }
+        out_t *o = out_object();
+        out_str(o, "input", in);
+        out_str(o, "scheme", scheme_name(scheme));
+        out_err(o, "error", err);
+        out_emit(o, args.json, NULL, NULL); /* the text: the error above */
     } else if (cli_write_file(out, plain, produced) == OTA_OK) {
         print_result(args.json, "Decrypted", in, out, scheme, produced);
         rc = CLI_EXIT_OK;

@@ -5,6 +5,8 @@
 
 #include "cli.h"
 #include "image_secure.h"
+#include "out.h"
+#include "sig_cli.h"
 #include "ota/port/ota_crypto.h"
 #include "port/posix/ota_crypto_keys.h"
 #include "ota/ota_err.h"
@@ -16,30 +18,6 @@ static void digest_hex_spaced(const uint8_t d[32], char out[97])
     for (int i = 0; i < 32; i++) {
         snprintf(out + 3 * i, 4, i == 31 ? "%02x" : "%02x ", d[i]);
     }
-}
-
-/* Signature digests of data[0..len). */
-static void data_digests(const uint8_t *data, size_t len, uint8_t d256[32], uint8_t d384[48])
-{
-    ota_sha256(data, len, d256);
-    ota_sha384(data, len, d384);
-}
-
-static cJSON *blocks_json(const ota_sig_report_t *rep)
-{
-    cJSON *arr = cJSON_CreateArray();
-    for (unsigned i = 0; i < rep->blocks; i++) {
-        cJSON *b = cJSON_CreateObject();
-        char hex[65];
-        cJSON_AddNumberToObject(b, "index", i);
-        cli_json_add_string(b, "scheme", ota_sig_scheme_name(rep->block[i].scheme));
-        cli_hex(rep->key_digest[i], 32, hex);
-        cli_json_add_string(b, "key_digest", hex);
-        cJSON_AddBoolToObject(b, "valid", rep->result[i] == OTA_OK);
-        cli_json_add_error(b, rep->result[i]);
-        cJSON_AddItemToArray(arr, b);
-    }
-    return arr;
 }
 
 /* signature_info_v2's lines for the parsed blocks. */
@@ -60,6 +38,23 @@ static void blocks_text(FILE *out, const ota_sig_report_t *rep)
     if (rep->blocks < OTA_SIG_MAX_BLOCKS) {
         fprintf(out, "Signature block %u absent/invalid. Skipping checking next blocks.\n", rep->blocks);
     }
+}
+
+/* The verdict of a signature sector at @p sector (@p err: ota_sig_verify_sector's), and its
+ * report: signature_info_v2's text, or "signature" in @p json. */
+static int report_sector(FILE *text, cJSON *json, uint64_t sector, int err, const ota_sig_report_t *rep)
+{
+    if (text != NULL) {
+        fprintf(text, "\nSecure Boot V2 signature (sector at 0x%llx)\n", (unsigned long long)sector);
+        fprintf(text, "=============================================\n");
+        blocks_text(text, rep);
+    }
+    if (json != NULL) {
+        out_t *s = out_obj(json, "signature");
+        out_int(s, "sector_offset", (int64_t)sector);
+        out_put(s, "blocks", sig_blocks_result(rep));
+    }
+    return sig_verdict(err, rep);
 }
 
 int image_signature_report(const char *path, uint64_t image_len, uint64_t file_size, FILE *text, cJSON *json,
@@ -104,27 +99,13 @@ int image_signature_report(const char *path, uint64_t image_len, uint64_t file_s
     }
     ota_sig_report_t *rep = calloc(1, sizeof *rep);
     if (err == OTA_OK && rep != NULL) {
-        uint8_t d256[32], d384[48];
-        data_digests(data, (size_t)sector, d256, d384);
-        err = ota_sig_verify_sector(data + sector, d256, d384, NULL, rep);
+        err = sig_check(data, (size_t)sector, NULL, rep);
         if (rep->blocks == 0) {
             snprintf(why, why_len, "%llu bytes after the image are no signature sector: %s",
                      (unsigned long long)(file_size - image_len), ota_strerror(err));
             err = OTA_ERR_IMG_TRAILING_DATA;
         } else {
-            for (unsigned i = 0; i < rep->blocks && err == OTA_OK; i++) {
-                err = rep->result[i];
-            }
-            if (text != NULL) {
-                fprintf(text, "\nSecure Boot V2 signature (sector at 0x%llx)\n", (unsigned long long)sector);
-                fprintf(text, "=============================================\n");
-                blocks_text(text, rep);
-            }
-            if (json != NULL) {
-                cJSON *s = cJSON_AddObjectToObject(json, "signature");
-                cJSON_AddNumberToObject(s, "sector_offset", (double)sector);
-                cJSON_AddItemToObject(s, "blocks", blocks_json(rep));
-            }
+            err = report_sector(text, json, sector, err, rep);
             if (err != OTA_OK) {
                 snprintf(why, why_len, "signature block does not verify");
             }
@@ -170,20 +151,7 @@ int image_partition_signature_report(const ota_partition_t *part, uint32_t part_
         ota_sha256_final(&s256, d256);
         ota_sha384_final(&s384, d384);
         if (err == OTA_OK) {
-            err = ota_sig_verify_sector(sec, d256, d384, NULL, rep);
-            for (unsigned i = 0; i < rep->blocks && err == OTA_OK; i++) {
-                err = rep->result[i];
-            }
-            if (text != NULL) {
-                fprintf(text, "\nSecure Boot V2 signature (sector at 0x%llx)\n", (unsigned long long)sector);
-                fprintf(text, "=============================================\n");
-                blocks_text(text, rep);
-            }
-            if (json != NULL) {
-                cJSON *s = cJSON_AddObjectToObject(json, "signature");
-                cJSON_AddNumberToObject(s, "sector_offset", (double)sector);
-                cJSON_AddItemToObject(s, "blocks", blocks_json(rep));
-            }
+            err = report_sector(text, json, sector, ota_sig_verify_sector(sec, d256, d384, NULL, rep), rep);
         }
     } else if (err == OTA_ERR_SIG_UNSIGNED) {
         err = OTA_OK;
@@ -215,52 +183,42 @@ static void sign_usage(FILE *out)
                  "Exit status: 0 signed, 1 failure (key, I/O, too many blocks), 2 usage error.\n");
 }
 
+/* espsecure sign_data's lines: the padding, then one line per key; @p ctx: the command's arguments. */
+static void sign_text(const out_t *r, const void *ctx)
+{
+    const sig_sign_args_t *sa = ctx;
+    unsigned long long padded = (unsigned long long)out_get_int(r, "signed_len");
+    if (out_get_int(r, "padding") > 0) {
+        printf("Padding data contents by %llu bytes so signature sector aligns at 4096 boundary\n",
+               (unsigned long long)out_get_int(r, "padding"));
+    }
+    for (unsigned i = 0; i < sa->nkeys; i++) {
+        printf("Signed %llu bytes of data from %s with key %s.\n", padded, out_get_str(r, "input"),
+               sa->keys[i]);
+    }
+}
+
 int cmd_image_sign(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"keyfile", required_argument, NULL, 'k'},
-        {"append-signatures", no_argument, NULL, 'a'},
-        CLI_OPTION_JSON,
-        CLI_OPTION_HELP,
-        CLI_OPTIONS_END,
-    };
-    cli_args_t args = {.command = "image sign", .usage = sign_usage};
-    const char *keys[OTA_SIG_MAX_BLOCKS + 1];
-    unsigned nkeys = 0;
-    bool append = false;
-    int c;
-    while ((c = cli_getopt(&args, argc, argv, ":k:ah", opts)) != -1) {
-        switch (c) {
-        case 'k':
-            if (nkeys == OTA_SIG_MAX_BLOCKS) {
-                return cli_usage_error("image sign", "at most %u keys", OTA_SIG_MAX_BLOCKS);
-            }
-            keys[nkeys++] = optarg;
-            break;
-        case 'a': append = true; break;
-        }
+    sig_sign_args_t sa = {.args = {.command = "image sign", .usage = sign_usage}, .allow_append = true};
+    int rc;
+    if (!sig_sign_args(&sa, argc, argv, &rc)) {
+        return rc;
     }
-    if (!args.done && nkeys == 0) {
-        return cli_usage_error("image sign", "missing --keyfile");
-    }
-    if (!cli_operands(&args, argc, 2, 2, "missing IN or OUT")) {
-        return args.status;
-    }
-    const char *in = argv[optind], *out = argv[optind + 1];
-    uint8_t *data = NULL;
-    size_t len = 0;
-    if (cli_read_file(in, &data, &len) != OTA_OK) {
-        return CLI_EXIT_FAIL;
-    }
-    uint8_t sector[OTA_SIG_SECTOR_SIZE];
-    memset(sector, 0xFF, sizeof sector);
+    const bool append = sa.append, json = sa.args.json;
+    const char *in = sa.in, *out = sa.out;
+    const char *const *keys = sa.keys;
+    const unsigned nkeys = sa.nkeys;
+    uint8_t *data = sa.data;
+    size_t len = sa.len;
+    size_t off = len;
     unsigned nblocks = 0;
     if (append) {
-        uint64_t off = ota_sig_sector_offset_for_data(len);
+        uint64_t at = ota_sig_sector_offset_for_data(len);
         ota_sig_block_t *existing = malloc(OTA_SIG_MAX_BLOCKS * sizeof *existing);
         int perr = OTA_OK;
-        int n = existing && off != UINT64_MAX && len % OTA_SIG_SECTOR_SIZE == 0
-                    ? ota_sig_sector_parse(data + off, existing, &perr)
+        int n = existing && at != UINT64_MAX && len % OTA_SIG_SECTOR_SIZE == 0
+                    ? ota_sig_sector_parse(data + at, existing, &perr)
                     : 0;
         free(existing);
         if (n == 0) {
@@ -268,9 +226,8 @@ int cmd_image_sign(int argc, char **argv)
             free(data);
             return CLI_EXIT_FAIL;
         }
-        memcpy(sector, data + off, (size_t)n * OTA_SIG_BLOCK_SIZE);
         nblocks = (unsigned)n;
-        len = (size_t)off;
+        off = (size_t)at;
     }
     if (nblocks + nkeys > OTA_SIG_MAX_BLOCKS) {
         cli_error("%s holds %u signature blocks already; %u more exceed the %u a sector holds", in, nblocks,
@@ -278,78 +235,36 @@ int cmd_image_sign(int argc, char **argv)
         free(data);
         return CLI_EXIT_FAIL;
     }
-    size_t padded = (size_t)ota_sig_sector_offset_for_image(len);
+    /* the signed data, padded with 0xFF to a sector; then the sector: the blocks kept, 0xFF after */
+    size_t padded = (size_t)ota_sig_sector_offset_for_image(off);
+    uint8_t sector[OTA_SIG_SECTOR_SIZE];
+    memset(sector, 0xFF, sizeof sector);
+    memcpy(sector, data + off, (size_t)nblocks * OTA_SIG_BLOCK_SIZE);
     uint8_t *img = realloc(data, padded + OTA_SIG_SECTOR_SIZE);
-    if (img == NULL) {
-        free(data);
+    ota_sig_report_t *rep = img != NULL ? calloc(1, sizeof *rep) : NULL;
+    if (rep == NULL) {
+        free(img != NULL ? img : data);
         cli_error("out of memory");
         return CLI_EXIT_FAIL;
     }
-    if (padded > len && !args.json) {
-        printf("Padding data contents by %zu bytes so signature sector aligns at 4096 boundary\n",
-               padded - len);
+    memset(img + off, 0xFF, padded - off);
+    memcpy(img + padded, sector, sizeof sector);
+    int err = sig_sign(img, padded, nblocks, keys, nkeys, rep);
+    if (err == OTA_OK && cli_write_file(out, img, padded + OTA_SIG_SECTOR_SIZE) != OTA_OK) {
+        err = OTA_ERR_IO;
     }
-    memset(img + len, 0xFF, padded - len);
-    uint8_t d256[32], d384[48];
-    data_digests(img, padded, d256, d384);
-    int rc = CLI_EXIT_OK;
-    cJSON *doc = args.json ? cJSON_CreateObject() : NULL;
-    for (unsigned i = 0; i < nkeys && rc == CLI_EXIT_OK; i++) {
-        ota_key_t *key = NULL;
-        ota_sig_block_t *b = calloc(1, sizeof *b);
-        int err = b != NULL ? cli_load_key(keys[i], &key) : OTA_ERR_NO_MEM;
-        if (err == OTA_OK && !ota_key_is_private(key)) {
-            cli_error("%s: a public key cannot sign", keys[i]);
-            err = OTA_ERR_INVALID_ARG;
-        }
-        if (err == OTA_OK) {
-            err = ota_key_to_block(key, b);
-        }
-        if (err == OTA_OK) {
-            memcpy(b->digest, b->scheme == OTA_SIG_SCHEME_ECDSA_P384 ? d384 : d256, b->digest_len);
-            err = ota_key_sign_block(key, b);
-        }
-        if (err == OTA_OK) {
-            err = ota_sig_block_serialise(b, sector + (nblocks + i) * OTA_SIG_BLOCK_SIZE);
-        }
-        if (err == OTA_OK && !args.json) {
-            printf("Signed %zu bytes of data from %s with key %s.\n", padded, in, keys[i]);
-        } else if (err != OTA_OK) {
-            if (err != OTA_ERR_IO && err != OTA_ERR_INVALID_ARG) {
-                cli_error("%s: cannot sign: %s", keys[i], ota_strerror(err));
-            }
-            rc = CLI_EXIT_FAIL;
-        }
-        ota_key_free(key);
-        free(b);
+    if (err == OTA_OK) {
+        out_t *o = out_object();
+        out_str(o, "input", in);
+        out_str(o, "output", out);
+        out_int(o, "signed_len", (int64_t)padded);
+        out_int(o, "padding", (int64_t)(padded - off));
+        out_put(o, "blocks", sig_blocks_result(rep));
+        out_emit(o, json, sign_text, &sa);
     }
-    if (rc == CLI_EXIT_OK) {
-        /* check what we wrote the way a device will */
-        ota_sig_report_t *rep = calloc(1, sizeof *rep);
-        int err = rep != NULL ? ota_sig_verify_sector(sector, d256, d384, NULL, rep) : OTA_ERR_NO_MEM;
-        for (unsigned i = 0; rep != NULL && i < rep->blocks && err == OTA_OK; i++) {
-            err = rep->result[i];
-        }
-        memcpy(img + padded, sector, sizeof sector);
-        if (err != OTA_OK) {
-            cli_error("the signature just made does not verify: %s", ota_strerror(err));
-            rc = CLI_EXIT_FAIL;
-        } else if (cli_write_file(out, img, padded + OTA_SIG_SECTOR_SIZE) != OTA_OK) {
-            rc = CLI_EXIT_FAIL;
-        } else if (doc != NULL) {
-            cli_json_add_string(doc, "input", in);
-            cli_json_add_string(doc, "output", out);
-            cJSON_AddNumberToObject(doc, "signed_len", (double)padded);
-            cJSON_AddNumberToObject(doc, "padding", (double)(padded - len));
-            cJSON_AddItemToObject(doc, "blocks", blocks_json(rep));
-            cli_json_print_pretty(doc);
-            doc = NULL;
-        }
-        free(rep);
-    }
-    cJSON_Delete(doc);
+    free(rep);
     free(img);
-    return rc;
+    return err == OTA_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
 /* --- image verify-signature ------------------------------------------------------------------ */
@@ -370,6 +285,17 @@ static void verify_usage(FILE *out)
                  "  -h, --help          show this help\n"
                  "\n"
                  "Exit status: 0 verified, 1 not verified (the error names why), 2 usage error.\n");
+}
+
+/* espsecure verify_signature's words for a signature that verified (a failure: the error only). */
+static void verify_text(const out_t *r, const void *ctx)
+{
+    const ota_sig_report_t *rep = ctx;
+    if (out_get_bool(r, "verified")) {
+        printf("Verifying %llu bytes of data\n", (unsigned long long)out_get_int(r, "signed_len"));
+        printf("Signature block %d verification successful using the supplied key (%s).\n", rep->verified,
+               ota_sig_scheme_family(rep->block[rep->verified].scheme));
+    }
 }
 
 int cmd_image_verify_signature(int argc, char **argv)
@@ -432,34 +358,20 @@ int cmd_image_verify_signature(int argc, char **argv)
     } else if (off == UINT64_MAX) {
         err = OTA_ERR_SIG_UNSIGNED;
     } else {
-        uint8_t d256[32], d384[48];
-        data_digests(data, (size_t)off, d256, d384);
-        err = ota_sig_verify_sector(data + off, d256, d384, &trust, rep);
+        err = sig_check(data, (size_t)off, &trust, rep);
     }
     if (err == OTA_ERR_SIG_NO_TRUSTED_KEY) {
         err = OTA_ERR_KEY_MISMATCH;
     }
-    char hex[65];
-    cli_hex(trust.digest[0], 32, hex);
-    if (args.json) {
-        cJSON *o = cJSON_CreateObject();
-        cli_json_add_string(o, "file", path);
-        cJSON_AddNumberToObject(o, "signed_len", off == UINT64_MAX ? 0 : (double)off);
-        cli_json_add_string(o, "key_digest", hex);
-        cJSON_AddBoolToObject(o, "verified", err == OTA_OK);
-        if (rep->verified >= 0) {
-            cJSON_AddNumberToObject(o, "block", rep->verified);
-        } else {
-            cJSON_AddNullToObject(o, "block");
-        }
-        cJSON_AddItemToObject(o, "blocks", blocks_json(rep));
-        cli_json_add_error(o, err);
-        cli_json_print_pretty(o);
-    } else if (err == OTA_OK) {
-        printf("Verifying %llu bytes of data\n", (unsigned long long)off);
-        printf("Signature block %d verification successful using the supplied key (%s).\n", rep->verified,
-               ota_sig_scheme_family(rep->block[rep->verified].scheme));
-    }
+    out_t *o = out_object();
+    out_str(o, "file", path);
+    out_int(o, "signed_len", off == UINT64_MAX ? 0 : (int64_t)off);
+    out_hex(o, "key_digest", trust.digest[0], 32);
+    out_bool(o, "verified", err == OTA_OK);
+    rep->verified >= 0 ? out_int(o, "block", rep->verified) : out_null(o, "block");
+    out_put(o, "blocks", sig_blocks_result(rep));
+    out_err(o, "error", err);
+    out_emit(o, args.json, verify_text, rep);
     if (err != OTA_OK) {
         cli_error("%s: %s", path, ota_strerror(err));
     }

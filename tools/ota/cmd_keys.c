@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "out.h"
 #include "commands.h"
 #include "port/posix/ota_crypto_keys.h"
 #include "ota/ota_err.h"
@@ -19,27 +20,49 @@
  * script knows which failed; never the key's bytes. @p keyfile NULL: no input key (generate). */
 static int keys_failure(bool json, int err, const char *keyfile, const char *out_name, const char *out)
 {
-    if (json) {
-        cJSON *o = cli_json_error(err, NULL);
-        if (keyfile != NULL) {
-            cli_json_add_string(o, "keyfile", keyfile);
-        }
-        cli_json_add_string(o, out_name, out);
-        cli_json_print(o);
+    out_t *o = out_error(err, NULL);
+    if (keyfile != NULL) {
+        out_str(o, "keyfile", keyfile);
     }
+    out_str(o, out_name, out);
+    out_emit(o, json, NULL, NULL);
     return CLI_EXIT_FAIL;
 }
 
-/* --json of digest and extract-public: which key, where the result went, and its digest. */
-static void print_key_json(const char *keyfile, const char *output, ota_sig_scheme_t scheme,
-                           const char *digest_hex)
+/* The result of generate (@p keyfile NULL: "file" is the key written), digest and extract-public
+ * (which key, where the result went): the key's scheme and public key digest, never its bytes. */
+static void emit_key(bool json, const char *keyfile, const char *output, ota_sig_scheme_t scheme,
+                     const uint8_t digest[32], out_text_fn text)
 {
-    cJSON *o = cJSON_CreateObject();
-    cli_json_add_string(o, "keyfile", keyfile);
-    cli_json_add_string(o, "output", output);
-    cli_json_add_string(o, "scheme", ota_sig_scheme_name(scheme));
-    cli_json_add_string(o, "key_digest", digest_hex);
-    cli_json_print_pretty(o);
+    out_t *o = out_object();
+    out_str(o, keyfile != NULL ? "keyfile" : "file", keyfile != NULL ? keyfile : output);
+    if (keyfile != NULL) {
+        out_str(o, "output", output);
+    }
+    out_str(o, "scheme", ota_sig_scheme_name(scheme));
+    out_hex(o, "key_digest", digest, 32);
+    out_emit(o, json, text, NULL);
+}
+
+static void generate_text(const out_t *r, const void *ctx)
+{
+    (void)ctx;
+    printf("%s signing key written to %s (mode 0600)\nPublic key digest: %s\n", out_get_str(r, "scheme"),
+           out_get_str(r, "file"), out_get_str(r, "key_digest"));
+}
+
+static void digest_text(const out_t *r, const void *ctx)
+{
+    (void)ctx;
+    printf("Public key digest of %s (%s) written to %s: %s\n", out_get_str(r, "keyfile"),
+           out_get_str(r, "scheme"), out_get_str(r, "output"), out_get_str(r, "key_digest"));
+}
+
+static void extract_text(const out_t *r, const void *ctx)
+{
+    (void)ctx;
+    printf("%s public key from %s written to %s\n", out_get_str(r, "scheme"), out_get_str(r, "keyfile"),
+           out_get_str(r, "output"));
 }
 
 /* Write a private key file readable by its owner only, whatever the umask, without ever
@@ -143,18 +166,7 @@ static int keys_generate(int argc, char **argv)
     if (err != OTA_OK) {
         return keys_failure(a.json, err, NULL, "file", out);
     }
-    char hex[65];
-    cli_hex(digest, 32, hex);
-    if (a.json) {
-        cJSON *o = cJSON_CreateObject();
-        cli_json_add_string(o, "file", out);
-        cli_json_add_string(o, "scheme", ota_sig_scheme_name(scheme));
-        cli_json_add_string(o, "key_digest", hex);
-        cli_json_print_pretty(o);
-    } else {
-        printf("%s signing key written to %s (mode 0600)\nPublic key digest: %s\n",
-               ota_sig_scheme_name(scheme), out, hex);
-    }
+    emit_key(a.json, NULL, out, scheme, digest, generate_text);
     return CLI_EXIT_OK;
 }
 
@@ -199,14 +211,7 @@ static int keys_digest(int argc, char **argv)
     if (err != OTA_OK) {
         return keys_failure(a.json, err, argv[optind], "output", argv[optind + 1]);
     }
-    char hex[65];
-    cli_hex(digest, 32, hex);
-    if (a.json) {
-        print_key_json(argv[optind], argv[optind + 1], scheme, hex);
-    } else {
-        printf("Public key digest of %s (%s) written to %s: %s\n", argv[optind], ota_sig_scheme_name(scheme),
-               argv[optind + 1], hex);
-    }
+    emit_key(a.json, argv[optind], argv[optind + 1], scheme, digest, digest_text);
     return CLI_EXIT_OK;
 }
 
@@ -257,14 +262,7 @@ static int keys_extract_public(int argc, char **argv)
     if (err != OTA_OK) {
         return keys_failure(a.json, err, argv[optind], "output", argv[optind + 1]);
     }
-    if (a.json) {
-        char hex[65];
-        cli_hex(digest, 32, hex);
-        print_key_json(argv[optind], argv[optind + 1], scheme, hex);
-        return CLI_EXIT_OK;
-    }
-    printf("%s public key from %s written to %s\n", ota_sig_scheme_name(scheme), argv[optind],
-           argv[optind + 1]);
+    emit_key(a.json, argv[optind], argv[optind + 1], scheme, digest, extract_text);
     return CLI_EXIT_OK;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "out.h"
 #include "commands.h"
 #include "ota/sim/ota_device_file.h"
 #include "ota/ota_err.h"
@@ -33,34 +34,72 @@ static void list_usage(FILE *out)
                  "Exit status: 0 listed, 1 failed (DEVICE.bin unreadable, no valid table), 2 usage error.\n");
 }
 
-static void type_text(const ota_partition_info_t *p, char type[8], char subtype[8], const char **tname,
-                      const char **sname)
+static out_t *table_result(const ota_partition_table_t *t)
 {
-    *tname = ota_partition_type_name(p->type);
-    *sname = ota_partition_subtype_name(p->type, p->subtype);
-    snprintf(type, 8, "%u", p->type);
-    snprintf(subtype, 8, "%u", p->subtype);
+    out_t *arr = out_array();
+    for (size_t i = 0; i < t->count; i++) {
+        const ota_partition_info_t *p = &t->entries[i];
+        out_t *o = out_obj(arr, NULL);
+        out_str(o, "label", p->label);
+        out_int(o, "type", p->type);
+        out_str(o, "type_name", ota_partition_type_name(p->type));
+        out_int(o, "subtype", p->subtype);
+        out_str(o, "subtype_name", ota_partition_subtype_name(p->type, p->subtype));
+        out_int(o, "offset", p->offset);
+        out_int(o, "size", p->size);
+        out_t *flags = out_arr(o, "flags");
+        if (p->flags & OTA_PART_FLAG_ENCRYPTED) {
+            out_str(flags, NULL, "encrypted");
+        }
+        if (p->flags & OTA_PART_FLAG_READONLY) {
+            out_str(flags, NULL, "readonly");
+        }
+        out_bool(o, "encrypted", (p->flags & OTA_PART_FLAG_ENCRYPTED) != 0);
+        out_bool(o, "readonly", (p->flags & OTA_PART_FLAG_READONLY) != 0);
+    }
+    return arr;
 }
 
-static void print_human(const ota_partition_table_t *t, uint32_t table_offset, bool table_file)
+/* What the text says and the JSON does not: where the table is, its MD5 entry; the CSV form. */
+typedef struct {
+    const ota_partition_table_t *table;
+    uint32_t table_offset;
+    bool table_file;
+    bool csv;
+} list_text_ctx_t;
+
+/* The table as text: a column per field, widths from the longest cell, as gen_esp32part shows it. */
+static void list_text(const out_t *r, const void *ctx)
 {
+    const list_text_ctx_t *t = ctx;
+    if (t->csv) {
+        char text[OTA_PARTITION_MAX_ENTRIES * 96 + 128];
+        int n = ota_partition_table_to_csv(t->table, text, sizeof text);
+        if (n > 0 && (size_t)n < sizeof text) {
+            fputs(text, stdout);
+        }
+        return;
+    }
     static const char *const head[6] = {"Label", "Type", "SubType", "Offset", "Size", "Flags"};
     char cells[OTA_PARTITION_MAX_ENTRIES][6][24];
     size_t width[6];
+    size_t count = out_count(r);
     for (int c = 0; c < 6; c++) {
         width[c] = strlen(head[c]);
     }
-    for (size_t i = 0; i < t->count; i++) {
-        const ota_partition_info_t *p = &t->entries[i];
-        char type[8], subtype[8];
-        const char *tname, *sname;
-        type_text(p, type, subtype, &tname, &sname);
-        snprintf(cells[i][0], sizeof cells[i][0], "%s", p->label);
-        snprintf(cells[i][1], sizeof cells[i][1], "%s", tname ? tname : type);
-        snprintf(cells[i][2], sizeof cells[i][2], "%s", sname ? sname : subtype);
-        snprintf(cells[i][3], sizeof cells[i][3], "0x%x", (unsigned)p->offset);
-        ota_partition_format_size(p->size, cells[i][4], sizeof cells[i][4]);
-        ota_partition_format_flags(p->flags, cells[i][5], sizeof cells[i][5]);
+    for (size_t i = 0; i < count; i++) {
+        const out_t *p = out_at(r, i);
+        const char *tname = out_get_str(p, "type_name"), *sname = out_get_str(p, "subtype_name");
+        uint8_t flags = (out_get_bool(p, "encrypted") ? OTA_PART_FLAG_ENCRYPTED : 0) |
+                        (out_get_bool(p, "readonly") ? OTA_PART_FLAG_READONLY : 0);
+        snprintf(cells[i][0], sizeof cells[i][0], "%s", out_get_str(p, "label"));
+        tname ? snprintf(cells[i][1], sizeof cells[i][1], "%s", tname)
+              : snprintf(cells[i][1], sizeof cells[i][1], "%u", (unsigned)out_get_int(p, "type"));
+        sname ? snprintf(cells[i][2], sizeof cells[i][2], "%s", sname)
+              : snprintf(cells[i][2], sizeof cells[i][2], "%u", (unsigned)out_get_int(p, "subtype"));
+        snprintf(cells[i][3], sizeof cells[i][3], "0x%x", (unsigned)out_get_int(p, "offset"));
+        ota_partition_format_size((uint32_t)out_get_int(p, "size"), cells[i][4], sizeof cells[i][4]);
+        ota_partition_format_flags(flags, cells[i][5], sizeof cells[i][5]);
         for (int c = 0; c < 6; c++) {
             size_t n = strlen(cells[i][c]);
             width[c] = n > width[c] ? n : width[c];
@@ -70,7 +109,7 @@ static void print_human(const ota_partition_table_t *t, uint32_t table_offset, b
         printf("%-*s  ", (int)width[c], head[c]);
     }
     printf("%s\n", head[5]);
-    for (size_t i = 0; i < t->count; i++) {
+    for (size_t i = 0; i < count; i++) {
         /* Flags last and unpadded, so no line ends in blanks. */
         for (int c = 0; c < 4; c++) {
             printf("%-*s  ", (int)width[c], cells[i][c]);
@@ -81,42 +120,12 @@ static void print_human(const ota_partition_table_t *t, uint32_t table_offset, b
             printf("%-*s  %s\n", (int)width[4], cells[i][4], cells[i][5]);
         }
     }
-    if (table_file) {
-        printf("%zu partitions, binary table %s\n", t->count,
-               t->has_md5 ? "(MD5 entry checked)" : "(no MD5 entry)");
+    const char *md5 = t->table->has_md5 ? "(MD5 entry checked)" : "(no MD5 entry)";
+    if (t->table_file) {
+        printf("%zu partitions, binary table %s\n", count, md5);
     } else {
-        printf("%zu partitions, table at 0x%x %s\n", t->count, (unsigned)table_offset,
-               t->has_md5 ? "(MD5 entry checked)" : "(no MD5 entry)");
+        printf("%zu partitions, table at 0x%x %s\n", count, (unsigned)t->table_offset, md5);
     }
-}
-
-static cJSON *table_json(const ota_partition_table_t *t)
-{
-    cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; i < t->count; i++) {
-        const ota_partition_info_t *p = &t->entries[i];
-        cJSON *o = cJSON_CreateObject();
-        const char *tname = ota_partition_type_name(p->type);
-        const char *sname = ota_partition_subtype_name(p->type, p->subtype);
-        cli_json_add_string(o, "label", p->label);
-        cJSON_AddNumberToObject(o, "type", p->type);
-        cJSON_AddItemToObject(o, "type_name", tname ? cJSON_CreateString(tname) : cJSON_CreateNull());
-        cJSON_AddNumberToObject(o, "subtype", p->subtype);
-        cJSON_AddItemToObject(o, "subtype_name", sname ? cJSON_CreateString(sname) : cJSON_CreateNull());
-        cJSON_AddNumberToObject(o, "offset", p->offset);
-        cJSON_AddNumberToObject(o, "size", p->size);
-        cJSON *flags = cJSON_AddArrayToObject(o, "flags");
-        if (p->flags & OTA_PART_FLAG_ENCRYPTED) {
-            cJSON_AddItemToArray(flags, cJSON_CreateString("encrypted"));
-        }
-        if (p->flags & OTA_PART_FLAG_READONLY) {
-            cJSON_AddItemToArray(flags, cJSON_CreateString("readonly"));
-        }
-        cJSON_AddBoolToObject(o, "encrypted", (p->flags & OTA_PART_FLAG_ENCRYPTED) != 0);
-        cJSON_AddBoolToObject(o, "readonly", (p->flags & OTA_PART_FLAG_READONLY) != 0);
-        cJSON_AddItemToArray(arr, o);
-    }
-    return arr;
 }
 
 static int cmd_partition_list(int argc, char **argv)
@@ -164,26 +173,14 @@ static int cmd_partition_list(int argc, char **argv)
               : table_file  ? partition_read_table_file(device, table)
                             : partition_open_device(device, false, &table_offset, &file, table);
     if (err != OTA_OK) {
-        if (json) {
-            cli_json_print(cli_json_error(err, NULL));
-        }
         free(table);
-        return CLI_EXIT_FAIL;
+        return out_failure(json, err, NULL);
     }
     if (file != NULL) {
         ota_flash_file_close(file);
     }
-    if (json) {
-        cli_json_print(table_json(table));
-    } else if (csv) {
-        char text[OTA_PARTITION_MAX_ENTRIES * 96 + 128];
-        int n = ota_partition_table_to_csv(table, text, sizeof text);
-        if (n > 0 && (size_t)n < sizeof text) {
-            fputs(text, stdout);
-        }
-    } else {
-        print_human(table, table_offset, table_file);
-    }
+    list_text_ctx_t t = {table, table_offset, table_file, csv};
+    out_emit(table_result(table), json, list_text, &t);
     free(table);
     return CLI_EXIT_OK;
 }
@@ -244,6 +241,17 @@ static int write_output(const char *path, const void *data, size_t len)
         return OTA_OK;
     }
     return cli_write_file(path, data, len);
+}
+
+static void convert_text(const out_t *r, const void *ctx)
+{
+    (void)ctx;
+    bool binary_in = strcmp(out_get_str(r, "input_format"), "binary") == 0;
+    printf("%s: %u partitions, %s -> %s\n", out_get_str(r, "output"), (unsigned)out_get_int(r, "partitions"),
+           binary_in ? "binary" : "CSV",
+           binary_in ? "CSV"
+                     : (out_get_bool(r, "md5_entry") ? "binary with MD5 entry (3072 bytes)"
+                                                     : "binary without MD5 (3072 bytes)"));
 }
 
 static int cmd_partition_convert(int argc, char **argv)
@@ -330,7 +338,7 @@ static int cmd_partition_convert(int argc, char **argv)
     size_t len = 0;
     int err = cli_read_file(in, &data, &len);
     if (err != OTA_OK) {
-        return partition_json_failure(a.json, err, NULL);
+        return out_failure(a.json, err, NULL);
     }
     ota_partition_table_t *table = calloc(1, sizeof *table);
     ota_partition_diag_t diag = {0};
@@ -357,7 +365,7 @@ static int cmd_partition_convert(int argc, char **argv)
     if (err != OTA_OK) {
         cli_error("%s: %s", in, diag.message[0] ? diag.message : ota_strerror(err));
         free(table);
-        return partition_json_failure(a.json, err, diag.message[0] ? diag.message : NULL);
+        return out_failure(a.json, err, diag.message[0] ? diag.message : NULL);
     }
     char warning[256];
     for (size_t w = 0;
@@ -381,23 +389,20 @@ static int cmd_partition_convert(int argc, char **argv)
             err = write_output(out, bin, sizeof bin);
         }
     }
-    if (err == OTA_OK && a.json) {
-        cJSON *o = cJSON_CreateObject();
-        cli_json_add_string(o, "input", in);
-        cli_json_add_string(o, "output", out);
-        cli_json_add_string(o, "input_format", binary_in ? "binary" : "csv");
-        cli_json_add_string(o, "output_format", binary_in ? "csv" : "binary");
-        cJSON_AddItemToObject(o, "md5_entry", binary_in ? cJSON_CreateNull() : cJSON_CreateBool(md5));
-        cJSON_AddNumberToObject(o, "partitions", (double)table->count);
-        cJSON_AddNumberToObject(o, "bytes", (double)written);
-        cli_json_print(o);
-    } else if (err == OTA_OK && strcmp(out, "-") != 0) {
-        printf("%s: %zu partitions, %s -> %s\n", out, table->count, binary_in ? "binary" : "CSV",
-               binary_in ? "CSV"
-                         : (md5 ? "binary with MD5 entry (3072 bytes)" : "binary without MD5 (3072 bytes)"));
+    if (err == OTA_OK) {
+        out_t *o = out_object();
+        out_str(o, "input", in);
+        out_str(o, "output", out);
+        out_str(o, "input_format", binary_in ? "binary" : "csv");
+        out_str(o, "output_format", binary_in ? "csv" : "binary");
+        binary_in ? out_null(o, "md5_entry") : out_bool(o, "md5_entry", md5);
+        out_int(o, "partitions", (int64_t)table->count);
+        out_int(o, "bytes", (int64_t)written);
+        /* OUT '-' is the text: the table on stdout */
+        out_emit(o, a.json, strcmp(out, "-") != 0 ? convert_text : NULL, NULL);
     }
     free(table);
-    return err == OTA_OK ? CLI_EXIT_OK : partition_json_failure(a.json, err, NULL);
+    return err == OTA_OK ? CLI_EXIT_OK : out_failure(a.json, err, NULL);
 }
 
 int cmd_partition(int argc, char **argv)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "out.h"
 #include "ota/port/ota_crypto.h"
 #include "ota/sim/ota_device_file.h"
 #include "ota/ota_err.h"
@@ -11,13 +12,27 @@
 #include "ota/ota_partition.h"
 #include "partition_cli.h"
 
-static void add_sha256(cJSON *o, const void *data, size_t len)
+static void add_sha256(out_t *o, const void *data, size_t len)
 {
     uint8_t digest[OTA_SHA256_LEN];
-    char hex[2 * OTA_SHA256_LEN + 1];
     ota_sha256(data, len, digest);
-    cli_hex(digest, sizeof digest, hex);
-    cli_json_add_string(o, "sha256", hex);
+    out_hex(o, "sha256", digest, sizeof digest);
+}
+
+/* What a read or write did, in the JSON's words; the text is a sentence of the same fields. */
+static void read_write_text(const out_t *r, const void *ctx)
+{
+    (void)ctx;
+    if (out_has(r, "bytes")) {
+        printf("Wrote %u bytes of %s to partition '%s' (offset 0x%x, %u bytes erased) of %s\n",
+               (unsigned)out_get_int(r, "bytes"), out_get_str(r, "file"), out_get_str(r, "label"),
+               (unsigned)out_get_int(r, "offset"), (unsigned)out_get_int(r, "size"),
+               out_get_str(r, "device"));
+    } else {
+        printf("Read partition '%s' (offset 0x%x, %u bytes) of %s into %s\n", out_get_str(r, "label"),
+               (unsigned)out_get_int(r, "offset"), (unsigned)out_get_int(r, "size"), out_get_str(r, "device"),
+               out_get_str(r, "file"));
+    }
 }
 
 static void read_usage(FILE *out)
@@ -56,16 +71,14 @@ static void write_usage(FILE *out)
                  "larger than the partition, the partition readonly, I/O), 2 usage error.\n");
 }
 
-/* partition_json_failure naming the operands, so a script knows which device/label/file failed. */
+/* out_failure naming the operands, so a script knows which device/label/file failed. */
 static int read_write_failure(bool json, int err, char **operands)
 {
-    if (json) {
-        cJSON *o = cli_json_error(err, NULL);
-        cli_json_add_string(o, "device", operands[0]);
-        cli_json_add_string(o, "label", operands[1]);
-        cli_json_add_string(o, "file", operands[2]);
-        cli_json_print(o);
-    }
+    out_t *o = out_error(err, NULL);
+    out_str(o, "device", operands[0]);
+    out_str(o, "label", operands[1]);
+    out_str(o, "file", operands[2]);
+    out_emit(o, json, NULL, NULL);
     return CLI_EXIT_FAIL;
 }
 
@@ -132,9 +145,6 @@ static int read_or_write(int argc, char **argv, bool write)
             cli_error("%s: cannot read partition '%s': %s", device, label, ota_strerror(err));
         } else if (cli_write_file(path, data, info->size) != OTA_OK) {
             err = OTA_ERR_IO;
-        } else if (!a.json) {
-            printf("Read partition '%s' (offset 0x%x, %u bytes) of %s into %s\n", label,
-                   (unsigned)info->offset, (unsigned)info->size, device, path);
         }
     } else if (err == OTA_OK) {
         if (len > info->size) {
@@ -158,27 +168,24 @@ static int read_or_write(int argc, char **argv, bool write)
             }
             if (err != OTA_OK) {
                 cli_error("%s: cannot write partition '%s': %s", device, label, ota_strerror(err));
-            } else if (!a.json) {
-                printf("Wrote %zu bytes of %s to partition '%s' (offset 0x%x, %u bytes erased) of %s\n", len,
-                       path, label, (unsigned)info->offset, (unsigned)info->size, device);
             }
         }
     }
     if (file != NULL) {
         ota_flash_file_close(file);
     }
-    if (err == OTA_OK && a.json) {
-        cJSON *o = cJSON_CreateObject();
-        cli_json_add_string(o, "device", device);
-        cli_json_add_string(o, "label", label);
-        cJSON_AddNumberToObject(o, "offset", info->offset);
-        cJSON_AddNumberToObject(o, "size", info->size);
+    if (err == OTA_OK) {
+        out_t *o = out_object();
+        out_str(o, "device", device);
+        out_str(o, "label", label);
+        out_int(o, "offset", info->offset);
+        out_int(o, "size", info->size);
         if (write) {
-            cJSON_AddNumberToObject(o, "bytes", (double)len);
+            out_int(o, "bytes", (int64_t)len);
         }
-        cli_json_add_string(o, "file", path);
+        out_str(o, "file", path);
         add_sha256(o, data, write ? len : info->size);
-        cli_json_print(o);
+        out_emit(o, a.json, read_write_text, NULL);
     }
     free(data);
     free(table);

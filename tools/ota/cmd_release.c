@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "out.h"
 #include "commands.h"
 #include "ota/ota_app_image.h"
 #include "ota/port/ota_crypto.h"
@@ -110,6 +111,14 @@ static int split_pair(const char *cmd, const char *opt, char *arg, const char **
     return CLI_EXIT_OK;
 }
 
+static void make_text(const out_t *r, const void *ctx)
+{
+    (void)ctx;
+    unsigned items = (unsigned)out_get_int(r, "items");
+    printf("Wrote release %u (%u item%s, %u bytes) to %s\n", (unsigned)out_get_int(r, "sequence"), items,
+           items == 1 ? "" : "s", (unsigned)out_get_int(r, "bytes"), out_get_str(r, "output"));
+}
+
 static int release_make(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -192,15 +201,16 @@ static int release_make(int argc, char **argv)
                                    vlabel[v]);
         }
     }
-    cJSON *doc = cJSON_CreateObject();
-    cli_json_add_string(doc, "format", OTA_MANIFEST_FORMAT);
-    cJSON_AddNumberToObject(doc, "sequence", (double)seq);
-    cJSON *arr = cJSON_AddArrayToObject(doc, "items");
+    /* the manifest file itself: the same typed tree, printed indented (docs/releases.md) */
+    out_t *doc = out_object();
+    out_str(doc, "format", OTA_MANIFEST_FORMAT);
+    out_int(doc, "sequence", (int64_t)seq);
+    out_t *arr = out_arr(doc, "items");
     int err = OTA_OK;
     for (unsigned i = 0; i < n && err == OTA_OK; i++) {
         uint8_t *data = NULL;
         size_t len = 0;
-        char version[OTA_MANIFEST_VERSION_MAX + 1] = "", hex[65], uri[OTA_MANIFEST_URI_MAX + 2];
+        char version[OTA_MANIFEST_VERSION_MAX + 1] = "", uri[OTA_MANIFEST_URI_MAX + 2];
         err = cli_read_file(items[i].file, &data, &len) == OTA_OK ? OTA_OK : OTA_ERR_IO;
         if (err == OTA_OK && (len == 0 || len > UINT32_MAX)) {
             cli_error("%s: %zu bytes: an item is 1 byte .. 4 GiB", items[i].file, len);
@@ -212,21 +222,19 @@ static int release_make(int argc, char **argv)
         if (err == OTA_OK) {
             uint8_t d[32];
             ota_sha256(data, len, d);
-            cli_hex(d, 32, hex);
             snprintf(uri, sizeof uri, "%s%s", uri_base, base_name(items[i].file));
-            cJSON *o = cJSON_CreateObject();
+            out_t *o = out_obj(arr, NULL);
             if (items[i].label[0] != '\0') {
-                cli_json_add_string(o, "label", items[i].label);
+                out_str(o, "label", items[i].label);
             }
-            cli_json_add_string(o, "type", items[i].app ? "app" : "data");
-            cli_json_add_string(o, "uri", uri);
-            cJSON_AddNumberToObject(o, "size", (double)len);
-            cli_json_add_string(o, "sha256", hex);
-            cli_json_add_string(o, "version", version);
+            out_str(o, "type", items[i].app ? "app" : "data");
+            out_str(o, "uri", uri);
+            out_int(o, "size", (int64_t)len);
+            out_hex(o, "sha256", d, sizeof d);
+            out_str(o, "version", version);
             if (items[i].app && min_running != NULL) {
-                cli_json_add_string(o, "min_running_version", min_running);
+                out_str(o, "min_running_version", min_running);
             }
-            cJSON_AddItemToArray(arr, o);
         }
         free(data);
     }
@@ -253,17 +261,12 @@ static int release_make(int argc, char **argv)
         free(file);
     }
     if (err == OTA_OK) {
-        if (args.json) {
-            cJSON *o = cJSON_CreateObject();
-            cli_json_add_string(o, "output", out);
-            cJSON_AddNumberToObject(o, "sequence", (double)m->sequence);
-            cJSON_AddNumberToObject(o, "items", m->count);
-            cJSON_AddNumberToObject(o, "bytes", (double)tlen);
-            cli_json_print_pretty(o);
-        } else {
-            printf("Wrote release %u (%u item%s, %zu bytes) to %s\n", m->sequence, m->count,
-                   m->count == 1 ? "" : "s", tlen, out);
-        }
+        out_t *o = out_object();
+        out_str(o, "output", out);
+        out_int(o, "sequence", m->sequence);
+        out_int(o, "items", m->count);
+        out_int(o, "bytes", (int64_t)tlen);
+        out_emit(o, args.json, make_text, NULL);
     }
     free(m);
     cJSON_free(text);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "out.h"
 #include "commands.h"
 #include "host.h"
 #include "ota/ota_app_image.h"
@@ -149,6 +150,14 @@ static const char *item_type_name(uint8_t type)
     return type == OTA_PART_TYPE_APP ? "app" : type == OTA_PART_TYPE_DATA ? "data" : "other";
 }
 
+/* The service's texts that may be NULL, as the JSON's strings ("" when none). */
+static const char *or_empty(const char *s)
+{
+    return s != NULL ? s : "";
+}
+
+/* With --json, every event is one JSON line as it happens (docs/json.md, `ota run`); the text of a
+ * run is its log and progress bar. */
 static void on_event(const ota_event_t *ev, void *arg)
 {
     output_t *out = arg;
@@ -167,56 +176,56 @@ static void on_event(const ota_event_t *ev, void *arg)
     if (!out->json) {
         return;
     }
-    cJSON *o = cJSON_CreateObject();
+    out_t *o = out_object();
     if (ev->node != NULL) {
-        cJSON_AddNumberToObject(o, "id", ev->id);
+        out_int(o, "id", ev->id);
     }
     switch (ev->type) {
     case OTA_EVENT_ITEM_BEGIN:
-        cli_json_add_string(o, "event", "item_begin");
-        cli_json_add_string(o, "type", item_type_name(ev->node->type));
+        out_str(o, "event", "item_begin");
+        out_str(o, "type", item_type_name(ev->node->type));
         if (ev->node->label != NULL) {
-            cli_json_add_string(o, "label", ev->node->label);
+            out_str(o, "label", ev->node->label);
         }
-        cli_json_add_string(o, "uri", ev->node->uri ? ev->node->uri : "");
+        out_str(o, "uri", ev->node->uri ? ev->node->uri : "");
         break;
     case OTA_EVENT_VERSION_CHECK:
-        cli_json_add_string(o, "event", "version_check");
-        cli_json_add_string(o, "running", ev->version_check.running);
-        cli_json_add_string(o, "incoming", ev->version_check.incoming);
-        cJSON_AddBoolToObject(o, "enforced", ev->version_check.enforced);
-        cli_json_add_string(o, "decision",
-                            ev->version_check.decision == OTA_OK                                 ? "upgrade"
-                            : ota_item_result_of(ev->version_check.decision) == OTA_ITEM_SKIPPED ? "skip"
-                                                                                                 : "refuse");
-        cli_json_add_string(o, "reason", ota_err_name(ev->version_check.decision));
+        out_str(o, "event", "version_check");
+        out_str(o, "running", or_empty(ev->version_check.running));
+        out_str(o, "incoming", or_empty(ev->version_check.incoming));
+        out_bool(o, "enforced", ev->version_check.enforced);
+        out_str(o, "decision",
+                ev->version_check.decision == OTA_OK                                 ? "upgrade"
+                : ota_item_result_of(ev->version_check.decision) == OTA_ITEM_SKIPPED ? "skip"
+                                                                                     : "refuse");
+        out_str(o, "reason", ota_err_name(ev->version_check.decision));
         break;
     case OTA_EVENT_PROGRESS:
-        cli_json_add_string(o, "event", "progress");
-        cJSON_AddNumberToObject(o, "bytes", (double)ev->progress.bytes);
-        cJSON_AddNumberToObject(o, "total", (double)ev->progress.total);
+        out_str(o, "event", "progress");
+        out_int(o, "bytes", (int64_t)ev->progress.bytes);
+        out_int(o, "total", (int64_t)ev->progress.total);
         break;
     case OTA_EVENT_RESULT:
-        cli_json_add_string(o, "event", "result");
-        cli_json_add_string(o, "result", ota_item_result_name(ev->result.result));
-        cli_json_add_string(o, "reason", ota_err_name(ev->result.reason));
-        cJSON_AddNumberToObject(o, "code", ev->result.reason);
-        cli_json_add_string(o, "message", ev->result.reason == OTA_OK ? "" : ota_strerror(ev->result.reason));
+        out_str(o, "event", "result");
+        out_str(o, "result", ota_item_result_name(ev->result.result));
+        out_str(o, "reason", ota_err_name(ev->result.reason));
+        out_int(o, "code", ev->result.reason);
+        out_str(o, "message", ev->result.reason == OTA_OK ? "" : ota_strerror(ev->result.reason));
         if (ev->result.http_status != 0) {
-            cJSON_AddNumberToObject(o, "http_status", ev->result.http_status);
+            out_int(o, "http_status", ev->result.http_status);
         }
-        cli_json_add_string(o, "detail", ev->result.detail);
+        out_str(o, "detail", or_empty(ev->result.detail));
         break;
     case OTA_EVENT_FINISH:
-        cli_json_add_string(o, "event", "finish");
-        cJSON_AddNumberToObject(o, "succeeded", ev->finish.succeeded);
-        cJSON_AddNumberToObject(o, "skipped", ev->finish.skipped);
-        cJSON_AddNumberToObject(o, "failed", ev->finish.failed);
-        cJSON_AddNumberToObject(o, "not_run", ev->finish.not_run);
-        cJSON_AddBoolToObject(o, "restart", ev->finish.restart);
+        out_str(o, "event", "finish");
+        out_int(o, "succeeded", ev->finish.succeeded);
+        out_int(o, "skipped", ev->finish.skipped);
+        out_int(o, "failed", ev->finish.failed);
+        out_int(o, "not_run", ev->finish.not_run);
+        out_bool(o, "restart", ev->finish.restart);
         break;
     }
-    cli_json_print(o);
+    out_print_json(o);
 }
 
 static void on_boot(void *arg, int err, const ota_boot_result_t *boot)
@@ -225,22 +234,22 @@ static void on_boot(void *arg, int err, const ota_boot_result_t *boot)
     if (!out->json) {
         return;
     }
-    cJSON *o = cJSON_CreateObject();
-    cli_json_add_string(o, "event", "boot");
-    cJSON_AddBoolToObject(o, "ok", err == OTA_OK);
+    out_t *o = out_object();
+    out_str(o, "event", "boot");
+    out_bool(o, "ok", err == OTA_OK);
     if (err == OTA_OK && boot->partition != NULL) {
-        cli_json_add_string(o, "partition", boot->partition->label);
-        cJSON_AddNumberToObject(o, "offset", boot->partition->offset);
-        cJSON_AddBoolToObject(o, "fell_back", boot->fell_back);
+        out_str(o, "partition", boot->partition->label);
+        out_int(o, "offset", boot->partition->offset);
+        out_bool(o, "fell_back", boot->fell_back);
         if (boot->image.app_desc_valid) {
-            cli_json_add_string(o, "project", boot->image.app_desc.project_name);
-            cli_json_add_string(o, "version", boot->image.app_desc.version);
+            out_str(o, "project", boot->image.app_desc.project_name);
+            out_str(o, "version", boot->image.app_desc.version);
         }
     } else {
-        cli_json_add_string(o, "error", ota_err_name(err));
-        cli_json_add_string(o, "message", ota_strerror(err));
+        out_str(o, "error", ota_err_name(err));
+        out_str(o, "message", ota_strerror(err));
     }
-    cli_json_print(o);
+    out_print_json(o);
 }
 
 /* --trusted-key-digest / --decrypt-key: this run's security settings, over the state file's;
@@ -477,10 +486,7 @@ int cmd_run(int argc, char **argv)
     kconfig_free(&k);
     if (err != OTA_OK) {
         cli_error("%s: %s", opts.device_path, ota_strerror(err));
-        if (json) {
-            cli_json_print(cli_json_error(err, NULL));
-        }
-        return CLI_EXIT_FAIL;
+        return out_failure(json, err, NULL);
     }
     if (result.boot_err != OTA_OK) {
         cli_error("%s: the device does not boot: %s", opts.device_path, ota_strerror(result.boot_err));

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "device_cli.h"
+#include "out.h"
 #include "commands.h"
 #include "ota/ota_app_image.h"
 #include "ota/sim/ota_device_file.h"
@@ -55,16 +57,17 @@ static bool parse(const char *command, void (*usage)(FILE *), bool with_slot, in
 
 static ota_device_file_t *open_dev(const char *path)
 {
-    ota_device_file_options_t o = {.emu = {.strict = true}};
-    ota_device_file_t *f = NULL;
-    char diag[480] = "";
-    int err = ota_device_file_open(path, &o, &f, diag, sizeof diag);
-    if (err != OTA_OK) {
-        cli_error("%s", diag[0] ? diag : ota_strerror(err));
-        return NULL;
+    ota_device_file_t *f = device_open(path, true);
+    if (f != NULL) {
+        cli_setup_log(stderr, false, true);
     }
-    cli_setup_log(stderr, false, true);
     return f;
+}
+
+static void done_text(const out_t *r, const void *ctx)
+{
+    (void)ctx;
+    printf("%s\n", out_get_str(r, "done"));
 }
 
 /* Save, print the result ({"ok":true,...} with --json), close. */
@@ -73,13 +76,11 @@ static int finish(ota_device_file_t *f, bool json, const char *what)
     int err = ota_device_file_save(f);
     if (err != OTA_OK) {
         cli_error("cannot write %s: %s", ota_device_file_state_path(f), ota_strerror(err));
-    } else if (json) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddBoolToObject(o, "ok", true);
-        cli_json_add_string(o, "done", what);
-        cli_json_print(o); /* frees o */
     } else {
-        printf("%s\n", what);
+        out_t *o = out_object();
+        out_bool(o, "ok", true);
+        out_str(o, "done", what);
+        out_emit(o, json, done_text, NULL);
     }
     ota_device_file_close(f);
     return err == OTA_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;

@@ -12,11 +12,11 @@ int cmd_partition(
     char **argv); /* cmd_partition.c: partition list|convert|read|write (read|write: cmd_partition_rw.c) */
 int cmd_image(int argc, char **argv);    /* cmd_image.c:     image info|make */
 int cmd_tone(int argc, char **argv);     /* cmd_tone.c:      tone info|make */
-int cmd_info(int argc, char **argv);     /* cmd_device.c:    info */
-int cmd_boot(int argc, char **argv);     /* cmd_device.c:    boot */
-int cmd_set_boot(int argc, char **argv); /* cmd_device.c:    set-boot */
-int cmd_confirm(int argc, char **argv);  /* cmd_device.c:    confirm */
-int cmd_rollback(int argc, char **argv); /* cmd_device.c:    rollback */
+int cmd_info(int argc, char **argv);     /* cmd_info.c:      info */
+int cmd_boot(int argc, char **argv);     /* cmd_boot.c:      boot */
+int cmd_set_boot(int argc, char **argv); /* cmd_otadata.c:   set-boot */
+int cmd_confirm(int argc, char **argv);  /* cmd_otadata.c:   confirm */
+int cmd_rollback(int argc, char **argv); /* cmd_boot.c:      rollback */
 int cmd_fetch(int argc, char **argv);    /* cmd_fetch.c:     fetch */
 int cmd_run(int argc, char **argv);      /* cmd_run.c:       run */
 int cmd_keys(int argc, char **argv);     /* cmd_keys.c:      keys generate|digest|extract-public */

@@ -221,119 +221,109 @@ void image_report_text(FILE *out, const ota_image_info_t *info, const char *titl
     }
 }
 
-cJSON *image_report_app_desc_json(const ota_app_desc_t *d)
+out_t *image_report_app_desc_json(const ota_app_desc_t *d)
 {
-    cJSON *o = cJSON_CreateObject();
+    out_t *o = out_object();
     char sha[2 * 32 + 1], b[16];
     cli_hex(d->app_elf_sha256, 32, sha);
-    cli_json_add_string(o, "project_name", d->project_name);
-    cli_json_add_string(o, "version", d->version);
-    cli_json_add_string(o, "time", d->time);
-    cli_json_add_string(o, "date", d->date);
-    cli_json_add_string(o, "idf_ver", d->idf_ver);
-    cli_json_add_string(o, "elf_sha256", sha);
-    cJSON_AddNumberToObject(o, "secure_version", d->secure_version);
+    out_str(o, "project_name", d->project_name);
+    out_str(o, "version", d->version);
+    out_str(o, "time", d->time);
+    out_str(o, "date", d->date);
+    out_str(o, "idf_ver", d->idf_ver);
+    out_str(o, "elf_sha256", sha);
+    out_int(o, "secure_version", d->secure_version);
     snprintf(b, sizeof b, "%u.%u", d->min_efuse_blk_rev_full / 100u, d->min_efuse_blk_rev_full % 100u);
-    cli_json_add_string(o, "min_efuse_blk_rev", b);
+    out_str(o, "min_efuse_blk_rev", b);
     snprintf(b, sizeof b, "%u.%u", d->max_efuse_blk_rev_full / 100u, d->max_efuse_blk_rev_full % 100u);
-    cli_json_add_string(o, "max_efuse_blk_rev", b);
-    cJSON_AddNumberToObject(o, "mmu_page_size",
-                            d->mmu_page_size ? (double)(1u << (d->mmu_page_size & 31)) : 0);
+    out_str(o, "max_efuse_blk_rev", b);
+    out_int(o, "mmu_page_size", d->mmu_page_size ? (double)(1u << (d->mmu_page_size & 31)) : 0);
     return o;
 }
 
-cJSON *image_report_error_json(int err, const ota_image_diag_t *diag)
+out_t *image_report_error_json(int err, const ota_image_diag_t *diag)
 {
-    cJSON *o = cli_json_error(err, diag && diag->message[0] ? diag->message : NULL);
+    out_t *o = out_error(err, diag && diag->message[0] ? diag->message : NULL);
     if (diag != NULL && diag->err == err) {
-        cJSON_AddNumberToObject(o, "offset", (double)diag->offset);
+        out_int(o, "offset", (int64_t)diag->offset);
         if (diag->segment >= 0) {
-            cJSON_AddNumberToObject(o, "segment", diag->segment);
+            out_int(o, "segment", diag->segment);
         } else {
-            cJSON_AddNullToObject(o, "segment");
+            out_null(o, "segment");
         }
-        cJSON_AddNumberToObject(o, "expected", diag->expected);
-        cJSON_AddNumberToObject(o, "actual", diag->actual);
+        out_int(o, "expected", diag->expected);
+        out_int(o, "actual", diag->actual);
     }
     return o;
 }
 
-cJSON *image_report_json(const ota_image_info_t *info)
+out_t *image_report_json(const ota_image_info_t *info)
 {
-    cJSON *o = cJSON_CreateObject();
+    out_t *o = out_object();
     char b[32];
     if (info->header_valid || info->bytes_fed >= OTA_IMAGE_HEADER_SIZE) {
         const ota_image_header_t *h = &info->header;
-        cJSON *j = cJSON_AddObjectToObject(o, "header");
-        cJSON_AddNumberToObject(j, "magic", h->magic);
-        cJSON_AddNumberToObject(j, "image_version", 1);
-        cJSON_AddNumberToObject(j, "entry_addr", h->entry_addr);
-        cJSON_AddNumberToObject(j, "segment_count", h->segment_count);
-        const char *s = ota_image_flash_size_name(h->spi_size);
-        s ? cli_json_add_string(j, "flash_size", s) : cJSON_AddNullToObject(j, "flash_size");
-        s = ota_image_flash_freq_name(h->chip_id, h->spi_speed);
-        s ? cli_json_add_string(j, "flash_freq", s) : cJSON_AddNullToObject(j, "flash_freq");
-        s = ota_image_flash_mode_name(h->spi_mode);
-        s ? cli_json_add_string(j, "flash_mode", s) : cJSON_AddNullToObject(j, "flash_mode");
-        cJSON_AddNumberToObject(j, "wp_pin", h->wp_pin);
-        cJSON_AddBoolToObject(j, "wp_pin_disabled", h->wp_pin == OTA_IMAGE_WP_PIN_DISABLED);
-        cJSON_AddNumberToObject(j, "clk_drv", h->spi_pin_drv[0] & 0xF);
-        cJSON_AddNumberToObject(j, "q_drv", h->spi_pin_drv[0] >> 4);
-        cJSON_AddNumberToObject(j, "d_drv", h->spi_pin_drv[1] & 0xF);
-        cJSON_AddNumberToObject(j, "cs0_drv", h->spi_pin_drv[1] >> 4);
-        cJSON_AddNumberToObject(j, "hd_drv", h->spi_pin_drv[2] & 0xF);
-        cJSON_AddNumberToObject(j, "wp_drv", h->spi_pin_drv[2] >> 4);
-        cJSON_AddNumberToObject(j, "chip_id", h->chip_id);
-        cli_json_add_string(j, "chip", ota_chip_display_name(h->chip_id));
-        cJSON_AddNumberToObject(j, "min_chip_rev_full", h->min_chip_rev_full);
-        cli_json_add_string(j, "min_chip_rev", image_report_revision(h->min_chip_rev_full, b));
-        cJSON_AddNumberToObject(j, "legacy_min_rev", h->min_chip_rev);
-        cJSON_AddNumberToObject(j, "max_chip_rev_full", h->max_chip_rev_full);
-        cli_json_add_string(j, "max_chip_rev", image_report_revision(h->max_chip_rev_full, b));
-        cJSON_AddBoolToObject(j, "hash_appended", h->hash_appended != 0);
+        out_t *j = out_obj(o, "header");
+        out_int(j, "magic", h->magic);
+        out_int(j, "image_version", 1);
+        out_int(j, "entry_addr", h->entry_addr);
+        out_int(j, "segment_count", h->segment_count);
+        out_str(j, "flash_size", ota_image_flash_size_name(h->spi_size));
+        out_str(j, "flash_freq", ota_image_flash_freq_name(h->chip_id, h->spi_speed));
+        out_str(j, "flash_mode", ota_image_flash_mode_name(h->spi_mode));
+        out_int(j, "wp_pin", h->wp_pin);
+        out_bool(j, "wp_pin_disabled", h->wp_pin == OTA_IMAGE_WP_PIN_DISABLED);
+        out_int(j, "clk_drv", h->spi_pin_drv[0] & 0xF);
+        out_int(j, "q_drv", h->spi_pin_drv[0] >> 4);
+        out_int(j, "d_drv", h->spi_pin_drv[1] & 0xF);
+        out_int(j, "cs0_drv", h->spi_pin_drv[1] >> 4);
+        out_int(j, "hd_drv", h->spi_pin_drv[2] & 0xF);
+        out_int(j, "wp_drv", h->spi_pin_drv[2] >> 4);
+        out_int(j, "chip_id", h->chip_id);
+        out_str(j, "chip", ota_chip_display_name(h->chip_id));
+        out_int(j, "min_chip_rev_full", h->min_chip_rev_full);
+        out_str(j, "min_chip_rev", image_report_revision(h->min_chip_rev_full, b));
+        out_int(j, "legacy_min_rev", h->min_chip_rev);
+        out_int(j, "max_chip_rev_full", h->max_chip_rev_full);
+        out_str(j, "max_chip_rev", image_report_revision(h->max_chip_rev_full, b));
+        out_bool(j, "hash_appended", h->hash_appended != 0);
     }
-    cJSON *segs = cJSON_AddArrayToObject(o, "segments");
+    out_t *segs = out_arr(o, "segments");
     for (unsigned i = 0; i < info->segments_seen; i++) {
         const ota_image_segment_t *s = &info->segments[i];
-        cJSON *j = cJSON_CreateObject();
+        out_t *j = out_obj(segs, NULL);
         char types[128];
         ota_chip_memory_types(info->header.chip_id, s->load_addr, types, sizeof types);
-        cJSON_AddNumberToObject(j, "index", i);
-        cJSON_AddNumberToObject(j, "length", s->data_len);
-        cJSON_AddNumberToObject(j, "load_addr", s->load_addr);
-        cJSON_AddNumberToObject(j, "file_offset", s->header_offset);
-        cli_json_add_string(j, "memory_types", types);
-        cJSON_AddItemToArray(segs, j);
+        out_int(j, "index", i);
+        out_int(j, "length", s->data_len);
+        out_int(j, "load_addr", s->load_addr);
+        out_int(j, "file_offset", s->header_offset);
+        out_str(j, "memory_types", types);
     }
     if (info->checksum_read) {
-        cJSON *j = cJSON_AddObjectToObject(o, "checksum");
-        cJSON_AddNumberToObject(j, "stored", info->checksum_stored);
-        cJSON_AddNumberToObject(j, "calculated", info->checksum_calculated);
-        cJSON_AddBoolToObject(j, "valid", info->checksum_stored == info->checksum_calculated);
+        out_t *j = out_obj(o, "checksum");
+        out_int(j, "stored", info->checksum_stored);
+        out_int(j, "calculated", info->checksum_calculated);
+        out_bool(j, "valid", info->checksum_stored == info->checksum_calculated);
     } else {
-        cJSON_AddNullToObject(o, "checksum");
+        out_null(o, "checksum");
     }
     if (info->hash_read) {
         char hex[2 * OTA_IMAGE_HASH_LEN + 1];
-        cJSON *j = cJSON_AddObjectToObject(o, "hash");
+        out_t *j = out_obj(o, "hash");
         cli_hex(info->hash_stored, OTA_IMAGE_HASH_LEN, hex);
-        cli_json_add_string(j, "stored", hex);
+        out_str(j, "stored", hex);
         cli_hex(info->hash_calculated, OTA_IMAGE_HASH_LEN, hex);
-        cli_json_add_string(j, "calculated", hex);
-        cJSON_AddBoolToObject(j, "valid",
-                              memcmp(info->hash_stored, info->hash_calculated, OTA_IMAGE_HASH_LEN) == 0);
+        out_str(j, "calculated", hex);
+        out_bool(j, "valid", memcmp(info->hash_stored, info->hash_calculated, OTA_IMAGE_HASH_LEN) == 0);
     } else {
-        cJSON_AddNullToObject(o, "hash");
+        out_null(o, "hash");
     }
-    if (info->app_desc_valid) {
-        cJSON_AddItemToObject(o, "app_desc", image_report_app_desc_json(&info->app_desc));
-    } else {
-        cJSON_AddNullToObject(o, "app_desc");
-    }
+    out_put(o, "app_desc", info->app_desc_valid ? image_report_app_desc_json(&info->app_desc) : NULL);
     if (info->complete) {
-        cJSON_AddNumberToObject(o, "image_len", info->image_len);
+        out_int(o, "image_len", info->image_len);
     } else {
-        cJSON_AddNullToObject(o, "image_len");
+        out_null(o, "image_len");
     }
     return o;
 }

@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include <cjson/cJSON.h>
+#include "out.h"
 
 #include "ota/ota_app_image.h"
 
@@ -26,13 +26,13 @@ void image_report_text(FILE *out, const ota_image_info_t *info, const char *titl
                        image_report_read_fn read, void *read_arg);
 
 /** The same facts as a JSON object (header, segments, checksum, hash, app_desc). */
-cJSON *image_report_json(const ota_image_info_t *info);
+out_t *image_report_json(const ota_image_info_t *info);
 
 /** The app description as a JSON object. */
-cJSON *image_report_app_desc_json(const ota_app_desc_t *desc);
+out_t *image_report_app_desc_json(const ota_app_desc_t *desc);
 
 /** An error with the validator's detail: {error, code, message, offset, segment}. */
-cJSON *image_report_error_json(int err, const ota_image_diag_t *diag);
+out_t *image_report_error_json(int err, const ota_image_diag_t *diag);
 
 /** "v3.0" from major*100+minor. */
 const char *image_report_revision(uint16_t full, char buf[16]);

@@ -128,12 +128,3 @@ const ota_partition_info_t *partition_find_label(const ota_partition_table_t *ta
     }
     return p;
 }
-
-/* --json after a failure whose cause is on stderr already: the error object on stdout. */
-int partition_json_failure(bool json, int err, const char *message)
-{
-    if (json) {
-        cli_json_print(cli_json_error(err, message));
-    }
-    return CLI_EXIT_FAIL;
-}

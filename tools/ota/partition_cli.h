@@ -41,10 +41,6 @@ int partition_open_device(const char *path, bool writable, uint32_t *table_offse
 const ota_partition_info_t *partition_find_label(const ota_partition_table_t *table, const char *device,
                                                  const char *label);
 
-/* --json after a failure whose cause is on stderr already: the error object on stdout. Returns
- * CLI_EXIT_FAIL. */
-int partition_json_failure(bool json, int err, const char *message);
-
 int cmd_partition_read(int argc, char **argv);  /* ota partition read */
 int cmd_partition_write(int argc, char **argv); /* ota partition write */
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "out.h"
 #include "ota/port/ota_crypto.h"
 #include "port/posix/ota_crypto_keys.h"
 #include "ota/ota_err.h"
@@ -11,6 +12,7 @@
 #include "ota/ota_sig_block.h"
 #include "ota/ota_sig_verify.h"
 #include "release_cli.h"
+#include "sig_cli.h"
 
 /* --- release info ------------------------------------------------------------------------------- */
 
@@ -29,6 +31,22 @@ static void info_usage(FILE *out)
                  "\n"
                  "Exit status: 0 shown, 1 not a manifest (the error names why) or a signature block\n"
                  "that does not verify, 2 usage error.\n");
+}
+
+/* The manifest, then whether it is signed and by which blocks. */
+static void info_text(const out_t *r, const void *ctx)
+{
+    release_manifest_text(ctx);
+    const out_t *blocks = out_get(r, "blocks");
+    if (!out_get_bool(r, "signed")) {
+        printf("Not signed.\n");
+    }
+    for (size_t i = 0; i < out_count(blocks); i++) {
+        const out_t *b = out_at(blocks, i);
+        printf("Signature block %u (%s, %u signed bytes): %s; key digest %s\n", (unsigned)i,
+               out_get_str(b, "scheme"), (unsigned)out_get_int(r, "signed_len"),
+               out_get_bool(b, "valid") ? "valid" : "INVALID", out_get_str(b, "key_digest"));
+    }
 }
 
 int release_info(int argc, char **argv)
@@ -52,42 +70,23 @@ int release_info(int argc, char **argv)
     }
     int sig_err = OTA_OK;
     if (err == OTA_OK && slen != 0) {
-        uint8_t d256[32], d384[48];
-        ota_sha256(data, slen, d256);
-        ota_sha384(data, slen, d384);
-        sig_err = ota_sig_verify_sector(data + slen, d256, d384, NULL, rep);
-        for (unsigned i = 0; i < rep->blocks && sig_err == OTA_OK; i++) {
-            sig_err = rep->result[i];
-        }
+        sig_err = sig_verdict(sig_check(data, slen, NULL, rep), rep);
         if (sig_err != OTA_OK) {
             cli_error("%s: signature block does not verify: %s", path, ota_strerror(sig_err));
         }
     }
-    if (err == OTA_OK && args.json) {
-        cJSON *o = release_manifest_json(m);
-        cli_json_add_string(o, "file", path);
-        cJSON_AddBoolToObject(o, "signed", slen != 0);
+    if (err == OTA_OK) {
+        out_t *o = release_manifest_json(m);
+        out_str(o, "file", path);
+        out_bool(o, "signed", slen != 0);
         if (slen != 0) {
-            cJSON_AddNumberToObject(o, "signed_len", (double)slen);
-            cJSON_AddItemToObject(o, "blocks", release_blocks_json(rep));
+            out_int(o, "signed_len", (int64_t)slen);
+            out_put(o, "blocks", sig_blocks_result(rep));
         }
-        cli_json_add_error(o, sig_err);
-        cli_json_print_pretty(o);
-    } else if (err == OTA_OK) {
-        release_manifest_text(m);
-        if (slen == 0) {
-            printf("Not signed.\n");
-        }
-        for (unsigned i = 0; slen != 0 && i < rep->blocks; i++) {
-            char hex[65];
-            cli_hex(rep->key_digest[i], 32, hex);
-            printf("Signature block %u (%s, %zu signed bytes): %s; key digest %s\n", i,
-                   ota_sig_scheme_name(rep->block[i].scheme), slen,
-                   rep->result[i] == OTA_OK ? "valid" : "INVALID", hex);
-        }
-    } else if (args.json) {
-        cJSON *o = cli_json_error(err, NULL);
-        cli_json_print_pretty(o);
+        out_err(o, "error", sig_err);
+        out_emit(o, args.json, info_text, m);
+    } else {
+        out_failure(args.json, err, NULL);
     }
     free(rep);
     free(m);
@@ -149,17 +148,29 @@ static int check_item(const char *dir, const ota_manifest_item_t *it, unsigned i
             err = OTA_ERR_IMG_HASH;
         }
     }
-    if (arr != NULL) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "index", i);
-        cli_json_add_string(o, "file", path);
-        cJSON_AddBoolToObject(o, "ok", err == OTA_OK);
-        cli_json_add_error(o, err);
-        cJSON_AddItemToArray(arr, o);
-    }
+    out_t *o = out_obj(arr, NULL);
+    out_int(o, "index", i);
+    out_str(o, "file", path);
+    out_bool(o, "ok", err == OTA_OK);
+    out_err(o, "error", err);
     free(data);
     free(path);
     return err;
+}
+
+/* A verified manifest: which block verified, and what was checked (the failures are on stderr). */
+static void verify_text(const out_t *r, const void *ctx)
+{
+    const ota_sig_report_t *rep = ctx;
+    if (!out_get_bool(r, "verified")) {
+        return;
+    }
+    const out_t *m = out_get(r, "manifest");
+    size_t count = out_count(out_get(m, "items"));
+    printf("Signature block %d verification successful using a trusted key (%s).\n", rep->verified,
+           ota_sig_scheme_family(rep->block[rep->verified].scheme));
+    printf("Release %u: %u item%s%s.\n", (unsigned)out_get_int(m, "sequence"), (unsigned)count,
+           count == 1 ? "" : "s", out_has(r, "items") ? ", every item's size and SHA-256 match" : "");
 }
 
 int release_verify(int argc, char **argv)
@@ -243,35 +254,28 @@ int release_verify(int argc, char **argv)
     if (err == OTA_OK) {
         err = release_parse_text(path, data, json_len, m);
     }
-    cJSON *doc = args.json ? cJSON_CreateObject() : NULL;
-    cJSON *arr = doc != NULL && items != NULL && err == OTA_OK ? cJSON_CreateArray() : NULL;
+    out_t *doc = out_object();
+    out_t *arr = items != NULL && err == OTA_OK ? out_array() : NULL;
     int item_err = OTA_OK;
     for (unsigned i = 0; items != NULL && err == OTA_OK && i < m->count; i++) {
         int e = check_item(items, &m->items[i], i, arr);
         item_err = item_err == OTA_OK ? e : item_err;
     }
-    if (doc != NULL) {
-        cli_json_add_string(doc, "file", path);
-        cJSON_AddBoolToObject(doc, "verified", err == OTA_OK && item_err == OTA_OK);
-        if (rep != NULL && rep->verified >= 0) {
-            cJSON_AddNumberToObject(doc, "block", rep->verified);
-        } else {
-            cJSON_AddNullToObject(doc, "block");
-        }
-        if (err == OTA_OK) {
-            cJSON_AddItemToObject(doc, "manifest", release_manifest_json(m));
-        }
-        if (arr != NULL) {
-            cJSON_AddItemToObject(doc, "items", arr);
-        }
-        cli_json_add_error(doc, err != OTA_OK ? err : item_err);
-        cli_json_print_pretty(doc);
-    } else if (err == OTA_OK && item_err == OTA_OK) {
-        printf("Signature block %d verification successful using a trusted key (%s).\n", rep->verified,
-               ota_sig_scheme_family(rep->block[rep->verified].scheme));
-        printf("Release %u: %u item%s%s.\n", m->sequence, m->count, m->count == 1 ? "" : "s",
-               items != NULL ? ", every item's size and SHA-256 match" : "");
+    out_str(doc, "file", path);
+    out_bool(doc, "verified", err == OTA_OK && item_err == OTA_OK);
+    if (rep != NULL && rep->verified >= 0) {
+        out_int(doc, "block", rep->verified);
+    } else {
+        out_null(doc, "block");
     }
+    if (err == OTA_OK) {
+        out_put(doc, "manifest", release_manifest_json(m));
+    }
+    if (arr != NULL) {
+        out_put(doc, "items", arr);
+    }
+    out_err(doc, "error", err != OTA_OK ? err : item_err);
+    out_emit(doc, args.json, verify_text, rep);
     free(rep);
     free(m);
     free(data);

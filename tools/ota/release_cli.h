@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "out.h"
 #include "ota/ota_manifest.h"
 #include "ota/ota_sig_verify.h"
 
@@ -19,10 +20,8 @@ int release_verify(int argc, char **argv); /* ota release verify */
 size_t release_signed_len(const uint8_t *data, size_t len);
 /** ota_manifest_parse of @p len bytes of @p path, the error printed (item, field, byte). */
 int release_parse_text(const char *path, const uint8_t *text, size_t len, ota_manifest_t *m);
-/** The blocks of a signature report as a JSON array. */
-cJSON *release_blocks_json(const ota_sig_report_t *rep);
 /** A parsed manifest as a JSON object. */
-cJSON *release_manifest_json(const ota_manifest_t *m);
+out_t *release_manifest_json(const ota_manifest_t *m);
 /** A parsed manifest as text on stdout. */
 void release_manifest_text(const ota_manifest_t *m);
 

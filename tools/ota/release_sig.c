@@ -12,6 +12,7 @@
 #include "ota/ota_sig_block.h"
 #include "ota/ota_sig_verify.h"
 #include "release_cli.h"
+#include "sig_cli.h"
 
 /* A file in the signed layout: a whole number of sectors, at least one of text, whose last sector's
  * block 0 parses. Returns the signed length, or 0 for a plain JSON file. */
@@ -42,55 +43,26 @@ int release_parse_text(const char *path, const uint8_t *text, size_t len, ota_ma
     return err;
 }
 
-cJSON *release_blocks_json(const ota_sig_report_t *rep)
+out_t *release_manifest_json(const ota_manifest_t *m)
 {
-    cJSON *arr = cJSON_CreateArray();
-    for (unsigned i = 0; i < rep->blocks; i++) {
-        cJSON *b = cJSON_CreateObject();
-        char hex[65];
-        cJSON_AddNumberToObject(b, "index", i);
-        cli_json_add_string(b, "scheme", ota_sig_scheme_name(rep->block[i].scheme));
-        cli_hex(rep->key_digest[i], 32, hex);
-        cli_json_add_string(b, "key_digest", hex);
-        cJSON_AddBoolToObject(b, "valid", rep->result[i] == OTA_OK);
-        cli_json_add_error(b, rep->result[i]);
-        cJSON_AddItemToArray(arr, b);
-    }
-    return arr;
-}
-
-cJSON *release_manifest_json(const ota_manifest_t *m)
-{
-    cJSON *o = cJSON_CreateObject();
-    cli_json_add_string(o, "kind", m->kind == OTA_MANIFEST_RELEASE ? "release" : "esp-adf");
-    cJSON_AddNumberToObject(o, "sequence", m->sequence);
-    cJSON *arr = cJSON_AddArrayToObject(o, "items");
+    out_t *o = out_object();
+    out_str(o, "kind", m->kind == OTA_MANIFEST_RELEASE ? "release" : "esp-adf");
+    out_int(o, "sequence", m->sequence);
+    out_t *arr = out_arr(o, "items");
     for (unsigned i = 0; i < m->count; i++) {
         const ota_manifest_item_t *it = &m->items[i];
-        cJSON *j = cJSON_CreateObject();
-        char hex[65];
-        cli_json_add_string(j, "type", ota_manifest_item_type_name(it->type));
-        cli_json_add_string(j, "label", it->label);
-        cli_json_add_string(j, "uri", it->uri);
-        if (it->has_size) {
-            cJSON_AddNumberToObject(j, "size", it->size);
-        } else {
-            cJSON_AddNullToObject(j, "size");
-        }
-        if (it->has_sha256) {
-            cli_hex(it->sha256, 32, hex);
-            cli_json_add_string(j, "sha256", hex);
-        } else {
-            cJSON_AddNullToObject(j, "sha256");
-        }
+        out_t *j = out_obj(arr, NULL);
+        out_str(j, "type", ota_manifest_item_type_name(it->type));
+        out_str(j, "label", it->label);
+        out_str(j, "uri", it->uri);
+        it->has_size ? out_int(j, "size", it->size) : out_null(j, "size");
+        out_hex(j, "sha256", it->has_sha256 ? it->sha256 : NULL, 32);
         if (it->has_md5) {
-            cli_hex(it->md5, 16, hex);
-            cli_json_add_string(j, "md5", hex);
+            out_hex(j, "md5", it->md5, 16);
         }
-        cli_json_add_string(j, "version", it->version);
-        cli_json_add_string(j, "min_running_version", it->min_running_version);
-        cli_json_add_string(j, "project_name", it->project_name);
-        cJSON_AddItemToArray(arr, j);
+        out_str(j, "version", it->version);
+        out_str(j, "min_running_version", it->min_running_version);
+        out_str(j, "project_name", it->project_name);
     }
     return o;
 }
@@ -143,43 +115,29 @@ static void sign_usage(FILE *out)
                  "2 usage error.\n");
 }
 
+static void sign_text(const out_t *r, const void *ctx)
+{
+    unsigned nkeys = *(const unsigned *)ctx;
+    printf("Signed %u bytes of manifest %s (release %u) with %u key%s: %s\n",
+           (unsigned)out_get_int(r, "signed_len"), out_get_str(r, "input"),
+           (unsigned)out_get_int(r, "sequence"), nkeys, nkeys == 1 ? "" : "s", out_get_str(r, "output"));
+}
+
 int release_sign(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"keyfile", required_argument, NULL, 'k'},
-        CLI_OPTION_JSON,
-        CLI_OPTION_HELP,
-        CLI_OPTIONS_END,
-    };
-    cli_args_t args = {.command = "release sign", .usage = sign_usage};
-    const char *keys[OTA_SIG_MAX_BLOCKS];
-    unsigned nkeys = 0;
-    int c;
-    while ((c = cli_getopt(&args, argc, argv, ":k:h", opts)) != -1) {
-        if (c == 'k') {
-            if (nkeys == OTA_SIG_MAX_BLOCKS) {
-                return cli_usage_error("release sign", "at most %u keys", OTA_SIG_MAX_BLOCKS);
-            }
-            keys[nkeys++] = optarg;
-        }
+    sig_sign_args_t sa = {.args = {.command = "release sign", .usage = sign_usage}};
+    int rc;
+    if (!sig_sign_args(&sa, argc, argv, &rc)) {
+        return rc;
     }
-    if (!args.done && nkeys == 0) {
-        return cli_usage_error("release sign", "missing --keyfile");
-    }
-    if (!cli_operands(&args, argc, 2, 2, "missing IN or OUT")) {
-        return args.status;
-    }
-    const char *in = argv[optind], *out = argv[optind + 1];
-    uint8_t *data = NULL;
-    size_t len = 0;
-    if (cli_read_file(in, &data, &len) != OTA_OK) {
-        return CLI_EXIT_FAIL;
-    }
+    const char *in = sa.in, *out = sa.out;
+    const unsigned nkeys = sa.nkeys;
+    uint8_t *data = sa.data;
+    size_t len = sa.len;
     ota_manifest_t *m = calloc(1, sizeof *m);
     ota_sig_report_t *rep = calloc(1, sizeof *rep);
-    ota_sig_block_t *b = calloc(1, sizeof *b);
     size_t padded = (len + OTA_SIG_SECTOR_SIZE - 1) / OTA_SIG_SECTOR_SIZE * OTA_SIG_SECTOR_SIZE;
-    uint8_t *img = m && rep && b ? realloc(data, padded + OTA_SIG_SECTOR_SIZE) : NULL;
+    uint8_t *img = m && rep ? realloc(data, padded + OTA_SIG_SECTOR_SIZE) : NULL;
     int err = img != NULL ? OTA_OK : OTA_ERR_NO_MEM;
     if (img != NULL) {
         data = img;
@@ -190,60 +148,23 @@ int release_sign(int argc, char **argv)
             err = release_parse_text(in, data, len, m);
         }
     }
-    uint8_t d256[32], d384[48];
     if (err == OTA_OK) {
         memset(data + len, 0xFF, padded + OTA_SIG_SECTOR_SIZE - len);
-        ota_sha256(data, padded, d256);
-        ota_sha384(data, padded, d384);
+        err = sig_sign(data, padded, 0, sa.keys, nkeys, rep);
     }
-    for (unsigned i = 0; i < nkeys && err == OTA_OK; i++) {
-        ota_key_t *key = NULL;
-        memset(b, 0, sizeof *b);
-        err = cli_load_key(keys[i], &key);
-        if (err == OTA_OK && !ota_key_is_private(key)) {
-            cli_error("%s: a public key cannot sign", keys[i]);
-            err = OTA_ERR_INVALID_ARG;
-        } else if (err == OTA_OK) {
-            err = ota_key_to_block(key, b);
-            if (err == OTA_OK) {
-                memcpy(b->digest, b->scheme == OTA_SIG_SCHEME_ECDSA_P384 ? d384 : d256, b->digest_len);
-                err = ota_key_sign_block(key, b);
-            }
-            if (err == OTA_OK) {
-                err = ota_sig_block_serialise(b, data + padded + i * OTA_SIG_BLOCK_SIZE);
-            }
-            if (err != OTA_OK) {
-                cli_error("%s: cannot sign: %s", keys[i], ota_strerror(err));
-            }
-        }
-        ota_key_free(key);
+    if (err == OTA_OK && cli_write_file(out, data, padded + OTA_SIG_SECTOR_SIZE) != OTA_OK) {
+        err = OTA_ERR_IO;
     }
     if (err == OTA_OK) {
-        /* check what was written the way a device will */
-        err = ota_sig_verify_sector(data + padded, d256, d384, NULL, rep);
-        for (unsigned i = 0; i < rep->blocks && err == OTA_OK; i++) {
-            err = rep->result[i];
-        }
-        if (err != OTA_OK) {
-            cli_error("the signature just made does not verify: %s", ota_strerror(err));
-        } else if (cli_write_file(out, data, padded + OTA_SIG_SECTOR_SIZE) != OTA_OK) {
-            err = OTA_ERR_IO;
-        }
+        out_t *o = out_object();
+        out_str(o, "input", in);
+        out_str(o, "output", out);
+        out_int(o, "sequence", m->sequence);
+        out_int(o, "signed_len", (int64_t)padded);
+        out_int(o, "padding", (int64_t)(padded - len));
+        out_put(o, "blocks", sig_blocks_result(rep));
+        out_emit(o, sa.args.json, sign_text, &nkeys);
     }
-    if (err == OTA_OK && args.json) {
-        cJSON *o = cJSON_CreateObject();
-        cli_json_add_string(o, "input", in);
-        cli_json_add_string(o, "output", out);
-        cJSON_AddNumberToObject(o, "sequence", m->sequence);
-        cJSON_AddNumberToObject(o, "signed_len", (double)padded);
-        cJSON_AddNumberToObject(o, "padding", (double)(padded - len));
-        cJSON_AddItemToObject(o, "blocks", release_blocks_json(rep));
-        cli_json_print_pretty(o);
-    } else if (err == OTA_OK) {
-        printf("Signed %zu bytes of manifest %s (release %u) with %u key%s: %s\n", padded, in, m->sequence,
-               nkeys, nkeys == 1 ? "" : "s", out);
-    }
-    free(b);
     free(rep);
     free(m);
     free(data);
