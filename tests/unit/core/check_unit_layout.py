@@ -2,8 +2,8 @@
 """tests/unit/<dir> mirrors src/<layer> (docs/CONVENTIONS.md "Tests"): the test of a module sits
 in the folder of the module's layer, so a newcomer finds it next to its layer.
 
-Every folder directly under tests/unit/ must be a folder of src/, or one of the layers colleagues
-are creating this round (sim: host-only simulation, issue 21 §3; pipeline: issue 21 §1). Under
+Every folder directly under tests/unit/ must be a folder of src/, or tests/unit/cli/ for the CLI's
+own modules (tools/ota/: its output layer). Under
 tests/unit/port/, every folder must be a port of src/port/. Every folder holding tests registers
 them (has a CMakeLists.txt).
 
@@ -12,8 +12,8 @@ usage: check_unit_layout.py ROOT    exit 0 ok, 1 a folder that is no layer (list
 import os
 import sys
 
-# layers that have their tests before (or while) their src/ folder comes in
-PLANNED = {"sim", "pipeline"}
+# test folders of code outside src/: the CLI (tools/ota)
+OUTSIDE_SRC = {"cli": os.path.join("tools", "ota")}
 
 
 def subdirs(path):
@@ -26,7 +26,8 @@ def check(root):
     """Returns the list of problems (empty: the layout mirrors src/)."""
     problems = []
     unit = os.path.join(root, "tests", "unit")
-    layers = subdirs(os.path.join(root, "src")) | PLANNED
+    layers = subdirs(os.path.join(root, "src")) | {d for d, path in OUTSIDE_SRC.items()
+                                                   if os.path.isdir(os.path.join(root, path))}
     ports = subdirs(os.path.join(root, "src", "port"))
     for d in sorted(subdirs(unit)):
         if d not in layers:
@@ -48,7 +49,7 @@ def main(argv):
     for p in problems:
         print(f"check_unit_layout: {p}", file=sys.stderr)
     if not problems:
-        print("check_unit_layout: every tests/unit/<dir> is a layer of src/ (or a planned one)")
+        print("check_unit_layout: every tests/unit/<dir> is a layer of src/ (or tests/unit/cli/ of tools/ota)")
     return 1 if problems else 0
 
 
