@@ -1,0 +1,226 @@
+/* Data partitions' version floors in the otadata sectors' spare bytes (ota_otadata_floor.h). */
+#include "ota/ota_otadata_floor.h"
+
+#include <string.h>
+
+#include "ota/ota_err.h"
+#include "ota/ota_log.h"
+
+static const char *TAG = "ota_floor";
+
+/* Each partition's last record over both sectors, and where each sector's free slots begin. */
+typedef struct {
+    uint8_t raw[OTA_OTADATA_FLOOR_PARTS][OTA_FLOOR_LOG_RECORD_SIZE];
+    ota_floor_record_t rec[OTA_OTADATA_FLOOR_PARTS];
+    uint32_t n;
+    uint32_t max_seq;
+    uint32_t free_slot[2]; /* OTA_FLOOR_LOG_SLOTS: full */
+} floors_t;
+
+static int open_otadata(const ota_device_t *dev, ota_partition_t *p)
+{
+    const ota_partition_info_t *info = ota_device_otadata(dev);
+    if (info == NULL || info->size < 2 * OTA_OTADATA_SECTOR_SIZE) {
+        return OTA_ERR_NOT_FOUND;
+    }
+    ota_device_partition(dev, info, p);
+    return OTA_OK;
+}
+
+static void add(floors_t *f, const ota_floor_record_t *rec, const uint8_t *raw)
+{
+    for (uint32_t i = 0; i < f->n; i++) {
+        if (ota_floor_record_is_for(&f->rec[i], rec->part_offset, rec->label)) {
+            if (rec->seq > f->rec[i].seq) {
+                f->rec[i] = *rec;
+                memcpy(f->raw[i], raw, OTA_FLOOR_LOG_RECORD_SIZE);
+            }
+            return;
+        }
+    }
+    if (f->n < OTA_OTADATA_FLOOR_PARTS) {
+        f->rec[f->n] = *rec;
+        memcpy(f->raw[f->n], raw, OTA_FLOOR_LOG_RECORD_SIZE);
+        f->n++;
+    }
+}
+
+/* Torn records are skipped; an erased slot ends a sector's list. */
+static int scan(const ota_partition_t *p, floors_t *f)
+{
+    memset(f, 0, sizeof *f);
+    for (uint32_t s = 0; s < 2; s++) {
+        f->free_slot[s] = OTA_FLOOR_LOG_SLOTS;
+        for (uint32_t i = 0; i < OTA_FLOOR_LOG_SLOTS; i++) {
+            uint8_t raw[OTA_FLOOR_LOG_RECORD_SIZE];
+            int err = ota_partition_read(p, s * OTA_OTADATA_SECTOR_SIZE + ota_floor_log_slot_offset(i), raw,
+                                         sizeof raw);
+            if (err != OTA_OK) {
+                return err;
+            }
+            ota_floor_record_t rec;
+            err = ota_floor_record_decode(raw, &rec);
+            if (err == OTA_ERR_NOT_FOUND) {
+                f->free_slot[s] = i;
+                break;
+            }
+            if (err == OTA_OK) {
+                f->max_seq = rec.seq > f->max_seq ? rec.seq : f->max_seq;
+                add(f, &rec, raw);
+            }
+        }
+    }
+    return OTA_OK;
+}
+
+static const ota_floor_record_t *find(const floors_t *f, const ota_partition_info_t *part)
+{
+    for (uint32_t i = 0; i < f->n; i++) {
+        if (ota_floor_record_is_for(&f->rec[i], part->offset, part->label)) {
+            return &f->rec[i];
+        }
+    }
+    return NULL;
+}
+
+int ota_otadata_floor_get(const ota_device_t *dev, const ota_partition_info_t *part, char *version)
+{
+    version[0] = '\0';
+    ota_partition_t p;
+    floors_t f;
+    int err = open_otadata(dev, &p);
+    if (err == OTA_OK) {
+        err = scan(&p, &f);
+    }
+    if (err != OTA_OK) {
+        return err;
+    }
+    const ota_floor_record_t *rec = find(&f, part);
+    if (rec == NULL || rec->version[0] == '\0') {
+        return OTA_ERR_NOT_FOUND;
+    }
+    memcpy(version, rec->version, sizeof rec->version);
+    return OTA_OK;
+}
+
+/* Program @p len bytes and read them back (a worn cell would leave a record that fails its CRC:
+ * better said now). */
+static int program_checked(const ota_partition_t *p, uint32_t off, const uint8_t *data, uint32_t len)
+{
+    int err = ota_partition_program(p, off, data, len);
+    uint8_t back[OTA_FLOOR_LOG_RECORD_SIZE];
+    for (uint32_t done = 0; err == OTA_OK && done < len; done += sizeof back) {
+        uint32_t n = len - done < sizeof back ? len - done : (uint32_t)sizeof back;
+        err = ota_partition_read(p, off + done, back, n);
+        if (err == OTA_OK && memcmp(back, data + done, n) != 0) {
+            OTA_LOGE(TAG, "otadata at 0x%x reads back different from what was written",
+                     (unsigned)(off + done));
+            err = OTA_ERR_SVC_VERIFY_FAILED;
+        }
+    }
+    return err;
+}
+
+static int rewrite(const ota_device_t *dev, const ota_partition_t *p, const floors_t *f, int index,
+                   const uint8_t *entry)
+{
+    int err = ota_device_check_writable(dev, &p->info);
+    uint32_t base = (uint32_t)index * OTA_OTADATA_SECTOR_SIZE;
+    if (err == OTA_OK) {
+        err = ota_partition_erase_range(p, base, OTA_OTADATA_SECTOR_SIZE);
+    }
+    for (uint32_t i = 0; err == OTA_OK && i < f->n; i++) {
+        err = program_checked(p, base + ota_floor_log_slot_offset(i), f->raw[i], OTA_FLOOR_LOG_RECORD_SIZE);
+    }
+    if (err == OTA_OK && entry != NULL) {
+        err = ota_partition_program(p, base, entry, OTA_OTADATA_ENTRY_SIZE);
+    }
+    return err;
+}
+
+int ota_otadata_floor_rewrite(const ota_device_t *dev, int index, const uint8_t *entry)
+{
+    if (index != 0 && index != 1) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    ota_partition_t p;
+    floors_t f;
+    int err = open_otadata(dev, &p);
+    if (err == OTA_OK) {
+        err = scan(&p, &f);
+    }
+    return err == OTA_OK ? rewrite(dev, &p, &f, index, entry) : err;
+}
+
+/* The sector holding the active select entry (the bootloader's choice), -1 if none. */
+static int active_sector(const ota_partition_t *p, uint8_t raw[2][OTA_OTADATA_ENTRY_SIZE], int *active)
+{
+    ota_otadata_entry_t e[2];
+    for (int s = 0; s < 2; s++) {
+        int err =
+            ota_partition_read(p, (uint32_t)s * OTA_OTADATA_SECTOR_SIZE, raw[s], OTA_OTADATA_ENTRY_SIZE);
+        if (err != OTA_OK) {
+            return err;
+        }
+        ota_otadata_entry_decode(raw[s], &e[s]);
+    }
+    *active = ota_otadata_active(e);
+    return OTA_OK;
+}
+
+int ota_otadata_floor_keep(const ota_device_t *dev, const ota_partition_info_t *part, const char *version)
+{
+    ota_partition_t p;
+    floors_t f;
+    int err = open_otadata(dev, &p);
+    if (err == OTA_OK) {
+        err = scan(&p, &f);
+    }
+    if (err != OTA_OK) {
+        return err;
+    }
+    const ota_floor_record_t *last = find(&f, part);
+    if (last != NULL ? strncmp(last->version, version, OTA_FLOOR_LOG_VERSION_MAX) == 0 : version[0] == '\0') {
+        return OTA_OK; /* already the floor: nothing programmed */
+    }
+    if ((err = ota_device_check_writable(dev, &p.info)) != OTA_OK) {
+        return err;
+    }
+    ota_floor_record_t rec = {.seq = f.max_seq + 1u, .part_offset = part->offset};
+    memcpy(rec.label, part->label, OTA_FLOOR_LOG_LABEL_MAX);
+    strncpy(rec.version, version, OTA_FLOOR_LOG_VERSION_MAX);
+    uint8_t raw[OTA_FLOOR_LOG_RECORD_SIZE];
+    ota_floor_record_encode(&rec, raw);
+    uint8_t entries[2][OTA_OTADATA_ENTRY_SIZE];
+    int active = -1;
+    err = active_sector(&p, entries, &active);
+    int kept = 0;
+    for (int s = 0; err == OTA_OK && s < 2; s++) {
+        if (f.free_slot[s] >= OTA_FLOOR_LOG_SLOTS) {
+            if (s == active) {
+                continue; /* rewriting it could change the boot: the other sector takes it */
+            }
+            /* compact: the entry it holds goes back as it was, after the floors */
+            bool blank = true;
+            for (uint32_t i = 0; i < OTA_OTADATA_ENTRY_SIZE && blank; i++) {
+                blank = entries[s][i] == 0xFF;
+            }
+            err = rewrite(dev, &p, &f, s, blank ? NULL : entries[s]);
+            f.free_slot[s] = f.n;
+        }
+        if (err == OTA_OK) {
+            err = program_checked(
+                &p, (uint32_t)s * OTA_OTADATA_SECTOR_SIZE + ota_floor_log_slot_offset(f.free_slot[s]), raw,
+                sizeof raw);
+            kept++;
+        }
+    }
+    if (err == OTA_OK && kept == 0) {
+        err = OTA_ERR_OTADATA_FLOOR_FULL;
+    }
+    if (err == OTA_OK) {
+        OTA_LOGI(TAG, "partition %s: version floor %s kept in otadata", part->label,
+                 version[0] != '\0' ? version : "(none)");
+    }
+    return err;
+}
