@@ -188,7 +188,8 @@ int ota_otadata_floor_keep(const ota_device_t *dev, const ota_partition_info_t *
     }
     ota_floor_record_t rec = {.seq = f.max_seq + 1u, .part_offset = part->offset};
     memcpy(rec.label, part->label, OTA_FLOOR_LOG_LABEL_MAX);
-    strncpy(rec.version, version, OTA_FLOOR_LOG_VERSION_MAX);
+    size_t vlen = strlen(version);
+    memcpy(rec.version, version, vlen < OTA_FLOOR_LOG_VERSION_MAX ? vlen : OTA_FLOOR_LOG_VERSION_MAX);
     uint8_t raw[OTA_FLOOR_LOG_RECORD_SIZE];
     ota_floor_record_encode(&rec, raw);
     uint8_t entries[2][OTA_OTADATA_ENTRY_SIZE];
