@@ -47,6 +47,9 @@ int ota_otadata_floor_keep(const ota_device_t *dev, const ota_partition_info_t *
  * sectors), erase the sector, program those records from offset 32, then @p entry (NULL: the
  * entry stays erased). During the erase the other sector holds every floor; the entry, the
  * sector's commit point for the bootloader, comes last.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (@p index); OTA_ERR_NOT_FOUND (no otadata partition);
+ *         OTA_ERR_FLASH_PROTECTED (ota_device_check_writable); flash errors;
+ *         OTA_ERR_SVC_VERIFY_FAILED (a record reads back wrong).
  */
 int ota_otadata_floor_rewrite(const ota_device_t *dev, int index, const uint8_t *entry);
 
