@@ -14,7 +14,10 @@ typedef struct {
     ota_floor_record_t rec[OTA_OTADATA_FLOOR_PARTS];
     uint32_t n;
     uint32_t max_seq;
-    uint32_t free_slot[2]; /* OTA_FLOOR_LOG_SLOTS: full */
+    uint32_t free_slot[2];            /* OTA_FLOOR_LOG_SLOTS: full */
+    const ota_partition_info_t *part; /* the partition asked about (NULL: none) ... */
+    ota_floor_record_t mine;          /* ... and its last record (seq 0: none), however many
+                                       * partitions the log holds */
 } floors_t;
 
 static int open_otadata(const ota_device_t *dev, ota_partition_t *p)
@@ -46,9 +49,10 @@ static void add(floors_t *f, const ota_floor_record_t *rec, const uint8_t *raw)
 }
 
 /* Torn records are skipped; an erased slot ends a sector's list. */
-static int scan(const ota_partition_t *p, floors_t *f)
+static int scan(const ota_partition_t *p, floors_t *f, const ota_partition_info_t *part)
 {
     memset(f, 0, sizeof *f);
+    f->part = part;
     for (uint32_t s = 0; s < 2; s++) {
         f->free_slot[s] = OTA_FLOOR_LOG_SLOTS;
         for (uint32_t i = 0; i < OTA_FLOOR_LOG_SLOTS; i++) {
@@ -67,20 +71,19 @@ static int scan(const ota_partition_t *p, floors_t *f)
             if (err == OTA_OK) {
                 f->max_seq = rec.seq > f->max_seq ? rec.seq : f->max_seq;
                 add(f, &rec, raw);
+                if (part != NULL && ota_floor_record_is_for(&rec, part->offset, part->label) &&
+                    rec.seq > f->mine.seq) {
+                    f->mine = rec;
+                }
             }
         }
     }
     return OTA_OK;
 }
 
-static const ota_floor_record_t *find(const floors_t *f, const ota_partition_info_t *part)
+static const ota_floor_record_t *find(const floors_t *f)
 {
-    for (uint32_t i = 0; i < f->n; i++) {
-        if (ota_floor_record_is_for(&f->rec[i], part->offset, part->label)) {
-            return &f->rec[i];
-        }
-    }
-    return NULL;
+    return f->mine.seq != 0 ? &f->mine : NULL;
 }
 
 int ota_otadata_floor_get(const ota_device_t *dev, const ota_partition_info_t *part, char *version)
@@ -90,12 +93,12 @@ int ota_otadata_floor_get(const ota_device_t *dev, const ota_partition_info_t *p
     floors_t f;
     int err = open_otadata(dev, &p);
     if (err == OTA_OK) {
-        err = scan(&p, &f);
+        err = scan(&p, &f, part);
     }
     if (err != OTA_OK) {
         return err;
     }
-    const ota_floor_record_t *rec = find(&f, part);
+    const ota_floor_record_t *rec = find(&f);
     if (rec == NULL || rec->version[0] == '\0') {
         return OTA_ERR_NOT_FOUND;
     }
@@ -147,7 +150,7 @@ int ota_otadata_floor_rewrite(const ota_device_t *dev, int index, const uint8_t 
     floors_t f;
     int err = open_otadata(dev, &p);
     if (err == OTA_OK) {
-        err = scan(&p, &f);
+        err = scan(&p, &f, NULL);
     }
     return err == OTA_OK ? rewrite(dev, &p, &f, index, entry) : err;
 }
@@ -174,12 +177,12 @@ int ota_otadata_floor_keep(const ota_device_t *dev, const ota_partition_info_t *
     floors_t f;
     int err = open_otadata(dev, &p);
     if (err == OTA_OK) {
-        err = scan(&p, &f);
+        err = scan(&p, &f, part);
     }
     if (err != OTA_OK) {
         return err;
     }
-    const ota_floor_record_t *last = find(&f, part);
+    const ota_floor_record_t *last = find(&f);
     if (last != NULL ? strncmp(last->version, version, OTA_FLOOR_LOG_VERSION_MAX) == 0 : version[0] == '\0') {
         return OTA_OK; /* already the floor: nothing programmed */
     }

@@ -15,6 +15,8 @@
 
 #include "ota/ota_err.h"
 #include "ota/ota_floor_log.h"
+#include "ota/ota_ops.h"
+#include "ota/ota_otadata_floor.h"
 #include "ota/ota_tone.h"
 
 static uint8_t *build_tone(const char *version, uint64_t seed, size_t *len)
@@ -129,10 +131,98 @@ static void test_floor_record_format(void **state)
     assert_true(ota_floor_log_slot_offset(OTA_FLOOR_LOG_SLOTS - 1) + OTA_FLOOR_LOG_RECORD_SIZE <= 4096);
 }
 
+/* The log on a device: appended to both sectors, once; ESP-IDF's plain rewrite of a sector drops
+ * its records and the other sector keeps them; our rewrite carries them; a full log compacts the
+ * sector without the active entry only; more partitions than a rewrite carries keep their own. */
+static void test_floor_log_on_otadata(void **state)
+{
+    (void)state;
+    sf_device_t d;
+    sf_device_init(&d, SF_RUNNING_VERSION); /* the bootloader wrote otadata[0] (seq 1) */
+    const ota_partition_info_t *od = ota_partition_find_by_label(&d.dev.table, "otadata");
+    const ota_partition_info_t *tone = ota_partition_find_by_label(&d.dev.table, "flash_tone");
+    uint8_t *mem = ota_flash_emu_memory(d.emu);
+    char v[OTA_FLOOR_LOG_VERSION_MAX + 1];
+    assert_int_equal(ota_otadata_floor_get(&d.dev, tone, v), OTA_ERR_NOT_FOUND);
+    assert_int_equal(ota_otadata_floor_keep(&d.dev, tone, ""), OTA_OK); /* no floor, none kept: */
+    assert_true(mem[od->offset + 32] == 0xFF && mem[od->offset + 0x1000 + 32] == 0xFF); /* nothing */
+    uint64_t ops = ota_flash_emu_op_count(d.emu);
+    assert_int_equal(ota_otadata_floor_keep(&d.dev, tone, "V2.0.0"), OTA_OK);
+    assert_int_equal(ota_flash_emu_op_count(d.emu) - ops, 2); /* one program per sector */
+    ota_floor_record_t rec;
+    for (int s = 0; s < 2; s++) {
+        assert_int_equal(ota_floor_record_decode(mem + od->offset + (uint32_t)s * 0x1000 + 32, &rec), OTA_OK);
+        assert_string_equal(rec.version, "V2.0.0");
+        assert_int_equal(rec.part_offset, tone->offset);
+    }
+    ops = ota_flash_emu_op_count(d.emu);
+    assert_int_equal(ota_otadata_floor_keep(&d.dev, tone, "V2.0.0"), OTA_OK);
+    assert_int_equal(ota_flash_emu_op_count(d.emu), ops); /* already kept: nothing programmed */
+    /* ESP-IDF's write (bootloader write_otadata, rewrite_ota_seq): sector 0's record is gone */
+    ota_otadata_entry_t e[2];
+    assert_int_equal(ota_ops_read_otadata(&d.dev, e), OTA_OK);
+    assert_int_equal(ota_ops_write_otadata(&d.dev, 0, &e[0]), OTA_OK);
+    assert_int_equal(ota_floor_record_decode(mem + od->offset + 32, &rec), OTA_ERR_NOT_FOUND);
+    assert_int_equal(ota_otadata_floor_get(&d.dev, tone, v), OTA_OK);
+    assert_string_equal(v, "V2.0.0");
+    /* ours (set-boot, confirmation, invalidation) carries it back, before the entry */
+    uint8_t raw0[32];
+    memcpy(raw0, mem + od->offset, 32);
+    assert_int_equal(ota_otadata_floor_rewrite(&d.dev, 0, raw0), OTA_OK);
+    assert_memory_equal(mem + od->offset, raw0, 32);
+    assert_int_equal(ota_floor_record_decode(mem + od->offset + 32, &rec), OTA_OK);
+    assert_string_equal(rec.version, "V2.0.0");
+    /* an app update: set-boot rewrites sector 1 carrying the floors, the bootloader's plain
+     * NEW -> PENDING_VERIFY rewrite drops them there, sector 0 keeps them */
+    assert_int_equal(ota_otadata_floor_keep(&d.dev, tone, "V7.0.0"), OTA_OK);
+    char *app = sf_make_app(&d, "new.bin", "v9.9.9", 300000, 5);
+    ota_upgrade_ops_t item = sf_app_item(app, true);
+    ota_service_summary_t sum;
+    assert_int_equal(sf_run(&d, &item, 1, false, &sum), OTA_OK);
+    assert_string_equal(ota_device_running(&d.dev)->label, "ota_1");
+    assert_int_equal(ota_ops_read_otadata(&d.dev, e), OTA_OK);
+    assert_int_equal(ota_otadata_active(e), 1);
+    assert_int_equal(ota_otadata_floor_get(&d.dev, tone, v), OTA_OK);
+    assert_string_equal(v, "V7.0.0");
+    /* the app confirms itself (ours): sector 1 gets them back */
+    assert_int_equal(ota_ops_mark_app_valid_cancel_rollback(&d.dev), OTA_OK);
+    assert_int_equal(ota_floor_record_decode(mem + od->offset + 0x1000 + 32, &rec), OTA_OK);
+    free(app);
+    uint8_t entry0[32];
+    memcpy(entry0, mem + od->offset + 0x1000, 32);
+    /* fill both logs: the full active sector 1 is never erased for the log, sector 0 is compacted */
+    char ver[16];
+    for (int i = 0; i < 130; i++) {
+        snprintf(ver, sizeof ver, "V2.%d.0", i + 1);
+        assert_int_equal(ota_otadata_floor_keep(&d.dev, tone, ver), OTA_OK);
+        assert_memory_equal(mem + od->offset + 0x1000, entry0, 32);
+        assert_int_equal(ota_otadata_floor_get(&d.dev, tone, v), OTA_OK);
+        assert_string_equal(v, ver);
+    }
+    /* more partitions than a rewrite carries: each keeps its own floor */
+    ota_partition_info_t many[OTA_OTADATA_FLOOR_PARTS + 2];
+    for (uint32_t i = 0; i < OTA_OTADATA_FLOOR_PARTS + 2; i++) {
+        many[i] = *tone;
+        many[i].offset = 0x300000 + i * 0x1000;
+        snprintf(ver, sizeof ver, "V9.%u", (unsigned)i);
+        assert_int_equal(ota_otadata_floor_keep(&d.dev, &many[i], ver), OTA_OK);
+    }
+    for (uint32_t i = 0; i < OTA_OTADATA_FLOOR_PARTS + 2; i++) {
+        snprintf(ver, sizeof ver, "V9.%u", (unsigned)i);
+        assert_int_equal(ota_otadata_floor_get(&d.dev, &many[i], v), OTA_OK);
+        assert_string_equal(v, ver);
+    }
+    /* a partition whose last install started without a floor has none, whatever came before */
+    assert_int_equal(ota_otadata_floor_keep(&d.dev, tone, ""), OTA_OK);
+    assert_int_equal(ota_otadata_floor_get(&d.dev, tone, v), OTA_ERR_NOT_FOUND);
+    sf_device_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_floor_record_format),
+        cmocka_unit_test(test_floor_log_on_otadata),
         cmocka_unit_test(test_interrupted_then_older_is_never_installed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
