@@ -10,15 +10,18 @@ static const char *TAG = "ota_floor";
 
 /* Each partition's last record over both sectors, and where each sector's free slots begin. */
 typedef struct {
-    uint8_t raw[OTA_OTADATA_FLOOR_PARTS][OTA_FLOOR_LOG_RECORD_SIZE];
-    ota_floor_record_t rec[OTA_OTADATA_FLOOR_PARTS];
+    uint8_t raw[OTA_OTADATA_FLOOR_PARTS][OTA_FLOOR_LOG_RECORD_SIZE]; /* as found (valid CRC) */
+    uint32_t seq[OTA_OTADATA_FLOOR_PARTS];
     uint32_t n;
     uint32_t max_seq;
-    uint32_t free_slot[2];            /* OTA_FLOOR_LOG_SLOTS: full */
-    const ota_partition_info_t *part; /* the partition asked about (NULL: none) ... */
-    ota_floor_record_t mine;          /* ... and its last record (seq 0: none), however many
-                                       * partitions the log holds */
+    uint32_t free_slot[2];   /* OTA_FLOOR_LOG_SLOTS: full */
+    ota_floor_record_t mine; /* the last record of the partition asked about (seq 0: none),
+                              * however many partitions the log holds */
 } floors_t;
+
+/* Bytes 8..27 of a record: the partition's offset and label (NUL-padded: one encoding each). */
+#define RECORD_KEY_AT  8u
+#define RECORD_KEY_LEN 20u
 
 static int open_otadata(const ota_device_t *dev, ota_partition_t *p)
 {
@@ -30,29 +33,24 @@ static int open_otadata(const ota_device_t *dev, ota_partition_t *p)
     return OTA_OK;
 }
 
-static void add(floors_t *f, const ota_floor_record_t *rec, const uint8_t *raw)
+static void add(floors_t *f, uint32_t seq, const uint8_t *raw)
 {
-    for (uint32_t i = 0; i < f->n; i++) {
-        if (ota_floor_record_is_for(&f->rec[i], rec->part_offset, rec->label)) {
-            if (rec->seq > f->rec[i].seq) {
-                f->rec[i] = *rec;
-                memcpy(f->raw[i], raw, OTA_FLOOR_LOG_RECORD_SIZE);
-            }
-            return;
-        }
+    uint32_t i = 0;
+    while (i < f->n && memcmp(f->raw[i] + RECORD_KEY_AT, raw + RECORD_KEY_AT, RECORD_KEY_LEN) != 0) {
+        i++;
     }
-    if (f->n < OTA_OTADATA_FLOOR_PARTS) {
-        f->rec[f->n] = *rec;
-        memcpy(f->raw[f->n], raw, OTA_FLOOR_LOG_RECORD_SIZE);
-        f->n++;
+    if (i == OTA_OTADATA_FLOOR_PARTS || (i < f->n && seq <= f->seq[i])) {
+        return;
     }
+    f->n += i == f->n;
+    f->seq[i] = seq;
+    memcpy(f->raw[i], raw, OTA_FLOOR_LOG_RECORD_SIZE);
 }
 
 /* Torn records are skipped; an erased slot ends a sector's list. */
 static int scan(const ota_partition_t *p, floors_t *f, const ota_partition_info_t *part)
 {
     memset(f, 0, sizeof *f);
-    f->part = part;
     for (uint32_t s = 0; s < 2; s++) {
         f->free_slot[s] = OTA_FLOOR_LOG_SLOTS;
         for (uint32_t i = 0; i < OTA_FLOOR_LOG_SLOTS; i++) {
@@ -70,7 +68,7 @@ static int scan(const ota_partition_t *p, floors_t *f, const ota_partition_info_
             }
             if (err == OTA_OK) {
                 f->max_seq = rec.seq > f->max_seq ? rec.seq : f->max_seq;
-                add(f, &rec, raw);
+                add(f, rec.seq, raw);
                 if (part != NULL && ota_floor_record_is_for(&rec, part->offset, part->label) &&
                     rec.seq > f->mine.seq) {
                     f->mine = rec;
