@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ota/ota_app_image.h"
 #include "ota/ota_bootloader_image.h"
 #include "ota/ota_enc_img_decrypt.h"
 #include "ota/port/ota_flash.h"
@@ -160,6 +161,11 @@ int ota_device_burn_secure_version(ota_device_t *dev, uint32_t secure_version);
  * @return OTA_OK; OTA_ERR_INVALID_ARG (NULL dev or target); OTA_ERR_FLASH_PROTECTED.
  */
 int ota_device_check_writable(const ota_device_t *dev, const ota_partition_info_t *target);
+
+/** Validator settings that make an image acceptable on @p dev (chip id and revision checked).
+ *  Here, below both users: the boot-time signature check (image_sig.c) and esp_ota_ops
+ *  (ota_ops.c, ota_ops_validator_config) call it without calling each other. */
+void ota_device_validator_config(const ota_device_t *dev, ota_image_validator_config_t *cfg);
 /** Secure Boot V2 or signed-apps-on-update: an app update must be signed by a trusted key. */
 bool ota_device_app_updates_signed(const ota_device_t *dev);
 /** A data partition whose content is signed (subtype 0x06, or its label marked signed). */

@@ -87,6 +87,7 @@ extern "C" {
     X(OTA_ERR_ROLLBACK_INVALID_STATE, -407, "ota: running app not confirmed yet (PENDING_VERIFY)") \
     X(OTA_ERR_OTADATA_SEQ_EXHAUSTED, -408, "otadata: no sequence number left that selects the target slot") \
     X(OTA_ERR_SECURE_VERSION_RANGE, -409, "ota: secure version does not fit the chip's anti-rollback eFuse") \
+    X(OTA_ERR_OTADATA_FLOOR_FULL, -410, "otadata: no room for a data partition's version floor") \
     /* tone / data images (-500 .. -599) */ \
     X(OTA_ERR_TONE_BAD_TAG, -500, "tone: header tag is not 0x2053") \
     X(OTA_ERR_TONE_BAD_FORMAT, -501, "tone: unknown format") \

@@ -29,7 +29,10 @@ void ota_ops_validator_config(const ota_device_t *dev, ota_image_validator_confi
  *  @return OTA_OK; OTA_ERR_NOT_FOUND if the table has no otadata partition; the flash read's
  *          errors (ota_partition_read). */
 int ota_ops_read_otadata(const ota_device_t *dev, ota_otadata_entry_t entries[2]);
-/** Erase sector @p index (0 or 1) of otadata, program @p entry there and read it back.
+/** Erase sector @p index (0 or 1) of otadata, program @p entry there and read it back: what
+ *  ESP-IDF's bootloader (write_otadata) and esp_ota_ops (rewrite_ota_seq) do, so the data
+ *  partitions' version floors that sector held are gone (the other sector keeps them). The
+ *  functions below that write otadata program the floors back first (ota_otadata_floor.h).
  *  @return OTA_OK; OTA_ERR_NOT_FOUND (no otadata partition); OTA_ERR_INVALID_ARG (@p index);
  *          OTA_ERR_FLASH_PROTECTED (otadata overlaps what the device boots from,
  *          ota_device_check_writable); the erase's, program's and read's flash errors;

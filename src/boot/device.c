@@ -266,3 +266,11 @@ bool ota_device_data_signed(const ota_device_t *dev, const ota_partition_info_t 
     }
     return false;
 }
+
+void ota_device_validator_config(const ota_device_t *dev, ota_image_validator_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->check_chip = true;
+    cfg->chip_id = dev->chip_id;
+    cfg->chip_revision = dev->chip_revision;
+}

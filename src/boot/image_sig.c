@@ -8,6 +8,7 @@
 #include "ota/ota_log.h"
 #include "ota/port/ota_mem.h"
 #include "ota/ota_ops.h"
+#include "ota/ota_device.h"
 
 #define READ_CHUNK 4096u
 
@@ -68,7 +69,7 @@ int ota_image_sig_trust(const ota_device_t *dev, ota_sig_trust_t *trust)
     ota_partition_t part;
     ota_device_partition(dev, running, &part);
     ota_image_validator_config_t cfg;
-    ota_ops_validator_config(dev, &cfg);
+    ota_device_validator_config(dev, &cfg);
     cfg.max_size = running->size;
     cfg.flash_addr = running->offset;
     cfg.ignore_trailing = true;

@@ -6,15 +6,13 @@
 #include "ota/ota_err.h"
 #include "boot/ota_image_sig.h"
 #include "ota/ota_log.h"
+#include "boot/ota_otadata_floor.h"
 
 static const char *TAG = "esp_ota_ops";
 
 void ota_ops_validator_config(const ota_device_t *dev, ota_image_validator_config_t *cfg)
 {
-    memset(cfg, 0, sizeof *cfg);
-    cfg->check_chip = true;
-    cfg->chip_id = dev->chip_id;
-    cfg->chip_revision = dev->chip_revision;
+    ota_device_validator_config(dev, cfg);
 }
 
 int ota_ops_read_otadata(const ota_device_t *dev, ota_otadata_entry_t entries[2])
@@ -37,7 +35,10 @@ int ota_ops_read_otadata(const ota_device_t *dev, ota_otadata_entry_t entries[2]
     return OTA_OK;
 }
 
-int ota_ops_write_otadata(const ota_device_t *dev, int index, const ota_otadata_entry_t *entry)
+/* Both writers: ESP-IDF's (erase the sector, program the 32-byte entry: the bootloader's
+ * write_otadata, esp_ota_ops' rewrite_ota_seq) and ours, which programs the data partitions'
+ * version floors back before the entry (ota_otadata_floor.h). Then the entry is read back. */
+static int write_entry(const ota_device_t *dev, int index, const ota_otadata_entry_t *entry, bool keep_floors)
 {
     const ota_partition_info_t *info = ota_device_otadata(dev);
     if (info == NULL) {
@@ -55,9 +56,13 @@ int ota_ops_write_otadata(const ota_device_t *dev, int index, const ota_otadata_
     uint32_t offset = (uint32_t)index * OTA_OTADATA_SECTOR_SIZE;
     uint8_t raw[OTA_OTADATA_ENTRY_SIZE];
     ota_otadata_entry_encode(entry, raw);
-    err = ota_partition_erase_range(&part, offset, OTA_OTADATA_SECTOR_SIZE);
-    if (err == OTA_OK) {
-        err = ota_partition_program(&part, offset, raw, sizeof raw);
+    if (keep_floors) {
+        err = ota_otadata_floor_rewrite(dev, index, raw);
+    } else {
+        err = ota_partition_erase_range(&part, offset, OTA_OTADATA_SECTOR_SIZE);
+        if (err == OTA_OK) {
+            err = ota_partition_program(&part, offset, raw, sizeof raw);
+        }
     }
     uint8_t back[OTA_OTADATA_ENTRY_SIZE];
     if (err == OTA_OK) {
@@ -69,6 +74,11 @@ int ota_ops_write_otadata(const ota_device_t *dev, int index, const ota_otadata_
         err = OTA_ERR_SVC_VERIFY_FAILED;
     }
     return err;
+}
+
+int ota_ops_write_otadata(const ota_device_t *dev, int index, const ota_otadata_entry_t *entry)
+{
+    return write_entry(dev, index, entry, false);
 }
 
 const ota_partition_info_t *ota_ops_get_running_partition(const ota_device_t *dev)
@@ -226,15 +236,9 @@ int ota_ops_invalidate_inactive_ota_data_slot(const ota_device_t *dev)
     const ota_partition_info_t *slot = ota_device_ota_slot(dev, ota_otadata_slot(e[inactive].ota_seq, count));
     const ota_partition_info_t *running = ota_device_running(dev);
     if (slot != NULL && (running == NULL || running->offset != slot->offset)) {
-        const ota_partition_info_t *info = ota_device_otadata(dev);
-        err = ota_device_check_writable(dev, info);
-        if (err != OTA_OK) {
-            return err;
-        }
-        ota_partition_t part;
-        ota_device_partition(dev, info, &part);
-        return ota_partition_erase_range(&part, (uint32_t)inactive * OTA_OTADATA_SECTOR_SIZE,
-                                         OTA_OTADATA_SECTOR_SIZE);
+        /* the entry goes (esp_ota_erase_last_boot_app_partition erases the sector); the data
+         * partitions' version floors are programmed back */
+        return ota_otadata_floor_rewrite(dev, inactive, NULL);
     }
     return OTA_OK;
 }
@@ -301,7 +305,7 @@ static int rewrite_ota_data(ota_device_t *dev, uint32_t slot)
     e[next].ota_state = dev->rollback_enabled ? OTA_IMG_NEW : OTA_IMG_UNDEFINED;
     e[next].ota_seq = seq;
     e[next].crc = ota_otadata_crc(seq);
-    err = ota_ops_write_otadata(dev, next, &e[next]);
+    err = write_entry(dev, next, &e[next], true);
     if (err == OTA_OK) {
         err = ota_ops_read_otadata(dev, e);
     }
@@ -354,13 +358,10 @@ int ota_ops_set_boot_partition_verified(ota_device_t *dev, const ota_partition_i
         if (otadata == NULL) {
             return OTA_ERR_NOT_FOUND;
         }
-        int err = ota_device_check_writable(dev, otadata);
-        if (err != OTA_OK) {
-            return err;
-        }
-        ota_partition_t p;
-        ota_device_partition(dev, otadata, &p);
-        return ota_partition_erase_range(&p, 0, otadata->size);
+        /* esp_ota_set_boot_partition erases the whole partition; here each sector in turn, the
+         * floors programmed back into it, so the other one holds them meanwhile */
+        int err = ota_otadata_floor_rewrite(dev, 0, NULL);
+        return err == OTA_OK ? ota_otadata_floor_rewrite(dev, 1, NULL) : err;
     }
     if (!ota_partition_is_ota_app(part)) {
         return OTA_ERR_NOT_AN_APP_SLOT; /* test app: esp_ota_set_boot_partition refuses it too */
@@ -462,7 +463,7 @@ static int current_ota_is_workable(ota_device_t *dev, bool valid)
             }
             e[active].ota_state = OTA_IMG_VALID;
             e[active].crc = ota_otadata_crc(e[active].ota_seq);
-            err = ota_ops_write_otadata(dev, active, &e[active]);
+            err = write_entry(dev, active, &e[active], true);
             if (err != OTA_OK) {
                 return err;
             }
@@ -481,7 +482,7 @@ static int current_ota_is_workable(ota_device_t *dev, bool valid)
     }
     e[active].ota_state = OTA_IMG_INVALID;
     e[active].crc = ota_otadata_crc(e[active].ota_seq);
-    return ota_ops_write_otadata(dev, active, &e[active]);
+    return write_entry(dev, active, &e[active], true);
 }
 
 int ota_ops_mark_app_valid_cancel_rollback(ota_device_t *dev)

@@ -5,6 +5,7 @@
 
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
+#include "boot/ota_otadata_floor.h"
 
 static const char *TAG = "ota_writer";
 
@@ -197,6 +198,17 @@ int ota_pw_begin(ota_partition_writer_t *w, const ota_device_t *device, const ot
                                                                                     : OTA_OK;
     if (guard != OTA_OK) {
         return guard;
+    }
+    if (device != NULL && part->info.type == OTA_PART_TYPE_DATA) {
+        /* The floor outside the partition, before anything of it is erased (resumed or not): the
+         * commit erases sector 0, where the journal keeps its copy. A device without otadata
+         * keeps the journal's copy only. */
+        int err = ota_otadata_floor_keep(device, &part->info, journal->floor);
+        if (err != OTA_OK && err != OTA_ERR_NOT_FOUND) {
+            OTA_LOGE(TAG, "partition %s: cannot keep its version floor in otadata: %s", part->info.label,
+                     ota_strerror(err));
+            return err;
+        }
     }
     w->journal_end = OTA_JOURNAL_RECORDS_OFFSET + ota_journal_capacity(w->sector) * OTA_JOURNAL_RECORD_SIZE;
     w->limit = part->info.size;
@@ -423,4 +435,16 @@ int ota_pw_commit(ota_partition_writer_t *w)
         return err;
     }
     return verify_written(w, 0, w->first, head);
+}
+
+int ota_pw_kept_floor(const ota_device_t *device, const ota_partition_t *part, char *floor)
+{
+    uint8_t rec[OTA_JOURNAL_RECORD_SIZE];
+    floor[0] = '\0';
+    /* the journal's copy first: it belongs to the install the partition holds */
+    if (ota_partition_read(part, OTA_JOURNAL_RECORDS_OFFSET, rec, sizeof rec) == OTA_OK &&
+        ota_journal_floor_decode(rec, floor) == OTA_OK) {
+        return OTA_OK;
+    }
+    return device != NULL ? ota_otadata_floor_get(device, &part->info, floor) : OTA_ERR_NOT_FOUND;
 }

@@ -1,7 +1,10 @@
 /* Sequential, power-cut-safe writing of one image into one partition (service internal).
  *
  * The order of flash operations is the safety argument (DESIGN.md §4):
- *  1. begin: erase the first erase unit, program the install journal header into sector 0;
+ *  0. begin, for a data partition: its version floor (journal->floor, "" none) into the otadata
+ *     log (ota_otadata_floor.h), outside the partition, unless the log already says so;
+ *  1. begin: erase the first erase unit, program the floor record (if any) and then the install
+ *     journal header into sector 0;
  *     from here the partition is "an interrupted install", never "valid".
  *  2. write: image bytes of sector 0 stay in RAM; later bytes are programmed as they come, each
  *     sector erased just before its first byte (64 KiB block erases where the image covers most of
@@ -107,5 +110,13 @@ int ota_pw_spill_record(ota_partition_writer_t *w, const uint8_t *rec, uint32_t 
 
 /** Write sector 0 last (see above) and check it. */
 int ota_pw_commit(ota_partition_writer_t *w);
+
+/**
+ * The version floor kept for a data partition that holds no readable image (an interrupted
+ * install, or a cut in the commit's rewrite of sector 0): the journal's floor record if sector 0
+ * has one, else the last one the otadata log keeps for it (ota_otadata_floor.h). @p floor gets
+ * OTA_JOURNAL_FLOOR_MAX + 1 bytes. OTA_OK, or OTA_ERR_NOT_FOUND (no floor kept).
+ */
+int ota_pw_kept_floor(const ota_device_t *device, const ota_partition_t *part, char *floor);
 
 #endif /* OTA_PARTITION_WRITER_H */

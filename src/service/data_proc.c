@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ota/port/ota_crypto.h"
+#include "pipeline/partition_writer.h"
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
 #include "ota/port/ota_mem.h"
@@ -158,10 +159,12 @@ static bool current_tone(const ota_partition_t *part, ota_tone_info_t *info)
 }
 
 /* The partition's version floor: the version of the format-1 tone image it holds, else the one an
- * interrupted install kept in its journal (the floor record, programmed before the journal header,
- * so it is there even when the header is not). Every install of the partition records it in its
- * journal before the first byte of the new content is programmed, so a refused or cut install
- * cannot lower it: only a committed image replaces it. */
+ * interrupted install kept: in its journal (the floor record, programmed before the journal
+ * header, so it is there even when the header is not) or, when sector 0 holds neither (a cut in
+ * the first erase or in the commit's rewrite of sector 0), in the otadata log. Every install of
+ * the partition records it in otadata, then in its journal, before the first byte of the
+ * partition is erased, so a refused or cut install cannot lower it: only a committed image
+ * replaces it (ota_pw_kept_floor, docs/powercut.md). */
 static void load_floor(data_ctx_t *ctx)
 {
     const ota_partition_t *part = &ctx->item.target;
@@ -173,9 +176,7 @@ static void load_floor(data_ctx_t *ctx)
             snprintf(floor, sizeof floor, "%s", ctx->cur.desc.version);
         }
     } else {
-        uint8_t rec[OTA_JOURNAL_RECORD_SIZE];
-        if (ota_partition_read(part, OTA_JOURNAL_RECORDS_OFFSET, rec, sizeof rec) == OTA_OK &&
-            ota_journal_floor_decode(rec, floor) == OTA_OK) {
+        if (ota_pw_kept_floor(ctx->item.device, part, floor) == OTA_OK) {
             /* compared with as if the partition still held a format-1 tone image of that version */
             memset(&ctx->cur, 0, sizeof ctx->cur);
             ctx->cur.header.tag = 0x2053;

@@ -10,6 +10,7 @@
 #include "ota/ota_err.h"
 #include "formats/ota_install_journal.h"
 #include "ota/ota_ops.h"
+#include "formats/ota_floor_log.h"
 #include "ota/ota_otadata.h"
 #include "ota/ota_tone.h"
 
@@ -218,17 +219,27 @@ void pc_check_final(pc_harness_t *h)
         pc_violation(h, PC_INV_FINAL, "eFuse secure version %u, after the uninterrupted run %u",
                      (unsigned)h->dev.efuse_secure_version, (unsigned)h->final_dev.efuse_secure_version);
     }
-    /* Every byte of the flash, otadata included (both sectors: seq, state, label, CRC and the
-     * erased rest), equals the uninterrupted run's. */
+    /* Every byte of the flash, otadata's entries included (both sectors: seq, state, label, CRC),
+     * equals the uninterrupted run's - except the data partitions' floor log after each entry
+     * (ota_floor_log.h): it is history (a re-run appends the floor it starts from, a torn record
+     * stays), and it is read only for a data partition that holds no valid image, which
+     * flash_tone does not here. */
     uint32_t size = ota_flash_emu_config(h->emu)->size;
-    if (memcmp(mem, h->final_mem, size) != 0) {
-        uint32_t at = 0, count = 0;
-        while (mem[at] == h->final_mem[at]) {
-            at++;
+    uint32_t log0 = h->otadata->offset + OTA_FLOOR_LOG_FIRST;
+    uint32_t log1 = log0 + OTA_OTADATA_SECTOR_SIZE;
+    uint32_t log_len = OTA_OTADATA_SECTOR_SIZE - OTA_FLOOR_LOG_FIRST;
+    uint32_t at = size, count = 0;
+    for (uint32_t i = 0; i < size;) {
+        uint32_t end = i < log0 ? log0 : i < log1 ? log1 : size;
+        if (memcmp(mem + i, h->final_mem + i, end - i) != 0) {
+            for (uint32_t j = i; j < end; j++) {
+                at = at == size && mem[j] != h->final_mem[j] ? j : at;
+                count += mem[j] != h->final_mem[j];
+            }
         }
-        for (uint32_t i = at; i < size; i++) {
-            count += mem[i] != h->final_mem[i];
-        }
+        i = end < size ? end + log_len : size;
+    }
+    if (count != 0) {
         uint32_t rel;
         const char *label = pc_partition_at(h, at, &rel);
         char extra[160] = "";

@@ -1,0 +1,228 @@
+/* Data partitions' version floors in the otadata sectors' spare bytes (ota_otadata_floor.h). */
+#include "boot/ota_otadata_floor.h"
+
+#include <string.h>
+
+#include "ota/ota_err.h"
+#include "ota/ota_log.h"
+
+static const char *TAG = "ota_floor";
+
+/* Each partition's last record over both sectors, and where each sector's free slots begin. */
+typedef struct {
+    uint8_t raw[OTA_OTADATA_FLOOR_PARTS][OTA_FLOOR_LOG_RECORD_SIZE]; /* as found (valid CRC) */
+    uint32_t seq[OTA_OTADATA_FLOOR_PARTS];
+    uint32_t n;
+    uint32_t max_seq;
+    uint32_t free_slot[2];   /* OTA_FLOOR_LOG_SLOTS: full */
+    ota_floor_record_t mine; /* the last record of the partition asked about (seq 0: none),
+                              * however many partitions the log holds */
+} floors_t;
+
+/* Bytes 8..27 of a record: the partition's offset and label (NUL-padded: one encoding each). */
+#define RECORD_KEY_AT  8u
+#define RECORD_KEY_LEN 20u
+
+static int open_otadata(const ota_device_t *dev, ota_partition_t *p)
+{
+    const ota_partition_info_t *info = ota_device_otadata(dev);
+    if (info == NULL || info->size < 2 * OTA_OTADATA_SECTOR_SIZE) {
+        return OTA_ERR_NOT_FOUND;
+    }
+    ota_device_partition(dev, info, p);
+    return OTA_OK;
+}
+
+static void add(floors_t *f, uint32_t seq, const uint8_t *raw)
+{
+    uint32_t i = 0;
+    while (i < f->n && memcmp(f->raw[i] + RECORD_KEY_AT, raw + RECORD_KEY_AT, RECORD_KEY_LEN) != 0) {
+        i++;
+    }
+    if (i == OTA_OTADATA_FLOOR_PARTS || (i < f->n && seq <= f->seq[i])) {
+        return;
+    }
+    f->n += i == f->n;
+    f->seq[i] = seq;
+    memcpy(f->raw[i], raw, OTA_FLOOR_LOG_RECORD_SIZE);
+}
+
+/* Torn records are skipped; an erased slot ends a sector's list. */
+static int scan(const ota_partition_t *p, floors_t *f, const ota_partition_info_t *part)
+{
+    memset(f, 0, sizeof *f);
+    for (uint32_t s = 0; s < 2; s++) {
+        f->free_slot[s] = OTA_FLOOR_LOG_SLOTS;
+        for (uint32_t i = 0; i < OTA_FLOOR_LOG_SLOTS; i++) {
+            uint8_t raw[OTA_FLOOR_LOG_RECORD_SIZE];
+            int err = ota_partition_read(p, s * OTA_OTADATA_SECTOR_SIZE + ota_floor_log_slot_offset(i), raw,
+                                         sizeof raw);
+            if (err != OTA_OK) {
+                return err;
+            }
+            ota_floor_record_t rec;
+            err = ota_floor_record_decode(raw, &rec);
+            if (err == OTA_ERR_NOT_FOUND) {
+                f->free_slot[s] = i;
+                break;
+            }
+            if (err == OTA_OK) {
+                f->max_seq = rec.seq > f->max_seq ? rec.seq : f->max_seq;
+                add(f, rec.seq, raw);
+                if (part != NULL && ota_floor_record_is_for(&rec, part->offset, part->label) &&
+                    rec.seq > f->mine.seq) {
+                    f->mine = rec;
+                }
+            }
+        }
+    }
+    return OTA_OK;
+}
+
+static const ota_floor_record_t *find(const floors_t *f)
+{
+    return f->mine.seq != 0 ? &f->mine : NULL;
+}
+
+int ota_otadata_floor_get(const ota_device_t *dev, const ota_partition_info_t *part, char *version)
+{
+    version[0] = '\0';
+    ota_partition_t p;
+    floors_t f;
+    int err = open_otadata(dev, &p);
+    if (err == OTA_OK) {
+        err = scan(&p, &f, part);
+    }
+    if (err != OTA_OK) {
+        return err;
+    }
+    const ota_floor_record_t *rec = find(&f);
+    if (rec == NULL || rec->version[0] == '\0') {
+        return OTA_ERR_NOT_FOUND;
+    }
+    memcpy(version, rec->version, sizeof rec->version);
+    return OTA_OK;
+}
+
+/* Program @p len bytes and read them back (a worn cell would leave a record that fails its CRC:
+ * better said now). */
+static int program_checked(const ota_partition_t *p, uint32_t off, const uint8_t *data, uint32_t len)
+{
+    int err = ota_partition_program(p, off, data, len);
+    uint8_t back[OTA_FLOOR_LOG_RECORD_SIZE];
+    for (uint32_t done = 0; err == OTA_OK && done < len; done += sizeof back) {
+        uint32_t n = len - done < sizeof back ? len - done : (uint32_t)sizeof back;
+        err = ota_partition_read(p, off + done, back, n);
+        if (err == OTA_OK && memcmp(back, data + done, n) != 0) {
+            OTA_LOGE(TAG, "otadata at 0x%x reads back different from what was written",
+                     (unsigned)(off + done));
+            err = OTA_ERR_SVC_VERIFY_FAILED;
+        }
+    }
+    return err;
+}
+
+static int rewrite(const ota_device_t *dev, const ota_partition_t *p, const floors_t *f, int index,
+                   const uint8_t *entry)
+{
+    int err = ota_device_check_writable(dev, &p->info);
+    uint32_t base = (uint32_t)index * OTA_OTADATA_SECTOR_SIZE;
+    if (err == OTA_OK) {
+        err = ota_partition_erase_range(p, base, OTA_OTADATA_SECTOR_SIZE);
+    }
+    for (uint32_t i = 0; err == OTA_OK && i < f->n; i++) {
+        err = program_checked(p, base + ota_floor_log_slot_offset(i), f->raw[i], OTA_FLOOR_LOG_RECORD_SIZE);
+    }
+    if (err == OTA_OK && entry != NULL) {
+        err = ota_partition_program(p, base, entry, OTA_OTADATA_ENTRY_SIZE);
+    }
+    return err;
+}
+
+int ota_otadata_floor_rewrite(const ota_device_t *dev, int index, const uint8_t *entry)
+{
+    if (index != 0 && index != 1) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    ota_partition_t p;
+    floors_t f;
+    int err = open_otadata(dev, &p);
+    if (err == OTA_OK) {
+        err = scan(&p, &f, NULL);
+    }
+    return err == OTA_OK ? rewrite(dev, &p, &f, index, entry) : err;
+}
+
+/* The sector holding the active select entry (the bootloader's choice), -1 if none. */
+static int active_sector(const ota_partition_t *p, uint8_t raw[2][OTA_OTADATA_ENTRY_SIZE], int *active)
+{
+    ota_otadata_entry_t e[2];
+    for (int s = 0; s < 2; s++) {
+        int err =
+            ota_partition_read(p, (uint32_t)s * OTA_OTADATA_SECTOR_SIZE, raw[s], OTA_OTADATA_ENTRY_SIZE);
+        if (err != OTA_OK) {
+            return err;
+        }
+        ota_otadata_entry_decode(raw[s], &e[s]);
+    }
+    *active = ota_otadata_active(e);
+    return OTA_OK;
+}
+
+int ota_otadata_floor_keep(const ota_device_t *dev, const ota_partition_info_t *part, const char *version)
+{
+    ota_partition_t p;
+    floors_t f;
+    int err = open_otadata(dev, &p);
+    if (err == OTA_OK) {
+        err = scan(&p, &f, part);
+    }
+    if (err != OTA_OK) {
+        return err;
+    }
+    const ota_floor_record_t *last = find(&f);
+    if (last != NULL ? strncmp(last->version, version, OTA_FLOOR_LOG_VERSION_MAX) == 0 : version[0] == '\0') {
+        return OTA_OK; /* already the floor: nothing programmed */
+    }
+    if ((err = ota_device_check_writable(dev, &p.info)) != OTA_OK) {
+        return err;
+    }
+    ota_floor_record_t rec = {.seq = f.max_seq + 1u, .part_offset = part->offset};
+    memcpy(rec.label, part->label, OTA_FLOOR_LOG_LABEL_MAX);
+    size_t vlen = strlen(version);
+    memcpy(rec.version, version, vlen < OTA_FLOOR_LOG_VERSION_MAX ? vlen : OTA_FLOOR_LOG_VERSION_MAX);
+    uint8_t raw[OTA_FLOOR_LOG_RECORD_SIZE];
+    ota_floor_record_encode(&rec, raw);
+    uint8_t entries[2][OTA_OTADATA_ENTRY_SIZE];
+    int active = -1;
+    err = active_sector(&p, entries, &active);
+    int kept = 0;
+    for (int s = 0; err == OTA_OK && s < 2; s++) {
+        if (f.free_slot[s] >= OTA_FLOOR_LOG_SLOTS) {
+            if (s == active) {
+                continue; /* rewriting it could change the boot: the other sector takes it */
+            }
+            /* compact: the entry it holds goes back as it was, after the floors */
+            bool blank = true;
+            for (uint32_t i = 0; i < OTA_OTADATA_ENTRY_SIZE && blank; i++) {
+                blank = entries[s][i] == 0xFF;
+            }
+            err = rewrite(dev, &p, &f, s, blank ? NULL : entries[s]);
+            f.free_slot[s] = f.n;
+        }
+        if (err == OTA_OK) {
+            err = program_checked(
+                &p, (uint32_t)s * OTA_OTADATA_SECTOR_SIZE + ota_floor_log_slot_offset(f.free_slot[s]), raw,
+                sizeof raw);
+            kept++;
+        }
+    }
+    if (err == OTA_OK && kept == 0) {
+        err = OTA_ERR_OTADATA_FLOOR_FULL;
+    }
+    if (err == OTA_OK) {
+        OTA_LOGI(TAG, "partition %s: version floor %s kept in otadata", part->label,
+                 version[0] != '\0' ? version : "(none)");
+    }
+    return err;
+}
