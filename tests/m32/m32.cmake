@@ -15,7 +15,7 @@ set(OTA_M32_TESTS
   "test_partition_formats=formats/test_partition_formats.c" "test_partition_csv=sim/test_partition_csv.c"
   "test_partition_flash=flash/test_partition_flash.c"
   "test_sdkconfig=sim/test_sdkconfig.c" "test_service_engine=service/test_service_engine.c"
-  "test_partition_writer=service/test_partition_writer.c"
+  "test_partition_writer=pipeline/test_partition_writer.c"
   "test_default_procs=service/test_default_procs.c,service/service_fixture.c"
   "test_resume=service/test_resume.c,service/service_fixture.c"
   "test_source_uri=source/test_source_uri.c" "test_source_file=port/posix/test_source_file.c,port/posix/test_source_file_walk.c"

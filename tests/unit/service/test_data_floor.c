@@ -18,6 +18,8 @@
 #include "ota/ota_ops.h"
 #include "boot/ota_otadata_floor.h"
 #include "ota/ota_tone.h"
+#include "ota/sim/ota_partition_csv.h"
+#include "ota/sim/ota_tone_build.h"
 
 static uint8_t *build_tone(const char *version, uint64_t seed, size_t *len)
 {

@@ -14,6 +14,8 @@
 #include "pipeline/partition_writer.h"
 #include "ota/ota_device.h"
 #include "ota/ota_tone.h"
+#include "ota/sim/ota_partition_csv.h"
+#include "ota/sim/ota_tone_build.h"
 #include "ota/ota_version.h"
 
 #define PART_OFFSET 0x110000u
