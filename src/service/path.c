@@ -582,6 +582,7 @@ void ota_stages_jump(ota_item_t *item, uint64_t at)
 
 int ota_item_check(ota_item_t *item)
 {
+    ota_adf_note_total(ota_service_adf_state(item->service), item->total); /* ESP-ADF hook */
     if (item->checker.check == NULL) {
         return OTA_OK;
     }

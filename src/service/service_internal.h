@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "ota/ota_service.h"
+#include "adf_state.h" /* ESP-ADF hook */
 
 /** The service's working buffer (one per service, allocated at create). */
 uint8_t *ota_service_work_buffer(ota_service_t *service, size_t *size);
@@ -30,5 +31,11 @@ void ota_service_set_item_detail(ota_service_t *service, int http_status, const 
  *  arguments (@p item: the ota_item_t) instead of the procedure looping. False otherwise (run to the end in the caller). */
 bool ota_service_defer_stream(ota_service_t *service, void *item, size_t chunk,
                               void (*on_chunk)(void *arg, uint32_t at, size_t n), void *arg);
+
+/* --- ESP-ADF hooks (service_adf.c; adf_state.h) -------------------------------------------- */
+/** The engine's ESP-ADF state: progress, pause, check capture. */
+ota_adf_state_t *ota_service_adf_state(ota_service_t *service);
+/** Check-only run of one item (nothing executed, nothing erased); the CHECK_UPDATE event. */
+int ota_service_check_item(ota_service_t *service, int index, struct ota_check_result *out);
 
 #endif /* OTA_SERVICE_INTERNAL_H */

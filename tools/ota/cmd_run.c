@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "host.h"
 #include "ota/ota_app_image.h"
+#include "ota/ota_check_result.h"
 #include "ota/ota_err.h"
 #include "ota/ota_sdkconfig.h"
 
@@ -214,6 +215,10 @@ static void on_event(const ota_event_t *ev, void *arg)
         cJSON_AddNumberToObject(o, "failed", ev->finish.failed);
         cJSON_AddNumberToObject(o, "not_run", ev->finish.not_run);
         cJSON_AddBoolToObject(o, "restart", ev->finish.restart);
+        break;
+    case OTA_EVENT_CHECK_UPDATE: /* only from ota_service_check_update(), which `ota run` does not call */
+        cli_json_add_string(o, "event", "check_update");
+        cJSON_AddBoolToObject(o, "upgrade_available", ev->check_update->upgrade_available);
         break;
     }
     cli_json_print(o);
