@@ -52,6 +52,20 @@ void ota_adf_note_version_check(ota_adf_state_t *st, const char *running, const 
     r->upgrade_available = decision == OTA_OK;
 }
 
+void ota_adf_check_done(ota_adf_state_t *st, int ret, const char *label)
+{
+    ota_check_result_t *r = st->check;
+    st->check = NULL;
+    if (r == NULL) {
+        return;
+    }
+    r->decision = ret;
+    r->upgrade_available = ret == OTA_OK;
+    if (r->label[0] == '\0' && label != NULL) {
+        snprintf(r->label, sizeof r->label, "%s", label);
+    }
+}
+
 void ota_adf_pause_point(ota_adf_state_t *st, const int *stop)
 {
     if (!__atomic_load_n(&st->pause, __ATOMIC_ACQUIRE)) {

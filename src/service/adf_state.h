@@ -30,6 +30,10 @@ void ota_adf_note_progress(ota_adf_state_t *st, uint64_t written, int64_t total)
 /** A checker's version decision (into the check-only run's result, if one runs). */
 void ota_adf_note_version_check(ota_adf_state_t *st, const char *running, const char *incoming, int decision);
 
+/** The check-only run ended with @p ret: decision, upgrade_available, label (@p label when the
+ *  checker named none); the capture stops. */
+void ota_adf_check_done(ota_adf_state_t *st, int ret, const char *label);
+
 /**
  * The pause point between two chunks of a run in a thread of its own (run() or the worker): waits
  * while a pause is requested and @p stop (atomic) is 0. Nothing is written meanwhile; the device

@@ -589,7 +589,7 @@ int ota_service_check_item(ota_service_t *s, int index, ota_check_result_t *out)
             (void)ops->finished_check(handle, &ops->node, ret == OTA_OK ? OTA_ERR_CANCELLED : ret);
         }
     }
-    s->adf.check = NULL;
+    ota_adf_check_done(&s->adf, ret, ops->node.label);
     ota_event_t ev = {.type = OTA_EVENT_CHECK_UPDATE, .id = index, .node = &ops->node, .check_update = out};
     emit(s, &ev);
     s->current_id = -1;

@@ -18,19 +18,13 @@ int ota_service_check_update(ota_service_t *s, int index, ota_check_result_t *ou
     }
     ota_check_result_clear(out);
     int ret = ota_service_check_item(s, index, out);
-    if (ret == OTA_ERR_SVC_NO_LIST || ret == OTA_ERR_INVALID_ARG || ret == OTA_ERR_BUSY) {
-        OTA_LOGE(TAG, "Check update failed: %s", ota_strerror(ret));
-        return ret;
-    }
     if (ret == OTA_OK || ota_item_result_of(ret) == OTA_ITEM_SKIPPED) {
-        out->decision = ret;
-        out->upgrade_available = ret == OTA_OK;
         OTA_LOGI(TAG, "Check update: incoming version='%s' label='%s' size=%u upgrade_available=%s",
                  out->version, out->label, (unsigned)out->image_size,
                  out->upgrade_available ? "true" : "false");
-        return OTA_OK;
+        return OTA_OK; /* decided: out->upgrade_available says which way */
     }
-    out->decision = ret;
+    out->decision = ret; /* also when the run could not start (no list, index, busy) */
     out->upgrade_available = false;
     OTA_LOGE(TAG, "Check update failed: %s", ota_strerror(ret));
     return ret;
