@@ -281,6 +281,49 @@ static void test_data_version_checker(void **state)
     sf_device_free(&d);
 }
 
+/* ESP-ADF's OTA example reads the tone header with ota_data_image_stream_read and writes it with
+ * ota_data_partition_write inside its need_upgrade: a check-only run must still write nothing. */
+static int writing_need_upgrade(void *handle, ota_node_attr_t *node)
+{
+    (void)node;
+    uint8_t head[8];
+    int err = ota_data_image_stream_read(handle, head, sizeof head);
+    if (err == OTA_OK) {
+        err = ota_data_partition_write(handle, head, sizeof head);
+    }
+    return err;
+}
+
+static void test_check_update_writing_need_upgrade(void **state)
+{
+    (void)state;
+    sf_device_t d;
+    sf_device_init(&d, SF_RUNNING_VERSION);
+    uint8_t *img = userdata("0.3.0", 9000);
+    char *uri = sf_make_file(&d, "data.bin", img, 9000);
+    ota_upgrade_ops_t item = sf_data_item("flash_tone", uri);
+    item.need_upgrade = writing_need_upgrade;
+    ota_service_t *s = make_service(&d, &item, 1, false);
+    uint8_t *before = snapshot(&d);
+    ota_flash_emu_reset_stats(d.emu);
+    ota_check_result_t r;
+    assert_int_equal(ota_service_check_update(s, 0, &r), OTA_OK);
+    assert_true(r.upgrade_available);
+    assert_string_equal(r.label, "flash_tone"); /* a data item's label when its checker names none */
+    assert_flash_untouched(&d, before);
+    /* the same item run for real writes */
+    ota_service_summary_t sum;
+    ota_service_run(s, &sum);
+    ota_flash_emu_stats_t st;
+    ota_flash_emu_get_stats(d.emu, &st);
+    assert_true(st.program_ops > 0);
+    ota_service_destroy(s);
+    free(before);
+    free(img);
+    free(uri);
+    sf_device_free(&d);
+}
+
 /* --- MD5 verifier ---------------------------------------------------------------------------- */
 
 static ota_verifier_md5_t md5v;
@@ -646,7 +689,7 @@ int main(void)
         cmocka_unit_test(test_check_update_app),  cmocka_unit_test(test_data_version_checker),
         cmocka_unit_test(test_md5_verifier),      cmocka_unit_test(test_manifest_checker),
         cmocka_unit_test(test_pause_resume_step), cmocka_unit_test(test_pause_resume_worker),
-        cmocka_unit_test(test_progress_unknown),
+        cmocka_unit_test(test_progress_unknown),  cmocka_unit_test(test_check_update_writing_need_upgrade),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
