@@ -269,16 +269,21 @@ static bool get_hex(const doc_t *d, int v, uint8_t *out, size_t len)
     return true;
 }
 
-/* Length of the first JSON value after white space (cJSON_Parse reads one value and ignores the
- * rest): an object's closing brace, found by depth outside strings. 0 if there is no object. */
-static size_t first_object_len(const char *js, size_t len)
+/* Length of the object that starts the text, white space before it included (cJSON_Parse reads
+ * one value and ignores the rest): up to its closing brace, found by depth outside strings; the
+ * whole text when it does not close (jsmn then says truncated). 0 when the text holds nothing but
+ * white space; -1 when it starts with anything but an object (jsmn would take a stray ':'). */
+static long first_object_len(const char *js, size_t len)
 {
     size_t i = 0;
     while (i < len && (js[i] == ' ' || js[i] == '\t' || js[i] == '\n' || js[i] == '\r')) {
         i++;
     }
-    if (i == len || js[i] != '{') {
-        return len; /* jsmn says what it is */
+    if (i == len) {
+        return 0;
+    }
+    if (js[i] != '{') {
+        return -1;
     }
     int depth = 0;
     bool in_string = false;
@@ -295,15 +300,19 @@ static size_t first_object_len(const char *js, size_t len)
         } else if (ch == '{' || ch == '[') {
             depth++;
         } else if ((ch == '}' || ch == ']') && --depth == 0) {
-            return i + 1;
+            return (long)(i + 1);
         }
     }
-    return len;
+    return (long)len;
 }
 
 static int parse_doc(const char *json, size_t len, jsmntok_t *tok, doc_t *d)
 {
-    len = first_object_len(json, len);
+    long n_obj = first_object_len(json, len);
+    if (n_obj <= 0) {
+        return n_obj == 0 ? OTA_ERR_MANIFEST_TRUNCATED : OTA_ERR_MANIFEST_MALFORMED;
+    }
+    len = (size_t)n_obj;
     jsmn_parser p;
     jsmn_init(&p);
     int n = jsmn_parse(&p, json, len, tok, OTA_ADF_MANIFEST_MAX_TOKENS);

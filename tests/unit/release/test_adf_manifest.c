@@ -159,6 +159,9 @@ static void test_version_required(void **state)
     assert_int_equal(parse("{\"version\":123}", "1.0.0", true, &r), OTA_ERR_MANIFEST_FIELD);
     assert_int_equal(parse("[\"version\"]", "1.0.0", true, &r), OTA_ERR_MANIFEST_MALFORMED);
     assert_int_equal(parse("not json", "1.0.0", true, &r), OTA_ERR_MANIFEST_MALFORMED);
+    /* fuzz_adf_manifest's finding: jsmn takes a stray ':' before the object, cJSON does not */
+    assert_int_equal(parse(":{\"version\":\"1.0.0\"}", "0.0.1", true, &r), OTA_ERR_MANIFEST_MALFORMED);
+    assert_int_equal(parse("  \n", "0.0.1", true, &r), OTA_ERR_MANIFEST_TRUNCATED);
     assert_int_equal(parse("{\"version\":\"1.0.0\"", "1.0.0", true, &r), OTA_ERR_MANIFEST_TRUNCATED);
     assert_int_equal(parse("", "1.0.0", true, &r), OTA_ERR_MANIFEST_TRUNCATED);
     assert_int_equal(parse("{\"version\":\"1.0.0\",,}", "1.0.0", true, &r), OTA_ERR_MANIFEST_MALFORMED);
