@@ -12,8 +12,11 @@
 set(OTA_CORE_DIRS core formats flash boot source pipeline service secure)
 set(OTA_SIM_DIR sim)
 
-# The release manifest (formats/manifest.c, on Debian's header-only jsmn) and its signature check.
-set(OTA_MANIFEST_FILES formats/manifest.c formats/manifest_check.c secure/manifest_sig.c)
+# The release manifest (formats/manifest.c, on Debian's header-only jsmn) and its signature check;
+# ESP-ADF's manifest (formats/adf_manifest.c, also jsmn, and its checker); their JSON rules.
+set(OTA_MANIFEST_FILES formats/manifest.c formats/manifest_check.c secure/manifest_sig.c
+  formats/json_strict.c formats/adf_manifest.c service/checker_manifest.c)
+set(OTA_JSMN_FILES formats/manifest.c formats/json_strict.c formats/adf_manifest.c)
 
 # ota_collect_sources(SRC_ROOT CORE_VAR SIM_VAR [SIM_HOST_VAR]): absolute paths of the core's
 # sources, of the portable simulation (src/sim/*.c) and, if asked, of src/sim/host/*.c.
@@ -36,8 +39,10 @@ function(ota_collect_sources src_root core_var sim_var)
   find_file(OTA_JSMN_HEADER jsmn.h PATHS /usr/include NO_DEFAULT_PATH NO_CMAKE_FIND_ROOT_PATH)
   if(OTA_JSMN_HEADER)
     configure_file(${OTA_JSMN_HEADER} ${CMAKE_BINARY_DIR}/ota_jsmn/jsmn.h COPYONLY)
-    set_source_files_properties(${src_root}/formats/manifest.c PROPERTIES
-      COMPILE_OPTIONS "-isystem;${CMAKE_BINARY_DIR}/ota_jsmn")
+    foreach(_f IN LISTS OTA_JSMN_FILES)
+      set_source_files_properties(${src_root}/${_f} PROPERTIES
+        COMPILE_OPTIONS "-isystem;${CMAKE_BINARY_DIR}/ota_jsmn")
+    endforeach()
   else()
     message(STATUS "jsmn.h not found (Debian: libjsmn-dev): the release manifest parser is not built")
     foreach(_f IN LISTS OTA_MANIFEST_FILES)

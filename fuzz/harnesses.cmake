@@ -22,6 +22,8 @@ ota_fuzz_harness(version            MAX_LEN 128)
 # Issue 23: release manifests (JSON; the signed form is 8 KiB + the sector, past MAX_LEN on purpose:
 # the parser's 8 KiB limit is what is fuzzed, and the sector has its own harness, sig_block).
 ota_fuzz_harness(manifest           MAX_LEN 9000)
+# ESP-ADF esp_ota_service's manifest (its checker's JSON, 4 KiB at most) and packed semver.
+ota_fuzz_harness(adf_manifest       MAX_LEN 4200 CORPUS manifest)
 ota_fuzz_harness(sdkconfig          MAX_LEN 4096)
 ota_fuzz_harness(state_file         MAX_LEN 2048)
 ota_fuzz_harness(http               MAX_LEN 4096)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ota/ota_err.h"
+#include "ota/ota_service_adf.h"
 #include "ota/ota_log.h"
 #include "ota/ota_proc_default.h"
 #include "ota/ota_tone.h"
@@ -143,6 +144,27 @@ int ota_example_make_upgrade_list(const ota_example_config_t *cfg, ota_upgrade_o
     return count;
 }
 
+/* --check-only: esp_ota_service_check_update() on every item; an item whose check refused it
+ * counts as failed, one with an upgrade as succeeded, one without as skipped. */
+static int check_only(ota_service_t *svc, int count, ota_service_summary_t *summary)
+{
+    int first = OTA_OK;
+    for (int i = 0; i < count; i++) {
+        ota_check_result_t r;
+        int err = ota_service_check_update(svc, i, &r);
+        if (err != OTA_OK) {
+            summary->failed++;
+            first = first == OTA_OK ? err : first;
+        } else if (r.upgrade_available) {
+            summary->succeeded++;
+        } else {
+            summary->skipped++;
+        }
+    }
+    summary->first_error = first;
+    return OTA_OK;
+}
+
 int ota_example_app_main(const ota_example_config_t *cfg, ota_service_summary_t *summary)
 {
     ota_service_summary_t local;
@@ -185,6 +207,12 @@ int ota_example_app_main(const ota_example_config_t *cfg, ota_service_summary_t 
     }
     err = ota_service_set_upgrade_list(ota_service, upgrade_list, count);
 
+    if (err == OTA_OK && cfg->check_only) {
+        err = check_only(ota_service, count, summary);
+        OTA_LOGI(TAG, "[2.4] Clear OTA service");
+        ota_service_destroy(ota_service);
+        return err;
+    }
     if (err == OTA_OK) {
         OTA_LOGI(TAG, "[2.2] Start OTA service");
         err = ota_service_start(ota_service);

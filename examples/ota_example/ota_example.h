@@ -33,6 +33,9 @@ typedef struct {
     bool force_check_firmware_version; /**< CONFIG_FORCE_CHECK_FIRMWARE_VERSION_NUMBER */
     bool break_after_fail;             /**< both items; the example sets false */
     bool delta_allow_bare;             /**< the app URI may be a bare detools patch (no ESP header) */
+    /** ESP-ADF esp_ota_service_check_update() on each item instead of the run (ota_service_adf.h):
+     *  sources opened, checkers run, nothing erased; CHECK_UPDATE events to the observer */
+    bool check_only;
     /** The optional update features the firmware links (ota_update_features.h); NULL: none */
     const struct ota_update_features *features;
     ota_source_posix_config_t source; /**< sdcard root ("the SD card mount"), TLS, timeouts */

@@ -122,6 +122,7 @@ extern "C" {
     X(OTA_ERR_VERSION_NOT_COMPARABLE, -701, "version: cannot compare") \
     X(OTA_ERR_VERSION_NOT_NEWER, -702, "version: not newer than the running one") \
     /* -703 (OTA_ERR_PROJECT_MISMATCH) retired: the project name is not checked (as ESP-IDF) */ \
+    X(OTA_ERR_VERSION_PROJECT_MISMATCH, -704, "version: project name differs (check_project_name)") \
     /* service (-800 .. -899) */ \
     X(OTA_ERR_SVC_NULL_STEP, -800, "service: item step missing") \
     X(OTA_ERR_SVC_NO_LIST, -801, "service: no upgrade list") \
@@ -129,6 +130,7 @@ extern "C" {
     X(OTA_ERR_SVC_CHECKPOINT, -803, "service: resume checkpoint unusable") \
     /* -804 (OTA_ERR_SVC_CONFIG) retired: bad settings are OTA_ERR_INVALID_ARG/INVALID_SIZE */ \
     X(OTA_ERR_SVC_UP_TO_DATE, -805, "service: already up to date") \
+    X(OTA_ERR_SVC_MD5_MISMATCH, -806, "service: MD5 of the image does not match") \
     /* signature / encryption (-1000 .. -1099) */ \
     X(OTA_ERR_SIG_UNSIGNED, -1000, "signature: image is not signed (no valid signature block)") \
     X(OTA_ERR_SIG_NO_TRUSTED_KEY, -1001, "signature: no block is signed with a trusted key") \

@@ -86,6 +86,7 @@ typedef enum {
     OTA_EVENT_PROGRESS,       /**< bytes written so far; at most every progress_interval_ms */
     OTA_EVENT_RESULT,         /**< an item ended */
     OTA_EVENT_FINISH,         /**< the list ended (sent before a restart too) */
+    OTA_EVENT_CHECK_UPDATE,   /**< ota_service_check_update() decided (ota_service_adf.h); ESP-ADF hook */
 } ota_event_type_t;
 
 /** An event. Pointers inside are valid only during the callback. */
@@ -114,6 +115,8 @@ typedef struct {
             int succeeded, skipped, failed, not_run;
             bool restart; /**< the service restarts the device after this event */
         } finish;
+        /** CHECK_UPDATE: what the check found (ESP-ADF's ITEM_VER_CHECK payload and more); ESP-ADF hook */
+        const struct ota_check_result *check_update;
     };
 } ota_event_t;
 

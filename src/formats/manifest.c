@@ -12,6 +12,8 @@
 #define JSMN_STRICT
 #include <jsmn.h>
 
+#include "json_strict.h"
+
 typedef struct {
     const char *js;
     const jsmntok_t *tok;
@@ -45,130 +47,12 @@ static bool is_digit(char ch)
     return ch >= '0' && ch <= '9';
 }
 
-/* A JSON primitive as RFC 8259 spells it: true, false, null or a number. */
-static bool primitive_valid(const char *s, size_t n)
-{
-    if ((n == 4 && memcmp(s, "true", 4) == 0) || (n == 5 && memcmp(s, "false", 5) == 0) ||
-        (n == 4 && memcmp(s, "null", 4) == 0)) {
-        return true;
-    }
-    size_t i = 0;
-    if (i < n && s[i] == '-') {
-        i++;
-    }
-    if (i >= n || !is_digit(s[i])) {
-        return false;
-    }
-    if (s[i] == '0') {
-        i++;
-    } else {
-        while (i < n && is_digit(s[i])) {
-            i++;
-        }
-    }
-    if (i < n && s[i] == '.') {
-        i++;
-        if (i >= n || !is_digit(s[i])) {
-            return false;
-        }
-        while (i < n && is_digit(s[i])) {
-            i++;
-        }
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-')) {
-            i++;
-        }
-        if (i >= n || !is_digit(s[i])) {
-            return false;
-        }
-        while (i < n && is_digit(s[i])) {
-            i++;
-        }
-    }
-    return i == n;
-}
-
-/* Where a token's text starts and ends (a string's quotes are outside jsmn's start..end). */
-static int span_start(const jsmntok_t *t)
-{
-    return t->type == JSMN_STRING ? t->start - 1 : t->start;
-}
-
-static int span_end(const jsmntok_t *t)
-{
-    return t->type == JSMN_STRING ? t->end + 1 : t->end;
-}
-
-static bool is_space(char ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
-}
-
-/* js[from..to) is white space around exactly one @p sep (or nothing but white space when sep is 0).
- * jsmn does not look at separators: it takes [1,,2], [1,] and {"a":1,} as JSON. */
-static bool gap_ok(const char *js, int from, int to, char sep)
-{
-    bool seen = sep == 0;
-    for (int i = from; i < to; i++) {
-        if (!seen && js[i] == sep) {
-            seen = true;
-        } else if (!is_space(js[i])) {
-            return false;
-        }
-    }
-    return seen;
-}
-
-/* Every token well formed: object keys are strings followed by ':' and hold no escape (a key
- * another parser would decode to "version" must not be skipped here as unknown), values separated
- * by one ',', primitives are JSON's, strings hold no raw control byte. Strict jsmn checks the
- * escapes. */
+/* Every token well formed (json_strict.h); keys plain: a key another parser would decode to
+ * "version" must not be skipped here as unknown. */
 static int check_tokens(parse_ctx_t *c)
 {
-    for (int i = 0; i < c->ntok; i++) {
-        const jsmntok_t *t = &c->tok[i];
-        const char *s = c->js + t->start;
-        size_t n = (size_t)(t->end - t->start);
-        if (t->type == JSMN_PRIMITIVE && !primitive_valid(s, n)) {
-            return fail(c, OTA_ERR_MANIFEST_MALFORMED, i, -1, NULL);
-        }
-        if (t->type == JSMN_STRING) {
-            for (size_t k = 0; k < n; k++) {
-                if ((unsigned char)s[k] < 0x20) {
-                    return fail(c, OTA_ERR_MANIFEST_MALFORMED, i, -1, NULL);
-                }
-            }
-        }
-        if (t->type != JSMN_OBJECT && t->type != JSMN_ARRAY) {
-            continue;
-        }
-        bool obj = t->type == JSMN_OBJECT;
-        int children = obj ? 2 * t->size : t->size;
-        int k = i + 1, prev_end = t->start + 1;
-        for (int m = 0; m < children; m++) {
-            if (k >= c->ntok) {
-                return fail(c, OTA_ERR_MANIFEST_MALFORMED, i, -1, NULL);
-            }
-            bool key = obj && m % 2 == 0;
-            if (key &&
-                (c->tok[k].type != JSMN_STRING || c->tok[k].size != 1 ||
-                 memchr(c->js + c->tok[k].start, '\\', (size_t)(c->tok[k].end - c->tok[k].start)) != NULL)) {
-                return fail(c, OTA_ERR_MANIFEST_MALFORMED, k, -1, NULL);
-            }
-            char sep = m == 0 ? 0 : (obj && m % 2 == 1) ? ':' : ',';
-            if (!gap_ok(c->js, prev_end, span_start(&c->tok[k]), sep)) {
-                return fail(c, OTA_ERR_MANIFEST_MALFORMED, k, -1, NULL);
-            }
-            prev_end = span_end(&c->tok[k]);
-            k = key ? k + 1 : skip(c, k);
-        }
-        if (!gap_ok(c->js, prev_end, t->end - 1, 0)) {
-            return fail(c, OTA_ERR_MANIFEST_MALFORMED, i, -1, NULL);
-        }
-    }
-    return OTA_OK;
+    int bad = ota_json_strict_check(c->js, c->tok, c->ntok, true);
+    return bad < 0 ? OTA_OK : fail(c, OTA_ERR_MANIFEST_MALFORMED, bad, -1, NULL);
 }
 
 static bool key_is(const parse_ctx_t *c, int t, const char *name)

@@ -54,6 +54,12 @@ typedef struct {
     /** After a chunk of ota_item_stream: true when the driver takes over the loop and calls
      *  ota_path_step once per step of its own (ota_service_step); false: loop to the end. */
     bool (*yield)(void *ctx, struct ota_path *path);
+    /** The checker is about to run on a stream of @p total bytes (-1: unknown): get_progress's
+     *  total (ESP-ADF's esp_ota_service_get_progress). May be NULL. */
+    void (*checking)(void *ctx, int64_t total);
+    /** True in a check-only run (ESP-ADF's check_update): nothing may be written, whatever a
+     *  procedure's need_upgrade does. May be NULL (never). */
+    bool (*check_only)(void *ctx);
 } ota_path_events_t;
 
 /* The stages of an item and their buffers (allocated with the first stage: none, no cost). The

@@ -225,6 +225,9 @@ static int item_write(ota_item_t *item, const void *data, size_t len)
 
 int ota_item_put(ota_item_t *item, const uint8_t *data, size_t len)
 {
+    if (item->events->check_only != NULL && item->events->check_only(item->events_ctx)) {
+        return OTA_OK; /* a check-only run writes nothing (a need_upgrade may write) */
+    }
     if (!item->writer.begun) {
         int err = ota_item_begin_write(item);
         if (err != OTA_OK) {

@@ -98,6 +98,9 @@ int ota_item_read_exact(ota_item_t *item, void *buf, size_t len)
 
 int ota_item_check(ota_item_t *item)
 {
+    if (item->events->checking != NULL) {
+        item->events->checking(item->events_ctx, item->total);
+    }
     if (item->checker.check == NULL) {
         return OTA_OK;
     }

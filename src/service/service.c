@@ -11,6 +11,8 @@
 #include "ota/port/ota_mem.h"
 #include "ota/port/ota_port.h"
 #include "pipeline/path.h"
+#include "ota/ota_proc_default.h"
+#include "adf_state.h" /* ESP-ADF hook */
 #include "service_internal.h"
 
 static const char *TAG = "OTA_SERVICE";
@@ -50,6 +52,8 @@ struct ota_service {
     int stop_requested; /* atomic */
     int worker_result;
     ota_service_summary_t worker_summary;
+
+    ota_adf_state_t adf; /* ESP-ADF hook: progress, pause, check-only result (adf_state.h) */
 };
 
 ota_item_result_t ota_item_result_of(int code)
@@ -288,6 +292,7 @@ static int step_once(ota_service_t *s)
         s->current_id = s->next;
         s->current_node = &ops->node;
         s->last_progress_ms = 0;
+        ota_adf_item_begin(&s->adf); /* ESP-ADF hook */
         s->item_http_status = 0;
         s->item_detail[0] = '\0';
         s->handle = NULL;
@@ -409,6 +414,9 @@ int ota_service_step(ota_service_t *s, ota_service_summary_t *summary)
         s->state = RS_START;
         __atomic_store_n(&s->stop_requested, 0, __ATOMIC_RELEASE);
     }
+    if (ota_adf_step_paused(&s->adf) && !ota_service_stop_requested(s)) {
+        return OTA_SERVICE_IN_PROGRESS; /* ESP-ADF hook: paused, nothing done this call */
+    }
     int ret = step_once(s);
     if (ret != OTA_SERVICE_IN_PROGRESS) {
         if (summary != NULL) {
@@ -516,6 +524,19 @@ static bool path_yield(void *ctx, ota_path_t *path)
     return true;
 }
 
+/* ESP-ADF hooks of the pipeline (adf_state.h): the checked stream's size, the check-only run. */
+static void path_checking(void *service, int64_t total)
+{
+    ota_service_t *s = service;
+    ota_adf_note_total(&s->adf, total);
+}
+
+static bool path_check_only(void *service)
+{
+    ota_service_t *s = service;
+    return s->adf.check != NULL;
+}
+
 const ota_path_events_t ota_service_path_events = {
     .open_source = path_open_source,
     .work_buffer = ota_service_work_buffer,
@@ -523,6 +544,8 @@ const ota_path_events_t ota_service_path_events = {
     .detail = path_detail,
     .cancelled = ota_service_stop_requested,
     .yield = path_yield,
+    .checking = path_checking,
+    .check_only = path_check_only,
 };
 
 uint8_t *ota_service_work_buffer(void *service, size_t *size)
@@ -535,12 +558,16 @@ uint8_t *ota_service_work_buffer(void *service, size_t *size)
 bool ota_service_stop_requested(void *service)
 {
     const ota_service_t *s = service;
+    if (!s->stepping) {
+        ota_adf_pause_point((ota_adf_state_t *)&s->adf, &s->stop_requested); /* ESP-ADF hook */
+    }
     return __atomic_load_n(&s->stop_requested, __ATOMIC_ACQUIRE) != 0;
 }
 
 void ota_service_report_progress(void *service, uint64_t bytes, int64_t total, bool force)
 {
     ota_service_t *s = service;
+    ota_adf_note_progress(&s->adf, bytes, total); /* ESP-ADF hook */
     uint64_t now = ota_port_uptime_ms();
     if (!force && s->last_progress_ms != 0 && now - s->last_progress_ms < s->cfg.progress_interval_ms) {
         return;
@@ -555,6 +582,7 @@ void ota_service_report_progress(void *service, uint64_t bytes, int64_t total, b
 void ota_service_report_version_check(ota_service_t *s, const char *running, const char *incoming,
                                       bool enforced, int decision)
 {
+    ota_adf_note_version_check(&s->adf, running, incoming, decision); /* ESP-ADF hook */
     ota_event_t ev = {.type = OTA_EVENT_VERSION_CHECK, .id = s->current_id, .node = s->current_node};
     ev.version_check.running = running ? running : "";
     ev.version_check.incoming = incoming ? incoming : "";
@@ -569,4 +597,46 @@ void ota_service_set_item_detail(ota_service_t *s, int http_status, const char *
     va_start(ap, fmt);
     path_detail(s, http_status, fmt, ap);
     va_end(ap);
+}
+
+/* --- ESP-ADF hooks (ota_service_adf.h, service_adf.c): port onto the pipeline ---------------- */
+
+ota_adf_state_t *ota_service_adf_state(ota_service_t *s)
+{
+    return &s->adf;
+}
+
+/* A check-only run of item @p index: prepare, need_upgrade (the checker sees the first output
+ * bytes, nothing is erased), finished_check told OTA_ERR_CANCELLED (it releases, never commits). */
+int ota_service_check_item(ota_service_t *s, int index, ota_check_result_t *out)
+{
+    if (s->list == NULL || index < 0 || index >= s->count) {
+        return s->list == NULL ? OTA_ERR_SVC_NO_LIST : OTA_ERR_INVALID_ARG;
+    }
+    if (!claim(s)) {
+        return OTA_ERR_BUSY;
+    }
+    ota_upgrade_ops_t *ops = &s->list[index];
+    s->current_id = index;
+    s->current_node = &ops->node;
+    ota_adf_item_begin(&s->adf);
+    s->adf.check = out;
+    void *handle = NULL;
+    int ret = OTA_ERR_SVC_NULL_STEP;
+    if (ops->prepare != NULL && ops->need_upgrade != NULL) {
+        ret = ops->prepare(s, &handle, &ops->node);
+        if (ret == OTA_OK) {
+            ret = ops->need_upgrade(handle, &ops->node);
+        }
+        if (ops->finished_check != NULL) {
+            (void)ops->finished_check(handle, &ops->node, ret == OTA_OK ? OTA_ERR_CANCELLED : ret);
+        }
+    }
+    ota_adf_check_done(&s->adf, ret, ops->node.label);
+    ota_event_t ev = {.type = OTA_EVENT_CHECK_UPDATE, .id = index, .node = &ops->node, .check_update = out};
+    emit(s, &ev);
+    s->current_id = -1;
+    s->current_node = NULL;
+    __atomic_store_n(&s->running, 0, __ATOMIC_RELEASE);
+    return ret;
 }

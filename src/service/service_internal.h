@@ -10,6 +10,7 @@
 #include "ota/ota_update_features.h"
 #include "pipeline/features.h"
 #include "pipeline/path.h"
+#include "adf_state.h" /* ESP-ADF hook */
 
 /* The first three are also the events of the engine's pipelines (ota_path_events_t): they take
  * the service as the events' context, hence void *. */
@@ -43,5 +44,11 @@ static inline ota_service_t *ota_item_service(const ota_item_t *item)
 
 /** The service's feature table; never NULL (none configured: a table of NULLs). */
 const ota_update_features_t *ota_service_features(const ota_service_t *service);
+
+/* --- ESP-ADF hooks (service_adf.c; adf_state.h) -------------------------------------------- */
+/** The engine's ESP-ADF state: progress, pause, check capture. */
+ota_adf_state_t *ota_service_adf_state(ota_service_t *service);
+/** Check-only run of one item (nothing executed, nothing erased); the CHECK_UPDATE event. */
+int ota_service_check_item(ota_service_t *service, int index, struct ota_check_result *out);
 
 #endif /* OTA_SERVICE_INTERNAL_H */

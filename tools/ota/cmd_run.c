@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "host.h"
 #include "ota/ota_app_image.h"
+#include "ota/ota_check_result.h"
 #include "ota/ota_err.h"
 #include "ota/sim/ota_sdkconfig.h"
 
@@ -50,6 +51,9 @@ static void usage(FILE *out)
                  "  --decrypt-key rsa3072:PEM|ecies:HMAC_KEY.bin\n"
                  "                         for this run, the esp_encrypted_img private key (else the\n"
                  "                         state file's, 'ota config set DEVICE decrypt-key')\n"
+                 "  --check-only           check each item (ESP-ADF esp_ota_service_check_update):\n"
+                 "                         open its source, run its checker on the first bytes and\n"
+                 "                         print the decision; nothing is erased or written\n"
                  "  --break-after-fail     stop the list at the first failed item\n"
                  "  --reset                power-cycle the device first (boot even if an app runs)\n"
                  "  --no-confirm           the running app does not confirm itself (simulates a\n"
@@ -60,7 +64,8 @@ static void usage(FILE *out)
                  "  -h, --help             show this help\n"
                  "\n"
                  "Exit status: 0 every item succeeded or was skipped (up to date) and the device boots,\n"
-                 "1 an item failed or the device did not boot, 2 usage error.\n");
+                 "1 an item failed or the device did not boot (--check-only: a check refused an item),\n"
+                 "2 usage error.\n");
 }
 
 /* Values read from the sdkconfig file; strings are owned here. */
@@ -158,6 +163,46 @@ static const char *or_empty(const char *s)
 
 /* With --json, every event is one JSON line as it happens (docs/json.md, `ota run`); the text of a
  * run is its log and progress bar. */
+/* --check-only: ESP-ADF's esp_ota_service_update_info_t with our decision (docs/json.md). */
+static void check_update_json(out_t *o, const ota_check_result_t *r)
+{
+    out_str(o, "event", "check_update");
+    out_bool(o, "upgrade_available", r->upgrade_available);
+    out_str(o, "decision",
+            r->decision == OTA_OK                                 ? "upgrade"
+            : ota_item_result_of(r->decision) == OTA_ITEM_SKIPPED ? "skip"
+                                                                  : "refuse");
+    out_str(o, "reason", ota_err_name(r->decision));
+    out_str(o, "version", r->version);
+    out_str(o, "running", r->running);
+    out_str(o, "label", r->label);
+    out_int(o, "size", r->image_size == OTA_CHECK_SIZE_UNKNOWN ? -1 : (int64_t)r->image_size);
+    if (r->has_hash) {
+        out_hex(o, "sha256", r->hash, sizeof r->hash);
+    }
+    if (r->has_md5) {
+        out_hex(o, "md5", r->md5, sizeof r->md5);
+    }
+}
+
+/* --check-only without --json: one line per item on stdout. */
+static void check_update_text(const ota_event_t *ev)
+{
+    const ota_check_result_t *r = ev->check_update;
+    const char *what = r->decision == OTA_OK                                 ? "upgrade available"
+                       : ota_item_result_of(r->decision) == OTA_ITEM_SKIPPED ? "up to date"
+                                                                             : "refused";
+    char size[24] = "unknown";
+    if (r->image_size != OTA_CHECK_SIZE_UNKNOWN) {
+        snprintf(size, sizeof size, "%u", (unsigned)r->image_size);
+    }
+    printf("item %d (%s%s%s): %s: incoming %s, running %s, %s bytes%s%s\n", ev->id,
+           item_type_name(ev->node->type), ev->node->label != NULL ? " " : "",
+           ev->node->label != NULL ? ev->node->label : "", what, r->version[0] ? r->version : "?",
+           r->running[0] ? r->running : "?", size, r->decision == OTA_OK ? "" : ": ",
+           r->decision == OTA_OK ? "" : ota_strerror(r->decision));
+}
+
 static void on_event(const ota_event_t *ev, void *arg)
 {
     output_t *out = arg;
@@ -174,6 +219,9 @@ static void on_event(const ota_event_t *ev, void *arg)
                  ev->result.detail ? ev->result.detail : "");
     }
     if (!out->json) {
+        if (ev->type == OTA_EVENT_CHECK_UPDATE) {
+            check_update_text(ev);
+        }
         return;
     }
     out_t *o = out_object();
@@ -224,6 +272,7 @@ static void on_event(const ota_event_t *ev, void *arg)
         out_int(o, "not_run", ev->finish.not_run);
         out_bool(o, "restart", ev->finish.restart);
         break;
+    case OTA_EVENT_CHECK_UPDATE: check_update_json(o, ev->check_update); break;
     }
     out_print_json(o);
 }
@@ -365,7 +414,8 @@ int cmd_run(int argc, char **argv)
         OPT_RETRIES,
         OPT_TRUSTED,
         OPT_DECRYPT,
-        OPT_BARE_DELTA
+        OPT_BARE_DELTA,
+        OPT_CHECK_ONLY
     };
     static const struct option options[] = {
         {"config", required_argument, NULL, OPT_CONFIG},
@@ -383,6 +433,7 @@ int cmd_run(int argc, char **argv)
         {"stall-timeout", required_argument, NULL, OPT_STALL},
         {"retries", required_argument, NULL, OPT_RETRIES},
         {"bare-delta", no_argument, NULL, OPT_BARE_DELTA},
+        {"check-only", no_argument, NULL, OPT_CHECK_ONLY},
         {"trusted-key-digest", required_argument, NULL, OPT_TRUSTED},
         {"decrypt-key", required_argument, NULL, OPT_DECRYPT},
         {"verbose", no_argument, NULL, 'v'},
@@ -411,6 +462,7 @@ int cmd_run(int argc, char **argv)
         case OPT_RESET: opts.reset_first = true; break;
         case OPT_NO_CONFIRM: opts.no_confirm = true; break;
         case OPT_BARE_DELTA: opts.example.delta_allow_bare = true; break;
+        case OPT_CHECK_ONLY: opts.example.check_only = true; break;
         case OPT_TRUSTED:
             if (rs.digests == OTA_DEVICE_KEY_DIGESTS) {
                 return cli_usage_error("run", "--trusted-key-digest: at most 3 (KEY_DIGEST0..2)");

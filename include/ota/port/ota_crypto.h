@@ -44,6 +44,18 @@ void ota_sha256(const void *data, size_t len, uint8_t out[OTA_SHA256_LEN]);
 /** One-shot MD5 (the partition table's checksum entry). */
 void ota_md5(const void *data, size_t len, uint8_t out[OTA_MD5_LEN]);
 
+/* Streaming MD5 (ESP-ADF esp_ota_service's MD5 verifier, the manifest's "md5" field). MD5 is no
+ * defence against a forger: it only catches corruption in transit. The state is the same opaque
+ * size as SHA-256's: each backend's MD5 state (OpenSSL's MD5_CTX, Mbed TLS's context, PSA's
+ * psa_hash_operation_t) fits where its SHA-256 state does, checked at compile time. */
+typedef struct {
+    _Alignas(8) unsigned char opaque[OTA_SHA256_CTX_SIZE];
+} ota_md5_ctx_t;
+
+void ota_md5_init(ota_md5_ctx_t *ctx);
+void ota_md5_update(ota_md5_ctx_t *ctx, const void *data, size_t len);
+void ota_md5_final(ota_md5_ctx_t *ctx, uint8_t out[OTA_MD5_LEN]);
+
 /**
  * CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320) with zlib's crc32() semantics: start with
  * crc = 0, feed chunks by passing the previous result. ESP-IDF's esp_rom_crc32_le(x, ...) equals

@@ -12,6 +12,8 @@
 
 _Static_assert(sizeof(mbedtls_sha256_context) <= sizeof(((ota_sha256_ctx_t *)0)->opaque),
                "ota_sha256_ctx_t too small for mbedtls_sha256_context");
+_Static_assert(sizeof(mbedtls_md5_context) <= sizeof(((ota_md5_ctx_t *)0)->opaque),
+               "ota_md5_ctx_t too small for mbedtls_md5_context");
 _Static_assert(sizeof(mbedtls_sha512_context) <= sizeof(((ota_sha384_ctx_t *)0)->opaque),
                "ota_sha384_ctx_t too small for mbedtls_sha512_context");
 
@@ -22,6 +24,9 @@ _Static_assert(sizeof(mbedtls_sha512_context) <= sizeof(((ota_sha384_ctx_t *)0)-
 #define SHA256_FINISH  mbedtls_sha256_finish
 #define SHA256_ONESHOT mbedtls_sha256
 #define MD5_ONESHOT    mbedtls_md5
+#define MD5_STARTS     mbedtls_md5_starts
+#define MD5_UPDATE     mbedtls_md5_update
+#define MD5_FINISH     mbedtls_md5_finish
 #define SHA512_STARTS  mbedtls_sha512_starts
 #define SHA512_UPDATE  mbedtls_sha512_update
 #define SHA512_FINISH  mbedtls_sha512_finish
@@ -32,6 +37,9 @@ _Static_assert(sizeof(mbedtls_sha512_context) <= sizeof(((ota_sha384_ctx_t *)0)-
 #define SHA256_FINISH  mbedtls_sha256_finish_ret
 #define SHA256_ONESHOT mbedtls_sha256_ret
 #define MD5_ONESHOT    mbedtls_md5_ret
+#define MD5_STARTS     mbedtls_md5_starts_ret
+#define MD5_UPDATE     mbedtls_md5_update_ret
+#define MD5_FINISH     mbedtls_md5_finish_ret
 #define SHA512_STARTS  mbedtls_sha512_starts_ret
 #define SHA512_UPDATE  mbedtls_sha512_update_ret
 #define SHA512_FINISH  mbedtls_sha512_finish_ret
@@ -99,6 +107,28 @@ void ota_sha384(const void *data, size_t len, uint8_t out[OTA_SHA384_LEN])
 void ota_md5(const void *data, size_t len, uint8_t out[OTA_MD5_LEN])
 {
     (void)MD5_ONESHOT(data, len, out);
+}
+
+static mbedtls_md5_context *state_md5(ota_md5_ctx_t *ctx)
+{
+    return (mbedtls_md5_context *)(void *)ctx->opaque;
+}
+
+void ota_md5_init(ota_md5_ctx_t *ctx)
+{
+    mbedtls_md5_init(state_md5(ctx));
+    (void)MD5_STARTS(state_md5(ctx));
+}
+
+void ota_md5_update(ota_md5_ctx_t *ctx, const void *data, size_t len)
+{
+    (void)MD5_UPDATE(state_md5(ctx), data, len);
+}
+
+void ota_md5_final(ota_md5_ctx_t *ctx, uint8_t out[OTA_MD5_LEN])
+{
+    (void)MD5_FINISH(state_md5(ctx), out);
+    mbedtls_md5_free(state_md5(ctx));
 }
 
 const char *ota_crypto_backend(void)

@@ -14,6 +14,8 @@
 
 _Static_assert(sizeof(SHA256_CTX) <= sizeof(((ota_sha256_ctx_t *)0)->opaque),
                "ota_sha256_ctx_t too small for SHA256_CTX");
+_Static_assert(sizeof(MD5_CTX) <= sizeof(((ota_md5_ctx_t *)0)->opaque),
+               "ota_md5_ctx_t too small for MD5_CTX");
 _Static_assert(sizeof(SHA512_CTX) <= sizeof(((ota_sha384_ctx_t *)0)->opaque),
                "ota_sha384_ctx_t too small for SHA512_CTX");
 
@@ -60,6 +62,21 @@ void ota_sha384(const void *data, size_t len, uint8_t out[OTA_SHA384_LEN])
 void ota_md5(const void *data, size_t len, uint8_t out[OTA_MD5_LEN])
 {
     MD5(data, len, out);
+}
+
+void ota_md5_init(ota_md5_ctx_t *ctx)
+{
+    MD5_Init((MD5_CTX *)ctx->opaque);
+}
+
+void ota_md5_update(ota_md5_ctx_t *ctx, const void *data, size_t len)
+{
+    MD5_Update((MD5_CTX *)ctx->opaque, data, len);
+}
+
+void ota_md5_final(ota_md5_ctx_t *ctx, uint8_t out[OTA_MD5_LEN])
+{
+    MD5_Final(out, (MD5_CTX *)ctx->opaque);
 }
 
 const char *ota_crypto_backend(void)

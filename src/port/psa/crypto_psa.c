@@ -18,6 +18,8 @@ _Static_assert(sizeof(psa_hash_operation_t) <= sizeof(((ota_sha256_ctx_t *)0)->o
                "ota_sha256_ctx_t too small for psa_hash_operation_t");
 _Static_assert(sizeof(psa_hash_operation_t) <= sizeof(((ota_sha384_ctx_t *)0)->opaque),
                "ota_sha384_ctx_t too small for psa_hash_operation_t");
+_Static_assert(sizeof(psa_hash_operation_t) <= sizeof(((ota_md5_ctx_t *)0)->opaque),
+               "ota_md5_ctx_t too small for psa_hash_operation_t");
 _Static_assert(_Alignof(psa_hash_operation_t) <= 8, "hash context alignment");
 
 int ota_psa_ready(void)
@@ -139,6 +141,26 @@ void ota_md5(const void *data, size_t len, uint8_t out[OTA_MD5_LEN])
 {
     /* the partition table's MD5 entry; ESP-IDF 6 keeps PSA_WANT_ALG_MD5 for it */
     hash_once(PSA_ALG_MD5, data, len, out, OTA_MD5_LEN);
+}
+
+static psa_hash_operation_t *op_md5(ota_md5_ctx_t *ctx)
+{
+    return (psa_hash_operation_t *)(void *)ctx->opaque;
+}
+
+void ota_md5_init(ota_md5_ctx_t *ctx)
+{
+    hash_setup(op_md5(ctx), PSA_ALG_MD5);
+}
+
+void ota_md5_update(ota_md5_ctx_t *ctx, const void *data, size_t len)
+{
+    (void)psa_hash_update(op_md5(ctx), data, len);
+}
+
+void ota_md5_final(ota_md5_ctx_t *ctx, uint8_t out[OTA_MD5_LEN])
+{
+    hash_finish(op_md5(ctx), out, OTA_MD5_LEN);
 }
 
 const char *ota_crypto_backend(void)

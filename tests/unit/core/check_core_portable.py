@@ -20,7 +20,7 @@ import sys
 
 LIBC = {"memchr", "memcmp", "memcpy", "memmove", "memset", "snprintf", "vsnprintf", "sprintf",
         "strchr", "strrchr", "strcmp", "strncmp", "strcpy", "strlen", "strstr"}
-PORT = {"ota_crc32_le", "ota_md5", "ota_sha256", "ota_sha256_init", "ota_sha256_update",
+PORT = {"ota_crc32_le", "ota_md5", "ota_md5_init", "ota_md5_update", "ota_md5_final", "ota_sha256", "ota_sha256_init", "ota_sha256_update",
         "ota_sha256_final", "ota_crypto_backend", "ota_port_uptime_ms", "ota_port_sleep_ms",
         "ota_port_thread_start", "ota_port_thread_join", "ota_source_open", "ota_port_malloc",
         "ota_port_free", "ota_port_mem_stats", "ota_port_mem_reset_peak", "ota_port_work_buffer_default",
