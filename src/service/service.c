@@ -14,71 +14,14 @@
 #include "ota/ota_proc_default.h"
 #include "adf_state.h" /* ESP-ADF hook */
 #include "service_internal.h"
+#include "service_struct.h"
 
 static const char *TAG = "OTA_SERVICE";
 
 #define MIN_WORK_BUFFER              512u
 #define DEFAULT_PROGRESS_INTERVAL_MS 250u
 
-struct ota_service {
-    ota_service_config_t cfg;
-    uint8_t *work;
-    size_t work_size;
-
-    ota_upgrade_ops_t *list; /* copy; node strings owned (see copy_item) */
-    int count;
-
-    /* the item being run */
-    int current_id;
-    const ota_node_attr_t *current_node;
-    uint64_t last_progress_ms;
-    int item_http_status;
-    char item_detail[256];
-
-    /* where the run is (ota_service_step); run() and the worker loop over the same steps */
-    int state;
-    int next; /* index of the next / current item */
-    int first_restart_item;
-    void *handle; /* the current item's procedure handle */
-    int item_ret; /* the current item's result so far */
-    ota_service_summary_t sum;
-    bool stepping;    /* ota_service_step() claimed the service */
-    bool yield_ok;    /* in execute_upgrade under ota_service_step: a pipeline may hand its loop over */
-    ota_path_t *path; /* the pipeline the engine steps (RS_STREAM), NULL if none */
-
-    /* worker thread */
-    ota_port_thread_t *worker;
-    int running;        /* atomic: a run is in progress (run or worker) */
-    int stop_requested; /* atomic */
-    int worker_result;
-    ota_service_summary_t worker_summary;
-
-    ota_adf_state_t adf; /* ESP-ADF hook: progress, pause, check-only result (adf_state.h) */
-};
-
-ota_item_result_t ota_item_result_of(int code)
-{
-    if (code == OTA_OK) {
-        return OTA_ITEM_SUCCESS;
-    }
-    if (code == OTA_ERR_VERSION_NOT_NEWER || code == OTA_ERR_SVC_UP_TO_DATE) {
-        return OTA_ITEM_SKIPPED;
-    }
-    return OTA_ITEM_FAILED;
-}
-
-const char *ota_item_result_name(ota_item_result_t result)
-{
-    switch (result) {
-    case OTA_ITEM_SUCCESS: return "success";
-    case OTA_ITEM_SKIPPED: return "skipped";
-    case OTA_ITEM_FAILED: return "failed";
-    case OTA_ITEM_NOT_RUN: return "not run";
-    }
-    return "?";
-}
-
-static void emit(ota_service_t *s, ota_event_t *ev)
+void ota_service_emit(ota_service_t *s, ota_event_t *ev)
 {
     if (s->cfg.event_cb != NULL) {
         s->cfg.event_cb(ev, s->cfg.event_ctx);
@@ -231,7 +174,7 @@ static void item_end(ota_service_t *s, int ret)
     ev.result.reason = ret;
     ev.result.http_status = s->item_http_status;
     ev.result.detail = s->item_detail;
-    emit(s, &ev);
+    ota_service_emit(s, &ev);
     s->next = i + 1;
     s->state = RS_ITEM;
     if (result == OTA_ITEM_FAILED && (ops->break_after_fail || ret == OTA_ERR_CANCELLED)) {
@@ -256,7 +199,7 @@ static int run_end(ota_service_t *s)
     fin.finish.failed = s->sum.failed;
     fin.finish.not_run = s->sum.not_run;
     fin.finish.restart = restart;
-    emit(s, &fin);
+    ota_service_emit(s, &fin);
     if (restart) {
         OTA_LOGW(TAG, "restart!");
         if (s->cfg.restart != NULL) {
@@ -297,7 +240,7 @@ static int step_once(ota_service_t *s)
         s->item_detail[0] = '\0';
         s->handle = NULL;
         ota_event_t begin = {.type = OTA_EVENT_ITEM_BEGIN, .id = s->next, .node = &ops->node};
-        emit(s, &begin);
+        ota_service_emit(s, &begin);
         if (__atomic_load_n(&s->stop_requested, __ATOMIC_ACQUIRE)) {
             item_end(s, OTA_ERR_CANCELLED);
         } else if (ops->prepare == NULL || ops->need_upgrade == NULL || ops->execute_upgrade == NULL) {
@@ -381,7 +324,7 @@ static int run_list(ota_service_t *s, ota_service_summary_t *summary)
     return ret;
 }
 
-static bool claim(ota_service_t *s)
+bool ota_service_claim(ota_service_t *s)
 {
     int expected = 0;
     return __atomic_compare_exchange_n(&s->running, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
@@ -392,7 +335,7 @@ int ota_service_run(ota_service_t *s, ota_service_summary_t *summary)
     if (s == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
-    if (!claim(s)) {
+    if (!ota_service_claim(s)) {
         return OTA_ERR_BUSY;
     }
     __atomic_store_n(&s->stop_requested, 0, __ATOMIC_RELEASE);
@@ -407,7 +350,7 @@ int ota_service_step(ota_service_t *s, ota_service_summary_t *summary)
         return OTA_ERR_INVALID_ARG;
     }
     if (!s->stepping) {
-        if (!claim(s)) {
+        if (!ota_service_claim(s)) {
             return OTA_ERR_BUSY;
         }
         s->stepping = true;
@@ -440,7 +383,7 @@ int ota_service_start(ota_service_t *s)
     if (s == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
-    if (s->worker != NULL || !claim(s)) {
+    if (s->worker != NULL || !ota_service_claim(s)) {
         return OTA_ERR_BUSY;
     }
     __atomic_store_n(&s->stop_requested, 0, __ATOMIC_RELEASE);
@@ -576,7 +519,7 @@ void ota_service_report_progress(void *service, uint64_t bytes, int64_t total, b
     ota_event_t ev = {.type = OTA_EVENT_PROGRESS, .id = s->current_id, .node = s->current_node};
     ev.progress.bytes = bytes;
     ev.progress.total = total;
-    emit(s, &ev);
+    ota_service_emit(s, &ev);
 }
 
 void ota_service_report_version_check(ota_service_t *s, const char *running, const char *incoming,
@@ -588,7 +531,7 @@ void ota_service_report_version_check(ota_service_t *s, const char *running, con
     ev.version_check.incoming = incoming ? incoming : "";
     ev.version_check.enforced = enforced;
     ev.version_check.decision = decision;
-    emit(s, &ev);
+    ota_service_emit(s, &ev);
 }
 
 void ota_service_set_item_detail(ota_service_t *s, int http_status, const char *fmt, ...)
@@ -597,46 +540,4 @@ void ota_service_set_item_detail(ota_service_t *s, int http_status, const char *
     va_start(ap, fmt);
     path_detail(s, http_status, fmt, ap);
     va_end(ap);
-}
-
-/* --- ESP-ADF hooks (ota_service_adf.h, service_adf.c): port onto the pipeline ---------------- */
-
-ota_adf_state_t *ota_service_adf_state(ota_service_t *s)
-{
-    return &s->adf;
-}
-
-/* A check-only run of item @p index: prepare, need_upgrade (the checker sees the first output
- * bytes, nothing is erased), finished_check told OTA_ERR_CANCELLED (it releases, never commits). */
-int ota_service_check_item(ota_service_t *s, int index, ota_check_result_t *out)
-{
-    if (s->list == NULL || index < 0 || index >= s->count) {
-        return s->list == NULL ? OTA_ERR_SVC_NO_LIST : OTA_ERR_INVALID_ARG;
-    }
-    if (!claim(s)) {
-        return OTA_ERR_BUSY;
-    }
-    ota_upgrade_ops_t *ops = &s->list[index];
-    s->current_id = index;
-    s->current_node = &ops->node;
-    ota_adf_item_begin(&s->adf);
-    s->adf.check = out;
-    void *handle = NULL;
-    int ret = OTA_ERR_SVC_NULL_STEP;
-    if (ops->prepare != NULL && ops->need_upgrade != NULL) {
-        ret = ops->prepare(s, &handle, &ops->node);
-        if (ret == OTA_OK) {
-            ret = ops->need_upgrade(handle, &ops->node);
-        }
-        if (ops->finished_check != NULL) {
-            (void)ops->finished_check(handle, &ops->node, ret == OTA_OK ? OTA_ERR_CANCELLED : ret);
-        }
-    }
-    ota_adf_check_done(&s->adf, ret, ops->node.label);
-    ota_event_t ev = {.type = OTA_EVENT_CHECK_UPDATE, .id = index, .node = &ops->node, .check_update = out};
-    emit(s, &ev);
-    s->current_id = -1;
-    s->current_node = NULL;
-    __atomic_store_n(&s->running, 0, __ATOMIC_RELEASE);
-    return ret;
 }

@@ -8,6 +8,7 @@
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
 #include "service_internal.h"
+#include "service_struct.h"
 
 static const char *TAG = "OTA_SERVICE";
 
@@ -96,4 +97,46 @@ void ota_service_report_check(ota_service_t *s, const ota_check_result_t *r)
         memcpy(out->md5, r->md5, sizeof out->md5);
     }
     ota_service_report_version_check(s, r->running, r->version, true, r->decision);
+}
+
+/* --- The engine side of ESP-ADF's API (the struct: service_struct.h) ---------------------- */
+
+ota_adf_state_t *ota_service_adf_state(ota_service_t *s)
+{
+    return &s->adf;
+}
+
+/* A check-only run of item @p index: prepare, need_upgrade (the checker sees the first output
+ * bytes, nothing is erased), finished_check told OTA_ERR_CANCELLED (it releases, never commits). */
+int ota_service_check_item(ota_service_t *s, int index, ota_check_result_t *out)
+{
+    if (s->list == NULL || index < 0 || index >= s->count) {
+        return s->list == NULL ? OTA_ERR_SVC_NO_LIST : OTA_ERR_INVALID_ARG;
+    }
+    if (!ota_service_claim(s)) {
+        return OTA_ERR_BUSY;
+    }
+    ota_upgrade_ops_t *ops = &s->list[index];
+    s->current_id = index;
+    s->current_node = &ops->node;
+    ota_adf_item_begin(&s->adf);
+    s->adf.check = out;
+    void *handle = NULL;
+    int ret = OTA_ERR_SVC_NULL_STEP;
+    if (ops->prepare != NULL && ops->need_upgrade != NULL) {
+        ret = ops->prepare(s, &handle, &ops->node);
+        if (ret == OTA_OK) {
+            ret = ops->need_upgrade(handle, &ops->node);
+        }
+        if (ops->finished_check != NULL) {
+            (void)ops->finished_check(handle, &ops->node, ret == OTA_OK ? OTA_ERR_CANCELLED : ret);
+        }
+    }
+    ota_adf_check_done(&s->adf, ret, ops->node.label);
+    ota_event_t ev = {.type = OTA_EVENT_CHECK_UPDATE, .id = index, .node = &ops->node, .check_update = out};
+    ota_service_emit(s, &ev);
+    s->current_id = -1;
+    s->current_node = NULL;
+    __atomic_store_n(&s->running, 0, __ATOMIC_RELEASE);
+    return ret;
 }

@@ -13,7 +13,6 @@
 #include "formats/ota_install_journal.h"
 #include "pipeline/partition_writer.h"
 #include "ota/ota_device.h"
-#include "ota/ota_tone.h"
 #include "ota/sim/ota_partition_csv.h"
 #include "ota/sim/ota_tone_build.h"
 #include "ota/ota_version.h"
