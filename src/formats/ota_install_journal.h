@@ -88,6 +88,10 @@ typedef struct {
     /** The partition's version floor, "" none. Not in the header's bytes: its own record in the
      *  first slot (ota_journal_floor_encode), programmed before the header; decode leaves it "". */
     char floor[OTA_JOURNAL_FLOOR_MAX + 1];
+    /** In RAM only: who keeps the floor (the partition writer's ota_pw_floors, which the signature
+     *  feature names); NULL: no floor is kept, in the journal or in otadata (a firmware without
+     *  the signature feature: docs/powercut.md). */
+    const struct ota_pw_floors *floors;
 } ota_journal_header_t;
 
 /** Sectors of the spill area (ota_journal_header_t.spill). */

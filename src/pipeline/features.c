@@ -8,6 +8,7 @@
 #include "formats/ota_delta.h"
 #include "ota/ota_err.h"
 #include "boot/ota_image_sig.h"
+#include "partition_writer.h"
 #include "pipeline/ota_stage_decrypt.h"
 #include "stage_delta.h"
 #include "verifier_sig.h"
@@ -17,6 +18,7 @@ static const struct ota_update_feature_sig_item s_sig_item = {
     .trust = ota_sig_check_trust,
     .free = ota_sig_check_free,
     .fit = ota_sig_check_fit,
+    .floors = &ota_pw_floors,
 };
 
 const ota_update_feature_sig_t ota_update_feature_signatures = {

@@ -35,6 +35,8 @@ struct ota_update_feature_sig_item {
      *  @return OTA_OK (fits, or size unknown); OTA_ERR_SIG_NO_ROOM (the image alone would fit);
      *          OTA_ERR_IMG_TOO_LARGE (not even the image). */
     int (*fit)(struct ota_sig_check *chk, int64_t total);
+    /** The data partitions' version floors (partition_writer.h): they come with this feature. */
+    const struct ota_pw_floors *floors;
 };
 
 /** Decryption of pre-encrypted images (stage_decrypt.c, ota_stage_decrypt.h). */

@@ -127,10 +127,10 @@ int ota_pw_restart(ota_partition_writer_t *w, const ota_journal_header_t *journa
     if (err != OTA_OK) {
         return err;
     }
-    if (journal->floor[0] != '\0') {
+    if (journal->floors != NULL && journal->floor[0] != '\0') {
         /* the version floor before the header: a valid header implies a complete floor */
         uint8_t rec[OTA_JOURNAL_RECORD_SIZE];
-        ota_journal_floor_encode(journal->floor, rec);
+        journal->floors->encode(journal->floor, rec);
         err = ota_partition_program(&w->part, OTA_JOURNAL_RECORDS_OFFSET, rec, sizeof rec);
         if (err != OTA_OK) {
             return err;
@@ -199,11 +199,11 @@ int ota_pw_begin(ota_partition_writer_t *w, const ota_device_t *device, const ot
     if (guard != OTA_OK) {
         return guard;
     }
-    if (device != NULL && part->info.type == OTA_PART_TYPE_DATA) {
+    if (device != NULL && part->info.type == OTA_PART_TYPE_DATA && journal->floors != NULL) {
         /* The floor outside the partition, before anything of it is erased (resumed or not): the
          * commit erases sector 0, where the journal keeps its copy. A device without otadata
          * keeps the journal's copy only. */
-        int err = ota_otadata_floor_keep(device, &part->info, journal->floor);
+        int err = journal->floors->keep(device, &part->info, journal->floor);
         if (err != OTA_OK && err != OTA_ERR_NOT_FOUND) {
             OTA_LOGE(TAG, "partition %s: cannot keep its version floor in otadata: %s", part->info.label,
                      ota_strerror(err));
@@ -448,3 +448,9 @@ int ota_pw_kept_floor(const ota_device_t *device, const ota_partition_t *part, c
     }
     return device != NULL ? ota_otadata_floor_get(device, &part->info, floor) : OTA_ERR_NOT_FOUND;
 }
+
+const ota_pw_floors_t ota_pw_floors = {
+    .keep = ota_otadata_floor_keep,
+    .encode = ota_journal_floor_encode,
+    .kept = ota_pw_kept_floor,
+};

@@ -119,4 +119,21 @@ int ota_pw_commit(ota_partition_writer_t *w);
  */
 int ota_pw_kept_floor(const ota_device_t *device, const ota_partition_t *part, char *floor);
 
+/** The version floor's code, reached only through this object (ota_journal_header_t.floors), which
+ *  only the signature feature names (features.c): a firmware without that feature links none of
+ *  it (--gc-sections). The floor defends signed data against a keyless attacker (docs/powercut.md);
+ *  without a signature requirement anyone may write any image anyway. */
+struct ota_pw_floors {
+    /** ota_otadata_floor_keep (ota_otadata_floor.h). */
+    int (*keep)(const ota_device_t *dev, const ota_partition_info_t *part, const char *version);
+    /** ota_journal_floor_encode (ota_install_journal.h). */
+    void (*encode)(const char *version, uint8_t out[OTA_JOURNAL_RECORD_SIZE]);
+    /** ota_pw_kept_floor. */
+    int (*kept)(const ota_device_t *device, const ota_partition_t *part, char *floor);
+};
+typedef struct ota_pw_floors ota_pw_floors_t;
+
+/** The floors as the signature feature links them. */
+extern const ota_pw_floors_t ota_pw_floors;
+
 #endif /* OTA_PARTITION_WRITER_H */

@@ -131,6 +131,8 @@ typedef struct ota_path {
     /* the target's version floor, kept in the install journal (ota_install_journal.h); NULL none.
      * The procedure's string (a pointer: no item grows by a version it may not have). */
     const char *journal_floor;
+    /* who keeps it (the signature feature's ota_pw_floors), NULL: not kept (journal_floor NULL) */
+    const struct ota_pw_floors *floors;
     /* the loop's callback (ota_item_stream), kept for ota_path_step when the driver steps it */
     void (*on_chunk)(void *arg, uint32_t at, size_t n);
     void *on_chunk_arg;
@@ -255,6 +257,10 @@ typedef struct ota_stages_ops {
     int (*restore)(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t scratch_size);
     void (*jump)(ota_item_t *item, uint64_t at);
     uint64_t (*source_offset)(const ota_item_t *item);
+    /* The staged parts of resume (resume.c), here so that a firmware whose items never get a stage
+     * (no decryption or delta feature) does not link them. */
+    bool (*resume_possible)(ota_item_t *item, const ota_journal_header_t *journal);
+    int (*record)(ota_item_t *item, uint32_t written);
 } ota_stages_ops_t;
 
 /** Stream offset consumed by the first stage (for a checkpoint; stages.c). */
@@ -298,6 +304,12 @@ int ota_stages_buffers(ota_item_stages_t *st, size_t need);
 size_t ota_stages_state_need(const ota_item_stages_t *st);
 /** Save every stage's state into item->stages->state (u16 len + bytes each); sets *len. */
 int ota_stages_save(ota_item_t *item, size_t *len);
+/** Can the interrupted install in the partition be resumed with these stages (the same chain, and
+ *  the stage record of its last checkpoint readable)? Reads sector 0 into item->first_sector. */
+bool ota_stages_resume_possible(ota_item_t *item, const ota_journal_header_t *journal);
+/** Append the stages' record to the journal, before a checkpoint at @p written output bytes.
+ *  @return OTA_OK; OTA_ERR_NOT_FOUND (no room: no checkpoint this time); flash errors. */
+int ota_stages_record(ota_item_t *item, uint32_t written);
 /** Restore (reset + restore) or rebuild the stages for a resume at output offset @p at. */
 int ota_stages_restore(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t scratch_size);
 /** The checks a stage must pass to be added (required functions for its resume kind). */

@@ -38,6 +38,7 @@ void ota_item_journal_header(const ota_item_t *item, ota_journal_header_t *out)
             out->total_size = (uint32_t)(bound - OTA_JOURNAL_SPILL_SECTORS * sector);
         }
     }
+    out->floors = item->floors;
     if (item->journal_floor != NULL) {
         snprintf(out->floor, sizeof out->floor, "%s", item->journal_floor);
     }
@@ -51,7 +52,7 @@ void ota_item_journal_header(const ota_item_t *item, ota_journal_header_t *out)
 
 /* With stages, a resume also needs the stage record of the last checkpoint and the same chain.
  * Reads sector 0 into the RAM sector (scratch until ota_pw_begin refills it). */
-static bool staged_resume_possible(ota_item_t *item, const ota_journal_header_t *journal)
+bool ota_stages_resume_possible(ota_item_t *item, const ota_journal_header_t *journal)
 {
     ota_item_stages_t *st = item->stages;
     ota_journal_header_t found;
@@ -110,7 +111,7 @@ int ota_item_begin_write(ota_item_t *item)
     }
     ota_journal_header_t journal;
     ota_item_journal_header(item, &journal);
-    bool may_resume = item->stages == NULL || staged_resume_possible(item, &journal);
+    bool may_resume = item->stages == NULL || item->stages->ops->resume_possible(item, &journal);
     int64_t expected = item->stages == NULL ? item->total : -1; /* the output's size is the stages' */
     err = ota_pw_begin(&item->writer, item->device, &item->target, item->first_sector, expected, &journal,
                        may_resume ? &item->resume : NULL);
@@ -159,7 +160,7 @@ int ota_item_begin_write(ota_item_t *item)
 
 /* Append the stages' record to the journal, before its checkpoint (see ota_install_journal.h).
  * OTA_ERR_NOT_FOUND: no room, no checkpoint this time. */
-static int stage_record(ota_item_t *item, uint32_t written)
+int ota_stages_record(ota_item_t *item, uint32_t written)
 {
     ota_item_stages_t *st = item->stages;
     ota_partition_writer_t *w = &item->writer;
@@ -210,7 +211,7 @@ static int item_write(ota_item_t *item, const void *data, size_t len)
     }
     cp.bytes_hashed = (uint32_t)hashed;
     if (item->stages != NULL) {
-        err = stage_record(item, written);
+        err = item->stages->ops->record(item, written);
         if (err == OTA_ERR_NOT_FOUND) {
             item->next_checkpoint = UINT32_MAX;
             return OTA_OK;

@@ -34,6 +34,8 @@ static const ota_stages_ops_t s_stages_ops = {
     .restore = ota_stages_restore,
     .jump = ota_stages_jump,
     .source_offset = ota_stages_source_offset,
+    .resume_possible = ota_stages_resume_possible,
+    .record = ota_stages_record,
 };
 
 int ota_stages_insert(ota_item_t *item, size_t index, const ota_stage_t *stage)

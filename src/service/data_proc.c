@@ -164,9 +164,12 @@ static bool current_tone(const ota_partition_t *part, ota_tone_info_t *info)
  * the first erase or in the commit's rewrite of sector 0), in the otadata log. Every install of
  * the partition records it in otadata, then in its journal, before the first byte of the
  * partition is erased, so a refused or cut install cannot lower it: only a committed image
- * replaces it (ota_pw_kept_floor, docs/powercut.md). */
+ * replaces it (ota_pw_kept_floor, docs/powercut.md). The kept floor comes with the signature
+ * feature (ota_pw_floors): without it the floor is the image the partition holds, and none is
+ * kept across an interrupted install. */
 static void load_floor(data_ctx_t *ctx)
 {
+    const ota_pw_floors_t *floors = ctx->sigf != NULL ? ctx->sigf->floors : NULL;
     const ota_partition_t *part = &ctx->item.target;
     ctx->cur_is_tone = current_tone(part, &ctx->cur);
     ctx->floor_from_journal = false;
@@ -175,8 +178,8 @@ static void load_floor(data_ctx_t *ctx)
         if (ctx->cur.header.format == OTA_TONE_FORMAT_1) {
             snprintf(floor, sizeof floor, "%s", ctx->cur.desc.version);
         }
-    } else {
-        if (ota_pw_kept_floor(ctx->item.device, part, floor) == OTA_OK) {
+    } else if (floors != NULL) {
+        if (floors->kept(ctx->item.device, part, floor) == OTA_OK) {
             /* compared with as if the partition still held a format-1 tone image of that version */
             memset(&ctx->cur, 0, sizeof ctx->cur);
             ctx->cur.header.tag = 0x2053;
@@ -189,7 +192,8 @@ static void load_floor(data_ctx_t *ctx)
         }
     }
     /* ctx->cur.desc.version holds the floor in both cases */
-    ctx->item.journal_floor = floor[0] != '\0' ? ctx->cur.desc.version : NULL;
+    ctx->item.journal_floor = floors != NULL && floor[0] != '\0' ? ctx->cur.desc.version : NULL;
+    ctx->item.floors = floors;
 }
 
 static int refuse(data_ctx_t *ctx, int err, const char *detail)

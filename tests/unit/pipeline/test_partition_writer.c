@@ -260,8 +260,8 @@ static void test_checkpoints_append_to_the_journal(void **state)
 static void test_floor_record_before_the_header(void **state)
 {
     (void)state;
-    ota_journal_header_t journal = k_journal;
-    snprintf(journal.floor, sizeof journal.floor, "v2.0");
+    /* k_journal with a floor, kept by the signature feature's floors */
+    ota_journal_header_t journal = {.etag = "\"abc\"", .floor = "v2.0", .floors = &ota_pw_floors};
     const uint8_t *mem;
     char floor[OTA_JOURNAL_FLOOR_MAX + 1];
     for (int cut = 0; cut < 2; cut++) {
@@ -379,8 +379,8 @@ static void floor_arm(void *ctx, ota_flash_emu_t *emu, uint64_t k)
 static int floor_run(void *ctx)
 {
     floor_sweep_t *c = ctx;
-    ota_journal_header_t journal = k_journal;
-    snprintf(journal.floor, sizeof journal.floor, "V2.0.0"); /* data_proc's load_floor: the image's */
+    /* k_journal with data_proc's floor (the image's), kept as with the signature feature linked */
+    ota_journal_header_t journal = {.etag = "\"abc\"", .floor = "V2.0.0", .floors = &ota_pw_floors};
     int err = ota_pw_begin(&c->w, &c->dev, &c->part, c->first, (int64_t)c->new_len, &journal, NULL);
     for (size_t off = 0; err == OTA_OK && off < c->new_len; off += 2048) {
         err = ota_pw_write(&c->w, c->new_img + off, c->new_len - off < 2048 ? c->new_len - off : 2048);

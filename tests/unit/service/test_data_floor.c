@@ -18,6 +18,7 @@
 #include "ota/ota_ops.h"
 #include "boot/ota_otadata_floor.h"
 #include "ota/ota_tone.h"
+#include "ota/ota_update_features.h"
 #include "ota/sim/ota_partition_csv.h"
 #include "ota/sim/ota_tone_build.h"
 
@@ -39,7 +40,7 @@ typedef struct {
 
 static char *tone_uri(sf_device_t *d, const tones_t *t, int i)
 {
-    char name[16];
+    char name[32];
     snprintf(name, sizeof name, "tone%d.bin", i + 1);
     return sf_make_file(d, name, t->img[i], t->len[i]);
 }
@@ -220,11 +221,72 @@ static void test_floor_log_on_otadata(void **state)
     sf_device_free(&d);
 }
 
+/* The floors come with the signature feature (docs/powercut.md, "Which firmware keeps floors"):
+ * a firmware without it appends no floor record (its data items check the version against the
+ * image the partition holds only), yet its otadata writer still carries the records an earlier
+ * firmware kept. Before, every firmware linked and wrote the floor log. */
+static void test_floors_come_with_the_signature_feature(void **state)
+{
+    (void)state;
+    static const ota_update_features_t none = {0};
+    sf_device_t d;
+    sf_device_init(&d, SF_RUNNING_VERSION);
+    const ota_partition_info_t *od = ota_partition_find_by_label(&d.dev.table, "otadata");
+    const ota_partition_info_t *tone = ota_partition_find_by_label(&d.dev.table, "flash_tone");
+    uint8_t *mem = ota_flash_emu_memory(d.emu);
+    tones_t t;
+    const char *versions[3] = {"V1.0.0", "V2.0.0", "V3.0.0"};
+    char *uri[3];
+    for (int i = 0; i < 3; i++) {
+        t.img[i] = build_tone(versions[i], (uint64_t)i + 11, &t.len[i]);
+        uri[i] = tone_uri(&d, &t, i);
+    }
+    ota_service_summary_t sum;
+    ota_upgrade_ops_t item = sf_data_item("flash_tone", uri[1]);
+    assert_int_equal(sf_run(&d, &item, 1, true, &sum), OTA_OK); /* V2.0.0 held */
+    sf_features = &none;
+    item = sf_data_item("flash_tone", uri[2]);
+    assert_int_equal(sf_run(&d, &item, 1, true, &sum), OTA_OK);
+    assert_int_equal(sum.succeeded, 1);
+    assert_memory_equal(sf_partition_bytes(&d, "flash_tone", NULL), t.img[2], t.len[2]);
+    for (uint32_t s = 0; s < 2; s++) { /* no floor record programmed: the log is erased */
+        for (uint32_t i = 32; i < 0x1000; i++) {
+            assert_int_equal(mem[od->offset + s * 0x1000 + i], 0xFF);
+        }
+    }
+    char v[OTA_FLOOR_LOG_VERSION_MAX + 1];
+    assert_int_equal(ota_otadata_floor_get(&d.dev, tone, v), OTA_ERR_NOT_FOUND);
+    item = sf_data_item("flash_tone", uri[0]); /* the held image's version still decides */
+    sf_run(&d, &item, 1, true, &sum);
+    assert_int_equal(sum.succeeded, 0);
+    assert_memory_equal(sf_partition_bytes(&d, "flash_tone", NULL), t.img[2], t.len[2]);
+    /* a floor an earlier firmware kept survives this one's otadata rewrites (set-boot, confirm) */
+    assert_int_equal(ota_otadata_floor_keep(&d.dev, tone, "V3.0.0"), OTA_OK);
+    char *app = sf_make_app(&d, "new.bin", "v9.9.9", 300000, 7);
+    item = sf_app_item(app, true);
+    assert_int_equal(sf_run(&d, &item, 1, false, &sum), OTA_OK);
+    assert_string_equal(ota_device_running(&d.dev)->label, "ota_1");
+    assert_int_equal(ota_ops_mark_app_valid_cancel_rollback(&d.dev), OTA_OK);
+    ota_floor_record_t rec;
+    for (uint32_t s = 0; s < 2; s++) {
+        assert_int_equal(ota_floor_record_decode(mem + od->offset + s * 0x1000 + 32, &rec), OTA_OK);
+        assert_string_equal(rec.version, "V3.0.0");
+    }
+    sf_features = &ota_update_features_all;
+    free(app);
+    for (int i = 0; i < 3; i++) {
+        free(uri[i]);
+        free(t.img[i]);
+    }
+    sf_device_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_floor_record_format),
         cmocka_unit_test(test_floor_log_on_otadata),
+        cmocka_unit_test(test_floors_come_with_the_signature_feature),
         cmocka_unit_test(test_interrupted_then_older_is_never_installed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
