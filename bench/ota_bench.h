@@ -31,7 +31,7 @@
 #include "ota/port/ota_source.h"
 #include "ota/port/ota_source_posix.h"
 #include "ota/ota_update_features.h"
-#include "ota_example.h"
+#include "ota/sim/ota_example_host.h"
 
 #define MAX_REPEAT 64
 

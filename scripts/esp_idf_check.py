@@ -327,6 +327,10 @@ KINDS = ["text", "rodata", "data", "bss"]
 
 def group_of(obj_path):
     base = os.path.basename(obj_path)
+    # The example's upgrade list: a library call of the component (src/service/adf_example_list.c)
+    # that only the example links, counted with the example as when it was compiled into main/.
+    if "adf_example_list" in base:
+        return "example"
     for d in CORE_DIRS:
         if base.startswith("src_%s_" % d):
             return "core"

@@ -61,7 +61,14 @@ def out_kind(section):
     return None
 
 
+# The example's upgrade list is a library call (src/service/adf_example_list.c) that only the
+# example firmware links: counted with the firmware, as when it was compiled into it.
+EXAMPLE_OBJECTS = r"adf_example_list\.c\.(o|obj)"
+
+
 def group_of(origin):
+    if re.search(EXAMPLE_OBJECTS, origin):
+        return "firmware"
     for key, _, pattern in GROUPS:
         if re.search(pattern, origin):
             return key

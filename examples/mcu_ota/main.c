@@ -1,6 +1,6 @@
-/* The ESP-ADF OTA example on a microcontroller, without an OS: the same upgrade list as
- * examples/ota_example (the tone partition from file://sdcard/flash_tone.bin, then the app with
- * reboot_flag), run by ota_service_step() in the main loop, against a RAM-backed NOR flash that
+/* The ESP-ADF OTA example on a microcontroller, without an OS: the same upgrade list as the host
+ * (ota_adf_example_list_make(): the tone partition from file://sdcard/flash_tone.bin, then the
+ * app with reboot_flag), run by ota_service_step() in the main loop, against a RAM-backed NOR flash that
  * starts as a copy of a host device image. Restart = the simulated second-stage bootloader boots
  * the new app. At the end the flash is written back to a host file, and the exit status (over
  * semihosting) is the result: 0 when the new app booted.
@@ -25,7 +25,7 @@
 #include "ota/port/ota_port.h"
 #include "ota/port/ota_port_baremetal.h"
 #include "ota/ota_update_features.h"
-#include "ota_example.h"
+#include "ota/ota_adf_example.h"
 #include "mcu_board.h"
 
 static const char *TAG = "HTTPS_OTA_EXAMPLE";
@@ -92,16 +92,15 @@ static int confirm_running(ota_device_t *dev)
     return OTA_OK;
 }
 
-/* app_main of the example (ota_example_app_main) with the service run in this thread: no OS. */
+/* app_main of the example (the host's: ota_example_app_main, src/sim/host/example_app.c) with the
+ * service run in this thread: no OS. */
 static int app_main(ota_device_t *dev, board_t *b, const char *sdcard, const char *app_uri,
                     ota_service_summary_t *summary)
 {
-    ota_example_config_t cfg = {
-        .device = dev,
+    ota_adf_example_list_config_t cfg = {
         .firmware_upgrade_uri = app_uri,
         .data_upgrade_uri = OTA_EXAMPLE_DEFAULT_DATA_UPGRADE_URI,
         .data_partition_label = OTA_EXAMPLE_DEFAULT_DATA_PARTITION_LABEL,
-        .source = {.sdcard_root = sdcard},
     };
     /* The bare-metal port's transport settings (ota_port_baremetal.h): the SD card root. */
     ota_source_baremetal_config_t transport = {.sdcard_root = sdcard};
@@ -133,7 +132,7 @@ static int app_main(ota_device_t *dev, board_t *b, const char *sdcard, const cha
     }
     OTA_LOGI(TAG, "[2.1] Set upgrade list");
     ota_upgrade_ops_t list[2];
-    int count = ota_example_make_upgrade_list(&cfg, list);
+    int count = ota_adf_example_list_make(&cfg, list);
     err = ota_service_set_upgrade_list(service, list, count);
     if (err == OTA_OK) {
         OTA_LOGI(TAG, "[2.2] Run OTA service (no threads: in the main loop)");

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "host.h"
+#include "ota/sim/ota_example_host.h"
 #include "ota/ota_err.h"
 #include "ota/port/ota_log_posix.h"
 

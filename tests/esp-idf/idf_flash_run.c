@@ -1,7 +1,7 @@
 /* ESP-ADF's OTA example run through the ESP-IDF flash port (src/port/esp-idf/flash_esp_partition.c)
  * on ESP-IDF's own Linux-target esp_partition (partition.c + partition_linux.c, built from
  * ../shared/esp-idf), opened on a device file of this project. Everything above the flash layer
- * is the core and the host board of `ota run` (examples/ota_example/host.c), so the resulting
+ * is the core and the host board of `ota run` (src/sim/host/example_host.c), so the resulting
  * flash must equal `ota run`'s byte for byte (test_esp_partition_port.py compares them).
  *
  *   idf_flash_run selftest DEVICE
@@ -33,7 +33,7 @@
 #include "ota/ota_ops.h"
 #include "ota/ota_otadata.h"
 #include "ota/ota_update_features.h"
-#include "ota_example.h"
+#include "ota/sim/ota_example_host.h"
 
 /* --- the power switch: ESP-IDF's emulation interrupts one call, then lets later calls through;
  * on a real board the CPU is off from that moment, so nothing more may reach the flash ---------- */
@@ -236,7 +236,7 @@ static void restart(void *arg)
     (void)power_on(r);
 }
 
-/* host.c's ota_example_host_run, with the device opened through ESP-IDF instead. */
+/* example_host.c's ota_example_host_run, with the device opened through ESP-IDF instead. */
 static int example_run(run_t *r, const char *sdcard, const char *app_uri)
 {
     ota_device_t *dev = &r->b->dev;

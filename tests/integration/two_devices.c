@@ -4,7 +4,7 @@
  *   two_devices [OPTIONS] DEVICE APP_URI DATA_URI [DEVICE APP_URI DATA_URI ...]
  *
  * For each DEVICE (a flash image made with `ota flash create`, its sidecar DEVICE.state beside it)
- * it does what examples/ota_example/host.c does for `ota run` — power on if nothing runs, let a
+ * it does what src/sim/host/example_host.c does for `ota run` — power on if nothing runs, let a
  * PENDING_VERIFY app confirm itself, build the example's upgrade list
  * (ota_example_make_upgrade_list: data item, app item with reboot_flag), restart = run the
  * simulated bootloader — but with one OTA service per device, all started with
@@ -35,7 +35,7 @@
 #include "ota/ota_ops.h"
 #include "ota/ota_otadata.h"
 #include "ota/ota_update_features.h"
-#include "ota_example.h"
+#include "ota/sim/ota_example_host.h"
 
 #define MAX_DEVICES 8
 

@@ -14,7 +14,7 @@
 #include "ota/ota_partition.h"
 #include "ota/port/ota_source.h"
 #include "ota/ota_update_features.h"
-#include "ota_example.h"
+#include "ota/sim/ota_example_host.h"
 
 /* --- the spy flash: every program/erase is logged and checked before the emulator sees it ---- */
 

@@ -60,6 +60,11 @@ static ota_flash_emu_t *case_setup(void *p)
 static void case_arm(void *p, ota_flash_emu_t *emu, uint64_t k)
 {
     case_sweep_t *s = p;
+    if (s->c->fault != OTA_FLASH_FAULT_NONE) {
+        ota_flash_fault_t fault = {.kind = s->c->fault, .at_op = k, .seed = k * 31u + (uint64_t)s->c->fault};
+        ota_flash_emu_set_fault(emu, &fault);
+        return;
+    }
     ota_flash_emu_schedule_cut(emu, k, s->mode, s->c->torn_seed + k);
 }
 
@@ -89,22 +94,26 @@ uint64_t ts_case_run(const ts_case_t *c, void *ctx, size_t ctx_size)
     uint64_t n = 0;
     bool first = true;
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
-        if ((c->cuts == TS_CUT_CLEAN_ONLY && modes[i] != OTA_FLASH_CUT_CLEAN) ||
-            (c->cuts == TS_CUT_TORN_ONLY && modes[i] != OTA_FLASH_CUT_TORN)) {
+        bool fault = c->fault != OTA_FLASH_FAULT_NONE;
+        if (!fault && ((c->cuts == TS_CUT_CLEAN_ONLY && modes[i] != OTA_FLASH_CUT_CLEAN) ||
+                       (c->cuts == TS_CUT_TORN_ONLY && modes[i] != OTA_FLASH_CUT_TORN))) {
             continue;
         }
         memset(ctx, 0, ctx_size);
         case_sweep_t s = {c, ctx, modes[i]};
         ts_sweep_t sweep = {case_setup, case_arm, case_run, case_check, case_teardown, &s};
         /* not reentrant: the uninterrupted run alone (the first cut point is past any N) */
-        uint64_t got = ts_sweep(&sweep, c->reentrant ? 1 : UINT64_MAX, 1);
+        uint64_t got = ts_sweep(&sweep, c->reentrant ? 1 : UINT64_MAX, c->step);
+        if (c->after != NULL) {
+            c->after(ctx, got);
+        }
         if (!first && got != n) {
             return UINT64_MAX;
         }
         n = got;
         first = false;
-        if (!c->reentrant) {
-            break; /* one uninterrupted run says all */
+        if (!c->reentrant || fault) {
+            break; /* one uninterrupted run says all; a fault is swept once */
         }
     }
     return n;

@@ -58,12 +58,18 @@ typedef enum {
  * once per operation k = 1..N with the power cut before it - first clean cuts, then torn ones -
  * setting up afresh each time. Without it the case runs once, uninterrupted. The case never arms
  * a cut itself; OTA_POWERCUT_CASE() (test_support.h) declares one as a cmocka test.
+ * With @c fault set, the same sweep injects that flash fault (ota_flash_emu.h) at operation k
+ * instead of a power cut: a chip that fails rather than one that loses power.
  */
 typedef struct {
     bool reentrant;      /**< sweep every flash operation with a power cut before it */
     ts_cut_kinds_t cuts; /**< which cuts (default both) */
     uint64_t ops;        /**< >0: the uninterrupted run must take exactly this many (asserted) */
     uint64_t torn_seed;  /**< the torn contents of the cut before operation k: seed torn_seed + k */
+    /** Not OTA_FLASH_FAULT_NONE: one sweep with this fault at operation k (its pseudo-random bits
+     *  from seed k * 31 + fault) instead of the power cuts (then @c cuts is ignored). */
+    ota_flash_fault_kind_t fault;
+    uint64_t step; /**< sweep every step-th operation, k = 1, 1 + step, ... (0: every one) */
     /** Fresh state in @p ctx (zeroed before each sweep); returns the emulator to count and cut. */
     ota_flash_emu_t *(*setup)(void *ctx);
     /** The operations under test; returns their result. */
@@ -72,6 +78,9 @@ typedef struct {
     void (*check)(void *ctx, uint64_t k, int result);
     /** Release what setup made (NULL: nothing). */
     void (*teardown)(void *ctx);
+    /** After each sweep (one per kind of cut, or the fault's), with its N: check the sweep's
+     *  totals, release what the sweep shared between its points (NULL: nothing). */
+    void (*after)(void *ctx, uint64_t n);
 } ts_case_t;
 
 /**

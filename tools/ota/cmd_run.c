@@ -1,5 +1,5 @@
-/* `ota run`: ESP-ADF's OTA example (examples/ota_example) on a device image, configured from an
- * sdkconfig file and flags, its log on stdout like the device's console, or JSON events. */
+/* `ota run`: ESP-ADF's OTA example (ota/sim/ota_example_host.h) on a device image, configured
+ * from an sdkconfig file and flags, its log on stdout like the device's console, or JSON events. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "out.h"
 #include "commands.h"
-#include "host.h"
+#include "ota/sim/ota_example_host.h"
 #include "ota/ota_app_image.h"
 #include "ota/ota_check_result.h"
 #include "ota/ota_err.h"

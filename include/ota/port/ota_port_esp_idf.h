@@ -18,7 +18,7 @@
  * the port (src/port/esp-idf/flash_esp_partition.c, src/port/psa/).
  *
  * The transport settings (ota_source_config_t.transport) are the POSIX port's struct, so that the
- * example's upgrade list (examples/ota_example) is shared by every platform; on ESP-IDF its fields
+ * example's upgrade list (ota_adf_example.h) is shared by every platform; on ESP-IDF its fields
  * mean: sdcard_root (default "/sdcard", the FAT mount point), cert_pem, insecure (no TLS check;
  * only with CONFIG_ESP_TLS_INSECURE), connect_timeout_ms and stall_timeout_ms (the larger is
  * esp_http_client's timeout_ms), max_redirects, max_retries, retry_backoff_ms, http_buffer_size

@@ -329,9 +329,8 @@ typedef struct {
     ota_partition_t part;
     uint8_t first[4096];
     ota_partition_writer_t w;
-    uint8_t *old_img, *new_img;
+    uint8_t *old_img, *new_img; /* built once per sweep, freed after it */
     size_t old_len, new_len;
-    int mode;
     unsigned floorless; /* cuts after which the next run would compare with no floor */
     unsigned committed; /* cuts after which V3.0.0 is installed */
     unsigned older_ok;  /* cuts after which V1.0.0 would be accepted (must stay 0) */
@@ -356,6 +355,10 @@ static int floor_read(void *ctx, uint32_t off, void *buf, size_t len)
 static ota_flash_emu_t *floor_setup(void *ctx)
 {
     floor_sweep_t *c = ctx;
+    if (c->old_img == NULL) {
+        c->old_img = build_tone("V2.0.0", 1, &c->old_len);
+        c->new_img = build_tone("V3.0.0", 2, &c->new_len);
+    }
     c->emu = ts_ram_flash(4 * 1024 * 1024);
     ota_partition_table_t *table = malloc(sizeof *table);
     ota_partition_csv_options_t opts = {0};
@@ -368,12 +371,6 @@ static ota_flash_emu_t *floor_setup(void *ctx)
     uint8_t *mem = ota_flash_emu_memory(c->emu);
     memcpy(mem + PART_OFFSET, c->old_img, c->old_len); /* the rest: erased (0xFF) */
     return c->emu;
-}
-
-static void floor_arm(void *ctx, ota_flash_emu_t *emu, uint64_t k)
-{
-    floor_sweep_t *c = ctx;
-    ota_flash_emu_schedule_cut(emu, k, (ota_flash_cut_mode_t)c->mode, 500 + k);
 }
 
 static int floor_run(void *ctx)
@@ -422,26 +419,22 @@ static void floor_teardown(void *ctx)
     ota_flash_emu_destroy(c->emu);
 }
 
-static void test_floor_survives_every_cut(void **state)
+static void floor_after(void *ctx, uint64_t n)
 {
-    (void)state;
-    size_t old_len, new_len;
-    uint8_t *old_img = build_tone("V2.0.0", 1, &old_len);
-    uint8_t *new_img = build_tone("V3.0.0", 2, &new_len);
-    for (int mode = 0; mode < 2; mode++) {
-        floor_sweep_t c = {
-            .old_img = old_img, .old_len = old_len, .new_img = new_img, .new_len = new_len, .mode = mode};
-        ts_sweep_t sweep = {floor_setup, floor_arm, floor_run, floor_check, floor_teardown, &c};
-        uint64_t n = ts_sweep(&sweep, 1, 1);
-        assert_true(n > 10);
-        assert_int_equal(c.floorless, 0);
-        assert_int_equal(c.older_ok, 0);
-        /* the unarmed run, and a cut of the last program (the head) only when it is clean */
-        assert_true(c.committed >= 1 && c.committed <= 2);
-    }
-    free(old_img);
-    free(new_img);
+    floor_sweep_t *c = ctx;
+    assert_true(n > 10);
+    assert_int_equal(c->floorless, 0);
+    assert_int_equal(c->older_ok, 0);
+    /* the unarmed run, and a cut of the last program (the head) only when it is clean */
+    assert_true(c->committed >= 1 && c->committed <= 2);
+    print_message("floor: %llu cut points, %u committed\n", (unsigned long long)n, c->committed);
+    free(c->old_img);
+    free(c->new_img);
 }
+
+OTA_POWERCUT_CASE(test_floor_survives_every_cut, floor_sweep_t, .reentrant = true, .torn_seed = 500,
+                  .setup = floor_setup, .run = floor_run, .check = floor_check, .teardown = floor_teardown,
+                  .after = floor_after)
 
 /* Cut the power before every flash operation of a write+commit, in both modes: until the commit
  * has completed, the partition's first 32 bytes never equal the image's (so no reader takes it
@@ -450,15 +443,20 @@ static void test_floor_survives_every_cut(void **state)
 typedef struct {
     fixture_t f;
     ota_partition_writer_t w;
-    const uint8_t *image;
+    uint8_t *image; /* made once per sweep, freed after it */
     size_t len;
-    int mode;
     bool data;
 } cut_sweep_t;
 
 static ota_flash_emu_t *cut_setup(void *ctx)
 {
     cut_sweep_t *c = ctx;
+    if (c->image == NULL) {
+        c->len = 70000;
+        c->image = malloc(c->len);
+        ts_fill_random(c->image, c->len, 77);
+        c->image[0] = 0xE9; /* looks like an app image */
+    }
     if (c->data) {
         fixture_init_data(&c->f, 0x3C, NULL);
     } else {
@@ -468,12 +466,6 @@ static ota_flash_emu_t *cut_setup(void *ctx)
     memset(mem + PART_OFFSET - 4096, 0x5A, 4096);      /* neighbour before */
     memset(mem + PART_OFFSET + PART_SIZE, 0xA5, 4096); /* neighbour after */
     return c->f.emu;
-}
-
-static void cut_arm(void *ctx, ota_flash_emu_t *emu, uint64_t k)
-{
-    cut_sweep_t *c = ctx;
-    ota_flash_emu_schedule_cut(emu, k, (ota_flash_cut_mode_t)c->mode, 1000 + k);
 }
 
 static int cut_run(void *ctx)
@@ -507,22 +499,26 @@ static void cut_teardown(void *ctx)
     ota_flash_emu_destroy(c->f.emu);
 }
 
-static void test_power_cut_at_every_operation(void **state)
+static ota_flash_emu_t *cut_setup_data(void *ctx)
 {
-    (void)state;
-    size_t len = 70000;
-    uint8_t *image = malloc(len);
-    ts_fill_random(image, len, 77);
-    image[0] = 0xE9; /* looks like an app image */
-    for (int data = 0; data < 2; data++) {
-        for (int mode = 0; mode < 2; mode++) {
-            cut_sweep_t c = {.image = image, .len = len, .mode = mode, .data = data != 0};
-            ts_sweep_t sweep = {cut_setup, cut_arm, cut_run, cut_check, cut_teardown, &c};
-            assert_true(ts_sweep(&sweep, 1, 1) > 20);
-        }
-    }
-    free(image);
+    ((cut_sweep_t *)ctx)->data = true;
+    return cut_setup(ctx);
 }
+
+static void cut_after(void *ctx, uint64_t n)
+{
+    cut_sweep_t *c = ctx;
+    assert_true(n > 20);
+    print_message("%s: %llu cut points\n", c->data ? "data" : "app", (unsigned long long)n);
+    free(c->image);
+}
+
+OTA_POWERCUT_CASE(test_power_cut_at_every_operation, cut_sweep_t, .reentrant = true, .torn_seed = 1000,
+                  .setup = cut_setup, .run = cut_run, .check = cut_check, .teardown = cut_teardown,
+                  .after = cut_after)
+OTA_POWERCUT_CASE(test_power_cut_at_every_operation_data, cut_sweep_t, .reentrant = true, .torn_seed = 1000,
+                  .setup = cut_setup_data, .run = cut_run, .check = cut_check, .teardown = cut_teardown,
+                  .after = cut_after)
 
 /* A flash with one weak cell: programs never clear bit 0 of one byte (a stuck bit). */
 typedef struct {
@@ -594,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_floor_record_before_the_header),
         cmocka_unit_test(test_floor_survives_every_cut),
         cmocka_unit_test(test_power_cut_at_every_operation),
+        cmocka_unit_test(test_power_cut_at_every_operation_data),
         cmocka_unit_test(test_every_program_is_read_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,6 +34,7 @@ typedef struct {
     size_t tone_len, app_len;
     ota_flash_fault_kind_t kind;
     unsigned failed_items, runs;
+    ota_log_level_t level; /* restored after the sweep */
 } fault_sweep_t;
 
 static const char *kind_name(ota_flash_fault_kind_t kind)
@@ -42,21 +43,19 @@ static const char *kind_name(ota_flash_fault_kind_t kind)
     return names[kind];
 }
 
+static void fs_prepare(fault_sweep_t *f);
+
 static ota_flash_emu_t *fs_setup(void *ctx)
 {
     fault_sweep_t *f = ctx;
+    if (f->pristine == NULL) {
+        fs_prepare(f); /* once per sweep: the harness zeroed ctx */
+    }
     ota_flash_emu_set_fault(f->d.emu, NULL);
     ota_flash_emu_power_on(f->d.emu);
     memcpy(ota_flash_emu_memory(f->d.emu), f->pristine, FLASH_SIZE);
     f->d.dev = f->pristine_dev;
     return f->d.emu;
-}
-
-static void fs_arm(void *ctx, ota_flash_emu_t *emu, uint64_t k)
-{
-    fault_sweep_t *f = ctx;
-    ota_flash_fault_t fault = {.kind = f->kind, .at_op = k, .seed = k * 31u + (uint64_t)f->kind};
-    ota_flash_emu_set_fault(emu, &fault);
 }
 
 static int fs_run(void *ctx)
@@ -173,63 +172,76 @@ static void fs_check(void *ctx, uint64_t k, int result)
     assert_string_equal(ota_device_running(&f->d.dev)->label, "ota_1");
 }
 
-static void test_fault_sweep_esp_adf_example(void **state)
+/* The device the sweep starts from, each time (built once per sweep). */
+static void fs_prepare(fault_sweep_t *f)
 {
-    (void)state;
-    fault_sweep_t f;
-    memset(&f, 0, sizeof f);
-    sf_device_init(&f.d, SF_RUNNING_VERSION);
+    sf_device_init(&f->d, SF_RUNNING_VERSION);
     /* flash_tone holds an old image past where the new one ends (class 7 runs too) */
     uint32_t size;
-    sf_partition_bytes(&f.d, "flash_tone", &size);
-    memset(ota_flash_emu_memory(f.d.emu) + ota_partition_find_by_label(&f.d.dev.table, "flash_tone")->offset,
+    sf_partition_bytes(&f->d, "flash_tone", &size);
+    memset(ota_flash_emu_memory(f->d.emu) +
+               ota_partition_find_by_label(&f->d.dev.table, "flash_tone")->offset,
            0x3C, size);
     char *path = NULL;
     assert_true(asprintf(&path, "%s", ts_testdata("esp-adf/flash_tone_fmt0.bin")) > 0);
-    f.tone = ts_read_file(path, &f.tone_len);
-    assert_true(asprintf(&f.tone_uri, "file://%s", path) > 0);
+    f->tone = ts_read_file(path, &f->tone_len);
+    assert_true(asprintf(&f->tone_uri, "file://%s", path) > 0);
     free(path);
-    f.app_uri = sf_make_app(&f.d, "app.bin", NEW_VERSION, 120000, 3);
-    f.app = ts_read_file(f.app_uri + strlen("file://"), &f.app_len);
-    f.pristine = malloc(FLASH_SIZE); /* freed at the end; a failed assertion leaks it */
-    memcpy(f.pristine, ota_flash_emu_memory(f.d.emu), FLASH_SIZE);
-    f.pristine_dev = f.d.dev;
-    ota_log_level_t level = ota_log_get_level();
+    f->app_uri = sf_make_app(&f->d, "app.bin", NEW_VERSION, 120000, 3);
+    f->app = ts_read_file(f->app_uri + strlen("file://"), &f->app_len);
+    f->pristine = malloc(FLASH_SIZE); /* freed after the sweep; a failed assertion leaks it */
+    memcpy(f->pristine, ota_flash_emu_memory(f->d.emu), FLASH_SIZE);
+    f->pristine_dev = f->d.dev;
+    f->level = ota_log_get_level();
     ota_log_set_level(getenv("FAULT_LOG") ? OTA_LOG_INFO : OTA_LOG_NONE);
-    /* every operation for the faults that report errors; every 3rd for the silent ones */
-    static const struct {
-        ota_flash_fault_kind_t kind;
-        uint64_t step;
-    } kinds[] = {{OTA_FLASH_FAULT_OP_ERROR, 1},
-                 {OTA_FLASH_FAULT_BAD_SECTOR, 1},
-                 {OTA_FLASH_FAULT_WORN, 3},
-                 {OTA_FLASH_FAULT_BAD_READ, 3}};
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-        f.kind = kinds[i].kind;
-        f.failed_items = 0;
-        ts_sweep_t sweep = {fs_setup, fs_arm, fs_run, fs_check, NULL, &f};
-        uint64_t n = ts_sweep(&sweep, 1, kinds[i].step);
-        assert_true(n > 50);
-        /* faults that report errors always fail an item */
-        if (f.kind == OTA_FLASH_FAULT_OP_ERROR || f.kind == OTA_FLASH_FAULT_BAD_SECTOR) {
-            assert_true(f.failed_items >= n);
-        }
-        print_message("%s: %llu operations, %u items failed\n", kind_name(f.kind), (unsigned long long)n,
-                      f.failed_items);
-    }
-    ota_log_set_level(level);
-    free(f.pristine);
-    free(f.tone);
-    free(f.app);
-    free(f.tone_uri);
-    free(f.app_uri);
-    sf_device_free(&f.d);
 }
+
+static void fs_after(void *ctx, uint64_t n)
+{
+    fault_sweep_t *f = ctx;
+    assert_true(n > 50);
+    /* faults that report errors always fail an item */
+    if (f->kind == OTA_FLASH_FAULT_OP_ERROR || f->kind == OTA_FLASH_FAULT_BAD_SECTOR) {
+        assert_true(f->failed_items >= n);
+    }
+    print_message("%s: %llu operations, %u items failed\n", kind_name(f->kind), (unsigned long long)n,
+                  f->failed_items);
+    ota_log_set_level(f->level);
+    free(f->pristine);
+    free(f->tone);
+    free(f->app);
+    free(f->tone_uri);
+    free(f->app_uri);
+    sf_device_free(&f->d);
+}
+
+/* One case per kind of fault, declared by its flag: every operation for the faults that report
+ * errors; every 3rd for the silent ones. */
+#define FAULT_SETUP(name, fault_kind) \
+    static ota_flash_emu_t *name(void *ctx) \
+    { \
+        ((fault_sweep_t *)ctx)->kind = fault_kind; \
+        return fs_setup(ctx); \
+    }
+FAULT_SETUP(fs_setup_op_error, OTA_FLASH_FAULT_OP_ERROR)
+FAULT_SETUP(fs_setup_bad_sector, OTA_FLASH_FAULT_BAD_SECTOR)
+FAULT_SETUP(fs_setup_worn, OTA_FLASH_FAULT_WORN)
+FAULT_SETUP(fs_setup_bad_read, OTA_FLASH_FAULT_BAD_READ)
+#define FAULT_CASE(name, fault_kind, every, setup_fn) \
+    OTA_POWERCUT_CASE(name, fault_sweep_t, .reentrant = true, .fault = fault_kind, .step = every, \
+                      .setup = setup_fn, .run = fs_run, .check = fs_check, .after = fs_after)
+FAULT_CASE(test_fault_sweep_op_error, OTA_FLASH_FAULT_OP_ERROR, 1, fs_setup_op_error)
+FAULT_CASE(test_fault_sweep_bad_sector, OTA_FLASH_FAULT_BAD_SECTOR, 1, fs_setup_bad_sector)
+FAULT_CASE(test_fault_sweep_worn, OTA_FLASH_FAULT_WORN, 3, fs_setup_worn)
+FAULT_CASE(test_fault_sweep_bad_read, OTA_FLASH_FAULT_BAD_READ, 3, fs_setup_bad_read)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fault_sweep_esp_adf_example),
+        cmocka_unit_test(test_fault_sweep_op_error),
+        cmocka_unit_test(test_fault_sweep_bad_sector),
+        cmocka_unit_test(test_fault_sweep_worn),
+        cmocka_unit_test(test_fault_sweep_bad_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -120,12 +120,71 @@ static void test_without_the_flag_runs_once(void **state)
     expect_ks(want, 1);
 }
 
+/* `.fault`: the same sweep with a failing chip instead of a power cut, every `.step`-th operation,
+ * and `.after` gets each sweep's N (here one sweep: a fault is not swept clean and torn). */
+static int fault_results[16];
+static uint64_t after_n[4];
+static int afters;
+
+static void fault_check(void *ctx, uint64_t k, int result)
+{
+    (void)ctx;
+    assert_true(seen.n < 16);
+    fault_results[seen.n] = result;
+    seen.ks[seen.n++] = k;
+}
+
+static void fault_after(void *ctx, uint64_t n)
+{
+    (void)ctx;
+    assert_true(afters < 4);
+    after_n[afters++] = n;
+}
+
+OTA_POWERCUT_CASE(run_fault, case_t, .reentrant = true, .fault = OTA_FLASH_FAULT_OP_ERROR, .step = 2,
+                  .setup = case_setup, .run = case_run, .check = fault_check, .teardown = case_teardown,
+                  .after = fault_after, .ops = 3)
+
+static void test_fault_flag_sweeps_a_failing_chip(void **state)
+{
+    memset(&seen, 0, sizeof seen);
+    afters = 0;
+    run_fault(state);
+    static const uint64_t want[] = {0, 1, 3}; /* uninterrupted, then every 2nd operation */
+    expect_ks(want, 3);
+    assert_int_equal(fault_results[0], OTA_OK);
+    assert_int_equal(fault_results[1], OTA_ERR_FLASH_ERASE_FAILED);   /* operation 1: the erase */
+    assert_int_equal(fault_results[2], OTA_ERR_FLASH_PROGRAM_FAILED); /* operation 3: a program */
+    assert_int_equal(afters, 1);
+    assert_int_equal(after_n[0], 3);
+}
+
+static void test_after_gets_each_sweeps_n(void **state)
+{
+    (void)state;
+    memset(&seen, 0, sizeof seen);
+    afters = 0;
+    static const ts_case_t c = {.reentrant = true,
+                                .setup = case_setup,
+                                .run = case_run,
+                                .check = case_check,
+                                .teardown = case_teardown,
+                                .after = fault_after};
+    case_t ctx;
+    assert_int_equal(ts_case_run(&c, &ctx, sizeof ctx), 3);
+    assert_int_equal(afters, 2); /* clean cuts, then torn ones */
+    assert_int_equal(after_n[0], 3);
+    assert_int_equal(after_n[1], 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reentrant_sweeps_every_operation_clean_and_torn),
         cmocka_unit_test(test_cuts_narrow_the_kinds),
         cmocka_unit_test(test_without_the_flag_runs_once),
+        cmocka_unit_test(test_fault_flag_sweeps_a_failing_chip),
+        cmocka_unit_test(test_after_gets_each_sweeps_n),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

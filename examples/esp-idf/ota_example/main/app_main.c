@@ -1,6 +1,6 @@
 /* upgrade app and data partition Example: ESP-ADF's examples/ota/main/ota_example.c on an
  * ESP32-C3 with ESP-IDF v6.0 and the ota_service component. The same upgrade list as the host and
- * bare-metal builds (examples/ota_example: the tone partition from file://sdcard/flash_tone.bin
+ * bare-metal builds (ota_adf_example_list_make(), src/service/adf_example_list.c: the tone partition from file://sdcard/flash_tone.bin
  * with the example's tone-aware need_upgrade, then the app over HTTP with reboot_flag), run in the
  * service's own FreeRTOS task (ota_service_start / ota_service_wait).
  *
@@ -24,14 +24,15 @@
 #include "sdkconfig.h"
 #include "sdmmc_cmd.h"
 
+#include "ota/ota_adf_example.h"
 #include "ota/ota_err.h"
 #include "ota/port/ota_flash.h"
 #include "ota/ota_log.h"
 #include "ota/port/ota_mem.h"
 #include "ota/ota_ops.h"
 #include "ota/port/ota_port_esp_idf.h"
+#include "ota/port/ota_source_posix.h"
 #include "ota/ota_service.h"
-#include "ota_example.h"
 
 static const char *TAG = "HTTPS_OTA_EXAMPLE";
 
@@ -112,23 +113,21 @@ static void ota_service_cb(const ota_event_t *evt, void *ctx)
 
 static int run_upgrade_list(ota_device_t *dev)
 {
-    ota_example_config_t example = {
-        .device = dev,
+    ota_adf_example_list_config_t example = {
         .firmware_upgrade_uri = CONFIG_FIRMWARE_UPGRADE_URI,
         .data_upgrade_uri = CONFIG_DATA_UPGRADE_URI,
         .data_partition_label = CONFIG_DATA_PARTITION_LABEL,
-        .force_check_firmware_version = FORCE_CHECK_FIRMWARE_VERSION,
-        .features = ota_esp_idf_features(),
-        .source = {.sdcard_root = OTA_ESP_IDF_DEFAULT_SDCARD_ROOT},
     };
+    /* The transport settings are the POSIX port's struct on ESP-IDF too (ota_port_esp_idf.h). */
+    ota_source_posix_config_t transport = {.sdcard_root = OTA_ESP_IDF_DEFAULT_SDCARD_ROOT};
     ESP_LOGI(TAG, "[2.0] Create OTA service");
     ota_service_config_t cfg = {
         .device = dev,
         .event_cb = ota_service_cb,
         .restart = ota_esp_idf_restart,
-        .source = {.transport = &example.source},
-        .version_check = example.force_check_firmware_version,
-        .features = example.features,
+        .source = {.transport = &transport},
+        .version_check = FORCE_CHECK_FIRMWARE_VERSION,
+        .features = ota_esp_idf_features(),
     };
     ota_service_t *service = NULL;
     int err = ota_service_create(&cfg, &service);
@@ -138,7 +137,7 @@ static int run_upgrade_list(ota_device_t *dev)
     }
     ESP_LOGI(TAG, "[2.1] Set upgrade list");
     ota_upgrade_ops_t list[2];
-    int count = ota_example_make_upgrade_list(&example, list);
+    int count = ota_adf_example_list_make(&example, list);
     err = ota_service_set_upgrade_list(service, list, count);
     if (err == OTA_OK) {
         ESP_LOGI(TAG, "[2.2] Start OTA service");

@@ -1,5 +1,5 @@
-/* The example's board on the host; see host.h. */
-#include "host.h"
+/* The example's board on the host; see ota/sim/ota_example_host.h. */
+#include "ota/sim/ota_example_host.h"
 
 #include <stdio.h>
 #include <string.h>
