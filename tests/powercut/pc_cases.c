@@ -36,6 +36,11 @@ const pc_case_t pc_cases[] = {
      * pre-encrypted), every point, clean cuts, fresh device */
     OTA_POWERCUT_CASE(secure_delta, .reentrant = true, .cuts = PC_CUT_CLEAN_ONLY, .secure = true,
                       .delta = true),
+    /* the release's items (app, flash_tone, data_ver) as a plain list, each committed in place on
+     * its own (no manifest, no twins used): set consistency must catch it (an old app booting with
+     * new or half-written data) - the property can fail */
+    OTA_POWERCUT_CASE(release_per_item_must_fail, .reentrant = true, .cuts = PC_CUT_CLEAN_ONLY,
+                      .scenario = PC_SCENARIO_PER_ITEM, .expect_violations = true),
 };
 
 const size_t pc_case_count = sizeof pc_cases / sizeof pc_cases[0];

@@ -12,11 +12,12 @@
 #include "ota/ota_ops.h"
 #include "formats/ota_floor_log.h"
 #include "ota/ota_otadata.h"
+#include "ota/ota_semver_packed.h"
 #include "ota/ota_tone.h"
 
 const char *pc_inv_name(pc_inv_t inv)
 {
-    static const char *const names[] = {"inv1-boot", "inv2-otadata", "inv3-data", "inv4-running",
+    static const char *const names[] = {"inv1-boot", "inv2-otadata", "inv3-data", "inv4-running", "set",
                                         "nor",       "rerun",        "final",     "harness"};
     return inv < PC_INV_COUNT ? names[inv] : "?";
 }
@@ -69,11 +70,42 @@ static const char *slot_content(const pc_harness_t *h, const uint8_t *mem, int s
                                                       : "an incomplete image";
 }
 
-static pc_data_state_t classify_data(const pc_harness_t *h, const uint8_t *mem, char *why, size_t why_size)
+/* The data-version item: ESP-ADF's 4-byte packed semver header, then the payload. Its strict
+ * reader is the header: a packed semver that is not OTA_SEMVER_PACKED_INVALID (blank) and whose
+ * parts unpack. */
+static pc_data_state_t classify_dver(const pc_harness_t *h, const uint8_t *mem, const ota_partition_info_t *p,
+                                     char *why, size_t why_size)
 {
     const pc_images_t *img = h->img;
-    const ota_partition_info_t *p = h->tone;
+    if (pc_holds(mem, p, img->new_dver, img->new_dver_len)) {
+        return PC_DATA_NEW;
+    }
+    if (pc_holds(mem, p, img->old_dver, img->old_dver_len)) {
+        return PC_DATA_OLD;
+    }
+    if (ota_journal_is_present(mem + p->offset, 4)) {
+        return PC_DATA_INCOMPLETE;
+    }
+    uint32_t packed = ota_semver_packed_read_le(mem + p->offset);
+    char version[16];
+    if (ota_semver_unpack(packed, version, sizeof version) != OTA_OK) {
+        return PC_DATA_INCOMPLETE;
+    }
+    snprintf(
+        why, why_size,
+        "%s is neither the old nor the new data-version image but has a valid header (%s) and no journal",
+        p->label, version);
+    return PC_DATA_BAD;
+}
+
+pc_data_state_t pc_classify_part(const pc_harness_t *h, const uint8_t *mem, const ota_partition_info_t *p,
+                                 int item, char *why, size_t why_size)
+{
+    const pc_images_t *img = h->img;
     why[0] = '\0';
+    if (item == 1) {
+        return classify_dver(h, mem, p, why, why_size);
+    }
     if (pc_holds(mem, p, img->new_tone, img->new_tone_len)) {
         return PC_DATA_NEW;
     }
@@ -154,9 +186,12 @@ pc_data_state_t pc_check_state(pc_harness_t *h)
 
     /* 3: the data partition is old, new, or recognisably incomplete. */
     char why[300];
-    pc_data_state_t ds = classify_data(h, mem, why, sizeof why);
+    pc_data_state_t ds = pc_classify_part(h, mem, h->tone, 0, why, sizeof why);
     if (ds == PC_DATA_BAD) {
         pc_violation(h, PC_INV_DATA, "%s", why);
+    }
+    if (h->scenario != PC_SCENARIO_EXAMPLE) {
+        pc_release_check_data(h, mem); /* the same for every other data partition of the table */
     }
 
     /* 4: the slot of the running (or last running) app is byte for byte what it booted. The spy
@@ -196,6 +231,8 @@ void pc_check_boot(pc_harness_t *h, int err, const ota_partition_info_t *booted,
     if (!old_ok && !new_ok) {
         pc_violation(h, PC_INV_BOOT, "booted %s holding %s (version %s): neither the old nor the new app",
                      booted->label, content, version);
+    } else if (h->scenario != PC_SCENARIO_EXAMPLE) {
+        pc_release_check_set(h, new_ok);
     }
     h->last_running = slot;
 }
@@ -204,16 +241,17 @@ void pc_check_final(pc_harness_t *h)
 {
     const uint8_t *mem = ota_flash_emu_memory(h->emu);
     const ota_partition_info_t *running = ota_device_running(&h->dev);
-    const ota_partition_info_t *want = h->slot[h->target_slot];
+    const ota_partition_info_t *want = h->slot[h->final_slot];
     if (running != want) {
         pc_violation(h, PC_INV_FINAL, "%s runs; after the uninterrupted run %s does",
                      running != NULL ? running->label : "nothing", want->label);
         return;
     }
     ota_app_desc_t desc;
+    const char *version = h->final_slot == h->target_slot ? PC_NEW_VERSION : PC_OLD_VERSION;
     if (ota_ops_get_partition_description(&h->dev, running, &desc) != OTA_OK ||
-        strcmp(desc.version, PC_NEW_VERSION) != 0) {
-        pc_violation(h, PC_INV_FINAL, "the running app is not version %s", PC_NEW_VERSION);
+        strcmp(desc.version, version) != 0) {
+        pc_violation(h, PC_INV_FINAL, "the running app is not version %s", version);
     }
     if (h->dev.efuse_secure_version != h->final_dev.efuse_secure_version) {
         pc_violation(h, PC_INV_FINAL, "eFuse secure version %u, after the uninterrupted run %u",

@@ -266,6 +266,7 @@ int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size, bo
 
 void pc_images_free(pc_images_t *img)
 {
+    pc_release_images_free(img);
     free(img->old_app);
     free(img->prev_app);
     if (img->app_stream != img->new_app) {
@@ -302,7 +303,14 @@ static int write_entry(pc_harness_t *h, int index, uint32_t seq)
 static int make_initial(pc_harness_t *h, const char *testdata_csv)
 {
     size_t len = 0;
-    uint8_t *csv = read_file(testdata_csv, &len);
+    uint8_t *csv = NULL;
+    if (h->scenario == PC_SCENARIO_EXAMPLE) {
+        csv = read_file(testdata_csv, &len);
+    } else {
+        testdata_csv = "the release table (pc_release.c)";
+        len = strlen(pc_release_table_csv);
+        csv = (uint8_t *)strdup(pc_release_table_csv);
+    }
     if (csv == NULL) {
         return OTA_ERR_IO;
     }
@@ -334,6 +342,7 @@ static int make_initial(pc_harness_t *h, const char *testdata_csv)
     h->slot[0] = ota_partition_find_by_label(&h->dev.table, "ota_0");
     h->slot[1] = ota_partition_find_by_label(&h->dev.table, "ota_1");
     h->tone = ota_partition_find_by_label(&h->dev.table, PC_TONE_LABEL);
+    h->part[0][0] = h->tone;
     h->otadata = ota_device_otadata(&h->dev);
     if (h->slot[0] == NULL || h->slot[1] == NULL || h->tone == NULL || h->otadata == NULL) {
         fprintf(stderr, "ota_powercut: error: %s is not the OTA example's table\n", testdata_csv);
@@ -342,9 +351,13 @@ static int make_initial(pc_harness_t *h, const char *testdata_csv)
     const pc_images_t *img = h->img;
     h->run_slot = h->initial == PC_INITIAL_SWAPPED ? 1 : 0;
     h->target_slot = 1 - h->run_slot;
+    h->final_slot = h->rollback ? h->run_slot : h->target_slot;
     err = write_partition(h, h->slot[h->run_slot], img->old_app, img->old_app_len);
     if (err == OTA_OK) {
         err = write_partition(h, h->tone, img->old_tone, img->old_tone_len);
+    }
+    if (err == OTA_OK && h->scenario != PC_SCENARIO_EXAMPLE) {
+        err = pc_release_make_initial(h); /* the old data version; h->tone: where the update writes */
     }
     if (err == OTA_OK && h->initial != PC_INITIAL_FRESH) {
         err = write_partition(h, h->slot[h->target_slot], img->prev_app, img->prev_app_len);
@@ -403,14 +416,16 @@ void pc_restore(pc_harness_t *h)
     h->log_len = 0;
 }
 
-int pc_harness_init(pc_harness_t *h, const pc_images_t *img, pc_initial_t initial, bool inplace, int verbose,
+int pc_harness_init(pc_harness_t *h, const pc_images_t *img, pc_initial_t initial, const pc_options_t *o,
                     const char *table_csv)
 {
     memset(h, 0, sizeof *h);
     h->img = img;
     h->initial = initial;
-    h->inplace = inplace;
-    h->verbose = verbose;
+    h->inplace = o->inplace;
+    h->scenario = o->scenario;
+    h->rollback = o->rollback;
+    h->verbose = o->verbose;
     h->last_running = -1;
     ota_flash_emu_config_t ecfg = {.size = FLASH_SIZE, .strict = true};
     int err = ota_flash_emu_create(&ecfg, NULL, &h->emu);
@@ -448,10 +463,10 @@ int pc_harness_init(pc_harness_t *h, const pc_images_t *img, pc_initial_t initia
     h->n_ops = n;
     for (size_t i = 0; i < h->log_len; i++) {
         const pc_op_t *op = &h->log[i];
-        int where = op->addr >= h->otadata->offset && op->addr < h->otadata->offset + h->otadata->size ? 2
-                    : op->addr >= h->tone->offset && op->addr < h->tone->offset + h->tone->size        ? 1
-                                                                                                       : 0;
-        h->n_by[where][op->erase ? 0 : 1]++;
+        uint32_t rel;
+        const char *label = pc_partition_at(h, op->addr, &rel);
+        int where = strcmp(label, "otadata") == 0 ? 2 : strncmp(label, "ota_", 4) == 0 ? 0 : 1;
+        h->n_by[where][op->erase ? 0 : 1]++; /* data: every data partition but otadata */
     }
     /* What the uninterrupted run must have done, from the images themselves (not from its output):
      * the new app in the target slot, selected by switch_seq and confirmed, the new tone image. */
@@ -459,8 +474,9 @@ int pc_harness_init(pc_harness_t *h, const pc_images_t *img, pc_initial_t initia
     ota_otadata_entry_t e[2];
     /* esp_rewrite_ota_data writes the entry that is not active; the old app's is otadata[run_slot] */
     int sw = 1 - h->run_slot;
-    if (ota_device_running(&h->dev) != h->slot[h->target_slot]) {
-        problem = "the new app does not run";
+    uint32_t want_state = h->rollback ? OTA_IMG_ABORTED : OTA_IMG_VALID;
+    if (ota_device_running(&h->dev) != h->slot[h->final_slot]) {
+        problem = h->rollback ? "the old app does not run after the rollback" : "the new app does not run";
     } else if (!pc_holds(h->final_mem, h->slot[h->target_slot], img->new_app, img->new_app_len)) {
         problem = "the target slot does not hold the new app";
     } else if (!pc_holds(h->final_mem, h->tone, img->new_tone, img->new_tone_len)) {
@@ -468,8 +484,11 @@ int pc_harness_init(pc_harness_t *h, const pc_images_t *img, pc_initial_t initia
     } else if (!pc_holds(h->final_mem, h->slot[h->run_slot], img->old_app, img->old_app_len)) {
         problem = "the old app's slot changed";
     } else if (ota_ops_read_otadata(&h->dev, e) != OTA_OK || e[sw].ota_seq != h->switch_seq ||
-               e[sw].ota_state != OTA_IMG_VALID || !ota_otadata_entry_crc_ok(&e[sw])) {
-        problem = "otadata does not select the new app as VALID with the next seq";
+               e[sw].ota_state != want_state || !ota_otadata_entry_crc_ok(&e[sw])) {
+        problem = h->rollback ? "otadata does not hold the new app's entry with the next seq as ABORTED"
+                              : "otadata does not select the new app as VALID with the next seq";
+    } else if (h->scenario != PC_SCENARIO_EXAMPLE) {
+        problem = pc_release_expect(h);
     }
     if (problem != NULL) {
         fprintf(stderr, "ota_powercut: error: uninterrupted run (%s): %s\n", pc_initial_name(initial),

@@ -37,6 +37,10 @@ static void usage(FILE *f, const char *argv0)
             "                      pre-encrypted likewise\n"
             "  --ota PATH          the ota CLI that --secure signs and encrypts with  [%s]\n"
             "  --inplace           ESP-ADF's in-place data procedure (erase all, header first, no journal)\n"
+            "  --release           a release: app + flash_tone + data_ver from a manifest, installed as one\n"
+            "                      on a table with twins (flash_tone_b, data_ver_b); checks set consistency\n"
+            "  --per-item          the same items as a plain list, each committed in place (must fail)\n"
+            "  --rollback          the new app never confirms: the bootloader rolls it back\n"
             "  --expect-violations exit 0 only if violations were found (to show the harness can fail)\n"
             "  --case NAME         run the case NAME of pc_cases.c as its flags say (--list-cases)\n"
             "  --list-cases        the cases' names, one a line\n"
@@ -112,6 +116,8 @@ static bool apply_case(const char *name, pc_options_t *o)
         o->delta = c->delta;
         o->secure = c->secure;
         o->inplace = c->inplace;
+        o->scenario = c->scenario;
+        o->rollback = c->rollback;
         o->expect_violations = c->expect_violations;
         o->app_size = c->app_size != 0 ? c->app_size : PC_DEFAULT_APP_SIZE;
         return true;
@@ -131,6 +137,9 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
         {"initial", required_argument, NULL, 'i'},
         {"cuts", required_argument, NULL, 'c'},
         {"inplace", no_argument, NULL, 'I'},
+        {"release", no_argument, NULL, 'R'},
+        {"per-item", no_argument, NULL, 'P'},
+        {"rollback", no_argument, NULL, 'B'},
         {"delta", no_argument, NULL, 'D'},
         {"secure", no_argument, NULL, 'X'},
         {"ota", required_argument, NULL, 'O'},
@@ -242,6 +251,9 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
             }
             break;
         case 'I': o->inplace = true; break;
+        case 'R': o->scenario = PC_SCENARIO_RELEASE; break;
+        case 'P': o->scenario = PC_SCENARIO_PER_ITEM; break;
+        case 'B': o->rollback = true; break;
         case 'D': o->delta = true; break;
         case 'X': o->secure = true; break;
         case 'O': o->ota_bin = optarg; break;
@@ -274,6 +286,15 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
     }
     if (optind != argc) {
         fprintf(stderr, "ota_powercut: error: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (o->scenario != PC_SCENARIO_EXAMPLE && (o->secure || o->delta || o->inplace)) {
+        fprintf(stderr,
+                "ota_powercut: error: --release / --per-item: not with --secure, --delta or --inplace\n");
+        return 2;
+    }
+    if (o->rollback && o->scenario == PC_SCENARIO_EXAMPLE) {
+        fprintf(stderr, "ota_powercut: error: --rollback needs --release or --per-item\n");
         return 2;
     }
     if (o->secure && o->inplace) {

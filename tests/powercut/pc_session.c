@@ -239,7 +239,8 @@ static int boot(pc_harness_t *h)
         h->session_boot_slot = running == h->slot[0] ? 0 : running == h->slot[1] ? 1 : -1;
     }
     uint32_t state = 0;
-    if (h->dev.rollback_enabled && ota_partition_is_ota_app(running) &&
+    /* --rollback: the new app never confirms (its self-test fails); the next reset rolls it back */
+    if (!h->rollback && h->dev.rollback_enabled && ota_partition_is_ota_app(running) &&
         ota_ops_get_state_partition(&h->dev, running, &state) == OTA_OK && state == OTA_IMG_PENDING_VERIFY) {
         err = ota_ops_mark_app_valid_cancel_rollback(&h->dev);
         if (powered_off(h)) {
@@ -263,7 +264,7 @@ static void on_restart(void *ctx)
 static void on_event(const ota_event_t *ev, void *ctx)
 {
     pc_harness_t *h = ctx;
-    if (ev->type == OTA_EVENT_RESULT && ev->id >= 0 && ev->id < 2) {
+    if (ev->type == OTA_EVENT_RESULT && ev->id >= 0 && ev->id < PC_MAX_ITEMS) {
         h->item_result[ev->id] = (int)ev->result.result;
         h->item_reason[ev->id] = ev->result.reason;
     }
@@ -286,7 +287,7 @@ static int run_service(pc_harness_t *h)
         .force_check_firmware_version = true,
     };
     ota_upgrade_ops_t list[2];
-    int count = ota_example_make_upgrade_list(&ex, list);
+    int count = h->scenario == PC_SCENARIO_EXAMPLE ? ota_example_make_upgrade_list(&ex, list) : 0;
     if (h->inplace) {
         pc_inplace_get_proc(&list[0]);
     }
@@ -304,7 +305,7 @@ static int run_service(pc_harness_t *h)
     ota_service_t *svc = NULL;
     int err = ota_service_create(&cfg, &svc);
     if (err == OTA_OK) {
-        err = ota_service_set_upgrade_list(svc, list, count);
+        err = count > 0 ? ota_service_set_upgrade_list(svc, list, count) : pc_release_set_up(h, svc);
     }
     if (err != OTA_OK) {
         pc_violation(h, PC_INV_HARNESS, "cannot set up the OTA service: %s", ota_strerror(err));
@@ -313,8 +314,10 @@ static int run_service(pc_harness_t *h)
     }
     h->hook_status = PC_STEP_OK;
     h->failed_item = -1;
-    h->item_result[0] = h->item_result[1] = -1;
-    h->item_reason[0] = h->item_reason[1] = OTA_OK;
+    for (int i = 0; i < PC_MAX_ITEMS; i++) {
+        h->item_result[i] = -1;
+        h->item_reason[i] = OTA_OK;
+    }
     ota_service_summary_t sum;
     memset(&sum, 0, sizeof sum);
     (void)ota_service_run(svc, &sum);

@@ -71,9 +71,12 @@ static void format_command(const pc_options_t *o, pc_initial_t initial, const pc
     if (o->app_size != PC_DEFAULT_APP_SIZE) {
         snprintf(app, sizeof app, " --app-size %u", (unsigned)o->app_size);
     }
-    snprintf(buf, size, "%s --initial %s%s%s%s%s --cuts %s -vv", o->argv0, pc_initial_name(initial),
-             o->inplace ? " --inplace" : "", o->delta ? " --delta" : "", o->secure ? " --secure" : "", app,
-             list);
+    snprintf(buf, size, "%s --initial %s%s%s%s%s%s%s --cuts %s -vv", o->argv0, pc_initial_name(initial),
+             o->inplace ? " --inplace" : "", o->delta ? " --delta" : "", o->secure ? " --secure" : "",
+             o->scenario == PC_SCENARIO_RELEASE    ? " --release"
+             : o->scenario == PC_SCENARIO_PER_ITEM ? " --per-item"
+                                                   : "",
+             o->rollback ? " --rollback" : "", app, list);
 }
 
 /* Outcome of one run, for the tallies. */
@@ -125,7 +128,9 @@ static void run_cuts(pc_harness_t *h, const pc_cut_t *cuts, int ncuts, run_info_
             snprintf(phase, sizeof phase, "during session %d (power-on after cut %d)", s, s);
         }
         uint64_t ops = 0;
-        h->item_result[0] = h->item_result[1] = -1;
+        for (int i = 0; i < PC_MAX_ITEMS; i++) {
+            h->item_result[i] = -1;
+        }
         h->restarted = false;
         int st = pc_session(h, s, cut, &ops);
         if (trace) {
@@ -319,6 +324,7 @@ int main(int argc, char **argv)
     pc_images_t img;
     char *csv = NULL;
     if (pc_images_load(&img, o.testdata, o.app_size, o.delta, o.secure, o.ota_bin) != OTA_OK ||
+        (o.scenario != PC_SCENARIO_EXAMPLE && pc_release_images_load(&img) != OTA_OK) ||
         asprintf(&csv, "%s/partitions/seed_ota_example.csv", o.testdata) < 0) {
         pc_images_free(&img);
         return 1;
@@ -328,6 +334,15 @@ int main(int argc, char **argv)
            "powercut:   app %s (%zu B, built in memory) replacing %s, version check on%s\n",
            PC_TONE_LABEL, img.tone_uri, img.new_tone_len, img.old_tone_len, PC_NEW_VERSION, img.new_app_len,
            PC_OLD_VERSION, o.inplace ? "; in-place data procedure (ESP-ADF's)" : "");
+    if (o.scenario != PC_SCENARIO_EXAMPLE) {
+        printf("powercut:   %s: + data_ver <- data_ver.bin (%zu B, packed semver 1.1.0), previously %zu B "
+               "(1.0.0),\n"
+               "powercut:   on the twin table (flash_tone_b, data_ver_b)%s\n",
+               o.scenario == PC_SCENARIO_RELEASE ? "a release (manifest, installed as one)"
+                                                 : "the same items as a plain list, each committed in place",
+               img.new_dver_len, img.old_dver_len,
+               o.rollback ? "; the new app never confirms: the bootloader rolls it back" : "");
+    }
     if (o.delta && !o.secure) {
         printf("powercut:   served as an esp_delta_ota patch from the old app (%zu B)\n", img.app_stream_len);
     }
@@ -354,7 +369,7 @@ int main(int argc, char **argv)
             continue;
         }
         pc_harness_t *h = calloc(1, sizeof *h);
-        if (h == NULL || pc_harness_init(h, &img, (pc_initial_t)i, o.inplace, o.verbose, csv) != OTA_OK) {
+        if (h == NULL || pc_harness_init(h, &img, (pc_initial_t)i, &o, csv) != OTA_OK) {
             if (h != NULL) {
                 pc_harness_free(h);
                 free(h);
@@ -402,6 +417,15 @@ int main(int argc, char **argv)
         if (t.have_first) {
             printf("powercut: first failing run: %s\n", t.first);
             printf("powercut: re-run it: %s\n", t.first_cmd);
+        }
+        if (o.scenario != PC_SCENARIO_EXAMPLE) {
+            uint64_t boots = 0, mixed = 0, incomplete = 0;
+            for (int j = 0; j < nh; j++) {
+                boots += hs[j]->set_boots, mixed += hs[j]->set_mixed, incomplete += hs[j]->set_incomplete;
+            }
+            printf("powercut: set consistency: %" PRIu64 " boots checked, %" PRIu64
+                   " with a mixed set (old and new), %" PRIu64 " with an incomplete data label\n",
+                   boots, mixed, incomplete);
         }
         printf("powercut: %.1f s\n", now_s() - t0);
         printf("powercut: %" PRIu64 " points x %d modes, %" PRIu64 " runs, %" PRIu64 " violations\n",

@@ -32,6 +32,14 @@
 #define PC_TONE_LABEL       "flash_tone"
 #define PC_APP_URI          "mem://powercut/app.bin" /* served from memory by pc_open_source() */
 #define PC_MAX_CUTS         8
+#define PC_MAX_ITEMS        4 /* items of the service's list (the release: 3) */
+
+/** What is updated (pc_release.c has the release scenarios). */
+typedef enum {
+    PC_SCENARIO_EXAMPLE = 0, /**< ESP-ADF's example list: flash_tone, then the app (seed_ota_example.csv) */
+    PC_SCENARIO_RELEASE,     /**< a release (ota_service_set_release) on the twin table: installed as one */
+    PC_SCENARIO_PER_ITEM,    /**< the same items as a plain list, each committed in place on its own */
+} pc_scenario_t;
 
 /** The device before the update. The old app always runs; the update goes to the other slot. */
 typedef enum {
@@ -71,6 +79,14 @@ typedef struct {
     uint8_t key_digest[32];
     uint8_t *decrypt_pem;
     size_t decrypt_pem_len;
+    /* the release scenarios (pc_release.c): a second data item, a data-version image (ESP-ADF's
+     * 4-byte packed semver header + payload), and the files the manifest's file:// URIs name */
+    uint8_t *old_dver, *new_dver;
+    size_t old_dver_len, new_dver_len;
+    char *rel_dir;                    /* temporary folder: app.bin, data_ver.bin */
+    char *rel_app_uri, *rel_dver_uri; /* file:// URIs of the new app and the new data version */
+    char *manifest;                   /* the release manifest (JSON text) */
+    size_t manifest_len;
 } pc_images_t;
 
 /** One flash operation of the current session (for messages). */
@@ -87,6 +103,7 @@ typedef enum {
     PC_INV_OTADATA,  /* 2: otadata never invalid in both sectors */
     PC_INV_DATA,     /* 3: data old-complete / new-complete / detectably incomplete */
     PC_INV_RUNNING,  /* 4: the running slot is never written */
+    PC_INV_SET,      /* the booted app and every data label it resolves are all old or all new */
     PC_INV_NOR,      /* the NOR rules: program only erased bits, erase whole aligned units */
     PC_INV_RERUN,    /* an uninterrupted run after cuts completes without a failed item */
     PC_INV_FINAL,    /* the final state equals the uninterrupted run's */
@@ -104,11 +121,16 @@ typedef enum {
     PC_DATA_BAD,        /* none of these: half written and valid-looking (a violation) */
 } pc_data_state_t;
 
+/** The data items of the release scenarios: [0] the tone, [1] the data version. */
+#define PC_DATA_ITEMS 2
+
 typedef struct pc_harness {
     /* configuration */
     const pc_images_t *img;
     pc_initial_t initial;
     bool inplace;
+    pc_scenario_t scenario;
+    bool rollback; /* the new app never confirms itself: the bootloader rolls it back */
     int verbose;
 
     /* the device: an emulator behind a spy flash that logs and checks every operation */
@@ -116,8 +138,11 @@ typedef struct pc_harness {
     const ota_flash_t *real;
     ota_flash_t spy;
     ota_device_t dev;
-    const ota_partition_info_t *slot[2]; /* ota_0, ota_1 (entries of dev.table) */
-    const ota_partition_info_t *tone, *otadata;
+    const ota_partition_info_t *slot[2];        /* ota_0, ota_1 (entries of dev.table) */
+    const ota_partition_info_t *tone, *otadata; /* tone: where the update writes flash_tone's data */
+    /* release scenarios: [item][0] the label (the old release's), [item][1] its twin */
+    const ota_partition_info_t *part[PC_DATA_ITEMS][2];
+    int final_slot;            /* the slot that runs at the end (the target; the old one when rolled back) */
     int run_slot, target_slot; /* where the old app runs, where the update goes */
     uint32_t initial_seq[2];   /* otadata seqs before the update (blank: 0xFFFFFFFF) */
     uint32_t switch_seq;       /* the seq that selects the target slot after the update */
@@ -139,7 +164,7 @@ typedef struct pc_harness {
     int session_boot_slot; /* slot the session's first boot started (-1: none yet) */
     int hook_status;       /* the restart hook's outcome (PC_STEP_*) */
     int failed_item, failed_reason;
-    int item_result[2], item_reason[2]; /* the last service run's items (-1: not reported) */
+    int item_result[PC_MAX_ITEMS], item_reason[PC_MAX_ITEMS]; /* the last run's items (-1: none) */
     bool restarted;
     char failed_detail[160];
 
@@ -148,6 +173,9 @@ typedef struct pc_harness {
     char first_violation[512];
     int inv_count[PC_INV_COUNT];
     const char *phase; /* "after cut 1", "boot after cut 1", "final" */
+    /* set consistency over the whole process: boots checked, mixed sets (old app with new data or
+     * the reverse), sets with an incomplete data label */
+    uint64_t set_boots, set_mixed, set_incomplete;
 } pc_harness_t;
 
 /* Outcome of a step of a session. */
@@ -177,8 +205,10 @@ typedef struct {
     bool every_initial; /**< fresh, updated and swapped (else fresh) */
     long random;        /**< random runs with 2-5 cuts after the sweeps */
     bool delta, secure, inplace,
-        expect_violations; /**< as --delta, --secure, --inplace, --expect-violations */
-    uint32_t app_size;     /**< 0: PC_DEFAULT_APP_SIZE */
+        expect_violations;  /**< as --delta, --secure, --inplace, --expect-violations */
+    pc_scenario_t scenario; /**< --release / --per-item */
+    bool rollback;          /**< --rollback */
+    uint32_t app_size;      /**< 0: PC_DEFAULT_APP_SIZE */
 } pc_case_t;
 
 extern const pc_case_t pc_cases[];
@@ -199,8 +229,10 @@ typedef struct {
     pc_cut_t cuts[PC_MAX_CUTS];
     int ncuts; /* --cuts: replay this list only */
     bool expect_violations;
-    bool delta;          /* the app item is an esp_delta_ota patch from the old app to the new one */
-    bool secure;         /* Secure Boot V2 on, signed apps, the update pre-encrypted (esp_encrypted_img) */
+    bool delta;  /* the app item is an esp_delta_ota patch from the old app to the new one */
+    bool secure; /* Secure Boot V2 on, signed apps, the update pre-encrypted (esp_encrypted_img) */
+    pc_scenario_t scenario;
+    bool rollback;
     const char *ota_bin; /* the CLI --secure signs and encrypts with */
     const char *testdata;
     const char *argv0;
@@ -214,7 +246,7 @@ int pc_images_load(pc_images_t *img, const char *testdata, uint32_t app_size, bo
                    const char *ota_bin);
 void pc_images_free(pc_images_t *img);
 /** Create the device in @p initial, run the uninterrupted update once (N, final state). */
-int pc_harness_init(pc_harness_t *h, const pc_images_t *img, pc_initial_t initial, bool inplace, int verbose,
+int pc_harness_init(pc_harness_t *h, const pc_images_t *img, pc_initial_t initial, const pc_options_t *o,
                     const char *table_csv);
 void pc_harness_free(pc_harness_t *h);
 /** Back to the initial state (flash, device, power on, no cut scheduled). */
@@ -250,6 +282,26 @@ void pc_check_final(pc_harness_t *h);
 const char *pc_data_state_name(pc_data_state_t s);
 /** True if @p mem's partition @p part starts with @p image. */
 bool pc_holds(const uint8_t *mem, const ota_partition_info_t *part, const uint8_t *image, size_t len);
+
+/* --- pc_release.c: the release scenarios --- */
+/** The partition table with twins (CSV text). */
+extern const char pc_release_table_csv[];
+/** The data-version images, the files and the manifest of the release (img's other images loaded). */
+int pc_release_images_load(pc_images_t *img);
+void pc_release_images_free(pc_images_t *img);
+/** The table's data partitions and the old release's data (the initial state). */
+int pc_release_make_initial(pc_harness_t *h);
+/** Give @p svc the release (manifest) or the same items as a plain list (per item). */
+int pc_release_set_up(pc_harness_t *h, ota_service_t *svc);
+/** Invariant 3 on every data partition of the twin table but h->tone (checked by the caller). */
+void pc_release_check_data(pc_harness_t *h, const uint8_t *mem);
+/** Set consistency after a boot into @p slot (@p app_new: it holds the complete new app). */
+void pc_release_check_set(pc_harness_t *h, bool app_new);
+/** What the uninterrupted run must have written (NULL: all right). */
+const char *pc_release_expect(const pc_harness_t *h);
+/** The state of @p part by its bytes: item @p item's old / new image, incomplete or bad. */
+pc_data_state_t pc_classify_part(const pc_harness_t *h, const uint8_t *mem, const ota_partition_info_t *part,
+                                 int item, char *why, size_t why_size);
 
 /* --- pc_inplace.c --- */
 /** ESP-ADF's in-place data procedure: erase the whole partition, header first, no journal. */
