@@ -237,7 +237,11 @@ void pc_release_check_data(pc_harness_t *h, const uint8_t *mem)
             if (p == h->tone) {
                 continue;
             }
-            if (pc_classify_part(h, mem, p, i, why, sizeof why) == PC_DATA_BAD) {
+            /* A data-version image has no integrity of its own (a torn commit of its first sector
+             * reads as some version): the release's twin of it is guarded by the item's SHA-256
+             * before the commit binds it, and by set consistency once bound; not by its bytes. */
+            bool unguarded = h->scenario == PC_SCENARIO_RELEASE && i == 1 && j == 1;
+            if (!unguarded && pc_classify_part(h, mem, p, i, why, sizeof why) == PC_DATA_BAD) {
                 pc_violation(h, PC_INV_DATA, "%s", why);
             }
             /* A release never writes the partitions the old release runs with (the labels here:

@@ -329,8 +329,10 @@ int main(int argc, char **argv)
         pc_images_free(&img);
         return 1;
     }
-    printf("powercut: ESP-ADF OTA example list on a 4 MiB strict NOR emulator (seed_ota_example.csv):\n"
-           "powercut:   %s <- %s (%zu B, format 0), previously tone_fmt1_mixer.bin (%zu B)\n"
+    printf("powercut: %s on a 4 MiB strict NOR emulator (%s):\n",
+           o.scenario == PC_SCENARIO_EXAMPLE ? "ESP-ADF OTA example list" : "a release of three items",
+           o.scenario == PC_SCENARIO_EXAMPLE ? "seed_ota_example.csv" : "the example's table with twins");
+    printf("powercut:   %s <- %s (%zu B, format 0), previously tone_fmt1_mixer.bin (%zu B)\n"
            "powercut:   app %s (%zu B, built in memory) replacing %s, version check on%s\n",
            PC_TONE_LABEL, img.tone_uri, img.new_tone_len, img.old_tone_len, PC_NEW_VERSION, img.new_app_len,
            PC_OLD_VERSION, o.inplace ? "; in-place data procedure (ESP-ADF's)" : "");
