@@ -41,6 +41,10 @@ const pc_case_t pc_cases[] = {
      * new or half-written data) - the property can fail */
     OTA_POWERCUT_CASE(release_per_item_must_fail, .reentrant = true, .cuts = PC_CUT_CLEAN_ONLY,
                       .scenario = PC_SCENARIO_PER_ITEM, .expect_violations = true),
+    /* the same list whose new app never confirms: the bootloader rolls the app back, its data stay
+     * new - set consistency must catch it after every run (data roll back with their app) */
+    OTA_POWERCUT_CASE(release_rollback_per_item_must_fail, .reentrant = true, .cuts = PC_CUT_CLEAN_ONLY,
+                      .scenario = PC_SCENARIO_PER_ITEM, .rollback = true, .expect_violations = true),
 };
 
 const size_t pc_case_count = sizeof pc_cases / sizeof pc_cases[0];

@@ -239,9 +239,13 @@ static int boot(pc_harness_t *h)
         h->session_boot_slot = running == h->slot[0] ? 0 : running == h->slot[1] ? 1 : -1;
     }
     uint32_t state = 0;
-    /* --rollback: the new app never confirms (its self-test fails); the next reset rolls it back */
-    if (!h->rollback && h->dev.rollback_enabled && ota_partition_is_ota_app(running) &&
+    if (h->dev.rollback_enabled && ota_partition_is_ota_app(running) &&
         ota_ops_get_state_partition(&h->dev, running, &state) == OTA_OK && state == OTA_IMG_PENDING_VERIFY) {
+        if (h->rollback) {
+            /* --rollback: the new app's self-test fails and it resets before doing anything else
+             * (it never confirms); at that reset the bootloader rolls it back */
+            return boot(h);
+        }
         err = ota_ops_mark_app_valid_cancel_rollback(&h->dev);
         if (powered_off(h)) {
             return PC_STEP_CUT;
