@@ -36,6 +36,20 @@ const pc_case_t pc_cases[] = {
      * pre-encrypted), every point, clean cuts, fresh device */
     OTA_POWERCUT_CASE(secure_delta, .reentrant = true, .cuts = PC_CUT_CLEAN_ONLY, .secure = true,
                       .delta = true),
+    /* a release (manifest: app + flash_tone + data_ver, pc_release.c) on the table with twins,
+     * installed as one: every point, clean cuts, every initial state; set consistency after every
+     * boot on top of the five properties */
+    OTA_POWERCUT_CASE(release, .reentrant = true, .cuts = PC_CUT_CLEAN_ONLY, .scenario = PC_SCENARIO_RELEASE,
+                      .every_initial = true),
+    /* the release, torn: seeds 101 and 102 at every point of every initial state, then 300 random
+     * multi-cut runs */
+    OTA_POWERCUT_CASE(release_torn, .reentrant = true, .cuts = PC_CUT_TORN_ONLY, .seed = 101, .seeds = 2,
+                      .scenario = PC_SCENARIO_RELEASE, .every_initial = true, .random = 300),
+    /* the release whose new app never confirms: the bootloader rolls it back and the data must
+     * follow it; cuts anywhere in that path (the bootloader's writes included), clean and torn,
+     * every initial state, 100 random runs */
+    OTA_POWERCUT_CASE(release_rollback, .reentrant = true, .scenario = PC_SCENARIO_RELEASE, .rollback = true,
+                      .every_initial = true, .random = 100),
     /* the release's items (app, flash_tone, data_ver) as a plain list, each committed in place on
      * its own (no manifest, no twins used): set consistency must catch it (an old app booting with
      * new or half-written data) - the property can fail */

@@ -268,7 +268,7 @@ static void sweep(const pc_options_t *o, totals_t *t, pc_harness_t *h, ota_flash
     }
     printf("powercut: %-7s %-13s %4" PRIu64 " points (after the cut: %s old %u, incomplete %u, new %u%s %u; "
            "then boots old %u, new %u), %" PRIu64 " violations, %.1f s\n",
-           pc_initial_name(h->initial), modename, points, PC_TONE_LABEL, data[PC_DATA_OLD],
+           pc_initial_name(h->initial), modename, points, h->tone->label, data[PC_DATA_OLD],
            data[PC_DATA_INCOMPLETE], data[PC_DATA_NEW], ", half-written yet valid-looking", data[PC_DATA_BAD],
            booted[0], booted[1], t->failing - fails, now_s() - t0);
     fflush(stdout);
