@@ -102,14 +102,26 @@ static const char *item_name(const pc_harness_t *h, int id, char *buf, size_t si
 /* -v on a replay: what each session did. */
 static void trace_session(pc_harness_t *h, int s, int st, uint64_t ops)
 {
-    char od[120], data[80], app[80];
+    char od[120], items[200], one[80];
     pc_describe_otadata(h, od, sizeof od);
     const ota_partition_info_t *running = ota_device_running(&h->dev);
     const char *how = st == PC_STEP_CUT ? "power cut" : st == PC_STEP_OK ? "completed" : "stopped";
-    printf("powercut:   session %d: %s after %" PRIu64 " operations; service items: data %s, app %s%s; "
-           "running %s; otadata %s\n",
-           s, how, ops, item_name(h, 0, data, sizeof data), item_name(h, 1, app, sizeof app),
-           h->restarted ? ", restarted" : "", running != NULL ? running->label : "nothing (off)", od);
+    /* the example: data, app; a release: flash_tone, data_ver, app (the manifest's order) */
+    static const char *const example[] = {"data", "app"}, *const release[] = {PC_TONE_LABEL, "data_ver",
+                                                                              "app"};
+    const char *const *names = h->scenario == PC_SCENARIO_EXAMPLE ? example : release;
+    int count = h->scenario == PC_SCENARIO_EXAMPLE ? 2 : 3;
+    size_t used = 0;
+    items[0] = '\0';
+    for (int i = 0; i < count; i++) {
+        int w = snprintf(items + used, sizeof items - used, "%s%s %s", i ? ", " : "", names[i],
+                         item_name(h, i, one, sizeof one));
+        used += w > 0 && (size_t)w < sizeof items - used ? (size_t)w : 0;
+    }
+    printf("powercut:   session %d: %s after %" PRIu64
+           " operations; service items: %s%s; running %s; otadata %s\n",
+           s, how, ops, items, h->restarted ? ", restarted" : "",
+           running != NULL ? running->label : "nothing (off)", od);
 }
 
 static void run_cuts(pc_harness_t *h, const pc_cut_t *cuts, int ncuts, run_info_t *info, bool trace)
@@ -384,7 +396,8 @@ int main(int argc, char **argv)
                " erase + %" PRIu64 " program, %s %" PRIu64 " + %" PRIu64 ", otadata %" PRIu64 " + %" PRIu64
                "\n",
                pc_initial_name(h->initial), h->n_ops, h->slot[h->target_slot]->label, h->n_by[0][0],
-               h->n_by[0][1], PC_TONE_LABEL, h->n_by[1][0], h->n_by[1][1], h->n_by[2][0], h->n_by[2][1]);
+               h->n_by[0][1], o.scenario == PC_SCENARIO_EXAMPLE ? PC_TONE_LABEL : "data", h->n_by[1][0],
+               h->n_by[1][1], h->n_by[2][0], h->n_by[2][1]);
     }
 
     if (rc == 0 && o.ncuts > 0) {
