@@ -50,6 +50,10 @@ const pc_case_t pc_cases[] = {
      * every initial state, 100 random runs */
     OTA_POWERCUT_CASE(release_rollback, .reentrant = true, .scenario = PC_SCENARIO_RELEASE, .rollback = true,
                       .every_initial = true, .random = 100),
+    /* a release without an app item (flash_tone + data_ver): its COMMIT record is the commit point
+     * (a torn record fails its CRC); every point, clean and torn, fresh device */
+    OTA_POWERCUT_CASE(release_data_only, .reentrant = true, .scenario = PC_SCENARIO_RELEASE,
+                      .data_only = true),
     /* the release's items (app, flash_tone, data_ver) as a plain list, each committed in place on
      * its own (no manifest, no twins used): set consistency must catch it (an old app booting with
      * new or half-written data) - the property can fail */
@@ -59,6 +63,10 @@ const pc_case_t pc_cases[] = {
      * new - set consistency must catch it after every run (data roll back with their app) */
     OTA_POWERCUT_CASE(release_rollback_per_item_must_fail, .reentrant = true, .cuts = PC_CUT_CLEAN_ONLY,
                       .scenario = PC_SCENARIO_PER_ITEM, .rollback = true, .expect_violations = true),
+    /* the two data items as a plain list, each committed in place: a cut between the commits
+     * leaves the new tone with the old data version - set consistency must catch it */
+    OTA_POWERCUT_CASE(release_data_only_per_item_must_fail, .reentrant = true, .cuts = PC_CUT_CLEAN_ONLY,
+                      .scenario = PC_SCENARIO_PER_ITEM, .data_only = true, .expect_violations = true),
 };
 
 const size_t pc_case_count = sizeof pc_cases / sizeof pc_cases[0];

@@ -351,7 +351,7 @@ static int make_initial(pc_harness_t *h, const char *testdata_csv)
     const pc_images_t *img = h->img;
     h->run_slot = h->initial == PC_INITIAL_SWAPPED ? 1 : 0;
     h->target_slot = 1 - h->run_slot;
-    h->final_slot = h->rollback ? h->run_slot : h->target_slot;
+    h->final_slot = h->rollback || h->data_only ? h->run_slot : h->target_slot;
     err = write_partition(h, h->slot[h->run_slot], img->old_app, img->old_app_len);
     if (err == OTA_OK) {
         err = write_partition(h, h->tone, img->old_tone, img->old_tone_len);
@@ -425,6 +425,7 @@ int pc_harness_init(pc_harness_t *h, const pc_images_t *img, pc_initial_t initia
     h->inplace = o->inplace;
     h->scenario = o->scenario;
     h->rollback = o->rollback;
+    h->data_only = o->data_only;
     h->verbose = o->verbose;
     h->last_running = -1;
     ota_flash_emu_config_t ecfg = {.size = FLASH_SIZE, .strict = true};
@@ -486,6 +487,15 @@ int pc_harness_init(pc_harness_t *h, const pc_images_t *img, pc_initial_t initia
     uint32_t want_state = h->rollback ? OTA_IMG_ABORTED : OTA_IMG_VALID;
     if (ota_device_running(&h->dev) != h->slot[h->final_slot]) {
         problem = h->rollback ? "the old app does not run after the rollback" : "the new app does not run";
+    } else if (h->data_only) {
+        const ota_partition_info_t *t = h->slot[h->target_slot];
+        if (memcmp(h->final_mem + t->offset, h->initial_mem + t->offset, t->size) != 0) {
+            problem = "a release without an app wrote the other app slot";
+        } else if (!pc_holds(h->final_mem, h->tone, img->new_tone, img->new_tone_len)) {
+            problem = "flash_tone does not hold flash_tone_fmt0.bin";
+        } else if (set_ok) {
+            problem = pc_release_expect(h); /* otadata's entries: property 5 compares them */
+        }
     } else if (!pc_holds(h->final_mem, h->slot[h->target_slot], img->new_app, img->new_app_len)) {
         problem = "the target slot does not hold the new app";
     } else if (!pc_holds(h->final_mem, h->tone, img->new_tone, img->new_tone_len)) {

@@ -41,6 +41,7 @@ static void usage(FILE *f, const char *argv0)
             "                      on a table with twins (flash_tone_b, data_ver_b); checks set consistency\n"
             "  --per-item          the same items as a plain list, each committed in place (must fail)\n"
             "  --rollback          the new app never confirms: the bootloader rolls it back\n"
+            "  --data-only         the release (or list) without the app: flash_tone + data_ver only\n"
             "  --expect-violations exit 0 only if violations were found (to show the harness can fail)\n"
             "  --case NAME         run the case NAME of pc_cases.c as its flags say (--list-cases)\n"
             "  --list-cases        the cases' names, one a line\n"
@@ -118,6 +119,7 @@ static bool apply_case(const char *name, pc_options_t *o)
         o->inplace = c->inplace;
         o->scenario = c->scenario;
         o->rollback = c->rollback;
+        o->data_only = c->data_only;
         o->expect_violations = c->expect_violations;
         o->app_size = c->app_size != 0 ? c->app_size : PC_DEFAULT_APP_SIZE;
         return true;
@@ -140,6 +142,7 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
         {"release", no_argument, NULL, 'R'},
         {"per-item", no_argument, NULL, 'P'},
         {"rollback", no_argument, NULL, 'B'},
+        {"data-only", no_argument, NULL, 'N'},
         {"delta", no_argument, NULL, 'D'},
         {"secure", no_argument, NULL, 'X'},
         {"ota", required_argument, NULL, 'O'},
@@ -254,6 +257,7 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
         case 'R': o->scenario = PC_SCENARIO_RELEASE; break;
         case 'P': o->scenario = PC_SCENARIO_PER_ITEM; break;
         case 'B': o->rollback = true; break;
+        case 'N': o->data_only = true; break;
         case 'D': o->delta = true; break;
         case 'X': o->secure = true; break;
         case 'O': o->ota_bin = optarg; break;
@@ -291,6 +295,10 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
     if (o->scenario != PC_SCENARIO_EXAMPLE && (o->secure || o->delta || o->inplace)) {
         fprintf(stderr,
                 "ota_powercut: error: --release / --per-item: not with --secure, --delta or --inplace\n");
+        return 2;
+    }
+    if (o->data_only && (o->rollback || o->scenario == PC_SCENARIO_EXAMPLE)) {
+        fprintf(stderr, "ota_powercut: error: --data-only needs --release or --per-item, not --rollback\n");
         return 2;
     }
     if (o->rollback && o->scenario == PC_SCENARIO_EXAMPLE) {

@@ -99,7 +99,7 @@ static void sha256_hex(const uint8_t *data, size_t len, char hex[65])
     }
 }
 
-int pc_release_images_load(pc_images_t *img)
+int pc_release_images_load(pc_images_t *img, bool data_only)
 {
     img->old_dver = make_dver(OLD_DVER_VERSION, OLD_DVER_SIZE, 11);
     img->new_dver = make_dver(NEW_DVER_VERSION, NEW_DVER_SIZE, 12);
@@ -127,17 +127,22 @@ int pc_release_images_load(pc_images_t *img)
     sha256_hex(img->new_app, img->new_app_len, app_sha);
     sha256_hex(img->new_tone, img->new_tone_len, tone_sha);
     sha256_hex(img->new_dver, img->new_dver_len, dver_sha);
+    char app_item[600] = "";
+    if (!data_only) {
+        snprintf(app_item, sizeof app_item,
+                 ",\n {\"type\": \"app\", \"uri\": \"%s\", \"size\": %zu, \"sha256\": \"%s\", \"version\": "
+                 "\"%s\"}",
+                 img->rel_app_uri, img->new_app_len, app_sha, PC_NEW_VERSION);
+    }
     int n = asprintf(&img->manifest,
                      "{\"format\": \"%s\", \"sequence\": %u, \"items\": [\n"
                      " {\"label\": \"%s\", \"type\": \"data\", \"uri\": \"%s\", \"size\": %zu, \"sha256\": "
                      "\"%s\", \"version\": \"1.0.0\"},\n"
                      " {\"label\": \"%s\", \"type\": \"data\", \"uri\": \"%s\", \"size\": %zu, \"sha256\": "
-                     "\"%s\", \"version\": \"%s\"},\n"
-                     " {\"type\": \"app\", \"uri\": \"%s\", \"size\": %zu, \"sha256\": \"%s\", \"version\": "
-                     "\"%s\"}]}\n",
+                     "\"%s\", \"version\": \"%s\"}%s]}\n",
                      OTA_MANIFEST_FORMAT, (unsigned)RELEASE_SEQUENCE, PC_TONE_LABEL, img->tone_uri,
                      img->new_tone_len, tone_sha, DVER_LABEL, img->rel_dver_uri, img->new_dver_len, dver_sha,
-                     NEW_DVER_VERSION, img->rel_app_uri, img->new_app_len, app_sha, PC_NEW_VERSION);
+                     NEW_DVER_VERSION, app_item);
     if (n < 0) {
         img->manifest = NULL;
         return OTA_ERR_NO_MEM;
@@ -225,7 +230,7 @@ int pc_release_set_up(pc_harness_t *h, ota_service_t *svc)
     list[1] = (ota_upgrade_ops_t){
         .node = {.type = OTA_PART_TYPE_DATA, .label = DVER_LABEL, .uri = img->rel_dver_uri}};
     ota_data_get_default_proc(&list[1]);
-    return ota_service_set_upgrade_list(svc, list, 3);
+    return ota_service_set_upgrade_list(svc, list, h->data_only ? 2 : 3);
 }
 
 void pc_release_check_data(pc_harness_t *h, const uint8_t *mem)
@@ -270,6 +275,9 @@ void pc_release_check_set(pc_harness_t *h, bool app_new)
             return;
         }
         pc_data_state_t s = pc_classify_part(h, mem, p, i, why, sizeof why);
+        if (h->data_only && i == 0) {
+            app_new = s == PC_DATA_NEW; /* no app item: the first label says which release */
+        }
         mixed |= s == (app_new ? PC_DATA_OLD : PC_DATA_NEW);
         incomplete |= s == PC_DATA_INCOMPLETE || s == PC_DATA_BAD;
         int w = snprintf(text + used, sizeof text - used, "%s%s = %s (%s)", i ? ", " : "", k_labels[i],
@@ -280,7 +288,9 @@ void pc_release_check_set(pc_harness_t *h, bool app_new)
         h->set_mixed += mixed;
         h->set_incomplete += incomplete;
         pc_violation(h, PC_INV_SET, "booted the %s app (%s) with %s: not one release",
-                     app_new ? "new" : "old",
+                     h->data_only ? "unchanged"
+                     : app_new    ? "new"
+                                  : "old",
                      ota_device_running(&h->dev) != NULL ? ota_device_running(&h->dev)->label : "?", text);
     }
 }

@@ -76,7 +76,10 @@ static void format_command(const pc_options_t *o, pc_initial_t initial, const pc
              o->scenario == PC_SCENARIO_RELEASE    ? " --release"
              : o->scenario == PC_SCENARIO_PER_ITEM ? " --per-item"
                                                    : "",
-             o->rollback ? " --rollback" : "", app, list);
+             o->rollback    ? " --rollback"
+             : o->data_only ? " --data-only"
+                            : "",
+             app, list);
 }
 
 /* Outcome of one run, for the tallies. */
@@ -336,13 +339,15 @@ int main(int argc, char **argv)
     pc_images_t img;
     char *csv = NULL;
     if (pc_images_load(&img, o.testdata, o.app_size, o.delta, o.secure, o.ota_bin) != OTA_OK ||
-        (o.scenario != PC_SCENARIO_EXAMPLE && pc_release_images_load(&img) != OTA_OK) ||
+        (o.scenario != PC_SCENARIO_EXAMPLE && pc_release_images_load(&img, o.data_only) != OTA_OK) ||
         asprintf(&csv, "%s/partitions/seed_ota_example.csv", o.testdata) < 0) {
         pc_images_free(&img);
         return 1;
     }
     printf("powercut: %s on a 4 MiB strict NOR emulator (%s):\n",
-           o.scenario == PC_SCENARIO_EXAMPLE ? "ESP-ADF OTA example list" : "a release of three items",
+           o.scenario == PC_SCENARIO_EXAMPLE ? "ESP-ADF OTA example list"
+           : o.data_only                     ? "a release of two data items"
+                                             : "a release of three items",
            o.scenario == PC_SCENARIO_EXAMPLE ? "seed_ota_example.csv" : "the example's table with twins");
     printf("powercut:   %s <- %s (%zu B, format 0), previously tone_fmt1_mixer.bin (%zu B)\n"
            "powercut:   app %s (%zu B, built in memory) replacing %s, version check on%s\n",
@@ -355,7 +360,9 @@ int main(int argc, char **argv)
                o.scenario == PC_SCENARIO_RELEASE ? "a release (manifest, installed as one)"
                                                  : "the same items as a plain list, each committed in place",
                img.new_dver_len, img.old_dver_len,
-               o.rollback ? "; the new app never confirms: the bootloader rolls it back" : "");
+               o.rollback    ? "; the new app never confirms: the bootloader rolls it back"
+               : o.data_only ? "; no app item: the old app stays"
+                             : "");
     }
     if (o.delta && !o.secure) {
         printf("powercut:   served as an esp_delta_ota patch from the old app (%zu B)\n", img.app_stream_len);

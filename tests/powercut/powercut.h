@@ -130,7 +130,8 @@ typedef struct pc_harness {
     pc_initial_t initial;
     bool inplace;
     pc_scenario_t scenario;
-    bool rollback; /* the new app never confirms itself: the bootloader rolls it back */
+    bool rollback;  /* the new app never confirms itself: the bootloader rolls it back */
+    bool data_only; /* the release has no app item (its COMMIT record is the commit point) */
     int verbose;
 
     /* the device: an emulator behind a spy flash that logs and checks every operation */
@@ -208,6 +209,7 @@ typedef struct {
         expect_violations;  /**< as --delta, --secure, --inplace, --expect-violations */
     pc_scenario_t scenario; /**< --release / --per-item */
     bool rollback;          /**< --rollback */
+    bool data_only;         /**< --data-only */
     uint32_t app_size;      /**< 0: PC_DEFAULT_APP_SIZE */
 } pc_case_t;
 
@@ -232,7 +234,7 @@ typedef struct {
     bool delta;  /* the app item is an esp_delta_ota patch from the old app to the new one */
     bool secure; /* Secure Boot V2 on, signed apps, the update pre-encrypted (esp_encrypted_img) */
     pc_scenario_t scenario;
-    bool rollback;
+    bool rollback, data_only;
     const char *ota_bin; /* the CLI --secure signs and encrypts with */
     const char *testdata;
     const char *argv0;
@@ -287,7 +289,7 @@ bool pc_holds(const uint8_t *mem, const ota_partition_info_t *part, const uint8_
 /** The partition table with twins (CSV text). */
 extern const char pc_release_table_csv[];
 /** The data-version images, the files and the manifest of the release (img's other images loaded). */
-int pc_release_images_load(pc_images_t *img);
+int pc_release_images_load(pc_images_t *img, bool data_only);
 void pc_release_images_free(pc_images_t *img);
 /** The table's data partitions and the old release's data (the initial state). */
 int pc_release_make_initial(pc_harness_t *h);
@@ -295,7 +297,8 @@ int pc_release_make_initial(pc_harness_t *h);
 int pc_release_set_up(pc_harness_t *h, ota_service_t *svc);
 /** Invariant 3 on every data partition of the twin table but h->tone (checked by the caller). */
 void pc_release_check_data(pc_harness_t *h, const uint8_t *mem);
-/** Set consistency after a boot into @p slot (@p app_new: it holds the complete new app). */
+/** Set consistency after a boot (@p app_new: the booted slot holds the complete new app; a
+ *  data-only release: the labels alone). */
 void pc_release_check_set(pc_harness_t *h, bool app_new);
 /** What the uninterrupted run must have written (NULL: all right). */
 const char *pc_release_expect(const pc_harness_t *h);
