@@ -43,9 +43,9 @@ static int items_of(const files_t *f, const char *tag, const char *app_version, 
     snprintf(names[1], 32, "tone%s.bin", tag);
     snprintf(names[2], 32, "cfg%s.bin", tag);
     snprintf(cfgv, 16, "1.%u.0", cfg_minor);
-    out[0] = (rf_item_t){"app", NULL, names[0], f->app, f->app_len, app_version, NULL};
-    out[1] = (rf_item_t){"data", "flash_tone", names[1], f->tone, f->tone_len, tone_version, NULL};
-    out[2] = (rf_item_t){"data", "cfg", names[2], f->cfg, f->cfg_len, cfgv, NULL};
+    out[0] = (rf_item_t){"app", NULL, names[0], f->app, f->app_len, app_version, NULL, NULL};
+    out[1] = (rf_item_t){"data", "flash_tone", names[1], f->tone, f->tone_len, tone_version, NULL, NULL};
+    out[2] = (rf_item_t){"data", "cfg", names[2], f->cfg, f->cfg_len, cfgv, NULL, NULL};
     return 3;
 }
 
@@ -106,7 +106,7 @@ static void test_release_installs_as_one(void **state)
     /* release 2: only the tone, data only (no restart): written into flash_tone, now the spare */
     size_t len;
     uint8_t *tone = rf_tone("V3.0.0", 7, &len);
-    rf_item_t item = {"data", "flash_tone", "tone2.bin", tone, len, "V3.0.0", NULL};
+    rf_item_t item = {"data", "flash_tone", "tone2.bin", tone, len, "V3.0.0", NULL, NULL};
     char *json = rf_manifest(&d, 2, &item, 1);
     int set;
     ota_service_summary_t sum;
@@ -139,6 +139,36 @@ static void test_release_installs_stepwise(void **state)
     install_release1(&d, &f);
     rf_step = false;
     files_free(&f);
+    sf_device_free(&d);
+}
+
+/* Item URIs: relative to the manifest's (the other tests), an absolute path (the base's scheme),
+ * a whole URI. */
+static void test_release_uri_forms(void **state)
+{
+    (void)state;
+    sf_device_t d;
+    rf_device_init(&d, false);
+    size_t tone_len, cfg_len;
+    uint8_t *tone = rf_tone("V2.0.0", 11, &tone_len);
+    uint8_t *cfg = rf_cfg(1, 0, 0, 12, &cfg_len);
+    char *abs_path = NULL, *whole = NULL;
+    assert_true(asprintf(&abs_path, "%s/toneU.bin", d.dir) > 0);
+    assert_true(asprintf(&whole, "file://%s/cfgU.bin", d.dir) > 0);
+    rf_item_t items[2] = {{"data", "flash_tone", "toneU.bin", tone, tone_len, "V2.0.0", NULL, abs_path},
+                          {"data", "cfg", "cfgU.bin", cfg, cfg_len, "1.0.0", NULL, whole}};
+    char *json = rf_manifest(&d, 3, items, 2);
+    int set;
+    ota_service_summary_t sum;
+    assert_int_equal(rf_run(&d, json, strlen(json), &set, &sum), OTA_OK);
+    assert_int_equal(sum.succeeded, 2);
+    assert_memory_equal(part(&d, "flash_tone_b"), tone, tone_len);
+    assert_memory_equal(part(&d, "cfg_b"), cfg, cfg_len);
+    free(json);
+    free(abs_path);
+    free(whole);
+    free(tone);
+    free(cfg);
     sf_device_free(&d);
 }
 
@@ -281,6 +311,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_release_installs_as_one),
         cmocka_unit_test(test_release_installs_stepwise),
+        cmocka_unit_test(test_release_uri_forms),
         cmocka_unit_test(test_release_rerun_is_skipped),
         cmocka_unit_test(test_release_failed_last_item_keeps_old),
         cmocka_unit_test(test_release_rollback_takes_data_back),
