@@ -172,6 +172,52 @@ static void test_release_uri_forms(void **state)
     sf_device_free(&d);
 }
 
+/* A power cut half way through release 1, power on, boot, the same manifest again: the old
+ * release ran in between, the new one is complete after (each cut point: w26sweep's sweep). */
+static void test_release_cut_then_rerun(void **state)
+{
+    (void)state;
+    uint64_t total = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        sf_device_t d;
+        rf_device_init(&d, false);
+        files_t f;
+        files_make(&f, "v2.0", "V2.0.0", 2, 500);
+        rf_item_t items[3];
+        char names[3][32], cfgv[16];
+        int n = items_of(&f, "1", "v2.0", "V2.0.0", 2, items, names, cfgv);
+        char *json = rf_manifest(&d, 1, items, n);
+        uint64_t before = ota_flash_emu_op_count(d.emu);
+        if (pass == 1) {
+            ota_flash_emu_schedule_cut(d.emu, total * 2 / 3, OTA_FLASH_CUT_TORN, 77);
+        }
+        int set;
+        ota_service_summary_t sum;
+        int err = rf_run(&d, json, strlen(json), &set, &sum);
+        if (pass == 0) {
+            assert_int_equal(err, OTA_OK);
+            total = ota_flash_emu_op_count(d.emu) - before;
+        } else {
+            assert_int_not_equal(err, OTA_OK);
+            ota_flash_emu_power_on(d.emu);
+            rf_reboot(&d);
+            assert_string_equal(ota_device_running(&d.dev)->label, "ota_0");
+            assert_string_equal(rf_resolved(&d, "flash_tone"), "flash_tone");
+            assert_string_equal(rf_resolved(&d, "cfg"), "cfg");
+            assert_int_equal(rf_run(&d, json, strlen(json), &set, &sum), OTA_OK);
+            assert_string_equal(ota_device_running(&d.dev)->label, "ota_1");
+            assert_string_equal(rf_resolved(&d, "flash_tone"), "flash_tone_b");
+            assert_string_equal(rf_resolved(&d, "cfg"), "cfg_b");
+            assert_memory_equal(part(&d, "cfg_b"), f.cfg, f.cfg_len);
+            assert_memory_equal(part(&d, "flash_tone_b"), f.tone, f.tone_len);
+        }
+        free(json);
+        files_free(&f);
+        sf_device_free(&d);
+    }
+    assert_true(total > 10);
+}
+
 static void test_release_rerun_is_skipped(void **state)
 {
     (void)state;
@@ -312,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_release_installs_as_one),
         cmocka_unit_test(test_release_installs_stepwise),
         cmocka_unit_test(test_release_uri_forms),
+        cmocka_unit_test(test_release_cut_then_rerun),
         cmocka_unit_test(test_release_rerun_is_skipped),
         cmocka_unit_test(test_release_failed_last_item_keeps_old),
         cmocka_unit_test(test_release_rollback_takes_data_back),
