@@ -51,6 +51,9 @@ powercut: check-build
 	$(CHECK_DIR)/tests/powercut/ota_powercut --all --delta
 	$(CHECK_DIR)/tests/powercut/ota_powercut --all --secure
 	$(CHECK_DIR)/tests/powercut/ota_powercut --all --secure --delta
+	$(CHECK_DIR)/tests/powercut/ota_powercut --all --release
+	$(CHECK_DIR)/tests/powercut/ota_powercut --all --release --rollback
+	$(CHECK_DIR)/tests/powercut/ota_powercut --all --release --data-only
 
 bench:
 	@scripts/install-deps.sh bench
