@@ -9,7 +9,8 @@
  * their flags), pc_options.c (command line, --case), pc_device.c
  * (images, initial states, the uninterrupted run), pc_session.c (spy flash, memory source,
  * sessions), pc_check.c (the invariants), pc_inplace.c (ESP-ADF's unsafe in-place data
- * procedure: the harness can fail). */
+ * procedure: the harness can fail), pc_release.c (the release scenarios: a manifest of app +
+ * flash_tone + data_ver on a table with twins, set consistency, the same items per item). */
 #ifndef OTA_POWERCUT_H
 #define OTA_POWERCUT_H
 
