@@ -54,6 +54,16 @@ const pc_case_t pc_cases[] = {
      * (a torn record fails its CRC); every point, clean and torn, fresh device */
     OTA_POWERCUT_CASE(release_data_only, .reentrant = true, .scenario = PC_SCENARIO_RELEASE,
                       .data_only = true),
+    /* a release over a release: the old one (sequence 6) runs with its data in the twins, bound by
+     * its COMMIT record; the new one writes the labels. Clean and torn (seed 1), every initial
+     * state, 100 random runs */
+    OTA_POWERCUT_CASE(release_over_release, .reentrant = true, .scenario = PC_SCENARIO_RELEASE,
+                      .prior_release = true, .every_initial = true, .random = 100),
+    /* ... and rolled back: the old entry's own COMMIT must take the data back to the twins; every
+     * point, clean cuts, every initial state */
+    OTA_POWERCUT_CASE(release_over_release_rollback, .reentrant = true, .cuts = PC_CUT_CLEAN_ONLY,
+                      .scenario = PC_SCENARIO_RELEASE, .prior_release = true, .rollback = true,
+                      .every_initial = true),
     /* the release's items (app, flash_tone, data_ver) as a plain list, each committed in place on
      * its own (no manifest, no twins used): set consistency must catch it (an old app booting with
      * new or half-written data) - the property can fail */

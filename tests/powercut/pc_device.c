@@ -401,6 +401,9 @@ static int make_initial(pc_harness_t *h, const char *testdata_csv)
         }
     }
     h->switch_seq = max + 1;
+    if (h->scenario != PC_SCENARIO_EXAMPLE) {
+        return pc_release_after_boot(h); /* --prior-release: the old release's records */
+    }
     return OTA_OK;
 }
 
@@ -426,6 +429,7 @@ int pc_harness_init(pc_harness_t *h, const pc_images_t *img, pc_initial_t initia
     h->scenario = o->scenario;
     h->rollback = o->rollback;
     h->data_only = o->data_only;
+    h->prior_release = o->prior_release;
     h->verbose = o->verbose;
     h->last_running = -1;
     ota_flash_emu_config_t ecfg = {.size = FLASH_SIZE, .strict = true};

@@ -42,6 +42,8 @@ static void usage(FILE *f, const char *argv0)
             "  --per-item          the same items as a plain list, each committed in place (must fail)\n"
             "  --rollback          the new app never confirms: the bootloader rolls it back\n"
             "  --data-only         the release (or list) without the app: flash_tone + data_ver only\n"
+            "  --prior-release     the old release is a release too (sequence 6, its data in the twins):\n"
+            "                      the new one writes the labels\n"
             "  --expect-violations exit 0 only if violations were found (to show the harness can fail)\n"
             "  --case NAME         run the case NAME of pc_cases.c as its flags say (--list-cases)\n"
             "  --list-cases        the cases' names, one a line\n"
@@ -120,6 +122,7 @@ static bool apply_case(const char *name, pc_options_t *o)
         o->scenario = c->scenario;
         o->rollback = c->rollback;
         o->data_only = c->data_only;
+        o->prior_release = c->prior_release;
         o->expect_violations = c->expect_violations;
         o->app_size = c->app_size != 0 ? c->app_size : PC_DEFAULT_APP_SIZE;
         return true;
@@ -143,6 +146,7 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
         {"per-item", no_argument, NULL, 'P'},
         {"rollback", no_argument, NULL, 'B'},
         {"data-only", no_argument, NULL, 'N'},
+        {"prior-release", no_argument, NULL, 'Q'},
         {"delta", no_argument, NULL, 'D'},
         {"secure", no_argument, NULL, 'X'},
         {"ota", required_argument, NULL, 'O'},
@@ -258,6 +262,7 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
         case 'P': o->scenario = PC_SCENARIO_PER_ITEM; break;
         case 'B': o->rollback = true; break;
         case 'N': o->data_only = true; break;
+        case 'Q': o->prior_release = true; break;
         case 'D': o->delta = true; break;
         case 'X': o->secure = true; break;
         case 'O': o->ota_bin = optarg; break;
@@ -299,6 +304,10 @@ int pc_parse_options(int argc, char **argv, pc_options_t *o)
     }
     if (o->data_only && (o->rollback || o->scenario == PC_SCENARIO_EXAMPLE)) {
         fprintf(stderr, "ota_powercut: error: --data-only needs --release or --per-item, not --rollback\n");
+        return 2;
+    }
+    if (o->prior_release && o->scenario != PC_SCENARIO_RELEASE) {
+        fprintf(stderr, "ota_powercut: error: --prior-release needs --release\n");
         return 2;
     }
     if (o->rollback && o->scenario == PC_SCENARIO_EXAMPLE) {

@@ -18,7 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "boot/ota_release_log.h"
 #include "ota/ota_adf_example.h"
+#include "ota/ota_ops.h"
 #include "ota/ota_err.h"
 #include "ota/ota_partition.h"
 #include "ota/ota_proc_default.h"
@@ -185,14 +187,78 @@ int pc_release_make_initial(pc_harness_t *h)
         }
     }
     /* The old release: the old data version in data_ver (flash_tone's old image is written by the
-     * caller); the twins erased. A release writes the twins, a per-item list the labels. */
+     * caller); the twins erased. A release writes the twins, a per-item list the labels.
+     * --prior-release: the old release's data are in the twins (its COMMIT record follows the
+     * first boot, pc_release_after_boot), the labels erased; the new release writes the labels. */
+    const pc_images_t *img = h->img;
+    int live = h->prior_release ? 1 : 0;
     ota_partition_t p;
-    ota_device_partition(&h->dev, h->part[1][0], &p);
-    int err = ota_partition_erase_range(&p, 0, OLD_DVER_SIZE);
-    if (err == OTA_OK) {
-        err = ota_partition_program(&p, 0, h->img->old_dver, h->img->old_dver_len);
+    int err = OTA_OK;
+    if (h->prior_release) {
+        ota_device_partition(&h->dev, h->part[0][0], &p);
+        uint32_t tone_len = (uint32_t)((img->old_tone_len + 4095u) / 4096u * 4096u);
+        err = ota_partition_erase_range(&p, 0, tone_len);
+        ota_device_partition(&h->dev, h->part[0][1], &p);
+        if (err == OTA_OK) {
+            err = ota_partition_erase_range(&p, 0, tone_len);
+        }
+        if (err == OTA_OK) {
+            err = ota_partition_program(&p, 0, img->old_tone, img->old_tone_len);
+        }
     }
-    h->tone = h->part[0][h->scenario == PC_SCENARIO_RELEASE ? 1 : 0];
+    ota_device_partition(&h->dev, h->part[1][live], &p);
+    if (err == OTA_OK) {
+        err = ota_partition_erase_range(&p, 0, OLD_DVER_SIZE);
+    }
+    if (err == OTA_OK) {
+        err = ota_partition_program(&p, 0, img->old_dver, img->old_dver_len);
+    }
+    for (int i = 0; i < PC_DATA_ITEMS; i++) {
+        h->live[i] = live;
+    }
+    h->tone = h->part[0][h->scenario == PC_SCENARIO_RELEASE ? 1 - live : 0];
+    return err;
+}
+
+int pc_release_after_boot(pc_harness_t *h)
+{
+    if (!h->prior_release) {
+        return OTA_OK;
+    }
+    /* Release 6 = the old app + the old data in the twins, bound to the entry the old app runs
+     * from (the highest seq in every initial state) with the old app's id, as the engine commits
+     * a release with an app. */
+    const ota_partition_info_t *running = ota_device_running(&h->dev);
+    ota_app_desc_t desc;
+    ota_release_state_t st;
+    memset(&st, 0, sizeof st);
+    st.sequence = RELEASE_SEQUENCE - 1;
+    st.otadata_seq = h->switch_seq - 1;
+    st.count = PC_DATA_ITEMS;
+    for (int i = 0; i < PC_DATA_ITEMS; i++) {
+        snprintf(st.data[i].label, sizeof st.data[i].label, "%s", k_labels[i]);
+        st.data[i].offset = h->part[i][1]->offset;
+    }
+    int err =
+        running == NULL ? OTA_ERR_INVALID_STATE : ota_ops_get_partition_description(&h->dev, running, &desc);
+    if (err == OTA_OK) {
+        err = ota_release_log_begin(&h->dev, st.sequence, st.otadata_seq);
+    }
+    if (err == OTA_OK) {
+        err = ota_release_log_commit(&h->dev, &st, desc.app_elf_sha256);
+    }
+    for (int i = 0; i < PC_DATA_ITEMS && err == OTA_OK; i++) {
+        const ota_partition_info_t *p = NULL;
+        err = ota_release_data_partition(&h->dev, k_labels[i], &p);
+        if (err == OTA_OK && p != h->part[i][1]) {
+            fprintf(stderr, "ota_powercut: error: the prior release does not resolve %s to %s\n", k_labels[i],
+                    h->part[i][1]->label);
+            err = OTA_ERR_INVALID_STATE;
+        }
+    }
+    if (err != OTA_OK) {
+        fprintf(stderr, "ota_powercut: error: cannot record the prior release: %s\n", ota_strerror(err));
+    }
     return err;
 }
 
@@ -245,13 +311,13 @@ void pc_release_check_data(pc_harness_t *h, const uint8_t *mem)
             /* A data-version image has no integrity of its own (a torn commit of its first sector
              * reads as some version): the release's twin of it is guarded by the item's SHA-256
              * before the commit binds it, and by set consistency once bound; not by its bytes. */
-            bool unguarded = h->scenario == PC_SCENARIO_RELEASE && i == 1 && j == 1;
+            bool unguarded = h->scenario == PC_SCENARIO_RELEASE && i == 1 && j != h->live[1];
             if (!unguarded && pc_classify_part(h, mem, p, i, why, sizeof why) == PC_DATA_BAD) {
                 pc_violation(h, PC_INV_DATA, "%s", why);
             }
-            /* A release never writes the partitions the old release runs with (the labels here:
-             * every initial state starts without a release). */
-            if (h->scenario == PC_SCENARIO_RELEASE && j == 0 &&
+            /* A release never writes the partitions the old release runs with (the labels, or
+             * with --prior-release the twins). */
+            if (h->scenario == PC_SCENARIO_RELEASE && j == h->live[i] &&
                 memcmp(mem + p->offset, h->initial_mem + p->offset, p->size) != 0) {
                 pc_violation(h, PC_INV_RUNNING, "%s, which the old release runs with, was written", p->label);
             }
@@ -300,8 +366,8 @@ const char *pc_release_expect(const pc_harness_t *h)
     const uint8_t *mem = h->final_mem;
     char why[300];
     pc_data_state_t want = h->rollback ? PC_DATA_OLD : PC_DATA_NEW;
-    int written = h->scenario == PC_SCENARIO_RELEASE ? 1 : 0;
     for (int i = 0; i < PC_DATA_ITEMS; i++) {
+        int written = h->scenario == PC_SCENARIO_RELEASE ? 1 - h->live[i] : 0;
         if (pc_classify_part(h, mem, h->part[i][written], i, why, sizeof why) != PC_DATA_NEW) {
             return i == 0 ? "the partition the tone was written to does not hold flash_tone_fmt0.bin"
                           : "the partition the data version was written to does not hold data_ver.bin";

@@ -71,7 +71,7 @@ static void format_command(const pc_options_t *o, pc_initial_t initial, const pc
     if (o->app_size != PC_DEFAULT_APP_SIZE) {
         snprintf(app, sizeof app, " --app-size %u", (unsigned)o->app_size);
     }
-    snprintf(buf, size, "%s --initial %s%s%s%s%s%s%s --cuts %s -vv", o->argv0, pc_initial_name(initial),
+    snprintf(buf, size, "%s --initial %s%s%s%s%s%s%s%s --cuts %s -vv", o->argv0, pc_initial_name(initial),
              o->inplace ? " --inplace" : "", o->delta ? " --delta" : "", o->secure ? " --secure" : "",
              o->scenario == PC_SCENARIO_RELEASE    ? " --release"
              : o->scenario == PC_SCENARIO_PER_ITEM ? " --per-item"
@@ -79,7 +79,7 @@ static void format_command(const pc_options_t *o, pc_initial_t initial, const pc
              o->rollback    ? " --rollback"
              : o->data_only ? " --data-only"
                             : "",
-             app, list);
+             o->prior_release ? " --prior-release" : "", app, list);
 }
 
 /* Outcome of one run, for the tallies. */

@@ -144,6 +144,8 @@ typedef struct pc_harness {
     const ota_partition_info_t *tone, *otadata; /* tone: where the update writes flash_tone's data */
     /* release scenarios: [item][0] the label (the old release's), [item][1] its twin */
     const ota_partition_info_t *part[PC_DATA_ITEMS][2];
+    int live[PC_DATA_ITEMS];   /* which of each pair the old release runs with (0 unless prior_release) */
+    bool prior_release;        /* the old release is itself a release, its data in the twins (bound) */
     int final_slot;            /* the slot that runs at the end (the target; the old one when rolled back) */
     int run_slot, target_slot; /* where the old app runs, where the update goes */
     uint32_t initial_seq[2];   /* otadata seqs before the update (blank: 0xFFFFFFFF) */
@@ -211,6 +213,7 @@ typedef struct {
     pc_scenario_t scenario; /**< --release / --per-item */
     bool rollback;          /**< --rollback */
     bool data_only;         /**< --data-only */
+    bool prior_release;     /**< --prior-release */
     uint32_t app_size;      /**< 0: PC_DEFAULT_APP_SIZE */
 } pc_case_t;
 
@@ -235,7 +238,7 @@ typedef struct {
     bool delta;  /* the app item is an esp_delta_ota patch from the old app to the new one */
     bool secure; /* Secure Boot V2 on, signed apps, the update pre-encrypted (esp_encrypted_img) */
     pc_scenario_t scenario;
-    bool rollback, data_only;
+    bool rollback, data_only, prior_release;
     const char *ota_bin; /* the CLI --secure signs and encrypts with */
     const char *testdata;
     const char *argv0;
@@ -301,6 +304,8 @@ void pc_release_check_data(pc_harness_t *h, const uint8_t *mem);
 /** Set consistency after a boot (@p app_new: the booted slot holds the complete new app; a
  *  data-only release: the labels alone). */
 void pc_release_check_set(pc_harness_t *h, bool app_new);
+/** After the initial boot: the old release's COMMIT record (--prior-release). */
+int pc_release_after_boot(pc_harness_t *h);
 /** What the uninterrupted run must have written (NULL: all right). */
 const char *pc_release_expect(const pc_harness_t *h);
 /** The state of @p part by its bytes: item @p item's old / new image, incomplete or bad. */
