@@ -13,6 +13,7 @@
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
 #include "ota/ota_proc_default.h"
+#include "ota/ota_semver_packed.h"
 #include "ota/ota_tone.h"
 #include "boot/ota_release_log.h"
 #include "pipeline/path.h"
@@ -95,8 +96,8 @@ static const char *bound_message(void *arg)
 /* --- the checker: the procedure's, then the manifest's version ------------------------------- */
 
 /* The version a data item carries in its first bytes ("" when it has none this can read): a
- * format-1 tone image's description version; else, when the manifest's version is "x.y.z", the
- * x.y.z of ESP-ADF's 4-byte packed header. */
+ * format-1 tone image's description version; else, when the manifest's version is "x.y.z"
+ * (ota_semver_pack), the x.y.z of ESP-ADF's 4-byte packed header. */
 static void data_version(const ota_release_item_t *b, const uint8_t *head, size_t len, char *out, size_t size)
 {
     out[0] = '\0';
@@ -111,10 +112,14 @@ static void data_version(const ota_release_item_t *b, const uint8_t *head, size_
         }
         return;
     }
-    unsigned x, y, z;
-    char extra;
-    if (len >= 4 && sscanf(b->m->version, "%u.%u.%u%c", &x, &y, &z, &extra) == 3) {
-        snprintf(out, size, "%u.%u.%u", head[2], head[1], head[0]);
+    uint32_t want = ota_semver_pack(b->m->version);
+    if (len >= 4 && want != OTA_SEMVER_PACKED_INVALID) {
+        uint32_t have = ota_semver_packed_read_le(head);
+        if (have == want) {
+            snprintf(out, size, "%s", b->m->version); /* "v1.2.3" is the header's 1.2.3 */
+        } else if (ota_semver_unpack(have, out, size) != OTA_OK) {
+            snprintf(out, size, "0x%08x", (unsigned)have);
+        }
     }
 }
 
@@ -150,16 +155,47 @@ static int bound_check(void *arg, const uint8_t *head, size_t len, bool ended)
 
 /* --- the procedure ------------------------------------------------------------------------- */
 
+/* A run of the list starts (its first item): what set_release found may have changed since (an
+ * earlier run of the same list committed, or the bootloader rolled back): skip an installed
+ * release; refuse to write into a partition the device now runs from. */
+static int run_start(ota_release_run_t *r)
+{
+    r->begun = false;
+    for (unsigned i = 0; i < r->manifest.count; i++) {
+        r->item[i].done = false;
+    }
+    ota_release_state_t installed;
+    int err = ota_release_installed(r->dev, &installed);
+    if (err != OTA_OK) {
+        return err;
+    }
+    r->up_to_date = installed.sequence == r->manifest.sequence;
+    for (unsigned i = 0; i < r->manifest.count && !r->up_to_date; i++) {
+        const ota_release_item_t *b = &r->item[i];
+        const ota_partition_info_t *live = ota_device_running(r->dev);
+        if (b->m->type == OTA_MANIFEST_ITEM_DATA &&
+            (err = ota_release_data_partition(r->dev, b->m->label, &live)) != OTA_OK) {
+            return err;
+        }
+        if (live == b->target) {
+            OTA_LOGE(TAG, "%s is in use now: set the release again (ota_service_set_release)", live->label);
+            return OTA_ERR_INVALID_STATE;
+        }
+    }
+    return OTA_OK;
+}
+
 static int rel_prepare(ota_service_t *s, void **handle, ota_node_attr_t *node)
 {
     ota_release_run_t *r = s->ext_ctx;
     ota_release_item_t *b = binding_of(s);
     *handle = NULL;
-    if (r->up_to_date) {
-        return OTA_OK; /* need_upgrade skips it; no source opened */
+    int err = s->current_id == 0 ? run_start(r) : OTA_OK;
+    if (err != OTA_OK || r->up_to_date) {
+        return err; /* up to date: need_upgrade skips the item; no source opened */
     }
     bool app = b->m->type == OTA_MANIFEST_ITEM_APP;
-    int err = app ? ota_app_default_prepare(s, handle, node) : ota_data_default_prepare(s, handle, node);
+    err = app ? ota_app_default_prepare(s, handle, node) : ota_data_default_prepare(s, handle, node);
     ota_item_t *item = *handle;
     b->path = item;
     b->desc_seen = false;
