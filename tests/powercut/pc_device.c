@@ -414,6 +414,10 @@ void pc_restore(pc_harness_t *h)
     memcpy(ota_flash_emu_memory(h->emu), h->initial_mem, FLASH_SIZE);
     h->dev = h->initial_dev;
     h->last_running = h->run_slot;
+    memset(h->resolved, 0, sizeof h->resolved);
+    for (int i = 0; i < PC_DATA_ITEMS && h->scenario == PC_SCENARIO_RELEASE; i++) {
+        h->resolved[i] = h->part[i][h->live[i]]; /* the old release's data, as the old app reads them */
+    }
     h->run_violations = 0;
     h->first_violation[0] = '\0';
     h->log_len = 0;

@@ -340,6 +340,7 @@ void pc_release_check_set(pc_harness_t *h, bool app_new)
                          k_labels[i], ota_strerror(err));
             return;
         }
+        h->resolved[i] = p;
         pc_data_state_t s = pc_classify_part(h, mem, p, i, why, sizeof why);
         if (h->data_only && i == 0) {
             app_new = s == PC_DATA_NEW; /* no app item: the first label says which release */

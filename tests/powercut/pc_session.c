@@ -46,6 +46,15 @@ static void spy_note(pc_harness_t *h, bool erase, uint32_t addr, uint32_t len, u
                      erase ? "erase" : "program", (unsigned)len, (unsigned)addr, label, (unsigned)rel,
                      running->label);
     }
+    /* a release: nor any data partition the running app reads its release's data from */
+    for (int i = 0; running != NULL && h->scenario == PC_SCENARIO_RELEASE && i < PC_DATA_ITEMS; i++) {
+        const ota_partition_info_t *p = h->resolved[i];
+        if (p != NULL && addr < p->offset + p->size && p->offset < addr + len) {
+            pc_violation(h, PC_INV_RUNNING,
+                         "%s of %u bytes at 0x%06x (%s) while the running app reads its data there",
+                         erase ? "erase" : "program", (unsigned)len, (unsigned)addr, p->label);
+        }
+    }
     if (result == OTA_ERR_FLASH_PROGRAM_ONE || result == OTA_ERR_FLASH_MISALIGNED) {
         pc_violation(h, PC_INV_NOR, "%s at 0x%06x breaks the NOR rules: %s", erase ? "erase" : "program",
                      (unsigned)ota_flash_emu_last_fault_addr(h->emu), ota_strerror(result));
@@ -224,6 +233,7 @@ static bool powered_off(const pc_harness_t *h)
 static int boot(pc_harness_t *h)
 {
     ota_device_set_running(&h->dev, NULL);
+    memset(h->resolved, 0, sizeof h->resolved);
     ota_boot_result_t br;
     memset(&br, 0, sizeof br);
     int err = ota_bootloader_run(&h->dev, &br);

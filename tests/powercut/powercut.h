@@ -144,8 +144,10 @@ typedef struct pc_harness {
     const ota_partition_info_t *tone, *otadata; /* tone: where the update writes flash_tone's data */
     /* release scenarios: [item][0] the label (the old release's), [item][1] its twin */
     const ota_partition_info_t *part[PC_DATA_ITEMS][2];
-    int live[PC_DATA_ITEMS];   /* which of each pair the old release runs with (0 unless prior_release) */
-    bool prior_release;        /* the old release is itself a release, its data in the twins (bound) */
+    int live[PC_DATA_ITEMS]; /* which of each pair the old release runs with (0 unless prior_release) */
+    bool prior_release;      /* the old release is itself a release, its data in the twins (bound) */
+    /* the partitions the running app resolved its data labels to at its boot (NULL: none, off) */
+    const ota_partition_info_t *resolved[PC_DATA_ITEMS];
     int final_slot;            /* the slot that runs at the end (the target; the old one when rolled back) */
     int run_slot, target_slot; /* where the old app runs, where the update goes */
     uint32_t initial_seq[2];   /* otadata seqs before the update (blank: 0xFFFFFFFF) */
