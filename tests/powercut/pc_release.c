@@ -4,7 +4,10 @@
  * image (ESP-ADF's 4-byte packed semver header + payload, ota_semver_packed.h) - from a manifest
  * (ota_manifest.h) whose items are file:// URIs, through ota_service_set_release. Or (per item) the
  * same three items as a plain upgrade list, each committed in place on its own as today's
- * procedures do: set consistency must catch that one.
+ * procedures do: set consistency must catch that one. Variants: --data-only (no app item: the
+ * COMMIT record is the commit point), --prior-release (the old release is a release too, its data
+ * in the twins: the new one writes the labels), --rollback (pc_session.c: the new app never
+ * confirms, the bootloader rolls it back).
  *
  * Set consistency: after every boot, the booted app (old or new, by its bytes) and the content of
  * every data label as the running app resolves it (ota_release_data_partition) are all of the old
