@@ -477,6 +477,11 @@ static ota_flash_emu_t *setup_app_full(void *p)
     ((cut_t *)p)->full = true;
     return cut_setup(p);
 }
+static ota_flash_emu_t *setup_data_full(void *p)
+{
+    ((cut_t *)p)->full = true;
+    return cut_setup(p);
+}
 static int run(void *p)
 {
     return cut_run(p);
@@ -496,9 +501,12 @@ OTA_POWERCUT_CASE(test_cut_data_release, cut_t, .reentrant = true, .setup = setu
 /* and the switch: erase, 3 records (the newest BEGIN, the COMMITs for seqs 1 and 2), the entry */
 OTA_POWERCUT_CASE(test_cut_app_release, cut_t, .reentrant = true, .setup = setup_app, .run = run,
                   .check = check, .teardown = teardown, .torn_seed = 200, .ops = 9)
-/* the active sector full: the release compacts both sectors first */
+/* the active sector full: the release compacts both sectors first (erase, the floor, BEGIN and
+ * COMMIT of release 4, the entry; twice), then as above */
+OTA_POWERCUT_CASE(test_cut_data_release_full_log, cut_t, .reentrant = true, .setup = setup_data_full,
+                  .run = run, .check = check, .teardown = teardown, .torn_seed = 400, .ops = 14)
 OTA_POWERCUT_CASE(test_cut_app_release_full_log, cut_t, .reentrant = true, .setup = setup_app_full,
-                  .run = run, .check = check, .teardown = teardown, .torn_seed = 300)
+                  .run = run, .check = check, .teardown = teardown, .torn_seed = 300, .ops = 20)
 
 int main(void)
 {
@@ -512,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_no_room_made_for_an_unconfirmed_entry),
         cmocka_unit_test(test_cut_data_release),
         cmocka_unit_test(test_cut_app_release),
+        cmocka_unit_test(test_cut_data_release_full_log),
         cmocka_unit_test(test_cut_app_release_full_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
