@@ -18,7 +18,7 @@
 const char *pc_inv_name(pc_inv_t inv)
 {
     static const char *const names[] = {"inv1-boot", "inv2-otadata", "inv3-data", "inv4-running", "set",
-                                        "nor",       "rerun",        "final",     "harness"};
+                                        "floor",     "nor",          "rerun",     "final",        "harness"};
     return inv < PC_INV_COUNT ? names[inv] : "?";
 }
 
@@ -239,6 +239,9 @@ void pc_check_boot(pc_harness_t *h, int err, const ota_partition_info_t *booted,
 
 void pc_check_final(pc_harness_t *h)
 {
+    if (h->scenario == PC_SCENARIO_RELEASE) {
+        pc_release_check_final(h);
+    }
     const uint8_t *mem = ota_flash_emu_memory(h->emu);
     const ota_partition_info_t *running = ota_device_running(&h->dev);
     const ota_partition_info_t *want = h->slot[h->final_slot];

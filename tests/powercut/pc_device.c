@@ -418,6 +418,7 @@ void pc_restore(pc_harness_t *h)
     for (int i = 0; i < PC_DATA_ITEMS && h->scenario == PC_SCENARIO_RELEASE; i++) {
         h->resolved[i] = h->part[i][h->live[i]]; /* the old release's data, as the old app reads them */
     }
+    h->floor_max = h->floor_initial;
     h->run_violations = 0;
     h->first_violation[0] = '\0';
     h->log_len = 0;

@@ -226,7 +226,7 @@ int pc_release_make_initial(pc_harness_t *h)
 int pc_release_after_boot(pc_harness_t *h)
 {
     if (!h->prior_release) {
-        return OTA_OK;
+        return ota_release_floor(&h->dev, &h->floor_initial);
     }
     /* Release 6 = the old app + the old data in the twins, bound to the entry the old app runs
      * from (the highest seq in every initial state) with the old app's id, as the engine commits
@@ -258,6 +258,9 @@ int pc_release_after_boot(pc_harness_t *h)
                     h->part[i][1]->label);
             err = OTA_ERR_INVALID_STATE;
         }
+    }
+    if (err == OTA_OK) {
+        err = ota_release_floor(&h->dev, &h->floor_initial);
     }
     if (err != OTA_OK) {
         fprintf(stderr, "ota_powercut: error: cannot record the prior release: %s\n", ota_strerror(err));
@@ -335,6 +338,17 @@ void pc_release_check_set(pc_harness_t *h, bool app_new)
     size_t used = 0;
     bool mixed = false, incomplete = false;
     h->set_boots++;
+    /* The release floor (the newest sequence accepted, kept by the BEGIN / COMMIT records) never
+     * goes down: not at a cut, not at an otadata rewrite by the bootloader or the app. */
+    uint32_t floor = 0;
+    int ferr = ota_release_floor(&h->dev, &floor);
+    if (h->scenario == PC_SCENARIO_RELEASE && (ferr != OTA_OK || floor < h->floor_max)) {
+        pc_violation(h, PC_INV_FLOOR, "the release floor is %u (%s), it was %u", (unsigned)floor,
+                     ota_strerror(ferr), (unsigned)h->floor_max);
+    }
+    if (ferr == OTA_OK && floor > h->floor_max) {
+        h->floor_max = floor;
+    }
     for (int i = 0; i < PC_DATA_ITEMS; i++) {
         const ota_partition_info_t *p = NULL;
         int err = ota_release_data_partition(&h->dev, k_labels[i], &p);
@@ -362,6 +376,16 @@ void pc_release_check_set(pc_harness_t *h, bool app_new)
                      : app_new    ? "new"
                                   : "old",
                      ota_device_running(&h->dev) != NULL ? ota_device_running(&h->dev)->label : "?", text);
+    }
+}
+
+void pc_release_check_final(pc_harness_t *h)
+{
+    uint32_t floor = 0;
+    int err = ota_release_floor(&h->dev, &floor);
+    if (err != OTA_OK || floor != RELEASE_SEQUENCE) {
+        pc_violation(h, PC_INV_FLOOR, "the release floor is %u (%s) after the release %u", (unsigned)floor,
+                     ota_strerror(err), (unsigned)RELEASE_SEQUENCE);
     }
 }
 

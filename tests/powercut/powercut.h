@@ -105,6 +105,7 @@ typedef enum {
     PC_INV_DATA,     /* 3: data old-complete / new-complete / detectably incomplete */
     PC_INV_RUNNING,  /* 4: the running slot is never written */
     PC_INV_SET,      /* the booted app and every data label it resolves are all old or all new */
+    PC_INV_FLOOR,    /* a release: the release floor never goes down, and ends at the release's */
     PC_INV_NOR,      /* the NOR rules: program only erased bits, erase whole aligned units */
     PC_INV_RERUN,    /* an uninterrupted run after cuts completes without a failed item */
     PC_INV_FINAL,    /* the final state equals the uninterrupted run's */
@@ -148,6 +149,7 @@ typedef struct pc_harness {
     bool prior_release;      /* the old release is itself a release, its data in the twins (bound) */
     /* the partitions the running app resolved its data labels to at its boot (NULL: none, off) */
     const ota_partition_info_t *resolved[PC_DATA_ITEMS];
+    uint32_t floor_initial, floor_max; /* ota_release_floor: before the update, highest seen in the run */
     int final_slot;            /* the slot that runs at the end (the target; the old one when rolled back) */
     int run_slot, target_slot; /* where the old app runs, where the update goes */
     uint32_t initial_seq[2];   /* otadata seqs before the update (blank: 0xFFFFFFFF) */
@@ -308,6 +310,8 @@ void pc_release_check_data(pc_harness_t *h, const uint8_t *mem);
 void pc_release_check_set(pc_harness_t *h, bool app_new);
 /** After the initial boot: the old release's COMMIT record (--prior-release). */
 int pc_release_after_boot(pc_harness_t *h);
+/** After the last session of a run: the release floor is the release's sequence. */
+void pc_release_check_final(pc_harness_t *h);
 /** What the uninterrupted run must have written (NULL: all right). */
 const char *pc_release_expect(const pc_harness_t *h);
 /** The state of @p part by its bytes: item @p item's old / new image, incomplete or bad. */
