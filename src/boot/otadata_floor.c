@@ -23,16 +23,6 @@ typedef struct {
 #define RECORD_KEY_AT  8u
 #define RECORD_KEY_LEN 20u
 
-static int open_otadata(const ota_device_t *dev, ota_partition_t *p)
-{
-    const ota_partition_info_t *info = ota_device_otadata(dev);
-    if (info == NULL || info->size < 2 * OTA_OTADATA_SECTOR_SIZE) {
-        return OTA_ERR_NOT_FOUND;
-    }
-    ota_device_partition(dev, info, p);
-    return OTA_OK;
-}
-
 static void add(floors_t *f, uint32_t seq, const uint8_t *raw)
 {
     uint32_t i = 0;
@@ -79,6 +69,18 @@ static int scan(const ota_partition_t *p, floors_t *f, const ota_partition_info_
     return OTA_OK;
 }
 
+/* The otadata partition, scanned (scan: @p part's last record in f->mine). */
+static int open_otadata(const ota_device_t *dev, ota_partition_t *p, floors_t *f,
+                        const ota_partition_info_t *part)
+{
+    const ota_partition_info_t *info = ota_device_otadata(dev);
+    if (info == NULL || info->size < 2 * OTA_OTADATA_SECTOR_SIZE) {
+        return OTA_ERR_NOT_FOUND;
+    }
+    ota_device_partition(dev, info, p);
+    return scan(p, f, part);
+}
+
 static const ota_floor_record_t *find(const floors_t *f)
 {
     return f->mine.seq != 0 ? &f->mine : NULL;
@@ -89,10 +91,7 @@ int ota_otadata_floor_get(const ota_device_t *dev, const ota_partition_info_t *p
     version[0] = '\0';
     ota_partition_t p;
     floors_t f;
-    int err = open_otadata(dev, &p);
-    if (err == OTA_OK) {
-        err = scan(&p, &f, part);
-    }
+    int err = open_otadata(dev, &p, &f, part);
     if (err != OTA_OK) {
         return err;
     }
@@ -146,10 +145,7 @@ int ota_otadata_floor_rewrite(const ota_device_t *dev, int index, const uint8_t 
     }
     ota_partition_t p;
     floors_t f;
-    int err = open_otadata(dev, &p);
-    if (err == OTA_OK) {
-        err = scan(&p, &f, NULL);
-    }
+    int err = open_otadata(dev, &p, &f, NULL);
     return err == OTA_OK ? rewrite(dev, &p, &f, index, entry) : err;
 }
 
@@ -173,10 +169,7 @@ int ota_otadata_floor_keep(const ota_device_t *dev, const ota_partition_info_t *
 {
     ota_partition_t p;
     floors_t f;
-    int err = open_otadata(dev, &p);
-    if (err == OTA_OK) {
-        err = scan(&p, &f, part);
-    }
+    int err = open_otadata(dev, &p, &f, part);
     if (err != OTA_OK) {
         return err;
     }
