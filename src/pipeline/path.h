@@ -109,17 +109,18 @@ typedef struct ota_path {
     uint64_t consumed; /* stream bytes read from the source (without stages: handed out) */
     uint64_t out_pos;  /* output bytes handed to the writer side (with stages) */
     uint8_t peek[OTA_ITEM_PEEK_MAX];
-    size_t peek_len; /* bytes in peek[]: stream bytes, or output bytes with stages */
-    size_t peek_pos; /* bytes of peek[] already handed out */
+    uint16_t peek_len; /* bytes in peek[]: stream bytes, or output bytes with stages */
+    uint16_t peek_pos; /* bytes of peek[] already handed out */
+    /* small fields together (the item is allocated with every procedure context) */
+    uint8_t verifiers;        /* entries of verifier[] in use */
+    int8_t failed_verifier;   /* index of the verifier that failed last, -1 none */
+    bool detail_write_errors; /* a write error's text goes to the RESULT detail (the app's way) */
+    bool bounded;             /* the source was opened for sector 0 only (see ota_item_open) */
     ota_partition_t target;
     ota_partition_writer_t writer;
     uint8_t *first_sector; /* the writer's RAM sector (sector_size bytes, allocated) */
     ota_checker_t checker; /* name NULL: none */
     ota_verifier_t verifier[OTA_ITEM_VERIFIERS_MAX];
-    size_t verifiers;
-    int failed_verifier;        /* index of the verifier that failed last, -1 none */
-    bool detail_write_errors;   /* a write error's text goes to the RESULT detail (the app's way) */
-    bool bounded;               /* the source was opened for sector 0 only (see ota_item_open) */
     ota_item_stages_t *stages;  /* NULL: no stages */
     int (*activate)(void *ctx); /* after sector 0 is committed (the app: switch otadata); may be NULL */
     void *activate_ctx;
@@ -134,8 +135,7 @@ typedef struct ota_path {
     /* who keeps it (the signature feature's ota_pw_floors), NULL: not kept (journal_floor NULL) */
     const struct ota_pw_floors *floors;
     /* the loop's callback (ota_item_stream), kept for ota_path_step when the driver steps it */
-    void (*on_chunk)(void *arg, uint32_t at, size_t n);
-    void *on_chunk_arg;
+    void (*on_chunk)(struct ota_path *item, uint32_t at, size_t n);
 } ota_item_t;
 
 /**
@@ -223,11 +223,12 @@ int ota_item_read_exact(ota_item_t *item, void *buf, size_t len);
 
 /**
  * The common execute loop: ota_item_next -> ota_item_put in pieces of at most @p chunk bytes,
- * calling @p on_chunk after each (at = output offset before it); then every verifier's finish.
+ * calling @p on_chunk (may be NULL) after each with the item (the procedure's context starts
+ * with it) and at = output offset before the piece; then every verifier's finish.
  * Returns OTA_OK, or the first error (the verifier's message is attached to the RESULT event).
  */
-int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n),
-                    void *arg);
+int ota_item_stream(ota_item_t *item, size_t chunk,
+                    void (*on_chunk)(ota_item_t *item, uint32_t at, size_t n));
 
 /* ota_item_stream's positive return when the driver took over the loop after the first chunk
  * (events->yield said so); the caller returns it unchanged and the driver calls ota_path_step. */

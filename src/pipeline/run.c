@@ -186,7 +186,7 @@ static int stream_chunk(ota_item_t *item)
         return err;
     }
     if (item->on_chunk != NULL) {
-        item->on_chunk(item->on_chunk_arg, at, (size_t)n);
+        item->on_chunk(item, at, (size_t)n);
     }
     return 1;
 }
@@ -213,12 +213,10 @@ static int stream_end(ota_item_t *item)
     return OTA_OK;
 }
 
-int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n),
-                    void *arg)
+int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(ota_item_t *item, uint32_t at, size_t n))
 {
     item->chunk = chunk < UINT32_MAX ? (uint32_t)chunk : UINT32_MAX;
     item->on_chunk = on_chunk;
-    item->on_chunk_arg = arg;
     for (;;) {
         int r = stream_chunk(item);
         if (r < 0) {
