@@ -47,8 +47,9 @@ typedef struct {
     uint8_t *(*work_buffer)(void *ctx, size_t *size);
     /** PROGRESS, rate-limited unless @p force. */
     void (*progress)(void *ctx, uint64_t bytes, int64_t total, bool force);
-    /** The HTTP status (0: keep) and detail text (printf-style) of the item's RESULT event. */
-    void (*detail)(void *ctx, int http_status, const char *fmt, va_list ap);
+    /** The HTTP status (0: keep) and detail text (printf-style) of the item's RESULT event.
+     *  Returns the text as kept (for the log line of a refusal: no copy on the item's stack). */
+    const char *(*detail)(void *ctx, int http_status, const char *fmt, va_list ap);
     /** True once the run is to stop (the item fails OTA_ERR_CANCELLED at its next read). */
     bool (*cancelled)(void *ctx);
     /** After a chunk of ota_item_stream: true when the driver takes over the loop and calls
@@ -127,8 +128,8 @@ typedef struct ota_path {
     ota_journal_checkpoint_t resume; /* checkpoint being resumed from (bytes_written 0: none) */
     uint32_t checkpoint_every;       /* bytes between checkpoints (a multiple of the sector size) */
     uint32_t next_checkpoint;
-    uint32_t chunk;  /* the loop's piece (ota_item_stream), kept for ota_path_step */
-    int pending_err; /* a source error that arrived after some bytes of a read */
+    uint16_t chunk;      /* the loop's piece (ota_item_stream), 0: the work buffer; kept for ota_path_step */
+    int16_t pending_err; /* a source error (every OTA_ERR_* fits) that arrived after some bytes of a read */
     /* the target's version floor, kept in the install journal (ota_install_journal.h); NULL none.
      * The procedure's string (a pointer: no item grows by a version it may not have). */
     const char *journal_floor;
@@ -222,9 +223,10 @@ int ota_item_next(ota_item_t *item, uint8_t *buf, size_t max, const uint8_t **ou
 int ota_item_read_exact(ota_item_t *item, void *buf, size_t len);
 
 /**
- * The common execute loop: ota_item_next -> ota_item_put in pieces of at most @p chunk bytes,
- * calling @p on_chunk (may be NULL) after each with the item (the procedure's context starts
- * with it) and at = output offset before the piece; then every verifier's finish.
+ * The common execute loop: ota_item_next -> ota_item_put in pieces of at most @p chunk bytes
+ * (bounded by the work buffer; 0 or over 65535: the work buffer's size), calling @p on_chunk (may
+ * be NULL) after each with the item (the procedure's context starts with it) and at = output
+ * offset before the piece; then every verifier's finish.
  * Returns OTA_OK, or the first error (the verifier's message is attached to the RESULT event).
  */
 int ota_item_stream(ota_item_t *item, size_t chunk,

@@ -40,7 +40,7 @@ int ota_item_read(ota_item_t *item, void *buf, size_t len)
         }
         if (n < 0) {
             if (got > 0) {
-                item->pending_err = n; /* hand over what arrived; the error comes next time */
+                item->pending_err = (int16_t)n; /* hand over what arrived; the error comes next time */
                 break;
             }
             return n;
@@ -160,7 +160,7 @@ static int stream_chunk(ota_item_t *item)
     size_t chunk = item->chunk;
     size_t buf_size;
     uint8_t *buf = ota_item_work_buffer(item, &buf_size);
-    if (chunk > buf_size) {
+    if (chunk == 0 || chunk > buf_size) {
         chunk = buf_size;
     }
     const uint8_t *data;
@@ -215,7 +215,7 @@ static int stream_end(ota_item_t *item)
 
 int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(ota_item_t *item, uint32_t at, size_t n))
 {
-    item->chunk = chunk < UINT32_MAX ? (uint32_t)chunk : UINT32_MAX;
+    item->chunk = chunk <= UINT16_MAX ? (uint16_t)chunk : 0; /* larger: the whole work buffer */
     item->on_chunk = on_chunk;
     for (;;) {
         int r = stream_chunk(item);
