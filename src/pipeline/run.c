@@ -72,7 +72,7 @@ int ota_item_next(ota_item_t *item, uint8_t *buf, size_t max, const uint8_t **ou
             return err;
         }
     }
-    return item->stages->ops->next(item, max, out);
+    return ota_stages_next(item, max, out);
 }
 
 int ota_item_read_exact(ota_item_t *item, void *buf, size_t len)
@@ -108,7 +108,7 @@ int ota_item_check(ota_item_t *item)
     bool ended = false;
     int err;
     if (item->stages != NULL) {
-        err = item->stages->ops->peek(item, want, &ended);
+        err = ota_stages_peek(item, want, &ended);
     } else {
         /* a stream known to be shorter is simply peeked whole */
         if (item->total >= 0 && (uint64_t)item->total < want) {
@@ -251,6 +251,11 @@ int ota_path_step(ota_item_t *item)
                                true);
     }
     return r;
+}
+
+uint64_t ota_item_stream_position(const ota_item_t *item, uint64_t without_stages)
+{
+    return item->stages != NULL ? ota_stages_source_offset(item) : without_stages;
 }
 
 void ota_path_progress(const ota_item_t *item, uint64_t *stream_bytes, int64_t *total)
