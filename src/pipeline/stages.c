@@ -10,6 +10,7 @@
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
 #include "ota/port/ota_mem.h"
+#include "ota/ota_path.h"
 #include "path.h"
 
 /* Smallest output area a stage gets (the work buffer is at least 512 bytes). */
@@ -47,6 +48,24 @@ int ota_stages_insert(ota_item_t *item, size_t index, const ota_stage_t *stage)
     st->stage[index] = *stage;
     st->count++;
     return OTA_OK;
+}
+
+/* The public ota_path.h entry points (checks as path_api.c's): here, so that only an
+ * application that inserts a stage links the driver. */
+int ota_path_insert_stage(ota_path_t *path, size_t index, const ota_stage_t *stage)
+{
+    if (path == NULL || !ota_stage_valid(stage)) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (path->peek_len != 0 || path->consumed != 0 || path->writer.begun) {
+        return OTA_ERR_INVALID_STATE; /* stream bytes were taken as output already */
+    }
+    return ota_stages_insert(path, index, stage);
+}
+
+int ota_path_add_stage(ota_path_t *path, const ota_stage_t *stage)
+{
+    return ota_path_insert_stage(path, OTA_STAGE_MAX, stage);
 }
 
 int ota_stages_insert_after_peek(ota_item_t *item, const ota_stage_t *stage)
