@@ -11,7 +11,8 @@
                                (the headers really are ESP-IDF's, with their prototypes)
   esp_idf_check.py footprint [--write BENCHMARKS.md] [--keep DIR]
                                .text/.rodata/.data/.bss of core + port at -Os, linked with
-                               --gc-sections from app_main, without and with the optional
+                               --gc-sections from app_main (the component's objects from a
+                               static library, as ESP-IDF links it), without and with the optional
                                features; ESP-IDF's own code is not linked (its symbols stay
                                unresolved), so nothing of ESP-IDF is counted
 
@@ -34,6 +35,7 @@ TEST_DIR = os.path.join(ROOT, "tests", "unit", "port", "esp-idf")
 SKIP = 77
 
 CC = "riscv64-unknown-elf-gcc"
+AR = "riscv64-unknown-elf-ar"
 ARCH = ["--specs=picolibc.specs", "-march=rv32imc_zicsr_zifencei", "-mabi=ilp32"]
 # ESP-IDF compiles C as gnu17 with -ffunction-sections -fdata-sections; CONFIG_COMPILER_OPTIMIZATION_SIZE
 # gives "-Os -freorder-blocks" with GCC (v6.0.2's top-level CMakeLists.txt), the footprint's flags.
@@ -365,17 +367,19 @@ def parse_map(path):
         if m:
             pending = m.group(1)
             continue
-        m = re.match(r"^ (\.[^\s]+|COMMON)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+\.o)$", line)
+        # an object given to the linker (path.o) or a member of the component's archive (lib.a(x.o))
+        m = re.match(r"^ (\.[^\s]+|COMMON)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+\.o)\)?$", line)
         if m and (m.group(1) or pending):
             section = m.group(1) or pending
             kind = "bss" if section == "COMMON" else out_kind(section)
             if kind is not None:
-                g = group_of(m.group(4))
+                obj = m.group(4).rsplit("(", 1)[-1]
+                g = group_of(obj)
                 size = int(m.group(3), 16)
                 sizes.setdefault(g, dict.fromkeys(KINDS, 0))[kind] += size
                 if kind == "text":
                     objs = sizes.setdefault("_objects", {})
-                    name = os.path.basename(m.group(4))
+                    name = os.path.basename(obj)
                     objs[name] = objs.get(name, 0) + size
         pending = None
     return sizes
@@ -384,12 +388,22 @@ def parse_map(path):
 def link(objs, outdir, name):
     elf = os.path.join(outdir, name + ".elf")
     mapf = os.path.join(outdir, name + ".map")
+    # As ESP-IDF links a component: its objects (src/...) from a static library, the app's main/
+    # objects as given (idf_component_register makes each component an archive; the linker takes
+    # from it only the members something refers to - so the stage driver, referred to weakly by
+    # the pipeline's loop, comes only with a feature that inserts a stage: src/pipeline/path.h).
+    lib = os.path.join(outdir, "lib%s_ota_service.a" % name)
+    component = sorted(o for o in objs if os.path.basename(o).startswith("src_"))
+    if os.path.exists(lib):
+        os.remove(lib)
+    subprocess.run([AR, "rcs", lib] + component, check=True)
+    objs = sorted(o for o in objs if o not in component) + [lib]
     # Entry app_main: what the example firmware reaches; ESP-IDF's functions and libc stay
     # undefined (not linked, not counted).
     # No picolibc.specs here: its linker script has a board's memory map; the default one has none.
     cmd = [CC] + ARCH[1:] + ["-nostdlib", "-nostartfiles", "-Wl,--gc-sections", "-Wl,-e,app_main",
                          "-Wl,--unresolved-symbols=ignore-all", "-Wl,-Map=" + mapf,
-                         "-o", elf] + sorted(objs)
+                         "-o", elf] + objs
     subprocess.run(cmd, check=True)
     return parse_map(mapf)
 
@@ -458,7 +472,7 @@ def render(base, full, sr_base, sr_full, psa, have_flash, not_compiled):
     out.append("Measured by `python3 scripts/esp_idf_check.py footprint --write BENCHMARKS.md`: the component's "
                "sources and the example's main/ compiled for ESP32-C3 with Debian's riscv64-unknown-elf-gcc "
                "(`%s`) against ESP-IDF v6.0.2's headers (../shared/esp-idf), linked from `app_main` with "
-               "`--gc-sections`; ESP-IDF, libc and libgcc are not linked, so none of their bytes count "
+               "`--gc-sections`, the component's objects from a static library as ESP-IDF links a component; ESP-IDF, libc and libgcc are not linked, so none of their bytes count "
                "(what the port calls there - esp_http_client, PSA Crypto, FreeRTOS, esp_partition - is "
                "ESP-IDF's). Not Espressif's toolchain: its GCC may differ by a few per cent. Bytes." %
                " ".join(ARCH[1:] + ["-Os", "-freorder-blocks", "-ffunction-sections", "-fdata-sections"]))

@@ -15,31 +15,13 @@
 
 #include "json_strict.h"
 
-typedef struct {
-    const char *js;
-    const jsmntok_t *tok;
-    int ntok;
-} doc_t;
-
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0';
-    }
-    if (ch >= 'a' && ch <= 'f') {
-        return ch - 'a' + 10;
-    }
-    if (ch >= 'A' && ch <= 'F') {
-        return ch - 'A' + 10;
-    }
-    return -1;
-}
+typedef ota_json_doc_t doc_t;
 
 static int hex4(const char *s)
 {
     int v = 0;
     for (int i = 0; i < 4; i++) {
-        v = v << 4 | hexval(s[i]); /* strict jsmn checked the four digits */
+        v = v << 4 | ota_json_hexval(s[i]); /* strict jsmn checked the four digits */
     }
     return v;
 }
@@ -152,12 +134,7 @@ static int decode_string(const doc_t *d, int t, char *out, size_t cap)
 /* Index of the first token after the value at @p t (its whole subtree). */
 static int skip(const doc_t *d, int t)
 {
-    int end = d->tok[t].end;
-    int i = t + 1;
-    while (i < d->ntok && d->tok[i].start < end) {
-        i++;
-    }
-    return i;
+    return ota_json_skip(d->tok, d->ntok, t);
 }
 
 static char lower(char ch)
@@ -256,17 +233,11 @@ static void get_size(const doc_t *d, int v, uint32_t *out)
 static bool get_hex(const doc_t *d, int v, uint8_t *out, size_t len)
 {
     char text[2 * 32 + 2];
-    if (v < 0 || d->tok[v].type != JSMN_STRING || decode_string(d, v, text, sizeof text) != (int)(2 * len)) {
+    if (v < 0 || d->tok[v].type != JSMN_STRING) {
         return false;
     }
-    for (size_t i = 0; i < len; i++) {
-        int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            return false;
-        }
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return true;
+    int n = decode_string(d, v, text, sizeof text);
+    return n >= 0 && ota_json_hex_bytes(text, (size_t)n, out, len);
 }
 
 /* Length of the object that starts the text, white space before it included (cJSON_Parse reads

@@ -2,6 +2,7 @@
  * manifest parser so ESP-ADF's manifest checker reads JSON by the same rules. */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 /* the types only: each reader compiles jsmn's code privately (JSMN_STATIC) */
@@ -11,8 +12,7 @@
 
 #include "json_strict.h"
 
-/* Index of the first token after the value at @p t (its whole subtree). */
-static int skip(const jsmntok_t *tok, int ntok, int t)
+int ota_json_skip(const jsmntok_t *tok, int ntok, int t)
 {
     int end = tok[t].end;
     int i = t + 1;
@@ -25,6 +25,35 @@ static int skip(const jsmntok_t *tok, int ntok, int t)
 static bool is_digit(char ch)
 {
     return ch >= '0' && ch <= '9';
+}
+
+int ota_json_hexval(char ch)
+{
+    if (is_digit(ch)) {
+        return ch - '0';
+    }
+    if (ch >= 'a' && ch <= 'f') {
+        return ch - 'a' + 10;
+    }
+    if (ch >= 'A' && ch <= 'F') {
+        return ch - 'A' + 10;
+    }
+    return -1;
+}
+
+bool ota_json_hex_bytes(const char *text, size_t n, uint8_t *out, size_t len)
+{
+    if (n != 2 * len) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        int hi = ota_json_hexval(text[2 * i]), lo = ota_json_hexval(text[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            return false;
+        }
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return true;
 }
 
 /* A JSON primitive as RFC 8259 spells it: true, false, null or a number. */
@@ -140,7 +169,7 @@ int ota_json_strict_check(const char *js, const jsmntok_t *tok, int ntok, bool p
                 return k;
             }
             prev_end = span_end(&tok[k]);
-            k = key ? k + 1 : skip(tok, ntok, k);
+            k = key ? k + 1 : ota_json_skip(tok, ntok, k);
         }
         if (!gap_ok(js, prev_end, t->end - 1, 0)) {
             return i;

@@ -34,12 +34,7 @@ static int fail(parse_ctx_t *c, int err, int t, int item, const char *field)
 /* Index of the first token after the value at @p t (its whole subtree). */
 static int skip(const parse_ctx_t *c, int t)
 {
-    int end = c->tok[t].end;
-    int i = t + 1;
-    while (i < c->ntok && c->tok[i].start < end) {
-        i++;
-    }
-    return i;
+    return ota_json_skip(c->tok, c->ntok, t);
 }
 
 static bool is_digit(char ch)
@@ -59,20 +54,6 @@ static bool key_is(const parse_ctx_t *c, int t, const char *name)
 {
     size_t n = strlen(name);
     return (size_t)(c->tok[t].end - c->tok[t].start) == n && memcmp(c->js + c->tok[t].start, name, n) == 0;
-}
-
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0';
-    }
-    if (ch >= 'a' && ch <= 'f') {
-        return ch - 'a' + 10;
-    }
-    if (ch >= 'A' && ch <= 'F') {
-        return ch - 'A' + 10;
-    }
-    return -1;
 }
 
 /* Decode the JSON string at token @p t into @p out (at most @p max bytes + NUL). Refuses what a
@@ -99,7 +80,7 @@ static bool copy_string(const parse_ctx_t *c, int t, char *out, size_t max)
                 }
                 cp = 0;
                 for (int k = 1; k <= 4; k++) {
-                    int h = hexval(s[i + k]);
+                    int h = ota_json_hexval(s[i + k]);
                     if (h < 0) {
                         return false;
                     }
@@ -163,18 +144,8 @@ static bool parse_u32(const parse_ctx_t *c, int t, uint32_t *out)
 /* Exactly 2 * @p len hex digits, as ESP-ADF's parse_hex_hash reads them (either case). */
 static bool parse_hex(const parse_ctx_t *c, int t, uint8_t *out, size_t len)
 {
-    if (c->tok[t].type != JSMN_STRING || (size_t)(c->tok[t].end - c->tok[t].start) != 2 * len) {
-        return false;
-    }
-    const char *s = c->js + c->tok[t].start;
-    for (size_t i = 0; i < len; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            return false;
-        }
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return true;
+    return c->tok[t].type == JSMN_STRING &&
+           ota_json_hex_bytes(c->js + c->tok[t].start, (size_t)(c->tok[t].end - c->tok[t].start), out, len);
 }
 
 /* Field bits, to refuse a known field given twice (two parsers could each read another one). */

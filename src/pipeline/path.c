@@ -3,7 +3,6 @@
 #include "path.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "ota/ota_err.h"
@@ -122,13 +121,11 @@ void ota_item_close(ota_item_t *item)
 
 int ota_item_refuse(ota_item_t *item, int err, const char *fmt, ...)
 {
-    char detail[200];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
+    const char *detail = item->events->detail(item->events_ctx, 0, fmt, ap);
     va_end(ap);
     OTA_LOGE(item->tag, "%s", detail);
-    ota_item_detail(item, 0, "%s", detail);
     return err;
 }
 

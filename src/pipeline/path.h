@@ -6,11 +6,12 @@
  * service -> pipeline -> {stages, writer, source}.
  *
  * Files (src/pipeline/): path.c the object (open/close, input from the source, verifier list,
- * refusals), path_api.c the public ota_path_* wrappers, stages.c the stage chain's buffers,
- * resume.c every part of resuming an interrupted install (and ota_item_put, which checkpoints),
- * run.c the loop (check, next, one step), target.c the target over the partition writer; the
- * built-in pieces: stage_decrypt.c, stage_delta.c, verifier_image.c, verifier_sig.c, and the
- * feature objects (features.c). */
+ * refusals), path_api.c the public ota_path_* wrappers, stages.c the stage driver (the chain's
+ * buffers), resume.c resuming an interrupted install (and ota_item_put, which checkpoints),
+ * stages_resume.c the stages' side of it, run.c the loop (check, next, one step), target.c the
+ * target over the partition writer; the built-in pieces: stage_decrypt.c, stage_delta.c,
+ * verifier_image.c, verifier_sig.c, the feature objects (features.c) and the refusals without
+ * them (feature_absent.c). */
 #ifndef OTA_PIPELINE_PATH_H
 #define OTA_PIPELINE_PATH_H
 
@@ -35,7 +36,6 @@
 #define OTA_ITEM_VERIFIERS_MAX 4u
 
 struct ota_path;
-struct ota_stages_ops;
 
 /* How the pipeline reports to, and asks, whoever drives it (the engine: src/service/service.c
  * fills one for its items). Given when the item is opened; the pipeline calls nothing else above it. */
@@ -47,8 +47,9 @@ typedef struct {
     uint8_t *(*work_buffer)(void *ctx, size_t *size);
     /** PROGRESS, rate-limited unless @p force. */
     void (*progress)(void *ctx, uint64_t bytes, int64_t total, bool force);
-    /** The HTTP status (0: keep) and detail text (printf-style) of the item's RESULT event. */
-    void (*detail)(void *ctx, int http_status, const char *fmt, va_list ap);
+    /** The HTTP status (0: keep) and detail text (printf-style) of the item's RESULT event.
+     *  Returns the text as kept (for the log line of a refusal: no copy on the item's stack). */
+    const char *(*detail)(void *ctx, int http_status, const char *fmt, va_list ap);
     /** True once the run is to stop (the item fails OTA_ERR_CANCELLED at its next read). */
     bool (*cancelled)(void *ctx);
     /** After a chunk of ota_item_stream: true when the driver takes over the loop and calls
@@ -66,10 +67,6 @@ typedef struct {
  * buffers are slices of the service's work buffer: the stream's bytes, then one output area per
  * stage. Each area holds [pos, len) not yet taken by the next stage (or the writer). */
 typedef struct {
-    /* The stage driver (path.c), set with the first stage. The item reaches it only through
-     * here: a firmware whose procedures never insert a stage (no decryption, no delta patches,
-     * no stage of its own) does not link it (--gc-sections). */
-    const struct ota_stages_ops *ops;
     ota_stage_t stage[OTA_STAGE_MAX];
     size_t count;
     bool started; /* areas laid out, stages reset */
@@ -109,33 +106,33 @@ typedef struct ota_path {
     uint64_t consumed; /* stream bytes read from the source (without stages: handed out) */
     uint64_t out_pos;  /* output bytes handed to the writer side (with stages) */
     uint8_t peek[OTA_ITEM_PEEK_MAX];
-    size_t peek_len; /* bytes in peek[]: stream bytes, or output bytes with stages */
-    size_t peek_pos; /* bytes of peek[] already handed out */
+    uint16_t peek_len; /* bytes in peek[]: stream bytes, or output bytes with stages */
+    uint16_t peek_pos; /* bytes of peek[] already handed out */
+    /* small fields together (the item is allocated with every procedure context) */
+    uint8_t verifiers;        /* entries of verifier[] in use */
+    int8_t failed_verifier;   /* index of the verifier that failed last, -1 none */
+    bool detail_write_errors; /* a write error's text goes to the RESULT detail (the app's way) */
+    bool bounded;             /* the source was opened for sector 0 only (see ota_item_open) */
     ota_partition_t target;
     ota_partition_writer_t writer;
     uint8_t *first_sector; /* the writer's RAM sector (sector_size bytes, allocated) */
     ota_checker_t checker; /* name NULL: none */
     ota_verifier_t verifier[OTA_ITEM_VERIFIERS_MAX];
-    size_t verifiers;
-    int failed_verifier;        /* index of the verifier that failed last, -1 none */
-    bool detail_write_errors;   /* a write error's text goes to the RESULT detail (the app's way) */
-    bool bounded;               /* the source was opened for sector 0 only (see ota_item_open) */
     ota_item_stages_t *stages;  /* NULL: no stages */
     int (*activate)(void *ctx); /* after sector 0 is committed (the app: switch otadata); may be NULL */
     void *activate_ctx;
     ota_journal_checkpoint_t resume; /* checkpoint being resumed from (bytes_written 0: none) */
     uint32_t checkpoint_every;       /* bytes between checkpoints (a multiple of the sector size) */
     uint32_t next_checkpoint;
-    uint32_t chunk;  /* the loop's piece (ota_item_stream), kept for ota_path_step */
-    int pending_err; /* a source error that arrived after some bytes of a read */
+    uint16_t chunk;      /* the loop's piece (ota_item_stream), 0: the work buffer; kept for ota_path_step */
+    int16_t pending_err; /* a source error (every OTA_ERR_* fits) that arrived after some bytes of a read */
     /* the target's version floor, kept in the install journal (ota_install_journal.h); NULL none.
      * The procedure's string (a pointer: no item grows by a version it may not have). */
     const char *journal_floor;
     /* who keeps it (the signature feature's ota_pw_floors), NULL: not kept (journal_floor NULL) */
     const struct ota_pw_floors *floors;
     /* the loop's callback (ota_item_stream), kept for ota_path_step when the driver steps it */
-    void (*on_chunk)(void *arg, uint32_t at, size_t n);
-    void *on_chunk_arg;
+    void (*on_chunk)(struct ota_path *item, uint32_t at, size_t n);
 } ota_item_t;
 
 /**
@@ -222,12 +219,14 @@ int ota_item_next(ota_item_t *item, uint8_t *buf, size_t max, const uint8_t **ou
 int ota_item_read_exact(ota_item_t *item, void *buf, size_t len);
 
 /**
- * The common execute loop: ota_item_next -> ota_item_put in pieces of at most @p chunk bytes,
- * calling @p on_chunk after each (at = output offset before it); then every verifier's finish.
+ * The common execute loop: ota_item_next -> ota_item_put in pieces of at most @p chunk bytes
+ * (bounded by the work buffer; 0 or over 65535: the work buffer's size), calling @p on_chunk (may
+ * be NULL) after each with the item (the procedure's context starts with it) and at = output
+ * offset before the piece; then every verifier's finish.
  * Returns OTA_OK, or the first error (the verifier's message is attached to the RESULT event).
  */
-int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n),
-                    void *arg);
+int ota_item_stream(ota_item_t *item, size_t chunk,
+                    void (*on_chunk)(ota_item_t *item, uint32_t at, size_t n));
 
 /* ota_item_stream's positive return when the driver took over the loop after the first chunk
  * (events->yield said so); the caller returns it unchanged and the driver calls ota_path_step. */
@@ -247,30 +246,16 @@ static inline uint64_t ota_item_position(const ota_item_t *item)
     return item->stages != NULL ? item->out_pos : item->consumed;
 }
 
-/** The stage driver's entry points for the item (item->stages->ops; the functions below). */
-typedef struct ota_stages_ops {
-    int (*peek)(ota_item_t *item, size_t len, bool *ended);
-    int (*next)(ota_item_t *item, size_t max, const uint8_t **out);
-    bool (*at_clean_cut)(const ota_item_t *item);
-    uint32_t (*chain_id)(const ota_item_t *item);
-    int (*save)(ota_item_t *item, size_t *len);
-    int (*restore)(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t scratch_size);
-    void (*jump)(ota_item_t *item, uint64_t at);
-    uint64_t (*source_offset)(const ota_item_t *item);
-    /* The staged parts of resume (resume.c), here so that a firmware whose items never get a stage
-     * (no decryption or delta feature) does not link them. */
-    bool (*resume_possible)(ota_item_t *item, const ota_journal_header_t *journal);
-    int (*record)(ota_item_t *item, uint32_t written);
-} ota_stages_ops_t;
-
-/** Stream offset consumed by the first stage (for a checkpoint; stages.c). */
-uint64_t ota_stages_source_offset(const ota_item_t *item);
-
-/** Progress against item->total: stream bytes consumed (with stages: by the first stage). */
-static inline uint64_t ota_item_stream_position(const ota_item_t *item, uint64_t without_stages)
+/** Stream offset consumed by the first stage (for a checkpoint): what was read, less what is
+ *  buffered for it. */
+static inline uint64_t ota_stages_source_offset(const ota_item_t *item)
 {
-    return item->stages != NULL ? item->stages->ops->source_offset(item) : without_stages;
+    return item->consumed - (item->stages->raw_len - item->stages->raw_pos);
 }
+
+/** Progress against item->total: stream bytes consumed (with stages: by the first stage, else
+ *  @p without_stages; run.c). */
+uint64_t ota_item_stream_position(const ota_item_t *item, uint64_t without_stages);
 
 /** The target: the item's partition writer (commit = write sector 0, then item->activate). */
 void ota_item_target(ota_item_t *item, ota_target_t *out);
@@ -283,19 +268,31 @@ int ota_item_refuse(ota_item_t *item, int err, const char *fmt, ...) __attribute
  *  @return OTA_ERR_IMG_TOO_LARGE. */
 int ota_item_refuse_too_large(ota_item_t *item, int64_t size);
 
-/* --- stages (stages.c; the resume parts in resume.c) ----------------------------------------- */
+/* --- stages (stages.c; their resume side in stages_resume.c) --------------------------------- *
+ * The stage driver is linked only by a firmware that inserts a stage: only ota_stages_insert*
+ * (reached from the decryption and delta features and ota_path_insert_stage) refer to it by name.
+ * The loop that every firmware links (run.c, resume.c) calls the driver's entry points marked
+ * OTA_STAGE_DRIVER below by weak reference, and only when item->stages is set, which only
+ * ota_stages_insert does: without a stage the references stay unresolved (0) and the driver is
+ * not linked from the library archive; with one, stages.c and stages_resume.c (stages.c calls
+ * ota_stages_buffers) are linked and the references resolve to them. */
+#ifndef OTA_STAGE_DRIVER_IMPL
+#define OTA_STAGE_DRIVER __attribute__((weak))
+#else
+#define OTA_STAGE_DRIVER /* the definitions themselves are ordinary (stages.c, stages_resume.c) */
+#endif
 
 /** The source for the stages: up to @p len stream bytes (counted in item->consumed). */
 int ota_item_source_read(ota_item_t *item, void *buf, size_t len);
 
 /** Fill the peek with output bytes up to @p len or the end (*ended). */
-int ota_stages_peek(ota_item_t *item, size_t len, bool *ended);
+OTA_STAGE_DRIVER int ota_stages_peek(ota_item_t *item, size_t len, bool *ended);
 /** Next output bytes with stages (see ota_item_next). */
-int ota_stages_next(ota_item_t *item, size_t max, const uint8_t **out);
+OTA_STAGE_DRIVER int ota_stages_next(ota_item_t *item, size_t max, const uint8_t **out);
 /** True if a checkpoint may be taken now: every stage resumable, nothing buffered between them. */
-bool ota_stages_at_clean_cut(const ota_item_t *item);
+OTA_STAGE_DRIVER bool ota_stages_at_clean_cut(const ota_item_t *item);
 /** The chain id of the item's stages. */
-uint32_t ota_stages_chain_id(const ota_item_t *item);
+OTA_STAGE_DRIVER uint32_t ota_stages_chain_id(const ota_item_t *item);
 /** Make st->state hold at least @p need bytes (at most OTA_JOURNAL_STAGE_STATE_MAX) and st->rec
  *  their encoded record; a smaller buffer is replaced (its contents are not kept). OTA_OK,
  *  OTA_ERR_INVALID_SIZE (@p need too large) or OTA_ERR_NO_MEM. */
@@ -306,12 +303,12 @@ size_t ota_stages_state_need(const ota_item_stages_t *st);
 int ota_stages_save(ota_item_t *item, size_t *len);
 /** Can the interrupted install in the partition be resumed with these stages (the same chain, and
  *  the stage record of its last checkpoint readable)? Reads sector 0 into item->first_sector. */
-bool ota_stages_resume_possible(ota_item_t *item, const ota_journal_header_t *journal);
+OTA_STAGE_DRIVER bool ota_stages_resume_possible(ota_item_t *item, const ota_journal_header_t *journal);
 /** Append the stages' record to the journal, before a checkpoint at @p written output bytes.
  *  @return OTA_OK; OTA_ERR_NOT_FOUND (no room: no checkpoint this time); flash errors. */
-int ota_stages_record(ota_item_t *item, uint32_t written);
+OTA_STAGE_DRIVER int ota_stages_record(ota_item_t *item, uint32_t written);
 /** Restore (reset + restore) or rebuild the stages for a resume at output offset @p at. */
-int ota_stages_restore(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t scratch_size);
+OTA_STAGE_DRIVER int ota_stages_restore(ota_item_t *item, uint32_t at, uint8_t *scratch, size_t scratch_size);
 /** The checks a stage must pass to be added (required functions for its resume kind). */
 bool ota_stage_valid(const ota_stage_t *stage);
 /** Insert @p stage at @p index (>= count appends) of an item whose stream has not been read. */
@@ -325,6 +322,6 @@ int ota_stages_append_after_peek(ota_item_t *item, const ota_stage_t *stage);
 /** Reopen the item's source at stream byte @p offset (same resource: size and ETag). */
 int ota_item_source_seek(ota_item_t *item, uint64_t offset);
 /** Forget buffered bytes (the source is reopened elsewhere); produced/out_pos become @p at. */
-void ota_stages_jump(ota_item_t *item, uint64_t at);
+OTA_STAGE_DRIVER void ota_stages_jump(ota_item_t *item, uint64_t at);
 
 #endif /* OTA_PIPELINE_PATH_H */

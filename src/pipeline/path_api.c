@@ -1,6 +1,7 @@
 /* The public ota_path.h API: thin checking wrappers over the pipeline's internal functions (as
  * littlefs's lfs_format over lfs_format_): the argument and state checks here, the work in
- * path.c and stages.c. */
+ * path.c. The stage ones (ota_path_insert_stage, ota_path_add_stage) are in stages.c: an
+ * application that adds a verifier does not link the stage driver. */
 #include <string.h>
 
 #include "ota/ota_err.h"
@@ -14,22 +15,6 @@ int ota_path_add_verifier(ota_path_t *path, const ota_verifier_t *verifier)
         return OTA_ERR_INVALID_ARG;
     }
     return ota_item_add_verifier(path, verifier);
-}
-
-int ota_path_insert_stage(ota_path_t *path, size_t index, const ota_stage_t *stage)
-{
-    if (path == NULL || !ota_stage_valid(stage)) {
-        return OTA_ERR_INVALID_ARG;
-    }
-    if (path->peek_len != 0 || path->consumed != 0 || path->writer.begun) {
-        return OTA_ERR_INVALID_STATE; /* stream bytes were taken as output already */
-    }
-    return ota_stages_insert(path, index, stage);
-}
-
-int ota_path_add_stage(ota_path_t *path, const ota_stage_t *stage)
-{
-    return ota_path_insert_stage(path, OTA_STAGE_MAX, stage);
 }
 
 int ota_path_set_checker(ota_path_t *path, const ota_checker_t *checker)

@@ -40,7 +40,7 @@ int ota_item_read(ota_item_t *item, void *buf, size_t len)
         }
         if (n < 0) {
             if (got > 0) {
-                item->pending_err = n; /* hand over what arrived; the error comes next time */
+                item->pending_err = (int16_t)n; /* hand over what arrived; the error comes next time */
                 break;
             }
             return n;
@@ -72,7 +72,7 @@ int ota_item_next(ota_item_t *item, uint8_t *buf, size_t max, const uint8_t **ou
             return err;
         }
     }
-    return item->stages->ops->next(item, max, out);
+    return ota_stages_next(item, max, out);
 }
 
 int ota_item_read_exact(ota_item_t *item, void *buf, size_t len)
@@ -108,7 +108,7 @@ int ota_item_check(ota_item_t *item)
     bool ended = false;
     int err;
     if (item->stages != NULL) {
-        err = item->stages->ops->peek(item, want, &ended);
+        err = ota_stages_peek(item, want, &ended);
     } else {
         /* a stream known to be shorter is simply peeked whole */
         if (item->total >= 0 && (uint64_t)item->total < want) {
@@ -160,7 +160,7 @@ static int stream_chunk(ota_item_t *item)
     size_t chunk = item->chunk;
     size_t buf_size;
     uint8_t *buf = ota_item_work_buffer(item, &buf_size);
-    if (chunk > buf_size) {
+    if (chunk == 0 || chunk > buf_size) {
         chunk = buf_size;
     }
     const uint8_t *data;
@@ -186,7 +186,7 @@ static int stream_chunk(ota_item_t *item)
         return err;
     }
     if (item->on_chunk != NULL) {
-        item->on_chunk(item->on_chunk_arg, at, (size_t)n);
+        item->on_chunk(item, at, (size_t)n);
     }
     return 1;
 }
@@ -213,12 +213,10 @@ static int stream_end(ota_item_t *item)
     return OTA_OK;
 }
 
-int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(void *arg, uint32_t at, size_t n),
-                    void *arg)
+int ota_item_stream(ota_item_t *item, size_t chunk, void (*on_chunk)(ota_item_t *item, uint32_t at, size_t n))
 {
-    item->chunk = chunk < UINT32_MAX ? (uint32_t)chunk : UINT32_MAX;
+    item->chunk = chunk <= UINT16_MAX ? (uint16_t)chunk : 0; /* larger: the whole work buffer */
     item->on_chunk = on_chunk;
-    item->on_chunk_arg = arg;
     for (;;) {
         int r = stream_chunk(item);
         if (r < 0) {
@@ -253,6 +251,11 @@ int ota_path_step(ota_item_t *item)
                                true);
     }
     return r;
+}
+
+uint64_t ota_item_stream_position(const ota_item_t *item, uint64_t without_stages)
+{
+    return item->stages != NULL ? ota_stages_source_offset(item) : without_stages;
 }
 
 void ota_path_progress(const ota_item_t *item, uint64_t *stream_bytes, int64_t *total)

@@ -1,12 +1,16 @@
-/* The stage chain (ota_stage.h): the stages' buffers laid out in the work buffer, each stage fed
+/* The stage driver (ota_stage.h): the stages' buffers laid out in the work buffer, each stage fed
  * from the previous one (the first from the source), the output cut at the target's sector
- * boundaries; the stages put in front of or after a peeked stream. Resume's side of the stages
- * (save, restore, the state buffers) is in resume.c, reached through the table below. */
+ * boundaries; the stages put in front of or after a peeked stream. Linked only by a firmware that
+ * inserts a stage (ota_stages_insert*: decryption, delta, ota_path_insert_stage); the always-linked
+ * loop (run.c, resume.c) calls it by weak reference (path.h). Resume's side of the stages (save,
+ * restore, the state buffers) is in stages_resume.c, linked with it. */
+#define OTA_STAGE_DRIVER_IMPL
 #include <string.h>
 
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
 #include "ota/port/ota_mem.h"
+#include "ota/ota_path.h"
 #include "path.h"
 
 /* Smallest output area a stage gets (the work buffer is at least 512 bytes). */
@@ -25,19 +29,6 @@ bool ota_stage_valid(const ota_stage_t *s)
     return false;
 }
 
-static const ota_stages_ops_t s_stages_ops = {
-    .peek = ota_stages_peek,
-    .next = ota_stages_next,
-    .at_clean_cut = ota_stages_at_clean_cut,
-    .chain_id = ota_stages_chain_id,
-    .save = ota_stages_save,
-    .restore = ota_stages_restore,
-    .jump = ota_stages_jump,
-    .source_offset = ota_stages_source_offset,
-    .resume_possible = ota_stages_resume_possible,
-    .record = ota_stages_record,
-};
-
 int ota_stages_insert(ota_item_t *item, size_t index, const ota_stage_t *stage)
 {
     if (item->stages == NULL) {
@@ -45,7 +36,6 @@ int ota_stages_insert(ota_item_t *item, size_t index, const ota_stage_t *stage)
         if (item->stages == NULL) {
             return OTA_ERR_NO_MEM;
         }
-        item->stages->ops = &s_stages_ops;
     }
     ota_item_stages_t *st = item->stages;
     if (st->count == OTA_STAGE_MAX) {
@@ -58,6 +48,24 @@ int ota_stages_insert(ota_item_t *item, size_t index, const ota_stage_t *stage)
     st->stage[index] = *stage;
     st->count++;
     return OTA_OK;
+}
+
+/* The public ota_path.h entry points (checks as path_api.c's): here, so that only an
+ * application that inserts a stage links the driver. */
+int ota_path_insert_stage(ota_path_t *path, size_t index, const ota_stage_t *stage)
+{
+    if (path == NULL || !ota_stage_valid(stage)) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (path->peek_len != 0 || path->consumed != 0 || path->writer.begun) {
+        return OTA_ERR_INVALID_STATE; /* stream bytes were taken as output already */
+    }
+    return ota_stages_insert(path, index, stage);
+}
+
+int ota_path_add_stage(ota_path_t *path, const ota_stage_t *stage)
+{
+    return ota_path_insert_stage(path, OTA_STAGE_MAX, stage);
 }
 
 int ota_stages_insert_after_peek(ota_item_t *item, const ota_stage_t *stage)
@@ -306,12 +314,6 @@ int ota_stages_next(ota_item_t *item, size_t max, const uint8_t **out)
     }
     item->out_pos += n;
     return (int)n;
-}
-
-uint64_t ota_stages_source_offset(const ota_item_t *item)
-{
-    const ota_item_stages_t *st = item->stages;
-    return item->consumed - (st->raw_len - st->raw_pos);
 }
 
 bool ota_stages_at_clean_cut(const ota_item_t *item)

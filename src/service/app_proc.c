@@ -306,11 +306,11 @@ static void log_progress(app_ctx_t *ctx, uint64_t bytes, bool last)
     }
 }
 
-static void on_chunk(void *arg, uint32_t at, size_t n)
+static void on_chunk(ota_item_t *item, uint32_t at, size_t n)
 {
     (void)at;
     (void)n;
-    app_ctx_t *ctx = arg;
+    app_ctx_t *ctx = (app_ctx_t *)item; /* the item is its first member */
     log_progress(ctx, ota_item_position(&ctx->item), false);
     ota_service_report_progress(ota_item_service(&ctx->item),
                                 ota_item_stream_position(&ctx->item, ctx->item.consumed), ctx->item.total,
@@ -336,7 +336,7 @@ int ota_app_default_execute(void *handle, ota_node_attr_t *node)
     }
     ctx->last_log_ms = ota_port_uptime_ms();
     /* stream -> stages -> verifiers (the image validator first) -> slot; then their finish() */
-    err = ota_item_stream(item, SIZE_MAX, on_chunk, ctx);
+    err = ota_item_stream(item, SIZE_MAX, on_chunk);
     if (err != OTA_OK) {
         return err;
     }

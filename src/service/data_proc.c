@@ -454,9 +454,9 @@ int ota_data_partition_write(void *handle, const void *buf, size_t size)
     return ota_item_put(&ctx->item, buf, size);
 }
 
-static void on_chunk(void *arg, uint32_t at, size_t n)
+static void on_chunk(ota_item_t *item, uint32_t at, size_t n)
 {
-    data_ctx_t *ctx = arg;
+    data_ctx_t *ctx = (data_ctx_t *)item; /* the item is its first member */
     uint64_t now = ota_port_uptime_ms();
     if (now - ctx->last_log_ms >= 1000) {
         ctx->last_log_ms = now;
@@ -476,7 +476,7 @@ int ota_data_default_execute(void *handle, ota_node_attr_t *node)
     ota_item_t *item = &ctx->item;
     ctx->last_log_ms = ota_port_uptime_ms();
     /* stream -> stages -> SHA-256 -> partition, in 2 KiB pieces; then the tone validator */
-    int err = ota_item_stream(item, DATA_CHUNK, on_chunk, ctx);
+    int err = ota_item_stream(item, DATA_CHUNK, on_chunk);
     if (err != OTA_OK) {
         return err;
     }

@@ -455,13 +455,14 @@ static int path_open_source(void *ctx, const ota_source_config_t *cfg, const cha
     return s->cfg.open_source(s->cfg.open_source_ctx, cfg, uri, offset, expect, out, info);
 }
 
-static void path_detail(void *ctx, int http_status, const char *fmt, va_list ap)
+static const char *path_detail(void *ctx, int http_status, const char *fmt, va_list ap)
 {
     ota_service_t *s = ctx;
     if (http_status != 0) {
         s->item_http_status = http_status;
     }
     vsnprintf(s->item_detail, sizeof s->item_detail, fmt, ap);
+    return s->item_detail;
 }
 
 static bool path_yield(void *ctx, ota_path_t *path)

@@ -106,6 +106,20 @@ class McuOtaTest(unittest.TestCase):
         self.assertEqual(linked, [])
         self.assertRegex(nm, r"\sT main\n")  # the symbol table was read
 
+    def test_0_links_no_stage_driver_without_a_stage(self):
+        """No feature that inserts a stage (decryption, delta) is linked, so neither is the stage
+        driver (src/pipeline/stages.c, stages_resume.c): the loop refers to it by weak reference
+        only (path.h). The firmware with every feature (mcu_ota_all.elf) does link it."""
+        def defined(elf):
+            nm = subprocess.run([self.info["tool_prefix"] + "nm", elf], check=True,
+                                stdout=subprocess.PIPE, text=True).stdout
+            self.assertRegex(nm, r"\sT main\n")  # the symbol table was read
+            return sorted(set(re.findall(r"\s[Tt] (ota_stages_\w+)\n", nm)))
+        self.assertEqual(defined(self.info["elf"]), [])
+        linked = defined(self.info["elf"][:-len(".elf")] + "_all.elf")
+        for name in ("ota_stages_next", "ota_stages_restore", "ota_stages_record"):
+            self.assertIn(name, linked)
+
     def test_2_power_cut_then_rerun_matches_host(self):
         ops = getattr(type(self), "ops", 0)
         self.assertGreater(ops, 0, "the clean run must have passed first")

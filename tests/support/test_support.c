@@ -18,23 +18,6 @@ const char *ts_testdata(const char *relative)
     return path;
 }
 
-uint8_t *ts_read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fail_msg("cannot open %s: %s", path, strerror(errno));
-    }
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *data = malloc(size > 0 ? (size_t)size : 1);
-    assert_non_null(data);
-    assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    *len = (size_t)size;
-    return data;
-}
-
 void ts_write_file(const char *path, const void *data, size_t len)
 {
     FILE *f = fopen(path, "wb");

@@ -17,13 +17,13 @@
 #include <cmocka.h>
 
 #include "ota/sim/ota_flash_emu.h"
+#include "ts_file.h"
 #include "ts_sweep.h"
 
 /** Absolute path of a file under ../shared/testdata (static buffer, valid until the next call). */
 const char *ts_testdata(const char *relative);
 
-/** Read a whole file (malloc'ed; caller frees). Fails the test if it cannot. */
-uint8_t *ts_read_file(const char *path, size_t *len);
+/* ts_read_file(), ts_read_file_at(): in ts_file.h. */
 /** Write a file; fails the test if it cannot. */
 void ts_write_file(const char *path, const void *data, size_t len);
 

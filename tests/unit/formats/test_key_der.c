@@ -24,18 +24,8 @@ typedef struct {
 
 static blob_t load(const char *name)
 {
-    char path[512];
-    snprintf(path, sizeof path, SECURE "%s", name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    blob_t b = {malloc((size_t)n + 1), (size_t)n};
-    assert_non_null(b.data);
-    assert_int_equal(fread(b.data, 1, (size_t)n, f), (size_t)n);
-    b.data[n] = 0;
-    fclose(f);
+    blob_t b = {NULL, 0};
+    b.data = (char *)ts_read_file_at(SECURE, name, &b.len);
     return b;
 }
 

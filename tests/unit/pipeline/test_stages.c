@@ -86,11 +86,12 @@ static void ev_progress(void *ctx, uint64_t bytes, int64_t total, bool force)
     (void)force;
 }
 
-static void ev_detail(void *ctx, int http_status, const char *fmt, va_list ap)
+static const char *ev_detail(void *ctx, int http_status, const char *fmt, va_list ap)
 {
     (void)ctx;
     (void)http_status;
     vsnprintf(g.detail, sizeof g.detail, fmt, ap);
+    return g.detail;
 }
 
 static bool ev_cancelled(void *ctx)

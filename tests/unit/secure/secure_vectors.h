@@ -7,12 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ts_file.h"
+
 #define SECURE OTA_TESTDATA_DIR "/secure/"
 
-typedef struct {
-    uint8_t *data;
-    size_t len;
-} blob_t;
+typedef ts_blob_t blob_t;
 
 /** The whole of testdata/secure/@p name, with one spare byte (asserts it is there). */
 blob_t load(const char *name);

@@ -18,26 +18,13 @@
 #include "ota/ota_enc_img.h"
 #include "ota/ota_enc_img_decrypt.h"
 #include "ota/ota_err.h"
+#include "ts_file.h"
 
-typedef struct {
-    uint8_t *data;
-    size_t len;
-} blob_t;
+typedef ts_blob_t blob_t;
 
 static blob_t load(const char *name)
 {
-    char path[512];
-    snprintf(path, sizeof path, OTA_TESTDATA_DIR "/secure/%s", name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    blob_t b = {malloc((size_t)n + 1), (size_t)n};
-    assert_non_null(b.data);
-    assert_int_equal(fread(b.data, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    return b;
+    return ts_blob_at(OTA_TESTDATA_DIR "/secure/", name);
 }
 
 typedef struct {

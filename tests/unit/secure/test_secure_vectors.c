@@ -23,18 +23,7 @@
 
 blob_t load(const char *name)
 {
-    char path[512];
-    snprintf(path, sizeof path, SECURE "%s", name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    blob_t b = {malloc((size_t)n + 1), (size_t)n};
-    assert_non_null(b.data);
-    assert_int_equal(fread(b.data, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    return b;
+    return ts_blob_at(SECURE, name);
 }
 
 void hexstr(const uint8_t *d, size_t n, char *out)
