@@ -91,16 +91,31 @@ static int pf_map(void *ctx, uint32_t addr, size_t len, const void **out)
 static const ota_flash_ops_t k_part_ops = {
     .read = pf_read, .program = pf_program, .erase = pf_erase, .map = pf_map};
 
-/* Put @p d back to its pristine bytes, the data twins (label + "_b") filled with a previous
- * release's bytes (fill_stale), and charge every operation from now on per partition. */
-static void reset_wrapped(bench_device_t *d, part_flash_t *pf)
+/* What the data twins (label + "_b") hold before the release (not counted: the chip's state). */
+typedef enum {
+    TWINS_STALE,    /* old bytes to their end (fill_stale), as section 4's data partition: the worst case */
+    TWINS_PREVIOUS, /* the previous release's item, erased to the end: the live partition's bytes */
+} twins_t;
+
+/* Put @p d back to its pristine bytes, the twins as @p twins says, and charge every operation
+ * from now on per partition. */
+static void reset_wrapped(bench_device_t *d, part_flash_t *pf, twins_t twins)
 {
     device_reset(d);
+    uint8_t *mem = ota_flash_emu_memory(d->emu);
     for (size_t i = 0; i < d->dev->table.count; i++) {
         const ota_partition_info_t *e = &d->dev->table.entries[i];
         size_t n = strlen(e->label), k = strlen(OTA_RELEASE_TWIN_SUFFIX);
-        if (e->type == OTA_PART_TYPE_DATA && n > k &&
-            strcmp(e->label + n - k, OTA_RELEASE_TWIN_SUFFIX) == 0) {
+        if (e->type != OTA_PART_TYPE_DATA || n <= k ||
+            strcmp(e->label + n - k, OTA_RELEASE_TWIN_SUFFIX) != 0) {
+            continue;
+        }
+        char base[OTA_PARTITION_LABEL_MAX + 1];
+        snprintf(base, sizeof base, "%.*s", (int)(n - k), e->label);
+        const ota_partition_info_t *live = ota_partition_find_by_label(&d->dev->table, base);
+        if (twins == TWINS_PREVIOUS && live != NULL && live->size == e->size) {
+            memcpy(mem + e->offset, mem + live->offset, e->size);
+        } else {
             fill_stale(d, e, true);
         }
     }
@@ -188,10 +203,10 @@ static bool holds(const bench_device_t *d, const ota_partition_info_t *p, uint32
 #ifdef BENCH_HAVE_RELEASE
 /* The release through the service, as firmware installs it; then (not counted) the restart into
  * the simulated bootloader and the checks that it was installed as one. */
-static void run_release(bench_device_t *d, const char *manifest_path, const items_t *it)
+static void run_release(bench_device_t *d, const char *manifest_path, const items_t *it, twins_t twins)
 {
     part_flash_t pf;
-    reset_wrapped(d, &pf);
+    reset_wrapped(d, &pf, twins);
     size_t mlen;
     uint8_t *mtext = read_file(manifest_path, &mlen);
     char base[4200];
@@ -224,7 +239,7 @@ static void run_release(bench_device_t *d, const char *manifest_path, const item
             err != OTA_OK ? err : sum.first_error);
     }
     d->dev->flash = pf.inner;
-    print_parts("release", d, &pf);
+    print_parts(twins == TWINS_STALE ? "release" : "release:previous", d, &pf);
 
     /* not counted: restart, boot, and what the device now runs */
     ota_device_set_running(d->dev, NULL);
@@ -255,24 +270,45 @@ static void run_release(bench_device_t *d, const char *manifest_path, const item
 }
 #endif
 
-/* Today's update of one item alone (ESP-ADF's example list: the app, or one data partition). */
+/* Today's update of one item alone: the default app or data procedure (ota_proc_default.h, what
+ * the release engine builds its items on) with one item in the list, into the item's own label. */
 static void run_single(bench_device_t *d, const items_t *it, unsigned i)
 {
     const ota_manifest_item_t *item = &it->m.items[i];
     part_flash_t pf;
-    reset_wrapped(d, &pf);
+    reset_wrapped(d, &pf, TWINS_PREVIOUS);
     bool app = item->type == OTA_MANIFEST_ITEM_APP;
-    run_ctx_t rc = {.dev = d->dev,
-                    .uri = item->uri,
-                    .data_label = app ? NULL : item->label,
-                    .source = {.proxy = ""},
-                    .buffer = 4096};
-    int err = bench_service_run(&rc);
+    ota_source_posix_config_t transport = {.proxy = ""};
+    ota_service_config_t cfg = {.features = &ota_update_features_all,
+                                .device = d->dev,
+                                .work_buffer_size = 4096,
+                                .source = {.transport = &transport}};
+    ota_upgrade_ops_t op;
+    memset(&op, 0, sizeof op);
+    if (app) {
+        ota_app_get_default_proc(&op);
+    } else {
+        ota_data_get_default_proc(&op);
+    }
+    op.node.type = app ? OTA_PART_TYPE_APP : OTA_PART_TYPE_DATA;
+    op.node.label = app ? NULL : item->label;
+    op.node.uri = item->uri;
+    ota_service_t *svc = NULL;
+    ota_service_summary_t sum = {0};
+    int err = ota_service_create(&cfg, &svc);
+    if (err == OTA_OK) {
+        err = ota_service_set_upgrade_list(svc, &op, 1);
+    }
+    if (err == OTA_OK) {
+        err = ota_service_run(svc, &sum);
+    }
+    ota_service_destroy(svc);
     d->dev->flash = pf.inner;
     const ota_partition_info_t *p =
         app ? it->target[i] : ota_partition_find_by_label(&d->dev->table, item->label);
-    if (err != OTA_OK || rc.summary.succeeded != 1 || !holds(d, p, item->size, item->sha256)) {
-        die("the single update of %s failed", item->label[0] ? item->label : "the app", err);
+    if (err != OTA_OK || sum.succeeded != 1 || !holds(d, p, item->size, item->sha256)) {
+        die("the single update of %s failed", item->label[0] ? item->label : "the app",
+            err != OTA_OK ? err : sum.first_error);
     }
     char run[64];
     snprintf(run, sizeof run, "single:%s", app ? "app" : item->label);
@@ -317,7 +353,8 @@ int cmd_release(const options_t *o)
     items_t it;
     load_items(o->image, &d, &it);
 #ifdef BENCH_HAVE_RELEASE
-    run_release(&d, o->image, &it);
+    run_release(&d, o->image, &it, TWINS_STALE);
+    run_release(&d, o->image, &it, TWINS_PREVIOUS);
 #else
     printf("{\"cmd\":\"release_unavailable\",\"why\":\"ota_service_set_release is not in this build\"}\n");
 #endif
