@@ -176,7 +176,8 @@ static void load_items(const char *manifest_path, const bench_device_t *d, items
             die("item %s: the bench wants absolute file:// URIs (ota release make --uri-base file:///...)",
                 item->label, 0);
         }
-        snprintf(it->path[i], sizeof it->path[i], "%s", item->uri + 7);
+        size_t n = strlen(item->uri + 7);
+        memcpy(it->path[i], item->uri + 7, n + 1); /* fits: uri holds at most as many bytes */
         if (item->type == OTA_MANIFEST_ITEM_APP) {
             it->target[i] = item->label[0] ? ota_partition_find_by_label(&d->dev->table, item->label)
                                            : ota_ops_get_next_update_partition(d->dev, NULL);
@@ -438,10 +439,14 @@ static void space_one(const char *csv)
         die("%s: not a valid partition table", csv, err);
     }
     /* the .bin gen_esp32part.py made from the CSV, when there is one, must say the same */
-    char bin[4096];
-    snprintf(bin, sizeof bin, "%.*s.bin", (int)(strlen(csv) - 4), csv);
+    char bin[4096] = "";
+    size_t clen = strlen(csv);
+    if (clen > 4 && clen < sizeof bin && strcmp(csv + clen - 4, ".csv") == 0) {
+        memcpy(bin, csv, clen - 4);
+        memcpy(bin + clen - 4, ".bin", 5);
+    }
     const char *checked = "none";
-    if (strlen(csv) > 4 && strcmp(csv + strlen(csv) - 4, ".csv") == 0 && access(bin, R_OK) == 0) {
+    if (bin[0] != '\0' && access(bin, R_OK) == 0) {
         size_t blen;
         uint8_t *b = read_file(bin, &blen);
         ota_partition_table_t tb;
