@@ -250,7 +250,8 @@ def space(b, out):
     for x in out:
         name = os.path.relpath(x["table"], h.ROOT) if x["table"].startswith(h.ROOT) else \
             os.path.join("../shared/testdata", os.path.relpath(x["table"], b.testdata))
-        data = ", ".join(f"{d['label']} ({h.size_name(d['size'])})" for d in x["data"]) or "none"
+        data = ", ".join(f"{d['label']} ({h.size_name(d['size'])})"
+                         + ("" if d["twin_fits_label"] else ": label too long for a twin's") for d in x["data"]) or "none"
         f0, f1 = smallest_flash(x["end"]), smallest_flash(x["end_with_twins"])
         grow = "" if f0 == f1 else " **larger flash**"
         note = (f"{'yes' if x['otadata'] else 'no otadata: no release can be recorded'} / {x['ota_slots']}")
