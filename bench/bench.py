@@ -996,7 +996,7 @@ class Bench:
               f"Written by `make bench` (bench/bench.py{' --quick' if self.quick else ''}) on "
               f"{started.strftime('%Y-%m-%d %H:%M UTC')}; every figure below comes from that run (nothing "
               f"typed by hand), except the microcontroller section, which `make mcu` writes. Targets: DESIGN.md "
-              f"§7, issue 11 (section 6), issue 13 (section 7). The run took {wall:.0f} s."
+              f"§7, issue 11 (section 6), issue 13 (section 7), the release design (section 8). The run took {wall:.0f} s."
               + (f" Sections run: {', '.join(sorted(self.only))} only (`--only`)." if self.only else "")
               + " Wall-clock time per part: " + ", ".join(f"{k} {v:.0f} s" for k, v in self.timings) + ".", "",
               "## Machine", ""]

@@ -255,8 +255,9 @@ def space(b, out):
         f0, f1 = smallest_flash(x["end"]), smallest_flash(x["end_with_twins"])
         grow = "" if f0 == f1 else " **larger flash**"
         note = (f"{'yes' if x['otadata'] else 'no otadata: no release can be recorded'} / {x['ota_slots']}")
+        extra = f" ({h.size_name(x['extra_bytes'])})" if x["extra_bytes"] else ""
         lines.append(f"| `{name}`{' (checked against its .bin)' if x['checked_against'] == 'bin' else ''} | {data} | "
-                     f"{x['twins']} | {h.fmt_int(x['extra_bytes'])} B ({h.size_name(x['extra_bytes']) if x['extra_bytes'] else '0'}) | "
+                     f"{x['twins']} | {h.fmt_int(x['extra_bytes'])} B{extra} | "
                      f"{hex(x['end'])} ({h.size_name(f0) if f0 else '?'}) | {hex(x['end_with_twins'])} "
                      f"({h.size_name(f1) if f1 else '?'}){grow} | {note} |")
     lines += ["", "A twin has its partition's type, subtype and size and the label + `_b`; the release records live "
