@@ -245,16 +245,17 @@ static void run_release(bench_device_t *d, const char *manifest_path, const item
     /* not counted: restart, boot, and what the device now runs */
     ota_device_set_running(d->dev, NULL);
     ota_boot_result_t boot;
+    char why[160] = "";
+    ota_release_state_t st = {0};
     err = ota_bootloader_run(d->dev, &boot);
+    const char *booted = err == OTA_OK && boot.partition != NULL ? boot.partition->label : "";
     if (err != OTA_OK) {
-        die("the device does not boot after the release%s", "", err);
+        snprintf(why, sizeof why, "the device does not boot after the release (%s)", ota_err_name(err));
+    } else if ((err = ota_release_installed(d->dev, &st)) != OTA_OK || st.sequence != it->m.sequence) {
+        snprintf(why, sizeof why, "after the boot ota_release_installed() gives sequence %u (%s), not %u",
+                 (unsigned)st.sequence, ota_err_name(err), (unsigned)it->m.sequence);
     }
-    ota_release_state_t st;
-    err = ota_release_installed(d->dev, &st);
-    if (err != OTA_OK || st.sequence != it->m.sequence) {
-        die("the release is not the installed one after the boot%s", "", err);
-    }
-    for (unsigned i = 0; i < it->m.count; i++) {
+    for (unsigned i = 0; why[0] == '\0' && i < it->m.count; i++) {
         const ota_manifest_item_t *item = &it->m.items[i];
         const ota_partition_info_t *p = NULL;
         if (item->type == OTA_MANIFEST_ITEM_APP) {
@@ -263,11 +264,20 @@ static void run_release(bench_device_t *d, const char *manifest_path, const item
             p = NULL;
         }
         if (p != it->target[i] || !holds(d, p, item->size, item->sha256)) {
-            die("item %s: the device does not run it from the partition the release wrote", item->label, 0);
+            snprintf(why, sizeof why, "item %s: the device runs it from %s, not from %s holding the item",
+                     item->label[0] ? item->label : "app", p ? p->label : "nothing", it->target[i]->label);
         }
     }
-    printf("{\"cmd\":\"release_installed\",\"sequence\":%u,\"booted\":\"%s\"}\n", (unsigned)st.sequence,
-           boot.partition->label);
+    /* the release wrote the items where it should have, whatever the device now resolves */
+    for (unsigned i = 0; i < it->m.count; i++) {
+        if (!holds(d, it->target[i], it->m.items[i].size, it->m.items[i].sha256)) {
+            die("%s does not hold its item after the release", it->target[i]->label, 0);
+        }
+    }
+    printf("{\"cmd\":\"release_check\",\"run\":\"%s\",\"ok\":%s,\"why\":\"%s\",\"sequence\":%u,\"booted\":\"%"
+           "s\"}\n",
+           twins == TWINS_STALE ? "release" : "release:previous", why[0] ? "false" : "true", why,
+           (unsigned)st.sequence, booted);
 }
 #endif
 
