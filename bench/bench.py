@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make bench`: speed, memory and device time of ota-service against the machine's limits.
 
-    bench/run.sh BUILD_DIR [--quick] [--pairs N] [--out FILE] [--keep]
+    bench/run.sh BUILD_DIR [--quick] [--pairs N] [--out FILE] [--keep] [--only S,...] [--into FILE]
 
 Measures (issue 7, DESIGN.md section 7) and prints one table, and writes it with the machine, the
 date, the exact commands and the analysis of every missed target to BENCHMARKS.md (full mode) or
@@ -1032,6 +1032,7 @@ class Bench:
             md += [mcu, ""]
         with open(out, "w") as f:
             f.write("\n".join(md))
+        self.out_path = out
         self.log(f"wrote {out}")
 
 
@@ -1096,6 +1097,8 @@ def main():
     ap.add_argument("--out", help="markdown output (default BENCHMARKS.md; --quick: in the work directory)")
     ap.add_argument("--work", help="scratch directory (default BUILD/bench-work)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    ap.add_argument("--into", help="with --only release: put section 8 of this run into FILE (e.g. BENCHMARKS.md), "
+                    "replacing its section 8 and leaving every other line")
     ap.add_argument("--only", help="comma-separated sections to run, of: secure, delta, release (development)")
     args = ap.parse_args()
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -1105,6 +1108,8 @@ def main():
     b.only = set(args.only.split(",")) if args.only else set()
     if b.only - {"secure", "delta", "release"}:
         die("--only: secure, delta and/or release")
+    if args.into and b.only != {"release"}:
+        die("--into goes with --only release")
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import bench_secure  # noqa: E402 (they import this file as the module `bench` for its helpers)
     import delta_bench  # noqa: E402
@@ -1138,6 +1143,9 @@ def main():
     hz = os.sysconf("SC_CLK_TCK")
     others = max(0.0, (cpu_jiffies() - busy0) / hz - (own_cpu_seconds() - own0)) / wall
     b.write(started, wall, others, machine_info(b))
+    if args.into:
+        release_bench.splice(b.out_path, args.into, started.strftime("%Y-%m-%d %H:%M UTC"))
+        b.log(f"section 8 put into {args.into}")
     if not args.keep and (args.out or not (b.quick or b.only)):
         shutil.rmtree(b.work, ignore_errors=True)
 

@@ -20,6 +20,7 @@ commands. Python standard library only. What it measures:
 import glob
 import hashlib
 import os
+import re
 import struct
 
 import bench as h
@@ -296,3 +297,80 @@ def space(b, out):
         b.row(SEC, "flash the twins need: the ESP-IDF example's table (ESP-ADF's examples/ota/partitions.csv)",
               f"{h.fmt_int(ex['extra_bytes'])} B", f"partitions end {hex(ex['end'])} → {hex(ex['end_with_twins'])}",
               "", "", "")
+
+
+# -- putting section 8 of an `--only release` run into an existing BENCHMARKS.md ---------------
+
+NOTE_PREFIXES = ("- Release installed as one (section 8)", "- **The release is not installed as one",
+                 "- **Release device time not measured**")
+DETAIL_TITLE = "## Release installed as one"
+COMMAND_KINDS = ("- release setup", "- ota_bench release:", "- ota_bench space:")
+HEADER_MARK = " Section 8 (a release installed as one) comes from a later run"
+
+
+def splice(only_md, target, when):
+    """Replace section 8 (rows, analysis notes, detail blocks, commands) of `target` by those of the
+    `--only release` output `only_md`; every other line of `target` stays as it is. Idempotent."""
+    with open(only_md) as f:
+        new = f.read().split("\n")
+    with open(target) as f:
+        old = f.read().split("\n")
+
+    def section_block(lines, k):
+        j = k + 1
+        while j < len(lines) and not lines[j].startswith("## ") and not lines[j].startswith("<!--"):
+            j += 1
+        return j
+
+    # drop the old section 8
+    out, k = [], 0
+    while k < len(old):
+        line = old[k]
+        if line.startswith(DETAIL_TITLE):
+            k = section_block(old, k)
+            continue
+        if line.startswith("| 8 release |") or line.startswith(NOTE_PREFIXES) or line.startswith(COMMAND_KINDS) \
+                or line.startswith("- 8 release: "):
+            k += 1
+            continue
+        out.append(line.split(HEADER_MARK)[0] if line.startswith("Written by `make bench`") else line)
+        k += 1
+    rows = [x for x in new if x.startswith("| 8 release |")]
+    notes = [x for x in new if x.startswith(NOTE_PREFIXES)]
+    blocks, k = [], 0
+    while k < len(new):
+        if new[k].startswith(DETAIL_TITLE):
+            j = section_block(new, k)
+            blocks += new[k:j]
+            k = j
+        else:
+            k += 1
+    cmds = [x for x in new if x.startswith(COMMAND_KINDS)]
+    which = [x for x in new if x.startswith("- 8 release: ")]
+    # rows after the last row of the results table
+    last = max(k for k, x in enumerate(out) if re.match(r"\| \d+ [a-z][a-z0-9 ]* \| ", x))
+    out[last + 1:last + 1] = rows
+    # notes at the end of the analysis
+    a = out.index("## Analysis")
+    k, end = a + 1, a + 1
+    while not out[k].startswith("## "):
+        if out[k].startswith("- "):
+            end = k + 1
+        k += 1
+    out[end:end] = notes
+    c = out.index("## Commands")
+    out[c:c] = blocks
+    w = max(k for k, x in enumerate(out) if re.match(r"- \d+ [a-z]", x) and ": " in x)
+    out[w + 1:w + 1] = which
+    m = next((k for k, x in enumerate(out) if x.startswith("<!--")), len(out))
+    e = m - 1
+    while out[e] == "":
+        e -= 1
+    out[e + 1:e + 1] = cmds
+    h = next(k for k, x in enumerate(out) if x.startswith("Written by `make bench`"))
+    out[h] = out[h].replace("issue 13 (section 7).", "issue 13 (section 7), the release design (section 8).")
+    out[h] += (f"{HEADER_MARK} on the same build, `bench/run.sh build/release --only release --into BENCHMARKS.md` "
+               f"on {when}; its figures are simulated device time and partition-table arithmetic, which do not "
+               "depend on the machine's load.")
+    with open(target, "w") as f:
+        f.write("\n".join(out))
