@@ -13,7 +13,9 @@ commands. Python standard library only. What it measures:
     <= 2.10x (a copy staged elsewhere and copied into place would write twice);
  3. against today's update of the same item alone (ESP-ADF's example list, `ota run`'s
     procedures), same device: goal app item unchanged;
- 4. the flash the mechanism needs per partition table (`ota_bench space`): one twin per data
+ 4. a data-only release of a small item (18% of its twin): where the ratio to the floor stands when a
+    twin full of older bytes is erased to its end, and the threshold the timing model gives;
+ 5. the flash the mechanism needs per partition table (`ota_bench space`): one twin per data
     partition a release can name, from the CSVs of the shared testdata (each checked against the
     .bin gen_esp32part.py made from it) and the ESP-IDF example's table.
 """
@@ -40,7 +42,7 @@ flash_tone_b, data, 0xff,    ,        1M,
 dsp_bin,      data, 36,      ,        512K,
 dsp_bin_b,    data, 36,      ,        512K,
 """
-DSP_OLD, DSP_NEW = 300_000, 384_000
+DSP_OLD, DSP_NEW, DSP_SMALL = 300_000, 384_000, 96_000
 LIMIT_DATA = 2.10
 FLASH_SIZES = [m * h.MIB for m in (1, 2, 4, 8, 16, 32, 64, 128)]
 
@@ -98,6 +100,15 @@ def run(b):
     out = r.jsonl([ob, "release", "--device", dev, "--running", "ota_0", manifest], "ota_bench release")
     report(b, out)
     check_rows(b, out)
+    # a data-only release of a small item (its COMMIT record is the commit point): where the floor
+    # ratio stands when the item fills little of a twin full of older bytes
+    small = os.path.join(work, "dsp_small.bin")
+    blob(small, DSP_SMALL, "small", 2)
+    manifest2 = os.path.join(work, "release_data_only.json")
+    r.run([ota, "release", "make", "--sequence", "1", "--data", f"dsp_bin={small}", "--data-version", "dsp_bin=header",
+           "--uri-base", f"file://{work}/", manifest2], "release setup: manifest (data only)")
+    out2 = r.jsonl([ob, "release", "--device", dev, "--running", "ota_0", manifest2], "ota_bench release (data only)")
+    small_rows(b, out2, out)
     tables = sorted(p for p in glob.glob(os.path.join(b.testdata, "partitions", "*.csv")))
     tables += [os.path.join(b.testdata, "esp-adf", "du1906_partitions.csv"),
                os.path.join(h.ROOT, "examples", "esp-idf", "ota_example", "partitions.csv")]
@@ -166,6 +177,52 @@ def report(b, out):
     details(b, ops, floors, items)
     if rel is not None:
         notes(b, ops, floors, items)
+
+
+def small_rows(b, out, main_out):
+    """The data-only release of a small item: device time on the twin against the item written once."""
+    ops = {}
+    for x in (x for x in out if x["cmd"] == "release_ops"):
+        ops.setdefault(x["run"], {})[x["label"]] = x["flash"]
+    f = next(x for x in out if x["cmd"] == "release_floor" and x["cover"] == "item")
+    fl = f["flash"]["sim_ns"]
+    what = (f"data-only release, a small item: {f['item']} ({h.fmt_int(f['bytes'])} B, "
+            f"{100 * f['bytes'] / f['target_size']:.0f}% of its twin) → {f['target']}")
+    for run, state in (("release", "the twin full of older bytes (worst case)"),
+                       ("release:previous", "the twin holding the previous release's item, erased after it")):
+        if run not in ops:
+            continue
+        ratio = ops[run][f["target"]]["sim_ns"] / fl
+        b.row(SEC, f"{what}, device time on the twin, {state}", secs(ops[run][f["target"]]["sim_ns"]),
+              f"floor (the item written once) {secs(fl)}", f"{ratio:.3f}×", "≤ 2.10×",
+              "met" if ratio <= LIMIT_DATA else "MISSED")
+        if ratio > LIMIT_DATA:
+            b.misses.append(("release_data", (f["item"], ratio)))
+    if "release" in ops:
+        od = ops["release"].get("otadata", {"sim_ns": 0, "program_pages": 0, "sector_erases": 0})
+        b.row(SEC, "data-only release: otadata (BEGIN and COMMIT records; no switch)", secs(od["sim_ns"]),
+              f"{od['program_pages']} page programs, {od['sector_erases']} sector erases", "", "", "")
+    for x in (x for x in out if x["cmd"] == "release_check" and x["run"] == "release"):
+        b.row(SEC, "data-only release (twin full of older bytes), then a restart: the device runs the new release",
+              f"yes (booted {x['booted']}, sequence {x['sequence']})" if x["ok"] else f"no: {x['why']}", "", "",
+              "installed as one", "met" if x["ok"] else "MISSED")
+        if not x["ok"]:
+            b.misses.append(("release_check", x))
+    # where the worst case crosses the goal, from the timing model: per 64 KiB of twin a block erase E,
+    # per 64 KiB of item 256 page programs W; twin P, item n: (E P + W n) / ((E + W) n) <= L
+    t = f["timing"]
+    e, w = t["block_erase_us"], 256 * t["page_program_us"]
+    frac = e / (LIMIT_DATA * (e + w) - w)
+    b.notes_new.append(
+        f"Release data items and stale twins (section 8): when a twin is full of older bytes to its end, the data "
+        f"procedure erases all of it (it leaves erased flash after the item, as ESP-ADF does and as today's update of "
+        f"the same partition does), so the ratio to the item written once depends on how much of the twin the item "
+        f"fills. From the timing model (block erase {e / 1000:.0f} ms per 64 KiB, {w / 1000:.1f} ms of page programs "
+        f"per 64 KiB) the goal of {LIMIT_DATA:.2f}× holds while the item fills at least {100 * frac:.0f}% of its twin; "
+        f"the data-only release of {h.fmt_int(f['bytes'])} B into {h.size_name(f['target_size'])} measures it. With "
+        f"the twin holding the previous release's item (what a device that installed releases has) only that item's "
+        f"sectors are erased (here the previous item is {h.fmt_int(DSP_OLD)} B). Not erasing a twin past the new item (the release binds the item's size in its "
+        f"manifest) would remove the dependence: a change to the data procedure for release items, not made here.")
 
 
 def check_rows(b, out):
@@ -301,10 +358,11 @@ def space(b, out):
 
 # -- putting section 8 of an `--only release` run into an existing BENCHMARKS.md ---------------
 
-NOTE_PREFIXES = ("- Release installed as one (section 8)", "- **The release is not installed as one",
+NOTE_PREFIXES = ("- Release installed as one (section 8)", "- Release data items and stale twins (section 8)",
+                 "- **The release is not installed as one",
                  "- **Release device time not measured**")
 DETAIL_TITLE = "## Release installed as one"
-COMMAND_KINDS = ("- release setup", "- ota_bench release:", "- ota_bench space:")
+COMMAND_KINDS = ("- release setup", "- ota_bench release", "- ota_bench space:")
 HEADER_MARK = " Section 8 (a release installed as one) comes from a later run"
 
 
