@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make bench`: speed, memory and device time of ota-service against the machine's limits.
 
-    bench/run.sh BUILD_DIR [--quick] [--pairs N] [--out FILE] [--keep]
+    bench/run.sh BUILD_DIR [--quick] [--pairs N] [--out FILE] [--keep] [--only S,...] [--into FILE]
 
 Measures (issue 7, DESIGN.md section 7) and prints one table, and writes it with the machine, the
 date, the exact commands and the analysis of every missed target to BENCHMARKS.md (full mode) or
@@ -16,9 +16,11 @@ BUILD_DIR/bench-work/BENCHMARKS.quick.md (--quick, unless --out):
     update, against the physical floor and ESP-ADF-like erase strategies;
  5. scaling from 64 KiB to the largest app a 16 MiB flash holds;
  6. Secure Boot V2 verification and pre-encrypted images (issue 11): bench/bench_secure.py;
- 7. delta updates (issue 13): bench/delta_bench.py.
+ 7. delta updates (issue 13): bench/delta_bench.py;
+ 8. a release installed as one (ota_release.h): device time per item against the floor and today's
+    single-item updates, and the flash its twins need per partition table: bench/release_bench.py.
 
-`--only secure,delta` runs just those sections (development; writes BUILD_DIR/bench-work/BENCHMARKS.only.md
+`--only secure,delta,release` runs just those sections (development; writes BUILD_DIR/bench-work/BENCHMARKS.only.md
 unless --out). The section of BENCHMARKS.md between the mcu-footprint markers belongs to `make mcu`
 (scripts/mcu_footprint.py) and is carried over unchanged.
 
@@ -994,7 +996,7 @@ class Bench:
               f"Written by `make bench` (bench/bench.py{' --quick' if self.quick else ''}) on "
               f"{started.strftime('%Y-%m-%d %H:%M UTC')}; every figure below comes from that run (nothing "
               f"typed by hand), except the microcontroller section, which `make mcu` writes. Targets: DESIGN.md "
-              f"§7, issue 11 (section 6), issue 13 (section 7). The run took {wall:.0f} s."
+              f"§7, issue 11 (section 6), issue 13 (section 7), the release design (section 8). The run took {wall:.0f} s."
               + (f" Sections run: {', '.join(sorted(self.only))} only (`--only`)." if self.only else "")
               + " Wall-clock time per part: " + ", ".join(f"{k} {v:.0f} s" for k, v in self.timings) + ".", "",
               "## Machine", ""]
@@ -1030,6 +1032,7 @@ class Bench:
             md += [mcu, ""]
         with open(out, "w") as f:
             f.write("\n".join(md))
+        self.out_path = out
         self.log(f"wrote {out}")
 
 
@@ -1043,6 +1046,7 @@ SECTION_COMMANDS = {
     "6 secure": "ota_secure_bench_openssl/_mbedtls, callgrind verify, openssl speed, secure e2e A/B, "
                 "ota_bench update (secure, ...)",
     "7 delta": "delta make / apply, delta make (2 MiB, timed), delta_bench, ota_bench update (delta / full)",
+    "8 release": "ota_bench release, ota_bench space (set-up: release setup)",
 }
 # Sections other tools write into BENCHMARKS.md between their markers: `make mcu`
 # (scripts/mcu_footprint.py) and the ESP-IDF footprint (scripts/esp_idf_check.py footprint).
@@ -1093,18 +1097,23 @@ def main():
     ap.add_argument("--out", help="markdown output (default BENCHMARKS.md; --quick: in the work directory)")
     ap.add_argument("--work", help="scratch directory (default BUILD/bench-work)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory")
-    ap.add_argument("--only", help="comma-separated sections to run, of: secure, delta (development)")
+    ap.add_argument("--into", help="with --only release: put section 8 of this run into FILE (e.g. BENCHMARKS.md), "
+                    "replacing its section 8 and leaving every other line")
+    ap.add_argument("--only", help="comma-separated sections to run, of: secure, delta, release (development)")
     args = ap.parse_args()
     started = datetime.datetime.now(datetime.timezone.utc)
     t0, busy0, own0 = time.monotonic(), cpu_jiffies(), own_cpu_seconds()
     b = Bench(args)
     b.load_at_start = os.getloadavg()
     b.only = set(args.only.split(",")) if args.only else set()
-    if b.only - {"secure", "delta"}:
-        die("--only: secure and/or delta")
+    if b.only - {"secure", "delta", "release"}:
+        die("--only: secure, delta and/or release")
+    if args.into and b.only != {"release"}:
+        die("--into goes with --only release")
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import bench_secure  # noqa: E402 (they import this file as the module `bench` for its helpers)
     import delta_bench  # noqa: E402
+    import release_bench  # noqa: E402
     if b.pairs < 5 and not b.quick:
         die("at least 5 pairs")
     b.log(f"work directory {b.work}; {'quick' if b.quick else 'full'} run")
@@ -1126,12 +1135,17 @@ def main():
         part("4 device time", b.devtime)
     if not b.only or "delta" in b.only:
         part("7 delta updates", lambda: delta_bench.run(b))
+    if not b.only or "release" in b.only:
+        part("8 release installed as one", lambda: release_bench.run(b))
     if not b.only:
         b.analyse()
     wall = time.monotonic() - t0
     hz = os.sysconf("SC_CLK_TCK")
     others = max(0.0, (cpu_jiffies() - busy0) / hz - (own_cpu_seconds() - own0)) / wall
     b.write(started, wall, others, machine_info(b))
+    if args.into:
+        release_bench.splice(b.out_path, args.into, started.strftime("%Y-%m-%d %H:%M UTC"))
+        b.log(f"section 8 put into {args.into}")
     if not args.keep and (args.out or not (b.quick or b.only)):
         shutil.rmtree(b.work, ignore_errors=True)
 

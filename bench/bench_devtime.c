@@ -42,8 +42,8 @@ static void program_pages(const ota_flash_t *flash, uint32_t addr, const uint8_t
  * sectors where fewer sectors cost less than a block) of the image and, for a data partition, of
  * the rest of the partition up to @p cover_end (ESP-ADF leaves it erased; the bench fills it with a
  * previous image first, so all of it must be erased), then page programs; no reads. */
-static void floor_strategy(const ota_flash_t *flash, const ota_flash_timing_t *t, uint32_t addr,
-                           const uint8_t *data, size_t len, uint32_t cover_end)
+void floor_strategy(const ota_flash_t *flash, const ota_flash_timing_t *t, uint32_t addr, const uint8_t *data,
+                    size_t len, uint32_t cover_end)
 {
     uint32_t end =
         addr + (uint32_t)((len + flash->sector_size - 1) / flash->sector_size * flash->sector_size);
@@ -71,7 +71,7 @@ static void floor_strategy(const ota_flash_t *flash, const ota_flash_timing_t *t
 
 /* A data partition starts out full of a previous image (not counted: it is the chip's state), so
  * leaving nothing of it behind costs what it costs. */
-static void fill_stale(bench_device_t *d, const ota_partition_info_t *target, bool data)
+void fill_stale(bench_device_t *d, const ota_partition_info_t *target, bool data)
 {
     uint8_t *mem = ota_flash_emu_memory(d->emu) + target->offset;
     for (uint32_t i = 0; data && i < target->size; i++) {

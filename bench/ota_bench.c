@@ -89,6 +89,8 @@ static void usage(FILE *out)
             "       ota_bench source  --uri URI [--repeat N] [--buffer N] [--cacert PEM]\n"
             "       ota_bench sha     FILE [--repeat N] [--chunk N]\n"
             "       ota_bench devtime --device DEV.bin --image FILE [--data LABEL] [--running LABEL]\n"
+            "       ota_bench release --device DEV.bin --running LABEL MANIFEST.json\n"
+            "       ota_bench space   TABLE.csv ...\n"
             "JSON lines on stdout; see bench/README.md.\n");
 }
 
@@ -135,6 +137,9 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
+    if (strcmp(cmd, "space") == 0) {
+        return cmd_space(argc - 2, argv + 2);
+    }
     options_t o = {.repeat = 1, .buffer = 4096, .chunk = 4096};
     bool verbose = false;
     optind = 2;
@@ -186,6 +191,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "devtime") == 0) {
         return cmd_devtime(&o);
+    }
+    if (strcmp(cmd, "release") == 0) {
+        return cmd_release(&o);
     }
     usage(stderr);
     return 2;

@@ -1,6 +1,6 @@
 /* What the files of ota_bench share (ota_bench.c: main and helpers; bench_device.c: the device
  * under test; bench_update.c: `update`; bench_alone.c: `source` and `sha`; bench_devtime.c:
- * `devtime`). The measured functions (bench_service_run, bench_source_run, bench_sha_run) stay
+ * `devtime`; bench_release.c: `release` and `space`). The measured functions (bench_service_run, bench_source_run, bench_sha_run) stay
  * noinline and global, so callgrind's --toggle-collect finds them by name. */
 #ifndef OTA_BENCH_H
 #define OTA_BENCH_H
@@ -111,5 +111,16 @@ int cmd_update(const options_t *o);
 int cmd_source(const options_t *o);
 int cmd_sha(const options_t *o);
 int cmd_devtime(const options_t *o);
+int cmd_release(const options_t *o);
+int cmd_space(int argc, char **argv);
+
+/* ---- shared by devtime and release, bench_devtime.c --------------------------------------- */
+
+/* The floor: the cheapest erase cover of [addr, addr + len) (and up to cover_end when that is
+ * further), then page programs; no reads. */
+void floor_strategy(const ota_flash_t *flash, const ota_flash_timing_t *t, uint32_t addr, const uint8_t *data,
+                    size_t len, uint32_t cover_end);
+/* Fill @p target with a previous image's bytes when @p data (not counted: the chip's state). */
+void fill_stale(bench_device_t *d, const ota_partition_info_t *target, bool data);
 
 #endif /* OTA_BENCH_H */
