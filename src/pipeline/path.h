@@ -122,6 +122,7 @@ typedef struct ota_path {
     bool bounded;               /* the source was opened for sector 0 only (see ota_item_open) */
     ota_item_stages_t *stages;  /* NULL: no stages */
     int (*activate)(void *ctx); /* after sector 0 is committed (the app: switch otadata); may be NULL */
+    bool keep_tail; /* the target's bytes after the image are not erased (a release's data item) */
     void *activate_ctx;
     ota_journal_checkpoint_t resume; /* checkpoint being resumed from (bytes_written 0: none) */
     uint32_t checkpoint_every;       /* bytes between checkpoints (a multiple of the sector size) */
