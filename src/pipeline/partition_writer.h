@@ -16,7 +16,7 @@
  *     (sectors that do not read blank; a block erase where 4 or more of a block's sectors need
  *     it), so the partition ends as ESP-ADF leaves it: image, then 0xFF - unless the journal
  *     says keep_tail (a release's data item: the manifest binds its size, readers stop at the
- *     image's end), then only the image's own sectors are erased; then erase sector 0,
+ *     image's end: nothing after the erase units of step 2 is erased); then erase sector 0,
  *     program its body, then its first 32 bytes (the header that makes an image look like one),
  *     read back and compare.
  * A cut anywhere before 4 ends leaves the journal or an erased/torn sector 0: invalid for the

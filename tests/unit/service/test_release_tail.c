@@ -122,10 +122,67 @@ static void test_release_keeps_twin_tail(void **state)
     free(cfg);
 }
 
+/* A data-only release into twins full of older bytes, cut (torn) at every flash operation, then
+ * power-on, boot and the same release again: before the rerun each label resolves to its old
+ * partition or (committed) to a twin holding the whole item; after it, to the twin holding the item,
+ * then 0xFF to the end of its last sector, then the older bytes (a resumed or restarted install
+ * keeps the tail too). */
+static void test_release_tail_cut_anywhere(void **state)
+{
+    (void)state;
+    size_t tone_len, cfg_len;
+    uint8_t *tone = rf_tone("V2.0.0", 710, &tone_len);
+    uint8_t *cfg = rf_cfg(1, 2, 0, 711, &cfg_len);
+    rf_item_t items[2] = {{"data", "flash_tone", "toneC.bin", tone, tone_len, "V2.0.0", NULL, NULL},
+                          {"data", "cfg", "cfgC.bin", cfg, cfg_len, "1.2.0", NULL, NULL}};
+    uint64_t total = 0;
+    for (uint64_t cut = 0; cut == 0 || cut <= total; cut++) {
+        sf_device_t d;
+        rf_device_init(&d, false);
+        fill_old(&d, "flash_tone_b");
+        fill_old(&d, "cfg_b");
+        char *json = rf_manifest(&d, 1, items, 2);
+        uint64_t before = ota_flash_emu_op_count(d.emu);
+        if (cut > 0) {
+            ota_flash_emu_schedule_cut(d.emu, cut, OTA_FLASH_CUT_TORN, 77 + cut);
+        }
+        int set;
+        ota_service_summary_t sum;
+        int err = rf_run(&d, json, strlen(json), &set, &sum);
+        if (cut == 0) {
+            assert_int_equal(err, OTA_OK);
+            total = ota_flash_emu_op_count(d.emu) - before;
+        } else {
+            ota_flash_emu_power_on(d.emu);
+            rf_reboot(&d);
+            const char *t = rf_resolved(&d, "flash_tone");
+            if (strcmp(t, "flash_tone_b") == 0) {
+                assert_memory_equal(sf_partition_bytes(&d, "flash_tone_b", NULL), tone, tone_len);
+                assert_memory_equal(sf_partition_bytes(&d, "cfg_b", NULL), cfg, cfg_len);
+            } else {
+                assert_string_equal(t, "flash_tone");
+                assert_string_equal(rf_resolved(&d, "cfg"), "cfg");
+            }
+            assert_int_equal(rf_run(&d, json, strlen(json), &set, &sum), OTA_OK);
+        }
+        assert_string_equal(rf_resolved(&d, "flash_tone"), "flash_tone_b");
+        assert_string_equal(rf_resolved(&d, "cfg"), "cfg_b");
+        assert_item_then(&d, "flash_tone_b", tone, tone_len, true);
+        assert_item_then(&d, "cfg_b", cfg, cfg_len, true);
+        free(json);
+        sf_device_free(&d);
+    }
+    print_message("cut at each of %llu flash operations\n", (unsigned long long)total);
+    assert_true(total > 10);
+    free(tone);
+    free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_release_keeps_twin_tail),
+        cmocka_unit_test(test_release_tail_cut_anywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
