@@ -214,15 +214,15 @@ def small_rows(b, out, main_out):
     e, w = t["block_erase_us"], 256 * t["page_program_us"]
     frac = e / (LIMIT_DATA * (e + w) - w)
     b.notes_new.append(
-        f"Release data items and stale twins (section 8): when a twin is full of older bytes to its end, the data "
-        f"procedure erases all of it (it leaves erased flash after the item, as ESP-ADF does and as today's update of "
-        f"the same partition does), so the ratio to the item written once depends on how much of the twin the item "
-        f"fills. From the timing model (block erase {e / 1000:.0f} ms per 64 KiB, {w / 1000:.1f} ms of page programs "
-        f"per 64 KiB) the goal of {LIMIT_DATA:.2f}× holds while the item fills at least {100 * frac:.0f}% of its twin; "
-        f"the data-only release of {h.fmt_int(f['bytes'])} B into {h.size_name(f['target_size'])} measures it. With "
-        f"the twin holding the previous release's item (what a device that installed releases has) only that item's "
-        f"sectors are erased (here the previous item is {h.fmt_int(DSP_OLD)} B). Not erasing a twin past the new item (the release binds the item's size in its "
-        f"manifest) would remove the dependence: a change to the data procedure for release items, not made here.")
+        f"Release data items and stale twins (section 8): a release's data item erases only what its bytes need in "
+        f"the twin (the manifest binds its size; the twin's older bytes after the item stay, docs/releases.md "
+        f"\"Installed as one\"), so the ratio to the item written once does not depend on how much of the twin the "
+        f"item fills: the data-only release of {h.fmt_int(f['bytes'])} B into {h.size_name(f['target_size'])} costs "
+        f"the same with the twin full of older bytes as with the twin holding the previous release's item (here "
+        f"{h.fmt_int(DSP_OLD)} B). Today's data update of a partition erases it to its end, as ESP-ADF does; from "
+        f"the timing model (block erase {e / 1000:.0f} ms per 64 KiB, {w / 1000:.1f} ms of page programs per "
+        f"64 KiB) that would keep the goal of {LIMIT_DATA:.2f}× only while the item fills at least {100 * frac:.0f}% "
+        f"of its twin.")
 
 
 def check_rows(b, out):
@@ -310,11 +310,10 @@ def notes(b, ops, floors, items):
                      f"({prev['block_erases']} + {prev['sector_erases']} erased)")
     b.notes_new.append(
         "Release installed as one (section 8): each data item is written once, into its twin, so against the "
-        "item written once it costs " + "; ".join(parts) + ". What it costs beyond the item's own bytes is what "
-        "today's data update of the same bytes costs too: whatever the partition still holds after the item is "
-        "erased (the whole twin when it is full of older bytes), the install journal and the read-back "
-        "verification. With older bytes to the twin's end the ratio grows as the item fills less of its "
-        "partition; a copy staged elsewhere and copied into place would program every byte twice and erase "
+        "item written once it costs " + "; ".join(parts) + ". What it costs beyond the item's own bytes: the install "
+        "journal (sector 0 erased twice) and the read-back verification; the twin's bytes after the item are not "
+        "erased (today's data update of the same bytes erases whatever the partition still holds after them, the "
+        "\"floor with the partition's stale rest erased\" rows); a copy staged elsewhere and copied into place would program every byte twice and erase "
         "both areas.")
 
 

@@ -92,6 +92,9 @@ typedef struct {
      *  feature names); NULL: no floor is kept, in the journal or in otadata (a firmware without
      *  the signature feature: docs/powercut.md). */
     const struct ota_pw_floors *floors;
+    /** In RAM only: the partition's bytes after the image stay as they are (a release's data item,
+     *  whose size the manifest binds); false: a data partition ends in 0xFF, as ESP-ADF leaves it. */
+    bool keep_tail;
 } ota_journal_header_t;
 
 /** Sectors of the spill area (ota_journal_header_t.spill). */

@@ -26,8 +26,9 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
  * the block erase is the cheaper way; unknown size: always); else one sector. */
 static int sector_is_blank(ota_partition_writer_t *w, uint32_t off, bool *blank);
 
-/* A data partition's bytes after the image are erased at the commit (erase_tail): the sectors of
- * the image's last block that still hold old content count towards a block erase now. */
+/* A data partition's bytes after the image are erased at the commit (erase_tail; not with
+ * keep_tail): the sectors of the image's last block that still hold old content count towards a
+ * block erase now. */
 static uint32_t dirty_sectors_after_image(ota_partition_writer_t *w, uint32_t block_at)
 {
     uint32_t n = 0;
@@ -49,7 +50,7 @@ static int erase_ahead(ota_partition_writer_t *w)
     bool aligned = abs % w->block == 0 && at + w->block <= w->limit;
     int64_t covered = (int64_t)at + (int64_t)SECTORS_PER_BLOCK_ERASE_COST * w->sector;
     bool block_ok = aligned && (w->expected < 0 || covered <= w->expected);
-    if (aligned && !block_ok && w->part.info.type == OTA_PART_TYPE_DATA) {
+    if (aligned && !block_ok && w->part.info.type == OTA_PART_TYPE_DATA && !w->keep_tail) {
         uint32_t image_sectors = (uint32_t)((w->expected - at + w->sector - 1) / w->sector);
         block_ok = image_sectors + dirty_sectors_after_image(w, at) >= SECTORS_PER_BLOCK_ERASE_COST;
     }
@@ -212,6 +213,7 @@ int ota_pw_begin(ota_partition_writer_t *w, const ota_device_t *device, const ot
     }
     w->journal_end = OTA_JOURNAL_RECORDS_OFFSET + ota_journal_capacity(w->sector) * OTA_JOURNAL_RECORD_SIZE;
     w->limit = part->info.size;
+    w->keep_tail = journal->keep_tail;
     if (journal->staged && journal->spill) {
         /* the output is bounded by total_size; the journal's spill sectors follow it */
         uint64_t end = (uint64_t)journal->total_size + OTA_JOURNAL_SPILL_SECTORS * w->sector;
@@ -419,7 +421,7 @@ int ota_pw_commit(ota_partition_writer_t *w)
     int err = w->spill_at != 0
                   ? ota_partition_erase_range(&w->part, w->spill_at, OTA_JOURNAL_SPILL_SECTORS * w->sector)
                   : OTA_OK;
-    if (err == OTA_OK && w->part.info.type == OTA_PART_TYPE_DATA) {
+    if (err == OTA_OK && w->part.info.type == OTA_PART_TYPE_DATA && !w->keep_tail) {
         err = erase_tail(w);
     }
     if (err == OTA_OK) {

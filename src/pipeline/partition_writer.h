@@ -14,7 +14,9 @@
  *     the rest on flash);
  *  4. commit: erase the journal's spill sectors if it has them; for a data partition, erase what is left of the previous content after the image
  *     (sectors that do not read blank; a block erase where 4 or more of a block's sectors need
- *     it), so the partition ends as ESP-ADF leaves it: image, then 0xFF; then erase sector 0,
+ *     it), so the partition ends as ESP-ADF leaves it: image, then 0xFF - unless the journal
+ *     says keep_tail (a release's data item: the manifest binds its size, readers stop at the
+ *     image's end: nothing after the erase units of step 2 is erased); then erase sector 0,
  *     program its body, then its first 32 bytes (the header that makes an image look like one),
  *     read back and compare.
  * A cut anywhere before 4 ends leaves the journal or an erased/torn sector 0: invalid for the
@@ -46,6 +48,7 @@ typedef struct {
     uint32_t spill_at;  /* the journal's spill sectors (ota_install_journal.h), 0: none */
     uint32_t spill_cur; /* the spill sector (0/1) taking records, and its next free offset */
     uint32_t spill_next;
+    bool keep_tail;     /* journal->keep_tail: no erase after the image (see 4. above) */
     uint32_t resume_at; /* resuming: image bytes [0, resume_at) are on flash (sector 0 in RAM
                               * once re-read), 0 when not resuming */
 } ota_partition_writer_t;

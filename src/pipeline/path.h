@@ -120,6 +120,7 @@ typedef struct ota_path {
     ota_verifier_t verifier[OTA_ITEM_VERIFIERS_MAX];
     ota_item_stages_t *stages;  /* NULL: no stages */
     int (*activate)(void *ctx); /* after sector 0 is committed (the app: switch otadata); may be NULL */
+    bool keep_tail; /* the target's bytes after the image are not erased (a release's data item) */
     void *activate_ctx;
     ota_journal_checkpoint_t resume; /* checkpoint being resumed from (bytes_written 0: none) */
     uint32_t checkpoint_every;       /* bytes between checkpoints (a multiple of the sector size) */

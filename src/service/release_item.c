@@ -207,6 +207,10 @@ static int rel_prepare(ota_service_t *s, void **handle, ota_node_attr_t *node)
         .name = "release item", .peek_len = b->inner.peek_len, .check = bound_check, .ctx = b};
     if (app) {
         item->activate = NULL; /* the otadata switch follows the commit (release_commit.c) */
+    } else {
+        /* the manifest binds the size: the twin's bytes after the item are not erased (readers
+         * stop at the item's end; docs/releases.md "Installed as one") */
+        item->keep_tail = true;
     }
     ota_verifier_t v = {.name = "release size+sha256",
                         .reset = bound_reset,
