@@ -184,10 +184,12 @@ extern "C" {
     X(OTA_ERR_MANIFEST_FIELD, -1207, "manifest: field value out of range or given twice") \
     X(OTA_ERR_MANIFEST_PARTITION, -1208, "manifest: item's partition missing, of another type or too small") \
     X(OTA_ERR_RELEASE_OLDER, -1220, "release: sequence older than the newest release the device accepted") \
-    X(OTA_ERR_RELEASE_ITEM_MISMATCH, -1221, "release: item's bytes differ from the manifest's size or SHA-256") \
+    X(OTA_ERR_RELEASE_ITEM_MISMATCH, -1221, \
+      "release: item's bytes differ from the manifest's size or SHA-256") \
     X(OTA_ERR_RELEASE_RUNNING_SLOT, -1222, "release: item targets the partition the device runs from") \
     X(OTA_ERR_RELEASE_NO_TWIN, -1223, "release: data partition has no twin of its type and size") \
-    X(OTA_ERR_RELEASE_VERSION, -1224, "release: item's version differs from the manifest's or is below min_running_version") \
+    X(OTA_ERR_RELEASE_VERSION, -1224, \
+      "release: item's version differs from the manifest's or is below min_running_version") \
     X(OTA_ERR_RELEASE_UNSIGNED, -1225, "release: the device requires a signed manifest")
 
 typedef enum {

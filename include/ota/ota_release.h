@@ -59,12 +59,14 @@ int ota_release_installed(const ota_device_t *dev, ota_release_state_t *out);
 /** A release begun and not committed (out->sequence 0: none). @return OTA_OK or a read error. */
 int ota_release_in_progress(const ota_device_t *dev, ota_release_state_t *out);
 
-/** The newest release sequence the device accepted (0: none); it refuses an older manifest. */
+/** The newest release sequence the device accepted (0: none); it refuses an older manifest.
+ *  @return OTA_OK or a read error. */
 int ota_release_floor(const ota_device_t *dev, uint32_t *out);
 
 /** A release to install. */
 typedef struct {
-    const uint8_t *manifest; /**< the manifest file: JSON text, or signed (text, 0xFF pad, signature sector) */
+    const uint8_t
+        *manifest; /**< the manifest file: JSON text, or signed (text, 0xFF pad, signature sector) */
     size_t manifest_len;
     const char *base_uri; /**< the manifest's own URI: relative item URIs resolve against it (may be NULL) */
     /** Accept an unsigned manifest. Ignored (refused) when the device requires signed updates
@@ -74,7 +76,7 @@ typedef struct {
 
 /** Why a release was refused, for a message. */
 typedef struct {
-    int item;                 /**< the item at fault, -1 for the manifest as a whole */
+    int item;                  /**< the item at fault, -1 for the manifest as a whole */
     ota_manifest_diag_t parse; /**< where the parser stopped (OTA_ERR_MANIFEST_*) */
 } ota_release_diag_t;
 
@@ -88,7 +90,8 @@ typedef struct {
  * @return OTA_OK; OTA_ERR_INVALID_ARG; the manifest's OTA_ERR_MANIFEST_* / OTA_ERR_SIG_* codes;
  *         OTA_ERR_RELEASE_* (ota_err.h); OTA_ERR_NO_MEM. @p diag may be NULL.
  */
-int ota_service_set_release(ota_service_t *service, const ota_release_config_t *cfg, ota_release_diag_t *diag);
+int ota_service_set_release(ota_service_t *service, const ota_release_config_t *cfg,
+                            ota_release_diag_t *diag);
 
 #ifdef __cplusplus
 }
