@@ -13,9 +13,11 @@ set(OTA_CORE_DIRS core formats flash boot source pipeline service secure)
 set(OTA_SIM_DIR sim)
 
 # The release manifest (formats/manifest.c, on Debian's header-only jsmn) and its signature check;
-# ESP-ADF's manifest (formats/adf_manifest.c, also jsmn, and its checker); their JSON rules.
+# ESP-ADF's manifest (formats/adf_manifest.c, also jsmn, and its checker); their JSON rules; the
+# release installed as one (service/release*.c, ota_release.h), built on the parser.
 set(OTA_MANIFEST_FILES formats/manifest.c formats/manifest_check.c secure/manifest_sig.c
-  formats/json_strict.c formats/adf_manifest.c service/checker_manifest.c)
+  formats/json_strict.c formats/adf_manifest.c service/checker_manifest.c
+  service/release.c service/release_item.c service/release_commit.c)
 set(OTA_JSMN_FILES formats/manifest.c formats/json_strict.c formats/adf_manifest.c)
 
 # ota_collect_sources(SRC_ROOT CORE_VAR SIM_VAR [SIM_HOST_VAR]): absolute paths of the core's

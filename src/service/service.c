@@ -38,6 +38,11 @@ static void free_list(ota_service_t *s)
     ota_free(s->list);
     s->list = NULL;
     s->count = 0;
+    if (s->ext_ops != NULL) {
+        s->ext_ops->free(s->ext);
+        s->ext_ops = NULL;
+        s->ext = NULL;
+    }
 }
 
 int ota_service_create(const ota_service_config_t *cfg, ota_service_t **out)
@@ -191,8 +196,15 @@ static int run_end(ota_service_t *s)
     s->current_node = NULL;
     s->state = RS_START;
 
-    OTA_LOGW(TAG, "OTA_END!");
     bool restart = s->first_restart_item >= 0;
+    if (s->ext_ops != NULL) {
+        int err = s->ext_ops->after_list(s->ext, &s->sum); /* a release's commit (release.c) */
+        if (err != OTA_OK) {
+            restart = false;
+            s->sum.first_error = s->sum.first_error != OTA_OK ? s->sum.first_error : err;
+        }
+    }
+    OTA_LOGW(TAG, "OTA_END!");
     ota_event_t fin = {.type = OTA_EVENT_FINISH, .id = -1};
     fin.finish.succeeded = s->sum.succeeded;
     fin.finish.skipped = s->sum.skipped;
