@@ -6,7 +6,9 @@
  * Every record is appended to both otadata sectors (programs only, no erase), so when one sector
  * is erased - by our own otadata writer, which programs the floors back before the entry, or by
  * ESP-IDF's bootloader / esp_ota_ops, which do not - the other one still holds them. See
- * docs/powercut.md, "The version floor survives an interrupted install".
+ * docs/powercut.md, "The version floor survives an interrupted install". A release's BEGIN and
+ * COMMIT records (ota_release_record.h) share the log: appended the same way, carried the same way
+ * (docs/releases.md, "Release records in otadata").
  */
 #ifndef OTA_OTADATA_FLOOR_H
 #define OTA_OTADATA_FLOOR_H
@@ -22,7 +24,30 @@ extern "C" {
 #endif
 
 /** Most partitions whose floors an otadata rewrite carries over (records of more are dropped). */
-#define OTA_OTADATA_FLOOR_PARTS 8u
+#define OTA_OTADATA_FLOOR_PARTS  8u
+/** Release records an otadata rewrite carries over: the newest BEGIN, and the newest COMMIT for
+ *  each of the 4 most recent otadata seqs bound (both entries', a switch's to come, one older). */
+#define OTA_OTADATA_RELEASE_KEEP 5u
+
+/** Called for each record of the log with a valid CRC (ota_floor_log_kind's @p kind and seq). */
+typedef void (*ota_otadata_log_fn)(void *ctx, const uint8_t *raw, int kind, uint32_t seq);
+
+/**
+ * Call @p fn for each record with a valid CRC in either sector (sector 0 first, in slot order;
+ * torn records skipped, an erased slot ends a sector's list; a record is usually met twice).
+ * @p free_slot (may be NULL) gets each sector's first free slot (OTA_FLOOR_LOG_SLOTS: full).
+ * @return OTA_OK; OTA_ERR_NOT_FOUND (no otadata partition); the flash read's errors.
+ */
+int ota_otadata_log_each(const ota_device_t *dev, ota_otadata_log_fn fn, void *ctx, uint32_t free_slot[2]);
+
+/**
+ * Append the encoded record @p raw (any kind) to each otadata sector, sealed (ota_floor_log_seal)
+ * with the seq after the log's highest, as ota_otadata_floor_keep does, and read it back.
+ * @return OTA_OK; OTA_ERR_NOT_FOUND (no otadata partition); OTA_ERR_OTADATA_FLOOR_FULL (no sector
+ *         could take it); OTA_ERR_FLASH_PROTECTED (ota_device_check_writable); flash errors;
+ *         OTA_ERR_SVC_VERIFY_FAILED (read back wrong).
+ */
+int ota_otadata_log_append(const ota_device_t *dev, uint8_t raw[OTA_FLOOR_LOG_RECORD_SIZE]);
 
 /**
  * The floor the otadata log keeps for @p part: the version of its record with the highest seq in
@@ -44,9 +69,10 @@ int ota_otadata_floor_keep(const ota_device_t *dev, const ota_partition_info_t *
 
 /**
  * Rewrite otadata sector @p index keeping the floors: read each partition's last record (both
- * sectors), erase the sector, program those records from offset 32, then @p entry (NULL: the
- * entry stays erased). During the erase the other sector holds every floor; the entry, the
- * sector's commit point for the bootloader, comes last.
+ * sectors) and the release records OTA_OTADATA_RELEASE_KEEP says, erase the sector, program
+ * those records from offset 32, then @p entry (NULL: the entry stays erased). During the erase
+ * the other sector holds every record; the entry, the sector's commit point for the bootloader,
+ * comes last.
  * @return OTA_OK; OTA_ERR_INVALID_ARG (@p index); OTA_ERR_NOT_FOUND (no otadata partition);
  *         OTA_ERR_FLASH_PROTECTED (ota_device_check_writable); flash errors;
  *         OTA_ERR_SVC_VERIFY_FAILED (a record reads back wrong).

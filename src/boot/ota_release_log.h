@@ -1,13 +1,12 @@
 /**
  * @file ota_release_log.h
- * @brief Appending a release's BEGIN and COMMIT records to otadata (ota_floor_log.h), the
+ * @brief Appending a release's BEGIN and COMMIT records to otadata (ota_release_record.h), the
  *        private side of ota_release.h that the release engine calls.
  *
  * Both append one 64-byte record to each otadata sector, after the records already there (the
  * data partitions' version floors and older release records, one seq ordering them all), as
  * ota_otadata_floor_keep does: programs only, read back; a sector without room is compacted
  * first unless it holds the active entry. See docs/releases.md, "Release records in otadata".
- * (First version: stubs that record nothing.)
  */
 #ifndef OTA_RELEASE_LOG_H
 #define OTA_RELEASE_LOG_H
@@ -28,7 +27,9 @@ extern "C" {
  * Record that release @p sequence starts, to be bound to otadata entry @p otadata_seq: before
  * anything of it is erased. From then on ota_release_floor() is at least @p sequence and
  * ota_release_in_progress() reports it until a COMMIT of the same sequence.
- * @return OTA_OK; OTA_ERR_INVALID_ARG (@p sequence 0).
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (@p sequence 0); OTA_ERR_NOT_FOUND (no otadata partition);
+ *         OTA_ERR_OTADATA_FLOOR_FULL (no sector could take it); OTA_ERR_FLASH_PROTECTED; flash
+ *         errors; OTA_ERR_SVC_VERIFY_FAILED (read back wrong).
  */
 int ota_release_log_begin(const ota_device_t *dev, uint32_t sequence, uint32_t otadata_seq);
 
@@ -36,8 +37,11 @@ int ota_release_log_begin(const ota_device_t *dev, uint32_t sequence, uint32_t o
  * Bind @p st->otadata_seq to the partitions @p st->data[].offset (at most 7, the
  * data items of one release) for release @p st->sequence: after every item is written and
  * verified. @p app_id: the first OTA_RELEASE_APP_ID_SIZE bytes of the new app's app_elf_sha256,
- * NULL for a release without an app (the binding then holds for any app booted from that entry).
- * @return as ota_release_log_begin; OTA_ERR_INVALID_ARG also for more offsets than a record holds.
+ * NULL for a release without an app (the binding then holds for any app booted from that entry
+ * or a later one). @p st->data[].label is not recorded: the readers take the partitions' labels.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (sequence 0, more than 7 offsets); OTA_ERR_NOT_FOUND (no
+ *         otadata partition); OTA_ERR_OTADATA_FLOOR_FULL (no sector could take it);
+ *         OTA_ERR_FLASH_PROTECTED; flash errors; OTA_ERR_SVC_VERIFY_FAILED (read back wrong).
  */
 int ota_release_log_commit(const ota_device_t *dev, const ota_release_state_t *st, const uint8_t app_id[8]);
 

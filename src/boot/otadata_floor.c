@@ -5,18 +5,25 @@
 
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
+#include "formats/ota_release_record.h"
 
 static const char *TAG = "ota_floor";
 
-/* Each partition's last record over both sectors, and where each sector's free slots begin. */
+/* What a rewrite carries over: each partition's last floor record over both sectors; the newest
+ * release BEGIN ([0]) and the newest COMMIT for each of the OTA_OTADATA_RELEASE_KEEP - 1 most
+ * recent otadata seqs bound (the bindings of both entries, of a switch to come, one older). And
+ * where each sector's free slots begin. */
 typedef struct {
     uint8_t raw[OTA_OTADATA_FLOOR_PARTS][OTA_FLOOR_LOG_RECORD_SIZE]; /* as found (valid CRC) */
     uint32_t seq[OTA_OTADATA_FLOOR_PARTS];
     uint32_t n;
+    uint8_t rel[OTA_OTADATA_RELEASE_KEEP][OTA_FLOOR_LOG_RECORD_SIZE];
+    uint32_t rel_seq[OTA_OTADATA_RELEASE_KEEP]; /* 0: none */
     uint32_t max_seq;
-    uint32_t free_slot[2];   /* OTA_FLOOR_LOG_SLOTS: full */
-    ota_floor_record_t mine; /* the last record of the partition asked about (seq 0: none),
-                              * however many partitions the log holds */
+    uint32_t free_slot[2];            /* OTA_FLOOR_LOG_SLOTS: full */
+    const ota_partition_info_t *part; /* the partition asked about, or NULL */
+    ota_floor_record_t mine;          /* its last record (seq 0: none), however many
+                                        * partitions the log holds */
 } floors_t;
 
 /* Bytes 8..27 of a record: the partition's offset and label (NUL-padded: one encoding each). */
@@ -47,12 +54,47 @@ static void add(floors_t *f, uint32_t seq, const uint8_t *raw)
     memcpy(f->raw[i], raw, OTA_FLOOR_LOG_RECORD_SIZE);
 }
 
-/* Torn records are skipped; an erased slot ends a sector's list. */
-static int scan(const ota_partition_t *p, floors_t *f, const ota_partition_info_t *part)
+/* A release record: BEGIN into rel[0]; a COMMIT replaces the one binding the same otadata seq,
+ * else the oldest held (when older). */
+static void add_release(floors_t *f, int kind, uint32_t seq, const uint8_t *raw)
 {
-    memset(f, 0, sizeof *f);
+    uint32_t k = 0;
+    for (uint32_t i = 1; kind == OTA_FLOOR_LOG_COMMIT && i < OTA_OTADATA_RELEASE_KEEP; i++) {
+        if (f->rel_seq[i] != 0 &&
+            memcmp(f->rel[i] + OTA_RELEASE_RECORD_OTADATA_AT, raw + OTA_RELEASE_RECORD_OTADATA_AT, 4) == 0) {
+            k = i;
+            break;
+        }
+        k = k == 0 || f->rel_seq[i] < f->rel_seq[k] ? i : k;
+    }
+    if (seq > f->rel_seq[k]) {
+        f->rel_seq[k] = seq;
+        memcpy(f->rel[k], raw, OTA_FLOOR_LOG_RECORD_SIZE);
+    }
+}
+
+static void visit(void *ctx, const uint8_t *raw, int kind, uint32_t seq)
+{
+    floors_t *f = ctx;
+    f->max_seq = seq > f->max_seq ? seq : f->max_seq;
+    if (kind != OTA_FLOOR_LOG_FLOOR) {
+        add_release(f, kind, seq, raw);
+        return;
+    }
+    add(f, seq, raw);
+    ota_floor_record_t rec;
+    if (f->part != NULL && ota_floor_record_decode(raw, &rec) == OTA_OK &&
+        ota_floor_record_is_for(&rec, f->part->offset, f->part->label) && rec.seq > f->mine.seq) {
+        f->mine = rec;
+    }
+}
+
+/* Each record with a valid CRC, sector 0 then 1: torn records are skipped; an erased slot ends a
+ * sector's list. */
+static int walk(const ota_partition_t *p, ota_otadata_log_fn fn, void *ctx, uint32_t free_slot[2])
+{
     for (uint32_t s = 0; s < 2; s++) {
-        f->free_slot[s] = OTA_FLOOR_LOG_SLOTS;
+        free_slot[s] = OTA_FLOOR_LOG_SLOTS;
         for (uint32_t i = 0; i < OTA_FLOOR_LOG_SLOTS; i++) {
             uint8_t raw[OTA_FLOOR_LOG_RECORD_SIZE];
             int err = ota_partition_read(p, s * OTA_OTADATA_SECTOR_SIZE + ota_floor_log_slot_offset(i), raw,
@@ -60,23 +102,33 @@ static int scan(const ota_partition_t *p, floors_t *f, const ota_partition_info_
             if (err != OTA_OK) {
                 return err;
             }
-            ota_floor_record_t rec;
-            err = ota_floor_record_decode(raw, &rec);
-            if (err == OTA_ERR_NOT_FOUND) {
-                f->free_slot[s] = i;
+            uint32_t seq;
+            int kind = ota_floor_log_kind(raw, &seq);
+            if (kind == OTA_ERR_NOT_FOUND) {
+                free_slot[s] = i;
                 break;
             }
-            if (err == OTA_OK) {
-                f->max_seq = rec.seq > f->max_seq ? rec.seq : f->max_seq;
-                add(f, rec.seq, raw);
-                if (part != NULL && ota_floor_record_is_for(&rec, part->offset, part->label) &&
-                    rec.seq > f->mine.seq) {
-                    f->mine = rec;
-                }
+            if (kind > 0) {
+                fn(ctx, raw, kind, seq);
             }
         }
     }
     return OTA_OK;
+}
+
+static int scan(const ota_partition_t *p, floors_t *f, const ota_partition_info_t *part)
+{
+    memset(f, 0, sizeof *f);
+    f->part = part;
+    return walk(p, visit, f, f->free_slot);
+}
+
+int ota_otadata_log_each(const ota_device_t *dev, ota_otadata_log_fn fn, void *ctx, uint32_t free_slot[2])
+{
+    ota_partition_t p;
+    uint32_t slots[2];
+    int err = open_otadata(dev, &p);
+    return err == OTA_OK ? walk(&p, fn, ctx, free_slot != NULL ? free_slot : slots) : err;
 }
 
 static const ota_floor_record_t *find(const floors_t *f)
@@ -122,7 +174,8 @@ static int program_checked(const ota_partition_t *p, uint32_t off, const uint8_t
     return err;
 }
 
-static int rewrite(const ota_device_t *dev, const ota_partition_t *p, const floors_t *f, int index,
+/* Sets f->free_slot[index] to the slot after the records carried. */
+static int rewrite(const ota_device_t *dev, const ota_partition_t *p, floors_t *f, int index,
                    const uint8_t *entry)
 {
     int err = ota_device_check_writable(dev, &p->info);
@@ -130,9 +183,15 @@ static int rewrite(const ota_device_t *dev, const ota_partition_t *p, const floo
     if (err == OTA_OK) {
         err = ota_partition_erase_range(p, base, OTA_OTADATA_SECTOR_SIZE);
     }
-    for (uint32_t i = 0; err == OTA_OK && i < f->n; i++) {
-        err = program_checked(p, base + ota_floor_log_slot_offset(i), f->raw[i], OTA_FLOOR_LOG_RECORD_SIZE);
+    uint32_t slot = 0;
+    for (uint32_t i = 0; err == OTA_OK && i < f->n + OTA_OTADATA_RELEASE_KEEP; i++) {
+        const uint8_t *raw = i < f->n ? f->raw[i] : f->rel[i - f->n];
+        if (i < f->n || f->rel_seq[i - f->n] != 0) {
+            err =
+                program_checked(p, base + ota_floor_log_slot_offset(slot++), raw, OTA_FLOOR_LOG_RECORD_SIZE);
+        }
     }
+    f->free_slot[index] = slot;
     if (err == OTA_OK && entry != NULL) {
         err = ota_partition_program(p, base, entry, OTA_OTADATA_ENTRY_SIZE);
     }
@@ -169,6 +228,52 @@ static int active_sector(const ota_partition_t *p, uint8_t raw[2][OTA_OTADATA_EN
     return OTA_OK;
 }
 
+/* Append @p raw, sealed with the next seq, to each sector (ota_otadata_log_append). */
+static int append(const ota_device_t *dev, const ota_partition_t *p, floors_t *f,
+                  uint8_t raw[OTA_FLOOR_LOG_RECORD_SIZE])
+{
+    int err = ota_device_check_writable(dev, &p->info);
+    if (err != OTA_OK) {
+        return err;
+    }
+    ota_floor_log_seal(raw, f->max_seq + 1u);
+    uint8_t entries[2][OTA_OTADATA_ENTRY_SIZE];
+    int active = -1;
+    err = active_sector(p, entries, &active);
+    int kept = 0;
+    for (int s = 0; err == OTA_OK && s < 2; s++) {
+        if (f->free_slot[s] >= OTA_FLOOR_LOG_SLOTS) {
+            if (s == active) {
+                continue; /* rewriting it could change the boot: the other sector takes it */
+            }
+            /* compact: the entry it holds goes back as it was, after the records */
+            bool blank = true;
+            for (uint32_t i = 0; i < OTA_OTADATA_ENTRY_SIZE && blank; i++) {
+                blank = entries[s][i] == 0xFF;
+            }
+            err = rewrite(dev, p, f, s, blank ? NULL : entries[s]);
+        }
+        if (err == OTA_OK) {
+            err = program_checked(
+                p, (uint32_t)s * OTA_OTADATA_SECTOR_SIZE + ota_floor_log_slot_offset(f->free_slot[s]), raw,
+                OTA_FLOOR_LOG_RECORD_SIZE);
+            kept++;
+        }
+    }
+    return err == OTA_OK && kept == 0 ? OTA_ERR_OTADATA_FLOOR_FULL : err;
+}
+
+int ota_otadata_log_append(const ota_device_t *dev, uint8_t raw[OTA_FLOOR_LOG_RECORD_SIZE])
+{
+    ota_partition_t p;
+    floors_t f;
+    int err = open_otadata(dev, &p);
+    if (err == OTA_OK) {
+        err = scan(&p, &f, NULL);
+    }
+    return err == OTA_OK ? append(dev, &p, &f, raw) : err;
+}
+
 int ota_otadata_floor_keep(const ota_device_t *dev, const ota_partition_info_t *part, const char *version)
 {
     ota_partition_t p;
@@ -184,42 +289,13 @@ int ota_otadata_floor_keep(const ota_device_t *dev, const ota_partition_info_t *
     if (last != NULL ? strncmp(last->version, version, OTA_FLOOR_LOG_VERSION_MAX) == 0 : version[0] == '\0') {
         return OTA_OK; /* already the floor: nothing programmed */
     }
-    if ((err = ota_device_check_writable(dev, &p.info)) != OTA_OK) {
-        return err;
-    }
-    ota_floor_record_t rec = {.seq = f.max_seq + 1u, .part_offset = part->offset};
+    ota_floor_record_t rec = {.part_offset = part->offset};
     memcpy(rec.label, part->label, OTA_FLOOR_LOG_LABEL_MAX);
     size_t vlen = strlen(version);
     memcpy(rec.version, version, vlen < OTA_FLOOR_LOG_VERSION_MAX ? vlen : OTA_FLOOR_LOG_VERSION_MAX);
     uint8_t raw[OTA_FLOOR_LOG_RECORD_SIZE];
     ota_floor_record_encode(&rec, raw);
-    uint8_t entries[2][OTA_OTADATA_ENTRY_SIZE];
-    int active = -1;
-    err = active_sector(&p, entries, &active);
-    int kept = 0;
-    for (int s = 0; err == OTA_OK && s < 2; s++) {
-        if (f.free_slot[s] >= OTA_FLOOR_LOG_SLOTS) {
-            if (s == active) {
-                continue; /* rewriting it could change the boot: the other sector takes it */
-            }
-            /* compact: the entry it holds goes back as it was, after the floors */
-            bool blank = true;
-            for (uint32_t i = 0; i < OTA_OTADATA_ENTRY_SIZE && blank; i++) {
-                blank = entries[s][i] == 0xFF;
-            }
-            err = rewrite(dev, &p, &f, s, blank ? NULL : entries[s]);
-            f.free_slot[s] = f.n;
-        }
-        if (err == OTA_OK) {
-            err = program_checked(
-                &p, (uint32_t)s * OTA_OTADATA_SECTOR_SIZE + ota_floor_log_slot_offset(f.free_slot[s]), raw,
-                sizeof raw);
-            kept++;
-        }
-    }
-    if (err == OTA_OK && kept == 0) {
-        err = OTA_ERR_OTADATA_FLOOR_FULL;
-    }
+    err = append(dev, &p, &f, raw);
     if (err == OTA_OK) {
         OTA_LOGI(TAG, "partition %s: version floor %s kept in otadata", part->label,
                  version[0] != '\0' ? version : "(none)");

@@ -23,6 +23,10 @@
  * not match (a torn program) is skipped; an erased slot (64 x 0xFF) ends a sector's list.
  * Records are 16-byte aligned and 64 bytes long, so they can be written with flash encryption on
  * (ESP-IDF encrypts otadata writes in 16-byte blocks).
+ *
+ * Other kinds share the slots, the frame (4-byte magic, u32 seq at 4, u32 crc32 of bytes 0..59 at
+ * 60) and the one seq: a release's BEGIN ("OTRB") and COMMIT ("OTRC") records
+ * (ota_release_record.h). A reader of one kind skips the others like torn records.
  */
 #ifndef OTA_FLOOR_LOG_H
 #define OTA_FLOOR_LOG_H
@@ -41,6 +45,11 @@ extern "C" {
 /** Records per 4 KiB otadata sector: (4096 - 32) / 64. */
 #define OTA_FLOOR_LOG_SLOTS       63u
 
+/** Record kinds (ota_floor_log_kind). */
+#define OTA_FLOOR_LOG_FLOOR  1 /**< "OTFV": a data partition's version floor */
+#define OTA_FLOOR_LOG_BEGIN  2 /**< "OTRB": a release begun (ota_release_record.h) */
+#define OTA_FLOOR_LOG_COMMIT 3 /**< "OTRC": a release committed (ota_release_record.h) */
+
 typedef struct {
     uint32_t seq;
     uint32_t part_offset;
@@ -56,6 +65,14 @@ void ota_floor_record_encode(const ota_floor_record_t *rec, uint8_t out[OTA_FLOO
 int ota_floor_record_decode(const uint8_t in[OTA_FLOOR_LOG_RECORD_SIZE], ota_floor_record_t *out);
 /** Does @p rec belong to the partition at @p offset labelled @p label? */
 bool ota_floor_record_is_for(const ota_floor_record_t *rec, uint32_t offset, const char *label);
+/**
+ * The kind of the record in a slot, its seq in *@p seq.
+ * @return OTA_FLOOR_LOG_FLOOR, OTA_FLOOR_LOG_BEGIN or OTA_FLOOR_LOG_COMMIT; OTA_ERR_NOT_FOUND for
+ *         an erased slot; OTA_ERR_SVC_CHECKPOINT for a torn or unknown one.
+ */
+int ota_floor_log_kind(const uint8_t in[OTA_FLOOR_LOG_RECORD_SIZE], uint32_t *seq);
+/** Put @p seq and the CRC into an encoded record (bytes 4..7 and 60..63). */
+void ota_floor_log_seal(uint8_t rec[OTA_FLOOR_LOG_RECORD_SIZE], uint32_t seq);
 /** Sector offset of slot @p i (< OTA_FLOOR_LOG_SLOTS). */
 uint32_t ota_floor_log_slot_offset(uint32_t i);
 

@@ -213,7 +213,7 @@ static int set_list(ota_service_t *s, ota_release_run_t *r)
     for (unsigned i = 0; i < r->manifest.count; i++) {
         const ota_release_item_t *b = &r->item[i];
         bool app = b->m->type == OTA_MANIFEST_ITEM_APP;
-        ops[i].node.type = app ? OTA_PART_TYPE_APP : OTA_PART_TYPE_DATA;
+        ops[i].node.type = (uint8_t)(app ? OTA_PART_TYPE_APP : OTA_PART_TYPE_DATA);
         ops[i].node.label = app ? NULL : b->target->label;
         ops[i].node.uri = b->uri;
         ota_release_item_proc(&ops[i]);

@@ -214,7 +214,8 @@ static int rel_need_upgrade(void *handle, ota_node_attr_t *node)
         return ota_item_refuse(item, OTA_ERR_NOT_SUPPORTED,
                                "encrypted or delta items are not supported in a release yet");
     }
-    if (err == OTA_OK && !r->begun) {
+    bool check_only = item->events->check_only != NULL && item->events->check_only(item->events_ctx);
+    if (err == OTA_OK && !r->begun && !check_only) { /* ESP-ADF's check_update writes nothing */
         /* before the first erase: the release floor, and "in progress" (ota_release_log.h) */
         err = ota_release_log_begin(item->device, r->manifest.sequence, r->otadata_seq);
         r->begun = err == OTA_OK;

@@ -135,6 +135,9 @@ char *rf_manifest(sf_device_t *d, uint32_t sequence, const rf_item_t *items, int
     return json;
 }
 
+ota_release_diag_t rf_diag;
+bool rf_step;
+
 static void restart(void *ctx)
 {
     rf_reboot(ctx);
@@ -157,11 +160,13 @@ int rf_run(sf_device_t *d, const char *json, size_t len, int *set, ota_service_s
     assert_int_equal(ota_service_create(&cfg, &svc), OTA_OK);
     ota_release_config_t rc = {
         .manifest = (const uint8_t *)json, .manifest_len = len, .base_uri = base, .allow_unsigned = true};
-    ota_release_diag_t diag;
-    *set = ota_service_set_release(svc, &rc, &diag);
+    *set = ota_service_set_release(svc, &rc, &rf_diag);
     int ret = *set;
-    if (ret == OTA_OK) {
+    if (ret == OTA_OK && !rf_step) {
         ret = ota_service_run(svc, sum);
+    } else if (ret == OTA_OK) {
+        while ((ret = ota_service_step(svc, sum)) == OTA_SERVICE_IN_PROGRESS) {
+        }
     }
     ota_service_destroy(svc);
     free(base);

@@ -42,6 +42,11 @@ char *rf_manifest(sf_device_t *d, uint32_t sequence, const rf_item_t *items, int
  * ota_service_run. *@p set gets set_release's result. Restart = the simulated bootloader. */
 int rf_run(sf_device_t *d, const char *json, size_t len, int *set, ota_service_summary_t *sum);
 
+/* rf_run's diag of the last set_release, and whether rf_run drives the run with ota_service_step
+ * (a main loop without threads) instead of ota_service_run. */
+extern ota_release_diag_t rf_diag;
+extern bool rf_step;
+
 /* The label of the partition ota_release_data_partition resolves @p label to. */
 const char *rf_resolved(sf_device_t *d, const char *label);
 

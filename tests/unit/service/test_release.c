@@ -128,6 +128,20 @@ static void test_release_installs_as_one(void **state)
     sf_device_free(&d);
 }
 
+/* The same driven by ota_service_step (a main loop without threads): the commit follows the list. */
+static void test_release_installs_stepwise(void **state)
+{
+    (void)state;
+    sf_device_t d;
+    rf_device_init(&d, false);
+    files_t f;
+    rf_step = true;
+    install_release1(&d, &f);
+    rf_step = false;
+    files_free(&f);
+    sf_device_free(&d);
+}
+
 static void test_release_rerun_is_skipped(void **state)
 {
     (void)state;
@@ -266,6 +280,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_release_installs_as_one),
+        cmocka_unit_test(test_release_installs_stepwise),
         cmocka_unit_test(test_release_rerun_is_skipped),
         cmocka_unit_test(test_release_failed_last_item_keeps_old),
         cmocka_unit_test(test_release_rollback_takes_data_back),

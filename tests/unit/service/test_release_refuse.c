@@ -139,6 +139,7 @@ static void test_refuse_no_twin(void **state)
     rf_item_t items[2] = {fx->items[1], fx->items[2]};
     items[1].label = "lonely";
     refused_manifest(fx, 6, items, 2, OTA_ERR_RELEASE_NO_TWIN, true);
+    assert_int_equal(rf_diag.item, 1);
     items[1].label = "small"; /* small_b is half its size */
     refused_manifest(fx, 6, items, 2, OTA_ERR_RELEASE_NO_TWIN, true);
 }
@@ -152,6 +153,7 @@ static void test_refuse_version(void **state)
     items[0].version = "v2.0";
     items[0].min_running = "v1.1"; /* the device runs v1.0 */
     refused_manifest(fx, 6, items, 3, OTA_ERR_RELEASE_VERSION, true);
+    assert_int_equal(rf_diag.item, 0);
     items[0].min_running = NULL;
     items[2].version = "1.2.4"; /* the header says 1.2.3 */
     refused_manifest(fx, 6, items, 3, OTA_ERR_RELEASE_VERSION, false);
@@ -163,6 +165,7 @@ static void test_refuse_bad_text(void **state)
     char *json = rf_manifest(&fx->d, 6, fx->items, 3);
     expect_refused(fx, json, strlen(json) / 2, OTA_ERR_MANIFEST_TRUNCATED, true);
     expect_refused(fx, "[1, 2]", 6, OTA_ERR_MANIFEST_MALFORMED, true);
+    assert_int_equal(rf_diag.item, -1);
     size_t big = OTA_MANIFEST_MAX_SIZE + 100;
     char *huge = malloc(big);
     memset(huge, ' ', big);
