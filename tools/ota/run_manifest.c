@@ -156,7 +156,7 @@ int run_manifest_report_refusal(const run_manifest_t *rm)
         snprintf(extra, sizeof extra, ": manifest sequence %u, the device accepted %u", (unsigned)m->sequence,
                  (unsigned)rm->floor);
     }
-    cli_error("release refused, nothing written: %s: %s%s%s%s%s", ota_err_name(rm->err),
+    cli_error("release refused, none of its items written: %s: %s%s%s%s%s", ota_err_name(rm->err),
               ota_strerror(rm->err), extra, where[0] ? " (" : "", where, where[0] ? ")" : "");
     if (rm->json) {
         out_t *o = out_object();
