@@ -276,9 +276,15 @@ class ReleaseRun(unittest.TestCase):
                 _, proc = self.refused(dev, self.server.url(name), "OTA_ERR_RELEASE_ITEM_MISMATCH")
                 self.assertIn("the device runs its old release", proc.stderr)
                 self.assert_old_release_runs(self.p("tmpl.bin"), dev)
+                # begun, not committed: `ota info` says so
+                rel = self.info(dev)
+                self.assertEqual((rel["in_progress"]["sequence"], rel["floor"]), (3, 3))
+                self.assertIn("Release in progress: 3", run(["info", dev], expect=0).stdout)
                 # and the good release of that sequence installs afterwards
                 self.ota_run(dev, self.server.url("release3.json"), 0)
-                self.assertEqual(self.info(dev)["installed"]["sequence"], 3)
+                rel = self.info(dev)
+                self.assertEqual(rel["installed"]["sequence"], 3)
+                self.assertIsNone(rel["in_progress"])
 
     # --- usage -----------------------------------------------------------------------------
 
