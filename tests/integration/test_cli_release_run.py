@@ -78,8 +78,12 @@ class ReleaseRun(unittest.TestCase):
         run(["release", "make", "--sequence", "3", "--app", os.path.join(cls.www, "app.bin"), "--app-label",
              "ota_0", os.path.join(cls.www, "running.json")], expect=0)
         run(["keys", "generate", "--scheme", "ecdsa256", p("ec.pem")], expect=0)
+        run(["keys", "digest", p("ec.pem"), p("ec.digest")], expect=0)
+        run(["keys", "generate", "--scheme", "ecdsa256", p("other.pem")], expect=0)
         run(["release", "sign", "--keyfile", p("ec.pem"), os.path.join(cls.www, "release3.json"),
              os.path.join(cls.www, "release3.signed")], expect=0)
+        run(["release", "sign", "--keyfile", p("other.pem"), os.path.join(cls.www, "release3.json"),
+             os.path.join(cls.www, "release3.other")], expect=0)
         text = read_file(os.path.join(cls.www, "release3.json"))
         m = json.loads(text)
         bad_sha = json.loads(text)
@@ -176,6 +180,21 @@ class ReleaseRun(unittest.TestCase):
     def test_signed_manifest_on_a_device_without_keys(self):
         dev = self.fresh()
         self.ota_run(dev, self.server.url("release3.signed"), 0)
+        self.assertEqual(self.info(dev)["installed"]["sequence"], 3)
+
+    def test_signed_manifest_checked_with_burned_key_digests(self):
+        """A device with a key digest burned (no Secure Boot: unsigned manifests are taken) checks a
+        signed manifest with it: the right key installs, another key is refused, nothing written."""
+        dev = self.fresh()
+        run(["efuse", "burn-key-digest", dev, self.p("ec.digest")], expect=0)
+        tmpl = self.p(f"keyed{self.n}.bin")
+        copy_device(dev, tmpl)
+        self.assert_unchanged(dev, self.server.url("release3.other"), "OTA_ERR_SIG_")
+        proc = self.ota_run(dev, self.server.url("release3.signed"), 0)
+        self.assertIn("signed by a burned key", proc.stdout)
+        self.assertEqual(self.info(dev)["installed"]["sequence"], 3)
+        dev = self.fresh(tmpl)
+        self.ota_run(dev, self.server.url("release3.json"), 0)
         self.assertEqual(self.info(dev)["installed"]["sequence"], 3)
 
     def test_json_events_match_the_schema(self):

@@ -75,6 +75,7 @@ int run_manifest_fetch(run_manifest_t *rm, const ota_source_posix_config_t *src)
 
 void run_manifest_on_open(run_manifest_t *rm, ota_device_file_t *file)
 {
+    rm->dev = ota_device_file_device(file);
     if (ota_release_floor(ota_device_file_device(file), &rm->floor) != OTA_OK) {
         rm->floor = 0;
     }
@@ -86,6 +87,33 @@ static int parse_text(const run_manifest_t *rm, ota_manifest_t *m)
     size_t signed_len = release_signed_len(rm->data, rm->len);
     size_t json_len = ota_manifest_json_len(rm->data, signed_len != 0 ? signed_len : rm->len);
     return ota_manifest_parse((const char *)rm->data, json_len, m, NULL);
+}
+
+/* A device that does not require signed updates takes an unsigned manifest (ota_release.h); a
+ * signed one on a device with key digests burned is verified with them here (what the signature
+ * is for), so a manifest signed by another key is refused. */
+static int verify_with_burned_keys(run_manifest_t *rm)
+{
+    const ota_device_t *dev = rm->dev;
+    if (dev == NULL || ota_device_app_updates_signed(dev) || release_signed_len(rm->data, rm->len) == 0) {
+        return OTA_OK;
+    }
+    ota_sig_trust_t trust = {0};
+    for (unsigned i = 0; i < OTA_DEVICE_KEY_DIGESTS && trust.count < OTA_SIG_MAX_BLOCKS; i++) {
+        if (dev->security.key_digest_set[i]) {
+            memcpy(trust.digest[trust.count], dev->security.key_digest[i], OTA_SIG_KEY_DIGEST_LEN);
+            trust.revoked[trust.count++] = dev->security.key_revoked[i];
+        }
+    }
+    if (trust.count == 0) {
+        return OTA_OK;
+    }
+    int err = ota_manifest_verify_signed(rm->data, rm->len, &trust, NULL, NULL);
+    if (err != OTA_OK) {
+        OTA_LOGE(TAG, "manifest signature, checked with the burned key digests: %s", ota_strerror(err));
+    }
+    rm->verified = err == OTA_OK;
+    return err;
 }
 
 int run_manifest_set_list(void *ctx, ota_service_t *service)
@@ -101,7 +129,10 @@ int run_manifest_set_list(void *ctx, ota_service_t *service)
     rm->diag.item = -1;
     rm->diag.parse.item = -1;
     rm->set_called = true;
-    rm->err = ota_service_set_release(service, &cfg, &rm->diag);
+    rm->err = verify_with_burned_keys(rm);
+    if (rm->err == OTA_OK) {
+        rm->err = ota_service_set_release(service, &cfg, &rm->diag);
+    }
     if (rm->err != OTA_OK) {
         return rm->err;
     }
@@ -110,7 +141,10 @@ int run_manifest_set_list(void *ctx, ota_service_t *service)
         size_t signed_len = release_signed_len(rm->data, rm->len);
         rm->items = m->count;
         OTA_LOGI(TAG, "release %u from %s: %u item%s%s", (unsigned)m->sequence, rm->base_uri, m->count,
-                 m->count == 1 ? "" : "s", signed_len != 0 ? ", signed" : "");
+                 m->count == 1 ? "" : "s",
+                 rm->verified      ? ", signed by a burned key"
+                 : signed_len != 0 ? ", signed"
+                                   : "");
         if (rm->json) {
             out_t *o = out_object();
             out_str(o, "event", "release");

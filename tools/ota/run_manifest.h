@@ -27,7 +27,9 @@ typedef struct {
     bool set_called;
     int err;
     ota_release_diag_t diag;
-    uint32_t floor; /* the device's release floor (for the message of OTA_ERR_RELEASE_OLDER) */
+    uint32_t floor;          /* the device's release floor (for the message of OTA_ERR_RELEASE_OLDER) */
+    const ota_device_t *dev; /* the device, from run_manifest_on_open */
+    bool verified;           /* a signed manifest verified here with the burned key digests */
     unsigned items;
 } run_manifest_t;
 
