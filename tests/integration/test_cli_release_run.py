@@ -28,6 +28,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, HERE)
+import otatest  # noqa: E402
 from otatest import (SOURCE_DIR, HttpServer, class_workdir, copy_device, decode_partition_table,  # noqa: E402
                      events, free_port, main, no_proxy_env, read_file, run, write_file)
 import test_cli_json  # noqa: E402  (docs/json.md's schemas and their validator)
@@ -176,6 +177,20 @@ class ReleaseRun(unittest.TestCase):
                 dev = self.fresh()
                 self.ota_run(dev, uri, 0)
                 self.assert_installed(dev)
+
+    def test_install_over_https_with_cacert(self):
+        """nginx over TLS with a CA made here: the manifest and its items through --cacert; without
+        it the manifest is not trusted and nothing is written."""
+        pki = otatest.make_test_pki(self.p("pki"))
+        with otatest.NginxServer(self.www, pki, self.p("nginx")) as nginx:
+            url = nginx.url("https", "release.json")
+            dev = self.fresh()
+            before = read_file(dev)
+            proc = self.ota_run(dev, url, 1)
+            self.assertIn("OTA_ERR_SRC_TLS_VERIFY", proc.stderr)
+            self.assertEqual(read_file(dev), before)
+            self.ota_run(dev, url, 0, "--cacert", pki.ca)
+            self.assert_installed(dev)
 
     def test_signed_manifest_on_a_device_without_keys(self):
         dev = self.fresh()
