@@ -8,7 +8,7 @@
  * ESP-IDF's bootloader / esp_ota_ops, which do not - the other one still holds them. See
  * docs/powercut.md, "The version floor survives an interrupted install". A release's BEGIN and
  * COMMIT records (ota_release_record.h) share the log: appended the same way, carried the same way
- * (docs/releases.md, "Release records in otadata").
+ * (docs/powercut.md, "Release records in otadata").
  */
 #ifndef OTA_OTADATA_FLOOR_H
 #define OTA_OTADATA_FLOOR_H

@@ -6,7 +6,7 @@
  * Both append one 64-byte record to each otadata sector, after the records already there (the
  * data partitions' version floors and older release records, one seq ordering them all), as
  * ota_otadata_floor_keep does: programs only, read back; a sector without room is compacted
- * first unless it holds the active entry. See docs/releases.md, "Release records in otadata".
+ * first unless it holds the active entry. See docs/powercut.md, "Release records in otadata".
  */
 #ifndef OTA_RELEASE_LOG_H
 #define OTA_RELEASE_LOG_H

@@ -80,9 +80,8 @@ static int binding(const ota_release_run_t *r, ota_release_state_t *st)
     return OTA_OK;
 }
 
-static int after_list(void *ext, ota_service_summary_t *sum)
+static int commit(ota_release_run_t *r, ota_service_summary_t *sum)
 {
-    ota_release_run_t *r = ext;
     if (r->up_to_date) {
         return OTA_OK;
     }
@@ -124,9 +123,15 @@ static int after_list(void *ext, ota_service_summary_t *sum)
     return OTA_OK;
 }
 
-static void release_free(void *ext)
+int ota_release_after_list(void *ext, ota_service_summary_t *sum)
 {
-    ota_free(ext);
+    if (sum == NULL) {
+        ota_free(ext); /* the service frees its list */
+        return OTA_OK;
+    }
+    int err = commit(ext, sum);
+    if (err != OTA_OK && sum->first_error == OTA_OK) {
+        sum->first_error = err;
+    }
+    return err;
 }
-
-const ota_service_ext_ops_t ota_release_ext_ops = {.after_list = after_list, .free = release_free};

@@ -47,8 +47,9 @@ typedef struct {
  *  the service's current item). */
 void ota_release_item_proc(ota_upgrade_ops_t *ops);
 
-/** The service's hook: the commit after the list, and the free (release_commit.c). */
-extern const ota_service_ext_ops_t ota_release_ext_ops;
+/** The service's hook (service_struct.h): the commit after the list (an error: no restart,
+ *  sum->first_error set), and with @p sum NULL the free of the release (release_commit.c). */
+int ota_release_after_list(void *ext, ota_service_summary_t *sum);
 
 /** The otadata seq a switch to @p slot (NULL: none, data only) would give the booted entry. */
 int ota_release_target_seq(const ota_device_t *dev, const ota_partition_info_t *slot, uint32_t *out);

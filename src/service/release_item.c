@@ -25,7 +25,7 @@ static const char *TAG = "OTA_RELEASE";
 /* The binding of the service's current item. */
 static ota_release_item_t *binding_of(ota_service_t *s)
 {
-    ota_release_run_t *r = s->ext;
+    ota_release_run_t *r = s->ext_ctx;
     return &r->item[s->current_id];
 }
 
@@ -152,7 +152,7 @@ static int bound_check(void *arg, const uint8_t *head, size_t len, bool ended)
 
 static int rel_prepare(ota_service_t *s, void **handle, ota_node_attr_t *node)
 {
-    ota_release_run_t *r = s->ext;
+    ota_release_run_t *r = s->ext_ctx;
     ota_release_item_t *b = binding_of(s);
     *handle = NULL;
     if (r->up_to_date) {
@@ -196,7 +196,7 @@ static int rel_need_upgrade(void *handle, ota_node_attr_t *node)
     }
     ota_item_t *item = handle;
     ota_service_t *s = ota_item_service(item);
-    ota_release_run_t *r = s->ext;
+    ota_release_run_t *r = s->ext_ctx;
     ota_release_item_t *b = binding_of(s);
     if (item->total >= 0 && (uint64_t)item->total != b->m->size) {
         return ota_item_refuse(item, OTA_ERR_RELEASE_ITEM_MISMATCH,

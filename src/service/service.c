@@ -38,9 +38,8 @@ static void free_list(ota_service_t *s)
     ota_free(s->list);
     s->list = NULL;
     s->count = 0;
-    if (s->ext_ops != NULL) {
-        s->ext_ops->free(s->ext);
-        s->ext_ops = NULL;
+    if (s->ext != NULL) {
+        s->ext(s->ext_ctx, NULL); /* the list maker frees what it kept with the list */
         s->ext = NULL;
     }
 }
@@ -197,12 +196,8 @@ static int run_end(ota_service_t *s)
     s->state = RS_START;
 
     bool restart = s->first_restart_item >= 0;
-    if (s->ext_ops != NULL) {
-        int err = s->ext_ops->after_list(s->ext, &s->sum); /* a release's commit (release.c) */
-        if (err != OTA_OK) {
-            restart = false;
-            s->sum.first_error = s->sum.first_error != OTA_OK ? s->sum.first_error : err;
-        }
+    if (s->ext != NULL && s->ext(s->ext_ctx, &s->sum) != OTA_OK) {
+        restart = false; /* e.g. a release not committed (release_commit.c); sum.first_error says why */
     }
     OTA_LOGW(TAG, "OTA_END!");
     ota_event_t fin = {.type = OTA_EVENT_FINISH, .id = -1};

@@ -12,14 +12,6 @@
 #include "ota/port/ota_port.h"
 #include "pipeline/path.h"
 
-/* A list maker's hook (release.c): after the last item, before FINISH and the restart, and the
- * free of what it keeps with its list. */
-typedef struct {
-    /** After the list: may change the run's result (an error fails the run, no restart). */
-    int (*after_list)(void *ext, ota_service_summary_t *sum);
-    void (*free)(void *ext);
-} ota_service_ext_ops_t;
-
 struct ota_service {
     ota_service_config_t cfg;
     uint8_t *work;
@@ -55,10 +47,11 @@ struct ota_service {
 
     ota_adf_state_t adf; /* ESP-ADF hook: progress, pause, check-only result (adf_state.h) */
 
-    /* What a list maker keeps with its list (a release, release.c), NULL: nothing. Freed with the
-     * list (destroy, the next set_*). */
-    const ota_service_ext_ops_t *ext_ops;
-    void *ext;
+    /* A list maker's hook (a release, release_commit.c), NULL: none. Called with the run's summary
+     * after the last item, before FINISH and the restart: an error means no restart (the hook sets
+     * sum->first_error); and with NULL when the list is freed (destroy, the next set_*). */
+    int (*ext)(void *ext_ctx, ota_service_summary_t *sum);
+    void *ext_ctx;
 };
 
 /** Takes the service for one run (false: a run is in progress). */

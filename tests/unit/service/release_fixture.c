@@ -129,7 +129,8 @@ char *rf_manifest(sf_device_t *d, uint32_t sequence, const rf_item_t *items, int
         len += (size_t)snprintf(json + len, cap - len,
                                 "%s{%s\"type\":\"%s\",\"uri\":\"%s\",\"size\":%zu,\"sha256\":\"%s\","
                                 "\"version\":\"%s\"%s}",
-                                i ? "," : "", label, it->type, it->file, it->len, shahex, it->version, minv);
+                                i ? "," : "", label, it->type, it->uri != NULL ? it->uri : it->file, it->len,
+                                shahex, it->version, minv);
     }
     snprintf(json + len, cap - len, "]}");
     return json;

@@ -24,6 +24,7 @@ typedef struct {
     size_t len;
     const char *version;
     const char *min_running; /* NULL: none */
+    const char *uri;         /* the manifest's uri; NULL: the file name (relative) */
 } rf_item_t;
 
 /* The device (sf_device_t: emu, dev, dir) with the release table and rollback as given. */

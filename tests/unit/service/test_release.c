@@ -43,9 +43,9 @@ static int items_of(const files_t *f, const char *tag, const char *app_version, 
     snprintf(names[1], 32, "tone%s.bin", tag);
     snprintf(names[2], 32, "cfg%s.bin", tag);
     snprintf(cfgv, 16, "1.%u.0", cfg_minor);
-    out[0] = (rf_item_t){"app", NULL, names[0], f->app, f->app_len, app_version, NULL};
-    out[1] = (rf_item_t){"data", "flash_tone", names[1], f->tone, f->tone_len, tone_version, NULL};
-    out[2] = (rf_item_t){"data", "cfg", names[2], f->cfg, f->cfg_len, cfgv, NULL};
+    out[0] = (rf_item_t){"app", NULL, names[0], f->app, f->app_len, app_version, NULL, NULL};
+    out[1] = (rf_item_t){"data", "flash_tone", names[1], f->tone, f->tone_len, tone_version, NULL, NULL};
+    out[2] = (rf_item_t){"data", "cfg", names[2], f->cfg, f->cfg_len, cfgv, NULL, NULL};
     return 3;
 }
 
@@ -106,7 +106,7 @@ static void test_release_installs_as_one(void **state)
     /* release 2: only the tone, data only (no restart): written into flash_tone, now the spare */
     size_t len;
     uint8_t *tone = rf_tone("V3.0.0", 7, &len);
-    rf_item_t item = {"data", "flash_tone", "tone2.bin", tone, len, "V3.0.0", NULL};
+    rf_item_t item = {"data", "flash_tone", "tone2.bin", tone, len, "V3.0.0", NULL, NULL};
     char *json = rf_manifest(&d, 2, &item, 1);
     int set;
     ota_service_summary_t sum;
@@ -140,6 +140,82 @@ static void test_release_installs_stepwise(void **state)
     rf_step = false;
     files_free(&f);
     sf_device_free(&d);
+}
+
+/* Item URIs: relative to the manifest's (the other tests), an absolute path (the base's scheme),
+ * a whole URI. */
+static void test_release_uri_forms(void **state)
+{
+    (void)state;
+    sf_device_t d;
+    rf_device_init(&d, false);
+    size_t tone_len, cfg_len;
+    uint8_t *tone = rf_tone("V2.0.0", 11, &tone_len);
+    uint8_t *cfg = rf_cfg(1, 0, 0, 12, &cfg_len);
+    char *abs_path = NULL, *whole = NULL;
+    assert_true(asprintf(&abs_path, "%s/toneU.bin", d.dir) > 0);
+    assert_true(asprintf(&whole, "file://%s/cfgU.bin", d.dir) > 0);
+    rf_item_t items[2] = {{"data", "flash_tone", "toneU.bin", tone, tone_len, "V2.0.0", NULL, abs_path},
+                          {"data", "cfg", "cfgU.bin", cfg, cfg_len, "1.0.0", NULL, whole}};
+    char *json = rf_manifest(&d, 3, items, 2);
+    int set;
+    ota_service_summary_t sum;
+    assert_int_equal(rf_run(&d, json, strlen(json), &set, &sum), OTA_OK);
+    assert_int_equal(sum.succeeded, 2);
+    assert_memory_equal(part(&d, "flash_tone_b"), tone, tone_len);
+    assert_memory_equal(part(&d, "cfg_b"), cfg, cfg_len);
+    free(json);
+    free(abs_path);
+    free(whole);
+    free(tone);
+    free(cfg);
+    sf_device_free(&d);
+}
+
+/* A power cut half way through release 1, power on, boot, the same manifest again: the old
+ * release ran in between, the new one is complete after (each cut point: w26sweep's sweep). */
+static void test_release_cut_then_rerun(void **state)
+{
+    (void)state;
+    uint64_t total = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        sf_device_t d;
+        rf_device_init(&d, false);
+        files_t f;
+        files_make(&f, "v2.0", "V2.0.0", 2, 500);
+        rf_item_t items[3];
+        char names[3][32], cfgv[16];
+        int n = items_of(&f, "1", "v2.0", "V2.0.0", 2, items, names, cfgv);
+        char *json = rf_manifest(&d, 1, items, n);
+        uint64_t before = ota_flash_emu_op_count(d.emu);
+        if (pass == 1) {
+            ota_flash_emu_schedule_cut(d.emu, total * 2 / 3, OTA_FLASH_CUT_TORN, 77);
+        }
+        int set;
+        ota_service_summary_t sum;
+        int err = rf_run(&d, json, strlen(json), &set, &sum);
+        if (pass == 0) {
+            assert_int_equal(err, OTA_OK);
+            total = ota_flash_emu_op_count(d.emu) - before;
+        } else {
+            assert_int_not_equal(err, OTA_OK);
+            ota_flash_emu_power_on(d.emu);
+            rf_reboot(&d);
+            assert_string_equal(ota_device_running(&d.dev)->label, "ota_0");
+            assert_string_equal(rf_resolved(&d, "flash_tone"), "flash_tone");
+            assert_string_equal(rf_resolved(&d, "cfg"), "cfg");
+            assert_int_equal(rf_run(&d, json, strlen(json), &set, &sum), OTA_OK);
+            assert_string_equal(ota_device_running(&d.dev)->label, "ota_1");
+            assert_string_equal(rf_resolved(&d, "flash_tone"), "flash_tone_b");
+            assert_string_equal(rf_resolved(&d, "cfg"), "cfg_b");
+            assert_memory_equal(part(&d, "cfg_b"), f.cfg, f.cfg_len);
+            assert_memory_equal(part(&d, "flash_tone_b"), f.tone, f.tone_len);
+        }
+        free(json);
+        files_free(&f);
+        sf_device_free(&d);
+    }
+    assert_true(total > 10);
 }
 
 static void test_release_rerun_is_skipped(void **state)
@@ -281,6 +357,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_release_installs_as_one),
         cmocka_unit_test(test_release_installs_stepwise),
+        cmocka_unit_test(test_release_uri_forms),
+        cmocka_unit_test(test_release_cut_then_rerun),
         cmocka_unit_test(test_release_rerun_is_skipped),
         cmocka_unit_test(test_release_failed_last_item_keeps_old),
         cmocka_unit_test(test_release_rollback_takes_data_back),

@@ -26,7 +26,7 @@ static int setup(void **state)
     rf_device_init(&fx->d, false);
     size_t len;
     uint8_t *tone = rf_tone("V1.5.0", 50, &len);
-    rf_item_t first = {"data", "flash_tone", "tone5.bin", tone, len, "V1.5.0", NULL};
+    rf_item_t first = {"data", "flash_tone", "tone5.bin", tone, len, "V1.5.0", NULL, NULL};
     char *json = rf_manifest(&fx->d, 5, &first, 1);
     int set;
     ota_service_summary_t sum;
@@ -37,9 +37,10 @@ static int setup(void **state)
     fx->app = rf_app("v2.0", 60, &fx->app_len);
     fx->tone = rf_tone("V2.0.0", 61, &fx->tone_len);
     fx->cfg = rf_cfg(1, 2, 3, 62, &fx->cfg_len);
-    fx->items[0] = (rf_item_t){"app", NULL, "app6.bin", fx->app, fx->app_len, "v2.0", NULL};
-    fx->items[1] = (rf_item_t){"data", "flash_tone", "tone6.bin", fx->tone, fx->tone_len, "V2.0.0", NULL};
-    fx->items[2] = (rf_item_t){"data", "cfg", "cfg6.bin", fx->cfg, fx->cfg_len, "1.2.3", NULL};
+    fx->items[0] = (rf_item_t){"app", NULL, "app6.bin", fx->app, fx->app_len, "v2.0", NULL, NULL};
+    fx->items[1] =
+        (rf_item_t){"data", "flash_tone", "tone6.bin", fx->tone, fx->tone_len, "V2.0.0", NULL, NULL};
+    fx->items[2] = (rf_item_t){"data", "cfg", "cfg6.bin", fx->cfg, fx->cfg_len, "1.2.3", NULL, NULL};
     *state = fx;
     return 0;
 }
