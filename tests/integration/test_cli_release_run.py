@@ -327,6 +327,10 @@ class ReleaseRun(unittest.TestCase):
         dev = self.fresh()
         proc = run(["run", dev, "--manifest", "x.json", "--app-uri", "file:///x"], expect=2)
         self.assertIn("--manifest names the items", proc.stderr)
+        self.assertIn("empty URI", run(["run", dev, "--manifest", ""], expect=2).stderr)
+        before = read_file(dev)
+        self.assertIn("OTA_ERR_SRC_URI", self.ota_run(dev, "ftp://127.0.0.1/release.json", 1).stderr)
+        self.assertEqual(read_file(dev), before)
 
 
 if __name__ == "__main__":

@@ -489,6 +489,9 @@ int cmd_run(int argc, char **argv)
     const bool json = a.json;
     opts.device_path = argv[optind];
     if (manifest_uri != NULL) {
+        if (manifest_uri[0] == '\0') {
+            return cli_usage_error("run", "--manifest: empty URI");
+        }
         if (config_path != NULL || app_uri != NULL || data_uri != NULL || data_label != NULL) {
             return cli_usage_error("run", "--manifest names the items: not with --config, --app-uri, "
                                           "--data-uri or --data-label");

@@ -47,7 +47,10 @@ int run_manifest_fetch(run_manifest_t *rm, const ota_source_posix_config_t *src)
 {
     int err = manifest_uri(rm);
     if (err != OTA_OK) {
-        return fetch_failed(rm, err, "not a file, file://, http:// or https:// URI");
+        return fetch_failed(rm, err,
+                            err == OTA_ERR_SRC_FILE_NOT_FOUND
+                                ? "no such file"
+                                : "not a path, file://, http:// or https:// URI");
     }
     ota_source_config_t core = {.transport = src};
     ota_source_info_t diag = {0};
