@@ -194,7 +194,9 @@ class ReleaseRun(unittest.TestCase):
 
     def test_signed_manifest_on_a_device_without_keys(self):
         dev = self.fresh()
-        self.ota_run(dev, self.server.url("release3.signed"), 0)
+        proc = self.ota_run(dev, self.server.url("release3.signed"), 0, "--json")
+        rel = [e for e in events(proc.stdout) if e["event"] == "release"][0]
+        self.assertEqual((rel["signed"], rel["verified"]), (True, False))
         self.assertEqual(self.info(dev)["installed"]["sequence"], 3)
 
     def test_signed_manifest_checked_with_burned_key_digests(self):
@@ -205,8 +207,10 @@ class ReleaseRun(unittest.TestCase):
         tmpl = self.p(f"keyed{self.n}.bin")
         copy_device(dev, tmpl)
         self.assert_unchanged(dev, self.server.url("release3.other"), "OTA_ERR_SIG_")
-        proc = self.ota_run(dev, self.server.url("release3.signed"), 0)
-        self.assertIn("signed by a burned key", proc.stdout)
+        proc = self.ota_run(dev, self.server.url("release3.signed"), 0, "--json")
+        self.assertIn("signed by a burned key", proc.stderr)
+        rel = [e for e in events(proc.stdout) if e["event"] == "release"][0]
+        self.assertEqual((rel["signed"], rel["verified"]), (True, True))
         self.assertEqual(self.info(dev)["installed"]["sequence"], 3)
         dev = self.fresh(tmpl)
         self.ota_run(dev, self.server.url("release3.json"), 0)
@@ -222,6 +226,7 @@ class ReleaseRun(unittest.TestCase):
         self.assertEqual(len(rel), 1)
         self.assertEqual(rel[0]["sequence"], 2)
         self.assertFalse(rel[0]["signed"])
+        self.assertFalse(rel[0]["verified"])
         self.assertEqual([i["type"] for i in rel[0]["items"]], ["app", "data"])
         boots = [e for e in evs if e["event"] == "boot"]
         self.assertEqual(boots[-1]["partition"], "ota_1")

@@ -154,6 +154,10 @@ int run_manifest_set_list(void *ctx, ota_service_t *service)
             out_str(o, "uri", rm->base_uri);
             out_int(o, "sequence", m->sequence);
             out_bool(o, "signed", signed_len != 0);
+            /* its signature checked: by the library (the device requires signed updates) or here */
+            out_bool(o, "verified",
+                     signed_len != 0 &&
+                         (rm->verified || (rm->dev != NULL && ota_device_app_updates_signed(rm->dev))));
             out_t *desc = release_manifest_json(m);
             out_put(o, "items", cJSON_DetachItemFromObjectCaseSensitive(desc, "items"));
             cJSON_Delete(desc);
