@@ -34,12 +34,12 @@ extern "C" {
 int ota_release_log_begin(const ota_device_t *dev, uint32_t sequence, uint32_t otadata_seq);
 
 /**
- * Bind @p st->otadata_seq to the partitions @p st->data[].offset (at most 7, the
- * data items of one release) for release @p st->sequence: after every item is written and
+ * Bind @p st->otadata_seq to the partitions @p st->data[].offset (at most 8: a release's data
+ * items and the labels of the installed release it keeps) for release @p st->sequence: after every item is written and
  * verified. @p app_id: the first OTA_RELEASE_APP_ID_SIZE bytes of the new app's app_elf_sha256,
  * NULL for a release without an app (the binding then holds for any app booted from that entry
  * or a later one). @p st->data[].label is not recorded: the readers take the partitions' labels.
- * @return OTA_OK; OTA_ERR_INVALID_ARG (sequence 0, more than 7 offsets); OTA_ERR_NOT_FOUND (no
+ * @return OTA_OK; OTA_ERR_INVALID_ARG (sequence 0, more than 8 offsets); OTA_ERR_NOT_FOUND (no
  *         otadata partition); OTA_ERR_OTADATA_FLOOR_FULL (no sector could take it);
  *         OTA_ERR_FLASH_PROTECTED; flash errors; OTA_ERR_SVC_VERIFY_FAILED (read back wrong).
  */

@@ -8,9 +8,9 @@
  *
  *   BEGIN:  "OTRB", u32 seq, u32 release sequence, u32 target otadata seq, 44 x 0x00, u32 crc
  *   COMMIT: "OTRC", u32 seq, u32 release sequence, u32 otadata seq it binds,
- *           u8 flags (bit 0: an app id follows), u8 count (data partitions, <= 7), 2 x 0x00,
- *           u8 app_id[8] (0xFF x 8 without an app), u32 offset[7] (the partition holding each
- *           data label, unused ones 0), 4 x 0x00, u32 crc
+ *           u8 flags (bit 0: an app id follows), u8 count (data partitions, <= 8), 2 x 0x00,
+ *           u8 app_id[8] (0xFF x 8 without an app), u32 offset[8] (the partition holding each
+ *           data label, unused ones 0), u32 crc
  *
  * The app id is the first 8 bytes of the new app's esp_app_desc_t.app_elf_sha256: a COMMIT with
  * one binds only an app with that id booted from the entry (see ota_release_record_binds).
@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define OTA_RELEASE_RECORD_OFFSETS     7u  /**< data partitions one COMMIT binds */
+#define OTA_RELEASE_RECORD_OFFSETS     8u  /**< data partitions one COMMIT binds (OTA_MANIFEST_MAX_ITEMS) */
 #define OTA_RELEASE_RECORD_APP_ID_SIZE 8u  /**< bytes of app_elf_sha256 kept */
 #define OTA_RELEASE_RECORD_OTADATA_AT  12u /**< where both kinds keep their otadata seq */
 /** Flash offset of app_elf_sha256 in an app image: header, segment 0's header, then
@@ -51,7 +51,7 @@ void ota_release_record_encode(const ota_release_record_t *rec, uint8_t out[OTA_
 
 /** Decode a BEGIN or COMMIT.
  *  @return OTA_OK; OTA_ERR_NOT_FOUND for an erased slot; OTA_ERR_SVC_CHECKPOINT for a torn
- *          record, another kind (a floor) or a COMMIT counting more than 7 offsets. */
+ *          record, another kind (a floor) or a COMMIT counting more than 8 offsets. */
 int ota_release_record_decode(const uint8_t in[OTA_FLOOR_LOG_RECORD_SIZE], ota_release_record_t *out);
 
 /**

@@ -14,6 +14,8 @@ static const uint8_t k_magic[2][4] = {{'O', 'T', 'R', 'B'}, {'O', 'T', 'R', 'C'}
 #define OFFSET_AT 28u
 #define FLAG_APP  0x01u
 
+_Static_assert(OFFSET_AT + 4 * OTA_RELEASE_RECORD_OFFSETS <= 60, "the offsets end before the CRC");
+
 void ota_release_record_encode(const ota_release_record_t *rec, uint8_t out[OTA_FLOOR_LOG_RECORD_SIZE])
 {
     bool commit = rec->kind == OTA_FLOOR_LOG_COMMIT;

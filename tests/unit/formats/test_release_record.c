@@ -18,11 +18,11 @@ static ota_release_record_t commit_rec(uint32_t seq, uint32_t otadata_seq, const
                               .sequence = 42,
                               .otadata_seq = otadata_seq,
                               .has_app_id = app_id != NULL,
-                              .count = 7};
+                              .count = 8};
     if (app_id != NULL) {
         memcpy(r.app_id, app_id, 8);
     }
-    for (uint32_t i = 0; i < 7; i++) {
+    for (uint32_t i = 0; i < 8; i++) {
         r.offset[i] = 0x200000 + i * 0x10000;
     }
     return r;
@@ -67,17 +67,17 @@ static void test_round_trip_and_bytes(void **state)
     ota_release_record_encode(&in, raw);
     assert_memory_equal(raw, "OTRC", 4);
     assert_int_equal(raw[16], 0x01); /* flags: app id */
-    assert_int_equal(raw[17], 7);    /* count */
+    assert_int_equal(raw[17], 8);    /* count */
     assert_memory_equal(raw + 20, k_app_id, 8);
     assert_int_equal(raw[28], 0x00); /* offset[0] = 0x200000, little endian */
     assert_int_equal(raw[30], 0x20);
-    assert_int_equal(raw[28 + 6 * 4 + 2], 0x26); /* offset[6] = 0x260000 */
+    assert_int_equal(raw[28 + 7 * 4 + 2], 0x27); /* offset[7] = 0x270000, bytes 56..59 */
     assert_int_equal(ota_release_record_decode(raw, &out), OTA_OK);
     assert_same(&out, &in);
 
     in = commit_rec(11, 6, NULL);
     in.count = 2;
-    in.offset[2] = in.offset[3] = in.offset[4] = in.offset[5] = in.offset[6] = 0;
+    in.offset[2] = in.offset[3] = in.offset[4] = in.offset[5] = in.offset[6] = in.offset[7] = 0;
     ota_release_record_encode(&in, raw);
     assert_int_equal(raw[16], 0x00);
     for (uint32_t i = 20; i < 28; i++) {
@@ -118,9 +118,9 @@ static void test_torn_record_skipped(void **state)
     memset(half, 0xFF, sizeof half);
     assert_int_equal(ota_release_record_decode(half, &out), OTA_ERR_NOT_FOUND);
     /* a COMMIT claiming more offsets than it has room for is not one, whatever its CRC */
-    in.count = 7;
+    in.count = 8;
     ota_release_record_encode(&in, raw);
-    raw[17] = 8;
+    raw[17] = 9;
     ota_floor_log_seal(raw, 3);
     assert_int_equal(ota_release_record_decode(raw, &out), OTA_ERR_SVC_CHECKPOINT);
 }

@@ -218,6 +218,52 @@ static void test_release_cut_then_rerun(void **state)
     assert_true(total > 10);
 }
 
+/* Each data item is written once: its twin's sectors are erased as often as by the data procedure
+ * writing the same file there on its own; what the release adds is otadata's (BEGIN, COMMIT). */
+static void test_release_writes_once(void **state)
+{
+    (void)state;
+    files_t f;
+    files_make(&f, "v2.0", "V2.0.0", 2, 600);
+    uint32_t wear[2][2];
+    uint64_t ops[2];
+    for (int way = 0; way < 2; way++) {
+        sf_device_t d;
+        rf_device_init(&d, false);
+        rf_item_t items[2] = {{"data", "flash_tone", "toneW.bin", f.tone, f.tone_len, "V2.0.0", NULL, NULL},
+                              {"data", "cfg", "cfgW.bin", f.cfg, f.cfg_len, "1.2.0", NULL, NULL}};
+        char *json = rf_manifest(&d, 1, items, 2);
+        uint32_t w0 = sf_partition_wear(&d, "flash_tone_b"), w1 = sf_partition_wear(&d, "cfg_b");
+        uint64_t before = ota_flash_emu_op_count(d.emu);
+        ota_service_summary_t sum;
+        if (way == 0) {
+            int set;
+            assert_int_equal(rf_run(&d, json, strlen(json), &set, &sum), OTA_OK);
+        } else {
+            char *tone_uri = sf_make_file(&d, "toneW.bin", f.tone, f.tone_len);
+            char *cfg_uri = sf_make_file(&d, "cfgW.bin", f.cfg, f.cfg_len);
+            ota_upgrade_ops_t list[2] = {sf_data_item("flash_tone_b", tone_uri),
+                                         sf_data_item("cfg_b", cfg_uri)};
+            assert_int_equal(sf_run(&d, list, 2, false, &sum), OTA_OK);
+            free(tone_uri);
+            free(cfg_uri);
+        }
+        assert_memory_equal(part(&d, "flash_tone_b"), f.tone, f.tone_len);
+        ops[way] = ota_flash_emu_op_count(d.emu) - before;
+        wear[way][0] = sf_partition_wear(&d, "flash_tone_b") - w0;
+        wear[way][1] = sf_partition_wear(&d, "cfg_b") - w1;
+        free(json);
+        sf_device_free(&d);
+    }
+    assert_int_equal(wear[0][0], wear[1][0]);
+    assert_int_equal(wear[0][1], wear[1][1]);
+    print_message("flash operations: release %llu, the same items without a release %llu\n",
+                  (unsigned long long)ops[0], (unsigned long long)ops[1]);
+    assert_true(ops[0] > ops[1]); /* the records */
+    assert_true(ops[0] - ops[1] < 20);
+    files_free(&f);
+}
+
 static void test_release_rerun_is_skipped(void **state)
 {
     (void)state;
@@ -359,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_release_installs_stepwise),
         cmocka_unit_test(test_release_uri_forms),
         cmocka_unit_test(test_release_cut_then_rerun),
+        cmocka_unit_test(test_release_writes_once),
         cmocka_unit_test(test_release_rerun_is_skipped),
         cmocka_unit_test(test_release_failed_last_item_keeps_old),
         cmocka_unit_test(test_release_rollback_takes_data_back),

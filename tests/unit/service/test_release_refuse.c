@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include "ota/ota_err.h"
+#include "ota/ota_sig_block.h"
+#include "ota/port/ota_crypto.h"
+#include "port/posix/ota_crypto_keys.h"
 #include "ota/ota_release.h"
 
 typedef struct {
@@ -216,6 +219,64 @@ static void test_refuse_unsigned(void **state)
     free(json);
 }
 
+/* The manifest text signed as espsecure sign_data --version 2 lays it out (ota_manifest.h) with
+ * the RSA-3072 test key: malloc'ed, 2 sectors. */
+static uint8_t *sign_rsa(const char *json)
+{
+    size_t pem_len;
+    uint8_t *pem = ts_read_file(ts_testdata("secure/key_rsa3072.pem"), &pem_len);
+    ota_key_t *key = NULL;
+    assert_int_equal(ota_key_load_pem(pem, pem_len, &key), OTA_OK);
+    uint8_t *file = malloc(2 * OTA_SIG_SECTOR_SIZE);
+    memset(file, 0xFF, 2 * OTA_SIG_SECTOR_SIZE);
+    memcpy(file, json, strlen(json));
+    ota_sig_block_t *b = calloc(1, sizeof *b);
+    assert_int_equal(ota_key_to_block(key, b), OTA_OK);
+    ota_sha256(file, OTA_SIG_SECTOR_SIZE, b->digest);
+    assert_int_equal(ota_key_sign_block(key, b), OTA_OK);
+    assert_int_equal(ota_sig_block_serialise(b, file + OTA_SIG_SECTOR_SIZE), OTA_OK);
+    free(b);
+    ota_key_free(key);
+    free(pem);
+    return file;
+}
+
+/* A device with Secure Boot V2 (the test key's digest burned) installs a release whose manifest is
+ * signed with that key, and refuses the same file with one byte of its text changed. */
+static void test_signed_accepted(void **state)
+{
+    fx_t *fx = *state;
+    size_t len;
+    uint8_t *digest = ts_read_file(ts_testdata("secure/digest_rsa3072.bin"), &len);
+    ota_device_security_t saved = fx->d.dev.security;
+    uint16_t rev = fx->d.dev.chip_revision;
+    fx->d.dev.security.secure_boot_v2 = true;
+    fx->d.dev.security.key_digest_set[0] = true;
+    memcpy(fx->d.dev.security.key_digest[0], digest, 32);
+    fx->d.dev.chip_revision = 300;
+    rf_item_t items[2] = {fx->items[1], fx->items[2]}; /* data only: the apps are not signed */
+    char *json = rf_manifest(&fx->d, 6, items, 2);
+    uint8_t *file = sign_rsa(json);
+    uint8_t *snap = rf_snapshot(&fx->d);
+    file[10] ^= 1;
+    int set;
+    ota_service_summary_t sum;
+    assert_int_equal(rf_run(&fx->d, (const char *)file, 2 * OTA_SIG_SECTOR_SIZE, &set, &sum),
+                     OTA_ERR_SIG_DIGEST_MISMATCH);
+    assert_true(rf_unchanged(&fx->d, snap));
+    file[10] ^= 1;
+    assert_int_equal(rf_run(&fx->d, (const char *)file, 2 * OTA_SIG_SECTOR_SIZE, &set, &sum), OTA_OK);
+    assert_int_equal(sum.succeeded, 2);
+    fx->d.dev.security = saved;
+    fx->d.dev.chip_revision = rev;
+    assert_string_equal(rf_resolved(&fx->d, "flash_tone"), "flash_tone");
+    assert_string_equal(rf_resolved(&fx->d, "cfg"), "cfg_b");
+    free(snap);
+    free(file);
+    free(json);
+    free(digest);
+}
+
 /* Two items whose partitions share bytes (a table entry aliasing flash_tone). */
 static void test_refuse_overlap(void **state)
 {
@@ -246,6 +307,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refuse_bad_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuse_unsigned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuse_overlap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signed_accepted, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
