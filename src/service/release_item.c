@@ -13,6 +13,7 @@
 #include "ota/ota_err.h"
 #include "ota/ota_log.h"
 #include "ota/ota_proc_default.h"
+#include "ota/ota_semver_packed.h"
 #include "ota/ota_tone.h"
 #include "boot/ota_release_log.h"
 #include "pipeline/path.h"
@@ -95,8 +96,8 @@ static const char *bound_message(void *arg)
 /* --- the checker: the procedure's, then the manifest's version ------------------------------- */
 
 /* The version a data item carries in its first bytes ("" when it has none this can read): a
- * format-1 tone image's description version; else, when the manifest's version is "x.y.z", the
- * x.y.z of ESP-ADF's 4-byte packed header. */
+ * format-1 tone image's description version; else, when the manifest's version is "x.y.z"
+ * (ota_semver_pack), the x.y.z of ESP-ADF's 4-byte packed header. */
 static void data_version(const ota_release_item_t *b, const uint8_t *head, size_t len, char *out, size_t size)
 {
     out[0] = '\0';
@@ -111,10 +112,14 @@ static void data_version(const ota_release_item_t *b, const uint8_t *head, size_
         }
         return;
     }
-    unsigned x, y, z;
-    char extra;
-    if (len >= 4 && sscanf(b->m->version, "%u.%u.%u%c", &x, &y, &z, &extra) == 3) {
-        snprintf(out, size, "%u.%u.%u", head[2], head[1], head[0]);
+    uint32_t want = ota_semver_pack(b->m->version);
+    if (len >= 4 && want != OTA_SEMVER_PACKED_INVALID) {
+        uint32_t have = ota_semver_packed_read_le(head);
+        if (have == want) {
+            snprintf(out, size, "%s", b->m->version); /* "v1.2.3" is the header's 1.2.3 */
+        } else if (ota_semver_unpack(have, out, size) != OTA_OK) {
+            snprintf(out, size, "0x%08x", (unsigned)have);
+        }
     }
 }
 
