@@ -155,16 +155,47 @@ static int bound_check(void *arg, const uint8_t *head, size_t len, bool ended)
 
 /* --- the procedure ------------------------------------------------------------------------- */
 
+/* A run of the list starts (its first item): what set_release found may have changed since (an
+ * earlier run of the same list committed, or the bootloader rolled back): skip an installed
+ * release; refuse to write into a partition the device now runs from. */
+static int run_start(ota_release_run_t *r)
+{
+    r->begun = false;
+    for (unsigned i = 0; i < r->manifest.count; i++) {
+        r->item[i].done = false;
+    }
+    ota_release_state_t installed;
+    int err = ota_release_installed(r->dev, &installed);
+    if (err != OTA_OK) {
+        return err;
+    }
+    r->up_to_date = installed.sequence == r->manifest.sequence;
+    for (unsigned i = 0; i < r->manifest.count && !r->up_to_date; i++) {
+        const ota_release_item_t *b = &r->item[i];
+        const ota_partition_info_t *live = ota_device_running(r->dev);
+        if (b->m->type == OTA_MANIFEST_ITEM_DATA &&
+            (err = ota_release_data_partition(r->dev, b->m->label, &live)) != OTA_OK) {
+            return err;
+        }
+        if (live == b->target) {
+            OTA_LOGE(TAG, "%s is in use now: set the release again (ota_service_set_release)", live->label);
+            return OTA_ERR_INVALID_STATE;
+        }
+    }
+    return OTA_OK;
+}
+
 static int rel_prepare(ota_service_t *s, void **handle, ota_node_attr_t *node)
 {
     ota_release_run_t *r = s->ext_ctx;
     ota_release_item_t *b = binding_of(s);
     *handle = NULL;
-    if (r->up_to_date) {
-        return OTA_OK; /* need_upgrade skips it; no source opened */
+    int err = s->current_id == 0 ? run_start(r) : OTA_OK;
+    if (err != OTA_OK || r->up_to_date) {
+        return err; /* up to date: need_upgrade skips the item; no source opened */
     }
     bool app = b->m->type == OTA_MANIFEST_ITEM_APP;
-    int err = app ? ota_app_default_prepare(s, handle, node) : ota_data_default_prepare(s, handle, node);
+    err = app ? ota_app_default_prepare(s, handle, node) : ota_data_default_prepare(s, handle, node);
     ota_item_t *item = *handle;
     b->path = item;
     b->desc_seen = false;

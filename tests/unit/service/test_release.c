@@ -14,6 +14,7 @@
 #include "ota/ota_err.h"
 #include "ota/ota_ops.h"
 #include "ota/ota_release.h"
+#include "ota/port/ota_source_posix.h"
 
 typedef struct {
     uint8_t *app, *tone, *cfg;
@@ -264,6 +265,45 @@ static void test_release_writes_once(void **state)
     files_free(&f);
 }
 
+/* One service, its release run twice: the second run finds the release installed and skips it,
+ * never writing into the twins the first run made live. */
+static void test_release_same_service_twice(void **state)
+{
+    (void)state;
+    sf_device_t d;
+    rf_device_init(&d, false);
+    files_t f;
+    files_make(&f, "v2.0", "V2.0.0", 2, 700);
+    rf_item_t items[2] = {{"data", "flash_tone", "toneT.bin", f.tone, f.tone_len, "V2.0.0", NULL, NULL},
+                          {"data", "cfg", "cfgT.bin", f.cfg, f.cfg_len, "1.2.0", NULL, NULL}};
+    char *json = rf_manifest(&d, 1, items, 2);
+    char *base = NULL;
+    assert_true(asprintf(&base, "file://%s/release.json", d.dir) > 0);
+    ota_source_posix_config_t posix = {.sdcard_root = d.dir};
+    ota_service_config_t cfg = {.device = &d.dev, .source = {.transport = &posix}};
+    ota_service_t *svc = NULL;
+    assert_int_equal(ota_service_create(&cfg, &svc), OTA_OK);
+    ota_release_config_t rc = {.manifest = (const uint8_t *)json,
+                               .manifest_len = strlen(json),
+                               .base_uri = base,
+                               .allow_unsigned = true};
+    assert_int_equal(ota_service_set_release(svc, &rc, NULL), OTA_OK);
+    ota_service_summary_t sum;
+    assert_int_equal(ota_service_run(svc, &sum), OTA_OK);
+    assert_int_equal(sum.succeeded, 2);
+    assert_string_equal(rf_resolved(&d, "flash_tone"), "flash_tone_b");
+    uint8_t *snap = rf_snapshot(&d);
+    assert_int_equal(ota_service_run(svc, &sum), OTA_OK);
+    assert_int_equal(sum.skipped, 2);
+    assert_true(rf_unchanged(&d, snap));
+    ota_service_destroy(svc);
+    free(snap);
+    free(base);
+    free(json);
+    files_free(&f);
+    sf_device_free(&d);
+}
+
 static void test_release_rerun_is_skipped(void **state)
 {
     (void)state;
@@ -406,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_release_uri_forms),
         cmocka_unit_test(test_release_cut_then_rerun),
         cmocka_unit_test(test_release_writes_once),
+        cmocka_unit_test(test_release_same_service_twice),
         cmocka_unit_test(test_release_rerun_is_skipped),
         cmocka_unit_test(test_release_failed_last_item_keeps_old),
         cmocka_unit_test(test_release_rollback_takes_data_back),

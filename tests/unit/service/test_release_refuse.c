@@ -161,6 +161,9 @@ static void test_refuse_version(void **state)
     items[0].min_running = NULL;
     items[2].version = "1.2.4"; /* the header says 1.2.3 */
     refused_manifest(fx, 6, items, 3, OTA_ERR_RELEASE_VERSION, false);
+    items[2].version = "1.2.3";
+    items[1].version = "V2.0.1"; /* the tone image's description says V2.0.0 */
+    refused_manifest(fx, 6, items, 3, OTA_ERR_RELEASE_VERSION, false);
 }
 
 static void test_refuse_bad_text(void **state)
