@@ -23,7 +23,8 @@
 extern "C" {
 #endif
 
-/** Most partitions whose floors an otadata rewrite carries over (records of more are dropped). */
+/** Most partitions whose floors an otadata rewrite carries over (those kept last; the older
+ *  ones' records are dropped). */
 #define OTA_OTADATA_FLOOR_PARTS  8u
 /** Release records an otadata rewrite carries over: the newest BEGIN, and the newest COMMIT for
  *  each of the 4 most recent otadata seqs bound (both entries', a switch's to come, one older). */

@@ -9,16 +9,15 @@
 
 static const char *TAG = "ota_floor";
 
-/* What a rewrite carries over: each partition's last floor record over both sectors; the newest
- * release BEGIN ([0]) and the newest COMMIT for each of the OTA_OTADATA_RELEASE_KEEP - 1 most
- * recent otadata seqs bound (the bindings of both entries, of a switch to come, one older). And
- * where each sector's free slots begin. */
+/* What a rewrite carries over (keep()): the last floor record of each of the
+ * OTA_OTADATA_FLOOR_PARTS partitions last kept, the newest release BEGIN, and the newest COMMIT for
+ * each of the OTA_OTADATA_RELEASE_KEEP - 1 otadata seqs last bound (the bindings of both entries,
+ * of a switch to come, one older). And where each sector's free slots begin. */
+#define KEPT (OTA_OTADATA_FLOOR_PARTS + OTA_OTADATA_RELEASE_KEEP)
+
 typedef struct {
-    uint8_t raw[OTA_OTADATA_FLOOR_PARTS][OTA_FLOOR_LOG_RECORD_SIZE]; /* as found (valid CRC) */
-    uint32_t seq[OTA_OTADATA_FLOOR_PARTS];
-    uint32_t n;
-    uint8_t rel[OTA_OTADATA_RELEASE_KEEP][OTA_FLOOR_LOG_RECORD_SIZE];
-    uint32_t rel_seq[OTA_OTADATA_RELEASE_KEEP]; /* 0: none */
+    uint8_t raw[KEPT][OTA_FLOOR_LOG_RECORD_SIZE]; /* as found (valid CRC) */
+    uint32_t seq[KEPT];                           /* 0: none */
     uint32_t max_seq;
     uint32_t free_slot[2];            /* OTA_FLOOR_LOG_SLOTS: full */
     const ota_partition_info_t *part; /* the partition asked about, or NULL */
@@ -26,9 +25,15 @@ typedef struct {
                                         * partitions the log holds */
 } floors_t;
 
-/* Bytes 8..27 of a record: the partition's offset and label (NUL-padded: one encoding each). */
-#define RECORD_KEY_AT  8u
-#define RECORD_KEY_LEN 20u
+/* By kind - 1: the slots of raw[] it may take, and its key: records with the same key replace each
+ * other (newer seq wins), a new key takes a free slot or the oldest record's. A floor's key is the
+ * partition's offset and label (bytes 8..27, NUL-padded: one encoding each); a BEGIN has none (the
+ * newest is kept); a COMMIT's is the otadata seq it binds. */
+static const uint8_t k_keep[3][4] = {
+    {0, OTA_OTADATA_FLOOR_PARTS, 8, 20},
+    {OTA_OTADATA_FLOOR_PARTS, OTA_OTADATA_FLOOR_PARTS + 1, 0, 0},
+    {OTA_OTADATA_FLOOR_PARTS + 1, KEPT, OTA_RELEASE_RECORD_OTADATA_AT, 4},
+};
 
 static int open_otadata(const ota_device_t *dev, ota_partition_t *p)
 {
@@ -40,50 +45,32 @@ static int open_otadata(const ota_device_t *dev, ota_partition_t *p)
     return OTA_OK;
 }
 
-static void add(floors_t *f, uint32_t seq, const uint8_t *raw)
-{
-    uint32_t i = 0;
-    while (i < f->n && memcmp(f->raw[i] + RECORD_KEY_AT, raw + RECORD_KEY_AT, RECORD_KEY_LEN) != 0) {
-        i++;
-    }
-    if (i == OTA_OTADATA_FLOOR_PARTS || (i < f->n && seq <= f->seq[i])) {
-        return;
-    }
-    f->n += i == f->n;
-    f->seq[i] = seq;
-    memcpy(f->raw[i], raw, OTA_FLOOR_LOG_RECORD_SIZE);
-}
-
-/* A release record: BEGIN into rel[0]; a COMMIT replaces the one binding the same otadata seq,
- * else the oldest held (when older). */
-static void add_release(floors_t *f, int kind, uint32_t seq, const uint8_t *raw)
-{
-    uint32_t k = 0;
-    for (uint32_t i = 1; kind == OTA_FLOOR_LOG_COMMIT && i < OTA_OTADATA_RELEASE_KEEP; i++) {
-        if (f->rel_seq[i] != 0 &&
-            memcmp(f->rel[i] + OTA_RELEASE_RECORD_OTADATA_AT, raw + OTA_RELEASE_RECORD_OTADATA_AT, 4) == 0) {
-            k = i;
-            break;
-        }
-        k = k == 0 || f->rel_seq[i] < f->rel_seq[k] ? i : k;
-    }
-    if (seq > f->rel_seq[k]) {
-        f->rel_seq[k] = seq;
-        memcpy(f->rel[k], raw, OTA_FLOOR_LOG_RECORD_SIZE);
-    }
-}
-
 static void visit(void *ctx, const uint8_t *raw, int kind, uint32_t seq)
 {
     floors_t *f = ctx;
+    const uint8_t *t = k_keep[kind - 1];
     f->max_seq = seq > f->max_seq ? seq : f->max_seq;
-    if (kind != OTA_FLOOR_LOG_FLOOR) {
-        add_release(f, kind, seq, raw);
-        return;
+    uint32_t k = t[0];
+    for (uint32_t i = t[0]; i < t[1]; i++) {
+        if (f->seq[i] != 0 && memcmp(f->raw[i] + t[2], raw + t[2], t[3]) == 0) {
+            k = i;
+            break;
+        }
+        k = f->seq[i] < f->seq[k] ? i : k;
     }
-    add(f, seq, raw);
+    if (seq > f->seq[k]) {
+        f->seq[k] = seq;
+        memcpy(f->raw[k], raw, OTA_FLOOR_LOG_RECORD_SIZE);
+    }
+}
+
+/* visit, and the last floor record of the partition asked about (ota_otadata_floor_get, _keep) */
+static void visit_mine(void *ctx, const uint8_t *raw, int kind, uint32_t seq)
+{
+    floors_t *f = ctx;
+    visit(ctx, raw, kind, seq);
     ota_floor_record_t rec;
-    if (f->part != NULL && ota_floor_record_decode(raw, &rec) == OTA_OK &&
+    if (kind == OTA_FLOOR_LOG_FLOOR && ota_floor_record_decode(raw, &rec) == OTA_OK &&
         ota_floor_record_is_for(&rec, f->part->offset, f->part->label) && rec.seq > f->mine.seq) {
         f->mine = rec;
     }
@@ -116,11 +103,13 @@ static int walk(const ota_partition_t *p, ota_otadata_log_fn fn, void *ctx, uint
     return OTA_OK;
 }
 
-static int scan(const ota_partition_t *p, floors_t *f, const ota_partition_info_t *part)
+/* @p fn: visit, or visit_mine with @p part */
+static int scan(const ota_partition_t *p, floors_t *f, ota_otadata_log_fn fn,
+                const ota_partition_info_t *part)
 {
     memset(f, 0, sizeof *f);
     f->part = part;
-    return walk(p, visit, f, f->free_slot);
+    return walk(p, fn, f, f->free_slot);
 }
 
 int ota_otadata_log_each(const ota_device_t *dev, ota_otadata_log_fn fn, void *ctx, uint32_t free_slot[2])
@@ -143,7 +132,7 @@ int ota_otadata_floor_get(const ota_device_t *dev, const ota_partition_info_t *p
     floors_t f;
     int err = open_otadata(dev, &p);
     if (err == OTA_OK) {
-        err = scan(&p, &f, part);
+        err = scan(&p, &f, visit_mine, part);
     }
     if (err != OTA_OK) {
         return err;
@@ -184,11 +173,11 @@ static int rewrite(const ota_device_t *dev, const ota_partition_t *p, floors_t *
         err = ota_partition_erase_range(p, base, OTA_OTADATA_SECTOR_SIZE);
     }
     uint32_t slot = 0;
-    for (uint32_t i = 0; err == OTA_OK && i < f->n + OTA_OTADATA_RELEASE_KEEP; i++) {
-        const uint8_t *raw = i < f->n ? f->raw[i] : f->rel[i - f->n];
-        if (i < f->n || f->rel_seq[i - f->n] != 0) {
-            err =
-                program_checked(p, base + ota_floor_log_slot_offset(slot++), raw, OTA_FLOOR_LOG_RECORD_SIZE);
+    for (uint32_t i = 0; err == OTA_OK && i < KEPT; i++) {
+        if (f->seq[i] != 0) {
+            err = program_checked(p, base + ota_floor_log_slot_offset(slot), f->raw[i],
+                                  OTA_FLOOR_LOG_RECORD_SIZE);
+            slot++;
         }
     }
     f->free_slot[index] = slot;
@@ -207,7 +196,7 @@ int ota_otadata_floor_rewrite(const ota_device_t *dev, int index, const uint8_t 
     floors_t f;
     int err = open_otadata(dev, &p);
     if (err == OTA_OK) {
-        err = scan(&p, &f, NULL);
+        err = scan(&p, &f, visit, NULL);
     }
     return err == OTA_OK ? rewrite(dev, &p, &f, index, entry) : err;
 }
@@ -269,7 +258,7 @@ int ota_otadata_log_append(const ota_device_t *dev, uint8_t raw[OTA_FLOOR_LOG_RE
     floors_t f;
     int err = open_otadata(dev, &p);
     if (err == OTA_OK) {
-        err = scan(&p, &f, NULL);
+        err = scan(&p, &f, visit, NULL);
     }
     return err == OTA_OK ? append(dev, &p, &f, raw) : err;
 }
@@ -280,7 +269,7 @@ int ota_otadata_floor_keep(const ota_device_t *dev, const ota_partition_info_t *
     floors_t f;
     int err = open_otadata(dev, &p);
     if (err == OTA_OK) {
-        err = scan(&p, &f, part);
+        err = scan(&p, &f, visit_mine, part);
     }
     if (err != OTA_OK) {
         return err;

@@ -70,8 +70,14 @@ static int binding(const ota_release_run_t *r, ota_release_state_t *st)
     st->otadata_seq = r->otadata_seq;
     for (unsigned i = 0; i < r->manifest.count; i++) {
         const ota_release_item_t *b = &r->item[i];
-        if (b->m->type != OTA_MANIFEST_ITEM_DATA || st->count >= OTA_MANIFEST_MAX_ITEMS) {
+        if (b->m->type != OTA_MANIFEST_ITEM_DATA) {
             continue;
+        }
+        if (st->count >= OTA_MANIFEST_MAX_ITEMS) {
+            /* more labels than a record binds (the kept ones and the new): nothing is committed */
+            OTA_LOGE(TAG, "release %u: more than %u data partitions to bind", (unsigned)st->sequence,
+                     OTA_MANIFEST_MAX_ITEMS);
+            return OTA_ERR_INVALID_SIZE;
         }
         memcpy(st->data[st->count].label, b->m->label, sizeof st->data[0].label);
         st->data[st->count].offset = b->target->offset;
