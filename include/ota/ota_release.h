@@ -59,8 +59,8 @@ int ota_release_installed(const ota_device_t *dev, ota_release_state_t *out);
 /** A release begun and not committed (out->sequence 0: none). @return OTA_OK or a read error. */
 int ota_release_in_progress(const ota_device_t *dev, ota_release_state_t *out);
 
-/** The newest release sequence the device accepted (0: none); it refuses an older manifest.
- *  @return OTA_OK or a read error. */
+/** The newest release sequence the device accepted into *@p out (0: none); it refuses an older manifest.
+ * @return OTA_OK; OTA_ERR_INVALID_ARG; flash read errors. */
 int ota_release_floor(const ota_device_t *dev, uint32_t *out);
 
 /** A release to install. */

@@ -19,11 +19,15 @@ typedef struct {
     uint8_t raw[KEPT][OTA_FLOOR_LOG_RECORD_SIZE]; /* as found (valid CRC) */
     uint32_t seq[KEPT];                           /* 0: none */
     uint32_t max_seq;
-    uint32_t free_slot[2];            /* OTA_FLOOR_LOG_SLOTS: full */
-    const ota_partition_info_t *part; /* the partition asked about, or NULL */
-    ota_floor_record_t mine;          /* its last record (seq 0: none), however many
-                                        * partitions the log holds */
+    uint32_t free_slot[2]; /* OTA_FLOOR_LOG_SLOTS: full */
 } floors_t;
+
+/* The same, and the last floor record of one partition (ota_otadata_floor_get, _keep). */
+typedef struct {
+    floors_t f; /* first: visit_mine passes it on to visit */
+    const ota_partition_info_t *part;
+    ota_floor_record_t mine; /* seq 0: none; found however many partitions the log holds */
+} mine_t;
 
 /* By kind - 1: the slots of raw[] it may take, and its key: records with the same key replace each
  * other (newer seq wins), a new key takes a free slot or the oldest record's. A floor's key is the
@@ -64,15 +68,15 @@ static void visit(void *ctx, const uint8_t *raw, int kind, uint32_t seq)
     }
 }
 
-/* visit, and the last floor record of the partition asked about (ota_otadata_floor_get, _keep) */
+/* visit, and the last floor record of the partition asked about (a mine_t) */
 static void visit_mine(void *ctx, const uint8_t *raw, int kind, uint32_t seq)
 {
-    floors_t *f = ctx;
-    visit(ctx, raw, kind, seq);
+    mine_t *m = ctx;
+    visit(&m->f, raw, kind, seq);
     ota_floor_record_t rec;
     if (kind == OTA_FLOOR_LOG_FLOOR && ota_floor_record_decode(raw, &rec) == OTA_OK &&
-        ota_floor_record_is_for(&rec, f->part->offset, f->part->label) && rec.seq > f->mine.seq) {
-        f->mine = rec;
+        ota_floor_record_is_for(&rec, m->part->offset, m->part->label) && rec.seq > m->mine.seq) {
+        m->mine = rec;
     }
 }
 
@@ -103,13 +107,18 @@ static int walk(const ota_partition_t *p, ota_otadata_log_fn fn, void *ctx, uint
     return OTA_OK;
 }
 
-/* @p fn: visit, or visit_mine with @p part */
-static int scan(const ota_partition_t *p, floors_t *f, ota_otadata_log_fn fn,
-                const ota_partition_info_t *part)
+static int scan(const ota_partition_t *p, floors_t *f)
 {
     memset(f, 0, sizeof *f);
-    f->part = part;
-    return walk(p, fn, f, f->free_slot);
+    return walk(p, visit, f, f->free_slot);
+}
+
+/* scan, and @p part's last record into m->mine */
+static int scan_mine(const ota_partition_t *p, mine_t *m, const ota_partition_info_t *part)
+{
+    memset(m, 0, sizeof *m);
+    m->part = part;
+    return walk(p, visit_mine, m, m->f.free_slot);
 }
 
 int ota_otadata_log_each(const ota_device_t *dev, ota_otadata_log_fn fn, void *ctx, uint32_t free_slot[2])
@@ -120,24 +129,24 @@ int ota_otadata_log_each(const ota_device_t *dev, ota_otadata_log_fn fn, void *c
     return err == OTA_OK ? walk(&p, fn, ctx, free_slot != NULL ? free_slot : slots) : err;
 }
 
-static const ota_floor_record_t *find(const floors_t *f)
+static const ota_floor_record_t *find(const mine_t *m)
 {
-    return f->mine.seq != 0 ? &f->mine : NULL;
+    return m->mine.seq != 0 ? &m->mine : NULL;
 }
 
 int ota_otadata_floor_get(const ota_device_t *dev, const ota_partition_info_t *part, char *version)
 {
     version[0] = '\0';
     ota_partition_t p;
-    floors_t f;
+    mine_t m;
     int err = open_otadata(dev, &p);
     if (err == OTA_OK) {
-        err = scan(&p, &f, visit_mine, part);
+        err = scan_mine(&p, &m, part);
     }
     if (err != OTA_OK) {
         return err;
     }
-    const ota_floor_record_t *rec = find(&f);
+    const ota_floor_record_t *rec = find(&m);
     if (rec == NULL || rec->version[0] == '\0') {
         return OTA_ERR_NOT_FOUND;
     }
@@ -196,7 +205,7 @@ int ota_otadata_floor_rewrite(const ota_device_t *dev, int index, const uint8_t 
     floors_t f;
     int err = open_otadata(dev, &p);
     if (err == OTA_OK) {
-        err = scan(&p, &f, visit, NULL);
+        err = scan(&p, &f);
     }
     return err == OTA_OK ? rewrite(dev, &p, &f, index, entry) : err;
 }
@@ -258,7 +267,7 @@ int ota_otadata_log_append(const ota_device_t *dev, uint8_t raw[OTA_FLOOR_LOG_RE
     floors_t f;
     int err = open_otadata(dev, &p);
     if (err == OTA_OK) {
-        err = scan(&p, &f, visit, NULL);
+        err = scan(&p, &f);
     }
     return err == OTA_OK ? append(dev, &p, &f, raw) : err;
 }
@@ -266,15 +275,15 @@ int ota_otadata_log_append(const ota_device_t *dev, uint8_t raw[OTA_FLOOR_LOG_RE
 int ota_otadata_floor_keep(const ota_device_t *dev, const ota_partition_info_t *part, const char *version)
 {
     ota_partition_t p;
-    floors_t f;
+    mine_t m;
     int err = open_otadata(dev, &p);
     if (err == OTA_OK) {
-        err = scan(&p, &f, visit_mine, part);
+        err = scan_mine(&p, &m, part);
     }
     if (err != OTA_OK) {
         return err;
     }
-    const ota_floor_record_t *last = find(&f);
+    const ota_floor_record_t *last = find(&m);
     if (last != NULL ? strncmp(last->version, version, OTA_FLOOR_LOG_VERSION_MAX) == 0 : version[0] == '\0') {
         return OTA_OK; /* already the floor: nothing programmed */
     }
@@ -284,7 +293,7 @@ int ota_otadata_floor_keep(const ota_device_t *dev, const ota_partition_info_t *
     memcpy(rec.version, version, vlen < OTA_FLOOR_LOG_VERSION_MAX ? vlen : OTA_FLOOR_LOG_VERSION_MAX);
     uint8_t raw[OTA_FLOOR_LOG_RECORD_SIZE];
     ota_floor_record_encode(&rec, raw);
-    err = append(dev, &p, &f, raw);
+    err = append(dev, &p, &m.f, raw);
     if (err == OTA_OK) {
         OTA_LOGI(TAG, "partition %s: version floor %s kept in otadata", part->label,
                  version[0] != '\0' ? version : "(none)");

@@ -358,6 +358,35 @@ static void test_carry_forward(void **state)
     fx_free(&fx);
 }
 
+/* An unconfirmed active entry is never erased to make room (a cut would boot the older entry):
+ * the release starts without compacting it, the other sector takes the records. */
+static void test_no_room_made_for_an_unconfirmed_entry(void **state)
+{
+    (void)state;
+    fx_t fx;
+    device(&fx);
+    put_entry(&fx, 0, 1, OTA_IMG_PENDING_VERIFY, true);
+    uint8_t *mem = ota_flash_emu_memory(fx.emu);
+    const uint32_t od = fx_part(&fx, "otadata")->offset;
+    for (uint32_t i = 0; OTA_FLOOR_LOG_SLOTS - (uint32_t)sector_counts(&fx, 0).commit >= 16; i++) {
+        assert_int_equal(commit(&fx, 10 + i, 1, "flash_tone_b", "fs", NULL), OTA_OK);
+    }
+    uint8_t entry0[OTA_OTADATA_ENTRY_SIZE];
+    memcpy(entry0, mem + od, sizeof entry0);
+    int before = sector_counts(&fx, 0).commit;
+    assert_int_equal(ota_release_log_begin(&fx.dev, 100, 2), OTA_OK);
+    assert_memory_equal(mem + od, entry0, sizeof entry0);
+    assert_int_equal(sector_counts(&fx, 0).commit, before); /* not compacted */
+    assert_int_equal(sector_counts(&fx, 0).begin, 1);
+    ota_otadata_entry_t e[2];
+    fx_otadata(&fx, e);
+    assert_int_equal(e[1].ota_seq, OTA_OTADATA_SEQ_BLANK); /* no copy of the entry either */
+    ota_release_state_t st;
+    assert_int_equal(ota_release_in_progress(&fx.dev, &st), OTA_OK);
+    assert_int_equal(st.sequence, 100);
+    fx_free(&fx);
+}
+
 /* --- power cuts ------------------------------------------------------------------------------ */
 
 typedef struct {
@@ -448,6 +477,11 @@ static ota_flash_emu_t *setup_app_full(void *p)
     ((cut_t *)p)->full = true;
     return cut_setup(p);
 }
+static ota_flash_emu_t *setup_data_full(void *p)
+{
+    ((cut_t *)p)->full = true;
+    return cut_setup(p);
+}
 static int run(void *p)
 {
     return cut_run(p);
@@ -467,9 +501,12 @@ OTA_POWERCUT_CASE(test_cut_data_release, cut_t, .reentrant = true, .setup = setu
 /* and the switch: erase, 3 records (the newest BEGIN, the COMMITs for seqs 1 and 2), the entry */
 OTA_POWERCUT_CASE(test_cut_app_release, cut_t, .reentrant = true, .setup = setup_app, .run = run,
                   .check = check, .teardown = teardown, .torn_seed = 200, .ops = 9)
-/* the active sector full: the release compacts both sectors first */
+/* the active sector full: the release compacts both sectors first (erase, the floor, BEGIN and
+ * COMMIT of release 4, the entry; twice), then as above */
+OTA_POWERCUT_CASE(test_cut_data_release_full_log, cut_t, .reentrant = true, .setup = setup_data_full,
+                  .run = run, .check = check, .teardown = teardown, .torn_seed = 400, .ops = 14)
 OTA_POWERCUT_CASE(test_cut_app_release_full_log, cut_t, .reentrant = true, .setup = setup_app_full,
-                  .run = run, .check = check, .teardown = teardown, .torn_seed = 300)
+                  .run = run, .check = check, .teardown = teardown, .torn_seed = 300, .ops = 20)
 
 int main(void)
 {
@@ -480,8 +517,10 @@ int main(void)
         cmocka_unit_test(test_foreign_app_not_adopted),
         cmocka_unit_test(test_floors_and_releases_share_the_log),
         cmocka_unit_test(test_carry_forward),
+        cmocka_unit_test(test_no_room_made_for_an_unconfirmed_entry),
         cmocka_unit_test(test_cut_data_release),
         cmocka_unit_test(test_cut_app_release),
+        cmocka_unit_test(test_cut_data_release_full_log),
         cmocka_unit_test(test_cut_app_release_full_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
