@@ -9,6 +9,7 @@
 #include "ota/sim/ota_bootloader.h"
 #include "ota/ota_err.h"
 #include "formats/ota_install_journal.h"
+#include "ota/ota_release.h"
 
 /* What the text says and the JSON does not: how the chip, the bootloader's flash size and an erased
  * slot are named, where the state file and otadata are. */
@@ -164,6 +165,66 @@ static out_t *apps_result(ota_device_t *dev, info_text_ctx_t *t)
     return apps;
 }
 
+/* The release the device runs (ota_release.h): its sequence, each data label -> the partition
+ * holding it, its app; a release begun and not committed; the floor. */
+static const ota_partition_info_t *partition_at(const ota_device_t *dev, uint32_t offset)
+{
+    for (size_t i = 0; i < dev->table.count; i++) {
+        if (dev->table.entries[i].offset == offset) {
+            return &dev->table.entries[i];
+        }
+    }
+    return NULL;
+}
+
+static out_t *release_result(const ota_device_t *dev)
+{
+    ota_release_state_t *st = calloc(2, sizeof *st); /* installed, in progress */
+    uint32_t floor = 0;
+    int err = st == NULL ? OTA_ERR_NO_MEM : ota_release_installed(dev, &st[0]);
+    if (err == OTA_OK) {
+        err = ota_release_in_progress(dev, &st[1]);
+    }
+    if (err == OTA_OK) {
+        err = ota_release_floor(dev, &floor);
+    }
+    out_t *o = out_object();
+    if (err != OTA_OK) {
+        out_null(o, "installed");
+        out_null(o, "in_progress");
+        out_null(o, "floor");
+        out_err(o, "error", err);
+        free(st);
+        return o;
+    }
+    const ota_partition_info_t *running = ota_device_running(dev);
+    for (int k = 0; k < 2; k++) {
+        const char *key = k == 0 ? "installed" : "in_progress";
+        if (st[k].sequence == 0) {
+            out_null(o, key);
+            continue;
+        }
+        out_t *r = out_obj(o, key);
+        out_int(r, "sequence", st[k].sequence);
+        out_int(r, "otadata_seq", st[k].otadata_seq);
+        if (k == 0) {
+            out_str(r, "app", running != NULL ? running->label : NULL);
+        }
+        out_t *data = out_arr(r, "data");
+        for (unsigned i = 0; i < st[k].count && i < OTA_MANIFEST_MAX_ITEMS; i++) {
+            const ota_partition_info_t *p = partition_at(dev, st[k].data[i].offset);
+            out_t *d = out_obj(data, NULL);
+            out_str(d, "label", st[k].data[i].label);
+            out_str(d, "partition", p != NULL ? p->label : NULL);
+            out_int(d, "offset", st[k].data[i].offset);
+        }
+    }
+    out_int(o, "floor", floor);
+    out_null(o, "error");
+    free(st);
+    return o;
+}
+
 static out_t *info_result(const device_args_t *a, ota_device_file_t *f, info_text_ctx_t *t)
 {
     ota_device_t *dev = ota_device_file_device(f);
@@ -191,6 +252,7 @@ static out_t *info_result(const device_args_t *a, ota_device_file_t *f, info_tex
     out_put(r, "partitions", partitions_result(dev));
     out_put(r, "otadata", device_otadata(dev));
     out_put(r, "apps", apps_result(dev, t));
+    out_put(r, "release", release_result(dev));
     if (next_err == OTA_OK && next.partition != NULL) {
         out_t *n = out_obj(r, "next_boot");
         out_str(n, "label", next.partition->label);
@@ -300,6 +362,36 @@ static void app_text(const out_t *app, uint16_t chip_id, bool erased)
     printf("%s\n", out_get_bool(app, "running") ? "  (running)" : "");
 }
 
+static void release_text(const out_t *rel)
+{
+    if (out_has(rel, "error")) {
+        printf("\nRelease: unreadable (%s)\n", out_get_str(out_get(rel, "error"), "message"));
+        return;
+    }
+    const out_t *in = out_get(rel, "installed");
+    if (!out_has(rel, "installed")) {
+        printf("\nRelease: none installed\n");
+    } else {
+        printf("\nRelease: %u installed (otadata seq %u), app %s\n", (unsigned)out_get_int(in, "sequence"),
+               (unsigned)out_get_int(in, "otadata_seq"), out_has(in, "app") ? out_get_str(in, "app") : "-");
+        const out_t *data = out_get(in, "data");
+        for (size_t i = 0; i < out_count(data); i++) {
+            const out_t *d = out_at(data, i);
+            printf("  %-16s -> %-16s (0x%x)\n", out_get_str(d, "label"),
+                   out_has(d, "partition") ? out_get_str(d, "partition") : "?",
+                   (unsigned)out_get_int(d, "offset"));
+        }
+    }
+    if (out_has(rel, "in_progress")) {
+        printf(
+            "Release in progress: %u (begun, not committed: the old release runs; run its manifest again)\n",
+            (unsigned)out_get_int(out_get(rel, "in_progress"), "sequence"));
+    }
+    if (out_get_int(rel, "floor") != 0) {
+        printf("Release floor: %u (an older manifest is refused)\n", (unsigned)out_get_int(rel, "floor"));
+    }
+}
+
 static void info_text(const out_t *r, const void *ctx)
 {
     const info_text_ctx_t *t = ctx;
@@ -336,6 +428,7 @@ static void info_text(const out_t *r, const void *ctx)
     for (size_t i = 0; i < out_count(apps); i++) {
         app_text(out_at(apps, i), t->app_chip[i], t->app_erased[i]);
     }
+    release_text(out_get(r, "release"));
     const out_t *next = out_get(r, "next_boot");
     if (out_has(r, "next_boot")) {
         printf("\nNext boot: %s (0x%x)%s\n", out_get_str(next, "label"),

@@ -12,10 +12,13 @@
 #include "ota/ota_check_result.h"
 #include "ota/ota_err.h"
 #include "ota/sim/ota_sdkconfig.h"
+#include "run_manifest.h"
+#include "run_security.h"
 
 static void usage(FILE *out)
 {
     fprintf(out, "Usage: ota run DEVICE.bin [OPTIONS]\n"
+                 "       ota run DEVICE.bin --manifest URI [OPTIONS]\n"
                  "\n"
                  "Run ESP-ADF's OTA example on DEVICE.bin: item 0 writes the data partition\n"
                  "CONFIG_DATA_PARTITION_LABEL from CONFIG_DATA_UPGRADE_URI (a tone image, checked by\n"
@@ -25,7 +28,19 @@ static void usage(FILE *out)
                  "If no app is running on the device yet, it is booted first. A running app that is\n"
                  "still PENDING_VERIFY confirms itself first, as an ESP-IDF app with rollback does.\n"
                  "\n"
+                 "With --manifest, the upgrade list is a release (docs/releases.md): the manifest at URI\n"
+                 "(a path, file://, http:// or https://; at most 12288 bytes) names the app and data\n"
+                 "items, each written where the running release does not live (the next OTA slot, the\n"
+                 "twin LABEL_b of each data partition), checked against the manifest's size and SHA-256,\n"
+                 "and committed together. Item URIs resolve against the manifest's URI. A device that\n"
+                 "requires signed updates takes only a manifest signed by a key it trusts. A refused\n"
+                 "release (older sequence, item mismatch, running slot, no twin, unsigned...) writes\n"
+                 "nothing: its error name, message and item are printed and the exit status is 1.\n"
+                 "\n"
                  "Options (flags override the --config file):\n"
+                 "  --manifest URI         install the release this manifest describes (in place of the\n"
+                 "                         example's items: not with --config, --app-uri, --data-uri,\n"
+                 "                         --data-label)\n"
                  "  --config FILE          sdkconfig with the example's CONFIG_ keys (Wi-Fi keys ignored)\n"
                  "  --app-uri URI          CONFIG_FIRMWARE_UPGRADE_URI (required; '' drops the app item)\n"
                  "  --data-uri URI         CONFIG_DATA_UPGRADE_URI (default file://sdcard/flash_tone.bin;\n"
@@ -301,98 +316,75 @@ static void on_boot(void *arg, int err, const ota_boot_result_t *boot)
     out_print_json(o);
 }
 
-/* --trusted-key-digest / --decrypt-key: this run's security settings, over the state file's;
- * taken back before the state is saved (they are options, not eFuses). */
-typedef struct {
-    const char *digest_path[OTA_DEVICE_KEY_DIGESTS];
-    unsigned digests;
-    const char *decrypt; /* SCHEME:PATH */
-    ota_device_security_t saved;
-    char saved_key_path[400];
-    ota_enc_scheme_t saved_scheme;
-} run_security_t;
-
-static int apply_security(void *arg, ota_device_file_t *file)
+/* Run the list on the device and report the outcome: the exit status. @p rm: --manifest, else NULL. */
+static int run_and_report(ota_example_host_options_t *opts, run_security_t *rs, run_manifest_t *rm, bool json,
+                          bool verbose, bool quiet)
 {
-    run_security_t *rs = arg;
-    ota_device_t *dev = ota_device_file_device(file);
-    rs->saved = dev->security;
-    snprintf(rs->saved_key_path, sizeof rs->saved_key_path, "%s", ota_device_file_decrypt_key_path(file));
-    rs->saved_scheme = dev->security.decrypt_key.scheme;
-    if (rs->digests > 0) {
-        /* the given keys are the trusted ones, as burned eFuses with Secure Boot V2 on. Never over
-         * burned eFuses: the next real boot checks those, so a run that trusted other keys would
-         * report a success the device refuses. Nor beyond the chip's rule (slots, revision). */
-        ota_device_security_t *sec = &dev->security;
-        for (unsigned i = 0; i < OTA_DEVICE_KEY_DIGESTS; i++) {
-            if (sec->key_digest_set[i] || sec->secure_boot_v2) {
-                cli_error("--trusted-key-digest: %s has %s burned; its boot trusts only those eFuses "
-                          "(drop the option, or use a device without them)",
-                          ota_device_file_state_path(file),
-                          sec->key_digest_set[i] ? "key digests" : "SECURE_BOOT_EN");
-                return OTA_ERR_INVALID_STATE;
-            }
-        }
-        char rule[200];
-        const ota_chip_info_t *chip = ota_chip_info(dev->chip_id);
-        if (ota_chip_sbv2_unsupported(dev->chip_id, dev->chip_revision, rule, sizeof rule) > 0 ||
-            rs->digests > chip->sbv2.key_digests) {
-            if (rule[0] == '\0') {
-                ota_chip_sbv2_rule(dev->chip_id, dev->chip_revision, rule, sizeof rule);
-            }
-            cli_error("--trusted-key-digest: %s", rule);
-            return OTA_ERR_INVALID_STATE;
-        }
-        memset(sec->key_digest_set, 0, sizeof sec->key_digest_set);
-        memset(sec->key_revoked, 0, sizeof sec->key_revoked);
-        for (unsigned i = 0; i < rs->digests; i++) {
-            uint8_t *d = NULL;
-            size_t len = 0;
-            if (cli_read_file(rs->digest_path[i], &d, &len) != OTA_OK || len != 32) {
-                cli_error("--trusted-key-digest %s: not a 32-byte key digest file", rs->digest_path[i]);
-                free(d);
-                return OTA_ERR_INVALID_ARG;
-            }
-            memcpy(sec->key_digest[i], d, 32);
-            sec->key_digest_set[i] = true;
-            free(d);
-        }
-        sec->secure_boot_v2 = true;
+    output_t out = {.json = json};
+    cli_progress_init(&out.progress, "ota", !json && !quiet);
+    cli_setup_log(json ? stderr : stdout, verbose, quiet);
+    opts->example.observer = on_event;
+    opts->example.observer_ctx = &out;
+    opts->on_boot = on_boot;
+    opts->on_boot_ctx = &out;
+    rs->manifest = rm;
+    if (rs->digests > 0 || rs->decrypt != NULL || rm != NULL) {
+        opts->on_open = run_security_apply;
+        opts->before_save = run_security_restore;
+        opts->on_open_ctx = rs;
     }
-    if (rs->decrypt != NULL) {
-        const char *colon = strchr(rs->decrypt, ':');
-        ota_enc_scheme_t scheme = colon == NULL                              ? 0
-                                  : strncmp(rs->decrypt, "rsa3072:", 8) == 0 ? OTA_ENC_SCHEME_RSA3072
-                                  : strncmp(rs->decrypt, "ecies:", 6) == 0   ? OTA_ENC_SCHEME_ECIES_P256
-                                                                             : 0;
-        char diag[480] = "";
-        int err = scheme == 0 ? OTA_ERR_INVALID_ARG
-                              : ota_device_file_set_decrypt_key(file, scheme, colon + 1, diag, sizeof diag);
-        if (err != OTA_OK) {
-            cli_error("--decrypt-key %s: %s", rs->decrypt,
-                      scheme == 0 ? "rsa3072:PEM or ecies:HMAC_KEY.bin"
-                      : diag[0]   ? diag
-                                  : ota_strerror(err));
-            return err;
-        }
+    if (rm != NULL) {
+        opts->example.set_list = run_manifest_set_list;
+        opts->example.set_list_ctx = rm;
     }
-    return OTA_OK;
+
+    ota_example_host_result_t result;
+    int err = ota_example_host_run(opts, &result);
+    cli_progress_finish(&out.progress);
+    if (err != OTA_OK) {
+        cli_error("%s: %s", opts->device_path, ota_strerror(err));
+        return out_failure(json, err, NULL);
+    }
+    if (rm != NULL && rm->set_called && rm->err != OTA_OK) {
+        return run_manifest_report_refusal(rm);
+    }
+    if (result.boot_err != OTA_OK) {
+        cli_error("%s: the device does not boot: %s", opts->device_path, ota_strerror(result.boot_err));
+        return CLI_EXIT_FAIL;
+    }
+    if (result.summary.failed > 0 || result.example_err != OTA_OK) {
+        int reason = result.summary.first_error != OTA_OK ? result.summary.first_error : result.example_err;
+        int items = result.summary.succeeded + result.summary.skipped + result.summary.failed +
+                    result.summary.not_run;
+        /* a release names the error too: its refusals are told apart by name */
+        const char *name = rm != NULL ? ota_err_name(reason) : "";
+        const char *sep = rm != NULL ? ": " : "";
+        if (out.have_failure && out.failed_id >= 0 && out.failed_detail[0] != '\0') {
+            cli_error("%d of %d items failed (first: item %d, %s: %s; %s%s%s)", result.summary.failed, items,
+                      out.failed_id, out.failed_type, out.failed_detail, name, sep, ota_strerror(reason));
+        } else {
+            cli_error("%d of %d items failed (first: %s%s%s)", result.summary.failed, items, name, sep,
+                      ota_strerror(reason));
+        }
+        if (rm != NULL) {
+            cli_error("release not installed: the device runs its old release");
+        }
+        return CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
 }
 
-static void restore_security(void *arg, ota_device_file_t *file)
+/* --manifest: the manifest is fetched first (nothing is opened if that fails), then the run. */
+static int run_release(ota_example_host_options_t *opts, run_security_t *rs, const char *uri, bool json,
+                       bool verbose, bool quiet)
 {
-    run_security_t *rs = arg;
-    ota_device_t *dev = ota_device_file_device(file);
-    ota_enc_img_key_t key = dev->security.decrypt_key;
-    dev->security = rs->saved;
-    dev->security.decrypt_key = key;
-    if (rs->decrypt != NULL) {
-        char diag[480] = "";
-        if (ota_device_file_set_decrypt_key(file, rs->saved_scheme, rs->saved_key_path, diag, sizeof diag) !=
-            OTA_OK) {
-            cli_warn("cannot restore the state file's decrypt key: %s", diag);
-        }
-    }
+    cli_setup_log(json ? stderr : stdout, verbose, quiet);
+    run_manifest_t rm = {.uri = uri, .json = json};
+    int rc = run_manifest_fetch(&rm, &opts->example.source) == OTA_OK
+                 ? run_and_report(opts, rs, &rm, json, verbose, quiet)
+                 : CLI_EXIT_FAIL;
+    run_manifest_free(&rm);
+    return rc;
 }
 
 int cmd_run(int argc, char **argv)
@@ -415,9 +407,11 @@ int cmd_run(int argc, char **argv)
         OPT_TRUSTED,
         OPT_DECRYPT,
         OPT_BARE_DELTA,
-        OPT_CHECK_ONLY
+        OPT_CHECK_ONLY,
+        OPT_MANIFEST
     };
     static const struct option options[] = {
+        {"manifest", required_argument, NULL, OPT_MANIFEST},
         {"config", required_argument, NULL, OPT_CONFIG},
         {"app-uri", required_argument, NULL, OPT_APP},
         {"data-uri", required_argument, NULL, OPT_DATA},
@@ -443,13 +437,15 @@ int cmd_run(int argc, char **argv)
         CLI_OPTIONS_END,
     };
     cli_args_t a = {.command = "run", .usage = usage};
-    const char *config_path = NULL, *app_uri = NULL, *data_uri = NULL, *data_label = NULL;
+    const char *manifest_uri = NULL, *config_path = NULL, *app_uri = NULL, *data_uri = NULL,
+               *data_label = NULL;
     ota_example_host_options_t opts = {0};
     run_security_t rs = {0};
     bool check_flag = false, verbose = false, quiet = false;
     int c;
     while ((c = cli_getopt(&a, argc, argv, ":vqh", options)) != -1) {
         switch (c) {
+        case OPT_MANIFEST: manifest_uri = optarg; break;
         case OPT_CONFIG: config_path = optarg; break;
         case OPT_APP: app_uri = optarg; break;
         case OPT_DATA: data_uri = optarg; break;
@@ -492,6 +488,16 @@ int cmd_run(int argc, char **argv)
     }
     const bool json = a.json;
     opts.device_path = argv[optind];
+    if (manifest_uri != NULL) {
+        if (manifest_uri[0] == '\0') {
+            return cli_usage_error("run", "--manifest: empty URI");
+        }
+        if (config_path != NULL || app_uri != NULL || data_uri != NULL || data_label != NULL) {
+            return cli_usage_error("run", "--manifest names the items: not with --config, --app-uri, "
+                                          "--data-uri or --data-label");
+        }
+        return run_release(&opts, &rs, manifest_uri, json, verbose, quiet);
+    }
 
     kconfig_t k = {0};
     if (config_path != NULL && load_kconfig(config_path, &k) != OTA_OK) {
@@ -519,43 +525,7 @@ int cmd_run(int argc, char **argv)
                                       "in --config (--app-uri '' runs the data item only)");
     }
 
-    output_t out = {.json = json};
-    cli_progress_init(&out.progress, "ota", !json && !quiet);
-    cli_setup_log(json ? stderr : stdout, verbose, quiet);
-    opts.example.observer = on_event;
-    opts.example.observer_ctx = &out;
-    opts.on_boot = on_boot;
-    opts.on_boot_ctx = &out;
-    if (rs.digests > 0 || rs.decrypt != NULL) {
-        opts.on_open = apply_security;
-        opts.before_save = restore_security;
-        opts.on_open_ctx = &rs;
-    }
-
-    ota_example_host_result_t result;
-    int err = ota_example_host_run(&opts, &result);
-    cli_progress_finish(&out.progress);
+    int rc = run_and_report(&opts, &rs, NULL, json, verbose, quiet);
     kconfig_free(&k);
-    if (err != OTA_OK) {
-        cli_error("%s: %s", opts.device_path, ota_strerror(err));
-        return out_failure(json, err, NULL);
-    }
-    if (result.boot_err != OTA_OK) {
-        cli_error("%s: the device does not boot: %s", opts.device_path, ota_strerror(result.boot_err));
-        return CLI_EXIT_FAIL;
-    }
-    if (result.summary.failed > 0 || result.example_err != OTA_OK) {
-        int reason = result.summary.first_error != OTA_OK ? result.summary.first_error : result.example_err;
-        int items = result.summary.succeeded + result.summary.skipped + result.summary.failed +
-                    result.summary.not_run;
-        if (out.have_failure && out.failed_id >= 0 && out.failed_detail[0] != '\0') {
-            cli_error("%d of %d items failed (first: item %d, %s: %s; %s)", result.summary.failed, items,
-                      out.failed_id, out.failed_type, out.failed_detail, ota_strerror(reason));
-        } else {
-            cli_error("%d of %d items failed (first: %s)", result.summary.failed, items,
-                      ota_strerror(reason));
-        }
-        return CLI_EXIT_FAIL;
-    }
-    return CLI_EXIT_OK;
+    return rc;
 }

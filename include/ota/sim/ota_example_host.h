@@ -47,6 +47,12 @@ typedef struct {
     void *observer_ctx;
     void (*restart)(void *ctx); /**< esp_restart() of the board */
     void *restart_ctx;
+    /** Set the service's upgrade list in place of the example's (e.g. a release manifest,
+     *  ota_service_set_release); NULL: the example's list from the URIs above.
+     *  @return the number of items set (> 0), or the negative error that ends the run before
+     *          anything is written. */
+    int (*set_list)(void *ctx, ota_service_t *service);
+    void *set_list_ctx;
 } ota_example_config_t;
 
 /** ota_adf_example_list_make() with @p cfg's Kconfig values.

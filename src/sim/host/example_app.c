@@ -99,14 +99,24 @@ int ota_example_app_main(const ota_example_config_t *cfg, ota_service_summary_t 
     }
 
     OTA_LOGI(TAG, "[2.1] Set upgrade list");
-    ota_upgrade_ops_t upgrade_list[2];
-    int count = ota_example_make_upgrade_list(cfg, upgrade_list);
-    if (count == 0) {
-        OTA_LOGE(TAG, "both upgrade URIs are empty: nothing to do");
-        ota_service_destroy(ota_service);
-        return OTA_ERR_SVC_NO_LIST;
+    int count = 0;
+    if (cfg->set_list != NULL) {
+        count = cfg->set_list(cfg->set_list_ctx, ota_service);
+        err = count > 0 ? OTA_OK : count < 0 ? count : OTA_ERR_SVC_NO_LIST;
+        if (err != OTA_OK) {
+            ota_service_destroy(ota_service);
+            return err;
+        }
+    } else {
+        ota_upgrade_ops_t upgrade_list[2];
+        count = ota_example_make_upgrade_list(cfg, upgrade_list);
+        if (count == 0) {
+            OTA_LOGE(TAG, "both upgrade URIs are empty: nothing to do");
+            ota_service_destroy(ota_service);
+            return OTA_ERR_SVC_NO_LIST;
+        }
+        err = ota_service_set_upgrade_list(ota_service, upgrade_list, count);
     }
-    err = ota_service_set_upgrade_list(ota_service, upgrade_list, count);
 
     if (err == OTA_OK && cfg->check_only) {
         err = check_only(ota_service, count, summary);
