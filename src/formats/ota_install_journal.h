@@ -85,6 +85,9 @@ typedef struct {
     uint32_t source_size; /**< staged: the stream's size, OTA_JOURNAL_UNKNOWN_SIZE if unknown */
     uint32_t chain_id;    /**< staged: identifies the stage chain (see ota_journal_chain_id) */
     bool spill;           /**< staged: stage records in the 2 sectors after total_size */
+    /** In RAM only: the partition's bytes after the image stay as they are (a release's data item,
+     *  whose size the manifest binds); false: a data partition ends in 0xFF, as ESP-ADF leaves it. */
+    bool keep_tail;
     /** The partition's version floor, "" none. Not in the header's bytes: its own record in the
      *  first slot (ota_journal_floor_encode), programmed before the header; decode leaves it "". */
     char floor[OTA_JOURNAL_FLOOR_MAX + 1];
@@ -92,9 +95,6 @@ typedef struct {
      *  feature names); NULL: no floor is kept, in the journal or in otadata (a firmware without
      *  the signature feature: docs/powercut.md). */
     const struct ota_pw_floors *floors;
-    /** In RAM only: the partition's bytes after the image stay as they are (a release's data item,
-     *  whose size the manifest binds); false: a data partition ends in 0xFF, as ESP-ADF leaves it. */
-    bool keep_tail;
 } ota_journal_header_t;
 
 /** Sectors of the spill area (ota_journal_header_t.spill). */

@@ -43,12 +43,12 @@ typedef struct {
     uint32_t journal_next; /* sector-0 offset of the next free checkpoint slot */
     uint32_t journal_end;
     bool begun;
+    bool keep_tail;     /* journal->keep_tail: no erase after the image (see 4. above) */
     uint32_t limit;     /* the output ends here (the partition's size, or where the spill
                               * sectors of the journal start) */
     uint32_t spill_at;  /* the journal's spill sectors (ota_install_journal.h), 0: none */
     uint32_t spill_cur; /* the spill sector (0/1) taking records, and its next free offset */
     uint32_t spill_next;
-    bool keep_tail;     /* journal->keep_tail: no erase after the image (see 4. above) */
     uint32_t resume_at; /* resuming: image bytes [0, resume_at) are on flash (sector 0 in RAM
                               * once re-read), 0 when not resuming */
 } ota_partition_writer_t;

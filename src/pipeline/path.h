@@ -120,13 +120,13 @@ typedef struct ota_path {
     ota_verifier_t verifier[OTA_ITEM_VERIFIERS_MAX];
     ota_item_stages_t *stages;  /* NULL: no stages */
     int (*activate)(void *ctx); /* after sector 0 is committed (the app: switch otadata); may be NULL */
-    bool keep_tail; /* the target's bytes after the image are not erased (a release's data item) */
     void *activate_ctx;
     ota_journal_checkpoint_t resume; /* checkpoint being resumed from (bytes_written 0: none) */
     uint32_t checkpoint_every;       /* bytes between checkpoints (a multiple of the sector size) */
     uint32_t next_checkpoint;
     uint16_t chunk;      /* the loop's piece (ota_item_stream), 0: the work buffer; kept for ota_path_step */
     int16_t pending_err; /* a source error (every OTA_ERR_* fits) that arrived after some bytes of a read */
+    bool keep_tail;      /* the target's bytes after the image are not erased (a release's data item) */
     /* the target's version floor, kept in the install journal (ota_install_journal.h); NULL none.
      * The procedure's string (a pointer: no item grows by a version it may not have). */
     const char *journal_floor;

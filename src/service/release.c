@@ -222,8 +222,8 @@ static int set_list(ota_service_t *s, ota_release_run_t *r)
     }
     int err = ota_service_set_upgrade_list(s, ops, (int)r->manifest.count);
     if (err == OTA_OK) {
-        s->ext = ota_release_after_list;
-        s->ext_ctx = r;
+        r->ext.after_list = ota_release_after_list;
+        s->ext = &r->ext;
     }
     return err;
 }

@@ -129,13 +129,13 @@ static int commit(ota_release_run_t *r, ota_service_summary_t *sum)
     return OTA_OK;
 }
 
-int ota_release_after_list(void *ext, ota_service_summary_t *sum)
+int ota_release_after_list(ota_service_ext_t *ext, ota_service_summary_t *sum)
 {
     if (sum == NULL) {
         ota_free(ext); /* the service frees its list */
         return OTA_OK;
     }
-    int err = commit(ext, sum);
+    int err = commit((ota_release_run_t *)ext, sum);
     if (err != OTA_OK && sum->first_error == OTA_OK) {
         sum->first_error = err;
     }

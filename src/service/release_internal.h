@@ -34,6 +34,7 @@ typedef struct {
 
 /* The release of a service's list. */
 typedef struct {
+    ota_service_ext_t ext; /* first: the service's hook (service->ext points here) */
     ota_device_t *dev;
     ota_manifest_t manifest;
     uint32_t otadata_seq; /* the entry the release binds: the app's new one, or the active one */
@@ -49,7 +50,7 @@ void ota_release_item_proc(ota_upgrade_ops_t *ops);
 
 /** The service's hook (service_struct.h): the commit after the list (an error: no restart,
  *  sum->first_error set), and with @p sum NULL the free of the release (release_commit.c). */
-int ota_release_after_list(void *ext, ota_service_summary_t *sum);
+int ota_release_after_list(ota_service_ext_t *ext, ota_service_summary_t *sum);
 
 /** The otadata seq a switch to @p slot (NULL: none, data only) would give the booted entry. */
 int ota_release_target_seq(const ota_device_t *dev, const ota_partition_info_t *slot, uint32_t *out);

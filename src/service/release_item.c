@@ -26,7 +26,7 @@ static const char *TAG = "OTA_RELEASE";
 /* The binding of the service's current item. */
 static ota_release_item_t *binding_of(ota_service_t *s)
 {
-    ota_release_run_t *r = s->ext_ctx;
+    ota_release_run_t *r = (ota_release_run_t *)s->ext;
     return &r->item[s->current_id];
 }
 
@@ -187,7 +187,7 @@ static int run_start(ota_release_run_t *r)
 
 static int rel_prepare(ota_service_t *s, void **handle, ota_node_attr_t *node)
 {
-    ota_release_run_t *r = s->ext_ctx;
+    ota_release_run_t *r = (ota_release_run_t *)s->ext;
     ota_release_item_t *b = binding_of(s);
     *handle = NULL;
     int err = s->current_id == 0 ? run_start(r) : OTA_OK;
@@ -236,7 +236,7 @@ static int rel_need_upgrade(void *handle, ota_node_attr_t *node)
     }
     ota_item_t *item = handle;
     ota_service_t *s = ota_item_service(item);
-    ota_release_run_t *r = s->ext_ctx;
+    ota_release_run_t *r = (ota_release_run_t *)s->ext;
     ota_release_item_t *b = binding_of(s);
     if (item->total >= 0 && (uint64_t)item->total != b->m->size) {
         return ota_item_refuse(item, OTA_ERR_RELEASE_ITEM_MISMATCH,

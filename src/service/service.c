@@ -39,7 +39,7 @@ static void free_list(ota_service_t *s)
     s->list = NULL;
     s->count = 0;
     if (s->ext != NULL) {
-        s->ext(s->ext_ctx, NULL); /* the list maker frees what it kept with the list */
+        s->ext->after_list(s->ext, NULL); /* the list maker frees what it kept with the list */
         s->ext = NULL;
     }
 }
@@ -196,7 +196,7 @@ static int run_end(ota_service_t *s)
     s->state = RS_START;
 
     bool restart = s->first_restart_item >= 0;
-    if (s->ext != NULL && s->ext(s->ext_ctx, &s->sum) != OTA_OK) {
+    if (s->ext != NULL && s->ext->after_list(s->ext, &s->sum) != OTA_OK) {
         restart = false; /* e.g. a release not committed (release_commit.c); sum.first_error says why */
     }
     OTA_LOGW(TAG, "OTA_END!");

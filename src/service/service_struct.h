@@ -12,6 +12,11 @@
 #include "ota/port/ota_port.h"
 #include "pipeline/path.h"
 
+/* The hook of a list maker: the first member of its context (service->ext). */
+typedef struct ota_service_ext {
+    int (*after_list)(struct ota_service_ext *ext, ota_service_summary_t *sum);
+} ota_service_ext_t;
+
 struct ota_service {
     ota_service_config_t cfg;
     uint8_t *work;
@@ -47,11 +52,11 @@ struct ota_service {
 
     ota_adf_state_t adf; /* ESP-ADF hook: progress, pause, check-only result (adf_state.h) */
 
-    /* A list maker's hook (a release, release_commit.c), NULL: none. Called with the run's summary
-     * after the last item, before FINISH and the restart: an error means no restart (the hook sets
-     * sum->first_error); and with NULL when the list is freed (destroy, the next set_*). */
-    int (*ext)(void *ext_ctx, ota_service_summary_t *sum);
-    void *ext_ctx;
+    /* A list maker's hook (a release, release_commit.c), NULL: none. One pointer: the maker's
+     * context starts with it (ota_service_ext_t). Called with the run's summary after the last item,
+     * before FINISH and the restart: an error means no restart (the hook sets sum->first_error); and
+     * with NULL when the list is freed (destroy, the next set_*). */
+    struct ota_service_ext *ext;
 };
 
 /** Takes the service for one run (false: a run is in progress). */
