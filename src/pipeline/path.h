@@ -109,7 +109,8 @@ typedef struct ota_path {
     uint16_t peek_len; /* bytes in peek[]: stream bytes, or output bytes with stages */
     uint16_t peek_pos; /* bytes of peek[] already handed out */
     /* small fields together (the item is allocated with every procedure context) */
-    uint8_t verifiers;        /* entries of verifier[] in use */
+    uint8_t verifiers : 7;    /* entries of verifier[] in use */
+    uint8_t keep_tail : 1;    /* the target's bytes after the image are not erased (a release's data item) */
     int8_t failed_verifier;   /* index of the verifier that failed last, -1 none */
     bool detail_write_errors; /* a write error's text goes to the RESULT detail (the app's way) */
     bool bounded;             /* the source was opened for sector 0 only (see ota_item_open) */
@@ -126,7 +127,6 @@ typedef struct ota_path {
     uint32_t next_checkpoint;
     uint16_t chunk;      /* the loop's piece (ota_item_stream), 0: the work buffer; kept for ota_path_step */
     int16_t pending_err; /* a source error (every OTA_ERR_* fits) that arrived after some bytes of a read */
-    bool keep_tail;      /* the target's bytes after the image are not erased (a release's data item) */
     /* the target's version floor, kept in the install journal (ota_install_journal.h); NULL none.
      * The procedure's string (a pointer: no item grows by a version it may not have). */
     const char *journal_floor;
