@@ -109,8 +109,7 @@ typedef struct ota_path {
     uint16_t peek_len; /* bytes in peek[]: stream bytes, or output bytes with stages */
     uint16_t peek_pos; /* bytes of peek[] already handed out */
     /* small fields together (the item is allocated with every procedure context) */
-    uint8_t verifiers : 7;    /* entries of verifier[] in use */
-    uint8_t keep_tail : 1;    /* the target's bytes after the image are not erased (a release's data item) */
+    uint8_t verifiers;        /* entries of verifier[] in use */
     int8_t failed_verifier;   /* index of the verifier that failed last, -1 none */
     bool detail_write_errors; /* a write error's text goes to the RESULT detail (the app's way) */
     bool bounded;             /* the source was opened for sector 0 only (see ota_item_open) */

@@ -16,7 +16,9 @@ void ota_item_journal_header(const ota_item_t *item, ota_journal_header_t *out)
     memset(out, 0, sizeof *out);
     out->total_size = item->total >= 0 ? (uint32_t)item->total : OTA_JOURNAL_UNKNOWN_SIZE;
     ota_journal_source_id(item->uri, out->source_id);
-    out->keep_tail = item->keep_tail;
+    /* set on the writer by the procedure before the install begins (a release's data item); begin
+     * clears the writer and takes it back from this header */
+    out->keep_tail = item->writer.keep_tail;
     size_t etag_max = OTA_JOURNAL_ETAG_MAX;
     if (item->stages != NULL) {
         /* stream and output offsets differ: the header bounds the output by the partition and

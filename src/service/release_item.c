@@ -210,7 +210,7 @@ static int rel_prepare(ota_service_t *s, void **handle, ota_node_attr_t *node)
     } else {
         /* the manifest binds the size: the twin's bytes after the item are not erased (readers
          * stop at the item's end; docs/releases.md "Installed as one") */
-        item->keep_tail = true;
+        item->writer.keep_tail = true; /* into the journal header (resume.c), then the writer */
     }
     ota_verifier_t v = {.name = "release size+sha256",
                         .reset = bound_reset,
