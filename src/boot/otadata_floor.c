@@ -129,6 +129,13 @@ int ota_otadata_log_each(const ota_device_t *dev, ota_otadata_log_fn fn, void *c
     return err == OTA_OK ? walk(&p, fn, ctx, free_slot != NULL ? free_slot : slots) : err;
 }
 
+/* The otadata partition, scanned, with @p part's last floor record in m->mine. */
+static int open_mine(const ota_device_t *dev, ota_partition_t *p, mine_t *m, const ota_partition_info_t *part)
+{
+    int err = open_otadata(dev, p);
+    return err == OTA_OK ? scan_mine(p, m, part) : err;
+}
+
 static const ota_floor_record_t *find(const mine_t *m)
 {
     return m->mine.seq != 0 ? &m->mine : NULL;
@@ -139,10 +146,7 @@ int ota_otadata_floor_get(const ota_device_t *dev, const ota_partition_info_t *p
     version[0] = '\0';
     ota_partition_t p;
     mine_t m;
-    int err = open_otadata(dev, &p);
-    if (err == OTA_OK) {
-        err = scan_mine(&p, &m, part);
-    }
+    int err = open_mine(dev, &p, &m, part);
     if (err != OTA_OK) {
         return err;
     }
@@ -276,10 +280,7 @@ int ota_otadata_floor_keep(const ota_device_t *dev, const ota_partition_info_t *
 {
     ota_partition_t p;
     mine_t m;
-    int err = open_otadata(dev, &p);
-    if (err == OTA_OK) {
-        err = scan_mine(&p, &m, part);
-    }
+    int err = open_mine(dev, &p, &m, part);
     if (err != OTA_OK) {
         return err;
     }
